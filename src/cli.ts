@@ -1,0 +1,10 @@
+import { processIo } from "./cli/io.js";
+import { main } from "./cli/run.js";
+
+// A reader that goes away (`yourspace kv ls | head -1`) is not an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
+process.exitCode = await main(process.argv.slice(2), processIo());

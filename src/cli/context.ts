@@ -1,0 +1,35 @@
+import type { Backend } from "../core/backend.js";
+import type { Clock } from "../core/clock.js";
+import type { Io } from "./io.js";
+import type { Output } from "./output.js";
+
+/** Global options, available to every command. */
+export interface Globals {
+  json: boolean;
+  quiet: boolean;
+  color: boolean;
+  dataDir?: string;
+}
+
+export interface Prompter {
+  /** Asks a yes/no question on the terminal. Resolves false when the user declines or cancels. */
+  confirm(message: string): Promise<boolean>;
+}
+
+/** Everything a handler may use. Handlers reach for nothing else, so tests can pass their own. */
+export interface Context {
+  io: Io;
+  out: Output;
+  globals: Globals;
+  clock: Clock;
+  prompter: Prompter;
+  /** Opens the target on first use and says on stderr which one it is. */
+  backend(): Promise<Backend>;
+  /** True when a person can be asked: both stdin and stderr are terminals and CI is not set. */
+  interactive: boolean;
+}
+
+export type Handler<O = Record<string, unknown>> = (ctx: Context, args: CommandArgs, options: O) => Promise<void>;
+
+/** Positional arguments by name; variadic ones are arrays. */
+export type CommandArgs = Record<string, string | string[] | undefined>;

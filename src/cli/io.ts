@@ -1,0 +1,23 @@
+import type { Readable, Writable } from "node:stream";
+
+/** The process's streams and surroundings, passed in so tests can run the CLI in-process. */
+export interface Io {
+  stdin: Readable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean; columns?: number };
+  stderr: Writable & { isTTY?: boolean };
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+export function processIo(): Io {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}
+
+/** Writes and waits for the stream to accept more, so large outputs stream without piling up in memory. */
+export function writeTo(stream: Writable, chunk: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ok = stream.write(chunk, (err) => (err ? reject(err) : undefined));
+    if (ok) resolve();
+    else stream.once("drain", resolve);
+  });
+}

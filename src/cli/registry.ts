@@ -1,0 +1,158 @@
+import { DEFAULT_NAMESPACE, LIMITS } from "../core/limits.js";
+import type { Handler } from "./context.js";
+
+/**
+ * Every command, declared once. The parser, `--help` and the shell completions are all built from
+ * this table, so they cannot drift apart. Handlers are imported only when their command runs.
+ */
+export interface ArgSpec {
+  name: string;
+  description: string;
+  required?: boolean;
+  variadic?: boolean;
+}
+
+export interface OptionSpec {
+  flags: string;
+  description: string;
+  default?: string;
+  choices?: readonly string[];
+}
+
+export interface CommandSpec {
+  name: string;
+  aliases?: readonly string[];
+  summary: string;
+  args?: readonly ArgSpec[];
+  options?: readonly OptionSpec[];
+  examples?: readonly (readonly [command: string, explanation: string])[];
+  load?: () => Promise<Handler<any>>;
+  commands?: readonly CommandSpec[];
+}
+
+const namespace: OptionSpec = { flags: "-n, --namespace <name>", description: "namespace to use", default: DEFAULT_NAMESPACE };
+
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  { flags: "--json", description: "print machine-readable JSON on stdout (errors as JSON on stderr)" },
+  { flags: "-q, --quiet", description: "print nothing on stderr but warnings and errors" },
+  { flags: "--no-color", description: "turn off colour (NO_COLOR is honoured too)" },
+  { flags: "--data-dir <dir>", description: "data directory of the embedded emulator (env: YOURSPACE_DATA_DIR)" },
+];
+
+export const COMMANDS: CommandSpec = {
+  name: "yourspace",
+  summary: "Command line for yourspace Edge KV",
+  commands: [
+    {
+      name: "kv",
+      summary: "Manage a site's key-value data",
+      commands: [
+        {
+          name: "set",
+          aliases: ["put"],
+          summary: "Write a value to a key",
+          args: [
+            { name: "key", description: "the key (1 to 512 bytes of UTF-8)", required: true },
+            { name: "value", description: 'the value; "-" or nothing reads stdin when it is not a terminal' },
+          ],
+          options: [
+            namespace,
+            { flags: "--file <path>", description: "read the value from a file, byte for byte" },
+            { flags: "--ttl <duration>", description: `expire after a time: 90s, 10m, 7d, or plain seconds (at least ${LIMITS.minTtlSeconds}s)` },
+            { flags: "--expires-at <time>", description: "expire at an ISO 8601 time or epoch seconds" },
+            { flags: "--metadata <json>", description: "attach a JSON object of at most 1 KiB" },
+          ],
+          examples: [
+            ["yourspace kv set flags/homepage-v2 on", "turn a flag on"],
+            ["yourspace kv set sessions/abc --file session.bin --ttl 7d", "store a file's bytes for a week"],
+            ["echo '{\"theme\":\"dark\"}' | yourspace kv set prefs/u1", "read the value from stdin"],
+            ["yourspace kv set flags/beta off --metadata '{\"owner\":\"web\"}'", "attach metadata"],
+          ],
+          load: async () => (await import("../commands/set.js")).run,
+        },
+        {
+          name: "get",
+          summary: "Print a key's value",
+          args: [{ name: "key", description: "the key to read", required: true }],
+          options: [namespace, { flags: "-o, --output <file>", description: "write the value to a file instead of stdout" }],
+          examples: [
+            ["yourspace kv get flags/homepage-v2", "print the raw value"],
+            ["yourspace kv get images/logo --output logo.png", "save a binary value to a file"],
+            ["yourspace kv get flags/homepage-v2 --json", "value, metadata, expiry and version as JSON"],
+          ],
+          load: async () => (await import("../commands/get.js")).run,
+        },
+        {
+          name: "ls",
+          aliases: ["list"],
+          summary: "List keys, optionally under a prefix",
+          args: [{ name: "prefix", description: "only keys that start with this" }],
+          options: [
+            namespace,
+            { flags: "--limit <n>", description: `keys per page, 1 to ${LIMITS.maxListLimit}`, default: String(LIMITS.maxListLimit) },
+            { flags: "--cursor <cursor>", description: "continue from where a previous page stopped" },
+            { flags: "--all", description: "walk every page" },
+          ],
+          examples: [
+            ["yourspace kv ls", "list keys in the default namespace"],
+            ["yourspace kv ls flags/ --all", "every key under flags/"],
+            ["yourspace kv ls --json --limit 100", "one page as JSON, with a cursor for the next"],
+          ],
+          load: async () => (await import("../commands/ls.js")).run,
+        },
+        {
+          name: "rm",
+          aliases: ["delete"],
+          summary: "Remove keys",
+          args: [{ name: "keys", description: "keys to remove", variadic: true }],
+          options: [
+            namespace,
+            { flags: "--prefix <prefix>", description: "remove every key under a prefix (asks first)" },
+            { flags: "-y, --yes", description: "do not ask for confirmation" },
+            { flags: "--dry-run", description: "list what would be removed and change nothing" },
+            { flags: "-f, --force", description: "ignore keys that do not exist" },
+          ],
+          examples: [
+            ["yourspace kv rm flags/old", "remove one key"],
+            ["yourspace kv rm flags/a flags/b", "remove several keys at once (all or nothing)"],
+            ["yourspace kv rm --prefix tmp/ --dry-run", "see what a prefix removal would do"],
+            ["yourspace kv rm --prefix tmp/ --yes", "remove a prefix in a script"],
+          ],
+          load: async () => (await import("../commands/rm.js")).run,
+        },
+        {
+          name: "namespace",
+          aliases: ["ns"],
+          summary: "Create, list and remove namespaces",
+          commands: [
+            {
+              name: "create",
+              summary: "Create a namespace",
+              args: [{ name: "name", description: "1 to 63 of a-z, 0-9, '-' and '_'", required: true }],
+              examples: [["yourspace kv namespace create staging", "a namespace isolated from default"]],
+              load: async () => (await import("../commands/namespace.js")).create,
+            },
+            {
+              name: "ls",
+              aliases: ["list"],
+              summary: "List namespaces with their key counts",
+              examples: [["yourspace kv namespace ls --json", "namespaces as JSON"]],
+              load: async () => (await import("../commands/namespace.js")).list,
+            },
+            {
+              name: "rm",
+              aliases: ["remove"],
+              summary: "Remove a namespace and every key in it",
+              args: [{ name: "name", description: "the namespace to remove", required: true }],
+              options: [
+                { flags: "-y, --yes", description: "do not ask for confirmation" },
+              ],
+              examples: [["yourspace kv namespace rm staging --yes", "remove without asking"]],
+              load: async () => (await import("../commands/namespace.js")).remove,
+            },
+          ],
+        },
+      ],
+    },
+  ],
+};

@@ -1,0 +1,158 @@
+import { Command, CommanderError, Option } from "commander";
+import type { Backend } from "../core/backend.js";
+import { systemClock, type Clock } from "../core/clock.js";
+import { KvError, errors } from "../core/errors.js";
+import { EXIT } from "../core/exit-codes.js";
+import { DEFAULT_SITE } from "../core/limits.js";
+import type { CommandArgs, Context, Globals, Prompter } from "./context.js";
+import { resolveDataDir } from "./data-dir.js";
+import type { Io } from "./io.js";
+import { Output, wantsColor } from "./output.js";
+import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from "./registry.js";
+
+declare const __VERSION__: string | undefined;
+export const VERSION = typeof __VERSION__ === "string" ? __VERSION__ : "0.0.0-dev";
+
+/** What tests may replace. Everything else comes from `io`. */
+export interface Overrides {
+  clock?: Clock;
+  prompter?: Prompter;
+  interactive?: boolean;
+}
+
+/**
+ * Runs one command line and resolves to its exit code. This is the CLI's single error boundary:
+ * handlers throw typed errors and never exit; here they become a message and a documented exit code.
+ */
+export async function main(argv: readonly string[], io: Io, overrides: Overrides = {}): Promise<number> {
+  let out = new Output(io, { json: argv.includes("--json"), quiet: false, color: wantsColor(io, !argv.includes("--no-color")) });
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, async (spec, args, command) => {
+    const globals = readGlobals(command.optsWithGlobals(), io);
+    out = new Output(io, globals);
+    const handler = await spec.load!();
+    const ctx = createContext(io, out, globals, overrides);
+    try {
+      await handler(ctx, args, command.opts());
+    } finally {
+      await ctx.dispose();
+    }
+  });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (e) {
+    exitCode = report(e, out, io);
+  }
+  return exitCode;
+}
+
+function report(e: unknown, out: Output, io: Io): number {
+  if (e instanceof CommanderError) {
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT.ok;
+    // A group command run on its own: commander has printed its help; that is a usage error.
+    if (e.code === "commander.help") return EXIT.usage;
+    out.error(errors.usage(e.message.replace(/^error: /, "")));
+    return EXIT.usage;
+  }
+  if (e instanceof KvError) {
+    out.error(e);
+    return e.exitCode;
+  }
+  const err = e as Error;
+  out.error(errors.internal(`Unexpected error: ${err?.message ?? String(e)}`));
+  if (io.env.YOURSPACE_DEBUG && err?.stack) io.stderr.write(`${err.stack}\n`);
+  return EXIT.unexpected;
+}
+
+type Invoke = (spec: CommandSpec, args: CommandArgs, command: Command) => Promise<void>;
+
+function buildProgram(io: Io, invoke: Invoke): Command {
+  const program = new Command(COMMANDS.name)
+    .description(COMMANDS.summary)
+    .version(VERSION, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // Errors are printed by the boundary in main(), in the catalogue's format.
+      outputError: () => {},
+    })
+    .configureHelp({ showGlobalOptions: true })
+    .showSuggestionAfterError(true);
+  for (const o of GLOBAL_OPTIONS) program.addOption(new Option(o.flags, o.description));
+  addCommands(program, COMMANDS, invoke);
+  return program;
+}
+
+function addCommands(parent: Command, spec: CommandSpec, invoke: Invoke): void {
+  for (const child of spec.commands ?? []) {
+    const cmd = parent.command(child.name).description(child.summary);
+    for (const alias of child.aliases ?? []) cmd.alias(alias);
+    for (const a of child.args ?? []) {
+      const name = `${a.name}${a.variadic ? "..." : ""}`;
+      cmd.argument(a.required ? `<${name}>` : `[${name}]`, a.description);
+    }
+    for (const o of child.options ?? []) {
+      const option = new Option(o.flags, o.description);
+      if (o.default !== undefined) option.default(o.default);
+      if (o.choices) option.choices(o.choices);
+      cmd.addOption(option);
+    }
+    if (child.examples?.length) {
+      const width = Math.max(...child.examples.map(([c]) => c.length));
+      cmd.addHelpText("after", `\nExamples:\n${child.examples.map(([c, why]) => `  ${c.padEnd(width)}  # ${why}`).join("\n")}\n`);
+    }
+    if (child.load) {
+      cmd.action(async (...params: unknown[]) => {
+        const command = params[params.length - 1] as Command;
+        const args: CommandArgs = {};
+        (child.args ?? []).forEach((a, i) => (args[a.name] = params[i] as string | string[] | undefined));
+        await invoke(child, args, command);
+      });
+    }
+    addCommands(cmd, child, invoke);
+  }
+}
+
+function readGlobals(opts: Record<string, unknown>, io: Io): Globals {
+  return {
+    json: opts.json === true,
+    quiet: opts.quiet === true,
+    color: wantsColor(io, opts.color as boolean | undefined),
+    dataDir: opts.dataDir as string | undefined,
+  };
+}
+
+function createContext(io: Io, out: Output, globals: Globals, overrides: Overrides): Context & { dispose(): Promise<void> } {
+  let backend: Backend | undefined;
+  const clock = overrides.clock ?? systemClock;
+  return {
+    io,
+    out,
+    globals,
+    clock,
+    interactive: overrides.interactive ?? (io.stdin.isTTY === true && io.stderr.isTTY === true && !io.env.CI),
+    prompter: overrides.prompter ?? clackPrompter,
+    async backend() {
+      if (!backend) {
+        const { LocalBackend } = await import("../emulator/local-backend.js");
+        const dataDir = resolveDataDir(globals.dataDir, io.env, io.cwd);
+        backend = LocalBackend.open({ dataDir, site: DEFAULT_SITE, clock, cwd: io.cwd });
+        out.note(out.c.dim(`target: ${backend.target.description}`));
+      }
+      return backend;
+    },
+    async dispose() {
+      await backend?.close();
+    },
+  };
+}
+
+const clackPrompter: Prompter = {
+  async confirm(message) {
+    const { confirm, isCancel } = await import("@clack/prompts");
+    const answer = await confirm({ message, initialValue: false, output: process.stderr });
+    return !isCancel(answer) && answer === true;
+  },
+};

@@ -1,0 +1,43 @@
+import { isUtf8 } from "node:buffer";
+import { writeFile } from "node:fs/promises";
+import { errors } from "../core/errors.js";
+import type { Handler } from "../cli/context.js";
+import { formatBytes, isoOrNull } from "../cli/format.js";
+
+interface GetOptions {
+  namespace: string;
+  output?: string;
+}
+
+export const run: Handler<GetOptions> = async (ctx, args, opts) => {
+  const key = args.key as string;
+  if (ctx.out.json && opts.output !== undefined) throw errors.usage("--json and --output cannot be used together.", "Use --json for the value and details, or --output to save the value to a file.");
+  const backend = await ctx.backend();
+  const entry = await backend.get(opts.namespace, key);
+  if (!entry) throw errors.keyNotFound(key, opts.namespace);
+
+  if (ctx.out.json) {
+    const text = isUtf8(entry.value);
+    await ctx.out.printJson({
+      key: entry.key,
+      value: entry.value.toString(text ? "utf8" : "base64"),
+      encoding: text ? "utf8" : "base64",
+      metadata: entry.metadata,
+      expiresAt: isoOrNull(entry.expiresAt),
+      version: entry.version,
+    });
+    return;
+  }
+  if (opts.output !== undefined) {
+    try {
+      await writeFile(opts.output, entry.value);
+    } catch (e) {
+      throw errors.file(opts.output, (e as Error).message);
+    }
+    ctx.out.success(`Wrote ${formatBytes(entry.value.length)} to ${opts.output}`);
+    return;
+  }
+  await ctx.out.data(entry.value);
+  // Only a person at a terminal gets a closing newline; a pipe gets the bytes exactly.
+  if (ctx.out.stdoutIsTTY && entry.value.length > 0 && entry.value[entry.value.length - 1] !== 0x0a) await ctx.out.data("\n");
+};

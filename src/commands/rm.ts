@@ -1,0 +1,72 @@
+import type { Backend } from "../core/backend.js";
+import { errors } from "../core/errors.js";
+import { LIMITS } from "../core/limits.js";
+import type { Context, Handler } from "../cli/context.js";
+
+interface RmOptions {
+  namespace: string;
+  prefix?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  force?: boolean;
+}
+
+export const run: Handler<RmOptions> = async (ctx, args, opts) => {
+  const keys = (args.keys as string[] | undefined) ?? [];
+  if (keys.length > 0 && opts.prefix !== undefined) throw errors.usage("Give either keys or --prefix, not both.");
+  if (keys.length === 0 && opts.prefix === undefined) throw errors.usage("Name the keys to remove, or use --prefix <prefix>.");
+  const backend = await ctx.backend();
+  const ns = opts.namespace;
+
+  if (opts.prefix === undefined) {
+    if (opts.dryRun) {
+      const found = await Promise.all(keys.map(async (k) => ((await backend.get(ns, k)) ? k : null)));
+      const present = [...new Set(found.filter((k): k is string => k !== null))];
+      const missing = [...new Set(keys.filter((k) => !present.includes(k)))];
+      return report(ctx, ns, present, missing, true);
+    }
+    const result = await backend.delete(ns, keys, { force: opts.force === true });
+    return report(ctx, ns, result.deleted, result.missing, false);
+  }
+
+  const matched = await keysUnder(backend, ns, opts.prefix);
+  if (opts.dryRun || matched.length === 0) return report(ctx, ns, matched, [], opts.dryRun === true);
+  if (!opts.yes) {
+    const what = `remove ${matched.length} ${matched.length === 1 ? "key" : "keys"} under "${opts.prefix}" from namespace ${ns}`;
+    if (!ctx.interactive) throw errors.confirmationRequired(what);
+    if (!(await ctx.prompter.confirm(`${what[0]!.toUpperCase()}${what.slice(1)}?`))) throw errors.cancelled();
+  }
+  const removed: string[] = [];
+  for (let i = 0; i < matched.length; i += LIMITS.maxListLimit) {
+    // Keys that vanished since they were listed are not an error: the goal is that none are left.
+    const result = await backend.delete(ns, matched.slice(i, i + LIMITS.maxListLimit), { force: true });
+    removed.push(...result.deleted);
+  }
+  return report(ctx, ns, removed, [], false);
+};
+
+async function keysUnder(backend: Backend, ns: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await backend.list(ns, { prefix, cursor, limit: LIMITS.maxListLimit });
+    for (const k of page.keys) keys.push(k.key);
+    cursor = page.cursor;
+  } while (cursor !== null);
+  return keys;
+}
+
+async function report(ctx: Context, ns: string, removed: string[], missing: string[], dryRun: boolean): Promise<void> {
+  if (ctx.out.json) {
+    await ctx.out.printJson({ namespace: ns, dryRun, removed, missing });
+    return;
+  }
+  const count = `${removed.length} ${removed.length === 1 ? "key" : "keys"}`;
+  if (dryRun) {
+    for (const k of removed) await ctx.out.line(k);
+    ctx.out.note(`Would remove ${count} from ${ns} (dry run: nothing was changed).`);
+  } else {
+    ctx.out.success(`Removed ${count} from ${ns}.`);
+  }
+  if (missing.length > 0) ctx.out.warn(`Not found, ${dryRun ? "would be" : ""} skipped: ${missing.join(", ")}`.replace(",  ", ", "));
+}

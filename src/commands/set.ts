@@ -1,0 +1,44 @@
+import type { PutInput } from "../core/backend.js";
+import { parseDuration, parseTimestamp } from "../core/duration.js";
+import { errors } from "../core/errors.js";
+import { parseMetadata } from "../core/validate.js";
+import type { Handler } from "../cli/context.js";
+import { readLimited, readValueFile } from "../cli/input.js";
+import { formatBytes } from "../cli/format.js";
+
+interface SetOptions {
+  namespace: string;
+  file?: string;
+  ttl?: string;
+  expiresAt?: string;
+  metadata?: string;
+}
+
+export const run: Handler<SetOptions> = async (ctx, args, opts) => {
+  const key = args.key as string;
+  const input: PutInput = { value: await readValue(ctx.io.stdin, args.value as string | undefined, opts.file) };
+  if (opts.ttl !== undefined && opts.expiresAt !== undefined) throw errors.expiryConflict();
+  if (opts.ttl !== undefined) input.ttlSeconds = parseDuration(opts.ttl, "--ttl") / 1000;
+  if (opts.expiresAt !== undefined) input.expiresAt = parseTimestamp(opts.expiresAt);
+  if (opts.metadata !== undefined) input.metadata = parseMetadata(opts.metadata);
+
+  const backend = await ctx.backend();
+  const result = await backend.put(opts.namespace, key, input);
+  if (ctx.out.json) {
+    await ctx.out.printJson({ key, namespace: opts.namespace, version: result.version, size: input.value.byteLength });
+  } else {
+    ctx.out.success(`Set ${ctx.out.c.bold(key)} in ${opts.namespace} (${formatBytes(input.value.byteLength)}, version ${result.version})`);
+  }
+};
+
+async function readValue(stdin: NodeJS.ReadableStream & { isTTY?: boolean }, value: string | undefined, file: string | undefined): Promise<Buffer> {
+  if (file !== undefined) {
+    if (value !== undefined) throw errors.usage("Give the value either as an argument or with --file, not both.");
+    return readValueFile(file);
+  }
+  if (value === "-" || (value === undefined && stdin.isTTY !== true)) return readLimited(stdin as import("node:stream").Readable);
+  if (value === undefined) {
+    throw errors.usage("No value given.", 'Pass it as an argument, with --file <path>, or on stdin ("-").');
+  }
+  return Buffer.from(value, "utf8");
+}

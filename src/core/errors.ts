@@ -1,0 +1,157 @@
+import { EXIT, type ExitCode } from "./exit-codes.js";
+import { LIMITS } from "./limits.js";
+
+/**
+ * The error catalogue. Every error the CLI can report has a permanent code (scripts may match on it),
+ * an exit code, a message that says what happened and a hint that says what to do next.
+ * Handlers throw these; one boundary (src/cli/run.ts) turns them into output and an exit code.
+ */
+export const ERROR_EXIT = {
+  USAGE: EXIT.usage,
+  INVALID_KEY: EXIT.usage,
+  VALUE_TOO_LARGE: EXIT.usage,
+  INVALID_METADATA: EXIT.usage,
+  INVALID_EXPIRY: EXIT.usage,
+  INVALID_LIMIT: EXIT.usage,
+  INVALID_CURSOR: EXIT.usage,
+  INVALID_NAMESPACE: EXIT.usage,
+  CONFIRMATION_REQUIRED: EXIT.usage,
+  FILE_ERROR: EXIT.usage,
+  KEY_NOT_FOUND: EXIT.notFound,
+  NAMESPACE_NOT_FOUND: EXIT.notFound,
+  NAMESPACE_EXISTS: EXIT.usage,
+  NAMESPACE_PROTECTED: EXIT.usage,
+  PERMISSION_DENIED: EXIT.permission,
+  UNAVAILABLE: EXIT.unavailable,
+  QUOTA_EXCEEDED: EXIT.quota,
+  CANCELLED: EXIT.unexpected,
+  INTERNAL: EXIT.unexpected,
+} as const satisfies Record<string, ExitCode>;
+
+export type ErrorCode = keyof typeof ERROR_EXIT;
+
+export class KvError extends Error {
+  override readonly name = "KvError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+
+  get exitCode(): ExitCode {
+    return ERROR_EXIT[this.code];
+  }
+
+  toJSON(): { code: ErrorCode; message: string; hint: string | null } {
+    return { code: this.code, message: this.message, hint: this.hint ?? null };
+  }
+}
+
+const n = (x: number): string => x.toLocaleString("en-US");
+
+/** Constructors for every error, so that wording lives in one place. */
+export const errors = {
+  usage: (message: string, hint = "Run the command with --help to see its usage.") =>
+    new KvError("USAGE", message, hint),
+
+  keyEmpty: () => new KvError("INVALID_KEY", "The key is empty.", "Keys are 1 to 512 bytes of UTF-8."),
+  keyReserved: (key: string) =>
+    new KvError("INVALID_KEY", `The key "${key}" is reserved.`, 'Keys may not be "." or "..". Choose another name.'),
+  keyTooLong: (bytes: number) =>
+    new KvError(
+      "INVALID_KEY",
+      `The key is ${n(bytes)} bytes of UTF-8; the limit is ${n(LIMITS.maxKeyBytes)} bytes.`,
+      "Shorten the key, for example by hashing the long part.",
+    ),
+  keyNotUnicode: () =>
+    new KvError("INVALID_KEY", "The key is not valid Unicode (it holds a lone surrogate).", "Keys are 1 to 512 bytes of UTF-8."),
+
+  valueTooLarge: (bytes: number) =>
+    new KvError(
+      "VALUE_TOO_LARGE",
+      `The value is ${n(bytes)} bytes; the limit is ${n(LIMITS.maxValueBytes)} bytes (1 MiB).`,
+      "Store large objects elsewhere and keep a reference in KV, or split the value across keys.",
+    ),
+
+  metadataNotJson: (detail: string) =>
+    new KvError("INVALID_METADATA", `--metadata is not valid JSON: ${detail}.`, `Pass a JSON object, for example --metadata '{"owner":"web"}'.`),
+  metadataNotObject: (kind: string) =>
+    new KvError("INVALID_METADATA", `--metadata must be a JSON object, not ${kind}.`, `Pass a JSON object, for example --metadata '{"owner":"web"}'.`),
+  metadataTooLarge: (bytes: number) =>
+    new KvError(
+      "INVALID_METADATA",
+      `The metadata is ${n(bytes)} bytes of JSON; the limit is ${n(LIMITS.maxMetadataBytes)} bytes (1 KiB).`,
+      "Keep metadata small: put large data in the value.",
+    ),
+
+  ttlTooShort: (seconds: number) =>
+    new KvError(
+      "INVALID_EXPIRY",
+      `The time to live is ${n(seconds)} s; the minimum is ${LIMITS.minTtlSeconds} s.`,
+      "Use --ttl 60s or longer.",
+    ),
+  expiryTooSoon: (secondsFromNow: number) =>
+    new KvError(
+      "INVALID_EXPIRY",
+      `--expires-at is ${secondsFromNow < 0 ? "in the past" : `only ${n(Math.floor(secondsFromNow))} s away`}; it must be at least ${LIMITS.minTtlSeconds} s in the future.`,
+      "Give a later time, or use --ttl.",
+    ),
+  expiryInvalid: (text: string) =>
+    new KvError(
+      "INVALID_EXPIRY",
+      `"${text}" is not a time.`,
+      "Give an ISO 8601 time (2027-01-31T12:00:00Z) or epoch seconds (1800000000).",
+    ),
+  durationInvalid: (option: string, text: string) =>
+    new KvError("USAGE", `${option} "${text}" is not a duration.`, "Use a number with a unit: 90s, 10m, 12h, 7d, or plain seconds."),
+  expiryConflict: () =>
+    new KvError("USAGE", "--ttl and --expires-at cannot be used together.", "Choose one of them."),
+
+  limitInvalid: (text: string) =>
+    new KvError("INVALID_LIMIT", `--limit "${text}" is not valid; it must be a whole number from 1 to ${n(LIMITS.maxListLimit)}.`, "Use --all to walk every page."),
+  cursorInvalid: () =>
+    new KvError("INVALID_CURSOR", "The cursor is not valid for this listing.", "Pass the cursor printed by the previous page of the same prefix, or leave --cursor out to start over."),
+
+  namespaceInvalid: (name: string) =>
+    new KvError(
+      "INVALID_NAMESPACE",
+      `"${name}" is not a valid namespace name.`,
+      "Names are 1 to 63 characters: lower-case letters, digits, '-' and '_', starting with a letter or digit.",
+    ),
+  namespaceNotFound: (name: string) =>
+    new KvError("NAMESPACE_NOT_FOUND", `The namespace "${name}" does not exist.`, `Create it with: yourspace kv namespace create ${name}`),
+  namespaceExists: (name: string) =>
+    new KvError("NAMESPACE_EXISTS", `The namespace "${name}" already exists.`, "Choose another name, or use the existing namespace."),
+  namespaceProtected: (name: string) =>
+    new KvError("NAMESPACE_PROTECTED", `The namespace "${name}" cannot be removed.`, `It always exists. To empty it, run: yourspace kv rm --prefix "" -n ${name}`),
+
+  keyNotFound: (key: string, namespace: string) =>
+    new KvError("KEY_NOT_FOUND", `The key "${key}" was not found in namespace "${namespace}".`, `List keys with: yourspace kv ls -n ${namespace}`),
+  keysNotFound: (keys: string[], namespace: string) =>
+    new KvError(
+      "KEY_NOT_FOUND",
+      `${keys.length === 1 ? "The key" : `${keys.length} keys`} ${keys.slice(0, 5).map((k) => `"${k}"`).join(", ")}${keys.length > 5 ? ", …" : ""} ${keys.length === 1 ? "was" : "were"} not found in namespace "${namespace}"; nothing was removed.`,
+      "Use --force to remove the keys that exist and ignore the missing ones.",
+    ),
+
+  confirmationRequired: (what: string) =>
+    new KvError("CONFIRMATION_REQUIRED", `Refusing to ${what} without confirmation: there is no terminal to ask on.`, "Pass --yes to confirm, or --dry-run to see what would be removed."),
+  cancelled: () => new KvError("CANCELLED", "Cancelled; nothing was changed."),
+
+  file: (path: string, reason: string) =>
+    new KvError("FILE_ERROR", `Cannot use the file ${path}: ${reason}.`, "Check the path and its permissions."),
+
+  storeBusy: (dir: string) =>
+    new KvError(
+      "UNAVAILABLE",
+      `The local store in ${dir} stayed locked by another process for too long.`,
+      "Another yourspace process is holding a long write. Wait for it to finish, then run the command again.",
+    ),
+  storeUnreadable: (dir: string, reason: string) =>
+    new KvError("UNAVAILABLE", `The local store in ${dir} cannot be opened: ${reason}.`, "Check the data directory (--data-dir or YOURSPACE_DATA_DIR) and its permissions."),
+
+  internal: (message: string) =>
+    new KvError("INTERNAL", message, "This is a bug in yourspace. Please report it with the command you ran and this message."),
+};

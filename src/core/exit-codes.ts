@@ -1,0 +1,12 @@
+/** Exit codes are part of the CLI's contract with scripts; they are documented in README.md. */
+export const EXIT = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  notFound: 3,
+  permission: 4,
+  unavailable: 5,
+  quota: 6,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

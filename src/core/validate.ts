@@ -1,0 +1,62 @@
+import { errors } from "./errors.js";
+import { LIMITS } from "./limits.js";
+
+/** Pure validators shared by every target. Each returns the normalised value or throws a KvError. */
+
+export function validateKey(key: string): Buffer {
+  if (key.length === 0) throw errors.keyEmpty();
+  if (!key.isWellFormed()) throw errors.keyNotUnicode();
+  if (key === "." || key === "..") throw errors.keyReserved(key);
+  const bytes = Buffer.from(key, "utf8");
+  if (bytes.length > LIMITS.maxKeyBytes) throw errors.keyTooLong(bytes.length);
+  return bytes;
+}
+
+export function validateValue(value: Uint8Array): void {
+  if (value.byteLength > LIMITS.maxValueBytes) throw errors.valueTooLarge(value.byteLength);
+}
+
+export type Metadata = Record<string, unknown>;
+
+/** Parses and checks `--metadata`. The limit applies to the compact JSON form that is stored. */
+export function parseMetadata(text: string): Metadata {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw errors.metadataNotJson((e as Error).message);
+  }
+  return validateMetadata(parsed);
+}
+
+export function validateMetadata(value: unknown): Metadata {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw errors.metadataNotObject(value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`);
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
+  if (bytes > LIMITS.maxMetadataBytes) throw errors.metadataTooLarge(bytes);
+  return value as Metadata;
+}
+
+export function validateTtlSeconds(seconds: number): number {
+  if (seconds < LIMITS.minTtlSeconds) throw errors.ttlTooShort(seconds);
+  return seconds;
+}
+
+/** Absolute expiry in epoch milliseconds, checked against `now` (also epoch ms). */
+export function validateExpiresAt(expiresAtMs: number, nowMs: number): number {
+  const ahead = (expiresAtMs - nowMs) / 1000;
+  if (ahead < LIMITS.minTtlSeconds) throw errors.expiryTooSoon(ahead);
+  return expiresAtMs;
+}
+
+export function parseLimit(text: string): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > LIMITS.maxListLimit) throw errors.limitInvalid(text);
+  return n;
+}
+
+export function validateNamespaceName(name: string): string {
+  if (!LIMITS.namespacePattern.test(name)) throw errors.namespaceInvalid(name);
+  return name;
+}

@@ -1,0 +1,106 @@
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type BetterSqlite3 from "better-sqlite3";
+import { errors } from "../core/errors.js";
+import { DEFAULT_NAMESPACE, DEFAULT_SITE } from "../core/limits.js";
+
+export type Database = BetterSqlite3.Database;
+
+export const STORE_FILE = "kv.sqlite";
+
+/** How long a writer waits for another process's transaction before giving up. */
+const BUSY_TIMEOUT_MS = 30_000;
+
+/**
+ * The schema follows the consistency model (../docs/consistency.md): home assigns a version to every
+ * write, deletes are tombstones, expiry is absolute, and each record keeps its commit time and the
+ * region it was written in, so regional visibility can be derived from stored state rather than timers.
+ *
+ * Keys are stored as BLOBs of UTF-8 so that SQLite's memcmp ordering is UTF-8 byte order.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+  INSERT INTO counters (name, value) VALUES ('home_seq', 0);
+
+  CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+  CREATE TABLE namespaces (
+    id         INTEGER PRIMARY KEY,
+    site       TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (site, name)
+  ) STRICT;
+
+  -- Home's authoritative map: the newest version of every key, tombstones included.
+  CREATE TABLE entries (
+    ns         INTEGER NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,
+    key        BLOB NOT NULL,
+    version    INTEGER NOT NULL,
+    value      BLOB,
+    tombstone  INTEGER NOT NULL DEFAULT 0,
+    expires_at INTEGER,
+    metadata   TEXT,
+    commit_t   INTEGER NOT NULL,
+    origin     TEXT NOT NULL,
+    PRIMARY KEY (ns, key)
+  ) STRICT, WITHOUT ROWID;
+  `,
+];
+
+export interface OpenOptions {
+  dataDir: string;
+  /** Time used for rows created while opening (the default namespace). */
+  now: number;
+}
+
+/** Opens (creating if needed) the store in a data directory: WAL mode, migrated, ready for concurrent processes. */
+export function openStore({ dataDir, now }: OpenOptions): Database {
+  const Sqlite = loadDriver();
+  try {
+    if (!existsSync(dataDir)) {
+      mkdirSync(dataDir, { recursive: true });
+      // The store is local state, never source: keep it out of version control by default.
+      writeFileSync(join(dataDir, ".gitignore"), "*\n");
+    }
+    const db = new Sqlite(join(dataDir, STORE_FILE), { timeout: BUSY_TIMEOUT_MS });
+    if (db.pragma("journal_mode", { simple: true }) !== "wal") db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    migrate(db, now);
+    return db;
+  } catch (e) {
+    throw translateSqliteError(e, dataDir);
+  }
+}
+
+function migrate(db: Database, now: number): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current >= MIGRATIONS.length) return;
+  db.transaction(() => {
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    const version = db.pragma("user_version", { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    db.prepare("INSERT OR IGNORE INTO namespaces (site, name, created_at) VALUES (?, ?, ?)").run(DEFAULT_SITE, DEFAULT_NAMESPACE, now);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}
+
+let driver: typeof BetterSqlite3 | undefined;
+function loadDriver(): typeof BetterSqlite3 {
+  // better-sqlite3 is a native CommonJS addon; it stays outside the bundle and loads only when a store opens.
+  driver ??= createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
+  return driver;
+}
+
+/** Turns SQLite's failures into catalogue errors, so users never see "database is locked". */
+export function translateSqliteError(e: unknown, dataDir: string): unknown {
+  const code = (e as { code?: string }).code ?? "";
+  if (code === "SQLITE_BUSY" || code.startsWith("SQLITE_BUSY_") || code === "SQLITE_LOCKED") return errors.storeBusy(dataDir);
+  if (code === "SQLITE_CANTOPEN" || code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT" || code === "SQLITE_READONLY" || code === "EACCES" || code === "ENOTDIR" || code === "EEXIST") {
+    return errors.storeUnreadable(dataDir, (e as Error).message);
+  }
+  return e;
+}
