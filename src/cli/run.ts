@@ -41,17 +41,17 @@ export async function main(argv: readonly string[], io: Io, overrides: Overrides
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (e) {
-    exitCode = report(e, out, io);
+    exitCode = report(e, out, io, argv);
   }
   return exitCode;
 }
 
-function report(e: unknown, out: Output, io: Io): number {
+function report(e: unknown, out: Output, io: Io, argv: readonly string[]): number {
   if (e instanceof CommanderError) {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT.ok;
     // A group command run on its own: commander has printed its help; that is a usage error.
     if (e.code === "commander.help") return EXIT.usage;
-    out.error(errors.usage(e.message.replace(/^error: /, "")));
+    out.error(errors.usage(e.message.replace(/^error: /, ""), `Run "${commandPath(argv).join(" ")} --help" to see its usage.`));
     return EXIT.usage;
   }
   if (e instanceof KvError) {
@@ -62,6 +62,20 @@ function report(e: unknown, out: Output, io: Io): number {
   out.error(errors.internal(`Unexpected error: ${err?.message ?? String(e)}`));
   if (io.env.YOURSPACE_DEBUG && err?.stack) io.stderr.write(`${err.stack}\n`);
   return EXIT.unexpected;
+}
+
+/** The deepest command named on a command line, for pointing at the right --help. */
+function commandPath(argv: readonly string[]): string[] {
+  const path = [COMMANDS.name];
+  let spec: CommandSpec = COMMANDS;
+  for (const word of argv) {
+    if (word.startsWith("-")) continue;
+    const next = spec.commands?.find((c) => c.name === word || c.aliases?.includes(word));
+    if (!next) break;
+    path.push(next.name);
+    spec = next;
+  }
+  return path;
 }
 
 type Invoke = (spec: CommandSpec, args: CommandArgs, command: Command) => Promise<void>;

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import type BetterSqlite3 from "better-sqlite3";
+import BetterSqlite3 from "better-sqlite3";
 import { errors } from "../core/errors.js";
 import { DEFAULT_NAMESPACE, DEFAULT_SITE } from "../core/limits.js";
 
@@ -58,14 +58,13 @@ export interface OpenOptions {
 
 /** Opens (creating if needed) the store in a data directory: WAL mode, migrated, ready for concurrent processes. */
 export function openStore({ dataDir, now }: OpenOptions): Database {
-  const Sqlite = loadDriver();
   try {
     if (!existsSync(dataDir)) {
       mkdirSync(dataDir, { recursive: true });
       // The store is local state, never source: keep it out of version control by default.
       writeFileSync(join(dataDir, ".gitignore"), "*\n");
     }
-    const db = new Sqlite(join(dataDir, STORE_FILE), { timeout: BUSY_TIMEOUT_MS });
+    const db = new BetterSqlite3(join(dataDir, STORE_FILE), { timeout: BUSY_TIMEOUT_MS, nativeBinding: nativeBindingPath() });
     if (db.pragma("journal_mode", { simple: true }) !== "wal") db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
@@ -88,11 +87,18 @@ function migrate(db: Database, now: number): void {
   }).immediate();
 }
 
-let driver: typeof BetterSqlite3 | undefined;
-function loadDriver(): typeof BetterSqlite3 {
-  // better-sqlite3 is a native CommonJS addon; it stays outside the bundle and loads only when a store opens.
-  driver ??= createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
-  return driver;
+const require = createRequire(import.meta.url);
+
+/**
+ * The addon's own lookup (the `bindings` package) probes a dozen paths on every start; the file is at a
+ * known place in a normal install, so name it and fall back to the lookup only when it is elsewhere.
+ */
+function nativeBindingPath(): string | undefined {
+  try {
+    return require.resolve("better-sqlite3/build/Release/better_sqlite3.node");
+  } catch {
+    return undefined;
+  }
 }
 
 /** Turns SQLite's failures into catalogue errors, so users never see "database is locked". */

@@ -1,0 +1,75 @@
+import { expect } from "vitest";
+import { runBin, type RunResult } from "../support/cli.js";
+
+/** Shared helpers for the end-to-end tests: every call spawns the built binary with no terminal. */
+
+export interface KvOptions {
+  input?: string | Buffer;
+  env?: Record<string, string | undefined>;
+}
+
+/** Runs `yourspace --data-dir <dataDir> kv <args…>` against the built binary. */
+export function kv(dataDir: string, args: readonly string[], options: KvOptions = {}): Promise<RunResult> {
+  return runBin(["--data-dir", dataDir, "kv", ...args], { cwd: dataDir, input: options.input, env: options.env });
+}
+
+/** Runs a command with `--json` and parses stdout, failing loudly (with stderr) when it did not succeed. */
+export async function kvJson<T = any>(dataDir: string, args: readonly string[], options: KvOptions = {}): Promise<T> {
+  const r = await kv(dataDir, [...args, "--json"], options);
+  expect(r.code, `kv ${args.join(" ")} failed: ${r.stderr}`).toBe(0);
+  return JSON.parse(r.out) as T;
+}
+
+export interface ListedKey {
+  key: string;
+  size: number;
+  expiresAt: string | null;
+  metadata: Record<string, unknown> | null;
+}
+
+export interface ListJson {
+  keys: ListedKey[];
+  cursor: string | null;
+  complete: boolean;
+}
+
+/** Every key in a namespace (or under a prefix), via `ls --all --json`. */
+export async function allKeys(dataDir: string, args: readonly string[] = []): Promise<string[]> {
+  const page = await kvJson<ListJson>(dataDir, ["ls", "--all", ...args]);
+  return page.keys.map((k) => k.key);
+}
+
+/**
+ * Asserts a failed command in human mode: the exit code, nothing on stdout, and on stderr an error line
+ * (`✖ message`) matching `message`, followed by an indented hint line.
+ */
+export function expectFailure(r: RunResult, code: number, message: RegExp): void {
+  expect(r.code, `stderr: ${r.stderr}`).toBe(code);
+  expect(r.stdout.length, `stdout should be empty, got: ${r.out}`).toBe(0);
+  const lines = r.stderr.split("\n");
+  const at = lines.findIndex((l) => l.startsWith("✖ "));
+  expect(at, `no error line in stderr: ${r.stderr}`).toBeGreaterThanOrEqual(0);
+  expect(lines[at]).toMatch(message);
+  const hint = lines[at + 1] ?? "";
+  expect(hint, `no hint after the error line in stderr: ${r.stderr}`).toMatch(/^ {2}\S/);
+  expect(r.stderr).not.toMatch(/at .+\.js:\d+|SQLITE|TypeError|ReferenceError/);
+}
+
+/** Sorts strings by their UTF-8 bytes, the order the store promises for listings. */
+export function utf8Sort(keys: readonly string[]): string[] {
+  return [...keys].sort((a, b) => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8")));
+}
+
+/** Runs async jobs with at most `limit` in flight, keeping results in order. */
+export async function pool<T, R>(items: readonly T[], limit: number, job: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await job(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,85 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { PassThrough, Readable } from "node:stream";
+import { onTestFinished } from "vitest";
+import type { Clock } from "../../src/core/clock.js";
+import type { Prompter } from "../../src/cli/context.js";
+import { main } from "../../src/cli/run.js";
+
+export const BIN = resolve(import.meta.dirname, "../../bin/yourspace");
+
+/** A fresh directory, removed when the current test finishes. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "yourspace-test-"));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+  /** stdout as UTF-8 text. */
+  out: string;
+}
+
+export interface InProcessOptions {
+  cwd: string;
+  stdin?: string | Buffer;
+  /** Which streams claim to be terminals. */
+  tty?: { stdin?: boolean; stdout?: boolean; stderr?: boolean };
+  env?: Record<string, string | undefined>;
+  clock?: Clock;
+  prompter?: Prompter;
+  interactive?: boolean;
+}
+
+/** Runs the CLI in this process with captured streams: the same main() the binary runs. */
+export async function runCli(argv: string[], options: InProcessOptions): Promise<RunResult> {
+  const stdin = Object.assign(Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]), {
+    isTTY: options.tty?.stdin ?? false,
+  });
+  const stdout = Object.assign(new PassThrough(), { isTTY: options.tty?.stdout ?? false, columns: 120 });
+  const stderr = Object.assign(new PassThrough(), { isTTY: options.tty?.stderr ?? false });
+  const outChunks: Buffer[] = [];
+  const errChunks: Buffer[] = [];
+  stdout.on("data", (c: Buffer) => outChunks.push(c));
+  stderr.on("data", (c: Buffer) => errChunks.push(c));
+  const code = await main(
+    argv,
+    { stdin, stdout, stderr, env: { ...options.env }, cwd: options.cwd },
+    { clock: options.clock, prompter: options.prompter, interactive: options.interactive },
+  );
+  const out = Buffer.concat(outChunks);
+  return { code, stdout: out, out: out.toString("utf8"), stderr: Buffer.concat(errChunks).toString("utf8") };
+}
+
+export interface SpawnOptions {
+  cwd: string;
+  input?: string | Buffer;
+  env?: Record<string, string | undefined>;
+}
+
+/** Spawns the built binary as a user would, with no terminal. */
+export function runBin(argv: string[], options: SpawnOptions): Promise<RunResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...argv], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.stderr.on("data", (c: Buffer) => err.push(c));
+    child.on("error", fail);
+    child.on("close", (code) => {
+      const stdout = Buffer.concat(out);
+      done({ code: code ?? -1, stdout, out: stdout.toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(options.input ?? "");
+  });
+}
