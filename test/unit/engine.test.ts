@@ -1,0 +1,174 @@
+import { describe, expect, it } from "vitest";
+import { KvError } from "../../src/core/errors.js";
+import { openStore } from "../../src/emulator/store.js";
+import { freshEngine, T0 } from "../support/engine.js";
+
+const S = "local";
+const bytes = (s: string) => Buffer.from(s, "utf8");
+
+describe("engine", () => {
+  it("writes, reads and versions every write in commit order", () => {
+    const { engine } = freshEngine();
+    const v1 = engine.put(S, "default", "flags/a", { value: bytes("on") }).version;
+    const v2 = engine.put(S, "default", "flags/a", { value: bytes("off"), metadata: { by: "ci" } }).version;
+    expect(v1).toMatch(/^[0-9a-f]{20}$/);
+    expect(v2 > v1).toBe(true);
+    const entry = engine.get(S, "default", "flags/a");
+    expect(entry).toMatchObject({ key: "flags/a", metadata: { by: "ci" }, expiresAt: null, version: v2 });
+    expect(entry!.value.toString()).toBe("off");
+  });
+
+  it("stores values byte for byte", () => {
+    const { engine } = freshEngine();
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    engine.put(S, "default", "bin", { value: all });
+    expect(engine.get(S, "default", "bin")!.value.equals(all)).toBe(true);
+    engine.put(S, "default", "empty", { value: Buffer.alloc(0) });
+    expect(engine.get(S, "default", "empty")!.value.length).toBe(0);
+  });
+
+  it("turns a TTL into an absolute expiry at commit and hides the key once it passes", () => {
+    const { engine, clock } = freshEngine();
+    engine.put(S, "default", "session", { value: bytes("x"), ttlSeconds: 60 });
+    expect(engine.get(S, "default", "session")!.expiresAt).toBe(T0 + 60_000);
+    clock.advance(59_999);
+    expect(engine.get(S, "default", "session")).not.toBeNull();
+    expect(engine.list(S, "default", { prefix: "", limit: 10 }).keys.map((k) => k.key)).toEqual(["session"]);
+    clock.advance(1);
+    expect(engine.get(S, "default", "session")).toBeNull();
+    expect(engine.list(S, "default", { prefix: "", limit: 10 }).keys).toEqual([]);
+  });
+
+  it("validates absolute expiry against its own clock, not the wall clock", () => {
+    const { engine } = freshEngine();
+    expect(() => engine.put(S, "default", "k", { value: bytes("x"), expiresAt: T0 + 30_000 })).toThrow(/at least 60 s in the future/);
+    engine.put(S, "default", "k", { value: bytes("x"), expiresAt: T0 + 3_600_000 });
+    expect(engine.get(S, "default", "k")!.expiresAt).toBe(T0 + 3_600_000);
+  });
+
+  it("a later write replaces the TTL", () => {
+    const { engine, clock } = freshEngine();
+    engine.put(S, "default", "k", { value: bytes("1"), ttlSeconds: 60 });
+    engine.put(S, "default", "k", { value: bytes("2") });
+    clock.advance(3_600_000);
+    expect(engine.get(S, "default", "k")!.value.toString()).toBe("2");
+  });
+
+  it("deletes with a tombstone that takes a version of its own", () => {
+    const { engine, db } = freshEngine();
+    const put = engine.put(S, "default", "k", { value: bytes("v") }).version;
+    const del = engine.delete(S, "default", ["k"], { force: false });
+    expect(del.deleted).toEqual(["k"]);
+    expect(del.version! > put).toBe(true);
+    expect(engine.get(S, "default", "k")).toBeNull();
+    const row = db.prepare("SELECT tombstone, value, version FROM entries WHERE key = ?").get(bytes("k")) as { tombstone: number; value: null; version: number };
+    expect(row).toMatchObject({ tombstone: 1, value: null });
+    expect(row.version).toBe(parseInt(del.version!, 16));
+  });
+
+  it("deletes several keys all or nothing", () => {
+    const { engine } = freshEngine();
+    engine.put(S, "default", "a", { value: bytes("1") });
+    engine.put(S, "default", "b", { value: bytes("2") });
+    expect(() => engine.delete(S, "default", ["a", "missing", "b"], { force: false })).toThrow(/"missing" was not found/);
+    expect(engine.get(S, "default", "a")).not.toBeNull();
+    expect(engine.get(S, "default", "b")).not.toBeNull();
+    const forced = engine.delete(S, "default", ["a", "missing", "b", "a"], { force: true });
+    expect(forced).toMatchObject({ deleted: ["a", "b"], missing: ["missing"] });
+    expect(engine.get(S, "default", "a")).toBeNull();
+  });
+
+  it("rejects bad input without consuming a version or writing anything", () => {
+    const { engine } = freshEngine();
+    const first = engine.put(S, "default", "a", { value: bytes("1") }).version;
+    const bad = [
+      () => engine.put(S, "default", "", { value: bytes("x") }),
+      () => engine.put(S, "default", "k", { value: new Uint8Array(1_048_577) }),
+      () => engine.put(S, "default", "k", { value: bytes("x"), ttlSeconds: 59 }),
+      () => engine.put(S, "default", "k", { value: bytes("x"), metadata: { a: "x".repeat(2000) } }),
+      () => engine.put(S, "nope", "k", { value: bytes("x") }),
+    ];
+    for (const fn of bad) expect(fn).toThrow(KvError);
+    const next = engine.put(S, "default", "b", { value: bytes("2") }).version;
+    expect(parseInt(next, 16)).toBe(parseInt(first, 16) + 1);
+    expect(engine.list(S, "default", { prefix: "", limit: 10 }).keys.map((k) => k.key)).toEqual(["a", "b"]);
+  });
+
+  it("lists in UTF-8 byte order, not UTF-16 order", () => {
+    const { engine } = freshEngine();
+    // U+FF5E is above U+1F680 in UTF-16 code units but below it in UTF-8 bytes.
+    const keys = ["\u{1F680}", "\uFF5E", "z", "é", "A"];
+    for (const k of keys) engine.put(S, "default", k, { value: bytes(k) });
+    const listed = engine.list(S, "default", { prefix: "", limit: 10 }).keys.map((k) => k.key);
+    expect(listed).toEqual([...keys].sort((a, b) => Buffer.compare(bytes(a), bytes(b))));
+    expect(listed).not.toEqual([...keys].sort());
+  });
+
+  it("pages with opaque cursors bound to their prefix", () => {
+    const { engine } = freshEngine();
+    for (let i = 0; i < 25; i++) engine.put(S, "default", `p/${String(i).padStart(2, "0")}`, { value: bytes("v") });
+    engine.put(S, "default", "q/1", { value: bytes("v") });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = engine.list(S, "default", { prefix: "p/", cursor, limit: 10 });
+      seen.push(...page.keys.map((k) => k.key));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(seen).toHaveLength(25);
+    expect(new Set(seen).size).toBe(25);
+    const first = engine.list(S, "default", { prefix: "p/", limit: 10 });
+    expect(() => engine.list(S, "default", { prefix: "q/", cursor: first.cursor, limit: 10 })).toThrow(/cursor is not valid/);
+    expect(() => engine.list(S, "default", { prefix: "", cursor: "garbage!", limit: 10 })).toThrow(/cursor is not valid/);
+  });
+
+  it("reports a null cursor on the last page, even when it is exactly full", () => {
+    const { engine } = freshEngine();
+    for (const k of ["a", "b", "c", "d"]) engine.put(S, "default", k, { value: bytes(k) });
+    const p1 = engine.list(S, "default", { prefix: "", limit: 2 });
+    expect(p1.cursor).not.toBeNull();
+    const p2 = engine.list(S, "default", { prefix: "", cursor: p1.cursor, limit: 2 });
+    expect(p2.keys.map((k) => k.key)).toEqual(["c", "d"]);
+    expect(p2.cursor).toBeNull();
+  });
+
+  it("keeps namespaces and sites apart", () => {
+    const { engine } = freshEngine();
+    engine.createNamespace(S, "staging");
+    engine.put(S, "default", "k", { value: bytes("prod") });
+    engine.put(S, "staging", "k", { value: bytes("staging") });
+    expect(engine.get(S, "staging", "k")!.value.toString()).toBe("staging");
+    expect(engine.get(S, "default", "k")!.value.toString()).toBe("prod");
+    expect(() => engine.get("other-site", "default", "k")).toThrow(/namespace "default" does not exist/);
+    expect(engine.listNamespaces(S).map((n) => [n.name, n.keys])).toEqual([
+      ["default", 1],
+      ["staging", 1],
+    ]);
+  });
+
+  it("removes a namespace with its keys; default cannot be removed", () => {
+    const { engine } = freshEngine();
+    engine.createNamespace(S, "tmp");
+    engine.put(S, "tmp", "k", { value: bytes("v") });
+    expect(() => engine.createNamespace(S, "tmp")).toThrow(/already exists/);
+    engine.removeNamespace(S, "tmp");
+    expect(() => engine.get(S, "tmp", "k")).toThrow(/does not exist/);
+    engine.createNamespace(S, "tmp");
+    expect(engine.get(S, "tmp", "k")).toBeNull();
+    expect(() => engine.removeNamespace(S, "default")).toThrow(/cannot be removed/);
+    expect(() => engine.removeNamespace(S, "ghost")).toThrow(/does not exist/);
+  });
+
+  it("opens an existing store again with its data, and shares it between connections", () => {
+    const { engine, dataDir, clock } = freshEngine();
+    engine.put(S, "default", "k", { value: bytes("v") });
+    const second = openStore({ dataDir, now: clock.now() });
+    try {
+      expect(second.pragma("journal_mode", { simple: true })).toBe("wal");
+      const row = second.prepare("SELECT value FROM entries WHERE key = ?").get(bytes("k")) as { value: Buffer };
+      expect(row.value.toString()).toBe("v");
+    } finally {
+      second.close();
+    }
+  });
+});
