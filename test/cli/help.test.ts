@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { COMMANDS, type CommandSpec } from "../../src/cli/registry.js";
+import { VERSION } from "../../src/cli/run.js";
+import { runCli, tempDir } from "../support/cli.js";
+
+function leaves(spec: CommandSpec, path: string[] = []): { path: string[]; spec: CommandSpec }[] {
+  const here = spec === COMMANDS ? [] : [...path, spec.name];
+  if (!spec.commands) return [{ path: here, spec }];
+  return spec.commands.flatMap((c) => leaves(c, here));
+}
+
+describe("help", () => {
+  const all = leaves(COMMANDS);
+
+  it("covers every command in the registry", () => {
+    expect(all.map((l) => l.path.join(" "))).toEqual(
+      expect.arrayContaining(["kv set", "kv get", "kv ls", "kv rm", "kv namespace create", "kv namespace ls", "kv namespace rm"]),
+    );
+  });
+
+  it.each(all.map((l) => [l.path.join(" "), l] as const))("%s --help shows its usage, options and examples", async (_name, { path, spec }) => {
+    const r = await runCli([...path, "--help"], { cwd: tempDir() });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`Usage: yourspace ${path.join(" ")}`);
+    expect(r.out).toContain(spec.summary);
+    expect(r.out).toContain("Examples:");
+    for (const [example] of spec.examples ?? []) expect(r.out).toContain(example);
+    expect(r.out).toContain("--json");
+    expect(spec.examples?.length).toBeGreaterThan(0);
+  });
+
+  it("prints the version", async () => {
+    const r = await runCli(["--version"], { cwd: tempDir() });
+    expect(r).toMatchObject({ code: 0, out: `${VERSION}\n` });
+  });
+
+  it("treats a group command on its own as a usage error and shows its commands", async () => {
+    const r = await runCli(["kv"], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("set|put");
+  });
+
+  it("points a usage error at the right command's help", async () => {
+    const r = await runCli(["kv", "get", "k", "--bogus"], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--bogus'");
+    expect(r.stderr).toContain('Run "yourspace kv get --help"');
+    const json = await runCli(["kv", "get", "--json"], { cwd: tempDir() });
+    expect(JSON.parse(json.stderr).error).toMatchObject({ code: "USAGE", message: "missing required argument 'key'" });
+  });
+});

@@ -1,0 +1,338 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runBin, tempDir, type RunResult } from "../support/cli.js";
+import { allKeys, expectFailure, kv, kvJson } from "./helpers.js";
+
+/**
+ * Every way to get a command wrong: each must exit with the documented code, say what happened and
+ * what to do (an error line and a hint line on stderr), print nothing on stdout, and change nothing.
+ */
+
+const MiB = 1_048_576;
+
+interface SetCase {
+  name: string;
+  args: (dir: string) => string[];
+  input?: string | Buffer;
+  code: number;
+  message: RegExp;
+}
+
+const SET_CASES: SetCase[] = [
+  { name: "an empty key", args: () => ["set", "", "v"], code: 2, message: /key is empty/ },
+  { name: 'the key "."', args: () => ["set", ".", "v"], code: 2, message: /"\." is reserved/ },
+  { name: 'the key ".."', args: () => ["set", "..", "v"], code: 2, message: /"\.\." is reserved/ },
+  { name: "a 513-byte key", args: () => ["set", "k".repeat(513), "v"], code: 2, message: /513 bytes.*limit is 512/ },
+  {
+    name: "a 1,048,577-byte value from --file",
+    args: (dir) => {
+      writeFileSync(join(dir, "big.bin"), Buffer.alloc(MiB + 1, 0x61));
+      return ["set", "k", "--file", join(dir, "big.bin")];
+    },
+    code: 2,
+    message: /1,048,577 bytes; the limit is 1,048,576 bytes/,
+  },
+  { name: "a 1,048,577-byte value on stdin", args: () => ["set", "k", "-"], input: Buffer.alloc(MiB + 1, 0x61), code: 2, message: /The value is [\d,]+ bytes; the limit is 1,048,576 bytes/ },
+  { name: "a 1,048,577-byte value on stdin with the value left out", args: () => ["set", "k"], input: Buffer.alloc(MiB + 1, 0x61), code: 2, message: /the limit is 1,048,576 bytes/ },
+  { name: "metadata that is not JSON", args: () => ["set", "k", "v", "--metadata", "{owner: web}"], code: 2, message: /--metadata is not valid JSON/ },
+  { name: "metadata that is an array", args: () => ["set", "k", "v", "--metadata", '["a"]'], code: 2, message: /must be a JSON object, not an array/ },
+  { name: "metadata that is a string", args: () => ["set", "k", "v", "--metadata", '"web"'], code: 2, message: /must be a JSON object, not a string/ },
+  { name: "metadata that is null", args: () => ["set", "k", "v", "--metadata", "null"], code: 2, message: /must be a JSON object, not null/ },
+  {
+    name: "metadata over 1 KiB",
+    args: () => ["set", "k", "v", "--metadata", JSON.stringify({ note: "x".repeat(1_014) })],
+    code: 2,
+    message: /metadata is 1,025 bytes of JSON; the limit is 1,024 bytes/,
+  },
+  { name: "--ttl 59s", args: () => ["set", "k", "v", "--ttl", "59s"], code: 2, message: /59 s; the minimum is 60 s/ },
+  { name: "--ttl 0", args: () => ["set", "k", "v", "--ttl", "0"], code: 2, message: /the minimum is 60 s/ },
+  { name: "--ttl bogus", args: () => ["set", "k", "v", "--ttl", "bogus"], code: 2, message: /--ttl "bogus" is not a duration/ },
+  { name: "--ttl 1h30m", args: () => ["set", "k", "v", "--ttl", "1h30m"], code: 2, message: /--ttl "1h30m" is not a duration/ },
+  { name: "--expires-at in the past", args: () => ["set", "k", "v", "--expires-at", "2001-01-01T00:00:00Z"], code: 2, message: /--expires-at is in the past/ },
+  { name: "--expires-at in the past as epoch seconds", args: () => ["set", "k", "v", "--expires-at", "1000000000"], code: 2, message: /--expires-at is in the past/ },
+  {
+    name: "--expires-at under 60 s away",
+    args: () => ["set", "k", "v", "--expires-at", String(Math.floor(Date.now() / 1000) + 20)],
+    code: 2,
+    message: /--expires-at is only \d+ s away; it must be at least 60 s in the future/,
+  },
+  { name: "--expires-at garbage", args: () => ["set", "k", "v", "--expires-at", "next tuesday"], code: 2, message: /"next tuesday" is not a time/ },
+  { name: "--ttl with --expires-at", args: () => ["set", "k", "v", "--ttl", "90s", "--expires-at", "2099-01-01T00:00:00Z"], code: 2, message: /--ttl and --expires-at cannot be used together/ },
+  {
+    name: "a value argument and --file",
+    args: (dir) => {
+      writeFileSync(join(dir, "v.txt"), "from file");
+      return ["set", "k", "from arg", "--file", join(dir, "v.txt")];
+    },
+    code: 2,
+    message: /either as an argument or with --file, not both/,
+  },
+  { name: "--file naming a missing path", args: (dir) => ["set", "k", "--file", join(dir, "no-such-file.bin")], code: 2, message: /no-such-file\.bin: it does not exist/ },
+  {
+    name: "--file naming a directory",
+    args: (dir) => {
+      mkdirSync(join(dir, "a-directory"));
+      return ["set", "k", "--file", join(dir, "a-directory")];
+    },
+    code: 2,
+    message: /a-directory: it is a directory/,
+  },
+  { name: "--file with no path", args: () => ["set", "k", "--file"], code: 2, message: /--file <path>' argument missing/ },
+  { name: "an unknown option", args: () => ["set", "k", "v", "--bogus"], code: 2, message: /unknown option '--bogus'/ },
+  { name: "a missing key argument", args: () => ["set"], code: 2, message: /missing required argument 'key'/ },
+  { name: "a namespace that does not exist", args: () => ["set", "k", "v", "-n", "nowhere"], code: 3, message: /namespace "nowhere" does not exist/ },
+];
+
+describe("kv set refuses bad input and writes nothing", () => {
+  for (const c of SET_CASES) {
+    it(`rejects ${c.name}`, async () => {
+      const dir = tempDir();
+      const r = await kv(dir, c.args(dir), { input: c.input });
+      expectFailure(r, c.code, c.message);
+      expect(await allKeys(dir)).toEqual([]);
+      expect((await kv(dir, ["get", "k"])).code).toBe(3);
+    });
+  }
+
+  it("accepts the boundaries just inside each limit", async () => {
+    const dir = tempDir();
+    const meta1024 = JSON.stringify({ note: "x".repeat(1_013) });
+    expect(Buffer.byteLength(meta1024)).toBe(1_024);
+    // The limit applies to compact JSON: spacing in what the user typed does not count.
+    const spaced = JSON.stringify({ note: "x".repeat(1_013) }, null, 8);
+    expect(Buffer.byteLength(spaced)).toBeGreaterThan(1_024);
+    const ok: string[][] = [
+      ["set", "k1", "v", "--metadata", meta1024],
+      ["set", "k2", "v", "--metadata", spaced],
+      ["set", "k3", "v", "--ttl", "60s"],
+      ["set", "k4", "v", "--ttl", "60"],
+      ["set", "k5", "v", "--expires-at", "2099-01-01T00:00:00Z"],
+      ["set", "k".repeat(512), "v"],
+    ];
+    for (const args of ok) {
+      const r = await kv(dir, args);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
+    }
+    expect((await allKeys(dir)).length).toBe(ok.length);
+  });
+
+  // parseTimestamp lets Date.parse roll impossible dates over (Feb 30 -> Mar 2) and accept trailing junk.
+  it.fails("rejects --expires-at with an impossible calendar date (2099-02-30)", async () => {
+    const dir = tempDir();
+    const r = await kv(dir, ["set", "k", "v", "--expires-at", "2099-02-30T00:00:00Z"]);
+    expectFailure(r, 2, /is not a time/);
+  });
+
+  it.fails("rejects --expires-at with trailing junk after an ISO date", async () => {
+    const dir = tempDir();
+    const r = await kv(dir, ["set", "k", "v", "--expires-at", "2099-01-01 junk"]);
+    expectFailure(r, 2, /is not a time/);
+  });
+});
+
+describe("kv get, ls and unknown commands", () => {
+  it("get of a missing key exits 3 with empty stdout", async () => {
+    const dir = tempDir();
+    await kv(dir, ["set", "present", "v"]);
+    const r = await kv(dir, ["get", "absent"]);
+    expectFailure(r, 3, /The key "absent" was not found in namespace "default"/);
+    expect(r.stderr).toMatch(/yourspace kv ls/);
+  });
+
+  it("get in a namespace that does not exist exits 3", async () => {
+    const dir = tempDir();
+    await kv(dir, ["set", "k", "v"]);
+    expectFailure(await kv(dir, ["get", "k", "-n", "nowhere"]), 3, /namespace "nowhere" does not exist/);
+    expectFailure(await kv(dir, ["ls", "-n", "nowhere"]), 3, /namespace "nowhere" does not exist/);
+  });
+
+  it("get refuses an invalid key, a missing key argument, and --json with --output", async () => {
+    const dir = tempDir();
+    expectFailure(await kv(dir, ["get", ""]), 2, /key is empty/);
+    expectFailure(await kv(dir, ["get", ".."]), 2, /reserved/);
+    expectFailure(await kv(dir, ["get"]), 2, /missing required argument 'key'/);
+    await kv(dir, ["set", "k", "v"]);
+    const out = join(dir, "out.txt");
+    expectFailure(await kv(dir, ["get", "k", "--json", "--output", out]), 2, /--json and --output cannot be used together/);
+  });
+
+  for (const limit of ["0", "1001", "abc", "-5", "2.5"]) {
+    it(`ls --limit ${limit} exits 2`, async () => {
+      const dir = tempDir();
+      expectFailure(await kv(dir, ["ls", `--limit=${limit}`]), 2, new RegExp(`--limit "${limit.replace(".", "\\.")}" is not valid; it must be a whole number from 1 to 1,000`));
+    });
+  }
+
+  it("ls --cursor garbage, or a cursor from another prefix, exits 2", async () => {
+    const dir = tempDir();
+    for (const k of ["a/1", "a/2", "b/1", "b/2"]) await kv(dir, ["set", k, "v"]);
+    expectFailure(await kv(dir, ["ls", "--cursor", "garbage"]), 2, /cursor is not valid/);
+    expectFailure(await kv(dir, ["ls", "--cursor", "%%%"]), 2, /cursor is not valid/);
+    const page = await kvJson<{ cursor: string | null }>(dir, ["ls", "a/", "--limit", "1"]);
+    expect(page.cursor).not.toBeNull();
+    expectFailure(await kv(dir, ["ls", "b/", "--cursor", page.cursor!]), 2, /cursor is not valid for this listing/);
+  });
+
+  it("an unknown command or option exits 2", async () => {
+    const dir = tempDir();
+    expectFailure(await kv(dir, ["bogus"]), 2, /unknown command 'bogus'/);
+    expectFailure(await kv(dir, ["ls", "--bogus"]), 2, /unknown option '--bogus'/);
+    expectFailure(await kv(dir, ["set", "k", "v", "--ttl"]), 2, /--ttl <duration>' argument missing/);
+  });
+
+  // The hint should point at the command's own help. commandPath() in src/cli/run.ts skips words that
+  // start with "-" but not the values of options, so `--data-dir <dir>` before the command stops the walk.
+  it.fails("the usage hint names the command's help even after --data-dir <dir>", async () => {
+    const dir = tempDir();
+    const r = await kv(dir, ["set", "k", "v", "--bogus"]);
+    expect(r.stderr).toMatch(/yourspace kv set --help/);
+  });
+
+  it("the usage hint names the command's help (data dir from the environment)", async () => {
+    const dir = tempDir();
+    const r = await runBin(["kv", "set", "k", "v", "--bogus"], { cwd: dir, env: { YOURSPACE_DATA_DIR: dir } });
+    expectFailure(r, 2, /unknown option '--bogus'/);
+    expect(r.stderr).toMatch(/yourspace kv set --help/);
+  });
+});
+
+describe("kv namespace refuses bad input", () => {
+  const namespaces = async (dir: string) => (await kvJson<{ namespaces: { name: string }[] }>(dir, ["namespace", "ls"])).namespaces.map((n) => n.name);
+
+  it("create with an invalid name exits 2 and creates nothing", async () => {
+    const dir = tempDir();
+    for (const bad of ["Staging", "-lead", "_lead", "has space", "x".repeat(64), "ünï"]) {
+      expectFailure(await kv(dir, ["namespace", "create", "--", bad]), 2, /is not a valid namespace name/);
+    }
+    expect(await namespaces(dir)).toEqual(["default"]);
+  });
+
+  it("create of an existing namespace exits 2", async () => {
+    const dir = tempDir();
+    expect((await kv(dir, ["namespace", "create", "staging"])).code).toBe(0);
+    expectFailure(await kv(dir, ["namespace", "create", "staging"]), 2, /namespace "staging" already exists/);
+    expectFailure(await kv(dir, ["namespace", "create", "default"]), 2, /namespace "default" already exists/);
+    expect(await namespaces(dir)).toEqual(["default", "staging"]);
+  });
+
+  it("rm of default exits 2 and keeps it and its keys", async () => {
+    const dir = tempDir();
+    await kv(dir, ["set", "k", "v"]);
+    expectFailure(await kv(dir, ["namespace", "rm", "default", "--yes"]), 2, /namespace "default" cannot be removed/);
+    expect(await namespaces(dir)).toEqual(["default"]);
+    expect(await allKeys(dir)).toEqual(["k"]);
+  });
+
+  it("rm of a missing namespace exits 3; rm of one with keys and no terminal needs --yes", async () => {
+    const dir = tempDir();
+    expectFailure(await kv(dir, ["namespace", "rm", "nowhere"]), 3, /namespace "nowhere" does not exist/);
+    await kv(dir, ["namespace", "create", "staging"]);
+    await kv(dir, ["set", "k", "v", "-n", "staging"]);
+    const r = await kv(dir, ["namespace", "rm", "staging"]);
+    expectFailure(r, 2, /Refusing to remove namespace staging and its 1 key without confirmation/);
+    expect(r.stderr).toMatch(/--yes/);
+    expect(await allKeys(dir, ["-n", "staging"])).toEqual(["k"]);
+  });
+});
+
+describe("kv rm refuses bad input and removes nothing", () => {
+  it("rm of a missing key exits 3", async () => {
+    const dir = tempDir();
+    await kv(dir, ["set", "keep", "v"]);
+    expectFailure(await kv(dir, ["rm", "absent"]), 3, /The key "absent" was not found in namespace "default"; nothing was removed/);
+    expect(await allKeys(dir)).toEqual(["keep"]);
+  });
+
+  it("rm of two keys where one is missing removes neither", async () => {
+    const dir = tempDir();
+    await kv(dir, ["set", "a", "1"]);
+    await kv(dir, ["set", "b", "2"]);
+    const r = await kv(dir, ["rm", "a", "absent"]);
+    expectFailure(r, 3, /"absent" was not found.*nothing was removed/);
+    expect(r.stderr).toMatch(/--force/);
+    expect(await allKeys(dir)).toEqual(["a", "b"]);
+    expect((await kv(dir, ["get", "a"])).out).toBe("1");
+  });
+
+  it("rm --prefix with no terminal and no --yes exits 2, mentions --yes and removes nothing", async () => {
+    const dir = tempDir();
+    for (const k of ["x1", "x2", "y1"]) await kv(dir, ["set", k, "v"]);
+    const r = await kv(dir, ["rm", "--prefix", "x"]);
+    expectFailure(r, 2, /Refusing to remove 2 keys under "x" from namespace default without confirmation/);
+    expect(r.stderr).toMatch(/--yes/);
+    expect(await allKeys(dir)).toEqual(["x1", "x2", "y1"]);
+  });
+
+  it("rm with both keys and --prefix, or with neither, exits 2", async () => {
+    const dir = tempDir();
+    await kv(dir, ["set", "x1", "v"]);
+    expectFailure(await kv(dir, ["rm", "x1", "--prefix", "x", "--yes"]), 2, /either keys or --prefix, not both/);
+    expectFailure(await kv(dir, ["rm"]), 2, /Name the keys to remove/);
+    expectFailure(await kv(dir, ["rm", ""]), 2, /key is empty/);
+    expect(await allKeys(dir)).toEqual(["x1"]);
+  });
+});
+
+describe("--json errors", () => {
+  interface JsonError {
+    error: { code: string; message: string; hint: string | null };
+  }
+
+  function lastJsonError(r: RunResult): JsonError {
+    const lines = r.stderr.trimEnd().split("\n");
+    return JSON.parse(lines[lines.length - 1]!) as JsonError;
+  }
+
+  function expectSingleJsonError(r: RunResult, exitCode: number, code: string): void {
+    expect(r.code, r.stderr).toBe(exitCode);
+    expect(r.stdout.length).toBe(0);
+    expect(r.stderr.endsWith("\n")).toBe(true);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines, r.stderr).toHaveLength(1);
+    const parsed = JSON.parse(lines[0]!) as JsonError;
+    expect(Object.keys(parsed)).toEqual(["error"]);
+    expect(Object.keys(parsed.error).sort()).toEqual(["code", "hint", "message"]);
+    expect(parsed.error.code).toBe(code);
+    expect(parsed.error.message.length).toBeGreaterThan(0);
+    expect(typeof parsed.error.hint).toBe("string");
+  }
+
+  it("usage errors are one JSON line on stderr, nothing on stdout", async () => {
+    const dir = tempDir();
+    expectSingleJsonError(await kv(dir, ["ls", "--limit", "abc", "--json"]), 2, "INVALID_LIMIT");
+    expectSingleJsonError(await kv(dir, ["set", "k", "v", "--bogus", "--json"]), 2, "USAGE");
+    expectSingleJsonError(await kv(dir, ["bogus", "--json"]), 2, "USAGE");
+    expectSingleJsonError(await kv(dir, ["set", "k", "v", "--metadata", "[1]", "--json"]), 2, "INVALID_METADATA");
+    expectSingleJsonError(await kv(dir, ["set", "k", "v", "--ttl", "soon", "--json"]), 2, "USAGE");
+  });
+
+  it("errors found in the store end stderr with the JSON error, with nothing on stdout", async () => {
+    const dir = tempDir();
+    const cases: [string[], number, string][] = [
+      [["get", "absent"], 3, "KEY_NOT_FOUND"],
+      [["get", "k", "-n", "nowhere"], 3, "NAMESPACE_NOT_FOUND"],
+      [["set", "k", "v", "--ttl", "59s"], 2, "INVALID_EXPIRY"],
+      [["set", "..", "v"], 2, "INVALID_KEY"],
+      [["rm", "absent"], 3, "KEY_NOT_FOUND"],
+      [["ls", "--cursor", "garbage"], 2, "INVALID_CURSOR"],
+      [["namespace", "rm", "default"], 2, "NAMESPACE_PROTECTED"],
+    ];
+    for (const [args, exitCode, code] of cases) {
+      const r = await kv(dir, [...args, "--json"]);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(exitCode);
+      expect(r.stdout.length).toBe(0);
+      expect(lastJsonError(r).error.code).toBe(code);
+      // With --quiet the informational "target:" line goes, leaving exactly the JSON error.
+      expectSingleJsonError(await kv(dir, [...args, "--json", "--quiet"]), exitCode, code);
+    }
+    expect(await allKeys(dir)).toEqual([]);
+  });
+
+  // Bug: once the store is opened, Context.backend() prints "target: embedded emulator at …" on stderr
+  // even under --json, so stderr is two lines and not parseable as one JSON document.
+  it.fails("errors found in the store are the only line on stderr under --json", async () => {
+    const dir = tempDir();
+    expectSingleJsonError(await kv(dir, ["get", "absent", "--json"]), 3, "KEY_NOT_FOUND");
+  });
+});

@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import type { RunResult } from "../support/cli.js";
+import { tempDir } from "../support/cli.js";
+import { kv, kvJson, pool, type ListJson } from "./helpers.js";
+
+/**
+ * Several processes writing to one fresh data directory at once: the first ones race to create and
+ * migrate the store, and every write races for SQLite's write lock. None may fail, lose a write or
+ * share a version.
+ */
+const WORKERS = 4;
+const WRITES_PER_WORKER = 15;
+
+interface SetJson {
+  key: string;
+  namespace: string;
+  version: string;
+  size: number;
+}
+
+/** Starts `WORKERS` workers at once; each runs its commands one after another, as separate processes. */
+function startWorkers(commands: (worker: number, i: number) => { args: string[]; input?: string }, dir: string): Promise<RunResult[][]> {
+  return Promise.all(
+    Array.from({ length: WORKERS }, async (_, w) => {
+      const results: RunResult[] = [];
+      for (let i = 0; i < WRITES_PER_WORKER; i++) {
+        const { args, input } = commands(w, i);
+        results.push(await kv(dir, args, { input }));
+      }
+      return results;
+    }),
+  );
+}
+
+function expectAllClean(results: RunResult[]): void {
+  for (const r of results) {
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/locked/i);
+    expect(r.stderr).not.toMatch(/SQLITE/);
+  }
+}
+
+describe("concurrent writers on one data directory", () => {
+  it("keeps every write of 4 parallel processes, each with its own version", async () => {
+    const dir = tempDir();
+    const value = (w: number, i: number) => `worker ${w} write ${i}`;
+    const byWorker = await startWorkers((w, i) => ({ args: ["set", `w${w}/k${String(i).padStart(2, "0")}`, value(w, i), "--json"] }), dir);
+    const results = byWorker.flat();
+    expect(results.length).toBe(WORKERS * WRITES_PER_WORKER);
+    expectAllClean(results);
+
+    const printed = results.map((r) => JSON.parse(r.out) as SetJson);
+    expect(new Set(printed.map((p) => p.version)).size).toBe(results.length);
+    // Within one worker, later writes committed later, so their versions sort higher.
+    for (const worker of byWorker) {
+      const versions = worker.map((r) => (JSON.parse(r.out) as SetJson).version);
+      expect(versions).toEqual([...versions].sort());
+    }
+
+    const all = await kvJson<ListJson>(dir, ["ls", "--all"]);
+    expect(all.complete).toBe(true);
+    const expectedKeys = Array.from({ length: WORKERS }, (_, w) => Array.from({ length: WRITES_PER_WORKER }, (_, i) => `w${w}/k${String(i).padStart(2, "0")}`)).flat();
+    expect(all.keys.map((k) => k.key)).toEqual(expectedKeys.sort());
+
+    // Read every key back: right value, and the version `set` printed for it.
+    const got = await pool(expectedKeys, WORKERS, (key) => kvJson<{ key: string; value: string; version: string }>(dir, ["get", key]));
+    const versions = new Set<string>();
+    for (const g of got) {
+      const [, w, i] = /^w(\d+)\/k(\d+)$/.exec(g.key)!;
+      expect(g.value).toBe(value(Number(w), Number(i)));
+      expect(g.version).toBe(printed.find((p) => p.key === g.key)!.version);
+      versions.add(g.version);
+    }
+    expect(versions.size).toBe(expectedKeys.length);
+  });
+
+  it("orders concurrent writes to the same key: the last version wins", async () => {
+    const dir = tempDir();
+    const value = (w: number, i: number) => `same key from worker ${w}, write ${i}`;
+    const results = (await startWorkers((w, i) => ({ args: ["set", "shared", "-", "--json"], input: value(w, i) }), dir)).flat();
+    expectAllClean(results);
+
+    const printed = results.map((r, n) => ({ ...(JSON.parse(r.out) as SetJson), value: value(Math.floor(n / WRITES_PER_WORKER), n % WRITES_PER_WORKER) }));
+    expect(printed.every((p) => p.key === "shared" && p.namespace === "default")).toBe(true);
+    const versions = printed.map((p) => p.version);
+    expect(new Set(versions).size).toBe(versions.length);
+    const newest = [...printed].sort((a, b) => (a.version < b.version ? -1 : 1)).at(-1)!;
+
+    const final = await kvJson<{ value: string; version: string }>(dir, ["get", "shared"]);
+    expect(printed.map((p) => p.value)).toContain(final.value);
+    expect(final.version).toBe(newest.version);
+    expect(final.value).toBe(newest.value);
+    expect(final.version >= versions.reduce((a, b) => (a > b ? a : b))).toBe(true);
+    expect((await kvJson<ListJson>(dir, ["ls"])).keys.map((k) => k.key)).toEqual(["shared"]);
+  });
+
+  it("lets readers run while writers write, without lock errors", async () => {
+    const dir = tempDir();
+    expect((await kv(dir, ["set", "seed", "0"])).code).toBe(0);
+    const results = (
+      await startWorkers((w, i) => (w % 2 === 0 ? { args: ["set", `rw/${w}-${i}`, String(i)] } : { args: i % 2 === 0 ? ["ls", "--json"] : ["get", "seed"] }), dir)
+    ).flat();
+    expectAllClean(results);
+    const keys = (await kvJson<ListJson>(dir, ["ls", "rw/"])).keys;
+    expect(keys.length).toBe((WORKERS / 2) * WRITES_PER_WORKER);
+  });
+});
