@@ -31,6 +31,13 @@ export interface CommandSpec {
 }
 
 const namespace: OptionSpec = { flags: "-n, --namespace <name>", description: "namespace to use", default: DEFAULT_NAMESPACE };
+const region: OptionSpec = { flags: "-r, --region <id>", description: "region the command runs in (env: YOURSPACE_REGION; default: the home region)" };
+const consistency: OptionSpec = {
+  flags: "-c, --consistency <level>",
+  description: "strong reads home; eventual reads what the region's edge serves now",
+  default: "strong",
+  choices: ["strong", "eventual"],
+};
 
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { flags: "--json", description: "print machine-readable JSON on stdout (errors as JSON on stderr)" },
@@ -57,6 +64,7 @@ export const COMMANDS: CommandSpec = {
           ],
           options: [
             namespace,
+            region,
             { flags: "--file <path>", description: "read the value from a file, byte for byte" },
             { flags: "--ttl <duration>", description: `expire after a time: 90s, 10m, 7d, or plain seconds (at least ${LIMITS.minTtlSeconds}s)` },
             { flags: "--expires-at <time>", description: "expire at an ISO 8601 time or epoch seconds" },
@@ -74,11 +82,12 @@ export const COMMANDS: CommandSpec = {
           name: "get",
           summary: "Print a key's value",
           args: [{ name: "key", description: "the key to read", required: true }],
-          options: [namespace, { flags: "-o, --output <file>", description: "write the value to a file instead of stdout" }],
+          options: [namespace, region, consistency, { flags: "-o, --output <file>", description: "write the value to a file instead of stdout" }],
           examples: [
             ["yourspace kv get flags/homepage-v2", "print the raw value"],
             ["yourspace kv get images/logo --output logo.png", "save a binary value to a file"],
             ["yourspace kv get flags/homepage-v2 --json", "value, metadata, expiry and version as JSON"],
+            ["yourspace kv get flags/homepage-v2 --region sin --consistency eventual", "what an edge function in sin reads now"],
           ],
           load: async () => (await import("../commands/get.js")).run,
         },
@@ -89,6 +98,8 @@ export const COMMANDS: CommandSpec = {
           args: [{ name: "prefix", description: "only keys that start with this" }],
           options: [
             namespace,
+            region,
+            consistency,
             { flags: "--limit <n>", description: `keys per page, 1 to ${LIMITS.maxListLimit}`, default: String(LIMITS.maxListLimit) },
             { flags: "--cursor <cursor>", description: "continue from where a previous page stopped" },
             { flags: "--all", description: "walk every page" },
@@ -107,6 +118,7 @@ export const COMMANDS: CommandSpec = {
           args: [{ name: "keys", description: "keys to remove", variadic: true }],
           options: [
             namespace,
+            region,
             { flags: "--prefix <prefix>", description: "remove every key under a prefix (asks first)" },
             { flags: "-y, --yes", description: "do not ask for confirmation" },
             { flags: "--dry-run", description: "list what would be removed and change nothing" },

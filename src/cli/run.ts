@@ -1,10 +1,10 @@
 import { Command, CommanderError, Option } from "commander";
-import type { Backend } from "../core/backend.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { KvError, errors } from "../core/errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import { DEFAULT_SITE } from "../core/limits.js";
 import type { CommandArgs, Context, Globals, Prompter } from "./context.js";
+import type { LocalBackend } from "../emulator/local-backend.js";
 import { resolveDataDir } from "./data-dir.js";
 import type { Io } from "./io.js";
 import { Output, wantsColor } from "./output.js";
@@ -139,8 +139,17 @@ function readGlobals(opts: Record<string, unknown>, io: Io): Globals {
 }
 
 function createContext(io: Io, out: Output, globals: Globals, overrides: Overrides): Context & { dispose(): Promise<void> } {
-  let backend: Backend | undefined;
+  let local: LocalBackend | undefined;
   const clock = overrides.clock ?? systemClock;
+  const openLocal = async (): Promise<LocalBackend> => {
+    if (!local) {
+      const { LocalBackend } = await import("../emulator/local-backend.js");
+      const dataDir = resolveDataDir(globals.dataDir, io.env, io.cwd);
+      local = LocalBackend.open({ dataDir, site: DEFAULT_SITE, clock, cwd: io.cwd, client: io.env.YOURSPACE_CLIENT });
+      out.note(out.c.dim(`target: ${local.target.description}`));
+    }
+    return local;
+  };
   return {
     io,
     out,
@@ -148,17 +157,12 @@ function createContext(io: Io, out: Output, globals: Globals, overrides: Overrid
     clock,
     interactive: overrides.interactive ?? (io.stdin.isTTY === true && io.stderr.isTTY === true && !io.env.CI),
     prompter: overrides.prompter ?? clackPrompter,
-    async backend() {
-      if (!backend) {
-        const { LocalBackend } = await import("../emulator/local-backend.js");
-        const dataDir = resolveDataDir(globals.dataDir, io.env, io.cwd);
-        backend = LocalBackend.open({ dataDir, site: DEFAULT_SITE, clock, cwd: io.cwd });
-        out.note(out.c.dim(`target: ${backend.target.description}`));
-      }
-      return backend;
+    backend: openLocal,
+    async emulator() {
+      return (await openLocal()).control();
     },
     async dispose() {
-      await backend?.close();
+      await local?.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { writeFile } from "node:fs/promises";
+import type { Consistency } from "../core/backend.js";
 import { errors } from "../core/errors.js";
 import type { Handler } from "../cli/context.js";
 import { formatBytes, isoOrNull } from "../cli/format.js";
@@ -7,14 +8,17 @@ import { formatBytes, isoOrNull } from "../cli/format.js";
 interface GetOptions {
   namespace: string;
   output?: string;
+  region?: string;
+  consistency: Consistency;
 }
 
 export const run: Handler<GetOptions> = async (ctx, args, opts) => {
   const key = args.key as string;
   if (ctx.out.json && opts.output !== undefined) throw errors.usage("--json and --output cannot be used together.", "Use --json for the value and details, or --output to save the value to a file.");
   const backend = await ctx.backend();
-  const entry = await backend.get(opts.namespace, key);
-  if (!entry) throw errors.keyNotFound(key, opts.namespace);
+  const region = opts.region ?? ctx.io.env.YOURSPACE_REGION;
+  const { entry, read } = await backend.get(opts.namespace, key, { region, consistency: opts.consistency });
+  if (!entry) throw errors.keyNotFound(key, opts.namespace, region === undefined ? undefined : `${read.region}, ${opts.consistency} read`);
 
   if (ctx.out.json) {
     const text = isUtf8(entry.value);
@@ -25,6 +29,9 @@ export const run: Handler<GetOptions> = async (ctx, args, opts) => {
       metadata: entry.metadata,
       expiresAt: isoOrNull(entry.expiresAt),
       version: entry.version,
+      region: read.region,
+      servedFrom: read.servedFrom,
+      ageMs: read.ageMs,
     });
     return;
   }

@@ -1,10 +1,12 @@
-import type { KeyInfo, ListPage } from "../core/backend.js";
+import type { Consistency, KeyInfo, ListPage } from "../core/backend.js";
 import { parseLimit } from "../core/validate.js";
 import type { Context, Handler } from "../cli/context.js";
 import { formatBytes, formatExpiry, isoOrNull, summarize } from "../cli/format.js";
 
 interface LsOptions {
   namespace: string;
+  region?: string;
+  consistency: Consistency;
   limit: string;
   cursor?: string;
   all?: boolean;
@@ -16,7 +18,7 @@ export const run: Handler<LsOptions> = async (ctx, args, opts) => {
   const prefix = (args.prefix as string | undefined) ?? "";
   const limit = parseLimit(opts.limit);
   const backend = await ctx.backend();
-  const fetchPage = (cursor: string | null): Promise<ListPage> => backend.list(opts.namespace, { prefix, cursor, limit });
+  const fetchPage = (cursor: string | null): Promise<ListPage> => backend.list(opts.namespace, { prefix, cursor, limit, region: opts.region ?? ctx.io.env.YOURSPACE_REGION, consistency: opts.consistency });
 
   if (!opts.all) {
     const page = await fetchPage(opts.cursor ?? null);

@@ -9,6 +9,7 @@ interface RmOptions {
   yes?: boolean;
   dryRun?: boolean;
   force?: boolean;
+  region?: string;
 }
 
 export const run: Handler<RmOptions> = async (ctx, args, opts) => {
@@ -17,15 +18,16 @@ export const run: Handler<RmOptions> = async (ctx, args, opts) => {
   if (keys.length === 0 && opts.prefix === undefined) throw errors.usage("Name the keys to remove, or use --prefix <prefix>.");
   const backend = await ctx.backend();
   const ns = opts.namespace;
+  const region = opts.region ?? ctx.io.env.YOURSPACE_REGION;
 
   if (opts.prefix === undefined) {
     if (opts.dryRun) {
-      const found = await Promise.all(keys.map(async (k) => ((await backend.get(ns, k)) ? k : null)));
+      const found = await Promise.all(keys.map(async (k) => ((await backend.get(ns, k)).entry ? k : null)));
       const present = [...new Set(found.filter((k): k is string => k !== null))];
       const missing = [...new Set(keys.filter((k) => !present.includes(k)))];
       return report(ctx, ns, present, missing, true);
     }
-    const result = await backend.delete(ns, keys, { force: opts.force === true });
+    const result = await backend.delete(ns, keys, { force: opts.force === true, region });
     return report(ctx, ns, result.deleted, result.missing, false);
   }
 
@@ -39,7 +41,7 @@ export const run: Handler<RmOptions> = async (ctx, args, opts) => {
   const removed: string[] = [];
   for (let i = 0; i < matched.length; i += LIMITS.maxListLimit) {
     // Keys that vanished since they were listed are not an error: the goal is that none are left.
-    const result = await backend.delete(ns, matched.slice(i, i + LIMITS.maxListLimit), { force: true });
+    const result = await backend.delete(ns, matched.slice(i, i + LIMITS.maxListLimit), { force: true, region });
     removed.push(...result.deleted);
   }
   return report(ctx, ns, removed, [], false);

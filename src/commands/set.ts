@@ -12,6 +12,7 @@ interface SetOptions {
   ttl?: string;
   expiresAt?: string;
   metadata?: string;
+  region?: string;
 }
 
 export const run: Handler<SetOptions> = async (ctx, args, opts) => {
@@ -23,9 +24,9 @@ export const run: Handler<SetOptions> = async (ctx, args, opts) => {
   if (opts.metadata !== undefined) input.metadata = parseMetadata(opts.metadata);
 
   const backend = await ctx.backend();
-  const result = await backend.put(opts.namespace, key, input);
+  const result = await backend.put(opts.namespace, key, input, { region: opts.region ?? ctx.io.env.YOURSPACE_REGION });
   if (ctx.out.json) {
-    await ctx.out.printJson({ key, namespace: opts.namespace, version: result.version, size: input.value.byteLength });
+    await ctx.out.printJson({ key, namespace: opts.namespace, version: result.version, size: input.value.byteLength, region: result.region });
   } else {
     ctx.out.success(`Set ${ctx.out.c.bold(key)} in ${opts.namespace} (${formatBytes(input.value.byteLength)}, version ${result.version})`);
   }

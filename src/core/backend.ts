@@ -6,10 +6,10 @@ import type { Metadata } from "./validate.js";
  */
 export interface Backend {
   readonly target: TargetInfo;
-  get(ns: string, key: string): Promise<Entry | null>;
-  put(ns: string, key: string, input: PutInput): Promise<WriteResult>;
+  get(ns: string, key: string, options?: ReadOptions): Promise<GetResult>;
+  put(ns: string, key: string, input: PutInput, options?: WriteOptions): Promise<WriteResult>;
   /** Removes keys atomically. Unless `force`, a missing key fails the whole call and nothing is removed. */
-  delete(ns: string, keys: readonly string[], options: { force: boolean }): Promise<DeleteResult>;
+  delete(ns: string, keys: readonly string[], options: { force: boolean } & WriteOptions): Promise<DeleteResult>;
   list(ns: string, options: ListOptions): Promise<ListPage>;
   createNamespace(name: string): Promise<NamespaceInfo>;
   listNamespaces(): Promise<NamespaceInfo[]>;
@@ -17,11 +17,26 @@ export interface Backend {
   close(): Promise<void>;
 }
 
+export type Consistency = "strong" | "eventual";
+export type ServedFrom = "home" | "replica" | "cache" | "origin";
+
 export interface TargetInfo {
   kind: "embedded" | "remote";
   /** Where commands go, in words: printed on stderr by every command. */
   description: string;
   site: string;
+}
+
+export interface WriteOptions {
+  /** The region the write is issued in; it goes through to home. Default: home. */
+  region?: string;
+}
+
+export interface ReadOptions {
+  /** The region that serves the read. Default: home. */
+  region?: string;
+  /** strong reads home; eventual reads what the region holds now. Default: strong. */
+  consistency?: Consistency;
 }
 
 export interface PutInput {
@@ -36,6 +51,7 @@ export interface PutInput {
 export interface WriteResult {
   /** The versionstamp the home region assigned: 20 hex digits, increasing in commit order. */
   version: string;
+  region: string;
 }
 
 export interface DeleteResult {
@@ -53,6 +69,22 @@ export interface Entry {
   version: string;
 }
 
+/** How a read was served: which region, which version it saw, from where, and how stale. */
+export interface ReadInfo {
+  region: string;
+  /** The version the region served, even when it is a delete or has expired; null when it has none. */
+  version: string | null;
+  servedFrom: ServedFrom;
+  /** Replicas: how long the served copy has been behind home (0 when current). Caches: age of the entry. */
+  ageMs: number;
+}
+
+export interface GetResult {
+  /** Null when the key is absent, deleted or expired in the region that served the read. */
+  entry: Entry | null;
+  read: ReadInfo;
+}
+
 export interface KeyInfo {
   key: string;
   size: number;
@@ -60,7 +92,7 @@ export interface KeyInfo {
   metadata: Metadata | null;
 }
 
-export interface ListOptions {
+export interface ListOptions extends ReadOptions {
   prefix: string;
   cursor?: string | null;
   limit: number;

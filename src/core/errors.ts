@@ -127,8 +127,12 @@ export const errors = {
   namespaceProtected: (name: string) =>
     new KvError("NAMESPACE_PROTECTED", `The namespace "${name}" cannot be removed.`, `It always exists. To empty it, run: yourspace kv rm --prefix "" -n ${name}`),
 
-  keyNotFound: (key: string, namespace: string) =>
-    new KvError("KEY_NOT_FOUND", `The key "${key}" was not found in namespace "${namespace}".`, `List keys with: yourspace kv ls -n ${namespace}`),
+  keyNotFound: (key: string, namespace: string, where?: string) =>
+    new KvError(
+      "KEY_NOT_FOUND",
+      `The key "${key}" was not found in namespace "${namespace}"${where ? ` (${where})` : ""}.`,
+      where ? "An eventual read in an edge may not see a recent write yet: see yourspace kv inspect <key>." : `List keys with: yourspace kv ls -n ${namespace}`,
+    ),
   keysNotFound: (keys: string[], namespace: string) =>
     new KvError(
       "KEY_NOT_FOUND",
@@ -142,6 +146,22 @@ export const errors = {
 
   file: (path: string, reason: string) =>
     new KvError("FILE_ERROR", `Cannot use the file ${path}: ${reason}.`, "Check the path and its permissions."),
+
+  unknownRegion: (region: string, regions: string[]) =>
+    new KvError("USAGE", `There is no region "${region}".`, `The regions are ${regions.join(", ")}. Change them with: yourspace kv emulator config --regions`),
+  regionPartitioned: (region: string, home: string, what: "read" | "write") =>
+    new KvError(
+      "UNAVAILABLE",
+      what === "write"
+        ? `Region ${region} cannot reach the home region ${home} (partitioned); the write was not committed.`
+        : `Region ${region} cannot reach the home region ${home} (partitioned) for this read.`,
+      what === "write"
+        ? `Writes go through to home. Heal the link with: yourspace kv emulator heal ${region}`
+        : `Read the region's own copy with --consistency eventual, or heal the link with: yourspace kv emulator heal ${region}`,
+    ),
+
+  clockNotManual: () =>
+    new KvError("USAGE", "The emulator's clock is real time, so it cannot be advanced.", "Switch to a manual clock first: yourspace kv emulator clock manual"),
 
   storeBusy: (dir: string) =>
     new KvError(

@@ -1,150 +1,225 @@
 import type { Statement } from "better-sqlite3";
-import type { DeleteResult, Entry, KeyInfo, ListOptions, ListPage, NamespaceInfo, PutInput, WriteResult } from "../core/backend.js";
+import type { DeleteResult, Entry, GetResult, KeyInfo, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, ServedFrom, WriteOptions, WriteResult } from "../core/backend.js";
 import type { Clock } from "../core/clock.js";
-import { errors } from "../core/errors.js";
-import { DEFAULT_NAMESPACE, HOME_REGION } from "../core/limits.js";
+import { errors, KvError } from "../core/errors.js";
+import { DEFAULT_NAMESPACE } from "../core/limits.js";
 import { validateExpiresAt, validateKey, validateMetadata, validateNamespaceName, validateTtlSeconds, validateValue, type Metadata } from "../core/validate.js";
 import { decodeCursor, encodeCursor, prefixUpperBound } from "./cursor.js";
+import { FileRecorder, historyValue, type HistoryItem, type OpInput, type Recorder } from "./history.js";
+import { Regions, ROW_COLUMNS, type Bug, type Row } from "./regions.js";
+import { Settings } from "./settings.js";
 import { translateSqliteError, type Database } from "./store.js";
 
 export interface EngineOptions {
   db: Database;
   dataDir: string;
+  /** The time source when the data directory's clock is real. */
   clock: Clock;
-  homeRegion?: string;
-}
-
-interface EntryRow {
-  key: Buffer;
-  version: number;
-  value: Buffer | null;
-  tombstone: number;
-  expires_at: number | null;
-  metadata: string | null;
-}
-
-interface KeyRow {
-  key: Buffer;
-  size: number;
-  expires_at: number | null;
-  metadata: string | null;
+  /** Records every operation; by default the file named by `emulator record`, if any. */
+  recorder?: Recorder;
+  /** Names this process in recorded histories. */
+  client?: string;
+  bugs?: readonly Bug[];
 }
 
 /** Versions are rendered as 20 hex digits, so they sort as strings in commit order. */
 export const formatVersion = (v: number): string => v.toString(16).padStart(20, "0");
 
+interface ListRow extends Row {
+  size: number;
+}
+
+interface PageItem extends HistoryItem {
+  size: number;
+  metadata: string | null;
+}
+
+interface ServedPage {
+  items: PageItem[];
+  cursor: string | null;
+}
+
+const FAILED = Symbol("failed");
+
 /**
- * The emulator's engine: the platform's semantics over one SQLite store, shared by every process that
- * opens the same data directory. Every write takes the store's write lock (BEGIN IMMEDIATE), draws its
- * version from home's counter and commits in the same transaction, so concurrent processes never lose
- * or duplicate a version.
+ * The emulator's engine: the platform's semantics over one SQLite store, shared by every process
+ * that opens the same data directory. Every write takes the store's write lock (BEGIN IMMEDIATE),
+ * draws its version from home's counter and commits in the same transaction, so concurrent
+ * processes never lose or duplicate a version. What each region sees is derived from the stored
+ * versions, faults and clock (see regions.ts), never from timers.
  */
 export class Engine {
+  readonly settings: Settings;
+  readonly regions: Regions;
   private readonly db: Database;
-  private readonly clock: Clock;
+  private readonly baseClock: Clock;
   private readonly dataDir: string;
-  readonly homeRegion: string;
+  private readonly recorder: Recorder | undefined;
+  private readonly client: string;
   private readonly statements = new Map<string, Statement>();
+  private fileRecorder: { path: string; recorder: FileRecorder } | undefined;
 
   constructor(options: EngineOptions) {
     this.db = options.db;
-    this.clock = options.clock;
+    this.baseClock = options.clock;
     this.dataDir = options.dataDir;
-    this.homeRegion = options.homeRegion ?? HOME_REGION;
+    this.recorder = options.recorder;
+    this.client = options.client ?? `pid-${process.pid}`;
+    this.settings = new Settings(this.db);
+    this.regions = new Regions(this.db, this.settings, new Set(options.bugs ?? []));
   }
 
-  get(site: string, namespace: string, key: string): Entry | null {
+  /** Emulated time: the data directory's manual clock when it has one, else the base clock. */
+  now(): number {
+    this.settings.refresh();
+    const clock = this.settings.clock;
+    return clock?.mode === "manual" ? clock.now : this.baseClock.now();
+  }
+
+  get homeRegion(): string {
+    this.settings.refresh();
+    return this.settings.model.home;
+  }
+
+  get(site: string, namespace: string, key: string, options: ReadOptions = {}): GetResult {
     const keyBytes = validateKey(key);
-    return this.guard(() => {
+    const region = this.region(options.region);
+    const strong = (options.consistency ?? "strong") === "strong" && !this.regions.has("strong-read-local");
+    const model = this.regions.model;
+    const mutates = !this.regions.isHome(region) && (strong || model.edgeStore === "cache");
+    return this.run(mutates, () => {
       const ns = this.namespaceId(site, namespace);
-      const row = this.stmt("SELECT key, version, value, tombstone, expires_at, metadata FROM entries WHERE ns = ? AND key = ?").get(ns, keyBytes) as EntryRow | undefined;
-      if (!row || !this.isLive(row, this.clock.now())) return null;
+      const now = this.now();
+      const head = this.head(ns, keyBytes);
+      let served: Row | undefined;
+      let servedFrom: ServedFrom;
+      let ageMs = 0;
+      if (this.regions.isHome(region)) {
+        served = head;
+        servedFrom = "home";
+      } else if (strong) {
+        if (this.regions.partitioned(region)) return this.fail(this.unreachable(region, "read"), { f: "get", region, key, consistency: "strong", ns: namespace, t: now });
+        served = head;
+        servedFrom = "home";
+        if (head) this.repair(region, ns, head, now);
+      } else if (model.edgeStore === "replica") {
+        served = this.regions.replicaView(region, ns, head, now);
+        servedFrom = "replica";
+        ageMs = this.regions.behindMs(ns, keyBytes, served?.version ?? 0, head?.version ?? 0, now);
+      } else {
+        const cached = this.regions.cacheEntry(region, ns, keyBytes);
+        if (cached && this.regions.cacheFresh(cached, region, ns, now)) {
+          served = cached.version === 0 ? undefined : cached;
+          servedFrom = "cache";
+          ageMs = now - cached.fetched_at;
+        } else {
+          if (this.regions.partitioned(region)) return this.fail(this.unreachable(region, "read"), { f: "get", region, key, consistency: "eventual", ns: namespace, t: now });
+          served = head;
+          servedFrom = "origin";
+          this.regions.fillCache(region, ns, keyBytes, head, now);
+        }
+      }
+      const live = served !== undefined && this.isLive(served, this.regions.expiryClock(region, now));
+      this.record({
+        t: now, region, f: "get", key, ns: namespace, consistency: strong ? "strong" : "eventual", type: "ok", servedFrom,
+        value: live ? historyValue(served!.value ?? Buffer.alloc(0)) : null, version: served?.version ?? null, expiresAt: served?.expires_at ?? null,
+      });
       return {
-        key,
-        value: row.value ?? Buffer.alloc(0),
-        metadata: parseStoredMetadata(row.metadata),
-        expiresAt: row.expires_at,
-        version: formatVersion(row.version),
+        entry: live ? toEntry(key, served!) : null,
+        read: { region, version: served ? formatVersion(served.version) : null, servedFrom, ageMs },
       };
     });
   }
 
-  put(site: string, namespace: string, key: string, input: PutInput): WriteResult {
+  put(site: string, namespace: string, key: string, input: PutInput, options: WriteOptions = {}): WriteResult {
     const keyBytes = validateKey(key);
     validateValue(input.value);
     const metadata = input.metadata === undefined ? null : JSON.stringify(validateMetadata(input.metadata));
-    return this.write(() => {
+    const value = Buffer.from(input.value.buffer, input.value.byteOffset, input.value.byteLength);
+    const region = this.region(options.region);
+    return this.run(true, () => {
       const ns = this.namespaceId(site, namespace);
-      const now = this.clock.now();
+      const now = this.now();
       const expiresAt = this.resolveExpiry(input, now);
-      const version = this.nextVersion();
-      this.stmt(
-        `INSERT INTO entries (ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin)
-         VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)
-         ON CONFLICT (ns, key) DO UPDATE SET version = excluded.version, value = excluded.value, tombstone = 0,
-           expires_at = excluded.expires_at, metadata = excluded.metadata, commit_t = excluded.commit_t, origin = excluded.origin`,
-      ).run(ns, keyBytes, version, Buffer.from(input.value.buffer, input.value.byteOffset, input.value.byteLength), expiresAt, metadata, now, this.homeRegion);
-      return { version: formatVersion(version) };
+      if (this.regions.partitioned(region)) {
+        return this.fail(this.unreachable(region, "write"), { f: "put", region, key, ns: namespace, t: now, value: historyValue(value) });
+      }
+      const row: Row = { key: keyBytes, version: this.nextVersion(), value, tombstone: 0, expires_at: expiresAt, metadata, commit_t: now, origin: region };
+      this.commit(ns, row, now);
+      this.record({ t: now, region, f: "put", key, ns: namespace, type: "ok", value: historyValue(value), version: row.version, expiresAt });
+      return { version: formatVersion(row.version), region };
     });
   }
 
-  delete(site: string, namespace: string, keys: readonly string[], options: { force: boolean }): DeleteResult {
+  delete(site: string, namespace: string, keys: readonly string[], options: { force: boolean } & WriteOptions): DeleteResult {
     const keyBytes = keys.map(validateKey);
-    return this.write(() => {
+    const region = this.region(options.region);
+    return this.run(true, () => {
       const ns = this.namespaceId(site, namespace);
-      const now = this.clock.now();
-      const lookup = this.stmt("SELECT key, version, value, tombstone, expires_at, metadata FROM entries WHERE ns = ? AND key = ?");
+      const now = this.now();
+      if (this.regions.partitioned(region)) {
+        return this.fail(this.unreachable(region, "write"), { f: "delete", region, key: keys[0], ns: namespace, t: now });
+      }
       const deleted: string[] = [];
       const missing: string[] = [];
       const present: Buffer[] = [];
       keys.forEach((key, i) => {
         if (deleted.includes(key) || missing.includes(key)) return;
-        const row = lookup.get(ns, keyBytes[i]) as EntryRow | undefined;
-        if (row && this.isLive(row, now)) {
+        const head = this.head(ns, keyBytes[i]!);
+        if (head && this.isLive(head, now)) {
           deleted.push(key);
           present.push(keyBytes[i]!);
         } else missing.push(key);
       });
       if (missing.length > 0 && !options.force) throw errors.keysNotFound(missing, namespace);
       // A delete is a tombstone write with its own version, so a late older write cannot bring the key back.
-      const tombstone = this.stmt(
-        "UPDATE entries SET version = ?, value = NULL, tombstone = 1, expires_at = NULL, metadata = NULL, commit_t = ?, origin = ? WHERE ns = ? AND key = ?",
-      );
       let last: number | null = null;
-      for (const k of present) {
-        last = this.nextVersion();
-        tombstone.run(last, now, this.homeRegion, ns, k);
+      for (const key of present) {
+        const row: Row = { key, version: this.nextVersion(), value: null, tombstone: 1, expires_at: null, metadata: null, commit_t: now, origin: region };
+        this.commit(ns, row, now);
+        last = row.version;
+        this.record({ t: now, region, f: "delete", key: key.toString("utf8"), ns: namespace, type: "ok", value: null, version: row.version, expiresAt: null });
       }
       return { deleted, missing, version: last === null ? null : formatVersion(last) };
     });
   }
 
   list(site: string, namespace: string, options: ListOptions): ListPage {
-    const prefix = Buffer.from(options.prefix, "utf8");
     const after = options.cursor ? decodeCursor(options.cursor, options.prefix) : null;
-    return this.guard(() => {
+    const region = this.region(options.region);
+    const strong = (options.consistency ?? "strong") === "strong" && !this.regions.has("strong-read-local");
+    const model = this.regions.model;
+    const mutates = !this.regions.isHome(region) && (strong || model.edgeStore === "cache");
+    return this.run(mutates, () => {
       const ns = this.namespaceId(site, namespace);
-      const lower = after ? Buffer.from(after, "utf8") : prefix;
-      const rows = this.stmt(
-        `SELECT key, length(value) AS size, expires_at, metadata FROM entries
-         WHERE ns = ? AND key ${after ? ">" : ">="} ? AND key < ? AND tombstone = 0 AND (expires_at IS NULL OR expires_at > ?)
-         ORDER BY key LIMIT ?`,
-      ).all(ns, lower, prefixUpperBound(prefix), this.clock.now(), options.limit + 1) as KeyRow[];
-      const more = rows.length > options.limit;
-      const keys: KeyInfo[] = rows.slice(0, options.limit).map((r) => ({
-        key: r.key.toString("utf8"),
-        size: r.size,
-        expiresAt: r.expires_at,
-        metadata: parseStoredMetadata(r.metadata),
-      }));
-      return { keys, cursor: more ? encodeCursor(options.prefix, keys[keys.length - 1]!.key) : null };
+      const now = this.now();
+      let page: ServedPage;
+      if (this.regions.isHome(region) || strong) {
+        if (this.regions.partitioned(region)) return this.fail(this.unreachable(region, "read"), { f: "list", region, key: options.prefix, consistency: "strong", ns: namespace, t: now });
+        page = this.homePage(ns, options.prefix, after, options.limit, now);
+        // S-list-repair: a strong list brings the keys it lists into the region.
+        if (!this.regions.isHome(region)) for (const item of page.items) this.repairKey(region, ns, Buffer.from(item.key, "utf8"), now);
+      } else if (model.edgeStore === "replica") {
+        page = this.replicaPage(region, ns, options.prefix, after, options.limit, now);
+      } else {
+        page = this.cachedPage(region, ns, options, after, now);
+      }
+      // S-list-expiry: expiry is applied when a page is served, cached pages included.
+      const at = this.regions.expiryClock(region, now);
+      const items = page.items.filter((i) => i.expiresAt === null || i.expiresAt > at);
+      this.record({
+        t: now, region, f: "list", key: options.prefix, ns: namespace, consistency: strong || this.regions.isHome(region) ? "strong" : "eventual", type: "ok",
+        items: items.map(({ key, version, value, expiresAt }) => ({ key, version, value, expiresAt })),
+      });
+      const keys: KeyInfo[] = items.map((i) => ({ key: i.key, size: i.size, expiresAt: i.expiresAt, metadata: parseStoredMetadata(i.metadata) }));
+      return { keys, cursor: page.cursor };
     });
   }
 
   createNamespace(site: string, name: string): NamespaceInfo {
     validateNamespaceName(name);
-    return this.write(() => {
-      const now = this.clock.now();
+    return this.run(true, () => {
+      const now = this.now();
       const result = this.stmt("INSERT OR IGNORE INTO namespaces (site, name, created_at) VALUES (?, ?, ?)").run(site, name, now);
       if (result.changes === 0) throw errors.namespaceExists(name);
       return { name, createdAt: now, keys: 0 };
@@ -152,33 +227,195 @@ export class Engine {
   }
 
   listNamespaces(site: string): NamespaceInfo[] {
-    return this.guard(() => {
-      const rows = this.stmt(
+    return this.run(false, () =>
+      this.stmt(
         `SELECT n.name, n.created_at AS createdAt,
            (SELECT count(*) FROM entries e WHERE e.ns = n.id AND e.tombstone = 0 AND (e.expires_at IS NULL OR e.expires_at > ?)) AS keys
          FROM namespaces n WHERE n.site = ? ORDER BY n.name`,
-      ).all(this.clock.now(), site) as NamespaceInfo[];
-      return rows;
-    });
+      ).all(this.now(), site) as NamespaceInfo[],
+    );
   }
 
   removeNamespace(site: string, name: string): void {
     if (name === DEFAULT_NAMESPACE) throw errors.namespaceProtected(name);
-    this.write(() => {
+    this.run(true, () => {
       const result = this.stmt("DELETE FROM namespaces WHERE site = ? AND name = ?").run(site, name);
       if (result.changes === 0) throw errors.namespaceNotFound(name);
     });
   }
 
-  private namespaceId(site: string, name: string): number {
+  /** Checks a region name against the configured regions; undefined means home. */
+  region(name: string | undefined): string {
+    this.settings.refresh();
+    const { home, edges } = this.settings.model;
+    if (name === undefined || name === home) return home;
+    if (!edges.includes(name)) throw errors.unknownRegion(name, [home, ...edges]);
+    return name;
+  }
+
+  namespaceId(site: string, name: string): number {
     const row = this.stmt("SELECT id FROM namespaces WHERE site = ? AND name = ?").get(site, name) as { id: number } | undefined;
     if (!row) throw errors.namespaceNotFound(name);
     return row.id;
   }
 
+  head(ns: number, key: Buffer): Row | undefined {
+    return this.stmt(`SELECT ${ROW_COLUMNS} FROM entries WHERE ns = ? AND key = ?`).get(ns, key) as Row | undefined;
+  }
+
+  homeSeq(): number {
+    return (this.stmt("SELECT value FROM counters WHERE name = 'home_seq'").get() as { value: number }).value;
+  }
+
+  /**
+   * Runs an operation atomically: a write (or a read that repairs or fills a cache) in one IMMEDIATE
+   * transaction, which takes the write lock before reading; a pure read in a deferred one, which
+   * reads one snapshot.
+   */
+  run<T>(write: boolean, fn: () => T): T {
+    try {
+      this.settings.refresh();
+      const recording = this.recorder === undefined && this.settings.record !== null;
+      const tx = this.db.transaction(fn);
+      const result = write || recording ? tx.immediate() : tx.deferred();
+      if ((result as unknown) === FAILED) throw this.pendingFailure!;
+      return result;
+    } catch (e) {
+      throw translateSqliteError(e, this.dataDir);
+    } finally {
+      this.pendingFailure = undefined;
+    }
+  }
+
+  /** For the emulator's controls (control.ts): statements inside run(). */
+  rawRun(sql: string, ...params: unknown[]): void {
+    this.stmt(sql).run(...params);
+  }
+  rawAll(sql: string, ...params: unknown[]): unknown[] {
+    return this.stmt(sql).all(...params);
+  }
+
+  /** Appends an operation to the recorded history, if recording is on. Call inside run(). */
+  record(op: Omit<OpInput, "client">): void {
+    const recorder = this.recorder ?? this.fileRecorderFor(this.settings.record);
+    recorder?.record({ ...op, client: this.client } as OpInput, () => this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value").pluck().get() as number);
+  }
+
+  private pendingFailure: KvError | undefined;
+
+  /** Records a failed operation and ends the transaction without changing anything but the record. */
+  private fail(error: KvError, op: Omit<OpInput, "client" | "type">): never {
+    this.record({ ...op, type: "fail", error: error.code });
+    this.pendingFailure = error;
+    return FAILED as never;
+  }
+
+  private fileRecorderFor(path: string | null): Recorder | undefined {
+    if (path === null) return undefined;
+    if (this.fileRecorder?.path !== path) this.fileRecorder = { path, recorder: new FileRecorder(path) };
+    return this.fileRecorder.recorder;
+  }
+
+  private unreachable(region: string, what: "read" | "write"): KvError {
+    return errors.regionPartitioned(region, this.settings.model.home, what);
+  }
+
+  /** Commits a version at home, applies it in the writing region, and keeps history compact. */
+  private commit(ns: number, row: Row, now: number): void {
+    const args = [ns, row.key, row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin];
+    this.stmt(
+      `INSERT INTO entries (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (ns, key) DO UPDATE SET version = excluded.version, value = excluded.value, tombstone = excluded.tombstone,
+         expires_at = excluded.expires_at, metadata = excluded.metadata, commit_t = excluded.commit_t, origin = excluded.origin`,
+    ).run(...args);
+    this.stmt(`INSERT INTO versions (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...args);
+    if (!this.regions.isHome(row.origin) && this.regions.model.edgeStore === "cache") {
+      // Visible where written: the writing edge's cache takes the new version and drops its list pages.
+      if (!this.regions.has("no-local-apply")) this.regions.fillCache(row.origin, ns, row.key, row, now);
+      this.regions.clearListCache(row.origin, ns);
+    }
+    this.regions.compact(ns, row.key, now);
+  }
+
+  /** Read-repair: after a strong read in an edge, the edge holds at least what home returned. */
+  private repair(region: string, ns: number, head: Row, now: number): void {
+    if (this.regions.has("no-read-repair")) return;
+    if (this.regions.model.edgeStore === "replica") this.regions.raiseFloor(region, ns, head.key, head.version);
+    else this.regions.repairCache(region, ns, head, now);
+  }
+
+  private repairKey(region: string, ns: number, key: Buffer, now: number): void {
+    const head = this.head(ns, key);
+    if (head) this.repair(region, ns, head, now);
+  }
+
+  private homePage(ns: number, prefix: string, after: string | null, limit: number, now: number): ServedPage {
+    const lower = Buffer.from(after ?? prefix, "utf8");
+    const rows = this.stmt(
+      `SELECT ${ROW_COLUMNS}, length(value) AS size FROM entries
+       WHERE ns = ? AND key ${after !== null ? ">" : ">="} ? AND key < ? AND tombstone = 0 AND (expires_at IS NULL OR expires_at > ?)
+       ORDER BY key LIMIT ?`,
+    ).all(ns, lower, prefixUpperBound(Buffer.from(prefix, "utf8")), now, limit + 1) as ListRow[];
+    return this.toPage(rows, prefix, limit);
+  }
+
+  private replicaPage(region: string, ns: number, prefix: string, after: string | null, limit: number, now: number): ServedPage {
+    const lower = Buffer.from(after ?? prefix, "utf8");
+    const heads = this.stmt(
+      `SELECT ${ROW_COLUMNS}, length(value) AS size FROM entries WHERE ns = ? AND key ${after !== null ? ">" : ">="} ? AND key < ? ORDER BY key`,
+    ).iterate(ns, lower, prefixUpperBound(Buffer.from(prefix, "utf8"))) as IterableIterator<ListRow>;
+    const at = this.regions.expiryClock(region, now);
+    const rows: ListRow[] = [];
+    for (const head of heads) {
+      const seen = this.regions.replicaView(region, ns, head, now);
+      if (seen && this.isLive(seen, at)) rows.push(seen === head ? head : { ...seen, size: seen.value?.length ?? 0 });
+      if (rows.length > limit) {
+        heads.return?.();
+        break;
+      }
+    }
+    return this.toPage(rows, prefix, limit);
+  }
+
+  /** Cache profiles: list pages are cached per (prefix, cursor, limit) and refetched from home when stale. */
+  private cachedPage(region: string, ns: number, options: ListOptions, after: string | null, now: number): ServedPage {
+    const pageKey = JSON.stringify([options.prefix, options.cursor ?? null, options.limit]);
+    const cached = this.stmt("SELECT fetched_at, seq, page FROM list_cache WHERE region = ? AND ns = ? AND page_key = ?").get(region, ns, pageKey) as
+      | { fetched_at: number; seq: number; page: string }
+      | undefined;
+    if (cached && this.pageFresh(region, ns, cached, now)) return JSON.parse(cached.page) as ServedPage;
+    if (this.regions.partitioned(region)) return this.fail(this.unreachable(region, "read"), { f: "list", region, key: options.prefix, consistency: "eventual", t: now });
+    const page = this.homePage(ns, options.prefix, after, options.limit, now);
+    this.stmt(
+      `INSERT INTO list_cache (region, ns, page_key, fetched_at, seq, page) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (region, ns, page_key) DO UPDATE SET fetched_at = excluded.fetched_at, seq = excluded.seq, page = excluded.page`,
+    ).run(region, ns, pageKey, now, this.homeSeq(), JSON.stringify(page));
+    return page;
+  }
+
+  private pageFresh(region: string, ns: number, cached: { fetched_at: number; seq: number }, now: number): boolean {
+    const model = this.regions.model;
+    if (now - cached.fetched_at >= model.cacheTtlMs) return false;
+    if (model.propagation !== "invalidate") return true;
+    const newer = this.stmt("SELECT version, commit_t, origin FROM versions WHERE ns = ? AND version > ?").all(ns, cached.seq) as Row[];
+    return !newer.some((row) => this.regions.deliveredAt(row, region) <= now);
+  }
+
+  private toPage(rows: ListRow[], prefix: string, limit: number): ServedPage {
+    const more = rows.length > limit;
+    const items = rows.slice(0, limit).map((r) => ({
+      key: r.key.toString("utf8"),
+      version: r.version,
+      value: historyValue(r.value ?? Buffer.alloc(0)),
+      expiresAt: r.expires_at,
+      size: r.size ?? 0,
+      metadata: r.metadata,
+    }));
+    return { items, cursor: more ? encodeCursor(prefix, items[items.length - 1]!.key) : null };
+  }
+
   private nextVersion(): number {
-    const row = this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'home_seq' RETURNING value").get() as { value: number };
-    return row.value;
+    return (this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'home_seq' RETURNING value").get() as { value: number }).value;
   }
 
   private resolveExpiry(input: PutInput, now: number): number | null {
@@ -187,7 +424,7 @@ export class Engine {
     return null;
   }
 
-  private isLive(row: Pick<EntryRow, "tombstone" | "expires_at">, now: number): boolean {
+  private isLive(row: Pick<Row, "tombstone" | "expires_at">, now: number): boolean {
     return row.tombstone === 0 && (row.expires_at === null || row.expires_at > now);
   }
 
@@ -199,19 +436,10 @@ export class Engine {
     }
     return s;
   }
+}
 
-  /** Runs a write in one immediate transaction: the write lock is taken before anything is read. */
-  private write<T>(fn: () => T): T {
-    return this.guard(() => this.db.transaction(fn).immediate());
-  }
-
-  private guard<T>(fn: () => T): T {
-    try {
-      return fn();
-    } catch (e) {
-      throw translateSqliteError(e, this.dataDir);
-    }
-  }
+function toEntry(key: string, row: Row): Entry {
+  return { key, value: row.value ?? Buffer.alloc(0), metadata: parseStoredMetadata(row.metadata), expiresAt: row.expires_at, version: formatVersion(row.version) };
 }
 
 function parseStoredMetadata(text: string | null): Metadata | null {

@@ -1,6 +1,7 @@
 import { relative } from "node:path";
-import type { Backend, DeleteResult, Entry, ListOptions, ListPage, NamespaceInfo, PutInput, TargetInfo, WriteResult } from "../core/backend.js";
+import type { Backend, DeleteResult, GetResult, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, TargetInfo, WriteOptions, WriteResult } from "../core/backend.js";
 import type { Clock } from "../core/clock.js";
+import { EmulatorControl } from "./control.js";
 import { Engine } from "./engine.js";
 import { openStore, type Database } from "./store.js";
 
@@ -8,6 +9,8 @@ export interface LocalBackendOptions {
   dataDir: string;
   site: string;
   clock: Clock;
+  /** Names this process in recorded histories. */
+  client?: string;
   /** For the "target" line: data directories are shown relative to here. */
   cwd: string;
 }
@@ -26,7 +29,7 @@ export class LocalBackend implements Backend {
 
   static open(options: LocalBackendOptions): LocalBackend {
     const db = openStore({ dataDir: options.dataDir, now: options.clock.now() });
-    const engine = new Engine({ db, dataDir: options.dataDir, clock: options.clock });
+    const engine = new Engine({ db, dataDir: options.dataDir, clock: options.clock, client: options.client });
     const shown = relative(options.cwd, options.dataDir) || ".";
     return new LocalBackend(db, engine, options.site, {
       kind: "embedded",
@@ -35,13 +38,16 @@ export class LocalBackend implements Backend {
     });
   }
 
-  async get(ns: string, key: string): Promise<Entry | null> {
-    return this.engine.get(this.site, ns, key);
+  /** The emulator's controls over the same store. */
+  readonly control = (): EmulatorControl => new EmulatorControl(this.engine);
+
+  async get(ns: string, key: string, options?: ReadOptions): Promise<GetResult> {
+    return this.engine.get(this.site, ns, key, options);
   }
-  async put(ns: string, key: string, input: PutInput): Promise<WriteResult> {
-    return this.engine.put(this.site, ns, key, input);
+  async put(ns: string, key: string, input: PutInput, options?: WriteOptions): Promise<WriteResult> {
+    return this.engine.put(this.site, ns, key, input, options);
   }
-  async delete(ns: string, keys: readonly string[], options: { force: boolean }): Promise<DeleteResult> {
+  async delete(ns: string, keys: readonly string[], options: { force: boolean } & WriteOptions): Promise<DeleteResult> {
     return this.engine.delete(this.site, ns, keys, options);
   }
   async list(ns: string, options: ListOptions): Promise<ListPage> {

@@ -22,8 +22,9 @@ const BUSY_TIMEOUT_MS = 30_000;
 const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
-  INSERT INTO counters (name, value) VALUES ('home_seq', 0);
+  INSERT INTO counters (name, value) VALUES ('home_seq', 0), ('record_seq', 0);
 
+  -- Emulator settings as JSON: 'model' (profile and regions), 'clock', 'record'.
   CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 
   CREATE TABLE namespaces (
@@ -47,10 +48,75 @@ const MIGRATIONS: readonly string[] = [
     origin     TEXT NOT NULL,
     PRIMARY KEY (ns, key)
   ) STRICT, WITHOUT ROWID;
+
+  -- Every committed version that some edge may still serve. A version is dropped once a newer one
+  -- of the same key has reached every edge; the newest version of a key is always here.
+  CREATE TABLE versions (
+    ns         INTEGER NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,
+    key        BLOB NOT NULL,
+    version    INTEGER NOT NULL,
+    value      BLOB,
+    tombstone  INTEGER NOT NULL DEFAULT 0,
+    expires_at INTEGER,
+    metadata   TEXT,
+    commit_t   INTEGER NOT NULL,
+    origin     TEXT NOT NULL,
+    PRIMARY KEY (ns, key, version)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX versions_by_version ON versions (ns, version);
+
+  -- Read-repair: region holds at least this version of the key.
+  CREATE TABLE floors (
+    region  TEXT NOT NULL,
+    ns      INTEGER NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,
+    key     BLOB NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (region, ns, key)
+  ) STRICT, WITHOUT ROWID;
+
+  -- Faults on an edge's link to home: [start_t, end_t), end_t NULL while the fault lasts.
+  CREATE TABLE faults (
+    id      INTEGER PRIMARY KEY,
+    region  TEXT NOT NULL,
+    kind    TEXT NOT NULL CHECK (kind IN ('partition', 'pause')),
+    start_t INTEGER NOT NULL,
+    end_t   INTEGER
+  ) STRICT;
+
+  -- 'settle': every version up to seq reached the region by time t.
+  CREATE TABLE settled (region TEXT PRIMARY KEY, seq INTEGER NOT NULL, t INTEGER NOT NULL) STRICT;
+
+  -- Cache profiles: an edge's cached copy of a key (version 0: a cached miss) ...
+  CREATE TABLE cache_entries (
+    region     TEXT NOT NULL,
+    ns         INTEGER NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,
+    key        BLOB NOT NULL,
+    version    INTEGER NOT NULL,
+    value      BLOB,
+    tombstone  INTEGER NOT NULL DEFAULT 0,
+    expires_at INTEGER,
+    metadata   TEXT,
+    commit_t   INTEGER NOT NULL,
+    origin     TEXT NOT NULL,
+    fetched_at INTEGER NOT NULL,
+    PRIMARY KEY (region, ns, key)
+  ) STRICT, WITHOUT ROWID;
+
+  -- ... and its cached list pages, keyed by (prefix, cursor, limit).
+  CREATE TABLE list_cache (
+    region     TEXT NOT NULL,
+    ns         INTEGER NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,
+    page_key   TEXT NOT NULL,
+    fetched_at INTEGER NOT NULL,
+    seq        INTEGER NOT NULL,
+    page       TEXT NOT NULL,
+    PRIMARY KEY (region, ns, page_key)
+  ) STRICT, WITHOUT ROWID;
   `,
 ];
 
 export interface OpenOptions {
+  /** A directory, or ":memory:" for a private store that vanishes on close (tests). */
   dataDir: string;
   /** Time used for rows created while opening (the default namespace). */
   now: number;
@@ -58,6 +124,12 @@ export interface OpenOptions {
 
 /** Opens (creating if needed) the store in a data directory: WAL mode, migrated, ready for concurrent processes. */
 export function openStore({ dataDir, now }: OpenOptions): Database {
+  if (dataDir === ":memory:") {
+    const db = new BetterSqlite3(":memory:", { nativeBinding: nativeBindingPath() });
+    db.pragma("foreign_keys = ON");
+    migrate(db, now);
+    return db;
+  }
   try {
     if (!existsSync(dataDir)) {
       mkdirSync(dataDir, { recursive: true });

@@ -45,9 +45,12 @@ describe("set and get", () => {
       metadata: { owner: "web" },
       expiresAt: new Date(T0 + 600_000).toISOString(),
       version: "00000000000000000001",
+      region: "iad",
+      servedFrom: "home",
+      ageMs: 0,
     });
     const set = await run(["kv", "set", "k2", "x", "--json"]);
-    expect(JSON.parse(set.out)).toEqual({ key: "k2", namespace: "default", version: "00000000000000000002", size: 1 });
+    expect(JSON.parse(set.out)).toEqual({ key: "k2", namespace: "default", version: "00000000000000000002", size: 1, region: "iad" });
   });
 
   it("reads the value from stdin when it is omitted and stdin is not a terminal, or is -", async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runBin, tempDir, type RunResult } from "../support/cli.js";
@@ -154,7 +154,13 @@ describe("kv get, ls and unknown commands", () => {
     expectFailure(await kv(dir, ["get"]), 2, /missing required argument 'key'/);
     await kv(dir, ["set", "k", "v"]);
     const out = join(dir, "out.txt");
-    expectFailure(await kv(dir, ["get", "k", "--json", "--output", out]), 2, /--json and --output cannot be used together/);
+    const both = await kv(dir, ["get", "k", "--json", "--output", out]);
+    expect(both.code).toBe(2);
+    expect(both.stdout.length).toBe(0);
+    expect(JSON.parse(both.stderr)).toEqual({
+      error: { code: "USAGE", message: "--json and --output cannot be used together.", hint: expect.stringMatching(/--output to save the value/) },
+    });
+    expect(existsSync(out)).toBe(false);
   });
 
   for (const limit of ["0", "1001", "abc", "-5", "2.5"]) {

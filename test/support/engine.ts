@@ -11,6 +11,8 @@ export const T0 = Date.UTC(2027, 0, 1);
 export function freshEngine(dataDir = tempDir()) {
   const clock = new ManualClock(T0);
   const db = openStore({ dataDir, now: clock.now() });
-  onTestFinished(() => db.close());
+  onTestFinished(() => {
+    db.close();
+  });
   return { engine: new Engine({ db, dataDir, clock }), clock, db, dataDir };
 }

@@ -13,7 +13,7 @@ describe("engine", () => {
     const v2 = engine.put(S, "default", "flags/a", { value: bytes("off"), metadata: { by: "ci" } }).version;
     expect(v1).toMatch(/^[0-9a-f]{20}$/);
     expect(v2 > v1).toBe(true);
-    const entry = engine.get(S, "default", "flags/a");
+    const entry = engine.get(S, "default", "flags/a").entry;
     expect(entry).toMatchObject({ key: "flags/a", metadata: { by: "ci" }, expiresAt: null, version: v2 });
     expect(entry!.value.toString()).toBe("off");
   });
@@ -22,20 +22,20 @@ describe("engine", () => {
     const { engine } = freshEngine();
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     engine.put(S, "default", "bin", { value: all });
-    expect(engine.get(S, "default", "bin")!.value.equals(all)).toBe(true);
+    expect(engine.get(S, "default", "bin").entry!.value.equals(all)).toBe(true);
     engine.put(S, "default", "empty", { value: Buffer.alloc(0) });
-    expect(engine.get(S, "default", "empty")!.value.length).toBe(0);
+    expect(engine.get(S, "default", "empty").entry!.value.length).toBe(0);
   });
 
   it("turns a TTL into an absolute expiry at commit and hides the key once it passes", () => {
     const { engine, clock } = freshEngine();
     engine.put(S, "default", "session", { value: bytes("x"), ttlSeconds: 60 });
-    expect(engine.get(S, "default", "session")!.expiresAt).toBe(T0 + 60_000);
+    expect(engine.get(S, "default", "session").entry!.expiresAt).toBe(T0 + 60_000);
     clock.advance(59_999);
-    expect(engine.get(S, "default", "session")).not.toBeNull();
+    expect(engine.get(S, "default", "session").entry).not.toBeNull();
     expect(engine.list(S, "default", { prefix: "", limit: 10 }).keys.map((k) => k.key)).toEqual(["session"]);
     clock.advance(1);
-    expect(engine.get(S, "default", "session")).toBeNull();
+    expect(engine.get(S, "default", "session").entry).toBeNull();
     expect(engine.list(S, "default", { prefix: "", limit: 10 }).keys).toEqual([]);
   });
 
@@ -43,7 +43,7 @@ describe("engine", () => {
     const { engine } = freshEngine();
     expect(() => engine.put(S, "default", "k", { value: bytes("x"), expiresAt: T0 + 30_000 })).toThrow(/at least 60 s in the future/);
     engine.put(S, "default", "k", { value: bytes("x"), expiresAt: T0 + 3_600_000 });
-    expect(engine.get(S, "default", "k")!.expiresAt).toBe(T0 + 3_600_000);
+    expect(engine.get(S, "default", "k").entry!.expiresAt).toBe(T0 + 3_600_000);
   });
 
   it("a later write replaces the TTL", () => {
@@ -51,7 +51,7 @@ describe("engine", () => {
     engine.put(S, "default", "k", { value: bytes("1"), ttlSeconds: 60 });
     engine.put(S, "default", "k", { value: bytes("2") });
     clock.advance(3_600_000);
-    expect(engine.get(S, "default", "k")!.value.toString()).toBe("2");
+    expect(engine.get(S, "default", "k").entry!.value.toString()).toBe("2");
   });
 
   it("deletes with a tombstone that takes a version of its own", () => {
@@ -60,7 +60,7 @@ describe("engine", () => {
     const del = engine.delete(S, "default", ["k"], { force: false });
     expect(del.deleted).toEqual(["k"]);
     expect(del.version! > put).toBe(true);
-    expect(engine.get(S, "default", "k")).toBeNull();
+    expect(engine.get(S, "default", "k").entry).toBeNull();
     const row = db.prepare("SELECT tombstone, value, version FROM entries WHERE key = ?").get(bytes("k")) as { tombstone: number; value: null; version: number };
     expect(row).toMatchObject({ tombstone: 1, value: null });
     expect(row.version).toBe(parseInt(del.version!, 16));
@@ -71,11 +71,11 @@ describe("engine", () => {
     engine.put(S, "default", "a", { value: bytes("1") });
     engine.put(S, "default", "b", { value: bytes("2") });
     expect(() => engine.delete(S, "default", ["a", "missing", "b"], { force: false })).toThrow(/"missing" was not found/);
-    expect(engine.get(S, "default", "a")).not.toBeNull();
-    expect(engine.get(S, "default", "b")).not.toBeNull();
+    expect(engine.get(S, "default", "a").entry).not.toBeNull();
+    expect(engine.get(S, "default", "b").entry).not.toBeNull();
     const forced = engine.delete(S, "default", ["a", "missing", "b", "a"], { force: true });
     expect(forced).toMatchObject({ deleted: ["a", "b"], missing: ["missing"] });
-    expect(engine.get(S, "default", "a")).toBeNull();
+    expect(engine.get(S, "default", "a").entry).toBeNull();
   });
 
   it("rejects bad input without consuming a version or writing anything", () => {
@@ -137,9 +137,9 @@ describe("engine", () => {
     engine.createNamespace(S, "staging");
     engine.put(S, "default", "k", { value: bytes("prod") });
     engine.put(S, "staging", "k", { value: bytes("staging") });
-    expect(engine.get(S, "staging", "k")!.value.toString()).toBe("staging");
-    expect(engine.get(S, "default", "k")!.value.toString()).toBe("prod");
-    expect(() => engine.get("other-site", "default", "k")).toThrow(/namespace "default" does not exist/);
+    expect(engine.get(S, "staging", "k").entry!.value.toString()).toBe("staging");
+    expect(engine.get(S, "default", "k").entry!.value.toString()).toBe("prod");
+    expect(() => engine.get("other-site", "default", "k").entry).toThrow(/namespace "default" does not exist/);
     expect(engine.listNamespaces(S).map((n) => [n.name, n.keys])).toEqual([
       ["default", 1],
       ["staging", 1],
@@ -152,9 +152,9 @@ describe("engine", () => {
     engine.put(S, "tmp", "k", { value: bytes("v") });
     expect(() => engine.createNamespace(S, "tmp")).toThrow(/already exists/);
     engine.removeNamespace(S, "tmp");
-    expect(() => engine.get(S, "tmp", "k")).toThrow(/does not exist/);
+    expect(() => engine.get(S, "tmp", "k").entry).toThrow(/does not exist/);
     engine.createNamespace(S, "tmp");
-    expect(engine.get(S, "tmp", "k")).toBeNull();
+    expect(engine.get(S, "tmp", "k").entry).toBeNull();
     expect(() => engine.removeNamespace(S, "default")).toThrow(/cannot be removed/);
     expect(() => engine.removeNamespace(S, "ghost")).toThrow(/does not exist/);
   });

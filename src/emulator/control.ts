@@ -1,0 +1,223 @@
+import { errors } from "../core/errors.js";
+import { historyValue } from "./history.js";
+import type { Engine } from "./engine.js";
+import { formatVersion } from "./engine.js";
+import { paramsForProfile, PROFILES, staleness, type ModelParams } from "./model.js";
+import type { Row } from "./regions.js";
+
+export interface ConfigChange {
+  profile?: string;
+  home?: string;
+  edges?: string[];
+  delayMs?: number;
+  jitterMs?: number;
+  cacheTtlMs?: number;
+  seed?: number;
+}
+
+export type FaultCommand = "partition" | "heal" | "pause" | "resume";
+
+export interface RegionStatus {
+  region: string;
+  role: "home" | "edge";
+  partitioned: boolean;
+  paused: boolean;
+  /** Versions committed at home that have not reached this region yet. */
+  pending: number;
+  /** How long the oldest of them has waited, ms (0 when none). */
+  lagMs: number;
+  /** When the last of them arrives, epoch ms; null when none, Infinity while a fault holds them. */
+  caughtUpAt: number | null;
+}
+
+export interface EmulatorStatus {
+  model: ModelParams;
+  /** The staleness bound Δ, ms. */
+  deltaMs: number;
+  clock: { mode: "real" | "manual"; now: number };
+  recording: string | null;
+  regions: RegionStatus[];
+}
+
+export interface RegionView {
+  region: string;
+  /** The version this region serves to an eventual read now; null when it has none. */
+  version: string | null;
+  value: string | null;
+  live: boolean;
+  expiresAt: number | null;
+  servedFrom: "home" | "replica" | "cache" | "origin";
+  behindHome: boolean;
+  /** When home's newest version becomes visible here, epoch ms; Infinity while a fault holds it. */
+  visibleAt: number | null;
+}
+
+/** The emulator's controls: its settings, clock and faults, and views of what each region holds. */
+export class EmulatorControl {
+  constructor(private readonly engine: Engine) {}
+
+  configure(change: ConfigChange): ModelParams {
+    return this.engine.run(true, () => {
+      const current = this.engine.settings.model;
+      if (change.profile !== undefined && !PROFILES[change.profile]) {
+        throw errors.usage(`There is no profile "${change.profile}".`, `Profiles: ${Object.keys(PROFILES).join(", ")}.`);
+      }
+      const base = paramsForProfile(change.profile ?? current.profile, {
+        home: change.home ?? current.home,
+        edges: change.edges ?? current.edges,
+        seed: change.seed ?? current.seed,
+      });
+      // A new profile resets its parameters; otherwise explicit changes apply on top of the current ones.
+      const keep = change.profile === undefined ? current : base;
+      const next: ModelParams = {
+        ...base,
+        delayMs: change.delayMs ?? keep.delayMs,
+        jitterMs: change.jitterMs ?? keep.jitterMs,
+        cacheTtlMs: change.cacheTtlMs ?? keep.cacheTtlMs,
+      };
+      if (next.edges.includes(next.home)) throw errors.usage(`The home region ${next.home} cannot also be an edge.`);
+      this.engine.settings.write("model", next);
+      return next;
+    });
+  }
+
+  setClock(mode: "real" | "manual"): { mode: "real" | "manual"; now: number } {
+    return this.engine.run(true, () => {
+      const now = this.engine.now();
+      this.engine.settings.write("clock", mode === "manual" ? { mode, now } : null);
+      return { mode, now };
+    });
+  }
+
+  advance(ms: number): number {
+    return this.engine.run(true, () => {
+      const clock = this.engine.settings.clock;
+      if (clock?.mode !== "manual") throw errors.clockNotManual();
+      const now = clock.now + ms;
+      this.engine.settings.write("clock", { mode: "manual", now });
+      this.engine.record({ t: now, region: this.engine.settings.model.home, f: "fault", type: "info", fault: { kind: "advance", ms } });
+      return now;
+    });
+  }
+
+  /** Delivers at once everything that no fault holds back. */
+  settle(): string[] {
+    return this.engine.run(true, () => {
+      const now = this.engine.now();
+      const seq = this.engine.homeSeq();
+      const settled: string[] = [];
+      for (const edge of this.engine.settings.model.edges) {
+        const held = this.engine.settings.faults(edge).some((f) => f.end === null);
+        if (held) continue;
+        this.db("INSERT INTO settled (region, seq, t) VALUES (?, ?, ?) ON CONFLICT (region) DO UPDATE SET seq = excluded.seq, t = excluded.t", edge, seq, now);
+        settled.push(edge);
+      }
+      this.engine.settings.invalidate();
+      this.engine.record({ t: now, region: this.engine.settings.model.home, f: "fault", type: "info", fault: { kind: "settle" } });
+      return settled;
+    });
+  }
+
+  /** Starts or ends a fault. Returns false when there was nothing to change. */
+  fault(command: FaultCommand, region: string): boolean {
+    return this.engine.run(true, () => {
+      const model = this.engine.settings.model;
+      const edges = region === model.home && command !== "pause" && command !== "resume" ? model.edges : [this.edge(region)];
+      const kind = command === "partition" || command === "heal" ? "partition" : "pause";
+      const now = this.engine.now();
+      let changed = false;
+      for (const edge of edges) {
+        const open = this.engine.settings.faults(edge).some((f) => f.kind === kind && f.end === null);
+        if (command === "partition" || command === "pause") {
+          if (!open) this.db("INSERT INTO faults (region, kind, start_t) VALUES (?, ?, ?)", edge, kind, now);
+          changed ||= !open;
+        } else {
+          if (open) this.db("UPDATE faults SET end_t = ? WHERE region = ? AND kind = ? AND end_t IS NULL", now, edge, kind);
+          changed ||= open;
+        }
+      }
+      this.engine.settings.invalidate();
+      this.engine.record({ t: now, region, f: "fault", type: "info", fault: { kind: command, region } });
+      return changed;
+    });
+  }
+
+  record(path: string | null): void {
+    this.engine.run(true, () => this.engine.settings.write("record", path));
+  }
+
+  status(): EmulatorStatus {
+    return this.engine.run(false, () => {
+      const settings = this.engine.settings;
+      const model = settings.model;
+      const now = this.engine.now();
+      const pending = this.pendingVersions();
+      const regions: RegionStatus[] = [
+        { region: model.home, role: "home", partitioned: false, paused: false, pending: 0, lagMs: 0, caughtUpAt: null },
+        ...model.edges.map((edge): RegionStatus => {
+          const waiting = pending.filter((row) => this.engine.regions.deliveredAt(row, edge) > now);
+          const faults = settings.faults(edge);
+          return {
+            region: edge,
+            role: "edge",
+            partitioned: faults.some((f) => f.kind === "partition" && f.end === null),
+            paused: faults.some((f) => f.kind === "pause" && f.end === null),
+            pending: waiting.length,
+            lagMs: waiting.length ? now - Math.min(...waiting.map((w) => w.commit_t)) : 0,
+            caughtUpAt: waiting.length ? Math.max(...waiting.map((w) => this.engine.regions.deliveredAt(w, edge))) : null,
+          };
+        }),
+      ];
+      return { model, deltaMs: staleness(model), clock: { mode: settings.clock?.mode ?? "real", now }, recording: settings.record, regions };
+    });
+  }
+
+  /** What an eventual read of the key returns in each region now, without changing anything. */
+  inspect(site: string, namespace: string, key: string): { key: string; now: number; home: string | null; regions: RegionView[] } {
+    const keyBytes = Buffer.from(key, "utf8");
+    return this.engine.run(false, () => {
+      const ns = this.engine.namespaceId(site, namespace);
+      const now = this.engine.now();
+      const regions = this.engine.regions;
+      const model = regions.model;
+      const head = this.engine.head(ns, keyBytes);
+      const view = (region: string, row: Row | undefined, servedFrom: RegionView["servedFrom"]): RegionView => ({
+        region,
+        version: row ? formatVersion(row.version) : null,
+        value: row && row.tombstone === 0 ? historyValue(row.value ?? Buffer.alloc(0)) : null,
+        live: row !== undefined && row.tombstone === 0 && (row.expires_at === null || row.expires_at > now),
+        expiresAt: row?.expires_at ?? null,
+        servedFrom,
+        behindHome: (row?.version ?? 0) < (head?.version ?? 0),
+        visibleAt: head ? regions.deliveredAt(head, region) : null,
+      });
+      const views = [view(model.home, head, "home")];
+      for (const edge of model.edges) {
+        if (model.edgeStore === "replica") views.push(view(edge, regions.replicaView(edge, ns, head, now), "replica"));
+        else {
+          const cached = regions.cacheEntry(edge, ns, keyBytes);
+          const fresh = cached !== undefined && regions.cacheFresh(cached, edge, ns, now);
+          const v = fresh ? view(edge, cached.version === 0 ? undefined : cached, "cache") : view(edge, head, "origin");
+          if (fresh && model.propagation === "none" && head && cached.version < head.version) v.visibleAt = cached.fetched_at + model.cacheTtlMs;
+          views.push(v);
+        }
+      }
+      return { key, now, home: head ? formatVersion(head.version) : null, regions: views };
+    });
+  }
+
+  private edge(region: string): string {
+    const model = this.engine.settings.model;
+    if (region === model.home) throw errors.usage(`${region} is the home region; faults apply to the link between an edge and home.`, `Name an edge: ${model.edges.join(", ")}.`);
+    if (!model.edges.includes(region)) throw errors.unknownRegion(region, [model.home, ...model.edges]);
+    return region;
+  }
+
+  private pendingVersions(): Row[] {
+    return this.engine.rawAll("SELECT version, commit_t, origin FROM versions") as Row[];
+  }
+
+  private db(sql: string, ...params: unknown[]): void {
+    this.engine.rawRun(sql, ...params);
+  }
+}

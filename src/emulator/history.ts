@@ -1,0 +1,63 @@
+import { isUtf8 } from "node:buffer";
+import { appendFileSync } from "node:fs";
+
+/**
+ * One operation in a recorded history (docs/history.md). Operations are instantaneous and `seq` is
+ * their real-time order, so a checker can verify the guarantees in one pass.
+ */
+export interface HistoryOp {
+  seq: number;
+  /** Emulated time of the operation, epoch ms. */
+  t: number;
+  client: string;
+  region: string;
+  f: "put" | "delete" | "get" | "list" | "fault";
+  key?: string;
+  /** Written or read value as text (base64 with a "base64:" prefix when not UTF-8); null for none. */
+  value?: string | null;
+  consistency?: "strong" | "eventual";
+  type: "ok" | "fail" | "info";
+  /** The version written, or the version a read observed (null: none). */
+  version?: number | null;
+  expiresAt?: number | null;
+  items?: HistoryItem[];
+  fault?: { kind: "partition" | "heal" | "pause" | "resume" | "settle" | "advance"; region?: string; ms?: number };
+  /** Namespace, for histories that span several. */
+  ns?: string;
+  servedFrom?: string;
+  error?: string;
+}
+
+export interface HistoryItem {
+  key: string;
+  version: number;
+  value: string | null;
+  expiresAt: number | null;
+}
+
+export type OpInput = Omit<HistoryOp, "seq">;
+
+export interface Recorder {
+  record(op: OpInput, nextSeq: () => number): void;
+}
+
+export function historyValue(value: Buffer | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return isUtf8(value) ? value.toString("utf8") : `base64:${value.toString("base64")}`;
+}
+
+/** Appends to a JSONL file; called inside the operation's transaction, so file order is seq order. */
+export class FileRecorder implements Recorder {
+  constructor(private readonly path: string) {}
+  record(op: OpInput, nextSeq: () => number): void {
+    appendFileSync(this.path, `${JSON.stringify({ seq: nextSeq(), ...op })}\n`);
+  }
+}
+
+/** Keeps the history in memory (tests). */
+export class MemoryRecorder implements Recorder {
+  readonly ops: HistoryOp[] = [];
+  record(op: OpInput): void {
+    this.ops.push({ seq: this.ops.length + 1, ...op });
+  }
+}

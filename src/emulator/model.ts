@@ -1,0 +1,114 @@
+/**
+ * The consistency model's parameters and its pure functions: propagation delays, fault-adjusted
+ * delivery times and the staleness bound. Nothing here reads a clock or a random source; the
+ * engine derives what each region sees from these and the stored state (docs/consistency.md).
+ */
+
+export type EdgeStore = "replica" | "cache";
+export type Propagation = "push" | "invalidate" | "none";
+export type Consistency = "strong" | "eventual";
+export type ServedFrom = "home" | "replica" | "cache" | "origin";
+
+export interface ModelParams {
+  profile: string;
+  home: string;
+  edges: string[];
+  edgeStore: EdgeStore;
+  propagation: Propagation;
+  /** Fixed part of the propagation delay to each edge. */
+  delayMs: number;
+  /** Random part: each (write, edge) gets a delay in [delayMs, delayMs + jitterMs], from a hash. */
+  jitterMs: number;
+  /** Cache profiles: how long an edge serves a cached entry. Infinity means until invalidated. */
+  cacheTtlMs: number;
+  /** Cache profiles: whether misses (absent keys) are cached too. */
+  negativeCache: boolean;
+  /** Seeds the delay hash, so a data directory's delays are reproducible. */
+  seed: number;
+}
+
+type ProfileParams = Omit<ModelParams, "home" | "edges" | "seed" | "profile">;
+
+/** The peers' behaviour, as parameters of one model (consistency model §1.9). */
+export const PROFILES: Record<string, ProfileParams> = {
+  yourspace: { edgeStore: "replica", propagation: "push", delayMs: 100, jitterMs: 200, cacheTtlMs: 0, negativeCache: false },
+  strong: { edgeStore: "replica", propagation: "push", delayMs: 0, jitterMs: 0, cacheTtlMs: 0, negativeCache: false },
+  cloudflare: { edgeStore: "cache", propagation: "none", delayMs: 0, jitterMs: 0, cacheTtlMs: 60_000, negativeCache: true },
+  edgeone: { edgeStore: "cache", propagation: "none", delayMs: 0, jitterMs: 0, cacheTtlMs: 60_000, negativeCache: false },
+  esa: { edgeStore: "cache", propagation: "invalidate", delayMs: 1_000, jitterMs: 19_000, cacheTtlMs: Number.POSITIVE_INFINITY, negativeCache: false },
+};
+
+export const DEFAULT_PARAMS: ModelParams = { profile: "yourspace", home: "iad", edges: ["fra", "sin"], seed: 1, ...PROFILES.yourspace! };
+
+export function paramsForProfile(profile: string, base: Pick<ModelParams, "home" | "edges" | "seed">): ModelParams {
+  const p = PROFILES[profile];
+  if (!p) throw new Error(`unknown profile ${profile}`);
+  return { profile, ...base, ...p };
+}
+
+/** A fault on the link between an edge and home: [start, end), end null while it lasts. */
+export interface FaultInterval {
+  region: string;
+  kind: "partition" | "pause";
+  start: number;
+  end: number | null;
+}
+
+/** 32-bit FNV-1a over the three integers; stable across processes and versions of Node. */
+export function h32(seed: number, version: number, edge: number): number {
+  let h = 0x811c9dc5;
+  for (const n of [seed, version, edge]) {
+    let x = n;
+    for (let i = 0; i < 8; i++) {
+      h ^= x & 0xff;
+      h = Math.imul(h, 0x01000193) >>> 0;
+      x = Math.floor(x / 256);
+    }
+  }
+  return h >>> 0;
+}
+
+/** d(w, E): the propagation delay of version `version` to edge number `edgeIndex` (1-based). */
+export function delay(params: ModelParams, version: number, edgeIndex: number): number {
+  return params.delayMs + (params.jitterMs > 0 ? h32(params.seed, version, edgeIndex) % (params.jitterMs + 1) : 0);
+}
+
+/** The staleness bound Δ for push and invalidate propagation. */
+export function staleness(params: ModelParams): number {
+  return params.propagation === "none" ? params.cacheTtlMs : params.delayMs + params.jitterMs;
+}
+
+/**
+ * When a message scheduled for `at` reaches an edge, given that edge's faults (sorted by start):
+ * a message that arrives while the link is cut or paused waits in the backlog and is replayed at
+ * `heal + d`. Infinity while a fault that holds it is still open.
+ */
+export function deliveryTime(at: number, d: number, faults: readonly FaultInterval[]): number {
+  let t = at;
+  for (const f of faults) {
+    if (f.start > t) break;
+    if (f.end === null) return Number.POSITIVE_INFINITY;
+    if (t < f.end) t = f.end + d;
+  }
+  return t;
+}
+
+/**
+ * The fault-adjusted visibility deadline vis(w, R) of §1.7: a write committed at `commitT` is
+ * visible to eventual reads in the region by this time. Infinity while a fault is open.
+ */
+export function visibilityDeadline(commitT: number, bound: number, faults: readonly FaultInterval[]): number {
+  let t = commitT;
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const f of faults) {
+      const end = f.end ?? Number.POSITIVE_INFINITY;
+      if (f.start <= t + bound && end >= t && end > t) {
+        if (end === Number.POSITIVE_INFINITY) return end;
+        t = end;
+        moved = true;
+      }
+    }
+  }
+  return t + bound;
+}

@@ -1,0 +1,191 @@
+import type { Statement } from "better-sqlite3";
+import { delay, deliveryTime, type ModelParams } from "./model.js";
+import type { Settings } from "./settings.js";
+import type { Database } from "./store.js";
+
+/** A stored version of a key, as in `entries` and `versions`. */
+export interface Row {
+  key: Buffer;
+  version: number;
+  value: Buffer | null;
+  tombstone: number;
+  expires_at: number | null;
+  metadata: string | null;
+  commit_t: number;
+  origin: string;
+}
+
+export interface CacheRow extends Row {
+  fetched_at: number;
+}
+
+/** Deliberate defects, switched on only by the test suite to show that its checker catches them. */
+export type Bug = "apply-ignores-version" | "no-local-apply" | "partition-drops" | "strong-read-local" | "no-read-repair" | "expiry-skew";
+
+export const ROW_COLUMNS = "key, version, value, tombstone, expires_at, metadata, commit_t, origin";
+
+/**
+ * What each region sees, derived from stored state at a given instant: no process has to be running
+ * for replication to "happen" (consistency model §1.11).
+ */
+export class Regions {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly settings: Settings,
+    private readonly bugs: ReadonlySet<Bug>,
+  ) {}
+
+  get model(): ModelParams {
+    return this.settings.model;
+  }
+
+  isHome(region: string): boolean {
+    return region === this.model.home;
+  }
+
+  has(bug: Bug): boolean {
+    return this.bugs.has(bug);
+  }
+
+  /** When version `row` reaches edge `region`: at commit where it was written, else by propagation. */
+  deliveredAt(row: Pick<Row, "version" | "commit_t" | "origin">, region: string): number {
+    if (this.isHome(region)) return row.commit_t;
+    if (row.origin === region && !this.bugs.has("no-local-apply")) return row.commit_t;
+    const model = this.model;
+    if (model.propagation === "none") return Number.POSITIVE_INFINITY;
+    const d = delay(model, row.version, model.edges.indexOf(region) + 1);
+    const faults = this.settings.faults(region);
+    let t: number;
+    if (this.bugs.has("partition-drops")) {
+      const at = row.commit_t + d;
+      t = faults.some((f) => f.start <= at && (f.end === null || at < f.end)) ? Number.POSITIVE_INFINITY : at;
+    } else t = deliveryTime(row.commit_t + d, d, faults);
+    const settled = this.settings.settled(region);
+    if (settled && row.version <= settled.seq) t = Math.min(t, settled.t);
+    return t;
+  }
+
+  /** True once every edge has the version (or, without propagation, no edge is waiting for it). */
+  deliveredEverywhere(row: Pick<Row, "version" | "commit_t" | "origin">, now: number): boolean {
+    if (this.model.propagation === "none") return true;
+    return this.model.edges.every((e) => this.deliveredAt(row, e) <= now);
+  }
+
+  partitioned(region: string): boolean {
+    return this.settings.faults(region).some((f) => f.kind === "partition" && f.end === null);
+  }
+
+  /** The emulated time an edge evaluates expiry at. */
+  expiryClock(region: string, now: number): number {
+    return this.bugs.has("expiry-skew") && !this.isHome(region) ? now - 20 : now;
+  }
+
+  /** Replica mode: the version a region holds now, or undefined when it has none of the key. */
+  replicaView(region: string, ns: number, head: Row | undefined, now: number): Row | undefined {
+    if (!head || this.isHome(region)) return head;
+    const floor = this.floor(region, ns, head.key);
+    if (this.bugs.has("apply-ignores-version")) return this.lastArrived(region, ns, head, now, floor);
+    if (head.version <= floor || this.deliveredAt(head, region) <= now) return head;
+    const older = this.stmt(`SELECT ${ROW_COLUMNS} FROM versions WHERE ns = ? AND key = ? AND version < ? ORDER BY version DESC`).iterate(ns, head.key, head.version) as IterableIterator<Row>;
+    for (const row of older) {
+      if (row.version <= floor || this.deliveredAt(row, region) <= now) return row;
+    }
+    return undefined;
+  }
+
+  /** The defect: each arriving version overwrites the last, whatever its number. */
+  private lastArrived(region: string, ns: number, head: Row, now: number, floor: number): Row | undefined {
+    const all = this.stmt(`SELECT ${ROW_COLUMNS} FROM versions WHERE ns = ? AND key = ? ORDER BY version`).all(ns, head.key) as Row[];
+    let best: Row | undefined;
+    let bestAt = Number.NEGATIVE_INFINITY;
+    for (const row of all) {
+      const at = row.version <= floor ? Number.NEGATIVE_INFINITY : this.deliveredAt(row, region);
+      if (at <= now && at >= bestAt) {
+        best = row;
+        bestAt = at;
+      }
+    }
+    return best;
+  }
+
+  floor(region: string, ns: number, key: Buffer): number {
+    const row = this.stmt("SELECT version FROM floors WHERE region = ? AND ns = ? AND key = ?").get(region, ns, key) as { version: number } | undefined;
+    return row?.version ?? 0;
+  }
+
+  /** Read-repair into a replica: the region now holds at least this version. */
+  raiseFloor(region: string, ns: number, key: Buffer, version: number): void {
+    this.stmt(
+      `INSERT INTO floors (region, ns, key, version) VALUES (?, ?, ?, ?)
+       ON CONFLICT (region, ns, key) DO UPDATE SET version = max(version, excluded.version)`,
+    ).run(region, ns, key, version);
+  }
+
+  cacheEntry(region: string, ns: number, key: Buffer): CacheRow | undefined {
+    return this.stmt(`SELECT ${ROW_COLUMNS}, fetched_at FROM cache_entries WHERE region = ? AND ns = ? AND key = ?`).get(region, ns, key) as CacheRow | undefined;
+  }
+
+  /** A cached entry is served while it is younger than the cache TTL and no newer write has invalidated it. */
+  cacheFresh(entry: CacheRow, region: string, ns: number, now: number): boolean {
+    const model = this.model;
+    if (entry.version === 0 && !model.negativeCache) return false;
+    if (now - entry.fetched_at >= model.cacheTtlMs) return false;
+    if (model.propagation !== "invalidate") return true;
+    const newer = this.stmt("SELECT version, commit_t, origin FROM versions WHERE ns = ? AND key = ? AND version > ?").all(ns, entry.key, entry.version) as Row[];
+    return !newer.some((row) => this.deliveredAt(row, region) <= now);
+  }
+
+  /** Stores what an edge fetched from home (or learnt by a local write or a repair). */
+  fillCache(region: string, ns: number, key: Buffer, row: Row | undefined, now: number): void {
+    if (!row && !this.model.negativeCache) {
+      this.stmt("DELETE FROM cache_entries WHERE region = ? AND ns = ? AND key = ?").run(region, ns, key);
+      return;
+    }
+    this.stmt(
+      `INSERT INTO cache_entries (region, ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin, fetched_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (region, ns, key) DO UPDATE SET version = excluded.version, value = excluded.value, tombstone = excluded.tombstone,
+         expires_at = excluded.expires_at, metadata = excluded.metadata, commit_t = excluded.commit_t, origin = excluded.origin, fetched_at = excluded.fetched_at`,
+    ).run(region, ns, key, row?.version ?? 0, row?.value ?? null, row?.tombstone ?? 0, row?.expires_at ?? null, row?.metadata ?? null, row?.commit_t ?? now, row?.origin ?? region, now);
+  }
+
+  /** Read-repair into a cache: keep the newer of what is cached and what home returned. */
+  repairCache(region: string, ns: number, row: Row, now: number): void {
+    const entry = this.cacheEntry(region, ns, row.key);
+    if (!entry || entry.version < row.version) this.fillCache(region, ns, row.key, row, now);
+  }
+
+  clearListCache(region: string, ns: number): void {
+    this.stmt("DELETE FROM list_cache WHERE region = ? AND ns = ?").run(region, ns);
+  }
+
+  /** Time since the copy a region serves was superseded at home (0 when it is current). */
+  behindMs(ns: number, key: Buffer, servedVersion: number, headVersion: number, now: number): number {
+    if (servedVersion >= headVersion) return 0;
+    const next = this.stmt("SELECT commit_t FROM versions WHERE ns = ? AND key = ? AND version > ? ORDER BY version LIMIT 1").get(ns, key, servedVersion) as { commit_t: number } | undefined;
+    return next ? Math.max(0, now - next.commit_t) : 0;
+  }
+
+  /**
+   * Drops versions of a key that no region can serve any more: those older than the newest version
+   * that has reached every edge. Never changes what a read returns.
+   */
+  compact(ns: number, key: Buffer, now: number): void {
+    const rows = this.stmt("SELECT version, commit_t, origin FROM versions WHERE ns = ? AND key = ? ORDER BY version DESC").all(ns, key) as Row[];
+    const settled = rows.find((r) => this.deliveredEverywhere(r, now));
+    if (settled && settled !== rows[rows.length - 1]) {
+      this.stmt("DELETE FROM versions WHERE ns = ? AND key = ? AND version < ?").run(ns, key, settled.version);
+    }
+  }
+
+  stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+}

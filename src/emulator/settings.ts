@@ -1,0 +1,88 @@
+import type { Statement } from "better-sqlite3";
+import { DEFAULT_PARAMS, type FaultInterval, type ModelParams } from "./model.js";
+import type { Database } from "./store.js";
+
+export interface ClockSetting {
+  mode: "real" | "manual";
+  /** The manual clock's time, epoch ms. */
+  now: number;
+}
+
+export interface Settled {
+  seq: number;
+  t: number;
+}
+
+/**
+ * The emulator's per-directory settings (model, clock, recording, faults, settle marks), read from
+ * the store and cached until another process commits: `PRAGMA data_version` tells when that happens,
+ * so a long-running server and one-shot CLI processes always act on the same settings.
+ */
+export class Settings {
+  private seen = -1;
+  private modelValue: ModelParams = DEFAULT_PARAMS;
+  private clockValue: ClockSetting | null = null;
+  private recordValue: string | null = null;
+  private faultsByRegion = new Map<string, FaultInterval[]>();
+  private settledByRegion = new Map<string, Settled>();
+  private readonly dataVersion: Statement;
+
+  constructor(private readonly db: Database) {
+    this.dataVersion = db.prepare("PRAGMA data_version").pluck();
+  }
+
+  /** Reloads if anyone else committed since the last look. Cheap: one pragma. */
+  refresh(): void {
+    const v = this.dataVersion.get() as number;
+    if (v === this.seen) return;
+    this.seen = v;
+    const rows = this.db.prepare("SELECT name, value FROM settings").all() as { name: string; value: string }[];
+    const byName = new Map(rows.map((r) => [r.name, JSON.parse(r.value) as unknown]));
+    this.modelValue = { ...DEFAULT_PARAMS, ...((byName.get("model") as Partial<ModelParams> | undefined) ?? {}) };
+    // JSON has no Infinity: a cache TTL of null means "until invalidated".
+    if (this.modelValue.cacheTtlMs === null) this.modelValue.cacheTtlMs = Number.POSITIVE_INFINITY;
+    this.clockValue = (byName.get("clock") as ClockSetting | undefined) ?? null;
+    this.recordValue = (byName.get("record") as string | undefined) ?? null;
+    this.faultsByRegion = new Map();
+    const faults = this.db.prepare("SELECT region, kind, start_t AS start, end_t AS end FROM faults ORDER BY start_t, id").all() as FaultInterval[];
+    for (const f of faults) {
+      const list = this.faultsByRegion.get(f.region) ?? [];
+      list.push(f);
+      this.faultsByRegion.set(f.region, list);
+    }
+    const settled = this.db.prepare("SELECT region, seq, t FROM settled").all() as ({ region: string } & Settled)[];
+    this.settledByRegion = new Map(settled.map((s) => [s.region, { seq: s.seq, t: s.t }]));
+  }
+
+  /** Our own writes do not move data_version; forget the cache after them. */
+  invalidate(): void {
+    this.seen = -1;
+  }
+
+  get model(): ModelParams {
+    return this.modelValue;
+  }
+  get clock(): ClockSetting | null {
+    return this.clockValue;
+  }
+  get record(): string | null {
+    return this.recordValue;
+  }
+  faults(region: string): readonly FaultInterval[] {
+    return this.faultsByRegion.get(region) ?? NO_FAULTS;
+  }
+  settled(region: string): Settled | undefined {
+    return this.settledByRegion.get(region);
+  }
+
+  write(name: "model" | "clock" | "record", value: unknown): void {
+    if (value === null) this.db.prepare("DELETE FROM settings WHERE name = ?").run(name);
+    else {
+      const json = JSON.stringify(value, (_k, v: unknown) => (v === Number.POSITIVE_INFINITY ? null : v));
+      this.db.prepare("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(name, json);
+    }
+    this.invalidate();
+  }
+}
+
+const NO_FAULTS: readonly FaultInterval[] = [];
