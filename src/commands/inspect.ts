@@ -1,0 +1,38 @@
+import { formatDuration } from "../core/duration.js";
+import { validateKey } from "../core/validate.js";
+import type { Handler } from "../cli/context.js";
+import { isoOrNull, summarize } from "../cli/format.js";
+import { table } from "./emulator.js";
+
+export const run: Handler<{ namespace: string }> = async (ctx, args, opts) => {
+  const key = args.key as string;
+  validateKey(key);
+  const view = (await ctx.emulator()).inspect((await ctx.backend()).target.site, opts.namespace, key);
+  if (ctx.out.json) {
+    return ctx.out.printJson({
+      key: view.key,
+      namespace: opts.namespace,
+      now: isoOrNull(view.now),
+      homeVersion: view.home,
+      regions: view.regions.map((r) => ({
+        ...r,
+        expiresAt: isoOrNull(r.expiresAt),
+        visibleAt: r.visibleAt === null || r.visibleAt === Infinity ? null : isoOrNull(r.visibleAt),
+        held: r.visibleAt === Infinity,
+      })),
+    });
+  }
+  if (view.home === null) ctx.out.note(`"${key}" has never been written in ${opts.namespace}.`);
+  await table(
+    ctx,
+    ["region", "serves", "version", "value", "behind home", "newest write visible"],
+    view.regions.map((r) => [
+      r.region,
+      r.version === null ? "nothing" : r.live ? "value" : r.value === null ? "deleted" : "expired",
+      r.version ?? "",
+      r.live && r.value !== null ? summarize(r.value, 32) : "",
+      r.behindHome ? "yes" : "no",
+      r.visibleAt === null ? "" : r.visibleAt === Infinity ? "held by a fault" : r.visibleAt <= view.now ? "yes" : `in ${formatDuration(r.visibleAt - view.now)}`,
+    ]),
+  );
+};
