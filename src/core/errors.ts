@@ -26,6 +26,15 @@ export const ERROR_EXIT = {
   QUOTA_EXCEEDED: EXIT.quota,
   CANCELLED: EXIT.unexpected,
   INTERNAL: EXIT.unexpected,
+  // Reported by the platform API (and the emulator's server).
+  UNAUTHENTICATED: EXIT.permission,
+  NOT_FOUND: EXIT.notFound,
+  METHOD_NOT_ALLOWED: EXIT.usage,
+  BODY_TOO_LARGE: EXIT.usage,
+  MALFORMED_BODY: EXIT.usage,
+  BAD_HEADER: EXIT.usage,
+  REQUEST_TIMEOUT: EXIT.unavailable,
+  NOT_IMPLEMENTED: EXIT.unexpected,
 } as const satisfies Record<string, ExitCode>;
 
 export type ErrorCode = keyof typeof ERROR_EXIT;
@@ -171,6 +180,8 @@ export const errors = {
     ),
   storeUnreadable: (dir: string, reason: string) =>
     new KvError("UNAVAILABLE", `The local store in ${dir} cannot be opened: ${reason}.`, "Check the data directory (--data-dir or YOURSPACE_DATA_DIR) and its permissions."),
+
+  permission: (message: string, hint: string) => new KvError("PERMISSION_DENIED", message, hint),
 
   internal: (message: string) =>
     new KvError("INTERNAL", message, "This is a bug in yourspace. Please report it with the command you ran and this message."),

@@ -24,6 +24,37 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
   INSERT INTO counters (name, value) VALUES ('home_seq', 0), ('record_seq', 0);
 
+  -- Sites and their tokens. A token belongs to exactly one site; only its SHA-256 is stored.
+  CREATE TABLE sites (
+    name       TEXT PRIMARY KEY,
+    tier       TEXT NOT NULL DEFAULT 'free',
+    created_at INTEGER NOT NULL,
+    settings   TEXT NOT NULL DEFAULT '{}'
+  ) STRICT;
+
+  CREATE TABLE tokens (
+    id          TEXT PRIMARY KEY,
+    hash        BLOB NOT NULL UNIQUE,
+    site        TEXT NOT NULL REFERENCES sites (name) ON DELETE CASCADE,
+    kind        TEXT NOT NULL CHECK (kind IN ('site', 'scoped', 'route')),
+    access      TEXT NOT NULL CHECK (access IN ('read-only', 'read-write')),
+    namespaces  TEXT,
+    route       TEXT,
+    expires_at  INTEGER,
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER
+  ) STRICT;
+
+  -- Results of writes sent with an Idempotency-Key, so a retried request is answered, not repeated.
+  CREATE TABLE idempotency (
+    site       TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    status     INTEGER NOT NULL,
+    body       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (site, key)
+  ) STRICT, WITHOUT ROWID;
+
   -- Emulator settings as JSON: 'model' (profile and regions), 'clock', 'record'.
   CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 
@@ -154,6 +185,7 @@ function migrate(db: Database, now: number): void {
     // Re-read inside the write lock: another process may have migrated meanwhile.
     const version = db.pragma("user_version", { simple: true }) as number;
     for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    db.prepare("INSERT OR IGNORE INTO sites (name, created_at) VALUES (?, ?)").run(DEFAULT_SITE, now);
     db.prepare("INSERT OR IGNORE INTO namespaces (site, name, created_at) VALUES (?, ?, ?)").run(DEFAULT_SITE, DEFAULT_NAMESPACE, now);
     db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();

@@ -1,0 +1,164 @@
+/**
+ * The platform API contract, in one place: routes, headers, limits and error codes. The HTTP client
+ * (client.ts) and the emulator's server (server.ts) both import this module, so they cannot disagree.
+ * docs/api.md describes the same contract for people.
+ */
+import type { ErrorCode } from "../core/errors.js";
+import { LIMITS } from "../core/limits.js";
+
+export const API_VERSION = "v1";
+
+/** Route patterns (find-my-way syntax) and builders for the client. */
+export const ROUTES = {
+  whoami: "/v1/whoami",
+  namespaces: "/v1/sites/:site/namespaces",
+  namespace: "/v1/sites/:site/namespaces/:ns",
+  keys: "/v1/sites/:site/namespaces/:ns/keys",
+  value: "/v1/sites/:site/namespaces/:ns/values/*",
+  bulkPut: "/v1/sites/:site/namespaces/:ns/bulk/put",
+  bulkDelete: "/v1/sites/:site/namespaces/:ns/bulk/delete",
+  export: "/v1/sites/:site/namespaces/:ns/export",
+  bindings: "/v1/sites/:site/bindings",
+  usage: "/v1/sites/:site/usage",
+  audit: "/v1/sites/:site/audit",
+} as const;
+
+const seg = encodeURIComponent;
+/** Keys may hold any character, '/' included; each is percent-encoded into the last path segment. */
+export const paths = {
+  whoami: () => ROUTES.whoami,
+  namespaces: (site: string) => `/v1/sites/${seg(site)}/namespaces`,
+  namespace: (site: string, ns: string) => `/v1/sites/${seg(site)}/namespaces/${seg(ns)}`,
+  keys: (site: string, ns: string) => `/v1/sites/${seg(site)}/namespaces/${seg(ns)}/keys`,
+  value: (site: string, ns: string, key: string) => `/v1/sites/${seg(site)}/namespaces/${seg(ns)}/values/${seg(key)}`,
+  bulkPut: (site: string, ns: string) => `/v1/sites/${seg(site)}/namespaces/${seg(ns)}/bulk/put`,
+  bulkDelete: (site: string, ns: string) => `/v1/sites/${seg(site)}/namespaces/${seg(ns)}/bulk/delete`,
+  export: (site: string, ns: string) => `/v1/sites/${seg(site)}/namespaces/${seg(ns)}/export`,
+};
+
+/** Request and response headers beyond the standard ones. */
+export const HEADERS = {
+  /** The version a write created or a read served: 20 hex digits. */
+  version: "x-yourspace-version",
+  /** Absolute expiry of the value served, ISO 8601. */
+  expiresAt: "x-yourspace-expires-at",
+  /** Metadata of a value: compact JSON, base64url-encoded so any character survives a header. */
+  metadata: "x-yourspace-metadata",
+  region: "x-yourspace-region",
+  servedFrom: "x-yourspace-served-from",
+  ageMs: "x-yourspace-age-ms",
+  /** Writes: a client-chosen id that makes a retried request return the first attempt's result. */
+  idempotencyKey: "idempotency-key",
+  requestId: "x-request-id",
+} as const;
+
+/** Request query parameters for reads and writes. */
+export const QUERY = {
+  region: "region",
+  consistency: "consistency",
+  ttl: "ttl",
+  expiresAt: "expires_at",
+  prefix: "prefix",
+  cursor: "cursor",
+  limit: "limit",
+  force: "force",
+} as const;
+
+export const API_LIMITS = {
+  ...LIMITS,
+  /** A PUT body: one value. */
+  maxValueBody: LIMITS.maxValueBytes,
+  /** A JSON body (namespace creation, bulk delete). */
+  maxJsonBody: 1_048_576,
+  /** A bulk write: at most this many entries and this many bytes per request. */
+  maxBulkEntries: 10_000,
+  maxBulkBody: 100 * 1_048_576,
+  /** The server gives up on a client that sends its request more slowly than this. */
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+} as const;
+
+/** HTTP status for every error code in the catalogue (src/core/errors.ts). */
+export const STATUS: Record<ErrorCode, number> = {
+  USAGE: 400,
+  INVALID_KEY: 400,
+  VALUE_TOO_LARGE: 413,
+  INVALID_METADATA: 400,
+  INVALID_EXPIRY: 400,
+  INVALID_LIMIT: 400,
+  INVALID_CURSOR: 400,
+  INVALID_NAMESPACE: 400,
+  CONFIRMATION_REQUIRED: 400,
+  FILE_ERROR: 400,
+  KEY_NOT_FOUND: 404,
+  NAMESPACE_NOT_FOUND: 404,
+  NAMESPACE_EXISTS: 409,
+  NAMESPACE_PROTECTED: 409,
+  PERMISSION_DENIED: 403,
+  UNAVAILABLE: 503,
+  QUOTA_EXCEEDED: 507,
+  CANCELLED: 400,
+  INTERNAL: 500,
+  UNAUTHENTICATED: 401,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  BODY_TOO_LARGE: 413,
+  MALFORMED_BODY: 400,
+  BAD_HEADER: 400,
+  REQUEST_TIMEOUT: 408,
+  NOT_IMPLEMENTED: 501,
+};
+
+/** Every error response body. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  hint: string | null;
+}
+
+/** Wire shapes. Times are ISO 8601 strings; versions are 20-hex-digit strings. */
+export interface WireKey {
+  key: string;
+  size: number;
+  expiresAt: string | null;
+  metadata: Record<string, unknown> | null;
+}
+
+export interface WireListPage {
+  keys: WireKey[];
+  cursor: string | null;
+  complete: boolean;
+}
+
+export interface WireNamespace {
+  name: string;
+  createdAt: string;
+  keys: number;
+}
+
+export interface WireWrite {
+  version: string;
+  region: string;
+}
+
+export interface WireDelete {
+  deleted: string[];
+  missing: string[];
+  version: string | null;
+}
+
+export interface WireWhoami {
+  site: string;
+  token: { id: string; kind: "site" | "scoped" | "route"; access: "read-only" | "read-write"; namespaces: string[] | null; expiresAt: string | null; route: string | null };
+}
+
+export function encodeMetadataHeader(metadata: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(metadata), "utf8").toString("base64url");
+}
+
+export function decodeMetadataHeader(text: string): unknown {
+  return JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+}
+
+export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+export const msOrNull = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));

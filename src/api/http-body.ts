@@ -1,0 +1,40 @@
+import type { IncomingMessage } from "node:http";
+import { KvError } from "../core/errors.js";
+
+type TooLarge = (size: number, limit: number) => KvError;
+
+const bodyTooLarge: TooLarge = (size, limit) =>
+  new KvError("BODY_TOO_LARGE", `The request body is ${size.toLocaleString("en-US")} bytes or more; the limit is ${limit.toLocaleString("en-US")} bytes.`, "Send a smaller body, or split it across requests.");
+
+/**
+ * Reads a request body up to `limit` bytes. A declared Content-Length over the limit is refused
+ * before a byte is read; a body that streams past the limit is cut off as soon as it does.
+ */
+export async function readBody(req: IncomingMessage, limit: number, tooLarge: TooLarge = bodyTooLarge): Promise<Buffer> {
+  const declared = req.headers["content-length"];
+  if (declared !== undefined) {
+    if (!/^\d+$/.test(declared)) throw new KvError("BAD_HEADER", `Content-Length "${declared}" is not a number.`, "Send a valid Content-Length, or none.");
+    if (Number(declared) > limit) throw tooLarge(Number(declared), limit);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req) {
+    total += (chunk as Buffer).length;
+    if (total > limit) throw tooLarge(total, limit);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = req.headers["content-type"] ?? "";
+  if (!/^application\/json\b/i.test(type)) {
+    throw new KvError("BAD_HEADER", `Content-Type must be application/json, not "${type || "(none)"}".`, "Send the body as JSON with Content-Type: application/json.");
+  }
+  const body = await readBody(req, limit);
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch (e) {
+    throw new KvError("MALFORMED_BODY", `The request body is not valid JSON: ${(e as Error).message}.`, "Send a JSON document.");
+  }
+}
