@@ -1,7 +1,7 @@
 // Bundles the CLI into one CommonJS file, dist/cli.cjs: CommonJS because Node 20 starts it a few
 // milliseconds sooner than an ES module, and one file because every file loaded costs a read.
 // Command handlers and the store are bundled but evaluated only when a command needs them; the
-// libraries that few commands use (tables, prompts) stay external and are imported on demand.
+// libraries that few commands use (tables, prompts, HTTP, config files) stay external and load on demand.
 import { build } from "esbuild";
 import { readFileSync, rmSync } from "node:fs";
 
@@ -20,7 +20,8 @@ await build({
   legalComments: "none",
   // better-sqlite3's JavaScript is bundled; its native addon is loaded by path (src/emulator/store.ts),
   // so the `bindings` lookup it would otherwise use is never reached.
-  external: ["bindings", "cli-table3", "@clack/prompts"],
+  // Libraries that only some commands use stay outside the bundle, so they cost nothing to the others.
+  external: ["bindings", "cli-table3", "@clack/prompts", "undici", "conf", "find-my-way", "jsonc-parser"],
   define: { __VERSION__: JSON.stringify(pkg.version), "import.meta.url": "__importMetaUrl" },
   banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",

@@ -1,5 +1,6 @@
 import type { Backend } from "../core/backend.js";
 import type { Clock } from "../core/clock.js";
+import type { TokenStore } from "../api/tokens.js";
 import type { EmulatorControl } from "../emulator/control.js";
 import type { Io } from "./io.js";
 import type { Output } from "./output.js";
@@ -10,11 +11,18 @@ export interface Globals {
   quiet: boolean;
   color: boolean;
   dataDir?: string;
+  local?: boolean;
+  remote?: boolean;
+  apiUrl?: string;
+  token?: string;
+  site?: string;
 }
 
 export interface Prompter {
   /** Asks a yes/no question on the terminal. Resolves false when the user declines or cancels. */
   confirm(message: string): Promise<boolean>;
+  /** Asks for a secret without echoing it. Resolves null when the user cancels. */
+  secret(message: string): Promise<string | null>;
 }
 
 /** Everything a handler may use. Handlers reach for nothing else, so tests can pass their own. */
@@ -27,7 +35,7 @@ export interface Context {
   /** Opens the target on first use and says on stderr which one it is. */
   backend(): Promise<Backend>;
   /** The embedded emulator's controls, over the data directory's store. */
-  emulator(): Promise<EmulatorControl>;
+  emulator(): Promise<EmulatorControl & { tokens(): TokenStore }>;
   /** True when a person can be asked: both stdin and stderr are terminals and CI is not set. */
   interactive: boolean;
 }

@@ -44,12 +44,64 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { flags: "-q, --quiet", description: "print nothing on stderr but warnings and errors" },
   { flags: "--no-color", description: "turn off colour (NO_COLOR is honoured too)" },
   { flags: "--data-dir <dir>", description: "data directory of the embedded emulator (env: YOURSPACE_DATA_DIR)" },
+  { flags: "--local", description: "use the embedded emulator, whatever else is configured" },
+  { flags: "--remote", description: "use the platform API (the logged-in profile, or YOURSPACE_API_URL)" },
+  { flags: "--api-url <url>", description: "platform API to use (env: YOURSPACE_API_URL)" },
+  { flags: "--token <token>", description: "API token (env: YOURSPACE_TOKEN); never printed" },
+  { flags: "--site <site>", description: "site to act on (env: YOURSPACE_SITE)" },
 ];
 
 export const COMMANDS: CommandSpec = {
   name: "yourspace",
   summary: "Command line for yourspace Edge KV",
   commands: [
+    {
+      name: "login",
+      summary: "Store a token for the platform API (hidden prompt, --token, or stdin)",
+      options: [{ flags: "--profile <name>", description: "store it under this profile (default: the current one)" }],
+      examples: [
+        ["yourspace login", "asks for the token at a hidden prompt"],
+        ["echo \"$TOKEN\" | yourspace login --api-url http://127.0.0.1:8787", "in CI, from stdin"],
+        ["yourspace login --profile staging --token \"$STAGING_TOKEN\"", "a second, named profile"],
+      ],
+      load: async () => (await import("../commands/auth.js")).login,
+    },
+    {
+      name: "logout",
+      summary: "Remove a profile and its token",
+      options: [{ flags: "--profile <name>", description: "the profile to remove (default: the current one)" }],
+      examples: [["yourspace logout", "forget the current profile's token"]],
+      load: async () => (await import("../commands/auth.js")).logout,
+    },
+    {
+      name: "whoami",
+      summary: "Show which target commands use, and as whom",
+      examples: [
+        ["yourspace whoami", "the target, site and token kind (never the token)"],
+        ["YOURSPACE_PROFILE=staging yourspace whoami --json", "another profile, as JSON"],
+      ],
+      load: async () => (await import("../commands/auth.js")).whoami,
+    },
+    {
+      name: "profile",
+      summary: "List profiles and choose the current one",
+      commands: [
+        {
+          name: "ls",
+          aliases: ["list"],
+          summary: "List stored profiles",
+          examples: [["yourspace profile ls", "the current one is starred"]],
+          load: async () => (await import("../commands/auth.js")).listProfiles,
+        },
+        {
+          name: "use",
+          summary: "Make a profile the current one",
+          args: [{ name: "name", description: "a profile created by login --profile", required: true }],
+          examples: [["yourspace profile use staging", "later commands use staging"]],
+          load: async () => (await import("../commands/auth.js")).useProfile,
+        },
+      ],
+    },
     {
       name: "kv",
       summary: "Manage a site's key-value data",
@@ -197,6 +249,40 @@ export const COMMANDS: CommandSpec = {
               examples: [[`yourspace kv emulator ${command} sin`, { partition: "writes from sin now exit 5", heal: "sin converges within Δ", pause: "sin serves stale reads until resumed", resume: "sin catches up within Δ" }[command]] as const],
               load: async () => (await import("../commands/emulator.js")).fault(command),
             })),
+            {
+              name: "start",
+              summary: "Serve the platform API from this data directory",
+              options: [
+                { flags: "--port <n>", description: "port to listen on; 0 picks a free one", default: "8787" },
+                { flags: "--host <host>", description: "address to listen on (anything but loopback is reachable by others)", default: "127.0.0.1" },
+              ],
+              examples: [
+                ["yourspace kv emulator start", "print YOURSPACE_API_URL and YOURSPACE_TOKEN, serve until Ctrl-C"],
+                ["yourspace kv emulator start --port 0 --json", "any free port; the URL and token as JSON"],
+                ["yourspace kv emulator start --token dev-token", "accept a token of your choosing (global --token)"],
+              ],
+              load: async () => (await import("../commands/serve.js")).start,
+            },
+            {
+              name: "token",
+              summary: "Create tokens for the emulator's sites",
+              commands: [
+                {
+                  name: "create",
+                  summary: "Create a token for a site (--site, default local), created if needed",
+                  options: [
+                    { flags: "--namespace <ns...>", description: "limit the token to these namespaces" },
+                    { flags: "--read-only", description: "the token can read but not write" },
+                    { flags: "--expires-in <duration>", description: "the token stops working after this long: 1h, 7d" },
+                  ],
+                  examples: [
+                    ["yourspace kv emulator token create --site shop", "a site token for site shop"],
+                    ["yourspace kv emulator token create --namespace flags --read-only --expires-in 1d", "a narrow, short-lived token"],
+                  ],
+                  load: async () => (await import("../commands/serve.js")).createToken,
+                },
+              ],
+            },
             {
               name: "status",
               summary: "Show regions, profile, clock, pending writes and lag",

@@ -4,7 +4,9 @@ import { KvError, errors } from "../core/errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import { DEFAULT_SITE } from "../core/limits.js";
 import type { CommandArgs, Context, Globals, Prompter } from "./context.js";
+import type { Backend } from "../core/backend.js";
 import type { LocalBackend } from "../emulator/local-backend.js";
+import { resolveTarget } from "./target.js";
 import { resolveDataDir } from "./data-dir.js";
 import type { Io } from "./io.js";
 import { Output, wantsColor } from "./output.js";
@@ -135,20 +137,39 @@ function readGlobals(opts: Record<string, unknown>, io: Io): Globals {
     quiet: opts.quiet === true,
     color: wantsColor(io, opts.color as boolean | undefined),
     dataDir: opts.dataDir as string | undefined,
+    local: opts.local === true,
+    remote: opts.remote === true,
+    apiUrl: opts.apiUrl as string | undefined,
+    token: opts.token as string | undefined,
+    site: opts.site as string | undefined,
   };
 }
 
 function createContext(io: Io, out: Output, globals: Globals, overrides: Overrides): Context & { dispose(): Promise<void> } {
   let local: LocalBackend | undefined;
+  let backend: Backend | undefined;
   const clock = overrides.clock ?? systemClock;
   const openLocal = async (): Promise<LocalBackend> => {
     if (!local) {
       const { LocalBackend } = await import("../emulator/local-backend.js");
       const dataDir = resolveDataDir(globals.dataDir, io.env, io.cwd);
-      local = LocalBackend.open({ dataDir, site: DEFAULT_SITE, clock, cwd: io.cwd, client: io.env.YOURSPACE_CLIENT });
-      out.note(out.c.dim(`target: ${local.target.description}`));
+      const site = globals.site ?? io.env.YOURSPACE_SITE ?? DEFAULT_SITE;
+      local = LocalBackend.open({ dataDir, site, clock, cwd: io.cwd, client: io.env.YOURSPACE_CLIENT });
     }
     return local;
+  };
+  // Every command says which target it used: the commonest mistake is writing to one and reading another.
+  const openBackend = async (): Promise<Backend> => {
+    if (!backend) {
+      const target = await resolveTarget(globals, io.env, io.cwd);
+      if (target.kind === "embedded") backend = await openLocal();
+      else {
+        const { HttpBackend } = await import("../api/client.js");
+        backend = await HttpBackend.open({ apiUrl: target.apiUrl, token: target.token, site: target.site, source: target.source });
+      }
+      out.note(out.c.dim(`target: ${backend.target.description}`));
+    }
+    return backend;
   };
   return {
     io,
@@ -157,11 +178,17 @@ function createContext(io: Io, out: Output, globals: Globals, overrides: Overrid
     clock,
     interactive: overrides.interactive ?? (io.stdin.isTTY === true && io.stderr.isTTY === true && !io.env.CI),
     prompter: overrides.prompter ?? clackPrompter,
-    backend: openLocal,
+    backend: openBackend,
     async emulator() {
-      return (await openLocal()).control();
+      const emulator = await openLocal();
+      if (backend === undefined) {
+        backend = emulator;
+        out.note(out.c.dim(`target: ${emulator.target.description}`));
+      }
+      return emulator.control();
     },
     async dispose() {
+      if (backend && backend !== local) await backend.close();
       await local?.close();
     },
   };
@@ -172,5 +199,10 @@ const clackPrompter: Prompter = {
     const { confirm, isCancel } = await import("@clack/prompts");
     const answer = await confirm({ message, initialValue: false, output: process.stderr });
     return !isCancel(answer) && answer === true;
+  },
+  async secret(message) {
+    const { password, isCancel } = await import("@clack/prompts");
+    const answer = await password({ message, output: process.stderr });
+    return isCancel(answer) ? null : answer;
   },
 };

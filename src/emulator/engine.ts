@@ -84,7 +84,10 @@ export class Engine {
   get(site: string, namespace: string, key: string, options: ReadOptions = {}): GetResult {
     const keyBytes = validateKey(key);
     const region = this.region(options.region);
-    const strong = (options.consistency ?? "strong") === "strong" && !this.regions.has("strong-read-local");
+    // The history records the consistency the client asked for, not the path taken: a checker judges
+    // the answer against the request, so a strong read wrongly served locally shows up as stale.
+    const requested = options.consistency ?? "strong";
+    const strong = requested === "strong" && !this.regions.has("strong-read-local");
     const model = this.regions.model;
     const mutates = !this.regions.isHome(region) && (strong || model.edgeStore === "cache");
     return this.run(mutates, () => {
@@ -113,7 +116,7 @@ export class Engine {
           servedFrom = "cache";
           ageMs = now - cached.fetched_at;
         } else {
-          if (this.regions.partitioned(region)) return this.fail(this.unreachable(region, "read"), { f: "get", region, key, consistency: "eventual", ns: namespace, t: now });
+          if (this.regions.partitioned(region)) return this.fail(this.unreachable(region, "read"), { f: "get", region, key, consistency: requested, ns: namespace, t: now });
           served = head;
           servedFrom = "origin";
           this.regions.fillCache(region, ns, keyBytes, head, now);
@@ -121,7 +124,7 @@ export class Engine {
       }
       const live = served !== undefined && this.isLive(served, this.regions.expiryClock(region, now));
       this.record({
-        t: now, region, f: "get", key, ns: namespace, consistency: strong ? "strong" : "eventual", type: "ok", servedFrom,
+        t: now, region, f: "get", key, ns: namespace, consistency: requested, type: "ok", servedFrom,
         value: live ? historyValue(served!.value ?? Buffer.alloc(0)) : null, version: served?.version ?? null, expiresAt: served?.expires_at ?? null,
       });
       return {
@@ -187,7 +190,8 @@ export class Engine {
   list(site: string, namespace: string, options: ListOptions): ListPage {
     const after = options.cursor ? decodeCursor(options.cursor, options.prefix) : null;
     const region = this.region(options.region);
-    const strong = (options.consistency ?? "strong") === "strong" && !this.regions.has("strong-read-local");
+    const requested = options.consistency ?? "strong"; // recorded as asked, as in get()
+    const strong = requested === "strong" && !this.regions.has("strong-read-local");
     const model = this.regions.model;
     const mutates = !this.regions.isHome(region) && (strong || model.edgeStore === "cache");
     return this.run(mutates, () => {
@@ -203,12 +207,15 @@ export class Engine {
         page = this.replicaPage(region, ns, options.prefix, after, options.limit, now);
       } else {
         page = this.cachedPage(region, ns, options, after, now);
+        // A page-cache miss in a partitioned edge has already recorded its failure: end the transaction
+        // with it (using the FAILED marker as a page crashed with a TypeError instead of UNAVAILABLE).
+        if ((page as unknown) === FAILED) return FAILED as never;
       }
       // S-list-expiry: expiry is applied when a page is served, cached pages included.
       const at = this.regions.expiryClock(region, now);
       const items = page.items.filter((i) => i.expiresAt === null || i.expiresAt > at);
       this.record({
-        t: now, region, f: "list", key: options.prefix, ns: namespace, consistency: strong || this.regions.isHome(region) ? "strong" : "eventual", type: "ok",
+        t: now, region, f: "list", key: options.prefix, ns: namespace, consistency: this.regions.isHome(region) ? "strong" : requested, type: "ok",
         items: items.map(({ key, version, value, expiresAt }) => ({ key, version, value, expiresAt })),
       });
       const keys: KeyInfo[] = items.map((i) => ({ key: i.key, size: i.size, expiresAt: i.expiresAt, metadata: parseStoredMetadata(i.metadata) }));

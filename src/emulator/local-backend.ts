@@ -1,6 +1,7 @@
 import { relative } from "node:path";
 import type { Backend, DeleteResult, GetResult, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, TargetInfo, WriteOptions, WriteResult } from "../core/backend.js";
 import type { Clock } from "../core/clock.js";
+import { TokenStore } from "../api/tokens.js";
 import { EmulatorControl } from "./control.js";
 import { Engine } from "./engine.js";
 import { openStore, type Database } from "./store.js";
@@ -39,7 +40,8 @@ export class LocalBackend implements Backend {
   }
 
   /** The emulator's controls over the same store. */
-  readonly control = (): EmulatorControl => new EmulatorControl(this.engine);
+  readonly control = (): EmulatorControl & { tokens(): TokenStore } =>
+    Object.assign(new EmulatorControl(this.engine), { tokens: () => new TokenStore(this.db, () => this.engine.now()) });
 
   async get(ns: string, key: string, options?: ReadOptions): Promise<GetResult> {
     return this.engine.get(this.site, ns, key, options);

@@ -86,7 +86,11 @@ export function staleness(params: ModelParams): number {
 export function deliveryTime(at: number, d: number, faults: readonly FaultInterval[]): number {
   let t = at;
   for (const f of faults) {
-    if (f.start > t) break;
+    // A fault holds only messages due strictly after it began. One due at the very instant a fault
+    // opens has already arrived: reads at that instant may have seen it and compaction may have
+    // dropped what it replaced, so holding it would un-deliver it retroactively (a region that
+    // reads v2, then, after partition(R) at the same instant, reads v1 or nothing).
+    if (f.start >= t) break;
     if (f.end === null) return Number.POSITIVE_INFINITY;
     if (t < f.end) t = f.end + d;
   }

@@ -130,8 +130,8 @@ describe("ls", () => {
 });
 
 describe("rm", () => {
-  const yes: Prompter = { confirm: async () => true };
-  const no: Prompter = { confirm: async () => false };
+  const yes: Prompter = { confirm: async () => true, secret: async () => null };
+  const no: Prompter = { confirm: async () => false, secret: async () => null };
 
   it("removes keys under a prefix after confirmation on a terminal", async () => {
     let asked = "";
@@ -139,7 +139,7 @@ describe("rm", () => {
     for (const k of ["tmp/a", "tmp/b", "keep"]) await run(["kv", "set", k, "v"]);
     const r = await run(["kv", "rm", "--prefix", "tmp/"], {
       interactive: true,
-      prompter: { confirm: async (m) => ((asked = m), true) },
+      prompter: { confirm: async (m) => ((asked = m), true), secret: async () => null },
     });
     expect(r.code).toBe(0);
     expect(asked).toContain('Remove 2 keys under "tmp/"');

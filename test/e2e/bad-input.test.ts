@@ -131,6 +131,53 @@ describe("kv set refuses bad input and writes nothing", () => {
   });
 });
 
+describe("values and expiries at the edges of what the CLI can represent", () => {
+  // Bug: readLimited() (src/cli/input.ts) stops at the first chunk past the limit and reports the bytes
+  // read so far as the value's size: 5,000,000 bytes on stdin is reported as "1,114,112 bytes".
+  // The README promises that a violation names the actual size.
+  it.fails("an oversized value on stdin is not reported with a wrong size", async () => {
+    const dir = tempDir();
+    const r = await kv(dir, ["set", "k", "-"], { input: Buffer.alloc(5_000_000, 0x61) });
+    expectFailure(r, 2, /the limit is 1,048,576 bytes/);
+    expect(r.stderr).toMatch(/5,000,000 bytes|more than 1,048,576 bytes|over 1,048,576 bytes/);
+    expect(await allKeys(dir)).toEqual([]);
+  });
+
+  /**
+   * An expiry must either be refused (exit 2, nothing written) or be readable afterwards. Bug: expiries
+   * past JavaScript's last representable date (year 275760) are stored, and then isoOrNull() in
+   * src/cli/format.ts throws "Invalid time value", so `get --json` and `ls --json` exit 1 (INTERNAL)
+   * for that key and for the whole listing.
+   */
+  async function expectRefusedOrReadable(dir: string, setArgs: string[]): Promise<void> {
+    const set = await kv(dir, setArgs);
+    if (set.code !== 0) {
+      expectFailure(set, 2, /.+/);
+      expect(await allKeys(dir)).toEqual([]);
+      return;
+    }
+    const get = await kv(dir, ["get", "far", "--json"]);
+    expect(get.code, get.stderr).toBe(0);
+    const ls = await kv(dir, ["ls", "--json"]);
+    expect(ls.code, ls.stderr).toBe(0);
+  }
+
+  it.fails("--expires-at in epoch seconds beyond the year 275760 is refused or stays readable", async () => {
+    await expectRefusedOrReadable(tempDir(), ["set", "far", "v", "--expires-at", "99999999999999"]);
+  });
+
+  it.fails("--ttl of 100,000,000 days is refused or stays readable", async () => {
+    await expectRefusedOrReadable(tempDir(), ["set", "far", "v", "--ttl", "100000000d"]);
+  });
+
+  it("a far but representable expiry is stored and printed as an ISO time", async () => {
+    const dir = tempDir();
+    expect((await kv(dir, ["set", "far", "v", "--expires-at", "9999-12-31T23:59:59Z"])).code).toBe(0);
+    const got = await kvJson<{ expiresAt: string }>(dir, ["get", "far"]);
+    expect(got.expiresAt).toBe("9999-12-31T23:59:59.000Z");
+  });
+});
+
 describe("kv get, ls and unknown commands", () => {
   it("get of a missing key exits 3 with empty stdout", async () => {
     const dir = tempDir();

@@ -105,6 +105,23 @@ describe("binary values round-trip byte for byte", () => {
     expect(raw.stdout.equals(Buffer.from(text, "utf8"))).toBe(true);
   });
 
+  it("get --json picks utf8 only when the text re-encodes to the exact stored bytes", async () => {
+    const dir = tempDir();
+    const cases: [string, Buffer, "utf8" | "base64"][] = [
+      ["bom-crlf-nul", Buffer.from("\uFEFFline\r\n\u0000end", "utf8"), "utf8"],
+      ["lone-surrogate-cesu", Buffer.from([0xed, 0xa0, 0x80]), "base64"],
+      ["overlong-nul", Buffer.from([0xc0, 0x80]), "base64"],
+      ["truncated-emoji", Buffer.from("🚀", "utf8").subarray(0, 3), "base64"],
+      ["latin1", Buffer.from("café", "latin1"), "base64"],
+    ];
+    for (const [key, bytes] of cases) expect((await kv(dir, ["set", key, "-"], { input: bytes })).code).toBe(0);
+    for (const [key, bytes, encoding] of cases) {
+      const got = await kvJson<GetJson>(dir, ["get", key]);
+      expect(got.encoding, key).toBe(encoding);
+      expect(Buffer.from(got.value, encoding).equals(bytes), key).toBe(true);
+    }
+  });
+
   it("accepts a value of exactly 1,048,576 bytes (1 MiB) from a file and from stdin", async () => {
     const dir = tempDir();
     const big = Buffer.alloc(1_048_576);

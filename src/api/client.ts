@@ -1,0 +1,292 @@
+import { randomUUID } from "node:crypto";
+import type { Dispatcher, Pool } from "undici";
+import type { Backend, DeleteResult, GetResult, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, ServedFrom, TargetInfo, WriteOptions, WriteResult } from "../core/backend.js";
+import { ERROR_EXIT, KvError, type ErrorCode } from "../core/errors.js";
+import { LIMITS } from "../core/limits.js";
+import { decodeMetadataHeader, encodeMetadataHeader, HEADERS, msOrNull, paths, QUERY, type WireListPage, type WireNamespace, type WireWhoami } from "./contract.js";
+
+export interface HttpBackendOptions {
+  apiUrl: string;
+  token: string;
+  /** The site to act on; when null, the token's own site (asked of the API). */
+  site: string | null;
+  /** Where the target line says the credentials came from. */
+  source?: string;
+  /** Retries after the first attempt, for requests that are safe to repeat. */
+  retries?: number;
+  timeoutMs?: number;
+  /** Waits between retries; tests pass one that does not sleep. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface Response {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+interface RequestSpec {
+  method: Dispatcher.HttpMethod;
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: Buffer | string;
+  headers?: Record<string, string>;
+  /** Safe to send again: reads, and writes that carry an Idempotency-Key. */
+  repeatable: boolean;
+}
+
+const RETRY_STATUS = new Set([408, 429, 502, 503, 504]);
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The Backend over the platform API (or an emulator serving it). Requests share a keep-alive pool;
+ * reads and idempotency-keyed writes are retried with backoff, honouring Retry-After; error bodies
+ * become the same catalogue errors, messages and exit codes as the embedded target.
+ */
+export class HttpBackend implements Backend {
+  readonly target: TargetInfo;
+  private readonly retries: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  private readonly site: string;
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly options: HttpBackendOptions,
+  ) {
+    this.retries = options.retries ?? 3;
+    this.sleep = options.sleep ?? sleepFor;
+    this.site = options.site ?? "";
+    this.target = { kind: "remote", description: `platform API at ${options.apiUrl} (site ${this.site}${options.source ? `, ${options.source}` : ""})`, site: this.site };
+  }
+
+  static async open(options: HttpBackendOptions): Promise<HttpBackend> {
+    const { Pool } = await import("undici");
+    const timeout = options.timeoutMs ?? 30_000;
+    let origin: string;
+    try {
+      origin = new URL(options.apiUrl).origin;
+    } catch {
+      throw new KvError("USAGE", `The API URL "${options.apiUrl}" is not a URL.`, "Give a URL such as http://127.0.0.1:8787 with --api-url or YOURSPACE_API_URL.");
+    }
+    const pool = new Pool(origin, { connections: 8, connectTimeout: Math.min(timeout, 10_000), headersTimeout: timeout, bodyTimeout: timeout, keepAliveTimeout: 4_000 });
+    const backend = new HttpBackend(pool, options);
+    if (options.site !== null) return backend;
+    try {
+      return new HttpBackend(pool, { ...options, site: (await backend.whoami()).site });
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+  }
+
+  async whoami(): Promise<WireWhoami> {
+    return this.json(await this.call({ method: "GET", path: paths.whoami(), repeatable: true }));
+  }
+
+  async get(ns: string, key: string, options: ReadOptions = {}): Promise<GetResult> {
+    const res = await this.send({
+      method: "GET",
+      path: paths.value(this.site, ns, key),
+      query: { [QUERY.region]: options.region, [QUERY.consistency]: options.consistency },
+      repeatable: true,
+    });
+    const h = (name: string) => header(res, name);
+    const read = {
+      region: h(HEADERS.region) ?? options.region ?? "",
+      version: h(HEADERS.version) ?? null,
+      servedFrom: (h(HEADERS.servedFrom) ?? "home") as ServedFrom,
+      ageMs: Number(h(HEADERS.ageMs) ?? 0),
+    };
+    if (res.status === 404) {
+      const err = toError(res, this.options.apiUrl);
+      if (err.code === "KEY_NOT_FOUND") return { entry: null, read };
+      throw err;
+    }
+    if (res.status !== 200) throw toError(res, this.options.apiUrl);
+    const metadata = h(HEADERS.metadata);
+    return {
+      entry: {
+        key,
+        value: res.body,
+        metadata: metadata ? (decodeMetadataHeader(metadata) as Record<string, unknown>) : null,
+        expiresAt: msOrNull(h(HEADERS.expiresAt) ?? null),
+        version: read.version ?? "",
+      },
+      read,
+    };
+  }
+
+  async put(ns: string, key: string, input: PutInput, options: WriteOptions = {}): Promise<WriteResult> {
+    const headers: Record<string, string> = { "content-type": "application/octet-stream", [HEADERS.idempotencyKey]: randomUUID() };
+    if (input.metadata !== undefined) headers[HEADERS.metadata] = encodeMetadataHeader(input.metadata);
+    return this.json(
+      await this.call({
+        method: "PUT",
+        path: paths.value(this.site, ns, key),
+        query: {
+          [QUERY.region]: options.region,
+          [QUERY.ttl]: input.ttlSeconds,
+          [QUERY.expiresAt]: input.expiresAt === undefined ? undefined : input.expiresAt / 1000,
+        },
+        body: Buffer.from(input.value.buffer, input.value.byteOffset, input.value.byteLength),
+        headers,
+        repeatable: true,
+      }),
+    );
+  }
+
+  async delete(ns: string, keys: readonly string[], options: { force: boolean } & WriteOptions): Promise<DeleteResult> {
+    const result: DeleteResult = { deleted: [], missing: [], version: null };
+    // The API removes at most a page of keys per request, all or nothing.
+    for (let i = 0; i < keys.length; i += LIMITS.maxListLimit) {
+      const part: DeleteResult = this.json(
+        await this.call({
+          method: "POST",
+          path: paths.bulkDelete(this.site, ns),
+          query: { [QUERY.region]: options.region },
+          body: JSON.stringify({ keys: keys.slice(i, i + LIMITS.maxListLimit), force: options.force }),
+          headers: { "content-type": "application/json", [HEADERS.idempotencyKey]: randomUUID() },
+          repeatable: true,
+        }),
+      );
+      result.deleted.push(...part.deleted);
+      result.missing.push(...part.missing);
+      result.version = part.version ?? result.version;
+    }
+    return result;
+  }
+
+  async list(ns: string, options: ListOptions): Promise<ListPage> {
+    const page: WireListPage = this.json(
+      await this.call({
+        method: "GET",
+        path: paths.keys(this.site, ns),
+        query: {
+          [QUERY.prefix]: options.prefix || undefined,
+          [QUERY.cursor]: options.cursor ?? undefined,
+          [QUERY.limit]: options.limit,
+          [QUERY.region]: options.region,
+          [QUERY.consistency]: options.consistency,
+        },
+        repeatable: true,
+      }),
+    );
+    return { keys: page.keys.map((k) => ({ key: k.key, size: k.size, expiresAt: msOrNull(k.expiresAt), metadata: k.metadata })), cursor: page.cursor };
+  }
+
+  async createNamespace(name: string): Promise<NamespaceInfo> {
+    const ns: WireNamespace = this.json(
+      await this.call({
+        method: "POST",
+        path: paths.namespaces(this.site),
+        body: JSON.stringify({ name }),
+        headers: { "content-type": "application/json", [HEADERS.idempotencyKey]: randomUUID() },
+        repeatable: true,
+      }),
+    );
+    return { name: ns.name, createdAt: Date.parse(ns.createdAt), keys: ns.keys };
+  }
+
+  async listNamespaces(): Promise<NamespaceInfo[]> {
+    const { namespaces } = this.json<{ namespaces: WireNamespace[] }>(await this.call({ method: "GET", path: paths.namespaces(this.site), repeatable: true }));
+    return namespaces.map((n) => ({ name: n.name, createdAt: Date.parse(n.createdAt), keys: n.keys }));
+  }
+
+  async removeNamespace(name: string): Promise<void> {
+    await this.call({ method: "DELETE", path: paths.namespace(this.site, name), headers: { [HEADERS.idempotencyKey]: randomUUID() }, repeatable: true });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  private json<T>(res: Response): T {
+    return JSON.parse(res.body.toString("utf8")) as T;
+  }
+
+  /** Sends and fails on any non-2xx answer. */
+  private async call(spec: RequestSpec): Promise<Response> {
+    const res = await this.send(spec);
+    if (res.status < 200 || res.status >= 300) throw toError(res, this.options.apiUrl);
+    return res;
+  }
+
+  /** Sends with retries for transient failures; returns whatever final answer came. */
+  private async send(spec: RequestSpec): Promise<Response> {
+    const query = Object.entries(spec.query ?? {}).filter(([, v]) => v !== undefined);
+    const path = query.length ? `${spec.path}?${new URLSearchParams(query.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : spec.path;
+    for (let attempt = 0; ; attempt++) {
+      let res: Response | undefined;
+      let failure: unknown;
+      try {
+        const answer = await this.pool.request({
+          method: spec.method,
+          path,
+          headers: { authorization: `Bearer ${this.options.token}`, "user-agent": "yourspace-cli", ...spec.headers },
+          body: spec.body,
+        });
+        res = { status: answer.statusCode, headers: answer.headers, body: Buffer.from(await answer.body.arrayBuffer()) };
+      } catch (e) {
+        failure = e;
+      }
+      const canRetry = spec.repeatable && attempt < this.retries;
+      if (res && !(canRetry && transient(res))) return res;
+      if (!res && !canRetry) throw unreachable(failure, this.options.apiUrl);
+      await this.sleep(res ? retryDelay(res, attempt) : backoff(attempt));
+    }
+  }
+}
+
+/** A 503 from the API itself (say, a partitioned region) is an answer, not a glitch: retry only gateway trouble or what the server asks to retry. */
+function transient(res: Response): boolean {
+  if (!RETRY_STATUS.has(res.status)) return false;
+  return res.status !== 503 || header(res, "retry-after") !== undefined || !isJson(res);
+}
+
+function retryDelay(res: Response, attempt: number): number {
+  const after = header(res, "retry-after");
+  if (after !== undefined) {
+    const seconds = /^\d+$/.test(after) ? Number(after) : (Date.parse(after) - Date.now()) / 1000;
+    if (Number.isFinite(seconds)) return Math.min(30_000, Math.max(0, seconds * 1000));
+  }
+  return backoff(attempt);
+}
+
+/** Exponential backoff with full jitter: 0–100 ms, 0–200 ms, 0–400 ms, … capped at 2 s. */
+function backoff(attempt: number): number {
+  return Math.floor(Math.random() * Math.min(2_000, 100 * 2 ** attempt));
+}
+
+function header(res: Response, name: string): string | undefined {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function isJson(res: Response): boolean {
+  return /^application\/json/i.test(header(res, "content-type") ?? "");
+}
+
+function toError(res: Response, apiUrl: string): KvError {
+  if (isJson(res)) {
+    try {
+      const body = JSON.parse(res.body.toString("utf8")) as { code?: string; message?: string; hint?: string | null };
+      if (typeof body.code === "string" && typeof body.message === "string") {
+        const code = (body.code in ERROR_EXIT ? body.code : "INTERNAL") as ErrorCode;
+        return new KvError(code, body.message, body.hint ?? undefined);
+      }
+    } catch {
+      // Fall through to the status line.
+    }
+  }
+  const byStatus: Record<number, ErrorCode> = { 400: "USAGE", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 408: "REQUEST_TIMEOUT", 413: "BODY_TOO_LARGE", 429: "UNAVAILABLE" };
+  const code = byStatus[res.status] ?? (res.status >= 500 ? "UNAVAILABLE" : "INTERNAL");
+  return new KvError(code, `The platform API at ${apiUrl} answered HTTP ${res.status}.`, res.status >= 500 || res.status === 429 ? "The platform is having trouble; try again shortly." : "Check the request and your credentials.");
+}
+
+function unreachable(e: unknown, apiUrl: string): KvError {
+  const code = (e as { code?: string }).code ?? "";
+  const why =
+    code === "ECONNREFUSED" ? "the connection was refused" : code === "ENOTFOUND" ? "the host was not found" : code.startsWith("UND_ERR_") && code.includes("TIMEOUT") ? "it did not answer in time" : ((e as Error).message ?? String(e));
+  return new KvError("UNAVAILABLE", `Cannot reach the platform API at ${apiUrl}: ${why}.`, "Check --api-url or YOURSPACE_API_URL and your network, or start the local emulator: yourspace kv emulator start");
+}

@@ -1,0 +1,45 @@
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+/** One set of credentials: where the API is, the token, and its site. */
+export interface Profile {
+  apiUrl: string;
+  token: string;
+  site: string;
+}
+
+export interface UserConfig {
+  currentProfile?: string;
+  profiles?: Record<string, Profile>;
+}
+
+export const DEFAULT_PROFILE = "default";
+
+/** `YOURSPACE_CONFIG_DIR`, else `$XDG_CONFIG_HOME/yourspace`, else `~/.config/yourspace`. */
+export function configDir(env: Record<string, string | undefined>): string {
+  if (env.YOURSPACE_CONFIG_DIR) return env.YOURSPACE_CONFIG_DIR;
+  return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config"), "yourspace");
+}
+
+/**
+ * Reads the user's profiles. This runs on every command, so it reads the file directly; the `conf`
+ * library (and its start-up cost) is loaded only by the commands that write it (login, logout).
+ */
+export function readUserConfig(env: Record<string, string | undefined>): UserConfig {
+  try {
+    return JSON.parse(readFileSync(join(configDir(env), "config.json"), "utf8")) as UserConfig;
+  } catch {
+    return {};
+  }
+}
+
+export function profileName(env: Record<string, string | undefined>, config: UserConfig): string {
+  return env.YOURSPACE_PROFILE || config.currentProfile || DEFAULT_PROFILE;
+}
+
+/** Opens the config for writing, with conf: atomic writes, and a file only the user can read. */
+export async function openUserConfig(env: Record<string, string | undefined>) {
+  const { default: Conf } = await import("conf");
+  return new Conf<UserConfig>({ projectName: "yourspace", cwd: configDir(env), configName: "config", configFileMode: 0o600 });
+}

@@ -1,0 +1,72 @@
+import { parseDuration } from "../core/duration.js";
+import { errors } from "../core/errors.js";
+import { DEFAULT_SITE, LIMITS } from "../core/limits.js";
+import type { Handler } from "../cli/context.js";
+import { resolveDataDir } from "../cli/data-dir.js";
+import { isoOrNull } from "../cli/format.js";
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+interface StartOptions {
+  port: string;
+  host: string;
+}
+
+/** `kv emulator start`: serves the platform API over the data directory until SIGINT or SIGTERM. */
+export const start: Handler<StartOptions> = async (ctx, _args, opts) => {
+  if (!/^\d{1,5}$/.test(opts.port) || Number(opts.port) > 65_535) throw errors.usage(`--port "${opts.port}" is not a port number.`, "Use 0 to 65535; 0 picks a free port.");
+  if (!LOOPBACK.has(opts.host)) {
+    ctx.out.warn(`Listening on ${opts.host}: other machines can reach this emulator. Anyone with the token can read and write its data.`);
+  }
+  const { ApiServer } = await import("../api/server.js");
+  const dataDir = resolveDataDir(ctx.globals.dataDir, ctx.io.env, ctx.io.cwd);
+  const server = await ApiServer.start({ dataDir, host: opts.host, port: Number(opts.port), clock: ctx.clock });
+  const site = ctx.globals.site ?? DEFAULT_SITE;
+  const { token } = server.tokens.create({ site }, ctx.globals.token);
+  if (ctx.out.json) await ctx.out.printJson({ apiUrl: server.url, token, site, dataDir });
+  else {
+    await ctx.out.line(`YOURSPACE_API_URL=${server.url}`);
+    await ctx.out.line(`YOURSPACE_TOKEN=${token}`);
+    ctx.out.note(ctx.out.c.dim(`Serving the platform API for site ${site} from ${dataDir}. Stop with Ctrl-C.`));
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  await server.stop();
+  ctx.out.note("Emulator stopped; every request in flight was answered.");
+};
+
+interface TokenOptions {
+  namespace?: string[];
+  readOnly?: boolean;
+  expiresIn?: string;
+  route?: string;
+}
+
+/** `kv emulator token create`: a token for a site (created if needed), printed once on stdout. */
+export const createToken: Handler<TokenOptions> = async (ctx, _args, opts) => {
+  const site = ctx.globals.site ?? DEFAULT_SITE;
+  if (!LIMITS.namespacePattern.test(site)) throw errors.usage(`"${site}" is not a valid site name.`, "Site names are 1 to 63 of a-z, 0-9, '-' and '_'.");
+  const emulator = await ctx.emulator();
+  const now = emulator.status().clock.now;
+  const scoped = opts.namespace !== undefined || opts.readOnly === true;
+  const { token, info } = emulator.tokens().create({
+    site,
+    kind: scoped ? "scoped" : "site",
+    access: opts.readOnly ? "read-only" : "read-write",
+    namespaces: opts.namespace ?? null,
+    expiresAt: opts.expiresIn === undefined ? null : now + parseDuration(opts.expiresIn, "--expires-in"),
+  });
+  if (ctx.out.json) {
+    await ctx.out.printJson({ token, site: info.site, kind: info.kind, access: info.access, namespaces: info.namespaces, expiresAt: isoOrNull(info.expiresAt) });
+  } else {
+    await ctx.out.line(token);
+    ctx.out.note(ctx.out.c.dim(`A ${info.kind} token for site ${info.site}${info.namespaces ? `, namespaces ${info.namespaces.join(", ")}` : ""}, ${info.access}${info.expiresAt ? `, until ${isoOrNull(info.expiresAt)}` : ""}. It is shown only this once.`));
+  }
+};

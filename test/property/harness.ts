@@ -1,0 +1,258 @@
+/**
+ * The model-based consistency property of consistency model §2.3, shared by the suite for the real
+ * profiles and the "test the tests" suite that runs it against deliberately broken engines.
+ *
+ * Real system: a fresh in-memory engine per run, a ManualClock and a seed drawn by fast-check (so the
+ * seed shrinks too). Model: deliberately tiny — a counter for unique values, fault flags for the
+ * preconditions, emulated time, and a list of deadlines (commit + Δ, expiry, heal + Δ) that
+ * ToDeadline jumps to. The model does not re-implement the store: every assertion comes from the
+ * history checker, run after each run's quiescence phase.
+ */
+import fc from "fast-check";
+import { ManualClock } from "../../src/core/clock.js";
+import { KvError } from "../../src/core/errors.js";
+import { check, formatViolations, type Violation } from "../../src/emulator/checker.js";
+import { EmulatorControl } from "../../src/emulator/control.js";
+import { Engine } from "../../src/emulator/engine.js";
+import { MemoryRecorder } from "../../src/emulator/history.js";
+import { paramsForProfile, staleness, type Consistency, type ModelParams } from "../../src/emulator/model.js";
+import type { Bug } from "../../src/emulator/regions.js";
+import { openStore, type Database } from "../../src/emulator/store.js";
+
+/** 2027-01-01T00:00:00Z, as in the other engine tests. */
+export const T0 = Date.UTC(2027, 0, 1);
+export const SITE = "local";
+export const NS = "default";
+export const HOME = "iad";
+export const EDGES = ["fra", "sin"] as const;
+export const REGIONS = [HOME, ...EDGES];
+/** Small pools force collisions; two keys share the listed prefix. */
+export const KEYS = ["a", "p/x", "p/y"] as const;
+export const LIST_PREFIX = "p/";
+export const PROFILE_NAMES = ["yourspace", "strong", "cloudflare", "edgeone", "esa"] as const;
+
+export function profileParams(profile: string, seed = 1): ModelParams {
+  return paramsForProfile(profile, { home: HOME, edges: [...EDGES], seed });
+}
+
+export interface Real {
+  engine: Engine;
+  control: EmulatorControl;
+  clock: ManualClock;
+  recorder: MemoryRecorder;
+  db: Database;
+  params: ModelParams;
+  delta: number;
+}
+
+/** A private emulator in `:memory:`, configured for the profile; time moves only by `clock.advance`. */
+export function createReal(profile: string, seed: number, bugs: readonly Bug[] = []): Real {
+  const clock = new ManualClock(T0);
+  const db = openStore({ dataDir: ":memory:", now: clock.now() });
+  const recorder = new MemoryRecorder();
+  const engine = new Engine({ db, dataDir: ":memory:", clock, recorder, client: "property", bugs });
+  const control = new EmulatorControl(engine);
+  const params = control.configure({ profile, home: HOME, edges: [...EDGES], seed });
+  return { engine, control, clock, recorder, db, params, delta: staleness(params) };
+}
+
+export interface Model {
+  nextValue: number;
+  now: number;
+  partitioned: Set<string>;
+  paused: Set<string>;
+  /** Interesting instants: commit + Δ, expiry, heal/resume + Δ, and (cache profiles) fetch + TTL. */
+  deadlines: number[];
+}
+
+type Cmd = fc.Command<Model, Real>;
+
+/** Only "the edge cannot reach home" is an acceptable failure, and only while the model says so. */
+function tolerateUnavailable(m: Model, region: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof KvError && e.code === "UNAVAILABLE" && m.partitioned.has(region)) return;
+    throw e;
+  }
+}
+
+class Put implements Cmd {
+  constructor(readonly region: string, readonly key: string, readonly ttl: number | undefined) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    const value = Buffer.from(`v${++m.nextValue}`);
+    tolerateUnavailable(m, this.region, () => {
+      r.engine.put(SITE, NS, this.key, { value, ttlSeconds: this.ttl }, { region: this.region });
+      m.deadlines.push(m.now + r.delta);
+      if (this.ttl !== undefined) m.deadlines.push(m.now + this.ttl * 1000);
+    });
+  }
+  toString = () => `Put(${this.region}, ${JSON.stringify(this.key)}${this.ttl === undefined ? "" : `, ttl=${this.ttl}s`})`;
+}
+
+class Delete implements Cmd {
+  constructor(readonly region: string, readonly key: string) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    tolerateUnavailable(m, this.region, () => {
+      r.engine.delete(SITE, NS, [this.key], { force: true, region: this.region });
+      m.deadlines.push(m.now + r.delta);
+    });
+  }
+  toString = () => `Delete(${this.region}, ${JSON.stringify(this.key)})`;
+}
+
+function read(m: Model, r: Real, region: string, key: string, consistency: Consistency): void {
+  tolerateUnavailable(m, region, () => {
+    r.engine.get(SITE, NS, key, { region, consistency });
+    // A cache entry filled now turns stale at now + TTL: a boundary worth landing on.
+    if (r.params.edgeStore === "cache" && Number.isFinite(r.delta)) m.deadlines.push(m.now + r.delta);
+  });
+}
+
+class Get implements Cmd {
+  constructor(readonly region: string, readonly key: string, readonly consistency: Consistency) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    read(m, r, this.region, this.key, this.consistency);
+  }
+  toString = () => `Get(${this.region}, ${JSON.stringify(this.key)}, ${this.consistency})`;
+}
+
+/** eventual, strong, eventual: the pattern that exposes a missing read-repair (§2.5, "the macros matter"). */
+class Probe implements Cmd {
+  constructor(readonly edge: string, readonly key: string) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    for (const c of ["eventual", "strong", "eventual"] as const) read(m, r, this.edge, this.key, c);
+  }
+  toString = () => `Probe(${this.edge}, ${JSON.stringify(this.key)})`;
+}
+
+/** A full scan with limit 1, following cursors; §1.6 promises no key twice within one scan. */
+class ListAll implements Cmd {
+  constructor(readonly region: string, readonly consistency: Consistency) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    tolerateUnavailable(m, this.region, () => {
+      const seen = new Set<string>();
+      let cursor: string | null = null;
+      for (let pages = 0; ; pages++) {
+        if (pages > KEYS.length + 1) throw new Error(`${this}: the scan did not end after ${pages} pages`);
+        const page = r.engine.list(SITE, NS, { prefix: LIST_PREFIX, cursor, limit: 1, region: this.region, consistency: this.consistency });
+        for (const k of page.keys) {
+          if (seen.has(k.key)) throw new Error(`${this}: ${k.key} appeared twice in one scan`);
+          seen.add(k.key);
+        }
+        cursor = page.cursor;
+        if (cursor === null) break;
+      }
+    });
+  }
+  toString = () => `ListAll(${this.region}, ${JSON.stringify(LIST_PREFIX)}, ${this.consistency})`;
+}
+
+class Advance implements Cmd {
+  constructor(readonly ms: number) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    r.clock.advance(this.ms);
+    m.now += this.ms;
+  }
+  toString = () => `Advance(${this.ms}ms)`;
+}
+
+/** Jumps to just before, at or just after one of the model's future deadlines (picked by index). */
+class ToDeadline implements Cmd {
+  constructor(readonly index: number, readonly offset: -1 | 0 | 1) {}
+  private target(m: Readonly<Model>): number | undefined {
+    const future = m.deadlines.map((d) => d + this.offset).filter((d) => d > m.now);
+    return future.length ? future[this.index % future.length] : undefined;
+  }
+  check = (m: Readonly<Model>) => this.target(m) !== undefined;
+  run(m: Model, r: Real): void {
+    const to = this.target(m)!;
+    r.clock.advance(to - m.now);
+    m.now = to;
+  }
+  toString = () => `ToDeadline(#${this.index}, ${this.offset >= 0 ? "+" : ""}${this.offset})`;
+}
+
+class Fault implements Cmd {
+  constructor(readonly command: "partition" | "heal" | "pause" | "resume", readonly edge: string) {}
+  private flags(m: Readonly<Model>): ReadonlySet<string> {
+    return this.command === "partition" || this.command === "heal" ? m.partitioned : m.paused;
+  }
+  check = (m: Readonly<Model>) => this.flags(m).has(this.edge) === (this.command === "heal" || this.command === "resume");
+  run(m: Model, r: Real): void {
+    r.control.fault(this.command, this.edge);
+    const flags = this.flags(m) as Set<string>;
+    if (this.command === "partition" || this.command === "pause") flags.add(this.edge);
+    else {
+      flags.delete(this.edge);
+      m.deadlines.push(m.now + r.delta); // held messages arrive by heal + Δ
+    }
+  }
+  toString = () => `${this.command[0]!.toUpperCase()}${this.command.slice(1)}(${this.edge})`;
+}
+
+/** The command arbitraries for one profile (Advance's steps depend on its Δ). */
+export function commandArbitraries(params: ModelParams): fc.Arbitrary<Cmd>[] {
+  const delta = staleness(params);
+  const steps = [...new Set([0, 1, 10, Math.floor(delta / 2), delta - 1, delta, delta + 1, 61_000, 300_000])].filter((ms) => ms >= 0 && Number.isFinite(ms));
+  const region = fc.constantFrom(...REGIONS);
+  const edge = fc.constantFrom(...EDGES);
+  const key = fc.constantFrom(...KEYS);
+  const consistency = fc.constantFrom<Consistency>("eventual", "strong");
+  return [
+    fc.tuple(region, key, fc.option(fc.constantFrom(60, 120), { nil: undefined })).map(([r, k, ttl]) => new Put(r, k, ttl)),
+    fc.tuple(region, key).map(([r, k]) => new Delete(r, k)),
+    fc.tuple(region, key, consistency).map(([r, k, c]) => new Get(r, k, c)),
+    fc.tuple(region, consistency).map(([r, c]) => new ListAll(r, c)),
+    fc.tuple(edge, key).map(([e, k]) => new Probe(e, k)),
+    fc.constantFrom(...steps).map((ms) => new Advance(ms)),
+    fc.tuple(fc.nat({ max: 31 }), fc.constantFrom<-1 | 0 | 1>(-1, 0, 1)).map(([i, o]) => new ToDeadline(i, o)),
+    fc.tuple(fc.constantFrom("partition", "heal", "pause", "resume" as const), edge).map(([c, e]) => new Fault(c, e)),
+  ];
+}
+
+/** Thrown when the checker finds violations; carries them so tests can assert on the rule. */
+export class ConsistencyViolation extends Error {
+  constructor(readonly violations: Violation[]) {
+    super(`${violations.length} consistency violation(s):\n${formatViolations(violations)}`);
+    this.name = "ConsistencyViolation";
+  }
+}
+
+/**
+ * Quiescence by emulated time, not settle(): heal and resume everything, let max Δ + 1 pass with no
+ * writes (for cache profiles without propagation, Δ is the cache TTL), then read every key in every
+ * region. The checker's no-convergence / lost-write rules judge these reads.
+ */
+export function quiesce(m: Model, r: Real): void {
+  for (const e of m.partitioned) r.control.fault("heal", e);
+  for (const e of m.paused) r.control.fault("resume", e);
+  m.partitioned.clear();
+  m.paused.clear();
+  r.clock.advance(r.delta + 1);
+  m.now += r.delta + 1;
+  for (const region of REGIONS) for (const key of KEYS) r.engine.get(SITE, NS, key, { region, consistency: "eventual" });
+}
+
+/** One run: a fresh emulator, the commands, quiescence, then the checker over the whole history. */
+export function consistencyProperty(profile: string, bugs: readonly Bug[] = []) {
+  const params = profileParams(profile);
+  return fc.property(fc.integer(), fc.commands(commandArbitraries(params), { maxCommands: 40, size: "max" }), (seed, cmds) => {
+    const real = createReal(profile, seed, bugs);
+    try {
+      const model: Model = { nextValue: 0, now: T0, partitioned: new Set(), paused: new Set(), deadlines: [] };
+      fc.modelRun(() => ({ model, real }), cmds);
+      quiesce(model, real);
+      const violations = check(real.recorder.ops, real.params);
+      if (violations.length > 0) throw new ConsistencyViolation(violations);
+    } finally {
+      real.db.close();
+    }
+  });
+}
