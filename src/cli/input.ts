@@ -3,22 +3,26 @@ import type { Readable } from "node:stream";
 import { errors } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
 
+/** Past the limit, input is still counted (not kept) up to here, so the error can give the real size. */
+const COUNT_UP_TO = 64 * 1_048_576;
+
 /**
- * Reads all of a stream, but never more than the value limit plus one byte: an oversized input is
- * reported with its size class without buffering gigabytes.
+ * Reads all of a stream, keeping at most `limit` bytes. An oversized input is counted, without being
+ * kept, so the error names its real size; past 64 MiB reading stops and the error says "more than".
  */
 export async function readLimited(stream: Readable, limit: number = LIMITS.maxValueBytes): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stream) {
     const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
-    chunks.push(buf);
     total += buf.length;
-    if (total > limit) {
+    if (total <= limit) chunks.push(buf);
+    else if (total > COUNT_UP_TO) {
       stream.destroy();
-      throw errors.valueTooLarge(total);
+      throw errors.valueTooLarge(COUNT_UP_TO, true);
     }
   }
+  if (total > limit) throw errors.valueTooLarge(total);
   return Buffer.concat(chunks, total);
 }
 

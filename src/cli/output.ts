@@ -57,6 +57,16 @@ export class Output {
     if (!this.quiet) this.io.stderr.write(`${text}\n`);
   }
 
+  /**
+   * Which target a command used. Under --json every stderr line is a JSON object, so scripts can
+   * parse stderr line by line: this one is {"target": …}, an error is {"error": …}.
+   */
+  target(target: { kind: string; description: string; site: string }): void {
+    if (this.quiet) return;
+    if (this.json) this.io.stderr.write(`${JSON.stringify({ target })}\n`);
+    else this.io.stderr.write(`${this.c.dim(`target: ${target.description}`)}\n`);
+  }
+
   success(text: string): void {
     this.note(`${this.c.green("✔")} ${text}`);
   }

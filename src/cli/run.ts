@@ -70,8 +70,14 @@ function report(e: unknown, out: Output, io: Io, argv: readonly string[]): numbe
 function commandPath(argv: readonly string[]): string[] {
   const path = [COMMANDS.name];
   let spec: CommandSpec = COMMANDS;
-  for (const word of argv) {
-    if (word.startsWith("-")) continue;
+  const takesValue = new Set(GLOBAL_OPTIONS.filter((o) => o.flags.includes("<")).flatMap((o) => o.flags.split(/[ ,]+/).filter((f) => f.startsWith("-"))));
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word.startsWith("-")) {
+      for (const o of spec.options ?? []) if (o.flags.includes("<")) for (const f of o.flags.split(/[ ,]+/)) if (f.startsWith("-")) takesValue.add(f);
+      if (takesValue.has(word)) i++;
+      continue;
+    }
     const next = spec.commands?.find((c) => c.name === word || c.aliases?.includes(word));
     if (!next) break;
     path.push(next.name);
@@ -167,7 +173,7 @@ function createContext(io: Io, out: Output, globals: Globals, overrides: Overrid
         const { HttpBackend } = await import("../api/client.js");
         backend = await HttpBackend.open({ apiUrl: target.apiUrl, token: target.token, site: target.site, source: target.source });
       }
-      out.note(out.c.dim(`target: ${backend.target.description}`));
+      out.target(backend.target);
     }
     return backend;
   };
@@ -183,7 +189,7 @@ function createContext(io: Io, out: Output, globals: Globals, overrides: Overrid
       const emulator = await openLocal();
       if (backend === undefined) {
         backend = emulator;
-        out.note(out.c.dim(`target: ${emulator.target.description}`));
+        out.target(emulator.target);
       }
       return emulator.control();
     },

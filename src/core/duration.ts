@@ -17,14 +17,25 @@ export function parseDuration(text: string, option: string, defaultUnit: keyof t
   return ms;
 }
 
-/** Parses `--expires-at`: an ISO 8601 time or epoch seconds. Returns epoch milliseconds. */
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * Parses `--expires-at`: an ISO 8601 date or time, or epoch seconds. Returns epoch milliseconds.
+ * Strict, because Date.parse accepts trailing junk and rolls impossible dates over (Feb 30 → Mar 2).
+ */
 export function parseTimestamp(text: string): number {
   const trimmed = text.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  // Date.parse accepts many loose forms; require something that starts like an ISO date.
-  if (!/^\d{4}-\d{2}-\d{2}/.test(trimmed)) throw errors.expiryInvalid(text);
-  const ms = Date.parse(trimmed);
-  if (Number.isNaN(ms)) throw errors.expiryInvalid(text);
+  const m = ISO.exec(trimmed);
+  if (!m) throw errors.expiryInvalid(text);
+  const [, y, mo, d, h = "0", mi = "0", sec = "0"] = m;
+  const fields = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec)] as const;
+  const check = new Date(Date.UTC(...fields));
+  const valid =
+    check.getUTCFullYear() === fields[0] && check.getUTCMonth() === fields[1] && check.getUTCDate() === fields[2] && fields[3] < 24 && fields[4] < 60 && fields[5] < 60;
+  // A time without an offset is read as UTC, so the result does not depend on the machine's zone.
+  const ms = Date.parse(m[7] || m[4] === undefined ? trimmed : `${trimmed}Z`);
+  if (!valid || Number.isNaN(ms)) throw errors.expiryInvalid(text);
   return ms;
 }
 

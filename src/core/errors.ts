@@ -77,10 +77,10 @@ export const errors = {
   keyNotUnicode: () =>
     new KvError("INVALID_KEY", "The key is not valid Unicode (it holds a lone surrogate).", "Keys are 1 to 512 bytes of UTF-8."),
 
-  valueTooLarge: (bytes: number) =>
+  valueTooLarge: (bytes: number, atLeast = false) =>
     new KvError(
       "VALUE_TOO_LARGE",
-      `The value is ${n(bytes)} bytes; the limit is ${n(LIMITS.maxValueBytes)} bytes (1 MiB).`,
+      `The value is ${atLeast ? "more than " : ""}${n(bytes)} bytes; the limit is ${n(LIMITS.maxValueBytes)} bytes (1 MiB).`,
       "Store large objects elsewhere and keep a reference in KV, or split the value across keys.",
     ),
 
@@ -107,6 +107,8 @@ export const errors = {
       `--expires-at is ${secondsFromNow < 0 ? "in the past" : `only ${n(Math.floor(secondsFromNow))} s away`}; it must be at least ${LIMITS.minTtlSeconds} s in the future.`,
       "Give a later time, or use --ttl.",
     ),
+  expiryTooFar: () =>
+    new KvError("INVALID_EXPIRY", "The expiry is after the year 9999.", "Leave out --ttl and --expires-at for a value that never expires."),
   expiryInvalid: (text: string) =>
     new KvError(
       "INVALID_EXPIRY",

@@ -38,8 +38,12 @@ export function validateMetadata(value: unknown): Metadata {
   return value as Metadata;
 }
 
-export function validateTtlSeconds(seconds: number): number {
+/** The latest expiry accepted: the end of year 9999, so every expiry prints as an ISO time. */
+export const MAX_EXPIRES_AT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+export function validateTtlSeconds(seconds: number, nowMs: number): number {
   if (seconds < LIMITS.minTtlSeconds) throw errors.ttlTooShort(seconds);
+  if (nowMs + seconds * 1000 > MAX_EXPIRES_AT) throw errors.expiryTooFar();
   return seconds;
 }
 
@@ -47,6 +51,7 @@ export function validateTtlSeconds(seconds: number): number {
 export function validateExpiresAt(expiresAtMs: number, nowMs: number): number {
   const ahead = (expiresAtMs - nowMs) / 1000;
   if (ahead < LIMITS.minTtlSeconds) throw errors.expiryTooSoon(ahead);
+  if (expiresAtMs > MAX_EXPIRES_AT) throw errors.expiryTooFar();
   return expiresAtMs;
 }
 

@@ -426,7 +426,7 @@ export class Engine {
   }
 
   private resolveExpiry(input: PutInput, now: number): number | null {
-    if (input.ttlSeconds !== undefined) return now + validateTtlSeconds(input.ttlSeconds) * 1000;
+    if (input.ttlSeconds !== undefined) return now + validateTtlSeconds(input.ttlSeconds, now) * 1000;
     if (input.expiresAt !== undefined) return validateExpiresAt(input.expiresAt, now);
     return null;
   }

@@ -84,8 +84,10 @@ describe("parseMetadata", () => {
 
 describe("expiry", () => {
   it("requires a TTL of at least 60 s", () => {
-    expect(validateTtlSeconds(60)).toBe(60);
-    expect(failure(() => validateTtlSeconds(59)).message).toContain("59 s");
+    const now = Date.UTC(2027, 0, 1);
+    expect(validateTtlSeconds(60, now)).toBe(60);
+    expect(failure(() => validateTtlSeconds(59, now)).message).toContain("59 s");
+    expect(failure(() => validateTtlSeconds(100_000_000 * 86_400, now)).message).toContain("after the year 9999");
   });
 
   it("requires an absolute expiry at least 60 s ahead of the clock", () => {
@@ -93,6 +95,7 @@ describe("expiry", () => {
     expect(validateExpiresAt(now + 60_000, now)).toBe(now + 60_000);
     expect(failure(() => validateExpiresAt(now + 59_999, now)).code).toBe("INVALID_EXPIRY");
     expect(failure(() => validateExpiresAt(now - 1000, now)).message).toContain("in the past");
+    expect(failure(() => validateExpiresAt(99_999_999_999_999_000, now)).message).toContain("after the year 9999");
   });
 });
 
@@ -118,12 +121,16 @@ describe("parseDuration", () => {
 });
 
 describe("parseTimestamp", () => {
-  it("reads epoch seconds and ISO 8601", () => {
+  it("reads epoch seconds and ISO 8601, as UTC when no offset is given", () => {
     expect(parseTimestamp("1800000000")).toBe(1_800_000_000_000);
     expect(parseTimestamp("2027-01-31T12:00:00Z")).toBe(Date.UTC(2027, 0, 31, 12));
+    expect(parseTimestamp("2027-01-31T12:00:00")).toBe(Date.UTC(2027, 0, 31, 12));
+    expect(parseTimestamp("2027-01-31T14:00:00+02:00")).toBe(Date.UTC(2027, 0, 31, 12));
+    expect(parseTimestamp("2027-01-31")).toBe(Date.UTC(2027, 0, 31));
+    expect(parseTimestamp("2027-01-31T12:00:00.250Z")).toBe(Date.UTC(2027, 0, 31, 12, 0, 0, 250));
   });
 
-  it.each(["tomorrow", "31/01/2027", "2027-13-45T99:00:00Z"])("rejects %j", (text) => {
+  it.each(["tomorrow", "31/01/2027", "2027-13-45T99:00:00Z", "2099-02-30T00:00:00Z", "2099-01-01 junk", "2027-01-31T24:00:00Z"])("rejects %j", (text) => {
     expect(failure(() => parseTimestamp(text)).code).toBe("INVALID_EXPIRY");
   });
 });
