@@ -6,7 +6,7 @@ import { DEFAULT_NAMESPACE } from "../core/limits.js";
 import { validateExpiresAt, validateKey, validateMetadata, validateNamespaceName, validateTtlSeconds, validateValue, type Metadata } from "../core/validate.js";
 import { decodeCursor, encodeCursor, prefixUpperBound } from "./cursor.js";
 import { FileRecorder, historyValue, type HistoryItem, type OpInput, type Recorder } from "./history.js";
-import { Regions, ROW_COLUMNS, type Bug, type Row } from "./regions.js";
+import { Regions, ROW_COLUMNS, VALUE_COLUMNS, withKey, type Bug, type Row } from "./regions.js";
 import { Settings } from "./settings.js";
 import { translateSqliteError, type Database } from "./store.js";
 
@@ -93,11 +93,16 @@ export class Engine {
     return this.run(mutates, () => {
       const ns = this.namespaceId(site, namespace);
       const now = this.now();
-      const head = this.head(ns, keyBytes);
+      // An eventual replica read derives its answer from the stored versions alone (one query).
+      const replicaRead = !strong && !this.regions.isHome(region) && model.edgeStore === "replica";
+      const head = replicaRead ? undefined : this.head(ns, keyBytes);
       let served: Row | undefined;
       let servedFrom: ServedFrom;
       let ageMs = 0;
-      if (this.regions.isHome(region)) {
+      if (replicaRead) {
+        ({ row: served, behindMs: ageMs } = this.regions.replicaRead(region, ns, keyBytes, now));
+        servedFrom = "replica";
+      } else if (this.regions.isHome(region)) {
         served = head;
         servedFrom = "home";
       } else if (strong) {
@@ -105,10 +110,6 @@ export class Engine {
         served = head;
         servedFrom = "home";
         if (head) this.repair(region, ns, head, now);
-      } else if (model.edgeStore === "replica") {
-        served = this.regions.replicaView(region, ns, head, now);
-        servedFrom = "replica";
-        ageMs = this.regions.behindMs(ns, keyBytes, served?.version ?? 0, head?.version ?? 0, now);
       } else {
         const cached = this.regions.cacheEntry(region, ns, keyBytes);
         if (cached && this.regions.cacheFresh(cached, region, ns, now)) {
@@ -267,7 +268,7 @@ export class Engine {
   }
 
   head(ns: number, key: Buffer): Row | undefined {
-    return this.stmt(`SELECT ${ROW_COLUMNS} FROM entries WHERE ns = ? AND key = ?`).get(ns, key) as Row | undefined;
+    return withKey(this.stmt(`SELECT ${VALUE_COLUMNS} FROM entries WHERE ns = ? AND key = ?`).get(ns, key) as Omit<Row, "key"> | undefined, key);
   }
 
   homeSeq(): number {

@@ -23,6 +23,14 @@ export interface CacheRow extends Row {
 export type Bug = "apply-ignores-version" | "no-local-apply" | "partition-drops" | "strong-read-local" | "no-read-repair" | "expiry-skew";
 
 export const ROW_COLUMNS = "key, version, value, tombstone, expires_at, metadata, commit_t, origin";
+/** For point reads, where the caller has the key: every Buffer SQLite hands back costs an allocation. */
+export const VALUE_COLUMNS = "version, value, tombstone, expires_at, metadata, commit_t, origin";
+
+/** Puts back the key a point read left out. */
+export function withKey<T extends Omit<Row, "key">>(row: T | undefined, key: Buffer): (T & { key: Buffer }) | undefined {
+  if (row) (row as T & { key: Buffer }).key = key;
+  return row as (T & { key: Buffer }) | undefined;
+}
 
 /**
  * What each region sees, derived from stored state at a given instant: no process has to be running
@@ -35,7 +43,16 @@ export class Regions {
     private readonly db: Database,
     private readonly settings: Settings,
     private readonly bugs: ReadonlySet<Bug>,
-  ) {}
+  ) {
+    const row = { version: 0, commit_t: 0, origin: "" };
+    db.function("ys_visible", { deterministic: false }, (version, commitT, origin, region, now, floor) => {
+      if ((version as number) <= ((floor as number | null) ?? 0)) return 1;
+      row.version = version as number;
+      row.commit_t = commitT as number;
+      row.origin = origin as string;
+      return this.deliveredAt(row, region as string) <= (now as number) ? 1 : 0;
+    });
+  }
 
   get model(): ModelParams {
     return this.settings.model;
@@ -85,22 +102,42 @@ export class Regions {
   /** Replica mode: the version a region holds now, or undefined when it has none of the key. */
   replicaView(region: string, ns: number, head: Row | undefined, now: number): Row | undefined {
     if (!head || this.isHome(region)) return head;
-    const floor = this.floor(region, ns, head.key);
-    if (this.bugs.has("apply-ignores-version")) return this.lastArrived(region, ns, head, now, floor);
-    if (head.version <= floor || this.deliveredAt(head, region) <= now) return head;
-    const older = this.stmt(`SELECT ${ROW_COLUMNS} FROM versions WHERE ns = ? AND key = ? AND version < ? ORDER BY version DESC`).iterate(ns, head.key, head.version) as IterableIterator<Row>;
-    for (const row of older) {
-      if (row.version <= floor || this.deliveredAt(row, region) <= now) return row;
+    // The common case, an edge that has caught up, costs no query beyond home's.
+    if (!this.bugs.has("apply-ignores-version") && this.deliveredAt(head, region) <= now) return head;
+    return this.replicaRead(region, ns, head.key, now).row;
+  }
+
+  /**
+   * Replica mode, in one query over the key's stored versions (the newest of which is home's): the
+   * version the region holds now, and how long it has been behind home (0 when it holds home's
+   * version, else the time since the first version it lacks was committed). Visibility is decided
+   * inside SQLite by ys_visible(), so only the winning row is read into JavaScript.
+   */
+  replicaRead(region: string, ns: number, key: Buffer, now: number): { row: Row | undefined; behindMs: number } {
+    if (this.bugs.has("apply-ignores-version")) {
+      const all = (this.stmt(`SELECT ${VALUE_COLUMNS} FROM versions WHERE ns = ? AND key = ? ORDER BY version DESC`).all(ns, key) as Row[]).map((r) => withKey(r, key)!);
+      const row = all[0] ? this.lastArrived(region, all, now, this.floor(region, ns, key)) : undefined;
+      const lacking = all.filter((r) => r.version > (row?.version ?? 0)).at(-1);
+      return { row, behindMs: lacking ? Math.max(0, now - lacking.commit_t) : 0 };
     }
-    return undefined;
+    const row = withKey(this.stmt(
+      `SELECT ${VALUE_COLUMNS},
+         (SELECT n.commit_t FROM versions n WHERE n.ns = v.ns AND n.key = v.key AND n.version > v.version ORDER BY n.version LIMIT 1) AS lacking_since
+       FROM versions v
+       WHERE ns = @ns AND key = @key
+         AND ys_visible(version, commit_t, origin, @region, @now, (SELECT version FROM floors WHERE region = @region AND ns = @ns AND key = @key))
+       ORDER BY version DESC LIMIT 1`,
+    ).get({ ns, key, region, now }) as (Omit<Row, "key"> & { lacking_since: number | null }) | undefined, key);
+    if (row) return { row, behindMs: row.lacking_since === null ? 0 : Math.max(0, now - row.lacking_since) };
+    const oldest = this.stmt("SELECT min(commit_t) FROM versions WHERE ns = ? AND key = ?").pluck().get(ns, key) as number | null;
+    return { row: undefined, behindMs: oldest === null ? 0 : Math.max(0, now - oldest) };
   }
 
   /** The defect: each arriving version overwrites the last, whatever its number. */
-  private lastArrived(region: string, ns: number, head: Row, now: number, floor: number): Row | undefined {
-    const all = this.stmt(`SELECT ${ROW_COLUMNS} FROM versions WHERE ns = ? AND key = ? ORDER BY version`).all(ns, head.key) as Row[];
+  private lastArrived(region: string, versions: readonly Row[], now: number, floor: number): Row | undefined {
     let best: Row | undefined;
     let bestAt = Number.NEGATIVE_INFINITY;
-    for (const row of all) {
+    for (const row of [...versions].sort((a, b) => a.version - b.version)) {
       const at = row.version <= floor ? Number.NEGATIVE_INFINITY : this.deliveredAt(row, region);
       if (at <= now && at >= bestAt) {
         best = row;
@@ -124,7 +161,7 @@ export class Regions {
   }
 
   cacheEntry(region: string, ns: number, key: Buffer): CacheRow | undefined {
-    return this.stmt(`SELECT ${ROW_COLUMNS}, fetched_at FROM cache_entries WHERE region = ? AND ns = ? AND key = ?`).get(region, ns, key) as CacheRow | undefined;
+    return withKey(this.stmt(`SELECT ${VALUE_COLUMNS}, fetched_at FROM cache_entries WHERE region = ? AND ns = ? AND key = ?`).get(region, ns, key) as Omit<CacheRow, "key"> | undefined, key);
   }
 
   /** A cached entry is served while it is younger than the cache TTL and no newer write has invalidated it. */
@@ -159,13 +196,6 @@ export class Regions {
 
   clearListCache(region: string, ns: number): void {
     this.stmt("DELETE FROM list_cache WHERE region = ? AND ns = ?").run(region, ns);
-  }
-
-  /** Time since the copy a region serves was superseded at home (0 when it is current). */
-  behindMs(ns: number, key: Buffer, servedVersion: number, headVersion: number, now: number): number {
-    if (servedVersion >= headVersion) return 0;
-    const next = this.stmt("SELECT commit_t FROM versions WHERE ns = ? AND key = ? AND version > ? ORDER BY version LIMIT 1").get(ns, key, servedVersion) as { commit_t: number } | undefined;
-    return next ? Math.max(0, now - next.commit_t) : 0;
   }
 
   /**
