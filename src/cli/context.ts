@@ -1,7 +1,6 @@
 import type { Backend } from "../core/backend.js";
 import type { Clock } from "../core/clock.js";
-import type { TokenStore } from "../api/tokens.js";
-import type { EmulatorControl } from "../emulator/control.js";
+import type { LocalBackend } from "../emulator/local-backend.js";
 import type { Io } from "./io.js";
 import type { Output } from "./output.js";
 
@@ -34,8 +33,8 @@ export interface Context {
   prompter: Prompter;
   /** Opens the target on first use and says on stderr which one it is. */
   backend(): Promise<Backend>;
-  /** The embedded emulator's controls, over the data directory's store. */
-  emulator(): Promise<EmulatorControl & { tokens(): TokenStore }>;
+  /** The embedded emulator over the data directory's store: its controls, tokens and site. */
+  emulator(): Promise<LocalBackend>;
   /** True when a person can be asked: both stdin and stderr are terminals and CI is not set. */
   interactive: boolean;
 }

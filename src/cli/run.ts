@@ -191,7 +191,7 @@ function createContext(io: Io, out: Output, globals: Globals, overrides: Overrid
         backend = emulator;
         out.target(emulator.target);
       }
-      return emulator.control();
+      return emulator;
     },
     async dispose() {
       if (backend && backend !== local) await backend.close();

@@ -28,7 +28,7 @@ export const config: Handler<ConfigOptions> = async (ctx, _args, opts) => {
     if (!/^\d{1,9}$/.test(opts.seed)) throw errors.usage(`--seed "${opts.seed}" is not a whole number.`);
     change.seed = Number(opts.seed);
   }
-  const control = await ctx.emulator();
+  const control = (await ctx.emulator()).control();
   const model = Object.keys(change).length > 0 ? control.configure(change) : control.status().model;
   if (ctx.out.json) return ctx.out.printJson(modelJson(model));
   if (Object.keys(change).length > 0) ctx.out.success("Emulator configured.");
@@ -51,20 +51,20 @@ export function parseRegions(text: string): { home: string; edges: string[] } {
 export const clock: Handler = async (ctx, args) => {
   const mode = args.mode as string;
   if (mode !== "manual" && mode !== "real") throw errors.usage(`The clock is "manual" or "real", not "${mode}".`);
-  const result = (await ctx.emulator()).setClock(mode);
+  const result = (await ctx.emulator()).control().setClock(mode);
   if (ctx.out.json) return ctx.out.printJson({ mode: result.mode, now: isoOrNull(result.now) });
   ctx.out.success(mode === "manual" ? `The emulator's clock is manual, stopped at ${isoOrNull(result.now)}. Move it with: yourspace kv emulator advance <duration>` : "The emulator's clock follows real time.");
 };
 
 export const advance: Handler = async (ctx, args) => {
   const ms = parseDuration(args.duration as string, "duration", "ms");
-  const now = (await ctx.emulator()).advance(ms);
+  const now = (await ctx.emulator()).control().advance(ms);
   if (ctx.out.json) return ctx.out.printJson({ mode: "manual", now: isoOrNull(now), advancedMs: ms });
   ctx.out.success(`Advanced ${formatDuration(ms)}; emulated time is ${isoOrNull(now)}.`);
 };
 
 export const settle: Handler = async (ctx) => {
-  const control = await ctx.emulator();
+  const control = (await ctx.emulator()).control();
   const settled = control.settle();
   const held = control.status().regions.filter((r) => r.role === "edge" && !settled.includes(r.region)).map((r) => r.region);
   if (ctx.out.json) return ctx.out.printJson({ settled, held });
@@ -82,7 +82,7 @@ const FAULT_WORDS: Record<FaultCommand, [done: string, noop: string]> = {
 export function fault(command: FaultCommand): Handler {
   return async (ctx, args) => {
     const region = args.region as string;
-    const changed = (await ctx.emulator()).fault(command, region);
+    const changed = (await ctx.emulator()).control().fault(command, region);
     if (ctx.out.json) return ctx.out.printJson({ region, fault: command, changed });
     const [done, noop] = FAULT_WORDS[command];
     if (changed) ctx.out.success(`${region} ${done}.`);
@@ -93,14 +93,14 @@ export function fault(command: FaultCommand): Handler {
 export const record: Handler = async (ctx, args) => {
   const target = args.file as string;
   const path = target === "off" ? null : resolve(ctx.io.cwd, target);
-  (await ctx.emulator()).record(path);
+  (await ctx.emulator()).control().record(path);
   if (ctx.out.json) return ctx.out.printJson({ recording: path });
   if (path) ctx.out.success(`Every process using this data directory now appends its operations to ${path}. Stop with: yourspace kv emulator record off`);
   else ctx.out.success("Recording stopped.");
 };
 
 export const status: Handler = async (ctx) => {
-  const s = (await ctx.emulator()).status();
+  const s = (await ctx.emulator()).control().status();
   if (ctx.out.json) {
     return ctx.out.printJson({
       ...modelJson(s.model),

@@ -7,7 +7,8 @@ import { table } from "./emulator.js";
 export const run: Handler<{ namespace: string }> = async (ctx, args, opts) => {
   const key = args.key as string;
   validateKey(key);
-  const view = (await ctx.emulator()).inspect((await ctx.backend()).target.site, opts.namespace, key);
+  const emulator = await ctx.emulator();
+  const view = emulator.control().inspect(emulator.target.site, opts.namespace, key);
   if (ctx.out.json) {
     return ctx.out.printJson({
       key: view.key,

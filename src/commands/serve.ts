@@ -54,7 +54,7 @@ export const createToken: Handler<TokenOptions> = async (ctx, _args, opts) => {
   const site = ctx.globals.site ?? DEFAULT_SITE;
   if (!LIMITS.namespacePattern.test(site)) throw errors.usage(`"${site}" is not a valid site name.`, "Site names are 1 to 63 of a-z, 0-9, '-' and '_'.");
   const emulator = await ctx.emulator();
-  const now = emulator.status().clock.now;
+  const now = emulator.control().status().clock.now;
   const scoped = opts.namespace !== undefined || opts.readOnly === true;
   const { token, info } = emulator.tokens().create({
     site,

@@ -39,9 +39,15 @@ export class LocalBackend implements Backend {
     });
   }
 
-  /** The emulator's controls over the same store. */
-  readonly control = (): EmulatorControl & { tokens(): TokenStore } =>
-    Object.assign(new EmulatorControl(this.engine), { tokens: () => new TokenStore(this.db, () => this.engine.now()) });
+  /** The emulator's controls (regions, clock, faults) over the same store. */
+  control(): EmulatorControl {
+    return new EmulatorControl(this.engine);
+  }
+
+  /** The emulator's sites and tokens, as its API server checks them. */
+  tokens(): TokenStore {
+    return new TokenStore(this.db, () => this.engine.now());
+  }
 
   async get(ns: string, key: string, options?: ReadOptions): Promise<GetResult> {
     return this.engine.get(this.site, ns, key, options);
