@@ -15,13 +15,13 @@ await build({
   format: "cjs",
   platform: "node",
   target: "node20.18",
-  minify: true,
+  minify: process.env.YOURSPACE_BUILD_DEBUG !== "1",
   sourcemap: "linked",
   legalComments: "none",
   // better-sqlite3's JavaScript is bundled; its native addon is loaded by path (src/emulator/store.ts),
   // so the `bindings` lookup it would otherwise use is never reached.
   // Libraries that only some commands use stay outside the bundle, so they cost nothing to the others.
-  external: ["bindings", "cli-table3", "@clack/prompts", "undici", "conf", "find-my-way", "jsonc-parser"],
+  external: ["bindings", "cli-table3", "@clack/prompts", "undici", "conf", "find-my-way", "jsonc-parser", "stream-json"],
   define: { __VERSION__: JSON.stringify(pkg.version), "import.meta.url": "__importMetaUrl" },
   banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",

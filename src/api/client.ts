@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Dispatcher, Pool } from "undici";
-import type { Backend, DeleteResult, GetResult, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, ServedFrom, TargetInfo, WriteOptions, WriteResult } from "../core/backend.js";
+import type { Backend, DeleteResult, ExportedEntry, GetResult, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, ServedFrom, TargetInfo, WriteOptions, WriteResult } from "../core/backend.js";
+import { parseWireEntry, type BulkEntry, type BulkOutcome, type WireEntry } from "../core/bulk.js";
 import { ERROR_EXIT, KvError, type ErrorCode } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
-import { decodeMetadataHeader, encodeMetadataHeader, HEADERS, msOrNull, paths, QUERY, type WireListPage, type WireNamespace, type WireWhoami } from "./contract.js";
+import { decodeMetadataHeader, encodeMetadataHeader, HEADERS, msOrNull, paths, QUERY, type WireListPage, type WireNamespace, type WireOutcome, type WireWhoami } from "./contract.js";
 
 export interface HttpBackendOptions {
   apiUrl: string;
@@ -173,6 +174,56 @@ export class HttpBackend implements Backend {
       }),
     );
     return { keys: page.keys.map((k) => ({ key: k.key, size: k.size, expiresAt: msOrNull(k.expiresAt), metadata: k.metadata })), cursor: page.cursor };
+  }
+
+  async bulkPut(ns: string, entries: readonly BulkEntry[], options: { dryRun?: boolean } & WriteOptions = {}): Promise<BulkOutcome[]> {
+    const wire = entries.map((e) => {
+      const w: WireEntry = { key: e.key, value: e.value.toString("base64"), base64: true };
+      if (e.metadata !== undefined) w.metadata = e.metadata;
+      if (e.expiresAt !== undefined) w.expiration = e.expiresAt / 1000;
+      if (e.ttlSeconds !== undefined) w.expiration_ttl = e.ttlSeconds;
+      return w;
+    });
+    const { results } = this.json<{ results: WireOutcome[] }>(
+      await this.call({
+        method: "POST",
+        path: paths.bulkPut(this.site, ns),
+        query: { [QUERY.region]: options.region },
+        body: JSON.stringify({ entries: wire, dryRun: options.dryRun === true }),
+        headers: { "content-type": "application/json", [HEADERS.idempotencyKey]: randomUUID() },
+        repeatable: true,
+      }),
+    );
+    return results.map(({ old, ...rest }) => {
+      if (!old) return rest;
+      const parsed = parseWireEntry(old);
+      return { ...rest, old: { value: parsed.value, metadata: parsed.metadata ?? null, expiresAt: parsed.expiresAt ?? null } };
+    });
+  }
+
+  async *exportEntries(ns: string, options: { prefix: string }): AsyncIterable<ExportedEntry[]> {
+    const path = `${paths.export(this.site, ns)}${options.prefix ? `?${new URLSearchParams({ [QUERY.prefix]: options.prefix })}` : ""}`;
+    let answer;
+    try {
+      answer = await this.pool.request({ method: "GET", path, headers: { authorization: `Bearer ${this.options.token}`, "user-agent": "yourspace-cli" } });
+    } catch (e) {
+      throw unreachable(e, this.options.apiUrl);
+    }
+    if (answer.statusCode !== 200) {
+      throw toError({ status: answer.statusCode, headers: answer.headers, body: Buffer.from(await answer.body.arrayBuffer()) }, this.options.apiUrl);
+    }
+    const { createInterface } = await import("node:readline");
+    let page: ExportedEntry[] = [];
+    for await (const line of createInterface({ input: answer.body, crlfDelay: Number.POSITIVE_INFINITY })) {
+      if (line === "") continue;
+      const e = parseWireEntry(JSON.parse(line));
+      page.push({ key: e.key, value: e.value, metadata: e.metadata ?? null, expiresAt: e.expiresAt ?? null });
+      if (page.length === 1000) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length) yield page;
   }
 
   async createNamespace(name: string): Promise<NamespaceInfo> {

@@ -3,6 +3,7 @@
  * (client.ts) and the emulator's server (server.ts) both import this module, so they cannot disagree.
  * docs/api.md describes the same contract for people.
  */
+import type { WireEntry } from "../core/bulk.js";
 import type { ErrorCode } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
 
@@ -145,6 +146,15 @@ export interface WireDelete {
   deleted: string[];
   missing: string[];
   version: string | null;
+}
+
+/** One result of a bulk write; `old` (dry runs) is the stored entry an update would replace. */
+export interface WireOutcome {
+  key: string;
+  outcome: "created" | "updated" | "unchanged" | "failed";
+  version?: string;
+  error?: { code: string; message: string };
+  old?: WireEntry;
 }
 
 export interface WireWhoami {

@@ -1,14 +1,17 @@
+import { isUtf8 } from "node:buffer";
+import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
 import type { Consistency } from "../core/backend.js";
+import { parseWireEntry, toWireEntry, type BulkEntry, type BulkOutcome } from "../core/bulk.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { errors, KvError } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
 import { parseLimit, validateMetadata } from "../core/validate.js";
 import { Engine } from "../emulator/engine.js";
 import { openStore, type Database } from "../emulator/store.js";
-import { API_LIMITS, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, QUERY, ROUTES, STATUS, type ErrorBody } from "./contract.js";
+import { API_LIMITS, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, QUERY, ROUTES, STATUS, type ErrorBody, type WireOutcome } from "./contract.js";
 import { readBody, readJson } from "./http-body.js";
 import { TokenStore, type TokenInfo } from "./tokens.js";
 
@@ -114,7 +117,8 @@ function buildRouter(db: Database, engine: Engine, tokens: TokenStore) {
     onBadUrl: (path, _req, res) => send(res, { status: 400, json: body("BAD_HEADER", `The path ${path} is not a valid URL.`, null) }),
   });
 
-  const on = (method: HTTPMethod, path: string, action: Action, handler: (call: Call) => Promise<Reply> | Reply) => {
+  /** A route: authenticate, check the site and the token's scope, run, answer. A handler may stream its own answer. */
+  const on = (method: HTTPMethod, path: string, action: Action, handler: (call: Call, res: ServerResponse) => Promise<Reply | "streamed"> | Reply) => {
     router.on(method, path, (req, res, params) => {
       void (async () => {
         try {
@@ -126,10 +130,13 @@ function buildRouter(db: Database, engine: Engine, tokens: TokenStore) {
           const call: Call = { req, params, query, token, site };
           if (params.ns !== undefined) authorize(token, params.ns, action);
           else if (action === "admin") authorize(token, null, action);
-          send(res, await handler(call));
+          const reply = await handler(call, res);
+          if (reply !== "streamed") send(res, reply);
         } catch (e) {
           const err = e instanceof KvError ? e : errors.internal("The server failed to handle the request.");
-          send(res, { status: STATUS[err.code], json: err.toJSON() });
+          // Once a stream has begun, an error can only cut it short; the client sees an incomplete body.
+          if (res.headersSent) res.destroy(err);
+          else send(res, { status: STATUS[err.code], json: err.toJSON() });
         }
       })();
     });
@@ -252,9 +259,49 @@ function buildRouter(db: Database, engine: Engine, tokens: TokenStore) {
     }));
   });
 
+  on("POST", ROUTES.bulkPut, "write", async (call) => {
+    const doc = (await readJson(call.req, API_LIMITS.maxBulkBody)) as { entries?: unknown; dryRun?: unknown };
+    if (!Array.isArray(doc?.entries)) throw new KvError("MALFORMED_BODY", 'The body must be {"entries": [{"key", "value", …}], "dryRun": false}.');
+    if (doc.entries.length > API_LIMITS.maxBulkEntries) {
+      throw new KvError("BODY_TOO_LARGE", `A bulk write takes at most ${API_LIMITS.maxBulkEntries} entries; this one has ${doc.entries.length}.`, "Split the entries across requests.");
+    }
+    // Entries that do not parse fail one by one; the others are still written.
+    const results: (BulkOutcome | undefined)[] = [];
+    const valid: BulkEntry[] = [];
+    for (const raw of doc.entries) {
+      try {
+        valid.push(parseWireEntry(raw));
+        results.push(undefined);
+      } catch (e) {
+        if (!(e instanceof KvError)) throw e;
+        const key = typeof (raw as { key?: unknown })?.key === "string" ? (raw as { key: string }).key : "";
+        results.push({ key, outcome: "failed", error: { code: e.code, message: e.message } });
+      }
+    }
+    const run = (): Reply => {
+      const written = engine.putMany(call.site, call.params.ns!, valid, { dryRun: doc.dryRun === true, region: call.query.get(QUERY.region) ?? undefined });
+      let next = 0;
+      return { status: 200, json: { results: results.map((r) => r ?? wireOutcome(written[next++]!)) } };
+    };
+    return doc.dryRun === true ? run() : idempotent(call, run);
+  });
+
+  // A streaming export: one JSON entry per line, written page by page as the client reads.
+  on("GET", ROUTES.export, "read", async ({ site, params, query }, res): Promise<"streamed"> => {
+    const pages = engine.exportEntries(site, params.ns!, query.get(QUERY.prefix) ?? "");
+    // The first page is read before answering, so a missing namespace is still a clean 404.
+    let page = pages.next();
+    res.writeHead(200, { "content-type": "application/x-ndjson" });
+    for (; !page.done; page = pages.next()) {
+      const lines = page.value.map((r) => JSON.stringify(toWireEntry(r.key.toString("utf8"), r.value, r.metadata === null ? null : JSON.parse(r.metadata), r.expires_at, isUtf8(r.value))));
+      if (!res.write(`${lines.join("\n")}\n`)) await once(res, "drain");
+      if (res.destroyed) return "streamed";
+    }
+    res.end();
+    return "streamed";
+  });
+
   for (const [method, path] of [
-    ["POST", ROUTES.bulkPut],
-    ["GET", ROUTES.export],
     ["GET", ROUTES.bindings],
     ["GET", ROUTES.usage],
     ["GET", ROUTES.audit],
@@ -264,6 +311,12 @@ function buildRouter(db: Database, engine: Engine, tokens: TokenStore) {
     });
   }
   return router;
+}
+
+function wireOutcome(o: BulkOutcome): WireOutcome {
+  const { old, ...rest } = o;
+  if (!old) return rest;
+  return { ...rest, old: toWireEntry(o.key, old.value, old.metadata, old.expiresAt, isUtf8(old.value)) };
 }
 
 function authorize(token: TokenInfo, ns: string | null, action: Action): void {

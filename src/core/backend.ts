@@ -1,3 +1,4 @@
+import type { BulkEntry, BulkOutcome } from "./bulk.js";
 import type { Metadata } from "./validate.js";
 
 /**
@@ -11,6 +12,10 @@ export interface Backend {
   /** Removes keys atomically. Unless `force`, a missing key fails the whole call and nothing is removed. */
   delete(ns: string, keys: readonly string[], options: { force: boolean } & WriteOptions): Promise<DeleteResult>;
   list(ns: string, options: ListOptions): Promise<ListPage>;
+  /** Writes a batch atomically, skipping entries already stored as given; one outcome per entry. */
+  bulkPut(ns: string, entries: readonly BulkEntry[], options?: { dryRun?: boolean } & WriteOptions): Promise<BulkOutcome[]>;
+  /** Every live entry under a prefix, in key order, page by page. */
+  exportEntries(ns: string, options: { prefix: string }): AsyncIterable<ExportedEntry[]>;
   createNamespace(name: string): Promise<NamespaceInfo>;
   listNamespaces(): Promise<NamespaceInfo[]>;
   removeNamespace(name: string): Promise<void>;
@@ -83,6 +88,13 @@ export interface GetResult {
   /** Null when the key is absent, deleted or expired in the region that served the read. */
   entry: Entry | null;
   read: ReadInfo;
+}
+
+export interface ExportedEntry {
+  key: string;
+  value: Buffer;
+  metadata: Metadata | null;
+  expiresAt: number | null;
 }
 
 export interface KeyInfo {

@@ -151,7 +151,8 @@ export class EmulatorControl {
       const settings = this.engine.settings;
       const model = settings.model;
       const now = this.engine.now();
-      const pending = this.pendingVersions();
+      // Without propagation (cache profiles) nothing is on its way: edges refetch when entries expire.
+      const pending = model.propagation === "none" ? [] : this.engine.regions.recentVersions(now);
       const regions: RegionStatus[] = [
         { region: model.home, role: "home", partitioned: false, paused: false, pending: 0, lagMs: 0, caughtUpAt: null },
         ...model.edges.map((edge): RegionStatus => {
@@ -211,10 +212,6 @@ export class EmulatorControl {
     if (region === model.home) throw errors.usage(`${region} is the home region; faults apply to the link between an edge and home.`, `Name an edge: ${model.edges.join(", ")}.`);
     if (!model.edges.includes(region)) throw errors.unknownRegion(region, [model.home, ...model.edges]);
     return region;
-  }
-
-  private pendingVersions(): Row[] {
-    return this.engine.rawAll("SELECT version, commit_t, origin FROM versions") as Row[];
   }
 
   private db(sql: string, ...params: unknown[]): void {

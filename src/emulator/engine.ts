@@ -1,5 +1,6 @@
 import type { Statement } from "better-sqlite3";
 import type { DeleteResult, Entry, GetResult, KeyInfo, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, ServedFrom, WriteOptions, WriteResult } from "../core/backend.js";
+import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import type { Clock } from "../core/clock.js";
 import { errors, KvError } from "../core/errors.js";
 import { DEFAULT_NAMESPACE } from "../core/limits.js";
@@ -24,6 +25,13 @@ export interface EngineOptions {
 
 /** Versions are rendered as 20 hex digits, so they sort as strings in commit order. */
 export const formatVersion = (v: number): string => v.toString(16).padStart(20, "0");
+
+export interface ExportRow {
+  key: Buffer;
+  value: Buffer;
+  expires_at: number | null;
+  metadata: string | null;
+}
 
 interface ListRow extends Row {
   size: number;
@@ -224,6 +232,83 @@ export class Engine {
     });
   }
 
+  /**
+   * Writes a batch in one transaction, so a crash leaves whole batches only. An entry whose key already
+   * holds the same value, metadata and expiry is left alone (not rewritten, no new version), so running
+   * an import again changes nothing. A relative TTL counts as the same expiry when the stored version
+   * has one. With `dryRun`, nothing is written and updates report what they would replace.
+   */
+  putMany(site: string, namespace: string, entries: readonly BulkEntry[], options: { dryRun?: boolean; region?: string } = {}): BulkOutcome[] {
+    const region = this.region(options.region);
+    const dryRun = options.dryRun === true;
+    return this.run(!dryRun, () => {
+      const ns = this.namespaceId(site, namespace);
+      const now = this.now();
+      if (!dryRun && this.regions.partitioned(region)) return this.fail(this.unreachable(region, "write"), { f: "put", region, key: entries[0]?.key, ns: namespace, t: now });
+      const outcomes: BulkOutcome[] = [];
+      let writes: { entry: BulkEntry; keyBytes: Buffer; metadata: string | null; expiresAt: number | null; head: Row | undefined; live: boolean; at: number }[] = [];
+      const pending = new Set<string>();
+      // Writes are collected, then committed with one draw from home's counter: consecutive versions.
+      const flush = () => {
+        let version = writes.length ? this.nextVersion(writes.length) - writes.length : 0;
+        for (const w of writes) {
+          const row: Row = { key: w.keyBytes, version: ++version, value: w.entry.value, tombstone: 0, expires_at: w.expiresAt, metadata: w.metadata, commit_t: now, origin: region };
+          this.commit(ns, row, now, w.head !== undefined);
+          this.record({ t: now, region, f: "put", key: w.entry.key, ns: namespace, type: "ok", value: historyValue(w.entry.value), version: row.version, expiresAt: w.expiresAt });
+          outcomes[w.at]!.version = formatVersion(row.version);
+        }
+        writes = [];
+        pending.clear();
+      };
+      for (const entry of entries) {
+        // A key given twice in one batch: the first must be written before the second is compared.
+        if (pending.has(entry.key)) flush();
+        try {
+          const keyBytes = validateKey(entry.key);
+          validateValue(entry.value);
+          const metadata = entry.metadata === undefined ? null : JSON.stringify(validateMetadata(entry.metadata));
+          const expiresAt = this.resolveExpiry(entry, now);
+          const head = this.head(ns, keyBytes);
+          const live = head !== undefined && this.isLive(head, now);
+          if (live && head.value !== null && head.value.equals(entry.value) && head.metadata === metadata && (entry.ttlSeconds !== undefined ? head.expires_at !== null : head.expires_at === expiresAt)) {
+            outcomes.push({ key: entry.key, outcome: "unchanged", version: formatVersion(head.version) });
+          } else if (dryRun) {
+            outcomes.push(live ? { key: entry.key, outcome: "updated", old: { value: head.value ?? Buffer.alloc(0), metadata: parseStoredMetadata(head.metadata), expiresAt: head.expires_at } } : { key: entry.key, outcome: "created" });
+          } else {
+            writes.push({ entry, keyBytes, metadata, expiresAt, head, live, at: outcomes.length });
+            pending.add(entry.key);
+            outcomes.push({ key: entry.key, outcome: live ? "updated" : "created" });
+          }
+        } catch (e) {
+          if (!(e instanceof KvError)) throw e;
+          outcomes.push({ key: entry.key, outcome: "failed", error: { code: e.code, message: e.message } });
+        }
+      }
+      flush();
+      return outcomes;
+    });
+  }
+
+  /** Every live entry under a prefix, in key order, a page at a time (each page one snapshot). */
+  *exportEntries(site: string, namespace: string, prefix: string, pageSize = 1000): Generator<ExportRow[]> {
+    let after: Buffer | null = null;
+    const upper = prefixUpperBound(Buffer.from(prefix, "utf8"));
+    for (;;) {
+      const page = this.run(false, () => {
+        const ns = this.namespaceId(site, namespace);
+        return this.stmt(
+          `SELECT key, value, expires_at, metadata FROM entries
+           WHERE ns = ? AND key >= ? AND key > ? AND key < ? AND tombstone = 0 AND (expires_at IS NULL OR expires_at > ?)
+           ORDER BY key LIMIT ?`,
+        ).all(ns, Buffer.from(prefix, "utf8"), after ?? Buffer.alloc(0), upper, this.now(), pageSize) as ExportRow[];
+      });
+      if (page.length === 0) return;
+      yield page;
+      if (page.length < pageSize) return;
+      after = page[page.length - 1]!.key;
+    }
+  }
+
   createNamespace(site: string, name: string): NamespaceInfo {
     validateNamespaceName(name);
     return this.run(true, () => {
@@ -329,20 +414,22 @@ export class Engine {
   }
 
   /** Commits a version at home, applies it in the writing region, and keeps history compact. */
-  private commit(ns: number, row: Row, now: number): void {
-    const args = [ns, row.key, row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin];
+  /**
+   * Commits a version at home, keeping the one it replaces while an edge may still serve it, and
+   * applies it in the writing region. `replaced`: whether the key had a version before.
+   */
+  private commit(ns: number, row: Row, now: number, replaced = true): void {
+    if (replaced) this.regions.supersede(ns, row.key, row, now);
     this.stmt(
       `INSERT INTO entries (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (ns, key) DO UPDATE SET version = excluded.version, value = excluded.value, tombstone = excluded.tombstone,
          expires_at = excluded.expires_at, metadata = excluded.metadata, commit_t = excluded.commit_t, origin = excluded.origin`,
-    ).run(...args);
-    this.stmt(`INSERT INTO versions (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...args);
+    ).run(ns, row.key, row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin);
     if (!this.regions.isHome(row.origin) && this.regions.model.edgeStore === "cache") {
       // Visible where written: the writing edge's cache takes the new version and drops its list pages.
       if (!this.regions.has("no-local-apply")) this.regions.fillCache(row.origin, ns, row.key, row, now);
       this.regions.clearListCache(row.origin, ns);
     }
-    this.regions.compact(ns, row.key, now);
   }
 
   /** Read-repair: after a strong read in an edge, the edge holds at least what home returned. */
@@ -405,7 +492,9 @@ export class Engine {
     const model = this.regions.model;
     if (now - cached.fetched_at >= model.cacheTtlMs) return false;
     if (model.propagation !== "invalidate") return true;
-    const newer = this.stmt("SELECT version, commit_t, origin FROM versions WHERE ns = ? AND version > ?").all(ns, cached.seq) as Row[];
+    const newer = this.stmt(
+      "SELECT version, commit_t, origin FROM entries WHERE version > @seq AND ns = @ns UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND version > @seq",
+    ).all({ ns, seq: cached.seq }) as Row[];
     return !newer.some((row) => this.regions.deliveredAt(row, region) <= now);
   }
 
@@ -422,11 +511,12 @@ export class Engine {
     return { items, cursor: more ? encodeCursor(prefix, items[items.length - 1]!.key) : null };
   }
 
-  private nextVersion(): number {
-    return (this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'home_seq' RETURNING value").get() as { value: number }).value;
+  /** Draws `count` versions from home's counter; returns the last. */
+  private nextVersion(count = 1): number {
+    return (this.stmt("UPDATE counters SET value = value + ? WHERE name = 'home_seq' RETURNING value").get(count) as { value: number }).value;
   }
 
-  private resolveExpiry(input: PutInput, now: number): number | null {
+  private resolveExpiry(input: Pick<PutInput, "ttlSeconds" | "expiresAt">, now: number): number | null {
     if (input.ttlSeconds !== undefined) return now + validateTtlSeconds(input.ttlSeconds, now) * 1000;
     if (input.expiresAt !== undefined) return validateExpiresAt(input.expiresAt, now);
     return null;

@@ -1,5 +1,6 @@
 import { relative } from "node:path";
-import type { Backend, DeleteResult, GetResult, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, TargetInfo, WriteOptions, WriteResult } from "../core/backend.js";
+import type { Backend, DeleteResult, ExportedEntry, GetResult, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, TargetInfo, WriteOptions, WriteResult } from "../core/backend.js";
+import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import type { Clock } from "../core/clock.js";
 import { TokenStore } from "../api/tokens.js";
 import { EmulatorControl } from "./control.js";
@@ -60,6 +61,14 @@ export class LocalBackend implements Backend {
   }
   async list(ns: string, options: ListOptions): Promise<ListPage> {
     return this.engine.list(this.site, ns, options);
+  }
+  async bulkPut(ns: string, entries: readonly BulkEntry[], options: { dryRun?: boolean } & WriteOptions = {}): Promise<BulkOutcome[]> {
+    return this.engine.putMany(this.site, ns, entries, options);
+  }
+  async *exportEntries(ns: string, options: { prefix: string }): AsyncIterable<ExportedEntry[]> {
+    for (const page of this.engine.exportEntries(this.site, ns, options.prefix)) {
+      yield page.map((r) => ({ key: r.key.toString("utf8"), value: r.value, metadata: r.metadata === null ? null : (JSON.parse(r.metadata) as ExportedEntry["metadata"]), expiresAt: r.expires_at }));
+    }
   }
   async createNamespace(name: string): Promise<NamespaceInfo> {
     return this.engine.createNamespace(this.site, name);

@@ -1,5 +1,5 @@
 import type { Statement } from "better-sqlite3";
-import { delay, deliveryTime, type ModelParams } from "./model.js";
+import { delay, deliveryTime, staleness, type ModelParams } from "./model.js";
 import type { Settings } from "./settings.js";
 import type { Database } from "./store.js";
 
@@ -108,29 +108,57 @@ export class Regions {
   }
 
   /**
-   * Replica mode, in one query over the key's stored versions (the newest of which is home's): the
-   * version the region holds now, and how long it has been behind home (0 when it holds home's
+   * Replica mode, in one query over the key's versions (home's in `entries`, older ones in `versions`):
+   * the version the region holds now, and how long it has been behind home (0 when it holds home's
    * version, else the time since the first version it lacks was committed). Visibility is decided
    * inside SQLite by ys_visible(), so only the winning row is read into JavaScript.
    */
   replicaRead(region: string, ns: number, key: Buffer, now: number): { row: Row | undefined; behindMs: number } {
     if (this.bugs.has("apply-ignores-version")) {
-      const all = (this.stmt(`SELECT ${VALUE_COLUMNS} FROM versions WHERE ns = ? AND key = ? ORDER BY version DESC`).all(ns, key) as Row[]).map((r) => withKey(r, key)!);
+      const all = this.allVersions(ns, key);
       const row = all[0] ? this.lastArrived(region, all, now, this.floor(region, ns, key)) : undefined;
       const lacking = all.filter((r) => r.version > (row?.version ?? 0)).at(-1);
       return { row, behindMs: lacking ? Math.max(0, now - lacking.commit_t) : 0 };
     }
-    const row = withKey(this.stmt(
-      `SELECT ${VALUE_COLUMNS},
-         (SELECT n.commit_t FROM versions n WHERE n.ns = v.ns AND n.key = v.key AND n.version > v.version ORDER BY n.version LIMIT 1) AS lacking_since
-       FROM versions v
-       WHERE ns = @ns AND key = @key
-         AND ys_visible(version, commit_t, origin, @region, @now, (SELECT version FROM floors WHERE region = @region AND ns = @ns AND key = @key))
+    const floor = "(SELECT version FROM floors WHERE region = @region AND ns = @ns AND key = @key)";
+    // Cheap tests first, each exact: a repaired floor, a local write, a settled version; and nothing can
+    // arrive before the fixed part of the delay. Only versions past that ask deliveredAt() (ys_visible).
+    const visible = `(version <= coalesce(${floor}, 0) OR (origin = @region AND @localApply) OR version <= @settledSeq
+                      OR (commit_t + @minDelay <= @now AND ys_visible(version, commit_t, origin, @region, @now, 0)))`;
+    const model = this.model;
+    const params = {
+      ns,
+      key,
+      region,
+      now,
+      localApply: this.bugs.has("no-local-apply") ? 0 : 1,
+      settledSeq: this.settings.settled(region)?.seq ?? 0,
+      minDelay: model.propagation === "none" ? Number.MAX_SAFE_INTEGER : model.delayMs,
+    };
+    const row = this.stmt(
+      `SELECT ${VALUE_COLUMNS}, NULL AS lacking_since FROM entries
+         WHERE ns = @ns AND key = @key AND ${visible}
+       UNION ALL
+       SELECT ${VALUE_COLUMNS},
+         coalesce((SELECT n.commit_t FROM versions n WHERE n.ns = v.ns AND n.key = v.key AND n.version > v.version ORDER BY n.version LIMIT 1),
+                  (SELECT h.commit_t FROM entries h WHERE h.ns = v.ns AND h.key = v.key)) AS lacking_since
+         FROM versions v
+         WHERE ns = @ns AND key = @key AND ${visible}
        ORDER BY version DESC LIMIT 1`,
-    ).get({ ns, key, region, now }) as (Omit<Row, "key"> & { lacking_since: number | null }) | undefined, key);
-    if (row) return { row, behindMs: row.lacking_since === null ? 0 : Math.max(0, now - row.lacking_since) };
-    const oldest = this.stmt("SELECT min(commit_t) FROM versions WHERE ns = ? AND key = ?").pluck().get(ns, key) as number | null;
+    ).get(params) as (Omit<Row, "key"> & { lacking_since: number | null }) | undefined;
+    if (row) return { row: withKey(row, key), behindMs: row.lacking_since === null ? 0 : Math.max(0, now - row.lacking_since) };
+    const oldest = this.stmt(
+      "SELECT min(commit_t) FROM (SELECT commit_t FROM entries WHERE ns = @ns AND key = @key UNION ALL SELECT commit_t FROM versions WHERE ns = @ns AND key = @key)",
+    ).pluck().get({ ns, key }) as number | null;
     return { row: undefined, behindMs: oldest === null ? 0 : Math.max(0, now - oldest) };
+  }
+
+  /** Every stored version of a key, newest first. */
+  private allVersions(ns: number, key: Buffer): Row[] {
+    const rows = this.stmt(
+      `SELECT ${VALUE_COLUMNS} FROM entries WHERE ns = @ns AND key = @key UNION ALL SELECT ${VALUE_COLUMNS} FROM versions WHERE ns = @ns AND key = @key ORDER BY version DESC`,
+    ).all({ ns, key }) as Row[];
+    return rows.map((r) => withKey(r, key)!);
   }
 
   /** The defect: each arriving version overwrites the last, whatever its number. */
@@ -170,7 +198,9 @@ export class Regions {
     if (entry.version === 0 && !model.negativeCache) return false;
     if (now - entry.fetched_at >= model.cacheTtlMs) return false;
     if (model.propagation !== "invalidate") return true;
-    const newer = this.stmt("SELECT version, commit_t, origin FROM versions WHERE ns = ? AND key = ? AND version > ?").all(ns, entry.key, entry.version) as Row[];
+    const newer = this.stmt(
+      "SELECT version, commit_t, origin FROM entries WHERE ns = @ns AND key = @key AND version > @v UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND key = @key AND version > @v",
+    ).all({ ns, key: entry.key, v: entry.version }) as Row[];
     return !newer.some((row) => this.deliveredAt(row, region) <= now);
   }
 
@@ -199,8 +229,22 @@ export class Regions {
   }
 
   /**
-   * Drops versions of a key that no region can serve any more: those older than the newest version
-   * that has reached every edge. Never changes what a read returns.
+   * Keeps the version a key had before a write while some edge may still serve it: until the new
+   * version has reached every edge. Call before the new version replaces home's.
+   */
+  supersede(ns: number, key: Buffer, incoming: Pick<Row, "version" | "commit_t" | "origin">, now: number): void {
+    if (this.deliveredEverywhere(incoming, now)) {
+      // Every edge has the new version at once (no delay, or no propagation): nothing older is served.
+      this.stmt("DELETE FROM versions WHERE ns = ? AND key = ?").run(ns, key);
+      return;
+    }
+    this.stmt(`INSERT INTO versions (ns, ${ROW_COLUMNS}) SELECT ns, ${ROW_COLUMNS} FROM entries WHERE ns = ? AND key = ?`).run(ns, key);
+    this.compact(ns, key, now);
+  }
+
+  /**
+   * Drops superseded versions that no region can serve any more: those older than the newest
+   * version that has reached every edge. Never changes what a read returns.
    */
   compact(ns: number, key: Buffer, now: number): void {
     const rows = this.stmt("SELECT version, commit_t, origin FROM versions WHERE ns = ? AND key = ? ORDER BY version DESC").all(ns, key) as Row[];
@@ -208,6 +252,27 @@ export class Regions {
     if (settled && settled !== rows[rows.length - 1]) {
       this.stmt("DELETE FROM versions WHERE ns = ? AND key = ? AND version < ?").run(ns, key, settled.version);
     }
+  }
+
+  /**
+   * Versions that may not have reached every edge yet: superseded ones, and home's versions committed
+   * after a horizon before which everything has arrived (Δ before now, or before the oldest fault that
+   * still holds messages).
+   */
+  recentVersions(now: number): Row[] {
+    const model = this.model;
+    const bound = Number.isFinite(staleness(model)) ? staleness(model) : 0;
+    let horizon = now - bound;
+    for (const edge of model.edges) {
+      for (const f of this.settings.faults(edge)) if (f.end === null || f.end + bound > now) horizon = Math.min(horizon, f.start - bound);
+    }
+    // Newest first along the version index; commit times grow with versions, so stop at the horizon.
+    const heads: Row[] = [];
+    for (const row of this.stmt("SELECT version, commit_t, origin FROM entries ORDER BY version DESC").iterate() as IterableIterator<Row>) {
+      if (row.commit_t < horizon) break;
+      heads.push(row);
+    }
+    return [...(this.stmt("SELECT version, commit_t, origin FROM versions").all() as Row[]), ...heads];
   }
 
   stmt(sql: string): Statement {

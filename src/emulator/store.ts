@@ -79,9 +79,11 @@ const MIGRATIONS: readonly string[] = [
     origin     TEXT NOT NULL,
     PRIMARY KEY (ns, key)
   ) STRICT, WITHOUT ROWID;
+  -- Versions only grow, so this index is appended to: recent writes, for propagation status and caches.
+  CREATE INDEX entries_by_version ON entries (version);
 
-  -- Every committed version that some edge may still serve. A version is dropped once a newer one
-  -- of the same key has reached every edge; the newest version of a key is always here.
+  -- Superseded versions that some edge may still serve: a key's version moves here when a newer one
+  -- is committed before every edge has it, and is dropped once a newer one has reached every edge.
   CREATE TABLE versions (
     ns         INTEGER NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,
     key        BLOB NOT NULL,
@@ -94,7 +96,6 @@ const MIGRATIONS: readonly string[] = [
     origin     TEXT NOT NULL,
     PRIMARY KEY (ns, key, version)
   ) STRICT, WITHOUT ROWID;
-  CREATE INDEX versions_by_version ON versions (ns, version);
 
   -- Read-repair: region holds at least this version of the key.
   CREATE TABLE floors (

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Throughput and p99 latency of the emulator's platform API server (bin/yourspace kv emulator start),
+# against a floor in the same run: a bare node:http + better-sqlite3 server (bench/server/floor.mjs)
+# answering the same paths with no auth, no router and no validation. Loopback, 10 connections,
+# autocannon 8 (installed into a temporary directory, never into package.json).
+#
+# Usage: bash bench/server.sh [seconds per run, default 10] [rounds, default 2]
+# Environment:
+#   WARMUP=3        seconds of discarded load before every measured run
+#   PIN=1           on a machine with 2+ cores, pin the servers to CPU 1 and autocannon to CPU 0
+#                   (taskset), so each side has one core to itself; PIN=0 lets the scheduler decide
+#   AUTOCANNON=...  an autocannon package directory (…/node_modules/autocannon) to use instead of
+#                   installing autocannon@8
+#   KEEP=1          keep the temporary directory (results JSON, server logs)
+#
+# Cases: GET of one 11-byte value; PUT of a 64-byte value, different on every request, to the same
+# key (Content-Type application/octet-stream); and, for the emulator only, the same PUT with a fresh
+# Idempotency-Key on every request, as the CLI's HTTP client sends. Floor and emulator runs alternate
+# and swap order every round. Besides req/s and latency, the summary gives each server's CPU time
+# per request (from /proc), which other load on the machine disturbs far less than req/s.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${1:-10}
+ROUNDS=${2:-2}
+WARMUP=${WARMUP:-3}
+PIN=${PIN:-1}
+CONNECTIONS=10
+KEY='bench/small'
+KEY_PATH='bench%2Fsmall' # keys are percent-encoded into the last path segment, '/' included
+VALUE='hello-world'
+
+die() {
+  echo "bench/server.sh: $*" >&2
+  exit 1
+}
+command -v curl >/dev/null || die "curl is not installed"
+command -v node >/dev/null || die "node is not installed"
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "${KEEP:-0}" = 1 ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- autocannon -------------------------------------------------------------------------------
+# Driven through its API by bench/server/load.mjs (a new body on every PUT needs it).
+if [ -n "${AUTOCANNON:-}" ]; then
+  ac=$AUTOCANNON
+else
+  echo "installing autocannon@8 into a temporary directory..." >&2
+  if ! npm install --prefix "$tmp/ac" --no-save --no-audit --no-fund --loglevel=error autocannon@8 >"$tmp/ac-install.log" 2>&1; then
+    cat "$tmp/ac-install.log" >&2
+    die "could not install autocannon@8 (is the npm registry reachable?). Install it elsewhere and pass AUTOCANNON=/path/to/node_modules/autocannon."
+  fi
+  ac=$tmp/ac/node_modules/autocannon
+fi
+[ -f "$ac/package.json" ] || die "no autocannon package at $ac"
+ac=$(cd "$ac" && pwd)
+ac_version=$(node -p 'require(process.argv[1]).version' "$ac/package.json")
+case "$ac_version" in 8.*) ;; *) die "autocannon $ac_version at $ac; this script needs autocannon 8" ;; esac
+
+server_cpu=()
+client_cpu=()
+if [ "$PIN" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  server_cpu=(taskset -c 1)
+  client_cpu=(taskset -c 0)
+fi
+
+# --- build and start both servers -------------------------------------------------------------
+# Build when dist/ is missing or older than src/ (BUILD=1 forces it, BUILD=0 skips it).
+if [ "${BUILD:-}" = 1 ] || { [ "${BUILD:-}" != 0 ] && { [ ! -f dist/cli.cjs ] || [ -n "$(find src -newer dist/cli.cjs -print -quit)" ]; }; }; then
+  node scripts/build.mjs || die "the build failed"
+fi
+
+# Waits until a server has printed one line of JSON with field $2, or fails if it exits first.
+wait_json() {
+  local file=$1 field=$2 pid=$3 log=$4 i
+  for i in $(seq 1 150); do
+    if [ -s "$file" ] && node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (!j[process.argv[2]]) process.exit(1)' "$file" "$field" 2>/dev/null; then
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; die "the server exited before it was ready"; }
+    sleep 0.1
+  done
+  cat "$log" >&2
+  die "the server did not print its address within 15 s"
+}
+field() { node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[process.argv[2]]' "$1" "$2"; }
+
+# Polls until GET $1 answers $2 (with the curl arguments that follow).
+wait_status() {
+  local url=$1 want=$2 i got=
+  shift 2
+  for i in $(seq 1 100); do
+    got=$(curl -s -o /dev/null -w '%{http_code}' "$@" "$url" || true)
+    [ "$got" = "$want" ] && return 0
+    sleep 0.1
+  done
+  die "GET $url answered ${got:-nothing}, not $want"
+}
+
+# The emulator, from the built binary, in a private data directory and HOME (no user config, no env).
+mkdir -p "$tmp/home"
+env -u YOURSPACE_API_URL -u YOURSPACE_TOKEN -u YOURSPACE_DATA_DIR -u YOURSPACE_SITE -u YOURSPACE_REGION HOME="$tmp/home" \
+  "${server_cpu[@]}" bin/yourspace kv emulator start --port 0 --json --data-dir "$tmp/ours" >"$tmp/ours.json" 2>"$tmp/ours.log" &
+ours_pid=$!
+pids+=("$ours_pid")
+wait_json "$tmp/ours.json" apiUrl "$ours_pid" "$tmp/ours.log"
+ours=$(field "$tmp/ours.json" apiUrl)
+token=$(field "$tmp/ours.json" token)
+wait_status "$ours/v1/whoami" 200 -H "authorization: Bearer $token"
+# Seed with the CLI, through the API.
+HOME="$tmp/home" bin/yourspace kv set "$KEY" "$VALUE" --api-url "$ours" --token "$token" --quiet ||
+  die "could not seed $KEY through the emulator's API"
+ours_url="$ours/v1/sites/local/namespaces/default/values/$KEY_PATH"
+[ "$(curl -s -H "authorization: Bearer $token" "$ours_url")" = "$VALUE" ] || die "GET $ours_url did not return the seeded value"
+
+"${server_cpu[@]}" node bench/server/floor.mjs "$tmp/floor" >"$tmp/floor.json" 2>"$tmp/floor.log" &
+floor_pid=$!
+pids+=("$floor_pid")
+wait_json "$tmp/floor.json" url "$floor_pid" "$tmp/floor.log"
+floor=$(field "$tmp/floor.json" url)
+floor_url="$floor/v1/sites/local/namespaces/default/values/$KEY_PATH"
+curl -sf -X PUT --data-binary "$VALUE" "$floor_url" >/dev/null || die "could not seed the floor"
+wait_status "$floor_url" 200
+
+# --- load -------------------------------------------------------------------------------------
+mkdir -p "$tmp/results"
+pid_of() { if [ "$1" = floor ]; then echo "$floor_pid"; else echo "$ours_pid"; fi; }
+# CPU time a process has used, user + system, in clock ticks (noise-robust: it does not count time
+# the server spent waiting for the CPU or for autocannon).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# load <seconds> <url> <method> <token> <idempotency key: true|false>: one autocannon run, JSON on stdout
+load() {
+  "${client_cpu[@]}" node bench/server/load.mjs "$ac" \
+    "{\"url\":\"$2\",\"connections\":$CONNECTIONS,\"duration\":$1,\"method\":\"$3\",\"token\":\"$4\",\"idempotencyKey\":$5}"
+}
+
+# run <case> <server> <round> <url> <method> <token> <idempotency key>
+run() {
+  local name=$1 server=$2 round=$3 pid before after
+  shift 3
+  local out="$tmp/results/$name.$server.$round"
+  pid=$(pid_of "$server")
+  load "$WARMUP" "$@" >/dev/null 2>"$out.err" || { cat "$out.err" >&2; die "autocannon failed (warmup, $name against $server)"; }
+  before=$(cpu_ticks "$pid")
+  load "$DURATION" "$@" >"$out.json" 2>"$out.err" || { cat "$out.err" >&2; die "autocannon failed ($name against $server)"; }
+  after=$(cpu_ticks "$pid")
+  echo "$((after - before))" >"$out.cpu"
+  node bench/server/summary.mjs line "$out" "$name" "$server" "$round" >&2 || die "requests failed during $name against $server: see $out.json"
+}
+
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the start; $CONNECTIONS connections, ${WARMUP} s warmup + ${DURATION} s measured per run, $ROUNDS rounds, autocannon $ac_version${server_cpu:+, servers on CPU 1 and autocannon on CPU 0}" >&2
+for round in $(seq 1 "$ROUNDS"); do
+  if [ $((round % 2)) = 1 ]; then order="floor ours"; else order="ours floor"; fi
+  for s in $order; do
+    if [ "$s" = floor ]; then run get floor "$round" "$floor_url" GET "" false; else run get ours "$round" "$ours_url" GET "$token" false; fi
+  done
+  for s in $order; do
+    if [ "$s" = floor ]; then run put floor "$round" "$floor_url" PUT "" false; else run put ours "$round" "$ours_url" PUT "$token" false; fi
+  done
+  # As the CLI's HTTP client writes: a fresh Idempotency-Key on every request.
+  run put-idem ours "$round" "$ours_url" PUT "$token" true
+done
+
+# --- summary ----------------------------------------------------------------------------------
+echo
+echo "node $(node --version), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//' || echo unknown CPU)), autocannon $ac_version, commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' + uncommitted src changes'), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+node bench/server/summary.mjs summary "$tmp/results" "$ROUNDS" "$(getconf CLK_TCK)"

@@ -1,0 +1,43 @@
+import { isUtf8 } from "node:buffer";
+import { createWriteStream } from "node:fs";
+import { toWireEntry } from "../core/bulk.js";
+import { errors } from "../core/errors.js";
+import type { Handler } from "../cli/context.js";
+import { writeTo } from "../cli/io.js";
+import type { Writable } from "node:stream";
+
+interface ExportOptions {
+  namespace: string;
+  prefix?: string;
+  format: string;
+}
+
+/**
+ * Streams a namespace out, page by page: NDJSON (one entry per line) or a JSON array, the format
+ * `kv import` and wrangler's bulk files read. Binary values are base64; metadata and expiry are kept.
+ */
+export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
+  if (opts.format !== "ndjson" && opts.format !== "json") throw errors.usage(`--format must be ndjson or json, not "${opts.format}".`);
+  const target = (args.file as string | undefined) ?? "-";
+  const backend = await ctx.backend();
+  const file = target === "-" ? undefined : createWriteStream(target);
+  const out: Writable = file ?? ctx.io.stdout;
+  const json = opts.format === "json";
+  let count = 0;
+  try {
+    if (json) await writeTo(out, "[");
+    for await (const page of backend.exportEntries(opts.namespace, { prefix: opts.prefix ?? "" })) {
+      let chunk = "";
+      for (const e of page) {
+        const line = JSON.stringify(toWireEntry(e.key, e.value, e.metadata, e.expiresAt, isUtf8(e.value)));
+        chunk += json ? `${count === 0 ? "\n" : ",\n"}${line}` : `${line}\n`;
+        count++;
+      }
+      await writeTo(out, chunk);
+    }
+    if (json) await writeTo(out, count === 0 ? "]\n" : "\n]\n");
+  } finally {
+    if (file) await new Promise<void>((resolve, reject) => file.end((e?: Error | null) => (e ? reject(errors.file(target, e.message)) : resolve())));
+  }
+  ctx.out.success(`Exported ${count.toLocaleString("en-US")} ${count === 1 ? "entry" : "entries"} from ${opts.namespace}${opts.prefix ? ` under "${opts.prefix}"` : ""}${file ? ` to ${target}` : ""}.`);
+};

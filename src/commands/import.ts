@@ -1,0 +1,255 @@
+import { isUtf8 } from "node:buffer";
+import { createWriteStream, type WriteStream } from "node:fs";
+import type { Backend } from "../core/backend.js";
+import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
+import { errors, KvError, type ErrorCode } from "../core/errors.js";
+import { LIMITS } from "../core/limits.js";
+import type { Context, Handler } from "../cli/context.js";
+import { formatDuration } from "../core/duration.js";
+import { summarize } from "../cli/format.js";
+import { IMPORT_FORMATS, ImportSource, type ImportFormat } from "../cli/import-source.js";
+import { startProgress } from "../cli/progress.js";
+
+interface ImportOptions {
+  namespace: string;
+  format?: ImportFormat;
+  dryRun?: boolean;
+  prune?: boolean;
+  prefix?: string;
+  yes?: boolean;
+  batchSize: string;
+  concurrency: string;
+  report?: string;
+  region?: string;
+}
+
+interface Problem {
+  where: string;
+  key: string | null;
+  code: string;
+  message: string;
+}
+
+interface Tally {
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  failed: number;
+}
+
+/** Problems listed in full before the rest are only counted, so a broken file does not flood a terminal. */
+const SHOWN_PROBLEMS = 50;
+
+export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
+  const batchSize = wholeNumber(opts.batchSize, "--batch-size", 1, 10_000);
+  const concurrency = wholeNumber(opts.concurrency, "--concurrency", 1, 32);
+  if (opts.format !== undefined && !IMPORT_FORMATS.includes(opts.format)) throw errors.usage(`--format must be ${IMPORT_FORMATS.join(", ")}.`);
+  const prefix = opts.prefix ?? "";
+  const source = await ImportSource.open((args.file as string | undefined) ?? "-", ctx.io.stdin);
+  const started = Date.now();
+  try {
+    const format = opts.format ?? (await source.detectFormat());
+
+    // 1. Validate every entry before anything is written.
+    const seen = new Set<string>();
+    const problems: Problem[] = [];
+    let total = 0;
+    for await (const item of source.entries(format)) {
+      total++;
+      if ("error" in item) problems.push({ where: item.where, key: item.key ?? null, code: item.error.code, message: item.error.message });
+      else if (!item.entry.key.startsWith(prefix)) problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key is outside --prefix "${prefix}"` });
+      else if (seen.has(item.entry.key)) problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: "the key appears more than once in the file" });
+      else seen.add(item.entry.key);
+    }
+    if (problems.length > 0) return reportInvalid(ctx, source.name, problems, total);
+
+    const backend = await ctx.backend();
+    const ns = opts.namespace;
+    const region = opts.region ?? ctx.io.env.YOURSPACE_REGION;
+    const prunable = opts.prune ? await keysToPrune(backend, ns, prefix, seen) : [];
+    if (prunable.length > 0 && !opts.dryRun && !opts.yes) {
+      const what = `remove ${prunable.length} ${prunable.length === 1 ? "key" : "keys"} under "${prefix}" that the file does not have (--prune)`;
+      if (!ctx.interactive) throw errors.confirmationRequired(what);
+      if (!(await ctx.prompter.confirm(`${what[0]!.toUpperCase()}${what.slice(1)}?`))) throw errors.cancelled();
+    }
+
+    // 2. Write (or compare) in batches, each one atomic.
+    const tally: Tally = { created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 };
+    const failures: Problem[] = [];
+    const diff = { added: [] as string[], changed: [] as { key: string; old: string; new: string }[], removed: [] as string[] };
+    const report = opts.report ? createWriteStream(opts.report) : undefined;
+    const progress = await startProgress(ctx, opts.dryRun ? "Comparing" : "Importing", total);
+    const record = async (batch: Pending[], outcomes: BulkOutcome[]) => {
+      for (let i = 0; i < batch.length; i++) {
+        const o = outcomes[i]!;
+        const { entry, where } = batch[i]!;
+        tally[o.outcome]++;
+        if (o.outcome === "failed") failures.push({ where, key: entry.key, code: o.error!.code, message: o.error!.message });
+        if (opts.dryRun && o.outcome === "created") {
+          diff.added.push(entry.key);
+          if (!ctx.out.json) await ctx.out.line(`${ctx.out.c.green("+")} ${entry.key}`);
+        }
+        if (opts.dryRun && o.outcome === "updated") {
+          const change = { key: entry.key, old: preview(o.old!.value), new: preview(entry.value) };
+          diff.changed.push(change);
+          if (!ctx.out.json) await ctx.out.line(`${ctx.out.c.yellow("~")} ${entry.key}: ${change.old} → ${change.new}`);
+        }
+        report?.write(`${JSON.stringify({ key: entry.key, where, outcome: o.outcome, version: o.version, error: o.error })}\n`);
+      }
+      progress.advance(batch.length);
+    };
+    await writeBatches(source, format, batchSize, opts.dryRun ? 1 : concurrency, (batch) => submit(backend, ns, batch, { dryRun: opts.dryRun === true, region }), record);
+
+    // 3. Prune what the file does not have.
+    if (opts.dryRun) {
+      diff.removed = prunable;
+      if (!ctx.out.json) for (const key of prunable) await ctx.out.line(`${ctx.out.c.red("-")} ${key}`);
+    } else {
+      for (let i = 0; i < prunable.length; i += LIMITS.maxListLimit) {
+        tally.deleted += (await backend.delete(ns, prunable.slice(i, i + LIMITS.maxListLimit), { force: true, region })).deleted.length;
+      }
+    }
+    if (report) await new Promise<void>((resolve, reject) => (report as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
+    const elapsed = Date.now() - started;
+    progress.stop(`${opts.dryRun ? "Compared" : "Imported"} ${total.toLocaleString("en-US")} entries in ${formatDuration(elapsed)}`);
+    await summarise(ctx, { namespace: ns, format, total, tally, failures, diff, dryRun: opts.dryRun === true, prune: opts.prune === true, elapsedMs: elapsed });
+    if (failures.length > 0) {
+      const first = failures[0]!;
+      throw new KvError(
+        first.code as ErrorCode,
+        `${failures.length.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} entries failed (first: ${first.key} at ${first.where}: ${first.message}); the others were written.`,
+        `Run the same import again to retry only what is missing${opts.report ? `; ${opts.report} has the outcome of every entry` : "; --report <file> records the outcome of every entry"}.`,
+      );
+    }
+  } finally {
+    await source.close();
+  }
+};
+
+interface Pending {
+  entry: BulkEntry;
+  where: string;
+}
+
+/** Reads the file again and hands out batches, at most `concurrency` in flight, outcomes recorded in file order. */
+async function writeBatches(
+  source: ImportSource,
+  format: ImportFormat,
+  size: number,
+  concurrency: number,
+  send: (batch: Pending[]) => Promise<BulkOutcome[]>,
+  record: (batch: Pending[], outcomes: BulkOutcome[]) => Promise<void>,
+): Promise<void> {
+  let chain = Promise.resolve();
+  const inFlight = new Set<Promise<void>>();
+  const dispatch = async (batch: Pending[]) => {
+    const outcomes = send(batch);
+    // Handled below, in order; this only keeps an early failure from counting as unhandled.
+    outcomes.catch(() => {});
+    // Outcomes are recorded in order even when batches finish out of order.
+    const recorded = (chain = chain.then(async () => record(batch, await outcomes)));
+    inFlight.add(recorded);
+    void recorded.finally(() => inFlight.delete(recorded)).catch(() => {});
+    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+  };
+  let batch: Pending[] = [];
+  for await (const item of source.entries(format)) {
+    if (!("entry" in item)) continue;
+    batch.push({ entry: item.entry, where: item.where });
+    if (batch.length === size) {
+      await dispatch(batch);
+      batch = [];
+    }
+  }
+  if (batch.length) await dispatch(batch);
+  await chain;
+}
+
+/**
+ * One batch, retried a few times when the target is unavailable (a write is idempotent here: unchanged
+ * entries are skipped). After that its entries are reported as failed, and the import goes on.
+ */
+async function submit(backend: Backend, ns: string, batch: Pending[], options: { dryRun: boolean; region?: string }): Promise<BulkOutcome[]> {
+  const entries = batch.map((p) => p.entry);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await backend.bulkPut(ns, entries, options);
+    } catch (e) {
+      if (!(e instanceof KvError)) throw e;
+      const transient = e.code === "UNAVAILABLE" || e.code === "REQUEST_TIMEOUT";
+      if (transient && attempt < 3) continue;
+      // Failures of the whole target (a missing namespace, a refused token) stop the import.
+      if (!transient && e.code !== "QUOTA_EXCEEDED") throw e;
+      return entries.map((entry) => ({ key: entry.key, outcome: "failed", error: { code: e.code, message: e.message } }));
+    }
+  }
+}
+
+async function keysToPrune(backend: Backend, ns: string, prefix: string, keep: Set<string>): Promise<string[]> {
+  const gone: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await backend.list(ns, { prefix, cursor, limit: LIMITS.maxListLimit });
+    for (const k of page.keys) if (!keep.has(k.key)) gone.push(k.key);
+    cursor = page.cursor;
+  } while (cursor !== null);
+  return gone;
+}
+
+async function reportInvalid(ctx: Context, name: string, problems: Problem[], total: number): Promise<never> {
+  if (ctx.out.json) {
+    await ctx.out.printJson({ ok: false, file: name, total, invalid: problems.length, errors: problems });
+  } else {
+    for (const p of problems.slice(0, SHOWN_PROBLEMS)) ctx.out.warn(`${p.where}${p.key !== null ? ` ${JSON.stringify(p.key)}` : ""}: ${p.message}`);
+    if (problems.length > SHOWN_PROBLEMS) ctx.out.warn(`… and ${(problems.length - SHOWN_PROBLEMS).toLocaleString("en-US")} more (--json lists them all).`);
+  }
+  throw new KvError(
+    "USAGE",
+    `${problems.length.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} entries in ${name} ${problems.length === 1 ? "is" : "are"} invalid; nothing was written.`,
+    "Fix the entries listed above and run the import again.",
+  );
+}
+
+interface Summary {
+  namespace: string;
+  format: ImportFormat;
+  total: number;
+  tally: Tally;
+  failures: Problem[];
+  diff: { added: string[]; changed: { key: string; old: string; new: string }[]; removed: string[] };
+  dryRun: boolean;
+  prune: boolean;
+  elapsedMs: number;
+}
+
+async function summarise(ctx: Context, s: Summary): Promise<void> {
+  const t = s.tally;
+  if (ctx.out.json) {
+    const base = { namespace: s.namespace, format: s.format, dryRun: s.dryRun, total: s.total, elapsedMs: s.elapsedMs };
+    if (s.dryRun) {
+      await ctx.out.printJson({ ...base, added: s.diff.added, changed: s.diff.changed, unchanged: t.unchanged, removed: s.diff.removed, failed: t.failed, failures: s.failures });
+    } else await ctx.out.printJson({ ...base, ...t, failures: s.failures });
+    return;
+  }
+  const n = (x: number) => x.toLocaleString("en-US");
+  if (s.dryRun) {
+    ctx.out.note(
+      `Dry run against ${s.namespace}: ${n(s.diff.added.length)} to add, ${n(s.diff.changed.length)} to change, ${n(t.unchanged)} unchanged${s.prune ? `, ${n(s.diff.removed.length)} to remove` : ""}. Nothing was written.`,
+    );
+    return;
+  }
+  const line = `${n(t.created)} created, ${n(t.updated)} updated, ${n(t.unchanged)} unchanged, ${n(t.deleted)} deleted, ${n(t.failed)} failed`;
+  if (t.failed > 0) ctx.out.warn(`Imported into ${s.namespace} with failures: ${line}.`);
+  else ctx.out.success(`Imported ${n(s.total)} entries into ${s.namespace}: ${line} (${formatDuration(s.elapsedMs)}).`);
+}
+
+function preview(value: Buffer): string {
+  return isUtf8(value) ? JSON.stringify(summarize(value.toString("utf8"), 40)) : `<${value.length} bytes>`;
+}
+
+function wholeNumber(text: string, option: string, min: number, max: number): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) throw errors.usage(`${option} must be a whole number from ${min} to ${max}, not "${text}".`);
+  return n;
+}
