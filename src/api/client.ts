@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Dispatcher, Pool } from "undici";
-import type { Backend, DeleteResult, ExportedEntry, GetResult, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, ServedFrom, TargetInfo, WriteOptions, WriteResult } from "../core/backend.js";
+import type { AuditEntry, AuditQuery, Backend, Binding, DeleteResult, ExportedEntry, SiteChange, SiteInfo, UsageReport, GetResult, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, ServedFrom, TargetInfo, WriteOptions, WriteResult } from "../core/backend.js";
 import { parseWireEntry, type BulkEntry, type BulkOutcome, type WireEntry } from "../core/bulk.js";
 import { ERROR_EXIT, KvError, type ErrorCode } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
@@ -224,6 +224,39 @@ export class HttpBackend implements Backend {
       }
     }
     if (page.length) yield page;
+  }
+
+  async usage(): Promise<UsageReport> {
+    return this.json(await this.call({ method: "GET", path: paths.usage(this.site), repeatable: true }));
+  }
+
+  async updateSite(change: SiteChange): Promise<SiteInfo> {
+    return this.json(
+      await this.call({ method: "PATCH", path: paths.site(this.site), body: JSON.stringify(change), headers: { "content-type": "application/json" }, repeatable: true }),
+    );
+  }
+
+  async listBindings(): Promise<Binding[]> {
+    const { bindings } = this.json<{ bindings: (Omit<Binding, "createdAt"> & { createdAt: string })[] }>(await this.call({ method: "GET", path: paths.bindings(this.site), repeatable: true }));
+    return bindings.map((b) => ({ ...b, createdAt: Date.parse(b.createdAt) }));
+  }
+
+  async bind(binding: Omit<Binding, "createdAt">): Promise<Binding> {
+    const b = this.json<Omit<Binding, "createdAt"> & { createdAt: string }>(
+      await this.call({ method: "PUT", path: paths.bindings(this.site), body: JSON.stringify(binding), headers: { "content-type": "application/json" }, repeatable: true }),
+    );
+    return { ...b, createdAt: Date.parse(b.createdAt) };
+  }
+
+  async unbind(route: string, variable: string): Promise<boolean> {
+    return this.json<{ removed: boolean }>(await this.call({ method: "DELETE", path: paths.bindings(this.site), query: { route, variable }, repeatable: true })).removed;
+  }
+
+  async audit(query: AuditQuery): Promise<AuditEntry[]> {
+    const { entries } = this.json<{ entries: (Omit<AuditEntry, "t"> & { t: string })[] }>(
+      await this.call({ method: "GET", path: paths.audit(this.site), query: { key: query.key, actor: query.actor, since: query.since, limit: query.limit }, repeatable: true }),
+    );
+    return entries.map((e) => ({ ...e, t: Date.parse(e.t) }));
   }
 
   async createNamespace(name: string): Promise<NamespaceInfo> {

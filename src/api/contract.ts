@@ -19,6 +19,7 @@ export const ROUTES = {
   bulkPut: "/v1/sites/:site/namespaces/:ns/bulk/put",
   bulkDelete: "/v1/sites/:site/namespaces/:ns/bulk/delete",
   export: "/v1/sites/:site/namespaces/:ns/export",
+  site: "/v1/sites/:site",
   bindings: "/v1/sites/:site/bindings",
   usage: "/v1/sites/:site/usage",
   audit: "/v1/sites/:site/audit",
@@ -35,6 +36,10 @@ export const paths = {
   bulkPut: (site: string, ns: string) => `/v1/sites/${seg(site)}/namespaces/${seg(ns)}/bulk/put`,
   bulkDelete: (site: string, ns: string) => `/v1/sites/${seg(site)}/namespaces/${seg(ns)}/bulk/delete`,
   export: (site: string, ns: string) => `/v1/sites/${seg(site)}/namespaces/${seg(ns)}/export`,
+  site: (site: string) => `/v1/sites/${seg(site)}`,
+  bindings: (site: string) => `/v1/sites/${seg(site)}/bindings`,
+  usage: (site: string) => `/v1/sites/${seg(site)}/usage`,
+  audit: (site: string) => `/v1/sites/${seg(site)}/audit`,
 };
 
 /** Request and response headers beyond the standard ones. */

@@ -3,17 +3,17 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
-import type { Consistency } from "../core/backend.js";
+import type { Binding, Consistency } from "../core/backend.js";
 import { parseWireEntry, toWireEntry, type BulkEntry, type BulkOutcome } from "../core/bulk.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { errors, KvError } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
+import { isTier } from "../core/tiers.js";
 import { parseLimit, validateMetadata } from "../core/validate.js";
-import { Engine } from "../emulator/engine.js";
-import { openStore, type Database } from "../emulator/store.js";
+import { EmulatorCore, LocalBackend } from "../emulator/local-backend.js";
 import { API_LIMITS, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, QUERY, ROUTES, STATUS, type ErrorBody, type WireOutcome } from "./contract.js";
 import { readBody, readJson } from "./http-body.js";
-import { TokenStore, type TokenInfo } from "./tokens.js";
+import type { TokenInfo, TokenStore } from "./tokens.js";
 
 export interface ServerOptions {
   dataDir: string;
@@ -30,6 +30,8 @@ interface Call {
   query: URLSearchParams;
   token: TokenInfo;
   site: string;
+  /** The emulator as this token's site and actor: every operation is audited under it. */
+  kv: LocalBackend;
 }
 
 interface Reply {
@@ -41,6 +43,9 @@ interface Reply {
 
 type Action = "read" | "write" | "admin";
 
+/** How often the server writes out gathered audit records and read meters. */
+const LEDGER_FLUSH_MS = 200;
+
 /**
  * The platform API, served by the emulator over the same data directory as the embedded target:
  * a CLI process and the server see the same data, regions, clock and faults.
@@ -48,18 +53,23 @@ type Action = "read" | "write" | "admin";
 export class ApiServer {
   private constructor(
     private readonly server: Server,
-    private readonly db: Database,
-    readonly engine: Engine,
-    readonly tokens: TokenStore,
+    readonly core: EmulatorCore,
     readonly url: string,
+    private readonly flushTimer: NodeJS.Timeout,
   ) {}
+
+  get tokens(): TokenStore {
+    return this.core.tokens;
+  }
+
+  get engine(): EmulatorCore["engine"] {
+    return this.core.engine;
+  }
 
   static async start(options: ServerOptions): Promise<ApiServer> {
     const clock = options.clock ?? systemClock;
-    const db = openStore({ dataDir: options.dataDir, now: clock.now() });
-    const engine = new Engine({ db, dataDir: options.dataDir, clock, client: "server" });
-    const tokens = new TokenStore(db, () => engine.now());
-    const router = buildRouter(db, engine, tokens);
+    const core = EmulatorCore.open(options.dataDir, clock, "server");
+    const router = buildRouter(core);
     const requestTimeout = options.requestTimeoutMs ?? API_LIMITS.requestTimeoutMs;
     const server = createServer(
       {
@@ -85,32 +95,36 @@ export class ApiServer {
     const host = options.host ?? "127.0.0.1";
     await new Promise<void>((resolve, reject) => {
       server.once("error", (e: NodeJS.ErrnoException) => {
-        db.close();
+        core.close();
         reject(e.code === "EADDRINUSE" ? errors.usage(`Port ${options.port} is already in use.`, "Choose another with --port, or --port 0 for any free port.") : e);
       });
       server.listen(options.port ?? 8787, host, resolve);
     });
     const address = server.address() as { port: number };
     const shownHost = host.includes(":") ? `[${host}]` : host;
-    return new ApiServer(server, db, engine, tokens, `http://${shownHost}:${address.port}`);
+    const timer = setInterval(() => core.ledger.flush(), LEDGER_FLUSH_MS);
+    timer.unref();
+    return new ApiServer(server, core, `http://${shownHost}:${address.port}`, timer);
   }
 
-  /** Stops accepting connections, lets requests in flight finish, then closes the store. */
+  /** Stops accepting connections, lets requests in flight finish, then writes out the ledger and closes the store. */
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
     });
-    this.db.close();
+    clearInterval(this.flushTimer);
+    this.core.close();
   }
 }
 
-function buildRouter(db: Database, engine: Engine, tokens: TokenStore) {
+function buildRouter(core: EmulatorCore) {
+  const { db, tokens } = core;
   const router = FindMyWay({
     ignoreTrailingSlash: true,
     defaultRoute: (req, res) => {
       const path = (req.url ?? "/").split("?")[0]!;
-      const allowed = (["GET", "PUT", "POST", "DELETE"] as HTTPMethod[]).filter((m) => router.find(m, path) !== null);
+      const allowed = (["GET", "PUT", "POST", "PATCH", "DELETE"] as HTTPMethod[]).filter((m) => router.find(m, path) !== null);
       if (allowed.length) send(res, { status: 405, json: body("METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${path}.`, `Use ${allowed.join(" or ")}.`), headers: { allow: allowed.join(", ") } });
       else send(res, { status: 404, json: body("NOT_FOUND", `There is no route ${path}.`, "See docs/api.md for the routes.") });
     },
@@ -121,19 +135,25 @@ function buildRouter(db: Database, engine: Engine, tokens: TokenStore) {
   const on = (method: HTTPMethod, path: string, action: Action, handler: (call: Call, res: ServerResponse) => Promise<Reply | "streamed"> | Reply) => {
     router.on(method, path, (req, res, params) => {
       void (async () => {
+        let token: TokenInfo | undefined;
         try {
           const query = new URL(req.url ?? "/", "http://localhost").searchParams;
-          const token = tokens.verify(bearer(req));
+          token = tokens.verify(bearer(req));
           const site = params.site ?? token.site;
           // Another site's data answers as if it did not exist, whether or not it does.
-          if (site !== token.site) throw new KvError("NOT_FOUND", `Site "${site}" was not found.`, "Check the site name, or use a token of that site.");
-          const call: Call = { req, params, query, token, site };
-          if (params.ns !== undefined) authorize(token, params.ns, action);
-          else if (action === "admin") authorize(token, null, action);
+          if (site !== token.site) throw errors.siteNotFound(site);
+          const actor = token.route ? `route:${token.route}` : `token:${token.id}`;
+          const kv = new LocalBackend(core, site, actor, { kind: "embedded", description: "emulator server", site });
+          const call: Call = { req, params, query, token, site, kv };
+          authorize(token, params.ns ?? null, action, token.kind === "route" ? core.admin.bindings(site, token.route!) : []);
           const reply = await handler(call, res);
           if (reply !== "streamed") send(res, reply);
         } catch (e) {
           const err = e instanceof KvError ? e : errors.internal("The server failed to handle the request.");
+          // A refusal is audited too: who tried to reach what.
+          if (err.code === "PERMISSION_DENIED" && token && params.ns !== undefined) {
+            core.ledger.write({ site: token.site, actor: token.route ? `route:${token.route}` : `token:${token.id}`, action: action === "read" ? "read" : "write", namespace: params.ns, key: null, region: core.engine.homeRegion, outcome: "denied" });
+          }
           // Once a stream has begun, an error can only cut it short; the client sees an incomplete body.
           if (res.headersSent) res.destroy(err);
           else send(res, { status: STATUS[err.code], json: err.toJSON() });
@@ -142,16 +162,18 @@ function buildRouter(db: Database, engine: Engine, tokens: TokenStore) {
     });
   };
 
-  const idempotent = (call: Call, run: () => Reply): Reply => {
+  /**
+   * A write sent with an Idempotency-Key is done once: a retry gets the first answer. Requests run one
+   * at a time on this thread, so nothing can slip between the look-up and the record.
+   */
+  const idempotent = async (call: Call, run: () => Promise<Reply>): Promise<Reply> => {
     const key = call.req.headers[HEADERS.idempotencyKey];
     if (typeof key !== "string" || key === "") return run();
-    return db.transaction(() => {
-      const seen = db.prepare("SELECT status, body FROM idempotency WHERE site = ? AND key = ?").get(call.site, key) as { status: number; body: string } | undefined;
-      if (seen) return { status: seen.status, json: JSON.parse(seen.body) };
-      const reply = run();
-      db.prepare("INSERT INTO idempotency (site, key, status, body, created_at) VALUES (?, ?, ?, ?, ?)").run(call.site, key, reply.status, JSON.stringify(reply.json ?? null), engine.now());
-      return reply;
-    }).immediate();
+    const seen = db.prepare("SELECT status, body FROM idempotency WHERE site = ? AND key = ?").get(call.site, key) as { status: number; body: string } | undefined;
+    if (seen) return { status: seen.status, json: JSON.parse(seen.body) };
+    const reply = await run();
+    db.prepare("INSERT OR REPLACE INTO idempotency (site, key, status, body, created_at) VALUES (?, ?, ?, ?, ?)").run(call.site, key, reply.status, JSON.stringify(reply.json ?? null), core.engine.now());
+    return reply;
   };
 
   on("GET", ROUTES.whoami, "read", ({ token }) => ({
@@ -159,36 +181,36 @@ function buildRouter(db: Database, engine: Engine, tokens: TokenStore) {
     json: { site: token.site, token: { id: token.id, kind: token.kind, access: token.access, namespaces: token.namespaces, expiresAt: isoOrNull(token.expiresAt), route: token.route } },
   }));
 
-  on("GET", ROUTES.namespaces, "read", ({ site, token }) => ({
-    status: 200,
-    json: {
-      namespaces: engine
-        .listNamespaces(site)
-        .filter((n) => token.namespaces === null || token.namespaces.includes(n.name))
-        .map((n) => ({ name: n.name, createdAt: isoOrNull(n.createdAt), keys: n.keys })),
-    },
-  }));
+  on("GET", ROUTES.namespaces, "read", async ({ kv, token, site }) => {
+    const reachable = token.kind === "route" ? core.admin.bindings(site, token.route!).map((b) => b.namespace) : token.namespaces;
+    return {
+      status: 200,
+      json: {
+        namespaces: (await kv.listNamespaces()).filter((n) => reachable === null || reachable.includes(n.name)).map((n) => ({ name: n.name, createdAt: isoOrNull(n.createdAt), keys: n.keys })),
+      },
+    };
+  });
 
   on("POST", ROUTES.namespaces, "admin", async (call) => {
     const doc = (await readJson(call.req, API_LIMITS.maxJsonBody)) as { name?: unknown };
     if (typeof doc?.name !== "string") throw new KvError("MALFORMED_BODY", 'The body must be {"name": "<namespace>"}.');
     const name = doc.name;
-    return idempotent(call, () => {
-      const info = engine.createNamespace(call.site, name);
+    return idempotent(call, async () => {
+      const info = await call.kv.createNamespace(name);
       return { status: 201, json: { name: info.name, createdAt: isoOrNull(info.createdAt), keys: info.keys } };
     });
   });
 
   on("DELETE", ROUTES.namespace, "admin", (call) =>
-    idempotent(call, () => {
-      engine.removeNamespace(call.site, call.params.ns!);
+    idempotent(call, async () => {
+      await call.kv.removeNamespace(call.params.ns!);
       return { status: 200, json: { name: call.params.ns, removed: true } };
     }),
   );
 
-  on("GET", ROUTES.keys, "read", ({ site, params, query }) => {
+  on("GET", ROUTES.keys, "read", async ({ kv, params, query }) => {
     const limit = parseLimit(query.get(QUERY.limit) ?? String(LIMITS.maxListLimit));
-    const page = engine.list(site, params.ns!, {
+    const page = await kv.list(params.ns!, {
       prefix: query.get(QUERY.prefix) ?? "",
       cursor: query.get(QUERY.cursor),
       limit,
@@ -201,9 +223,9 @@ function buildRouter(db: Database, engine: Engine, tokens: TokenStore) {
     };
   });
 
-  on("GET", ROUTES.value, "read", ({ req, site, params, query }) => {
+  on("GET", ROUTES.value, "read", async ({ req, kv, params, query }) => {
     const key = keyOf(req);
-    const { entry, read } = engine.get(site, params.ns!, key, { region: query.get(QUERY.region) ?? undefined, consistency: consistencyOf(query) });
+    const { entry, read } = await kv.get(params.ns!, key, { region: query.get(QUERY.region) ?? undefined, consistency: consistencyOf(query) });
     const headers: Record<string, string> = { [HEADERS.region]: read.region, [HEADERS.servedFrom]: read.servedFrom, [HEADERS.ageMs]: String(read.ageMs) };
     if (read.version) headers[HEADERS.version] = read.version;
     if (!entry) {
@@ -237,14 +259,14 @@ function buildRouter(db: Database, engine: Engine, tokens: TokenStore) {
       ...(ttl !== null && { ttlSeconds: numberParam(QUERY.ttl, ttl) }),
       ...(expiresAt !== null && { expiresAt: numberParam(QUERY.expiresAt, expiresAt) * 1000 }),
     };
-    return idempotent(call, () => ({ status: 200, json: engine.put(call.site, call.params.ns!, key, input, { region: call.query.get(QUERY.region) ?? undefined }) }));
+    return idempotent(call, async () => ({ status: 200, json: await call.kv.put(call.params.ns!, key, input, { region: call.query.get(QUERY.region) ?? undefined }) }));
   });
 
   on("DELETE", ROUTES.value, "write", (call) => {
     const key = keyOf(call.req);
-    return idempotent(call, () => ({
+    return idempotent(call, async () => ({
       status: 200,
-      json: engine.delete(call.site, call.params.ns!, [key], { force: call.query.get(QUERY.force) === "true", region: call.query.get(QUERY.region) ?? undefined }),
+      json: await call.kv.delete(call.params.ns!, [key], { force: call.query.get(QUERY.force) === "true", region: call.query.get(QUERY.region) ?? undefined }),
     }));
   });
 
@@ -253,9 +275,9 @@ function buildRouter(db: Database, engine: Engine, tokens: TokenStore) {
     if (!Array.isArray(doc?.keys) || !doc.keys.every((k) => typeof k === "string")) throw new KvError("MALFORMED_BODY", 'The body must be {"keys": ["…"], "force": false}.');
     if (doc.keys.length > LIMITS.maxListLimit) throw new KvError("BODY_TOO_LARGE", `A bulk delete takes at most ${LIMITS.maxListLimit} keys; this one has ${doc.keys.length}.`, "Split the keys across requests.");
     const keys = doc.keys as string[];
-    return idempotent(call, () => ({
+    return idempotent(call, async () => ({
       status: 200,
-      json: engine.delete(call.site, call.params.ns!, keys, { force: doc.force === true, region: call.query.get(QUERY.region) ?? undefined }),
+      json: await call.kv.delete(call.params.ns!, keys, { force: doc.force === true, region: call.query.get(QUERY.region) ?? undefined }),
     }));
   });
 
@@ -278,8 +300,8 @@ function buildRouter(db: Database, engine: Engine, tokens: TokenStore) {
         results.push({ key, outcome: "failed", error: { code: e.code, message: e.message } });
       }
     }
-    const run = (): Reply => {
-      const written = engine.putMany(call.site, call.params.ns!, valid, { dryRun: doc.dryRun === true, region: call.query.get(QUERY.region) ?? undefined });
+    const run = async (): Promise<Reply> => {
+      const written = await call.kv.bulkPut(call.params.ns!, valid, { dryRun: doc.dryRun === true, region: call.query.get(QUERY.region) ?? undefined });
       let next = 0;
       return { status: 200, json: { results: results.map((r) => r ?? wireOutcome(written[next++]!)) } };
     };
@@ -287,13 +309,13 @@ function buildRouter(db: Database, engine: Engine, tokens: TokenStore) {
   });
 
   // A streaming export: one JSON entry per line, written page by page as the client reads.
-  on("GET", ROUTES.export, "read", async ({ site, params, query }, res): Promise<"streamed"> => {
-    const pages = engine.exportEntries(site, params.ns!, query.get(QUERY.prefix) ?? "");
+  on("GET", ROUTES.export, "read", async ({ kv, params, query }, res): Promise<"streamed"> => {
+    const pages = kv.exportEntries(params.ns!, { prefix: query.get(QUERY.prefix) ?? "" })[Symbol.asyncIterator]();
     // The first page is read before answering, so a missing namespace is still a clean 404.
-    let page = pages.next();
+    let page = await pages.next();
     res.writeHead(200, { "content-type": "application/x-ndjson" });
-    for (; !page.done; page = pages.next()) {
-      const lines = page.value.map((r) => JSON.stringify(toWireEntry(r.key.toString("utf8"), r.value, r.metadata === null ? null : JSON.parse(r.metadata), r.expires_at, isUtf8(r.value))));
+    for (; !page.done; page = await pages.next()) {
+      const lines = page.value.map((e) => JSON.stringify(toWireEntry(e.key, e.value, e.metadata, e.expiresAt, isUtf8(e.value))));
       if (!res.write(`${lines.join("\n")}\n`)) await once(res, "drain");
       if (res.destroyed) return "streamed";
     }
@@ -301,16 +323,51 @@ function buildRouter(db: Database, engine: Engine, tokens: TokenStore) {
     return "streamed";
   });
 
-  for (const [method, path] of [
-    ["GET", ROUTES.bindings],
-    ["GET", ROUTES.usage],
-    ["GET", ROUTES.audit],
-  ] as const) {
-    on(method, path, "read", () => {
-      throw new KvError("NOT_IMPLEMENTED", `${method} ${path} is part of the contract but not served by this version of the emulator.`, "See docs/api.md.");
+  on("GET", ROUTES.site, "read", async ({ kv }) => ({ status: 200, json: await kv.usage().then(({ site, tier, auditRetentionDays }) => ({ site, tier, auditRetentionDays })) }));
+
+  on("PATCH", ROUTES.site, "admin", async (call) => {
+    const doc = (await readJson(call.req, API_LIMITS.maxJsonBody)) as { tier?: unknown; auditRetentionDays?: unknown };
+    if (doc.tier !== undefined && (typeof doc.tier !== "string" || !isTier(doc.tier))) throw errors.usage(`There is no tier ${JSON.stringify(doc.tier)}.`);
+    if (doc.auditRetentionDays !== undefined && typeof doc.auditRetentionDays !== "number") throw new KvError("MALFORMED_BODY", '"auditRetentionDays" must be a number.');
+    return { status: 200, json: await call.kv.updateSite({ tier: doc.tier as never, auditRetentionDays: doc.auditRetentionDays as number | undefined }) };
+  });
+
+  on("GET", ROUTES.usage, "read", async ({ kv }) => ({ status: 200, json: await kv.usage() }));
+
+  on("GET", ROUTES.audit, "admin", async ({ kv, query }) => {
+    const since = query.get("since");
+    const limit = query.get("limit");
+    const entries = await kv.audit({
+      key: query.get("key") ?? undefined,
+      actor: query.get("actor") ?? undefined,
+      since: since === null ? undefined : numberParam("since", since),
+      limit: limit === null ? undefined : parseLimit(limit),
     });
-  }
+    return { status: 200, json: { entries: entries.map((e) => ({ ...e, t: isoOrNull(e.t) })) } };
+  });
+
+  on("GET", ROUTES.bindings, "read", async ({ kv }) => ({ status: 200, json: { bindings: (await kv.listBindings()).map(wireBinding) } }));
+
+  on("PUT", ROUTES.bindings, "admin", async (call) => {
+    const doc = (await readJson(call.req, API_LIMITS.maxJsonBody)) as { route?: unknown; variable?: unknown; namespace?: unknown; access?: unknown };
+    if (typeof doc.route !== "string" || typeof doc.variable !== "string" || typeof doc.namespace !== "string" || (doc.access !== "read-only" && doc.access !== "read-write")) {
+      throw new KvError("MALFORMED_BODY", 'The body must be {"route", "variable", "namespace", "access": "read-only" | "read-write"}.');
+    }
+    return { status: 200, json: wireBinding(await call.kv.bind({ route: doc.route, variable: doc.variable, namespace: doc.namespace, access: doc.access })) };
+  });
+
+  on("DELETE", ROUTES.bindings, "admin", async (call) => {
+    const route = call.query.get("route");
+    const variable = call.query.get("variable");
+    if (route === null || variable === null) throw errors.usage("Give the binding's route and variable: ?route=…&variable=…");
+    return { status: 200, json: { removed: await call.kv.unbind(route, variable) } };
+  });
+
   return router;
+}
+
+function wireBinding(b: Binding) {
+  return { ...b, createdAt: isoOrNull(b.createdAt) };
 }
 
 function wireOutcome(o: BulkOutcome): WireOutcome {
@@ -319,18 +376,36 @@ function wireOutcome(o: BulkOutcome): WireOutcome {
   return { ...rest, old: toWireEntry(o.key, old.value, old.metadata, old.expiresAt, isUtf8(old.value)) };
 }
 
-function authorize(token: TokenInfo, ns: string | null, action: Action): void {
+/**
+ * What a token may do here. Site tokens reach everything; scoped tokens their namespaces and access;
+ * route tokens exactly what their route is bound to, as the bindings stand now.
+ */
+function authorize(token: TokenInfo, ns: string | null, action: Action, routeBindings: readonly Binding[]): void {
   if (action === "admin" && token.kind !== "site") {
-    throw errors.permission(`This ${token.kind} token cannot manage namespaces; only a site token can.`, "Use a site token: yourspace kv emulator token create --site <site>");
+    throw errors.permission(`This ${token.kind} token cannot manage the site (namespaces, bindings, settings, the audit log); only a site token can.`, "Use a site token: yourspace kv emulator token create --site <site>");
   }
-  if (ns !== null && token.namespaces !== null && !token.namespaces.includes(ns)) {
+  if (ns === null) return;
+  if (token.kind === "route") {
+    const binding = routeBindings.find((b) => b.namespace === ns);
+    if (!binding) {
+      throw errors.permission(
+        `Route ${token.route} is not bound to namespace "${ns}"${routeBindings.length ? `; it is bound to ${[...new Set(routeBindings.map((b) => `"${b.namespace}"`))].join(", ")}` : ""}.`,
+        `Bind it with: yourspace kv bind ${ns} --route '${token.route}'`,
+      );
+    }
+    if (action !== "read" && !routeBindings.some((b) => b.namespace === ns && b.access === "read-write")) {
+      throw errors.permission(
+        `Route ${token.route} is bound to namespace "${ns}" read-only (as ${binding.variable}); it cannot write.`,
+        `Bind it read-write (yourspace kv bind ${ns} --route '${token.route}' --access read-write), or write with a site token.`,
+      );
+    }
+    return;
+  }
+  if (token.namespaces !== null && !token.namespaces.includes(ns)) {
     throw errors.permission(`This token cannot reach namespace "${ns}"; it is limited to ${token.namespaces.map((n) => `"${n}"`).join(", ")}.`, "Use a token scoped to this namespace, or a site token.");
   }
   if (action !== "read" && token.access === "read-only") {
-    throw errors.permission(
-      token.route ? `This token is bound to route ${token.route} read-only; it cannot write.` : "This token is read-only; it cannot write.",
-      token.route ? "Bind the route read-write (yourspace kv bind --access read-write), or write with a site token." : "Write with a read-write token.",
-    );
+    throw errors.permission("This token is read-only; it cannot write.", "Write with a read-write token.");
   }
 }
 

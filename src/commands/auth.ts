@@ -48,7 +48,7 @@ export const whoami: Handler = async (ctx) => {
     if (ctx.out.json) return ctx.out.printJson({ target: "embedded", site: backend.target.site, description: backend.target.description });
     return ctx.out.line(`${backend.target.description}: no login needed.`);
   }
-  const who = await (backend as import("../api/client.js").HttpBackend).whoami();
+  const who = await (backend as unknown as import("../api/client.js").HttpBackend).whoami();
   if (ctx.out.json) return ctx.out.printJson({ target: "remote", apiUrl: target.apiUrl, source: target.source, site: who.site, token: who.token });
   const t = who.token;
   await ctx.out.line(

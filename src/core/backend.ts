@@ -1,4 +1,5 @@
 import type { BulkEntry, BulkOutcome } from "./bulk.js";
+import type { Tier } from "./tiers.js";
 import type { Metadata } from "./validate.js";
 
 /**
@@ -16,6 +17,14 @@ export interface Backend {
   bulkPut(ns: string, entries: readonly BulkEntry[], options?: { dryRun?: boolean } & WriteOptions): Promise<BulkOutcome[]>;
   /** Every live entry under a prefix, in key order, page by page. */
   exportEntries(ns: string, options: { prefix: string }): AsyncIterable<ExportedEntry[]>;
+  /** The site's tier, what it stores and its meters for the current period. */
+  usage(): Promise<UsageReport>;
+  updateSite(change: SiteChange): Promise<SiteInfo>;
+  listBindings(): Promise<Binding[]>;
+  bind(binding: Omit<Binding, "createdAt">): Promise<Binding>;
+  /** Removes a route's binding of a variable; resolves false when there was none. */
+  unbind(route: string, variable: string): Promise<boolean>;
+  audit(query: AuditQuery): Promise<AuditEntry[]>;
   createNamespace(name: string): Promise<NamespaceInfo>;
   listNamespaces(): Promise<NamespaceInfo[]>;
   removeNamespace(name: string): Promise<void>;
@@ -120,4 +129,53 @@ export interface NamespaceInfo {
   name: string;
   createdAt: number;
   keys: number;
+}
+
+export interface SiteInfo {
+  site: string;
+  tier: Tier;
+  auditRetentionDays: number;
+}
+
+export interface SiteChange {
+  tier?: Tier;
+  auditRetentionDays?: number;
+}
+
+export interface UsageReport extends SiteInfo {
+  /** The billing period: a calendar month, UTC ("2027-01"). */
+  period: string;
+  reads: number;
+  writes: number;
+  /** Value bytes served to reads outside the home region. */
+  egressBytes: number;
+  storage: { keys: number; bytes: number; gbHours: number };
+  ceilings: { keys: number | null; bytes: number | null; maxValueBytes: number };
+}
+
+/** A route's function reaching a namespace, as `variable` in its code. */
+export interface Binding {
+  route: string;
+  variable: string;
+  namespace: string;
+  access: "read-only" | "read-write";
+  createdAt: number;
+}
+
+export interface AuditQuery {
+  key?: string;
+  actor?: string;
+  /** Epoch ms. */
+  since?: number;
+  limit?: number;
+}
+
+export interface AuditEntry {
+  t: number;
+  actor: string;
+  action: "read" | "list" | "write" | "delete";
+  namespace: string;
+  key: string | null;
+  region: string;
+  outcome: string;
 }

@@ -138,6 +138,7 @@ export const errors = {
   namespaceProtected: (name: string) =>
     new KvError("NAMESPACE_PROTECTED", `The namespace "${name}" cannot be removed.`, `It always exists. To empty it, run: yourspace kv rm --prefix "" -n ${name}`),
 
+  siteNotFound: (site: string) => new KvError("NOT_FOUND", `Site "${site}" was not found.`, "Check the site name, or use a token of that site."),
   keyNotFound: (key: string, namespace: string, where?: string) =>
     new KvError(
       "KEY_NOT_FOUND",
@@ -184,6 +185,16 @@ export const errors = {
     new KvError("UNAVAILABLE", `The local store in ${dir} cannot be opened: ${reason}.`, "Check the data directory (--data-dir or YOURSPACE_DATA_DIR) and its permissions."),
 
   permission: (message: string, hint: string) => new KvError("PERMISSION_DENIED", message, hint),
+  quota: (site: string, tier: string, what: "keys" | "storage", ceiling: number, current: number, adding: number) =>
+    new KvError(
+      "QUOTA_EXCEEDED",
+      what === "keys"
+        ? `Site ${site} is on the ${tier} tier, which holds at most ${n(ceiling)} keys; it holds ${n(current)}, and this write would add ${n(adding)}. Nothing was written.`
+        : `Site ${site} is on the ${tier} tier, which stores at most ${n(ceiling)} bytes; it stores ${n(current)}, and this write would add ${n(adding)}. Nothing was written.`,
+      "Remove keys you no longer need (yourspace kv rm), or move the site to a larger tier.",
+    ),
+  valueTooLargeForTier: (bytes: number, tier: string, limit: number) =>
+    new KvError("VALUE_TOO_LARGE", `The value is ${n(bytes)} bytes; the ${tier} tier allows at most ${n(limit)} bytes per value.`, "Move the site to a GA tier for values up to 1 MiB, or store less per key."),
 
   internal: (message: string) =>
     new KvError("INTERNAL", message, "This is a bug in yourspace. Please report it with the command you ran and this message."),

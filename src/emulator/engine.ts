@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor, prefixUpperBound } from "./cursor.js";
 import { FileRecorder, historyValue, type HistoryItem, type OpInput, type Recorder } from "./history.js";
 import { Regions, ROW_COLUMNS, VALUE_COLUMNS, withKey, type Bug, type Row } from "./regions.js";
 import { Settings } from "./settings.js";
+import { footprint, SiteUsage } from "./usage.js";
 import { translateSqliteError, type Database } from "./store.js";
 
 export interface EngineOptions {
@@ -59,6 +60,7 @@ const FAILED = Symbol("failed");
 export class Engine {
   readonly settings: Settings;
   readonly regions: Regions;
+  readonly usage: SiteUsage;
   private readonly db: Database;
   private readonly baseClock: Clock;
   private readonly dataDir: string;
@@ -75,6 +77,7 @@ export class Engine {
     this.client = options.client ?? `pid-${process.pid}`;
     this.settings = new Settings(this.db);
     this.regions = new Regions(this.db, this.settings, new Set(options.bugs ?? []));
+    this.usage = new SiteUsage(this.db);
   }
 
   /** Emulated time: the data directory's manual clock when it has one, else the base clock. */
@@ -153,11 +156,19 @@ export class Engine {
       const ns = this.namespaceId(site, namespace);
       const now = this.now();
       const expiresAt = this.resolveExpiry(input, now);
+      const use = this.usage.current(site);
+      if (value.length > use.limits.maxValueBytes) throw errors.valueTooLargeForTier(value.length, use.tier, use.limits.maxValueBytes);
       if (this.regions.partitioned(region)) {
         return this.fail(this.unreachable(region, "write"), { f: "put", region, key, ns: namespace, t: now, value: historyValue(value) });
       }
-      const row: Row = { key: keyBytes, version: this.nextVersion(), value, tombstone: 0, expires_at: expiresAt, metadata, commit_t: now, origin: region };
-      this.commit(ns, row, now);
+      const head = this.head(ns, keyBytes);
+      const row: Row = { key: keyBytes, version: 0, value, tombstone: 0, expires_at: expiresAt, metadata, commit_t: now, origin: region };
+      const after = footprint(row);
+      const before = footprint(head);
+      this.usage.check(site, use, after.keys - before.keys, after.bytes - before.bytes);
+      row.version = this.nextVersion();
+      this.commit(ns, row, now, head !== undefined);
+      this.usage.apply(site, after.keys - before.keys, after.bytes - before.bytes, 1, now);
       this.record({ t: now, region, f: "put", key, ns: namespace, type: "ok", value: historyValue(value), version: row.version, expiresAt });
       return { version: formatVersion(row.version), region };
     });
@@ -174,24 +185,29 @@ export class Engine {
       }
       const deleted: string[] = [];
       const missing: string[] = [];
-      const present: Buffer[] = [];
+      const doomed: Row[] = [];
+      const seen = new Set<string>();
       keys.forEach((key, i) => {
-        if (deleted.includes(key) || missing.includes(key)) return;
+        if (seen.has(key)) return;
+        seen.add(key);
         const head = this.head(ns, keyBytes[i]!);
-        if (head && this.isLive(head, now)) {
-          deleted.push(key);
-          present.push(keyBytes[i]!);
-        } else missing.push(key);
+        if (head && this.isLive(head, now)) deleted.push(key);
+        else missing.push(key);
+        // An expired key is gone for readers but still stored: its tombstone frees the space.
+        if (head && !head.tombstone) doomed.push(head);
       });
       if (missing.length > 0 && !options.force) throw errors.keysNotFound(missing, namespace);
       // A delete is a tombstone write with its own version, so a late older write cannot bring the key back.
       let last: number | null = null;
-      for (const key of present) {
-        const row: Row = { key, version: this.nextVersion(), value: null, tombstone: 1, expires_at: null, metadata: null, commit_t: now, origin: region };
+      let bytes = 0;
+      for (const head of doomed) {
+        const row: Row = { key: head.key, version: this.nextVersion(), value: null, tombstone: 1, expires_at: null, metadata: null, commit_t: now, origin: region };
         this.commit(ns, row, now);
+        bytes += footprint(head).bytes;
         last = row.version;
-        this.record({ t: now, region, f: "delete", key: key.toString("utf8"), ns: namespace, type: "ok", value: null, version: row.version, expiresAt: null });
+        this.record({ t: now, region, f: "delete", key: head.key.toString("utf8"), ns: namespace, type: "ok", value: null, version: row.version, expiresAt: null });
       }
+      if (doomed.length) this.usage.apply(site, -doomed.length, -bytes, doomed.length, now);
       return { deleted, missing, version: last === null ? null : formatVersion(last) };
     });
   }
@@ -245,18 +261,31 @@ export class Engine {
       const ns = this.namespaceId(site, namespace);
       const now = this.now();
       if (!dryRun && this.regions.partitioned(region)) return this.fail(this.unreachable(region, "write"), { f: "put", region, key: entries[0]?.key, ns: namespace, t: now });
+      const use = this.usage.current(site);
       const outcomes: BulkOutcome[] = [];
       let writes: { entry: BulkEntry; keyBytes: Buffer; metadata: string | null; expiresAt: number | null; head: Row | undefined; live: boolean; at: number }[] = [];
       const pending = new Set<string>();
       // Writes are collected, then committed with one draw from home's counter: consecutive versions.
       const flush = () => {
-        let version = writes.length ? this.nextVersion(writes.length) - writes.length : 0;
+        if (writes.length === 0) return;
+        // The batch fits within the tier's ceilings, or none of it is written.
+        let keys = 0;
+        let bytes = 0;
+        for (const w of writes) {
+          const after = footprint({ key: w.keyBytes, value: w.entry.value, metadata: w.metadata, tombstone: 0 });
+          const before = footprint(w.head);
+          keys += after.keys - before.keys;
+          bytes += after.bytes - before.bytes;
+        }
+        this.usage.check(site, this.usage.current(site), keys, bytes);
+        let version = this.nextVersion(writes.length) - writes.length;
         for (const w of writes) {
           const row: Row = { key: w.keyBytes, version: ++version, value: w.entry.value, tombstone: 0, expires_at: w.expiresAt, metadata: w.metadata, commit_t: now, origin: region };
           this.commit(ns, row, now, w.head !== undefined);
           this.record({ t: now, region, f: "put", key: w.entry.key, ns: namespace, type: "ok", value: historyValue(w.entry.value), version: row.version, expiresAt: w.expiresAt });
           outcomes[w.at]!.version = formatVersion(row.version);
         }
+        this.usage.apply(site, keys, bytes, writes.length, now);
         writes = [];
         pending.clear();
       };
@@ -266,6 +295,7 @@ export class Engine {
         try {
           const keyBytes = validateKey(entry.key);
           validateValue(entry.value);
+          if (entry.value.length > use.limits.maxValueBytes) throw errors.valueTooLargeForTier(entry.value.length, use.tier, use.limits.maxValueBytes);
           const metadata = entry.metadata === undefined ? null : JSON.stringify(validateMetadata(entry.metadata));
           const expiresAt = this.resolveExpiry(entry, now);
           const head = this.head(ns, keyBytes);

@@ -1,10 +1,33 @@
+import { userInfo } from "node:os";
 import { relative } from "node:path";
-import type { Backend, DeleteResult, ExportedEntry, GetResult, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, TargetInfo, WriteOptions, WriteResult } from "../core/backend.js";
+import type {
+  AuditEntry,
+  AuditQuery,
+  Backend,
+  Binding,
+  DeleteResult,
+  ExportedEntry,
+  GetResult,
+  ListOptions,
+  ListPage,
+  NamespaceInfo,
+  PutInput,
+  ReadOptions,
+  SiteChange,
+  SiteInfo,
+  TargetInfo,
+  UsageReport,
+  WriteOptions,
+  WriteResult,
+} from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import type { Clock } from "../core/clock.js";
+import { KvError } from "../core/errors.js";
 import { TokenStore } from "../api/tokens.js";
 import { EmulatorControl } from "./control.js";
 import { Engine } from "./engine.js";
+import { Ledger, type AuditAction } from "./ledger.js";
+import { SiteAdmin } from "./site-admin.js";
 import { openStore, type Database } from "./store.js";
 
 export interface LocalBackendOptions {
@@ -17,69 +40,179 @@ export interface LocalBackendOptions {
   cwd: string;
 }
 
-/** The embedded target: the emulator engine, in this process, over the data directory's store. */
-export class LocalBackend implements Backend {
-  readonly target: TargetInfo;
-  private constructor(
-    private readonly db: Database,
-    private readonly engine: Engine,
-    private readonly site: string,
-    target: TargetInfo,
+/** One open data directory: the store, the engine, the ledger and the site settings over it. */
+export class EmulatorCore {
+  readonly engine: Engine;
+  readonly ledger: Ledger;
+  readonly admin: SiteAdmin;
+  readonly tokens: TokenStore;
+
+  constructor(
+    readonly db: Database,
+    readonly dataDir: string,
+    clock: Clock,
+    client?: string,
   ) {
-    this.target = target;
+    this.engine = new Engine({ db, dataDir, clock, client });
+    const now = () => this.engine.now();
+    this.ledger = new Ledger(db, this.engine.usage, now);
+    this.admin = new SiteAdmin(db, this.engine.usage, now);
+    this.tokens = new TokenStore(db, now);
   }
 
+  static open(dataDir: string, clock: Clock, client?: string): EmulatorCore {
+    return new EmulatorCore(openStore({ dataDir, now: clock.now() }), dataDir, clock, client);
+  }
+
+  close(): void {
+    this.ledger.flush();
+    this.db.close();
+  }
+}
+
+/**
+ * The emulator as a Backend for one site and one actor: the embedded target of the CLI, and what the
+ * emulator's API server runs each request on. Every read, write and delete goes to the audit log.
+ */
+export class LocalBackend implements Backend {
+  constructor(
+    readonly core: EmulatorCore,
+    private readonly site: string,
+    /** Who the audit log names: the local user, a token, or a route. */
+    private readonly actor: string,
+    readonly target: TargetInfo,
+    private readonly ownsCore = false,
+  ) {}
+
   static open(options: LocalBackendOptions): LocalBackend {
-    const db = openStore({ dataDir: options.dataDir, now: options.clock.now() });
-    const engine = new Engine({ db, dataDir: options.dataDir, clock: options.clock, client: options.client });
+    const core = EmulatorCore.open(options.dataDir, options.clock, options.client);
     const shown = relative(options.cwd, options.dataDir) || ".";
-    return new LocalBackend(db, engine, options.site, {
-      kind: "embedded",
-      description: `embedded emulator at ${shown.startsWith("..") ? options.dataDir : shown} (site ${options.site})`,
-      site: options.site,
-    });
+    const target: TargetInfo = { kind: "embedded", description: `embedded emulator at ${shown.startsWith("..") ? options.dataDir : shown} (site ${options.site})`, site: options.site };
+    return new LocalBackend(core, options.site, `local:${localUser()}`, target, true);
   }
 
   /** The emulator's controls (regions, clock, faults) over the same store. */
   control(): EmulatorControl {
-    return new EmulatorControl(this.engine);
+    return new EmulatorControl(this.core.engine);
   }
 
   /** The emulator's sites and tokens, as its API server checks them. */
   tokens(): TokenStore {
-    return new TokenStore(this.db, () => this.engine.now());
+    return this.core.tokens;
   }
 
   async get(ns: string, key: string, options?: ReadOptions): Promise<GetResult> {
-    return this.engine.get(this.site, ns, key, options);
+    return this.audited("read", ns, key, options?.region, () => this.core.engine.get(this.site, ns, key, options), (r) => [r.entry ? "ok" : "not-found", r.entry ? r.entry.value.length : 0, r.read.region]);
   }
+
   async put(ns: string, key: string, input: PutInput, options?: WriteOptions): Promise<WriteResult> {
-    return this.engine.put(this.site, ns, key, input, options);
+    return this.audited("write", ns, key, options?.region, () => this.core.engine.put(this.site, ns, key, input, options), (r) => ["ok", 0, r.region]);
   }
+
   async delete(ns: string, keys: readonly string[], options: { force: boolean } & WriteOptions): Promise<DeleteResult> {
-    return this.engine.delete(this.site, ns, keys, options);
+    const region = options.region ?? this.core.engine.homeRegion;
+    try {
+      const result = this.core.engine.delete(this.site, ns, keys, options);
+      for (const key of result.deleted) this.log("delete", ns, key, region, "ok");
+      for (const key of result.missing) this.log("delete", ns, key, region, "not-found");
+      return result;
+    } catch (e) {
+      for (const key of keys) this.log("delete", ns, key, region, outcomeOf(e));
+      throw e;
+    }
   }
+
   async list(ns: string, options: ListOptions): Promise<ListPage> {
-    return this.engine.list(this.site, ns, options);
+    return this.audited("list", ns, options.prefix, options.region, () => this.core.engine.list(this.site, ns, options), () => ["ok", 0, undefined]);
   }
+
   async bulkPut(ns: string, entries: readonly BulkEntry[], options: { dryRun?: boolean } & WriteOptions = {}): Promise<BulkOutcome[]> {
-    return this.engine.putMany(this.site, ns, entries, options);
+    const region = options.region ?? this.core.engine.homeRegion;
+    try {
+      const outcomes = this.core.engine.putMany(this.site, ns, entries, options);
+      if (!options.dryRun) for (const o of outcomes) if (o.outcome !== "unchanged") this.log("write", ns, o.key, region, o.outcome === "failed" ? o.error!.code : "ok");
+      return outcomes;
+    } catch (e) {
+      if (!options.dryRun) for (const entry of entries) this.log("write", ns, entry.key, region, outcomeOf(e));
+      throw e;
+    } finally {
+      // A batch's records go out with the batch, so a long import never holds them all.
+      this.core.ledger.flush();
+    }
   }
+
   async *exportEntries(ns: string, options: { prefix: string }): AsyncIterable<ExportedEntry[]> {
-    for (const page of this.engine.exportEntries(this.site, ns, options.prefix)) {
+    // An export is audited once, as a read of everything under its prefix.
+    this.core.ledger.read({ site: this.site, actor: this.actor, action: "read", namespace: ns, key: `${options.prefix}*`, region: this.core.engine.homeRegion, outcome: "ok" }, 0);
+    for (const page of this.core.engine.exportEntries(this.site, ns, options.prefix)) {
       yield page.map((r) => ({ key: r.key.toString("utf8"), value: r.value, metadata: r.metadata === null ? null : (JSON.parse(r.metadata) as ExportedEntry["metadata"]), expiresAt: r.expires_at }));
     }
   }
+
+  async usage(): Promise<UsageReport> {
+    this.core.ledger.flush();
+    return this.core.admin.report(this.site);
+  }
+  async updateSite(change: SiteChange): Promise<SiteInfo> {
+    return this.core.admin.update(this.site, change);
+  }
+  async listBindings(): Promise<Binding[]> {
+    return this.core.admin.bindings(this.site);
+  }
+  async bind(binding: Omit<Binding, "createdAt">): Promise<Binding> {
+    return this.core.admin.bind(this.site, binding);
+  }
+  async unbind(route: string, variable: string): Promise<boolean> {
+    return this.core.admin.unbind(this.site, route, variable);
+  }
+  async audit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.core.ledger.query(this.site, query).map(({ site: _site, ...entry }) => entry);
+  }
+
   async createNamespace(name: string): Promise<NamespaceInfo> {
-    return this.engine.createNamespace(this.site, name);
+    return this.core.engine.createNamespace(this.site, name);
   }
   async listNamespaces(): Promise<NamespaceInfo[]> {
-    return this.engine.listNamespaces(this.site);
+    return this.core.engine.listNamespaces(this.site);
   }
   async removeNamespace(name: string): Promise<void> {
-    this.engine.removeNamespace(this.site, name);
+    this.core.engine.removeNamespace(this.site, name);
   }
   async close(): Promise<void> {
-    this.db.close();
+    if (this.ownsCore) this.core.close();
+    else this.core.ledger.flush();
+  }
+
+  /** Runs an operation and logs it, with its outcome, whether it succeeds or fails. */
+  private audited<T>(action: AuditAction, ns: string, key: string, region: string | undefined, run: () => T, outcome: (result: T) => [string, number, string | undefined]): T {
+    const home = this.core.engine.homeRegion;
+    try {
+      const result = run();
+      const [what, bytes, servedIn] = outcome(result);
+      const where = servedIn ?? region ?? home;
+      if (action === "read" || action === "list") {
+        this.core.ledger.read({ site: this.site, actor: this.actor, action, namespace: ns, key, region: where, outcome: what }, where === home ? 0 : bytes);
+      } else this.log(action, ns, key, where, what);
+      return result;
+    } catch (e) {
+      this.log(action, ns, key, region ?? home, outcomeOf(e));
+      throw e;
+    }
+  }
+
+  private log(action: AuditAction, ns: string, key: string, region: string, outcome: string): void {
+    this.core.ledger.write({ site: this.site, actor: this.actor, action, namespace: ns, key, region, outcome });
+  }
+}
+
+function outcomeOf(e: unknown): string {
+  return e instanceof KvError ? (e.code === "PERMISSION_DENIED" ? "denied" : e.code) : "INTERNAL";
+}
+
+function localUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown";
   }
 }

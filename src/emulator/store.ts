@@ -45,6 +45,51 @@ const MIGRATIONS: readonly string[] = [
     revoked_at  INTEGER
   ) STRICT;
 
+  -- Route bindings: a route's function reaches a namespace, read-only or read-write, as a variable.
+  CREATE TABLE bindings (
+    site       TEXT NOT NULL REFERENCES sites (name) ON DELETE CASCADE,
+    route      TEXT NOT NULL,
+    variable   TEXT NOT NULL,
+    namespace  TEXT NOT NULL,
+    access     TEXT NOT NULL CHECK (access IN ('read-only', 'read-write')),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (site, route, variable)
+  ) STRICT;
+
+  -- Who read or wrote which key: names only, never values. Pruned to the site's retention.
+  CREATE TABLE audit (
+    id        INTEGER PRIMARY KEY,
+    site      TEXT NOT NULL,
+    t         INTEGER NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    key       TEXT,
+    region    TEXT NOT NULL,
+    outcome   TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX audit_by_site_time ON audit (site, t);
+
+  -- Metering per site and billing period (a calendar month, UTC).
+  CREATE TABLE meters (
+    site          TEXT NOT NULL,
+    period        TEXT NOT NULL,
+    reads         INTEGER NOT NULL DEFAULT 0,
+    writes        INTEGER NOT NULL DEFAULT 0,
+    egress_bytes  INTEGER NOT NULL DEFAULT 0,
+    byte_ms       REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (site, period)
+  ) STRICT;
+
+  -- What a site stores now (keys and bytes of keys, values and metadata), kept with every write,
+  -- and when it last changed, for storage over time.
+  CREATE TABLE usage (
+    site       TEXT PRIMARY KEY,
+    keys       INTEGER NOT NULL DEFAULT 0,
+    bytes      INTEGER NOT NULL DEFAULT 0,
+    changed_at INTEGER NOT NULL
+  ) STRICT;
+
   -- Results of writes sent with an Idempotency-Key, so a retried request is answered, not repeated.
   CREATE TABLE idempotency (
     site       TEXT NOT NULL,
@@ -169,13 +214,32 @@ export function openStore({ dataDir, now }: OpenOptions): Database {
       writeFileSync(join(dataDir, ".gitignore"), "*\n");
     }
     const db = new BetterSqlite3(join(dataDir, STORE_FILE), { timeout: BUSY_TIMEOUT_MS, nativeBinding: nativeBindingPath() });
-    if (db.pragma("journal_mode", { simple: true }) !== "wal") db.pragma("journal_mode = WAL");
+    enableWal(db);
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
     migrate(db, now);
     return db;
   } catch (e) {
     throw translateSqliteError(e, dataDir);
+  }
+}
+
+/**
+ * Switching a new database to WAL needs a moment alone with the file, and SQLite answers BUSY at once
+ * rather than waiting when another process is doing the same. Try again until it is done (by us or by
+ * the other process) or the usual busy timeout passes.
+ */
+function enableWal(db: Database): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  // Waits of 1, 2, 4 … 50 ms add up to the busy timeout; counted, so no clock is read.
+  for (let waited = 0, wait = 1; ; waited += wait, wait = Math.min(wait * 2, 50)) {
+    try {
+      if (db.pragma("journal_mode", { simple: true }) === "wal" || db.pragma("journal_mode = WAL", { simple: true }) === "wal") return;
+    } catch (e) {
+      if (!((e as { code?: string }).code ?? "").startsWith("SQLITE_BUSY") || waited > BUSY_TIMEOUT_MS) throw e;
+    }
+    if (waited > BUSY_TIMEOUT_MS) return;
+    Atomics.wait(pause, 0, 0, wait);
   }
 }
 

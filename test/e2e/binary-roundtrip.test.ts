@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../support/cli.js";
-import { kv, kvJson, type ListJson } from "./helpers.js";
+import { kv, kvJson, ok, type ListJson } from "./helpers.js";
 
 /** A deterministic shuffle (mulberry32), so a failure reproduces. */
 function shuffled(bytes: Buffer, seed: number): Buffer {
@@ -73,7 +73,7 @@ describe("binary values round-trip byte for byte", () => {
 
   it("get --output writes the exact bytes to a file and nothing to stdout", async () => {
     const dir = tempDir();
-    await kv(dir, ["set", "bin/out", "-"], { input: ALL_BYTES });
+    await ok(kv(dir, ["set", "bin/out", "-"], { input: ALL_BYTES }));
     const out = join(dir, "out.bin");
     const get = await kv(dir, ["get", "bin/out", "--output", out]);
     expect(get.code, get.stderr).toBe(0);
@@ -96,7 +96,7 @@ describe("binary values round-trip byte for byte", () => {
   it("get --json gives utf8 for a UTF-8 value, unchanged", async () => {
     const dir = tempDir();
     const text = "héllo wörld 🚀 日本\nsecond line\n";
-    await kv(dir, ["set", "text/utf8", text]);
+    await ok(kv(dir, ["set", "text/utf8", text]));
     const got = await kvJson<GetJson>(dir, ["get", "text/utf8"]);
     expect(got.encoding).toBe("utf8");
     expect(got.value).toBe(text);
@@ -114,7 +114,7 @@ describe("binary values round-trip byte for byte", () => {
       ["truncated-emoji", Buffer.from("🚀", "utf8").subarray(0, 3), "base64"],
       ["latin1", Buffer.from("café", "latin1"), "base64"],
     ];
-    for (const [key, bytes] of cases) expect((await kv(dir, ["set", key, "-"], { input: bytes })).code).toBe(0);
+    for (const [key, bytes] of cases) await ok(kv(dir, ["set", key, "-"], { input: bytes }));
     for (const [key, bytes, encoding] of cases) {
       const got = await kvJson<GetJson>(dir, ["get", key]);
       expect(got.encoding, key).toBe(encoding);
@@ -147,9 +147,9 @@ describe("binary values round-trip byte for byte", () => {
     const dir = tempDir();
     const empty = join(dir, "empty.bin");
     writeFileSync(empty, Buffer.alloc(0));
-    expect((await kv(dir, ["set", "empty/arg", ""])).code).toBe(0);
-    expect((await kv(dir, ["set", "empty/stdin", "-"], { input: "" })).code).toBe(0);
-    expect((await kv(dir, ["set", "empty/file", "--file", empty])).code).toBe(0);
+    await ok(kv(dir, ["set", "empty/arg", ""]));
+    await ok(kv(dir, ["set", "empty/stdin", "-"], { input: "" }));
+    await ok(kv(dir, ["set", "empty/file", "--file", empty]));
 
     for (const key of ["empty/arg", "empty/stdin", "empty/file"]) {
       const get = await kv(dir, ["get", key]);

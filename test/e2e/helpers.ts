@@ -13,6 +13,13 @@ export function kv(dataDir: string, args: readonly string[], options: KvOptions 
   return runBin(["--data-dir", dataDir, "kv", ...args], { cwd: dataDir, input: options.input, env: options.env });
 }
 
+/** Awaits a command and asserts it succeeded, showing its stderr when it did not. */
+export async function ok(run: Promise<RunResult>): Promise<RunResult> {
+  const r = await run;
+  expect(r.code, `exit ${r.code}, stderr: ${r.stderr}`).toBe(0);
+  return r;
+}
+
 /** Runs a command with `--json` and parses stdout, failing loudly (with stderr) when it did not succeed. */
 export async function kvJson<T = any>(dataDir: string, args: readonly string[], options: KvOptions = {}): Promise<T> {
   const r = await kv(dataDir, [...args, "--json"], options);

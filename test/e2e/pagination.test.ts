@@ -20,7 +20,8 @@ beforeAll(async () => {
     const r = await runCli(["--data-dir", dir, "--quiet", "kv", "set", key, `value of ${key}`], { cwd: dir });
     if (r.code !== 0) throw new Error(`seeding ${key} failed: ${r.stderr}`);
   }
-});
+  // A few seconds on an idle two-core machine; allow for a busy one.
+}, 180_000);
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });

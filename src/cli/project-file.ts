@@ -1,0 +1,86 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Binding } from "../core/backend.js";
+import { errors } from "../core/errors.js";
+import { findProjectFile } from "./target.js";
+
+/**
+ * The project file, yourspace.jsonc: routes and the KV namespaces their functions are bound to.
+ * It is edited with jsonc-parser, which changes only the values it must, so comments and formatting
+ * survive. docs/project-file.md describes it.
+ */
+export interface RouteBlock {
+  pattern: string;
+  kv?: Record<string, { namespace: string; access: "read-only" | "read-write" }>;
+  [other: string]: unknown;
+}
+
+const NEW_FILE = `{
+  // yourspace project settings: see docs/project-file.md.
+  "routes": []
+}
+`;
+
+export class ProjectFile {
+  private constructor(
+    readonly path: string,
+    private text: string,
+    readonly created: boolean,
+  ) {}
+
+  /** The nearest project file, or a new yourspace.jsonc in the working directory. */
+  static async open(cwd: string): Promise<ProjectFile> {
+    const found = findProjectFile(cwd);
+    if (found) return new ProjectFile(found, readFileSync(found, "utf8"), false);
+    return new ProjectFile(join(cwd, "yourspace.jsonc"), NEW_FILE, true);
+  }
+
+  async routes(): Promise<RouteBlock[]> {
+    const { parse, printParseErrorCode } = await import("jsonc-parser");
+    const problems: import("jsonc-parser").ParseError[] = [];
+    const doc = parse(this.text, problems, { allowTrailingComma: true }) as { routes?: unknown } | undefined;
+    if (problems.length) throw errors.usage(`${this.path} is not valid JSONC: ${printParseErrorCode(problems[0]!.error)} at offset ${problems[0]!.offset}.`, "Fix the file and run the command again.");
+    if (doc?.routes !== undefined && !Array.isArray(doc.routes)) throw errors.usage(`"routes" in ${this.path} must be an array of route blocks.`);
+    return (doc?.routes as RouteBlock[] | undefined) ?? [];
+  }
+
+  /** Adds or replaces a binding in its route's block, creating the block if needed. */
+  async bind(binding: Omit<Binding, "createdAt">): Promise<void> {
+    const routes = await this.routes();
+    const index = routes.findIndex((r) => r.pattern === binding.route);
+    const value = { namespace: binding.namespace, access: binding.access };
+    if (index < 0) await this.edit(["routes", routes.length], { pattern: binding.route, kv: { [binding.variable]: value } }, true);
+    else await this.edit(["routes", index, "kv", binding.variable], value);
+  }
+
+  /** Removes a binding; an empty kv block is removed with it. Resolves false when it was not there. */
+  async unbind(route: string, variable: string): Promise<boolean> {
+    const routes = await this.routes();
+    const index = routes.findIndex((r) => r.pattern === route);
+    if (index < 0 || !routes[index]!.kv?.[variable]) return false;
+    const others = Object.keys(routes[index]!.kv!).filter((v) => v !== variable);
+    await this.edit(others.length ? ["routes", index, "kv", variable] : ["routes", index, "kv"], undefined);
+    return true;
+  }
+
+  /** Writes atomically: a temporary file renamed over the old one. */
+  save(): void {
+    const tmp = `${this.path}.tmp-${process.pid}`;
+    writeFileSync(tmp, this.text);
+    renameSync(tmp, this.path);
+  }
+
+  get exists(): boolean {
+    return existsSync(this.path);
+  }
+
+  private async edit(path: (string | number)[], value: unknown, insert = false): Promise<void> {
+    const { modify, applyEdits } = await import("jsonc-parser");
+    const indent = /\n(\t| +)"/.exec(this.text)?.[1] ?? "  ";
+    const edits = modify(this.text, path, value, {
+      isArrayInsertion: insert,
+      formattingOptions: { insertSpaces: !indent.startsWith("\t"), tabSize: indent.startsWith("\t") ? 1 : indent.length, eol: this.text.includes("\r\n") ? "\r\n" : "\n" },
+    });
+    this.text = applyEdits(this.text, edits);
+  }
+}
