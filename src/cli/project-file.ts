@@ -74,6 +74,10 @@ export class ProjectFile {
     return existsSync(this.path);
   }
 
+  /**
+   * One change through jsonc-parser, the library VS Code edits settings.json with: it rewrites only the
+   * span around the change, in the file's own indentation, and keeps every comment.
+   */
   private async edit(path: (string | number)[], value: unknown, insert = false): Promise<void> {
     const { modify, applyEdits } = await import("jsonc-parser");
     const indent = /\n(\t| +)"/.exec(this.text)?.[1] ?? "  ";

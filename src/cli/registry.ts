@@ -224,6 +224,72 @@ export const COMMANDS: CommandSpec = {
           load: async () => (await import("../commands/export.js")).run,
         },
         {
+          name: "bind",
+          summary: "Bind a namespace to a route's function (recorded in yourspace.jsonc)",
+          args: [{ name: "namespace", description: "the namespace to bind (asked for on a terminal)" }],
+          options: [
+            { flags: "--route <pattern>", description: "the route whose function gets the binding (asked for on a terminal)" },
+            { flags: "--access <access>", description: "read-only or read-write (default read-write)", choices: ["read-only", "read-write"] },
+            { flags: "--as <VARIABLE>", description: "the variable the function reads it as (default: the namespace, upper-cased)" },
+          ],
+          examples: [
+            ["yourspace kv bind flags --route '/admin/*' --access read-only", "the admin function can read flags, never write them"],
+            ["yourspace kv bind sessions --route '/api/*' --as SESSIONS", "read-write, as SESSIONS"],
+          ],
+          load: async () => (await import("../commands/site.js")).bind,
+        },
+        {
+          name: "unbind",
+          summary: "Remove a route's binding",
+          args: [{ name: "namespace", description: "the bound namespace (or give --as)" }],
+          options: [
+            { flags: "--route <pattern>", description: "the route" },
+            { flags: "--as <VARIABLE>", description: "the binding's variable" },
+          ],
+          examples: [["yourspace kv unbind flags --route '/admin/*'", "the admin function loses flags"]],
+          load: async () => (await import("../commands/site.js")).unbind,
+        },
+        {
+          name: "bindings",
+          summary: "List route bindings",
+          examples: [["yourspace kv bindings --json", "as JSON"]],
+          load: async () => (await import("../commands/site.js")).bindings,
+        },
+        {
+          name: "audit",
+          summary: "Who read or wrote which key (names only, never values)",
+          options: [
+            { flags: "--key <key>", description: "only this key" },
+            { flags: "--since <duration>", description: "only the last 1h, 7d, …" },
+            { flags: "--actor <actor>", description: "only this actor: token:<id>, route:<pattern> or local:<user>" },
+            { flags: "--limit <n>", description: "newest records to show, 1 to 1000", default: "100" },
+          ],
+          examples: [
+            ["yourspace kv audit --since 1h", "the last hour"],
+            ["yourspace kv audit --key flags/homepage-v2 --json", "one key's history, as JSON"],
+          ],
+          load: async () => (await import("../commands/site.js")).audit,
+        },
+        {
+          name: "usage",
+          summary: "Reads, writes, storage and egress against the site's tier",
+          examples: [["yourspace kv usage --json", "for scripts"]],
+          load: async () => (await import("../commands/site.js")).usage,
+        },
+        {
+          name: "site",
+          summary: "Show or change the site's tier and audit retention",
+          options: [
+            { flags: "--tier <tier>", description: "free, indie, team, enterprise or preview", choices: ["free", "indie", "team", "enterprise", "preview"] },
+            { flags: "--audit-retention <duration>", description: "how long audit records are kept, in days: 30d" },
+          ],
+          examples: [
+            ["yourspace kv site", "tier and retention"],
+            ["yourspace kv site --tier indie", "move to indie: keys and namespaces stay, ceilings change"],
+          ],
+          load: async () => (await import("../commands/site.js")).site,
+        },
+        {
           name: "inspect",
           summary: "Show what each region serves for a key, and when it catches up",
           args: [{ name: "key", description: "the key to inspect", required: true }],
@@ -313,10 +379,12 @@ export const COMMANDS: CommandSpec = {
                     { flags: "--namespace <ns...>", description: "limit the token to these namespaces" },
                     { flags: "--read-only", description: "the token can read but not write" },
                     { flags: "--expires-in <duration>", description: "the token stops working after this long: 1h, 7d" },
+                    { flags: "--route <pattern>", description: "a route token: it reaches what the route is bound to, and nothing else" },
                   ],
                   examples: [
                     ["yourspace kv emulator token create --site shop", "a site token for site shop"],
                     ["yourspace kv emulator token create --namespace flags --read-only --expires-in 1d", "a narrow, short-lived token"],
+                    ["yourspace kv emulator token create --route '/admin/*'", "the token the /admin/* function uses"],
                   ],
                   load: async () => (await import("../commands/serve.js")).createToken,
                 },

@@ -138,6 +138,7 @@ export const errors = {
   namespaceProtected: (name: string) =>
     new KvError("NAMESPACE_PROTECTED", `The namespace "${name}" cannot be removed.`, `It always exists. To empty it, run: yourspace kv rm --prefix "" -n ${name}`),
 
+  bindingNotFound: (what: string, route: string) => new KvError("NOT_FOUND", `Route ${route} has no binding of ${what}.`, "List bindings with: yourspace kv bindings"),
   siteNotFound: (site: string) => new KvError("NOT_FOUND", `Site "${site}" was not found.`, "Check the site name, or use a token of that site."),
   keyNotFound: (key: string, namespace: string, where?: string) =>
     new KvError(

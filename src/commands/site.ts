@@ -1,0 +1,157 @@
+import { parseDuration } from "../core/duration.js";
+import { errors } from "../core/errors.js";
+import { isTier, TIER_NAMES } from "../core/tiers.js";
+import type { Binding } from "../core/backend.js";
+import type { Context, Handler } from "../cli/context.js";
+import { formatBytes, isoOrNull } from "../cli/format.js";
+import { ProjectFile } from "../cli/project-file.js";
+import { table } from "./emulator.js";
+
+const VARIABLE = /^[A-Z_][A-Z0-9_]*$/;
+const ACCESS = ["read-only", "read-write"] as const;
+
+interface BindOptions {
+  route?: string;
+  access?: string;
+  as?: string;
+}
+
+/** `kv bind`: records the binding in the project file's route block, and registers it with the target. */
+export const bind: Handler<BindOptions> = async (ctx, args, opts) => {
+  const backend = await ctx.backend();
+  let ns = args.namespace as string | undefined;
+  let route = opts.route;
+  let access = opts.access;
+  if (ctx.interactive && (ns === undefined || route === undefined)) {
+    const asked = await askBinding(ctx, (await backend.listNamespaces()).map((n) => n.name), { ns, route, access });
+    ({ ns, route, access } = asked);
+  }
+  if (ns === undefined) throw errors.usage("Name the namespace to bind.", "yourspace kv bind <namespace> --route <pattern>");
+  if (route === undefined) throw errors.usage("Name the route with --route <pattern>.", `yourspace kv bind ${ns} --route '/api/*'`);
+  access ??= "read-write";
+  if (!(ACCESS as readonly string[]).includes(access)) throw errors.usage(`--access must be read-only or read-write, not "${access}".`);
+  const variable = opts.as ?? ns.toUpperCase().replace(/[^A-Z0-9_]/g, "_");
+  if (!VARIABLE.test(variable)) throw errors.usage(`"${variable}" is not a variable name.`, "Use upper-case letters, digits and _, for example --as FLAGS.");
+
+  const binding = { route, variable, namespace: ns, access: access as Binding["access"] };
+  // The target first: if it refuses (no such namespace, no permission), the project file is left as it was.
+  const registered = await backend.bind(binding);
+  const file = await ProjectFile.open(ctx.io.cwd);
+  await file.bind(binding);
+  file.save();
+  if (ctx.out.json) return ctx.out.printJson({ binding: wireBinding(registered), file: file.path, created: file.created });
+  ctx.out.success(`Bound ${ns} to route ${route} as ${variable}, ${access}${file.created ? ` (created ${file.path})` : ` (${file.path})`}.`);
+  ctx.out.note(ctx.out.c.dim(`The route's function needs a route token: yourspace kv emulator token create --route '${route}'`));
+};
+
+export const unbind: Handler<{ route?: string; as?: string }> = async (ctx, args, opts) => {
+  const ns = args.namespace as string | undefined;
+  if (opts.route === undefined) throw errors.usage("Name the route with --route <pattern>.");
+  const backend = await ctx.backend();
+  const bound = (await backend.listBindings()).filter((b) => b.route === opts.route && (opts.as ? b.variable === opts.as : b.namespace === ns));
+  if (ns === undefined && opts.as === undefined) throw errors.usage("Name the namespace, or the variable with --as.");
+  const file = await ProjectFile.open(ctx.io.cwd);
+  const variables = bound.length ? bound.map((b) => b.variable) : [opts.as ?? ns!.toUpperCase().replace(/[^A-Z0-9_]/g, "_")];
+  let removed = 0;
+  let fromFile = 0;
+  for (const variable of variables) {
+    if (await backend.unbind(opts.route, variable)) removed++;
+    if (file.exists && (await file.unbind(opts.route, variable))) fromFile++;
+  }
+  if (fromFile) file.save();
+  if (removed === 0 && fromFile === 0) throw errors.bindingNotFound(ns ?? opts.as!, opts.route);
+  if (ctx.out.json) return ctx.out.printJson({ route: opts.route, removed: variables, file: fromFile ? file.path : null });
+  ctx.out.success(`Unbound ${variables.join(", ")} from route ${opts.route}.`);
+};
+
+export const bindings: Handler = async (ctx) => {
+  const list = await (await ctx.backend()).listBindings();
+  if (ctx.out.json) return ctx.out.printJson({ bindings: list.map(wireBinding) });
+  if (list.length === 0) return ctx.out.note("No bindings. Add one with: yourspace kv bind <namespace> --route <pattern>");
+  if (ctx.out.stdoutIsTTY) await table(ctx, ["route", "variable", "namespace", "access"], list.map((b) => [b.route, b.variable, b.namespace, b.access]));
+  else for (const b of list) await ctx.out.line(`${b.route}\t${b.variable}\t${b.namespace}\t${b.access}`);
+};
+
+interface AuditOptions {
+  key?: string;
+  since?: string;
+  actor?: string;
+  limit: string;
+}
+
+export const audit: Handler<AuditOptions> = async (ctx, _args, opts) => {
+  const backend = await ctx.backend();
+  const limit = Number(opts.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw errors.usage(`--limit must be a whole number from 1 to 1000, not "${opts.limit}".`);
+  const since = opts.since === undefined ? undefined : ctx.clock.now() - parseDuration(opts.since, "--since");
+  const entries = await backend.audit({ key: opts.key, actor: opts.actor, since, limit });
+  if (ctx.out.json) return ctx.out.printJson({ entries: entries.map((e) => ({ ...e, t: isoOrNull(e.t) })) });
+  if (entries.length === 0) return ctx.out.note("No audit records match.");
+  if (ctx.out.stdoutIsTTY) await table(ctx, ["time", "actor", "action", "namespace", "key", "region", "outcome"], entries.map((e) => [isoOrNull(e.t)!, e.actor, e.action, e.namespace, e.key ?? "", e.region, e.outcome]));
+  else for (const e of entries) await ctx.out.line([isoOrNull(e.t), e.actor, e.action, e.namespace, e.key ?? "", e.region, e.outcome].join("\t"));
+  if (entries.length === limit) ctx.out.warn(`Showing the newest ${limit} records; there may be more. Narrow with --since, --key or --actor, or raise --limit (at most 1000).`);
+};
+
+export const usage: Handler = async (ctx) => {
+  const u = await (await ctx.backend()).usage();
+  if (ctx.out.json) return ctx.out.printJson(u);
+  const of = (used: number, ceiling: number | null, fmt: (n: number) => string) => `${fmt(used)}${ceiling === null ? " (no ceiling)" : ` of ${fmt(ceiling)} (${((100 * used) / ceiling).toFixed(1)}%)`}`;
+  const n = (x: number) => x.toLocaleString("en-US");
+  await ctx.out.line(`site ${u.site}, ${u.tier} tier, period ${u.period}`);
+  await table(ctx, ["meter", "use"], [
+    ["keys", of(u.storage.keys, u.ceilings.keys, n)],
+    // Ceilings are decimal (50 MB = 50,000,000 bytes), so storage is shown the same way.
+    ["storage", of(u.storage.bytes, u.ceilings.bytes, decimalBytes)],
+    ["storage over time", `${u.storage.gbHours.toFixed(6)} GB-hours`],
+    ["reads", n(u.reads)],
+    ["writes", n(u.writes)],
+    ["egress", `${decimalBytes(u.egressBytes)} (values read outside the home region)`],
+    ["largest value", formatBytes(u.ceilings.maxValueBytes)],
+  ]);
+};
+
+interface SiteOptions {
+  tier?: string;
+  auditRetention?: string;
+}
+
+export const site: Handler<SiteOptions> = async (ctx, _args, opts) => {
+  const backend = await ctx.backend();
+  if (opts.tier !== undefined && !isTier(opts.tier)) throw errors.usage(`There is no tier "${opts.tier}".`, `Tiers: ${TIER_NAMES.join(", ")}.`);
+  const days = opts.auditRetention === undefined ? undefined : parseDuration(opts.auditRetention, "--audit-retention", "d") / 86_400_000;
+  if (days !== undefined && !Number.isInteger(days)) throw errors.usage("--audit-retention is a whole number of days, for example 30d.");
+  const info = opts.tier !== undefined || days !== undefined ? await backend.updateSite({ tier: opts.tier as never, auditRetentionDays: days }) : await backend.usage();
+  if (ctx.out.json) return ctx.out.printJson({ site: info.site, tier: info.tier, auditRetentionDays: info.auditRetentionDays });
+  await ctx.out.line(`site ${info.site}: ${info.tier} tier, audit records kept ${info.auditRetentionDays} days`);
+};
+
+function decimalBytes(n: number): string {
+  if (n < 1_000) return `${n} B`;
+  if (n < 1_000_000) return `${(n / 1_000).toFixed(1)} kB`;
+  if (n < 1_000_000_000) return `${(n / 1_000_000).toFixed(1)} MB`;
+  return `${(n / 1_000_000_000).toFixed(2)} GB`;
+}
+
+function wireBinding(b: Binding) {
+  return { ...b, createdAt: isoOrNull(b.createdAt) };
+}
+
+async function askBinding(ctx: Context, namespaces: string[], given: { ns?: string; route?: string; access?: string }) {
+  const { select, text, isCancel } = await import("@clack/prompts");
+  const ns = given.ns ?? (await select({ message: "Namespace to bind", options: namespaces.map((n) => ({ value: n, label: n })), output: ctx.io.stderr }));
+  if (isCancel(ns)) throw errors.cancelled();
+  const route = given.route ?? (await text({ message: "Route pattern", placeholder: "/api/*", validate: (v) => (v ? undefined : "A route pattern is needed."), output: ctx.io.stderr }));
+  if (isCancel(route)) throw errors.cancelled();
+  const access =
+    given.access ??
+    (await select({
+      message: "Access",
+      options: [
+        { value: "read-only", label: "read-only", hint: "the function can read, never write" },
+        { value: "read-write", label: "read-write" },
+      ],
+      output: ctx.io.stderr,
+    }));
+  if (isCancel(access)) throw errors.cancelled();
+  return { ns: ns as string, route: route as string, access: access as string };
+}
