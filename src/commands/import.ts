@@ -55,8 +55,10 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     const seen = new Set<string>();
     const problems: Problem[] = [];
     let total = 0;
+    let totalBytes = 0;
     for await (const item of source.entries(format)) {
       total++;
+      if ("entry" in item) totalBytes += footprintOf(item.entry);
       if ("error" in item) problems.push({ where: item.where, key: item.key ?? null, code: item.error.code, message: item.error.message });
       else if (!item.entry.key.startsWith(prefix)) problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key is outside --prefix "${prefix}"` });
       else if (seen.has(item.entry.key)) problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: "the key appears more than once in the file" });
@@ -73,6 +75,9 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
       if (!ctx.interactive) throw errors.confirmationRequired(what);
       if (!(await ctx.prompter.confirm(`${what[0]!.toUpperCase()}${what.slice(1)}?`))) throw errors.cancelled();
     }
+
+    // A write that would cross the tier's ceilings is refused before any batch is written.
+    if (!opts.dryRun) await checkCeilings(backend, ns, source, format, batchSize, total, totalBytes, region);
 
     // 2. Write (or compare) in batches, each one atomic.
     const tally: Tally = { created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 };
@@ -184,6 +189,38 @@ async function submit(backend: Backend, ns: string, batch: Pending[], options: {
       return entries.map((entry) => ({ key: entry.key, outcome: "failed", error: { code: e.code, message: e.message } }));
     }
   }
+}
+
+function footprintOf(entry: BulkEntry): number {
+  return Buffer.byteLength(entry.key) + entry.value.length + (entry.metadata === undefined ? 0 : Buffer.byteLength(JSON.stringify(entry.metadata)));
+}
+
+/**
+ * If the whole file could not cross the site's ceilings even if every entry were new, nothing more is
+ * needed. Otherwise a comparison pass counts exactly what the import would add, and an import that
+ * would cross a ceiling fails here, with nothing written.
+ */
+async function checkCeilings(backend: Backend, ns: string, source: ImportSource, format: ImportFormat, size: number, total: number, totalBytes: number, region?: string): Promise<void> {
+  const use = await backend.usage();
+  const { keys: maxKeys, bytes: maxBytes } = use.ceilings;
+  const fits = (keys: number, bytes: number) => (maxKeys === null || use.storage.keys + keys <= maxKeys) && (maxBytes === null || use.storage.bytes + bytes <= maxBytes);
+  if (fits(total, totalBytes)) return;
+  let keys = 0;
+  let bytes = 0;
+  await writeBatches(source, format, size, 1, (batch) => backend.bulkPut(ns, batch.map((p) => p.entry), { dryRun: true, region }), async (batch, outcomes) => {
+    outcomes.forEach((o, i) => {
+      const entry = batch[i]!.entry;
+      if (o.outcome === "created") {
+        keys++;
+        bytes += footprintOf(entry);
+      } else if (o.outcome === "updated" && o.old) {
+        bytes += footprintOf(entry) - (Buffer.byteLength(entry.key) + o.old.value.length + (o.old.metadata === null ? 0 : Buffer.byteLength(JSON.stringify(o.old.metadata))));
+      }
+    });
+  });
+  if (fits(keys, bytes)) return;
+  const overKeys = maxKeys !== null && use.storage.keys + keys > maxKeys;
+  throw errors.quota(use.site, use.tier, overKeys ? "keys" : "storage", (overKeys ? maxKeys : maxBytes)!, overKeys ? use.storage.keys : use.storage.bytes, overKeys ? keys : bytes);
 }
 
 async function keysToPrune(backend: Backend, ns: string, prefix: string, keep: Set<string>): Promise<string[]> {
