@@ -73,6 +73,13 @@ if [ "$PIN" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 fi
 
 # --- build and start both servers -------------------------------------------------------------
+# The source the figures belong to, as it is when the emulator is built and started.
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  tree="commit $(git rev-parse --short HEAD)"
+  git diff --quiet HEAD -- src || tree="$tree + uncommitted src changes (diff $(git diff HEAD -- src | sha1sum | cut -c1-8))"
+else
+  tree="not a git checkout"
+fi
 # Build when dist/ is missing or older than src/ (BUILD=1 forces it, BUILD=0 skips it).
 if [ "${BUILD:-}" = 1 ] || { [ "${BUILD:-}" != 0 ] && { [ ! -f dist/cli.cjs ] || [ -n "$(find src -newer dist/cli.cjs -print -quit)" ]; }; }; then
   node scripts/build.mjs || die "the build failed"
@@ -106,53 +113,84 @@ wait_status() {
 }
 
 # The emulator, from the built binary, in a private data directory and HOME (no user config, no env).
+# A restart reuses the data directory and the token.
 mkdir -p "$tmp/home"
-env -u YOURSPACE_API_URL -u YOURSPACE_TOKEN -u YOURSPACE_DATA_DIR -u YOURSPACE_SITE -u YOURSPACE_REGION HOME="$tmp/home" \
-  "${server_cpu[@]}" bin/yourspace kv emulator start --port 0 --json --data-dir "$tmp/ours" >"$tmp/ours.json" 2>"$tmp/ours.log" &
-ours_pid=$!
-pids+=("$ours_pid")
-wait_json "$tmp/ours.json" apiUrl "$ours_pid" "$tmp/ours.log"
-ours=$(field "$tmp/ours.json" apiUrl)
-token=$(field "$tmp/ours.json" token)
-wait_status "$ours/v1/whoami" 200 -H "authorization: Bearer $token"
+token=
+start_ours() {
+  : >"$tmp/ours.json"
+  env -u YOURSPACE_API_URL -u YOURSPACE_TOKEN -u YOURSPACE_DATA_DIR -u YOURSPACE_SITE -u YOURSPACE_REGION HOME="$tmp/home" \
+    "${server_cpu[@]}" bin/yourspace kv emulator start --port 0 --json --data-dir "$tmp/ours" ${token:+--token "$token"} >"$tmp/ours.json" 2>>"$tmp/ours.log" &
+  ours_pid=$!
+  pids+=("$ours_pid")
+  wait_json "$tmp/ours.json" apiUrl "$ours_pid" "$tmp/ours.log"
+  ours=$(field "$tmp/ours.json" apiUrl)
+  token=$(field "$tmp/ours.json" token)
+  ours_url="$ours/v1/sites/local/namespaces/default/values/$KEY_PATH"
+  wait_status "$ours/v1/whoami" 200 -H "authorization: Bearer $token"
+}
+start_ours
 # Seed with the CLI, through the API.
 HOME="$tmp/home" bin/yourspace kv set "$KEY" "$VALUE" --api-url "$ours" --token "$token" --quiet ||
   die "could not seed $KEY through the emulator's API"
-ours_url="$ours/v1/sites/local/namespaces/default/values/$KEY_PATH"
 [ "$(curl -s -H "authorization: Bearer $token" "$ours_url")" = "$VALUE" ] || die "GET $ours_url did not return the seeded value"
 
-"${server_cpu[@]}" node bench/server/floor.mjs "$tmp/floor" >"$tmp/floor.json" 2>"$tmp/floor.log" &
-floor_pid=$!
-pids+=("$floor_pid")
-wait_json "$tmp/floor.json" url "$floor_pid" "$tmp/floor.log"
-floor=$(field "$tmp/floor.json" url)
-floor_url="$floor/v1/sites/local/namespaces/default/values/$KEY_PATH"
+start_floor() {
+  : >"$tmp/floor.json"
+  "${server_cpu[@]}" node bench/server/floor.mjs "$tmp/floor" >"$tmp/floor.json" 2>>"$tmp/floor.log" &
+  floor_pid=$!
+  pids+=("$floor_pid")
+  wait_json "$tmp/floor.json" url "$floor_pid" "$tmp/floor.log"
+  floor=$(field "$tmp/floor.json" url)
+  floor_url="$floor/v1/sites/local/namespaces/default/values/$KEY_PATH"
+}
+start_floor
 curl -sf -X PUT --data-binary "$VALUE" "$floor_url" >/dev/null || die "could not seed the floor"
 wait_status "$floor_url" 200
 
 # --- load -------------------------------------------------------------------------------------
 mkdir -p "$tmp/results"
 pid_of() { if [ "$1" = floor ]; then echo "$floor_pid"; else echo "$ours_pid"; fi; }
+alive() { kill -0 "$(pid_of "$1")" 2>/dev/null; }
 # CPU time a process has used, user + system, in clock ticks (noise-robust: it does not count time
 # the server spent waiting for the CPU or for autocannon).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-# load <seconds> <url> <method> <token> <idempotency key: true|false>: one autocannon run, JSON on stdout
+# load <seconds> <server> <case>: one autocannon run against the server, JSON on stdout
 load() {
+  local url method=GET auth="" idem=false
+  if [ "$2" = floor ]; then url=$floor_url; else url=$ours_url auth=$token; fi
+  [ "$3" = get ] || method=PUT
+  [ "$3" = put-idem ] && idem=true
   "${client_cpu[@]}" node bench/server/load.mjs "$ac" \
-    "{\"url\":\"$2\",\"connections\":$CONNECTIONS,\"duration\":$1,\"method\":\"$3\",\"token\":\"$4\",\"idempotencyKey\":$5}"
+    "{\"url\":\"$url\",\"connections\":$CONNECTIONS,\"duration\":$1,\"method\":\"$method\",\"token\":\"$auth\",\"idempotencyKey\":$idem}"
 }
 
-# run <case> <server> <round> <url> <method> <token> <idempotency key>
+# A server that exits mid-run is restarted and the run repeated, at most this many times in all
+# (while this was written, on a shared machine, something outside sent the emulator SIGTERM twice).
+RESTARTS=3
+# run <case> <server> <round>: a warmup, then a measured run, with the server's CPU time around it
 run() {
-  local name=$1 server=$2 round=$3 pid before after
-  shift 3
+  local name=$1 server=$2 round=$3 pid before after ok
   local out="$tmp/results/$name.$server.$round"
-  pid=$(pid_of "$server")
-  load "$WARMUP" "$@" >/dev/null 2>"$out.err" || { cat "$out.err" >&2; die "autocannon failed (warmup, $name against $server)"; }
-  before=$(cpu_ticks "$pid")
-  load "$DURATION" "$@" >"$out.json" 2>"$out.err" || { cat "$out.err" >&2; die "autocannon failed ($name against $server)"; }
-  after=$(cpu_ticks "$pid")
+  while :; do
+    ok=1
+    load "$WARMUP" "$server" "$name" >/dev/null 2>"$out.err" || ok=0
+    if [ "$ok" = 1 ] && alive "$server"; then
+      pid=$(pid_of "$server")
+      before=$(cpu_ticks "$pid" 2>/dev/null) || ok=0
+      load "$DURATION" "$server" "$name" >"$out.json" 2>"$out.err" || ok=0
+      after=$(cpu_ticks "$pid" 2>/dev/null) || ok=0
+    fi
+    alive "$server" && [ "$ok" = 1 ] && break
+    if alive "$server"; then
+      cat "$out.err" >&2
+      die "autocannon failed ($name against $server)"
+    fi
+    [ "$RESTARTS" -gt 0 ] || { tail -5 "$tmp/$server.log" >&2; die "the $server server exited during a run, too many times (its log is above)"; }
+    RESTARTS=$((RESTARTS - 1))
+    echo "  ($server server exited during $name round $round; restarting it and repeating the run)" >&2
+    if [ "$server" = floor ]; then start_floor; else start_ours; fi
+  done
   echo "$((after - before))" >"$out.cpu"
   node bench/server/summary.mjs line "$out" "$name" "$server" "$round" >&2 || die "requests failed during $name against $server: see $out.json"
 }
@@ -160,17 +198,13 @@ run() {
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the start; $CONNECTIONS connections, ${WARMUP} s warmup + ${DURATION} s measured per run, $ROUNDS rounds, autocannon $ac_version${server_cpu:+, servers on CPU 1 and autocannon on CPU 0}" >&2
 for round in $(seq 1 "$ROUNDS"); do
   if [ $((round % 2)) = 1 ]; then order="floor ours"; else order="ours floor"; fi
-  for s in $order; do
-    if [ "$s" = floor ]; then run get floor "$round" "$floor_url" GET "" false; else run get ours "$round" "$ours_url" GET "$token" false; fi
-  done
-  for s in $order; do
-    if [ "$s" = floor ]; then run put floor "$round" "$floor_url" PUT "" false; else run put ours "$round" "$ours_url" PUT "$token" false; fi
-  done
+  for s in $order; do run get "$s" "$round"; done
+  for s in $order; do run put "$s" "$round"; done
   # As the CLI's HTTP client writes: a fresh Idempotency-Key on every request.
-  run put-idem ours "$round" "$ours_url" PUT "$token" true
+  run put-idem ours "$round"
 done
 
 # --- summary ----------------------------------------------------------------------------------
 echo
-echo "node $(node --version), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//' || echo unknown CPU)), autocannon $ac_version, commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' + uncommitted src changes'), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+echo "node $(node --version), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//' || echo unknown CPU)), autocannon $ac_version, $tree, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 node bench/server/summary.mjs summary "$tmp/results" "$ROUNDS" "$(getconf CLK_TCK)"
