@@ -1,0 +1,328 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { ApiServer } from "../../src/api/server.js";
+import { ManualClock } from "../../src/core/clock.js";
+import { runCli, tempDir, type RunResult } from "../support/cli.js";
+import { T0 } from "../support/engine.js";
+
+/**
+ * One contract suite, two targets. The "embedded" target is the CLI with --local over a data
+ * directory; the "server" target is the same CLI pointed (YOURSPACE_API_URL / YOURSPACE_TOKEN) at a
+ * real ApiServer on a loopback port over its own data directory. Both start from an empty store on
+ * the same base clock, so versions, times and cursors line up, and every step must give the same
+ * stdout, exit code, error code and stderr (only the "target:" line differs).
+ */
+
+type TargetKind = "embedded" | "server";
+
+interface Step {
+  argv: string[];
+  code: number;
+  /** stdout as UTF-8 when it is valid UTF-8, else base64 with a marker. */
+  stdout: string;
+  stderr: string;
+  /** The catalogue code from a --json error line on stderr, if any. */
+  error: string | null;
+}
+
+interface Target {
+  kind: TargetKind;
+  cwd: string;
+  dataDir: string;
+  run(argv: string[], options?: { stdin?: string | Buffer }): Promise<RunResult>;
+}
+
+/** A fresh target of the given kind; its server (if any) is stopped when the test ends. */
+async function target(kind: TargetKind): Promise<Target> {
+  const cwd = tempDir();
+  const dataDir = join(cwd, "data");
+  const clock = new ManualClock(T0);
+  const env: Record<string, string> = { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_DATA_DIR: dataDir };
+  if (kind === "embedded") {
+    return {
+      kind,
+      cwd,
+      dataDir,
+      run: (argv, options = {}) => runCli(["--local", "--data-dir", dataDir, ...argv], { cwd, env, clock, stdin: options.stdin }),
+    };
+  }
+  const server = await ApiServer.start({ dataDir, port: 0, clock });
+  onTestFinished(() => server.stop());
+  const { token } = server.tokens.create({ site: "local" });
+  // The emulator's own commands (clock, advance, config, settle) act on YOURSPACE_DATA_DIR: the server's store.
+  const serverEnv = { ...env, YOURSPACE_API_URL: server.url, YOURSPACE_TOKEN: token };
+  return { kind, cwd, dataDir, run: (argv, options = {}) => runCli(argv, { cwd, env: serverEnv, clock, stdin: options.stdin }) };
+}
+
+const TARGET_LINE = /^(target: .*|\{"target":.*\})$/;
+
+function normaliseStderr(stderr: string): string {
+  return stderr
+    .split("\n")
+    .map((line) => (TARGET_LINE.test(line) ? "<target>" : line))
+    .join("\n");
+}
+
+function errorCode(stderr: string): string | null {
+  for (const line of stderr.split("\n")) {
+    if (!line.startsWith('{"error":')) continue;
+    return (JSON.parse(line) as { error: { code: string } }).error.code;
+  }
+  return null;
+}
+
+function record(t: Target, argv: string[], r: RunResult): Step {
+  const text = r.stdout.toString("utf8");
+  return {
+    // Each target has its own temporary directory; paths under it are compared relative to it.
+    argv: argv.map((a) => a.replaceAll(t.cwd, "<cwd>")),
+    code: r.code,
+    stdout: Buffer.from(text, "utf8").equals(r.stdout) ? text : `base64:${r.stdout.toString("base64")}`,
+    stderr: normaliseStderr(r.stderr),
+    error: errorCode(r.stderr),
+  };
+}
+
+/** A scenario drives one target and returns its transcript; it asserts the contract as it goes. */
+type Scenario = (t: Target, step: (argv: string[], options?: { stdin?: string | Buffer }) => Promise<Step>) => Promise<void>;
+
+async function play(kind: TargetKind, scenario: Scenario): Promise<Step[]> {
+  const t = await target(kind);
+  const steps: Step[] = [];
+  await scenario(t, async (argv, options) => {
+    const s = record(t, argv, await t.run(argv, options));
+    steps.push(s);
+    return s;
+  });
+  return steps;
+}
+
+const ok = (s: Step): Step => {
+  expect(s.code, `${s.argv.join(" ")}: ${s.stderr}`).toBe(0);
+  return s;
+};
+const fails = (s: Step, code: number, error: string | null): Step => {
+  expect({ argv: s.argv, code: s.code, error: s.error, stdout: s.stdout }, s.stderr).toEqual({ argv: s.argv, code, error, stdout: "" });
+  return s;
+};
+const json = <T = any>(s: Step): T => JSON.parse(ok(s).stdout) as T;
+
+const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+const UNICODE_KEY = "café/日本語/🎉/with space/and%percent?q=1#frag";
+
+const SCENARIOS: Record<string, Scenario> = {
+  "set and get: text, empty, binary (all 256 bytes), Unicode key, metadata, ttl": async (t, step) => {
+    expect(ok(await step(["kv", "set", "greeting", "héllo wörld"])).stdout).toBe("");
+    expect(ok(await step(["kv", "get", "greeting"])).stdout).toBe("héllo wörld");
+    ok(await step(["kv", "set", "empty", ""]));
+    expect(ok(await step(["kv", "get", "empty"])).stdout).toBe("");
+    ok(await step(["kv", "set", "bin", "-"], { stdin: ALL_BYTES }));
+    expect(ok(await step(["kv", "get", "bin"])).stdout).toBe(`base64:${ALL_BYTES.toString("base64")}`);
+    expect(json(await step(["kv", "get", "bin", "--json"]))).toMatchObject({ value: ALL_BYTES.toString("base64"), encoding: "base64" });
+    ok(await step(["kv", "set", UNICODE_KEY, "unicode"]));
+    expect(ok(await step(["kv", "get", UNICODE_KEY])).stdout).toBe("unicode");
+    ok(await step(["kv", "set", "meta", "m", "--metadata", '{"owner":"wéb","n":1,"nested":{"a":[1,null]}}', "--ttl", "10m", "--json"]));
+    expect(json(await step(["kv", "get", "meta", "--json"]))).toEqual({
+      key: "meta",
+      value: "m",
+      encoding: "utf8",
+      metadata: { owner: "wéb", n: 1, nested: { a: [1, null] } },
+      expiresAt: new Date(T0 + 600_000).toISOString(),
+      version: "00000000000000000005",
+      region: "iad",
+      servedFrom: "home",
+      ageMs: 0,
+    });
+    const abs = String(T0 / 1000 + 3600);
+    ok(await step(["kv", "set", "abs", "a", "--expires-at", abs]));
+    expect(json(await step(["kv", "get", "abs", "--json"])).expiresAt).toBe(new Date(T0 + 3_600_000).toISOString());
+    // Overwrite drops the old metadata and expiry.
+    ok(await step(["kv", "set", "meta", "m2", "--json"]));
+    expect(json(await step(["kv", "get", "meta", "--json"]))).toMatchObject({ value: "m2", metadata: null, expiresAt: null });
+    json(await step(["kv", "ls", "--json"]));
+  },
+
+  "get of a missing key or namespace": async (t, step) => {
+    fails(await step(["kv", "get", "nope"]), 3, null);
+    fails(await step(["kv", "get", "nope", "--json"]), 3, "KEY_NOT_FOUND");
+    fails(await step(["kv", "get", "nope", "-n", "ghost", "--json"]), 3, "NAMESPACE_NOT_FOUND");
+    fails(await step(["kv", "get", "nope", "--region", "sin", "--consistency", "eventual", "--json"]), 3, "KEY_NOT_FOUND");
+    fails(await step(["kv", "get", "nope", "--region", "mars", "--json"]), 2, "USAGE");
+  },
+
+  "get --json has the same keys on both targets": async (t, step) => {
+    ok(await step(["kv", "set", "k", "v"]));
+    const doc = json(await step(["kv", "get", "k", "--json"]));
+    expect(Object.keys(doc).sort()).toEqual(["ageMs", "encoding", "expiresAt", "key", "metadata", "region", "servedFrom", "value", "version"]);
+    expect(doc).toMatchObject({ version: "00000000000000000001", region: "iad", servedFrom: "home" });
+  },
+
+  "ls: pages with --limit and --cursor, --all, prefix": async (t, step) => {
+    for (const k of ["a/1", "a/2", "a/3", "b/1", "é", "z"]) ok(await step(["kv", "set", k, `v-${k}`]));
+    const first = json(await step(["kv", "ls", "--limit", "2", "--json"]));
+    expect(first.keys.map((k: { key: string }) => k.key)).toEqual(["a/1", "a/2"]);
+    expect(first).toMatchObject({ complete: false, cursor: expect.any(String) });
+    const second = json(await step(["kv", "ls", "--limit", "2", "--cursor", first.cursor, "--json"]));
+    expect(second.keys.map((k: { key: string }) => k.key)).toEqual(["a/3", "b/1"]);
+    const third = json(await step(["kv", "ls", "--limit", "2", "--cursor", second.cursor, "--json"]));
+    expect(third).toMatchObject({ complete: true, cursor: null });
+    expect(third.keys.map((k: { key: string }) => k.key)).toEqual(["z", "é"]);
+    const all = json(await step(["kv", "ls", "--all", "--limit", "2", "--json"]));
+    expect(all).toMatchObject({ complete: true, cursor: null });
+    expect(all.keys).toHaveLength(6);
+    expect(ok(await step(["kv", "ls", "a/", "--limit", "2"])).stdout).toBe("a/1\na/2\n");
+    expect(ok(await step(["kv", "ls", "a/", "--all"])).stdout).toBe("a/1\na/2\na/3\n");
+    fails(await step(["kv", "ls", "b/", "--cursor", first.cursor, "--json"]), 2, "INVALID_CURSOR");
+    fails(await step(["kv", "ls", "--cursor", "garbage!", "--json"]), 2, "INVALID_CURSOR");
+    fails(await step(["kv", "ls", "--limit", "0", "--json"]), 2, "INVALID_LIMIT");
+    fails(await step(["kv", "ls", "--limit", "1001", "--json"]), 2, "INVALID_LIMIT");
+    fails(await step(["kv", "ls", "-n", "ghost", "--json"]), 3, "NAMESPACE_NOT_FOUND");
+  },
+
+  "rm: one, several all-or-nothing, missing, --force, --prefix --yes": async (t, step) => {
+    for (const k of ["a", "b", "c", "tmp/1", "tmp/2", "tmp/3", "keep"]) ok(await step(["kv", "set", k, k]));
+    ok(await step(["kv", "rm", "a"]));
+    fails(await step(["kv", "get", "a", "--json"]), 3, "KEY_NOT_FOUND");
+    fails(await step(["kv", "rm", "b", "missing", "--json"]), 3, "KEY_NOT_FOUND");
+    fails(await step(["kv", "rm", "b", "missing"]), 3, null);
+    expect(ok(await step(["kv", "get", "b"])).stdout).toBe("b");
+    fails(await step(["kv", "rm", "a", "--json"]), 3, "KEY_NOT_FOUND");
+    expect(json(await step(["kv", "rm", "b", "c", "missing", "--force", "--json"]))).toEqual({ namespace: "default", dryRun: false, removed: ["b", "c"], missing: ["missing"] });
+    ok(await step(["kv", "rm", "missing", "--force"]));
+    fails(await step(["kv", "rm", "--prefix", "tmp/", "--json"]), 2, "CONFIRMATION_REQUIRED");
+    expect(ok(await step(["kv", "rm", "--prefix", "tmp/", "--dry-run"])).stdout).toBe("tmp/1\ntmp/2\ntmp/3\n");
+    expect(json(await step(["kv", "rm", "--prefix", "tmp/", "--yes", "--json"]))).toEqual({ namespace: "default", dryRun: false, removed: ["tmp/1", "tmp/2", "tmp/3"], missing: [] });
+    ok(await step(["kv", "rm", "--prefix", "tmp/", "--yes"]));
+    expect(ok(await step(["kv", "ls"])).stdout).toBe("keep\n");
+    fails(await step(["kv", "rm", "--json"]), 2, "USAGE");
+    fails(await step(["kv", "rm", "x", "-n", "ghost", "--json"]), 3, "NAMESPACE_NOT_FOUND");
+  },
+
+  "namespace create, ls, rm": async (t, step) => {
+    expect(json(await step(["kv", "namespace", "create", "staging", "--json"]))).toEqual({ name: "staging", createdAt: new Date(T0).toISOString(), keys: 0 });
+    ok(await step(["kv", "namespace", "create", "other"]));
+    fails(await step(["kv", "namespace", "create", "staging", "--json"]), 2, "NAMESPACE_EXISTS");
+    fails(await step(["kv", "namespace", "create", "staging"]), 2, null);
+    fails(await step(["kv", "namespace", "create", "Bad Name", "--json"]), 2, "INVALID_NAMESPACE");
+    ok(await step(["kv", "set", "k", "v", "-n", "staging"]));
+    expect(ok(await step(["kv", "get", "k", "-n", "staging"])).stdout).toBe("v");
+    fails(await step(["kv", "get", "k", "--json"]), 3, "KEY_NOT_FOUND");
+    expect(json(await step(["kv", "namespace", "ls", "--json"]))).toEqual({
+      namespaces: [
+        { name: "default", createdAt: new Date(T0).toISOString(), keys: 0 },
+        { name: "other", createdAt: new Date(T0).toISOString(), keys: 0 },
+        { name: "staging", createdAt: new Date(T0).toISOString(), keys: 1 },
+      ],
+    });
+    expect(ok(await step(["kv", "namespace", "ls"])).stdout).toBe("default\nother\nstaging\n");
+    fails(await step(["kv", "namespace", "rm", "staging", "--json"]), 2, "CONFIRMATION_REQUIRED");
+    ok(await step(["kv", "namespace", "rm", "staging", "--yes"]));
+    ok(await step(["kv", "namespace", "rm", "other", "--json"]));
+    fails(await step(["kv", "namespace", "rm", "staging", "--yes", "--json"]), 3, "NAMESPACE_NOT_FOUND");
+    fails(await step(["kv", "namespace", "rm", "default", "--yes", "--json"]), 2, "NAMESPACE_PROTECTED");
+    fails(await step(["kv", "namespace", "rm", "default", "--yes"]), 2, null);
+    expect(ok(await step(["kv", "namespace", "ls"])).stdout).toBe("default\n");
+  },
+
+  "bad input gives the same exit code and error code": async (t, step) => {
+    const big = join(t.cwd, "big.bin");
+    writeFileSync(big, Buffer.alloc(1_048_577, 0x61));
+    const exact = join(t.cwd, "exact.bin");
+    writeFileSync(exact, Buffer.alloc(1_048_576, 0x62));
+    fails(await step(["kv", "rm", "", "--json"]), 2, "INVALID_KEY");
+    fails(await step(["kv", "set", "x".repeat(513), "v", "--json"]), 2, "INVALID_KEY");
+    fails(await step(["kv", "set", "é".repeat(257), "v", "--json"]), 2, "INVALID_KEY");
+    ok(await step(["kv", "set", "x".repeat(512), "v"]));
+    fails(await step(["kv", "set", "..", "v", "--json"]), 2, "INVALID_KEY");
+    fails(await step(["kv", "set", "big", "--file", big, "--json"]), 2, "VALUE_TOO_LARGE");
+    fails(await step(["kv", "set", "big", "--file", big]), 2, null);
+    ok(await step(["kv", "set", "exact", "--file", exact]));
+    expect(json(await step(["kv", "ls", "exact", "--json"])).keys).toEqual([{ key: "exact", size: 1_048_576, expiresAt: null, metadata: null }]);
+    fails(await step(["kv", "set", "k", "v", "--metadata", "{not json", "--json"]), 2, "INVALID_METADATA");
+    fails(await step(["kv", "set", "k", "v", "--metadata", "[1,2]", "--json"]), 2, "INVALID_METADATA");
+    fails(await step(["kv", "set", "k", "v", "--metadata", JSON.stringify({ a: "x".repeat(1100) }), "--json"]), 2, "INVALID_METADATA");
+    fails(await step(["kv", "set", "k", "v", "--ttl", "59s", "--json"]), 2, "INVALID_EXPIRY");
+    fails(await step(["kv", "set", "k", "v", "--ttl", "59s"]), 2, null);
+    fails(await step(["kv", "set", "k", "v", "--expires-at", String(T0 / 1000 + 30), "--json"]), 2, "INVALID_EXPIRY");
+    fails(await step(["kv", "set", "k", "v", "--ttl", "60s", "--expires-at", "2030-01-01", "--json"]), 2, "USAGE");
+    fails(await step(["kv", "set", "k", "v", "-n", "ghost", "--json"]), 3, "NAMESPACE_NOT_FOUND");
+    fails(await step(["kv", "set", "k", "v", "--region", "mars", "--json"]), 2, "USAGE");
+    fails(await step(["kv", "get", "k", "--json"]), 3, "KEY_NOT_FOUND");
+  },
+
+  "an empty key is INVALID_KEY (exit 2) for set and get": async (t, step) => {
+    fails(await step(["kv", "set", "", "v", "--json"]), 2, "INVALID_KEY");
+    fails(await step(["kv", "set", "", "v"]), 2, null);
+    fails(await step(["kv", "get", "", "--json"]), 2, "INVALID_KEY");
+  },
+
+  "--region and --consistency eventual on the manual clock": async (t, step) => {
+    ok(await step(["kv", "emulator", "clock", "manual"]));
+    ok(await step(["kv", "set", "k", "v1"]));
+    ok(await step(["kv", "emulator", "settle"]));
+    ok(await step(["kv", "set", "k", "v2"]));
+    ok(await step(["kv", "set", "fresh", "f", "--region", "fra", "--json"]));
+    const eventual = ["--region", "sin", "--consistency", "eventual"];
+    expect(json(await step(["kv", "get", "k", ...eventual, "--json"]))).toMatchObject({ value: "v1", region: "sin", servedFrom: "replica" });
+    expect(ok(await step(["kv", "get", "k", ...eventual])).stdout).toBe("v1");
+    fails(await step(["kv", "get", "fresh", ...eventual, "--json"]), 3, "KEY_NOT_FOUND");
+    fails(await step(["kv", "get", "fresh", ...eventual]), 3, null);
+    expect(json(await step(["kv", "get", "fresh", "--region", "fra", "--consistency", "eventual", "--json"]))).toMatchObject({ value: "f", region: "fra" });
+    expect(ok(await step(["kv", "ls", ...eventual])).stdout).toBe("k\n");
+    expect(json(await step(["kv", "get", "k", "--region", "sin", "--json"]))).toMatchObject({ value: "v2", servedFrom: "home" });
+    ok(await step(["kv", "emulator", "advance", "300ms"]));
+    expect(json(await step(["kv", "get", "fresh", ...eventual, "--json"]))).toMatchObject({ value: "f", servedFrom: "replica", ageMs: 0 });
+    expect(ok(await step(["kv", "ls", ...eventual])).stdout).toBe("fresh\nk\n");
+    // A partitioned edge refuses writes with exit 5 on both targets.
+    ok(await step(["kv", "emulator", "partition", "sin"]));
+    fails(await step(["kv", "set", "p", "x", "--region", "sin", "--json"]), 5, "UNAVAILABLE");
+    fails(await step(["kv", "get", "k", "--region", "sin", "--json"]), 5, "UNAVAILABLE");
+    ok(await step(["kv", "emulator", "heal", "sin"]));
+    // Expiry follows the manual clock on both targets.
+    ok(await step(["kv", "set", "short", "s", "--ttl", "60s"]));
+    ok(await step(["kv", "emulator", "advance", "60s"]));
+    fails(await step(["kv", "get", "short", "--json"]), 3, "KEY_NOT_FOUND");
+  },
+};
+
+/**
+ * Scenarios that reveal a bug on the server target (src/ is not changed by these tests): the test is
+ * kept and marked it.fails, so it starts failing, as a reminder, once the bug is fixed.
+ */
+const SERVER_BUGS: Record<string, string> = {
+  // BUG: an empty key is sent as PUT/GET …/values/ ; the router (ignoreTrailingSlash) finds no route and
+  // answers 404 NOT_FOUND, so the server target exits 3 with "There is no route …/values/." where the
+  // embedded target exits 2 with INVALID_KEY "The key is empty.".
+  "an empty key is INVALID_KEY (exit 2) for set and get": "empty key answers 404 NOT_FOUND instead of 400 INVALID_KEY",
+};
+
+const transcripts = new Map<string, Step[]>();
+
+describe.each(["embedded", "server"] as const)("the contract on the %s target", (kind) => {
+  for (const name of Object.keys(SCENARIOS)) {
+    const test = kind === "server" && SERVER_BUGS[name] ? it.fails : it;
+    test(name, async () => {
+      transcripts.set(`${kind}:${name}`, await play(kind, SCENARIOS[name]!));
+    });
+  }
+});
+
+describe("embedded and server targets agree", () => {
+  for (const name of Object.keys(SCENARIOS)) {
+    const test = SERVER_BUGS[name] ? it.fails : it;
+    test(`${name}: identical stdout, exit codes, error codes and stderr`, async () => {
+    const embedded = transcripts.get(`embedded:${name}`) ?? (await play("embedded", SCENARIOS[name]!));
+    const server = transcripts.get(`server:${name}`) ?? (await play("server", SCENARIOS[name]!));
+    expect(server.length).toBe(embedded.length);
+    for (let i = 0; i < embedded.length; i++) expect(server[i], `step ${i}: ${embedded[i]!.argv.join(" ")}`).toEqual(embedded[i]);
+    });
+  }
+
+  it("the target line names the right target", async () => {
+    const embedded = await target("embedded");
+    const server = await target("server");
+    expect((await embedded.run(["kv", "ls"])).stderr).toMatch(/^target: embedded emulator at .*data \(site local\)$/m);
+    expect((await server.run(["kv", "ls"])).stderr).toMatch(/^target: platform API at http:\/\/127\.0\.0\.1:\d+ \(site local, from YOURSPACE_API_URL\)$/m);
+  });
+});
