@@ -290,12 +290,7 @@ const SCENARIOS: Record<string, Scenario> = {
  * Scenarios that reveal a bug on the server target (src/ is not changed by these tests): the test is
  * kept and marked it.fails, so it starts failing, as a reminder, once the bug is fixed.
  */
-const SERVER_BUGS: Record<string, string> = {
-  // BUG: an empty key is sent as PUT/GET …/values/ ; the router (ignoreTrailingSlash) finds no route and
-  // answers 404 NOT_FOUND, so the server target exits 3 with "There is no route …/values/." where the
-  // embedded target exits 2 with INVALID_KEY "The key is empty.".
-  "an empty key is INVALID_KEY (exit 2) for set and get": "empty key answers 404 NOT_FOUND instead of 400 INVALID_KEY",
-};
+const SERVER_BUGS: Record<string, string> = {};
 
 const transcripts = new Map<string, Step[]>();
 

@@ -241,7 +241,7 @@ describe("target resolution order, shown on the stderr target line", () => {
   // YOURSPACE_API_URL=URL_B YOURSPACE_TOKEN=T_B yourspace kv ls → target line "(site A, from
   // YOURSPACE_API_URL)", exit 3. The same happens with --api-url/--token. The site should follow the
   // credentials it belongs to (the token's own site) unless --site/YOURSPACE_SITE says otherwise.
-  it.fails("env beats profile, and flag beats env, with a profile stored", async () => {
+  it("env beats profile, and flag beats env, with a profile stored", async () => {
     const { s, fromProfile, fromEnv, fromFlag, env } = await threeTargets();
     ok(await s.run(["login", "--api-url", fromProfile.url], { input: fromProfile.token }));
     const viaEnv = ok(await s.run(["kv", "set", "where", "env"], { env }));

@@ -252,7 +252,7 @@ describe("kv emulator start, end to end", () => {
   // up or the 5 s keep-alive timeout passes (about 6 s), not when its last request is answered. Repro: the
   // test above without socket.end(): the process exits ~6 s after the 200. stop() calls
   // closeIdleConnections() once, before the in-flight request has finished.
-  it.fails("after SIGTERM, the answer to a request in flight closes its connection", async () => {
+  it("after SIGTERM, the answer to a request in flight closes its connection", async () => {
     const emu = await startEmulator();
     const { statusLine, headers } = await uploadAcrossSigterm(emu, Buffer.alloc(64 * 1024, 0x62));
     expect(statusLine).toBe("HTTP/1.1 200 OK");
@@ -281,7 +281,7 @@ describe("kv emulator start, end to end", () => {
   // that race most of the time on this machine (standalone repro: spawn `yourspace kv emulator start --port 0
   // --json`, send SIGTERM when the first line arrives, look at the exit: killed by SIGTERM in ~6 of 10 runs).
   // The fix is to install the handlers before printing. Eight attempts make a false pass very unlikely.
-  it.fails("stops gracefully on a SIGTERM sent as soon as the ready line is printed", async () => {
+  it("stops gracefully on a SIGTERM sent as soon as the ready line is printed", async () => {
     const outcomes = await Promise.all(
       Array.from({ length: 8 }, async () => {
         const cwd = tempDir();
