@@ -4,6 +4,7 @@ import type { AuditEntry, AuditQuery, Backend, Binding, DeleteResult, ExportedEn
 import { parseWireEntry, type BulkEntry, type BulkOutcome, type WireEntry } from "../core/bulk.js";
 import { ERROR_EXIT, KvError, type ErrorCode } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
+import { validateKey } from "../core/validate.js";
 import { decodeMetadataHeader, encodeMetadataHeader, HEADERS, msOrNull, paths, QUERY, type WireListPage, type WireNamespace, type WireOutcome, type WireWhoami } from "./contract.js";
 
 export interface HttpBackendOptions {
@@ -86,6 +87,8 @@ export class HttpBackend implements Backend {
   }
 
   async get(ns: string, key: string, options: ReadOptions = {}): Promise<GetResult> {
+    // Checked here too: some bad keys (empty, lone surrogates) cannot even be put in a URL.
+    validateKey(key);
     const res = await this.send({
       method: "GET",
       path: paths.value(this.site, ns, key),
@@ -119,6 +122,7 @@ export class HttpBackend implements Backend {
   }
 
   async put(ns: string, key: string, input: PutInput, options: WriteOptions = {}): Promise<WriteResult> {
+    validateKey(key);
     const headers: Record<string, string> = { "content-type": "application/octet-stream", [HEADERS.idempotencyKey]: randomUUID() };
     if (input.metadata !== undefined) headers[HEADERS.metadata] = encodeMetadataHeader(input.metadata);
     return this.json(
@@ -138,6 +142,7 @@ export class HttpBackend implements Backend {
   }
 
   async delete(ns: string, keys: readonly string[], options: { force: boolean } & WriteOptions): Promise<DeleteResult> {
+    keys.forEach(validateKey);
     const result: DeleteResult = { deleted: [], missing: [], version: null };
     // The API removes at most a page of keys per request, all or nothing.
     for (let i = 0; i < keys.length; i += LIMITS.maxListLimit) {
@@ -254,7 +259,7 @@ export class HttpBackend implements Backend {
 
   async audit(query: AuditQuery): Promise<AuditEntry[]> {
     const { entries } = this.json<{ entries: (Omit<AuditEntry, "t"> & { t: string })[] }>(
-      await this.call({ method: "GET", path: paths.audit(this.site), query: { key: query.key, actor: query.actor, since: query.since, limit: query.limit }, repeatable: true }),
+      await this.call({ method: "GET", path: paths.audit(this.site), query: { key: query.key, actor: query.actor, within_ms: query.withinMs, limit: query.limit }, repeatable: true }),
     );
     return entries.map((e) => ({ ...e, t: Date.parse(e.t) }));
   }

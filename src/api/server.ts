@@ -90,7 +90,11 @@ export class ApiServer {
             ? [431, "BAD_HEADER", "The request headers are too large."]
             : [400, "BAD_HEADER", "The request is not valid HTTP."];
       const body = JSON.stringify({ code, message, hint: null } satisfies ErrorBody);
-      socket.end(`HTTP/1.1 ${status} ${status === 408 ? "Request Timeout" : "Bad Request"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      socket.end(`HTTP/1.1 ${status} ${status === 408 ? "Request Timeout" : status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    });
+    // Expect: 100-continue is answered by Node itself; any other expectation gets a JSON 417.
+    server.on("checkExpectation", (req, res) => {
+      send(res, { status: 417, json: body("BAD_HEADER", `The expectation "${req.headers.expect}" is not supported.`, "Leave out the Expect header.") });
     });
     const host = options.host ?? "127.0.0.1";
     await new Promise<void>((resolve, reject) => {
@@ -109,10 +113,13 @@ export class ApiServer {
 
   /** Stops accepting connections, lets requests in flight finish, then writes out the ledger and closes the store. */
   async stop(): Promise<void> {
+    stopping.add(this.server);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
+      // Connections idle now close at once; those busy close when their answer is sent (see send()).
       this.server.closeIdleConnections();
     });
+    stopping.delete(this.server);
     clearInterval(this.flushTimer);
     this.core.close();
   }
@@ -152,7 +159,9 @@ function buildRouter(core: EmulatorCore) {
           const err = e instanceof KvError ? e : errors.internal("The server failed to handle the request.");
           // A refusal is audited too: who tried to reach what.
           if (err.code === "PERMISSION_DENIED" && token && params.ns !== undefined) {
-            core.ledger.write({ site: token.site, actor: token.route ? `route:${token.route}` : `token:${token.id}`, action: action === "read" ? "read" : "write", namespace: params.ns, key: null, region: core.engine.homeRegion, outcome: "denied" });
+            const key = path === ROUTES.value ? safeKeyOf(req) : null;
+            const kind = method === "DELETE" || path === ROUTES.bulkDelete ? "delete" : action === "read" ? "read" : "write";
+            core.ledger.write({ site: token.site, actor: token.route ? `route:${token.route}` : `token:${token.id}`, action: kind, namespace: params.ns, key, region: core.engine.homeRegion, outcome: "denied" });
           }
           // Once a stream has begun, an error can only cut it short; the client sees an incomplete body.
           if (res.headersSent) res.destroy(err);
@@ -172,7 +181,10 @@ function buildRouter(core: EmulatorCore) {
     const seen = db.prepare("SELECT status, body FROM idempotency WHERE site = ? AND key = ?").get(call.site, key) as { status: number; body: string } | undefined;
     if (seen) return { status: seen.status, json: JSON.parse(seen.body) };
     const reply = await run();
-    db.prepare("INSERT OR REPLACE INTO idempotency (site, key, status, body, created_at) VALUES (?, ?, ?, ?, ?)").run(call.site, key, reply.status, JSON.stringify(reply.json ?? null), core.engine.now());
+    const now = core.engine.now();
+    db.prepare("INSERT OR REPLACE INTO idempotency (site, key, status, body, created_at) VALUES (?, ?, ?, ?, ?)").run(call.site, key, reply.status, JSON.stringify(reply.json ?? null), now);
+    // Retries come within minutes; a day is plenty, and keeps the table small.
+    db.prepare("DELETE FROM idempotency WHERE created_at < ?").run(now - 86_400_000);
     return reply;
   };
 
@@ -253,6 +265,7 @@ function buildRouter(core: EmulatorCore) {
     }
     const ttl = call.query.get(QUERY.ttl);
     const expiresAt = call.query.get(QUERY.expiresAt);
+    if (ttl !== null && expiresAt !== null) throw errors.usage(`Give ${QUERY.ttl} or ${QUERY.expiresAt}, not both.`);
     const input = {
       value,
       ...(metadata !== undefined && { metadata }),
@@ -326,21 +339,22 @@ function buildRouter(core: EmulatorCore) {
   on("GET", ROUTES.site, "read", async ({ kv }) => ({ status: 200, json: await kv.usage().then(({ site, tier, auditRetentionDays }) => ({ site, tier, auditRetentionDays })) }));
 
   on("PATCH", ROUTES.site, "admin", async (call) => {
-    const doc = (await readJson(call.req, API_LIMITS.maxJsonBody)) as { tier?: unknown; auditRetentionDays?: unknown };
+    const doc = (await readJson(call.req, API_LIMITS.maxJsonBody)) as { tier?: unknown; auditRetentionDays?: unknown } | null;
+    if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new KvError("MALFORMED_BODY", 'The body must be an object: {"tier": …, "auditRetentionDays": …}.');
     if (doc.tier !== undefined && (typeof doc.tier !== "string" || !isTier(doc.tier))) throw errors.usage(`There is no tier ${JSON.stringify(doc.tier)}.`);
-    if (doc.auditRetentionDays !== undefined && typeof doc.auditRetentionDays !== "number") throw new KvError("MALFORMED_BODY", '"auditRetentionDays" must be a number.');
+    if (doc.auditRetentionDays !== undefined && !Number.isInteger(doc.auditRetentionDays)) throw new KvError("MALFORMED_BODY", '"auditRetentionDays" must be a whole number of days.');
     return { status: 200, json: await call.kv.updateSite({ tier: doc.tier as never, auditRetentionDays: doc.auditRetentionDays as number | undefined }) };
   });
 
   on("GET", ROUTES.usage, "read", async ({ kv }) => ({ status: 200, json: await kv.usage() }));
 
   on("GET", ROUTES.audit, "admin", async ({ kv, query }) => {
-    const since = query.get("since");
+    const within = query.get("within_ms");
     const limit = query.get("limit");
     const entries = await kv.audit({
       key: query.get("key") ?? undefined,
       actor: query.get("actor") ?? undefined,
-      since: since === null ? undefined : numberParam("since", since),
+      withinMs: within === null ? undefined : withinParam(within),
       limit: limit === null ? undefined : parseLimit(limit),
     });
     return { status: 200, json: { entries: entries.map((e) => ({ ...e, t: isoOrNull(e.t) })) } };
@@ -417,6 +431,14 @@ function bearer(req: IncomingMessage): string | undefined {
   return match[1];
 }
 
+function safeKeyOf(req: IncomingMessage): string | null {
+  try {
+    return keyOf(req);
+  } catch {
+    return null;
+  }
+}
+
 /** The key is the rest of the path after /values/, percent-decoded, so it may contain '/'. */
 function keyOf(req: IncomingMessage): string {
   const path = (req.url ?? "").split("?")[0]!;
@@ -434,6 +456,12 @@ function consistencyOf(query: URLSearchParams): Consistency {
   return c;
 }
 
+/** `within_ms`: how far back, in milliseconds. */
+function withinParam(text: string): number {
+  if (!/^\d+$/.test(text)) throw errors.usage(`within_ms must be a whole number of milliseconds, not "${text}".`);
+  return Number(text);
+}
+
 function numberParam(name: string, text: string): number {
   if (!/^\d+(\.\d+)?$/.test(text)) throw errors.usage(`${name} must be a number of seconds, not "${text}".`);
   return Number(text);
@@ -443,9 +471,17 @@ function body(code: KvError["code"], message: string, hint: string | null): Erro
   return { code, message, hint };
 }
 
+/** Servers shutting down: their answers close the connection, so the server can finish. */
+const stopping = new WeakSet<object>();
+
 function send(res: ServerResponse, reply: Reply): void {
   if (res.headersSent) return;
   const headers: Record<string, string | number> = { ...reply.headers };
+  // A request whose body was not read to the end (refused early) cannot be followed on this connection.
+  const req = res.req;
+  const hasBody = (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0") || req.headers["transfer-encoding"] !== undefined;
+  const unread = hasBody && !req.readableEnded;
+  if (unread || (res.req.socket && stopping.has((res.req.socket as unknown as { server: object }).server))) headers.connection = "close";
   let payload: Buffer;
   if (reply.body !== undefined) payload = reply.body;
   else {
@@ -455,4 +491,5 @@ function send(res: ServerResponse, reply: Reply): void {
   headers["content-length"] = payload.length;
   res.writeHead(reply.status, headers);
   res.end(payload);
+  if (unread) res.once("finish", () => res.req.socket?.destroySoon());
 }

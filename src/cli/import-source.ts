@@ -53,7 +53,9 @@ export class ImportSource {
   async detectFormat(): Promise<ImportFormat> {
     const handle = await open(this.path, "r");
     try {
-      const { buffer, bytesRead } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
+      // Enough to hold a whole first line: an entry with a 1 MiB value is under 1.5 MB in base64.
+      const size = 4 * 1_048_576;
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(size), 0, size, 0);
       const head = buffer.subarray(0, bytesRead).toString("utf8").replace(/^\uFEFF/, "").trimStart();
       if (head === "") return "ndjson";
       if (head.startsWith("[")) return "json";

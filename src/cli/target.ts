@@ -37,7 +37,9 @@ export async function resolveTarget(globals: Globals, env: Record<string, string
   if (!token) {
     throw new KvError("UNAUTHENTICATED", `No token for the platform API at ${apiUrl?.[0] ?? PLATFORM_API_URL}.`, "Log in with: yourspace login (or set YOURSPACE_TOKEN); use --local for the embedded emulator.");
   }
-  const site = pick<string>([globals.site, "--site"], [env.YOURSPACE_SITE, "YOURSPACE_SITE"], [project?.site, project?.path ?? ""], [profile?.site, `profile ${name}`]);
+  // A profile's site belongs with its URL and token: it is used only when they come from the profile too.
+  const fromProfile = apiUrl?.[1] === `profile ${name}` || (!apiUrl && token[1] === `profile ${name}`);
+  const site = pick<string>([globals.site, "--site"], [env.YOURSPACE_SITE, "YOURSPACE_SITE"], [project?.site, project?.path ?? ""], [fromProfile ? profile?.site : undefined, `profile ${name}`]);
   return { kind: "remote", apiUrl: apiUrl?.[0] ?? PLATFORM_API_URL, token: token[0], site: site?.[0] ?? null, source: `from ${apiUrl?.[1] ?? "--remote"}` };
 }
 

@@ -23,13 +23,8 @@ export const start: Handler<StartOptions> = async (ctx, _args, opts) => {
   const server = await ApiServer.start({ dataDir, host: opts.host, port: Number(opts.port), clock: ctx.clock });
   const site = ctx.globals.site ?? DEFAULT_SITE;
   const { token } = server.tokens.create({ site }, ctx.globals.token);
-  if (ctx.out.json) await ctx.out.printJson({ apiUrl: server.url, token, site, dataDir });
-  else {
-    await ctx.out.line(`YOURSPACE_API_URL=${server.url}`);
-    await ctx.out.line(`YOURSPACE_TOKEN=${token}`);
-    ctx.out.note(ctx.out.c.dim(`Serving the platform API for site ${site} from ${dataDir}. Stop with Ctrl-C.`));
-  }
-  await new Promise<void>((resolve) => {
+  // Listen for the signals before saying the server is ready, so a stop sent at once is graceful.
+  const stopped = new Promise<void>((resolve) => {
     const stop = () => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
@@ -38,6 +33,13 @@ export const start: Handler<StartOptions> = async (ctx, _args, opts) => {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+  if (ctx.out.json) await ctx.out.printJson({ apiUrl: server.url, token, site, dataDir });
+  else {
+    await ctx.out.line(`YOURSPACE_API_URL=${server.url}`);
+    await ctx.out.line(`YOURSPACE_TOKEN=${token}`);
+    ctx.out.note(ctx.out.c.dim(`Serving the platform API for site ${site} from ${dataDir}. Stop with Ctrl-C.`));
+  }
+  await stopped;
   await server.stop();
   ctx.out.note("Emulator stopped; every request in flight was answered.");
 };

@@ -34,10 +34,11 @@ export const bind: Handler<BindOptions> = async (ctx, args, opts) => {
   if (!VARIABLE.test(variable)) throw errors.usage(`"${variable}" is not a variable name.`, "Use upper-case letters, digits and _, for example --as FLAGS.");
 
   const binding = { route, variable, namespace: ns, access: access as Binding["access"] };
-  // The target first: if it refuses (no such namespace, no permission), the project file is left as it was.
-  const registered = await backend.bind(binding);
+  // The file is edited in memory first (a broken file fails here), then the target registers the
+  // binding (it may refuse: no such namespace, no permission), and only then is the file saved.
   const file = await ProjectFile.open(ctx.io.cwd);
   await file.bind(binding);
+  const registered = await backend.bind(binding);
   file.save();
   if (ctx.out.json) return ctx.out.printJson({ binding: wireBinding(registered), file: file.path, created: file.created });
   ctx.out.success(`Bound ${ns} to route ${route} as ${variable}, ${access}${file.created ? ` (created ${file.path})` : ` (${file.path})`}.`);
@@ -83,8 +84,9 @@ export const audit: Handler<AuditOptions> = async (ctx, _args, opts) => {
   const backend = await ctx.backend();
   const limit = Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw errors.usage(`--limit must be a whole number from 1 to 1000, not "${opts.limit}".`);
-  const since = opts.since === undefined ? undefined : ctx.clock.now() - parseDuration(opts.since, "--since");
-  const entries = await backend.audit({ key: opts.key, actor: opts.actor, since, limit });
+  // Measured back from the target's own clock (the emulator's may be manual), not this machine's.
+  const withinMs = opts.since === undefined ? undefined : parseDuration(opts.since, "--since");
+  const entries = await backend.audit({ key: opts.key, actor: opts.actor, withinMs, limit });
   if (ctx.out.json) return ctx.out.printJson({ entries: entries.map((e) => ({ ...e, t: isoOrNull(e.t) })) });
   if (entries.length === 0) return ctx.out.note("No audit records match.");
   if (ctx.out.stdoutIsTTY) await table(ctx, ["time", "actor", "action", "namespace", "key", "region", "outcome"], entries.map((e) => [isoOrNull(e.t)!, e.actor, e.action, e.namespace, e.key ?? "", e.region, e.outcome]));

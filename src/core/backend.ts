@@ -165,8 +165,8 @@ export interface Binding {
 export interface AuditQuery {
   key?: string;
   actor?: string;
-  /** Epoch ms. */
-  since?: number;
+  /** Only records from this far back, ms, measured on the target's clock. */
+  withinMs?: number;
   limit?: number;
 }
 

@@ -19,7 +19,8 @@ export interface AuditRecord {
 export interface AuditQuery {
   key?: string;
   actor?: string;
-  since?: number;
+  /** Only records from this far back, ms. */
+  withinMs?: number;
   limit?: number;
 }
 
@@ -83,7 +84,7 @@ export class Ledger {
     if (q.key !== undefined) clauses.push("key = @key");
     if (q.actor !== undefined) clauses.push("actor = @actor");
     // Records past retention are never shown, even before the next prune removes them.
-    const from = Math.max(q.since ?? 0, now - retentionDays(this.db, site) * DAY_MS);
+    const from = Math.max(q.withinMs === undefined ? 0 : now - q.withinMs, now - retentionDays(this.db, site) * DAY_MS);
     return this.db
       .prepare(`SELECT site, t, actor, action, namespace, key, region, outcome FROM audit WHERE ${clauses.join(" AND ")} ORDER BY t DESC, id DESC LIMIT @limit`)
       .all({ site, from, key: q.key, actor: q.actor, limit: q.limit ?? 1000 }) as AuditRecord[];
