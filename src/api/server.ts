@@ -175,16 +175,19 @@ function buildRouter(core: EmulatorCore) {
    * A write sent with an Idempotency-Key is done once: a retry gets the first answer. Requests run one
    * at a time on this thread, so nothing can slip between the look-up and the record.
    */
+  const selectIdempotent = db.prepare("SELECT status, body FROM idempotency WHERE site = ? AND key = ?");
+  const insertIdempotent = db.prepare("INSERT OR REPLACE INTO idempotency (site, key, status, body, created_at) VALUES (?, ?, ?, ?, ?)");
+  let idempotentWrites = 0;
   const idempotent = async (call: Call, run: () => Promise<Reply>): Promise<Reply> => {
     const key = call.req.headers[HEADERS.idempotencyKey];
     if (typeof key !== "string" || key === "") return run();
-    const seen = db.prepare("SELECT status, body FROM idempotency WHERE site = ? AND key = ?").get(call.site, key) as { status: number; body: string } | undefined;
+    const seen = selectIdempotent.get(call.site, key) as { status: number; body: string } | undefined;
     if (seen) return { status: seen.status, json: JSON.parse(seen.body) };
     const reply = await run();
-    const now = core.engine.now();
-    db.prepare("INSERT OR REPLACE INTO idempotency (site, key, status, body, created_at) VALUES (?, ?, ?, ?, ?)").run(call.site, key, reply.status, JSON.stringify(reply.json ?? null), now);
-    // Retries come within minutes; a day is plenty, and keeps the table small.
-    db.prepare("DELETE FROM idempotency WHERE created_at < ?").run(now - 86_400_000);
+    const now = core.engine.freshNow();
+    insertIdempotent.run(call.site, key, reply.status, JSON.stringify(reply.json ?? null), now);
+    // Retries come within minutes; a day is plenty. Pruned now and then, not on every write.
+    if (++idempotentWrites % 1000 === 0) db.prepare("DELETE FROM idempotency WHERE created_at < ?").run(now - 86_400_000);
     return reply;
   };
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import type { Statement } from "better-sqlite3";
 import type { Database } from "../emulator/store.js";
 import { KvError } from "../core/errors.js";
 
@@ -44,10 +45,19 @@ const sha256 = (text: string): Buffer => createHash("sha256").update(text).diges
  * sees tokens created by another process. Only a hash of each token is stored.
  */
 export class TokenStore {
+  private readonly byHash: Statement;
+  private readonly dataVersion: Statement;
+  /** Tokens looked up since the store last changed; another process's change empties it. */
+  private readonly cache = new Map<string, TokenRow | null>();
+  private seen = -1;
+
   constructor(
     private readonly db: Database,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.byHash = db.prepare("SELECT * FROM tokens WHERE hash = ?");
+    this.dataVersion = db.prepare("PRAGMA data_version").pluck();
+  }
 
   /** Creates the site if needed and returns a new token for it: the only time the secret exists in clear. */
   create(request: CreateToken, given?: string): { token: string; info: TokenInfo } {
@@ -62,6 +72,7 @@ export class TokenStore {
       route: request.route ?? null,
       expiresAt: request.expiresAt ?? null,
     };
+    this.cache.clear();
     this.db.transaction(() => {
       const now = this.now();
       this.db.prepare("INSERT OR IGNORE INTO sites (name, created_at) VALUES (?, ?)").run(info.site, now);
@@ -74,11 +85,26 @@ export class TokenStore {
     return { token, info };
   }
 
+  private lookup(token: string): TokenRow | undefined {
+    const version = this.dataVersion.get() as number;
+    if (version !== this.seen) {
+      this.cache.clear();
+      this.seen = version;
+    }
+    let row = this.cache.get(token);
+    if (row === undefined) {
+      row = (this.byHash.get(sha256(token)) as TokenRow | undefined) ?? null;
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(token, row);
+    }
+    return row ?? undefined;
+  }
+
   /** Resolves a bearer token, or throws UNAUTHENTICATED saying why. */
   verify(token: string | undefined): TokenInfo {
     if (!token) throw new KvError("UNAUTHENTICATED", "The request has no bearer token.", "Send Authorization: Bearer <token>; create one with: yourspace kv emulator token create --site <site>");
     // Looked up by hash, so a token given with `emulator start --token` may have any form.
-    const row = this.db.prepare("SELECT * FROM tokens WHERE hash = ?").get(sha256(token)) as TokenRow | undefined;
+    const row = this.lookup(token);
     if (!row) {
       throw new KvError("UNAUTHENTICATED", "The token is not valid.", "Check YOURSPACE_TOKEN or --token, or log in again with: yourspace login");
     }

@@ -67,6 +67,8 @@ export class Engine {
   private readonly recorder: Recorder | undefined;
   private readonly client: string;
   private readonly statements = new Map<string, Statement>();
+  private readonly namespaceIds = new Map<string, number>();
+  private namespaceStamp = -1;
   private fileRecorder: { path: string; recorder: FileRecorder } | undefined;
 
   constructor(options: EngineOptions) {
@@ -81,15 +83,20 @@ export class Engine {
   }
 
   /** Emulated time: the data directory's manual clock when it has one, else the base clock. */
+  /** As of the last look at the settings: every operation looks once, when it starts (run()). */
   now(): number {
-    this.settings.refresh();
     const clock = this.settings.clock;
     return clock?.mode === "manual" ? clock.now : this.baseClock.now();
   }
 
   get homeRegion(): string {
-    this.settings.refresh();
     return this.settings.model.home;
+  }
+
+  /** The emulated time, after looking for changes another process made (a manual clock advanced). */
+  freshNow(): number {
+    this.settings.refresh();
+    return this.now();
   }
 
   get(site: string, namespace: string, key: string, options: ReadOptions = {}): GetResult {
@@ -101,7 +108,8 @@ export class Engine {
     const strong = requested === "strong" && !this.regions.has("strong-read-local");
     const model = this.regions.model;
     const mutates = !this.regions.isHome(region) && (strong || model.edgeStore === "cache");
-    return this.run(mutates, () => {
+    // Otherwise a get is one statement (home's row, or the replica query), the namespace id being cached.
+    return this.run(mutates || "single", () => {
       const ns = this.namespaceId(site, namespace);
       const now = this.now();
       // An eventual replica read derives its answer from the stored versions alone (one query).
@@ -361,6 +369,7 @@ export class Engine {
 
   removeNamespace(site: string, name: string): void {
     if (name === DEFAULT_NAMESPACE) throw errors.namespaceProtected(name);
+    this.namespaceIds.clear();
     this.run(true, () => {
       const result = this.stmt("DELETE FROM namespaces WHERE site = ? AND name = ?").run(site, name);
       if (result.changes === 0) throw errors.namespaceNotFound(name);
@@ -377,9 +386,20 @@ export class Engine {
   }
 
   namespaceId(site: string, name: string): number {
-    const row = this.stmt("SELECT id FROM namespaces WHERE site = ? AND name = ?").get(site, name) as { id: number } | undefined;
-    if (!row) throw errors.namespaceNotFound(name);
-    return row.id;
+    // Namespace ids change only when a namespace is removed and made again: cached until anyone writes.
+    const key = `${site}\u0000${name}`;
+    if (this.namespaceStamp !== this.settings.stamp) {
+      this.namespaceIds.clear();
+      this.namespaceStamp = this.settings.stamp;
+    }
+    let id = this.namespaceIds.get(key);
+    if (id === undefined) {
+      const row = this.stmt("SELECT id FROM namespaces WHERE site = ? AND name = ?").get(site, name) as { id: number } | undefined;
+      if (!row) throw errors.namespaceNotFound(name);
+      id = row.id;
+      this.namespaceIds.set(key, id);
+    }
+    return id;
   }
 
   head(ns: number, key: Buffer): Row | undefined {
@@ -392,15 +412,20 @@ export class Engine {
 
   /**
    * Runs an operation atomically: a write (or a read that repairs or fills a cache) in one IMMEDIATE
-   * transaction, which takes the write lock before reading; a pure read in a deferred one, which
-   * reads one snapshot.
+   * transaction, which takes the write lock before reading; a read of several statements in a
+   * deferred one, which reads one snapshot; a read of one statement ("single") needs neither.
    */
-  run<T>(write: boolean, fn: () => T): T {
+  run<T>(write: boolean | "single", fn: () => T): T {
     try {
       this.settings.refresh();
       const recording = this.recorder === undefined && this.settings.record !== null;
-      const tx = this.db.transaction(fn);
-      const result = write || recording ? tx.immediate() : tx.deferred();
+      let result: T;
+      // A read of one statement is atomic on its own: no transaction to begin and commit.
+      if (write === "single" && !recording) result = fn();
+      else {
+        const tx = this.db.transaction(fn);
+        result = write === true || recording ? tx.immediate() : tx.deferred();
+      }
       if ((result as unknown) === FAILED) throw this.pendingFailure!;
       return result;
     } catch (e) {

@@ -39,12 +39,15 @@ export class Ledger {
   constructor(
     private readonly db: Database,
     private readonly usage: SiteUsage,
+    /** The time of the operation being recorded (already read by it). */
+    private readonly opTime: () => number,
+    /** The time now, having looked for another process's change to the clock. */
     private readonly now: () => number,
   ) {}
 
   /** A read or a list; `egressBytes` are value bytes served outside the home region. */
   read(record: Omit<AuditRecord, "t">, egressBytes: number): void {
-    this.audit.push({ ...record, t: this.now() });
+    this.audit.push({ ...record, t: this.opTime() });
     const meter = this.reads.get(record.site) ?? { reads: 0, egress: 0 };
     meter.reads++;
     meter.egress += egressBytes;
@@ -52,7 +55,7 @@ export class Ledger {
   }
 
   write(record: Omit<AuditRecord, "t">): void {
-    this.audit.push({ ...record, t: this.now() });
+    this.audit.push({ ...record, t: this.opTime() });
   }
 
   get pending(): number {

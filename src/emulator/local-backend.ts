@@ -54,8 +54,9 @@ export class EmulatorCore {
     client?: string,
   ) {
     this.engine = new Engine({ db, dataDir, clock, client });
-    const now = () => this.engine.now();
-    this.ledger = new Ledger(db, this.engine.usage, now);
+    const now = () => this.engine.freshNow();
+    // Audit records take the time the operation they follow already read.
+    this.ledger = new Ledger(db, this.engine.usage, () => this.engine.now(), now);
     this.admin = new SiteAdmin(db, this.engine.usage, now);
     this.tokens = new TokenStore(db, now);
   }

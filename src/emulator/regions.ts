@@ -247,11 +247,16 @@ export class Regions {
    * version that has reached every edge. Never changes what a read returns.
    */
   compact(ns: number, key: Buffer, now: number): void {
-    const rows = this.stmt("SELECT version, commit_t, origin FROM versions WHERE ns = ? AND key = ? ORDER BY version DESC").all(ns, key) as Row[];
-    const settled = rows.find((r) => this.deliveredEverywhere(r, now));
-    if (settled && settled !== rows[rows.length - 1]) {
-      this.stmt("DELETE FROM versions WHERE ns = ? AND key = ? AND version < ?").run(ns, key, settled.version);
+    // Oldest first, stopping at the first version some edge still lacks: the cost is what can be
+    // dropped plus one row, however many recent versions a busy key has. Safe, if not always maximal.
+    let settled: Row | undefined;
+    let scanned = 0;
+    for (const row of this.stmt("SELECT version, commit_t, origin FROM versions WHERE ns = ? AND key = ? ORDER BY version").iterate(ns, key) as IterableIterator<Row>) {
+      if (!this.deliveredEverywhere(row, now)) break;
+      settled = row;
+      scanned++;
     }
+    if (settled && scanned > 1) this.stmt("DELETE FROM versions WHERE ns = ? AND key = ? AND version < ?").run(ns, key, settled.version);
   }
 
   /**

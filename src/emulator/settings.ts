@@ -31,11 +31,15 @@ export class Settings {
     this.dataVersion = db.prepare("PRAGMA data_version").pluck();
   }
 
+  /** Changes whenever another connection has committed since: caches of stored state key on it. */
+  stamp = 0;
+
   /** Reloads if anyone else committed since the last look. Cheap: one pragma. */
   refresh(): void {
     const v = this.dataVersion.get() as number;
     if (v === this.seen) return;
     this.seen = v;
+    this.stamp++;
     const rows = this.db.prepare("SELECT name, value FROM settings").all() as { name: string; value: string }[];
     const byName = new Map(rows.map((r) => [r.name, JSON.parse(r.value) as unknown]));
     this.modelValue = { ...DEFAULT_PARAMS, ...((byName.get("model") as Partial<ModelParams> | undefined) ?? {}) };
@@ -59,13 +63,17 @@ export class Settings {
     this.seen = -1;
   }
 
+  // Never read before the first look (or right after our own change): look then.
   get model(): ModelParams {
+    if (this.seen === -1) this.refresh();
     return this.modelValue;
   }
   get clock(): ClockSetting | null {
+    if (this.seen === -1) this.refresh();
     return this.clockValue;
   }
   get record(): string | null {
+    if (this.seen === -1) this.refresh();
     return this.recordValue;
   }
   faults(region: string): readonly FaultInterval[] {
