@@ -10,7 +10,7 @@ import { FileRecorder, historyValue, type HistoryItem, type OpInput, type Record
 import { Regions, ROW_COLUMNS, VALUE_COLUMNS, withKey, type Bug, type Row } from "./regions.js";
 import { Settings } from "./settings.js";
 import { footprint, SiteUsage } from "./usage.js";
-import { translateSqliteError, type Database } from "./store.js";
+import { Statements, translateSqliteError, type Database } from "./store.js";
 
 export interface EngineOptions {
   db: Database;
@@ -66,7 +66,7 @@ export class Engine {
   private readonly dataDir: string;
   private readonly recorder: Recorder | undefined;
   private readonly client: string;
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: Statements;
   private readonly namespaceIds = new Map<string, number>();
   private namespaceStamp = -1;
   private fileRecorder: { path: string; recorder: FileRecorder } | undefined;
@@ -77,6 +77,7 @@ export class Engine {
     this.dataDir = options.dataDir;
     this.recorder = options.recorder;
     this.client = options.client ?? `pid-${process.pid}`;
+    this.statements = new Statements(this.db);
     this.settings = new Settings(this.db);
     this.regions = new Regions(this.db, this.settings, new Set(options.bugs ?? []));
     this.usage = new SiteUsage(this.db);
@@ -582,12 +583,7 @@ export class Engine {
   }
 
   private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+    return this.statements.get(sql);
   }
 }
 

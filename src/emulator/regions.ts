@@ -1,7 +1,7 @@
 import type { Statement } from "better-sqlite3";
 import { delay, deliveryTime, staleness, type ModelParams } from "./model.js";
 import type { Settings } from "./settings.js";
-import type { Database } from "./store.js";
+import { Statements, type Database } from "./store.js";
 
 /** A stored version of a key, as in `entries` and `versions`. */
 export interface Row {
@@ -37,13 +37,14 @@ export function withKey<T extends Omit<Row, "key">>(row: T | undefined, key: Buf
  * for replication to "happen" (consistency model §1.11).
  */
 export class Regions {
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: Statements;
 
   constructor(
     private readonly db: Database,
     private readonly settings: Settings,
     private readonly bugs: ReadonlySet<Bug>,
   ) {
+    this.statements = new Statements(db);
     const row = { version: 0, commit_t: 0, origin: "" };
     db.function("ys_visible", { deterministic: false }, (version, commitT, origin, region, now, floor) => {
       if ((version as number) <= ((floor as number | null) ?? 0)) return 1;
@@ -281,11 +282,6 @@ export class Regions {
   }
 
   stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+    return this.statements.get(sql);
   }
 }

@@ -7,6 +7,21 @@ import { DEFAULT_NAMESPACE, DEFAULT_SITE } from "../core/limits.js";
 
 export type Database = BetterSqlite3.Database;
 
+/** Prepared statements, made once per connection and reused: preparing costs more than running. */
+export class Statements {
+  private readonly cache = new Map<string, BetterSqlite3.Statement>();
+  constructor(private readonly db: Database) {}
+
+  get(sql: string): BetterSqlite3.Statement {
+    let statement = this.cache.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.cache.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
 export const STORE_FILE = "kv.sqlite";
 
 /** How long a writer waits for another process's transaction before giving up. */

@@ -1,7 +1,7 @@
 import type { Statement } from "better-sqlite3";
 import { errors } from "../core/errors.js";
 import { isTier, periodOf, TIERS, type Tier, type TierLimits } from "../core/tiers.js";
-import type { Database } from "./store.js";
+import { Statements, type Database } from "./store.js";
 
 /** What a stored version occupies: its key, value and metadata bytes (a delete occupies nothing). */
 export function footprint(row: { key: Buffer; value: Buffer | null; metadata: string | null; tombstone: number } | undefined): { keys: number; bytes: number } {
@@ -21,8 +21,10 @@ export interface SiteUse {
  * ceiling check and the count it is checked against cannot drift apart between processes.
  */
 export class SiteUsage {
-  private readonly statements = new Map<string, Statement>();
-  constructor(private readonly db: Database) {}
+  private readonly statements: Statements;
+  constructor(private readonly db: Database) {
+    this.statements = new Statements(db);
+  }
 
   current(site: string): SiteUse {
     const row = this.stmt("SELECT s.tier, coalesce(u.keys, 0) AS keys, coalesce(u.bytes, 0) AS bytes FROM sites s LEFT JOIN usage u ON u.site = s.name WHERE s.name = ?").get(site) as
@@ -75,11 +77,6 @@ export class SiteUsage {
   }
 
   private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+    return this.statements.get(sql);
   }
 }
