@@ -40,7 +40,7 @@ export class Regions {
   private readonly statements: Statements;
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly settings: Settings,
     private readonly bugs: ReadonlySet<Bug>,
   ) {

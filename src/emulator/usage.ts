@@ -22,7 +22,7 @@ export interface SiteUse {
  */
 export class SiteUsage {
   private readonly statements: Statements;
-  constructor(private readonly db: Database) {
+  constructor(db: Database) {
     this.statements = new Statements(db);
   }
 
