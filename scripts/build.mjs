@@ -3,12 +3,15 @@
 // Command handlers and the store are bundled but evaluated only when a command needs them; the
 // libraries that few commands use (tables, prompts, HTTP, config files) stay external and load on demand.
 import { build } from "esbuild";
-import { readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+mkdirSync(new URL("../dist", import.meta.url), { recursive: true });
 
-await build({
+const result = await build({
+  // Paths are the project's, wherever the script is run from.
+  absWorkingDir: new URL("..", import.meta.url).pathname,
   entryPoints: ["src/cli.ts"],
   outfile: "dist/cli.cjs",
   bundle: true,
@@ -25,4 +28,12 @@ await build({
   define: { __VERSION__: JSON.stringify(pkg.version), "import.meta.url": "__importMetaUrl" },
   banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
+  write: false,
 });
+
+// bin/ runs the bundle through V8's code cache (bin/compile-cache.cjs), in a vm.Script, where Node 20
+// offers no import(): on-demand imports of ES-module libraries go through the loader's own import().
+for (const file of result.outputFiles) {
+  const text = file.path.endsWith(".cjs") ? file.text.replace(/\bimport\((?=")/g, "(globalThis.__yourspaceImport??(s=>import(s)))(") : file.text;
+  writeFileSync(file.path, text);
+}
