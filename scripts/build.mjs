@@ -37,3 +37,6 @@ for (const file of result.outputFiles) {
   const text = file.path.endsWith(".cjs") ? file.text.replace(/\bimport\((?=")/g, "(globalThis.__yourspaceImport??(s=>import(s)))(") : file.text;
   writeFileSync(file.path, text);
 }
+
+// Shell completions come from the same command registry as the parser and --help.
+await import("./completions.mjs");
