@@ -333,13 +333,14 @@ export class Engine {
     let after: Buffer | null = null;
     const upper = prefixUpperBound(Buffer.from(prefix, "utf8"));
     for (;;) {
+      // One lower bound per query (the prefix, then the last key sent), so each page is an index seek.
       const page = this.run(false, () => {
         const ns = this.namespaceId(site, namespace);
         return this.stmt(
           `SELECT key, value, expires_at, metadata FROM entries
-           WHERE ns = ? AND key >= ? AND key > ? AND key < ? AND tombstone = 0 AND (expires_at IS NULL OR expires_at > ?)
+           WHERE ns = ? AND key ${after === null ? ">=" : ">"} ? AND key < ? AND tombstone = 0 AND (expires_at IS NULL OR expires_at > ?)
            ORDER BY key LIMIT ?`,
-        ).all(ns, Buffer.from(prefix, "utf8"), after ?? Buffer.alloc(0), upper, this.now(), pageSize) as ExportRow[];
+        ).all(ns, after ?? Buffer.from(prefix, "utf8"), upper, this.now(), pageSize) as ExportRow[];
       });
       if (page.length === 0) return;
       yield page;
