@@ -51,25 +51,43 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
   try {
     const format = opts.format ?? (await source.detectFormat());
 
-    // 1. Validate every entry before anything is written.
-    const seen = new Set<string>();
+    // 1. Validate every entry before anything is written. Duplicate keys are found by hash (a number
+    // per key, not the key: a million keys fit in a few tens of MB); keys whose hash repeats are then
+    // compared for real in one more pass. Only --prune keeps the keys themselves.
+    const hashes = new Set<number>();
+    const repeated = new Set<number>();
+    const keep = opts.prune ? new Set<string>() : undefined;
     const problems: Problem[] = [];
     let total = 0;
     let totalBytes = 0;
     for await (const item of source.entries(format)) {
       total++;
-      if ("entry" in item) totalBytes += footprintOf(item.entry);
       if ("error" in item) problems.push({ where: item.where, key: item.key ?? null, code: item.error.code, message: item.error.message });
       else if (!item.entry.key.startsWith(prefix)) problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key is outside --prefix "${prefix}"` });
-      else if (seen.has(item.entry.key)) problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: "the key appears more than once in the file" });
-      else seen.add(item.entry.key);
+      else {
+        totalBytes += footprintOf(item.entry);
+        const h = keyHash(item.entry.key);
+        if (hashes.has(h)) repeated.add(h);
+        else hashes.add(h);
+        keep?.add(item.entry.key);
+      }
+    }
+    hashes.clear();
+    if (repeated.size > 0) {
+      const first = new Map<string, string>();
+      for await (const item of source.entries(format)) {
+        if (!("entry" in item) || !repeated.has(keyHash(item.entry.key))) continue;
+        const earlier = first.get(item.entry.key);
+        if (earlier) problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key appears more than once in the file (first at ${earlier})` });
+        else first.set(item.entry.key, item.where);
+      }
     }
     if (problems.length > 0) return reportInvalid(ctx, source.name, problems, total);
 
     const backend = await ctx.backend();
     const ns = opts.namespace;
     const region = opts.region ?? ctx.io.env.YOURSPACE_REGION;
-    const prunable = opts.prune ? await keysToPrune(backend, ns, prefix, seen) : [];
+    const prunable = keep ? await keysToPrune(backend, ns, prefix, keep) : [];
     if (prunable.length > 0 && !opts.dryRun && !opts.yes) {
       const what = `remove ${prunable.length} ${prunable.length === 1 ? "key" : "keys"} under "${prefix}" that the file does not have (--prune)`;
       if (!ctx.interactive) throw errors.confirmationRequired(what);
@@ -189,6 +207,18 @@ async function submit(backend: Backend, ns: string, batch: Pending[], options: {
       return entries.map((entry) => ({ key: entry.key, outcome: "failed", error: { code: e.code, message: e.message } }));
     }
   }
+}
+
+/** 53 bits of two 32-bit FNV-1a variants over the key's UTF-16 code units: a Set of numbers is small. */
+function keyHash(key: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x5bd1e995) >>> 0;
+  }
+  return (a & 0x1fffff) * 0x100000000 + b;
 }
 
 function footprintOf(entry: BulkEntry): number {
