@@ -38,6 +38,8 @@ interface RequestSpec {
 }
 
 const RETRY_STATUS = new Set([408, 429, 502, 503, 504]);
+/** A bulk write is sent in requests of about this many bytes at most (the API takes up to 100 MiB). */
+const BULK_REQUEST_BYTES = 16 * 1_048_576;
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -189,16 +191,25 @@ export class HttpBackend implements Backend {
       if (e.ttlSeconds !== undefined) w.expiration_ttl = e.ttlSeconds;
       return w;
     });
-    const { results } = this.json<{ results: WireOutcome[] }>(
-      await this.call({
-        method: "POST",
-        path: paths.bulkPut(this.site, ns),
-        query: { [QUERY.region]: options.region },
-        body: JSON.stringify({ entries: wire, dryRun: options.dryRun === true }),
-        headers: { "content-type": "application/json", [HEADERS.idempotencyKey]: randomUUID() },
-        repeatable: true,
-      }),
-    );
+    // Requests stay well under the API's body limit: a batch of large values goes in several parts.
+    const results: WireOutcome[] = [];
+    for (let i = 0; i < wire.length; ) {
+      let size = 0;
+      let j = i;
+      while (j < wire.length && (j === i || size + wire[j]!.value.length < BULK_REQUEST_BYTES)) size += wire[j++]!.value.length + 256;
+      const part = this.json<{ results: WireOutcome[] }>(
+        await this.call({
+          method: "POST",
+          path: paths.bulkPut(this.site, ns),
+          query: { [QUERY.region]: options.region },
+          body: JSON.stringify({ entries: wire.slice(i, j), dryRun: options.dryRun === true }),
+          headers: { "content-type": "application/json", [HEADERS.idempotencyKey]: randomUUID() },
+          repeatable: true,
+        }),
+      );
+      results.push(...part.results);
+      i = j;
+    }
     return results.map(({ old, ...rest }) => {
       if (!old) return rest;
       const parsed = parseWireEntry(old);

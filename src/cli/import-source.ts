@@ -60,6 +60,9 @@ export class ImportSource {
       if (head === "") return "ndjson";
       if (head.startsWith("[")) return "json";
       if (!head.startsWith("{")) throw errors.usage(`${this.name} is not NDJSON, a JSON array or a JSON object.`, "Give --format ndjson|json|object if it is one of them.");
+      // An NDJSON entry starts with one of the entry's own fields; a flat object with a user's key.
+      // (A flat object whose first key is literally "key" or "value" needs --format object.)
+      if (/^\{\s*"(key|value|base64|expiration|expiration_ttl|metadata)"\s*:/.test(head)) return "ndjson";
       const firstLine = head.split("\n", 1)[0]!;
       try {
         const first = JSON.parse(firstLine) as Record<string, unknown>;
