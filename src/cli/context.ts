@@ -22,6 +22,10 @@ export interface Prompter {
   confirm(message: string): Promise<boolean>;
   /** Asks for a secret without echoing it. Resolves null when the user cancels. */
   secret(message: string): Promise<string | null>;
+  /** Asks to pick one of several values. Resolves null when the user cancels. */
+  select(message: string, options: readonly { value: string; label?: string; hint?: string }[]): Promise<string | null>;
+  /** Asks for a line of text. Resolves null when the user cancels. */
+  text(message: string, placeholder?: string): Promise<string | null>;
 }
 
 /** Everything a handler may use. Handlers reach for nothing else, so tests can pass their own. */

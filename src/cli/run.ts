@@ -211,4 +211,14 @@ const clackPrompter: Prompter = {
     const answer = await password({ message, output: process.stderr });
     return isCancel(answer) ? null : answer;
   },
+  async select(message, options) {
+    const { select, isCancel } = await import("@clack/prompts");
+    const answer = await select({ message, options: options.map((o) => ({ value: o.value, label: o.label ?? o.value, hint: o.hint })), output: process.stderr });
+    return isCancel(answer) ? null : (answer as string);
+  },
+  async text(message, placeholder) {
+    const { text, isCancel } = await import("@clack/prompts");
+    const answer = await text({ message, placeholder, validate: (v) => (v ? undefined : "An answer is needed."), output: process.stderr });
+    return isCancel(answer) ? null : answer;
+  },
 };

@@ -139,21 +139,16 @@ function wireBinding(b: Binding) {
 }
 
 async function askBinding(ctx: Context, namespaces: string[], given: { ns?: string; route?: string; access?: string }) {
-  const { select, text, isCancel } = await import("@clack/prompts");
-  const ns = given.ns ?? (await select({ message: "Namespace to bind", options: namespaces.map((n) => ({ value: n, label: n })), output: ctx.io.stderr }));
-  if (isCancel(ns)) throw errors.cancelled();
-  const route = given.route ?? (await text({ message: "Route pattern", placeholder: "/api/*", validate: (v) => (v ? undefined : "A route pattern is needed."), output: ctx.io.stderr }));
-  if (isCancel(route)) throw errors.cancelled();
+  const ns = given.ns ?? (await ctx.prompter.select("Namespace to bind", namespaces.map((n) => ({ value: n }))));
+  if (ns === null) throw errors.cancelled();
+  const route = given.route ?? (await ctx.prompter.text("Route pattern", "/api/*"));
+  if (route === null) throw errors.cancelled();
   const access =
     given.access ??
-    (await select({
-      message: "Access",
-      options: [
-        { value: "read-only", label: "read-only", hint: "the function can read, never write" },
-        { value: "read-write", label: "read-write" },
-      ],
-      output: ctx.io.stderr,
-    }));
-  if (isCancel(access)) throw errors.cancelled();
-  return { ns: ns as string, route: route as string, access: access as string };
+    (await ctx.prompter.select("Access", [
+      { value: "read-only", hint: "the function can read, never write" },
+      { value: "read-write" },
+    ]));
+  if (access === null) throw errors.cancelled();
+  return { ns, route, access };
 }

@@ -130,8 +130,8 @@ describe("ls", () => {
 });
 
 describe("rm", () => {
-  const yes: Prompter = { confirm: async () => true, secret: async () => null };
-  const no: Prompter = { confirm: async () => false, secret: async () => null };
+  const yes: Prompter = { confirm: async () => true, secret: async () => null, select: async () => null, text: async () => null };
+  const no: Prompter = { confirm: async () => false, secret: async () => null, select: async () => null, text: async () => null };
 
   it("removes keys under a prefix after confirmation on a terminal", async () => {
     let asked = "";
@@ -139,7 +139,7 @@ describe("rm", () => {
     for (const k of ["tmp/a", "tmp/b", "keep"]) await run(["kv", "set", k, "v"]);
     const r = await run(["kv", "rm", "--prefix", "tmp/"], {
       interactive: true,
-      prompter: { confirm: async (m) => ((asked = m), true), secret: async () => null },
+      prompter: { confirm: async (m) => ((asked = m), true), secret: async () => null, select: async () => null, text: async () => null },
     });
     expect(r.code).toBe(0);
     expect(asked).toContain('Remove 2 keys under "tmp/"');
@@ -230,5 +230,35 @@ describe("global options", () => {
     expect((await run(["kv", "get", "k", "--data-dir", `${cwd}/a`])).out).toBe("flag");
     expect((await run(["kv", "get", "k", "--data-dir", "b"])).out).toBe("env");
     expect((await run(["kv", "get", "k"])).code).toBe(3);
+  });
+});
+
+describe("kv bind on a terminal", () => {
+  it("asks for the namespace, route and access it was not given, then records the binding", async () => {
+    const { run, cwd } = session();
+    await run(["kv", "namespace", "create", "flags"]);
+    const asked: string[] = [];
+    const prompter: Prompter = {
+      confirm: async () => true,
+      secret: async () => null,
+      select: async (message, options) => (asked.push(`${message}: ${options.map((o) => o.value).join(",")}`), message === "Access" ? "read-only" : "flags"),
+      text: async (message) => (asked.push(message), "/admin/*"),
+    };
+    const r = await run(["kv", "bind", "--json"], { interactive: true, prompter });
+    expect(r.code, r.stderr).toBe(0);
+    expect(asked).toEqual(["Namespace to bind: default,flags", "Route pattern", "Access: read-only,read-write"]);
+    expect(JSON.parse(r.out).binding).toMatchObject({ route: "/admin/*", variable: "FLAGS", namespace: "flags", access: "read-only" });
+    const { readFileSync } = await import("node:fs");
+    expect(readFileSync(`${cwd}/yourspace.jsonc`, "utf8")).toContain('"/admin/*"');
+  });
+
+  it("changes nothing when a question is cancelled", async () => {
+    const { run, cwd } = session();
+    const prompter: Prompter = { confirm: async () => true, secret: async () => null, select: async () => null, text: async () => null };
+    const r = await run(["kv", "bind"], { interactive: true, prompter });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("Cancelled");
+    const { existsSync } = await import("node:fs");
+    expect(existsSync(`${cwd}/yourspace.jsonc`)).toBe(false);
   });
 });
