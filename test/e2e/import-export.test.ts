@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, runBin, tempDir, type RunResult } from "../support/cli.js";
+import { pool } from "./helpers.js";
 
 /**
  * `kv import` and `kv export` end to end: the built binary (node scripts/build.mjs first), each run in
@@ -60,18 +61,6 @@ function failedJson<T = any>(r: RunResult, code: number): T {
   return JSON.parse(r.out) as T;
 }
 
-async function pool<T, R>(items: readonly T[], limit: number, job: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await job(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 function collect(child: ChildProcessWithoutNullStreams): Promise<RunResult> {
   const out: Buffer[] = [];
