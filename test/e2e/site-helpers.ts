@@ -6,6 +6,7 @@ import { createInterface } from "node:readline";
 import { request } from "undici";
 import { expect, onTestFinished } from "vitest";
 import { BIN, runBin, tempDir, type RunResult } from "../support/cli.js";
+import type { UsageReport } from "../../src/core/backend.js";
 
 /**
  * Helpers for the bindings, audit, usage and tier end-to-end tests. Every test gets its own sandbox: a
@@ -71,17 +72,8 @@ export const LOCAL_ACTOR = `local:${userInfo().username}`;
 /** Escapes a string for use in a RegExp. */
 export const re = (text: string): RegExp => new RegExp(text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
 
-export interface Usage {
-  site: string;
-  tier: string;
-  auditRetentionDays: number;
-  period: string;
-  reads: number;
-  writes: number;
-  egressBytes: number;
-  storage: { keys: number; bytes: number; gbHours: number };
-  ceilings: { keys: number | null; bytes: number | null; maxValueBytes: number };
-}
+/** `kv usage --json` prints the Backend's report as it is. */
+export type Usage = UsageReport;
 
 export interface AuditJson {
   entries: { t: string; actor: string; action: string; namespace: string; key: string | null; region: string; outcome: string }[];
