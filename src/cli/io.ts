@@ -13,11 +13,17 @@ export function processIo(): Io {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 
-/** Writes and waits for the stream to accept more, so large outputs stream without piling up in memory. */
+/**
+ * Writes and waits for the stream to accept more, so large outputs stream without piling up in memory.
+ * It always resumes from the event loop, never straight from the write: a stream that writes
+ * synchronously (stdout redirected to a file) defers its write callbacks to process.nextTick, and a
+ * loop that only ever awaited resolved promises would hold every one of them, with its chunk, until
+ * it ended.
+ */
 export function writeTo(stream: Writable, chunk: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     const ok = stream.write(chunk, (err) => (err ? reject(err) : undefined));
-    if (ok) resolve();
+    if (ok) setImmediate(resolve);
     else stream.once("drain", resolve);
   });
 }

@@ -9,6 +9,7 @@ import { formatDuration } from "../core/duration.js";
 import { summarize } from "../cli/format.js";
 import { IMPORT_FORMATS, ImportSource, type ImportFormat } from "../cli/import-source.js";
 import { startProgress } from "../cli/progress.js";
+import { KeyHashes } from "../core/key-hashes.js";
 
 interface ImportOptions {
   namespace: string;
@@ -51,11 +52,11 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
   try {
     const format = opts.format ?? (await source.detectFormat());
 
-    // 1. Validate every entry before anything is written. Duplicate keys are found by hash (a number
-    // per key, not the key: a million keys fit in a few tens of MB); keys whose hash repeats are then
-    // compared for real in one more pass. Only --prune keeps the keys themselves.
-    const hashes = new Set<number>();
-    const repeated = new Set<number>();
+    // 1. Validate every entry before anything is written. Duplicate keys are found by hash (8 bytes
+    // per key in a typed array, not the key: a million keys take 16 MB); keys whose hash repeats are
+    // then compared for real in one more pass. Only --prune keeps the keys themselves.
+    let hashes: KeyHashes | undefined = new KeyHashes();
+    const repeated = new KeyHashes(16);
     const keep = opts.prune ? new Set<string>() : undefined;
     const problems: Problem[] = [];
     let total = 0;
@@ -66,17 +67,15 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
       else if (!item.entry.key.startsWith(prefix)) problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key is outside --prefix "${prefix}"` });
       else {
         totalBytes += footprintOf(item.entry);
-        const h = keyHash(item.entry.key);
-        if (hashes.has(h)) repeated.add(h);
-        else hashes.add(h);
+        if (!hashes.add(item.entry.key)) repeated.add(item.entry.key);
         keep?.add(item.entry.key);
       }
     }
-    hashes.clear();
+    hashes = undefined;
     if (repeated.size > 0) {
       const first = new Map<string, string>();
       for await (const item of source.entries(format)) {
-        if (!("entry" in item) || !repeated.has(keyHash(item.entry.key))) continue;
+        if (!("entry" in item) || !repeated.has(item.entry.key)) continue;
         const earlier = first.get(item.entry.key);
         if (earlier) problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key appears more than once in the file (first at ${earlier})` });
         else first.set(item.entry.key, item.where);
@@ -207,18 +206,6 @@ async function submit(backend: Backend, ns: string, batch: Pending[], options: {
       return entries.map((entry) => ({ key: entry.key, outcome: "failed", error: { code: e.code, message: e.message } }));
     }
   }
-}
-
-/** 53 bits of two 32-bit FNV-1a variants over the key's UTF-16 code units: a Set of numbers is small. */
-function keyHash(key: string): number {
-  let a = 0x811c9dc5;
-  let b = 0x01000193;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193) >>> 0;
-    b = Math.imul(b ^ c, 0x5bd1e995) >>> 0;
-  }
-  return (a & 0x1fffff) * 0x100000000 + b;
 }
 
 function footprintOf(entry: BulkEntry): number {
