@@ -7,7 +7,7 @@ import { DEFAULT_NAMESPACE } from "../core/limits.js";
 import { validateExpiresAt, validateKey, validateMetadata, validateNamespaceName, validateTtlSeconds, validateValue, type Metadata } from "../core/validate.js";
 import { decodeCursor, encodeCursor, prefixUpperBound } from "./cursor.js";
 import { FileRecorder, historyValue, type HistoryItem, type OpInput, type Recorder } from "./history.js";
-import { Regions, ROW_COLUMNS, VALUE_COLUMNS, withKey, type Bug, type Row } from "./regions.js";
+import { Regions, ROW_COLUMNS, rowOf, VALUE_COLUMNS, type Bug, type Row } from "./regions.js";
 import { Settings } from "./settings.js";
 import { footprint, SiteUsage } from "./usage.js";
 import { Statements, translateSqliteError, type Database } from "./store.js";
@@ -49,6 +49,12 @@ interface ServedPage {
 }
 
 const FAILED = Symbol("failed");
+const EMPTY = Buffer.alloc(0);
+
+/** Built once: a statement's text is its cache key, and building and hashing it per call costs. */
+const UPSERT_ENTRY = `INSERT INTO entries (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (ns, key) DO UPDATE SET version = excluded.version, value = excluded.value, tombstone = excluded.tombstone,
+    expires_at = excluded.expires_at, metadata = excluded.metadata, commit_t = excluded.commit_t, origin = excluded.origin`;
 
 /**
  * The emulator's engine: the platform's semantics over one SQLite store, shared by every process
@@ -146,13 +152,13 @@ export class Engine {
       const live = served !== undefined && this.isLive(served, this.regions.expiryClock(region, now));
       this.record({
         t: now, region, f: "get", key, ns: namespace, consistency: requested, type: "ok", servedFrom,
-        value: live ? historyValue(served!.value ?? Buffer.alloc(0)) : null, version: served?.version ?? null, expiresAt: served?.expires_at ?? null,
+        value: live ? (served!.value ?? EMPTY) : null, version: served?.version ?? null, expiresAt: served?.expires_at ?? null,
       });
       return {
         entry: live ? toEntry(key, served!) : null,
         read: { region, version: served ? formatVersion(served.version) : null, servedFrom, ageMs },
       };
-    });
+    }, true);
   }
 
   put(site: string, namespace: string, key: string, input: PutInput, options: WriteOptions = {}): WriteResult {
@@ -168,7 +174,7 @@ export class Engine {
       const use = this.usage.current(site);
       if (value.length > use.limits.maxValueBytes) throw errors.valueTooLargeForTier(value.length, use.tier, use.limits.maxValueBytes);
       if (this.regions.partitioned(region)) {
-        return this.fail(this.unreachable(region, "write"), { f: "put", region, key, ns: namespace, t: now, value: historyValue(value) });
+        return this.fail(this.unreachable(region, "write"), { f: "put", region, key, ns: namespace, t: now, value });
       }
       const head = this.head(ns, keyBytes);
       const row: Row = { key: keyBytes, version: 0, value, tombstone: 0, expires_at: expiresAt, metadata, commit_t: now, origin: region };
@@ -178,9 +184,9 @@ export class Engine {
       row.version = this.nextVersion();
       this.commit(ns, row, now, head !== undefined);
       this.usage.apply(site, after.keys - before.keys, after.bytes - before.bytes, 1, now);
-      this.record({ t: now, region, f: "put", key, ns: namespace, type: "ok", value: historyValue(value), version: row.version, expiresAt });
+      this.record({ t: now, region, f: "put", key, ns: namespace, type: "ok", value, version: row.version, expiresAt });
       return { version: formatVersion(row.version), region };
-    });
+    }, true);
   }
 
   delete(site: string, namespace: string, keys: readonly string[], options: { force: boolean } & WriteOptions): DeleteResult {
@@ -218,7 +224,7 @@ export class Engine {
       }
       if (doomed.length) this.usage.apply(site, -doomed.length, -bytes, doomed.length, now);
       return { deleted, missing, version: last === null ? null : formatVersion(last) };
-    });
+    }, true);
   }
 
   list(site: string, namespace: string, options: ListOptions): ListPage {
@@ -254,7 +260,7 @@ export class Engine {
       });
       const keys: KeyInfo[] = items.map((i) => ({ key: i.key, size: i.size, expiresAt: i.expiresAt, metadata: parseStoredMetadata(i.metadata) }));
       return { keys, cursor: page.cursor };
-    });
+    }, true);
   }
 
   /**
@@ -291,7 +297,7 @@ export class Engine {
         for (const w of writes) {
           const row: Row = { key: w.keyBytes, version: ++version, value: w.entry.value, tombstone: 0, expires_at: w.expiresAt, metadata: w.metadata, commit_t: now, origin: region };
           this.commit(ns, row, now, w.head !== undefined);
-          this.record({ t: now, region, f: "put", key: w.entry.key, ns: namespace, type: "ok", value: historyValue(w.entry.value), version: row.version, expiresAt: w.expiresAt });
+          this.record({ t: now, region, f: "put", key: w.entry.key, ns: namespace, type: "ok", value: w.entry.value, version: row.version, expiresAt: w.expiresAt });
           outcomes[w.at]!.version = formatVersion(row.version);
         }
         this.usage.apply(site, keys, bytes, writes.length, now);
@@ -325,7 +331,7 @@ export class Engine {
       }
       flush();
       return outcomes;
-    });
+    }, true);
   }
 
   /** Every live entry under a prefix, in key order, a page at a time (each page one snapshot). */
@@ -405,8 +411,13 @@ export class Engine {
   }
 
   head(ns: number, key: Buffer): Row | undefined {
-    return withKey(this.stmt(`SELECT ${VALUE_COLUMNS} FROM entries WHERE ns = ? AND key = ?`).get(ns, key) as Omit<Row, "key"> | undefined, key);
+    this.headStatement ??= this.db.prepare(`SELECT ${VALUE_COLUMNS} FROM entries WHERE ns = ? AND key = ?`).raw();
+    const values = this.headStatement.get(ns, key) as unknown[] | undefined;
+    return values && rowOf(values, key);
   }
+
+  /** Home's row of a key: the hottest statement, prepared once and read as an array (see rowOf). */
+  private headStatement: Statement | undefined;
 
   homeSeq(): number {
     return (this.stmt("SELECT value FROM counters WHERE name = 'home_seq'").get() as { value: number }).value;
@@ -417,9 +428,9 @@ export class Engine {
    * transaction, which takes the write lock before reading; a read of several statements in a
    * deferred one, which reads one snapshot; a read of one statement ("single") needs neither.
    */
-  run<T>(write: boolean | "single", fn: () => T): T {
+  run<T>(write: boolean | "single", fn: () => T, refreshed = false): T {
     try {
-      this.settings.refresh();
+      if (!refreshed) this.settings.refresh();
       const recording = this.recorder === undefined && this.settings.record !== null;
       let result: T;
       // A read of one statement is atomic on its own: no transaction to begin and commit.
@@ -445,16 +456,26 @@ export class Engine {
     return this.stmt(sql).all(...params);
   }
 
-  /** Appends an operation to the recorded history, if recording is on. Call inside run(). */
-  record(op: Omit<OpInput, "client">): void {
+  /** Whether operations are being recorded (a recorder was given, or `emulator record` is on). */
+  private get recording(): boolean {
+    return this.recorder !== undefined || this.settings.record !== null;
+  }
+
+  /**
+   * Appends an operation to the recorded history, if recording is on. Call inside run(). A value may
+   * be given as bytes: it is turned into the history's text only when something records it.
+   */
+  record(op: Omit<OpInput, "client" | "value"> & { value?: string | Buffer | null }): void {
     const recorder = this.recorder ?? this.fileRecorderFor(this.settings.record);
-    recorder?.record({ ...op, client: this.client } as OpInput, () => this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value").pluck().get() as number);
+    if (!recorder) return;
+    const value = Buffer.isBuffer(op.value) ? historyValue(op.value) : op.value;
+    recorder.record({ ...op, value, client: this.client } as OpInput, () => this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value").pluck().get() as number);
   }
 
   private pendingFailure: KvError | undefined;
 
   /** Records a failed operation and ends the transaction without changing anything but the record. */
-  private fail(error: KvError, op: Omit<OpInput, "client" | "type">): never {
+  private fail(error: KvError, op: Omit<OpInput, "client" | "type" | "value"> & { value?: string | Buffer | null }): never {
     this.record({ ...op, type: "fail", error: error.code });
     this.pendingFailure = error;
     return FAILED as never;
@@ -477,11 +498,7 @@ export class Engine {
    */
   private commit(ns: number, row: Row, now: number, replaced = true): void {
     if (replaced) this.regions.supersede(ns, row.key, row, now);
-    this.stmt(
-      `INSERT INTO entries (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (ns, key) DO UPDATE SET version = excluded.version, value = excluded.value, tombstone = excluded.tombstone,
-         expires_at = excluded.expires_at, metadata = excluded.metadata, commit_t = excluded.commit_t, origin = excluded.origin`,
-    ).run(ns, row.key, row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin);
+    this.stmt(UPSERT_ENTRY).run(ns, row.key, row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin);
     if (!this.regions.isHome(row.origin) && this.regions.model.edgeStore === "cache") {
       // Visible where written: the writing edge's cache takes the new version and drops its list pages.
       if (!this.regions.has("no-local-apply")) this.regions.fillCache(row.origin, ns, row.key, row, now);
@@ -557,10 +574,12 @@ export class Engine {
 
   private toPage(rows: ListRow[], prefix: string, limit: number): ServedPage {
     const more = rows.length > limit;
+    // Values only for a recorded history's list items: a page of large values is not copied otherwise.
+    const recording = this.recording;
     const items = rows.slice(0, limit).map((r) => ({
       key: r.key.toString("utf8"),
       version: r.version,
-      value: historyValue(r.value ?? Buffer.alloc(0)),
+      value: recording ? historyValue(r.value ?? EMPTY) : null,
       expiresAt: r.expires_at,
       size: r.size ?? 0,
       metadata: r.metadata,

@@ -26,6 +26,23 @@ export const ROW_COLUMNS = "key, version, value, tombstone, expires_at, metadata
 /** For point reads, where the caller has the key: every Buffer SQLite hands back costs an allocation. */
 export const VALUE_COLUMNS = "version, value, tombstone, expires_at, metadata, commit_t, origin";
 
+/**
+ * A row read with VALUE_COLUMNS as an array (a raw statement), as a Row: better-sqlite3 builds an
+ * array faster than an object with named properties, and a literal here costs next to nothing.
+ */
+export function rowOf(values: readonly unknown[], key: Buffer): Row {
+  return {
+    key,
+    version: values[0] as number,
+    value: values[1] as Buffer | null,
+    tombstone: values[2] as number,
+    expires_at: values[3] as number | null,
+    metadata: values[4] as string | null,
+    commit_t: values[5] as number,
+    origin: values[6] as string,
+  };
+}
+
 /** Puts back the key a point read left out. */
 export function withKey<T extends Omit<Row, "key">>(row: T | undefined, key: Buffer): (T & { key: Buffer }) | undefined {
   if (row) (row as T & { key: Buffer }).key = key;
@@ -40,7 +57,7 @@ export class Regions {
   private readonly statements: Statements;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     private readonly settings: Settings,
     private readonly bugs: ReadonlySet<Bug>,
   ) {
@@ -121,38 +138,80 @@ export class Regions {
       const lacking = all.filter((r) => r.version > (row?.version ?? 0)).at(-1);
       return { row, behindMs: lacking ? Math.max(0, now - lacking.commit_t) : 0 };
     }
-    const floor = "(SELECT version FROM floors WHERE region = @region AND ns = @ns AND key = @key)";
-    // Cheap tests first, each exact: a repaired floor, a local write, a settled version; and nothing can
-    // arrive before the fixed part of the delay. Only versions past that ask deliveredAt() (ys_visible).
-    const visible = `(version <= coalesce(${floor}, 0) OR (origin = @region AND @localApply) OR version <= @settledSeq
-                      OR (commit_t + @minDelay <= @now AND ys_visible(version, commit_t, origin, @region, @now, 0)))`;
     const model = this.model;
-    const params = {
-      ns,
-      key,
-      region,
-      now,
-      localApply: this.bugs.has("no-local-apply") ? 0 : 1,
-      settledSeq: this.settings.settled(region)?.seq ?? 0,
-      minDelay: model.propagation === "none" ? Number.MAX_SAFE_INTEGER : model.delayMs,
-    };
-    const row = this.stmt(
-      `SELECT ${VALUE_COLUMNS}, NULL AS lacking_since FROM entries
-         WHERE ns = @ns AND key = @key AND ${visible}
-       UNION ALL
-       SELECT ${VALUE_COLUMNS},
-         coalesce((SELECT n.commit_t FROM versions n WHERE n.ns = v.ns AND n.key = v.key AND n.version > v.version ORDER BY n.version LIMIT 1),
-                  (SELECT h.commit_t FROM entries h WHERE h.ns = v.ns AND h.key = v.key)) AS lacking_since
-         FROM versions v
-         WHERE ns = @ns AND key = @key AND ${visible}
-       ORDER BY version DESC LIMIT 1`,
-    ).get(params) as (Omit<Row, "key"> & { lacking_since: number | null }) | undefined;
-    if (row) return { row: withKey(row, key), behindMs: row.lacking_since === null ? 0 : Math.max(0, now - row.lacking_since) };
+    const minDelay = model.propagation === "none" ? Number.MAX_SAFE_INTEGER : model.delayMs;
+    const localApply = this.bugs.has("no-local-apply") ? 0 : 1;
+    const settledSeq = this.settings.settled(region)?.seq ?? 0;
+    const cutoff = now - minDelay;
+    // Positional parameters, in the order replicaQuery() names them: binding by name costs more.
+    const row = (
+      this.hasFloors(region)
+        ? this.replicaQuery(true).get(ns, key, region, ns, key, settledSeq, region, localApply, cutoff, region, now, ns, key, region, ns, key, settledSeq, region, localApply, cutoff, region, now)
+        : this.replicaQuery(false).get(ns, key, settledSeq, region, localApply, cutoff, region, now, ns, key, settledSeq, region, localApply, cutoff, region, now)
+    ) as unknown[] | undefined;
+    if (row) {
+      const lackingSince = row[7] as number | null;
+      return { row: rowOf(row, key), behindMs: lackingSince === null ? 0 : Math.max(0, now - lackingSince) };
+    }
     const oldest = this.stmt(
       "SELECT min(commit_t) FROM (SELECT commit_t FROM entries WHERE ns = @ns AND key = @key UNION ALL SELECT commit_t FROM versions WHERE ns = @ns AND key = @key)",
     ).pluck().get({ ns, key }) as number | null;
     return { row: undefined, behindMs: oldest === null ? 0 : Math.max(0, now - oldest) };
   }
+
+  private readonly replicaStatements: (Statement | undefined)[] = [undefined, undefined];
+
+  /**
+   * Prepared once each: replica reads are the hot path of an edge. Each branch of the query takes, in
+   * order: ns, key (the key's rows); region, ns, key (its floor; only `withFloors`); settled seq;
+   * region, local-apply flag (a local write); the latest commit time whose fixed delay has passed,
+   * region, now (propagation). Own statements, not the shared cache's: they return arrays (rowOf).
+   */
+  private replicaQuery(withFloors: boolean): Statement {
+    const cached = this.replicaStatements[withFloors ? 1 : 0];
+    if (cached) return cached;
+    // Cheap tests first, each exact: a repaired floor, a settled version, a local write; and nothing
+    // can arrive before the fixed part of the delay. Only versions past that ask deliveredAt()
+    // (ys_visible), so only the winning row is read into JavaScript.
+    const floor = withFloors ? "version <= coalesce((SELECT version FROM floors WHERE region = ? AND ns = ? AND key = ?), 0) OR " : "";
+    const visible = `(${floor}version <= ? OR (origin = ? AND ?) OR (commit_t <= ? AND ys_visible(version, commit_t, origin, ?, ?, 0)))`;
+    const statement = this.db
+      .prepare(
+        `SELECT ${VALUE_COLUMNS}, NULL AS lacking_since FROM entries
+           WHERE ns = ? AND key = ? AND ${visible}
+         UNION ALL
+         SELECT ${VALUE_COLUMNS},
+           coalesce((SELECT n.commit_t FROM versions n WHERE n.ns = v.ns AND n.key = v.key AND n.version > v.version ORDER BY n.version LIMIT 1),
+                    (SELECT h.commit_t FROM entries h WHERE h.ns = v.ns AND h.key = v.key)) AS lacking_since
+           FROM versions v
+           WHERE ns = ? AND key = ? AND ${visible}
+         ORDER BY version DESC LIMIT 1`,
+      )
+      .raw();
+    this.replicaStatements[withFloors ? 1 : 0] = statement;
+    return statement;
+  }
+
+  /**
+   * Whether any key has been read-repaired into `region`: until one has, replica reads leave out the
+   * floor look-up. Floors are only ever added (or dropped with their namespace), so a "no" holds until
+   * this process raises one or another process commits (the settings' stamp moves).
+   */
+  private hasFloors(region: string): boolean {
+    if (this.floorStamp !== this.settings.stamp) {
+      this.floorsIn.clear();
+      this.floorStamp = this.settings.stamp;
+    }
+    let known = this.floorsIn.get(region);
+    if (known === undefined) {
+      known = this.stmt("SELECT EXISTS (SELECT 1 FROM floors WHERE region = ?)").pluck().get(region) === 1;
+      this.floorsIn.set(region, known);
+    }
+    return known;
+  }
+
+  private readonly floorsIn = new Map<string, boolean>();
+  private floorStamp = -1;
 
   /** Every stored version of a key, newest first. */
   private allVersions(ns: number, key: Buffer): Row[] {
@@ -183,6 +242,7 @@ export class Regions {
 
   /** Read-repair into a replica: the region now holds at least this version. */
   raiseFloor(region: string, ns: number, key: Buffer, version: number): void {
+    this.floorsIn.set(region, true);
     this.stmt(
       `INSERT INTO floors (region, ns, key, version) VALUES (?, ?, ?, ?)
        ON CONFLICT (region, ns, key) DO UPDATE SET version = max(version, excluded.version)`,
