@@ -43,8 +43,9 @@ interface Reply {
 
 type Action = "read" | "write" | "admin";
 
-/** How often the server writes out gathered audit records and read meters. */
+/** How often the server writes out gathered audit records and read meters, and after how many records at most. */
 const LEDGER_FLUSH_MS = 200;
+const LEDGER_FLUSH_RECORDS = 256;
 
 /**
  * The platform API, served by the emulator over the same data directory as the embedded target:
@@ -69,6 +70,7 @@ export class ApiServer {
   static async start(options: ServerOptions): Promise<ApiServer> {
     const clock = options.clock ?? systemClock;
     const core = EmulatorCore.open(options.dataDir, clock, "server");
+    core.ledger.flushAt = LEDGER_FLUSH_RECORDS;
     const router = buildRouter(core);
     const requestTimeout = options.requestTimeoutMs ?? API_LIMITS.requestTimeoutMs;
     const server = createServer(
@@ -144,16 +146,21 @@ function buildRouter(core: EmulatorCore) {
       void (async () => {
         let token: TokenInfo | undefined;
         try {
-          const query = new URL(req.url ?? "/", "http://localhost").searchParams;
-          token = tokens.verify(bearer(req));
-          const site = params.site ?? token.site;
-          // Another site's data answers as if it did not exist, whether or not it does.
-          if (site !== token.site) throw errors.siteNotFound(site);
-          const actor = token.route ? `route:${token.route}` : `token:${token.id}`;
-          const kv = new LocalBackend(core, site, actor, { kind: "embedded", description: "emulator server", site });
-          const call: Call = { req, params, query, token, site, kv };
-          authorize(token, params.ns ?? null, action, token.kind === "route" ? core.admin.bindings(site, token.route!) : []);
-          const reply = await handler(call, res);
+          // The settings (and so the token cache) are checked once for the synchronous part of the
+          // request, which for a read is all of it: one look at the store's data_version, not three.
+          const pending = core.engine.settings.pinned(() => {
+            const query = queryOf(req.url ?? "/");
+            token = tokens.verify(bearer(req));
+            const site = params.site ?? token.site;
+            // Another site's data answers as if it did not exist, whether or not it does.
+            if (site !== token.site) throw errors.siteNotFound(site);
+            const actor = token.route ? `route:${token.route}` : `token:${token.id}`;
+            const kv = new LocalBackend(core, site, actor, { kind: "embedded", description: "emulator server", site });
+            const call: Call = { req, params, query, token, site, kv };
+            authorize(token, params.ns ?? null, action, token.kind === "route" ? core.admin.bindings(site, token.route!) : []);
+            return handler(call, res);
+          });
+          const reply = await pending;
           if (reply !== "streamed") send(res, reply);
         } catch (e) {
           const err = e instanceof KvError ? e : errors.internal("The server failed to handle the request.");
@@ -443,6 +450,14 @@ function safeKeyOf(req: IncomingMessage): string | null {
 }
 
 /** The key is the rest of the path after /values/, percent-decoded, so it may contain '/'. */
+/** The query string's parameters, without parsing the whole URL (the router has the path). */
+function queryOf(url: string): URLSearchParams {
+  const at = url.indexOf("?");
+  if (at < 0) return new URLSearchParams();
+  const hash = url.indexOf("#", at);
+  return new URLSearchParams(url.slice(at + 1, hash < 0 ? undefined : hash));
+}
+
 function keyOf(req: IncomingMessage): string {
   const path = (req.url ?? "").split("?")[0]!;
   const raw = path.slice(path.indexOf("/values/") + "/values/".length);

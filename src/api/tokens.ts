@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Statement } from "better-sqlite3";
+import type { Settings } from "../emulator/settings.js";
 import type { Database } from "../emulator/store.js";
 import { KvError } from "../core/errors.js";
 
@@ -46,7 +47,6 @@ const sha256 = (text: string): Buffer => createHash("sha256").update(text).diges
  */
 export class TokenStore {
   private readonly byHash: Statement;
-  private readonly dataVersion: Statement;
   /** Tokens looked up since the store last changed; another process's change empties it. */
   private readonly cache = new Map<string, TokenRow | null>();
   private seen = -1;
@@ -54,9 +54,10 @@ export class TokenStore {
   constructor(
     private readonly db: Database,
     private readonly now: () => number,
+    /** Tells when another process has committed (its stamp moves): the cache is then dropped. */
+    private readonly settings: Settings,
   ) {
     this.byHash = db.prepare("SELECT * FROM tokens WHERE hash = ?");
-    this.dataVersion = db.prepare("PRAGMA data_version").pluck();
   }
 
   /** Creates the site if needed and returns a new token for it: the only time the secret exists in clear. */
@@ -86,10 +87,10 @@ export class TokenStore {
   }
 
   private lookup(token: string): TokenRow | undefined {
-    const version = this.dataVersion.get() as number;
-    if (version !== this.seen) {
+    this.settings.refresh();
+    if (this.settings.stamp !== this.seen) {
       this.cache.clear();
-      this.seen = version;
+      this.seen = this.settings.stamp;
     }
     let row = this.cache.get(token);
     if (row === undefined) {

@@ -35,6 +35,11 @@ const DAY_MS = 86_400_000;
 export class Ledger {
   private audit: AuditRecord[] = [];
   private reads = new Map<string, { reads: number; egress: number }>();
+  /**
+   * Records gathered before they are written out without waiting for flush(): a busy server then
+   * writes small transactions often rather than one that stalls every request behind it.
+   */
+  flushAt = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly db: Database,
@@ -52,10 +57,12 @@ export class Ledger {
     meter.reads++;
     meter.egress += egressBytes;
     this.reads.set(record.site, meter);
+    if (this.audit.length >= this.flushAt) this.flush();
   }
 
   write(record: Omit<AuditRecord, "t">): void {
     this.audit.push({ ...record, t: this.opTime() });
+    if (this.audit.length >= this.flushAt) this.flush();
   }
 
   get pending(): number {

@@ -58,7 +58,7 @@ export class EmulatorCore {
     // Audit records take the time the operation they follow already read.
     this.ledger = new Ledger(db, this.engine.usage, () => this.engine.now(), now);
     this.admin = new SiteAdmin(db, this.engine.usage, now);
-    this.tokens = new TokenStore(db, now);
+    this.tokens = new TokenStore(db, now, this.engine.settings);
   }
 
   static open(dataDir: string, clock: Clock, client?: string): EmulatorCore {

@@ -34,8 +34,27 @@ export class Settings {
   /** Changes whenever another connection has committed since: caches of stored state key on it. */
   stamp = 0;
 
+  private pin = false;
+
+  /**
+   * Runs `fn` on settings looked at once, as it starts: refresh() does nothing until it returns. For
+   * work that runs to completion without waiting (the synchronous part of a server request), which
+   * would otherwise look at the store's data_version several times in a row for nothing.
+   */
+  pinned<T>(fn: () => T): T {
+    this.refresh();
+    if (this.pin) return fn();
+    this.pin = true;
+    try {
+      return fn();
+    } finally {
+      this.pin = false;
+    }
+  }
+
   /** Reloads if anyone else committed since the last look. Cheap: one pragma. */
   refresh(): void {
+    if (this.pin && this.seen !== -1) return;
     const v = this.dataVersion.get() as number;
     if (v === this.seen) return;
     this.seen = v;

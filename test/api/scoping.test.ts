@@ -6,6 +6,7 @@ import { ApiServer } from "../../src/api/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { runCli, tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
+import { openStore } from "../../src/emulator/store.js";
 
 /**
  * Site scoping and token scopes, on every endpoint of a real ApiServer: raw HTTP (undici) for the
@@ -275,5 +276,20 @@ describe("scoped tokens are refused what they lack: 403 over HTTP, exit 4 throug
     expect(set.stderr).toContain('"code":"UNAUTHENTICATED"');
     expect(set.stderr).toContain("The token expired at");
     expect(server.engine.get("alpha", "secret", "k").entry?.value.toString()).toBe("alpha's secret");
+  });
+
+  it("refuses a token that another process revoked after the server had accepted (and cached) it", async () => {
+    const { dataDir, alpha, call } = await twoSites();
+    expect((await call("GET", ROUTES.whoami, { token: alpha })).status).toBe(200);
+    // Another process on the same data directory: its own connection to the store.
+    const other = openStore({ dataDir, now: T0 });
+    try {
+      other.prepare("UPDATE tokens SET revoked_at = ? WHERE site = 'alpha'").run(T0);
+    } finally {
+      other.close();
+    }
+    const refused = await call("GET", ROUTES.whoami, { token: alpha });
+    expect(refused.status).toBe(401);
+    expect(refused.json).toMatchObject({ code: "UNAUTHENTICATED", message: "The token has been revoked." });
   });
 });

@@ -171,4 +171,35 @@ describe("engine", () => {
       second.close();
     }
   });
+
+  it("an edge read in one process honours a read-repair another process made after it last looked", () => {
+    const a = freshEngine();
+    const b = freshEngine(a.dataDir);
+    // The default profile: every copy takes at least 100 ms to reach an edge.
+    a.engine.put(S, "default", "k", { value: bytes("v1") });
+    a.clock.advance(1_000);
+    b.clock.advance(1_000);
+    a.engine.put(S, "default", "k", { value: bytes("v2") });
+    const eventual = (e: typeof a.engine) => e.get(S, "default", "k", { region: "fra", consistency: "eventual" }).entry!.value.toString();
+    expect(eventual(a.engine)).toBe("v1"); // v2 is still on its way; no floor in fra yet
+    expect(b.engine.get(S, "default", "k", { region: "fra", consistency: "strong" }).entry!.value.toString()).toBe("v2");
+    expect(eventual(b.engine)).toBe("v2"); // repaired
+    expect(eventual(a.engine)).toBe("v2"); // the other process sees the repair too, not its own stale "no floors"
+  });
+
+  it("operations within settings.pinned() look at the store once; the next operation sees what changed", () => {
+    const a = freshEngine();
+    const b = freshEngine(a.dataDir);
+    a.engine.put(S, "default", "k", { value: bytes("v1") });
+    const partitioned = () => a.engine.regions.partitioned("sin");
+    a.engine.settings.pinned(() => {
+      expect(partitioned()).toBe(false);
+      b.db.prepare("INSERT INTO faults (region, kind, start_t, end_t) VALUES ('sin', 'partition', ?, NULL)").run(T0);
+      a.engine.settings.refresh();
+      expect(partitioned()).toBe(false); // pinned: the settings were read as the work began
+    });
+    a.engine.settings.refresh();
+    expect(partitioned()).toBe(true);
+    expect(() => a.engine.put(S, "default", "k", { value: bytes("v2") }, { region: "sin" })).toThrow(expect.objectContaining({ code: "UNAVAILABLE" }) as KvError);
+  });
 });
