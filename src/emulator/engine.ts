@@ -567,7 +567,7 @@ export class Engine {
     if (now - cached.fetched_at >= model.cacheTtlMs) return false;
     if (model.propagation !== "invalidate") return true;
     const newer = this.stmt(
-      "SELECT version, commit_t, origin FROM entries WHERE version > @seq AND ns = @ns UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND version > @seq",
+      "SELECT version, commit_t, origin FROM entries WHERE version > @seq AND ns = @ns UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND version > @seq AND superseded_t IS NOT NULL",
     ).all({ ns, seq: cached.seq }) as Row[];
     return !newer.some((row) => this.regions.deliveredAt(row, region) <= now);
   }

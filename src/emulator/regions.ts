@@ -126,10 +126,11 @@ export class Regions {
   }
 
   /**
-   * Replica mode, in one query over the key's versions (home's in `entries`, older ones in `versions`):
-   * the version the region holds now, and how long it has been behind home (0 when it holds home's
-   * version, else the time since the first version it lacks was committed). Visibility is decided
-   * inside SQLite by ys_visible(), so only the winning row is read into JavaScript.
+   * Replica mode, in one query: the version the region holds now, and how long it has been behind
+   * home (0 when it holds home's version, else the time since the first version it lacks was
+   * committed, which is when the version it holds was superseded). A key with a history has all of
+   * it in `versions`, newest first; a key without one has only home's version, in `entries`.
+   * Visibility is decided inside SQLite, so only the winning row is read into JavaScript.
    */
   replicaRead(region: string, ns: number, key: Buffer, now: number): { row: Row | undefined; behindMs: number } {
     if (this.bugs.has("apply-ignores-version")) {
@@ -143,14 +144,15 @@ export class Regions {
     const localApply = this.bugs.has("no-local-apply") ? 0 : 1;
     const settledSeq = this.settings.settled(region)?.seq ?? 0;
     const cutoff = now - minDelay;
+    const sure = this.surelyDelivered(region, now);
     // Positional parameters, in the order replicaQuery() names them: binding by name costs more.
     const row = (
       this.hasFloors(region)
-        ? this.replicaQuery(true).get(ns, key, region, ns, key, settledSeq, region, localApply, cutoff, region, now, ns, key, region, ns, key, settledSeq, region, localApply, cutoff, region, now)
-        : this.replicaQuery(false).get(ns, key, settledSeq, region, localApply, cutoff, region, now, ns, key, settledSeq, region, localApply, cutoff, region, now)
+        ? this.replicaQuery(true).get(ns, key, region, ns, key, settledSeq, region, localApply, sure, cutoff, region, now, ns, key, region, ns, key, settledSeq, region, localApply, sure, cutoff, region, now, ns, key)
+        : this.replicaQuery(false).get(ns, key, settledSeq, region, localApply, sure, cutoff, region, now, ns, key, settledSeq, region, localApply, sure, cutoff, region, now, ns, key)
     ) as unknown[] | undefined;
     if (row) {
-      const lackingSince = row[7] as number | null;
+      const lackingSince = row[7] as number | null; // superseded_t
       return { row: rowOf(row, key), behindMs: lackingSince === null ? 0 : Math.max(0, now - lackingSince) };
     }
     const oldest = this.stmt(
@@ -159,33 +161,48 @@ export class Regions {
     return { row: undefined, behindMs: oldest === null ? 0 : Math.max(0, now - oldest) };
   }
 
+  /**
+   * The latest commit time whose versions have surely reached `region` by `now`: their longest delay
+   * has passed, and it ended before any fault on the link began (a fault holds only messages due
+   * after it begins). Versions committed by then need no call into deliveredAt().
+   */
+  private surelyDelivered(region: string, now: number): number {
+    const model = this.model;
+    if (model.propagation === "none" || this.bugs.has("partition-drops")) return Number.MIN_SAFE_INTEGER;
+    let until = now;
+    for (const f of this.settings.faults(region)) until = Math.min(until, f.start);
+    return until - (model.delayMs + model.jitterMs);
+  }
+
   private readonly replicaStatements: (Statement | undefined)[] = [undefined, undefined];
 
   /**
-   * Prepared once each: replica reads are the hot path of an edge. Each branch of the query takes, in
-   * order: ns, key (the key's rows); region, ns, key (its floor; only `withFloors`); settled seq;
-   * region, local-apply flag (a local write); the latest commit time whose fixed delay has passed,
-   * region, now (propagation). Own statements, not the shared cache's: they return arrays (rowOf).
+   * Prepared once each: replica reads are the hot path of an edge. The visibility test takes, in
+   * order: region, ns, key (the key's floor; only `withFloors`); settled seq; region, local-apply flag
+   * (a local write); the commit time by which everything has arrived (surelyDelivered()); the latest
+   * commit time whose fixed delay has passed, region, now (propagation). The query takes ns, key and
+   * that test for `versions`, the same for `entries`, then ns, key. Own statements, not the shared
+   * cache's: they return arrays (rowOf).
    */
   private replicaQuery(withFloors: boolean): Statement {
     const cached = this.replicaStatements[withFloors ? 1 : 0];
     if (cached) return cached;
-    // Cheap tests first, each exact: a repaired floor, a settled version, a local write; and nothing
-    // can arrive before the fixed part of the delay. Only versions past that ask deliveredAt()
-    // (ys_visible), so only the winning row is read into JavaScript.
+    // Cheap tests first, each exact: a repaired floor, a settled version, a local write, a version
+    // every message has had time to deliver; and nothing arrives before the fixed part of the delay.
+    // Only versions between those two times ask deliveredAt() (ys_visible).
     const floor = withFloors ? "version <= coalesce((SELECT version FROM floors WHERE region = ? AND ns = ? AND key = ?), 0) OR " : "";
-    const visible = `(${floor}version <= ? OR (origin = ? AND ?) OR (commit_t <= ? AND ys_visible(version, commit_t, origin, ?, ?, 0)))`;
+    const visible = `(${floor}version <= ? OR (origin = ? AND ?) OR commit_t <= ? OR (commit_t <= ? AND ys_visible(version, commit_t, origin, ?, ?, 0)))`;
+    // The two branches exclude each other: `entries` answers only for a key without a history.
     const statement = this.db
       .prepare(
-        `SELECT ${VALUE_COLUMNS}, NULL AS lacking_since FROM entries
+        `SELECT * FROM (
+           SELECT ${VALUE_COLUMNS}, superseded_t FROM versions
            WHERE ns = ? AND key = ? AND ${visible}
+           ORDER BY version DESC LIMIT 1)
          UNION ALL
-         SELECT ${VALUE_COLUMNS},
-           coalesce((SELECT n.commit_t FROM versions n WHERE n.ns = v.ns AND n.key = v.key AND n.version > v.version ORDER BY n.version LIMIT 1),
-                    (SELECT h.commit_t FROM entries h WHERE h.ns = v.ns AND h.key = v.key)) AS lacking_since
-           FROM versions v
-           WHERE ns = ? AND key = ? AND ${visible}
-         ORDER BY version DESC LIMIT 1`,
+         SELECT ${VALUE_COLUMNS}, NULL FROM entries
+           WHERE ns = ? AND key = ? AND ${visible} AND NOT EXISTS (SELECT 1 FROM versions WHERE ns = ? AND key = ?)
+         LIMIT 1`,
       )
       .raw();
     this.replicaStatements[withFloors ? 1 : 0] = statement;
@@ -216,7 +233,8 @@ export class Regions {
   /** Every stored version of a key, newest first. */
   private allVersions(ns: number, key: Buffer): Row[] {
     const rows = this.stmt(
-      `SELECT ${VALUE_COLUMNS} FROM entries WHERE ns = @ns AND key = @key UNION ALL SELECT ${VALUE_COLUMNS} FROM versions WHERE ns = @ns AND key = @key ORDER BY version DESC`,
+      `SELECT ${VALUE_COLUMNS} FROM entries WHERE ns = @ns AND key = @key
+       UNION ALL SELECT ${VALUE_COLUMNS} FROM versions WHERE ns = @ns AND key = @key AND superseded_t IS NOT NULL ORDER BY version DESC`,
     ).all({ ns, key }) as Row[];
     return rows.map((r) => withKey(r, key)!);
   }
@@ -260,7 +278,7 @@ export class Regions {
     if (now - entry.fetched_at >= model.cacheTtlMs) return false;
     if (model.propagation !== "invalidate") return true;
     const newer = this.stmt(
-      "SELECT version, commit_t, origin FROM entries WHERE ns = @ns AND key = @key AND version > @v UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND key = @key AND version > @v",
+      "SELECT version, commit_t, origin FROM entries WHERE ns = @ns AND key = @key AND version > @v UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND key = @key AND version > @v AND superseded_t IS NOT NULL",
     ).all({ ns, key: entry.key, v: entry.version }) as Row[];
     return !newer.some((row) => this.deliveredAt(row, region) <= now);
   }
@@ -290,24 +308,34 @@ export class Regions {
   }
 
   /**
-   * Keeps the version a key had before a write while some edge may still serve it: until the new
-   * version has reached every edge. Call before the new version replaces home's.
+   * Keeps a key's history while some edge may still serve an older version than home's: the version
+   * a write replaces, marked with when it was superseded, and a copy of the new one (superseded_t
+   * NULL), so that a key with a history has all of it in `versions`. Call before the new version
+   * replaces home's.
    */
-  supersede(ns: number, key: Buffer, incoming: Pick<Row, "version" | "commit_t" | "origin">, now: number): void {
+  supersede(ns: number, key: Buffer, incoming: Row, now: number): void {
     if (this.deliveredEverywhere(incoming, now)) {
       // Every edge has the new version at once (no delay, or no propagation): nothing older is served.
       this.stmt("DELETE FROM versions WHERE ns = ? AND key = ?").run(ns, key);
       return;
     }
-    this.stmt(`INSERT INTO versions (ns, ${ROW_COLUMNS}) SELECT ns, ${ROW_COLUMNS} FROM entries WHERE ns = ? AND key = ?`).run(ns, key);
+    const t = incoming.commit_t;
+    // The copy of home's version, if the key has a history already; else home's version itself.
+    if (this.stmt("UPDATE versions SET superseded_t = ? WHERE ns = ? AND key = ? AND superseded_t IS NULL").run(t, ns, key).changes === 0) {
+      this.stmt(`INSERT INTO versions (ns, ${ROW_COLUMNS}, superseded_t) SELECT ns, ${ROW_COLUMNS}, ? FROM entries WHERE ns = ? AND key = ?`).run(t, ns, key);
+    }
+    this.stmt(`INSERT INTO versions (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      ns, key, incoming.version, incoming.value, incoming.tombstone, incoming.expires_at, incoming.metadata, incoming.commit_t, incoming.origin,
+    );
     this.compact(ns, key, now);
   }
 
   /**
    * Drops superseded versions that no region can serve any more: those older than the newest
-   * version that has reached every edge. Never changes what a read returns.
+   * version that has reached every edge. Never changes what a read returns. Runs when a write has
+   * just added a version no edge has, so it never empties a key's history.
    */
-  compact(ns: number, key: Buffer, now: number): void {
+  private compact(ns: number, key: Buffer, now: number): void {
     // Oldest first, stopping at the first version some edge still lacks: the cost is what can be
     // dropped plus one row, however many recent versions a busy key has. Safe, if not always maximal.
     let settled: Row | undefined;
@@ -338,7 +366,7 @@ export class Regions {
       if (row.commit_t < horizon) break;
       heads.push(row);
     }
-    return [...(this.stmt("SELECT version, commit_t, origin FROM versions").all() as Row[]), ...heads];
+    return [...(this.stmt("SELECT version, commit_t, origin FROM versions WHERE superseded_t IS NOT NULL").all() as Row[]), ...heads];
   }
 
   stmt(sql: string): Statement {

@@ -142,8 +142,9 @@ const MIGRATIONS: readonly string[] = [
   -- Versions only grow, so this index is appended to: recent writes, for propagation status and caches.
   CREATE INDEX entries_by_version ON entries (version);
 
-  -- Superseded versions that some edge may still serve: a key's version moves here when a newer one
-  -- is committed before every edge has it, and is dropped once a newer one has reached every edge.
+  -- A key's history while some edge may still serve an older version than home's: superseded
+  -- versions, dropped once a newer one has reached every edge (and, from the second migration on,
+  -- when each was superseded, and a copy of home's version).
   CREATE TABLE versions (
     ns         INTEGER NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,
     key        BLOB NOT NULL,
@@ -204,6 +205,17 @@ const MIGRATIONS: readonly string[] = [
     page       TEXT NOT NULL,
     PRIMARY KEY (region, ns, page_key)
   ) STRICT, WITHOUT ROWID;
+  `,
+  // A key's history is kept whole while it has one: superseded versions carry when they were
+  // superseded, and home's version is kept beside them (superseded_t NULL), so an edge reads one table.
+  `
+  ALTER TABLE versions ADD COLUMN superseded_t INTEGER;
+  UPDATE versions AS v SET superseded_t = coalesce(
+    (SELECT n.commit_t FROM versions n WHERE n.ns = v.ns AND n.key = v.key AND n.version > v.version ORDER BY n.version LIMIT 1),
+    (SELECT h.commit_t FROM entries h WHERE h.ns = v.ns AND h.key = v.key));
+  INSERT INTO versions (ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin)
+    SELECT ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin FROM entries e
+    WHERE EXISTS (SELECT 1 FROM versions v WHERE v.ns = e.ns AND v.key = e.key);
   `,
 ];
 

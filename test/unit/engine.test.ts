@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { KvError } from "../../src/core/errors.js";
+import { EmulatorControl } from "../../src/emulator/control.js";
 import { openStore } from "../../src/emulator/store.js";
 import { freshEngine, T0 } from "../support/engine.js";
 
@@ -185,6 +186,55 @@ describe("engine", () => {
     expect(b.engine.get(S, "default", "k", { region: "fra", consistency: "strong" }).entry!.value.toString()).toBe("v2");
     expect(eventual(b.engine)).toBe("v2"); // repaired
     expect(eventual(a.engine)).toBe("v2"); // the other process sees the repair too, not its own stale "no floors"
+  });
+
+  it("an eventual edge read says how long the edge has been behind: since the first version it lacks was committed", () => {
+    const { engine, clock } = freshEngine();
+    const inSin = (key: string) => engine.get(S, "default", key, { region: "sin", consistency: "eventual" });
+    // The default profile: a version takes 100 to 300 ms to reach an edge.
+    engine.put(S, "default", "k", { value: bytes("v1") });
+    clock.advance(1_000);
+    engine.put(S, "default", "k", { value: bytes("v2") });
+    clock.advance(10);
+    engine.put(S, "default", "k", { value: bytes("v3") });
+    engine.put(S, "default", "new", { value: bytes("n1") });
+    clock.advance(20);
+    expect(inSin("k")).toMatchObject({ entry: { value: bytes("v1") }, read: { servedFrom: "replica", ageMs: 30 } });
+    expect(inSin("new")).toMatchObject({ entry: null, read: { version: null, ageMs: 20 } });
+    clock.advance(1_000);
+    expect(inSin("k")).toMatchObject({ entry: { value: bytes("v3") }, read: { ageMs: 0 } });
+    expect(inSin("new")).toMatchObject({ entry: { value: bytes("n1") }, read: { ageMs: 0 } });
+  });
+
+  it("keeps a key's history only while some edge may lack its newest version", () => {
+    const { engine, clock, db } = freshEngine();
+    const history = () => db.prepare("SELECT version, superseded_t FROM versions ORDER BY version").raw().all() as [number, number | null][];
+    for (let i = 1; i <= 4; i++) engine.put(S, "default", "k", { value: bytes(`v${i}`) });
+    engine.put(S, "default", "other", { value: bytes("x") }); // written once: no history
+    // Versions 1-3, each superseded at T0, and a copy of home's version 4.
+    expect(history()).toEqual([[1, T0], [2, T0], [3, T0], [4, null]]);
+    clock.advance(1_000); // every edge has version 4 now
+    engine.put(S, "default", "k", { value: bytes("v6") });
+    expect(history()).toEqual([[4, T0 + 1_000], [6, null]]);
+    new EmulatorControl(engine).configure({ profile: "strong" }); // no delay: nothing to keep
+    engine.put(S, "default", "k", { value: bytes("v7") });
+    expect(history()).toEqual([]);
+  });
+
+  it("brings a store made before versions kept home's copy up to date, and reads it as before", () => {
+    const { engine, clock, dataDir, db } = freshEngine();
+    engine.put(S, "default", "k", { value: bytes("v1") });
+    clock.advance(1_000);
+    engine.put(S, "default", "k", { value: bytes("v2") });
+    clock.advance(10);
+    engine.put(S, "default", "k", { value: bytes("v3") });
+    // The earlier layout: superseded versions only, no superseded_t column, schema version 1.
+    db.exec("DELETE FROM versions WHERE superseded_t IS NULL; ALTER TABLE versions DROP COLUMN superseded_t; PRAGMA user_version = 1");
+    db.close();
+    const again = freshEngine(dataDir);
+    again.clock.advance(1_030);
+    expect(again.db.prepare("SELECT version, superseded_t FROM versions ORDER BY version").raw().all()).toEqual([[1, T0 + 1_000], [2, T0 + 1_010], [3, null]]);
+    expect(again.engine.get(S, "default", "k", { region: "sin", consistency: "eventual" })).toMatchObject({ entry: { value: bytes("v1") }, read: { ageMs: 30 } });
   });
 
   it("operations within settings.pinned() look at the store once; the next operation sees what changed", () => {
