@@ -336,6 +336,18 @@ export class Engine {
 
   /** Every live entry under a prefix, in key order, a page at a time (each page one snapshot). */
   *exportEntries(site: string, namespace: string, prefix: string, pageSize = 1000): Generator<ExportRow[]> {
+    // An export reads each page once: mapped, the whole store would stay resident in this process;
+    // read through SQLite's small page cache, memory stays flat however large the store is.
+    const mapped = this.db.pragma("mmap_size", { simple: true }) as number;
+    if (mapped > 0) this.db.pragma("mmap_size = 0");
+    try {
+      yield* this.exportPages(site, namespace, prefix, pageSize);
+    } finally {
+      if (mapped > 0) this.db.pragma(`mmap_size = ${mapped}`);
+    }
+  }
+
+  private *exportPages(site: string, namespace: string, prefix: string, pageSize: number): Generator<ExportRow[]> {
     let after: Buffer | null = null;
     const upper = prefixUpperBound(Buffer.from(prefix, "utf8"));
     for (;;) {

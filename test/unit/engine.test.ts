@@ -237,6 +237,26 @@ describe("engine", () => {
     expect(again.engine.get(S, "default", "k", { region: "sin", consistency: "eventual" })).toMatchObject({ entry: { value: bytes("v1") }, read: { ageMs: 30 } });
   });
 
+  it("reads the store through a mapping, except while exporting, and maps again afterwards", () => {
+    const { engine, db } = freshEngine();
+    for (let i = 0; i < 5; i++) engine.put(S, "default", `k${i}`, { value: bytes(`v${i}`) });
+    const mapped = () => db.pragma("mmap_size", { simple: true }) as number;
+    expect(mapped()).toBeGreaterThan(0);
+    const during: number[] = [];
+    const keys: string[] = [];
+    for (const page of engine.exportEntries(S, "default", "", 2)) {
+      during.push(mapped());
+      keys.push(...page.map((r) => r.key.toString()));
+    }
+    expect(keys).toEqual(["k0", "k1", "k2", "k3", "k4"]);
+    expect(during).toEqual([0, 0, 0]);
+    expect(mapped()).toBeGreaterThan(0);
+    const early = engine.exportEntries(S, "default", "", 2);
+    early.next();
+    early.return(undefined); // a reader that stops early (a closed pipe) restores it too
+    expect(mapped()).toBeGreaterThan(0);
+  });
+
   it("operations within settings.pinned() look at the store once; the next operation sees what changed", () => {
     const a = freshEngine();
     const b = freshEngine(a.dataDir);
