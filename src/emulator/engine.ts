@@ -182,7 +182,7 @@ export class Engine {
       const before = footprint(head);
       this.usage.check(site, use, after.keys - before.keys, after.bytes - before.bytes);
       row.version = this.nextVersion();
-      this.commit(ns, row, now, head !== undefined);
+      this.commit(ns, row, now, head?.version);
       this.usage.apply(site, after.keys - before.keys, after.bytes - before.bytes, 1, now);
       this.record({ t: now, region, f: "put", key, ns: namespace, type: "ok", value, version: row.version, expiresAt });
       return { version: formatVersion(row.version), region };
@@ -217,7 +217,7 @@ export class Engine {
       let bytes = 0;
       for (const head of doomed) {
         const row: Row = { key: head.key, version: this.nextVersion(), value: null, tombstone: 1, expires_at: null, metadata: null, commit_t: now, origin: region };
-        this.commit(ns, row, now);
+        this.commit(ns, row, now, head.version);
         bytes += footprint(head).bytes;
         last = row.version;
         this.record({ t: now, region, f: "delete", key: head.key.toString("utf8"), ns: namespace, type: "ok", value: null, version: row.version, expiresAt: null });
@@ -296,7 +296,7 @@ export class Engine {
         let version = this.nextVersion(writes.length) - writes.length;
         for (const w of writes) {
           const row: Row = { key: w.keyBytes, version: ++version, value: w.entry.value, tombstone: 0, expires_at: w.expiresAt, metadata: w.metadata, commit_t: now, origin: region };
-          this.commit(ns, row, now, w.head !== undefined);
+          this.commit(ns, row, now, w.head?.version);
           this.record({ t: now, region, f: "put", key: w.entry.key, ns: namespace, type: "ok", value: w.entry.value, version: row.version, expiresAt: w.expiresAt });
           outcomes[w.at]!.version = formatVersion(row.version);
         }
@@ -503,13 +503,12 @@ export class Engine {
     return errors.regionPartitioned(region, this.settings.model.home, what);
   }
 
-  /** Commits a version at home, applies it in the writing region, and keeps history compact. */
   /**
    * Commits a version at home, keeping the one it replaces while an edge may still serve it, and
-   * applies it in the writing region. `replaced`: whether the key had a version before.
+   * applies it in the writing region. `replaced`: the version the key had before, if any.
    */
-  private commit(ns: number, row: Row, now: number, replaced = true): void {
-    if (replaced) this.regions.supersede(ns, row.key, row, now);
+  private commit(ns: number, row: Row, now: number, replaced: number | undefined): void {
+    if (replaced !== undefined) this.regions.supersede(ns, row.key, replaced, row, now);
     this.stmt(UPSERT_ENTRY).run(ns, row.key, row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin);
     if (!this.regions.isHome(row.origin) && this.regions.model.edgeStore === "cache") {
       // Visible where written: the writing edge's cache takes the new version and drops its list pages.

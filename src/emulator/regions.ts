@@ -311,9 +311,9 @@ export class Regions {
    * Keeps a key's history while some edge may still serve an older version than home's: the version
    * a write replaces, marked with when it was superseded, and a copy of the new one (superseded_t
    * NULL), so that a key with a history has all of it in `versions`. Call before the new version
-   * replaces home's.
+   * replaces home's version `replaced`.
    */
-  supersede(ns: number, key: Buffer, incoming: Row, now: number): void {
+  supersede(ns: number, key: Buffer, replaced: number, incoming: Row, now: number): void {
     if (this.deliveredEverywhere(incoming, now)) {
       // Every edge has the new version at once (no delay, or no propagation): nothing older is served.
       this.stmt("DELETE FROM versions WHERE ns = ? AND key = ?").run(ns, key);
@@ -321,7 +321,7 @@ export class Regions {
     }
     const t = incoming.commit_t;
     // The copy of home's version, if the key has a history already; else home's version itself.
-    if (this.stmt("UPDATE versions SET superseded_t = ? WHERE ns = ? AND key = ? AND superseded_t IS NULL").run(t, ns, key).changes === 0) {
+    if (this.stmt("UPDATE versions SET superseded_t = ? WHERE ns = ? AND key = ? AND version = ?").run(t, ns, key, replaced).changes === 0) {
       this.stmt(`INSERT INTO versions (ns, ${ROW_COLUMNS}, superseded_t) SELECT ns, ${ROW_COLUMNS}, ? FROM entries WHERE ns = ? AND key = ?`).run(t, ns, key);
     }
     this.stmt(`INSERT INTO versions (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
