@@ -229,17 +229,12 @@ export class HttpBackend implements Backend {
       throw toError({ status: answer.statusCode, headers: answer.headers, body: Buffer.from(await answer.body.arrayBuffer()) }, this.options.apiUrl);
     }
     const { createInterface } = await import("node:readline");
-    let page: ExportedEntry[] = [];
-    for await (const line of createInterface({ input: answer.body, crlfDelay: Number.POSITIVE_INFINITY })) {
-      if (line === "") continue;
-      const e = parseWireEntry(JSON.parse(line));
-      page.push({ key: e.key, value: e.value, metadata: e.metadata ?? null, expiresAt: e.expiresAt ?? null });
-      if (page.length === 1000) {
-        yield page;
-        page = [];
-      }
+    const lines = createInterface({ input: answer.body, crlfDelay: Number.POSITIVE_INFINITY })[Symbol.asyncIterator]();
+    try {
+      yield* exportPages(lines, this.options.apiUrl);
+    } finally {
+      await lines.return?.();
     }
-    if (page.length) yield page;
   }
 
   async usage(): Promise<UsageReport> {
@@ -382,6 +377,34 @@ function toError(res: Response, apiUrl: string): KvError {
   const byStatus: Record<number, ErrorCode> = { 400: "USAGE", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 408: "REQUEST_TIMEOUT", 413: "BODY_TOO_LARGE", 429: "UNAVAILABLE" };
   const code = byStatus[res.status] ?? (res.status >= 500 ? "UNAVAILABLE" : "INTERNAL");
   return new KvError(code, `The platform API at ${apiUrl} answered HTTP ${res.status}.`, res.status >= 500 || res.status === 429 ? "The platform is having trouble; try again shortly." : "Check the request and your credentials.");
+}
+
+/**
+ * The entries of a streamed export, a page at a time. A stream that is cut (the server went away) or
+ * that holds something other than entries ends in UNAVAILABLE, never as if the export were complete.
+ */
+async function* exportPages(lines: AsyncIterator<string>, apiUrl: string): AsyncGenerator<ExportedEntry[]> {
+  let page: ExportedEntry[] = [];
+  let received = 0;
+  for (;;) {
+    let entry: BulkEntry;
+    try {
+      const next = await lines.next();
+      if (next.done) break;
+      if (next.value === "") continue;
+      entry = parseWireEntry(JSON.parse(next.value));
+    } catch (e) {
+      const why = e instanceof KvError || e instanceof SyntaxError ? `entry ${received + 1} is malformed (${e.message})` : `the connection failed after ${received} entries (${(e as Error).message})`;
+      throw new KvError("UNAVAILABLE", `The export from the platform API at ${apiUrl} did not complete: ${why}.`, "Run the export again: an export to a file replaces it only once complete.");
+    }
+    received++;
+    page.push({ key: entry.key, value: entry.value, metadata: entry.metadata ?? null, expiresAt: entry.expiresAt ?? null });
+    if (page.length === 1000) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length) yield page;
 }
 
 function unreachable(e: unknown, apiUrl: string): KvError {

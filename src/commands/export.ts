@@ -1,9 +1,9 @@
 import { isUtf8 } from "node:buffer";
-import { createWriteStream } from "node:fs";
 import { toWireEntry } from "../core/bulk.js";
 import { errors } from "../core/errors.js";
 import type { Handler } from "../cli/context.js";
 import { writeTo } from "../cli/io.js";
+import { OutputFile } from "../cli/output-file.js";
 import type { Writable } from "node:stream";
 
 interface ExportOptions {
@@ -20,8 +20,9 @@ export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
   if (opts.format !== "ndjson" && opts.format !== "json") throw errors.usage(`--format must be ndjson or json, not "${opts.format}".`);
   const target = (args.file as string | undefined) ?? "-";
   const backend = await ctx.backend();
-  const file = target === "-" ? undefined : createWriteStream(target);
-  const out: Writable = file ?? ctx.io.stdout;
+  // A file is written whole or not at all: an export cut short leaves what was there before.
+  const file = target === "-" ? undefined : await OutputFile.create(target);
+  const out: Writable = file?.stream ?? ctx.io.stdout;
   const json = opts.format === "json";
   let count = 0;
   try {
@@ -36,8 +37,10 @@ export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
       await writeTo(out, chunk);
     }
     if (json) await writeTo(out, count === 0 ? "]\n" : "\n]\n");
-  } finally {
-    if (file) await new Promise<void>((resolve, reject) => file.end((e?: Error | null) => (e ? reject(errors.file(target, e.message)) : resolve())));
+  } catch (e) {
+    await file?.abort();
+    throw e;
   }
+  await file?.commit();
   ctx.out.success(`Exported ${count.toLocaleString("en-US")} ${count === 1 ? "entry" : "entries"} from ${opts.namespace}${opts.prefix ? ` under "${opts.prefix}"` : ""}${file ? ` to ${target}` : ""}.`);
 };

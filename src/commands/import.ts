@@ -1,5 +1,4 @@
 import { isUtf8 } from "node:buffer";
-import { createWriteStream, type WriteStream } from "node:fs";
 import type { Backend } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import { errors, KvError, type ErrorCode } from "../core/errors.js";
@@ -8,6 +7,7 @@ import type { Context, Handler } from "../cli/context.js";
 import { formatDuration } from "../core/duration.js";
 import { summarize } from "../cli/format.js";
 import { IMPORT_FORMATS, ImportSource, type ImportFormat } from "../cli/import-source.js";
+import { OutputFile } from "../cli/output-file.js";
 import { startProgress } from "../cli/progress.js";
 import { KeyHashes } from "../core/key-hashes.js";
 
@@ -100,7 +100,11 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     const tally: Tally = { created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 };
     const failures: Problem[] = [];
     const diff = { added: [] as string[], changed: [] as { key: string; old: string; new: string }[], removed: [] as string[] };
-    const report = opts.report ? createWriteStream(opts.report) : undefined;
+    // The report appears once there is something in it: an import refused before its first batch
+    // leaves none (and leaves an earlier report at that path as it was).
+    const report = opts.report ? await OutputFile.create(opts.report) : undefined;
+    let reported = 0;
+    let finished = false;
     const progress = await startProgress(ctx, opts.dryRun ? "Comparing" : "Importing", total);
     const record = async (batch: Pending[], outcomes: BulkOutcome[]) => {
       for (let i = 0; i < batch.length; i++) {
@@ -117,22 +121,30 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
           diff.changed.push(change);
           if (!ctx.out.json) await ctx.out.line(`${ctx.out.c.yellow("~")} ${entry.key}: ${change.old} → ${change.new}`);
         }
-        report?.write(`${JSON.stringify({ key: entry.key, where, outcome: o.outcome, version: o.version, error: o.error })}\n`);
+        if (report) {
+          report.stream.write(`${JSON.stringify({ key: entry.key, where, outcome: o.outcome, version: o.version, error: o.error })}\n`);
+          reported++;
+        }
       }
       progress.advance(batch.length);
     };
-    await writeBatches(source, format, batchSize, opts.dryRun ? 1 : concurrency, (batch) => submit(backend, ns, batch, { dryRun: opts.dryRun === true, region }), record);
+    try {
+      await writeBatches(source, format, batchSize, opts.dryRun ? 1 : concurrency, (batch) => submit(backend, ns, batch, { dryRun: opts.dryRun === true, region }), record);
 
-    // 3. Prune what the file does not have.
-    if (opts.dryRun) {
-      diff.removed = prunable;
-      if (!ctx.out.json) for (const key of prunable) await ctx.out.line(`${ctx.out.c.red("-")} ${key}`);
-    } else {
-      for (let i = 0; i < prunable.length; i += LIMITS.maxListLimit) {
-        tally.deleted += (await backend.delete(ns, prunable.slice(i, i + LIMITS.maxListLimit), { force: true, region })).deleted.length;
+      // 3. Prune what the file does not have.
+      if (opts.dryRun) {
+        diff.removed = prunable;
+        if (!ctx.out.json) for (const key of prunable) await ctx.out.line(`${ctx.out.c.red("-")} ${key}`);
+      } else {
+        for (let i = 0; i < prunable.length; i += LIMITS.maxListLimit) {
+          tally.deleted += (await backend.delete(ns, prunable.slice(i, i + LIMITS.maxListLimit), { force: true, region })).deleted.length;
+        }
       }
+      finished = true;
+    } finally {
+      // Cut short after some batches, the report says what those did.
+      if (report) await (finished || reported > 0 ? report.commit() : report.abort());
     }
-    if (report) await new Promise<void>((resolve, reject) => (report as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
     const elapsed = Date.now() - started;
     progress.stop(`${opts.dryRun ? "Compared" : "Imported"} ${total.toLocaleString("en-US")} entries in ${formatDuration(elapsed)}`);
     await summarise(ctx, { namespace: ns, format, total, tally, failures, diff, dryRun: opts.dryRun === true, prune: opts.prune === true, elapsedMs: elapsed });

@@ -1,10 +1,13 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { BIN, runBin, tempDir, type RunResult } from "../support/cli.js";
 import { pool } from "./helpers.js";
 
@@ -555,6 +558,57 @@ describe("--report and per-key failures (embedded)", () => {
     expect(human.stderr).toMatch(/! Imported into default with failures: 0 created, 0 updated, 3 unchanged, 0 deleted, 1 failed\./);
     expect(human.stderr).toMatch(/the others were written/);
     expect(human.stderr).toContain("report2.ndjson has the outcome of every entry");
+  });
+});
+
+describe("files the CLI writes appear whole or not at all", () => {
+  const leftovers = (dir: string) => readdirSync(dir).filter((f) => f.includes(".partial"));
+
+  it("a path that cannot be written is refused before anything is done: exit 2, the reason, no trace", async () => {
+    const ys = sandbox();
+    const file = ys.write("in.ndjson", ndjson([{ key: "a", value: "1" }]));
+    for (const args of [["export", "missing/out.ndjson"], ["import", file, "--report", "missing/report.ndjson"], ["export", "."]]) {
+      const r = await ys.kv([...args, "--json"]);
+      expect(r.code, r.stderr).toBe(2);
+      const error = JSON.parse(r.stderr.trimEnd().split("\n").at(-1)!).error;
+      expect(error).toMatchObject({ code: "FILE_ERROR", hint: "Check the path and its permissions." });
+      expect(error.message).toMatch(args.includes(".") ? /Cannot use the file \.: it is a directory/ : /: its directory missing does not exist\.$/);
+    }
+    expect((await ys.kv(["get", "a"])).code).toBe(3); // the import wrote nothing
+    expect(leftovers(ys.dir)).toEqual([]);
+  });
+
+  it("an import refused before its first batch leaves no report, and an earlier one as it was", async () => {
+    const ys = sandbox();
+    const file = ys.write("in.ndjson", ndjson([{ key: "a", value: "1" }]));
+    ys.write("report.ndjson", "earlier\n");
+    // A namespace that does not exist stops the import at its first batch.
+    const refused = await ys.kv(["import", file, "-n", "missing", "--report", "report.ndjson"]);
+    expect(refused.code, refused.stderr).toBe(3);
+    expect(refused.stderr).toMatch(/namespace "missing"/i);
+    expect(readFileSync(join(ys.dir, "report.ndjson"), "utf8")).toBe("earlier\n");
+    ok(await ys.kv(["import", file, "--report", "fresh.ndjson"]));
+    expect(JSON.parse(readFileSync(join(ys.dir, "fresh.ndjson"), "utf8"))).toMatchObject({ key: "a", outcome: "created" });
+    expect(leftovers(ys.dir)).toEqual([]);
+  });
+
+  it("an export the platform cuts short exits 5 and leaves the file it would have replaced", async () => {
+    // The outside world: a platform that sends two entries, then drops the connection.
+    const platform = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/x-ndjson" });
+      res.write(`${ndjson([{ key: "a", value: "1" }, { key: "b", value: "2" }])}`, () => res.socket?.destroy());
+    });
+    platform.listen(0, "127.0.0.1");
+    await once(platform, "listening");
+    onTestFinished(() => void platform.close());
+    const ys = sandbox();
+    ys.write("out.ndjson", "earlier\n");
+    const remote = { YOURSPACE_API_URL: `http://127.0.0.1:${(platform.address() as AddressInfo).port}`, YOURSPACE_TOKEN: "t", YOURSPACE_SITE: "local" };
+    const r = await ys.kv(["export", "out.ndjson"], undefined, remote);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/The export from the platform API at .* did not complete: the connection failed after 2 entries/);
+    expect(readFileSync(join(ys.dir, "out.ndjson"), "utf8")).toBe("earlier\n");
+    expect(leftovers(ys.dir)).toEqual([]);
   });
 });
 
