@@ -11,7 +11,7 @@ import { LIMITS } from "../core/limits.js";
 import { isTier } from "../core/tiers.js";
 import { parseLimit, validateMetadata } from "../core/validate.js";
 import { EmulatorCore, LocalBackend } from "../emulator/local-backend.js";
-import { API_LIMITS, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, QUERY, ROUTES, STATUS, type ErrorBody, type WireOutcome } from "./contract.js";
+import { API_LIMITS, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, QUERY, ROUTES, STATUS, type ErrorBody, type WireOutcome, type WireWhoami } from "./contract.js";
 import { readBody, readJson } from "./http-body.js";
 import type { TokenInfo, TokenStore } from "./tokens.js";
 
@@ -200,7 +200,11 @@ function buildRouter(core: EmulatorCore) {
 
   on("GET", ROUTES.whoami, "read", ({ token }) => ({
     status: 200,
-    json: { site: token.site, token: { id: token.id, kind: token.kind, access: token.access, namespaces: token.namespaces, expiresAt: isoOrNull(token.expiresAt), route: token.route } },
+    json: {
+      site: token.site,
+      token: { id: token.id, kind: token.kind, access: token.access, namespaces: token.namespaces, expiresAt: isoOrNull(token.expiresAt), route: token.route },
+      bindings: token.kind === "route" ? core.admin.bindings(token.site, token.route!).map(({ variable, namespace, access }) => ({ variable, namespace, access })) : null,
+    } satisfies WireWhoami,
   }));
 
   on("GET", ROUTES.namespaces, "read", async ({ kv, token, site }) => {

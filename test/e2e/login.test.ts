@@ -61,6 +61,7 @@ describe("login, whoami, logout", () => {
       source: "from profile default",
       site: "alpha",
       token: { id: api.id, kind: "site", access: "read-write", namespaces: null, expiresAt: null, route: null },
+      bindings: null,
     });
     // Commands now use the profile.
     const set = ok(await s.run(["kv", "set", "k", "v"]));
@@ -101,6 +102,30 @@ describe("login, whoami, logout", () => {
     const who = ok(await s.run(["whoami"]));
     secretKept(who, token);
     expect(who.out).toBe(`site alpha at ${api.url} (from profile default); scoped token ${info.id}, read-only, namespaces flags\n`);
+  });
+
+  it("describes a route token by its route's bindings, as they stand at each whoami", async () => {
+    const api = await apiServer("alpha");
+    for (const ns of ["flags", "sessions"]) api.server.engine.createNamespace("alpha", ns);
+    api.server.core.admin.bind("alpha", { route: "/admin/*", variable: "FLAGS", namespace: "flags", access: "read-only" });
+    api.server.core.admin.bind("alpha", { route: "/admin/*", variable: "SESSIONS", namespace: "sessions", access: "read-write" });
+    const { token, info } = api.server.tokens.create({ site: "alpha", kind: "route", route: "/admin/*", access: "read-only" });
+    const s = session();
+    const env = { YOURSPACE_API_URL: api.url, YOURSPACE_TOKEN: token };
+    const who = ok(await s.run(["whoami"], { env }));
+    secretKept(who, token);
+    expect(who.out).toBe(
+      `site alpha at ${api.url} (from YOURSPACE_API_URL); route token ${info.id}, route /admin/*, bound to flags as FLAGS (read-only), sessions as SESSIONS (read-write)\n`,
+    );
+    expect(JSON.parse(ok(await s.run(["whoami", "--json"], { env })).out)).toMatchObject({
+      token: { id: info.id, kind: "route", route: "/admin/*" },
+      bindings: [
+        { variable: "FLAGS", namespace: "flags", access: "read-only" },
+        { variable: "SESSIONS", namespace: "sessions", access: "read-write" },
+      ],
+    });
+    for (const variable of ["FLAGS", "SESSIONS"]) api.server.core.admin.unbind("alpha", "/admin/*", variable);
+    expect(ok(await s.run(["whoami"], { env })).out).toContain(`route token ${info.id}, route /admin/*, bound to nothing yet\n`);
   });
 
   it("refuses a bad token with exit 4 and stores nothing", async () => {
