@@ -92,7 +92,16 @@ export class ApiServer {
             ? [431, "BAD_HEADER", "The request headers are too large."]
             : [400, "BAD_HEADER", "The request is not valid HTTP."];
       const body = JSON.stringify({ code, message, hint: null } satisfies ErrorBody);
-      socket.end(`HTTP/1.1 ${status} ${status === 408 ? "Request Timeout" : status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      const answer = () => {
+        if (socket.writable) socket.end(`HTTP/1.1 ${status} ${status === 408 ? "Request Timeout" : status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      };
+      // A whole request before the bad bytes on this connection (pipelined) gets its own answer first.
+      // One whose own body failed or timed out is not waited for: its handler is waiting on that body.
+      const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (inFlight && !inFlight.writableFinished && inFlight.req.complete) {
+        inFlight.shouldKeepAlive = false;
+        inFlight.once("finish", answer);
+      } else answer();
     });
     // Expect: 100-continue is answered by Node itself; any other expectation gets a JSON 417.
     server.on("checkExpectation", (req, res) => {
