@@ -17,7 +17,7 @@ _yourspace() {
     "kv") words="set put get ls list rm delete import export bind unbind bindings audit usage site inspect emulator namespace ns --json -q --quiet --no-color --data-dir --local --remote --api-url --token --site --help" ;;
     "kv set") words="-n --namespace -r --region --file --ttl --expires-at --metadata --json -q --quiet --no-color --data-dir --local --remote --api-url --token --site --help" ;;
     "kv put") words="-n --namespace -r --region --file --ttl --expires-at --metadata --json -q --quiet --no-color --data-dir --local --remote --api-url --token --site --help" ;;
-    "kv get") words="-n --namespace -r --region -c --consistency -o --output --json -q --quiet --no-color --data-dir --local --remote --api-url --token --site --help" ;;
+    "kv get") words="-n --namespace -r --region -c --consistency --cache-ttl -o --output --json -q --quiet --no-color --data-dir --local --remote --api-url --token --site --help" ;;
     "kv ls") words="-n --namespace -r --region -c --consistency --limit --cursor --all --json -q --quiet --no-color --data-dir --local --remote --api-url --token --site --help" ;;
     "kv list") words="-n --namespace -r --region -c --consistency --limit --cursor --all --json -q --quiet --no-color --data-dir --local --remote --api-url --token --site --help" ;;
     "kv rm") words="-n --namespace -r --region --prefix -y --yes --dry-run -f --force --json -q --quiet --no-color --data-dir --local --remote --api-url --token --site --help" ;;

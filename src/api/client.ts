@@ -94,7 +94,7 @@ export class HttpBackend implements Backend {
     const res = await this.send({
       method: "GET",
       path: paths.value(this.site, ns, key),
-      query: { [QUERY.region]: options.region, [QUERY.consistency]: options.consistency },
+      query: { [QUERY.region]: options.region, [QUERY.consistency]: options.consistency, [QUERY.cacheTtl]: options.cacheTtlMs === undefined ? undefined : String(options.cacheTtlMs / 1000) },
       repeatable: true,
     });
     const h = (name: string) => header(res, name);

@@ -62,6 +62,8 @@ export const HEADERS = {
 export const QUERY = {
   region: "region",
   consistency: "consistency",
+  /** Reads: how long an edge may serve its cached copy, seconds (the emulator's cache profiles). */
+  cacheTtl: "cache_ttl",
   ttl: "ttl",
   expiresAt: "expires_at",
   prefix: "prefix",

@@ -260,7 +260,12 @@ function buildRouter(core: EmulatorCore) {
 
   on("GET", ROUTES.value, "read", async ({ req, kv, params, query }) => {
     const key = keyOf(req);
-    const { entry, read } = await kv.get(params.ns!, key, { region: query.get(QUERY.region) ?? undefined, consistency: consistencyOf(query) });
+    const cacheTtl = query.get(QUERY.cacheTtl);
+    const { entry, read } = await kv.get(params.ns!, key, {
+      region: query.get(QUERY.region) ?? undefined,
+      consistency: consistencyOf(query),
+      ...(cacheTtl !== null && { cacheTtlMs: numberParam(QUERY.cacheTtl, cacheTtl) * 1000 }),
+    });
     const headers: Record<string, string> = { [HEADERS.region]: read.region, [HEADERS.servedFrom]: read.servedFrom, [HEADERS.ageMs]: String(read.ageMs) };
     if (read.version) headers[HEADERS.version] = read.version;
     if (!entry) {

@@ -134,7 +134,13 @@ export const COMMANDS: CommandSpec = {
           name: "get",
           summary: "Print a key's value",
           args: [{ name: "key", description: "the key to read", required: true }],
-          options: [namespace, region, consistency, { flags: "-o, --output <file>", description: "write the value to a file instead of stdout" }],
+          options: [
+            namespace,
+            region,
+            consistency,
+            { flags: "--cache-ttl <duration>", description: "emulator cache profiles: how long the edge may serve its cached copy for this read (default: the profile's; cloudflare's least is 30s)" },
+            { flags: "-o, --output <file>", description: "write the value to a file instead of stdout" },
+          ],
           examples: [
             ["yourspace kv get flags/homepage-v2", "print the raw value"],
             ["yourspace kv get images/logo --output logo.png", "save a binary value to a file"],

@@ -4,12 +4,14 @@ import type { Consistency } from "../core/backend.js";
 import { errors } from "../core/errors.js";
 import type { Handler } from "../cli/context.js";
 import { formatBytes, isoOrNull } from "../cli/format.js";
+import { parseDuration } from "../core/duration.js";
 
 interface GetOptions {
   namespace: string;
   output?: string;
   region?: string;
   consistency: Consistency;
+  cacheTtl?: string;
 }
 
 export const run: Handler<GetOptions> = async (ctx, args, opts) => {
@@ -17,7 +19,8 @@ export const run: Handler<GetOptions> = async (ctx, args, opts) => {
   if (ctx.out.json && opts.output !== undefined) throw errors.usage("--json and --output cannot be used together.", "Use --json for the value and details, or --output to save the value to a file.");
   const backend = await ctx.backend();
   const region = opts.region ?? ctx.io.env.YOURSPACE_REGION;
-  const { entry, read } = await backend.get(opts.namespace, key, { region, consistency: opts.consistency });
+  const cacheTtlMs = opts.cacheTtl === undefined ? undefined : parseDuration(opts.cacheTtl, "--cache-ttl", "s");
+  const { entry, read } = await backend.get(opts.namespace, key, { region, consistency: opts.consistency, ...(cacheTtlMs !== undefined && { cacheTtlMs }) });
   if (!entry) throw errors.keyNotFound(key, opts.namespace, region === undefined ? undefined : `${read.region}, ${opts.consistency} read`);
 
   if (ctx.out.json) {

@@ -51,6 +51,11 @@ export interface ReadOptions {
   region?: string;
   /** strong reads home; eventual reads what the region holds now. Default: strong. */
   consistency?: Consistency;
+  /**
+   * Cache profiles: how long the edge may serve its cached copy for this read, in ms (the profile's
+   * TTL by default, never under its minimum). Replica profiles, the platform's own, have no cache.
+   */
+  cacheTtlMs?: number;
 }
 
 export interface PutInput {

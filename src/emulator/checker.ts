@@ -11,7 +11,7 @@
  * Pure: no clock, no randomness, no I/O; the same history always gives the same report.
  */
 import type { HistoryOp } from "./history.js";
-import { staleness, visibilityDeadline, type FaultInterval, type ModelParams } from "./model.js";
+import { readCacheTtl, staleness, visibilityDeadline, type FaultInterval, type ModelParams } from "./model.js";
 
 export type Rule =
   | "phantom-value"
@@ -106,8 +106,10 @@ export function check(history: readonly HistoryOp[], params: ModelParams): Viola
    * elsewhere commit + Δ, pushed past R's partitions and pauses. The fault list is the one known at
    * the read: a fault that starts after the read cannot overlap a deadline that has already passed.
    */
-  const vis = (w: CommittedWrite, region: string) =>
-    region === params.home || w.region === region ? w.t : visibilityDeadline(w.t, delta, faults.get(region) ?? []);
+  const vis = (w: CommittedWrite, region: string, bound = delta) =>
+    region === params.home || w.region === region ? w.t : visibilityDeadline(w.t, bound, faults.get(region) ?? []);
+  /** Without propagation, Δ for a read is the cache TTL it used: its own cacheTtl, if it gave one. */
+  const deltaOf = (op: HistoryOp) => (params.propagation === "none" ? readCacheTtl(params, op.cacheTtlMs) : delta);
 
   const applyFault = (op: HistoryOp) => {
     const f = op.fault;
@@ -193,11 +195,12 @@ export function check(history: readonly HistoryOp[], params: ModelParams): Viola
       for (let i = writes.length - 1; i >= 0; i--) {
         const cand = writes[i]!;
         if (cand.version <= seen) break;
-        const by = vis(cand, op.region);
+        const bound = deltaOf(op);
+        const by = vis(cand, op.region, bound);
         if (by > op.t) continue;
         const fs = (faults.get(op.region) ?? []).filter((f) => f.start <= op.t && (f.end === null || f.end >= cand.t)).map((f) => ({ ...f }));
-        report("stale-beyond-bound", op, { observed: o, write: cand, visibleBy: by, deltaMs: delta, faults: fs },
-          `it should have seen ${showWrite(cand)}, visible in ${op.region} by ${rel(by)} (Δ=${delta}ms; faults of ${op.region}: ${showFaults(fs)})`);
+        report("stale-beyond-bound", op, { observed: o, write: cand, visibleBy: by, deltaMs: bound, faults: fs },
+          `it should have seen ${showWrite(cand)}, visible in ${op.region} by ${rel(by)} (Δ=${bound}ms; faults of ${op.region}: ${showFaults(fs)})`);
         break;
       }
     }
@@ -223,9 +226,19 @@ export function check(history: readonly HistoryOp[], params: ModelParams): Viola
   // that needs no per-read reasoning, and it names the failure the way a person would.
   const openFault = [...faults.values()].some((list) => list.some((f) => f.end === null));
   if (!openFault) {
-    let quietFrom = Number.NEGATIVE_INFINITY;
-    for (const w of byVersion.values()) for (const e of params.edges) quietFrom = Math.max(quietFrom, vis(w, e));
+    // When every write has reached every edge, for reads with a given Δ.
+    const quietFor = new Map<number, number>();
+    const quiet = (bound: number) => {
+      let from = quietFor.get(bound);
+      if (from === undefined) {
+        from = Number.NEGATIVE_INFINITY;
+        for (const w of byVersion.values()) for (const e of params.edges) from = Math.max(from, vis(w, e, bound));
+        quietFor.set(bound, from);
+      }
+      return from;
+    };
     for (const op of tail) {
+      const quietFrom = quiet(isHomeRead(op) ? delta : deltaOf(op));
       if (op.t < quietFrom) continue;
       const writes = writesByKey.get(nsKey(op, op.key!)) ?? [];
       const latest = writes[writes.length - 1];

@@ -2,7 +2,7 @@ import { errors } from "../core/errors.js";
 import { historyValue } from "./history.js";
 import type { Engine } from "./engine.js";
 import { formatVersion } from "./engine.js";
-import { paramsForProfile, PROFILES, staleness, type ModelParams } from "./model.js";
+import { paramsForProfile, PROFILES, readCacheTtl, staleness, type ModelParams } from "./model.js";
 import type { Row } from "./regions.js";
 
 export interface ConfigChange {
@@ -197,9 +197,11 @@ export class EmulatorControl {
         if (model.edgeStore === "replica") views.push(view(edge, regions.replicaView(edge, ns, head, now), "replica"));
         else {
           const cached = regions.cacheEntry(edge, ns, keyBytes);
-          const fresh = cached !== undefined && regions.cacheFresh(cached, edge, ns, now);
+          // What a read with the profile's TTL would be served.
+          const ttl = readCacheTtl(model, undefined);
+          const fresh = cached !== undefined && regions.cacheFresh(cached, edge, ns, now, ttl);
           const v = fresh ? view(edge, cached.version === 0 ? undefined : cached, "cache") : view(edge, head, "origin");
-          if (fresh && model.propagation === "none" && head && cached.version < head.version) v.visibleAt = cached.fetched_at + model.cacheTtlMs;
+          if (fresh && model.propagation === "none" && head && cached.version < head.version) v.visibleAt = cached.fetched_at + ttl;
           views.push(v);
         }
       }

@@ -8,6 +8,7 @@ import { validateExpiresAt, validateKey, validateMetadata, validateNamespaceName
 import { decodeCursor, encodeCursor, prefixUpperBound } from "./cursor.js";
 import { FileRecorder, historyValue, type HistoryItem, type OpInput, type Recorder } from "./history.js";
 import { Regions, ROW_COLUMNS, rowOf, VALUE_COLUMNS, type Bug, type Row } from "./regions.js";
+import { readCacheTtl } from "./model.js";
 import { Settings } from "./settings.js";
 import { footprint, SiteUsage } from "./usage.js";
 import { Statements, translateSqliteError, type Database } from "./store.js";
@@ -114,6 +115,9 @@ export class Engine {
     const requested = options.consistency ?? "strong";
     const strong = requested === "strong" && !this.regions.has("strong-read-local");
     const model = this.regions.model;
+    if (options.cacheTtlMs !== undefined && !(options.cacheTtlMs >= 0 && Number.isFinite(options.cacheTtlMs))) {
+      throw errors.usage(`A read's cache TTL must be a number of seconds, 0 or more, not ${options.cacheTtlMs / 1000}.`);
+    }
     const mutates = !this.regions.isHome(region) && (strong || model.edgeStore === "cache");
     // Otherwise a get is one statement (home's row, or the replica query), the namespace id being cached.
     return this.run(mutates || "single", () => {
@@ -138,7 +142,7 @@ export class Engine {
         if (head) this.repair(region, ns, head, now);
       } else {
         const cached = this.regions.cacheEntry(region, ns, keyBytes);
-        if (cached && this.regions.cacheFresh(cached, region, ns, now)) {
+        if (cached && this.regions.cacheFresh(cached, region, ns, now, readCacheTtl(model, options.cacheTtlMs))) {
           served = cached.version === 0 ? undefined : cached;
           servedFrom = "cache";
           ageMs = now - cached.fetched_at;
@@ -151,7 +155,7 @@ export class Engine {
       }
       const live = served !== undefined && this.isLive(served, this.regions.expiryClock(region, now));
       this.record({
-        t: now, region, f: "get", key, ns: namespace, consistency: requested, type: "ok", servedFrom,
+        t: now, region, f: "get", key, ns: namespace, consistency: requested, type: "ok", servedFrom, ...(options.cacheTtlMs !== undefined && { cacheTtlMs: options.cacheTtlMs }),
         value: live ? (served!.value ?? EMPTY) : null, version: served?.version ?? null, expiresAt: served?.expires_at ?? null,
       });
       return {

@@ -16,6 +16,8 @@ export interface HistoryOp {
   /** Written or read value as text (base64 with a "base64:" prefix when not UTF-8); null for none. */
   value?: string | null;
   consistency?: "strong" | "eventual";
+  /** Reads that asked for their own cache TTL: what they asked for, ms. */
+  cacheTtlMs?: number;
   type: "ok" | "fail" | "info";
   /** The version written, or the version a read observed (null: none). */
   version?: number | null;

@@ -73,6 +73,20 @@ export function delay(params: ModelParams, version: number, edgeIndex: number): 
   return params.delayMs + (params.jitterMs > 0 ? h32(params.seed, version, edgeIndex) % (params.jitterMs + 1) : 0);
 }
 
+/**
+ * The least cache TTL a read may ask for, per profile: Cloudflare raised its floor for `cacheTtl` to
+ * 30 s in 2026 (it was 60 s).
+ */
+const MIN_CACHE_TTL_MS: Readonly<Record<string, number>> = { cloudflare: 30_000 };
+
+/**
+ * Cache profiles (§1.5): how long an edge serves what it cached, for one read. The read's own
+ * `cacheTtl` when it gives one, else the profile's, and never less than the profile's minimum.
+ */
+export function readCacheTtl(params: ModelParams, requestedMs: number | undefined): number {
+  return Math.max(MIN_CACHE_TTL_MS[params.profile] ?? 0, requestedMs ?? params.cacheTtlMs);
+}
+
 /** The staleness bound Δ for push and invalidate propagation. */
 export function staleness(params: ModelParams): number {
   return params.propagation === "none" ? params.cacheTtlMs : params.delayMs + params.jitterMs;

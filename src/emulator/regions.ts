@@ -271,11 +271,14 @@ export class Regions {
     return withKey(this.stmt(`SELECT ${VALUE_COLUMNS}, fetched_at FROM cache_entries WHERE region = ? AND ns = ? AND key = ?`).get(region, ns, key) as Omit<CacheRow, "key"> | undefined, key);
   }
 
-  /** A cached entry is served while it is younger than the cache TTL and no newer write has invalidated it. */
-  cacheFresh(entry: CacheRow, region: string, ns: number, now: number): boolean {
+  /**
+   * A cached entry is served while it is younger than the read's cache TTL (`ttlMs`, see
+   * readCacheTtl()) and no newer write has invalidated it.
+   */
+  cacheFresh(entry: CacheRow, region: string, ns: number, now: number, ttlMs: number): boolean {
     const model = this.model;
     if (entry.version === 0 && !model.negativeCache) return false;
-    if (now - entry.fetched_at >= model.cacheTtlMs) return false;
+    if (now - entry.fetched_at >= ttlMs) return false;
     if (model.propagation !== "invalidate") return true;
     const newer = this.stmt(
       "SELECT version, commit_t, origin FROM entries WHERE ns = @ns AND key = @key AND version > @v UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND key = @key AND version > @v AND superseded_t IS NOT NULL",

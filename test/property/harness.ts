@@ -15,7 +15,7 @@ import { check, formatViolations, type Violation } from "../../src/emulator/chec
 import { EmulatorControl } from "../../src/emulator/control.js";
 import { Engine } from "../../src/emulator/engine.js";
 import { MemoryRecorder } from "../../src/emulator/history.js";
-import { paramsForProfile, staleness, type Consistency, type ModelParams } from "../../src/emulator/model.js";
+import { paramsForProfile, readCacheTtl, staleness, type Consistency, type ModelParams } from "../../src/emulator/model.js";
 import type { Bug } from "../../src/emulator/regions.js";
 import { openStore, type Database } from "../../src/emulator/store.js";
 
@@ -103,21 +103,23 @@ class Delete implements Cmd {
   toString = () => `Delete(${this.region}, ${JSON.stringify(this.key)})`;
 }
 
-function read(m: Model, r: Real, region: string, key: string, consistency: Consistency): void {
+function read(m: Model, r: Real, region: string, key: string, consistency: Consistency, cacheTtlMs?: number): void {
   tolerateUnavailable(m, region, () => {
-    r.engine.get(SITE, NS, key, { region, consistency });
+    r.engine.get(SITE, NS, key, { region, consistency, ...(cacheTtlMs !== undefined && { cacheTtlMs }) });
     // A cache entry filled now turns stale at now + TTL: a boundary worth landing on.
-    if (r.params.edgeStore === "cache" && Number.isFinite(r.delta)) m.deadlines.push(m.now + r.delta);
+    const ttl = readCacheTtl(r.params, cacheTtlMs);
+    if (r.params.edgeStore === "cache" && Number.isFinite(ttl)) m.deadlines.push(m.now + ttl);
   });
 }
 
+/** A get; in cache profiles it may give its own cache TTL (§1.5). */
 class Get implements Cmd {
-  constructor(readonly region: string, readonly key: string, readonly consistency: Consistency) {}
+  constructor(readonly region: string, readonly key: string, readonly consistency: Consistency, readonly cacheTtlMs?: number) {}
   check = () => true;
   run(m: Model, r: Real): void {
-    read(m, r, this.region, this.key, this.consistency);
+    read(m, r, this.region, this.key, this.consistency, this.cacheTtlMs);
   }
-  toString = () => `Get(${this.region}, ${JSON.stringify(this.key)}, ${this.consistency})`;
+  toString = () => `Get(${this.region}, ${JSON.stringify(this.key)}, ${this.consistency}${this.cacheTtlMs === undefined ? "" : `, cacheTtl ${this.cacheTtlMs} ms`})`;
 }
 
 /** eventual, strong, eventual: the pattern that exposes a missing read-repair (§2.5, "the macros matter"). */
@@ -208,7 +210,10 @@ export function commandArbitraries(params: ModelParams): fc.Arbitrary<Cmd>[] {
   return [
     fc.tuple(region, key, fc.option(fc.constantFrom(60, 120), { nil: undefined })).map(([r, k, ttl]) => new Put(r, k, ttl)),
     fc.tuple(region, key).map(([r, k]) => new Delete(r, k)),
-    fc.tuple(region, key, consistency).map(([r, k, c]) => new Get(r, k, c)),
+    // Cache profiles: reads with their own TTL, under the least (raised), shorter and longer than the profile's.
+    fc
+      .tuple(region, key, consistency, params.edgeStore === "cache" ? fc.option(fc.constantFrom(10_000, 45_000, 120_000), { nil: undefined }) : fc.constant(undefined))
+      .map(([r, k, c, ttl]) => new Get(r, k, c, ttl)),
     fc.tuple(region, consistency).map(([r, c]) => new ListAll(r, c)),
     fc.tuple(edge, key).map(([e, k]) => new Probe(e, k)),
     fc.constantFrom(...steps).map((ms) => new Advance(ms)),

@@ -222,6 +222,25 @@ describe("regressions found by the consistency property", () => {
     expectClean(r);
   });
 
+  it("G5 in a cache profile holds per read: Δ is the cache TTL the read used (cloudflare, §1.5)", () => {
+    const r = createReal("cloudflare", 0);
+    onTestFinished(() => {
+      r.db.close();
+    });
+    const read = (ttl?: number) => seen(r.engine.get(SITE, NS, "k", { region: "fra", consistency: "eventual", ...(ttl !== undefined && { cacheTtlMs: ttl }) }));
+    put(r, HOME, "k", "v1");
+    expect(read()).toEqual([1, "v1"]); // fra caches version 1 at T0
+    put(r, HOME, "k", "v2");
+    at(r, T0 + 90_000); // past the profile's 60 s, within the read's own 120 s
+    expect(read(120_000)).toEqual([1, "v1"]);
+    expectClean(r);
+    // Judged with the profile's Δ instead, the same history would be a violation.
+    const asked = r.recorder.ops.map((op) => ({ ...op, cacheTtlMs: undefined }));
+    expect(check(asked, r.params).map((v) => v.rule)).toEqual(["stale-beyond-bound", "no-convergence"]);
+    expect(read(20_000)).toEqual([2, "v2"]); // 20 s is raised to the 30 s least: 90 s is stale, so home is read
+    expectClean(r);
+  });
+
   it("an eventual list in a partitioned cache edge with no cached page fails as unavailable", () => {
     const r = createReal("cloudflare", 0);
     onTestFinished(() => {
