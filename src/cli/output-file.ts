@@ -1,20 +1,23 @@
 import type { WriteStream } from "node:fs";
-import { open, rename, rm, stat } from "node:fs/promises";
+import { open, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { errors } from "../core/errors.js";
 
 /**
  * A file the CLI writes (an export, an import's report) that appears whole or not at all. It is
  * written beside its target under a temporary name and renamed over the target by commit(); abort()
- * removes it and leaves the target as it was. A target that cannot be written is reported by
- * create(), before any work starts.
+ * removes it and leaves the target as it was. A symbolic link stays a link: the file it points to is
+ * replaced. A target that is not a regular file (a named pipe), or is under /dev or /proc
+ * (/dev/stdout), is written in place, as a shell's redirection would. A target that cannot be written is reported by create(), before any
+ * work starts.
  */
 export class OutputFile {
   private failure: Error | undefined;
 
   private constructor(
     readonly path: string,
-    private readonly temp: string,
+    /** Where the stream writes; null when it writes the target itself. */
+    private readonly temp: string | null,
     readonly stream: WriteStream,
   ) {
     // Kept for commit(): a write that fails (a full disk) must not crash the process from an event.
@@ -23,10 +26,15 @@ export class OutputFile {
 
   static async create(path: string): Promise<OutputFile> {
     try {
-      if ((await stat(path).catch(() => undefined))?.isDirectory()) throw Object.assign(new Error(path), { code: "EISDIR" });
-      const temp = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
+      const existing = await stat(path).catch(() => undefined);
+      if (existing?.isDirectory()) throw Object.assign(new Error(path), { code: "EISDIR" });
+      // A device or pipe, or /dev/stdout and its kind, even when they lead to a regular file.
+      const inPlace = existing && (!existing.isFile() || /^\/(dev|proc)\//.test(path));
+      if (inPlace) return new OutputFile(path, null, (await open(path, "w")).createWriteStream());
+      const target = existing ? await realpath(path) : path;
+      const temp = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
       const handle = await open(temp, "w");
-      return new OutputFile(path, temp, handle.createWriteStream());
+      return new OutputFile(target, temp, handle.createWriteStream());
     } catch (e) {
       throw errors.file(path, reasonOf(e as NodeJS.ErrnoException, path));
     }
@@ -37,9 +45,9 @@ export class OutputFile {
     try {
       await new Promise<void>((resolve, reject) => this.stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
       if (this.failure) throw this.failure;
-      await rename(this.temp, this.path);
+      if (this.temp !== null) await rename(this.temp, this.path);
     } catch (e) {
-      await rm(this.temp, { force: true });
+      if (this.temp !== null) await rm(this.temp, { force: true });
       throw errors.file(this.path, reasonOf(e as NodeJS.ErrnoException, this.path));
     }
   }
@@ -51,7 +59,7 @@ export class OutputFile {
       this.stream.destroy();
       await closed;
     }
-    await rm(this.temp, { force: true });
+    if (this.temp !== null) await rm(this.temp, { force: true });
   }
 }
 

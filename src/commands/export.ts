@@ -21,7 +21,8 @@ export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
   const target = (args.file as string | undefined) ?? "-";
   const backend = await ctx.backend();
   // A file is written whole or not at all: an export cut short leaves what was there before.
-  const file = target === "-" ? undefined : await OutputFile.create(target);
+  // /dev/stdout is this process's stdout, which may be a socket that cannot be opened by name.
+  const file = target === "-" || target === "/dev/stdout" ? undefined : await OutputFile.create(target);
   const out: Writable = file?.stream ?? ctx.io.stdout;
   const json = opts.format === "json";
   let count = 0;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -589,6 +589,18 @@ describe("files the CLI writes appear whole or not at all", () => {
     expect(readFileSync(join(ys.dir, "report.ndjson"), "utf8")).toBe("earlier\n");
     ok(await ys.kv(["import", file, "--report", "fresh.ndjson"]));
     expect(JSON.parse(readFileSync(join(ys.dir, "fresh.ndjson"), "utf8"))).toMatchObject({ key: "a", outcome: "created" });
+    expect(leftovers(ys.dir)).toEqual([]);
+  });
+
+  it("an export through a symbolic link replaces the file it points to; /dev/stdout is written in place", async () => {
+    const ys = sandbox();
+    ok(await ys.kv(["set", "a", "1"]));
+    ys.write("real.ndjson", "earlier\n");
+    symlinkSync("real.ndjson", join(ys.dir, "link.ndjson"));
+    ok(await ys.kv(["export", "link.ndjson"]));
+    expect(lstatSync(join(ys.dir, "link.ndjson")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(ys.dir, "real.ndjson"), "utf8")).toBe('{"key":"a","value":"1"}\n');
+    expect(ok(await ys.kv(["export", "/dev/stdout"])).out).toBe('{"key":"a","value":"1"}\n');
     expect(leftovers(ys.dir)).toEqual([]);
   });
 
