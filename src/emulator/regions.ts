@@ -196,7 +196,9 @@ export class Regions {
     const statement = this.db
       .prepare(
         `SELECT * FROM (
-           SELECT ${VALUE_COLUMNS}, superseded_t FROM versions
+           SELECT version, CASE WHEN superseded_t IS NULL THEN (SELECT e.value FROM entries e WHERE e.ns = v.ns AND e.key = v.key) ELSE value END,
+             tombstone, expires_at, metadata, commit_t, origin, superseded_t
+           FROM versions v
            WHERE ns = ? AND key = ? AND ${visible}
            ORDER BY version DESC LIMIT 1)
          UNION ALL
@@ -313,7 +315,7 @@ export class Regions {
   /**
    * Keeps a key's history while some edge may still serve an older version than home's: the version
    * a write replaces, marked with when it was superseded, and a copy of the new one (superseded_t
-   * NULL), so that a key with a history has all of it in `versions`. Call before the new version
+   * NULL, its value left in `entries`), so that a key with a history has all of it in `versions`. Call before the new version
    * replaces home's version `replaced`.
    */
   supersede(ns: number, key: Buffer, replaced: number, incoming: Row, now: number): void {
@@ -323,12 +325,16 @@ export class Regions {
       return;
     }
     const t = incoming.commit_t;
-    // The copy of home's version, if the key has a history already; else home's version itself.
-    if (this.stmt("UPDATE versions SET superseded_t = ? WHERE ns = ? AND key = ? AND version = ?").run(t, ns, key, replaced).changes === 0) {
+    // The copy of home's version, if the key has a history already (its value taken from home now),
+    // else home's version itself.
+    const superseded = this.stmt("UPDATE versions SET superseded_t = ?, value = (SELECT value FROM entries WHERE ns = ? AND key = ?) WHERE ns = ? AND key = ? AND version = ?");
+    if (superseded.run(t, ns, key, ns, key, replaced).changes === 0) {
       this.stmt(`INSERT INTO versions (ns, ${ROW_COLUMNS}, superseded_t) SELECT ns, ${ROW_COLUMNS}, ? FROM entries WHERE ns = ? AND key = ?`).run(t, ns, key);
     }
-    this.stmt(`INSERT INTO versions (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      ns, key, incoming.version, incoming.value, incoming.tombstone, incoming.expires_at, incoming.metadata, incoming.commit_t, incoming.origin,
+    // The copy of the new version leaves its value in `entries`: a value is stored twice only once
+    // it has been superseded.
+    this.stmt(`INSERT INTO versions (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?)`).run(
+      ns, key, incoming.version, incoming.tombstone, incoming.expires_at, incoming.metadata, incoming.commit_t, incoming.origin,
     );
     this.compact(ns, key, now);
   }

@@ -210,14 +210,15 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   `,
   // A key's history is kept whole while it has one: superseded versions carry when they were
-  // superseded, and home's version is kept beside them (superseded_t NULL), so an edge reads one table.
+  // superseded, and home's version is kept beside them (superseded_t NULL, its value left in
+  // entries), so an edge reads one table.
   `
   ALTER TABLE versions ADD COLUMN superseded_t INTEGER;
   UPDATE versions AS v SET superseded_t = coalesce(
     (SELECT n.commit_t FROM versions n WHERE n.ns = v.ns AND n.key = v.key AND n.version > v.version ORDER BY n.version LIMIT 1),
     (SELECT h.commit_t FROM entries h WHERE h.ns = v.ns AND h.key = v.key));
   INSERT INTO versions (ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin)
-    SELECT ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin FROM entries e
+    SELECT ns, key, version, NULL, tombstone, expires_at, metadata, commit_t, origin FROM entries e
     WHERE EXISTS (SELECT 1 FROM versions v WHERE v.ns = e.ns AND v.key = e.key);
   `,
 ];

@@ -208,14 +208,17 @@ describe("engine", () => {
 
   it("keeps a key's history only while some edge may lack its newest version", () => {
     const { engine, clock, db } = freshEngine();
-    const history = () => db.prepare("SELECT version, superseded_t FROM versions ORDER BY version").raw().all() as [number, number | null][];
+    const history = () =>
+      (db.prepare("SELECT version, superseded_t, value FROM versions ORDER BY version").raw().all() as [number, number | null, Buffer | null][]).map(([v, t, value]) => [v, t, value?.toString() ?? null]);
     for (let i = 1; i <= 4; i++) engine.put(S, "default", "k", { value: bytes(`v${i}`) });
     engine.put(S, "default", "other", { value: bytes("x") }); // written once: no history
-    // Versions 1-3, each superseded at T0, and a copy of home's version 4.
-    expect(history()).toEqual([[1, T0], [2, T0], [3, T0], [4, null]]);
+    // Versions 1-3, each superseded at T0, and a copy of home's version 4 (its value stays in entries).
+    expect(history()).toEqual([[1, T0, "v1"], [2, T0, "v2"], [3, T0, "v3"], [4, null, null]]);
+    expect(engine.get(S, "default", "k", { region: "sin", consistency: "eventual" }).entry).toBeNull(); // no version has reached sin
     clock.advance(1_000); // every edge has version 4 now
+    expect(engine.get(S, "default", "k", { region: "sin", consistency: "eventual" }).entry!.value.toString()).toBe("v4"); // the copy, with home's value
     engine.put(S, "default", "k", { value: bytes("v6") });
-    expect(history()).toEqual([[4, T0 + 1_000], [6, null]]);
+    expect(history()).toEqual([[4, T0 + 1_000, "v4"], [6, null, null]]);
     new EmulatorControl(engine).configure({ profile: "strong" }); // no delay: nothing to keep
     engine.put(S, "default", "k", { value: bytes("v7") });
     expect(history()).toEqual([]);
@@ -233,7 +236,7 @@ describe("engine", () => {
     db.close();
     const again = freshEngine(dataDir);
     again.clock.advance(1_030);
-    expect(again.db.prepare("SELECT version, superseded_t FROM versions ORDER BY version").raw().all()).toEqual([[1, T0 + 1_000], [2, T0 + 1_010], [3, null]]);
+    expect(again.db.prepare("SELECT version, superseded_t, value IS NULL FROM versions ORDER BY version").raw().all()).toEqual([[1, T0 + 1_000, 0], [2, T0 + 1_010, 0], [3, null, 1]]);
     expect(again.engine.get(S, "default", "k", { region: "sin", consistency: "eventual" })).toMatchObject({ entry: { value: bytes("v1") }, read: { ageMs: 30 } });
   });
 
