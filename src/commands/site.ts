@@ -89,8 +89,9 @@ export const audit: Handler<AuditOptions> = async (ctx, _args, opts) => {
   const entries = await backend.audit({ key: opts.key, actor: opts.actor, withinMs, limit });
   if (ctx.out.json) return ctx.out.printJson({ entries: entries.map((e) => ({ ...e, t: isoOrNull(e.t) })) });
   if (entries.length === 0) return ctx.out.note("No audit records match.");
-  if (ctx.out.stdoutIsTTY) await table(ctx, ["time", "actor", "action", "namespace", "key", "region", "outcome"], entries.map((e) => [isoOrNull(e.t)!, e.actor, e.action, e.namespace, e.key ?? "", e.region, e.outcome]));
-  else for (const e of entries) await ctx.out.line([isoOrNull(e.t), e.actor, e.action, e.namespace, e.key ?? "", e.region, e.outcome].join("\t"));
+  // count: identical reads within one flush of the log are one record, timed at the first.
+  if (ctx.out.stdoutIsTTY) await table(ctx, ["time", "actor", "action", "namespace", "key", "region", "outcome", "count"], entries.map((e) => [isoOrNull(e.t)!, e.actor, e.action, e.namespace, e.key ?? "", e.region, e.outcome, String(e.count)]));
+  else for (const e of entries) await ctx.out.line([isoOrNull(e.t), e.actor, e.action, e.namespace, e.key ?? "", e.region, e.outcome, e.count].join("\t"));
   if (entries.length === limit) ctx.out.warn(`Showing the newest ${limit} records; there may be more. Narrow with --since, --key or --actor, or raise --limit (at most 1000).`);
 };
 

@@ -183,4 +183,6 @@ export interface AuditEntry {
   key: string | null;
   region: string;
   outcome: string;
+  /** How many operations this record stands for: identical reads in one flush of the log are one record, timed at the first. */
+  count: number;
 }

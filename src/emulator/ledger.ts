@@ -14,6 +14,8 @@ export interface AuditRecord {
   region: string;
   /** ok, not-found, denied, or an error code. */
   outcome: string;
+  /** How many operations the record stands for: identical reads gathered in one flush are one record. */
+  count: number;
 }
 
 export interface AuditQuery {
@@ -30,10 +32,17 @@ const DAY_MS = 86_400_000;
 /**
  * The audit log and the read meters. Reads must stay cheap, so their records are gathered here and
  * written in one small transaction by flush(): when a CLI command ends, or every few hundred
- * milliseconds in the server. Writes are metered by the engine, inside their own transactions.
+ * milliseconds in the server. Reads that are the same in all but their time (site, actor, key,
+ * region, outcome) and fall in one flush with no write, delete or refusal between them are one
+ * record with a count, timed at the first of them:
+ * a hot key read by one function thousands of times a second costs a record per flush, not one per
+ * read. Writes, deletes and refusals are a record each. Writes are metered by the engine, inside
+ * their own transactions.
  */
 export class Ledger {
   private audit: AuditRecord[] = [];
+  /** This flush's read records, by everything but their time: a repeat adds to the count. */
+  private readRecords = new Map<string, AuditRecord>();
   private reads = new Map<string, { reads: number; egress: number }>();
   /**
    * Records gathered before they are written out without waiting for flush(): a busy server then
@@ -51,17 +60,29 @@ export class Ledger {
   ) {}
 
   /** A read or a list; `egressBytes` are value bytes served outside the home region. */
-  read(record: Omit<AuditRecord, "t">, egressBytes: number): void {
-    this.audit.push({ ...record, t: this.opTime() });
-    const meter = this.reads.get(record.site) ?? { reads: 0, egress: 0 };
-    meter.reads++;
-    meter.egress += egressBytes;
-    this.reads.set(record.site, meter);
+  read(record: Omit<AuditRecord, "t" | "count">, egressBytes: number): void {
+    const meter = this.reads.get(record.site);
+    if (meter) {
+      meter.reads++;
+      meter.egress += egressBytes;
+    } else this.reads.set(record.site, { reads: 1, egress: egressBytes });
+    // The key comes last, as the only part that may hold a NUL: the text is then one read's alone.
+    const same = `${record.site}\u0000${record.actor}\u0000${record.action}\u0000${record.namespace}\u0000${record.region}\u0000${record.outcome}\u0000${record.key === null ? "" : `k${record.key}`}`;
+    const seen = this.readRecords.get(same);
+    if (seen) {
+      seen.count++;
+      return;
+    }
+    const entry = { ...record, t: this.opTime(), count: 1 };
+    this.readRecords.set(same, entry);
+    this.audit.push(entry);
     if (this.audit.length >= this.flushAt) this.flush();
   }
 
-  write(record: Omit<AuditRecord, "t">): void {
-    this.audit.push({ ...record, t: this.opTime() });
+  write(record: Omit<AuditRecord, "t" | "count">): void {
+    this.audit.push({ ...record, t: this.opTime(), count: 1 });
+    // A read after this write is a new record: no record's reads span a write, so the log keeps its order.
+    if (this.readRecords.size > 0) this.readRecords.clear();
     if (this.audit.length >= this.flushAt) this.flush();
   }
 
@@ -75,10 +96,11 @@ export class Ledger {
     const reads = this.reads;
     this.audit = [];
     this.reads = new Map();
+    this.readRecords = new Map();
     const now = this.now();
     this.db.transaction(() => {
-      const insert = this.db.prepare("INSERT INTO audit (site, t, actor, action, namespace, key, region, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-      for (const a of audit) insert.run(a.site, a.t, a.actor, a.action, a.namespace, a.key, a.region, a.outcome);
+      const insert = this.db.prepare("INSERT INTO audit (site, t, actor, action, namespace, key, region, outcome, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      for (const a of audit) insert.run(a.site, a.t, a.actor, a.action, a.namespace, a.key, a.region, a.outcome, a.count);
       for (const [site, m] of reads) this.usage.meterReads(site, m.reads, m.egress, now);
       // Retention is enforced as the log grows: older records of each site touched are dropped.
       for (const site of new Set(audit.map((a) => a.site))) {
@@ -96,7 +118,7 @@ export class Ledger {
     // Records past retention are never shown, even before the next prune removes them.
     const from = Math.max(q.withinMs === undefined ? 0 : now - q.withinMs, now - retentionDays(this.db, site) * DAY_MS);
     return this.db
-      .prepare(`SELECT site, t, actor, action, namespace, key, region, outcome FROM audit WHERE ${clauses.join(" AND ")} ORDER BY t DESC, id DESC LIMIT @limit`)
+      .prepare(`SELECT site, t, actor, action, namespace, key, region, outcome, count FROM audit WHERE ${clauses.join(" AND ")} ORDER BY t DESC, id DESC LIMIT @limit`)
       .all({ site, from, key: q.key, actor: q.actor, limit: q.limit ?? 1000 }) as AuditRecord[];
   }
 }

@@ -221,6 +221,10 @@ const MIGRATIONS: readonly string[] = [
     SELECT ns, key, version, NULL, tombstone, expires_at, metadata, commit_t, origin FROM entries e
     WHERE EXISTS (SELECT 1 FROM versions v WHERE v.ns = e.ns AND v.key = e.key);
   `,
+  // Identical reads gathered in one flush are one audit record: how many, from its time on.
+  `
+  ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+  `,
 ];
 
 export interface OpenOptions {

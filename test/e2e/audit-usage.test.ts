@@ -75,7 +75,7 @@ describe("kv audit", () => {
 
     const r = await local(sb, ["kv", "audit", "--json"]);
     const entries = json<AuditJson>(r).entries;
-    const by = (action: string, key: string | null, region: string, outcome: string) => ({ actor: LOCAL_ACTOR, action, namespace: "flags", key, region, outcome });
+    const by = (action: string, key: string | null, region: string, outcome: string) => ({ actor: LOCAL_ACTOR, action, namespace: "flags", key, region, outcome, count: 1 });
     expect(chronological(entries)).toEqual([
       by("write", "secret-key", "iad", "ok"),
       by("read", "secret-key", "iad", "ok"),
@@ -103,10 +103,10 @@ describe("kv audit", () => {
     const plain = ok(await local(sb, ["kv", "audit"]));
     // Without a terminal: one tab-separated line per record, newest first.
     expect(plain.out.split("\n")).toHaveLength(entries.length + 1);
-    expect(plain.out.split("\n")[entries.length - 1]).toBe(`${entries[entries.length - 1]!.t}\t${LOCAL_ACTOR}\twrite\tflags\tsecret-key\tiad\tok`);
+    expect(plain.out.split("\n")[entries.length - 1]).toBe(`${entries[entries.length - 1]!.t}\t${LOCAL_ACTOR}\twrite\tflags\tsecret-key\tiad\tok\t1`);
     const table = await runCli(["kv", "audit"], { cwd: sb.cwd, env: sb.env, tty: { stdout: true } });
     expect(table.code, table.stderr).toBe(0);
-    expect(table.out).toMatch(/│ time +│ actor +│ action +│ namespace +│ key +│ region +│ outcome +│/);
+    expect(table.out).toMatch(/│ time +│ actor +│ action +│ namespace +│ key +│ region +│ outcome +│ count +│/);
     const { rows, dump } = rawAudit(sb);
     expect(rows).toHaveLength(entries.length);
     expect(dump).toContain("secret-key");
@@ -174,13 +174,13 @@ describe("kv audit", () => {
     const entries = json<AuditJson>(await srv.remote(["kv", "audit", "--json"])).entries;
     const token = `token:${siteId}`;
     expect(chronological(entries)).toEqual([
-      { actor: token, action: "write", namespace: "flags", key: "beta", region: "iad", outcome: "ok" },
-      { actor: "route:/admin/*", action: "read", namespace: "flags", key: "beta", region: "fra", outcome: "ok" },
-      { actor: "route:/admin/*", action: "read", namespace: "flags", key: "nope", region: "iad", outcome: "not-found" },
-      { actor: "route:/admin/*", action: "write", namespace: "flags", key: "beta", region: "iad", outcome: "denied" },
-      { actor: token, action: "read", namespace: "flags", key: "nope", region: "iad", outcome: "not-found" },
-      { actor: token, action: "delete", namespace: "flags", key: "beta", region: "iad", outcome: "ok" },
-      { actor: LOCAL_ACTOR, action: "read", namespace: "flags", key: "nope", region: "iad", outcome: "not-found" },
+      { actor: token, action: "write", namespace: "flags", key: "beta", region: "iad", outcome: "ok", count: 1 },
+      { actor: "route:/admin/*", action: "read", namespace: "flags", key: "beta", region: "fra", outcome: "ok", count: 1 },
+      { actor: "route:/admin/*", action: "read", namespace: "flags", key: "nope", region: "iad", outcome: "not-found", count: 1 },
+      { actor: "route:/admin/*", action: "write", namespace: "flags", key: "beta", region: "iad", outcome: "denied", count: 1 },
+      { actor: token, action: "read", namespace: "flags", key: "nope", region: "iad", outcome: "not-found", count: 1 },
+      { actor: token, action: "delete", namespace: "flags", key: "beta", region: "iad", outcome: "ok", count: 1 },
+      { actor: LOCAL_ACTOR, action: "read", namespace: "flags", key: "nope", region: "iad", outcome: "not-found", count: 1 },
     ]);
     expect(chronological(json<AuditJson>(await srv.remote(["kv", "audit", "--actor", "route:/admin/*", "--json"])).entries).map((e) => e.outcome)).toEqual(["ok", "not-found", "denied"]);
     expect(chronological(json<AuditJson>(await srv.remote(["kv", "audit", "--key", "beta", "--json"])).entries).map((e) => e.actor)).toEqual([token, "route:/admin/*", "route:/admin/*", token]);
@@ -196,7 +196,7 @@ describe("kv audit", () => {
     const refused = await must(404, srv.http("GET", "/v1/sites/local/audit", { token: other }));
     expect(refused.json).toEqual({ code: "NOT_FOUND", message: 'Site "local" was not found.', hint: expect.any(String) });
     const own = await must(200, srv.http("GET", "/v1/sites/other/audit", { token: other }));
-    expect(own.json.entries.map(({ t: _t, ...e }: { t: string }) => e)).toEqual([{ actor: `token:${otherId}`, action: "write", namespace: "default", key: "mine", region: "iad", outcome: "ok" }]);
+    expect(own.json.entries.map(({ t: _t, ...e }: { t: string }) => e)).toEqual([{ actor: `token:${otherId}`, action: "write", namespace: "default", key: "mine", region: "iad", outcome: "ok", count: 1 }]);
     const otherCli = json<AuditJson>(await srv.remote(["kv", "audit", "--json"], { token: other })).entries;
     expect(otherCli.map((e) => e.key)).toEqual(["mine"]);
     fails(await srv.remote(["--site", "local", "kv", "audit"], { token: other }), 3, /Site "local" was not found/);
