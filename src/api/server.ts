@@ -10,9 +10,12 @@ import { errors, KvError } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
 import { isTier } from "../core/tiers.js";
 import { parseLimit, validateMetadata } from "../core/validate.js";
+import { GroupCommit } from "../emulator/group-commit.js";
 import { EmulatorCore, LocalBackend } from "../emulator/local-backend.js";
+import { translateSqliteError } from "../emulator/store.js";
 import { API_LIMITS, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, QUERY, ROUTES, STATUS, type ErrorBody, type WireOutcome, type WireWhoami } from "./contract.js";
 import { readBody, readJson } from "./http-body.js";
+import { IdempotentWrites, type OnceWrite } from "./idempotency.js";
 import type { TokenInfo, TokenStore } from "./tokens.js";
 
 export interface ServerOptions {
@@ -57,6 +60,8 @@ export class ApiServer {
     readonly core: EmulatorCore,
     readonly url: string,
     private readonly flushTimer: NodeJS.Timeout,
+    /** The group commit that single-key writes (PUT and DELETE of a value) go through. */
+    readonly writes: GroupCommit,
   ) {}
 
   get tokens(): TokenStore {
@@ -71,7 +76,15 @@ export class ApiServer {
     const clock = options.clock ?? systemClock;
     const core = EmulatorCore.open(options.dataDir, clock, "server");
     core.ledger.flushAt = LEDGER_FLUSH_RECORDS;
-    const router = buildRouter(core);
+    const writes = new GroupCommit(core.db, {
+      alone: () => core.engine.recording,
+      within: (run) => core.engine.settings.pinned(run),
+      translate: (e) => translateSqliteError(e, options.dataDir),
+      mark: () => core.ledger.mark(),
+      rewind: (mark) => core.ledger.rewind(mark),
+      keep: () => core.ledger.keep(),
+    });
+    const router = buildRouter(core, writes);
     const requestTimeout = options.requestTimeoutMs ?? API_LIMITS.requestTimeoutMs;
     const server = createServer(
       {
@@ -119,7 +132,7 @@ export class ApiServer {
     const shownHost = host.includes(":") ? `[${host}]` : host;
     const timer = setInterval(() => core.ledger.flush(), LEDGER_FLUSH_MS);
     timer.unref();
-    return new ApiServer(server, core, `http://${shownHost}:${address.port}`, timer);
+    return new ApiServer(server, core, `http://${shownHost}:${address.port}`, timer, writes);
   }
 
   /** Stops accepting connections, lets requests in flight finish, then writes out the ledger and closes the store. */
@@ -132,11 +145,12 @@ export class ApiServer {
     });
     stopping.delete(this.server);
     clearInterval(this.flushTimer);
+    this.writes.flush();
     this.core.close();
   }
 }
 
-function buildRouter(core: EmulatorCore) {
+function buildRouter(core: EmulatorCore, writes: GroupCommit) {
   const { db, tokens } = core;
   const router = FindMyWay({
     ignoreTrailingSlash: true,
@@ -187,24 +201,10 @@ function buildRouter(core: EmulatorCore) {
     });
   };
 
-  /**
-   * A write sent with an Idempotency-Key is done once: a retry gets the first answer. Requests run one
-   * at a time on this thread, so nothing can slip between the look-up and the record.
-   */
-  const selectIdempotent = db.prepare("SELECT status, body FROM idempotency WHERE site = ? AND key = ?");
-  const insertIdempotent = db.prepare("INSERT OR REPLACE INTO idempotency (site, key, status, body, created_at) VALUES (?, ?, ?, ?, ?)");
-  let idempotentWrites = 0;
-  const idempotent = async (call: Call, run: () => Promise<Reply>): Promise<Reply> => {
+  const idempotency = new IdempotentWrites(db, writes, () => core.engine.freshNow());
+  const idempotent = (call: Call, write: OnceWrite<Reply>): Promise<Reply> => {
     const key = call.req.headers[HEADERS.idempotencyKey];
-    if (typeof key !== "string" || key === "") return run();
-    const seen = selectIdempotent.get(call.site, key) as { status: number; body: string } | undefined;
-    if (seen) return { status: seen.status, json: JSON.parse(seen.body) };
-    const reply = await run();
-    const now = core.engine.freshNow();
-    insertIdempotent.run(call.site, key, reply.status, JSON.stringify(reply.json ?? null), now);
-    // Retries come within minutes; a day is plenty. Pruned now and then, not on every write.
-    if (++idempotentWrites % 1000 === 0) db.prepare("DELETE FROM idempotency WHERE created_at < ?").run(now - 86_400_000);
-    return reply;
+    return idempotency.run(call.site, typeof key === "string" ? key : undefined, write);
   };
 
   on("GET", ROUTES.whoami, "read", ({ token }) => ({
@@ -230,16 +230,20 @@ function buildRouter(core: EmulatorCore) {
     const doc = (await readJson(call.req, API_LIMITS.maxJsonBody)) as { name?: unknown };
     if (typeof doc?.name !== "string") throw new KvError("MALFORMED_BODY", 'The body must be {"name": "<namespace>"}.');
     const name = doc.name;
-    return idempotent(call, async () => {
-      const info = await call.kv.createNamespace(name);
-      return { status: 201, json: { name: info.name, createdAt: isoOrNull(info.createdAt), keys: info.keys } };
+    return idempotent(call, {
+      alone: async () => {
+        const info = await call.kv.createNamespace(name);
+        return { status: 201, json: { name: info.name, createdAt: isoOrNull(info.createdAt), keys: info.keys } };
+      },
     });
   });
 
   on("DELETE", ROUTES.namespace, "admin", (call) =>
-    idempotent(call, async () => {
-      await call.kv.removeNamespace(call.params.ns!);
-      return { status: 200, json: { name: call.params.ns, removed: true } };
+    idempotent(call, {
+      alone: async () => {
+        await call.kv.removeNamespace(call.params.ns!);
+        return { status: 200, json: { name: call.params.ns, removed: true } };
+      },
     }),
   );
 
@@ -300,15 +304,20 @@ function buildRouter(core: EmulatorCore) {
       ...(ttl !== null && { ttlSeconds: numberParam(QUERY.ttl, ttl) }),
       ...(expiresAt !== null && { expiresAt: numberParam(QUERY.expiresAt, expiresAt) * 1000 }),
     };
-    return idempotent(call, async () => ({ status: 200, json: await call.kv.put(call.params.ns!, key, input, { region: call.query.get(QUERY.region) ?? undefined }) }));
+    const region = call.query.get(QUERY.region) ?? undefined;
+    return idempotent(call, {
+      grouped: () => ({ status: 200, json: call.kv.putNow(call.params.ns!, key, input, { region }) }),
+      aborted: (error) => call.kv.failed("write", call.params.ns!, [key], region, error),
+    });
   });
 
   on("DELETE", ROUTES.value, "write", (call) => {
     const key = keyOf(call.req);
-    return idempotent(call, async () => ({
-      status: 200,
-      json: await call.kv.delete(call.params.ns!, [key], { force: call.query.get(QUERY.force) === "true", region: call.query.get(QUERY.region) ?? undefined }),
-    }));
+    const region = call.query.get(QUERY.region) ?? undefined;
+    return idempotent(call, {
+      grouped: () => ({ status: 200, json: call.kv.deleteNow(call.params.ns!, [key], { force: call.query.get(QUERY.force) === "true", region }) }),
+      aborted: (error) => call.kv.failed("delete", call.params.ns!, [key], region, error),
+    });
   });
 
   on("POST", ROUTES.bulkDelete, "write", async (call) => {
@@ -316,10 +325,12 @@ function buildRouter(core: EmulatorCore) {
     if (!Array.isArray(doc?.keys) || !doc.keys.every((k) => typeof k === "string")) throw new KvError("MALFORMED_BODY", 'The body must be {"keys": ["…"], "force": false}.');
     if (doc.keys.length > LIMITS.maxListLimit) throw new KvError("BODY_TOO_LARGE", `A bulk delete takes at most ${LIMITS.maxListLimit} keys; this one has ${doc.keys.length}.`, "Split the keys across requests.");
     const keys = doc.keys as string[];
-    return idempotent(call, async () => ({
-      status: 200,
-      json: await call.kv.delete(call.params.ns!, keys, { force: doc.force === true, region: call.query.get(QUERY.region) ?? undefined }),
-    }));
+    return idempotent(call, {
+      alone: async () => ({
+        status: 200,
+        json: await call.kv.delete(call.params.ns!, keys, { force: doc.force === true, region: call.query.get(QUERY.region) ?? undefined }),
+      }),
+    });
   });
 
   on("POST", ROUTES.bulkPut, "write", async (call) => {
@@ -346,7 +357,7 @@ function buildRouter(core: EmulatorCore) {
       let next = 0;
       return { status: 200, json: { results: results.map((r) => r ?? wireOutcome(written[next++]!)) } };
     };
-    return doc.dryRun === true ? run() : idempotent(call, run);
+    return doc.dryRun === true ? run() : idempotent(call, { alone: run });
   });
 
   // A streaming export: one JSON entry per line, written page by page as the client reads.

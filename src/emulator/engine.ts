@@ -1,4 +1,4 @@
-import type { Statement } from "better-sqlite3";
+import type { Statement, Transaction } from "better-sqlite3";
 import type { DeleteResult, Entry, GetResult, KeyInfo, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, ServedFrom, WriteOptions, WriteResult } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import type { Clock } from "../core/clock.js";
@@ -452,8 +452,9 @@ export class Engine {
       // A read of one statement is atomic on its own: no transaction to begin and commit.
       if (write === "single" && !recording) result = fn();
       else {
-        const tx = this.db.transaction(fn);
-        result = write === true || recording ? tx.immediate() : tx.deferred();
+        // One transaction function, made once: better-sqlite3 prepares its BEGIN, COMMIT and savepoint statements per function.
+        this.transaction ??= this.db.transaction((work: () => unknown) => work());
+        result = (write === true || recording ? this.transaction.immediate(fn) : this.transaction.deferred(fn)) as T;
       }
       if ((result as unknown) === FAILED) throw this.pendingFailure!;
       return result;
@@ -464,6 +465,8 @@ export class Engine {
     }
   }
 
+  private transaction: Transaction<(work: () => unknown) => unknown> | undefined;
+
   /** For the emulator's controls (control.ts): statements inside run(). */
   rawRun(sql: string, ...params: unknown[]): void {
     this.stmt(sql).run(...params);
@@ -473,7 +476,7 @@ export class Engine {
   }
 
   /** Whether operations are being recorded (a recorder was given, or `emulator record` is on). */
-  private get recording(): boolean {
+  get recording(): boolean {
     return this.recorder !== undefined || this.settings.record !== null;
   }
 

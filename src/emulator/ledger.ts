@@ -76,15 +76,37 @@ export class Ledger {
     const entry = { ...record, t: this.opTime(), count: 1 };
     this.readRecords.set(same, entry);
     this.audit.push(entry);
-    if (this.audit.length >= this.flushAt) this.flush();
+    if (this.audit.length >= this.flushAt && !this.held) this.flush();
   }
 
   write(record: Omit<AuditRecord, "t" | "count">): void {
     this.audit.push({ ...record, t: this.opTime(), count: 1 });
     // A read after this write is a new record: no record's reads span a write, so the log keeps its order.
     if (this.readRecords.size > 0) this.readRecords.clear();
+    if (this.audit.length >= this.flushAt && !this.held) this.flush();
+  }
+
+  /**
+   * Marks where the records stand before writes that share one transaction (a server's group
+   * commit), and holds them until rewind() (the transaction failed: its records go) or keep().
+   */
+  mark(): number {
+    this.held = true;
+    return this.audit.length;
+  }
+
+  rewind(mark: number): void {
+    this.audit.length = mark;
+    this.readRecords.clear();
+    this.held = false;
+  }
+
+  keep(): void {
+    this.held = false;
     if (this.audit.length >= this.flushAt) this.flush();
   }
+
+  private held = false;
 
   get pending(): number {
     return this.audit.length;

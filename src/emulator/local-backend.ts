@@ -107,10 +107,20 @@ export class LocalBackend implements Backend {
   }
 
   async put(ns: string, key: string, input: PutInput, options?: WriteOptions): Promise<WriteResult> {
+    return this.putNow(ns, key, input, options);
+  }
+
+  /** put(), run at once: for the server's group commit, which runs it inside a shared transaction. */
+  putNow(ns: string, key: string, input: PutInput, options?: WriteOptions): WriteResult {
     return this.audited("write", ns, key, options?.region, () => this.core.engine.put(this.site, ns, key, input, options), (r) => ["ok", 0, r.region]);
   }
 
   async delete(ns: string, keys: readonly string[], options: { force: boolean } & WriteOptions): Promise<DeleteResult> {
+    return this.deleteNow(ns, keys, options);
+  }
+
+  /** delete(), run at once (see putNow). */
+  deleteNow(ns: string, keys: readonly string[], options: { force: boolean } & WriteOptions): DeleteResult {
     const region = options.region ?? this.core.engine.homeRegion;
     try {
       const result = this.core.engine.delete(this.site, ns, keys, options);
@@ -118,9 +128,14 @@ export class LocalBackend implements Backend {
       for (const key of result.missing) this.log("delete", ns, key, region, "not-found");
       return result;
     } catch (e) {
-      for (const key of keys) this.log("delete", ns, key, region, outcomeOf(e));
+      this.failed("delete", ns, keys, options.region, e);
       throw e;
     }
+  }
+
+  /** Logs writes that did not happen: they failed, or the transaction they shared failed to commit. */
+  failed(action: "write" | "delete", ns: string, keys: readonly string[], region: string | undefined, error: unknown): void {
+    for (const key of keys) this.log(action, ns, key, region ?? this.core.engine.homeRegion, outcomeOf(error));
   }
 
   async list(ns: string, options: ListOptions): Promise<ListPage> {

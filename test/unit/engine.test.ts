@@ -232,7 +232,7 @@ describe("engine", () => {
     clock.advance(10);
     engine.put(S, "default", "k", { value: bytes("v3") });
     // The earlier layout: superseded versions only, no superseded_t column, schema version 1.
-    db.exec("DELETE FROM versions WHERE superseded_t IS NULL; ALTER TABLE versions DROP COLUMN superseded_t; PRAGMA user_version = 1");
+    db.exec("DELETE FROM versions WHERE superseded_t IS NULL; ALTER TABLE versions DROP COLUMN superseded_t; ALTER TABLE audit DROP COLUMN count; PRAGMA user_version = 1");
     db.close();
     const again = freshEngine(dataDir);
     again.clock.advance(1_030);

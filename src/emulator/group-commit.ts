@@ -1,0 +1,120 @@
+import type { Transaction } from "better-sqlite3";
+import type { Database } from "./store.js";
+
+interface Pending {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  /** Called instead of resolve/reject when the shared transaction fails to begin or to commit. */
+  aborted: (error: unknown) => void;
+}
+
+export interface GroupCommitOptions {
+  /** Whether writes must each have a transaction of their own now (the history is being recorded). */
+  alone: () => boolean;
+  /**
+   * Runs the group's writes, inside its transaction: the place to look once for another process's
+   * changes (settings, tokens) and to hold that look for the whole group.
+   */
+  within: <T>(run: () => T) => T;
+  /** Turns a SQLite error from BEGIN or COMMIT into the error the writes fail with. */
+  translate: (error: unknown) => unknown;
+  /**
+   * The log the writes add to as they run (the audit log): a mark before the group runs, then either
+   * undoing it back to the mark (the transaction failed) or keeping it (committed).
+   */
+  mark: () => number;
+  rewind: (mark: number) => void;
+  keep: () => void;
+}
+
+/**
+ * Group commit for a server: the writes that reach it during one turn of the event loop commit
+ * together, in one IMMEDIATE transaction, when the turn ends (setImmediate). Under load that is one
+ * BEGIN, one COMMIT and one write of each shared page (counters, meters, usage) for several writes
+ * instead of one each, which is most of what a small write costs.
+ *
+ * Each write runs in a savepoint of its own, in the order they arrived: one that fails is undone
+ * alone and answered with its own error, the others commit. No write is answered before the
+ * transaction has committed; if BEGIN or COMMIT fails, none of them is stored and every one fails
+ * with that error. A write waits at most for the writes that arrived in the same turn, never for a
+ * timer.
+ */
+export class GroupCommit {
+  private queue: Pending[] = [];
+  /** Made once: better-sqlite3 prepares BEGIN, COMMIT and the savepoint statements per transaction function. */
+  private transaction: Transaction<(work: () => unknown) => unknown> | undefined;
+  private scheduled = false;
+  /** Writes committed, and the transactions that held them: their ratio is the batch size. */
+  readonly stats = { writes: 0, transactions: 0 };
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: GroupCommitOptions,
+  ) {}
+
+  /** Runs `work` (synchronous, on the store) in the next group; resolves once that group has committed. */
+  run<T>(work: () => T, aborted: (error: unknown) => void = () => {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject, aborted });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits the writes waiting now. Runs by itself at the end of the turn; a server calls it before it closes the store. */
+  flush(): void {
+    this.scheduled = false;
+    const group = this.queue;
+    this.queue = [];
+    if (group.length === 0) return;
+    if (this.options.alone()) {
+      // While a history is recorded, each write takes its own transaction, as the CLI's writes do.
+      for (const p of group) settle(p, p.work);
+      return;
+    }
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    const mark = this.options.mark();
+    // A transaction function called inside another runs in a savepoint (better-sqlite3).
+    this.transaction ??= this.db.transaction((work: () => unknown) => work());
+    const transaction = this.transaction;
+    try {
+      transaction.immediate(() =>
+        this.options.within(() => {
+          for (const p of group) {
+            try {
+              outcomes.push({ ok: true, value: transaction(p.work) });
+            } catch (e) {
+              outcomes.push({ ok: false, value: e });
+            }
+          }
+        }),
+      );
+    } catch (e) {
+      this.options.rewind(mark);
+      const error = this.options.translate(e);
+      for (const p of group) {
+        p.aborted(error);
+        p.reject(error);
+      }
+      return;
+    }
+    this.options.keep();
+    this.stats.transactions++;
+    this.stats.writes += group.length;
+    group.forEach((p, i) => (outcomes[i]!.ok ? p.resolve(outcomes[i]!.value) : p.reject(outcomes[i]!.value)));
+  }
+}
+
+function settle(p: Pending, run: () => unknown): void {
+  let value: unknown;
+  try {
+    value = run();
+  } catch (e) {
+    p.reject(e);
+    return;
+  }
+  p.resolve(value);
+}

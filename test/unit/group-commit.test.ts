@@ -1,0 +1,172 @@
+import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { request } from "undici";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { HEADERS } from "../../src/api/contract.js";
+import { IdempotentWrites } from "../../src/api/idempotency.js";
+import { ApiServer } from "../../src/api/server.js";
+import { ManualClock } from "../../src/core/clock.js";
+import { KvError } from "../../src/core/errors.js";
+import { GroupCommit } from "../../src/emulator/group-commit.js";
+import { EmulatorCore, LocalBackend } from "../../src/emulator/local-backend.js";
+import { STORE_FILE, translateSqliteError } from "../../src/emulator/store.js";
+import { tempDir } from "../support/cli.js";
+import { T0 } from "../support/engine.js";
+
+/** A real store and the group commit the API server puts over it. */
+function setup() {
+  const dataDir = tempDir();
+  const core = EmulatorCore.open(dataDir, new ManualClock(T0));
+  onTestFinished(() => core.close());
+  const writes = new GroupCommit(core.db, {
+    alone: () => core.engine.recording,
+    within: (run) => core.engine.settings.pinned(run),
+    translate: (e) => translateSqliteError(e, dataDir),
+    mark: () => core.ledger.mark(),
+    rewind: (mark) => core.ledger.rewind(mark),
+    keep: () => core.ledger.keep(),
+  });
+  const kv = new LocalBackend(core, "local", "token:t1", { kind: "embedded", description: "test", site: "local" });
+  const value = (key: string) => core.engine.get("local", "default", key).entry?.value.toString() ?? null;
+  const audit = () => {
+    core.ledger.flush();
+    return core.db.prepare("SELECT action, key, outcome FROM audit ORDER BY id").all();
+  };
+  return { dataDir, core, writes, kv, value, audit };
+}
+
+const put = (kv: LocalBackend, key: string, text: string) => () => kv.putNow("default", key, { value: Buffer.from(text) });
+
+describe("group commit", () => {
+  it("commits the writes of one turn in one transaction, in order, each with its own version", async () => {
+    const { writes, kv, value } = setup();
+    const results = await Promise.all([writes.run(put(kv, "a", "1")), writes.run(put(kv, "b", "2")), writes.run(put(kv, "a", "3"))]);
+    expect(writes.stats).toEqual({ writes: 3, transactions: 1 });
+    expect([value("a"), value("b")]).toEqual(["3", "2"]);
+    const versions = results.map((r) => r.version);
+    expect([...versions].sort()).toEqual(versions);
+    expect(new Set(versions).size).toBe(3);
+    // The next turn is the next group.
+    await writes.run(put(kv, "c", "4"));
+    expect(writes.stats).toEqual({ writes: 4, transactions: 2 });
+  });
+
+  it("undoes a write that fails alone, in its savepoint, and answers it with its own error; the others commit", async () => {
+    const { writes, kv, value } = setup();
+    const failing = writes.run(() => {
+      kv.putNow("default", "half", { value: Buffer.from("written, then undone") });
+      throw new KvError("QUOTA_EXCEEDED", "refused after writing");
+    });
+    const results = await Promise.allSettled([writes.run(put(kv, "a", "1")), failing, writes.run(put(kv, "b", "2"))]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: "QUOTA_EXCEEDED" });
+    expect([value("a"), value("half"), value("b")]).toEqual(["1", null, "2"]);
+    expect(writes.stats.transactions).toBe(1);
+  });
+
+  it("when the shared transaction cannot begin, stores none of the writes, fails every one with the store's error, and audits them as failed", async () => {
+    const { dataDir, core, writes, kv, value, audit } = setup();
+    await writes.run(put(kv, "before", "0"));
+    // Another process holds the store's write lock, and this one does not wait for it.
+    const other = new BetterSqlite3(join(dataDir, STORE_FILE));
+    onTestFinished(() => {
+      other.close();
+    });
+    other.exec("BEGIN IMMEDIATE");
+    core.db.pragma("busy_timeout = 0");
+    const aborted: unknown[] = [];
+    const group = [writes.run(put(kv, "a", "1"), (e) => aborted.push(e)), writes.run(put(kv, "b", "2"), (e) => aborted.push(e))];
+    const results = await Promise.allSettled(group);
+    for (const r of results) expect(r).toMatchObject({ status: "rejected", reason: { code: "UNAVAILABLE" } });
+    expect(aborted).toHaveLength(2);
+    other.exec("ROLLBACK");
+    expect([value("a"), value("b"), value("before")]).toEqual([null, null, "0"]);
+    expect(writes.stats).toEqual({ writes: 1, transactions: 1 });
+    // The aborted callbacks are where the server audits such writes; none was logged as written.
+    expect(audit()).toEqual([{ action: "write", key: "before", outcome: "ok" }]);
+  });
+
+  it("logs the writes a failed transaction had run, then takes the records back", async () => {
+    const { core, writes, kv, audit } = setup();
+    const mark = core.ledger.mark();
+    kv.putNow("default", "a", { value: Buffer.from("1") });
+    core.ledger.rewind(mark);
+    kv.failed("write", "default", ["a"], undefined, new KvError("UNAVAILABLE", "the store was locked"));
+    core.ledger.keep();
+    expect(audit()).toEqual([{ action: "write", key: "a", outcome: "UNAVAILABLE" }]);
+    expect(writes.stats.transactions).toBe(0);
+  });
+});
+
+describe("group commit in the API server", () => {
+  it("answers concurrent PUTs only once they are stored; every one is stored with its own version", async () => {
+    const server = await ApiServer.start({ dataDir: tempDir(), port: 0, clock: new ManualClock(T0) });
+    onTestFinished(() => server.stop());
+    const { token } = server.tokens.create({ site: "local" });
+    const url = (key: string) => `${server.url}/v1/sites/local/namespaces/default/values/${key}`;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const r = await request(url(`k${i}`), { method: "PUT", body: `v${i}`, headers: { authorization: `Bearer ${token}` } });
+        expect(r.statusCode).toBe(200);
+        return ((await r.body.json()) as { version: string }).version;
+      }),
+    );
+    expect(new Set(answers).size).toBe(20);
+    for (let i = 0; i < 20; i++) expect(server.engine.get("local", "default", `k${i}`).entry?.value.toString()).toBe(`v${i}`);
+    expect(server.writes.stats.writes).toBe(20);
+  });
+
+  it("runs a PUT sent twice with one Idempotency-Key once: the retry gets the first answer", async () => {
+    const server = await ApiServer.start({ dataDir: tempDir(), port: 0, clock: new ManualClock(T0) });
+    onTestFinished(() => server.stop());
+    const { token } = server.tokens.create({ site: "local" });
+    const send = (body: string) =>
+      request(`${server.url}/v1/sites/local/namespaces/default/values/counter`, {
+        method: "PUT",
+        body,
+        headers: { authorization: `Bearer ${token}`, [HEADERS.idempotencyKey]: "same-logical-write" },
+      }).then(async (r) => ({ status: r.statusCode, body: await r.body.text() }));
+    const first = await send("1");
+    expect(await send("2")).toEqual(first);
+    expect(server.writes.stats.writes).toBe(1);
+    expect(server.engine.get("local", "default", "counter").entry!.value.toString()).toBe("1");
+  });
+});
+
+describe("idempotent writes", () => {
+  const reply = (kv: LocalBackend, key: string, text: string) => () => ({ status: 200, json: kv.putNow("default", key, { value: Buffer.from(text) }) });
+
+  it("runs a retry that arrives while the first is in flight (the same group) once: both get the first answer, stored with the write", async () => {
+    const { core, writes, kv, value } = setup();
+    const once = new IdempotentWrites(core.db, writes, () => core.engine.freshNow());
+    const noAbort = () => {};
+    const [first, retry] = await Promise.all([
+      once.run("local", "k1", { grouped: reply(kv, "a", "1"), aborted: noAbort }),
+      once.run("local", "k1", { grouped: reply(kv, "a", "2"), aborted: noAbort }),
+    ]);
+    expect(retry).toEqual(first);
+    expect(writes.stats).toEqual({ writes: 1, transactions: 1 });
+    expect(value("a")).toBe("1");
+    // Recorded in the same transaction: a later retry is answered from the store, without a write.
+    expect(await once.run("local", "k1", { grouped: reply(kv, "a", "3"), aborted: noAbort })).toEqual({ status: 200, json: (first as { json: unknown }).json });
+    expect(value("a")).toBe("1");
+    // The same key in another site is another write.
+    await once.run("other", "k1", { grouped: reply(kv, "b", "1"), aborted: noAbort });
+    expect(value("b")).toBe("1");
+  });
+
+  it("runs a retry again when the first attempt failed, which recorded nothing", async () => {
+    const { core, writes, kv, value } = setup();
+    const once = new IdempotentWrites(core.db, writes, () => core.engine.freshNow());
+    const failing = () => {
+      throw new KvError("VALUE_TOO_LARGE", "refused");
+    };
+    const results = await Promise.allSettled([
+      once.run("local", "k1", { grouped: failing, aborted: () => {} }),
+      once.run("local", "k1", { grouped: reply(kv, "a", "2"), aborted: () => {} }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled"]);
+    expect(value("a")).toBe("2");
+    expect(core.db.prepare("SELECT count(*) FROM idempotency").pluck().get()).toBe(1);
+  });
+});
