@@ -12,6 +12,7 @@ import { isTier } from "../core/tiers.js";
 import { parseLimit, validateMetadata } from "../core/validate.js";
 import { GroupCommit } from "../emulator/group-commit.js";
 import { EmulatorCore, LocalBackend } from "../emulator/local-backend.js";
+import { STALE } from "../emulator/settings.js";
 import { translateSqliteError } from "../emulator/store.js";
 import { API_LIMITS, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, QUERY, ROUTES, STATUS, type ErrorBody, type WireOutcome, type WireWhoami } from "./contract.js";
 import { readBody, readJson } from "./http-body.js";
@@ -165,13 +166,16 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
 
   /** A route: authenticate, check the site and the token's scope, run, answer. A handler may stream its own answer. */
   const on = (method: HTTPMethod, path: string, action: Action, handler: (call: Call, res: ServerResponse) => Promise<Reply | "streamed"> | Reply) => {
+    // A value's GET looks at the store's data_version in the same statement as it reads the value
+    // (Settings.optimistic): one read transaction, not two.
+    const optimistic = method === "GET" && path === ROUTES.value;
     router.on(method, path, (req, res, params) => {
       void (async () => {
         let token: TokenInfo | undefined;
         try {
           // The settings (and so the token cache) are checked once for the synchronous part of the
           // request, which for a read is all of it: one look at the store's data_version, not three.
-          const pending = core.engine.settings.pinned(() => {
+          const work = () => {
             const query = queryOf(req.url ?? "/");
             token = tokens.verify(bearer(req));
             const site = params.site ?? token.site;
@@ -182,8 +186,16 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
             const call: Call = { req, params, query, token, site, kv };
             authorize(token, params.ns ?? null, action, token.kind === "route" ? core.admin.bindings(site, token.route!) : []);
             return handler(call, res);
-          });
-          const reply = await pending;
+          };
+          const { settings } = core.engine;
+          let reply: Reply | "streamed";
+          try {
+            reply = await (optimistic ? settings.optimistic(work) : settings.pinned(work));
+          } catch (e) {
+            // Another process changed the store since the settings were loaded: again, on fresh ones.
+            if (e !== STALE) throw e;
+            reply = await settings.pinned(work);
+          }
           if (reply !== "streamed") send(res, reply);
         } catch (e) {
           const err = e instanceof KvError ? e : errors.internal("The server failed to handle the request.");

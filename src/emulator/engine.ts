@@ -130,6 +130,7 @@ export class Engine {
       let servedFrom: ServedFrom;
       let ageMs = 0;
       if (replicaRead) {
+        if (this.settings.unverified) this.settings.verify();
         ({ row: served, behindMs: ageMs } = this.regions.replicaRead(region, ns, keyBytes, now));
         servedFrom = "replica";
       } else if (this.regions.isHome(region)) {
@@ -427,6 +428,13 @@ export class Engine {
   }
 
   head(ns: number, key: Buffer): Row | undefined {
+    if (this.settings.unverified) {
+      // An optimistic read (Settings.optimistic): the look at data_version rides along, one read transaction.
+      this.checkedHeadStatement ??= this.db.prepare(`SELECT d.data_version, ${VALUE_COLUMNS.split(", ").map((c) => `e.${c}`).join(", ")} FROM pragma_data_version d LEFT JOIN entries e ON e.ns = ? AND e.key = ?`).raw();
+      const values = this.checkedHeadStatement.get(ns, key) as unknown[];
+      this.settings.observe(values[0] as number);
+      return values[1] === null ? undefined : rowOf(values.slice(1), key);
+    }
     this.headStatement ??= this.db.prepare(`SELECT ${VALUE_COLUMNS} FROM entries WHERE ns = ? AND key = ?`).raw();
     const values = this.headStatement.get(ns, key) as unknown[] | undefined;
     return values && rowOf(values, key);
@@ -434,6 +442,8 @@ export class Engine {
 
   /** Home's row of a key: the hottest statement, prepared once and read as an array (see rowOf). */
   private headStatement: Statement | undefined;
+  /** The same, with the store's data_version first (NULLs after it when the key has no row). */
+  private checkedHeadStatement: Statement | undefined;
 
   homeSeq(): number {
     return (this.stmt("SELECT value FROM counters WHERE name = 'home_seq'").get() as { value: number }).value;
@@ -449,7 +459,9 @@ export class Engine {
       if (!refreshed) this.settings.refresh();
       const recording = this.recorder === undefined && this.settings.record !== null;
       let result: T;
-      // A read of one statement is atomic on its own: no transaction to begin and commit.
+      // A read of one statement is atomic on its own: no transaction to begin and commit. In an
+      // optimistic run it looks at the data_version itself (head()); anything else looks first.
+      if (this.settings.unverified && !(write === "single" && !recording)) this.settings.verify();
       if (write === "single" && !recording) result = fn();
       else {
         // One transaction function, made once: better-sqlite3 prepares its BEGIN, COMMIT and savepoint statements per function.

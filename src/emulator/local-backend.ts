@@ -27,6 +27,7 @@ import { TokenStore } from "../api/tokens.js";
 import { EmulatorControl } from "./control.js";
 import { Engine } from "./engine.js";
 import { Ledger, type AuditAction } from "./ledger.js";
+import { STALE } from "./settings.js";
 import { SiteAdmin } from "./site-admin.js";
 import { openStore, type Database } from "./store.js";
 
@@ -211,7 +212,10 @@ export class LocalBackend implements Backend {
       } else this.log(action, ns, key, where, what);
       return result;
     } catch (e) {
-      this.log(action, ns, key, region ?? home, outcomeOf(e));
+      // An optimistic read (Settings.optimistic) that failed on settings out of date is run again,
+      // and logged then: it looks before it logs.
+      if (e !== STALE && this.core.engine.settings.unverified) this.core.engine.settings.verify();
+      if (e !== STALE) this.log(action, ns, key, region ?? home, outcomeOf(e));
       throw e;
     }
   }

@@ -170,3 +170,29 @@ describe("idempotent writes", () => {
     expect(core.db.prepare("SELECT count(*) FROM idempotency").pluck().get()).toBe(1);
   });
 });
+
+describe("a value's GET in the API server", () => {
+  it("acts on another process's change to the settings made after its own last look: the clock, a revoked token", async () => {
+    const dataDir = tempDir();
+    const server = await ApiServer.start({ dataDir, port: 0, clock: new ManualClock(T0) });
+    onTestFinished(() => server.stop());
+    const { token, info } = server.tokens.create({ site: "local" });
+    const get = async (key: string) => {
+      const r = await request(`${server.url}/v1/sites/local/namespaces/default/values/${key}`, { headers: { authorization: `Bearer ${token}` } });
+      return { status: r.statusCode, body: await r.body.text() };
+    };
+    // Another process: its own connection to the same store.
+    const other = LocalBackend.open({ dataDir, clock: new ManualClock(T0), site: "local", cwd: dataDir });
+    onTestFinished(() => other.close());
+    const control = other.control();
+    control.setClock("manual");
+    await other.put("default", "short-lived", { value: Buffer.from("soon gone"), ttlSeconds: 60 });
+    expect(await get("short-lived")).toEqual({ status: 200, body: "soon gone" });
+    // The server's settings are now loaded and its token looked up; the other process moves the clock.
+    control.advance(61_000);
+    expect((await get("short-lived")).status).toBe(404);
+    // And revokes the server's token: the next GET is refused, not served from the token cache.
+    other.core.db.prepare("UPDATE tokens SET revoked_at = ? WHERE id = ?").run(T0, info.id);
+    expect(await get("short-lived")).toMatchObject({ status: 401 });
+  });
+});
