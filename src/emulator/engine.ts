@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor, prefixUpperBound } from "./cursor.js";
 import { FileRecorder, historyValue, type HistoryItem, type OpInput, type Recorder } from "./history.js";
 import { Regions, ROW_COLUMNS, rowOf, VALUE_COLUMNS, type Bug, type Row } from "./regions.js";
 import { readCacheTtl } from "./model.js";
+import { HeadCache } from "./head-cache.js";
 import { Settings } from "./settings.js";
 import { footprint, SiteUsage } from "./usage.js";
 import { Statements, translateSqliteError, type Database } from "./store.js";
@@ -395,6 +396,7 @@ export class Engine {
   removeNamespace(site: string, name: string): void {
     if (name === DEFAULT_NAMESPACE) throw errors.namespaceProtected(name);
     this.namespaceIds.clear();
+    this.heads.clear();
     this.run(true, () => {
       const result = this.stmt("DELETE FROM namespaces WHERE site = ? AND name = ?").run(site, name);
       if (result.changes === 0) throw errors.namespaceNotFound(name);
@@ -429,12 +431,15 @@ export class Engine {
 
   head(ns: number, key: Buffer): Row | undefined {
     if (this.settings.unverified) {
-      // An optimistic read (Settings.optimistic): the look at data_version rides along, one read transaction.
-      this.checkedHeadStatement ??= this.db.prepare(`SELECT d.data_version, ${VALUE_COLUMNS.split(", ").map((c) => `e.${c}`).join(", ")} FROM pragma_data_version d LEFT JOIN entries e ON e.ns = ? AND e.key = ?`).raw();
-      const values = this.checkedHeadStatement.get(ns, key) as unknown[];
-      this.settings.observe(values[0] as number);
-      return values[1] === null ? undefined : rowOf(values.slice(1), key);
+      // An optimistic read (Settings.optimistic), which runs outside any transaction: one look at the
+      // data_version, then home's row from the cache of rows read since anyone last wrote.
+      this.settings.verify();
+      return this.heads.get(ns, key, this.settings.stamp, () => this.readHead(ns, key));
     }
+    return this.readHead(ns, key);
+  }
+
+  private readHead(ns: number, key: Buffer): Row | undefined {
     this.headStatement ??= this.db.prepare(`SELECT ${VALUE_COLUMNS} FROM entries WHERE ns = ? AND key = ?`).raw();
     const values = this.headStatement.get(ns, key) as unknown[] | undefined;
     return values && rowOf(values, key);
@@ -442,8 +447,14 @@ export class Engine {
 
   /** Home's row of a key: the hottest statement, prepared once and read as an array (see rowOf). */
   private headStatement: Statement | undefined;
-  /** The same, with the store's data_version first (NULLs after it when the key has no row). */
-  private checkedHeadStatement: Statement | undefined;
+  /**
+   * Home's rows as last read by an optimistic read. Valid while no other process has committed (the
+   * settings' stamp) and dropped for every key this process writes (commit()) or when a namespace goes.
+   */
+  private readonly heads = new HeadCache();
+  get headCacheStats(): Readonly<HeadCache["stats"]> {
+    return this.heads.stats;
+  }
 
   homeSeq(): number {
     return (this.stmt("SELECT value FROM counters WHERE name = 'home_seq'").get() as { value: number }).value;
@@ -481,6 +492,7 @@ export class Engine {
 
   /** For the emulator's controls (control.ts): statements inside run(). */
   rawRun(sql: string, ...params: unknown[]): void {
+    this.heads.clear();
     this.stmt(sql).run(...params);
   }
   rawAll(sql: string, ...params: unknown[]): unknown[] {
@@ -528,6 +540,7 @@ export class Engine {
    */
   private commit(ns: number, row: Row, now: number, replaced: number | undefined): void {
     if (replaced !== undefined) this.regions.supersede(ns, row.key, replaced, row, now);
+    this.heads.drop(ns, row.key);
     this.stmt(UPSERT_ENTRY).run(ns, row.key, row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin);
     if (!this.regions.isHome(row.origin) && this.regions.model.edgeStore === "cache") {
       // Visible where written: the writing edge's cache takes the new version and drops its list pages.

@@ -196,3 +196,68 @@ describe("a value's GET in the API server", () => {
     expect(await get("short-lived")).toMatchObject({ status: 401 });
   });
 });
+
+describe("the API server's cache of home rows", () => {
+  async function serve() {
+    const dataDir = tempDir();
+    const server = await ApiServer.start({ dataDir, port: 0, clock: new ManualClock(T0) });
+    onTestFinished(() => server.stop());
+    const { token } = server.tokens.create({ site: "local" });
+    const call = async (method: "GET" | "PUT" | "DELETE", key: string, body?: string, ns = "default") => {
+      const r = await request(`${server.url}/v1/sites/local/namespaces/${ns}/values/${key}`, { method, body, headers: { authorization: `Bearer ${token}` } });
+      const text = await r.body.text();
+      return method === "GET" && r.statusCode === 200 ? text : r.statusCode;
+    };
+    const other = LocalBackend.open({ dataDir, clock: new ManualClock(T0), site: "local", cwd: dataDir });
+    onTestFinished(() => other.close());
+    return { server, call, other };
+  }
+
+  it("answers a key read again without reading the store, and sees the server's own writes and deletes at once", async () => {
+    const { server, call } = await serve();
+    expect(await call("PUT", "flag", "on")).toBe(200);
+    expect([await call("GET", "flag"), await call("GET", "flag"), await call("GET", "flag")]).toEqual(["on", "on", "on"]);
+    expect(server.engine.headCacheStats).toEqual({ hits: 2, misses: 1 });
+    expect(await call("PUT", "flag", "off")).toBe(200);
+    expect(await call("GET", "flag")).toBe("off");
+    expect(await call("DELETE", "flag")).toBe(200);
+    expect(await call("GET", "flag")).toBe(404);
+    // A key that does not exist is remembered as missing until it is written.
+    expect(await call("GET", "flag")).toBe(404);
+    expect(await call("PUT", "flag", "back")).toBe(200);
+    expect(await call("GET", "flag")).toBe("back");
+  });
+
+  it("sees another process's writes, deletes and a namespace made again at once, on every read after them", async () => {
+    const { call, other } = await serve();
+    const twice = async (key: string) => [await call("GET", key, undefined, "flags"), await call("GET", key, undefined, "flags")];
+    await other.createNamespace("flags");
+    await other.put("flags", "f", { value: Buffer.from("1") });
+    expect(await twice("f")).toEqual(["1", "1"]);
+    await other.put("flags", "f", { value: Buffer.from("2") });
+    expect(await twice("f")).toEqual(["2", "2"]);
+    await other.delete("flags", ["f"], { force: false });
+    expect(await twice("f")).toEqual([404, 404]);
+    await other.put("flags", "f", { value: Buffer.from("3") });
+    expect(await twice("f")).toEqual(["3", "3"]);
+    // Removed and made again: a new namespace (a new id), empty.
+    await other.removeNamespace("flags");
+    await other.createNamespace("flags");
+    expect(await twice("f")).toEqual([404, 404]);
+  });
+
+  it("never keeps a write that its group's transaction undid", async () => {
+    const { server, call } = await serve();
+    expect(await call("PUT", "a", "kept")).toBe(200);
+    expect(await call("GET", "a")).toBe("kept");
+    const kv = new LocalBackend(server.core, "local", "token:t", { kind: "embedded", description: "test", site: "local" });
+    const undone = server.writes.run(() => {
+      kv.putNow("default", "a", { value: Buffer.from("undone") });
+      // A read inside the same transaction sees the write that is about to be undone.
+      expect(server.engine.get("local", "default", "a").entry?.value.toString()).toBe("undone");
+      throw new KvError("QUOTA_EXCEEDED", "refused after writing");
+    });
+    await expect(undone).rejects.toMatchObject({ code: "QUOTA_EXCEEDED" });
+    expect([await call("GET", "a"), await call("GET", "a")]).toEqual(["kept", "kept"]);
+  });
+});

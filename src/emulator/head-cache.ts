@@ -1,0 +1,74 @@
+import type { Row } from "./regions.js";
+
+/** How many bytes of keys, values and metadata the cache holds at most, and how many keys. */
+export const HEAD_CACHE_LIMITS = { maxBytes: 32 * 1024 * 1024, maxKeys: 50_000 };
+
+/**
+ * Home's rows as read outside any transaction, so a key read again and again (a flag every edge
+ * function looks at) is answered without a read of the store. The caller decides when a row may be
+ * trusted: each get() names the settings' stamp, which moves whenever another process commits, and
+ * the cache empties when it moves; this process drops every key it writes, before it writes it (a
+ * write that rolls back then costs one read, never a stale answer). A key with no row is cached too.
+ * The oldest rows go first when the cache is full.
+ */
+export class HeadCache {
+  private readonly rows = new Map<string, Row | null>();
+  private bytes = 0;
+  private stamp = -1;
+  /** Reads answered from the cache, and reads that went to the store. */
+  readonly stats = { hits: 0, misses: 0 };
+
+  constructor(private readonly limits: { maxBytes: number; maxKeys: number } = HEAD_CACHE_LIMITS) {}
+
+  get(ns: number, key: Buffer, stamp: number, read: () => Row | undefined): Row | undefined {
+    if (stamp !== this.stamp) {
+      this.clear();
+      this.stamp = stamp;
+    }
+    const id = idOf(ns, key);
+    const cached = this.rows.get(id);
+    if (cached !== undefined) {
+      this.stats.hits++;
+      return cached ?? undefined;
+    }
+    this.stats.misses++;
+    const row = read();
+    this.rows.set(id, row ?? null);
+    this.bytes += sizeOf(row);
+    while (this.bytes > this.limits.maxBytes || this.rows.size > this.limits.maxKeys) this.evictOldest();
+    return row;
+  }
+
+  drop(ns: number, key: Buffer): void {
+    if (this.rows.size === 0) return;
+    const id = idOf(ns, key);
+    const row = this.rows.get(id);
+    if (row === undefined) return;
+    this.rows.delete(id);
+    this.bytes -= sizeOf(row);
+  }
+
+  clear(): void {
+    this.rows.clear();
+    this.bytes = 0;
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  private evictOldest(): void {
+    const [id, row] = this.rows.entries().next().value as [string, Row | null];
+    this.rows.delete(id);
+    this.bytes -= sizeOf(row);
+  }
+}
+
+/** Keys are bytes; latin1 maps each byte to one character, so distinct keys never share an id. */
+function idOf(ns: number, key: Buffer): string {
+  return `${ns}:${key.toString("latin1")}`;
+}
+
+function sizeOf(row: Row | null | undefined): number {
+  return 64 + (row?.key.length ?? 0) + (row?.value?.length ?? 0) + (row?.metadata?.length ?? 0);
+}
