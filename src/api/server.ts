@@ -77,6 +77,7 @@ export class ApiServer {
     const clock = options.clock ?? systemClock;
     const core = EmulatorCore.open(options.dataDir, clock, "server");
     core.ledger.flushAt = LEDGER_FLUSH_RECORDS;
+    core.engine.settings.oncePerTurn = true;
     const writes = new GroupCommit(core.db, {
       alone: () => core.engine.recording,
       within: (run) => core.engine.settings.pinned(run),

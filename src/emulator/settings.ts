@@ -88,8 +88,28 @@ export class Settings {
 
   /** An optimistic() run's look: throws STALE if another process has committed since the settings were loaded. */
   verify(): void {
+    if (this.lookedThisTurn) {
+      this.unverified = false;
+      return;
+    }
     this.observe(this.dataVersion.get() as number);
+    if (this.oncePerTurn) {
+      this.lookedThisTurn = true;
+      setImmediate(this.endTurn);
+    }
   }
+
+  /**
+   * For a server: optimistic runs in one turn of the event loop look at the data_version once. The
+   * requests of a turn had all arrived when it began, so each is answered as of a moment after it
+   * arrived and before it is answered, which is all a read may promise. A turn's own writes run after
+   * its reads (group commit) and drop what they change.
+   */
+  oncePerTurn = false;
+  private lookedThisTurn = false;
+  private readonly endTurn = () => {
+    this.lookedThisTurn = false;
+  };
 
   /** An optimistic() run's look, with a data_version its caller read along with its own data. */
   observe(dataVersion: number): void {
@@ -125,6 +145,7 @@ export class Settings {
   /** Our own writes do not move data_version; forget the cache after them. */
   invalidate(): void {
     this.seen = -1;
+    this.lookedThisTurn = false;
   }
 
   // Never read before the first look (or right after our own change): look then.

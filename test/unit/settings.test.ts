@@ -1,0 +1,64 @@
+import { join } from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import BetterSqlite3 from "better-sqlite3";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { STALE, Settings } from "../../src/emulator/settings.js";
+import { openStore, STORE_FILE } from "../../src/emulator/store.js";
+import { tempDir } from "../support/cli.js";
+import { T0 } from "../support/engine.js";
+
+function setup() {
+  const dataDir = tempDir();
+  const db = openStore({ dataDir, now: T0 });
+  const other = new BetterSqlite3(join(dataDir, STORE_FILE));
+  onTestFinished(() => {
+    other.close();
+    db.close();
+  });
+  const settings = new Settings(db);
+  settings.refresh();
+  /** Another process commits. */
+  const commit = () => other.prepare("INSERT INTO settings (name, value) VALUES ('record', '\"h.jsonl\"') ON CONFLICT (name) DO UPDATE SET value = excluded.value").run();
+  /** An optimistic run's look: whether it found the settings out of date. */
+  const stale = () => {
+    try {
+      settings.optimistic(() => settings.verify());
+      return false;
+    } catch (e) {
+      if (e !== STALE) throw e;
+      return true;
+    }
+  };
+  return { settings, commit, stale };
+}
+
+describe("Settings.verify", () => {
+  it("looks at the data_version on every optimistic run by default", () => {
+    const { commit, stale } = setup();
+    expect(stale()).toBe(false);
+    commit();
+    expect(stale()).toBe(true);
+  });
+
+  it("in a server, looks once per turn of the event loop: a commit is seen from the next turn on", async () => {
+    const { settings, commit, stale } = setup();
+    settings.oncePerTurn = true;
+    expect(stale()).toBe(false);
+    commit();
+    // The same turn: answered as of its first look.
+    expect(stale()).toBe(false);
+    await nextTurn();
+    expect(stale()).toBe(true);
+    settings.refresh();
+    expect(settings.record).toBe("h.jsonl");
+    expect(stale()).toBe(false);
+  });
+
+  it("acts on this process's own change to the settings in the same turn", () => {
+    const { settings, stale } = setup();
+    settings.oncePerTurn = true;
+    expect(stale()).toBe(false);
+    settings.write("record", "mine.jsonl");
+    expect(settings.optimistic(() => settings.record)).toBe("mine.jsonl");
+  });
+});
