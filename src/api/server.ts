@@ -80,11 +80,12 @@ export class ApiServer {
     core.engine.settings.oncePerTurn = true;
     const writes = new GroupCommit(core.db, {
       alone: () => core.engine.recording,
-      within: (run) => core.engine.settings.pinned(run),
+      within: (run) => core.engine.settings.pinned(run, true),
       translate: (e) => translateSqliteError(e, options.dataDir),
       mark: () => core.ledger.mark(),
       rewind: (mark) => core.ledger.rewind(mark),
       keep: () => core.ledger.keep(),
+      gathering: core.engine.gathering,
     });
     const router = buildRouter(core, writes);
     const requestTimeout = options.requestTimeoutMs ?? API_LIMITS.requestTimeoutMs;
@@ -195,7 +196,7 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
           } catch (e) {
             // Another process changed the store since the settings were loaded: again, on fresh ones.
             if (e !== STALE) throw e;
-            reply = await settings.pinned(work);
+            reply = await settings.pinned(work, true);
           }
           if (reply !== "streamed") send(res, reply);
         } catch (e) {
@@ -491,7 +492,6 @@ function safeKeyOf(req: IncomingMessage): string | null {
   }
 }
 
-/** The key is the rest of the path after /values/, percent-decoded, so it may contain '/'. */
 /** The query string's parameters, without parsing the whole URL (the router has the path). */
 function queryOf(url: string): URLSearchParams {
   const at = url.indexOf("?");
@@ -500,9 +500,12 @@ function queryOf(url: string): URLSearchParams {
   return new URLSearchParams(url.slice(at + 1, hash < 0 ? undefined : hash));
 }
 
+/** The key is the rest of the path after /values/, percent-decoded, so it may contain '/'. */
 function keyOf(req: IncomingMessage): string {
-  const path = (req.url ?? "").split("?")[0]!;
-  const raw = path.slice(path.indexOf("/values/") + "/values/".length);
+  const url = req.url ?? "";
+  const end = url.indexOf("?");
+  const raw = url.slice(url.indexOf("/values/") + "/values/".length, end < 0 ? undefined : end);
+  if (!raw.includes("%")) return raw;
   try {
     return decodeURIComponent(raw);
   } catch {

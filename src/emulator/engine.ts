@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor, prefixUpperBound } from "./cursor.js";
 import { FileRecorder, historyValue, type HistoryItem, type OpInput, type Recorder } from "./history.js";
 import { Regions, ROW_COLUMNS, rowOf, VALUE_COLUMNS, type Bug, type Row } from "./regions.js";
 import { readCacheTtl } from "./model.js";
+import type { Gathering } from "./group-commit.js";
 import { HeadCache } from "./head-cache.js";
 import { Settings } from "./settings.js";
 import { footprint, SiteUsage } from "./usage.js";
@@ -51,6 +52,11 @@ interface ServedPage {
 }
 
 const FAILED = Symbol("failed");
+
+export interface GroupMark {
+  version: number | undefined;
+  usage: ReturnType<SiteUsage["mark"]>;
+}
 const EMPTY = Buffer.alloc(0);
 
 /** Built once: a statement's text is its cache key, and building and hashing it per call costs. */
@@ -474,6 +480,8 @@ export class Engine {
       // optimistic run it looks at the data_version itself (head()); anything else looks first.
       if (this.settings.unverified && !(write === "single" && !recording)) this.settings.verify();
       if (write === "single" && !recording) result = fn();
+      // One of a group's writes: the group's transaction holds it, in a savepoint of its own.
+      else if (this.group) result = fn();
       else {
         // One transaction function, made once: better-sqlite3 prepares its BEGIN, COMMIT and savepoint statements per function.
         this.transaction ??= this.db.transaction((work: () => unknown) => work());
@@ -489,6 +497,57 @@ export class Engine {
   }
 
   private transaction: Transaction<(work: () => unknown) => unknown> | undefined;
+
+  /**
+   * Writes that share one transaction (the API server's group commit, group-commit.ts). Between
+   * beginGroup() and endGroup(), both inside that transaction, each write runs in the savepoint its
+   * caller gives it rather than one of its own, draws its version from home's counter as held in
+   * memory, gathers its usage and meters (SiteUsage.begin), and leaves compacting its key's history
+   * to endGroup(): counters, usage, meters and a hot key's history are written once per group.
+   */
+  private group: { version: number | undefined } | undefined;
+
+  /** The group's hooks, as GroupCommit takes them. */
+  readonly gathering: Gathering<GroupMark> = {
+    begin: () => this.beginGroup(),
+    mark: () => this.markGroup(),
+    undo: (mark) => this.undoGroup(mark),
+    end: () => this.endGroup(),
+    abort: () => this.abortGroup(),
+  };
+
+  private beginGroup(): void {
+    this.group = { version: undefined };
+    this.usage.begin();
+    this.regions.deferCompaction();
+  }
+
+  /** Where the group stands before a write: undoGroup() goes back to it if the write's savepoint is undone. */
+  private markGroup(): GroupMark {
+    return { version: this.group?.version, usage: this.usage.mark() };
+  }
+
+  private undoGroup(mark: GroupMark): void {
+    if (this.group) this.group.version = mark.version;
+    this.usage.undo(mark.usage);
+  }
+
+  /** Writes out what the group's writes gathered, in its transaction, before it commits. */
+  private endGroup(): void {
+    const group = this.group;
+    if (!group) return;
+    this.group = undefined;
+    if (group.version !== undefined) this.stmt("UPDATE counters SET value = ? WHERE name = 'home_seq'").run(group.version);
+    this.usage.end();
+    this.regions.compactDeferred(this.now());
+  }
+
+  /** The group's transaction failed: forget what it gathered. */
+  private abortGroup(): void {
+    this.group = undefined;
+    this.usage.abort();
+    this.regions.dropDeferred();
+  }
 
   /** For the emulator's controls (control.ts): statements inside run(). */
   rawRun(sql: string, ...params: unknown[]): void {
@@ -632,6 +691,10 @@ export class Engine {
 
   /** Draws `count` versions from home's counter; returns the last. */
   private nextVersion(count = 1): number {
+    if (this.group) {
+      this.group.version = (this.group.version ?? this.homeSeq()) + count;
+      return this.group.version;
+    }
     return (this.stmt("UPDATE counters SET value = value + ? WHERE name = 'home_seq' RETURNING value").get(count) as { value: number }).value;
   }
 

@@ -26,6 +26,20 @@ export interface GroupCommitOptions {
   mark: () => number;
   rewind: (mark: number) => void;
   keep: () => void;
+  /**
+   * What the writes gather in memory to write out once per group (the engine's counters, usage and
+   * compaction): begun inside the transaction before the first write, marked before each write and
+   * undone with its savepoint, ended inside the transaction after the last, aborted if it fails.
+   */
+  gathering?: Gathering<unknown>;
+}
+
+export interface Gathering<M> {
+  begin(): void;
+  mark(): M;
+  undo(mark: M): void;
+  end(): void;
+  abort(): void;
 }
 
 /**
@@ -35,7 +49,8 @@ export interface GroupCommitOptions {
  * instead of one each, which is most of what a small write costs.
  *
  * Each write runs in a savepoint of its own, in the order they arrived: one that fails is undone
- * alone and answered with its own error, the others commit. No write is answered before the
+ * alone and answered with its own error, the others commit. What the writes gather to write out
+ * once (see GroupCommitOptions.gathering) is written before the commit. No write is answered before the
  * transaction has committed; if BEGIN or COMMIT fails, none of them is stored and every one fails
  * with that error. A write waits at most for the writes that arrived in the same turn, never for a
  * timer.
@@ -80,19 +95,25 @@ export class GroupCommit {
     // A transaction function called inside another runs in a savepoint (better-sqlite3).
     this.transaction ??= this.db.transaction((work: () => unknown) => work());
     const transaction = this.transaction;
+    const gathering = this.options.gathering;
     try {
       transaction.immediate(() =>
         this.options.within(() => {
+          gathering?.begin();
           for (const p of group) {
+            const before = gathering?.mark();
             try {
               outcomes.push({ ok: true, value: transaction(p.work) });
             } catch (e) {
+              if (gathering) gathering.undo(before);
               outcomes.push({ ok: false, value: e });
             }
           }
+          gathering?.end();
         }),
       );
     } catch (e) {
+      gathering?.abort();
       this.options.rewind(mark);
       const error = this.options.translate(e);
       for (const p of group) {

@@ -1,3 +1,4 @@
+import type { Statement } from "better-sqlite3";
 import type { Database } from "./store.js";
 import type { SiteUsage } from "./usage.js";
 
@@ -28,6 +29,7 @@ export interface AuditQuery {
 
 export const DEFAULT_AUDIT_RETENTION_DAYS = 30;
 const DAY_MS = 86_400_000;
+const AUDIT_ROWS_PER_INSERT = 64;
 
 /**
  * The audit log and the read meters. Reads must stay cheap, so their records are gathered here and
@@ -121,14 +123,28 @@ export class Ledger {
     this.readRecords = new Map();
     const now = this.now();
     this.db.transaction(() => {
-      const insert = this.db.prepare("INSERT INTO audit (site, t, actor, action, namespace, key, region, outcome, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-      for (const a of audit) insert.run(a.site, a.t, a.actor, a.action, a.namespace, a.key, a.region, a.outcome, a.count);
+      // Many records to a statement: a statement's own cost is most of what a small insert costs.
+      for (let at = 0; at < audit.length; at += AUDIT_ROWS_PER_INSERT) {
+        const rows = audit.slice(at, at + AUDIT_ROWS_PER_INSERT);
+        this.insertAudit(rows.length).run(rows.flatMap((a) => [a.site, a.t, a.actor, a.action, a.namespace, a.key, a.region, a.outcome, a.count]));
+      }
       for (const [site, m] of reads) this.usage.meterReads(site, m.reads, m.egress, now);
       // Retention is enforced as the log grows: older records of each site touched are dropped.
       for (const site of new Set(audit.map((a) => a.site))) {
         this.db.prepare("DELETE FROM audit WHERE site = ? AND t < ?").run(site, now - retentionDays(this.db, site) * DAY_MS);
       }
     }).immediate();
+  }
+
+  private readonly inserts = new Map<number, Statement>();
+
+  private insertAudit(rows: number): Statement {
+    let statement = this.inserts.get(rows);
+    if (!statement) {
+      statement = this.db.prepare(`INSERT INTO audit (site, t, actor, action, namespace, key, region, outcome, count) VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`);
+      this.inserts.set(rows, statement);
+    }
+    return statement;
   }
 
   query(site: string, q: AuditQuery): AuditRecord[] {

@@ -336,7 +336,31 @@ export class Regions {
     this.stmt(`INSERT INTO versions (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?)`).run(
       ns, key, incoming.version, incoming.tombstone, incoming.expires_at, incoming.metadata, incoming.commit_t, incoming.origin,
     );
-    this.compact(ns, key, now);
+    if (this.compactions) this.compactions.set(`${ns}:${key.toString("latin1")}`, { ns, key });
+    else this.compact(ns, key, now);
+  }
+
+  /**
+   * Keys whose history is to be compacted once, by compactLater(), instead of after each write:
+   * a group of writes to one hot key compacts it once. Compacting later is always safe (it never
+   * changes what a read returns), so a write undone in the meantime needs no care.
+   */
+  private compactions: Map<string, { ns: number; key: Buffer }> | undefined;
+
+  deferCompaction(): void {
+    this.compactions ??= new Map();
+  }
+
+  /** Compacts the keys written since deferCompaction(), and goes back to compacting after each write. */
+  compactDeferred(now: number): void {
+    const keys = this.compactions;
+    this.compactions = undefined;
+    for (const { ns, key } of keys?.values() ?? []) this.compact(ns, key, now);
+  }
+
+  /** Forgets the keys written since deferCompaction() (their transaction failed). */
+  dropDeferred(): void {
+    this.compactions = undefined;
   }
 
   /**

@@ -39,10 +39,12 @@ export class Settings {
   /**
    * Runs `fn` on settings looked at once, as it starts: refresh() does nothing until it returns. For
    * work that runs to completion without waiting (the synchronous part of a server request), which
-   * would otherwise look at the store's data_version several times in a row for nothing.
+   * would otherwise look at the store's data_version several times in a row for nothing. `fresh`:
+   * look now, even in a turn that has looked already (see oncePerTurn).
    */
-  pinned<T>(fn: () => T): T {
-    this.refresh();
+  pinned<T>(fn: () => T, fresh = false): T {
+    if (fresh) this.refresh();
+    else this.look();
     if (this.pin) return fn();
     this.pin = true;
     try {
@@ -93,17 +95,29 @@ export class Settings {
       return;
     }
     this.observe(this.dataVersion.get() as number);
-    if (this.oncePerTurn) {
+    this.looked();
+  }
+
+  /** pinned()'s look: refresh(), or in a server, refresh() once per turn. */
+  private look(): void {
+    if (this.lookedThisTurn && this.seen !== -1) return;
+    this.refresh();
+    this.looked();
+  }
+
+  private looked(): void {
+    if (this.oncePerTurn && !this.lookedThisTurn) {
       this.lookedThisTurn = true;
       setImmediate(this.endTurn);
     }
   }
 
   /**
-   * For a server: optimistic runs in one turn of the event loop look at the data_version once. The
-   * requests of a turn had all arrived when it began, so each is answered as of a moment after it
-   * arrived and before it is answered, which is all a read may promise. A turn's own writes run after
-   * its reads (group commit) and drop what they change.
+   * For a server: the requests of one turn of the event loop look at the data_version once (in
+   * pinned() and optimistic()). They had all arrived when the turn began, so each is answered as of
+   * a moment after it arrived and before it is answered, which is all a request may be promised. A
+   * turn's writes run after it, in one group that looks again (pinned(fn, true)), and drop what they
+   * change from the caches.
    */
   oncePerTurn = false;
   private lookedThisTurn = false;

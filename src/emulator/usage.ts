@@ -16,17 +16,75 @@ export interface SiteUse {
   bytes: number;
 }
 
+/** A site's usage as a group of writes has changed it so far (see SiteUsage.begin). */
+interface Gathered {
+  tier: Tier;
+  keys: number;
+  bytes: number;
+  changedAt: number | null;
+  /** As stored when the group began. */
+  storedKeys: number;
+  storedBytes: number;
+  /** Writes and storage over time to add, by metering period. */
+  meters: Map<string, { writes: number; byteMs: number }>;
+}
+
 /**
  * A site's tier, what it stores, and its meters. Called inside the write's transaction, so the
  * ceiling check and the count it is checked against cannot drift apart between processes.
+ *
+ * Writes that share one transaction (a server's group commit) can gather their changes instead:
+ * begin() before the first, end() before the commit writes each site's usage and meters once.
  */
 export class SiteUsage {
   private readonly statements: Statements;
+  private gathered: Map<string, Gathered> | undefined;
+
   constructor(db: Database) {
     this.statements = new Statements(db);
   }
 
+  /** From now until end() or abort(), changes are gathered in memory. Inside the shared transaction. */
+  begin(): void {
+    this.gathered = new Map();
+  }
+
+  /** What has been gathered so far, to go back to if the next write is undone. */
+  mark(): Map<string, Gathered> | undefined {
+    if (!this.gathered) return undefined;
+    return new Map([...this.gathered].map(([site, g]) => [site, { ...g, meters: new Map([...g.meters].map(([p, m]) => [p, { ...m }])) }]));
+  }
+
+  undo(mark: Map<string, Gathered> | undefined): void {
+    if (this.gathered) this.gathered = mark ?? new Map();
+  }
+
+  /** Writes out what was gathered, in the shared transaction, and stops gathering. */
+  end(): void {
+    const gathered = this.gathered;
+    this.gathered = undefined;
+    if (!gathered) return;
+    for (const [site, g] of gathered) {
+      if (g.meters.size === 0) continue; // looked at, never changed
+      for (const [period, m] of g.meters) this.meterWrites(site, period, m.writes, m.byteMs);
+      this.storeUsage(site, g.keys - g.storedKeys, g.bytes - g.storedBytes, g.changedAt!);
+    }
+  }
+
+  /** The shared transaction failed: what was gathered is gone with it. */
+  abort(): void {
+    this.gathered = undefined;
+  }
+
   current(site: string): SiteUse {
+    if (this.gathered) {
+      const g = this.gatheredFor(site);
+      return { tier: g.tier, limits: TIERS[g.tier], keys: g.keys, bytes: g.bytes };
+    }
+    return this.stored(site);
+  }
+
+  private stored(site: string): SiteUse {
     const row = this.stmt("SELECT s.tier, coalesce(u.keys, 0) AS keys, coalesce(u.bytes, 0) AS bytes FROM sites s LEFT JOIN usage u ON u.site = s.name WHERE s.name = ?").get(site) as
       | { tier: string; keys: number; bytes: number }
       | undefined;
@@ -43,18 +101,49 @@ export class SiteUsage {
 
   /** Records a change in what the site stores, and `writes` writes, at time `now`. */
   apply(site: string, keys: number, bytes: number, writes: number, now: number): void {
+    if (this.gathered) {
+      const g = this.gatheredFor(site);
+      const period = periodOf(now);
+      const m = g.meters.get(period) ?? { writes: 0, byteMs: 0 };
+      m.writes += writes;
+      m.byteMs += held(g.bytes, g.changedAt, now);
+      g.meters.set(period, m);
+      g.keys += keys;
+      g.bytes += bytes;
+      g.changedAt = now;
+      return;
+    }
     const before = this.stmt("SELECT bytes, changed_at FROM usage WHERE site = ?").get(site) as { bytes: number; changed_at: number } | undefined;
-    const period = periodOf(now);
-    // Storage over time: the bytes held until now, times how long they were held.
-    const held = before ? before.bytes * Math.max(0, now - before.changed_at) : 0;
+    this.meterWrites(site, periodOf(now), writes, held(before?.bytes ?? 0, before?.changed_at ?? null, now));
+    this.storeUsage(site, keys, bytes, now);
+  }
+
+  private gatheredFor(site: string): Gathered {
+    let g = this.gathered!.get(site);
+    if (!g) {
+      const row = this.stmt("SELECT s.tier, u.keys, u.bytes, u.changed_at AS changedAt FROM sites s LEFT JOIN usage u ON u.site = s.name WHERE s.name = ?").get(site) as
+        | { tier: string; keys: number | null; bytes: number | null; changedAt: number | null }
+        | undefined;
+      const keys = row?.keys ?? 0;
+      const bytes = row?.bytes ?? 0;
+      g = { tier: row && isTier(row.tier) ? row.tier : "free", keys, bytes, changedAt: row?.changedAt ?? null, storedKeys: keys, storedBytes: bytes, meters: new Map() };
+      this.gathered!.set(site, g);
+    }
+    return g;
+  }
+
+  private meterWrites(site: string, period: string, writes: number, byteMs: number): void {
     this.stmt(
       `INSERT INTO meters (site, period, writes, byte_ms) VALUES (?, ?, ?, ?)
        ON CONFLICT (site, period) DO UPDATE SET writes = writes + excluded.writes, byte_ms = byte_ms + excluded.byte_ms`,
-    ).run(site, period, writes, held);
+    ).run(site, period, writes, byteMs);
+  }
+
+  private storeUsage(site: string, keys: number, bytes: number, changedAt: number): void {
     this.stmt(
       `INSERT INTO usage (site, keys, bytes, changed_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (site) DO UPDATE SET keys = keys + excluded.keys, bytes = bytes + excluded.bytes, changed_at = excluded.changed_at`,
-    ).run(site, keys, bytes, now);
+    ).run(site, keys, bytes, changedAt);
   }
 
   /** Reads, and value bytes shipped outside the home region, counted by the caller and added here. */
@@ -79,4 +168,9 @@ export class SiteUsage {
   private stmt(sql: string): Statement {
     return this.statements.get(sql);
   }
+}
+
+/** Storage over time: the bytes held since the last change until now, times how long they were held. */
+function held(bytes: number, since: number | null, now: number): number {
+  return since === null ? 0 : bytes * Math.max(0, now - since);
 }

@@ -16,15 +16,17 @@ import { T0 } from "../support/engine.js";
 /** A real store and the group commit the API server puts over it. */
 function setup() {
   const dataDir = tempDir();
-  const core = EmulatorCore.open(dataDir, new ManualClock(T0));
+  const clock = new ManualClock(T0);
+  const core = EmulatorCore.open(dataDir, clock);
   onTestFinished(() => core.close());
   const writes = new GroupCommit(core.db, {
     alone: () => core.engine.recording,
-    within: (run) => core.engine.settings.pinned(run),
+    within: (run) => core.engine.settings.pinned(run, true),
     translate: (e) => translateSqliteError(e, dataDir),
     mark: () => core.ledger.mark(),
     rewind: (mark) => core.ledger.rewind(mark),
     keep: () => core.ledger.keep(),
+    gathering: core.engine.gathering,
   });
   const kv = new LocalBackend(core, "local", "token:t1", { kind: "embedded", description: "test", site: "local" });
   const value = (key: string) => core.engine.get("local", "default", key).entry?.value.toString() ?? null;
@@ -32,7 +34,7 @@ function setup() {
     core.ledger.flush();
     return core.db.prepare("SELECT action, key, outcome FROM audit ORDER BY id").all();
   };
-  return { dataDir, core, writes, kv, value, audit };
+  return { dataDir, clock, core, writes, kv, value, audit };
 }
 
 const put = (kv: LocalBackend, key: string, text: string) => () => kv.putNow("default", key, { value: Buffer.from(text) });
@@ -95,6 +97,57 @@ describe("group commit", () => {
     core.ledger.keep();
     expect(audit()).toEqual([{ action: "write", key: "a", outcome: "UNAVAILABLE" }]);
     expect(writes.stats.transactions).toBe(0);
+  });
+});
+
+describe("what a group gathers and writes once (versions, usage, meters, history)", () => {
+  /** What the store holds that a group writes once: home's counter, the site's usage and meters, the keys. */
+  const state = ({ core }: ReturnType<typeof setup>) => ({
+    homeSeq: core.engine.homeSeq(),
+    usage: core.db.prepare("SELECT keys, bytes, changed_at FROM usage").all(),
+    meters: core.db.prepare("SELECT period, writes, byte_ms FROM meters").all(),
+    entries: core.db.prepare("SELECT key, version, value, tombstone FROM entries ORDER BY key").all(),
+    // Each key's history, as compacted: after every write one at a time, once per group in a group.
+    versions: core.db.prepare("SELECT key, version, superseded_t FROM versions ORDER BY key, version").all(),
+  });
+
+  it("stores what the same writes one at a time would, a write undone in its savepoint leaving nothing", async () => {
+    const grouped = setup();
+    const single = setup();
+    const g = grouped.kv;
+    await Promise.all([grouped.writes.run(put(g, "a", "1")), grouped.writes.run(put(g, "b", "22")), grouped.writes.run(put(g, "a", "333"))]);
+    grouped.clock.advance(1_000);
+    const undone = grouped.writes.run(() => {
+      g.putNow("default", "c", { value: Buffer.from("never stored") });
+      throw new KvError("QUOTA_EXCEEDED", "refused after writing");
+    });
+    const rest = [grouped.writes.run(() => g.deleteNow("default", ["b"], { force: false })), undone, grouped.writes.run(put(g, "d", "4444"))];
+    expect((await Promise.allSettled(rest)).map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(grouped.writes.stats).toEqual({ writes: 6, transactions: 2 });
+
+    const s = single.kv;
+    await s.put("default", "a", { value: Buffer.from("1") });
+    await s.put("default", "b", { value: Buffer.from("22") });
+    await s.put("default", "a", { value: Buffer.from("333") });
+    single.clock.advance(1_000);
+    await s.delete("default", ["b"], { force: false });
+    await s.put("default", "d", { value: Buffer.from("4444") });
+
+    expect(state(grouped)).toEqual(state(single));
+    expect(state(grouped).homeSeq).toBe(5);
+    expect(state(grouped).meters).toEqual([{ period: "2027-01", writes: 5, byte_ms: expect.any(Number) }]);
+    expect(state(grouped).versions.length).toBeGreaterThan(0);
+  });
+
+  it("checks a site's quota against the writes before it in the same group", async () => {
+    const { core, writes, kv, value } = setup();
+    await kv.put("default", "seed", { value: Buffer.from("x") });
+    // Leave room for 30 more bytes on the free tier's 50 MB.
+    core.db.prepare("UPDATE usage SET bytes = ?").run(50_000_000 - 30);
+    const results = await Promise.allSettled([writes.run(put(kv, "k1", "0123456789")), writes.run(put(kv, "k2", "0123456789")), writes.run(put(kv, "k3", "0123456789"))]);
+    expect(results.map((r) => (r.status === "fulfilled" ? "ok" : (r.reason as KvError).code))).toEqual(["ok", "ok", "QUOTA_EXCEEDED"]);
+    expect([value("k1"), value("k2"), value("k3")]).toEqual(["0123456789", "0123456789", null]);
+    expect(core.db.prepare("SELECT keys, bytes FROM usage").get()).toEqual({ keys: 3, bytes: 50_000_000 - 30 + 24 });
   });
 });
 

@@ -26,6 +26,16 @@ describe("ledger", () => {
     ]);
   });
 
+  it("writes out a flush of more records than one statement takes, all of them, in order", async () => {
+    const core = EmulatorCore.open(tempDir(), new ManualClock(T0));
+    onTestFinished(() => core.close());
+    const kv = new LocalBackend(core, "local", "token:t1", { kind: "embedded", description: "test", site: "local" });
+    const keys = Array.from({ length: 150 }, (_, i) => `k${i}`);
+    for (const key of keys) await kv.put("default", key, { value: Buffer.from(key) });
+    core.ledger.flush();
+    expect(core.db.prepare("SELECT key FROM audit WHERE action = 'write' ORDER BY id").pluck().all()).toEqual(keys);
+  });
+
   it("makes reads alike in all but their time one record per flush, counted and timed at the first, unless a write comes between; writes stay one record each", async () => {
     const clock = new ManualClock(T0);
     const core = EmulatorCore.open(tempDir(), clock);

@@ -54,6 +54,18 @@ describe("Settings.verify", () => {
     expect(stale()).toBe(false);
   });
 
+  it("in a server, pinned runs of one turn look once too, and a fresh one looks anyway", async () => {
+    const { settings, commit } = setup();
+    settings.oncePerTurn = true;
+    expect(settings.pinned(() => settings.record)).toBe(null);
+    commit();
+    expect(settings.pinned(() => settings.record)).toBe(null);
+    expect(settings.pinned(() => settings.record, true)).toBe("h.jsonl");
+    commit();
+    await nextTurn();
+    expect(settings.pinned(() => settings.record)).toBe("h.jsonl");
+  });
+
   it("acts on this process's own change to the settings in the same turn", () => {
     const { settings, stale } = setup();
     settings.oncePerTurn = true;
