@@ -168,8 +168,8 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
 
   /** A route: authenticate, check the site and the token's scope, run, answer. A handler may stream its own answer. */
   const on = (method: HTTPMethod, path: string, action: Action, handler: (call: Call, res: ServerResponse) => Promise<Reply | "streamed"> | Reply) => {
-    // A value's GET looks at the store's data_version in the same statement as it reads the value
-    // (Settings.optimistic): one read transaction, not two.
+    // A value's GET runs on the settings as last seen (Settings.optimistic): the engine looks at the
+    // store's data_version when it reads, once per turn, and may answer from its cache of home rows.
     const optimistic = method === "GET" && path === ROUTES.value;
     router.on(method, path, (req, res, params) => {
       void (async () => {
@@ -190,14 +190,19 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
             return handler(call, res);
           };
           const { settings } = core.engine;
-          let reply: Reply | "streamed";
-          try {
-            reply = await (optimistic ? settings.optimistic(work) : settings.pinned(work));
-          } catch (e) {
-            // Another process changed the store since the settings were loaded: again, on fresh ones.
+          // Another process changed the store since the settings were loaded: again, on fresh ones.
+          const again = (e: unknown) => {
             if (e !== STALE) throw e;
-            reply = await settings.pinned(work, true);
+            return settings.pinned(work, true);
+          };
+          let reply: Reply | "streamed" | Promise<Reply | "streamed">;
+          try {
+            reply = optimistic ? settings.optimistic(work) : settings.pinned(work);
+          } catch (e) {
+            reply = again(e);
           }
+          // A handler that answers at once (a value's GET) is answered without waiting for a later tick.
+          if (reply instanceof Promise) reply = await reply.catch(again);
           if (reply !== "streamed") send(res, reply);
         } catch (e) {
           const err = e instanceof KvError ? e : errors.internal("The server failed to handle the request.");
@@ -276,10 +281,10 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     };
   });
 
-  on("GET", ROUTES.value, "read", async ({ req, kv, params, query }) => {
+  on("GET", ROUTES.value, "read", ({ req, kv, params, query }) => {
     const key = keyOf(req);
     const cacheTtl = query.get(QUERY.cacheTtl);
-    const { entry, read } = await kv.get(params.ns!, key, {
+    const { entry, read } = kv.getNow(params.ns!, key, {
       region: query.get(QUERY.region) ?? undefined,
       consistency: consistencyOf(query),
       ...(cacheTtl !== null && { cacheTtlMs: numberParam(QUERY.cacheTtl, cacheTtl) * 1000 }),
@@ -492,10 +497,13 @@ function safeKeyOf(req: IncomingMessage): string | null {
   }
 }
 
+/** The query of a URL without one; never changed (handlers only read their query). */
+const NO_QUERY: URLSearchParams = new URLSearchParams();
+
 /** The query string's parameters, without parsing the whole URL (the router has the path). */
 function queryOf(url: string): URLSearchParams {
   const at = url.indexOf("?");
-  if (at < 0) return new URLSearchParams();
+  if (at < 0) return NO_QUERY;
   const hash = url.indexOf("#", at);
   return new URLSearchParams(url.slice(at + 1, hash < 0 ? undefined : hash));
 }

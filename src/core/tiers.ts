@@ -34,5 +34,13 @@ export function isTier(name: string): name is Tier {
 
 /** The billing period a time falls in: its calendar month, UTC ("2027-01"). */
 export function periodOf(t: number): string {
-  return new Date(t).toISOString().slice(0, 7);
+  // Every write asks, almost always about the month it asked about last.
+  if (t >= lastPeriod.from && t < lastPeriod.to) return lastPeriod.name;
+  const d = new Date(t);
+  const from = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  const to = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  lastPeriod = { from, to, name: d.toISOString().slice(0, 7) };
+  return lastPeriod.name;
 }
+
+let lastPeriod = { from: 0, to: 0, name: "" };
