@@ -42,7 +42,8 @@ interface Reply {
   status: number;
   json?: unknown;
   body?: Buffer;
-  headers?: Record<string, string>;
+  /** Made for this reply alone: send() adds to them. */
+  headers?: Record<string, string | number>;
 }
 
 type Action = "read" | "write" | "admin";
@@ -289,7 +290,7 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
       consistency: consistencyOf(query),
       ...(cacheTtl !== null && { cacheTtlMs: numberParam(QUERY.cacheTtl, cacheTtl) * 1000 }),
     });
-    const headers: Record<string, string> = { [HEADERS.region]: read.region, [HEADERS.servedFrom]: read.servedFrom, [HEADERS.ageMs]: String(read.ageMs) };
+    const headers: Record<string, string | number> = { [HEADERS.region]: read.region, [HEADERS.servedFrom]: read.servedFrom, [HEADERS.ageMs]: String(read.ageMs) };
     if (read.version) headers[HEADERS.version] = read.version;
     if (!entry) {
       const where = query.has(QUERY.region) ? `${read.region}, ${consistencyOf(query)} read` : undefined;
@@ -297,7 +298,8 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     }
     if (entry.expiresAt !== null) headers[HEADERS.expiresAt] = isoOrNull(entry.expiresAt)!;
     if (entry.metadata !== null) headers[HEADERS.metadata] = encodeMetadataHeader(entry.metadata);
-    return { status: 200, body: entry.value, headers: { ...headers, "content-type": "application/octet-stream" } };
+    headers["content-type"] = "application/octet-stream";
+    return { status: 200, body: entry.value, headers };
   });
 
   on("PUT", ROUTES.value, "write", async (call) => {
@@ -547,7 +549,8 @@ const stopping = new WeakSet<object>();
 
 function send(res: ServerResponse, reply: Reply): void {
   if (res.headersSent) return;
-  const headers: Record<string, string | number> = { ...reply.headers };
+  // The reply's own headers, made for this answer alone, are completed in place.
+  const headers: Record<string, string | number> = reply.headers ?? {};
   // A request whose body was not read to the end (refused early) cannot be followed on this connection.
   const req = res.req;
   const hasBody = (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0") || req.headers["transfer-encoding"] !== undefined;
