@@ -15,6 +15,8 @@ export async function readBody(req: IncomingMessage, limit: number, tooLarge: To
   if (declared !== undefined) {
     if (!/^\d+$/.test(declared)) throw new KvError("BAD_HEADER", `Content-Length "${declared}" is not a number.`, "Send a valid Content-Length, or none.");
     if (Number(declared) > limit) throw tooLarge(Number(declared), limit);
+    // The parser stops the body at its declared length, so it cannot run past the limit.
+    return readDeclared(req, Number(declared));
   }
   const chunks: Buffer[] = [];
   let total = 0;
@@ -24,6 +26,36 @@ export async function readBody(req: IncomingMessage, limit: number, tooLarge: To
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks, total);
+}
+
+/** A body of a declared length, read with plain listeners: cheaper than an async iterator for the small bodies most requests send. */
+function readDeclared(req: IncomingMessage, length: number): Promise<Buffer> {
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      total += chunk.length;
+    };
+    const onEnd = () => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+    };
+    const onError = (e: Error) => {
+      done();
+      reject(e);
+    };
+    // Closed before the end: the client went away, or the request timed out.
+    const onClose = () => {
+      done();
+      reject(Object.assign(new Error(`The request body ended after ${total} of ${length} bytes.`), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
+    };
+    const done = () => {
+      req.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+    };
+    req.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+  });
 }
 
 export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {

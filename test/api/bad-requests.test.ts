@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import type { Server } from "node:http";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -214,6 +215,16 @@ describe("bad requests get structured errors and the server stays up", () => {
     const c = await rawConnect(server.url);
     await c.write(`PUT ${VALUE} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nContent-Length: 10\r\n\r\nhalf`);
     expectRawError(await c.response, 408, "REQUEST_TIMEOUT");
+    await stillUp();
+    expect(server.engine.homeSeq()).toBe(0);
+  });
+
+  it("a client that goes away halfway through its body stores nothing, and the server keeps serving", async () => {
+    const { server, auth, host, stillUp } = await serve();
+    const c = await rawConnect(server.url);
+    await c.write(`PUT ${VALUE} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nContent-Length: 10\r\n\r\nhalf`);
+    c.socket.destroy();
+    await once(c.socket, "close");
     await stillUp();
     expect(server.engine.homeSeq()).toBe(0);
   });
