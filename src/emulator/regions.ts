@@ -53,6 +53,9 @@ export function withKey<T extends Omit<Row, "key">>(row: T | undefined, key: Buf
  * What each region sees, derived from stored state at a given instant: no process has to be running
  * for replication to "happen" (consistency model §1.11).
  */
+/** Keys whose next useful compaction time is remembered, at most. */
+const COMPACT_AFTER_KEYS = 10_000;
+
 export class Regions {
   private readonly statements: Statements;
 
@@ -369,17 +372,39 @@ export class Regions {
    * just added a version no edge has, so it never empties a key's history.
    */
   private compact(ns: number, key: Buffer, now: number): void {
+    // Nothing more can go before the version that stopped the last scan reaches every edge: a hot
+    // key written many times a second is scanned once per arrival, not once per write. Delivery
+    // times move only with the settings (faults, settle marks, the model), which the stamp follows.
+    if (this.compactAfterStamp !== this.settings.stamp) {
+      this.compactAfter.clear();
+      this.compactAfterStamp = this.settings.stamp;
+    }
+    const id = `${ns}:${key.toString("latin1")}`;
+    const after = this.compactAfter.get(id);
+    if (after !== undefined && now < after) return;
     // Oldest first, stopping at the first version some edge still lacks: the cost is what can be
     // dropped plus one row, however many recent versions a busy key has. Safe, if not always maximal.
     let settled: Row | undefined;
+    let waiting: Row | undefined;
     let scanned = 0;
     for (const row of this.stmt("SELECT version, commit_t, origin FROM versions WHERE ns = ? AND key = ? ORDER BY version").iterate(ns, key) as IterableIterator<Row>) {
-      if (!this.deliveredEverywhere(row, now)) break;
+      if (!this.deliveredEverywhere(row, now)) {
+        waiting = row;
+        break;
+      }
       settled = row;
       scanned++;
     }
     if (settled && scanned > 1) this.stmt("DELETE FROM versions WHERE ns = ? AND key = ? AND version < ?").run(ns, key, settled.version);
+    if (waiting) {
+      if (this.compactAfter.size >= COMPACT_AFTER_KEYS) this.compactAfter.clear();
+      this.compactAfter.set(id, Math.max(...this.model.edges.map((e) => this.deliveredAt(waiting, e))));
+    } else this.compactAfter.delete(id);
   }
+
+  /** By key: when the version that stopped its last compaction reaches the last edge. */
+  private readonly compactAfter = new Map<string, number>();
+  private compactAfterStamp = -1;
 
   /**
    * Versions that may not have reached every edge yet: superseded ones, and home's versions committed
