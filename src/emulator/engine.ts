@@ -55,6 +55,8 @@ const FAILED = Symbol("failed");
 
 export interface GroupMark {
   version: number | undefined;
+  /** How many of the group's writes had left their rows in the cache of home rows. */
+  written: number;
   usage: ReturnType<SiteUsage["mark"]>;
 }
 const EMPTY = Buffer.alloc(0);
@@ -442,6 +444,9 @@ export class Engine {
       this.settings.verify();
       return this.heads.get(ns, key, this.settings.stamp, () => this.readHead(ns, key));
     }
+    // One of a group's writes: the group holds the write lock, so the cache (with the group's own
+    // writes, see commit()) is the store as it now stands.
+    if (this.group) return this.heads.get(ns, key, this.settings.stamp, () => this.readHead(ns, key));
     return this.readHead(ns, key);
   }
 
@@ -454,8 +459,9 @@ export class Engine {
   /** Home's row of a key: the hottest statement, prepared once and read as an array (see rowOf). */
   private headStatement: Statement | undefined;
   /**
-   * Home's rows as last read by an optimistic read. Valid while no other process has committed (the
-   * settings' stamp) and dropped for every key this process writes (commit()) or when a namespace goes.
+   * Home's rows as last read by an optimistic read or written by a group's write. Valid while no
+   * other process has committed (the settings' stamp); a key this process writes outside a group is
+   * dropped (commit()), and everything when a namespace goes or a group's transaction fails.
    */
   private readonly heads = new HeadCache();
   get headCacheStats(): Readonly<HeadCache["stats"]> {
@@ -505,7 +511,7 @@ export class Engine {
    * memory, gathers its usage and meters (SiteUsage.begin), and leaves compacting its key's history
    * to endGroup(): counters, usage, meters and a hot key's history are written once per group.
    */
-  private group: { version: number | undefined } | undefined;
+  private group: { version: number | undefined; written: { ns: number; key: Buffer }[] } | undefined;
 
   /** The group's hooks, as GroupCommit takes them. */
   readonly gathering: Gathering<GroupMark> = {
@@ -517,18 +523,21 @@ export class Engine {
   };
 
   private beginGroup(): void {
-    this.group = { version: undefined };
+    this.group = { version: undefined, written: [] };
     this.usage.begin();
     this.regions.deferCompaction();
   }
 
   /** Where the group stands before a write: undoGroup() goes back to it if the write's savepoint is undone. */
   private markGroup(): GroupMark {
-    return { version: this.group?.version, usage: this.usage.mark() };
+    return { version: this.group?.version, written: this.group?.written.length ?? 0, usage: this.usage.mark() };
   }
 
   private undoGroup(mark: GroupMark): void {
-    if (this.group) this.group.version = mark.version;
+    if (this.group) {
+      this.group.version = mark.version;
+      for (const { ns, key } of this.group.written.splice(mark.written)) this.heads.drop(ns, key);
+    }
     this.usage.undo(mark.usage);
   }
 
@@ -545,6 +554,8 @@ export class Engine {
   /** The group's transaction failed: forget what it gathered. */
   private abortGroup(): void {
     this.group = undefined;
+    // The rows its writes left in the cache were never stored.
+    this.heads.clear();
     this.usage.abort();
     this.regions.dropDeferred();
   }
@@ -599,7 +610,12 @@ export class Engine {
    */
   private commit(ns: number, row: Row, now: number, replaced: number | undefined): void {
     if (replaced !== undefined) this.regions.supersede(ns, row.key, replaced, row, now);
-    this.heads.drop(ns, row.key);
+    // A group's write leaves its row in the cache, and takes it out if it is undone (undoGroup,
+    // abortGroup); any other write takes the key out, in case its transaction rolls back.
+    if (this.group) {
+      this.heads.set(ns, row, this.settings.stamp);
+      this.group.written.push({ ns, key: row.key });
+    } else this.heads.drop(ns, row.key);
     this.stmt(UPSERT_ENTRY).run(ns, row.key, row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin);
     if (!this.regions.isHome(row.origin) && this.regions.model.edgeStore === "cache") {
       // Visible where written: the writing edge's cache takes the new version and drops its list pages.

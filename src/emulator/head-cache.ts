@@ -4,12 +4,12 @@ import type { Row } from "./regions.js";
 export const HEAD_CACHE_LIMITS = { maxBytes: 32 * 1024 * 1024, maxKeys: 50_000 };
 
 /**
- * Home's rows as read outside any transaction, so a key read again and again (a flag every edge
- * function looks at) is answered without a read of the store. The caller decides when a row may be
- * trusted: each get() names the settings' stamp, which moves whenever another process commits, and
- * the cache empties when it moves; this process drops every key it writes, before it writes it (a
- * write that rolls back then costs one read, never a stale answer). A key with no row is cached too.
- * The oldest rows go first when the cache is full.
+ * Home's rows, so a key read again and again (a flag every edge function looks at) is answered
+ * without a read of the store. The caller decides when a row may be trusted: each get() names the
+ * settings' stamp, which moves whenever another process commits, and the cache empties when it
+ * moves. A writer either drops the key before it writes (a write that rolls back then costs one
+ * read, never a stale answer) or sets the new row and drops it again if the write is undone. A key
+ * with no row is cached too. The oldest rows go first when the cache is full.
  */
 export class HeadCache {
   private readonly rows = new Map<string, Row | null>();
@@ -37,6 +37,18 @@ export class HeadCache {
     this.bytes += sizeOf(row);
     while (this.bytes > this.limits.maxBytes || this.rows.size > this.limits.maxKeys) this.evictOldest();
     return row;
+  }
+
+  /** Puts a row in as it now stands, for a writer that can take it out again if its write is undone. */
+  set(ns: number, row: Row, stamp: number): void {
+    if (stamp !== this.stamp) {
+      this.clear();
+      this.stamp = stamp;
+    }
+    this.drop(ns, row.key);
+    this.rows.set(idOf(ns, row.key), row);
+    this.bytes += sizeOf(row);
+    while (this.bytes > this.limits.maxBytes || this.rows.size > this.limits.maxKeys) this.evictOldest();
   }
 
   drop(ns: number, key: Buffer): void {

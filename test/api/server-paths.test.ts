@@ -88,6 +88,33 @@ describe("group commit", () => {
     expect(audit()).toEqual([{ action: "write", key: "before", outcome: "ok" }]);
   });
 
+  it("forgets what the writes of a group that failed to commit left in the cache of home rows", async () => {
+    const { dataDir, core, writes, kv } = setup();
+    // What a server's GET runs: an optimistic read, answered from the cache when it can be.
+    const read = (key: string) => core.engine.settings.optimistic(() => core.engine.get("local", "default", key).entry?.value.toString() ?? null);
+    await writes.run(put(kv, "a", "kept"));
+    expect(read("a")).toBe("kept");
+    // The same group commit, failing after its writes have run and before they are committed.
+    const failing = new GroupCommit(core.db, {
+      alone: () => false,
+      within: (run) => core.engine.settings.pinned(run, true),
+      translate: (e) => translateSqliteError(e, dataDir),
+      mark: () => core.ledger.mark(),
+      rewind: (mark) => core.ledger.rewind(mark),
+      keep: () => core.ledger.keep(),
+      gathering: {
+        ...core.engine.gathering,
+        end: () => {
+          core.engine.gathering.end();
+          throw new KvError("UNAVAILABLE", "the disk is full");
+        },
+      },
+    });
+    await expect(failing.run(put(kv, "a", "never stored"))).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    expect(read("a")).toBe("kept");
+    expect(core.engine.headCacheStats.misses).toBe(2);
+  });
+
   it("logs the writes a failed transaction had run, then takes the records back", async () => {
     const { core, writes, kv, audit } = setup();
     const mark = core.ledger.mark();
@@ -266,11 +293,12 @@ describe("the API server's cache of home rows", () => {
     return { server, call, other };
   }
 
-  it("answers a key read again without reading the store, and sees the server's own writes and deletes at once", async () => {
+  it("answers a key it has written or read without reading the store, and sees the server's own writes and deletes at once", async () => {
     const { server, call } = await serve();
+    // The PUT reads the key's row (the one miss) and leaves the row it wrote: every GET after it is a hit.
     expect(await call("PUT", "flag", "on")).toBe(200);
     expect([await call("GET", "flag"), await call("GET", "flag"), await call("GET", "flag")]).toEqual(["on", "on", "on"]);
-    expect(server.engine.headCacheStats).toEqual({ hits: 2, misses: 1 });
+    expect(server.engine.headCacheStats).toEqual({ hits: 3, misses: 1 });
     expect(await call("PUT", "flag", "off")).toBe(200);
     expect(await call("GET", "flag")).toBe("off");
     expect(await call("DELETE", "flag")).toBe(200);

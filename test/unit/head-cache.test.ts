@@ -35,6 +35,20 @@ describe("HeadCache", () => {
     expect(cache.stats).toEqual({ hits: 3, misses: 4 });
   });
 
+  it("takes a writer's row as it now stands, in place of the one it held, and forgets the rest when the stamp moves", () => {
+    const cache = new HeadCache();
+    const read = (key: string, stamp = 1) => cache.get(1, Buffer.from(key), stamp, () => row(key, "stored"))?.value?.toString();
+    expect(read("a")).toBe("stored");
+    expect(read("b")).toBe("stored");
+    cache.set(1, row("a", "written", 2), 1);
+    expect([read("a"), read("b")]).toEqual(["written", "stored"]);
+    expect(cache.size).toBe(2);
+    cache.set(1, row("a", "written again", 3), 2);
+    expect(cache.size).toBe(1);
+    expect([read("a", 2), read("b", 2)]).toEqual(["written again", "stored"]);
+    expect(cache.stats).toEqual({ hits: 3, misses: 3 });
+  });
+
   it("keeps namespaces apart, and keys that differ in bytes that are not UTF-8", () => {
     const cache = new HeadCache();
     const value = (ns: number, key: Buffer) => cache.get(ns, key, 1, () => ({ ...row("x", `${ns}:${key.toString("hex")}`), key }))?.value?.toString();
