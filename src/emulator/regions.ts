@@ -55,6 +55,8 @@ export function withKey<T extends Omit<Row, "key">>(row: T | undefined, key: Buf
  */
 /** Keys whose next useful compaction time is remembered, at most. */
 const COMPACT_AFTER_KEYS = 10_000;
+/** A key's history is compacted at most this often (emulated ms); less often keeps more rows, never changes a read. */
+const COMPACT_EVERY_MS = 100;
 
 export class Regions {
   private readonly statements: Statements;
@@ -380,8 +382,10 @@ export class Regions {
       this.compactAfterStamp = this.settings.stamp;
     }
     const id = `${ns}:${key.toString("latin1")}`;
-    const after = this.compactAfter.get(id);
-    if (after !== undefined && now < after) return;
+    const last = this.compactAfter.get(id);
+    // And at most once per COMPACT_EVERY_MS: the rows a compaction removes sit on a page of their
+    // own, which then needs writing again; a busy key's group commits would each rewrite it.
+    if (last !== undefined && (now < last.after || now - last.at < COMPACT_EVERY_MS)) return;
     // Oldest first, stopping at the first version some edge still lacks: the cost is what can be
     // dropped plus one row, however many recent versions a busy key has. Safe, if not always maximal.
     let settled: Row | undefined;
@@ -396,14 +400,12 @@ export class Regions {
       scanned++;
     }
     if (settled && scanned > 1) this.stmt("DELETE FROM versions WHERE ns = ? AND key = ? AND version < ?").run(ns, key, settled.version);
-    if (waiting) {
-      if (this.compactAfter.size >= COMPACT_AFTER_KEYS) this.compactAfter.clear();
-      this.compactAfter.set(id, Math.max(...this.model.edges.map((e) => this.deliveredAt(waiting, e))));
-    } else this.compactAfter.delete(id);
+    if (this.compactAfter.size >= COMPACT_AFTER_KEYS) this.compactAfter.clear();
+    this.compactAfter.set(id, { at: now, after: waiting ? Math.max(...this.model.edges.map((e) => this.deliveredAt(waiting, e))) : now });
   }
 
-  /** By key: when the version that stopped its last compaction reaches the last edge. */
-  private readonly compactAfter = new Map<string, number>();
+  /** By key: when it was last compacted, and when the version that stopped that reaches the last edge. */
+  private readonly compactAfter = new Map<string, { at: number; after: number }>();
   private compactAfterStamp = -1;
 
   /**
