@@ -196,7 +196,7 @@ export class Engine {
       const before = footprint(head);
       this.usage.check(site, use, after.keys - before.keys, after.bytes - before.bytes);
       row.version = this.nextVersion();
-      this.commit(ns, row, now, head?.version);
+      this.commit(ns, row, now, head);
       this.usage.apply(site, after.keys - before.keys, after.bytes - before.bytes, 1, now);
       this.record({ t: now, region, f: "put", key, ns: namespace, type: "ok", value, version: row.version, expiresAt });
       return { version: formatVersion(row.version), region };
@@ -231,7 +231,7 @@ export class Engine {
       let bytes = 0;
       for (const head of doomed) {
         const row: Row = { key: head.key, version: this.nextVersion(), value: null, tombstone: 1, expires_at: null, metadata: null, commit_t: now, origin: region };
-        this.commit(ns, row, now, head.version);
+        this.commit(ns, row, now, head);
         bytes += footprint(head).bytes;
         last = row.version;
         this.record({ t: now, region, f: "delete", key: head.key.toString("utf8"), ns: namespace, type: "ok", value: null, version: row.version, expiresAt: null });
@@ -310,7 +310,7 @@ export class Engine {
         let version = this.nextVersion(writes.length) - writes.length;
         for (const w of writes) {
           const row: Row = { key: w.keyBytes, version: ++version, value: w.entry.value, tombstone: 0, expires_at: w.expiresAt, metadata: w.metadata, commit_t: now, origin: region };
-          this.commit(ns, row, now, w.head?.version);
+          this.commit(ns, row, now, w.head);
           this.record({ t: now, region, f: "put", key: w.entry.key, ns: namespace, type: "ok", value: w.entry.value, version: row.version, expiresAt: w.expiresAt });
           outcomes[w.at]!.version = formatVersion(row.version);
         }
@@ -606,9 +606,9 @@ export class Engine {
 
   /**
    * Commits a version at home, keeping the one it replaces while an edge may still serve it, and
-   * applies it in the writing region. `replaced`: the version the key had before, if any.
+   * applies it in the writing region. `replaced`: home's row of the key before, if any.
    */
-  private commit(ns: number, row: Row, now: number, replaced: number | undefined): void {
+  private commit(ns: number, row: Row, now: number, replaced: Row | undefined): void {
     if (replaced !== undefined) this.regions.supersede(ns, row.key, replaced, row, now);
     // A group's write leaves its row in the cache, and takes it out if it is undone (undoGroup,
     // abortGroup); any other write takes the key out, in case its transaction rolls back.

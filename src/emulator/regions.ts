@@ -53,6 +53,9 @@ export function withKey<T extends Omit<Row, "key">>(row: T | undefined, key: Buf
  * What each region sees, derived from stored state at a given instant: no process has to be running
  * for replication to "happen" (consistency model §1.11).
  */
+const SUPERSEDE = `INSERT INTO versions (ns, ${ROW_COLUMNS}, superseded_t) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, NULL, ?, ?, ?, ?, ?, NULL)
+  ON CONFLICT (ns, key, version) DO UPDATE SET superseded_t = excluded.superseded_t, value = excluded.value`;
+
 /** Keys whose next useful compaction time is remembered, at most. */
 const COMPACT_AFTER_KEYS = 10_000;
 /** A key's history is compacted at most this often (emulated ms); less often keeps more rows, never changes a read. */
@@ -323,22 +326,18 @@ export class Regions {
    * NULL, its value left in `entries`), so that a key with a history has all of it in `versions`. Call before the new version
    * replaces home's version `replaced`.
    */
-  supersede(ns: number, key: Buffer, replaced: number, incoming: Row, now: number): void {
+  supersede(ns: number, key: Buffer, replaced: Row, incoming: Row, now: number): void {
     if (this.deliveredEverywhere(incoming, now)) {
       // Every edge has the new version at once (no delay, or no propagation): nothing older is served.
       this.stmt("DELETE FROM versions WHERE ns = ? AND key = ?").run(ns, key);
       return;
     }
-    const t = incoming.commit_t;
-    // The copy of home's version, if the key has a history already (its value taken from home now),
-    // else home's version itself.
-    const superseded = this.stmt("UPDATE versions SET superseded_t = ?, value = (SELECT value FROM entries WHERE ns = ? AND key = ?) WHERE ns = ? AND key = ? AND version = ?");
-    if (superseded.run(t, ns, key, ns, key, replaced).changes === 0) {
-      this.stmt(`INSERT INTO versions (ns, ${ROW_COLUMNS}, superseded_t) SELECT ns, ${ROW_COLUMNS}, ? FROM entries WHERE ns = ? AND key = ?`).run(t, ns, key);
-    }
-    // The copy of the new version leaves its value in `entries`: a value is stored twice only once
-    // it has been superseded.
-    this.stmt(`INSERT INTO versions (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?)`).run(
+    // One statement: home's version, marked superseded with its value (the key's history already
+    // has a copy of it, without the value, unless this is its first write since it had none), and
+    // a copy of the new version, which leaves its value in `entries`: a value is stored twice only
+    // once it has been superseded.
+    this.stmt(SUPERSEDE).run(
+      ns, key, replaced.version, replaced.value, replaced.tombstone, replaced.expires_at, replaced.metadata, replaced.commit_t, replaced.origin, incoming.commit_t,
       ns, key, incoming.version, incoming.tombstone, incoming.expires_at, incoming.metadata, incoming.commit_t, incoming.origin,
     );
     if (this.compactions) this.compactions.set(`${ns}:${key.toString("latin1")}`, { ns, key });
