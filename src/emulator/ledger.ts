@@ -75,14 +75,14 @@ export class Ledger {
       seen.count++;
       return;
     }
-    const entry = { ...record, t: this.opTime(), count: 1 };
+    const entry = recordOf(record, this.opTime());
     this.readRecords.set(same, entry);
     this.audit.push(entry);
     if (this.audit.length >= this.flushAt && !this.held) this.flush();
   }
 
   write(record: Omit<AuditRecord, "t" | "count">): void {
-    this.audit.push({ ...record, t: this.opTime(), count: 1 });
+    this.audit.push(recordOf(record, this.opTime()));
     // A read after this write is a new record: no record's reads span a write, so the log keeps its order.
     if (this.readRecords.size > 0) this.readRecords.clear();
     if (this.audit.length >= this.flushAt && !this.held) this.flush();
@@ -125,8 +125,13 @@ export class Ledger {
     this.db.transaction(() => {
       // Many records to a statement: a statement's own cost is most of what a small insert costs.
       for (let at = 0; at < audit.length; at += AUDIT_ROWS_PER_INSERT) {
-        const rows = audit.slice(at, at + AUDIT_ROWS_PER_INSERT);
-        this.insertAudit(rows.length).run(rows.flatMap((a) => [a.site, a.t, a.actor, a.action, a.namespace, a.key, a.region, a.outcome, a.count]));
+        const end = Math.min(at + AUDIT_ROWS_PER_INSERT, audit.length);
+        const values: unknown[] = [];
+        for (let i = at; i < end; i++) {
+          const a = audit[i]!;
+          values.push(a.site, a.t, a.actor, a.action, a.namespace, a.key, a.region, a.outcome, a.count);
+        }
+        this.insertAudit(end - at).run(values);
       }
       for (const [site, m] of reads) this.usage.meterReads(site, m.reads, m.egress, now);
       // Retention is enforced as the log grows: older records of each site touched are dropped.
@@ -159,6 +164,11 @@ export class Ledger {
       .prepare(`SELECT site, t, actor, action, namespace, key, region, outcome, count FROM audit WHERE ${clauses.join(" AND ")} ORDER BY t DESC, id DESC LIMIT @limit`)
       .all({ site, from, key: q.key, actor: q.actor, limit: q.limit ?? 1000 }) as AuditRecord[];
   }
+}
+
+/** A record of one operation, always built in the same shape. */
+function recordOf(r: Omit<AuditRecord, "t" | "count">, t: number): AuditRecord {
+  return { site: r.site, t, actor: r.actor, action: r.action, namespace: r.namespace, key: r.key, region: r.region, outcome: r.outcome, count: 1 };
 }
 
 export function retentionDays(db: Database, site: string): number {
