@@ -28,6 +28,7 @@ if (mode === "summary") {
     const requests = runs.reduce((s, x) => s + x.r.requests.total, 0);
     const seconds = runs.reduce((s, x) => s + x.ticks, 0) / Number(hz);
     return {
+      perRound: runs.map((x) => x.r.requests.average),
       rps: runs.reduce((s, x) => s + x.r.requests.average, 0) / runs.length,
       p50: Math.max(...runs.map((x) => x.r.latency.p50)),
       p99: Math.max(...runs.map((x) => x.r.latency.p99)),
@@ -49,8 +50,11 @@ if (mode === "summary") {
   const g = get.ours.rps / get.floor.rps;
   const p = put.ours.rps / put.floor.rps;
   const cpu = (o, f) => `(CPU per request ${(o.cpuUs / f.cpuUs).toFixed(1)}x the floor's)`;
-  console.log(`GET ours/floor ${g.toFixed(2)}x: target >= 0.80x ${verdict(g >= 0.8)}; p99 ${get.ours.p99} ms: target <= 2 ms ${verdict(get.ours.p99 <= 2)} ${cpu(get.ours, get.floor)}`);
-  console.log(`PUT ours/floor ${p.toFixed(2)}x: target >= 0.60x ${verdict(p >= 0.6)} ${cpu(put.ours, put.floor)}`);
+  // Each round runs the floor and the emulator back to back, so a round's own ratio is spared the
+  // machine's slower drifts: shown beside the verdict, which stays on the means.
+  const paired = (o, f) => `per round ${o.perRound.map((x, i) => (x / f.perRound[i]).toFixed(2)).join(" ")}`;
+  console.log(`GET ours/floor ${g.toFixed(2)}x: target >= 0.80x ${verdict(g >= 0.8)}; p99 ${get.ours.p99} ms: target <= 2 ms ${verdict(get.ours.p99 <= 2)} ${cpu(get.ours, get.floor)}; ${paired(get.ours, get.floor)}`);
+  console.log(`PUT ours/floor ${p.toFixed(2)}x: target >= 0.60x ${verdict(p >= 0.6)} ${cpu(put.ours, put.floor)}; ${paired(put.ours, put.floor)}`);
   console.log(`PUT with Idempotency-Key ours/floor ${(idem.rps / put.floor.rps).toFixed(2)}x (no target) ${cpu(idem, put.floor)}`);
   process.exit(0);
 }
