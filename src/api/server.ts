@@ -173,52 +173,68 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     // store's data_version when it reads, once per turn, and may answer from its cache of home rows.
     const optimistic = method === "GET" && path === ROUTES.value;
     router.on(method, path, (req, res, params) => {
-      void (async () => {
-        let token: TokenInfo | undefined;
-        try {
-          // The settings (and so the token cache) are checked once for the synchronous part of the
-          // request, which for a read is all of it: one look at the store's data_version, not three.
-          const work = () => {
-            const query = queryOf(req.url ?? "/");
-            token = tokens.verify(bearer(req));
-            const site = params.site ?? token.site;
-            // Another site's data answers as if it did not exist, whether or not it does.
-            if (site !== token.site) throw errors.siteNotFound(site);
-            const actor = token.route ? `route:${token.route}` : `token:${token.id}`;
-            const kv = new LocalBackend(core, site, actor, { kind: "embedded", description: "emulator server", site });
-            const call: Call = { req, params, query, token, site, kv };
-            authorize(token, params.ns ?? null, action, token.kind === "route" ? core.admin.bindings(site, token.route!) : []);
-            return handler(call, res);
-          };
-          const { settings } = core.engine;
-          // Another process changed the store since the settings were loaded: again, on fresh ones.
-          const again = (e: unknown) => {
-            if (e !== STALE) throw e;
-            return settings.pinned(work, true);
-          };
-          let reply: Reply | "streamed" | Promise<Reply | "streamed">;
-          try {
-            reply = optimistic ? settings.optimistic(work) : settings.pinned(work);
-          } catch (e) {
-            reply = again(e);
-          }
-          // A handler that answers at once (a value's GET) is answered without waiting for a later tick.
-          if (reply instanceof Promise) reply = await reply.catch(again);
-          if (reply !== "streamed") send(res, reply);
-        } catch (e) {
-          const err = e instanceof KvError ? e : errors.internal("The server failed to handle the request.");
-          // A refusal is audited too: who tried to reach what.
-          if (err.code === "PERMISSION_DENIED" && token && params.ns !== undefined) {
-            const key = path === ROUTES.value ? safeKeyOf(req) : null;
-            const kind = method === "DELETE" || path === ROUTES.bulkDelete ? "delete" : action === "read" ? "read" : "write";
-            core.ledger.write({ site: token.site, actor: token.route ? `route:${token.route}` : `token:${token.id}`, action: kind, namespace: params.ns, key, region: core.engine.homeRegion, outcome: "denied" });
-          }
-          // Once a stream has begun, an error can only cut it short; the client sees an incomplete body.
-          if (res.headersSent) res.destroy(err);
-          else send(res, { status: STATUS[err.code], json: err.toJSON() });
+      let token: TokenInfo | undefined;
+      const fail = (e: unknown) => {
+        const err = e instanceof KvError ? e : errors.internal("The server failed to handle the request.");
+        // A refusal is audited too: who tried to reach what.
+        if (err.code === "PERMISSION_DENIED" && token && params.ns !== undefined) {
+          const key = path === ROUTES.value ? safeKeyOf(req) : null;
+          const kind = method === "DELETE" || path === ROUTES.bulkDelete ? "delete" : action === "read" ? "read" : "write";
+          core.ledger.write({ site: token.site, actor: token.route ? `route:${token.route}` : `token:${token.id}`, action: kind, namespace: params.ns, key, region: core.engine.homeRegion, outcome: "denied" });
         }
-      })();
+        // Once a stream has begun, an error can only cut it short; the client sees an incomplete body.
+        if (res.headersSent) res.destroy(err);
+        else send(res, { status: STATUS[err.code], json: err.toJSON() });
+      };
+      const answer = (reply: Reply | "streamed") => {
+        if (reply !== "streamed") send(res, reply);
+      };
+      try {
+        // The settings (and so the token cache) are checked once for the synchronous part of the
+        // request, which for a read is all of it: one look at the store's data_version, not three.
+        const work = () => {
+          const query = queryOf(req.url ?? "/");
+          token = tokens.verify(bearer(req));
+          const site = params.site ?? token.site;
+          // Another site's data answers as if it did not exist, whether or not it does.
+          if (site !== token.site) throw errors.siteNotFound(site);
+          const call: Call = { req, params, query, token, site, kv: backendFor(site, token) };
+          authorize(token, params.ns ?? null, action, token.kind === "route" ? core.admin.bindings(site, token.route!) : []);
+          return handler(call, res);
+        };
+        const { settings } = core.engine;
+        // Another process changed the store since the settings were loaded: again, on fresh ones.
+        const again = (e: unknown) => {
+          if (e !== STALE) throw e;
+          return settings.pinned(work, true);
+        };
+        let reply: Reply | "streamed" | Promise<Reply | "streamed">;
+        try {
+          reply = optimistic ? settings.optimistic(work) : settings.pinned(work);
+        } catch (e) {
+          reply = again(e);
+        }
+        // A handler that answers at once (a value's GET) is answered in the same tick.
+        if (reply instanceof Promise) reply.catch(again).then(answer).catch(fail);
+        else answer(reply);
+      } catch (e) {
+        fail(e);
+      }
     });
+  };
+
+  /** The emulator as one site and actor: made once per token, not per request. */
+  const backends = new Map<string, LocalBackend>();
+  const backendFor = (site: string, token: TokenInfo): LocalBackend => {
+    const actor = token.route ? `route:${token.route}` : `token:${token.id}`;
+    const id = `${site}\u0000${actor}`;
+    let kv = backends.get(id);
+    if (!kv) {
+      if (backends.size >= 1_000) backends.clear();
+      kv = new LocalBackend(core, site, actor, { kind: "embedded", description: "emulator server", site });
+      backends.set(id, kv);
+    }
+    return kv;
   };
 
   const idempotency = new IdempotentWrites(db, writes, () => core.engine.freshNow());
