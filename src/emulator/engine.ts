@@ -61,6 +61,9 @@ export interface GroupMark {
 }
 const EMPTY = Buffer.alloc(0);
 
+/** Home's last drawn version: the counter, or the newest version stored if a group has drawn past it (see Engine.homeSeq). */
+const HOME_SEQ = "SELECT max((SELECT value FROM counters WHERE name = 'home_seq'), coalesce((SELECT max(version) FROM entries), 0))";
+
 /** Built once: a statement's text is its cache key, and building and hashing it per call costs. */
 const UPSERT_ENTRY = `INSERT INTO entries (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (ns, key) DO UPDATE SET version = excluded.version, value = excluded.value, tombstone = excluded.tombstone,
@@ -406,6 +409,8 @@ export class Engine {
     this.namespaceIds.clear();
     this.heads.clear();
     this.run(true, () => {
+      // Its versions leave `entries` with it: the counter keeps the newest (see homeSeq()).
+      this.stmt(`UPDATE counters SET value = (${HOME_SEQ}) WHERE name = 'home_seq'`).run();
       const result = this.stmt("DELETE FROM namespaces WHERE site = ? AND name = ?").run(site, name);
       if (result.changes === 0) throw errors.namespaceNotFound(name);
     });
@@ -468,8 +473,13 @@ export class Engine {
     return this.heads.stats;
   }
 
+  /**
+   * The last version home has drawn. Every drawn version that was committed is in `entries` (a
+   * key's newest, tombstones included) until its namespace goes, and removeNamespace() raises the
+   * counter to it first: so a group of writes (the API server) need not write the counter back.
+   */
   homeSeq(): number {
-    return (this.stmt("SELECT value FROM counters WHERE name = 'home_seq'").get() as { value: number }).value;
+    return this.stmt(HOME_SEQ).pluck().get() as number;
   }
 
   /**
@@ -507,9 +517,10 @@ export class Engine {
   /**
    * Writes that share one transaction (the API server's group commit, group-commit.ts). Between
    * beginGroup() and endGroup(), both inside that transaction, each write runs in the savepoint its
-   * caller gives it rather than one of its own, draws its version from home's counter as held in
-   * memory, gathers its usage and meters (SiteUsage.begin), and leaves compacting its key's history
-   * to endGroup(): counters, usage, meters and a hot key's history are written once per group.
+   * caller gives it rather than one of its own, draws its version from home's last version as held
+   * in memory (never written back: see homeSeq()), gathers its usage and meters (SiteUsage.begin),
+   * and leaves compacting its key's history to endGroup(): usage and meters are written once per
+   * group, and a hot key's history compacted once.
    */
   private group: { version: number | undefined; written: { ns: number; key: Buffer }[] } | undefined;
 
@@ -546,7 +557,6 @@ export class Engine {
     const group = this.group;
     if (!group) return;
     this.group = undefined;
-    if (group.version !== undefined) this.stmt("UPDATE counters SET value = ? WHERE name = 'home_seq'").run(group.version);
     this.usage.end();
     this.regions.compactDeferred(this.now());
   }
@@ -711,7 +721,7 @@ export class Engine {
       this.group.version = (this.group.version ?? this.homeSeq()) + count;
       return this.group.version;
     }
-    return (this.stmt("UPDATE counters SET value = value + ? WHERE name = 'home_seq' RETURNING value").get(count) as { value: number }).value;
+    return (this.stmt(`UPDATE counters SET value = (${HOME_SEQ}) + ? WHERE name = 'home_seq' RETURNING value`).get(count) as { value: number }).value;
   }
 
   private resolveExpiry(input: Pick<PutInput, "ttlSeconds" | "expiresAt">, now: number): number | null {

@@ -27,8 +27,8 @@ export interface GroupCommitOptions {
   rewind: (mark: number) => void;
   keep: () => void;
   /**
-   * What the writes gather in memory to write out once per group (the engine's counters, usage and
-   * compaction): begun inside the transaction before the first write, marked before each write and
+   * What the writes gather in memory to write out once per group (the engine's version counter,
+   * usage, meters and compaction): begun inside the transaction before the first write, marked before each write and
    * undone with its savepoint, ended inside the transaction after the last, aborted if it fails.
    */
   gathering?: Gathering<unknown>;
@@ -45,7 +45,7 @@ export interface Gathering<M> {
 /**
  * Group commit for a server: the writes that reach it during one turn of the event loop commit
  * together, in one IMMEDIATE transaction, when the turn ends (setImmediate). Under load that is one
- * BEGIN, one COMMIT and one write of each shared page (counters, meters, usage) for several writes
+ * BEGIN, one COMMIT and one write of each shared page (meters, usage) for several writes
  * instead of one each, which is most of what a small write costs.
  *
  * Each write runs in a savepoint of its own, in the order they arrived: one that fails is undone

@@ -7,6 +7,7 @@ import { IdempotentWrites } from "../../src/api/idempotency.js";
 import { ApiServer } from "../../src/api/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { KvError } from "../../src/core/errors.js";
+import { formatVersion } from "../../src/emulator/engine.js";
 import { GroupCommit } from "../../src/emulator/group-commit.js";
 import { EmulatorCore, LocalBackend } from "../../src/emulator/local-backend.js";
 import { STORE_FILE, translateSqliteError } from "../../src/emulator/store.js";
@@ -164,6 +165,21 @@ describe("what a group gathers and writes once (versions, usage, meters, history
     expect(state(grouped).homeSeq).toBe(5);
     expect(state(grouped).meters).toEqual([{ period: "2027-01", writes: 5, byte_ms: expect.any(Number) }]);
     expect(state(grouped).versions.length).toBeGreaterThan(0);
+  });
+
+  it("never draws a version twice, though a group does not write home's counter back: a removed namespace's versions stay counted", async () => {
+    const { core, writes, kv } = setup();
+    core.engine.createNamespace("local", "tmp");
+    const first = await Promise.all([writes.run(() => kv.putNow("tmp", "a", { value: Buffer.from("1") })), writes.run(() => kv.putNow("tmp", "b", { value: Buffer.from("2") }))]);
+    expect(first.map((r) => r.version)).toEqual([formatVersion(1), formatVersion(2)]);
+    expect(core.db.prepare("SELECT value FROM counters WHERE name = 'home_seq'").pluck().get()).toBe(0);
+    expect(core.engine.homeSeq()).toBe(2);
+    core.engine.removeNamespace("local", "tmp");
+    expect(core.engine.homeSeq()).toBe(2);
+    expect((await writes.run(put(kv, "c", "3"))).version).toBe(formatVersion(3));
+    // One at a time, as the CLI writes: from the same place.
+    expect((await kv.put("default", "d", { value: Buffer.from("4") })).version).toBe(formatVersion(4));
+    expect(core.engine.homeSeq()).toBe(4);
   });
 
   it("checks a site's quota against the writes before it in the same group", async () => {
