@@ -519,8 +519,8 @@ export class Engine {
    * beginGroup() and endGroup(), both inside that transaction, each write runs in the savepoint its
    * caller gives it rather than one of its own, draws its version from home's last version as held
    * in memory (never written back: see homeSeq()), gathers its usage and meters (SiteUsage.begin),
-   * and leaves compacting its key's history to endGroup(): usage and meters are written once per
-   * group, and a hot key's history compacted once.
+   * and leaves compacting its key's history to endGroup(): usage is written once per group, meters
+   * once it has committed (SiteUsage.committed), and a hot key's history compacted once.
    */
   private group: { version: number | undefined; written: { ns: number; key: Buffer }[] } | undefined;
 
@@ -530,6 +530,7 @@ export class Engine {
     mark: () => this.markGroup(),
     undo: (mark) => this.undoGroup(mark),
     end: () => this.endGroup(),
+    committed: () => this.usage.committed(),
     abort: () => this.abortGroup(),
   };
 

@@ -39,6 +39,8 @@ export interface Gathering<M> {
   mark(): M;
   undo(mark: M): void;
   end(): void;
+  /** After the commit: what is to be written out later, now that it happened (meters, through the ledger). */
+  committed(): void;
   abort(): void;
 }
 
@@ -122,6 +124,7 @@ export class GroupCommit {
       }
       return;
     }
+    gathering?.committed();
     this.options.keep();
     this.stats.transactions++;
     this.stats.writes += group.length;

@@ -39,7 +39,8 @@ const AUDIT_ROWS_PER_INSERT = 64;
  * record with a count, timed at the first of them:
  * a hot key read by one function thousands of times a second costs a record per flush, not one per
  * read. Writes, deletes and refusals are a record each. Writes are metered by the engine, inside
- * their own transactions.
+ * their own transactions, except the API server's grouped writes: their meters come here once
+ * their group has committed (meterWrites) and are written out with the reads'.
  */
 export class Ledger {
   private audit: AuditRecord[] = [];
@@ -81,6 +82,18 @@ export class Ledger {
     if (this.audit.length >= this.flushAt && !this.held) this.flush();
   }
 
+  /** Meters of writes already committed (a server's group commit), written out with the next flush. */
+  meterWrites(site: string, period: string, writes: number, byteMs: number): void {
+    const id = `${site}\u0000${period}`;
+    const m = this.writeMeters.get(id);
+    if (m) {
+      m.writes += writes;
+      m.byteMs += byteMs;
+    } else this.writeMeters.set(id, { site, period, writes, byteMs });
+  }
+
+  private writeMeters = new Map<string, { site: string; period: string; writes: number; byteMs: number }>();
+
   write(record: Omit<AuditRecord, "t" | "count">): void {
     this.audit.push(recordOf(record, this.opTime()));
     // A read after this write is a new record: no record's reads span a write, so the log keeps its order.
@@ -115,11 +128,13 @@ export class Ledger {
   }
 
   flush(): void {
-    if (this.audit.length === 0 && this.reads.size === 0) return;
+    if (this.audit.length === 0 && this.reads.size === 0 && this.writeMeters.size === 0) return;
     const audit = this.audit;
     const reads = this.reads;
+    const writeMeters = this.writeMeters;
     this.audit = [];
     this.reads = new Map();
+    this.writeMeters = new Map();
     this.readRecords = new Map();
     const now = this.now();
     this.db.transaction(() => {
@@ -134,6 +149,7 @@ export class Ledger {
         this.insertAudit(end - at).run(values);
       }
       for (const [site, m] of reads) this.usage.meterReads(site, m.reads, m.egress, now);
+      for (const m of writeMeters.values()) this.usage.meterWrites(m.site, m.period, m.writes, m.byteMs);
       // Retention is enforced as the log grows: older records of each site touched are dropped.
       for (const site of new Set(audit.map((a) => a.site))) {
         this.db.prepare("DELETE FROM audit WHERE site = ? AND t < ?").run(site, now - retentionDays(this.db, site) * DAY_MS);

@@ -89,7 +89,7 @@ describe("group commit", () => {
     expect(audit()).toEqual([{ action: "write", key: "before", outcome: "ok" }]);
   });
 
-  it("forgets what the writes of a group that failed to commit left in the cache of home rows", async () => {
+  it("forgets what the writes of a group that failed to commit left in the cache of home rows, and meters none of them", async () => {
     const { dataDir, core, writes, kv } = setup();
     // What a server's GET runs: an optimistic read, answered from the cache when it can be.
     const read = (key: string) => core.engine.settings.optimistic(() => core.engine.get("local", "default", key).entry?.value.toString() ?? null);
@@ -114,6 +114,10 @@ describe("group commit", () => {
     await expect(failing.run(put(kv, "a", "never stored"))).rejects.toMatchObject({ code: "UNAVAILABLE" });
     expect(read("a")).toBe("kept");
     expect(core.engine.headCacheStats.misses).toBe(2);
+    // Nor are its writes metered, then or with the next group's.
+    await writes.run(put(kv, "b", "next"));
+    core.ledger.flush();
+    expect(core.db.prepare("SELECT writes FROM meters").pluck().all()).toEqual([2]);
   });
 
   it("logs the writes a failed transaction had run, then takes the records back", async () => {
@@ -131,6 +135,8 @@ describe("group commit", () => {
 describe("what a group gathers and writes once (versions, usage, meters, history)", () => {
   /** What the store holds that a group writes once: home's counter, the site's usage and meters, the keys. */
   const state = ({ core }: ReturnType<typeof setup>) => ({
+    // A group's meters are written out with the ledger's next flush.
+    flushed: core.ledger.flush(),
     homeSeq: core.engine.homeSeq(),
     usage: core.db.prepare("SELECT keys, bytes, changed_at FROM usage").all(),
     meters: core.db.prepare("SELECT period, writes, byte_ms FROM meters").all(),
