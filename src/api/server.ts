@@ -223,16 +223,14 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     });
   };
 
-  /** The emulator as one site and actor: made once per token, not per request. */
-  const backends = new Map<string, LocalBackend>();
+  /** The emulator as the token's site and actor: made once per token (TokenStore gives one TokenInfo per token while it is cached). */
+  const backends = new WeakMap<TokenInfo, LocalBackend>();
   const backendFor = (site: string, token: TokenInfo): LocalBackend => {
-    const actor = token.route ? `route:${token.route}` : `token:${token.id}`;
-    const id = `${site}\u0000${actor}`;
-    let kv = backends.get(id);
+    let kv = backends.get(token);
     if (!kv) {
-      if (backends.size >= 1_000) backends.clear();
+      const actor = token.route ? `route:${token.route}` : `token:${token.id}`;
       kv = new LocalBackend(core, site, actor, { kind: "embedded", description: "emulator server", site });
-      backends.set(id, kv);
+      backends.set(token, kv);
     }
     return kv;
   };

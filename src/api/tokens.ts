@@ -47,8 +47,8 @@ const sha256 = (text: string): Buffer => createHash("sha256").update(text).diges
  */
 export class TokenStore {
   private readonly byHash: Statement;
-  /** Tokens looked up since the store last changed; another process's change empties it. */
-  private readonly cache = new Map<string, TokenRow | null>();
+  /** Tokens looked up since the store last changed, with what they grant; another process's change empties it. */
+  private readonly cache = new Map<string, { row: TokenRow; info: TokenInfo } | null>();
   private seen = -1;
 
   constructor(
@@ -86,41 +86,48 @@ export class TokenStore {
     return { token, info };
   }
 
-  private lookup(token: string): TokenRow | undefined {
+  private lookup(token: string): { row: TokenRow; info: TokenInfo } | undefined {
     this.settings.refresh();
     if (this.settings.stamp !== this.seen) {
       this.cache.clear();
       this.seen = this.settings.stamp;
     }
-    let row = this.cache.get(token);
-    if (row === undefined) {
-      row = (this.byHash.get(sha256(token)) as TokenRow | undefined) ?? null;
+    let found = this.cache.get(token);
+    if (found === undefined) {
+      const row = this.byHash.get(sha256(token)) as TokenRow | undefined;
+      found = row ? { row, info: infoOf(row) } : null;
       if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(token, row);
+      this.cache.set(token, found);
     }
-    return row ?? undefined;
+    return found ?? undefined;
   }
 
   /** Resolves a bearer token, or throws UNAUTHENTICATED saying why. */
   verify(token: string | undefined): TokenInfo {
     if (!token) throw new KvError("UNAUTHENTICATED", "The request has no bearer token.", "Send Authorization: Bearer <token>; create one with: yourspace kv emulator token create --site <site>");
     // Looked up by hash, so a token given with `emulator start --token` may have any form.
-    const row = this.lookup(token);
-    if (!row) {
+    const found = this.lookup(token);
+    if (!found) {
       throw new KvError("UNAUTHENTICATED", "The token is not valid.", "Check YOURSPACE_TOKEN or --token, or log in again with: yourspace login");
     }
+    const { row, info } = found;
     if (row.revoked_at !== null) throw new KvError("UNAUTHENTICATED", "The token has been revoked.", "Log in again with a current token: yourspace login");
     if (row.expires_at !== null && row.expires_at <= this.now()) {
       throw new KvError("UNAUTHENTICATED", `The token expired at ${new Date(row.expires_at).toISOString()}.`, "Create a new token and log in again: yourspace login");
     }
-    return {
-      id: row.id,
-      site: row.site,
-      kind: row.kind,
-      access: row.access,
-      namespaces: row.namespaces ? (JSON.parse(row.namespaces) as string[]) : null,
-      route: row.route,
-      expiresAt: row.expires_at,
-    };
+    // The same object for every request with this token, until the store changes: read, never changed.
+    return info;
   }
+}
+
+function infoOf(row: TokenRow): TokenInfo {
+  return {
+    id: row.id,
+    site: row.site,
+    kind: row.kind,
+    access: row.access,
+    namespaces: row.namespaces ? (JSON.parse(row.namespaces) as string[]) : null,
+    route: row.route,
+    expiresAt: row.expires_at,
+  };
 }
