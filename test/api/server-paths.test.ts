@@ -12,6 +12,7 @@ import { GroupCommit } from "../../src/emulator/group-commit.js";
 import { EmulatorCore, LocalBackend } from "../../src/emulator/local-backend.js";
 import { STORE_FILE, translateSqliteError } from "../../src/emulator/store.js";
 import { tempDir } from "../support/cli.js";
+import { rawRequest } from "./raw-http.js";
 import { T0 } from "../support/engine.js";
 
 /** A real store and the group commit the API server puts over it. */
@@ -274,6 +275,21 @@ describe("idempotent writes", () => {
 });
 
 describe("a value's GET in the API server", () => {
+  it("reads the Authorization header in any case, and the first one when it is sent twice", async () => {
+    const server = await ApiServer.start({ dataDir: tempDir(), port: 0, clock: new ManualClock(T0) });
+    onTestFinished(() => server.stop());
+    const { token } = server.tokens.create({ site: "local" });
+    server.engine.put("local", "default", "k", { value: Buffer.from("v") });
+    const path = "/v1/sites/local/namespaces/default/values/k";
+    const host = new URL(server.url).host;
+    const shouted = await rawRequest(server.url, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAUTHORIZATION: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+    expect([shouted.status, shouted.body.toString()]).toEqual([200, "v"]);
+    const twice = await rawRequest(server.url, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nauthorization: Bearer ${token}\r\nAuthorization: Bearer nonsense\r\nConnection: close\r\n\r\n`);
+    expect(twice.status).toBe(200);
+    const wrongFirst = await rawRequest(server.url, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer nonsense\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+    expect(wrongFirst.status).toBe(401);
+  });
+
   it("acts on another process's change to the settings made after its own last look: the clock, a revoked token", async () => {
     const dataDir = tempDir();
     const server = await ApiServer.start({ dataDir, port: 0, clock: new ManualClock(T0) });
