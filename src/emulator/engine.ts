@@ -167,13 +167,17 @@ export class Engine {
         }
       }
       const live = served !== undefined && this.isLive(served, this.regions.expiryClock(region, now));
-      this.record({
-        t: now, region, f: "get", key, ns: namespace, consistency: requested, type: "ok", servedFrom, ...(options.cacheTtlMs !== undefined && { cacheTtlMs: options.cacheTtlMs }),
-        value: live ? (served!.value ?? EMPTY) : null, version: served?.version ?? null, expiresAt: served?.expires_at ?? null,
-      });
+      // The record is built only when something records: a read is the hottest path there is.
+      if (this.recording) {
+        this.record({
+          t: now, region, f: "get", key, ns: namespace, consistency: requested, type: "ok", servedFrom, ...(options.cacheTtlMs !== undefined && { cacheTtlMs: options.cacheTtlMs }),
+          value: live ? (served!.value ?? EMPTY) : null, version: served?.version ?? null, expiresAt: served?.expires_at ?? null,
+        });
+      }
+      const version = served ? formatVersion(served.version) : null;
       return {
-        entry: live ? toEntry(key, served!) : null,
-        read: { region, version: served ? formatVersion(served.version) : null, servedFrom, ageMs },
+        entry: live ? toEntry(key, served!, version!) : null,
+        read: { region, version, servedFrom, ageMs },
       };
     }, true);
   }
@@ -740,8 +744,8 @@ export class Engine {
   }
 }
 
-function toEntry(key: string, row: Row): Entry {
-  return { key, value: row.value ?? Buffer.alloc(0), metadata: parseStoredMetadata(row.metadata), expiresAt: row.expires_at, version: formatVersion(row.version) };
+function toEntry(key: string, row: Row, version = formatVersion(row.version)): Entry {
+  return { key, value: row.value ?? Buffer.alloc(0), metadata: parseStoredMetadata(row.metadata), expiresAt: row.expires_at, version };
 }
 
 function parseStoredMetadata(text: string | null): Metadata | null {
