@@ -7,11 +7,24 @@ const bodyTooLarge: TooLarge = (size, limit) =>
   new KvError("BODY_TOO_LARGE", `The request body is ${size.toLocaleString("en-US")} bytes or more; the limit is ${limit.toLocaleString("en-US")} bytes.`, "Send a smaller body, or split it across requests.");
 
 /**
+ * A request header (the first, if sent twice), read from the raw list: Node builds `req.headers`, an
+ * object of every header, on first use, which a value's GET or PUT otherwise never needs.
+ */
+export function headerOf(req: IncomingMessage, lowerCaseName: string): string | undefined {
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === lowerCaseName.length && name.toLowerCase() === lowerCaseName) return raw[i + 1];
+  }
+  return undefined;
+}
+
+/**
  * Reads a request body up to `limit` bytes. A declared Content-Length over the limit is refused
  * before a byte is read; a body that streams past the limit is cut off as soon as it does.
  */
 export async function readBody(req: IncomingMessage, limit: number, tooLarge: TooLarge = bodyTooLarge): Promise<Buffer> {
-  const declared = req.headers["content-length"];
+  const declared = headerOf(req, "content-length");
   if (declared !== undefined) {
     if (!/^\d+$/.test(declared)) throw new KvError("BAD_HEADER", `Content-Length "${declared}" is not a number.`, "Send a valid Content-Length, or none.");
     if (Number(declared) > limit) throw tooLarge(Number(declared), limit);

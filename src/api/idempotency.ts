@@ -36,8 +36,12 @@ export class IdempotentWrites {
   }
 
   /** Runs `write` once for (site, key); without a key, simply runs it. */
-  async run<R extends StoredReply>(site: string, key: string | undefined, write: OnceWrite<R>): Promise<R | StoredReply> {
+  run<R extends StoredReply>(site: string, key: string | undefined, write: OnceWrite<R>): Promise<R | StoredReply> {
     if (key === undefined || key === "") return "grouped" in write ? this.writes.run(write.grouped, write.aborted) : write.alone();
+    return this.once(site, key, write);
+  }
+
+  private async once<R extends StoredReply>(site: string, key: string, write: OnceWrite<R>): Promise<R | StoredReply> {
     const id = `${site}\u0000${key}`;
     for (let first = this.inFlight.get(id); first; first = this.inFlight.get(id)) {
       try {

@@ -15,7 +15,7 @@ import { EmulatorCore, LocalBackend } from "../emulator/local-backend.js";
 import { STALE } from "../emulator/settings.js";
 import { translateSqliteError } from "../emulator/store.js";
 import { API_LIMITS, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, QUERY, ROUTES, STATUS, type ErrorBody, type WireOutcome, type WireWhoami } from "./contract.js";
-import { readBody, readJson } from "./http-body.js";
+import { headerOf, readBody, readJson } from "./http-body.js";
 import { IdempotentWrites, type OnceWrite } from "./idempotency.js";
 import type { TokenInfo, TokenStore } from "./tokens.js";
 
@@ -237,8 +237,7 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
 
   const idempotency = new IdempotentWrites(db, writes, () => core.engine.freshNow());
   const idempotent = (call: Call, write: OnceWrite<Reply>): Promise<Reply> => {
-    const key = call.req.headers[HEADERS.idempotencyKey];
-    return idempotency.run(call.site, typeof key === "string" ? key : undefined, write);
+    return idempotency.run(call.site, headerOf(call.req, HEADERS.idempotencyKey), write);
   };
 
   on("GET", ROUTES.whoami, "read", ({ token }) => ({
@@ -319,7 +318,7 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
   on("PUT", ROUTES.value, "write", async (call) => {
     const key = keyOf(call.req);
     const value = await readBody(call.req, LIMITS.maxValueBytes, (size) => errors.valueTooLarge(size));
-    const metadataHeader = call.req.headers[HEADERS.metadata];
+    const metadataHeader = headerOf(call.req, HEADERS.metadata);
     let metadata: Record<string, unknown> | undefined;
     if (typeof metadataHeader === "string") {
       let parsed: unknown;
@@ -503,19 +502,6 @@ function bearer(req: IncomingMessage): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw new KvError("UNAUTHENTICATED", "The Authorization header is not a bearer token.", "Send Authorization: Bearer <token>.");
   return match[1];
-}
-
-/**
- * A request header (the first, if sent twice), read from the raw list: Node builds `req.headers`, an
- * object of every header, on first use, which a GET's hot path otherwise never needs.
- */
-function headerOf(req: IncomingMessage, lowerCaseName: string): string | undefined {
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === lowerCaseName.length && name.toLowerCase() === lowerCaseName) return raw[i + 1];
-  }
-  return undefined;
 }
 
 function safeKeyOf(req: IncomingMessage): string | null {
