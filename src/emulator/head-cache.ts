@@ -45,6 +45,14 @@ export class HeadCache {
       this.clear();
       this.stamp = stamp;
     }
+    // A written value may be a view of a larger buffer (the bytes of the request that carried it):
+    // the cache keeps a copy of the value alone, so what it holds is what it counts.
+    const value = row.value;
+    if (value && value.byteLength !== value.buffer.byteLength) {
+      const own = Buffer.allocUnsafeSlow(value.byteLength);
+      value.copy(own);
+      row = { ...row, value: own };
+    }
     this.drop(ns, row.key);
     this.rows.set(idOf(ns, row.key), row);
     this.bytes += sizeOf(row);

@@ -49,6 +49,18 @@ describe("HeadCache", () => {
     expect(cache.stats).toEqual({ hits: 3, misses: 3 });
   });
 
+  it("keeps a written value that is a view of a larger buffer as a copy of its own bytes", () => {
+    const cache = new HeadCache();
+    const request = Buffer.from("PUT /v1/… HTTP/1.1\r\ncontent-length: 2\r\n\r\non");
+    const value = request.subarray(request.length - 2);
+    cache.set(1, { ...row("flag", ""), value }, 1);
+    const cached = cache.get(1, Buffer.from("flag"), 1, () => undefined)!.value!;
+    expect(cached.toString()).toBe("on");
+    expect(cached.buffer.byteLength).toBe(2);
+    request.write("xx", request.length - 2);
+    expect(cached.toString()).toBe("on");
+  });
+
   it("keeps namespaces apart, and keys that differ in bytes that are not UTF-8", () => {
     const cache = new HeadCache();
     const value = (ns: number, key: Buffer) => cache.get(ns, key, 1, () => ({ ...row("x", `${ns}:${key.toString("hex")}`), key }))?.value?.toString();
