@@ -28,8 +28,9 @@ export interface GroupCommitOptions {
   keep: () => void;
   /**
    * What the writes gather in memory to write out once per group (the engine's version counter,
-   * usage, meters and compaction): begun inside the transaction before the first write, marked before each write and
-   * undone with its savepoint, ended inside the transaction after the last, aborted if it fails.
+   * usage, meters and compaction): begun inside the transaction before the first write, marked
+   * before each write and undone with its savepoint, ended inside the transaction after the last,
+   * told when it has committed, aborted if it fails.
    */
   gathering?: Gathering<unknown>;
 }
@@ -47,13 +48,13 @@ export interface Gathering<M> {
 /**
  * Group commit for a server: the writes that reach it during one turn of the event loop commit
  * together, in one IMMEDIATE transaction, when the turn ends (setImmediate). Under load that is one
- * BEGIN, one COMMIT and one write of each shared page (meters, usage) for several writes
+ * BEGIN, one COMMIT and one write of each shared page (the site's usage) for several writes
  * instead of one each, which is most of what a small write costs.
  *
  * Each write runs in a savepoint of its own, in the order they arrived: one that fails is undone
  * alone and answered with its own error, the others commit. What the writes gather to write out
- * once (see GroupCommitOptions.gathering) is written before the commit. No write is answered before the
- * transaction has committed; if BEGIN or COMMIT fails, none of them is stored and every one fails
+ * once (see GroupCommitOptions.gathering) is written before the commit. No write is answered
+ * before the transaction has committed; if BEGIN or COMMIT fails, none of them is stored and every one fails
  * with that error. A write waits at most for the writes that arrived in the same turn, never for a
  * timer.
  */
