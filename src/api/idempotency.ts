@@ -11,7 +11,10 @@ export interface StoredReply {
 /** A write to run once: synchronous, joining the group commit (`grouped`), or a whole operation of its own (`alone`). */
 export type OnceWrite<R extends StoredReply> = { grouped: () => R; aborted: (error: unknown) => void } | { alone: () => Promise<R> };
 
-const DAY_MS = 86_400_000;
+/** How long an answer is kept for a retry, at least: retries come within minutes. */
+export const KEEP_MS = 86_400_000;
+/** Expired answers are deleted once per this many recorded writes. */
+export const PRUNE_EVERY = 1000;
 
 /**
  * Writes sent with an Idempotency-Key are done once per site and key: a retry gets the first answer
@@ -22,17 +25,20 @@ const DAY_MS = 86_400_000;
 export class IdempotentWrites {
   private readonly select: Statement;
   private readonly insert: Statement;
+  private readonly prune: Statement;
   private readonly inFlight = new Map<string, Promise<StoredReply>>();
   private recorded = 0;
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly writes: GroupCommit,
     /** The emulated time, having looked for another process's change to the clock. */
     private readonly now: () => number,
   ) {
     this.select = db.prepare("SELECT status, body FROM idempotency WHERE site = ? AND key = ?");
     this.insert = db.prepare("INSERT OR REPLACE INTO idempotency (site, key, status, body, created_at) VALUES (?, ?, ?, ?, ?)");
+    // By the index on created_at: only the expired rows are read.
+    this.prune = db.prepare("DELETE FROM idempotency WHERE created_at < ?");
   }
 
   /** Runs `write` once for (site, key); without a key, simply runs it. */
@@ -67,8 +73,8 @@ export class IdempotentWrites {
   private record<R extends StoredReply>(site: string, key: string, reply: R): R {
     const now = this.now();
     this.insert.run(site, key, reply.status, JSON.stringify(reply.json ?? null), now);
-    // Retries come within minutes; a day is plenty. Pruned now and then, not on every write.
-    if (++this.recorded % 1000 === 0) this.db.prepare("DELETE FROM idempotency WHERE created_at < ?").run(now - DAY_MS);
+    // Pruned now and then, not on every write.
+    if (++this.recorded % PRUNE_EVERY === 0) this.prune.run(now - KEEP_MS);
     return reply;
   }
 }

@@ -3,7 +3,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { HEADERS } from "../../src/api/contract.js";
-import { IdempotentWrites } from "../../src/api/idempotency.js";
+import { IdempotentWrites, KEEP_MS, PRUNE_EVERY } from "../../src/api/idempotency.js";
 import { ApiServer } from "../../src/api/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { KvError } from "../../src/core/errors.js";
@@ -271,6 +271,29 @@ describe("idempotent writes", () => {
     expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled"]);
     expect(value("a")).toBe("2");
     expect(core.db.prepare("SELECT count(*) FROM idempotency").pluck().get()).toBe(1);
+  });
+
+  it("prunes answers kept longer than a day, once per 1,000 recorded writes, reading only the expired rows", async () => {
+    const { core, writes, kv, clock } = setup();
+    const once = new IdempotentWrites(core.db, writes, () => core.engine.freshNow());
+    const write = (key: string, text: string) => once.run("local", key, { grouped: reply(kv, "a", text), aborted: () => {} });
+    const kept = () => core.db.prepare("SELECT key FROM idempotency ORDER BY created_at, key").pluck().all() as string[];
+    await write("old", "1");
+    clock.advance(1);
+    const recent = await write("recent", "2");
+    clock.advance(KEEP_MS);
+    for (let i = 3; i < PRUNE_EVERY; i++) await write(`k${i}`, String(i));
+    // 999 answers recorded: none pruned yet, though "old" is now more than a day old.
+    expect(kept()).toHaveLength(PRUNE_EVERY - 1);
+    expect(kept()[0]).toBe("old");
+    await write("last", "last");
+    // The 1,000th: "old" is gone; "recent", exactly a day old, still answers its retry.
+    expect(kept()).toHaveLength(PRUNE_EVERY - 1);
+    expect(kept()).not.toContain("old");
+    expect(await write("recent", "again")).toEqual(recent);
+    // Found by the index on created_at, not by a scan of every answer kept.
+    const plan = (core.db.prepare("EXPLAIN QUERY PLAN DELETE FROM idempotency WHERE created_at < ?").all(0) as { detail: string }[]).map((r) => r.detail);
+    expect(plan.join("; ")).toMatch(/USING (COVERING )?INDEX idempotency_by_time/);
   });
 });
 
