@@ -42,8 +42,8 @@ interface Reply {
   status: number;
   json?: unknown;
   body?: Buffer;
-  /** Made for this reply alone: send() adds to them. */
-  headers?: Record<string, string | number>;
+  /** Header names and values in turn, as res.writeHead() takes them. Made for this reply alone: send() adds to them. */
+  headers?: string[];
 }
 
 type Action = "read" | "write" | "admin";
@@ -161,7 +161,7 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     defaultRoute: (req, res) => {
       const path = (req.url ?? "/").split("?")[0]!;
       const allowed = (["GET", "PUT", "POST", "PATCH", "DELETE"] as HTTPMethod[]).filter((m) => router.find(m, path) !== null);
-      if (allowed.length) send(res, { status: 405, json: body("METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${path}.`, `Use ${allowed.join(" or ")}.`), headers: { allow: allowed.join(", ") } });
+      if (allowed.length) send(res, { status: 405, json: body("METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${path}.`, `Use ${allowed.join(" or ")}.`), headers: ["allow", allowed.join(", ")] });
       else send(res, { status: 404, json: body("NOT_FOUND", `There is no route ${path}.`, "See docs/api.md for the routes.") });
     },
     onBadUrl: (path, _req, res) => send(res, { status: 400, json: body("BAD_HEADER", `The path ${path} is not a valid URL.`, null) }),
@@ -303,15 +303,15 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
       consistency: consistencyOf(query),
       ...(cacheTtl !== null && { cacheTtlMs: numberParam(QUERY.cacheTtl, cacheTtl) * 1000 }),
     });
-    const headers: Record<string, string | number> = { [HEADERS.region]: read.region, [HEADERS.servedFrom]: read.servedFrom, [HEADERS.ageMs]: String(read.ageMs) };
-    if (read.version) headers[HEADERS.version] = read.version;
+    const headers = [HEADERS.region, read.region, HEADERS.servedFrom, read.servedFrom, HEADERS.ageMs, String(read.ageMs)];
+    if (read.version) headers.push(HEADERS.version, read.version);
     if (!entry) {
       const where = query.has(QUERY.region) ? `${read.region}, ${consistencyOf(query)} read` : undefined;
       return { status: 404, json: errors.keyNotFound(key, params.ns!, where).toJSON(), headers };
     }
-    if (entry.expiresAt !== null) headers[HEADERS.expiresAt] = isoOrNull(entry.expiresAt)!;
-    if (entry.metadata !== null) headers[HEADERS.metadata] = encodeMetadataHeader(entry.metadata);
-    headers["content-type"] = "application/octet-stream";
+    if (entry.expiresAt !== null) headers.push(HEADERS.expiresAt, isoOrNull(entry.expiresAt)!);
+    if (entry.metadata !== null) headers.push(HEADERS.metadata, encodeMetadataHeader(entry.metadata));
+    headers.push("content-type", "application/octet-stream");
     return { status: 200, body: entry.value, headers };
   });
 
@@ -563,20 +563,20 @@ const stopping = new WeakSet<object>();
 function send(res: ServerResponse, reply: Reply): void {
   if (res.headersSent) return;
   // The reply's own headers, made for this answer alone, are completed in place.
-  const headers: Record<string, string | number> = reply.headers ?? {};
+  const headers = reply.headers ?? [];
   // A request whose body was not read to the end (refused early) cannot be followed on this connection.
   const req = res.req;
   const length = headerOf(req, "content-length");
   const hasBody = (length !== undefined && length !== "0") || headerOf(req, "transfer-encoding") !== undefined;
   const unread = hasBody && !req.readableEnded;
-  if (unread || (res.req.socket && stopping.has((res.req.socket as unknown as { server: object }).server))) headers.connection = "close";
+  if (unread || (res.req.socket && stopping.has((res.req.socket as unknown as { server: object }).server))) headers.push("connection", "close");
   let payload: Buffer;
   if (reply.body !== undefined) payload = reply.body;
   else {
     payload = Buffer.from(JSON.stringify(reply.json ?? null));
-    headers["content-type"] = "application/json; charset=utf-8";
+    headers.push("content-type", "application/json; charset=utf-8");
   }
-  headers["content-length"] = payload.length;
+  headers.push("content-length", String(payload.length));
   res.writeHead(reply.status, headers);
   res.end(payload);
   if (unread) res.once("finish", () => res.req.socket?.destroySoon());
