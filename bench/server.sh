@@ -12,6 +12,8 @@
 #   AUTOCANNON=...  an autocannon package directory (…/node_modules/autocannon) to use instead of
 #                   installing autocannon@8
 #   KEEP=1          keep the temporary directory (results JSON, server logs)
+#   SIDE=2          rounds of the side-by-side runs after the others (both servers loaded at once;
+#                   GET and PUT); SIDE=0 leaves them out
 #
 # Cases: GET of one 11-byte value; PUT of a 64-byte value, different on every request, to the same
 # key (Content-Type application/octet-stream); and, for the emulator only, the same PUT with a fresh
@@ -204,7 +206,33 @@ for round in $(seq 1 "$ROUNDS"); do
   run put-idem ours "$round"
 done
 
+# --- side by side -----------------------------------------------------------------------------
+# Both servers under the same load at the same moment, sharing CPU 1 (and the two autocannons CPU 0):
+# whatever else the machine is doing hits both alike, so their CPU time per request compares closely
+# even when req/s drifts between runs. No verdict: the targets are judged on the runs above.
+side() { # side <case> <round>
+  local name=$1 round=$2 out="$tmp/results/side.$1.$2" po pf o0 f0 o1 f1
+  load "$WARMUP" ours "$name" >/dev/null & po=$!
+  load "$WARMUP" floor "$name" >/dev/null & pf=$!
+  wait "$po" && wait "$pf" || die "autocannon failed (side by side, $name)"
+  o0=$(cpu_ticks "$ours_pid") && f0=$(cpu_ticks "$floor_pid") || die "a server exited (side by side, $name)"
+  load "$DURATION" ours "$name" >"$out.ours.json" & po=$!
+  load "$DURATION" floor "$name" >"$out.floor.json" & pf=$!
+  wait "$po" && wait "$pf" || die "autocannon failed (side by side, $name)"
+  o1=$(cpu_ticks "$ours_pid") && f1=$(cpu_ticks "$floor_pid") || die "a server exited (side by side, $name)"
+  echo "$((o1 - o0)) $((f1 - f0))" >"$out.cpu"
+}
+SIDE_ROUNDS=${SIDE:-2}
+if [ "$SIDE_ROUNDS" -gt 0 ]; then
+  echo "side by side: both servers loaded at once, $SIDE_ROUNDS rounds" >&2
+  for round in $(seq 1 "$SIDE_ROUNDS"); do
+    side get "$round"
+    side put "$round"
+  done
+fi
+
 # --- summary ----------------------------------------------------------------------------------
 echo
 echo "node $(node --version), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//' || echo unknown CPU)), autocannon $ac_version, $tree, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 node bench/server/summary.mjs summary "$tmp/results" "$ROUNDS" "$(getconf CLK_TCK)"
+[ "$SIDE_ROUNDS" -gt 0 ] && node bench/server/summary.mjs side "$tmp/results" "$SIDE_ROUNDS" "$(getconf CLK_TCK)"

@@ -1,6 +1,7 @@
 // Reports for bench/server.sh.
 //   node summary.mjs line <results/case.server.round> <case> <server> <round>   one run; exits 1 if any request failed
 //   node summary.mjs summary <results-dir> <rounds> <clock ticks per second>    the table, ratios and targets
+//   node summary.mjs side <results-dir> <rounds> <clock ticks per second>       the side-by-side runs
 import { readFileSync } from "node:fs";
 
 const [mode, ...args] = process.argv.slice(2);
@@ -59,5 +60,25 @@ if (mode === "summary") {
   process.exit(0);
 }
 
-console.error("usage: summary.mjs line <base> <case> <server> <round> | summary <dir> <rounds> <hz>");
+if (mode === "side") {
+  const [dir, rounds, hz] = args;
+  console.log("side by side (both servers loaded at once, sharing one CPU): req/s, and server CPU per request; floor/emulator CPU is the emulator's share of the floor's efficiency (no target)");
+  for (const name of ["get", "put"]) {
+    const ratios = [];
+    for (let i = 1; i <= Number(rounds); i++) {
+      const base = `${dir}/side.${name}.${i}`;
+      const ours = JSON.parse(readFileSync(`${base}.ours.json`, "utf8"));
+      const floor = JSON.parse(readFileSync(`${base}.floor.json`, "utf8"));
+      const [oursTicks, floorTicks] = readFileSync(`${base}.cpu`, "utf8").trim().split(" ").map(Number);
+      const us = (ticks, r) => (ticks / Number(hz)) * 1e6 / r.requests.total;
+      const [o, f] = [us(oursTicks, ours), us(floorTicks, floor)];
+      ratios.push(f / o);
+      console.log(`  ${name.toUpperCase().padEnd(3)} round ${i}: floor ${String(Math.round(floor.requests.average)).padStart(6)} req/s ${f.toFixed(1).padStart(5)} µs/request, emulator ${String(Math.round(ours.requests.average)).padStart(6)} req/s ${o.toFixed(1).padStart(5)} µs/request: floor/emulator CPU ${(f / o).toFixed(2)}`);
+    }
+    console.log(`${name.toUpperCase()} side by side, floor/emulator CPU per request: ${ratios.map((r) => r.toFixed(2)).join(" ")}`);
+  }
+  process.exit(0);
+}
+
+console.error("usage: summary.mjs line <base> <case> <server> <round> | summary <dir> <rounds> <hz> | side <dir> <rounds> <hz>");
 process.exit(2);
