@@ -12,6 +12,11 @@
 #   AUTOCANNON=...  an autocannon package directory (…/node_modules/autocannon) to use instead of
 #                   installing autocannon@8
 #   KEEP=1          keep the temporary directory (results JSON, server logs)
+#   FIRST=put-idem  one run of that case (get, put or put-idem) against the emulator before the rounds;
+#                   unset, the first load the emulator sees is round 1's GET
+#   EMULATOR_NODE_FLAGS="--min-semi-space-size=16"
+#                   Node/V8 flags for the emulator's process (a diagnostic: docs/benchmarks.md); unset,
+#                   the built binary runs as a user runs it
 #   SIDE=2          rounds of the side-by-side runs after the others (both servers loaded at once;
 #                   GET and PUT); SIDE=0 leaves them out
 #
@@ -121,7 +126,7 @@ token=
 start_ours() {
   : >"$tmp/ours.json"
   env -u YOURSPACE_API_URL -u YOURSPACE_TOKEN -u YOURSPACE_DATA_DIR -u YOURSPACE_SITE -u YOURSPACE_REGION HOME="$tmp/home" \
-    "${server_cpu[@]}" bin/yourspace kv emulator start --port 0 --json --data-dir "$tmp/ours" ${token:+--token "$token"} >"$tmp/ours.json" 2>>"$tmp/ours.log" &
+    "${server_cpu[@]}" ${EMULATOR_NODE_FLAGS:+node $EMULATOR_NODE_FLAGS} bin/yourspace kv emulator start --port 0 --json --data-dir "$tmp/ours" ${token:+--token "$token"} >"$tmp/ours.json" 2>>"$tmp/ours.log" &
   ours_pid=$!
   pids+=("$ours_pid")
   wait_json "$tmp/ours.json" apiUrl "$ours_pid" "$tmp/ours.log"
@@ -198,6 +203,13 @@ run() {
 }
 
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the start; $CONNECTIONS connections, ${WARMUP} s warmup + ${DURATION} s measured per run, $ROUNDS rounds, autocannon $ac_version${server_cpu:+, servers on CPU 1 and autocannon on CPU 0}" >&2
+# A diagnostic (docs/benchmarks.md): one run of a case against the emulator before the rounds, so GET
+# is not the first load it sees.
+if [ -n "${FIRST:-}" ]; then
+  case "$FIRST" in get | put | put-idem) ;; *) die "FIRST must be get, put or put-idem, not $FIRST" ;; esac
+  echo "first: one run of $FIRST against the emulator" >&2
+  run "$FIRST" ours first
+fi
 for round in $(seq 1 "$ROUNDS"); do
   if [ $((round % 2)) = 1 ]; then order="floor ours"; else order="ours floor"; fi
   for s in $order; do run get "$s" "$round"; done
