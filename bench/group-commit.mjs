@@ -12,7 +12,7 @@ import { loadSrc } from "./lib/load-src.mjs";
 const N = Number(process.argv[2] ?? 5);
 const GROUPS = Number(process.argv[3] ?? 4000);
 const SPREAD = process.argv[4] === "spread";
-const { ManualClock, GroupCommit, EmulatorCore, LocalBackend } = await loadSrc("bench/group-commit-entry.ts");
+const { ManualClock, serverWrites, EmulatorCore, LocalBackend } = await loadSrc("bench/group-commit-entry.ts");
 
 const dir = mkdtempSync(join(tmpdir(), "yourspace-bench-group-"));
 const clock = new ManualClock(Date.UTC(2027, 0, 1));
@@ -21,15 +21,7 @@ const core = EmulatorCore.open(dir, clock);
 // every frame for counting (a checkpoint is not part of a group's cost here).
 core.ledger.flushAt = 256;
 core.db.pragma("wal_autocheckpoint = 0");
-const writes = new GroupCommit(core.db, {
-  alone: () => false,
-  within: (run) => core.engine.settings.pinned(run, true),
-  translate: (e) => e,
-  mark: () => core.ledger.mark(),
-  rewind: (mark) => core.ledger.rewind(mark),
-  keep: () => core.ledger.keep(),
-  gathering: core.engine.gathering,
-});
+const writes = serverWrites(core);
 const kv = new LocalBackend(core, "local", "token:bench", { kind: "embedded", description: "bench", site: "local" });
 let n = 0;
 const put = () => {

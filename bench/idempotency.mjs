@@ -13,7 +13,7 @@ import { loadSrc } from "./lib/load-src.mjs";
 
 const WRITES = Number(process.argv[2] ?? 20_000);
 const SIZES = [0, 100_000, 200_000, 300_000];
-const { IdempotentWrites, ManualClock, GroupCommit, EmulatorCore, LocalBackend } = await loadSrc("bench/group-commit-entry.ts");
+const { IdempotentWrites, ManualClock, serverWrites, EmulatorCore, LocalBackend } = await loadSrc("bench/group-commit-entry.ts");
 
 async function measure(indexed) {
   const dir = mkdtempSync(join(tmpdir(), "yourspace-bench-idem-"));
@@ -21,15 +21,7 @@ async function measure(indexed) {
   const core = EmulatorCore.open(dir, clock);
   core.ledger.flushAt = 256;
   if (!indexed) core.db.exec("DROP INDEX idempotency_by_time");
-  const writes = new GroupCommit(core.db, {
-    alone: () => false,
-    within: (run) => core.engine.settings.pinned(run, true),
-    translate: (e) => e,
-    mark: () => core.ledger.mark(),
-    rewind: (mark) => core.ledger.rewind(mark),
-    keep: () => core.ledger.keep(),
-    gathering: core.engine.gathering,
-  });
+  const writes = serverWrites(core);
   const once = new IdempotentWrites(core.db, writes, () => core.engine.freshNow());
   const kv = new LocalBackend(core, "local", "token:bench", { kind: "embedded", description: "bench", site: "local" });
   let n = 0;
