@@ -18,14 +18,14 @@ export const start: Handler<StartOptions> = async (ctx, _args, opts) => {
   if (!LOOPBACK.has(opts.host)) {
     ctx.out.warn(`Listening on ${opts.host}: other machines can reach this emulator. Anyone with the token can read and write its data.`);
   }
-  const { ApiServer } = await import("../api/server.js");
+  const { startServerThread } = await import("../api/server-thread.js");
   const dataDir = resolveDataDir(ctx.globals.dataDir, ctx.io.env, ctx.io.cwd);
-  const server = await ApiServer.start({ dataDir, host: opts.host, port: Number(opts.port), clock: ctx.clock });
   const site = ctx.globals.site ?? DEFAULT_SITE;
-  const { token } = server.tokens.create({ site }, ctx.globals.token);
-  // Listen for the signals before saying the server is ready, so a stop sent at once is graceful.
+  // Listen for the signals before the server starts, so a stop sent at once (or as soon as the
+  // ready line is read) is graceful.
+  let stop = () => {};
   const stopped = new Promise<void>((resolve) => {
-    const stop = () => {
+    stop = () => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
       resolve();
@@ -33,13 +33,18 @@ export const start: Handler<StartOptions> = async (ctx, _args, opts) => {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
-  if (ctx.out.json) await ctx.out.printJson({ apiUrl: server.url, token, site, dataDir });
+  const server = await startServerThread({ dataDir, host: opts.host, port: Number(opts.port), site, token: ctx.globals.token }).catch((e: unknown) => {
+    // A server that did not start leaves no handlers behind, so the error is reported and the command exits.
+    stop();
+    throw e;
+  });
+  if (ctx.out.json) await ctx.out.printJson({ apiUrl: server.url, token: server.token, site, dataDir });
   else {
     await ctx.out.line(`YOURSPACE_API_URL=${server.url}`);
-    await ctx.out.line(`YOURSPACE_TOKEN=${token}`);
+    await ctx.out.line(`YOURSPACE_TOKEN=${server.token}`);
     ctx.out.note(ctx.out.c.dim(`Serving the platform API for site ${site} from ${dataDir}. Stop with Ctrl-C.`));
   }
-  await stopped;
+  await Promise.race([stopped, server.ended]);
   await server.stop();
   ctx.out.note("Emulator stopped; every request in flight was answered.");
 };

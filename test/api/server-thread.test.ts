@@ -1,0 +1,86 @@
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { request } from "undici";
+import { describe, expect, it } from "vitest";
+import { startServerThread, type ServerThreadOptions } from "../../src/api/server-thread.js";
+import { KvError } from "../../src/core/errors.js";
+import { tempDir } from "../support/cli.js";
+
+/**
+ * `kv emulator start` runs the server in a worker thread (src/api/server-thread.ts). These tests start
+ * that thread on the built bundle, as the binary does, and on small thread scripts standing in for a
+ * thread that dies, to see that the main thread hears of it. Build first: node scripts/build.mjs.
+ */
+
+const BUNDLE = resolve(import.meta.dirname, "../../dist/cli.cjs");
+
+function options(extra: Partial<ServerThreadOptions> = {}): ServerThreadOptions {
+  return { dataDir: join(tempDir(), "data"), host: "127.0.0.1", port: 0, site: "local", ...extra };
+}
+
+/** A thread script in a file of its own: what it does stands in for the server's thread. */
+function threadScript(body: string): string {
+  const file = join(tempDir(), "thread.cjs");
+  writeFileSync(file, `const { parentPort } = require("node:worker_threads");\n${body}\n`);
+  return file;
+}
+
+describe("the server thread", () => {
+  it("serves the API from the bundle with the token asked for, and stops when told", async () => {
+    const thread = await startServerThread(options({ token: "thread-token-1" }), BUNDLE);
+    expect(thread.token).toBe("thread-token-1");
+    const who = await request(`${thread.url}/v1/whoami`, { headers: { authorization: "Bearer thread-token-1" } });
+    expect(who.statusCode).toBe(200);
+    expect(await who.body.json()).toMatchObject({ site: "local" });
+    await thread.stop();
+    await expect(request(`${thread.url}/v1/whoami`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it("passes on a refusal as the same KvError: a port in use", async () => {
+    const first = await startServerThread(options(), BUNDLE);
+    const port = Number(new URL(first.url).port);
+    const refused = await startServerThread(options({ port }), BUNDLE).catch((e: unknown) => e);
+    await first.stop();
+    expect(refused).toBeInstanceOf(KvError);
+    expect(refused).toMatchObject({ code: "USAGE", message: `Port ${port} is already in use.`, hint: "Choose another with --port, or --port 0 for any free port." });
+  });
+
+  it("creates the thread's heap with a 16 MB young generation, whatever the main thread's", async () => {
+    const file = threadScript(`
+      const space = require("node:v8").getHeapSpaceStatistics().find((s) => s.space_name === "new_space");
+      parentPort.postMessage({ type: "ready", url: String(space.space_size), token: "" });
+      parentPort.once("message", () => parentPort.close());`);
+    const thread = await startServerThread(options(), file);
+    await thread.stop();
+    expect(Number(thread.url)).toBe(16 * 1024 * 1024);
+  });
+
+  it("rejects the start with the error that ends a thread before it is ready", async () => {
+    const file = threadScript(`throw new Error("the store could not be opened");`);
+    await expect(startServerThread(options(), file)).rejects.toThrow("the store could not be opened");
+  });
+
+  it("settles `ended` when a running thread ends without being asked", async () => {
+    const file = threadScript(`
+      parentPort.postMessage({ type: "ready", url: "http://127.0.0.1:1", token: "t" });
+      parentPort.close();`);
+    const thread = await startServerThread(options(), file);
+    await expect(thread.ended).rejects.toThrow("The server thread ended with exit code 0.");
+  });
+
+  it("rejects stop() when the thread exits with a failure code while stopping", async () => {
+    const file = threadScript(`
+      parentPort.postMessage({ type: "ready", url: "http://127.0.0.1:1", token: "t" });
+      parentPort.once("message", () => process.exit(3));`);
+    const thread = await startServerThread(options(), file);
+    await expect(thread.stop()).rejects.toThrow("The server thread ended with exit code 3.");
+  });
+
+  it("rejects stop() when the thread fails while stopping", async () => {
+    const file = threadScript(`
+      parentPort.postMessage({ type: "ready", url: "http://127.0.0.1:1", token: "t" });
+      parentPort.once("message", () => { throw new Error("the ledger could not be written"); });`);
+    const thread = await startServerThread(options(), file);
+    await expect(thread.stop()).rejects.toThrow("the ledger could not be written");
+  });
+});
