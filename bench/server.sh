@@ -14,9 +14,10 @@
 #   KEEP=1          keep the temporary directory (results JSON, server logs)
 #   FIRST=put-idem  one run of that case (get, put or put-idem) against the emulator before the rounds;
 #                   unset, the first load the emulator sees is round 1's GET
-#   EMULATOR_NODE_FLAGS="--min-semi-space-size=16"
+#   EMULATOR_NODE_FLAGS="--no-memory-reducer"
 #                   Node/V8 flags for the emulator's process (a diagnostic: docs/benchmarks.md); unset,
-#                   the built binary runs as a user runs it
+#                   the built binary runs as a user runs it. Its server thread's young generation is
+#                   sized by the binary itself (src/api/server-thread.ts), whatever is given here
 #   SIDE=2          rounds of the side-by-side runs after the others (both servers loaded at once;
 #                   GET and PUT); SIDE=0 leaves them out
 #

@@ -44,7 +44,8 @@ export const start: Handler<StartOptions> = async (ctx, _args, opts) => {
     await ctx.out.line(`YOURSPACE_TOKEN=${server.token}`);
     ctx.out.note(ctx.out.c.dim(`Serving the platform API for site ${site} from ${dataDir}. Stop with Ctrl-C.`));
   }
-  await Promise.race([stopped, server.ended]);
+  // A server thread that dies ends the command with its error, and leaves no handlers behind either.
+  await Promise.race([stopped, server.ended]).finally(stop);
   await server.stop();
   ctx.out.note("Emulator stopped; every request in flight was answered.");
 };
