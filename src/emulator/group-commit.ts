@@ -51,20 +51,25 @@ export interface Gathering<M> {
  * BEGIN, one COMMIT and one write of each shared page (the site's usage) for several writes
  * instead of one each, which is most of what a small write costs.
  *
- * Each write runs in a savepoint of its own, in the order they arrived: one that fails is undone
- * alone and answered with its own error, the others commit. What the writes gather to write out
- * once (see GroupCommitOptions.gathering) is written before the commit. No write is answered
- * before the transaction has committed; if BEGIN or COMMIT fails, none of them is stored and every one fails
- * with that error. A write waits at most for the writes that arrived in the same turn, never for a
- * timer.
+ * The writes run in the order they arrived. One that fails is undone alone and answered with its own
+ * error; the others commit. To that end the group first runs without a savepoint per write (two
+ * statements a write saved); if a write throws, the whole transaction is rolled back, what the
+ * writes gathered and logged is taken back, and the group runs again with each write in a savepoint
+ * of its own. What the writes gather to write out once (see GroupCommitOptions.gathering) is written
+ * before the commit. No write is answered before the transaction has committed; if BEGIN or COMMIT
+ * fails, none of them is stored and every one fails with that error. A write waits at most for the
+ * writes that arrived in the same turn, never for a timer.
  */
 export class GroupCommit {
   private queue: Pending[] = [];
   /** Made once: better-sqlite3 prepares BEGIN, COMMIT and the savepoint statements per transaction function. */
   private transaction: Transaction<(work: () => unknown) => unknown> | undefined;
   private scheduled = false;
-  /** Writes committed, and the transactions that held them: their ratio is the batch size. */
-  readonly stats = { writes: 0, transactions: 0 };
+  /**
+   * Writes committed, and the transactions that held them (their ratio is the batch size); and the
+   * groups that ran a second time, each write in a savepoint, because one of their writes failed.
+   */
+  readonly stats = { writes: 0, transactions: 0, rerun: 0 };
 
   constructor(
     private readonly db: Database,
@@ -77,10 +82,12 @@ export class GroupCommit {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject, aborted });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(this.flushNow);
       }
     });
   }
+
+  private readonly flushNow = () => this.flush();
 
   /** Commits the writes waiting now. Runs by itself at the end of the turn; a server calls it before it closes the store. */
   flush(): void {
@@ -93,7 +100,35 @@ export class GroupCommit {
       for (const p of group) settle(p, p.work);
       return;
     }
-    const outcomes: { ok: boolean; value: unknown }[] = [];
+    let outcomes: Outcome[] | undefined;
+    try {
+      // Almost always no write fails, and then none needs a savepoint. If one does, again, each in one.
+      outcomes = this.commit(group, false);
+      if (!outcomes) {
+        this.stats.rerun++;
+        outcomes = this.commit(group, true)!;
+      }
+    } catch (e) {
+      const error = this.options.translate(e);
+      for (const p of group) {
+        p.aborted(error);
+        p.reject(error);
+      }
+      return;
+    }
+    this.stats.transactions++;
+    this.stats.writes += group.length;
+    group.forEach((p, i) => (outcomes[i]!.ok ? p.resolve(outcomes[i]!.value) : p.reject(outcomes[i]!.value)));
+  }
+
+  /**
+   * Runs the group's writes in one transaction and commits it. `isolated`: each write in a savepoint
+   * of its own, undone alone if it fails; otherwise a write that fails undoes the whole transaction,
+   * and the answer is undefined (nothing stored, nothing gathered or logged). Throws if BEGIN or
+   * COMMIT fails, having undone what the writes gathered and logged.
+   */
+  private commit(group: readonly Pending[], isolated: boolean): Outcome[] | undefined {
+    const outcomes: Outcome[] = [];
     const mark = this.options.mark();
     // A transaction function called inside another runs in a savepoint (better-sqlite3).
     this.transaction ??= this.db.transaction((work: () => unknown) => work());
@@ -104,6 +139,14 @@ export class GroupCommit {
         this.options.within(() => {
           gathering?.begin();
           for (const p of group) {
+            if (!isolated) {
+              try {
+                outcomes.push({ ok: true, value: p.work() });
+              } catch {
+                throw WRITE_FAILED;
+              }
+              continue;
+            }
             const before = gathering?.mark();
             try {
               outcomes.push({ ok: true, value: transaction(p.work) });
@@ -118,20 +161,22 @@ export class GroupCommit {
     } catch (e) {
       gathering?.abort();
       this.options.rewind(mark);
-      const error = this.options.translate(e);
-      for (const p of group) {
-        p.aborted(error);
-        p.reject(error);
-      }
-      return;
+      if (e === WRITE_FAILED) return undefined;
+      throw e;
     }
     gathering?.committed();
     this.options.keep();
-    this.stats.transactions++;
-    this.stats.writes += group.length;
-    group.forEach((p, i) => (outcomes[i]!.ok ? p.resolve(outcomes[i]!.value) : p.reject(outcomes[i]!.value)));
+    return outcomes;
   }
 }
+
+interface Outcome {
+  ok: boolean;
+  value: unknown;
+}
+
+/** Thrown out of a group's transaction, to roll it back, when a write without a savepoint fails. */
+const WRITE_FAILED = Symbol("a write of the group failed");
 
 function settle(p: Pending, run: () => unknown): void {
   let value: unknown;

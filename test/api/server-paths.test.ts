@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
+import fc from "fast-check";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { HEADERS } from "../../src/api/contract.js";
@@ -45,14 +46,14 @@ describe("group commit", () => {
   it("commits the writes of one turn in one transaction, in order, each with its own version", async () => {
     const { writes, kv, value } = setup();
     const results = await Promise.all([writes.run(put(kv, "a", "1")), writes.run(put(kv, "b", "2")), writes.run(put(kv, "a", "3"))]);
-    expect(writes.stats).toEqual({ writes: 3, transactions: 1 });
+    expect(writes.stats).toEqual({ writes: 3, transactions: 1, rerun: 0 });
     expect([value("a"), value("b")]).toEqual(["3", "2"]);
     const versions = results.map((r) => r.version);
     expect([...versions].sort()).toEqual(versions);
     expect(new Set(versions).size).toBe(3);
     // The next turn is the next group.
     await writes.run(put(kv, "c", "4"));
-    expect(writes.stats).toEqual({ writes: 4, transactions: 2 });
+    expect(writes.stats).toEqual({ writes: 4, transactions: 2, rerun: 0 });
   });
 
   it("undoes a write that fails alone, in its savepoint, and answers it with its own error; the others commit", async () => {
@@ -65,7 +66,8 @@ describe("group commit", () => {
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: "QUOTA_EXCEEDED" });
     expect([value("a"), value("half"), value("b")]).toEqual(["1", null, "2"]);
-    expect(writes.stats.transactions).toBe(1);
+    // Run first without savepoints, rolled back when the write failed, then again with one per write.
+    expect(writes.stats).toEqual({ writes: 3, transactions: 1, rerun: 1 });
   });
 
   it("when the shared transaction cannot begin, stores none of the writes, fails every one with the store's error, and audits them as failed", async () => {
@@ -85,7 +87,7 @@ describe("group commit", () => {
     expect(aborted).toHaveLength(2);
     other.exec("ROLLBACK");
     expect([value("a"), value("b"), value("before")]).toEqual([null, null, "0"]);
-    expect(writes.stats).toEqual({ writes: 1, transactions: 1 });
+    expect(writes.stats).toEqual({ writes: 1, transactions: 1, rerun: 0 });
     // The aborted callbacks are where the server audits such writes; none was logged as written.
     expect(audit()).toEqual([{ action: "write", key: "before", outcome: "ok" }]);
   });
@@ -158,7 +160,7 @@ describe("what a group gathers and writes once (versions, usage, meters, history
     });
     const rest = [grouped.writes.run(() => g.deleteNow("default", ["b"], { force: false })), undone, grouped.writes.run(put(g, "d", "4444"))];
     expect((await Promise.allSettled(rest)).map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
-    expect(grouped.writes.stats).toEqual({ writes: 6, transactions: 2 });
+    expect(grouped.writes.stats).toEqual({ writes: 6, transactions: 2, rerun: 1 });
 
     const s = single.kv;
     await s.put("default", "a", { value: Buffer.from("1") });
@@ -198,6 +200,64 @@ describe("what a group gathers and writes once (versions, usage, meters, history
     expect(results.map((r) => (r.status === "fulfilled" ? "ok" : (r.reason as KvError).code))).toEqual(["ok", "ok", "QUOTA_EXCEEDED"]);
     expect([value("k1"), value("k2"), value("k3")]).toEqual(["0123456789", "0123456789", null]);
     expect(core.db.prepare("SELECT keys, bytes FROM usage").get()).toEqual({ keys: 3, bytes: 50_000_000 - 30 + 24 });
+  });
+});
+
+describe("group commit (property)", () => {
+  const SEED = 20_261_123;
+  type Op = { kind: "put"; key: string; value: string } | { kind: "delete"; key: string } | { kind: "fail"; key: string };
+  const key = fc.constantFrom("a", "b", "c");
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constant("put" as const), key, value: fc.constantFrom("", "x", "yy", "zzzz") }),
+    // Fails on its own when the key is not there: the engine's refusal, not the test's.
+    fc.record({ kind: fc.constant("delete" as const), key }),
+    // Writes, then fails: what it wrote must be undone with it.
+    fc.record({ kind: fc.constant("fail" as const), key }),
+  );
+  const outcome = (r: PromiseSettledResult<{ version: string | null }>) =>
+    r.status === "fulfilled" ? { ok: r.value.version } : { failed: (r.reason as KvError).code };
+
+  it("whichever writes of a group fail, stores and answers what the same writes one at a time would", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ ops: fc.array(op, { minLength: 1, maxLength: 6 }), advance: fc.integer({ min: 0, max: 400 }) }), { minLength: 1, maxLength: 4 }), async (groups) => {
+        const grouped = setup();
+        const single = setup();
+        const g = grouped.kv;
+        const s = single.kv;
+        const fromGroups: unknown[] = [];
+        const oneByOne: unknown[] = [];
+        let groupsWithFailure = 0;
+        for (const { ops, advance } of groups) {
+          const work = (o: Op) => () => {
+            if (o.kind === "put") return g.putNow("default", o.key, { value: Buffer.from(o.value) });
+            if (o.kind === "delete") return g.deleteNow("default", [o.key], { force: false });
+            g.putNow("default", o.key, { value: Buffer.from("never stored") });
+            throw new KvError("QUOTA_EXCEEDED", "refused after writing");
+          };
+          const answers = (await Promise.allSettled(ops.map((o) => grouped.writes.run(work(o))))).map(outcome);
+          if (answers.some((a) => "failed" in a)) groupsWithFailure++;
+          fromGroups.push(...answers);
+          for (const o of ops) {
+            const run = o.kind === "put" ? s.put("default", o.key, { value: Buffer.from(o.value) }) : o.kind === "delete" ? s.delete("default", [o.key], { force: false }) : Promise.reject(new KvError("QUOTA_EXCEEDED", "refused"));
+            oneByOne.push(...(await Promise.allSettled([run])).map(outcome));
+          }
+          grouped.clock.advance(advance);
+          single.clock.advance(advance);
+        }
+        expect(fromGroups).toEqual(oneByOne);
+        const stored = ({ core }: ReturnType<typeof setup>) => ({
+          flushed: core.ledger.flush(),
+          homeSeq: core.engine.homeSeq(),
+          usage: core.db.prepare("SELECT keys, bytes, changed_at FROM usage").all(),
+          meters: core.db.prepare("SELECT period, writes, byte_ms FROM meters").all(),
+          entries: core.db.prepare("SELECT key, version, value, tombstone, commit_t FROM entries ORDER BY key").all(),
+        });
+        expect(stored(grouped)).toEqual(stored(single));
+        // Every group committed, once; those with a failing write ran twice, each write in a savepoint.
+        expect(grouped.writes.stats).toEqual({ writes: fromGroups.length, transactions: groups.length, rerun: groupsWithFailure });
+      }),
+      { seed: SEED, numRuns: 60, verbose: 1 },
+    );
   });
 });
 
@@ -248,7 +308,7 @@ describe("idempotent writes", () => {
       once.run("local", "k1", { grouped: reply(kv, "a", "2"), aborted: noAbort }),
     ]);
     expect(retry).toEqual(first);
-    expect(writes.stats).toEqual({ writes: 1, transactions: 1 });
+    expect(writes.stats).toEqual({ writes: 1, transactions: 1, rerun: 0 });
     expect(value("a")).toBe("1");
     // Recorded in the same transaction: a later retry is answered from the store, without a write.
     expect(await once.run("local", "k1", { grouped: reply(kv, "a", "3"), aborted: noAbort })).toEqual({ status: 200, json: (first as { json: unknown }).json });
