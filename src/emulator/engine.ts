@@ -500,7 +500,7 @@ export class Engine {
       // optimistic run it looks at the data_version itself (head()); anything else looks first.
       if (this.settings.unverified && !(write === "single" && !recording)) this.settings.verify();
       if (write === "single" && !recording) result = fn();
-      // One of a group's writes: the group's transaction holds it, in a savepoint of its own.
+      // One of a group's writes: the group's transaction holds it (in a savepoint of its own when the group runs again).
       else if (this.group) result = fn();
       else {
         // One transaction function, made once: better-sqlite3 prepares its BEGIN, COMMIT and savepoint statements per function.
@@ -520,8 +520,8 @@ export class Engine {
 
   /**
    * Writes that share one transaction (the API server's group commit, group-commit.ts). Between
-   * beginGroup() and endGroup(), both inside that transaction, each write runs in the savepoint its
-   * caller gives it rather than one of its own, draws its version from home's last version as held
+   * beginGroup() and endGroup(), both inside that transaction, each write runs in the group's
+   * transaction (or the savepoint its caller gives it) rather than one of its own, draws its version from home's last version as held
    * in memory (never written back: see homeSeq()), gathers its usage and meters (SiteUsage.begin),
    * and leaves compacting its key's history to endGroup(): usage is written once per group, meters
    * once it has committed (SiteUsage.committed), and a hot key's history compacted once.
