@@ -390,7 +390,17 @@ export class Regions {
     let settled: Row | undefined;
     let waiting: Row | undefined;
     let scanned = 0;
-    for (const row of this.stmt("SELECT version, commit_t, origin FROM versions WHERE ns = ? AND key = ? ORDER BY version").iterate(ns, key) as IterableIterator<Row>) {
+    // The oldest versions, up to the first committed after every edge's surelyDelivered() time, have
+    // all arrived: SQLite finds where that run ends, and its newest two, without handing each of its
+    // rows to JavaScript. Only the versions after it are checked one by one.
+    const sure = this.model.edges.reduce((t, edge) => Math.min(t, this.surelyDelivered(edge, now)), Number.MAX_SAFE_INTEGER);
+    if (sure > Number.MIN_SAFE_INTEGER) {
+      const end = this.stmt("SELECT version FROM versions WHERE ns = ? AND key = ? AND commit_t > ? ORDER BY version LIMIT 1").pluck().get(ns, key, sure) as number | undefined;
+      const run = this.stmt("SELECT version, commit_t, origin FROM versions WHERE ns = ? AND key = ? AND version < ? ORDER BY version DESC LIMIT 2").all(ns, key, end ?? Number.MAX_SAFE_INTEGER) as Row[];
+      settled = run[0];
+      scanned = run.length; // 2: two or more, which is all the deletion below asks
+    }
+    for (const row of this.stmt("SELECT version, commit_t, origin FROM versions WHERE ns = ? AND key = ? AND version > ? ORDER BY version").iterate(ns, key, settled?.version ?? 0) as IterableIterator<Row>) {
       if (!this.deliveredEverywhere(row, now)) {
         waiting = row;
         break;
