@@ -40,6 +40,16 @@ function setup() {
   return { dataDir, clock, core, writes, kv, value, audit };
 }
 
+/** What the store holds that a group writes once: home's counter, the site's usage and meters, the keys. */
+const stored = ({ core }: ReturnType<typeof setup>) => ({
+  // A group's meters are written out with the ledger's next flush.
+  flushed: core.ledger.flush(),
+  homeSeq: core.engine.homeSeq(),
+  usage: core.db.prepare("SELECT keys, bytes, changed_at FROM usage").all(),
+  meters: core.db.prepare("SELECT period, writes, byte_ms FROM meters").all(),
+  entries: core.db.prepare("SELECT key, version, value, tombstone, commit_t FROM entries ORDER BY key").all(),
+});
+
 const put = (kv: LocalBackend, key: string, text: string) => () => kv.putNow("default", key, { value: Buffer.from(text) });
 
 describe("group commit", () => {
@@ -136,16 +146,10 @@ describe("group commit", () => {
 });
 
 describe("what a group gathers and writes once (versions, usage, meters, history)", () => {
-  /** What the store holds that a group writes once: home's counter, the site's usage and meters, the keys. */
-  const state = ({ core }: ReturnType<typeof setup>) => ({
-    // A group's meters are written out with the ledger's next flush.
-    flushed: core.ledger.flush(),
-    homeSeq: core.engine.homeSeq(),
-    usage: core.db.prepare("SELECT keys, bytes, changed_at FROM usage").all(),
-    meters: core.db.prepare("SELECT period, writes, byte_ms FROM meters").all(),
-    entries: core.db.prepare("SELECT key, version, value, tombstone FROM entries ORDER BY key").all(),
+  const state = (store: ReturnType<typeof setup>) => ({
+    ...stored(store),
     // Each key's history, as compacted: after every write one at a time, once per group in a group.
-    versions: core.db.prepare("SELECT key, version, superseded_t FROM versions ORDER BY key, version").all(),
+    versions: store.core.db.prepare("SELECT key, version, superseded_t FROM versions ORDER BY key, version").all(),
   });
 
   it("stores what the same writes one at a time would, a write undone in its savepoint leaving nothing", async () => {
@@ -245,13 +249,6 @@ describe("group commit (property)", () => {
           single.clock.advance(advance);
         }
         expect(fromGroups).toEqual(oneByOne);
-        const stored = ({ core }: ReturnType<typeof setup>) => ({
-          flushed: core.ledger.flush(),
-          homeSeq: core.engine.homeSeq(),
-          usage: core.db.prepare("SELECT keys, bytes, changed_at FROM usage").all(),
-          meters: core.db.prepare("SELECT period, writes, byte_ms FROM meters").all(),
-          entries: core.db.prepare("SELECT key, version, value, tombstone, commit_t FROM entries ORDER BY key").all(),
-        });
         expect(stored(grouped)).toEqual(stored(single));
         // Every group committed, once; those with a failing write ran twice, each write in a savepoint.
         expect(grouped.writes.stats).toEqual({ writes: fromGroups.length, transactions: groups.length, rerun: groupsWithFailure });
