@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { KvError } from "../core/errors.js";
 
 type TooLarge = (size: number, limit: number) => KvError;
@@ -19,6 +19,27 @@ export function headerOf(req: IncomingMessage, lowerCaseName: string): string | 
   return undefined;
 }
 
+/** Requests sent with `Expect: 100-continue` whose "100 Continue" is not sent yet: it goes out when the body is first read. */
+const awaitingContinue = new WeakMap<IncomingMessage, ServerResponse>();
+
+/**
+ * Marks a request whose client waits for "100 Continue" before it sends its body. The 100 is sent
+ * when a handler starts reading the body, so a request refused before that (a bad token, a declared
+ * length over the limit) is answered without inviting a body it would not read. Only for a request
+ * whose answer is next on its connection: one sent earlier on the same connection must be answered
+ * first, or the 100 lands inside that answer.
+ */
+export function continueWhenRead(req: IncomingMessage, res: ServerResponse): void {
+  awaitingContinue.set(req, res);
+}
+
+function inviteBody(req: IncomingMessage): void {
+  const res = awaitingContinue.get(req);
+  if (res === undefined) return;
+  awaitingContinue.delete(req);
+  if (!res.headersSent) res.writeContinue();
+}
+
 /**
  * Reads a request body up to `limit` bytes. A declared Content-Length over the limit is refused
  * before a byte is read; a body that streams past the limit is cut off as soon as it does.
@@ -28,9 +49,11 @@ export async function readBody(req: IncomingMessage, limit: number, tooLarge: To
   if (declared !== undefined) {
     if (!/^\d+$/.test(declared)) throw new KvError("BAD_HEADER", `Content-Length "${declared}" is not a number.`, "Send a valid Content-Length, or none.");
     if (Number(declared) > limit) throw tooLarge(Number(declared), limit);
+    inviteBody(req);
     // The parser stops the body at its declared length, so it cannot run past the limit.
     return readDeclared(req, Number(declared));
   }
+  inviteBody(req);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of req) {

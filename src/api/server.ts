@@ -15,7 +15,7 @@ import { EmulatorCore, LocalBackend } from "../emulator/local-backend.js";
 import { STALE } from "../emulator/settings.js";
 import { translateSqliteError } from "../emulator/store.js";
 import { API_LIMITS, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, QUERY, ROUTES, STATUS, type ErrorBody, type WireOutcome, type WireWhoami } from "./contract.js";
-import { headerOf, readBody, readJson } from "./http-body.js";
+import { continueWhenRead, headerOf, readBody, readJson } from "./http-body.js";
 import { IdempotentWrites, type OnceWrite } from "./idempotency.js";
 import type { TokenInfo, TokenStore } from "./tokens.js";
 
@@ -120,7 +120,18 @@ export class ApiServer {
         inFlight.once("finish", answer);
       } else answer();
     });
-    // Expect: 100-continue is answered by Node itself; any other expectation gets a JSON 417.
+    // Expect: 100-continue. Node would write "100 Continue" at once, even while an earlier request's
+    // answer on the same connection is still going out (pipelining): the 100 then lands inside that
+    // answer. Such a request waits until its answer is next, and its 100 is sent when its body is read.
+    server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+      const handle = () => {
+        continueWhenRead(req, res);
+        router.lookup(req, res);
+      };
+      if (res.socket) handle();
+      else res.once("socket", handle);
+    });
+    // Any other expectation gets a JSON 417.
     server.on("checkExpectation", (req, res) => {
       send(res, { status: 417, json: body("BAD_HEADER", `The expectation "${req.headers.expect}" is not supported.`, "Leave out the Expect header.") });
     });

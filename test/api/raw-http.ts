@@ -80,3 +80,77 @@ export async function rawRequest(url: string, head: string, body?: string | Buff
   if (body !== undefined) await c.write(body);
   return c.response;
 }
+
+export interface ParsedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/**
+ * Parses a byte stream as a sequence of HTTP/1.1 responses, strictly: every byte must belong to a
+ * status line, a header block or a body framed by Content-Length or chunked encoding. Interim (1xx)
+ * responses are returned too, in place. Throws, naming the offset, on anything else.
+ */
+export function parseResponses(stream: Buffer): ParsedResponse[] {
+  const responses: ParsedResponse[] = [];
+  let at = 0;
+  const fail = (why: string): never => {
+    throw new Error(`${why} at byte ${at} of ${stream.length}: ${JSON.stringify(stream.subarray(at, at + 80).toString("latin1"))}`);
+  };
+  while (at < stream.length) {
+    const end = stream.indexOf("\r\n\r\n", at);
+    if (end < 0) fail("a response head without its end");
+    const [statusLine, ...lines] = stream.subarray(at, end).toString("latin1").split("\r\n");
+    const status = /^HTTP\/1\.1 (\d{3}) [^\r\n]*$/.exec(statusLine!);
+    if (!status) fail("not a status line");
+    const headers: Record<string, string> = {};
+    for (const line of lines) {
+      const colon = line.indexOf(":");
+      if (colon <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(line.slice(0, colon))) fail(`not a header line ${JSON.stringify(line)}`);
+      headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    at = end + 4;
+    const code = Number(status![1]);
+    let body: Buffer = Buffer.alloc(0);
+    if (code >= 200 && code !== 204 && code !== 304) {
+      if (headers["transfer-encoding"] === "chunked") {
+        const parts: Buffer[] = [];
+        for (;;) {
+          const lineEnd = stream.indexOf("\r\n", at);
+          const size = lineEnd < 0 ? Number.NaN : Number.parseInt(stream.subarray(at, lineEnd).toString("latin1"), 16);
+          if (!Number.isInteger(size)) fail("not a chunk size");
+          at = lineEnd + 2;
+          if (size === 0) {
+            if (stream.subarray(at, at + 2).toString("latin1") !== "\r\n") fail("no end after the last chunk");
+            at += 2;
+            break;
+          }
+          if (at + size + 2 > stream.length) fail("a chunk cut short");
+          parts.push(stream.subarray(at, at + size));
+          at += size + 2;
+        }
+        body = Buffer.concat(parts);
+      } else {
+        const length = Number(headers["content-length"]);
+        if (!Number.isInteger(length)) fail("a final response without Content-Length or chunked encoding");
+        if (at + length > stream.length) fail("a body cut short");
+        body = stream.subarray(at, at + length);
+        at += length;
+      }
+    }
+    responses.push({ status: code, headers, body });
+  }
+  return responses;
+}
+
+/** Writes `bytes` on a new connection and resolves to everything the server sent until it closed the connection. */
+export async function rawExchange(url: string, bytes: string | Buffer): Promise<Buffer> {
+  const c = await rawConnect(url);
+  const chunks: Buffer[] = [];
+  c.socket.on("data", (d: Buffer) => chunks.push(d));
+  const closed = once(c.socket, "close");
+  await c.write(bytes);
+  await closed;
+  return Buffer.concat(chunks);
+}
