@@ -260,12 +260,12 @@ export class HttpBackend implements Backend {
   }
 
   async unbind(route: string, variable: string): Promise<boolean> {
-    return this.json<{ removed: boolean }>(await this.call({ method: "DELETE", path: paths.bindings(this.site), query: { route, variable }, repeatable: true })).removed;
+    return this.json<{ removed: boolean }>(await this.call({ method: "DELETE", path: paths.bindings(this.site), query: { [QUERY.route]: route, [QUERY.variable]: variable }, repeatable: true })).removed;
   }
 
   async audit(query: AuditQuery): Promise<AuditEntry[]> {
     const { entries } = this.json<{ entries: (Omit<AuditEntry, "t"> & { t: string })[] }>(
-      await this.call({ method: "GET", path: paths.audit(this.site), query: { key: query.key, actor: query.actor, within_ms: query.withinMs, limit: query.limit }, repeatable: true }),
+      await this.call({ method: "GET", path: paths.audit(this.site), query: { [QUERY.key]: query.key, [QUERY.actor]: query.actor, [QUERY.since]: query.since, [QUERY.withinMs]: query.withinMs, [QUERY.limit]: query.limit }, repeatable: true }),
     );
     return entries.map((e) => ({ ...e, t: Date.parse(e.t) }));
   }

@@ -58,7 +58,7 @@ export const HEADERS = {
   requestId: "x-request-id",
 } as const;
 
-/** Request query parameters for reads and writes. */
+/** Every query parameter of the API, by name; PARAMS says which route takes which. */
 export const QUERY = {
   region: "region",
   consistency: "consistency",
@@ -70,7 +70,82 @@ export const QUERY = {
   cursor: "cursor",
   limit: "limit",
   force: "force",
+  /** The audit log: records of this key, of this actor, from this time on (epoch ms), from the last this many ms. */
+  key: "key",
+  actor: "actor",
+  since: "since",
+  withinMs: "within_ms",
+  /** A binding to remove. */
+  route: "route",
+  variable: "variable",
 } as const;
+
+type RouteName = keyof typeof ROUTES;
+type QueryName = (typeof QUERY)[keyof typeof QUERY];
+
+/** Every method of every route the API serves: the server serves exactly these, the others answer 405 or 404. */
+export const ENDPOINTS = {
+  whoami: ["GET"],
+  namespaces: ["GET", "POST"],
+  namespace: ["DELETE"],
+  keys: ["GET"],
+  value: ["GET", "PUT", "DELETE"],
+  bulkPut: ["POST"],
+  bulkDelete: ["POST"],
+  export: ["GET"],
+  site: ["GET", "PATCH"],
+  bindings: ["GET", "PUT", "DELETE"],
+  usage: ["GET"],
+  audit: ["GET"],
+} as const satisfies Record<RouteName, readonly ("GET" | "PUT" | "POST" | "PATCH" | "DELETE")[]>;
+
+export type Endpoint = { [R in RouteName]: `${(typeof ENDPOINTS)[R][number]} ${R}` }[RouteName];
+
+/**
+ * The query parameters each endpoint takes. Any other parameter is refused (`400` `USAGE`): a
+ * misspelt filter must not widen what a request reads or removes.
+ */
+export const PARAMS: Record<Endpoint, readonly QueryName[]> = {
+  "GET whoami": [],
+  "GET namespaces": [],
+  "POST namespaces": [],
+  "DELETE namespace": [],
+  "GET keys": [QUERY.prefix, QUERY.cursor, QUERY.limit, QUERY.region, QUERY.consistency],
+  "GET value": [QUERY.region, QUERY.consistency, QUERY.cacheTtl],
+  "PUT value": [QUERY.ttl, QUERY.expiresAt, QUERY.region],
+  "DELETE value": [QUERY.force, QUERY.region],
+  "POST bulkPut": [QUERY.region],
+  "POST bulkDelete": [QUERY.region],
+  "GET export": [QUERY.prefix],
+  "GET site": [],
+  "PATCH site": [],
+  "GET bindings": [],
+  "PUT bindings": [],
+  "DELETE bindings": [QUERY.route, QUERY.variable],
+  "GET usage": [],
+  "GET audit": [QUERY.key, QUERY.actor, QUERY.since, QUERY.withinMs, QUERY.limit],
+};
+
+/** What a field of a JSON request body holds. `integer`: a safe integer; `strings`: an array of strings. */
+export type FieldKind = "string" | "boolean" | "integer" | "strings" | "array";
+
+/** A JSON request body: its fields (any other is refused), and how errors show its shape. */
+export interface BodyShape {
+  fields: Record<string, { kind: FieldKind; required?: true }>;
+  example: string;
+}
+
+/** The JSON body of each endpoint that takes one. */
+export const BODIES = {
+  "POST namespaces": { fields: { name: { kind: "string", required: true } }, example: '{"name": "<namespace>"}' },
+  "POST bulkDelete": { fields: { keys: { kind: "strings", required: true }, force: { kind: "boolean" }, dryRun: { kind: "boolean" } }, example: '{"keys": ["…"], "force": false, "dryRun": false}' },
+  "POST bulkPut": { fields: { entries: { kind: "array", required: true }, dryRun: { kind: "boolean" } }, example: '{"entries": [{"key", "value", …}], "dryRun": false}' },
+  "PATCH site": { fields: { tier: { kind: "string" }, auditRetentionDays: { kind: "integer" } }, example: '{"tier": "<tier>", "auditRetentionDays": <days>}' },
+  "PUT bindings": {
+    fields: { route: { kind: "string", required: true }, variable: { kind: "string", required: true }, namespace: { kind: "string", required: true }, access: { kind: "string", required: true } },
+    example: '{"route", "variable", "namespace", "access": "read-only" | "read-write"}',
+  },
+} as const satisfies Partial<Record<Endpoint, BodyShape>>;
 
 export const API_LIMITS = {
   ...LIMITS,

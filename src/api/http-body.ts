@@ -1,5 +1,7 @@
+import { isUtf8 } from "node:buffer";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { KvError } from "../core/errors.js";
+import type { BodyShape, FieldKind } from "./contract.js";
 
 type TooLarge = (size: number, limit: number) => KvError;
 
@@ -95,14 +97,56 @@ function readDeclared(req: IncomingMessage, length: number): Promise<Buffer> {
 }
 
 export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const type = req.headers["content-type"] ?? "";
+  const type = headerOf(req, "content-type") ?? "";
   if (!/^application\/json\b/i.test(type)) {
     throw new KvError("BAD_HEADER", `Content-Type must be application/json, not "${type || "(none)"}".`, "Send the body as JSON with Content-Type: application/json.");
   }
   const body = await readBody(req, limit);
+  // Decoding would replace bad bytes with U+FFFD, and so store a key or name nobody sent.
+  if (!isUtf8(body)) throw new KvError("MALFORMED_BODY", "The request body is not valid UTF-8.", "Send JSON encoded as UTF-8.");
   try {
     return JSON.parse(body.toString("utf8"));
   } catch (e) {
     throw new KvError("MALFORMED_BODY", `The request body is not valid JSON: ${(e as Error).message}.`, "Send a JSON document.");
   }
+}
+
+const KIND_TEXT: Record<FieldKind, string> = { string: "a string", boolean: "true or false", integer: "a whole number", strings: "an array of strings", array: "an array" };
+
+function fits(value: unknown, kind: FieldKind): boolean {
+  switch (kind) {
+    case "string":
+      return typeof value === "string";
+    case "boolean":
+      return typeof value === "boolean";
+    case "integer":
+      return Number.isSafeInteger(value);
+    case "strings":
+      return Array.isArray(value) && value.every((v) => typeof v === "string");
+    case "array":
+      return Array.isArray(value);
+  }
+}
+
+function kindOf(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "an array" : typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/**
+ * A JSON body that must be an object of `shape`: every field of the right kind, the required ones
+ * present, no others (a misspelt "dryRun" must not turn a dry run into a write).
+ */
+export async function readObject(req: IncomingMessage, limit: number, { fields: shape, example }: BodyShape): Promise<Record<string, unknown>> {
+  const doc = await readJson(req, limit);
+  const malformed = (why: string) => new KvError("MALFORMED_BODY", `The body must be ${example}; ${why}.`, "See docs/api.md for the body of each route.");
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw malformed(`this one is ${kindOf(doc)}`);
+  const fields = doc as Record<string, unknown>;
+  for (const name of Object.keys(fields)) if (!Object.hasOwn(shape, name)) throw malformed(`it has an unknown field ${JSON.stringify(name)}`);
+  for (const [name, { kind, required }] of Object.entries(shape)) {
+    const value = fields[name];
+    if (value === undefined) {
+      if (required) throw malformed(`"${name}" is missing`);
+    } else if (!fits(value, kind)) throw malformed(`"${name}" must be ${KIND_TEXT[kind]}, not ${kindOf(value)}`);
+  }
+  return fields;
 }

@@ -14,8 +14,8 @@ import { GroupCommit } from "../emulator/group-commit.js";
 import { EmulatorCore, LocalBackend } from "../emulator/local-backend.js";
 import { STALE } from "../emulator/settings.js";
 import { translateSqliteError } from "../emulator/store.js";
-import { API_LIMITS, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, QUERY, ROUTES, STATUS, type ErrorBody, type WireOutcome, type WireWhoami } from "./contract.js";
-import { continueWhenRead, headerOf, readBody, readJson } from "./http-body.js";
+import { API_LIMITS, BODIES, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, PARAMS, QUERY, ROUTES, STATUS, type Endpoint, type ErrorBody, type WireOutcome, type WireWhoami } from "./contract.js";
+import { continueWhenRead, headerOf, readBody, readObject } from "./http-body.js";
 import { IdempotentWrites, type OnceWrite } from "./idempotency.js";
 import type { TokenInfo, TokenStore } from "./tokens.js";
 
@@ -89,6 +89,11 @@ export class ApiServer {
       gathering: core.engine.gathering,
     });
     const router = buildRouter(core, writes);
+    const route = (req: IncomingMessage, res: ServerResponse) => {
+      const refusal = refuseTarget(req);
+      if (refusal) send(res, { status: STATUS[refusal.code], json: refusal.toJSON() });
+      else router.lookup(req, res);
+    };
     const requestTimeout = options.requestTimeoutMs ?? API_LIMITS.requestTimeoutMs;
     const server = createServer(
       {
@@ -96,8 +101,10 @@ export class ApiServer {
         headersTimeout: Math.min(requestTimeout, API_LIMITS.headersTimeoutMs),
         connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(requestTimeout / 4))),
         keepAliveTimeout: 5_000,
+        // Checked in route(), so that its absence gets a JSON error like any other refusal.
+        requireHostHeader: false,
       },
-      (req, res) => router.lookup(req, res),
+      route,
     );
     // Malformed requests and clients too slow to send theirs still get a JSON error.
     server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -108,10 +115,7 @@ export class ApiServer {
           : err.code === "HPE_HEADER_OVERFLOW"
             ? [431, "BAD_HEADER", "The request headers are too large."]
             : [400, "BAD_HEADER", "The request is not valid HTTP."];
-      const body = JSON.stringify({ code, message, hint: null } satisfies ErrorBody);
-      const answer = () => {
-        if (socket.writable) socket.end(`HTTP/1.1 ${status} ${status === 408 ? "Request Timeout" : status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-      };
+      const answer = () => answerAndClose(socket, status, { code, message, hint: null });
       // A whole request before the bad bytes on this connection (pipelined) gets its own answer first.
       // One whose own body failed or timed out is not waited for: its handler is waiting on that body.
       const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
@@ -126,10 +130,15 @@ export class ApiServer {
     server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
       const handle = () => {
         continueWhenRead(req, res);
-        router.lookup(req, res);
+        route(req, res);
       };
       if (res.socket) handle();
       else res.once("socket", handle);
+    });
+    // CONNECT asks for a tunnel, which the API does not make.
+    server.on("connect", (req: IncomingMessage, socket: Socket) => {
+      socket.on("error", () => {});
+      answerAndClose(socket, 405, body("METHOD_NOT_ALLOWED", "CONNECT is not served: the API is not a proxy.", "Send requests to the API's own paths; see docs/api.md."));
     });
     // Any other expectation gets a JSON 417.
     server.on("checkExpectation", (req, res) => {
@@ -178,19 +187,24 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     onBadUrl: (path, _req, res) => send(res, { status: 400, json: body("BAD_HEADER", `The path ${path} is not a valid URL.`, null) }),
   });
 
-  /** A route: authenticate, check the site and the token's scope, run, answer. A handler may stream its own answer. */
-  const on = (method: HTTPMethod, path: string, action: Action, handler: (call: Call, res: ServerResponse) => Promise<Reply | "streamed"> | Reply) => {
+  const served = new Set<Endpoint>();
+  /** An endpoint: authenticate, check the site and the token's scope, then the query, run, answer. A handler may stream its own answer. */
+  const on = (endpoint: Endpoint, action: Action, handler: (call: Call, res: ServerResponse) => Promise<Reply | "streamed"> | Reply) => {
+    const [method, name] = endpoint.split(" ") as [HTTPMethod, keyof typeof ROUTES];
+    const path = ROUTES[name];
+    const accepted = new Set<string>(PARAMS[endpoint]);
+    served.add(endpoint);
     // A value's GET runs on the settings as last seen (Settings.optimistic): the engine looks at the
     // store's data_version when it reads, once per turn, and may answer from its cache of home rows.
-    const optimistic = method === "GET" && path === ROUTES.value;
+    const optimistic = endpoint === "GET value";
     router.on(method, path, (req, res, params) => {
       let token: TokenInfo | undefined;
       const fail = (e: unknown) => {
         const err = e instanceof KvError ? e : errors.internal("The server failed to handle the request.");
         // A refusal is audited too: who tried to reach what.
         if (err.code === "PERMISSION_DENIED" && token && params.ns !== undefined) {
-          const key = path === ROUTES.value ? safeKeyOf(req) : null;
-          const kind = method === "DELETE" || path === ROUTES.bulkDelete ? "delete" : action === "read" ? "read" : "write";
+          const key = name === "value" ? safeKeyOf(req) : null;
+          const kind = method === "DELETE" || name === "bulkDelete" ? "delete" : action === "read" ? "read" : "write";
           core.ledger.write({ site: token.site, actor: token.route ? `route:${token.route}` : `token:${token.id}`, action: kind, namespace: params.ns, key, region: core.engine.homeRegion, outcome: "denied" });
         }
         // Once a stream has begun, an error can only cut it short; the client sees an incomplete body.
@@ -211,6 +225,7 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
           if (site !== token.site) throw errors.siteNotFound(site);
           const call: Call = { req, params, query, token, site, kv: backendFor(site, token) };
           authorize(token, params.ns ?? null, action, token.kind === "route" ? core.admin.bindings(site, token.route!) : []);
+          if (query !== NO_QUERY) checkQuery(query, accepted);
           return handler(call, res);
         };
         const { settings } = core.engine;
@@ -251,7 +266,7 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     return idempotency.run(call.site, headerOf(call.req, HEADERS.idempotencyKey), write);
   };
 
-  on("GET", ROUTES.whoami, "read", ({ token }) => ({
+  on("GET whoami", "read", ({ token }) => ({
     status: 200,
     json: {
       site: token.site,
@@ -260,7 +275,7 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     } satisfies WireWhoami,
   }));
 
-  on("GET", ROUTES.namespaces, "read", async ({ kv, token, site }) => {
+  on("GET namespaces", "read", async ({ kv, token, site }) => {
     const reachable = token.kind === "route" ? core.admin.bindings(site, token.route!).map((b) => b.namespace) : token.namespaces;
     return {
       status: 200,
@@ -270,10 +285,8 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     };
   });
 
-  on("POST", ROUTES.namespaces, "admin", async (call) => {
-    const doc = (await readJson(call.req, API_LIMITS.maxJsonBody)) as { name?: unknown };
-    if (typeof doc?.name !== "string") throw new KvError("MALFORMED_BODY", 'The body must be {"name": "<namespace>"}.');
-    const name = doc.name;
+  on("POST namespaces", "admin", async (call) => {
+    const { name } = (await readObject(call.req, API_LIMITS.maxJsonBody, BODIES["POST namespaces"])) as { name: string };
     return idempotent(call, {
       alone: async () => {
         const info = await call.kv.createNamespace(name);
@@ -282,7 +295,7 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     });
   });
 
-  on("DELETE", ROUTES.namespace, "admin", (call) =>
+  on("DELETE namespace", "admin", (call) =>
     idempotent(call, {
       alone: async () => {
         await call.kv.removeNamespace(call.params.ns!);
@@ -291,7 +304,7 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     }),
   );
 
-  on("GET", ROUTES.keys, "read", async ({ kv, params, query }) => {
+  on("GET keys", "read", async ({ kv, params, query }) => {
     const limit = parseLimit(query.get(QUERY.limit) ?? String(LIMITS.maxListLimit));
     const page = await kv.list(params.ns!, {
       prefix: query.get(QUERY.prefix) ?? "",
@@ -306,7 +319,7 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     };
   });
 
-  on("GET", ROUTES.value, "read", ({ req, kv, params, query }) => {
+  on("GET value", "read", ({ req, kv, params, query }) => {
     const key = keyOf(req);
     const cacheTtl = query.get(QUERY.cacheTtl);
     const { entry, read } = kv.getNow(params.ns!, key, {
@@ -326,7 +339,7 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     return { status: 200, body: entry.value, headers };
   });
 
-  on("PUT", ROUTES.value, "write", async (call) => {
+  on("PUT value", "write", async (call) => {
     const key = keyOf(call.req);
     const value = await readBody(call.req, LIMITS.maxValueBytes, (size) => errors.valueTooLarge(size));
     const metadataHeader = headerOf(call.req, HEADERS.metadata);
@@ -356,7 +369,7 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     });
   });
 
-  on("DELETE", ROUTES.value, "write", (call) => {
+  on("DELETE value", "write", (call) => {
     const key = keyOf(call.req);
     const region = call.query.get(QUERY.region) ?? undefined;
     return idempotent(call, {
@@ -365,22 +378,18 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     });
   });
 
-  on("POST", ROUTES.bulkDelete, "write", async (call) => {
-    const doc = (await readJson(call.req, API_LIMITS.maxJsonBody)) as { keys?: unknown; force?: unknown };
-    if (!Array.isArray(doc?.keys) || !doc.keys.every((k) => typeof k === "string")) throw new KvError("MALFORMED_BODY", 'The body must be {"keys": ["…"], "force": false}.');
+  on("POST bulkDelete", "write", async (call) => {
+    const doc = (await readObject(call.req, API_LIMITS.maxJsonBody, BODIES["POST bulkDelete"])) as { keys: string[]; force?: boolean; dryRun?: boolean };
     if (doc.keys.length > LIMITS.maxListLimit) throw new KvError("BODY_TOO_LARGE", `A bulk delete takes at most ${LIMITS.maxListLimit} keys; this one has ${doc.keys.length}.`, "Split the keys across requests.");
-    const keys = doc.keys as string[];
-    return idempotent(call, {
-      alone: async () => ({
-        status: 200,
-        json: await call.kv.delete(call.params.ns!, keys, { force: doc.force === true, region: call.query.get(QUERY.region) ?? undefined }),
-      }),
+    const run = async (): Promise<Reply> => ({
+      status: 200,
+      json: await call.kv.delete(call.params.ns!, doc.keys, { force: doc.force === true, dryRun: doc.dryRun === true, region: call.query.get(QUERY.region) ?? undefined }),
     });
+    return doc.dryRun === true ? run() : idempotent(call, { alone: run });
   });
 
-  on("POST", ROUTES.bulkPut, "write", async (call) => {
-    const doc = (await readJson(call.req, API_LIMITS.maxBulkBody)) as { entries?: unknown; dryRun?: unknown };
-    if (!Array.isArray(doc?.entries)) throw new KvError("MALFORMED_BODY", 'The body must be {"entries": [{"key", "value", …}], "dryRun": false}.');
+  on("POST bulkPut", "write", async (call) => {
+    const doc = (await readObject(call.req, API_LIMITS.maxBulkBody, BODIES["POST bulkPut"])) as { entries: unknown[]; dryRun?: boolean };
     if (doc.entries.length > API_LIMITS.maxBulkEntries) {
       throw new KvError("BODY_TOO_LARGE", `A bulk write takes at most ${API_LIMITS.maxBulkEntries} entries; this one has ${doc.entries.length}.`, "Split the entries across requests.");
     }
@@ -406,7 +415,7 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
   });
 
   // A streaming export: one JSON entry per line, written page by page as the client reads.
-  on("GET", ROUTES.export, "read", async ({ kv, params, query }, res): Promise<"streamed"> => {
+  on("GET export", "read", async ({ kv, params, query }, res): Promise<"streamed"> => {
     const pages = kv.exportEntries(params.ns!, { prefix: query.get(QUERY.prefix) ?? "" })[Symbol.asyncIterator]();
     // The first page is read before answering, so a missing namespace is still a clean 404.
     let page = await pages.next();
@@ -420,47 +429,51 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     return "streamed";
   });
 
-  on("GET", ROUTES.site, "read", async ({ kv }) => ({ status: 200, json: await kv.usage().then(({ site, tier, auditRetentionDays }) => ({ site, tier, auditRetentionDays })) }));
+  on("GET site", "read", async ({ kv }) => ({ status: 200, json: await kv.usage().then(({ site, tier, auditRetentionDays }) => ({ site, tier, auditRetentionDays })) }));
 
-  on("PATCH", ROUTES.site, "admin", async (call) => {
-    const doc = (await readJson(call.req, API_LIMITS.maxJsonBody)) as { tier?: unknown; auditRetentionDays?: unknown } | null;
-    if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new KvError("MALFORMED_BODY", 'The body must be an object: {"tier": …, "auditRetentionDays": …}.');
-    if (doc.tier !== undefined && (typeof doc.tier !== "string" || !isTier(doc.tier))) throw errors.usage(`There is no tier ${JSON.stringify(doc.tier)}.`);
-    if (doc.auditRetentionDays !== undefined && !Number.isInteger(doc.auditRetentionDays)) throw new KvError("MALFORMED_BODY", '"auditRetentionDays" must be a whole number of days.');
-    return { status: 200, json: await call.kv.updateSite({ tier: doc.tier as never, auditRetentionDays: doc.auditRetentionDays as number | undefined }) };
+  on("PATCH site", "admin", async (call) => {
+    const doc = (await readObject(call.req, API_LIMITS.maxJsonBody, BODIES["PATCH site"])) as {
+      tier?: string;
+      auditRetentionDays?: number;
+    };
+    if (doc.tier !== undefined && !isTier(doc.tier)) throw errors.usage(`There is no tier ${JSON.stringify(doc.tier)}.`);
+    return { status: 200, json: await call.kv.updateSite({ tier: doc.tier as never, auditRetentionDays: doc.auditRetentionDays }) };
   });
 
-  on("GET", ROUTES.usage, "read", async ({ kv }) => ({ status: 200, json: await kv.usage() }));
+  on("GET usage", "read", async ({ kv }) => ({ status: 200, json: await kv.usage() }));
 
-  on("GET", ROUTES.audit, "admin", async ({ kv, query }) => {
-    const within = query.get("within_ms");
-    const limit = query.get("limit");
+  on("GET audit", "admin", async ({ kv, query }) => {
+    const since = query.get(QUERY.since);
+    const within = query.get(QUERY.withinMs);
+    const limit = query.get(QUERY.limit);
     const entries = await kv.audit({
-      key: query.get("key") ?? undefined,
-      actor: query.get("actor") ?? undefined,
-      withinMs: within === null ? undefined : withinParam(within),
+      key: query.get(QUERY.key) ?? undefined,
+      actor: query.get(QUERY.actor) ?? undefined,
+      since: since === null ? undefined : millisecondsParam(QUERY.since, since, "epoch milliseconds"),
+      withinMs: within === null ? undefined : millisecondsParam(QUERY.withinMs, within, "milliseconds"),
       limit: limit === null ? undefined : parseLimit(limit),
     });
     return { status: 200, json: { entries: entries.map((e) => ({ ...e, t: isoOrNull(e.t) })) } };
   });
 
-  on("GET", ROUTES.bindings, "read", async ({ kv }) => ({ status: 200, json: { bindings: (await kv.listBindings()).map(wireBinding) } }));
+  on("GET bindings", "read", async ({ kv }) => ({ status: 200, json: { bindings: (await kv.listBindings()).map(wireBinding) } }));
 
-  on("PUT", ROUTES.bindings, "admin", async (call) => {
-    const doc = (await readJson(call.req, API_LIMITS.maxJsonBody)) as { route?: unknown; variable?: unknown; namespace?: unknown; access?: unknown };
-    if (typeof doc.route !== "string" || typeof doc.variable !== "string" || typeof doc.namespace !== "string" || (doc.access !== "read-only" && doc.access !== "read-write")) {
-      throw new KvError("MALFORMED_BODY", 'The body must be {"route", "variable", "namespace", "access": "read-only" | "read-write"}.');
-    }
+  on("PUT bindings", "admin", async (call) => {
+    const doc = (await readObject(call.req, API_LIMITS.maxJsonBody, BODIES["PUT bindings"])) as { route: string; variable: string; namespace: string; access: string };
+    if (doc.access !== "read-only" && doc.access !== "read-write") throw new KvError("MALFORMED_BODY", `The body must be ${BODIES["PUT bindings"].example}; "access" is ${JSON.stringify(doc.access)}.`);
     return { status: 200, json: wireBinding(await call.kv.bind({ route: doc.route, variable: doc.variable, namespace: doc.namespace, access: doc.access })) };
   });
 
-  on("DELETE", ROUTES.bindings, "admin", async (call) => {
-    const route = call.query.get("route");
-    const variable = call.query.get("variable");
+  on("DELETE bindings", "admin", async (call) => {
+    const route = call.query.get(QUERY.route);
+    const variable = call.query.get(QUERY.variable);
     if (route === null || variable === null) throw errors.usage("Give the binding's route and variable: ?route=…&variable=…");
     return { status: 200, json: { removed: await call.kv.unbind(route, variable) } };
   });
 
+  // Every endpoint of the contract is served here, and no other.
+  const missing = (Object.keys(PARAMS) as Endpoint[]).filter((e) => !served.has(e));
+  if (missing.length) throw new Error(`The server does not serve ${missing.join(", ")}.`);
   return router;
 }
 
@@ -534,16 +547,39 @@ function queryOf(url: string): URLSearchParams {
   return new URLSearchParams(url.slice(at + 1, hash < 0 ? undefined : hash));
 }
 
-/** The key is the rest of the path after /values/, percent-decoded, so it may contain '/'. */
+/** Slashes before a value's key: /v1/sites/{site}/namespaces/{ns}/values/{key}. */
+const SLASHES_BEFORE_KEY = 7;
+
+/**
+ * The key: the rest of the path after the route's fixed segments, found by position (a site or a
+ * namespace may be called "values"), percent-decoded, so it may contain '/'.
+ */
 function keyOf(req: IncomingMessage): string {
   const url = req.url ?? "";
-  const end = url.indexOf("?");
-  const raw = url.slice(url.indexOf("/values/") + "/values/".length, end < 0 ? undefined : end);
+  let start = 0;
+  for (let slash = 0; slash < SLASHES_BEFORE_KEY; slash++) start = url.indexOf("/", start) + 1;
+  const end = url.indexOf("?", start);
+  const raw = url.slice(start, end < 0 ? undefined : end);
   if (!raw.includes("%")) return raw;
   try {
     return decodeURIComponent(raw);
   } catch {
     throw new KvError("INVALID_KEY", "The key in the path is not valid percent-encoded UTF-8.", "Percent-encode the key's UTF-8 bytes.");
+  }
+}
+
+/** Refuses query parameters the endpoint does not take, and any given twice. */
+function checkQuery(query: URLSearchParams, accepted: ReadonlySet<string>): void {
+  const seen = new Set<string>();
+  for (const name of query.keys()) {
+    if (!accepted.has(name)) {
+      throw errors.usage(
+        `This route takes no query parameter ${JSON.stringify(name)}${accepted.size ? `; it takes ${[...accepted].join(", ")}` : ""}.`,
+        "See docs/api.md for the parameters of each route.",
+      );
+    }
+    if (seen.has(name)) throw errors.usage(`The query parameter ${name} is given twice.`, "Give each parameter once.");
+    seen.add(name);
   }
 }
 
@@ -553,9 +589,9 @@ function consistencyOf(query: URLSearchParams): Consistency {
   return c;
 }
 
-/** `within_ms`: how far back, in milliseconds. */
-function withinParam(text: string): number {
-  if (!/^\d+$/.test(text)) throw errors.usage(`within_ms must be a whole number of milliseconds, not "${text}".`);
+/** A whole number of milliseconds: a time (`since`) or a span (`within_ms`). */
+function millisecondsParam(name: string, text: string, what: string): number {
+  if (!/^\d{1,16}$/.test(text)) throw errors.usage(`${name} must be a whole number of ${what}, not "${text}".`);
   return Number(text);
 }
 
@@ -566,6 +602,30 @@ function numberParam(name: string, text: string): number {
 
 function body(code: KvError["code"], message: string, hint: string | null): ErrorBody {
   return { code, message, hint };
+}
+
+/**
+ * What is wrong with a request's target or Host, if anything. An absolute-form target
+ * (`GET http://host/v1/whoami`, as sent to a proxy) is taken as its path, as HTTP/1.1 servers must.
+ */
+function refuseTarget(req: IncomingMessage): KvError | undefined {
+  if (req.httpVersion === "1.1" && headerOf(req, "host") === undefined) {
+    return new KvError("BAD_HEADER", "The request has no Host header; HTTP/1.1 requires one.", "Send Host: <the API's host and port>.");
+  }
+  const url = req.url ?? "";
+  const absolute = /^https?:\/\/[^/?#]*/i.exec(url);
+  if (absolute) req.url = url.slice(absolute[0].length).replace(/^(?=[?#]|$)/, "/");
+  if (!req.url!.startsWith("/")) return new KvError("BAD_HEADER", `The request target ${JSON.stringify(url.slice(0, 100))} is not a path.`, "Send a path that starts with /, such as /v1/whoami.");
+  return undefined;
+}
+
+const REASONS: Record<number, string> = { 400: "Bad Request", 405: "Method Not Allowed", 408: "Request Timeout", 431: "Request Header Fields Too Large" };
+
+/** An answer written straight to a socket that the HTTP server no longer handles (a parse error, CONNECT), then closed. */
+function answerAndClose(socket: Socket, status: number, error: ErrorBody): void {
+  const text = JSON.stringify(error);
+  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+  else socket.destroy();
 }
 
 /** Servers shutting down: their answers close the connection, so the server can finish. */

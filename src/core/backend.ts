@@ -11,7 +11,7 @@ export interface Backend {
   get(ns: string, key: string, options?: ReadOptions): Promise<GetResult>;
   put(ns: string, key: string, input: PutInput, options?: WriteOptions): Promise<WriteResult>;
   /** Removes keys atomically. Unless `force`, a missing key fails the whole call and nothing is removed. */
-  delete(ns: string, keys: readonly string[], options: { force: boolean } & WriteOptions): Promise<DeleteResult>;
+  delete(ns: string, keys: readonly string[], options: DeleteOptions): Promise<DeleteResult>;
   list(ns: string, options: ListOptions): Promise<ListPage>;
   /** Writes a batch atomically, skipping entries already stored as given; one outcome per entry. */
   bulkPut(ns: string, entries: readonly BulkEntry[], options?: { dryRun?: boolean } & WriteOptions): Promise<BulkOutcome[]>;
@@ -44,6 +44,13 @@ export interface TargetInfo {
 export interface WriteOptions {
   /** The region the write is issued in; it goes through to home. Default: home. */
   region?: string;
+}
+
+export interface DeleteOptions extends WriteOptions {
+  /** Remove the keys that exist and report the others as missing; without it, one missing key fails the whole delete. */
+  force: boolean;
+  /** Report what would be removed and what is missing, and remove nothing (a missing key is then not an error). */
+  dryRun?: boolean;
 }
 
 export interface ReadOptions {
@@ -172,6 +179,8 @@ export interface AuditQuery {
   actor?: string;
   /** Only records from this far back, ms, measured on the target's clock. */
   withinMs?: number;
+  /** Only records from this time on, epoch ms. */
+  since?: number;
   limit?: number;
 }
 

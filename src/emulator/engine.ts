@@ -210,13 +210,15 @@ export class Engine {
     }, true);
   }
 
-  delete(site: string, namespace: string, keys: readonly string[], options: { force: boolean } & WriteOptions): DeleteResult {
+  delete(site: string, namespace: string, keys: readonly string[], options: { force: boolean; dryRun?: boolean } & WriteOptions): DeleteResult {
     const keyBytes = keys.map(validateKey);
     const region = this.region(options.region);
-    return this.run(true, () => {
+    const dryRun = options.dryRun === true;
+    return this.run(!dryRun, () => {
       const ns = this.namespaceId(site, namespace);
       const now = this.now();
       if (this.regions.partitioned(region)) {
+        if (dryRun) throw this.unreachable(region, "write");
         return this.fail(this.unreachable(region, "write"), { f: "delete", region, key: keys[0], ns: namespace, t: now });
       }
       const deleted: string[] = [];
@@ -232,6 +234,8 @@ export class Engine {
         // An expired key is gone for readers but still stored: its tombstone frees the space.
         if (head && !head.tombstone) doomed.push(head);
       });
+      // A dry run says what a delete would remove and what it would miss, and writes nothing.
+      if (dryRun) return { deleted, missing, version: null };
       if (missing.length > 0 && !options.force) throw errors.keysNotFound(missing, namespace);
       // A delete is a tombstone write with its own version, so a late older write cannot bring the key back.
       let last: number | null = null;

@@ -24,6 +24,8 @@ export interface AuditQuery {
   actor?: string;
   /** Only records from this far back, ms. */
   withinMs?: number;
+  /** Only records from this time on, epoch ms. */
+  since?: number;
   limit?: number;
 }
 
@@ -175,7 +177,7 @@ export class Ledger {
     if (q.key !== undefined) clauses.push("key = @key");
     if (q.actor !== undefined) clauses.push("actor = @actor");
     // Records past retention are never shown, even before the next prune removes them.
-    const from = Math.max(q.withinMs === undefined ? 0 : now - q.withinMs, now - retentionDays(this.db, site) * DAY_MS);
+    const from = Math.max(q.since ?? 0, q.withinMs === undefined ? 0 : now - q.withinMs, now - retentionDays(this.db, site) * DAY_MS);
     return this.db
       .prepare(`SELECT site, t, actor, action, namespace, key, region, outcome, count FROM audit WHERE ${clauses.join(" AND ")} ORDER BY t DESC, id DESC LIMIT @limit`)
       .all({ site, from, key: q.key, actor: q.actor, limit: q.limit ?? 1000 }) as AuditRecord[];

@@ -18,6 +18,7 @@ import type {
   TargetInfo,
   UsageReport,
   WriteOptions,
+  DeleteOptions,
   WriteResult,
 } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
@@ -123,13 +124,15 @@ export class LocalBackend implements Backend {
     return this.audited("write", ns, key, options?.region, () => this.core.engine.put(this.site, ns, key, input, options), (r) => ["ok", 0, r.region]);
   }
 
-  async delete(ns: string, keys: readonly string[], options: { force: boolean } & WriteOptions): Promise<DeleteResult> {
+  async delete(ns: string, keys: readonly string[], options: DeleteOptions): Promise<DeleteResult> {
     return this.deleteNow(ns, keys, options);
   }
 
   /** delete(), run at once (see putNow). */
-  deleteNow(ns: string, keys: readonly string[], options: { force: boolean } & WriteOptions): DeleteResult {
+  deleteNow(ns: string, keys: readonly string[], options: DeleteOptions): DeleteResult {
     const region = options.region ?? this.core.engine.homeRegion;
+    // A dry run changes nothing, so there is nothing to audit (as for a bulk put's).
+    if (options.dryRun) return this.core.engine.delete(this.site, ns, keys, options);
     try {
       const result = this.core.engine.delete(this.site, ns, keys, options);
       for (const key of result.deleted) this.log("delete", ns, key, region, "ok");

@@ -92,7 +92,7 @@ export interface ParsedResponse {
  * status line, a header block or a body framed by Content-Length or chunked encoding. Interim (1xx)
  * responses are returned too, in place. Throws, naming the offset, on anything else.
  */
-export function parseResponses(stream: Buffer): ParsedResponse[] {
+export function parseResponses(stream: Buffer, options: { head?: boolean } = {}): ParsedResponse[] {
   const responses: ParsedResponse[] = [];
   let at = 0;
   const fail = (why: string): never => {
@@ -113,7 +113,7 @@ export function parseResponses(stream: Buffer): ParsedResponse[] {
     at = end + 4;
     const code = Number(status![1]);
     let body: Buffer = Buffer.alloc(0);
-    if (code >= 200 && code !== 204 && code !== 304) {
+    if (code >= 200 && code !== 204 && code !== 304 && !options.head) {
       if (headers["transfer-encoding"] === "chunked") {
         const parts: Buffer[] = [];
         for (;;) {
