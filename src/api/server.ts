@@ -372,8 +372,9 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
   on("DELETE value", "write", (call) => {
     const key = keyOf(call.req);
     const region = call.query.get(QUERY.region) ?? undefined;
+    const force = booleanParam(QUERY.force, call.query.get(QUERY.force));
     return idempotent(call, {
-      grouped: () => ({ status: 200, json: call.kv.deleteNow(call.params.ns!, [key], { force: call.query.get(QUERY.force) === "true", region }) }),
+      grouped: () => ({ status: 200, json: call.kv.deleteNow(call.params.ns!, [key], { force, region }) }),
       aborted: (error) => call.kv.failed("delete", call.params.ns!, [key], region, error),
     });
   });
@@ -593,6 +594,13 @@ function consistencyOf(query: URLSearchParams): Consistency {
 function millisecondsParam(name: string, text: string, what: string): number {
   if (!/^\d{1,16}$/.test(text)) throw errors.usage(`${name} must be a whole number of ${what}, not "${text}".`);
   return Number(text);
+}
+
+/** `true` or `false`; absent is false. */
+function booleanParam(name: string, text: string | null): boolean {
+  if (text === null || text === "false") return false;
+  if (text === "true") return true;
+  throw errors.usage(`${name} must be true or false, not "${text}".`);
 }
 
 function numberParam(name: string, text: string): number {
