@@ -190,6 +190,7 @@ export const STATUS: Record<ErrorCode, number> = {
   BAD_HEADER: 400,
   REQUEST_TIMEOUT: 408,
   NOT_IMPLEMENTED: 501,
+  IDEMPOTENCY_KEY_REUSED: 422,
 };
 
 /** Every error response body. */

@@ -1,7 +1,8 @@
 import { isUtf8 } from "node:buffer";
+import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { KvError } from "../core/errors.js";
-import type { BodyShape, FieldKind } from "./contract.js";
+import { HEADERS, type BodyShape, type FieldKind } from "./contract.js";
 
 type TooLarge = (size: number, limit: number) => KvError;
 
@@ -19,6 +20,21 @@ export function headerOf(req: IncomingMessage, lowerCaseName: string): string | 
     if (name.length === lowerCaseName.length && name.toLowerCase() === lowerCaseName) return raw[i + 1];
   }
   return undefined;
+}
+
+/** SHA-256 of the bodies read of requests that carry an Idempotency-Key. */
+const digests = new WeakMap<IncomingMessage, Buffer>();
+const NO_BODY = createHash("sha256").digest();
+
+/**
+ * What a request asked, as one string: method, path and query, metadata header and body. A retry of
+ * the same request has the same fingerprint; a different request under the same Idempotency-Key does not.
+ */
+export function requestFingerprint(req: IncomingMessage): string {
+  return createHash("sha256")
+    .update(`${req.method} ${req.url}\n${headerOf(req, HEADERS.metadata) ?? ""}\n`)
+    .update(digests.get(req) ?? NO_BODY)
+    .digest("base64url");
 }
 
 /** Requests sent with `Expect: 100-continue` whose "100 Continue" is not sent yet: it goes out when the body is first read. */
@@ -47,6 +63,13 @@ function inviteBody(req: IncomingMessage): void {
  * before a byte is read; a body that streams past the limit is cut off as soon as it does.
  */
 export async function readBody(req: IncomingMessage, limit: number, tooLarge: TooLarge = bodyTooLarge): Promise<Buffer> {
+  const body = await readLimited(req, limit, tooLarge);
+  // Only a write that may be retried needs it (see requestFingerprint).
+  if (headerOf(req, HEADERS.idempotencyKey) !== undefined) digests.set(req, createHash("sha256").update(body).digest());
+  return body;
+}
+
+async function readLimited(req: IncomingMessage, limit: number, tooLarge: TooLarge): Promise<Buffer> {
   const declared = headerOf(req, "content-length");
   if (declared !== undefined) {
     if (!/^\d+$/.test(declared)) throw new KvError("BAD_HEADER", `Content-Length "${declared}" is not a number.`, "Send a valid Content-Length, or none.");

@@ -15,7 +15,7 @@ import { EmulatorCore, LocalBackend } from "../emulator/local-backend.js";
 import { STALE } from "../emulator/settings.js";
 import { translateSqliteError } from "../emulator/store.js";
 import { API_LIMITS, BODIES, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, PARAMS, QUERY, ROUTES, STATUS, type Endpoint, type ErrorBody, type WireOutcome, type WireWhoami } from "./contract.js";
-import { continueWhenRead, headerOf, readBody, readObject } from "./http-body.js";
+import { continueWhenRead, headerOf, readBody, readObject, requestFingerprint } from "./http-body.js";
 import { IdempotentWrites, type OnceWrite } from "./idempotency.js";
 import type { TokenInfo, TokenStore } from "./tokens.js";
 
@@ -263,7 +263,9 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
 
   const idempotency = new IdempotentWrites(db, writes, () => core.engine.freshNow());
   const idempotent = (call: Call, write: OnceWrite<Reply>): Promise<Reply> => {
-    return idempotency.run(call.site, headerOf(call.req, HEADERS.idempotencyKey), write);
+    const key = headerOf(call.req, HEADERS.idempotencyKey);
+    const request = key === undefined ? "" : requestFingerprint(call.req);
+    return idempotency.run({ site: call.site, token: call.token.id, request }, key, write);
   };
 
   on("GET whoami", "read", ({ token }) => ({

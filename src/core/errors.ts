@@ -35,6 +35,7 @@ export const ERROR_EXIT = {
   BAD_HEADER: EXIT.usage,
   REQUEST_TIMEOUT: EXIT.unavailable,
   NOT_IMPLEMENTED: EXIT.unexpected,
+  IDEMPOTENCY_KEY_REUSED: EXIT.usage,
 } as const satisfies Record<string, ExitCode>;
 
 export type ErrorCode = keyof typeof ERROR_EXIT;
@@ -196,6 +197,13 @@ export const errors = {
     ),
   valueTooLargeForTier: (bytes: number, tier: string, limit: number) =>
     new KvError("VALUE_TOO_LARGE", `The value is ${n(bytes)} bytes; the ${tier} tier allows at most ${n(limit)} bytes per value.`, "Move the site to a GA tier for values up to 1 MiB, or store less per key."),
+
+  idempotencyKeyReused: (key: string) =>
+    new KvError(
+      "IDEMPOTENCY_KEY_REUSED",
+      `The Idempotency-Key "${key.length > 80 ? `${key.slice(0, 80)}…` : key}" was already used by this token for a different request; this one was not run.`,
+      "Send each different write with a key of its own; send a key again only to retry the very same request.",
+    ),
 
   internal: (message: string) =>
     new KvError("INTERNAL", message, "This is a bug in yourspace. Please report it with the command you ran and this message."),

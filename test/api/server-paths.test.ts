@@ -287,7 +287,9 @@ describe("group commit in the API server", () => {
         headers: { authorization: `Bearer ${token}`, [HEADERS.idempotencyKey]: "same-logical-write" },
       }).then(async (r) => ({ status: r.statusCode, body: await r.body.text() }));
     const first = await send("1");
-    expect(await send("2")).toEqual(first);
+    expect(await send("1")).toEqual(first);
+    // The key sent with another body is another request: refused, not run, not answered as the first.
+    expect((await send("2")).status).toBe(422);
     expect(server.writes.stats.writes).toBe(1);
     expect(server.engine.get("local", "default", "counter").entry!.value.toString()).toBe("1");
   });
@@ -295,24 +297,44 @@ describe("group commit in the API server", () => {
 
 describe("idempotent writes", () => {
   const reply = (kv: LocalBackend, key: string, text: string) => () => ({ status: 200, json: kv.putNow("default", key, { value: Buffer.from(text) }) });
+  /** One token's retries of one request (the fingerprint stands for what the request asked). */
+  const scope = (site: string, request = "PUT a", token = "t1") => ({ site, token, request });
 
   it("runs a retry that arrives while the first is in flight (the same group) once: both get the first answer, stored with the write", async () => {
     const { core, writes, kv, value } = setup();
     const once = new IdempotentWrites(core.db, writes, () => core.engine.freshNow());
     const noAbort = () => {};
     const [first, retry] = await Promise.all([
-      once.run("local", "k1", { grouped: reply(kv, "a", "1"), aborted: noAbort }),
-      once.run("local", "k1", { grouped: reply(kv, "a", "2"), aborted: noAbort }),
+      once.run(scope("local"), "k1", { grouped: reply(kv, "a", "1"), aborted: noAbort }),
+      once.run(scope("local"), "k1", { grouped: reply(kv, "a", "2"), aborted: noAbort }),
     ]);
     expect(retry).toEqual(first);
     expect(writes.stats).toEqual({ writes: 1, transactions: 1, rerun: 0 });
     expect(value("a")).toBe("1");
     // Recorded in the same transaction: a later retry is answered from the store, without a write.
-    expect(await once.run("local", "k1", { grouped: reply(kv, "a", "3"), aborted: noAbort })).toEqual({ status: 200, json: (first as { json: unknown }).json });
+    expect(await once.run(scope("local"), "k1", { grouped: reply(kv, "a", "3"), aborted: noAbort })).toEqual({ status: 200, json: (first as { json: unknown }).json });
     expect(value("a")).toBe("1");
     // The same key in another site is another write.
-    await once.run("other", "k1", { grouped: reply(kv, "b", "1"), aborted: noAbort });
+    await once.run(scope("other"), "k1", { grouped: reply(kv, "b", "1"), aborted: noAbort });
     expect(value("b")).toBe("1");
+  });
+
+  it("keeps each token's keys apart, and refuses a key sent again with another request, in flight or stored", async () => {
+    const { core, writes, kv, value } = setup();
+    const once = new IdempotentWrites(core.db, writes, () => core.engine.freshNow());
+    const noAbort = () => {};
+    const [first, conflicting] = await Promise.allSettled([
+      once.run(scope("local", "PUT a=1"), "k1", { grouped: reply(kv, "a", "1"), aborted: noAbort }),
+      once.run(scope("local", "PUT a=2"), "k1", { grouped: reply(kv, "a", "2"), aborted: noAbort }),
+    ]);
+    expect(first.status).toBe("fulfilled");
+    expect((conflicting as PromiseRejectedResult).reason).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED" });
+    await expect(once.run(scope("local", "PUT a=2"), "k1", { grouped: reply(kv, "a", "2"), aborted: noAbort })).rejects.toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED" });
+    expect(value("a")).toBe("1");
+    // Another token's key of the same name is its own: its write runs, and its answer is its own.
+    const other = await once.run(scope("local", "PUT a=1", "t2"), "k1", { grouped: reply(kv, "a", "3"), aborted: noAbort });
+    expect(other).not.toEqual((first as PromiseFulfilledResult<unknown>).value);
+    expect(value("a")).toBe("3");
   });
 
   it("runs a retry again when the first attempt failed, which recorded nothing", async () => {
@@ -322,8 +344,8 @@ describe("idempotent writes", () => {
       throw new KvError("VALUE_TOO_LARGE", "refused");
     };
     const results = await Promise.allSettled([
-      once.run("local", "k1", { grouped: failing, aborted: () => {} }),
-      once.run("local", "k1", { grouped: reply(kv, "a", "2"), aborted: () => {} }),
+      once.run(scope("local"), "k1", { grouped: failing, aborted: () => {} }),
+      once.run(scope("local"), "k1", { grouped: reply(kv, "a", "2"), aborted: () => {} }),
     ]);
     expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled"]);
     expect(value("a")).toBe("2");
@@ -333,8 +355,8 @@ describe("idempotent writes", () => {
   it("prunes answers kept longer than a day, once per 1,000 recorded writes, reading only the expired rows", async () => {
     const { core, writes, kv, clock } = setup();
     const once = new IdempotentWrites(core.db, writes, () => core.engine.freshNow());
-    const write = (key: string, text: string) => once.run("local", key, { grouped: reply(kv, "a", text), aborted: () => {} });
-    const kept = () => core.db.prepare("SELECT key FROM idempotency ORDER BY created_at, key").pluck().all() as string[];
+    const write = (key: string, text: string) => once.run(scope("local"), key, { grouped: reply(kv, "a", text), aborted: () => {} });
+    const kept = () => (core.db.prepare("SELECT key FROM idempotency ORDER BY created_at, key").pluck().all() as string[]).map((k) => k.slice("t1:".length));
     await write("old", "1");
     clock.advance(1);
     const recent = await write("recent", "2");
