@@ -156,6 +156,13 @@ export const API_LIMITS = {
   /** A bulk write: at most this many entries and this many bytes per request. */
   maxBulkEntries: 10_000,
   maxBulkBody: 100 * 1_048_576,
+  /**
+   * Request headers, all of them: a token (1 KiB at most), metadata (about 1.4 KiB base64url) and
+   * the rest fit with room to spare; the parser holds no more than this per connection.
+   */
+  maxHeaderBytes: 8_192,
+  /** An Idempotency-Key: a UUID is 36 characters. */
+  maxIdempotencyKey: 255,
   /** The server gives up on a client that sends its request more slowly than this. */
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,

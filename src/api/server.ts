@@ -103,6 +103,7 @@ export class ApiServer {
         keepAliveTimeout: 5_000,
         // Checked in route(), so that its absence gets a JSON error like any other refusal.
         requireHostHeader: false,
+        maxHeaderSize: API_LIMITS.maxHeaderBytes,
       },
       route,
     );
@@ -264,6 +265,9 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
   const idempotency = new IdempotentWrites(db, writes, () => core.engine.freshNow());
   const idempotent = (call: Call, write: OnceWrite<Reply>): Promise<Reply> => {
     const key = headerOf(call.req, HEADERS.idempotencyKey);
+    if (key !== undefined && key.length > API_LIMITS.maxIdempotencyKey) {
+      throw new KvError("BAD_HEADER", `The Idempotency-Key is ${key.length} characters; the limit is ${API_LIMITS.maxIdempotencyKey}.`, "Use a UUID.");
+    }
     const request = key === undefined ? "" : requestFingerprint(call.req);
     return idempotency.run({ site: call.site, token: call.token.id, request }, key, write);
   };

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Statement } from "better-sqlite3";
 import type { Settings } from "../emulator/settings.js";
 import type { Database } from "../emulator/store.js";
-import { KvError } from "../core/errors.js";
+import { errors, KvError } from "../core/errors.js";
 
 export type TokenKind = "site" | "scoped" | "route";
 export type Access = "read-only" | "read-write";
@@ -41,14 +41,28 @@ interface TokenRow {
 
 const sha256 = (text: string): Buffer => createHash("sha256").update(text).digest();
 
+export const TOKEN_LIMITS = {
+  /** The longest token accepted, made or given (`emulator start --token`): made ones are 50 characters. */
+  maxLength: 1024,
+  /** Printable ASCII, no spaces: what a bearer token in a header can carry. */
+  pattern: /^[\x21-\x7e]+$/,
+  /** The most tokens the cache holds before it starts over. */
+  maxCached: 10_000,
+} as const;
+
 /**
  * Sites and their bearer tokens, kept in the data directory's store so a running emulator server
  * sees tokens created by another process. Only a hash of each token is stored.
  */
 export class TokenStore {
   private readonly byHash: Statement;
-  /** Tokens looked up since the store last changed, with what they grant; another process's change empties it. */
-  private readonly cache = new Map<string, { row: TokenRow; info: TokenInfo } | null>();
+  /**
+   * Tokens found in the store since it last changed, with what they grant; another process's change
+   * empties it. Only tokens the store holds are kept, so a flood of made-up tokens adds nothing, and
+   * what it holds is bounded by the tokens created (each at most TOKEN_LIMITS.maxLength characters).
+   */
+  private readonly cache = new Map<string, { row: TokenRow; info: TokenInfo }>();
+  private cachedChars = 0;
   private seen = -1;
 
   constructor(
@@ -62,6 +76,9 @@ export class TokenStore {
 
   /** Creates the site if needed and returns a new token for it: the only time the secret exists in clear. */
   create(request: CreateToken, given?: string): { token: string; info: TokenInfo } {
+    if (given !== undefined && (given.length === 0 || given.length > TOKEN_LIMITS.maxLength || !TOKEN_LIMITS.pattern.test(given))) {
+      throw errors.usage(`A token must be 1 to ${TOKEN_LIMITS.maxLength} characters, without spaces or control characters.`, "Leave out --token to have one made, or give a shorter one.");
+    }
     const id = randomBytes(6).toString("hex");
     const token = given ?? `ys_${id}_${randomBytes(24).toString("base64url")}`;
     const info: TokenInfo = {
@@ -73,7 +90,7 @@ export class TokenStore {
       route: request.route ?? null,
       expiresAt: request.expiresAt ?? null,
     };
-    this.cache.clear();
+    this.forget();
     this.db.transaction(() => {
       const now = this.now();
       this.db.prepare("INSERT OR IGNORE INTO sites (name, created_at) VALUES (?, ?)").run(info.site, now);
@@ -86,20 +103,33 @@ export class TokenStore {
     return { token, info };
   }
 
+  /** How much the cache holds: for tests of its bound. */
+  get cacheStats(): { entries: number; chars: number } {
+    return { entries: this.cache.size, chars: this.cachedChars };
+  }
+
+  private forget(): void {
+    this.cache.clear();
+    this.cachedChars = 0;
+  }
+
   private lookup(token: string): { row: TokenRow; info: TokenInfo } | undefined {
     this.settings.refresh();
     if (this.settings.stamp !== this.seen) {
-      this.cache.clear();
+      this.forget();
       this.seen = this.settings.stamp;
     }
-    let found = this.cache.get(token);
-    if (found === undefined) {
-      const row = this.byHash.get(sha256(token)) as TokenRow | undefined;
-      found = row ? { row, info: infoOf(row) } : null;
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(token, found);
-    }
-    return found ?? undefined;
+    const cached = this.cache.get(token);
+    if (cached !== undefined) return cached;
+    // Longer than any token can be: not looked up, not even hashed.
+    if (token.length > TOKEN_LIMITS.maxLength) return undefined;
+    const row = this.byHash.get(sha256(token)) as TokenRow | undefined;
+    if (row === undefined) return undefined;
+    const found = { row, info: infoOf(row) };
+    if (this.cache.size >= TOKEN_LIMITS.maxCached) this.forget();
+    this.cache.set(token, found);
+    this.cachedChars += token.length;
+    return found;
   }
 
   /** Resolves a bearer token, or throws UNAUTHENTICATED saying why. */
