@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Dispatcher, Pool } from "undici";
-import type { AuditEntry, AuditQuery, Backend, Binding, DeleteResult, ExportedEntry, SiteChange, SiteInfo, UsageReport, GetResult, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, ServedFrom, TargetInfo, WriteOptions, WriteResult } from "../core/backend.js";
+import type { AuditEntry, AuditQuery, Backend, Binding, DeleteOptions, DeleteResult, ExportedEntry, SiteChange, SiteInfo, UsageReport, GetResult, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, ServedFrom, TargetInfo, WriteOptions, WriteResult } from "../core/backend.js";
 import { parseWireEntry, type BulkEntry, type BulkOutcome, type WireEntry } from "../core/bulk.js";
-import { ERROR_EXIT, KvError, type ErrorCode } from "../core/errors.js";
+import { ERROR_EXIT, errors, KvError, type ErrorCode } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
 import { validateKey } from "../core/validate.js";
-import { decodeMetadataHeader, encodeMetadataHeader, HEADERS, msOrNull, paths, QUERY, type WireListPage, type WireNamespace, type WireOutcome, type WireWhoami } from "./contract.js";
+import { API_LIMITS, decodeMetadataHeader, encodeMetadataHeader, HEADERS, msOrNull, paths, QUERY, type WireListPage, type WireNamespace, type WireOutcome, type WireWhoami } from "./contract.js";
+import { isAudit, isBinding, isBindings, isBulkResults, isDeleteResult, isListPage, isNamespace, isNamespaceRemoved, isNamespaces, isRemoved, isSite, isUsage, isWhoami, isWrite } from "./wire-check.js";
 
 export interface HttpBackendOptions {
   apiUrl: string;
@@ -38,8 +39,6 @@ interface RequestSpec {
 }
 
 const RETRY_STATUS = new Set([408, 429, 502, 503, 504]);
-/** A bulk write is sent in requests of about this many bytes at most (the API takes up to 100 MiB). */
-const BULK_REQUEST_BYTES = 16 * 1_048_576;
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -85,7 +84,7 @@ export class HttpBackend implements Backend {
   }
 
   async whoami(): Promise<WireWhoami> {
-    return this.json(await this.call({ method: "GET", path: paths.whoami(), repeatable: true }));
+    return this.json(await this.call({ method: "GET", path: paths.whoami(), repeatable: true }), isWhoami);
   }
 
   async get(ns: string, key: string, options: ReadOptions = {}): Promise<GetResult> {
@@ -110,12 +109,23 @@ export class HttpBackend implements Backend {
       throw err;
     }
     if (res.status !== 200) throw toError(res, this.options.apiUrl);
+    // Every value the API serves says where it was served from; a page from elsewhere does not.
+    if (h(HEADERS.region) === undefined) throw notPlatformApi(this.options.apiUrl, `a read answered HTTP 200 without the ${HEADERS.region} header (${describeBody(res)})`);
     const metadata = h(HEADERS.metadata);
+    let decoded: unknown = null;
+    if (metadata) {
+      try {
+        decoded = decodeMetadataHeader(metadata);
+      } catch {
+        decoded = undefined;
+      }
+      if (decoded === null || typeof decoded !== "object" || Array.isArray(decoded)) throw notPlatformApi(this.options.apiUrl, `a read answered a ${HEADERS.metadata} header that is not base64url JSON`);
+    }
     return {
       entry: {
         key,
         value: res.body,
-        metadata: metadata ? (decodeMetadataHeader(metadata) as Record<string, unknown>) : null,
+        metadata: decoded as Record<string, unknown> | null,
         expiresAt: msOrNull(h(HEADERS.expiresAt) ?? null),
         version: read.version ?? "",
       },
@@ -140,29 +150,53 @@ export class HttpBackend implements Backend {
         headers,
         repeatable: true,
       }),
+      isWrite,
     );
   }
 
-  async delete(ns: string, keys: readonly string[], options: { force: boolean } & WriteOptions): Promise<DeleteResult> {
+  /**
+   * Deletes keys, all or nothing as on every target: the API removes at most a request's worth at
+   * once (1,000 keys), so more than that are first checked with dry runs, and a missing key fails the
+   * whole delete before anything is removed. A request that fails after others have removed their keys
+   * (the target went away, a key vanished meanwhile) ends in PARTIALLY_APPLIED, saying which went.
+   */
+  async delete(ns: string, keys: readonly string[], options: DeleteOptions): Promise<DeleteResult> {
     keys.forEach(validateKey);
-    const result: DeleteResult = { deleted: [], missing: [], version: null };
-    // The API removes at most a page of keys per request, all or nothing.
-    for (let i = 0; i < keys.length; i += LIMITS.maxListLimit) {
-      const part: DeleteResult = this.json(
-        await this.call({
-          method: "POST",
-          path: paths.bulkDelete(this.site, ns),
-          query: { [QUERY.region]: options.region },
-          body: JSON.stringify({ keys: keys.slice(i, i + LIMITS.maxListLimit), force: options.force }),
-          headers: { "content-type": "application/json", [HEADERS.idempotencyKey]: randomUUID() },
-          repeatable: true,
-        }),
-      );
-      result.deleted.push(...part.deleted);
-      result.missing.push(...part.missing);
-      result.version = part.version ?? result.version;
+    // A key given twice counts once, as in one transaction.
+    const unique = [...new Set(keys)];
+    const parts = split(unique.map((k) => JSON.stringify(k)), LIMITS.maxListLimit, API_LIMITS.maxJsonBody - 64).map(([from, to]) => unique.slice(from, to));
+    const send = (part: string[], dryRun: boolean): Promise<DeleteResult> =>
+      this.call({
+        method: "POST",
+        path: paths.bulkDelete(this.site, ns),
+        query: { [QUERY.region]: options.region },
+        body: JSON.stringify({ keys: part, force: options.force, ...(dryRun && { dryRun }) }),
+        headers: { "content-type": "application/json", ...(!dryRun && { [HEADERS.idempotencyKey]: randomUUID() }) },
+        repeatable: true,
+      }).then((res) => this.json<DeleteResult>(res, isDeleteResult));
+    if (parts.length === 0) return { deleted: [], missing: [], version: null };
+    if (parts.length === 1) return send(parts[0]!, options.dryRun === true);
+    const merged: DeleteResult = { deleted: [], missing: [], version: null };
+    const add = (r: DeleteResult) => {
+      merged.deleted.push(...r.deleted);
+      merged.missing.push(...r.missing);
+      merged.version = r.version ?? merged.version;
+    };
+    if (options.dryRun || !options.force) {
+      for (const part of parts) add(await send(part, true));
+      if (options.dryRun) return merged;
+      if (merged.missing.length > 0) throw errors.keysNotFound(merged.missing, ns);
+      merged.deleted = [];
     }
-    return result;
+    for (const [i, part] of parts.entries()) {
+      try {
+        add(await send(part, false));
+      } catch (e) {
+        if (i === 0 || !(e instanceof KvError)) throw e;
+        throw errors.partiallyApplied({ action: "remove", namespace: ns, ...settled(parts, i, e), cause: e });
+      }
+    }
+    return merged;
   }
 
   async list(ns: string, options: ListOptions): Promise<ListPage> {
@@ -179,36 +213,47 @@ export class HttpBackend implements Backend {
         },
         repeatable: true,
       }),
+      isListPage,
     );
     return { keys: page.keys.map((k) => ({ key: k.key, size: k.size, expiresAt: msOrNull(k.expiresAt), metadata: k.metadata })), cursor: page.cursor };
   }
 
+  /**
+   * Writes entries in requests the API takes (at most 1,000 entries and 2 MiB each), in order. Each
+   * request is all or nothing; a request that fails after others were written ends in
+   * PARTIALLY_APPLIED, saying which entries were written and which were not.
+   */
   async bulkPut(ns: string, entries: readonly BulkEntry[], options: { dryRun?: boolean } & WriteOptions = {}): Promise<BulkOutcome[]> {
     const wire = entries.map((e) => {
       const w: WireEntry = { key: e.key, value: e.value.toString("base64"), base64: true };
       if (e.metadata !== undefined) w.metadata = e.metadata;
       if (e.expiresAt !== undefined) w.expiration = e.expiresAt / 1000;
       if (e.ttlSeconds !== undefined) w.expiration_ttl = e.ttlSeconds;
-      return w;
+      return JSON.stringify(w);
     });
-    // Requests stay well under the API's body limit: a batch of large values goes in several parts.
+    const dryRun = options.dryRun === true;
+    const parts = split(wire, API_LIMITS.maxBulkEntries, API_LIMITS.maxBulkBody - 64);
     const results: WireOutcome[] = [];
-    for (let i = 0; i < wire.length; ) {
-      let size = 0;
-      let j = i;
-      while (j < wire.length && (j === i || size + wire[j]!.value.length < BULK_REQUEST_BYTES)) size += wire[j++]!.value.length + 256;
-      const part = this.json<{ results: WireOutcome[] }>(
-        await this.call({
-          method: "POST",
-          path: paths.bulkPut(this.site, ns),
-          query: { [QUERY.region]: options.region },
-          body: JSON.stringify({ entries: wire.slice(i, j), dryRun: options.dryRun === true }),
-          headers: { "content-type": "application/json", [HEADERS.idempotencyKey]: randomUUID() },
-          repeatable: true,
-        }),
-      );
-      results.push(...part.results);
-      i = j;
+    for (const [i, [from, to]] of parts.entries()) {
+      let part: WireOutcome[];
+      try {
+        part = this.json<{ results: WireOutcome[] }>(
+          await this.call({
+            method: "POST",
+            path: paths.bulkPut(this.site, ns),
+            query: { [QUERY.region]: options.region },
+            body: `{"entries":[${wire.slice(from, to).join(",")}],"dryRun":${dryRun}}`,
+            headers: { "content-type": "application/json", ...(!dryRun && { [HEADERS.idempotencyKey]: randomUUID() }) },
+            repeatable: true,
+          }),
+          (doc) => isBulkResults(doc, to - from),
+        ).results;
+      } catch (e) {
+        if (i === 0 || dryRun || !(e instanceof KvError)) throw e;
+        const keys = parts.map(([a, b]) => entries.slice(a, b).map((entry) => entry.key));
+        throw errors.partiallyApplied({ action: "write", namespace: ns, ...settled(keys, i, e), cause: e });
+      }
+      results.push(...part);
     }
     return results.map(({ old, ...rest }) => {
       if (!old) return rest;
@@ -225,8 +270,9 @@ export class HttpBackend implements Backend {
     } catch (e) {
       throw unreachable(e, this.options.apiUrl);
     }
-    if (answer.statusCode !== 200) {
-      throw toError({ status: answer.statusCode, headers: answer.headers, body: Buffer.from(await answer.body.arrayBuffer()) }, this.options.apiUrl);
+    if (answer.statusCode !== 200 || !/^application\/x-ndjson/i.test(String(answer.headers["content-type"] ?? ""))) {
+      const res = { status: answer.statusCode, headers: answer.headers, body: Buffer.from(await answer.body.arrayBuffer()) };
+      throw answer.statusCode === 200 ? notPlatformApi(this.options.apiUrl, `an export answered ${describeBody(res)}, not NDJSON`) : toError(res, this.options.apiUrl);
     }
     const { createInterface } = await import("node:readline");
     const lines = createInterface({ input: answer.body, crlfDelay: Number.POSITIVE_INFINITY })[Symbol.asyncIterator]();
@@ -238,34 +284,37 @@ export class HttpBackend implements Backend {
   }
 
   async usage(): Promise<UsageReport> {
-    return this.json(await this.call({ method: "GET", path: paths.usage(this.site), repeatable: true }));
+    return this.json(await this.call({ method: "GET", path: paths.usage(this.site), repeatable: true }), isUsage);
   }
 
   async updateSite(change: SiteChange): Promise<SiteInfo> {
     return this.json(
       await this.call({ method: "PATCH", path: paths.site(this.site), body: JSON.stringify(change), headers: { "content-type": "application/json" }, repeatable: true }),
+      isSite,
     );
   }
 
   async listBindings(): Promise<Binding[]> {
-    const { bindings } = this.json<{ bindings: (Omit<Binding, "createdAt"> & { createdAt: string })[] }>(await this.call({ method: "GET", path: paths.bindings(this.site), repeatable: true }));
+    const { bindings } = this.json<{ bindings: (Omit<Binding, "createdAt"> & { createdAt: string })[] }>(await this.call({ method: "GET", path: paths.bindings(this.site), repeatable: true }), isBindings);
     return bindings.map((b) => ({ ...b, createdAt: Date.parse(b.createdAt) }));
   }
 
   async bind(binding: Omit<Binding, "createdAt">): Promise<Binding> {
     const b = this.json<Omit<Binding, "createdAt"> & { createdAt: string }>(
-      await this.call({ method: "PUT", path: paths.bindings(this.site), body: JSON.stringify(binding), headers: { "content-type": "application/json" }, repeatable: true }),
+      await this.call({ method: "PUT", path: paths.bindings(this.site), body: JSON.stringify({ route: binding.route, variable: binding.variable, namespace: binding.namespace, access: binding.access }), headers: { "content-type": "application/json" }, repeatable: true }),
+      isBinding,
     );
     return { ...b, createdAt: Date.parse(b.createdAt) };
   }
 
   async unbind(route: string, variable: string): Promise<boolean> {
-    return this.json<{ removed: boolean }>(await this.call({ method: "DELETE", path: paths.bindings(this.site), query: { [QUERY.route]: route, [QUERY.variable]: variable }, repeatable: true })).removed;
+    return this.json<{ removed: boolean }>(await this.call({ method: "DELETE", path: paths.bindings(this.site), query: { [QUERY.route]: route, [QUERY.variable]: variable }, repeatable: true }), isRemoved).removed;
   }
 
   async audit(query: AuditQuery): Promise<AuditEntry[]> {
     const { entries } = this.json<{ entries: (Omit<AuditEntry, "t"> & { t: string })[] }>(
       await this.call({ method: "GET", path: paths.audit(this.site), query: { [QUERY.key]: query.key, [QUERY.actor]: query.actor, [QUERY.since]: query.since, [QUERY.withinMs]: query.withinMs, [QUERY.limit]: query.limit }, repeatable: true }),
+      isAudit,
     );
     return entries.map((e) => ({ ...e, t: Date.parse(e.t) }));
   }
@@ -279,25 +328,35 @@ export class HttpBackend implements Backend {
         headers: { "content-type": "application/json", [HEADERS.idempotencyKey]: randomUUID() },
         repeatable: true,
       }),
+      isNamespace,
     );
     return { name: ns.name, createdAt: Date.parse(ns.createdAt), keys: ns.keys };
   }
 
   async listNamespaces(): Promise<NamespaceInfo[]> {
-    const { namespaces } = this.json<{ namespaces: WireNamespace[] }>(await this.call({ method: "GET", path: paths.namespaces(this.site), repeatable: true }));
+    const { namespaces } = this.json<{ namespaces: WireNamespace[] }>(await this.call({ method: "GET", path: paths.namespaces(this.site), repeatable: true }), isNamespaces);
     return namespaces.map((n) => ({ name: n.name, createdAt: Date.parse(n.createdAt), keys: n.keys }));
   }
 
   async removeNamespace(name: string): Promise<void> {
-    await this.call({ method: "DELETE", path: paths.namespace(this.site, name), headers: { [HEADERS.idempotencyKey]: randomUUID() }, repeatable: true });
+    this.json(await this.call({ method: "DELETE", path: paths.namespace(this.site, name), headers: { [HEADERS.idempotencyKey]: randomUUID() }, repeatable: true }), isNamespaceRemoved);
   }
 
   async close(): Promise<void> {
     await this.pool.close();
   }
 
-  private json<T>(res: Response): T {
-    return JSON.parse(res.body.toString("utf8")) as T;
+  /** A successful answer's JSON, checked against the shape the contract gives it: anything else is not the platform API. */
+  private json<T>(res: Response, valid: (doc: unknown) => boolean): T {
+    if (!isJson(res)) throw notPlatformApi(this.options.apiUrl, `it answered ${describeBody(res)}`);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(res.body.toString("utf8"));
+    } catch {
+      throw notPlatformApi(this.options.apiUrl, `it answered JSON that does not parse (${describeBody(res)})`);
+    }
+    if (!valid(doc)) throw notPlatformApi(this.options.apiUrl, `its answer to a request is not of the shape the API gives it (${describeBody(res)})`);
+    return doc as T;
   }
 
   /** Sends and fails on any non-2xx answer. */
@@ -362,21 +421,49 @@ function isJson(res: Response): boolean {
   return /^application\/json/i.test(header(res, "content-type") ?? "");
 }
 
+/** Errors made from the API's own JSON error body: the request was answered, and did nothing. */
+const fromApi = new WeakSet<KvError>();
+
 function toError(res: Response, apiUrl: string): KvError {
   if (isJson(res)) {
     try {
-      const body = JSON.parse(res.body.toString("utf8")) as { code?: string; message?: string; hint?: string | null };
-      if (typeof body.code === "string" && typeof body.message === "string") {
-        const code = (body.code in ERROR_EXIT ? body.code : "INTERNAL") as ErrorCode;
-        return new KvError(code, body.message, body.hint ?? undefined);
+      const body = JSON.parse(res.body.toString("utf8")) as { code?: unknown; message?: unknown; hint?: unknown };
+      if (typeof body.code === "string" && typeof body.message === "string" && (body.hint === undefined || body.hint === null || typeof body.hint === "string")) {
+        const code = (Object.hasOwn(ERROR_EXIT, body.code) ? body.code : "INTERNAL") as ErrorCode;
+        const error = new KvError(code, body.message, body.hint ?? undefined);
+        fromApi.add(error);
+        return error;
       }
     } catch {
-      // Fall through to the status line.
+      // Not the API's error body: judged by its status below.
     }
   }
-  const byStatus: Record<number, ErrorCode> = { 400: "USAGE", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 408: "REQUEST_TIMEOUT", 413: "BODY_TOO_LARGE", 429: "UNAVAILABLE" };
-  const code = byStatus[res.status] ?? (res.status >= 500 ? "UNAVAILABLE" : "INTERNAL");
-  return new KvError(code, `The platform API at ${apiUrl} answered HTTP ${res.status}.`, res.status >= 500 || res.status === 429 ? "The platform is having trouble; try again shortly." : "Check the request and your credentials.");
+  if (res.status >= 300 && res.status < 400) {
+    const location = header(res, "location");
+    return notPlatformApi(apiUrl, `it redirected (HTTP ${res.status})${location ? ` to ${location.slice(0, 200)}` : ""}; the API never redirects`);
+  }
+  // A gateway or proxy in front of the API, having trouble: worth retrying.
+  if (res.status >= 500 || res.status === 429 || res.status === 408) {
+    return new KvError("UNAVAILABLE", `The platform API at ${apiUrl} answered HTTP ${res.status} (${describeBody(res)}).`, "The platform is having trouble; try again shortly.");
+  }
+  return notPlatformApi(apiUrl, `it answered HTTP ${res.status} with ${describeBody(res)}, not an error of the API`);
+}
+
+/** The URL answered, but not as the platform API does: a web page, another service, a redirect. */
+function notPlatformApi(apiUrl: string, what: string): KvError {
+  return new KvError(
+    "NOT_PLATFORM_API",
+    `The URL ${apiUrl} did not answer as the platform API: ${what}.`,
+    "Check the API URL (--api-url, YOURSPACE_API_URL or the profile's): it must be the API's base URL, where GET /v1/whoami answers JSON.",
+  );
+}
+
+/** What an answer held, for a message: its type, size and first characters, printable only. */
+function describeBody(res: Response): string {
+  const type = header(res, "content-type") ?? "no content type";
+  if (res.body.length === 0) return `${type}, an empty body`;
+  const start = res.body.subarray(0, 60).toString("utf8").replace(/[^\x20-\x7e]+/g, " ").trim();
+  return `${type}, ${res.body.length.toLocaleString("en-US")} bytes: ${JSON.stringify(start)}${res.body.length > 60 ? "…" : ""}`;
 }
 
 /**
@@ -412,4 +499,35 @@ function unreachable(e: unknown, apiUrl: string): KvError {
   const why =
     code === "ECONNREFUSED" ? "the connection was refused" : code === "ENOTFOUND" ? "the host was not found" : code.startsWith("UND_ERR_") && code.includes("TIMEOUT") ? "it did not answer in time" : ((e as Error).message ?? String(e));
   return new KvError("UNAVAILABLE", `Cannot reach the platform API at ${apiUrl}: ${why}.`, "Check --api-url or YOURSPACE_API_URL and your network, or start the local emulator: yourspace kv emulator start");
+}
+
+/**
+ * Splits items (their JSON texts) into consecutive [from, to) runs of at most `count` items and
+ * `bytes` bytes with their separators; an item larger than `bytes` goes alone.
+ */
+function split(items: readonly string[], count: number, bytes: number): [number, number][] {
+  const runs: [number, number][] = [];
+  let from = 0;
+  let size = 0;
+  items.forEach((item, i) => {
+    const length = Buffer.byteLength(item) + 1;
+    if (i > from && (i - from === count || size + length > bytes)) {
+      runs.push([from, i]);
+      from = i;
+      size = 0;
+    }
+    size += length;
+  });
+  if (items.length > from) runs.push([from, items.length]);
+  return runs;
+}
+
+/** The keys of parts before `failed` were done; the failed part's are unknown when its answer was lost, else not done; the rest not done. */
+function settled(parts: readonly string[][], failed: number, error: KvError): { done: string[]; unknown: string[]; notDone: string[] } {
+  const lost = !fromApi.has(error);
+  return {
+    done: parts.slice(0, failed).flat(),
+    unknown: lost ? parts[failed]! : [],
+    notDone: [...(lost ? [] : parts[failed]!), ...parts.slice(failed + 1).flat()],
+  };
 }

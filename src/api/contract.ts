@@ -153,9 +153,14 @@ export const API_LIMITS = {
   maxValueBody: LIMITS.maxValueBytes,
   /** A JSON body (namespace creation, bulk delete). */
   maxJsonBody: 1_048_576,
-  /** A bulk write: at most this many entries and this many bytes per request. */
-  maxBulkEntries: 10_000,
-  maxBulkBody: 100 * 1_048_576,
+  /**
+   * A bulk write: at most this many entries and this many bytes per request. Sized so that one
+   * request holds the store (and the server's event loop) for tens of milliseconds, not the better
+   * part of a second, while other sites wait (docs/benchmarks.md, "Platform API server: bulk writes").
+   * A body of one entry with the largest value (1 MiB, base64) still fits.
+   */
+  maxBulkEntries: 1_000,
+  maxBulkBody: 2 * 1_048_576,
   /**
    * Request headers, all of them: a token (1 KiB at most), metadata (about 1.4 KiB base64url) and
    * the rest fit with room to spare; the parser holds no more than this per connection.
@@ -198,6 +203,8 @@ export const STATUS: Record<ErrorCode, number> = {
   REQUEST_TIMEOUT: 408,
   NOT_IMPLEMENTED: 501,
   IDEMPOTENCY_KEY_REUSED: 422,
+  PARTIALLY_APPLIED: 409,
+  NOT_PLATFORM_API: 502,
 };
 
 /** Every error response body. */

@@ -38,13 +38,10 @@ export const run: Handler<RmOptions> = async (ctx, args, opts) => {
     if (!ctx.interactive) throw errors.confirmationRequired(what);
     if (!(await ctx.prompter.confirm(`${what[0]!.toUpperCase()}${what.slice(1)}?`))) throw errors.cancelled();
   }
-  const removed: string[] = [];
-  for (let i = 0; i < matched.length; i += LIMITS.maxListLimit) {
-    // Keys that vanished since they were listed are not an error: the goal is that none are left.
-    const result = await backend.delete(ns, matched.slice(i, i + LIMITS.maxListLimit), { force: true, region });
-    removed.push(...result.deleted);
-  }
-  return report(ctx, ns, removed, [], false);
+  // One delete, all or nothing on every target (a remote one says which keys went if it stops part
+  // way). Keys that vanished since they were listed are not an error: the goal is that none are left.
+  const result = await backend.delete(ns, matched, { force: true, region });
+  return report(ctx, ns, result.deleted, [], false);
 };
 
 async function keysUnder(backend: Backend, ns: string, prefix: string): Promise<string[]> {

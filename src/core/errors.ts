@@ -36,6 +36,8 @@ export const ERROR_EXIT = {
   REQUEST_TIMEOUT: EXIT.unavailable,
   NOT_IMPLEMENTED: EXIT.unexpected,
   IDEMPOTENCY_KEY_REUSED: EXIT.usage,
+  PARTIALLY_APPLIED: EXIT.partial,
+  NOT_PLATFORM_API: EXIT.unavailable,
 } as const satisfies Record<string, ExitCode>;
 
 export type ErrorCode = keyof typeof ERROR_EXIT;
@@ -46,6 +48,8 @@ export class KvError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly hint?: string,
+    /** What a script needs beyond the message, as JSON (for PARTIALLY_APPLIED: which keys were done). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -54,9 +58,28 @@ export class KvError extends Error {
     return ERROR_EXIT[this.code];
   }
 
-  toJSON(): { code: ErrorCode; message: string; hint: string | null } {
-    return { code: this.code, message: this.message, hint: this.hint ?? null };
+  toJSON(): { code: ErrorCode; message: string; hint: string | null; details?: Record<string, unknown> } {
+    return { code: this.code, message: this.message, hint: this.hint ?? null, ...(this.details !== undefined && { details: this.details }) };
   }
+}
+
+/** What a multi-key operation did before it stopped: keys in the order given, each in exactly one list. */
+export interface PartialOutcome {
+  action: "remove" | "write";
+  namespace: string;
+  /** Keys whose request committed. */
+  done: string[];
+  /** Keys of the request whose answer never came: it may or may not have committed. */
+  unknown: string[];
+  /** Keys never sent, or sent in a request the target refused. */
+  notDone: string[];
+  cause: KvError;
+}
+
+/** `"a"`, `"a", "b"`, or `"first" … "last"`: which keys, in the order given. */
+function keyRange(keys: readonly string[]): string {
+  const q = (k: string) => JSON.stringify(k.length > 60 ? `${k.slice(0, 60)}…` : k);
+  return keys.length <= 2 ? keys.map(q).join(", ") : `${q(keys[0]!)} … ${q(keys[keys.length - 1]!)}`;
 }
 
 const n = (x: number): string => x.toLocaleString("en-US");
@@ -197,6 +220,20 @@ export const errors = {
     ),
   valueTooLargeForTier: (bytes: number, tier: string, limit: number) =>
     new KvError("VALUE_TOO_LARGE", `The value is ${n(bytes)} bytes; the ${tier} tier allows at most ${n(limit)} bytes per value.`, "Move the site to a GA tier for values up to 1 MiB, or store less per key."),
+
+  partiallyApplied: (p: PartialOutcome) => {
+    const total = p.done.length + p.unknown.length + p.notDone.length;
+    const [did, not, noun, plural] = p.action === "remove" ? ["Removed", "removed", "key", "keys"] : ["Wrote", "written", "entry", "entries"];
+    const count = (keys: readonly string[]) => `${n(keys.length)} ${keys.length === 1 ? noun : plural} (${keyRange(keys)})`;
+    return new KvError(
+      "PARTIALLY_APPLIED",
+      `${did} ${n(p.done.length)} of ${n(total)} ${plural} in namespace "${p.namespace}" (${keyRange(p.done)}), then a request failed: ${p.cause.message}` +
+        (p.unknown.length ? ` Whether ${count(p.unknown)} ${p.unknown.length === 1 ? "was" : "were"} ${not} is not known: the answer was lost.` : "") +
+        (p.notDone.length ? ` The other ${count(p.notDone)} ${p.notDone.length === 1 ? "was" : "were"} not ${not}.` : ""),
+      `Nothing ${not} was undone. Look at what the namespace holds now before running the command again.`,
+      { action: p.action, namespace: p.namespace, done: p.done, unknown: p.unknown, notDone: p.notDone, cause: p.cause.toJSON() },
+    );
+  },
 
   idempotencyKeyReused: (key: string) =>
     new KvError(

@@ -7,6 +7,8 @@ export const EXIT = {
   permission: 4,
   unavailable: 5,
   quota: 6,
+  /** A multi-key operation that stopped part way: some of it was done, and the error says which. */
+  partial: 7,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

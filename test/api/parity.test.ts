@@ -199,6 +199,20 @@ const SCENARIOS: Record<string, Scenario> = {
     fails(await step(["kv", "rm", "x", "-n", "ghost", "--json"]), 3, "NAMESPACE_NOT_FOUND");
   },
 
+  // More keys than one request of the API removes: all or nothing on both targets.
+  "rm of 1,501 keys with one missing removes nothing; without it, removes all": async (t, step) => {
+    const keys = Array.from({ length: 1_500 }, (_, i) => `k${String(i).padStart(5, "0")}`);
+    const file = join(t.cwd, "keys.ndjson");
+    writeFileSync(file, keys.map((key) => JSON.stringify({ key, value: key })).join("\n"));
+    ok(await step(["kv", "import", file, "--yes", "--quiet"]));
+    fails(await step(["kv", "rm", ...keys, "missing", "--json"]), 3, "KEY_NOT_FOUND");
+    fails(await step(["kv", "rm", ...keys, "missing"]), 3, null);
+    expect(ok(await step(["kv", "ls", "--all"])).stdout.split("\n").filter(Boolean)).toHaveLength(1_500);
+    expect(ok(await step(["kv", "get", "k00000"])).stdout).toBe("k00000");
+    expect(json(await step(["kv", "rm", ...keys, "missing", "--force", "--json"]))).toEqual({ namespace: "default", dryRun: false, removed: keys, missing: ["missing"] });
+    expect(ok(await step(["kv", "ls"])).stdout).toBe("");
+  },
+
   "namespace create, ls, rm": async (t, step) => {
     expect(json(await step(["kv", "namespace", "create", "staging", "--json"]))).toEqual({ name: "staging", createdAt: new Date(T0).toISOString(), keys: 0 });
     ok(await step(["kv", "namespace", "create", "other"]));
