@@ -40,7 +40,7 @@ _yourspace() {
     "kv emulator heal") words="--json -q --quiet --no-color --data-dir --local --remote --api-url --token --site --help" ;;
     "kv emulator pause") words="--json -q --quiet --no-color --data-dir --local --remote --api-url --token --site --help" ;;
     "kv emulator resume") words="--json -q --quiet --no-color --data-dir --local --remote --api-url --token --site --help" ;;
-    "kv emulator start") words="--port --host --json -q --quiet --no-color --data-dir --local --remote --api-url --token --site --help" ;;
+    "kv emulator start") words="--port --host --allow-remote --json -q --quiet --no-color --data-dir --local --remote --api-url --token --site --help" ;;
     "kv emulator token") words="create --json -q --quiet --no-color --data-dir --local --remote --api-url --token --site --help" ;;
     "kv emulator token create") words="--namespace --read-only --expires-in --route --json -q --quiet --no-color --data-dir --local --remote --api-url --token --site --help" ;;
     "kv emulator status") words="--json -q --quiet --no-color --data-dir --local --remote --api-url --token --site --help" ;;

@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { KvError } from "../core/errors.js";
+import { describeThrown, startFailure } from "./start-errors.js";
 
 /**
  * `kv emulator start` serves the platform API from a worker thread, so that the server's V8 heap can
@@ -28,7 +29,7 @@ export interface ServerThread {
   url: string;
   /** The token printed for the site. */
   token: string;
-  /** Settles if the thread ends without being asked: it rejects with the error that ended it. */
+  /** Settles if the thread ends without being asked: it rejects with a KvError saying what ended it. */
   ended: Promise<never>;
   /** Lets requests in flight finish, writes everything out and ends the thread. */
   stop(): Promise<void>;
@@ -38,13 +39,27 @@ export interface ServerThread {
 export function startServerThread(options: ServerThreadOptions, entry = fileURLToPath(import.meta.url)): Promise<ServerThread> {
   // Read when the worker's heap is created; the main thread's heap is already set up and keeps its size.
   setFlagsFromString(YOUNG_GENERATION_FLAG);
-  const worker = new Worker(entry, { workerData: options, argv: [], stdin: false });
+  let worker: Worker;
+  try {
+    worker = new Worker(entry, { workerData: options, argv: [], stdin: false });
+  } catch (e) {
+    return Promise.reject(startFailure(e, options.dataDir));
+  }
   let stopping = false;
+  let ready = false;
+  // Whatever ends the thread reaches the main thread as a catalogue error: what crosses the thread's
+  // boundary may be any value (an object thrown is a plain object here), never printed as such.
+  const failed = (what: string) =>
+    new KvError(
+      "UNAVAILABLE",
+      ready ? `The emulator's server stopped: ${what}.` : `The emulator could not start: ${what}.`,
+      "Start it again; YOURSPACE_DEBUG=1 shows more. If it keeps happening, report it with this message.",
+    );
   const ended = new Promise<never>((_, reject) => {
-    worker.once("error", reject);
+    worker.once("error", (e: unknown) => reject(e instanceof KvError ? e : failed(describeThrown(e))));
     // After an "error" event this changes nothing: the first rejection stands.
     worker.once("exit", (code) => {
-      if (!stopping || code !== 0) reject(new Error(`The server thread ended with exit code ${code}.`));
+      if (!stopping || code !== 0) reject(failed(`the server thread ended with exit code ${code}`));
     });
   });
   // Nobody may be listening yet; the rejection is still seen by whoever awaits `ended` later.
@@ -57,6 +72,7 @@ export function startServerThread(options: ServerThreadOptions, entry = fileURLT
         reject(new KvError(m.code, m.message, m.hint ?? undefined));
         return;
       }
+      ready = true;
       resolve({
         url: m.url,
         token: m.token,
@@ -84,11 +100,11 @@ export async function serveInThread(): Promise<void> {
     server = await ApiServer.start({ dataDir: data.dataDir, host: data.host, port: data.port });
     ({ token } = server.tokens.create({ site: data.site }, data.token));
   } catch (e) {
-    await server?.stop();
-    // A refusal the user can act on (port in use, a data directory it cannot open) is shown as usual;
-    // anything else ends the thread with its error.
-    if (!(e instanceof KvError)) throw e;
-    port.postMessage({ type: "refused", ...e.toJSON() } satisfies FromThread);
+    await server?.stop().catch(() => {});
+    // Every failure to start is a refusal the user can act on (a port in use, an address this machine
+    // does not have, a data directory it cannot open), passed on as the catalogue error it is.
+    const refusal = startFailure(e, data.dataDir);
+    port.postMessage({ type: "refused", code: refusal.code, message: refusal.message, hint: refusal.hint ?? null } satisfies FromThread);
     port.close();
     return;
   }

@@ -17,6 +17,7 @@ import { translateSqliteError } from "../emulator/store.js";
 import { API_LIMITS, BODIES, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, PARAMS, QUERY, ROUTES, STATUS, type Endpoint, type ErrorBody, type WireOutcome, type WireWhoami } from "./contract.js";
 import { continueWhenRead, headerOf, readBody, readObject, requestFingerprint } from "./http-body.js";
 import { IdempotentWrites, type OnceWrite } from "./idempotency.js";
+import { listenFailure } from "./start-errors.js";
 import type { TokenInfo, TokenStore } from "./tokens.js";
 
 export interface ServerOptions {
@@ -149,7 +150,7 @@ export class ApiServer {
     await new Promise<void>((resolve, reject) => {
       server.once("error", (e: NodeJS.ErrnoException) => {
         core.close();
-        reject(e.code === "EADDRINUSE" ? errors.usage(`Port ${options.port} is already in use.`, "Choose another with --port, or --port 0 for any free port.") : e);
+        reject(listenFailure(e, host, options.port ?? 8787));
       });
       server.listen(options.port ?? 8787, host, resolve);
     });

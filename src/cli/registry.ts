@@ -366,6 +366,7 @@ export const COMMANDS: CommandSpec = {
               options: [
                 { flags: "--port <n>", description: "port to listen on; 0 picks a free one", default: "8787" },
                 { flags: "--host <host>", description: "address to listen on (anything but loopback is reachable by others)", default: "127.0.0.1" },
+                { flags: "--allow-remote", description: "allow a --host other machines can reach (refused without it)" },
               ],
               examples: [
                 ["yourspace kv emulator start", "print YOURSPACE_API_URL and YOURSPACE_TOKEN, serve until Ctrl-C"],

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { parseDuration } from "../core/duration.js";
 import { errors } from "../core/errors.js";
 import { DEFAULT_SITE, LIMITS } from "../core/limits.js";
@@ -5,18 +6,29 @@ import type { Handler } from "../cli/context.js";
 import { resolveDataDir } from "../cli/data-dir.js";
 import { isoOrNull } from "../cli/format.js";
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
-
 interface StartOptions {
   port: string;
   host: string;
+  allowRemote?: boolean;
+}
+
+/** An address only this machine can reach: 127.0.0.0/8, ::1 (or IPv4 loopback mapped into IPv6), localhost. */
+function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  if (h === "localhost" || h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
+  const v4 = h.replace(/^::ffff:/, "");
+  return isIP(v4) === 4 && v4.startsWith("127.");
 }
 
 /** `kv emulator start`: serves the platform API over the data directory until SIGINT or SIGTERM. */
 export const start: Handler<StartOptions> = async (ctx, _args, opts) => {
   if (!/^\d{1,5}$/.test(opts.port) || Number(opts.port) > 65_535) throw errors.usage(`--port "${opts.port}" is not a port number.`, "Use 0 to 65535; 0 picks a free port.");
-  if (!LOOPBACK.has(opts.host)) {
-    ctx.out.warn(`Listening on ${opts.host}: other machines can reach this emulator. Anyone with the token can read and write its data.`);
+  const remote = !isLoopback(opts.host);
+  if (remote && !opts.allowRemote) {
+    throw errors.usage(
+      `--host ${opts.host} would let other machines reach this emulator, and anyone with its token read and write its data; that needs --allow-remote.`,
+      "Add --allow-remote to serve other machines on purpose, or leave out --host to listen on 127.0.0.1 only.",
+    );
   }
   const { startServerThread } = await import("../api/server-thread.js");
   const dataDir = resolveDataDir(ctx.globals.dataDir, ctx.io.env, ctx.io.cwd);
@@ -38,6 +50,7 @@ export const start: Handler<StartOptions> = async (ctx, _args, opts) => {
     stop();
     throw e;
   });
+  if (remote) ctx.out.warn(`Listening on ${opts.host}: other machines can reach this emulator. Anyone with the token can read and write its data.`);
   if (ctx.out.json) await ctx.out.printJson({ apiUrl: server.url, token: server.token, site, dataDir });
   else {
     await ctx.out.line(`YOURSPACE_API_URL=${server.url}`);

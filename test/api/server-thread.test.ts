@@ -18,6 +18,13 @@ function options(extra: Partial<ServerThreadOptions> = {}): ServerThreadOptions 
   return { dataDir: join(tempDir(), "data"), host: "127.0.0.1", port: 0, site: "local", ...extra };
 }
 
+/** A file in `dir`, so that a path under it cannot be a directory. */
+function writeFileIn(dir: string): string {
+  const file = join(dir, "a-file");
+  writeFileSync(file, "");
+  return file;
+}
+
 /** A thread script in a file of its own: what it does stands in for the server's thread. */
 function threadScript(body: string): string {
   const file = join(tempDir(), "thread.cjs");
@@ -34,6 +41,22 @@ describe("the server thread", () => {
     expect(await who.body.json()).toMatchObject({ site: "local" });
     await thread.stop();
     await expect(request(`${thread.url}/v1/whoami`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it("start failures are catalogue errors with a next step: an address not of this machine, a host that does not resolve, a data directory under a file", async () => {
+    const cases: [Partial<ServerThreadOptions>, { code: string; message: RegExp; hint: RegExp }][] = [
+      [{ host: "203.0.113.1" }, { code: "USAGE", message: /^203\.0\.113\.1 is not an address of this machine, so the emulator cannot listen on it \(listen EADDRNOTAVAIL/, hint: /Give --host an address this machine has/ }],
+      [{ host: "no-such-host.invalid" }, { code: "USAGE", message: /^--host "no-such-host\.invalid" is neither an IP address nor a name this machine can resolve/, hint: /Give an IP address/ }],
+      [{ dataDir: join(writeFileIn(tempDir()), "data") }, { code: "UNAVAILABLE", message: /^The local store in .* cannot be opened: ENOTDIR/, hint: /Check the data directory/ }],
+      [{ token: "has a space" }, { code: "USAGE", message: /^A token must be 1 to 1024 characters/, hint: /Leave out --token/ }],
+    ];
+    for (const [extra, expected] of cases) {
+      const err = (await startServerThread(options(extra), BUNDLE).catch((e: unknown) => e)) as KvError;
+      expect(err, JSON.stringify(extra)).toBeInstanceOf(KvError);
+      expect(err.code, err.message).toBe(expected.code);
+      expect(err.message).toMatch(expected.message);
+      expect(err.hint).toMatch(expected.hint);
+    }
   });
 
   it("passes on a refusal as the same KvError: a port in use", async () => {
@@ -55,9 +78,30 @@ describe("the server thread", () => {
     expect(Number(thread.url)).toBe(16 * 1024 * 1024);
   });
 
-  it("rejects the start with the error that ends a thread before it is ready", async () => {
+  it("rejects the start with the error that ends a thread before it is ready, as a catalogue error", async () => {
     const file = threadScript(`throw new Error("the store could not be opened");`);
-    await expect(startServerThread(options(), file)).rejects.toThrow("the store could not be opened");
+    const err = await startServerThread(options(), file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KvError);
+    expect(err).toMatchObject({ code: "UNAVAILABLE", message: "The emulator could not start: the store could not be opened." });
+  });
+
+  it("whatever a thread throws reaches the main thread in words, never as [object Object]", async () => {
+    const thrown: [string, string][] = [
+      ['throw { code: "EACCES", errno: -13 };', "{ code: 'EACCES', errno: -13 }"],
+      ['throw "a plain string";', "a plain string"],
+      ["throw null;", "null"],
+      ["throw undefined;", "undefined"],
+      ['throw { message: "an object with a message" };', "an object with a message"],
+      ['Promise.reject({ reason: "unhandled" });', "This error originated"],
+    ];
+    for (const [body, words] of thrown) {
+      const err = (await startServerThread(options(), threadScript(body)).catch((e: unknown) => e)) as KvError;
+      expect(err, body).toBeInstanceOf(KvError);
+      expect(err.code, body).toBe("UNAVAILABLE");
+      expect(err.message, body).toContain(words);
+      expect(err.message, body).not.toContain("[object Object]");
+      expect(err.hint, body).toMatch(/Start it again/);
+    }
   });
 
   it("settles `ended` when a running thread ends without being asked", async () => {
@@ -65,7 +109,7 @@ describe("the server thread", () => {
       parentPort.postMessage({ type: "ready", url: "http://127.0.0.1:1", token: "t" });
       parentPort.close();`);
     const thread = await startServerThread(options(), file);
-    await expect(thread.ended).rejects.toThrow("The server thread ended with exit code 0.");
+    await expect(thread.ended).rejects.toThrow("The emulator's server stopped: the server thread ended with exit code 0.");
   });
 
   it("rejects stop() when the thread exits with a failure code while stopping", async () => {
@@ -73,7 +117,7 @@ describe("the server thread", () => {
       parentPort.postMessage({ type: "ready", url: "http://127.0.0.1:1", token: "t" });
       parentPort.once("message", () => process.exit(3));`);
     const thread = await startServerThread(options(), file);
-    await expect(thread.stop()).rejects.toThrow("The server thread ended with exit code 3.");
+    await expect(thread.stop()).rejects.toThrow("The emulator's server stopped: the server thread ended with exit code 3.");
   });
 
   it("rejects stop() when the thread fails while stopping", async () => {
