@@ -293,8 +293,8 @@ describe("kv emulator start, end to end", () => {
     expect(outcomes).toEqual(Array.from({ length: 8 }, () => ({ code: 0, signal: null })));
   });
 
-  it("warns on stderr when listening on a non-loopback host", async () => {
-    const emu = await startEmulator(["--host", "0.0.0.0"]);
+  it("warns on stderr when listening on a non-loopback host (allowed with --allow-remote)", async () => {
+    const emu = await startEmulator(["--host", "0.0.0.0", "--allow-remote"]);
     expect(emu.started.apiUrl).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
     const port = new URL(emu.started.apiUrl).port;
     const who = await request(`http://127.0.0.1:${port}/v1/whoami`, { headers: { authorization: `Bearer ${emu.started.token}` } });
