@@ -39,6 +39,8 @@ const consistency: OptionSpec = {
   choices: ["strong", "eventual"],
 };
 
+const replace: OptionSpec = { flags: "--force", description: "replace a file that exists without asking (it keeps its mode)" };
+
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { flags: "--json", description: "print machine-readable JSON on stdout (errors as JSON on stderr)" },
   { flags: "-q, --quiet", description: "print nothing on stderr but warnings and errors" },
@@ -139,7 +141,8 @@ export const COMMANDS: CommandSpec = {
             region,
             consistency,
             { flags: "--cache-ttl <duration>", description: "emulator cache profiles: how long the edge may serve its cached copy for this read (default: the profile's; cloudflare's least is 30s)" },
-            { flags: "-o, --output <file>", description: "write the value to a file instead of stdout" },
+            { flags: "-o, --output <file>", description: 'write the value to a file (whole or not at all); "-" is stdout, even a terminal' },
+            replace,
           ],
           examples: [
             ["yourspace kv get flags/homepage-v2", "print the raw value"],
@@ -205,6 +208,7 @@ export const COMMANDS: CommandSpec = {
             { flags: "--batch-size <n>", description: "entries per atomic batch", default: "1000" },
             { flags: "--concurrency <n>", description: "batches in flight at once (platform API)", default: "4" },
             { flags: "--report <file>", description: "write the outcome of every entry as NDJSON" },
+            replace,
           ],
           examples: [
             ["yourspace kv import flags.json", "seed flags from a file (format detected)"],
@@ -222,6 +226,7 @@ export const COMMANDS: CommandSpec = {
             namespace,
             { flags: "--prefix <prefix>", description: "only keys under this prefix" },
             { flags: "--format <format>", description: "ndjson or json (an array)", default: "ndjson", choices: ["ndjson", "json"] },
+            replace,
           ],
           examples: [
             ["yourspace kv export > backup.ndjson", "back up the default namespace"],
