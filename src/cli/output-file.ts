@@ -1,21 +1,23 @@
 import type { WriteStream } from "node:fs";
 import { open, realpath, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import type { Stats } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { errors } from "../core/errors.js";
 import type { Context } from "./context.js";
 import { escapeControls } from "./escape.js";
 
-/** Whether a file that exists may be replaced: --force says yes; otherwise a person is asked, if there is one. */
-export interface ReplaceOptions {
+export interface OutputFileOptions {
+  /** What a relative path is relative to (the command's working directory). */
+  cwd?: string;
+  /** Whether a file that exists may be replaced: --force says yes; otherwise a person is asked, if there is one. */
   force?: boolean;
   /** Asks a person; undefined when there is nobody to ask. */
   confirm?: (question: string) => Promise<boolean>;
 }
 
 /** Every command that writes a named file decides the same way: --force, a question at a terminal, or a refusal. */
-export function replaceOptions(ctx: Context, force: boolean | undefined): ReplaceOptions {
-  return { force: force === true, confirm: ctx.interactive ? (question) => ctx.prompter.confirm(question) : undefined };
+export function outputFileOptions(ctx: Context, force: boolean | undefined): OutputFileOptions {
+  return { cwd: ctx.io.cwd, force: force === true, confirm: ctx.interactive ? (question) => ctx.prompter.confirm(question) : undefined };
 }
 
 /**
@@ -32,7 +34,10 @@ export class OutputFile {
   private failure: Error | undefined;
 
   private constructor(
+    /** The path as the user gave it. */
     readonly path: string,
+    /** The file that is replaced. */
+    private readonly target: string,
     /** Where the stream writes; null when it writes the target itself. */
     private readonly temp: string | null,
     readonly stream: WriteStream,
@@ -41,23 +46,25 @@ export class OutputFile {
     stream.on("error", (e) => (this.failure ??= e));
   }
 
-  static async create(path: string, replace: ReplaceOptions = {}): Promise<OutputFile> {
+  /** Opens `path` (as the user wrote it: messages name it so) for writing. */
+  static async create(path: string, options: OutputFileOptions = {}): Promise<OutputFile> {
+    const full = resolve(options.cwd ?? ".", path);
     let existing: Stats | undefined;
     try {
-      existing = await stat(path).catch(() => undefined);
+      existing = await stat(full).catch(() => undefined);
       if (existing?.isDirectory()) throw Object.assign(new Error(path), { code: "EISDIR" });
       // A device or pipe, or /dev/stdout and its kind, even when they lead to a regular file.
-      const inPlace = existing && (!existing.isFile() || /^\/(dev|proc)\//.test(path));
-      if (inPlace) return new OutputFile(path, null, (await open(path, "w")).createWriteStream());
+      const inPlace = existing && (!existing.isFile() || /^\/(dev|proc)\//.test(full));
+      if (inPlace) return new OutputFile(path, full, null, (await open(full, "w")).createWriteStream());
     } catch (e) {
       throw errors.file(path, reasonOf(e as NodeJS.ErrnoException, path));
     }
-    if (existing) await mayReplace(path, replace);
+    if (existing) await mayReplace(path, options);
     try {
-      const target = existing ? await realpath(path) : path;
+      const target = existing ? await realpath(full) : full;
       const temp = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
       const handle = await openTemp(temp, existing);
-      return new OutputFile(target, temp, handle.createWriteStream());
+      return new OutputFile(path, target, temp, handle.createWriteStream());
     } catch (e) {
       throw errors.file(path, reasonOf(e as NodeJS.ErrnoException, path));
     }
@@ -68,7 +75,7 @@ export class OutputFile {
     try {
       await new Promise<void>((resolve, reject) => this.stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
       if (this.failure) throw this.failure;
-      if (this.temp !== null) await rename(this.temp, this.path);
+      if (this.temp !== null) await rename(this.temp, this.target);
     } catch (e) {
       if (this.temp !== null) await rm(this.temp, { force: true });
       throw errors.file(this.path, reasonOf(e as NodeJS.ErrnoException, this.path));
@@ -86,7 +93,7 @@ export class OutputFile {
   }
 }
 
-async function mayReplace(path: string, { force, confirm }: ReplaceOptions): Promise<void> {
+async function mayReplace(path: string, { force, confirm }: OutputFileOptions): Promise<void> {
   if (force) return;
   if (!confirm) throw errors.replaceNeedsForce(path);
   if (!(await confirm(`Replace ${escapeControls(path)}?`))) throw errors.cancelled();

@@ -4,7 +4,7 @@ import { errors } from "../core/errors.js";
 import type { Handler } from "../cli/context.js";
 import { writeTo } from "../cli/io.js";
 import { safeJson } from "../cli/escape.js";
-import { OutputFile, replaceOptions } from "../cli/output-file.js";
+import { OutputFile, outputFileOptions } from "../cli/output-file.js";
 import type { Writable } from "node:stream";
 
 interface ExportOptions {
@@ -25,7 +25,7 @@ export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
   // A file is written whole or not at all: an export cut short leaves what was there before, and a
   // file that exists is replaced only with --force or a yes. /dev/stdout is this process's stdout,
   // which may be a socket that cannot be opened by name.
-  const file = target === "-" || target === "/dev/stdout" ? undefined : await OutputFile.create(target, replaceOptions(ctx, opts.force));
+  const file = target === "-" || target === "/dev/stdout" ? undefined : await OutputFile.create(target, outputFileOptions(ctx, opts.force));
   const out: Writable = file?.stream ?? ctx.io.stdout;
   const json = opts.format === "json";
   let count = 0;

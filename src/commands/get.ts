@@ -3,7 +3,7 @@ import type { Consistency } from "../core/backend.js";
 import { errors } from "../core/errors.js";
 import type { Handler } from "../cli/context.js";
 import { formatBytes, isoOrNull, terminalUnsafe } from "../cli/format.js";
-import { OutputFile, replaceOptions } from "../cli/output-file.js";
+import { OutputFile, outputFileOptions } from "../cli/output-file.js";
 import { parseDuration } from "../core/duration.js";
 
 interface GetOptions {
@@ -43,7 +43,7 @@ export const run: Handler<GetOptions> = async (ctx, args, opts) => {
   }
   if (toFile) {
     // Written whole or not at all, and an existing file is replaced only with --force or a yes.
-    const file = await OutputFile.create(opts.output!, replaceOptions(ctx, opts.force));
+    const file = await OutputFile.create(opts.output!, outputFileOptions(ctx, opts.force));
     file.stream.write(entry.value);
     await file.commit();
     ctx.out.success(`Wrote ${formatBytes(entry.value.length)} to ${opts.output}`);
@@ -56,6 +56,6 @@ export const run: Handler<GetOptions> = async (ctx, args, opts) => {
     if (unsafe) throw errors.binaryToTerminal(key, entry.value.length, unsafe);
   }
   await ctx.out.data(entry.value);
-  // Only a person at a terminal gets a closing newline; a pipe gets the bytes exactly.
-  if (ctx.out.stdoutIsTTY && entry.value.length > 0 && entry.value[entry.value.length - 1] !== 0x0a) await ctx.out.data("\n");
+  // Only a person at a terminal gets a closing newline; a pipe, and --output -, get the bytes exactly.
+  if (ctx.out.stdoutIsTTY && opts.output === undefined && entry.value.length > 0 && entry.value[entry.value.length - 1] !== 0x0a) await ctx.out.data("\n");
 };

@@ -7,7 +7,7 @@ import type { Context, Handler } from "../cli/context.js";
 import { formatDuration } from "../core/duration.js";
 import { summarize } from "../cli/format.js";
 import { IMPORT_FORMATS, ImportSource, type ImportFormat } from "../cli/import-source.js";
-import { OutputFile, replaceOptions } from "../cli/output-file.js";
+import { OutputFile, outputFileOptions } from "../cli/output-file.js";
 import { startProgress } from "../cli/progress.js";
 import { KeyHashes } from "../core/key-hashes.js";
 
@@ -103,7 +103,7 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     const diff = { added: [] as string[], changed: [] as { key: string; old: string; new: string }[], removed: [] as string[] };
     // The report appears once there is something in it: an import refused before its first batch
     // leaves none (and leaves an earlier report at that path as it was).
-    const report = opts.report ? await OutputFile.create(opts.report, replaceOptions(ctx, opts.force)) : undefined;
+    const report = opts.report ? await OutputFile.create(opts.report, outputFileOptions(ctx, opts.force)) : undefined;
     let reported = 0;
     let finished = false;
     const progress = await startProgress(ctx, opts.dryRun ? "Comparing" : "Importing", total);
