@@ -1,6 +1,6 @@
 import type { WriteStream } from "node:fs";
 import { open, realpath, rename, rm, stat, type FileHandle } from "node:fs/promises";
-import type { Stats } from "node:fs";
+import { existsSync, type Stats } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { errors } from "../core/errors.js";
 import type { Context } from "./context.js";
@@ -57,7 +57,7 @@ export class OutputFile {
       const inPlace = existing && (!existing.isFile() || /^\/(dev|proc)\//.test(full));
       if (inPlace) return new OutputFile(path, full, null, (await open(full, "w")).createWriteStream());
     } catch (e) {
-      throw errors.file(path, reasonOf(e as NodeJS.ErrnoException, path));
+      throw errors.file(path, reasonOf(e as NodeJS.ErrnoException, path, full));
     }
     if (existing) await mayReplace(path, options);
     try {
@@ -66,7 +66,7 @@ export class OutputFile {
       const handle = await openTemp(temp, existing);
       return new OutputFile(path, target, temp, handle.createWriteStream());
     } catch (e) {
-      throw errors.file(path, reasonOf(e as NodeJS.ErrnoException, path));
+      throw errors.file(path, reasonOf(e as NodeJS.ErrnoException, path, full));
     }
   }
 
@@ -78,7 +78,7 @@ export class OutputFile {
       if (this.temp !== null) await rename(this.temp, this.target);
     } catch (e) {
       if (this.temp !== null) await rm(this.temp, { force: true });
-      throw errors.file(this.path, reasonOf(e as NodeJS.ErrnoException, this.path));
+      throw errors.file(this.path, reasonOf(e as NodeJS.ErrnoException, this.path, this.target));
     }
   }
 
@@ -131,11 +131,13 @@ async function openTemp(temp: string, existing: Stats | undefined): Promise<File
   return handle;
 }
 
-function reasonOf(e: NodeJS.ErrnoException, path: string): string {
+/** Why `path` (as the user wrote it; `full` resolved) cannot be written, in words. */
+function reasonOf(e: NodeJS.ErrnoException, path: string, full = path): string {
   switch (e.code) {
     case "ENOENT":
     case "ENOTDIR":
-      return `its directory ${dirname(path)} does not exist`;
+      // /proc and its kind answer ENOENT to a new file in a directory that is there.
+      return existsSync(dirname(full)) ? `no file can be created in ${dirname(path)}` : `its directory ${dirname(path)} does not exist`;
     case "EISDIR":
       return "it is a directory";
     case "EACCES":

@@ -106,3 +106,18 @@ describe.each(WRITERS)("$name over a file that exists", ({ argv: words, wrote, j
     expect((await run(argv("/dev/null"))).code).toBe(0);
   });
 });
+
+describe("a file that cannot be written", () => {
+  it("is reported before any work, with the reason in words", async () => {
+    const { cwd, run } = session();
+    const missing = await run(["kv", "export", "missing/out.ndjson"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("Cannot use the file missing/out.ndjson: its directory missing does not exist.");
+    if (process.platform === "linux") {
+      const proc = await run(["kv", "export", "/proc/out.ndjson"]);
+      expect(proc.code).toBe(2);
+      expect(proc.stderr).toContain("Cannot use the file /proc/out.ndjson: no file can be created in /proc.");
+    }
+    expect(readdirSync(cwd).sort()).toEqual([".yourspace", "in.ndjson"]);
+  });
+});
