@@ -36,30 +36,41 @@ try {
   // COMP_WORDS need only name the program: the script passes COMP_LINE on.
   const script = `
 source ${JSON.stringify(join(root, "completions/yourspace.bash"))}
-ms() { local s=\${EPOCHREALTIME/./}; "$@" >/dev/null; local e=\${EPOCHREALTIME/./}; echo "$(( e - s ))"; }
+# Wall time and CPU time (user + system, from bash's times, which counts every process it waited
+# for: node, and the subshell _yourspace runs it in), in µs. CPU time moves less on a busy machine.
+T=$(mktemp)
+to_us() { local t=\${1%s} m sec; m=\${t%%m*}; sec=\${t#*m}; R=$(( m * 60000000 + 10#\${sec/./} * 1000 )); }
+cpu_us() { local user sys; times >"$T"; { read -r _; read -r user sys; } <"$T"; to_us "$user"; local a=$R; to_us "$sys"; CPU=$(( a + R )); }
+ms() { cpu_us; local c0=$CPU s=\${EPOCHREALTIME/./}; "$@" >/dev/null; local e=\${EPOCHREALTIME/./}; cpu_us; echo "$(( e - s )) $(( CPU - c0 ))"; }
 tab() { COMP_WORDS=(${JSON.stringify(bin)}); COMP_CWORD=1; COMP_LINE="$1"; COMP_POINT=\${#1}; _yourspace; }
 for ((r = 0; r < ${rounds}; r++)); do
   echo "floor $(ms node -e 0)"
 ${Object.entries(cases).map(([name, line], i) => `  echo "${i} $(ms tab ${JSON.stringify(line)})"`).join("\n")}
 done
-tab ${JSON.stringify(cases["kv get sessions/<Tab> (100 of 90,000)"])}; echo "answer \${#COMPREPLY[@]}"
+tab ${JSON.stringify(cases["kv get sessions/<Tab> (100 of 90,000)"])}; echo "answer \${#COMPREPLY[@]} 0"
 `;
   const out = execFileSync("bash", ["-c", script], { env, cwd: dir, encoding: "utf8" });
-  const samples = new Map();
+  const wall = new Map();
+  const cpu = new Map();
   for (const line of out.trim().split("\n")) {
-    const [name, value] = line.split(" ");
-    if (!samples.has(name)) samples.set(name, []);
-    samples.get(name).push(Number(value) / 1000);
+    const [name, w, c] = line.split(" ");
+    if (!wall.has(name)) (wall.set(name, []), cpu.set(name, []));
+    wall.get(name).push(Number(w) / 1000);
+    cpu.get(name).push(Number(c) / 1000);
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const floor = median(samples.get("floor"));
-  console.log(`${count.toLocaleString("en-US")} keys, ${rounds} rounds, Node ${process.version}`);
-  console.log(`${"node -e 0 (floor)".padEnd(40)} median ${floor.toFixed(1)} ms`);
-  Object.keys(cases).forEach((name, i) => {
-    const m = median(samples.get(String(i)));
-    console.log(`${name.padEnd(40)} median ${m.toFixed(1)} ms  (${(m - floor).toFixed(1)} ms over the floor, ${(m / floor).toFixed(2)}x)`);
-  });
-  console.log(`values offered for sessions/: ${samples.get("answer")[0] * 1000}`);
+  const row = (name, key) => {
+    const w = median(wall.get(key));
+    const c = median(cpu.get(key));
+    const fw = median(wall.get("floor"));
+    const fc = median(cpu.get("floor"));
+    const over = key === "floor" ? "" : `  (+${(w - fw).toFixed(1)} ms, ${(w / fw).toFixed(2)}x; CPU +${(c - fc).toFixed(1)} ms, ${(c / fc).toFixed(2)}x)`;
+    console.log(`${name.padEnd(40)} wall ${w.toFixed(1)} ms  CPU ${c.toFixed(1)} ms${over}`);
+  };
+  console.log(`${count.toLocaleString("en-US")} keys, ${rounds} rounds, Node ${process.version}; medians`);
+  row("node -e 0 (floor)", "floor");
+  Object.keys(cases).forEach((name, i) => row(name, String(i)));
+  console.log(`values offered for sessions/: ${wall.get("answer")[0] * 1000}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
