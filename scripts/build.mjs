@@ -9,11 +9,9 @@ const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url),
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
 mkdirSync(new URL("../dist", import.meta.url), { recursive: true });
 
-const result = await build({
+const shared = {
   // Paths are the project's, wherever the script is run from.
   absWorkingDir: new URL("..", import.meta.url).pathname,
-  entryPoints: ["src/cli.ts"],
-  outfile: "dist/cli.cjs",
   bundle: true,
   format: "cjs",
   platform: "node",
@@ -29,11 +27,22 @@ const result = await build({
   banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
   write: false,
+};
+
+const cli = await build({ ...shared, entryPoints: ["src/cli.ts"], outfile: "dist/cli.cjs" });
+
+// Shell completion's own entry (src/complete.ts): the registry without the handlers it names, which
+// completion never runs, so the shell waits for little more than Node's start.
+const complete = await build({
+  ...shared,
+  entryPoints: ["src/complete.ts"],
+  outfile: "dist/complete.cjs",
+  plugins: [{ name: "no-handlers", setup: (b) => b.onResolve({ filter: /\/commands\// }, (args) => ({ path: args.path, external: true })) }],
 });
 
 // bin/ runs the bundle through V8's code cache (bin/compile-cache.cjs), in a vm.Script, where Node 20
 // offers no import(): on-demand imports of ES-module libraries go through the loader's own import().
-for (const file of result.outputFiles) {
+for (const file of [...cli.outputFiles, ...complete.outputFiles]) {
   const text = file.path.endsWith(".cjs") ? file.text.replace(/\bimport\((?=")/g, "(globalThis.__yourspaceImport??(s=>import(s)))(") : file.text;
   writeFileSync(file.path, text);
 }

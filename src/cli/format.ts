@@ -1,3 +1,5 @@
+import { isUtf8 } from "node:buffer";
+
 /** Small formatters for people. Machine output never goes through these. */
 
 export function formatBytes(n: number): string {
@@ -24,4 +26,20 @@ export function isoOrNull(ms: number | null): string | null {
 export function summarize(text: string, width: number): string {
   const flat = text.replace(/\s+/g, " ");
   return flat.length <= width ? flat : `${flat.slice(0, Math.max(1, width - 1))}…`;
+}
+
+/**
+ * Why a value is not text that may be printed on a terminal as it is, or null when it is: it must be
+ * UTF-8, and hold no control characters but tab, newline and a carriage return that ends a line
+ * (CRLF text); an escape, a lone carriage return or a C1 control would drive the terminal instead.
+ */
+export function terminalUnsafe(value: Uint8Array): "not UTF-8" | "control characters" | null {
+  if (!isUtf8(value)) return "not UTF-8";
+  for (let i = 0; i < value.length; i++) {
+    const b = value[i]!;
+    if (b < 0x20 ? b !== 0x09 && b !== 0x0a && !(b === 0x0d && value[i + 1] === 0x0a) : b === 0x7f) return "control characters";
+    // U+0080..U+009F, the C1 controls, are C2 80..C2 9F in UTF-8.
+    if (b === 0xc2 && value[i + 1]! >= 0x80 && value[i + 1]! <= 0x9f) return "control characters";
+  }
+  return null;
 }

@@ -1,21 +1,43 @@
 import type { WriteStream } from "node:fs";
-import { open, realpath, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { open, realpath, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { existsSync, type Stats } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { errors } from "../core/errors.js";
+import type { Context } from "./context.js";
+import { escapeControls } from "./escape.js";
+
+export interface OutputFileOptions {
+  /** What a relative path is relative to (the command's working directory). */
+  cwd?: string;
+  /** Whether a file that exists may be replaced: --force says yes; otherwise a person is asked, if there is one. */
+  force?: boolean;
+  /** Asks a person; undefined when there is nobody to ask. */
+  confirm?: (question: string) => Promise<boolean>;
+}
+
+/** Every command that writes a named file decides the same way: --force, a question at a terminal, or a refusal. */
+export function outputFileOptions(ctx: Context, force: boolean | undefined): OutputFileOptions {
+  return { cwd: ctx.io.cwd, force: force === true, confirm: ctx.interactive ? (question) => ctx.prompter.confirm(question) : undefined };
+}
 
 /**
- * A file the CLI writes (an export, an import's report) that appears whole or not at all. It is
- * written beside its target under a temporary name and renamed over the target by commit(); abort()
- * removes it and leaves the target as it was. A symbolic link stays a link: the file it points to is
- * replaced. A target that is not a regular file (a named pipe), or is under /dev or /proc
- * (/dev/stdout), is written in place, as a shell's redirection would. A target that cannot be written is reported by create(), before any
- * work starts.
+ * A file the CLI writes (an export, a value, an import's report) that appears whole or not at all. It
+ * is written beside its target under a temporary name and renamed over the target by commit(); abort()
+ * removes it and leaves the target as it was. A file that exists is replaced only with --force or
+ * after a person said yes, and the new one keeps its mode (and its owner and group, where the
+ * system lets us). A symbolic link stays a link: the file it points to is replaced. A target that is
+ * not a regular file (a named pipe), or is under /dev or /proc (/dev/stdout), is written in place,
+ * as a shell's redirection would, without asking. A target that cannot be written is reported by
+ * create(), before any work starts.
  */
 export class OutputFile {
   private failure: Error | undefined;
 
   private constructor(
+    /** The path as the user gave it. */
     readonly path: string,
+    /** The file that is replaced. */
+    private readonly target: string,
     /** Where the stream writes; null when it writes the target itself. */
     private readonly temp: string | null,
     readonly stream: WriteStream,
@@ -24,19 +46,27 @@ export class OutputFile {
     stream.on("error", (e) => (this.failure ??= e));
   }
 
-  static async create(path: string): Promise<OutputFile> {
+  /** Opens `path` (as the user wrote it: messages name it so) for writing. */
+  static async create(path: string, options: OutputFileOptions = {}): Promise<OutputFile> {
+    const full = resolve(options.cwd ?? ".", path);
+    let existing: Stats | undefined;
     try {
-      const existing = await stat(path).catch(() => undefined);
+      existing = await stat(full).catch(() => undefined);
       if (existing?.isDirectory()) throw Object.assign(new Error(path), { code: "EISDIR" });
       // A device or pipe, or /dev/stdout and its kind, even when they lead to a regular file.
-      const inPlace = existing && (!existing.isFile() || /^\/(dev|proc)\//.test(path));
-      if (inPlace) return new OutputFile(path, null, (await open(path, "w")).createWriteStream());
-      const target = existing ? await realpath(path) : path;
-      const temp = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
-      const handle = await open(temp, "w");
-      return new OutputFile(target, temp, handle.createWriteStream());
+      const inPlace = existing && (!existing.isFile() || /^\/(dev|proc)\//.test(full));
+      if (inPlace) return new OutputFile(path, full, null, (await open(full, "w")).createWriteStream());
     } catch (e) {
-      throw errors.file(path, reasonOf(e as NodeJS.ErrnoException, path));
+      throw errors.file(path, reasonOf(e as NodeJS.ErrnoException, path, full));
+    }
+    if (existing) await mayReplace(path, options);
+    try {
+      const target = existing ? await realpath(full) : full;
+      const temp = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
+      const handle = await openTemp(temp, existing);
+      return new OutputFile(path, target, temp, handle.createWriteStream());
+    } catch (e) {
+      throw errors.file(path, reasonOf(e as NodeJS.ErrnoException, path, full));
     }
   }
 
@@ -45,10 +75,10 @@ export class OutputFile {
     try {
       await new Promise<void>((resolve, reject) => this.stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
       if (this.failure) throw this.failure;
-      if (this.temp !== null) await rename(this.temp, this.path);
+      if (this.temp !== null) await rename(this.temp, this.target);
     } catch (e) {
       if (this.temp !== null) await rm(this.temp, { force: true });
-      throw errors.file(this.path, reasonOf(e as NodeJS.ErrnoException, this.path));
+      throw errors.file(this.path, reasonOf(e as NodeJS.ErrnoException, this.path, this.target));
     }
   }
 
@@ -63,11 +93,51 @@ export class OutputFile {
   }
 }
 
-function reasonOf(e: NodeJS.ErrnoException, path: string): string {
+async function mayReplace(path: string, { force, confirm }: OutputFileOptions): Promise<void> {
+  if (force) return;
+  if (!confirm) throw errors.replaceNeedsForce(path);
+  if (!(await confirm(`Replace ${escapeControls(path)}?`))) throw errors.cancelled();
+}
+
+/**
+ * The temporary file, created afresh (never through a link someone left at its name). In place of
+ * a file that exists it is private until it has that file's mode, so content meant for the owner
+ * alone is never readable by others on the way.
+ */
+async function openTemp(temp: string, existing: Stats | undefined): Promise<FileHandle> {
+  const create = () => open(temp, "wx", existing ? 0o600 : 0o666);
+  let handle: FileHandle;
+  try {
+    handle = await create();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    // Left by a process of ours that died with the same pid.
+    await rm(temp, { force: true });
+    handle = await create();
+  }
+  if (existing) {
+    try {
+      // Owner and group first: changing them may clear the set-id bits that chmod then restores.
+      await handle.chown(existing.uid, existing.gid).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== "EPERM" && e.code !== "EINVAL") throw e;
+      });
+      await handle.chmod(existing.mode & 0o7777);
+    } catch (e) {
+      await handle.close();
+      await rm(temp, { force: true });
+      throw e;
+    }
+  }
+  return handle;
+}
+
+/** Why `path` (as the user wrote it; `full` resolved) cannot be written, in words. */
+function reasonOf(e: NodeJS.ErrnoException, path: string, full = path): string {
   switch (e.code) {
     case "ENOENT":
     case "ENOTDIR":
-      return `its directory ${dirname(path)} does not exist`;
+      // /proc and its kind answer ENOENT to a new file in a directory that is there.
+      return existsSync(dirname(full)) ? `no file can be created in ${dirname(path)}` : `its directory ${dirname(path)} does not exist`;
     case "EISDIR":
       return "it is a directory";
     case "EACCES":

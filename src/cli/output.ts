@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from "chalk";
 import type { KvError } from "../core/errors.js";
+import { escapeControls, keyLine, safeJson } from "./escape.js";
 import { writeTo, type Io } from "./io.js";
 
 export interface OutputOptions {
@@ -11,11 +12,17 @@ export interface OutputOptions {
 /**
  * The only place that writes. stdout carries data (values, keys, JSON); stderr carries everything meant
  * for people: notes, warnings, progress and errors.
+ *
+ * Text for people is escaped here (src/cli/escape.ts), whatever it quotes, so a key or a path never
+ * reaches a terminal raw; colour is added afterwards, by this class only, which is why handlers get
+ * no chalk of their own. Under --json every stderr line is one JSON object: {"target"}, {"note"},
+ * {"ok"}, {"warning"} or {"error"}.
  */
 export class Output {
-  readonly c: ChalkInstance;
+  private readonly c: ChalkInstance;
   readonly json: boolean;
   readonly quiet: boolean;
+  readonly color: boolean;
 
   constructor(
     private readonly io: Io,
@@ -23,6 +30,7 @@ export class Output {
   ) {
     this.json = options.json;
     this.quiet = options.quiet;
+    this.color = options.color;
     this.c = new Chalk({ level: options.color ? 1 : 0 });
   }
 
@@ -43,18 +51,50 @@ export class Output {
     return writeTo(this.io.stdout, chunk);
   }
 
+  /** A line of text for people on stdout, escaped. */
   line(text: string): Promise<void> {
-    return writeTo(this.io.stdout, `${text}\n`);
+    return writeTo(this.io.stdout, `${escapeControls(text)}\n`);
+  }
+
+  /** One key per line, unambiguous in a pipe (see keyLine). */
+  key(key: string): Promise<void> {
+    return writeTo(this.io.stdout, `${keyLine(key)}\n`);
+  }
+
+  /** Tab-separated fields, each plain or a JSON string as keyLine() writes keys. */
+  row(fields: readonly string[]): Promise<void> {
+    return writeTo(this.io.stdout, `${fields.map(keyLine).join("\t")}\n`);
+  }
+
+  /** A line of a diff on stdout: `+`, `~` or `-` in colour, then the text. */
+  change(mark: "+" | "~" | "-", text: string): Promise<void> {
+    const colour = mark === "+" ? this.c.green : mark === "~" ? this.c.yellow : this.c.red;
+    return writeTo(this.io.stdout, `${colour(mark)} ${escapeControls(text)}\n`);
+  }
+
+  /** A table for a terminal; every cell is escaped. */
+  async table(head: readonly string[], rows: readonly (readonly string[])[]): Promise<void> {
+    const { default: Table } = await import("cli-table3");
+    const table = new Table({ head: [...head], style: { head: this.color ? ["cyan"] : [], border: this.color ? ["grey"] : [] } });
+    for (const row of rows) table.push(row.map(escapeControls));
+    await writeTo(this.io.stdout, `${table.toString()}\n`);
   }
 
   /** A JSON document on stdout: indented for a person at a terminal, one line for a pipe. */
   printJson(value: unknown): Promise<void> {
-    return writeTo(this.io.stdout, `${JSON.stringify(value, null, this.stdoutIsTTY ? 2 : undefined)}\n`);
+    return writeTo(this.io.stdout, `${safeJson(value, this.stdoutIsTTY ? 2 : undefined)}\n`);
   }
 
   /** Informational text on stderr; --quiet silences it. */
   note(text: string): void {
-    if (!this.quiet) this.io.stderr.write(`${text}\n`);
+    if (this.quiet) return;
+    this.stderr({ note: text }, () => escapeControls(text));
+  }
+
+  /** A next step, or a detail people may skip: dimmed. */
+  hint(text: string): void {
+    if (this.quiet) return;
+    this.stderr({ note: text }, () => this.c.dim(escapeControls(text)));
   }
 
   /**
@@ -63,26 +103,25 @@ export class Output {
    */
   target(target: { kind: string; description: string; site: string }): void {
     if (this.quiet) return;
-    if (this.json) this.io.stderr.write(`${JSON.stringify({ target })}\n`);
-    else this.io.stderr.write(`${this.c.dim(`target: ${target.description}`)}\n`);
+    this.stderr({ target }, () => this.c.dim(`target: ${escapeControls(target.description)}`));
   }
 
   success(text: string): void {
-    this.note(`${this.c.green("✔")} ${text}`);
+    if (this.quiet) return;
+    this.stderr({ ok: text }, () => `${this.c.green("✔")} ${escapeControls(text)}`);
   }
 
   /** Warnings are never silenced: they say something the user would otherwise miss. */
   warn(text: string): void {
-    this.io.stderr.write(`${this.c.yellow("!")} ${text}\n`);
+    this.stderr({ warning: text }, () => `${this.c.yellow("!")} ${escapeControls(text)}`);
   }
 
   error(err: KvError): void {
-    if (this.json) {
-      this.io.stderr.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
-      return;
-    }
-    this.io.stderr.write(`${this.c.red("✖")} ${err.message}\n`);
-    if (err.hint) this.io.stderr.write(`  ${this.c.dim(err.hint)}\n`);
+    this.stderr({ error: err.toJSON() }, () => `${this.c.red("✖")} ${escapeControls(err.message)}${err.hint ? `\n  ${this.c.dim(escapeControls(err.hint))}` : ""}`);
+  }
+
+  private stderr(json: Record<string, unknown>, text: () => string): void {
+    this.io.stderr.write(`${this.json ? safeJson(json) : text()}\n`);
   }
 }
 

@@ -10,6 +10,9 @@ export interface ArgSpec {
   description: string;
   required?: boolean;
   variadic?: boolean;
+  choices?: readonly string[];
+  /** Where shell completion finds its values. */
+  values?: ValueSource;
 }
 
 export interface OptionSpec {
@@ -17,7 +20,12 @@ export interface OptionSpec {
   description: string;
   default?: string;
   choices?: readonly string[];
+  /** Where shell completion finds its values. */
+  values?: ValueSource;
 }
+
+/** Values shell completion offers: from the target's store, the user's profiles, or the file system. */
+export type ValueSource = "keys" | "namespaces" | "profiles" | "regions" | "sites" | "files";
 
 export interface CommandSpec {
   name: string;
@@ -30,8 +38,8 @@ export interface CommandSpec {
   commands?: readonly CommandSpec[];
 }
 
-const namespace: OptionSpec = { flags: "-n, --namespace <name>", description: "namespace to use", default: DEFAULT_NAMESPACE };
-const region: OptionSpec = { flags: "-r, --region <id>", description: "region the command runs in (env: YOURSPACE_REGION; default: the home region)" };
+const namespace: OptionSpec = { flags: "-n, --namespace <name>", description: "namespace to use", default: DEFAULT_NAMESPACE, values: "namespaces" };
+const region: OptionSpec = { flags: "-r, --region <id>", description: "region the command runs in (env: YOURSPACE_REGION; default: the home region)", values: "regions" };
 const consistency: OptionSpec = {
   flags: "-c, --consistency <level>",
   description: "strong reads home; eventual reads what the region's edge serves now",
@@ -39,16 +47,18 @@ const consistency: OptionSpec = {
   choices: ["strong", "eventual"],
 };
 
+const replace: OptionSpec = { flags: "--force", description: "replace a file that exists without asking (it keeps its mode)" };
+
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { flags: "--json", description: "print machine-readable JSON on stdout (errors as JSON on stderr)" },
   { flags: "-q, --quiet", description: "print nothing on stderr but warnings and errors" },
   { flags: "--no-color", description: "turn off colour (NO_COLOR is honoured too)" },
-  { flags: "--data-dir <dir>", description: "data directory of the embedded emulator (env: YOURSPACE_DATA_DIR)" },
+  { flags: "--data-dir <dir>", description: "data directory of the embedded emulator (env: YOURSPACE_DATA_DIR)", values: "files" },
   { flags: "--local", description: "use the embedded emulator, whatever else is configured" },
   { flags: "--remote", description: "use the platform API (the logged-in profile, or YOURSPACE_API_URL)" },
   { flags: "--api-url <url>", description: "platform API to use (env: YOURSPACE_API_URL)" },
   { flags: "--token <token>", description: "API token (env: YOURSPACE_TOKEN); never printed" },
-  { flags: "--site <site>", description: "site to act on (env: YOURSPACE_SITE)" },
+  { flags: "--site <site>", description: "site to act on (env: YOURSPACE_SITE)", values: "sites" },
 ];
 
 export const COMMANDS: CommandSpec = {
@@ -58,7 +68,7 @@ export const COMMANDS: CommandSpec = {
     {
       name: "login",
       summary: "Store a token for the platform API (hidden prompt, --token, or stdin)",
-      options: [{ flags: "--profile <name>", description: "store it under this profile (default: the current one)" }],
+      options: [{ flags: "--profile <name>", description: "store it under this profile (default: the current one)", values: "profiles" }],
       examples: [
         ["yourspace login", "asks for the token at a hidden prompt"],
         ["echo \"$TOKEN\" | yourspace login --api-url http://127.0.0.1:8787", "in CI, from stdin"],
@@ -69,7 +79,7 @@ export const COMMANDS: CommandSpec = {
     {
       name: "logout",
       summary: "Remove a profile and its token",
-      options: [{ flags: "--profile <name>", description: "the profile to remove (default: the current one)" }],
+      options: [{ flags: "--profile <name>", description: "the profile to remove (default: the current one)", values: "profiles" }],
       examples: [["yourspace logout", "forget the current profile's token"]],
       load: async () => (await import("../commands/auth.js")).logout,
     },
@@ -96,7 +106,7 @@ export const COMMANDS: CommandSpec = {
         {
           name: "use",
           summary: "Make a profile the current one",
-          args: [{ name: "name", description: "a profile created by login --profile", required: true }],
+          args: [{ name: "name", description: "a profile created by login --profile", required: true, values: "profiles" }],
           examples: [["yourspace profile use staging", "later commands use staging"]],
           load: async () => (await import("../commands/auth.js")).useProfile,
         },
@@ -111,13 +121,13 @@ export const COMMANDS: CommandSpec = {
           aliases: ["put"],
           summary: "Write a value to a key",
           args: [
-            { name: "key", description: "the key (1 to 512 bytes of UTF-8)", required: true },
+            { name: "key", description: "the key (1 to 512 bytes of UTF-8)", required: true, values: "keys" },
             { name: "value", description: 'the value; "-" or nothing reads stdin when it is not a terminal' },
           ],
           options: [
             namespace,
             region,
-            { flags: "--file <path>", description: "read the value from a file, byte for byte" },
+            { flags: "--file <path>", description: "read the value from a file, byte for byte", values: "files" },
             { flags: "--ttl <duration>", description: `expire after a time: 90s, 10m, 7d, or plain seconds (at least ${LIMITS.minTtlSeconds}s)` },
             { flags: "--expires-at <time>", description: "expire at an ISO 8601 time or epoch seconds" },
             { flags: "--metadata <json>", description: "attach a JSON object of at most 1 KiB" },
@@ -133,13 +143,14 @@ export const COMMANDS: CommandSpec = {
         {
           name: "get",
           summary: "Print a key's value",
-          args: [{ name: "key", description: "the key to read", required: true }],
+          args: [{ name: "key", description: "the key to read", required: true, values: "keys" }],
           options: [
             namespace,
             region,
             consistency,
             { flags: "--cache-ttl <duration>", description: "emulator cache profiles: how long the edge may serve its cached copy for this read (default: the profile's; cloudflare's least is 30s)" },
-            { flags: "-o, --output <file>", description: "write the value to a file instead of stdout" },
+            { flags: "-o, --output <file>", description: 'write the value to a file (whole or not at all); "-" is stdout, even a terminal', values: "files" },
+            replace,
           ],
           examples: [
             ["yourspace kv get flags/homepage-v2", "print the raw value"],
@@ -153,7 +164,7 @@ export const COMMANDS: CommandSpec = {
           name: "ls",
           aliases: ["list"],
           summary: "List keys, optionally under a prefix",
-          args: [{ name: "prefix", description: "only keys that start with this" }],
+          args: [{ name: "prefix", description: "only keys that start with this", values: "keys" }],
           options: [
             namespace,
             region,
@@ -173,11 +184,11 @@ export const COMMANDS: CommandSpec = {
           name: "rm",
           aliases: ["delete"],
           summary: "Remove keys",
-          args: [{ name: "keys", description: "keys to remove", variadic: true }],
+          args: [{ name: "keys", description: "keys to remove", variadic: true, values: "keys" }],
           options: [
             namespace,
             region,
-            { flags: "--prefix <prefix>", description: "remove every key under a prefix (asks first)" },
+            { flags: "--prefix <prefix>", description: "remove every key under a prefix (asks first)", values: "keys" },
             { flags: "-y, --yes", description: "do not ask for confirmation" },
             { flags: "--dry-run", description: "list what would be removed and change nothing" },
             { flags: "-f, --force", description: "ignore keys that do not exist" },
@@ -193,7 +204,7 @@ export const COMMANDS: CommandSpec = {
         {
           name: "import",
           summary: "Write many entries from NDJSON, a JSON array or a flat JSON object",
-          args: [{ name: "file", description: 'the file; "-" or nothing reads stdin' }],
+          args: [{ name: "file", description: 'the file; "-" or nothing reads stdin', values: "files" }],
           options: [
             namespace,
             region,
@@ -204,7 +215,8 @@ export const COMMANDS: CommandSpec = {
             { flags: "-y, --yes", description: "do not ask before pruning" },
             { flags: "--batch-size <n>", description: "entries per atomic batch", default: "1000" },
             { flags: "--concurrency <n>", description: "batches in flight at once (platform API)", default: "4" },
-            { flags: "--report <file>", description: "write the outcome of every entry as NDJSON" },
+            { flags: "--report <file>", description: "write the outcome of every entry as NDJSON", values: "files" },
+            replace,
           ],
           examples: [
             ["yourspace kv import flags.json", "seed flags from a file (format detected)"],
@@ -217,11 +229,12 @@ export const COMMANDS: CommandSpec = {
         {
           name: "export",
           summary: "Stream entries out as NDJSON or a JSON array",
-          args: [{ name: "file", description: 'where to write; "-" or nothing is stdout' }],
+          args: [{ name: "file", description: 'where to write; "-" or nothing is stdout', values: "files" }],
           options: [
             namespace,
             { flags: "--prefix <prefix>", description: "only keys under this prefix" },
             { flags: "--format <format>", description: "ndjson or json (an array)", default: "ndjson", choices: ["ndjson", "json"] },
+            replace,
           ],
           examples: [
             ["yourspace kv export > backup.ndjson", "back up the default namespace"],
@@ -232,7 +245,7 @@ export const COMMANDS: CommandSpec = {
         {
           name: "bind",
           summary: "Bind a namespace to a route's function (recorded in yourspace.jsonc)",
-          args: [{ name: "namespace", description: "the namespace to bind (asked for on a terminal)" }],
+          args: [{ name: "namespace", description: "the namespace to bind (asked for on a terminal)", values: "namespaces" }],
           options: [
             { flags: "--route <pattern>", description: "the route whose function gets the binding (asked for on a terminal)" },
             { flags: "--access <access>", description: "read-only or read-write (default read-write)", choices: ["read-only", "read-write"] },
@@ -247,7 +260,7 @@ export const COMMANDS: CommandSpec = {
         {
           name: "unbind",
           summary: "Remove a route's binding",
-          args: [{ name: "namespace", description: "the bound namespace (or give --as)" }],
+          args: [{ name: "namespace", description: "the bound namespace (or give --as)", values: "namespaces" }],
           options: [
             { flags: "--route <pattern>", description: "the route" },
             { flags: "--as <VARIABLE>", description: "the binding's variable" },
@@ -265,7 +278,7 @@ export const COMMANDS: CommandSpec = {
           name: "audit",
           summary: "Who read or wrote which key (names only, never values)",
           options: [
-            { flags: "--key <key>", description: "only this key" },
+            { flags: "--key <key>", description: "only this key", values: "keys" },
             { flags: "--since <duration>", description: "only the last 1h, 7d, …" },
             { flags: "--actor <actor>", description: "only this actor: token:<id>, route:<pattern> or local:<user>" },
             { flags: "--limit <n>", description: "newest records to show, 1 to 1000", default: "100" },
@@ -298,7 +311,7 @@ export const COMMANDS: CommandSpec = {
         {
           name: "inspect",
           summary: "Show what each region serves for a key, and when it catches up",
-          args: [{ name: "key", description: "the key to inspect", required: true }],
+          args: [{ name: "key", description: "the key to inspect", required: true, values: "keys" }],
           options: [namespace],
           examples: [
             ["yourspace kv inspect flags/homepage-v2", "version and value per region, and who is behind home"],
@@ -331,7 +344,7 @@ export const COMMANDS: CommandSpec = {
             {
               name: "clock",
               summary: "Use a manual clock (moved by advance) or real time",
-              args: [{ name: "mode", description: "manual or real", required: true }],
+              args: [{ name: "mode", description: "manual or real", required: true, choices: ["manual", "real"] }],
               examples: [["yourspace kv emulator clock manual", "stop time; step it with advance"]],
               load: async () => (await import("../commands/emulator.js")).clock,
             },
@@ -356,7 +369,7 @@ export const COMMANDS: CommandSpec = {
                 pause: "Hold writes on their way to an edge",
                 resume: "Release writes held for a paused edge",
               }[command],
-              args: [{ name: "region", description: "an edge region (partition and heal also take home: every edge)", required: true }],
+              args: [{ name: "region", description: "an edge region (partition and heal also take home: every edge)", required: true, values: "regions" as const }],
               examples: [[`yourspace kv emulator ${command} sin`, { partition: "writes from sin now exit 5", heal: "sin converges within Δ", pause: "sin serves stale reads until resumed", resume: "sin catches up within Δ" }[command]] as const],
               load: async () => (await import("../commands/emulator.js")).fault(command),
             })),
@@ -383,7 +396,7 @@ export const COMMANDS: CommandSpec = {
                   name: "create",
                   summary: "Create a token for a site (--site, default local), created if needed",
                   options: [
-                    { flags: "--namespace <ns...>", description: "limit the token to these namespaces" },
+                    { flags: "--namespace <ns...>", description: "limit the token to these namespaces", values: "namespaces" },
                     { flags: "--read-only", description: "the token can read but not write" },
                     { flags: "--expires-in <duration>", description: "the token stops working after this long: 1h, 7d" },
                     { flags: "--route <pattern>", description: "a route token: it reaches what the route is bound to, and nothing else" },
@@ -406,7 +419,7 @@ export const COMMANDS: CommandSpec = {
             {
               name: "record",
               summary: "Append every operation to a JSONL history (off stops)",
-              args: [{ name: "file", description: "a .jsonl file, or off", required: true }],
+              args: [{ name: "file", description: "a .jsonl file, or off", required: true, values: "files" }],
               examples: [
                 ["yourspace kv emulator record history.jsonl", "record every process's operations"],
                 ["yourspace kv emulator record off", "stop recording"],
@@ -438,7 +451,7 @@ export const COMMANDS: CommandSpec = {
               name: "rm",
               aliases: ["remove"],
               summary: "Remove a namespace and every key in it",
-              args: [{ name: "name", description: "the namespace to remove", required: true }],
+              args: [{ name: "name", description: "the namespace to remove", required: true, values: "namespaces" }],
               options: [
                 { flags: "-y, --yes", description: "do not ask for confirmation" },
               ],

@@ -29,7 +29,7 @@ export interface Overrides {
 export async function main(argv: readonly string[], io: Io, overrides: Overrides = {}): Promise<number> {
   let out = new Output(io, { json: argv.includes("--json"), quiet: false, color: wantsColor(io, !argv.includes("--no-color")) });
   let exitCode: number = EXIT.ok;
-  const program = buildProgram(io, async (spec, args, command) => {
+  const program = buildProgram(io, argv.includes("--json"), async (spec, args, command) => {
     const globals = readGlobals(command.optsWithGlobals(), io);
     out = new Output(io, globals);
     const handler = await spec.load!();
@@ -51,8 +51,14 @@ export async function main(argv: readonly string[], io: Io, overrides: Overrides
 function report(e: unknown, out: Output, io: Io, argv: readonly string[]): number {
   if (e instanceof CommanderError) {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT.ok;
-    // A group command run on its own: commander has printed its help; that is a usage error.
-    if (e.code === "commander.help") return EXIT.usage;
+    if (e.code === "commander.help") {
+      // Asked for (yourspace help kv set), or a group command run on its own: commander has printed
+      // its help (not under --json, whose stderr is JSON only), and the second is a usage error.
+      if (e.exitCode === 0) return EXIT.ok;
+      const path = commandPath(argv).join(" ");
+      if (out.json) out.error(errors.usage(`"${path}" needs a command.`, `Run "${path} --help" to see its commands.`));
+      return EXIT.usage;
+    }
     out.error(errors.usage(e.message.replace(/^error: /, ""), `Run "${commandPath(argv).join(" ")} --help" to see its usage.`));
     return EXIT.usage;
   }
@@ -88,7 +94,7 @@ function commandPath(argv: readonly string[]): string[] {
 
 type Invoke = (spec: CommandSpec, args: CommandArgs, command: Command) => Promise<void>;
 
-function buildProgram(io: Io, invoke: Invoke): Command {
+function buildProgram(io: Io, json: boolean, invoke: Invoke): Command {
   const program = new Command(COMMANDS.name)
     .description(COMMANDS.summary)
     .version(VERSION, "-V, --version", "print the version")
@@ -96,7 +102,8 @@ function buildProgram(io: Io, invoke: Invoke): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
+      // Only help reaches this (errors are printed by main); under --json stderr carries JSON only.
+      writeErr: (s) => (json ? undefined : io.stderr.write(s)),
       // Errors are printed by the boundary in main(), in the catalogue's format.
       outputError: () => {},
     })
@@ -104,7 +111,38 @@ function buildProgram(io: Io, invoke: Invoke): Command {
     .showSuggestionAfterError(true);
   for (const o of GLOBAL_OPTIONS) program.addOption(new Option(o.flags, o.description));
   addCommands(program, COMMANDS, invoke);
+  addHelpCommand(program);
   return program;
+}
+
+/**
+ * `help <command...>` at every level that has commands: commander's own help command reads one word,
+ * so `yourspace help kv set` would show the help of kv.
+ */
+function addHelpCommand(parent: Command): void {
+  parent.helpCommand(false);
+  parent
+    .command("help")
+    .description("show help for a command")
+    .argument("[command...]", "the command, for example: kv set")
+    .action((words: string[]) => {
+      let target = parent;
+      for (const word of words) {
+        const next = target.commands.find((c) => c.name() === word || c.aliases().includes(word));
+        if (!next || next.name() === "help") {
+          const path = [COMMANDS.name, ...pathOf(target)].join(" ");
+          throw errors.usage(`${path} has no command "${word}".`, `Run "${path} --help" to see its commands.`);
+        }
+        target = next;
+      }
+      target.help();
+    });
+}
+
+function pathOf(command: Command): string[] {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names;
 }
 
 function addCommands(parent: Command, spec: CommandSpec, invoke: Invoke): void {
@@ -134,6 +172,7 @@ function addCommands(parent: Command, spec: CommandSpec, invoke: Invoke): void {
       });
     }
     addCommands(cmd, child, invoke);
+    if (child.commands?.length) addHelpCommand(cmd);
   }
 }
 

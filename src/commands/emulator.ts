@@ -142,9 +142,6 @@ export function describeModel(m: ModelParams): string {
   return `profile ${m.profile} · home ${m.home} · edges ${m.edges.join(", ") || "none"} · ${m.edgeStore}, ${timing}`;
 }
 
-export async function table(ctx: Context, head: string[], rows: string[][]): Promise<void> {
-  const { default: Table } = await import("cli-table3");
-  const t = new Table({ head, style: { head: ctx.globals.color ? ["cyan"] : [], border: ctx.globals.color ? ["grey"] : [] } });
-  t.push(...rows);
-  await ctx.out.line(t.toString());
+export function table(ctx: Context, head: string[], rows: string[][]): Promise<void> {
+  return ctx.out.table(head, rows);
 }

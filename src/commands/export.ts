@@ -3,13 +3,15 @@ import { toWireEntry } from "../core/bulk.js";
 import { errors } from "../core/errors.js";
 import type { Handler } from "../cli/context.js";
 import { writeTo } from "../cli/io.js";
-import { OutputFile } from "../cli/output-file.js";
+import { safeJson } from "../cli/escape.js";
+import { OutputFile, outputFileOptions } from "../cli/output-file.js";
 import type { Writable } from "node:stream";
 
 interface ExportOptions {
   namespace: string;
   prefix?: string;
   format: string;
+  force?: boolean;
 }
 
 /**
@@ -20,9 +22,10 @@ export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
   if (opts.format !== "ndjson" && opts.format !== "json") throw errors.usage(`--format must be ndjson or json, not "${opts.format}".`);
   const target = (args.file as string | undefined) ?? "-";
   const backend = await ctx.backend();
-  // A file is written whole or not at all: an export cut short leaves what was there before.
-  // /dev/stdout is this process's stdout, which may be a socket that cannot be opened by name.
-  const file = target === "-" || target === "/dev/stdout" ? undefined : await OutputFile.create(target);
+  // A file is written whole or not at all: an export cut short leaves what was there before, and a
+  // file that exists is replaced only with --force or a yes. /dev/stdout is this process's stdout,
+  // which may be a socket that cannot be opened by name.
+  const file = target === "-" || target === "/dev/stdout" ? undefined : await OutputFile.create(target, outputFileOptions(ctx, opts.force));
   const out: Writable = file?.stream ?? ctx.io.stdout;
   const json = opts.format === "json";
   let count = 0;
@@ -31,7 +34,8 @@ export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
     for await (const page of backend.exportEntries(opts.namespace, { prefix: opts.prefix ?? "" })) {
       let chunk = "";
       for (const e of page) {
-        const line = JSON.stringify(toWireEntry(e.key, e.value, e.metadata, e.expiresAt, isUtf8(e.value)));
+        // The same JSON, with the characters that would drive a terminal written as \u escapes.
+        const line = safeJson(toWireEntry(e.key, e.value, e.metadata, e.expiresAt, isUtf8(e.value)));
         chunk += json ? `${count === 0 ? "\n" : ",\n"}${line}` : `${line}\n`;
         count++;
       }

@@ -1,9 +1,9 @@
 import { isUtf8 } from "node:buffer";
-import { writeFile } from "node:fs/promises";
 import type { Consistency } from "../core/backend.js";
 import { errors } from "../core/errors.js";
 import type { Handler } from "../cli/context.js";
-import { formatBytes, isoOrNull } from "../cli/format.js";
+import { formatBytes, isoOrNull, terminalUnsafe } from "../cli/format.js";
+import { OutputFile, outputFileOptions } from "../cli/output-file.js";
 import { parseDuration } from "../core/duration.js";
 
 interface GetOptions {
@@ -12,11 +12,14 @@ interface GetOptions {
   region?: string;
   consistency: Consistency;
   cacheTtl?: string;
+  force?: boolean;
 }
 
 export const run: Handler<GetOptions> = async (ctx, args, opts) => {
   const key = args.key as string;
-  if (ctx.out.json && opts.output !== undefined) throw errors.usage("--json and --output cannot be used together.", "Use --json for the value and details, or --output to save the value to a file.");
+  // "-" is stdout, as everywhere else; naming it also says "print it, even to a terminal".
+  const toFile = opts.output !== undefined && opts.output !== "-";
+  if (ctx.out.json && toFile) throw errors.usage("--json and --output cannot be used together.", "Use --json for the value and details, or --output to save the value to a file.");
   const backend = await ctx.backend();
   const region = opts.region ?? ctx.io.env.YOURSPACE_REGION;
   const cacheTtlMs = opts.cacheTtl === undefined ? undefined : parseDuration(opts.cacheTtl, "--cache-ttl", "s");
@@ -38,16 +41,21 @@ export const run: Handler<GetOptions> = async (ctx, args, opts) => {
     });
     return;
   }
-  if (opts.output !== undefined) {
-    try {
-      await writeFile(opts.output, entry.value);
-    } catch (e) {
-      throw errors.file(opts.output, (e as Error).message);
-    }
+  if (toFile) {
+    // Written whole or not at all, and an existing file is replaced only with --force or a yes.
+    const file = await OutputFile.create(opts.output!, outputFileOptions(ctx, opts.force));
+    file.stream.write(entry.value);
+    await file.commit();
     ctx.out.success(`Wrote ${formatBytes(entry.value.length)} to ${opts.output}`);
     return;
   }
+  // A terminal gets text only, as curl does: bytes that are not text, or that would drive the
+  // terminal, go to a file or a pipe, or to the terminal when --output - asks for it.
+  if (ctx.out.stdoutIsTTY && opts.output === undefined) {
+    const unsafe = terminalUnsafe(entry.value);
+    if (unsafe) throw errors.binaryToTerminal(key, entry.value.length, unsafe);
+  }
   await ctx.out.data(entry.value);
-  // Only a person at a terminal gets a closing newline; a pipe gets the bytes exactly.
-  if (ctx.out.stdoutIsTTY && entry.value.length > 0 && entry.value[entry.value.length - 1] !== 0x0a) await ctx.out.data("\n");
+  // Only a person at a terminal gets a closing newline; a pipe, and --output -, get the bytes exactly.
+  if (ctx.out.stdoutIsTTY && opts.output === undefined && entry.value.length > 0 && entry.value[entry.value.length - 1] !== 0x0a) await ctx.out.data("\n");
 };

@@ -7,7 +7,7 @@ import type { Context, Handler } from "../cli/context.js";
 import { formatDuration } from "../core/duration.js";
 import { summarize } from "../cli/format.js";
 import { IMPORT_FORMATS, ImportSource, type ImportFormat } from "../cli/import-source.js";
-import { OutputFile } from "../cli/output-file.js";
+import { OutputFile, outputFileOptions } from "../cli/output-file.js";
 import { startProgress } from "../cli/progress.js";
 import { KeyHashes } from "../core/key-hashes.js";
 
@@ -21,6 +21,7 @@ interface ImportOptions {
   batchSize: string;
   concurrency: string;
   report?: string;
+  force?: boolean;
   region?: string;
 }
 
@@ -102,7 +103,7 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     const diff = { added: [] as string[], changed: [] as { key: string; old: string; new: string }[], removed: [] as string[] };
     // The report appears once there is something in it: an import refused before its first batch
     // leaves none (and leaves an earlier report at that path as it was).
-    const report = opts.report ? await OutputFile.create(opts.report) : undefined;
+    const report = opts.report ? await OutputFile.create(opts.report, outputFileOptions(ctx, opts.force)) : undefined;
     let reported = 0;
     let finished = false;
     const progress = await startProgress(ctx, opts.dryRun ? "Comparing" : "Importing", total);
@@ -114,12 +115,12 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
         if (o.outcome === "failed") failures.push({ where, key: entry.key, code: o.error!.code, message: o.error!.message });
         if (opts.dryRun && o.outcome === "created") {
           diff.added.push(entry.key);
-          if (!ctx.out.json) await ctx.out.line(`${ctx.out.c.green("+")} ${entry.key}`);
+          if (!ctx.out.json) await ctx.out.change("+", entry.key);
         }
         if (opts.dryRun && o.outcome === "updated") {
           const change = { key: entry.key, old: preview(o.old!.value), new: preview(entry.value) };
           diff.changed.push(change);
-          if (!ctx.out.json) await ctx.out.line(`${ctx.out.c.yellow("~")} ${entry.key}: ${change.old} → ${change.new}`);
+          if (!ctx.out.json) await ctx.out.change("~", `${entry.key}: ${change.old} → ${change.new}`);
         }
         if (report) {
           report.stream.write(`${JSON.stringify({ key: entry.key, where, outcome: o.outcome, version: o.version, error: o.error })}\n`);
@@ -134,7 +135,7 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
       // 3. Prune what the file does not have.
       if (opts.dryRun) {
         diff.removed = prunable;
-        if (!ctx.out.json) for (const key of prunable) await ctx.out.line(`${ctx.out.c.red("-")} ${key}`);
+        if (!ctx.out.json) for (const key of prunable) await ctx.out.change("-", key);
       } else {
         for (let i = 0; i < prunable.length; i += LIMITS.maxListLimit) {
           tally.deleted += (await backend.delete(ns, prunable.slice(i, i + LIMITS.maxListLimit), { force: true, region })).deleted.length;

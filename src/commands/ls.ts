@@ -1,6 +1,8 @@
 import type { Consistency, KeyInfo, ListPage } from "../core/backend.js";
 import { parseLimit } from "../core/validate.js";
+import { DEFAULT_NAMESPACE, LIMITS } from "../core/limits.js";
 import type { Context, Handler } from "../cli/context.js";
+import { keyLine, safeJson, shellQuote } from "../cli/escape.js";
 import { formatBytes, formatExpiry, isoOrNull, summarize } from "../cli/format.js";
 
 interface LsOptions {
@@ -24,32 +26,32 @@ export const run: Handler<LsOptions> = async (ctx, args, opts) => {
     const page = await fetchPage(opts.cursor ?? null);
     await printPage(ctx, page.keys, page.cursor);
     if (page.cursor !== null) {
-      const again = `yourspace kv ls${prefix ? ` ${shellQuote(prefix)}` : ""}${opts.namespace === "default" ? "" : ` -n ${opts.namespace}`}`;
-      ctx.out.warn(
-        `Showing ${page.keys.length} keys; more exist. Next page: ${again} --cursor ${page.cursor}  (or ${again} --all)`,
-      );
+      const again = (...more: string[]) => sameListing(ctx, prefix, opts, more);
+      ctx.out.warn(`Showing ${page.keys.length} keys; more exist. Next page: ${again("--cursor", page.cursor)}  (or ${again("--all")})`);
     }
     return;
   }
 
-  // --all streams page by page, so a large namespace never sits in memory at once.
+  // --all streams page by page, so a large namespace never sits in memory at once. Nothing is
+  // written before the first page has come back, so a target that fails leaves stdout empty.
   let cursor: string | null = opts.cursor ?? null;
   let total = 0;
-  if (ctx.out.json) await ctx.out.data('{"keys":[');
+  let pages = 0;
   const rows: KeyInfo[] = [];
   do {
     const page = await fetchPage(cursor);
+    if (ctx.out.json && pages++ === 0) await ctx.out.data('{"keys":[');
     for (const k of page.keys) {
-      if (ctx.out.json) await ctx.out.data(`${total > 0 ? "," : ""}${JSON.stringify(toJson(k))}`);
+      if (ctx.out.json) await ctx.out.data(`${total > 0 ? "," : ""}${safeJson(toJson(k))}`);
       else if (ctx.out.stdoutIsTTY) rows.push(k);
-      else await ctx.out.line(k.key);
+      else await ctx.out.key(k.key);
       total++;
     }
     cursor = page.cursor;
   } while (cursor !== null);
   if (ctx.out.json) await ctx.out.data('],"cursor":null,"complete":true}\n');
   else if (ctx.out.stdoutIsTTY) await printTable(ctx, rows);
-  ctx.out.note(ctx.out.c.dim(`${total} ${total === 1 ? "key" : "keys"}`));
+  ctx.out.hint(`${total} ${total === 1 ? "key" : "keys"}`);
 };
 
 async function printPage(ctx: Context, keys: KeyInfo[], cursor: string | null): Promise<void> {
@@ -58,7 +60,7 @@ async function printPage(ctx: Context, keys: KeyInfo[], cursor: string | null): 
   } else if (ctx.out.stdoutIsTTY) {
     await printTable(ctx, keys);
   } else {
-    for (const k of keys) await ctx.out.line(k.key);
+    for (const k of keys) await ctx.out.key(k.key);
   }
 }
 
@@ -67,19 +69,35 @@ async function printTable(ctx: Context, keys: KeyInfo[]): Promise<void> {
     ctx.out.note("No keys.");
     return;
   }
-  const { default: Table } = await import("cli-table3");
   const now = ctx.clock.now();
-  const table = new Table({
-    head: ["key", "size", "expires", "metadata"],
-    style: { head: ctx.globals.color ? ["cyan"] : [], border: ctx.globals.color ? ["grey"] : [] },
-  });
   const metaWidth = Math.max(10, Math.min(48, ctx.out.columns - 60));
-  for (const k of keys) {
-    table.push([k.key, formatBytes(k.size), formatExpiry(k.expiresAt, now), k.metadata ? summarize(JSON.stringify(k.metadata), metaWidth) : ""]);
-  }
-  await ctx.out.line(table.toString());
+  await ctx.out.table(
+    ["key", "size", "expires", "metadata"],
+    keys.map((k) => [keyLine(k.key), formatBytes(k.size), formatExpiry(k.expiresAt, now), k.metadata ? summarize(JSON.stringify(k.metadata), metaWidth) : ""]),
+  );
 }
 
-function shellQuote(s: string): string {
-  return /^[\w./:@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+/**
+ * The same listing as a command to run again, with more options: the flags that chose the target
+ * and the listing are kept (never a token: it stays where the user keeps it), each word quoted for
+ * a shell. A prefix that looks like an option goes last, after `--`.
+ */
+function sameListing(ctx: Context, prefix: string, opts: LsOptions, more: string[]): string {
+  const g = ctx.globals;
+  const words = ["yourspace", "kv", "ls"];
+  const operand = prefix.startsWith("-") ? ["--", prefix] : prefix ? [prefix] : [];
+  if (!prefix.startsWith("-")) words.push(...operand);
+  if (g.local) words.push("--local");
+  if (g.remote) words.push("--remote");
+  if (g.apiUrl !== undefined) words.push("--api-url", g.apiUrl);
+  if (g.dataDir !== undefined) words.push("--data-dir", g.dataDir);
+  if (g.site !== undefined) words.push("--site", g.site);
+  if (opts.namespace !== DEFAULT_NAMESPACE) words.push("-n", opts.namespace);
+  if (opts.region !== undefined) words.push("-r", opts.region);
+  if (opts.consistency !== "strong") words.push("-c", opts.consistency);
+  if (Number(opts.limit) !== LIMITS.maxListLimit) words.push("--limit", opts.limit);
+  if (g.json) words.push("--json");
+  words.push(...more);
+  if (prefix.startsWith("-")) words.push(...operand);
+  return words.map(shellQuote).join(" ");
 }

@@ -15,10 +15,7 @@ export const list: Handler = async (ctx) => {
   if (ctx.out.json) {
     await ctx.out.printJson({ namespaces: namespaces.map((n) => ({ name: n.name, createdAt: isoOrNull(n.createdAt), keys: n.keys })) });
   } else if (ctx.out.stdoutIsTTY) {
-    const { default: Table } = await import("cli-table3");
-    const table = new Table({ head: ["namespace", "keys", "created"], style: { head: ctx.globals.color ? ["cyan"] : [], border: ctx.globals.color ? ["grey"] : [] } });
-    for (const n of namespaces) table.push([n.name, n.keys.toLocaleString("en-US"), isoOrNull(n.createdAt) ?? ""]);
-    await ctx.out.line(table.toString());
+    await ctx.out.table(["namespace", "keys", "created"], namespaces.map((n) => [n.name, n.keys.toLocaleString("en-US"), isoOrNull(n.createdAt) ?? ""]));
   } else {
     for (const n of namespaces) await ctx.out.line(n.name);
   }

@@ -62,7 +62,7 @@ async function report(ctx: Context, ns: string, removed: string[], missing: stri
   }
   const count = `${removed.length} ${removed.length === 1 ? "key" : "keys"}`;
   if (dryRun) {
-    for (const k of removed) await ctx.out.line(k);
+    for (const k of removed) await ctx.out.key(k);
     ctx.out.note(`Would remove ${count} from ${ns} (dry run: nothing was changed).`);
   } else {
     ctx.out.success(`Removed ${count} from ${ns}.`);

@@ -55,7 +55,7 @@ export const start: Handler<StartOptions> = async (ctx, _args, opts) => {
   else {
     await ctx.out.line(`YOURSPACE_API_URL=${server.url}`);
     await ctx.out.line(`YOURSPACE_TOKEN=${server.token}`);
-    ctx.out.note(ctx.out.c.dim(`Serving the platform API for site ${site} from ${dataDir}. Stop with Ctrl-C.`));
+    ctx.out.hint(`Serving the platform API for site ${site} from ${dataDir}. Stop with Ctrl-C.`);
   }
   // A server thread that dies ends the command with its error, and leaves no handlers behind either.
   await Promise.race([stopped, server.ended]).finally(stop);
@@ -90,6 +90,6 @@ export const createToken: Handler<TokenOptions> = async (ctx, _args, opts) => {
     await ctx.out.printJson({ token, site: info.site, kind: info.kind, access: info.access, namespaces: info.namespaces, route: info.route, expiresAt: isoOrNull(info.expiresAt) });
   } else {
     await ctx.out.line(token);
-    ctx.out.note(ctx.out.c.dim(`A ${info.kind} token for site ${info.site}${info.namespaces ? `, namespaces ${info.namespaces.join(", ")}` : ""}, ${info.access}${info.expiresAt ? `, until ${isoOrNull(info.expiresAt)}` : ""}. It is shown only this once.`));
+    ctx.out.hint(`A ${info.kind} token for site ${info.site}${info.namespaces ? `, namespaces ${info.namespaces.join(", ")}` : ""}, ${info.access}${info.expiresAt ? `, until ${isoOrNull(info.expiresAt)}` : ""}. It is shown only this once.`);
   }
 };

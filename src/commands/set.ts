@@ -28,7 +28,7 @@ export const run: Handler<SetOptions> = async (ctx, args, opts) => {
   if (ctx.out.json) {
     await ctx.out.printJson({ key, namespace: opts.namespace, version: result.version, size: input.value.byteLength, region: result.region });
   } else {
-    ctx.out.success(`Set ${ctx.out.c.bold(key)} in ${opts.namespace} (${formatBytes(input.value.byteLength)}, version ${result.version})`);
+    ctx.out.success(`Set ${key} in ${opts.namespace} (${formatBytes(input.value.byteLength)}, version ${result.version})`);
   }
 };
 

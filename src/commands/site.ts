@@ -3,6 +3,7 @@ import { errors } from "../core/errors.js";
 import { isTier, TIER_NAMES } from "../core/tiers.js";
 import type { Binding } from "../core/backend.js";
 import type { Context, Handler } from "../cli/context.js";
+import { shellQuote } from "../cli/escape.js";
 import { formatBytes, isoOrNull } from "../cli/format.js";
 import { ProjectFile } from "../cli/project-file.js";
 import { table } from "./emulator.js";
@@ -42,7 +43,7 @@ export const bind: Handler<BindOptions> = async (ctx, args, opts) => {
   file.save();
   if (ctx.out.json) return ctx.out.printJson({ binding: wireBinding(registered), file: file.path, created: file.created });
   ctx.out.success(`Bound ${ns} to route ${route} as ${variable}, ${access}${file.created ? ` (created ${file.path})` : ` (${file.path})`}.`);
-  ctx.out.note(ctx.out.c.dim(`The route's function needs a route token: yourspace kv emulator token create --route '${route}'`));
+  ctx.out.hint(`The route's function needs a route token: yourspace kv emulator token create --route ${shellQuote(route)}`);
 };
 
 export const unbind: Handler<{ route?: string; as?: string }> = async (ctx, args, opts) => {
@@ -70,7 +71,7 @@ export const bindings: Handler = async (ctx) => {
   if (ctx.out.json) return ctx.out.printJson({ bindings: list.map(wireBinding) });
   if (list.length === 0) return ctx.out.note("No bindings. Add one with: yourspace kv bind <namespace> --route <pattern>");
   if (ctx.out.stdoutIsTTY) await table(ctx, ["route", "variable", "namespace", "access"], list.map((b) => [b.route, b.variable, b.namespace, b.access]));
-  else for (const b of list) await ctx.out.line(`${b.route}\t${b.variable}\t${b.namespace}\t${b.access}`);
+  else for (const b of list) await ctx.out.row([b.route, b.variable, b.namespace, b.access]);
 };
 
 interface AuditOptions {
@@ -91,7 +92,7 @@ export const audit: Handler<AuditOptions> = async (ctx, _args, opts) => {
   if (entries.length === 0) return ctx.out.note("No audit records match.");
   // count: identical reads within one flush of the log are one record, timed at the first.
   if (ctx.out.stdoutIsTTY) await table(ctx, ["time", "actor", "action", "namespace", "key", "region", "outcome", "count"], entries.map((e) => [isoOrNull(e.t)!, e.actor, e.action, e.namespace, e.key ?? "", e.region, e.outcome, String(e.count)]));
-  else for (const e of entries) await ctx.out.line([isoOrNull(e.t), e.actor, e.action, e.namespace, e.key ?? "", e.region, e.outcome, e.count].join("\t"));
+  else for (const e of entries) await ctx.out.row([isoOrNull(e.t)!, e.actor, e.action, e.namespace, e.key ?? "", e.region, e.outcome, String(e.count)]);
   if (entries.length === limit) ctx.out.warn(`Showing the newest ${limit} records; there may be more. Narrow with --since, --key or --actor, or raise --limit (at most 1000).`);
 };
 

@@ -17,6 +17,7 @@ export const ERROR_EXIT = {
   INVALID_NAMESPACE: EXIT.usage,
   CONFIRMATION_REQUIRED: EXIT.usage,
   FILE_ERROR: EXIT.usage,
+  BINARY_VALUE: EXIT.usage,
   KEY_NOT_FOUND: EXIT.notFound,
   NAMESPACE_NOT_FOUND: EXIT.notFound,
   NAMESPACE_EXISTS: EXIT.usage,
@@ -183,6 +184,14 @@ export const errors = {
 
   file: (path: string, reason: string) =>
     new KvError("FILE_ERROR", `Cannot use the file ${path}: ${reason}.`, "Check the path and its permissions."),
+  replaceNeedsForce: (path: string) =>
+    new KvError("CONFIRMATION_REQUIRED", `Refusing to replace the file ${path} without confirmation: there is no terminal to ask on.`, "Pass --force to replace it, or choose another file."),
+  binaryToTerminal: (key: string, bytes: number, why: "not UTF-8" | "control characters") =>
+    new KvError(
+      "BINARY_VALUE",
+      `The value of "${key}" (${n(bytes)} bytes) ${why === "not UTF-8" ? "is not UTF-8 text" : "holds terminal control characters"}; it was not printed to the terminal.`,
+      "Save it with --output <file>, or send stdout to a file or a pipe; --output - prints it here anyway.",
+    ),
 
   unknownRegion: (region: string, regions: string[]) =>
     new KvError("USAGE", `There is no region "${region}".`, `The regions are ${regions.join(", ")}. Change them with: yourspace kv emulator config --regions`),

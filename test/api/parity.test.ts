@@ -57,10 +57,13 @@ async function target(kind: TargetKind): Promise<Target> {
 
 const TARGET_LINE = /^(target: .*|\{"target":.*\})$/;
 
+/** The embedded target's flags, which hints that repeat a command keep (kv ls's next page). */
+const EMBEDDED_FLAGS = / --local --data-dir \S+/g;
+
 function normaliseStderr(stderr: string): string {
   return stderr
     .split("\n")
-    .map((line) => (TARGET_LINE.test(line) ? "<target>" : line))
+    .map((line) => (TARGET_LINE.test(line) ? "<target>" : line.replace(EMBEDDED_FLAGS, "")))
     .join("\n");
 }
 

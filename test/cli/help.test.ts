@@ -29,6 +29,23 @@ describe("help", () => {
     expect(spec.examples?.length).toBeGreaterThan(0);
   });
 
+  it.each(all.map((l) => [l.path.join(" "), l] as const))("help %s shows the same help as --help", async (_name, { path }) => {
+    const cwd = tempDir();
+    const asked = await runCli(["help", ...path], { cwd });
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(asked.out).toBe((await runCli([...path, "--help"], { cwd })).out);
+    // And from inside a group: yourspace kv help emulator config.
+    if (path.length > 1) expect((await runCli([path[0]!, "help", ...path.slice(1)], { cwd })).out).toBe(asked.out);
+  });
+
+  it("help with a command that does not exist is a usage error naming the group", async () => {
+    const r = await runCli(["help", "kv", "bogus"], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('yourspace kv has no command "bogus".');
+    expect(r.stderr).toContain('Run "yourspace kv --help"');
+    expect((await runCli(["help"], { cwd: tempDir() })).out).toContain("Usage: yourspace [options] [command]");
+  });
+
   it("prints the version", async () => {
     const r = await runCli(["--version"], { cwd: tempDir() });
     expect(r).toMatchObject({ code: 0, out: `${VERSION}\n` });

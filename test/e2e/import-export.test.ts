@@ -583,7 +583,7 @@ describe("files the CLI writes appear whole or not at all", () => {
     const file = ys.write("in.ndjson", ndjson([{ key: "a", value: "1" }]));
     ys.write("report.ndjson", "earlier\n");
     // A namespace that does not exist stops the import at its first batch.
-    const refused = await ys.kv(["import", file, "-n", "missing", "--report", "report.ndjson"]);
+    const refused = await ys.kv(["import", file, "-n", "missing", "--report", "report.ndjson", "--force"]);
     expect(refused.code, refused.stderr).toBe(3);
     expect(refused.stderr).toMatch(/namespace "missing"/i);
     expect(readFileSync(join(ys.dir, "report.ndjson"), "utf8")).toBe("earlier\n");
@@ -597,7 +597,7 @@ describe("files the CLI writes appear whole or not at all", () => {
     ok(await ys.kv(["set", "a", "1"]));
     ys.write("real.ndjson", "earlier\n");
     symlinkSync("real.ndjson", join(ys.dir, "link.ndjson"));
-    ok(await ys.kv(["export", "link.ndjson"]));
+    ok(await ys.kv(["export", "link.ndjson", "--force"]));
     expect(lstatSync(join(ys.dir, "link.ndjson")).isSymbolicLink()).toBe(true);
     expect(readFileSync(join(ys.dir, "real.ndjson"), "utf8")).toBe('{"key":"a","value":"1"}\n');
     expect(ok(await ys.kv(["export", "/dev/stdout"])).out).toBe('{"key":"a","value":"1"}\n');
@@ -616,7 +616,7 @@ describe("files the CLI writes appear whole or not at all", () => {
     const ys = sandbox();
     ys.write("out.ndjson", "earlier\n");
     const remote = { YOURSPACE_API_URL: `http://127.0.0.1:${(platform.address() as AddressInfo).port}`, YOURSPACE_TOKEN: "t", YOURSPACE_SITE: "local" };
-    const r = await ys.kv(["export", "out.ndjson"], undefined, remote);
+    const r = await ys.kv(["export", "out.ndjson", "--force"], undefined, remote);
     expect(r.code, r.stderr).toBe(5);
     expect(r.stderr).toMatch(/The export from the platform API at .* did not complete: the connection failed after 2 entries/);
     expect(readFileSync(join(ys.dir, "out.ndjson"), "utf8")).toBe("earlier\n");

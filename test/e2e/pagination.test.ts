@@ -115,7 +115,7 @@ describe("listing 2,500 keys", () => {
     const page = JSON.parse(first.out) as ListJson;
     expect(page.keys.map((k) => k.key)).toEqual(B.slice(0, 1_000));
     // The printed next command keeps the prefix.
-    expect(first.stderr).toContain(`yourspace kv ls b/ --cursor ${page.cursor}`);
+    expect(first.stderr).toContain(`yourspace kv ls b/ --data-dir ${dir} --json --cursor ${page.cursor}`);
     const rest = await kvJson<ListJson>(dir, ["ls", "b/", "--cursor", page.cursor!]);
     expect(rest.keys.map((k) => k.key)).toEqual(B.slice(1_000));
     expect(rest.complete).toBe(true);

@@ -302,7 +302,8 @@ describe("kv emulator start, end to end", () => {
     await who.body.dump();
     emu.child.kill("SIGTERM");
     expect(await emu.exited).toEqual({ code: 0, signal: null });
-    expect(emu.stderr()).toContain("! Listening on 0.0.0.0: other machines can reach this emulator. Anyone with the token can read and write its data.");
+    // Started with --json: the warning is a JSON line, like everything on its stderr.
+    expect(emu.stderr()).toContain('{"warning":"Listening on 0.0.0.0: other machines can reach this emulator. Anyone with the token can read and write its data."}');
   });
 
   it("does not warn on the loopback default", async () => {
