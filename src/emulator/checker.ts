@@ -25,7 +25,8 @@ export type Rule =
   | "stale-strong-read"
   | "stale-beyond-bound"
   | "no-convergence"
-  | "lost-write";
+  | "lost-write"
+  | "time-went-back";
 
 /** A committed (ok) put or delete, as the checker remembers it. */
 export interface CommittedWrite {
@@ -49,7 +50,8 @@ export interface Observation {
 }
 
 export interface Witness {
-  observed: Observation;
+  /** What the read returned (for time-went-back: nothing, the operation itself is the witness). */
+  observed?: Observation;
   /** The write the read contradicts or should have seen (a failed write for aborted-read). */
   write?: CommittedWrite | HistoryOp;
   /** An earlier read in the same region (and path) that saw a higher version. */
@@ -94,7 +96,7 @@ export function check(history: readonly HistoryOp[], params: ModelParams): Viola
   const showObs = (o: Observation) => `version ${o.version ?? "none"} value ${q(o.value)}`;
   const showFaults = (fs: FaultInterval[]) => (fs.length ? fs.map((f) => `${f.kind} [${rel(f.start)}, ${f.end === null ? "open" : rel(f.end)})`).join(", ") : "none");
 
-  const report = (rule: Rule, op: HistoryOp, witness: Witness, why: string) => {
+  const report = (rule: Rule, op: HistoryOp, witness: Witness & { observed: Observation }, why: string) => {
     out.push({ rule, op, witness, message: `${rule}: ${showOp(op)} returned ${q(witness.observed.key)} at ${showObs(witness.observed)}; ${why}` });
   };
 
@@ -206,7 +208,13 @@ export function check(history: readonly HistoryOp[], params: ModelParams): Viola
     }
   };
 
+  let latest: HistoryOp | undefined; // the operation with the latest time so far
   for (const op of ops) {
+    // Operations are instantaneous and seq is their real-time order: emulated time never goes back.
+    if (latest && op.t < latest.t) {
+      out.push({ rule: "time-went-back", op, witness: { earlier: latest }, message: `time-went-back: ${showOp(op)} is at ${rel(op.t)}, before ${showOp(latest)}, which came first` });
+    }
+    if (!latest || op.t > latest.t) latest = op;
     if (op.f === "fault") {
       applyFault(op);
       if (op.fault?.kind !== "advance" && op.fault?.kind !== "settle") tail = []; // a read during a fault is not quiescent

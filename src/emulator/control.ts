@@ -34,8 +34,11 @@ export interface EmulatorStatus {
   model: ModelParams;
   /** The staleness bound Δ, ms. */
   deltaMs: number;
-  clock: { mode: "real" | "manual"; now: number };
+  /** offsetMs: how far emulated time is ahead of the system clock (real mode; 0 for manual). */
+  clock: { mode: "real" | "manual"; now: number; offsetMs: number };
   recording: string | null;
+  /** A recording that stopped because its file could not be appended to. */
+  recordingStopped: { path: string; reason: string; at: number } | null;
   regions: RegionStatus[];
 }
 
@@ -81,19 +84,26 @@ export class EmulatorControl {
     });
   }
 
-  setClock(mode: "real" | "manual"): { mode: "real" | "manual"; now: number } {
+  /**
+   * Switches the clock. Emulated time goes on from where it is either way: a manual clock stops at
+   * the current time; real time resumes from the current time, so after a manual clock has run ahead
+   * of the system clock, emulated time stays that far ahead (`offsetMs`) rather than going back.
+   */
+  setClock(mode: "real" | "manual"): { mode: "real" | "manual"; now: number; offsetMs: number } {
     return this.engine.run(true, () => {
       const now = this.engine.now();
-      this.engine.settings.write("clock", mode === "manual" ? { mode, now } : null);
-      return { mode, now };
+      const offsetMs = mode === "real" ? Math.max(0, now - this.engine.systemNow()) : 0;
+      this.engine.settings.write("clock", mode === "manual" ? { mode, now } : { mode, offsetMs });
+      this.engine.record({ t: now, region: this.engine.settings.model.home, f: "fault", type: "info", fault: { kind: "clock", mode, ...(mode === "real" && { offsetMs }) } });
+      return { mode, now, offsetMs };
     });
   }
 
   advance(ms: number): number {
+    if (!(ms >= 0 && Number.isFinite(ms))) throw errors.usage(`The clock only moves forward: ${ms} ms is not a duration to advance by.`);
     return this.engine.run(true, () => {
-      const clock = this.engine.settings.clock;
-      if (clock?.mode !== "manual") throw errors.clockNotManual();
-      const now = clock.now + ms;
+      if (this.engine.settings.clock?.mode !== "manual") throw errors.clockNotManual();
+      const now = this.engine.now() + ms;
       this.engine.settings.write("clock", { mode: "manual", now });
       this.engine.record({ t: now, region: this.engine.settings.model.home, f: "fault", type: "info", fault: { kind: "advance", ms } });
       return now;
@@ -169,7 +179,15 @@ export class EmulatorControl {
           };
         }),
       ];
-      return { model, deltaMs: staleness(model), clock: { mode: settings.clock?.mode ?? "real", now }, recording: settings.record, regions };
+      const clock = settings.clock;
+      return {
+        model,
+        deltaMs: staleness(model),
+        clock: clock?.mode === "manual" ? { mode: "manual", now, offsetMs: 0 } : { mode: "real", now, offsetMs: now - this.engine.systemNow() },
+        recording: settings.record,
+        recordingStopped: settings.recording?.stopped ? { path: settings.recording.path, ...settings.recording.stopped } : null,
+        regions,
+      };
     });
   }
 

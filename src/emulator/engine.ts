@@ -102,11 +102,33 @@ export class Engine {
     this.usage = new SiteUsage(this.db);
   }
 
-  /** Emulated time: the data directory's manual clock when it has one, else the base clock. */
-  /** As of the last look at the settings: every operation looks once, when it starts (run()). */
+  /**
+   * Emulated time: the data directory's manual clock, or the base (system) clock plus the offset the
+   * manual clock left when real time was turned back on; never less than the latest time any process
+   * has stored (Settings.floor) or this process has seen, so it never runs backwards, not even when
+   * the system clock is stepped back. As of the last look at the settings: an operation that writes
+   * or is recorded looks again inside its transaction (run()), so its time and its place in the
+   * history are read together.
+   */
   now(): number {
     const clock = this.settings.clock;
-    return clock?.mode === "manual" ? clock.now : this.baseClock.now();
+    const base = clock?.mode === "manual" ? clock.now : this.baseClock.now() + (clock?.offsetMs ?? 0);
+    const t = Math.max(base, this.settings.floor, this.latest);
+    this.latest = t;
+    return t;
+  }
+
+  /** The base clock's time (the system clock, unless a test gives another), without offset or floor. */
+  systemNow(): number {
+    return this.baseClock.now();
+  }
+
+  /** The latest emulated time this process has used. */
+  private latest = Number.NEGATIVE_INFINITY;
+
+  /** Stores the latest time this process has used, in the caller's write transaction (see now()). */
+  keepTime(): void {
+    this.settings.raiseFloor(this.latest);
   }
 
   get homeRegion(): string {
@@ -121,18 +143,20 @@ export class Engine {
 
   get(site: string, namespace: string, key: string, options: ReadOptions = {}): GetResult {
     const keyBytes = validateKey(key);
-    const region = this.region(options.region);
+    const asked = this.region(options.region);
     // The history records the consistency the client asked for, not the path taken: a checker judges
     // the answer against the request, so a strong read wrongly served locally shows up as stale.
     const requested = options.consistency ?? "strong";
     const strong = requested === "strong" && !this.regions.has("strong-read-local");
-    const model = this.regions.model;
     if (options.cacheTtlMs !== undefined && !(options.cacheTtlMs >= 0 && Number.isFinite(options.cacheTtlMs))) {
       throw errors.usage(`A read's cache TTL must be a number of seconds, 0 or more, not ${options.cacheTtlMs / 1000}.`);
     }
-    const mutates = !this.regions.isHome(region) && (strong || model.edgeStore === "cache");
+    const mutates = !this.regions.isHome(asked) && (strong || this.regions.model.edgeStore === "cache");
     // Otherwise a get is one statement (home's row, or the replica query), the namespace id being cached.
     return this.run(mutates || "single", () => {
+      // The settings as they stand inside the transaction (run() may have looked again).
+      const region = this.regionNow(options.region);
+      const model = this.regions.model;
       const ns = this.namespaceId(site, namespace);
       const now = this.now();
       // An eventual replica read derives its answer from the stored versions alone (one query).
@@ -187,8 +211,9 @@ export class Engine {
     validateValue(input.value);
     const metadata = input.metadata === undefined ? null : JSON.stringify(validateMetadata(input.metadata));
     const value = Buffer.from(input.value.buffer, input.value.byteOffset, input.value.byteLength);
-    const region = this.region(options.region);
+    this.region(options.region);
     return this.run(true, () => {
+      const region = this.regionNow(options.region);
       const ns = this.namespaceId(site, namespace);
       const now = this.now();
       const expiresAt = this.resolveExpiry(input, now);
@@ -212,8 +237,9 @@ export class Engine {
 
   delete(site: string, namespace: string, keys: readonly string[], options: { force: boolean } & WriteOptions): DeleteResult {
     const keyBytes = keys.map(validateKey);
-    const region = this.region(options.region);
+    this.region(options.region);
     return this.run(true, () => {
+      const region = this.regionNow(options.region);
       const ns = this.namespaceId(site, namespace);
       const now = this.now();
       if (this.regions.partitioned(region)) {
@@ -250,12 +276,13 @@ export class Engine {
 
   list(site: string, namespace: string, options: ListOptions): ListPage {
     const after = options.cursor ? decodeCursor(options.cursor, options.prefix) : null;
-    const region = this.region(options.region);
+    const asked = this.region(options.region);
     const requested = options.consistency ?? "strong"; // recorded as asked, as in get()
     const strong = requested === "strong" && !this.regions.has("strong-read-local");
-    const model = this.regions.model;
-    const mutates = !this.regions.isHome(region) && (strong || model.edgeStore === "cache");
+    const mutates = !this.regions.isHome(asked) && (strong || this.regions.model.edgeStore === "cache");
     return this.run(mutates, () => {
+      const region = this.regionNow(options.region);
+      const model = this.regions.model;
       const ns = this.namespaceId(site, namespace);
       const now = this.now();
       let page: ServedPage;
@@ -291,9 +318,10 @@ export class Engine {
    * has one. With `dryRun`, nothing is written and updates report what they would replace.
    */
   putMany(site: string, namespace: string, entries: readonly BulkEntry[], options: { dryRun?: boolean; region?: string } = {}): BulkOutcome[] {
-    const region = this.region(options.region);
+    this.region(options.region);
     const dryRun = options.dryRun === true;
     return this.run(!dryRun, () => {
+      const region = this.regionNow(options.region);
       const ns = this.namespaceId(site, namespace);
       const now = this.now();
       if (!dryRun && this.regions.partitioned(region)) return this.fail(this.unreachable(region, "write"), { f: "put", region, key: entries[0]?.key, ns: namespace, t: now });
@@ -423,6 +451,11 @@ export class Engine {
   /** Checks a region name against the configured regions; undefined means home. */
   region(name: string | undefined): string {
     this.settings.refresh();
+    return this.regionNow(name);
+  }
+
+  /** region(), on the settings as last looked at: inside an operation. */
+  private regionNow(name: string | undefined): string {
     const { home, edges } = this.settings.model;
     if (name === undefined || name === home) return home;
     if (!edges.includes(name)) throw errors.unknownRegion(name, [home, ...edges]);
@@ -505,7 +538,17 @@ export class Engine {
       else {
         // One transaction function, made once: better-sqlite3 prepares its BEGIN, COMMIT and savepoint statements per function.
         this.transaction ??= this.db.transaction((work: () => unknown) => work());
-        result = (write === true || recording ? this.transaction.immediate(fn) : this.transaction.deferred(fn)) as T;
+        if (write === true || recording) {
+          // Holding the write lock: look at the settings again (another process may have moved the
+          // clock while this one waited for the lock), and store the time used, so no later
+          // operation of any process runs at an earlier one.
+          result = this.transaction.immediate(() => {
+            this.settings.sync();
+            const value = fn();
+            this.keepTime();
+            return value;
+          }) as T;
+        } else result = this.transaction.deferred(fn) as T;
       }
       if ((result as unknown) === FAILED) throw this.pendingFailure!;
       return result;
@@ -564,6 +607,7 @@ export class Engine {
     this.group = undefined;
     this.usage.end();
     this.regions.compactDeferred(this.now());
+    this.keepTime();
   }
 
   /** The group's transaction failed: forget what it gathered. */

@@ -1,5 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { appendFileSync } from "node:fs";
+import type { ModelParams } from "./model.js";
 
 /**
  * One operation in a recorded history (docs/history.md). Operations are instantaneous and `seq` is
@@ -23,11 +24,24 @@ export interface HistoryOp {
   version?: number | null;
   expiresAt?: number | null;
   items?: HistoryItem[];
-  fault?: { kind: "partition" | "heal" | "pause" | "resume" | "settle" | "advance"; region?: string; ms?: number };
+  fault?: ControlOp;
   /** Namespace, for histories that span several. */
   ns?: string;
   servedFrom?: string;
   error?: string;
+}
+
+/**
+ * An emulator control in a history (`f: "fault"`): a fault, settle, advance, a clock switch (with its
+ * mode, and the offset real time resumed with) or a change of the model (with the new parameters).
+ */
+export interface ControlOp {
+  kind: "partition" | "heal" | "pause" | "resume" | "settle" | "advance" | "clock" | "config";
+  region?: string;
+  ms?: number;
+  mode?: "manual" | "real";
+  offsetMs?: number;
+  params?: ModelParams;
 }
 
 export interface HistoryItem {

@@ -58,6 +58,8 @@ export class EmulatorCore {
     const now = () => this.engine.freshNow();
     // Audit records take the time the operation they follow already read.
     this.ledger = new Ledger(db, this.engine.usage, () => this.engine.now(), now);
+    // Reads store no time of their own: the time they used is kept when their audit records are.
+    this.ledger.alongFlush = () => this.engine.keepTime();
     // Only grouped writes (the API server's) hand their meters over; every other write stores its own.
     this.engine.usage.deferMeters = (site, period, writes, byteMs) => this.ledger.meterWrites(site, period, writes, byteMs);
     this.admin = new SiteAdmin(db, this.engine.usage, now);
