@@ -2,7 +2,7 @@ import { errors } from "../core/errors.js";
 import { historyValue } from "./history.js";
 import type { Engine } from "./engine.js";
 import { formatVersion } from "./engine.js";
-import { paramsForProfile, PROFILES, readCacheTtl, staleness, type ModelParams } from "./model.js";
+import { checkProfileLimits, paramsForProfile, PROFILES, readCacheTtl, staleness, type ModelParams } from "./model.js";
 import type { Row } from "./regions.js";
 
 export interface ConfigChange {
@@ -59,9 +59,17 @@ export interface RegionView {
 export class EmulatorControl {
   constructor(private readonly engine: Engine) {}
 
+  /**
+   * Changes the model for the writes that follow: every version already committed keeps the
+   * parameters it was committed under (an epoch), so what a region has received or served stays so.
+   * A change of edge store (replica ↔ cache) first delivers everything to every edge, as settle does,
+   * and empties the caches; it needs every link up. An edge that was not one before starts with
+   * everything delivered; an edge that goes takes its open faults with it.
+   */
   configure(change: ConfigChange): ModelParams {
     return this.engine.run(true, () => {
-      const current = this.engine.settings.model;
+      const settings = this.engine.settings;
+      const current = settings.model;
       if (change.profile !== undefined && !PROFILES[change.profile]) {
         throw errors.usage(`There is no profile "${change.profile}".`, `Profiles: ${Object.keys(PROFILES).join(", ")}.`);
       }
@@ -79,9 +87,45 @@ export class EmulatorControl {
         cacheTtlMs: change.cacheTtlMs ?? keep.cacheTtlMs,
       };
       if (next.edges.includes(next.home)) throw errors.usage(`The home region ${next.home} cannot also be an edge.`);
-      this.engine.settings.write("model", next);
+      checkProfileLimits(next);
+      const now = this.engine.now();
+      const storeChanges = next.edgeStore !== current.edgeStore;
+      if (storeChanges) {
+        const held = current.edges.filter((edge) => settings.faults(edge).some((f) => f.end === null));
+        if (held.length) {
+          throw errors.usage(
+            `Switching from ${current.edgeStore === "replica" ? "replicas" : "caches"} to ${next.edgeStore === "replica" ? "replicas" : "caches"} delivers every write to every edge first, and ${held.join(", ")} cannot receive them now (a fault holds ${held.length === 1 ? "it" : "them"}).`,
+            `Heal or resume ${held.join(", ")} first: yourspace kv emulator heal|resume <region>.`,
+          );
+        }
+      }
+      // The versions committed so far keep the parameters they were committed under.
+      const seq = this.engine.homeSeq();
+      const epochs = [...settings.epochs];
+      if (seq > (epochs.at(-1)?.untilVersion ?? 0)) {
+        epochs.push({ untilVersion: seq, endT: now, params: current });
+        settings.write("epochs", epochs);
+      }
+      const wasEdge = new Set(current.edges);
+      for (const edge of next.edges) {
+        // Edges that have everything now: all of them when the edge store changes, else the new ones.
+        if (storeChanges || !wasEdge.has(edge)) this.markSettled(edge, seq, now);
+      }
+      for (const edge of current.edges) {
+        if (!next.edges.includes(edge)) this.db("UPDATE faults SET end_t = ? WHERE region = ? AND end_t IS NULL", now, edge);
+      }
+      if (storeChanges) {
+        this.db("DELETE FROM cache_entries");
+        this.db("DELETE FROM list_cache");
+      }
+      settings.write("model", next);
+      this.engine.record({ t: now, region: next.home, f: "fault", type: "info", fault: { kind: "config", params: next } });
       return next;
     });
+  }
+
+  private markSettled(edge: string, seq: number, now: number): void {
+    this.db("INSERT INTO settled (region, seq, t) VALUES (?, ?, ?) ON CONFLICT (region) DO UPDATE SET seq = excluded.seq, t = excluded.t", edge, seq, now);
   }
 
   /**
@@ -119,7 +163,7 @@ export class EmulatorControl {
       for (const edge of this.engine.settings.model.edges) {
         const held = this.engine.settings.faults(edge).some((f) => f.end === null);
         if (held) continue;
-        this.db("INSERT INTO settled (region, seq, t) VALUES (?, ?, ?) ON CONFLICT (region) DO UPDATE SET seq = excluded.seq, t = excluded.t", edge, seq, now);
+        this.markSettled(edge, seq, now);
         settled.push(edge);
       }
       this.engine.settings.invalidate();

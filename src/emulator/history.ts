@@ -19,6 +19,11 @@ export interface HistoryOp {
   consistency?: "strong" | "eventual";
   /** Reads that asked for their own cache TTL: what they asked for, ms. */
   cacheTtlMs?: number;
+  /**
+   * Cache profiles, eventual reads: the TTL the entry served was stored with (a cached entry), or is
+   * stored with now (fetched from home), ms; null for "until invalidated".
+   */
+  cacheTtlUsedMs?: number | null;
   type: "ok" | "fail" | "info";
   /** The version written, or the version a read observed (null: none). */
   version?: number | null;

