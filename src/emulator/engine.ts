@@ -527,7 +527,9 @@ export class Engine {
   run<T>(write: boolean | "single", fn: () => T, refreshed = false): T {
     try {
       if (!refreshed) this.settings.refresh();
-      const recording = this.recorder === undefined && this.settings.record !== null;
+      // A recorded operation takes its own write transaction, whatever records it: its seq, its time and
+      // the store it acts on are then read together.
+      const recording = this.recording;
       let result: T;
       // A read of one statement is atomic on its own: no transaction to begin and commit. In an
       // optimistic run it looks at the data_version itself (head()); anything else looks first.
@@ -543,7 +545,7 @@ export class Engine {
           // clock while this one waited for the lock), and store the time used, so no later
           // operation of any process runs at an earlier one.
           result = this.transaction.immediate(() => {
-            this.settings.sync();
+            if (!this.regions.has("stale-time")) this.settings.sync();
             const value = fn();
             this.keepTime();
             return value;
