@@ -261,7 +261,7 @@ export class EmulatorControl {
           const cached = regions.cacheEntry(edge, ns, keyBytes);
           // What a read with the profile's TTL would be served.
           const ttl = readCacheTtl(model, undefined);
-          const fresh = cached !== undefined && regions.cacheFresh(cached, edge, ns, now, ttl);
+          const fresh = cached !== undefined && regions.cacheFresh(cached, edge, ns, now);
           const v = fresh ? view(edge, cached.version === 0 ? undefined : cached, "cache") : view(edge, head, "origin");
           if (fresh && model.propagation === "none" && head && cached.version < head.version) v.visibleAt = cached.fetched_at + ttl;
           views.push(v);

@@ -8,7 +8,7 @@ import { validateExpiresAt, validateKey, validateMetadata, validateNamespaceName
 import { decodeCursor, encodeCursor, prefixUpperBound } from "./cursor.js";
 import { FileRecorder, historyValue, type HistoryItem, type OpInput, type Recorder } from "./history.js";
 import { Regions, ROW_COLUMNS, rowOf, VALUE_COLUMNS, type Bug, type Row } from "./regions.js";
-import { readCacheTtl } from "./model.js";
+import { checkCacheTtl, pageLimit, readCacheTtl } from "./model.js";
 import type { Gathering } from "./group-commit.js";
 import { HeadCache } from "./head-cache.js";
 import { Settings } from "./settings.js";
@@ -49,6 +49,12 @@ interface PageItem extends HistoryItem {
 interface ServedPage {
   items: PageItem[];
   cursor: string | null;
+  /** A cached page: how long it is served from when it was fetched, ms; null: until invalidated. */
+  ttlMs?: number | null;
+}
+
+function finiteOrNull(ms: number): number | null {
+  return Number.isFinite(ms) ? ms : null;
 }
 
 const FAILED = Symbol("failed");
@@ -165,6 +171,8 @@ export class Engine {
       let served: Row | undefined;
       let servedFrom: ServedFrom;
       let ageMs = 0;
+      // Cache profiles: the TTL of the entry served (null: until invalidated).
+      let ttlUsed: number | null | undefined;
       if (replicaRead) {
         if (this.settings.unverified) this.settings.verify();
         ({ row: served, behindMs: ageMs } = this.regions.replicaRead(region, ns, keyBytes, now));
@@ -178,16 +186,21 @@ export class Engine {
         servedFrom = "home";
         if (head) this.repair(region, ns, head, now);
       } else {
+        // What this read fetches is kept for its own TTL; what is cached already, for the TTL it was kept with.
+        const ttl = readCacheTtl(model, options.cacheTtlMs);
+        if (options.cacheTtlMs !== undefined) checkCacheTtl(model, ttl, "The read's cache TTL");
         const cached = this.regions.cacheEntry(region, ns, keyBytes);
-        if (cached && this.regions.cacheFresh(cached, region, ns, now, readCacheTtl(model, options.cacheTtlMs))) {
+        if (cached && this.regions.cacheFresh(cached, region, ns, now)) {
           served = cached.version === 0 ? undefined : cached;
           servedFrom = "cache";
           ageMs = now - cached.fetched_at;
+          ttlUsed = cached.ttl_ms;
         } else {
           if (this.regions.partitioned(region)) return this.fail(this.unreachable(region, "read"), { f: "get", region, key, consistency: requested, ns: namespace, t: now });
           served = head;
           servedFrom = "origin";
-          this.regions.fillCache(region, ns, keyBytes, head, now);
+          this.regions.fillCache(region, ns, keyBytes, head, now, ttl);
+          ttlUsed = Number.isFinite(ttl) ? ttl : null;
         }
       }
       const live = served !== undefined && this.isLive(served, this.regions.expiryClock(region, now));
@@ -195,6 +208,7 @@ export class Engine {
       if (this.recording) {
         this.record({
           t: now, region, f: "get", key, ns: namespace, consistency: requested, type: "ok", servedFrom, ...(options.cacheTtlMs !== undefined && { cacheTtlMs: options.cacheTtlMs }),
+          ...(ttlUsed !== undefined && { cacheTtlUsedMs: ttlUsed }),
           value: live ? (served!.value ?? EMPTY) : null, version: served?.version ?? null, expiresAt: served?.expires_at ?? null,
         });
       }
@@ -285,16 +299,18 @@ export class Engine {
       const model = this.regions.model;
       const ns = this.namespaceId(site, namespace);
       const now = this.now();
+      // Some platforms hold fewer keys to a page than may be asked (EdgeOne: 256); the cursor goes on.
+      const limit = pageLimit(model, options.limit);
       let page: ServedPage;
       if (this.regions.isHome(region) || strong) {
-        if (this.regions.partitioned(region)) return this.fail(this.unreachable(region, "read"), { f: "list", region, key: options.prefix, consistency: "strong", ns: namespace, t: now });
-        page = this.homePage(ns, options.prefix, after, options.limit, now);
+        if (this.regions.partitioned(region)) return this.fail(this.unreachable(region, "read"), { f: "list", region, key: options.prefix, consistency: "strong", ns: namespace, t: now, cursor: options.cursor ?? null, limit });
+        page = this.homePage(ns, options.prefix, after, limit, now);
         // S-list-repair: a strong list brings the keys it lists into the region.
         if (!this.regions.isHome(region)) for (const item of page.items) this.repairKey(region, ns, Buffer.from(item.key, "utf8"), now);
       } else if (model.edgeStore === "replica") {
-        page = this.replicaPage(region, ns, options.prefix, after, options.limit, now);
+        page = this.replicaPage(region, ns, options.prefix, after, limit, now);
       } else {
-        page = this.cachedPage(region, ns, options, after, now);
+        page = this.cachedPage(region, ns, namespace, { ...options, limit }, after, now);
         // A page-cache miss in a partitioned edge has already recorded its failure: end the transaction
         // with it (using the FAILED marker as a page crashed with a TypeError instead of UNAVAILABLE).
         if ((page as unknown) === FAILED) return FAILED as never;
@@ -305,6 +321,8 @@ export class Engine {
       this.record({
         t: now, region, f: "list", key: options.prefix, ns: namespace, consistency: this.regions.isHome(region) ? "strong" : requested, type: "ok",
         items: items.map(({ key, version, value, expiresAt }) => ({ key, version, value, expiresAt })),
+        cursor: options.cursor ?? null, limit, nextCursor: page.cursor, complete: page.cursor === null,
+        ...(page.ttlMs !== undefined && { cacheTtlUsedMs: page.ttlMs }),
       });
       const keys: KeyInfo[] = items.map((i) => ({ key: i.key, size: i.size, expiresAt: i.expiresAt, metadata: parseStoredMetadata(i.metadata) }));
       return { keys, cursor: page.cursor };
@@ -680,7 +698,7 @@ export class Engine {
     this.stmt(UPSERT_ENTRY).run(ns, row.key, row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin);
     if (!this.regions.isHome(row.origin) && this.regions.model.edgeStore === "cache") {
       // Visible where written: the writing edge's cache takes the new version and drops its list pages.
-      if (!this.regions.has("no-local-apply")) this.regions.fillCache(row.origin, ns, row.key, row, now);
+      if (!this.regions.has("no-local-apply")) this.regions.fillCache(row.origin, ns, row.key, row, now, readCacheTtl(this.regions.model, undefined));
       this.regions.clearListCache(row.origin, ns);
     }
   }
@@ -726,14 +744,20 @@ export class Engine {
   }
 
   /** Cache profiles: list pages are cached per (prefix, cursor, limit) and refetched from home when stale. */
-  private cachedPage(region: string, ns: number, options: ListOptions, after: string | null, now: number): ServedPage {
+  private cachedPage(region: string, ns: number, namespace: string, options: ListOptions, after: string | null, now: number): ServedPage {
     const pageKey = JSON.stringify([options.prefix, options.cursor ?? null, options.limit]);
     const cached = this.stmt("SELECT fetched_at, seq, page FROM list_cache WHERE region = ? AND ns = ? AND page_key = ?").get(region, ns, pageKey) as
       | { fetched_at: number; seq: number; page: string }
       | undefined;
-    if (cached && this.pageFresh(region, ns, cached, now)) return JSON.parse(cached.page) as ServedPage;
-    if (this.regions.partitioned(region)) return this.fail(this.unreachable(region, "read"), { f: "list", region, key: options.prefix, consistency: "eventual", t: now });
-    const page = this.homePage(ns, options.prefix, after, options.limit, now);
+    if (cached) {
+      const page = JSON.parse(cached.page) as ServedPage;
+      // A page cached before pages kept their TTL lives for the profile's.
+      page.ttlMs ??= finiteOrNull(this.regions.model.cacheTtlMs);
+      if (this.pageFresh(region, ns, cached, page.ttlMs, now)) return page;
+    }
+    if (this.regions.partitioned(region)) return this.fail(this.unreachable(region, "read"), { f: "list", region, key: options.prefix, consistency: "eventual", ns: namespace, t: now, cursor: options.cursor ?? null, limit: options.limit });
+    // A page is kept for the profile's TTL: a list asks for none of its own.
+    const page: ServedPage = { ...this.homePage(ns, options.prefix, after, options.limit, now), ttlMs: finiteOrNull(this.regions.model.cacheTtlMs) };
     this.stmt(
       `INSERT INTO list_cache (region, ns, page_key, fetched_at, seq, page) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (region, ns, page_key) DO UPDATE SET fetched_at = excluded.fetched_at, seq = excluded.seq, page = excluded.page`,
@@ -741,10 +765,9 @@ export class Engine {
     return page;
   }
 
-  private pageFresh(region: string, ns: number, cached: { fetched_at: number; seq: number }, now: number): boolean {
-    const model = this.regions.model;
-    if (now - cached.fetched_at >= model.cacheTtlMs) return false;
-    if (model.propagation !== "invalidate") return true;
+  private pageFresh(region: string, ns: number, cached: { fetched_at: number; seq: number }, ttlMs: number | null, now: number): boolean {
+    if (now - cached.fetched_at >= (ttlMs ?? Number.POSITIVE_INFINITY)) return false;
+    if (!this.regions.invalidates()) return true;
     const newer = this.stmt(
       "SELECT version, commit_t, origin FROM entries WHERE version > @seq AND ns = @ns UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND version > @seq AND superseded_t IS NOT NULL",
     ).all({ ns, seq: cached.seq }) as Row[];

@@ -29,6 +29,13 @@ export interface HistoryOp {
   version?: number | null;
   expiresAt?: number | null;
   items?: HistoryItem[];
+  /** `list`: the cursor the page was asked from (null: the first page). */
+  cursor?: string | null;
+  /** `list`: the most keys the page could hold (what was asked, within the profile's most). */
+  limit?: number;
+  /** `list`: the cursor of the next page; null when the scan is complete. */
+  nextCursor?: string | null;
+  complete?: boolean;
   fault?: ControlOp;
   /** Namespace, for histories that span several. */
   ns?: string;

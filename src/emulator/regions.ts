@@ -1,5 +1,5 @@
 import type { Statement } from "better-sqlite3";
-import { delay, deliveryTime, staleness, type ModelParams } from "./model.js";
+import { delay, deliveryTime, readCacheTtl, staleness, type ModelParams } from "./model.js";
 import type { Epoch, Settings } from "./settings.js";
 import { Statements, type Database } from "./store.js";
 
@@ -17,6 +17,8 @@ export interface Row {
 
 export interface CacheRow extends Row {
   fetched_at: number;
+  /** How long the entry is served, from fetched_at; null: until invalidated. */
+  ttl_ms: number | null;
 }
 
 /** Deliberate defects, switched on only by the test suite to show that its checker catches them. */
@@ -51,6 +53,11 @@ export function rowOf(values: readonly unknown[], key: Buffer): Row {
     commit_t: values[5] as number,
     origin: values[6] as string,
   };
+}
+
+/** A negative lookup: no value to serve (a miss is version 0, a tombstone, or expired by `at`). */
+function negative(row: Pick<Row, "version" | "tombstone" | "expires_at">, at: number): boolean {
+  return row.version === 0 || row.tombstone === 1 || (row.expires_at !== null && row.expires_at <= at);
 }
 
 /** Puts back the key a point read left out. */
@@ -128,9 +135,13 @@ export class Regions {
     return t;
   }
 
-  /** True once every edge has the version (or, without propagation, no edge is waiting for it). */
+  /**
+   * True once every edge has the version. Without propagation no edge waits for it, and nothing older
+   * is needed, unless older versions may still invalidate what an edge cached (a model that
+   * invalidates came before): then they are kept, and this one never arrives.
+   */
   deliveredEverywhere(row: Pick<Row, "version" | "commit_t" | "origin">, now: number): boolean {
-    if (this.paramsFor(row.version).propagation === "none") return true;
+    if (this.paramsFor(row.version).propagation === "none") return !this.invalidates();
     return this.model.edges.every((e) => this.deliveredAt(row, e) <= now);
   }
 
@@ -242,7 +253,7 @@ export class Regions {
   }
 
   /** Whether any version may invalidate a cached copy: some model, now or before, propagates invalidations. */
-  private invalidates(): boolean {
+  invalidates(): boolean {
     return this.model.propagation === "invalidate" || this.epochs().some((e) => e.params.propagation === "invalidate");
   }
 
@@ -342,17 +353,17 @@ export class Regions {
   }
 
   cacheEntry(region: string, ns: number, key: Buffer): CacheRow | undefined {
-    return withKey(this.stmt(`SELECT ${VALUE_COLUMNS}, fetched_at FROM cache_entries WHERE region = ? AND ns = ? AND key = ?`).get(region, ns, key) as Omit<CacheRow, "key"> | undefined, key);
+    return withKey(this.stmt(`SELECT ${VALUE_COLUMNS}, fetched_at, ttl_ms FROM cache_entries WHERE region = ? AND ns = ? AND key = ?`).get(region, ns, key) as Omit<CacheRow, "key"> | undefined, key);
   }
 
   /**
-   * A cached entry is served while it is younger than the read's cache TTL (`ttlMs`, see
-   * readCacheTtl()) and no newer write has invalidated it.
+   * A cached entry is served while it is younger than the TTL it was stored with and no newer write
+   * has invalidated it; a negative one (a miss, a tombstone, an expired record) only where the
+   * profile caches negative lookups.
    */
-  cacheFresh(entry: CacheRow, region: string, ns: number, now: number, ttlMs: number): boolean {
-    const model = this.model;
-    if (entry.version === 0 && !model.negativeCache) return false;
-    if (now - entry.fetched_at >= ttlMs) return false;
+  cacheFresh(entry: CacheRow, region: string, ns: number, now: number): boolean {
+    if (!this.model.negativeCache && negative(entry, entry.fetched_at)) return false;
+    if (now - entry.fetched_at >= (entry.ttl_ms ?? Number.POSITIVE_INFINITY)) return false;
     if (!this.invalidates()) return true;
     const newer = this.stmt(
       "SELECT version, commit_t, origin FROM entries WHERE ns = @ns AND key = @key AND version > @v UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND key = @key AND version > @v AND superseded_t IS NOT NULL",
@@ -360,24 +371,29 @@ export class Regions {
     return !newer.some((row) => this.deliveredAt(row, region) <= now);
   }
 
-  /** Stores what an edge fetched from home (or learnt by a local write or a repair). */
-  fillCache(region: string, ns: number, key: Buffer, row: Row | undefined, now: number): void {
-    if (!row && !this.model.negativeCache) {
+  /**
+   * Stores what an edge fetched from home (or learnt by a local write or a repair), to be served for
+   * `ttlMs`. Where the profile caches no negative lookups, a miss, a tombstone or an expired record
+   * is not stored, and takes the place of nothing: the next read asks home.
+   */
+  fillCache(region: string, ns: number, key: Buffer, row: Row | undefined, now: number, ttlMs: number): void {
+    if (!this.model.negativeCache && (!row || negative(row, now))) {
       this.stmt("DELETE FROM cache_entries WHERE region = ? AND ns = ? AND key = ?").run(region, ns, key);
       return;
     }
     this.stmt(
-      `INSERT INTO cache_entries (region, ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin, fetched_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO cache_entries (region, ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin, fetched_at, ttl_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (region, ns, key) DO UPDATE SET version = excluded.version, value = excluded.value, tombstone = excluded.tombstone,
-         expires_at = excluded.expires_at, metadata = excluded.metadata, commit_t = excluded.commit_t, origin = excluded.origin, fetched_at = excluded.fetched_at`,
-    ).run(region, ns, key, row?.version ?? 0, row?.value ?? null, row?.tombstone ?? 0, row?.expires_at ?? null, row?.metadata ?? null, row?.commit_t ?? now, row?.origin ?? region, now);
+         expires_at = excluded.expires_at, metadata = excluded.metadata, commit_t = excluded.commit_t, origin = excluded.origin, fetched_at = excluded.fetched_at,
+         ttl_ms = excluded.ttl_ms`,
+    ).run(region, ns, key, row?.version ?? 0, row?.value ?? null, row?.tombstone ?? 0, row?.expires_at ?? null, row?.metadata ?? null, row?.commit_t ?? now, row?.origin ?? region, now, Number.isFinite(ttlMs) ? ttlMs : null);
   }
 
   /** Read-repair into a cache: keep the newer of what is cached and what home returned. */
   repairCache(region: string, ns: number, row: Row, now: number): void {
     const entry = this.cacheEntry(region, ns, row.key);
-    if (!entry || entry.version < row.version) this.fillCache(region, ns, row.key, row, now);
+    if (!entry || entry.version < row.version) this.fillCache(region, ns, row.key, row, now, readCacheTtl(this.model, undefined));
   }
 
   clearListCache(region: string, ns: number): void {

@@ -15,7 +15,7 @@ import { check, formatViolations, type Violation } from "../../src/emulator/chec
 import { EmulatorControl, type ConfigChange } from "../../src/emulator/control.js";
 import { Engine } from "../../src/emulator/engine.js";
 import { MemoryRecorder } from "../../src/emulator/history.js";
-import { paramsForProfile, PROFILES, readCacheTtl, staleness, type Consistency, type ModelParams } from "../../src/emulator/model.js";
+import { MAX_CACHE_TTL_MS, paramsForProfile, PROFILES, readCacheTtl, staleness, type Consistency, type ModelParams } from "../../src/emulator/model.js";
 import type { Bug } from "../../src/emulator/regions.js";
 import { openStore, type Database } from "../../src/emulator/store.js";
 
@@ -119,6 +119,18 @@ class Delete implements Cmd {
 }
 
 function read(m: Model, r: Real, region: string, key: string, consistency: Consistency, cacheTtlMs?: number): void {
+  const most = MAX_CACHE_TTL_MS[r.params.profile];
+  const cached = r.params.edgeStore === "cache" && consistency === "eventual" && region !== r.params.home;
+  if (cached && cacheTtlMs !== undefined && most !== undefined && readCacheTtl(r.params, cacheTtlMs) > most) {
+    // More than the platform keeps an entry (EdgeOne: 60 s) is refused, and changes nothing.
+    try {
+      r.engine.get(SITE, NS, key, { region, consistency, cacheTtlMs });
+    } catch (e) {
+      if (e instanceof KvError && e.code === "USAGE") return;
+      throw e;
+    }
+    throw new Error(`a read in ${region} asking for a cache TTL of ${cacheTtlMs} ms under ${r.params.profile} was not refused`);
+  }
   tolerateUnavailable(m, region, () => {
     r.engine.get(SITE, NS, key, { region, consistency, ...(cacheTtlMs !== undefined && { cacheTtlMs }) });
     // A cache entry filled now turns stale at now + TTL: a boundary worth landing on.
