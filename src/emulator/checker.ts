@@ -26,7 +26,8 @@ export type Rule =
   | "stale-beyond-bound"
   | "no-convergence"
   | "lost-write"
-  | "time-went-back";
+  | "time-went-back"
+  | "list-missed-key";
 
 /** A committed (ok) put or delete, as the checker remembers it. */
 export interface CommittedWrite {
@@ -148,8 +149,8 @@ export function check(history: readonly HistoryOp[], initial: ModelParams): Viol
     if (!f || !f.region || !["partition", "heal", "pause", "resume"].includes(f.kind)) return; // settle/advance only speed things up
     const kind = f.kind === "partition" || f.kind === "heal" ? "partition" : "pause";
     const opens = f.kind === "partition" || f.kind === "pause";
-    // partition(home) cuts every edge, as the controls do.
-    for (const region of f.region === params.home ? params.edges : [f.region]) {
+    // partition(home) cuts every edge, as the controls do; the history says which.
+    for (const region of f.regions ?? (f.region === params.home ? params.edges : [f.region])) {
       const list = faults.get(region) ?? [];
       faults.set(region, list);
       const open = list.find((x) => x.kind === kind && x.end === null);
@@ -238,6 +239,34 @@ export function check(history: readonly HistoryOp[], initial: ModelParams): Viol
     }
   };
 
+  /**
+   * A page read from home lists every key live there in its range: after the key it starts after,
+   * up to its last key, or to the end of the prefix when it says it is the last. (Pages from an
+   * edge's copy or cache may lag; their items are judged one by one above.)
+   */
+  const checkPageComplete = (op: HistoryOp) => {
+    if (op.complete === undefined || op.key === undefined) return;
+    const items = op.items ?? [];
+    const from = op.after ?? null;
+    const to = op.complete ? null : (items[items.length - 1]?.key ?? null);
+    if (!op.complete && to === null) return; // an empty page that is not the last: nothing to bound it
+    const listed = new Set(items.map((i) => i.key));
+    const bytes = (k: string) => Buffer.from(k, "utf8");
+    for (const writes of writesByKey.values()) {
+      const w = writes[writes.length - 1]!;
+      if ((w.op.ns ?? "") !== (op.ns ?? "") || !w.key.startsWith(op.key) || listed.has(w.key)) continue;
+      if (from !== null && Buffer.compare(bytes(w.key), bytes(from)) <= 0) continue;
+      if (to !== null && Buffer.compare(bytes(w.key), bytes(to)) > 0) continue;
+      if (w.tombstone || (w.expiresAt !== null && w.expiresAt <= op.t)) continue;
+      out.push({
+        rule: "list-missed-key",
+        op,
+        witness: { observed: { key: w.key, version: null, value: null, expiresAt: null }, write: w },
+        message: `list-missed-key: ${showOp(op)} left out ${q(w.key)}, live at home: ${showWrite(w)}; the page ${op.complete ? "said it was the last" : `ran to ${q(to)}`}`,
+      });
+    }
+  };
+
   let latest: HistoryOp | undefined; // the operation with the latest time so far
   for (const op of ops) {
     // Operations are instantaneous and seq is their real-time order: emulated time never goes back.
@@ -255,6 +284,7 @@ export function check(history: readonly HistoryOp[], initial: ModelParams): Viol
       tail.push(op);
     } else if (op.type === "ok" && op.f === "list") {
       for (const item of op.items ?? []) checkObservation(op, { key: item.key, version: item.version, value: item.value, expiresAt: item.expiresAt }, true);
+      if (isHomeRead(op)) checkPageComplete(op);
     }
   }
 

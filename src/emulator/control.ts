@@ -191,7 +191,7 @@ export class EmulatorControl {
         }
       }
       this.engine.settings.invalidate();
-      this.engine.record({ t: now, region, f: "fault", type: "info", fault: { kind: command, region } });
+      this.engine.record({ t: now, region, f: "fault", type: "info", fault: { kind: command, region, regions: edges } });
       return changed;
     });
   }

@@ -321,7 +321,7 @@ export class Engine {
       this.record({
         t: now, region, f: "list", key: options.prefix, ns: namespace, consistency: this.regions.isHome(region) ? "strong" : requested, type: "ok",
         items: items.map(({ key, version, value, expiresAt }) => ({ key, version, value, expiresAt })),
-        cursor: options.cursor ?? null, limit, nextCursor: page.cursor, complete: page.cursor === null,
+        cursor: options.cursor ?? null, after, limit, nextCursor: page.cursor, complete: page.cursor === null,
         ...(page.ttlMs !== undefined && { cacheTtlUsedMs: page.ttlMs }),
       });
       const keys: KeyInfo[] = items.map((i) => ({ key: i.key, size: i.size, expiresAt: i.expiresAt, metadata: parseStoredMetadata(i.metadata) }));
@@ -661,10 +661,24 @@ export class Engine {
     const recorder = this.recorder ?? this.fileRecorderFor(this.settings.record);
     if (!recorder) return;
     const value = Buffer.isBuffer(op.value) ? historyValue(op.value) : op.value;
-    recorder.record({ ...op, value, client: this.client } as OpInput, () => this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value").pluck().get() as number);
+    recorder.record({ ...op, value, client: this.client, ...(this.actor !== undefined && { actor: this.actor }) } as OpInput, () => this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value").pluck().get() as number);
   }
 
   private pendingFailure: KvError | undefined;
+
+  /** Who the operations running now are for (see actingFor), as recorded histories name them. */
+  private actor: string | undefined;
+
+  /** Runs `fn` (operations, synchronously) on behalf of `actor`: the history names it beside the process. */
+  actingFor<T>(actor: string, fn: () => T): T {
+    const before = this.actor;
+    this.actor = actor;
+    try {
+      return fn();
+    } finally {
+      this.actor = before;
+    }
+  }
 
   /** Records a failed operation and ends the transaction without changing anything but the record. */
   private fail(error: KvError, op: Omit<OpInput, "client" | "type" | "value"> & { value?: string | Buffer | null }): never {
@@ -775,7 +789,7 @@ export class Engine {
   }
 
   private toPage(rows: ListRow[], prefix: string, limit: number): ServedPage {
-    const more = rows.length > limit;
+    const more = this.regions.has("list-drops-cursor") ? rows.length > limit + 1 : rows.length > limit;
     // Values only for a recorded history's list items: a page of large values is not copied otherwise.
     const recording = this.recording;
     const items = rows.slice(0, limit).map((r) => ({

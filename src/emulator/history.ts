@@ -11,6 +11,8 @@ export interface HistoryOp {
   /** Emulated time of the operation, epoch ms. */
   t: number;
   client: string;
+  /** Who the operation was for: `local:<user>` (the CLI), `token:<id>` or `route:<pattern>` (the API). */
+  actor?: string;
   region: string;
   f: "put" | "delete" | "get" | "list" | "fault";
   key?: string;
@@ -29,8 +31,9 @@ export interface HistoryOp {
   version?: number | null;
   expiresAt?: number | null;
   items?: HistoryItem[];
-  /** `list`: the cursor the page was asked from (null: the first page). */
+  /** `list`: the cursor the page was asked from (null: the first page), and the key it stands after. */
   cursor?: string | null;
+  after?: string | null;
   /** `list`: the most keys the page could hold (what was asked, within the profile's most). */
   limit?: number;
   /** `list`: the cursor of the next page; null when the scan is complete. */
@@ -51,6 +54,8 @@ export interface ControlOp {
   kind: "partition" | "heal" | "pause" | "resume" | "settle" | "advance" | "clock" | "config";
   region?: string;
   ms?: number;
+  /** partition and heal: the edges whose link it cut or mended (every edge for the home region). */
+  regions?: string[];
   mode?: "manual" | "real";
   offsetMs?: number;
   params?: ModelParams;

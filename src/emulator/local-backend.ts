@@ -133,7 +133,7 @@ export class LocalBackend implements Backend {
   deleteNow(ns: string, keys: readonly string[], options: { force: boolean } & WriteOptions): DeleteResult {
     const region = options.region ?? this.core.engine.homeRegion;
     try {
-      const result = this.core.engine.delete(this.site, ns, keys, options);
+      const result = this.core.engine.actingFor(this.actor, () => this.core.engine.delete(this.site, ns, keys, options));
       for (const key of result.deleted) this.log("delete", ns, key, region, "ok");
       for (const key of result.missing) this.log("delete", ns, key, region, "not-found");
       return result;
@@ -155,7 +155,7 @@ export class LocalBackend implements Backend {
   async bulkPut(ns: string, entries: readonly BulkEntry[], options: { dryRun?: boolean } & WriteOptions = {}): Promise<BulkOutcome[]> {
     const region = options.region ?? this.core.engine.homeRegion;
     try {
-      const outcomes = this.core.engine.putMany(this.site, ns, entries, options);
+      const outcomes = this.core.engine.actingFor(this.actor, () => this.core.engine.putMany(this.site, ns, entries, options));
       if (!options.dryRun) for (const o of outcomes) if (o.outcome !== "unchanged") this.log("write", ns, o.key, region, o.outcome === "failed" ? o.error!.code : "ok");
       return outcomes;
     } catch (e) {
@@ -213,7 +213,7 @@ export class LocalBackend implements Backend {
   private audited<T>(action: AuditAction, ns: string, key: string, region: string | undefined, run: () => T, outcome: (result: T) => [string, number, string | undefined]): T {
     const home = this.core.engine.homeRegion;
     try {
-      const result = run();
+      const result = this.core.engine.actingFor(this.actor, run);
       const [what, bytes, servedIn] = outcome(result);
       const where = servedIn ?? region ?? home;
       if (action === "read" || action === "list") {

@@ -32,7 +32,9 @@ export type Bug =
   /** Delivery of every version computed with the current settings, as if they had always been in force. */
   | "recompute-past"
   /** Operations take the time as the process last saw it, not as it stands when they commit. */
-  | "stale-time";
+  | "stale-time"
+  /** A list page with exactly one key after it says it is the last. */
+  | "list-drops-cursor";
 
 export const ROW_COLUMNS = "key, version, value, tombstone, expires_at, metadata, commit_t, origin";
 /** For point reads, where the caller has the key: every Buffer SQLite hands back costs an allocation. */
