@@ -53,8 +53,16 @@ export class KvError extends Error {
     return ERROR_EXIT[this.code];
   }
 
-  toJSON(): { code: ErrorCode; message: string; hint: string | null } {
-    return { code: this.code, message: this.message, hint: this.hint ?? null };
+  /** Facts about the failure for scripts (for example where a read that found nothing was served from). */
+  details: Record<string, unknown> | undefined;
+
+  withDetails(details: Record<string, unknown>): this {
+    this.details = details;
+    return this;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; hint: string | null; details?: Record<string, unknown> } {
+    return { code: this.code, message: this.message, hint: this.hint ?? null, ...(this.details !== undefined && { details: this.details }) };
   }
 }
 

@@ -50,9 +50,17 @@ export interface RegionView {
   live: boolean;
   expiresAt: number | null;
   servedFrom: "home" | "replica" | "cache" | "origin";
+  /** The region serves an older version than home's newest (or none of it). */
   behindHome: boolean;
-  /** When home's newest version becomes visible here, epoch ms; Infinity while a fault holds it. */
+  /**
+   * When home's newest version becomes what the region serves, epoch ms (now or earlier when it
+   * already is); Infinity when nothing scheduled brings it: a fault holds it (heldBy), or a cached
+   * copy is kept until an invalidation that will not come. Null when home has no version.
+   */
   visibleAt: number | null;
+  heldBy: "partition" | "pause" | null;
+  /** An eventual read here fails now: no cached copy, and no way to home. */
+  unavailable: boolean;
 }
 
 /** The emulator's controls: its settings, clock and faults, and views of what each region holds. */
@@ -235,7 +243,11 @@ export class EmulatorControl {
     });
   }
 
-  /** What an eventual read of the key returns in each region now, without changing anything. */
+  /**
+   * What an eventual read of the key returns in each region now, without changing anything, and when
+   * home's newest version becomes what it returns. A region is behind home exactly when that time is
+   * still to come; it is held only while a fault (named) stands in the way.
+   */
   inspect(site: string, namespace: string, key: string): { key: string; now: number; home: string | null; regions: RegionView[] } {
     const keyBytes = Buffer.from(key, "utf8");
     return this.engine.run(false, () => {
@@ -244,28 +256,43 @@ export class EmulatorControl {
       const regions = this.engine.regions;
       const model = regions.model;
       const head = this.engine.head(ns, keyBytes);
-      const view = (region: string, row: Row | undefined, servedFrom: RegionView["servedFrom"]): RegionView => ({
-        region,
-        version: row ? formatVersion(row.version) : null,
-        value: row && row.tombstone === 0 ? historyValue(row.value ?? Buffer.alloc(0)) : null,
-        live: row !== undefined && row.tombstone === 0 && (row.expires_at === null || row.expires_at > now),
-        expiresAt: row?.expires_at ?? null,
-        servedFrom,
-        behindHome: (row?.version ?? 0) < (head?.version ?? 0),
-        visibleAt: head ? regions.deliveredAt(head, region) : null,
-      });
-      const views = [view(model.home, head, "home")];
+      const openFault = (region: string): RegionView["heldBy"] => {
+        const faults = this.engine.settings.faults(region).filter((f) => f.end === null);
+        return faults.some((f) => f.kind === "partition") ? "partition" : faults.some((f) => f.kind === "pause") ? "pause" : null;
+      };
+      const view = (region: string, row: Row | undefined, servedFrom: RegionView["servedFrom"], newestAt: number | null): RegionView => {
+        const behindHome = (row?.version ?? 0) < (head?.version ?? 0);
+        // Not behind: the newest version is visible already, whatever its delivery time says (a read-repair may have brought it).
+        const visibleAt = head ? (behindHome ? newestAt! : Math.min(newestAt ?? now, now)) : null;
+        return {
+          region,
+          version: row ? formatVersion(row.version) : null,
+          value: row && row.tombstone === 0 ? historyValue(row.value ?? Buffer.alloc(0)) : null,
+          live: row !== undefined && row.tombstone === 0 && (row.expires_at === null || row.expires_at > now),
+          expiresAt: row?.expires_at ?? null,
+          servedFrom,
+          behindHome,
+          visibleAt,
+          heldBy: visibleAt === Number.POSITIVE_INFINITY ? openFault(region) : null,
+          unavailable: false,
+        };
+      };
+      const views = [view(model.home, head, "home", head?.commit_t ?? null)];
       for (const edge of model.edges) {
-        if (model.edgeStore === "replica") views.push(view(edge, regions.replicaView(edge, ns, head, now), "replica"));
-        else {
-          const cached = regions.cacheEntry(edge, ns, keyBytes);
-          // What a read with the profile's TTL would be served.
-          const ttl = readCacheTtl(model, undefined);
-          const fresh = cached !== undefined && regions.cacheFresh(cached, edge, ns, now);
-          const v = fresh ? view(edge, cached.version === 0 ? undefined : cached, "cache") : view(edge, head, "origin");
-          if (fresh && model.propagation === "none" && head && cached.version < head.version) v.visibleAt = cached.fetched_at + ttl;
-          views.push(v);
+        if (model.edgeStore === "replica") {
+          views.push(view(edge, regions.replicaView(edge, ns, head, now), "replica", head ? regions.deliveredAt(head, edge) : null));
+          continue;
         }
+        const cached = regions.cacheEntry(edge, ns, keyBytes);
+        const partitioned = regions.partitioned(edge);
+        if (cached !== undefined && regions.cacheFresh(cached, edge, ns, now)) {
+          // Served until the copy lapses; then the next read fetches home's version, if it can reach home.
+          const lapse = regions.cacheLapse(cached, edge, ns);
+          views.push(view(edge, cached.version === 0 ? undefined : cached, "cache", partitioned ? Number.POSITIVE_INFINITY : lapse));
+        } else if (partitioned) {
+          // No copy to serve and no way to home: an eventual read fails.
+          views.push({ ...view(edge, undefined, "origin", Number.POSITIVE_INFINITY), unavailable: true, behindHome: head !== undefined });
+        } else views.push(view(edge, head, "origin", now));
       }
       return { key, now, home: head ? formatVersion(head.version) : null, regions: views };
     });

@@ -367,10 +367,23 @@ export class Regions {
     if (!this.model.negativeCache && negative(entry, entry.fetched_at)) return false;
     if (now - entry.fetched_at >= (entry.ttl_ms ?? Number.POSITIVE_INFINITY)) return false;
     if (!this.invalidates()) return true;
-    const newer = this.stmt(
+    return !this.newerVersions(ns, entry).some((row) => this.deliveredAt(row, region) <= now);
+  }
+
+  /**
+   * When a fresh cached entry stops being served: its TTL runs out, or a newer version's invalidation
+   * reaches the region (Infinity: neither is to come).
+   */
+  cacheLapse(entry: CacheRow, region: string, ns: number): number {
+    let at = entry.fetched_at + (entry.ttl_ms ?? Number.POSITIVE_INFINITY);
+    if (this.invalidates()) for (const row of this.newerVersions(ns, entry)) at = Math.min(at, this.deliveredAt(row, region));
+    return at;
+  }
+
+  private newerVersions(ns: number, entry: CacheRow): Row[] {
+    return this.stmt(
       "SELECT version, commit_t, origin FROM entries WHERE ns = @ns AND key = @key AND version > @v UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND key = @key AND version > @v AND superseded_t IS NOT NULL",
     ).all({ ns, key: entry.key, v: entry.version }) as Row[];
-    return !newer.some((row) => this.deliveredAt(row, region) <= now);
   }
 
   /**
