@@ -1,5 +1,5 @@
 import { errors } from "../core/errors.js";
-import { historyValue } from "./history.js";
+import { checkHistoryFile, historyValue } from "./history.js";
 import type { Engine } from "./engine.js";
 import { formatVersion } from "./engine.js";
 import { checkProfileLimits, paramsForProfile, PROFILES, readCacheTtl, staleness, type ModelParams } from "./model.js";
@@ -204,7 +204,10 @@ export class EmulatorControl {
     });
   }
 
+  /** Records to `path` (absolute), checked first (checkHistoryFile), or stops recording (null). */
   record(path: string | null): void {
+    if (path !== null) checkHistoryFile(path, this.engine.storeDir);
+    this.engine.acknowledgeRecording();
     this.engine.run(true, () => this.engine.settings.write("record", path));
   }
 

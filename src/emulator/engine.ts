@@ -124,6 +124,11 @@ export class Engine {
     return t;
   }
 
+  /** The data directory this engine's store is in (":memory:" for a private one). */
+  get storeDir(): string {
+    return this.dataDir;
+  }
+
   /** The base clock's time (the system clock, unless a test gives another), without offset or floor. */
   systemNow(): number {
     return this.baseClock.now();
@@ -576,6 +581,7 @@ export class Engine {
       throw translateSqliteError(e, this.dataDir);
     } finally {
       this.pendingFailure = undefined;
+      if (this.onRecordingStopped && !this.recordingNoticed) this.noticeRecording();
     }
   }
 
@@ -661,7 +667,34 @@ export class Engine {
     const recorder = this.recorder ?? this.fileRecorderFor(this.settings.record);
     if (!recorder) return;
     const value = Buffer.isBuffer(op.value) ? historyValue(op.value) : op.value;
-    recorder.record({ ...op, value, client: this.client, ...(this.actor !== undefined && { actor: this.actor }) } as OpInput, () => this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value").pluck().get() as number);
+    try {
+      recorder.record({ ...op, value, client: this.client, ...(this.actor !== undefined && { actor: this.actor }) } as OpInput, () => this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value").pluck().get() as number);
+    } catch (e) {
+      if (recorder === this.recorder) throw e;
+      // A recording never breaks an operation: the file cannot be appended to any more (removed,
+      // replaced by a directory, a full disk), so recording stops, for every process, and says why.
+      this.settings.write("record", { path: this.settings.record, stopped: { reason: (e as Error).message, at: op.t } });
+    }
+  }
+
+  /**
+   * Told, once per process, that recording stopped because its file could not be appended to (in
+   * this process or an earlier one), with a sentence that says so, until recording is set again.
+   */
+  onRecordingStopped: ((note: string) => void) | undefined;
+  private recordingNoticed = false;
+
+  /** The recording is being set again: nothing to tell about the one that stopped. */
+  acknowledgeRecording(): void {
+    this.recordingNoticed = true;
+  }
+
+  private noticeRecording(): void {
+    if (this.recordingNoticed || !this.onRecordingStopped) return;
+    const recording = this.settings.recording;
+    if (!recording?.stopped) return;
+    this.recordingNoticed = true;
+    this.onRecordingStopped(`Recording to ${recording.path} stopped at ${new Date(recording.stopped.at).toISOString()}: ${recording.stopped.reason}. Operations are not being recorded.`);
   }
 
   private pendingFailure: KvError | undefined;

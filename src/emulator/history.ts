@@ -1,5 +1,7 @@
 import { isUtf8 } from "node:buffer";
-import { appendFileSync } from "node:fs";
+import { appendFileSync, closeSync, openSync, realpathSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { errors } from "../core/errors.js";
 import type { ModelParams } from "./model.js";
 
 /**
@@ -77,6 +79,52 @@ export interface Recorder {
 export function historyValue(value: Buffer | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   return isUtf8(value) ? value.toString("utf8") : `base64:${value.toString("base64")}`;
+}
+
+/** The files of a data directory's store: a history must never be appended to one of them. */
+const STORE_FILES = ["kv.sqlite", "kv.sqlite-wal", "kv.sqlite-shm", "kv.sqlite-journal"];
+
+/**
+ * Checks that operations can be appended to `path` (absolute), creating it if it does not exist:
+ * its directory exists, it is not a directory, it can be opened for appending (whoever runs this,
+ * root included), and it is not one of the store's own files in `dataDir`. Throws FILE_ERROR.
+ */
+export function checkHistoryFile(path: string, dataDir: string): void {
+  const fail = (reason: string) => errors.file(path, reason);
+  const dir = dirname(path);
+  let where: string;
+  try {
+    if (!statSync(dir).isDirectory()) throw fail(`${dir} is not a directory`);
+    where = join(realpathSync(dir), basename(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw fail(`its directory ${dir} does not exist`);
+    if (code === "ENOTDIR") throw fail(`part of ${dir} is not a directory`);
+    if (code !== undefined) throw fail((e as Error).message);
+    throw e;
+  }
+  if (dataDir !== ":memory:") {
+    let store: string;
+    try {
+      store = realpathSync(dataDir);
+    } catch {
+      store = dataDir;
+    }
+    if (STORE_FILES.some((f) => join(store, f) === where)) throw fail("it is one of the data directory's own store files");
+  }
+  try {
+    if (statSync(path).isDirectory()) throw fail("it is a directory");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
+      if ((e as NodeJS.ErrnoException).code !== undefined) throw fail((e as Error).message);
+      throw e;
+    }
+  }
+  try {
+    closeSync(openSync(path, "a"));
+  } catch (e) {
+    throw fail((e as Error).message);
+  }
 }
 
 /** Appends to a JSONL file; called inside the operation's transaction, so file order is seq order. */
