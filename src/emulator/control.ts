@@ -2,7 +2,7 @@ import { errors } from "../core/errors.js";
 import { checkHistoryFile, historyValue } from "./history.js";
 import type { Engine } from "./engine.js";
 import { formatVersion } from "./engine.js";
-import { checkProfileLimits, paramsForProfile, PROFILES, readCacheTtl, staleness, type ModelParams } from "./model.js";
+import { checkProfileLimits, paramsForProfile, PROFILES, staleness, type ModelParams } from "./model.js";
 import type { Row } from "./regions.js";
 
 export interface ConfigChange {
