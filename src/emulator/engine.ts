@@ -633,7 +633,7 @@ export class Engine {
     this.group = undefined;
     this.usage.end();
     this.regions.compactDeferred(this.now());
-    this.keepTime();
+    // No time to store: the group's versions carry it (Settings.floor reads the newest).
   }
 
   /** The group's transaction failed: forget what it gathered. */

@@ -208,6 +208,9 @@ export class Regions {
     if (this.bugs.has("partition-drops")) return Number.MIN_SAFE_INTEGER;
     let until = now;
     for (const f of this.settings.faults(region)) until = Math.min(until, f.start);
+    const model = this.model;
+    // The common case, settings never changed: one model.
+    if (this.epochs().length === 0) return model.propagation === "none" ? Number.MIN_SAFE_INTEGER : until - (model.delayMs + model.jitterMs);
     // Every model whose versions may have been committed after `until` minus its own Δ.
     let sure = Number.MAX_SAFE_INTEGER;
     for (const params of this.inFlight(region, (p) => until - (p.delayMs + p.jitterMs))) {
@@ -225,6 +228,7 @@ export class Regions {
   private leastDelay(region: string, now: number): number {
     const model = this.model;
     let least = model.propagation === "none" ? Number.MAX_SAFE_INTEGER : model.delayMs;
+    if (this.epochs().length === 0) return least;
     // An earlier epoch counts when it may hold versions committed after now - least (its versions
     // were all committed by its end): one with a shorter delay lowers `least`, which may bring in no
     // other (the bar only rises), so one pass in order of delay suffices.

@@ -175,7 +175,10 @@ export class Settings {
     const record = byName.get("record") as string | RecordSetting | undefined;
     this.recordValue = record === undefined ? null : typeof record === "string" ? { path: record } : record;
     this.epochsValue = ((byName.get("epochs") as Epoch[] | undefined) ?? []).map((e) => ({ ...e, params: withInfinity({ ...DEFAULT_PARAMS, ...e.params }) }));
-    this.floorValue = (byName.get("floor") as number | undefined) ?? Number.NEGATIVE_INFINITY;
+    // The latest time stored: by a control, a recorded operation or a flush of audit records (the
+    // floor), or by a write (its version's commit time; versions and times grow together).
+    const newest = this.db.prepare("SELECT commit_t FROM entries ORDER BY version DESC LIMIT 1").pluck().get() as number | undefined;
+    this.floorValue = Math.max((byName.get("floor") as number | undefined) ?? Number.NEGATIVE_INFINITY, newest ?? Number.NEGATIVE_INFINITY);
     this.faultsByRegion = new Map();
     const faults = this.db.prepare("SELECT region, kind, start_t AS start, end_t AS end FROM faults ORDER BY start_t, id").all() as FaultInterval[];
     for (const f of faults) {
@@ -224,7 +227,7 @@ export class Settings {
     for (const e of epochs) if (version <= e.untilVersion) return e.params;
     return this.modelValue;
   }
-  /** The latest emulated time any process has stored (see Engine.now); -Infinity when none. */
+  /** The latest emulated time any process has stored (see Engine.now), as of the last look; -Infinity when none. */
   get floor(): number {
     if (this.seen === -1) this.refresh();
     return this.floorValue;
