@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { appendFileSync, closeSync, openSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { errors } from "../core/errors.js";
+import { errors, KvError } from "../core/errors.js";
 import type { ModelParams } from "./model.js";
 
 /**
@@ -91,39 +91,49 @@ const STORE_FILES = ["kv.sqlite", "kv.sqlite-wal", "kv.sqlite-shm", "kv.sqlite-j
  */
 export function checkHistoryFile(path: string, dataDir: string): void {
   const fail = (reason: string) => errors.file(path, reason);
+  /** A system error's own words, without the trailing period errors.file adds. */
+  const why = (e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code === undefined || e instanceof KvError) throw e;
+    return (e as Error).message.replace(/\.$/, "");
+  };
   const dir = dirname(path);
-  let where: string;
+  let dirIsDirectory: boolean;
   try {
-    if (!statSync(dir).isDirectory()) throw fail(`${dir} is not a directory`);
-    where = join(realpathSync(dir), basename(path));
+    dirIsDirectory = statSync(dir).isDirectory();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw fail(`its directory ${dir} does not exist`);
     if (code === "ENOTDIR") throw fail(`part of ${dir} is not a directory`);
-    if (code !== undefined) throw fail((e as Error).message);
-    throw e;
+    throw fail(why(e));
+  }
+  if (!dirIsDirectory) throw fail(`${dir} is not a directory`);
+  let existing: ReturnType<typeof statSync> | undefined;
+  try {
+    existing = statSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw fail(why(e));
+  }
+  if (existing?.isDirectory()) throw fail("it is a directory");
+  // Where appending would really write: through a symbolic link to the file, or to its directory.
+  let where: string;
+  try {
+    where = existing ? realpathSync(path) : join(realpathSync(dir), basename(path));
+  } catch (e) {
+    throw fail(why(e));
   }
   if (dataDir !== ":memory:") {
-    let store: string;
+    let store = dataDir;
     try {
       store = realpathSync(dataDir);
     } catch {
-      store = dataDir;
+      // Not made yet: compared as given.
     }
     if (STORE_FILES.some((f) => join(store, f) === where)) throw fail("it is one of the data directory's own store files");
   }
   try {
-    if (statSync(path).isDirectory()) throw fail("it is a directory");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
-      if ((e as NodeJS.ErrnoException).code !== undefined) throw fail((e as Error).message);
-      throw e;
-    }
-  }
-  try {
     closeSync(openSync(path, "a"));
   } catch (e) {
-    throw fail((e as Error).message);
+    throw fail(why(e));
   }
 }
 

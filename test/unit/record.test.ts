@@ -5,7 +5,7 @@
  * Paths are made unusable in ways that stop root too (a missing directory, a file where a directory
  * should be, a directory where the file should be), never by permission bits.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
@@ -40,8 +40,13 @@ describe("emulator record checks its file when given", () => {
     expect((await kv("set", "k", "v")).code).toBe(0); // the store exists
     writeFileSync(join(cwd, "plain"), "x");
     mkdirSync(join(cwd, "dir"));
+    symlinkSync(join(dataDir, "kv.sqlite"), join(cwd, "link.jsonl"));
+    symlinkSync(dataDir, join(cwd, "data-link"));
     const cases: [string, string][] = [
+      ["", "it is a directory"],
       [join(cwd, "dir"), "it is a directory"],
+      ["link.jsonl", "own store files"],
+      ["data-link/kv.sqlite-wal", "own store files"],
       [join(cwd, "plain", "h.jsonl"), "is not a directory"],
       [join(dataDir, "kv.sqlite"), "own store files"],
       [join(dataDir, "kv.sqlite-wal"), "own store files"],
@@ -51,6 +56,7 @@ describe("emulator record checks its file when given", () => {
       const r = await kv("emulator", "record", path, "--json");
       expect(r.code, path).toBe(2);
       expect(errorOf(r.stderr), path).toMatchObject({ code: "FILE_ERROR", message: expect.stringContaining(reason) });
+      expect(errorOf(r.stderr).message, path).not.toMatch(/Cannot use the file.*Cannot use the file|\.\.$/);
     }
     expect((await kv("get", "k")).out).toBe("v");
   });
