@@ -200,6 +200,7 @@ function createContext(io: Io, out: Output, globals: Globals, overrides: Overrid
       const dataDir = resolveDataDir(globals.dataDir, io.env, io.cwd);
       const site = globals.site ?? io.env.YOURSPACE_SITE ?? DEFAULT_SITE;
       local = LocalBackend.open({ dataDir, site, clock, cwd: io.cwd, client: io.env.YOURSPACE_CLIENT });
+      local.core.engine.onRecordingStopped = (note) => out.warn(`${note} Record again with: yourspace kv emulator record <file> (or: record off)`);
     }
     return local;
   };

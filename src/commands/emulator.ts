@@ -52,8 +52,13 @@ export const clock: Handler = async (ctx, args) => {
   const mode = args.mode as string;
   if (mode !== "manual" && mode !== "real") throw errors.usage(`The clock is "manual" or "real", not "${mode}".`);
   const result = (await ctx.emulator()).control().setClock(mode);
-  if (ctx.out.json) return ctx.out.printJson({ mode: result.mode, now: isoOrNull(result.now) });
-  ctx.out.success(mode === "manual" ? `The emulator's clock is manual, stopped at ${isoOrNull(result.now)}. Move it with: yourspace kv emulator advance <duration>` : "The emulator's clock follows real time.");
+  if (ctx.out.json) return ctx.out.printJson({ mode: result.mode, now: isoOrNull(result.now), offsetMs: result.offsetMs });
+  if (mode === "manual") ctx.out.success(`The emulator's clock is manual, stopped at ${isoOrNull(result.now)}. Move it with: yourspace kv emulator advance <duration>`);
+  else if (result.offsetMs === 0) ctx.out.success("The emulator's clock follows real time.");
+  else {
+    // Emulated time never goes back: it resumes from where the manual clock stood.
+    ctx.out.success(`The emulator's clock runs in real time again, from ${isoOrNull(result.now)}: ${formatDuration(result.offsetMs)} ahead of the system clock, where the manual clock had moved it.`);
+  }
 };
 
 export const advance: Handler = async (ctx, args) => {
@@ -105,13 +110,16 @@ export const status: Handler = async (ctx) => {
     return ctx.out.printJson({
       ...modelJson(s.model),
       deltaMs: finite(s.deltaMs),
-      clock: { mode: s.clock.mode, now: isoOrNull(s.clock.now) },
+      clock: { mode: s.clock.mode, now: isoOrNull(s.clock.now), offsetMs: s.clock.offsetMs },
       recording: s.recording,
+      recordingStopped: s.recordingStopped && { ...s.recordingStopped, at: isoOrNull(s.recordingStopped.at) },
       regions: s.regions.map((r) => ({ ...r, caughtUpAt: r.caughtUpAt === null || r.caughtUpAt === Infinity ? null : isoOrNull(r.caughtUpAt), held: r.caughtUpAt === Infinity })),
     });
   }
   await ctx.out.line(describeModel(s.model));
-  await ctx.out.line(`clock: ${s.clock.mode}, ${isoOrNull(s.clock.now)}${s.recording ? ` · recording to ${s.recording}` : ""}`);
+  const ahead = s.clock.mode === "real" && s.clock.offsetMs > 0 ? ` (${formatDuration(s.clock.offsetMs)} ahead of the system clock)` : "";
+  const recording = s.recording ? ` · recording to ${s.recording}` : s.recordingStopped ? ` · recording to ${s.recordingStopped.path} stopped at ${isoOrNull(s.recordingStopped.at)}: ${s.recordingStopped.reason}` : "";
+  await ctx.out.line(`clock: ${s.clock.mode}, ${isoOrNull(s.clock.now)}${ahead}${recording}`);
   await table(
     ctx,
     ["region", "role", "link", "pending", "lag", "caught up"],

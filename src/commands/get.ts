@@ -24,7 +24,12 @@ export const run: Handler<GetOptions> = async (ctx, args, opts) => {
   const region = opts.region ?? ctx.io.env.YOURSPACE_REGION;
   const cacheTtlMs = opts.cacheTtl === undefined ? undefined : parseDuration(opts.cacheTtl, "--cache-ttl", "s");
   const { entry, read } = await backend.get(opts.namespace, key, { region, consistency: opts.consistency, ...(cacheTtlMs !== undefined && { cacheTtlMs }) });
-  if (!entry) throw errors.keyNotFound(key, opts.namespace, region === undefined ? undefined : `${read.region}, ${opts.consistency} read`);
+  // A miss says where it was served from, as a hit does: a stale edge and an absent key look alike otherwise.
+  if (!entry) {
+    throw errors
+      .keyNotFound(key, opts.namespace, region === undefined ? undefined : `${read.region}, ${opts.consistency} read`)
+      .withDetails({ region: read.region, servedFrom: read.servedFrom, version: read.version, ageMs: read.ageMs });
+  }
 
   if (ctx.out.json) {
     const text = isUtf8(entry.value);

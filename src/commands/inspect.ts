@@ -2,6 +2,7 @@ import { formatDuration } from "../core/duration.js";
 import { validateKey } from "../core/validate.js";
 import type { Handler } from "../cli/context.js";
 import { isoOrNull, summarize } from "../cli/format.js";
+import type { RegionView } from "../emulator/control.js";
 import { table } from "./emulator.js";
 
 export const run: Handler<{ namespace: string }> = async (ctx, args, opts) => {
@@ -19,7 +20,7 @@ export const run: Handler<{ namespace: string }> = async (ctx, args, opts) => {
         ...r,
         expiresAt: isoOrNull(r.expiresAt),
         visibleAt: r.visibleAt === null || r.visibleAt === Infinity ? null : isoOrNull(r.visibleAt),
-        held: r.visibleAt === Infinity,
+        held: r.heldBy !== null,
       })),
     });
   }
@@ -29,11 +30,20 @@ export const run: Handler<{ namespace: string }> = async (ctx, args, opts) => {
     ["region", "serves", "version", "value", "behind home", "newest write visible"],
     view.regions.map((r) => [
       r.region,
-      r.version === null ? "nothing" : r.live ? "value" : r.value === null ? "deleted" : "expired",
+      r.unavailable ? "unavailable (partitioned)" : r.version === null ? "nothing" : r.live ? "value" : r.value === null ? "deleted" : "expired",
       r.version ?? "",
       r.live && r.value !== null ? summarize(r.value, 32) : "",
       r.behindHome ? "yes" : "no",
-      r.visibleAt === null ? "" : r.visibleAt === Infinity ? "held by a fault" : r.visibleAt <= view.now ? "yes" : `in ${formatDuration(r.visibleAt - view.now)}`,
+      visibility(r, view.now),
     ]),
   );
 };
+
+/** When home's newest version is served here: the wording follows behindHome and heldBy, never contradicts them. */
+function visibility(r: RegionView, now: number): string {
+  if (r.visibleAt === null) return "";
+  if (!r.behindHome) return "yes";
+  if (r.heldBy) return `held by a ${r.heldBy}`;
+  if (r.visibleAt === Infinity) return "not until invalidated";
+  return `in ${formatDuration(Math.max(0, r.visibleAt - now))}`;
+}

@@ -49,10 +49,15 @@ export class KvError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly hint?: string,
-    /** What a script needs beyond the message, as JSON (for PARTIALLY_APPLIED: which keys were done). */
-    readonly details?: Record<string, unknown>,
+    /** What a script needs beyond the message, as JSON (for PARTIALLY_APPLIED: which keys were done; for a read that found nothing: where it was served from). */
+    public details?: Record<string, unknown>,
   ) {
     super(message);
+  }
+
+  withDetails(details: Record<string, unknown>): this {
+    this.details = details;
+    return this;
   }
 
   get exitCode(): ExitCode {

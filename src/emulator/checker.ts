@@ -25,7 +25,9 @@ export type Rule =
   | "stale-strong-read"
   | "stale-beyond-bound"
   | "no-convergence"
-  | "lost-write";
+  | "lost-write"
+  | "time-went-back"
+  | "list-missed-key";
 
 /** A committed (ok) put or delete, as the checker remembers it. */
 export interface CommittedWrite {
@@ -38,6 +40,8 @@ export interface CommittedWrite {
   expiresAt: number | null;
   t: number;
   region: string;
+  /** The model it was committed under: its delays, and Δ, are that model's. */
+  params: ModelParams;
 }
 
 /** What a read returned for one key: a get's result, or one item of a list page. */
@@ -49,7 +53,8 @@ export interface Observation {
 }
 
 export interface Witness {
-  observed: Observation;
+  /** What the read returned (for time-went-back: nothing, the operation itself is the witness). */
+  observed?: Observation;
   /** The write the read contradicts or should have seen (a failed write for aborted-read). */
   write?: CommittedWrite | HistoryOp;
   /** An earlier read in the same region (and path) that saw a higher version. */
@@ -69,8 +74,13 @@ export interface Violation {
   message: string;
 }
 
-export function check(history: readonly HistoryOp[], params: ModelParams): Violation[] {
-  const delta = staleness(params);
+/**
+ * `initial`: the model in force when the history begins. A recorded change of settings (a control of
+ * kind "config") replaces it for the writes after it; each write keeps the model it was committed
+ * under, as the emulator does.
+ */
+export function check(history: readonly HistoryOp[], initial: ModelParams): Violation[] {
+  let params = initial;
   const ops = [...history].sort((a, b) => a.seq - b.seq);
   const t0 = ops[0]?.t ?? 0;
   const out: Violation[] = [];
@@ -82,6 +92,8 @@ export function check(history: readonly HistoryOp[], params: ModelParams): Viola
   const ownWrites = new Map<string, CommittedWrite>(); // region|key → highest ok write issued there
   const maxSeen = new Map<string, { version: number; op: HistoryOp }>(); // region|key|path
   const faults = new Map<string, FaultInterval[]>();
+  // Per edge: every write before seq had arrived by t (a change of edge store, or a new edge, delivers everything).
+  const settledMarks = new Map<string, { seq: number; t: number }>();
   let tail: HistoryOp[] = []; // gets since the last committed write: the candidates for quiescence
 
   // Keys are per namespace; \u0000 cannot occur in a namespace name.
@@ -94,7 +106,7 @@ export function check(history: readonly HistoryOp[], params: ModelParams): Viola
   const showObs = (o: Observation) => `version ${o.version ?? "none"} value ${q(o.value)}`;
   const showFaults = (fs: FaultInterval[]) => (fs.length ? fs.map((f) => `${f.kind} [${rel(f.start)}, ${f.end === null ? "open" : rel(f.end)})`).join(", ") : "none");
 
-  const report = (rule: Rule, op: HistoryOp, witness: Witness, why: string) => {
+  const report = (rule: Rule, op: HistoryOp, witness: Witness & { observed: Observation }, why: string) => {
     out.push({ rule, op, witness, message: `${rule}: ${showOp(op)} returned ${q(witness.observed.key)} at ${showObs(witness.observed)}; ${why}` });
   };
 
@@ -106,18 +118,39 @@ export function check(history: readonly HistoryOp[], params: ModelParams): Viola
    * elsewhere commit + Δ, pushed past R's partitions and pauses. The fault list is the one known at
    * the read: a fault that starts after the read cannot overlap a deadline that has already passed.
    */
-  const vis = (w: CommittedWrite, region: string, bound = delta) =>
-    region === params.home || w.region === region ? w.t : visibilityDeadline(w.t, bound, faults.get(region) ?? []);
-  /** Without propagation, Δ for a read is the cache TTL it used: its own cacheTtl, if it gave one. */
-  const deltaOf = (op: HistoryOp) => (params.propagation === "none" ? readCacheTtl(params, op.cacheTtlMs) : delta);
+  const vis = (w: CommittedWrite, region: string, bound: number) => {
+    if (region === params.home || w.region === region || region === w.params.home) return w.t;
+    const by = Number.isFinite(bound) ? visibilityDeadline(w.t, bound, faults.get(region) ?? []) : bound;
+    const mark = settledMarks.get(region);
+    return mark && w.op.seq < mark.seq ? Math.min(by, mark.t) : by;
+  };
+  /**
+   * Δ for a write as seen by a read: the write's model's, with propagation; without (a cache that is
+   * never told), the cache TTL the read's entry was stored with, which the history records.
+   */
+  const boundOf = (w: CommittedWrite, op: HistoryOp) => {
+    if (w.params.propagation !== "none") return staleness(w.params);
+    if (params.edgeStore !== "cache") return Number.POSITIVE_INFINITY; // only a settle mark makes it visible
+    if (op.cacheTtlUsedMs !== undefined) return op.cacheTtlUsedMs ?? Number.POSITIVE_INFINITY;
+    return readCacheTtl(params, op.cacheTtlMs);
+  };
+
+  const applyConfig = (op: HistoryOp, next: ModelParams) => {
+    const storeChanges = next.edgeStore !== params.edgeStore;
+    for (const edge of next.edges) if (storeChanges || !params.edges.includes(edge)) settledMarks.set(edge, { seq: op.seq, t: op.t });
+    // An edge that goes takes its open faults with it.
+    for (const edge of params.edges) if (!next.edges.includes(edge)) for (const f of faults.get(edge) ?? []) f.end ??= op.t;
+    params = next;
+  };
 
   const applyFault = (op: HistoryOp) => {
     const f = op.fault;
+    if (f?.kind === "config" && f.params) return applyConfig(op, { ...f.params, cacheTtlMs: f.params.cacheTtlMs ?? Number.POSITIVE_INFINITY });
     if (!f || !f.region || !["partition", "heal", "pause", "resume"].includes(f.kind)) return; // settle/advance only speed things up
     const kind = f.kind === "partition" || f.kind === "heal" ? "partition" : "pause";
     const opens = f.kind === "partition" || f.kind === "pause";
-    // partition(home) cuts every edge, as the controls do.
-    for (const region of f.region === params.home ? params.edges : [f.region]) {
+    // partition(home) cuts every edge, as the controls do; the history says which.
+    for (const region of f.regions ?? (f.region === params.home ? params.edges : [f.region])) {
       const list = faults.get(region) ?? [];
       faults.set(region, list);
       const open = list.find((x) => x.kind === kind && x.end === null);
@@ -135,7 +168,7 @@ export function check(history: readonly HistoryOp[], params: ModelParams): Viola
     if (op.type !== "ok" || op.key === undefined || typeof op.version !== "number") return;
     const w: CommittedWrite = {
       op, key: op.key, version: op.version, value: op.f === "put" ? (op.value ?? null) : null, tombstone: op.f === "delete",
-      expiresAt: op.expiresAt ?? null, t: op.t, region: op.region,
+      expiresAt: op.expiresAt ?? null, t: op.t, region: op.region, params,
     };
     const k = nsKey(op, w.key);
     const list = writesByKey.get(k) ?? [];
@@ -195,7 +228,7 @@ export function check(history: readonly HistoryOp[], params: ModelParams): Viola
       for (let i = writes.length - 1; i >= 0; i--) {
         const cand = writes[i]!;
         if (cand.version <= seen) break;
-        const bound = deltaOf(op);
+        const bound = boundOf(cand, op);
         const by = vis(cand, op.region, bound);
         if (by > op.t) continue;
         const fs = (faults.get(op.region) ?? []).filter((f) => f.start <= op.t && (f.end === null || f.end >= cand.t)).map((f) => ({ ...f }));
@@ -206,7 +239,41 @@ export function check(history: readonly HistoryOp[], params: ModelParams): Viola
     }
   };
 
+  /**
+   * A page read from home lists every key live there in its range: after the key it starts after,
+   * up to its last key, or to the end of the prefix when it says it is the last. (Pages from an
+   * edge's copy or cache may lag; their items are judged one by one above.)
+   */
+  const checkPageComplete = (op: HistoryOp) => {
+    if (op.complete === undefined || op.key === undefined) return;
+    const items = op.items ?? [];
+    const from = op.after ?? null;
+    const to = op.complete ? null : (items[items.length - 1]?.key ?? null);
+    if (!op.complete && to === null) return; // an empty page that is not the last: nothing to bound it
+    const listed = new Set(items.map((i) => i.key));
+    const bytes = (k: string) => Buffer.from(k, "utf8");
+    for (const writes of writesByKey.values()) {
+      const w = writes[writes.length - 1]!;
+      if ((w.op.ns ?? "") !== (op.ns ?? "") || !w.key.startsWith(op.key) || listed.has(w.key)) continue;
+      if (from !== null && Buffer.compare(bytes(w.key), bytes(from)) <= 0) continue;
+      if (to !== null && Buffer.compare(bytes(w.key), bytes(to)) > 0) continue;
+      if (w.tombstone || (w.expiresAt !== null && w.expiresAt <= op.t)) continue;
+      out.push({
+        rule: "list-missed-key",
+        op,
+        witness: { observed: { key: w.key, version: null, value: null, expiresAt: null }, write: w },
+        message: `list-missed-key: ${showOp(op)} left out ${q(w.key)}, live at home: ${showWrite(w)}; the page ${op.complete ? "said it was the last" : `ran to ${q(to)}`}`,
+      });
+    }
+  };
+
+  let latest: HistoryOp | undefined; // the operation with the latest time so far
   for (const op of ops) {
+    // Operations are instantaneous and seq is their real-time order: emulated time never goes back.
+    if (latest && op.t < latest.t) {
+      out.push({ rule: "time-went-back", op, witness: { earlier: latest }, message: `time-went-back: ${showOp(op)} is at ${rel(op.t)}, before ${showOp(latest)}, which came first` });
+    }
+    if (!latest || op.t > latest.t) latest = op;
     if (op.f === "fault") {
       applyFault(op);
       if (op.fault?.kind !== "advance" && op.fault?.kind !== "settle") tail = []; // a read during a fault is not quiescent
@@ -217,6 +284,7 @@ export function check(history: readonly HistoryOp[], params: ModelParams): Viola
       tail.push(op);
     } else if (op.type === "ok" && op.f === "list") {
       for (const item of op.items ?? []) checkObservation(op, { key: item.key, version: item.version, value: item.value, expiresAt: item.expiresAt }, true);
+      if (isHomeRead(op)) checkPageComplete(op);
     }
   }
 
@@ -226,19 +294,20 @@ export function check(history: readonly HistoryOp[], params: ModelParams): Viola
   // that needs no per-read reasoning, and it names the failure the way a person would.
   const openFault = [...faults.values()].some((list) => list.some((f) => f.end === null));
   if (!openFault) {
-    // When every write has reached every edge, for reads with a given Δ.
-    const quietFor = new Map<number, number>();
-    const quiet = (bound: number) => {
-      let from = quietFor.get(bound);
+    // When every write has reached every edge, for a read (Δ may depend on the cache TTL it used).
+    const quietFor = new Map<string, number>();
+    const quiet = (op: HistoryOp) => {
+      const id = `${op.cacheTtlUsedMs}|${op.cacheTtlMs}|${isHomeRead(op)}`;
+      let from = quietFor.get(id);
       if (from === undefined) {
         from = Number.NEGATIVE_INFINITY;
-        for (const w of byVersion.values()) for (const e of params.edges) from = Math.max(from, vis(w, e, bound));
-        quietFor.set(bound, from);
+        for (const w of byVersion.values()) for (const e of params.edges) from = Math.max(from, vis(w, e, isHomeRead(op) ? staleness(w.params) : boundOf(w, op)));
+        quietFor.set(id, from);
       }
       return from;
     };
     for (const op of tail) {
-      const quietFrom = quiet(isHomeRead(op) ? delta : deltaOf(op));
+      const quietFrom = quiet(op);
       if (op.t < quietFrom) continue;
       const writes = writesByKey.get(nsKey(op, op.key!)) ?? [];
       const latest = writes[writes.length - 1];

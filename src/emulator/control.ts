@@ -1,8 +1,8 @@
 import { errors } from "../core/errors.js";
-import { historyValue } from "./history.js";
+import { checkHistoryFile, historyValue } from "./history.js";
 import type { Engine } from "./engine.js";
 import { formatVersion } from "./engine.js";
-import { paramsForProfile, PROFILES, readCacheTtl, staleness, type ModelParams } from "./model.js";
+import { checkProfileLimits, paramsForProfile, PROFILES, staleness, type ModelParams } from "./model.js";
 import type { Row } from "./regions.js";
 
 export interface ConfigChange {
@@ -34,8 +34,11 @@ export interface EmulatorStatus {
   model: ModelParams;
   /** The staleness bound Δ, ms. */
   deltaMs: number;
-  clock: { mode: "real" | "manual"; now: number };
+  /** offsetMs: how far emulated time is ahead of the system clock (real mode; 0 for manual). */
+  clock: { mode: "real" | "manual"; now: number; offsetMs: number };
   recording: string | null;
+  /** A recording that stopped because its file could not be appended to. */
+  recordingStopped: { path: string; reason: string; at: number } | null;
   regions: RegionStatus[];
 }
 
@@ -47,18 +50,34 @@ export interface RegionView {
   live: boolean;
   expiresAt: number | null;
   servedFrom: "home" | "replica" | "cache" | "origin";
+  /** The region serves an older version than home's newest (or none of it). */
   behindHome: boolean;
-  /** When home's newest version becomes visible here, epoch ms; Infinity while a fault holds it. */
+  /**
+   * When home's newest version becomes what the region serves, epoch ms (now or earlier when it
+   * already is); Infinity when nothing scheduled brings it: a fault holds it (heldBy), or a cached
+   * copy is kept until an invalidation that will not come. Null when home has no version.
+   */
   visibleAt: number | null;
+  heldBy: "partition" | "pause" | null;
+  /** An eventual read here fails now: no cached copy, and no way to home. */
+  unavailable: boolean;
 }
 
 /** The emulator's controls: its settings, clock and faults, and views of what each region holds. */
 export class EmulatorControl {
   constructor(private readonly engine: Engine) {}
 
+  /**
+   * Changes the model for the writes that follow: every version already committed keeps the
+   * parameters it was committed under (an epoch), so what a region has received or served stays so.
+   * A change of edge store (replica ↔ cache) first delivers everything to every edge, as settle does,
+   * and empties the caches; it needs every link up. An edge that was not one before starts with
+   * everything delivered; an edge that goes takes its open faults with it.
+   */
   configure(change: ConfigChange): ModelParams {
     return this.engine.run(true, () => {
-      const current = this.engine.settings.model;
+      const settings = this.engine.settings;
+      const current = settings.model;
       if (change.profile !== undefined && !PROFILES[change.profile]) {
         throw errors.usage(`There is no profile "${change.profile}".`, `Profiles: ${Object.keys(PROFILES).join(", ")}.`);
       }
@@ -76,24 +95,67 @@ export class EmulatorControl {
         cacheTtlMs: change.cacheTtlMs ?? keep.cacheTtlMs,
       };
       if (next.edges.includes(next.home)) throw errors.usage(`The home region ${next.home} cannot also be an edge.`);
-      this.engine.settings.write("model", next);
+      checkProfileLimits(next);
+      const now = this.engine.now();
+      const storeChanges = next.edgeStore !== current.edgeStore;
+      if (storeChanges) {
+        const held = current.edges.filter((edge) => settings.faults(edge).some((f) => f.end === null));
+        if (held.length) {
+          throw errors.usage(
+            `Switching from ${current.edgeStore === "replica" ? "replicas" : "caches"} to ${next.edgeStore === "replica" ? "replicas" : "caches"} delivers every write to every edge first, and ${held.join(", ")} cannot receive them now (a fault holds ${held.length === 1 ? "it" : "them"}).`,
+            `Heal or resume ${held.join(", ")} first: yourspace kv emulator heal|resume <region>.`,
+          );
+        }
+      }
+      // The versions committed so far keep the parameters they were committed under.
+      const seq = this.engine.homeSeq();
+      const epochs = [...settings.epochs];
+      if (seq > (epochs.at(-1)?.untilVersion ?? 0)) {
+        epochs.push({ untilVersion: seq, endT: now, params: current });
+        settings.write("epochs", epochs);
+      }
+      const wasEdge = new Set(current.edges);
+      for (const edge of next.edges) {
+        // Edges that have everything now: all of them when the edge store changes, else the new ones.
+        if (storeChanges || !wasEdge.has(edge)) this.markSettled(edge, seq, now);
+      }
+      for (const edge of current.edges) {
+        if (!next.edges.includes(edge)) this.db("UPDATE faults SET end_t = ? WHERE region = ? AND end_t IS NULL", now, edge);
+      }
+      if (storeChanges) {
+        this.db("DELETE FROM cache_entries");
+        this.db("DELETE FROM list_cache");
+      }
+      settings.write("model", next);
+      this.engine.record({ t: now, region: next.home, f: "fault", type: "info", fault: { kind: "config", params: next } });
       return next;
     });
   }
 
-  setClock(mode: "real" | "manual"): { mode: "real" | "manual"; now: number } {
+  private markSettled(edge: string, seq: number, now: number): void {
+    this.db("INSERT INTO settled (region, seq, t) VALUES (?, ?, ?) ON CONFLICT (region) DO UPDATE SET seq = excluded.seq, t = excluded.t", edge, seq, now);
+  }
+
+  /**
+   * Switches the clock. Emulated time goes on from where it is either way: a manual clock stops at
+   * the current time; real time resumes from the current time, so after a manual clock has run ahead
+   * of the system clock, emulated time stays that far ahead (`offsetMs`) rather than going back.
+   */
+  setClock(mode: "real" | "manual"): { mode: "real" | "manual"; now: number; offsetMs: number } {
     return this.engine.run(true, () => {
       const now = this.engine.now();
-      this.engine.settings.write("clock", mode === "manual" ? { mode, now } : null);
-      return { mode, now };
+      const offsetMs = mode === "real" ? Math.max(0, now - this.engine.systemNow()) : 0;
+      this.engine.settings.write("clock", mode === "manual" ? { mode, now } : { mode, offsetMs });
+      this.engine.record({ t: now, region: this.engine.settings.model.home, f: "fault", type: "info", fault: { kind: "clock", mode, ...(mode === "real" && { offsetMs }) } });
+      return { mode, now, offsetMs };
     });
   }
 
   advance(ms: number): number {
+    if (!(ms >= 0 && Number.isFinite(ms))) throw errors.usage(`The clock only moves forward: ${ms} ms is not a duration to advance by.`);
     return this.engine.run(true, () => {
-      const clock = this.engine.settings.clock;
-      if (clock?.mode !== "manual") throw errors.clockNotManual();
-      const now = clock.now + ms;
+      if (this.engine.settings.clock?.mode !== "manual") throw errors.clockNotManual();
+      const now = this.engine.now() + ms;
       this.engine.settings.write("clock", { mode: "manual", now });
       this.engine.record({ t: now, region: this.engine.settings.model.home, f: "fault", type: "info", fault: { kind: "advance", ms } });
       return now;
@@ -109,7 +171,7 @@ export class EmulatorControl {
       for (const edge of this.engine.settings.model.edges) {
         const held = this.engine.settings.faults(edge).some((f) => f.end === null);
         if (held) continue;
-        this.db("INSERT INTO settled (region, seq, t) VALUES (?, ?, ?) ON CONFLICT (region) DO UPDATE SET seq = excluded.seq, t = excluded.t", edge, seq, now);
+        this.markSettled(edge, seq, now);
         settled.push(edge);
       }
       this.engine.settings.invalidate();
@@ -137,12 +199,15 @@ export class EmulatorControl {
         }
       }
       this.engine.settings.invalidate();
-      this.engine.record({ t: now, region, f: "fault", type: "info", fault: { kind: command, region } });
+      this.engine.record({ t: now, region, f: "fault", type: "info", fault: { kind: command, region, regions: edges } });
       return changed;
     });
   }
 
+  /** Records to `path` (absolute), checked first (checkHistoryFile), or stops recording (null). */
   record(path: string | null): void {
+    if (path !== null) checkHistoryFile(path, this.engine.storeDir);
+    this.engine.acknowledgeRecording();
     this.engine.run(true, () => this.engine.settings.write("record", path));
   }
 
@@ -169,11 +234,23 @@ export class EmulatorControl {
           };
         }),
       ];
-      return { model, deltaMs: staleness(model), clock: { mode: settings.clock?.mode ?? "real", now }, recording: settings.record, regions };
+      const clock = settings.clock;
+      return {
+        model,
+        deltaMs: staleness(model),
+        clock: clock?.mode === "manual" ? { mode: "manual", now, offsetMs: 0 } : { mode: "real", now, offsetMs: now - this.engine.systemNow() },
+        recording: settings.record,
+        recordingStopped: settings.recording?.stopped ? { path: settings.recording.path, ...settings.recording.stopped } : null,
+        regions,
+      };
     });
   }
 
-  /** What an eventual read of the key returns in each region now, without changing anything. */
+  /**
+   * What an eventual read of the key returns in each region now, without changing anything, and when
+   * home's newest version becomes what it returns. A region is behind home exactly when that time is
+   * still to come; it is held only while a fault (named) stands in the way.
+   */
   inspect(site: string, namespace: string, key: string): { key: string; now: number; home: string | null; regions: RegionView[] } {
     const keyBytes = Buffer.from(key, "utf8");
     return this.engine.run(false, () => {
@@ -182,28 +259,43 @@ export class EmulatorControl {
       const regions = this.engine.regions;
       const model = regions.model;
       const head = this.engine.head(ns, keyBytes);
-      const view = (region: string, row: Row | undefined, servedFrom: RegionView["servedFrom"]): RegionView => ({
-        region,
-        version: row ? formatVersion(row.version) : null,
-        value: row && row.tombstone === 0 ? historyValue(row.value ?? Buffer.alloc(0)) : null,
-        live: row !== undefined && row.tombstone === 0 && (row.expires_at === null || row.expires_at > now),
-        expiresAt: row?.expires_at ?? null,
-        servedFrom,
-        behindHome: (row?.version ?? 0) < (head?.version ?? 0),
-        visibleAt: head ? regions.deliveredAt(head, region) : null,
-      });
-      const views = [view(model.home, head, "home")];
+      const openFault = (region: string): RegionView["heldBy"] => {
+        const faults = this.engine.settings.faults(region).filter((f) => f.end === null);
+        return faults.some((f) => f.kind === "partition") ? "partition" : faults.some((f) => f.kind === "pause") ? "pause" : null;
+      };
+      const view = (region: string, row: Row | undefined, servedFrom: RegionView["servedFrom"], newestAt: number | null): RegionView => {
+        const behindHome = (row?.version ?? 0) < (head?.version ?? 0);
+        // Not behind: the newest version is visible already, whatever its delivery time says (a read-repair may have brought it).
+        const visibleAt = head ? (behindHome ? newestAt! : Math.min(newestAt ?? now, now)) : null;
+        return {
+          region,
+          version: row ? formatVersion(row.version) : null,
+          value: row && row.tombstone === 0 ? historyValue(row.value ?? Buffer.alloc(0)) : null,
+          live: row !== undefined && row.tombstone === 0 && (row.expires_at === null || row.expires_at > now),
+          expiresAt: row?.expires_at ?? null,
+          servedFrom,
+          behindHome,
+          visibleAt,
+          heldBy: visibleAt === Number.POSITIVE_INFINITY ? openFault(region) : null,
+          unavailable: false,
+        };
+      };
+      const views = [view(model.home, head, "home", head?.commit_t ?? null)];
       for (const edge of model.edges) {
-        if (model.edgeStore === "replica") views.push(view(edge, regions.replicaView(edge, ns, head, now), "replica"));
-        else {
-          const cached = regions.cacheEntry(edge, ns, keyBytes);
-          // What a read with the profile's TTL would be served.
-          const ttl = readCacheTtl(model, undefined);
-          const fresh = cached !== undefined && regions.cacheFresh(cached, edge, ns, now, ttl);
-          const v = fresh ? view(edge, cached.version === 0 ? undefined : cached, "cache") : view(edge, head, "origin");
-          if (fresh && model.propagation === "none" && head && cached.version < head.version) v.visibleAt = cached.fetched_at + ttl;
-          views.push(v);
+        if (model.edgeStore === "replica") {
+          views.push(view(edge, regions.replicaView(edge, ns, head, now), "replica", head ? regions.deliveredAt(head, edge) : null));
+          continue;
         }
+        const cached = regions.cacheEntry(edge, ns, keyBytes);
+        const partitioned = regions.partitioned(edge);
+        if (cached !== undefined && regions.cacheFresh(cached, edge, ns, now)) {
+          // Served until the copy lapses; then the next read fetches home's version, if it can reach home.
+          const lapse = regions.cacheLapse(cached, edge, ns);
+          views.push(view(edge, cached.version === 0 ? undefined : cached, "cache", partitioned ? Number.POSITIVE_INFINITY : lapse));
+        } else if (partitioned) {
+          // No copy to serve and no way to home: an eventual read fails.
+          views.push({ ...view(edge, undefined, "origin", Number.POSITIVE_INFINITY), unavailable: true, behindHome: head !== undefined });
+        } else views.push(view(edge, head, "origin", now));
       }
       return { key, now, home: head ? formatVersion(head.version) : null, regions: views };
     });

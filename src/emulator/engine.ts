@@ -8,7 +8,7 @@ import { validateExpiresAt, validateKey, validateMetadata, validateNamespaceName
 import { decodeCursor, encodeCursor, prefixUpperBound } from "./cursor.js";
 import { FileRecorder, historyValue, type HistoryItem, type OpInput, type Recorder } from "./history.js";
 import { Regions, ROW_COLUMNS, rowOf, VALUE_COLUMNS, type Bug, type Row } from "./regions.js";
-import { readCacheTtl } from "./model.js";
+import { checkCacheTtl, pageLimit, readCacheTtl } from "./model.js";
 import type { Gathering } from "./group-commit.js";
 import { HeadCache } from "./head-cache.js";
 import { Settings } from "./settings.js";
@@ -49,6 +49,12 @@ interface PageItem extends HistoryItem {
 interface ServedPage {
   items: PageItem[];
   cursor: string | null;
+  /** A cached page: how long it is served from when it was fetched, ms; null: until invalidated. */
+  ttlMs?: number | null;
+}
+
+function finiteOrNull(ms: number): number | null {
+  return Number.isFinite(ms) ? ms : null;
 }
 
 const FAILED = Symbol("failed");
@@ -102,11 +108,38 @@ export class Engine {
     this.usage = new SiteUsage(this.db);
   }
 
-  /** Emulated time: the data directory's manual clock when it has one, else the base clock. */
-  /** As of the last look at the settings: every operation looks once, when it starts (run()). */
+  /**
+   * Emulated time: the data directory's manual clock, or the base (system) clock plus the offset the
+   * manual clock left when real time was turned back on; never less than the latest time any process
+   * has stored (Settings.floor) or this process has seen, so it never runs backwards, not even when
+   * the system clock is stepped back. As of the last look at the settings: an operation that writes
+   * or is recorded looks again inside its transaction (run()), so its time and its place in the
+   * history are read together.
+   */
   now(): number {
     const clock = this.settings.clock;
-    return clock?.mode === "manual" ? clock.now : this.baseClock.now();
+    const base = clock?.mode === "manual" ? clock.now : this.baseClock.now() + (clock?.offsetMs ?? 0);
+    const t = Math.max(base, this.settings.floor, this.latest);
+    this.latest = t;
+    return t;
+  }
+
+  /** The data directory this engine's store is in (":memory:" for a private one). */
+  get storeDir(): string {
+    return this.dataDir;
+  }
+
+  /** The base clock's time (the system clock, unless a test gives another), without offset or floor. */
+  systemNow(): number {
+    return this.baseClock.now();
+  }
+
+  /** The latest emulated time this process has used. */
+  private latest = Number.NEGATIVE_INFINITY;
+
+  /** Stores the latest time this process has used, in the caller's write transaction (see now()). */
+  keepTime(): void {
+    this.settings.raiseFloor(this.latest);
   }
 
   get homeRegion(): string {
@@ -121,18 +154,20 @@ export class Engine {
 
   get(site: string, namespace: string, key: string, options: ReadOptions = {}): GetResult {
     const keyBytes = validateKey(key);
-    const region = this.region(options.region);
+    const asked = this.region(options.region);
     // The history records the consistency the client asked for, not the path taken: a checker judges
     // the answer against the request, so a strong read wrongly served locally shows up as stale.
     const requested = options.consistency ?? "strong";
     const strong = requested === "strong" && !this.regions.has("strong-read-local");
-    const model = this.regions.model;
     if (options.cacheTtlMs !== undefined && !(options.cacheTtlMs >= 0 && Number.isFinite(options.cacheTtlMs))) {
       throw errors.usage(`A read's cache TTL must be a number of seconds, 0 or more, not ${options.cacheTtlMs / 1000}.`);
     }
-    const mutates = !this.regions.isHome(region) && (strong || model.edgeStore === "cache");
+    const mutates = !this.regions.isHome(asked) && (strong || this.regions.model.edgeStore === "cache");
     // Otherwise a get is one statement (home's row, or the replica query), the namespace id being cached.
     return this.run(mutates || "single", () => {
+      // The settings as they stand inside the transaction (run() may have looked again).
+      const region = this.regionNow(options.region);
+      const model = this.regions.model;
       const ns = this.namespaceId(site, namespace);
       const now = this.now();
       // An eventual replica read derives its answer from the stored versions alone (one query).
@@ -141,6 +176,8 @@ export class Engine {
       let served: Row | undefined;
       let servedFrom: ServedFrom;
       let ageMs = 0;
+      // Cache profiles: the TTL of the entry served (null: until invalidated).
+      let ttlUsed: number | null | undefined;
       if (replicaRead) {
         if (this.settings.unverified) this.settings.verify();
         ({ row: served, behindMs: ageMs } = this.regions.replicaRead(region, ns, keyBytes, now));
@@ -154,16 +191,21 @@ export class Engine {
         servedFrom = "home";
         if (head) this.repair(region, ns, head, now);
       } else {
+        // What this read fetches is kept for its own TTL; what is cached already, for the TTL it was kept with.
+        const ttl = readCacheTtl(model, options.cacheTtlMs);
+        if (options.cacheTtlMs !== undefined) checkCacheTtl(model, ttl, "The read's cache TTL");
         const cached = this.regions.cacheEntry(region, ns, keyBytes);
-        if (cached && this.regions.cacheFresh(cached, region, ns, now, readCacheTtl(model, options.cacheTtlMs))) {
+        if (cached && this.regions.cacheFresh(cached, region, ns, now)) {
           served = cached.version === 0 ? undefined : cached;
           servedFrom = "cache";
           ageMs = now - cached.fetched_at;
+          ttlUsed = cached.ttl_ms;
         } else {
           if (this.regions.partitioned(region)) return this.fail(this.unreachable(region, "read"), { f: "get", region, key, consistency: requested, ns: namespace, t: now });
           served = head;
           servedFrom = "origin";
-          this.regions.fillCache(region, ns, keyBytes, head, now);
+          this.regions.fillCache(region, ns, keyBytes, head, now, ttl);
+          ttlUsed = Number.isFinite(ttl) ? ttl : null;
         }
       }
       const live = served !== undefined && this.isLive(served, this.regions.expiryClock(region, now));
@@ -171,6 +213,7 @@ export class Engine {
       if (this.recording) {
         this.record({
           t: now, region, f: "get", key, ns: namespace, consistency: requested, type: "ok", servedFrom, ...(options.cacheTtlMs !== undefined && { cacheTtlMs: options.cacheTtlMs }),
+          ...(ttlUsed !== undefined && { cacheTtlUsedMs: ttlUsed }),
           value: live ? (served!.value ?? EMPTY) : null, version: served?.version ?? null, expiresAt: served?.expires_at ?? null,
         });
       }
@@ -187,8 +230,9 @@ export class Engine {
     validateValue(input.value);
     const metadata = input.metadata === undefined ? null : JSON.stringify(validateMetadata(input.metadata));
     const value = Buffer.from(input.value.buffer, input.value.byteOffset, input.value.byteLength);
-    const region = this.region(options.region);
+    this.region(options.region);
     return this.run(true, () => {
+      const region = this.regionNow(options.region);
       const ns = this.namespaceId(site, namespace);
       const now = this.now();
       const expiresAt = this.resolveExpiry(input, now);
@@ -212,9 +256,10 @@ export class Engine {
 
   delete(site: string, namespace: string, keys: readonly string[], options: { force: boolean; dryRun?: boolean } & WriteOptions): DeleteResult {
     const keyBytes = keys.map(validateKey);
-    const region = this.region(options.region);
+    this.region(options.region);
     const dryRun = options.dryRun === true;
     return this.run(!dryRun, () => {
+      const region = this.regionNow(options.region);
       const ns = this.namespaceId(site, namespace);
       const now = this.now();
       if (this.regions.partitioned(region)) {
@@ -254,24 +299,27 @@ export class Engine {
 
   list(site: string, namespace: string, options: ListOptions): ListPage {
     const after = options.cursor ? decodeCursor(options.cursor, options.prefix) : null;
-    const region = this.region(options.region);
+    const asked = this.region(options.region);
     const requested = options.consistency ?? "strong"; // recorded as asked, as in get()
     const strong = requested === "strong" && !this.regions.has("strong-read-local");
-    const model = this.regions.model;
-    const mutates = !this.regions.isHome(region) && (strong || model.edgeStore === "cache");
+    const mutates = !this.regions.isHome(asked) && (strong || this.regions.model.edgeStore === "cache");
     return this.run(mutates, () => {
+      const region = this.regionNow(options.region);
+      const model = this.regions.model;
       const ns = this.namespaceId(site, namespace);
       const now = this.now();
+      // Some platforms hold fewer keys to a page than may be asked (EdgeOne: 256); the cursor goes on.
+      const limit = pageLimit(model, options.limit);
       let page: ServedPage;
       if (this.regions.isHome(region) || strong) {
-        if (this.regions.partitioned(region)) return this.fail(this.unreachable(region, "read"), { f: "list", region, key: options.prefix, consistency: "strong", ns: namespace, t: now });
-        page = this.homePage(ns, options.prefix, after, options.limit, now);
+        if (this.regions.partitioned(region)) return this.fail(this.unreachable(region, "read"), { f: "list", region, key: options.prefix, consistency: "strong", ns: namespace, t: now, cursor: options.cursor ?? null, limit });
+        page = this.homePage(ns, options.prefix, after, limit, now);
         // S-list-repair: a strong list brings the keys it lists into the region.
         if (!this.regions.isHome(region)) for (const item of page.items) this.repairKey(region, ns, Buffer.from(item.key, "utf8"), now);
       } else if (model.edgeStore === "replica") {
-        page = this.replicaPage(region, ns, options.prefix, after, options.limit, now);
+        page = this.replicaPage(region, ns, options.prefix, after, limit, now);
       } else {
-        page = this.cachedPage(region, ns, options, after, now);
+        page = this.cachedPage(region, ns, namespace, { ...options, limit }, after, now);
         // A page-cache miss in a partitioned edge has already recorded its failure: end the transaction
         // with it (using the FAILED marker as a page crashed with a TypeError instead of UNAVAILABLE).
         if ((page as unknown) === FAILED) return FAILED as never;
@@ -282,6 +330,8 @@ export class Engine {
       this.record({
         t: now, region, f: "list", key: options.prefix, ns: namespace, consistency: this.regions.isHome(region) ? "strong" : requested, type: "ok",
         items: items.map(({ key, version, value, expiresAt }) => ({ key, version, value, expiresAt })),
+        cursor: options.cursor ?? null, after, limit, nextCursor: page.cursor, complete: page.cursor === null,
+        ...(page.ttlMs !== undefined && { cacheTtlUsedMs: page.ttlMs }),
       });
       const keys: KeyInfo[] = items.map((i) => ({ key: i.key, size: i.size, expiresAt: i.expiresAt, metadata: parseStoredMetadata(i.metadata) }));
       return { keys, cursor: page.cursor };
@@ -295,9 +345,10 @@ export class Engine {
    * has one. With `dryRun`, nothing is written and updates report what they would replace.
    */
   putMany(site: string, namespace: string, entries: readonly BulkEntry[], options: { dryRun?: boolean; region?: string } = {}): BulkOutcome[] {
-    const region = this.region(options.region);
+    this.region(options.region);
     const dryRun = options.dryRun === true;
     return this.run(!dryRun, () => {
+      const region = this.regionNow(options.region);
       const ns = this.namespaceId(site, namespace);
       const now = this.now();
       if (!dryRun && this.regions.partitioned(region)) return this.fail(this.unreachable(region, "write"), { f: "put", region, key: entries[0]?.key, ns: namespace, t: now });
@@ -427,6 +478,11 @@ export class Engine {
   /** Checks a region name against the configured regions; undefined means home. */
   region(name: string | undefined): string {
     this.settings.refresh();
+    return this.regionNow(name);
+  }
+
+  /** region(), on the settings as last looked at: inside an operation. */
+  private regionNow(name: string | undefined): string {
     const { home, edges } = this.settings.model;
     if (name === undefined || name === home) return home;
     if (!edges.includes(name)) throw errors.unknownRegion(name, [home, ...edges]);
@@ -498,7 +554,9 @@ export class Engine {
   run<T>(write: boolean | "single", fn: () => T, refreshed = false): T {
     try {
       if (!refreshed) this.settings.refresh();
-      const recording = this.recorder === undefined && this.settings.record !== null;
+      // A recorded operation takes its own write transaction, whatever records it: its seq, its time and
+      // the store it acts on are then read together.
+      const recording = this.recording;
       let result: T;
       // A read of one statement is atomic on its own: no transaction to begin and commit. In an
       // optimistic run it looks at the data_version itself (head()); anything else looks first.
@@ -509,7 +567,17 @@ export class Engine {
       else {
         // One transaction function, made once: better-sqlite3 prepares its BEGIN, COMMIT and savepoint statements per function.
         this.transaction ??= this.db.transaction((work: () => unknown) => work());
-        result = (write === true || recording ? this.transaction.immediate(fn) : this.transaction.deferred(fn)) as T;
+        if (write === true || recording) {
+          // Holding the write lock: look at the settings again (another process may have moved the
+          // clock while this one waited for the lock), and store the time used, so no later
+          // operation of any process runs at an earlier one.
+          result = this.transaction.immediate(() => {
+            if (!this.regions.has("stale-time")) this.settings.sync();
+            const value = fn();
+            this.keepTime();
+            return value;
+          }) as T;
+        } else result = this.transaction.deferred(fn) as T;
       }
       if ((result as unknown) === FAILED) throw this.pendingFailure!;
       return result;
@@ -517,6 +585,7 @@ export class Engine {
       throw translateSqliteError(e, this.dataDir);
     } finally {
       this.pendingFailure = undefined;
+      if (this.onRecordingStopped && !this.recordingNoticed) this.noticeRecording();
     }
   }
 
@@ -568,6 +637,7 @@ export class Engine {
     this.group = undefined;
     this.usage.end();
     this.regions.compactDeferred(this.now());
+    // No time to store: the group's versions carry it (Settings.floor reads the newest).
   }
 
   /** The group's transaction failed: forget what it gathered. */
@@ -601,10 +671,51 @@ export class Engine {
     const recorder = this.recorder ?? this.fileRecorderFor(this.settings.record);
     if (!recorder) return;
     const value = Buffer.isBuffer(op.value) ? historyValue(op.value) : op.value;
-    recorder.record({ ...op, value, client: this.client } as OpInput, () => this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value").pluck().get() as number);
+    try {
+      recorder.record({ ...op, value, client: this.client, ...(this.actor !== undefined && { actor: this.actor }) } as OpInput, () => this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value").pluck().get() as number);
+    } catch (e) {
+      if (recorder === this.recorder) throw e;
+      // A recording never breaks an operation: the file cannot be appended to any more (removed,
+      // replaced by a directory, a full disk), so recording stops, for every process, and says why.
+      this.settings.write("record", { path: this.settings.record, stopped: { reason: (e as Error).message, at: op.t } });
+    }
+  }
+
+  /**
+   * Told, once per process, that recording stopped because its file could not be appended to (in
+   * this process or an earlier one), with a sentence that says so, until recording is set again.
+   */
+  onRecordingStopped: ((note: string) => void) | undefined;
+  private recordingNoticed = false;
+
+  /** The recording is being set again: nothing to tell about the one that stopped. */
+  acknowledgeRecording(): void {
+    this.recordingNoticed = true;
+  }
+
+  private noticeRecording(): void {
+    if (this.recordingNoticed || !this.onRecordingStopped) return;
+    const recording = this.settings.recording;
+    if (!recording?.stopped) return;
+    this.recordingNoticed = true;
+    this.onRecordingStopped(`Recording to ${recording.path} stopped at ${new Date(recording.stopped.at).toISOString()}: ${recording.stopped.reason}. Operations are not being recorded.`);
   }
 
   private pendingFailure: KvError | undefined;
+
+  /** Who the operations running now are for (see actingFor), as recorded histories name them. */
+  private actor: string | undefined;
+
+  /** Runs `fn` (operations, synchronously) on behalf of `actor`: the history names it beside the process. */
+  actingFor<T>(actor: string, fn: () => T): T {
+    const before = this.actor;
+    this.actor = actor;
+    try {
+      return fn();
+    } finally {
+      this.actor = before;
+    }
+  }
 
   /** Records a failed operation and ends the transaction without changing anything but the record. */
   private fail(error: KvError, op: Omit<OpInput, "client" | "type" | "value"> & { value?: string | Buffer | null }): never {
@@ -638,7 +749,7 @@ export class Engine {
     this.stmt(UPSERT_ENTRY).run(ns, row.key, row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin);
     if (!this.regions.isHome(row.origin) && this.regions.model.edgeStore === "cache") {
       // Visible where written: the writing edge's cache takes the new version and drops its list pages.
-      if (!this.regions.has("no-local-apply")) this.regions.fillCache(row.origin, ns, row.key, row, now);
+      if (!this.regions.has("no-local-apply")) this.regions.fillCache(row.origin, ns, row.key, row, now, readCacheTtl(this.regions.model, undefined));
       this.regions.clearListCache(row.origin, ns);
     }
   }
@@ -684,14 +795,20 @@ export class Engine {
   }
 
   /** Cache profiles: list pages are cached per (prefix, cursor, limit) and refetched from home when stale. */
-  private cachedPage(region: string, ns: number, options: ListOptions, after: string | null, now: number): ServedPage {
+  private cachedPage(region: string, ns: number, namespace: string, options: ListOptions, after: string | null, now: number): ServedPage {
     const pageKey = JSON.stringify([options.prefix, options.cursor ?? null, options.limit]);
     const cached = this.stmt("SELECT fetched_at, seq, page FROM list_cache WHERE region = ? AND ns = ? AND page_key = ?").get(region, ns, pageKey) as
       | { fetched_at: number; seq: number; page: string }
       | undefined;
-    if (cached && this.pageFresh(region, ns, cached, now)) return JSON.parse(cached.page) as ServedPage;
-    if (this.regions.partitioned(region)) return this.fail(this.unreachable(region, "read"), { f: "list", region, key: options.prefix, consistency: "eventual", t: now });
-    const page = this.homePage(ns, options.prefix, after, options.limit, now);
+    if (cached) {
+      const page = JSON.parse(cached.page) as ServedPage;
+      // A page cached before pages kept their TTL lives for the profile's.
+      page.ttlMs ??= finiteOrNull(this.regions.model.cacheTtlMs);
+      if (this.pageFresh(region, ns, cached, page.ttlMs, now)) return page;
+    }
+    if (this.regions.partitioned(region)) return this.fail(this.unreachable(region, "read"), { f: "list", region, key: options.prefix, consistency: "eventual", ns: namespace, t: now, cursor: options.cursor ?? null, limit: options.limit });
+    // A page is kept for the profile's TTL: a list asks for none of its own.
+    const page: ServedPage = { ...this.homePage(ns, options.prefix, after, options.limit, now), ttlMs: finiteOrNull(this.regions.model.cacheTtlMs) };
     this.stmt(
       `INSERT INTO list_cache (region, ns, page_key, fetched_at, seq, page) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (region, ns, page_key) DO UPDATE SET fetched_at = excluded.fetched_at, seq = excluded.seq, page = excluded.page`,
@@ -699,10 +816,9 @@ export class Engine {
     return page;
   }
 
-  private pageFresh(region: string, ns: number, cached: { fetched_at: number; seq: number }, now: number): boolean {
-    const model = this.regions.model;
-    if (now - cached.fetched_at >= model.cacheTtlMs) return false;
-    if (model.propagation !== "invalidate") return true;
+  private pageFresh(region: string, ns: number, cached: { fetched_at: number; seq: number }, ttlMs: number | null, now: number): boolean {
+    if (now - cached.fetched_at >= (ttlMs ?? Number.POSITIVE_INFINITY)) return false;
+    if (!this.regions.invalidates()) return true;
     const newer = this.stmt(
       "SELECT version, commit_t, origin FROM entries WHERE version > @seq AND ns = @ns UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND version > @seq AND superseded_t IS NOT NULL",
     ).all({ ns, seq: cached.seq }) as Row[];
@@ -710,7 +826,7 @@ export class Engine {
   }
 
   private toPage(rows: ListRow[], prefix: string, limit: number): ServedPage {
-    const more = rows.length > limit;
+    const more = this.regions.has("list-drops-cursor") ? rows.length > limit + 1 : rows.length > limit;
     // Values only for a recorded history's list items: a page of large values is not copied otherwise.
     const recording = this.recording;
     const items = rows.slice(0, limit).map((r) => ({

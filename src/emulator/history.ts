@@ -1,5 +1,8 @@
 import { isUtf8 } from "node:buffer";
-import { appendFileSync } from "node:fs";
+import { appendFileSync, closeSync, openSync, realpathSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { errors, KvError } from "../core/errors.js";
+import type { ModelParams } from "./model.js";
 
 /**
  * One operation in a recorded history (docs/history.md). Operations are instantaneous and `seq` is
@@ -10,6 +13,8 @@ export interface HistoryOp {
   /** Emulated time of the operation, epoch ms. */
   t: number;
   client: string;
+  /** Who the operation was for: `local:<user>` (the CLI), `token:<id>` or `route:<pattern>` (the API). */
+  actor?: string;
   region: string;
   f: "put" | "delete" | "get" | "list" | "fault";
   key?: string;
@@ -18,16 +23,44 @@ export interface HistoryOp {
   consistency?: "strong" | "eventual";
   /** Reads that asked for their own cache TTL: what they asked for, ms. */
   cacheTtlMs?: number;
+  /**
+   * Cache profiles, eventual reads: the TTL the entry served was stored with (a cached entry), or is
+   * stored with now (fetched from home), ms; null for "until invalidated".
+   */
+  cacheTtlUsedMs?: number | null;
   type: "ok" | "fail" | "info";
   /** The version written, or the version a read observed (null: none). */
   version?: number | null;
   expiresAt?: number | null;
   items?: HistoryItem[];
-  fault?: { kind: "partition" | "heal" | "pause" | "resume" | "settle" | "advance"; region?: string; ms?: number };
+  /** `list`: the cursor the page was asked from (null: the first page), and the key it stands after. */
+  cursor?: string | null;
+  after?: string | null;
+  /** `list`: the most keys the page could hold (what was asked, within the profile's most). */
+  limit?: number;
+  /** `list`: the cursor of the next page; null when the scan is complete. */
+  nextCursor?: string | null;
+  complete?: boolean;
+  fault?: ControlOp;
   /** Namespace, for histories that span several. */
   ns?: string;
   servedFrom?: string;
   error?: string;
+}
+
+/**
+ * An emulator control in a history (`f: "fault"`): a fault, settle, advance, a clock switch (with its
+ * mode, and the offset real time resumed with) or a change of the model (with the new parameters).
+ */
+export interface ControlOp {
+  kind: "partition" | "heal" | "pause" | "resume" | "settle" | "advance" | "clock" | "config";
+  region?: string;
+  ms?: number;
+  /** partition and heal: the edges whose link it cut or mended (every edge for the home region). */
+  regions?: string[];
+  mode?: "manual" | "real";
+  offsetMs?: number;
+  params?: ModelParams;
 }
 
 export interface HistoryItem {
@@ -46,6 +79,62 @@ export interface Recorder {
 export function historyValue(value: Buffer | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   return isUtf8(value) ? value.toString("utf8") : `base64:${value.toString("base64")}`;
+}
+
+/** The files of a data directory's store: a history must never be appended to one of them. */
+const STORE_FILES = ["kv.sqlite", "kv.sqlite-wal", "kv.sqlite-shm", "kv.sqlite-journal"];
+
+/**
+ * Checks that operations can be appended to `path` (absolute), creating it if it does not exist:
+ * its directory exists, it is not a directory, it can be opened for appending (whoever runs this,
+ * root included), and it is not one of the store's own files in `dataDir`. Throws FILE_ERROR.
+ */
+export function checkHistoryFile(path: string, dataDir: string): void {
+  const fail = (reason: string) => errors.file(path, reason);
+  /** A system error's own words, without the trailing period errors.file adds. */
+  const why = (e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code === undefined || e instanceof KvError) throw e;
+    return (e as Error).message.replace(/\.$/, "");
+  };
+  const dir = dirname(path);
+  let dirIsDirectory: boolean;
+  try {
+    dirIsDirectory = statSync(dir).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw fail(`its directory ${dir} does not exist`);
+    if (code === "ENOTDIR") throw fail(`part of ${dir} is not a directory`);
+    throw fail(why(e));
+  }
+  if (!dirIsDirectory) throw fail(`${dir} is not a directory`);
+  let existing: ReturnType<typeof statSync> | undefined;
+  try {
+    existing = statSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw fail(why(e));
+  }
+  if (existing?.isDirectory()) throw fail("it is a directory");
+  // Where appending would really write: through a symbolic link to the file, or to its directory.
+  let where: string;
+  try {
+    where = existing ? realpathSync(path) : join(realpathSync(dir), basename(path));
+  } catch (e) {
+    throw fail(why(e));
+  }
+  if (dataDir !== ":memory:") {
+    let store = dataDir;
+    try {
+      store = realpathSync(dataDir);
+    } catch {
+      // Not made yet: compared as given.
+    }
+    if (STORE_FILES.some((f) => join(store, f) === where)) throw fail("it is one of the data directory's own store files");
+  }
+  try {
+    closeSync(openSync(path, "a"));
+  } catch (e) {
+    throw fail(why(e));
+  }
 }
 
 /** Appends to a JSONL file; called inside the operation's transaction, so file order is seq order. */

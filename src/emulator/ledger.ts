@@ -55,6 +55,9 @@ export class Ledger {
    */
   flushAt = Number.POSITIVE_INFINITY;
 
+  /** Runs inside each flush's transaction: the engine stores the latest time its reads used there. */
+  alongFlush: (() => void) | undefined;
+
   constructor(
     private readonly db: Database,
     private readonly usage: SiteUsage,
@@ -156,6 +159,7 @@ export class Ledger {
       for (const site of new Set(audit.map((a) => a.site))) {
         this.db.prepare("DELETE FROM audit WHERE site = ? AND t < ?").run(site, now - retentionDays(this.db, site) * DAY_MS);
       }
+      this.alongFlush?.();
     }).immediate();
   }
 

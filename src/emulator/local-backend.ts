@@ -59,6 +59,8 @@ export class EmulatorCore {
     const now = () => this.engine.freshNow();
     // Audit records take the time the operation they follow already read.
     this.ledger = new Ledger(db, this.engine.usage, () => this.engine.now(), now);
+    // Reads store no time of their own: the time they used is kept when their audit records are.
+    this.ledger.alongFlush = () => this.engine.keepTime();
     // Only grouped writes (the API server's) hand their meters over; every other write stores its own.
     this.engine.usage.deferMeters = (site, period, writes, byteMs) => this.ledger.meterWrites(site, period, writes, byteMs);
     this.admin = new SiteAdmin(db, this.engine.usage, now);
@@ -134,7 +136,7 @@ export class LocalBackend implements Backend {
     // A dry run changes nothing, so there is nothing to audit (as for a bulk put's).
     if (options.dryRun) return this.core.engine.delete(this.site, ns, keys, options);
     try {
-      const result = this.core.engine.delete(this.site, ns, keys, options);
+      const result = this.core.engine.actingFor(this.actor, () => this.core.engine.delete(this.site, ns, keys, options));
       for (const key of result.deleted) this.log("delete", ns, key, region, "ok");
       for (const key of result.missing) this.log("delete", ns, key, region, "not-found");
       return result;
@@ -156,7 +158,7 @@ export class LocalBackend implements Backend {
   async bulkPut(ns: string, entries: readonly BulkEntry[], options: { dryRun?: boolean } & WriteOptions = {}): Promise<BulkOutcome[]> {
     const region = options.region ?? this.core.engine.homeRegion;
     try {
-      const outcomes = this.core.engine.putMany(this.site, ns, entries, options);
+      const outcomes = this.core.engine.actingFor(this.actor, () => this.core.engine.putMany(this.site, ns, entries, options));
       if (!options.dryRun) for (const o of outcomes) if (o.outcome !== "unchanged") this.log("write", ns, o.key, region, o.outcome === "failed" ? o.error!.code : "ok");
       return outcomes;
     } catch (e) {
@@ -214,7 +216,7 @@ export class LocalBackend implements Backend {
   private audited<T>(action: AuditAction, ns: string, key: string, region: string | undefined, run: () => T, outcome: (result: T) => [string, number, string | undefined]): T {
     const home = this.core.engine.homeRegion;
     try {
-      const result = run();
+      const result = this.core.engine.actingFor(this.actor, run);
       const [what, bytes, servedIn] = outcome(result);
       const where = servedIn ?? region ?? home;
       if (action === "read" || action === "list") {

@@ -3,6 +3,7 @@
  * delivery times and the staleness bound. Nothing here reads a clock or a random source; the
  * engine derives what each region sees from these and the stored state (docs/consistency.md).
  */
+import { errors } from "../core/errors.js";
 
 export type EdgeStore = "replica" | "cache";
 export type Propagation = "push" | "invalidate" | "none";
@@ -46,6 +47,23 @@ export function paramsForProfile(profile: string, base: Pick<ModelParams, "home"
   return { profile, ...base, ...p };
 }
 
+/** Checks parameters against what the profile's platform allows (the peers' documented limits). */
+export function checkProfileLimits(params: ModelParams): void {
+  checkCacheTtl(params, params.cacheTtlMs, "The profile's cache TTL");
+}
+
+/** A cache TTL (the profile's, or one read's) within the profile's most. */
+export function checkCacheTtl(params: ModelParams, ttlMs: number, what: string): void {
+  const most = MAX_CACHE_TTL_MS[params.profile];
+  if (most !== undefined && ttlMs > most) {
+    throw errors.usage(`${what} is ${formatSeconds(ttlMs)}; the ${params.profile} profile keeps a cached entry at most ${formatSeconds(most)}.`, `Ask for ${formatSeconds(most)} or less, or use another profile.`);
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return Number.isFinite(ms) ? `${ms / 1000} s` : "forever";
+}
+
 /** A fault on the link between an edge and home: [start, end), end null while it lasts. */
 export interface FaultInterval {
   region: string;
@@ -80,11 +98,27 @@ export function delay(params: ModelParams, version: number, edgeIndex: number): 
 const MIN_CACHE_TTL_MS: Readonly<Record<string, number>> = { cloudflare: 30_000 };
 
 /**
- * Cache profiles (§1.5): how long an edge serves what it cached, for one read. The read's own
- * `cacheTtl` when it gives one, else the profile's, and never less than the profile's minimum.
+ * The most a cache TTL may be, per profile: EdgeOne's edge caches keep an entry "with a maximum
+ * validity of 60 seconds".
+ */
+export const MAX_CACHE_TTL_MS: Readonly<Record<string, number>> = { edgeone: 60_000 };
+
+/** The most keys a list page holds, per profile: EdgeOne's `limit` "maximum is 256". */
+export const MAX_PAGE_KEYS: Readonly<Record<string, number>> = { edgeone: 256 };
+
+/**
+ * Cache profiles (§1.5): how long an edge keeps what one read fetches from home. The read's own
+ * `cacheTtl` when it gives one (as Cloudflare's get(key, {cacheTtl}) does), else the profile's, and
+ * never less than the profile's minimum. An entry already cached is served for the TTL it was stored
+ * with, whatever a later read asks.
  */
 export function readCacheTtl(params: ModelParams, requestedMs: number | undefined): number {
   return Math.max(MIN_CACHE_TTL_MS[params.profile] ?? 0, requestedMs ?? params.cacheTtlMs);
+}
+
+/** The keys a list page may hold: what was asked, within the profile's most. */
+export function pageLimit(params: ModelParams, requested: number): number {
+  return Math.min(requested, MAX_PAGE_KEYS[params.profile] ?? requested);
 }
 
 /** The staleness bound Δ for push and invalidate propagation. */

@@ -1,6 +1,6 @@
 import type { Statement } from "better-sqlite3";
-import { delay, deliveryTime, staleness, type ModelParams } from "./model.js";
-import type { Settings } from "./settings.js";
+import { delay, deliveryTime, readCacheTtl, staleness, type ModelParams } from "./model.js";
+import type { Epoch, Settings } from "./settings.js";
 import { Statements, type Database } from "./store.js";
 
 /** A stored version of a key, as in `entries` and `versions`. */
@@ -17,10 +17,24 @@ export interface Row {
 
 export interface CacheRow extends Row {
   fetched_at: number;
+  /** How long the entry is served, from fetched_at; null: until invalidated. */
+  ttl_ms: number | null;
 }
 
 /** Deliberate defects, switched on only by the test suite to show that its checker catches them. */
-export type Bug = "apply-ignores-version" | "no-local-apply" | "partition-drops" | "strong-read-local" | "no-read-repair" | "expiry-skew";
+export type Bug =
+  | "apply-ignores-version"
+  | "no-local-apply"
+  | "partition-drops"
+  | "strong-read-local"
+  | "no-read-repair"
+  | "expiry-skew"
+  /** Delivery of every version computed with the current settings, as if they had always been in force. */
+  | "recompute-past"
+  /** Operations take the time as the process last saw it, not as it stands when they commit. */
+  | "stale-time"
+  /** A list page with exactly one key after it says it is the last. */
+  | "list-drops-cursor";
 
 export const ROW_COLUMNS = "key, version, value, tombstone, expires_at, metadata, commit_t, origin";
 /** For point reads, where the caller has the key: every Buffer SQLite hands back costs an allocation. */
@@ -41,6 +55,11 @@ export function rowOf(values: readonly unknown[], key: Buffer): Row {
     commit_t: values[5] as number,
     origin: values[6] as string,
   };
+}
+
+/** A negative lookup: no value to serve (a miss is version 0, a tombstone, or expired by `at`). */
+function negative(row: Pick<Row, "version" | "tombstone" | "expires_at">, at: number): boolean {
+  return row.version === 0 || row.tombstone === 1 || (row.expires_at !== null && row.expires_at <= at);
 }
 
 /** Puts back the key a point read left out. */
@@ -92,27 +111,39 @@ export class Regions {
     return this.bugs.has(bug);
   }
 
-  /** When version `row` reaches edge `region`: at commit where it was written, else by propagation. */
+  /**
+   * When version `row` reaches edge `region`: at commit where it was written, else by propagation,
+   * with the parameters it was committed under (a change of settings applies to later writes only,
+   * so what a region has received stays received).
+   */
   deliveredAt(row: Pick<Row, "version" | "commit_t" | "origin">, region: string): number {
     if (this.isHome(region)) return row.commit_t;
     if (row.origin === region && !this.bugs.has("no-local-apply")) return row.commit_t;
-    const model = this.model;
-    if (model.propagation === "none") return Number.POSITIVE_INFINITY;
-    const d = delay(model, row.version, model.edges.indexOf(region) + 1);
-    const faults = this.settings.faults(region);
+    const params = this.paramsFor(row.version);
+    // Home when it was written: home had it at commit.
+    if (params.home === region) return row.commit_t;
     let t: number;
-    if (this.bugs.has("partition-drops")) {
-      const at = row.commit_t + d;
-      t = faults.some((f) => f.start <= at && (f.end === null || at < f.end)) ? Number.POSITIVE_INFINITY : at;
-    } else t = deliveryTime(row.commit_t + d, d, faults);
+    if (params.propagation === "none") t = Number.POSITIVE_INFINITY;
+    else {
+      const d = delay(params, row.version, params.edges.indexOf(region) + 1);
+      const faults = this.settings.faults(region);
+      if (this.bugs.has("partition-drops")) {
+        const at = row.commit_t + d;
+        t = faults.some((f) => f.start <= at && (f.end === null || at < f.end)) ? Number.POSITIVE_INFINITY : at;
+      } else t = deliveryTime(row.commit_t + d, d, faults);
+    }
     const settled = this.settings.settled(region);
     if (settled && row.version <= settled.seq) t = Math.min(t, settled.t);
     return t;
   }
 
-  /** True once every edge has the version (or, without propagation, no edge is waiting for it). */
+  /**
+   * True once every edge has the version. Without propagation no edge waits for it, and nothing older
+   * is needed, unless older versions may still invalidate what an edge cached (a model that
+   * invalidates came before): then they are kept, and this one never arrives.
+   */
   deliveredEverywhere(row: Pick<Row, "version" | "commit_t" | "origin">, now: number): boolean {
-    if (this.model.propagation === "none") return true;
+    if (this.paramsFor(row.version).propagation === "none") return !this.invalidates();
     return this.model.edges.every((e) => this.deliveredAt(row, e) <= now);
   }
 
@@ -147,8 +178,7 @@ export class Regions {
       const lacking = all.filter((r) => r.version > (row?.version ?? 0)).at(-1);
       return { row, behindMs: lacking ? Math.max(0, now - lacking.commit_t) : 0 };
     }
-    const model = this.model;
-    const minDelay = model.propagation === "none" ? Number.MAX_SAFE_INTEGER : model.delayMs;
+    const minDelay = this.leastDelay(region, now);
     const localApply = this.bugs.has("no-local-apply") ? 0 : 1;
     const settledSeq = this.settings.settled(region)?.seq ?? 0;
     const cutoff = now - minDelay;
@@ -175,11 +205,62 @@ export class Regions {
    * after it begins). Versions committed by then need no call into deliveredAt().
    */
   private surelyDelivered(region: string, now: number): number {
-    const model = this.model;
-    if (model.propagation === "none" || this.bugs.has("partition-drops")) return Number.MIN_SAFE_INTEGER;
+    if (this.bugs.has("partition-drops")) return Number.MIN_SAFE_INTEGER;
     let until = now;
     for (const f of this.settings.faults(region)) until = Math.min(until, f.start);
-    return until - (model.delayMs + model.jitterMs);
+    const model = this.model;
+    // The common case, settings never changed: one model.
+    if (this.epochs().length === 0) return model.propagation === "none" ? Number.MIN_SAFE_INTEGER : until - (model.delayMs + model.jitterMs);
+    // Every model whose versions may have been committed after `until` minus its own Δ.
+    let sure = Number.MAX_SAFE_INTEGER;
+    for (const params of this.inFlight(region, (p) => until - (p.delayMs + p.jitterMs))) {
+      if (params.propagation === "none") return Number.MIN_SAFE_INTEGER;
+      sure = Math.min(sure, until - (params.delayMs + params.jitterMs));
+    }
+    return sure;
+  }
+
+  /**
+   * Nothing arrives by propagation sooner than the fixed part of its delay: versions committed after
+   * `now` minus this have not arrived (unless written there, repaired or settled). The least fixed
+   * delay of the models whose versions may have been committed that late.
+   */
+  private leastDelay(region: string, now: number): number {
+    const model = this.model;
+    let least = model.propagation === "none" ? Number.MAX_SAFE_INTEGER : model.delayMs;
+    if (this.epochs().length === 0) return least;
+    // An earlier epoch counts when it may hold versions committed after now - least (its versions
+    // were all committed by its end): one with a shorter delay lowers `least`, which may bring in no
+    // other (the bar only rises), so one pass in order of delay suffices.
+    const settledSeq = this.settings.settled(region)?.seq ?? 0;
+    const earlier = this.epochs().filter((e) => e.untilVersion > settledSeq && e.params.propagation !== "none").sort((a, b) => a.params.delayMs - b.params.delayMs);
+    for (const e of earlier) if (e.params.delayMs < least && e.endT > now - least) least = e.params.delayMs;
+    return least;
+  }
+
+  /**
+   * The current model, and each earlier epoch that `region` has not had settled and that may hold
+   * versions committed after `since(its params)` (its versions were all committed by its end).
+   */
+  private inFlight(region: string, since: (params: ModelParams) => number): ModelParams[] {
+    const out = [this.model];
+    const settledSeq = this.settings.settled(region)?.seq ?? 0;
+    for (const e of this.epochs()) if (e.untilVersion > settledSeq && e.endT > since(e.params)) out.push(e.params);
+    return out;
+  }
+
+  /** The model version `version` was committed under. */
+  private paramsFor(version: number): ModelParams {
+    return this.bugs.has("recompute-past") ? this.model : this.settings.paramsFor(version);
+  }
+
+  private epochs(): readonly Epoch[] {
+    return this.bugs.has("recompute-past") ? [] : this.settings.epochs;
+  }
+
+  /** Whether any version may invalidate a cached copy: some model, now or before, propagates invalidations. */
+  invalidates(): boolean {
+    return this.model.propagation === "invalidate" || this.epochs().some((e) => e.params.propagation === "invalidate");
   }
 
   private readonly replicaStatements: (Statement | undefined)[] = [undefined, undefined];
@@ -278,42 +359,60 @@ export class Regions {
   }
 
   cacheEntry(region: string, ns: number, key: Buffer): CacheRow | undefined {
-    return withKey(this.stmt(`SELECT ${VALUE_COLUMNS}, fetched_at FROM cache_entries WHERE region = ? AND ns = ? AND key = ?`).get(region, ns, key) as Omit<CacheRow, "key"> | undefined, key);
+    return withKey(this.stmt(`SELECT ${VALUE_COLUMNS}, fetched_at, ttl_ms FROM cache_entries WHERE region = ? AND ns = ? AND key = ?`).get(region, ns, key) as Omit<CacheRow, "key"> | undefined, key);
   }
 
   /**
-   * A cached entry is served while it is younger than the read's cache TTL (`ttlMs`, see
-   * readCacheTtl()) and no newer write has invalidated it.
+   * A cached entry is served while it is younger than the TTL it was stored with and no newer write
+   * has invalidated it; a negative one (a miss, a tombstone, an expired record) only where the
+   * profile caches negative lookups.
    */
-  cacheFresh(entry: CacheRow, region: string, ns: number, now: number, ttlMs: number): boolean {
-    const model = this.model;
-    if (entry.version === 0 && !model.negativeCache) return false;
-    if (now - entry.fetched_at >= ttlMs) return false;
-    if (model.propagation !== "invalidate") return true;
-    const newer = this.stmt(
-      "SELECT version, commit_t, origin FROM entries WHERE ns = @ns AND key = @key AND version > @v UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND key = @key AND version > @v AND superseded_t IS NOT NULL",
-    ).all({ ns, key: entry.key, v: entry.version }) as Row[];
-    return !newer.some((row) => this.deliveredAt(row, region) <= now);
+  cacheFresh(entry: CacheRow, region: string, ns: number, now: number): boolean {
+    if (!this.model.negativeCache && negative(entry, entry.fetched_at)) return false;
+    if (now - entry.fetched_at >= (entry.ttl_ms ?? Number.POSITIVE_INFINITY)) return false;
+    if (!this.invalidates()) return true;
+    return !this.newerVersions(ns, entry).some((row) => this.deliveredAt(row, region) <= now);
   }
 
-  /** Stores what an edge fetched from home (or learnt by a local write or a repair). */
-  fillCache(region: string, ns: number, key: Buffer, row: Row | undefined, now: number): void {
-    if (!row && !this.model.negativeCache) {
+  /**
+   * When a fresh cached entry stops being served: its TTL runs out, or a newer version's invalidation
+   * reaches the region (Infinity: neither is to come).
+   */
+  cacheLapse(entry: CacheRow, region: string, ns: number): number {
+    let at = entry.fetched_at + (entry.ttl_ms ?? Number.POSITIVE_INFINITY);
+    if (this.invalidates()) for (const row of this.newerVersions(ns, entry)) at = Math.min(at, this.deliveredAt(row, region));
+    return at;
+  }
+
+  private newerVersions(ns: number, entry: CacheRow): Row[] {
+    return this.stmt(
+      "SELECT version, commit_t, origin FROM entries WHERE ns = @ns AND key = @key AND version > @v UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND key = @key AND version > @v AND superseded_t IS NOT NULL",
+    ).all({ ns, key: entry.key, v: entry.version }) as Row[];
+  }
+
+  /**
+   * Stores what an edge fetched from home (or learnt by a local write or a repair), to be served for
+   * `ttlMs`. Where the profile caches no negative lookups, a miss, a tombstone or an expired record
+   * is not stored, and takes the place of nothing: the next read asks home.
+   */
+  fillCache(region: string, ns: number, key: Buffer, row: Row | undefined, now: number, ttlMs: number): void {
+    if (!this.model.negativeCache && (!row || negative(row, now))) {
       this.stmt("DELETE FROM cache_entries WHERE region = ? AND ns = ? AND key = ?").run(region, ns, key);
       return;
     }
     this.stmt(
-      `INSERT INTO cache_entries (region, ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin, fetched_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO cache_entries (region, ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin, fetched_at, ttl_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (region, ns, key) DO UPDATE SET version = excluded.version, value = excluded.value, tombstone = excluded.tombstone,
-         expires_at = excluded.expires_at, metadata = excluded.metadata, commit_t = excluded.commit_t, origin = excluded.origin, fetched_at = excluded.fetched_at`,
-    ).run(region, ns, key, row?.version ?? 0, row?.value ?? null, row?.tombstone ?? 0, row?.expires_at ?? null, row?.metadata ?? null, row?.commit_t ?? now, row?.origin ?? region, now);
+         expires_at = excluded.expires_at, metadata = excluded.metadata, commit_t = excluded.commit_t, origin = excluded.origin, fetched_at = excluded.fetched_at,
+         ttl_ms = excluded.ttl_ms`,
+    ).run(region, ns, key, row?.version ?? 0, row?.value ?? null, row?.tombstone ?? 0, row?.expires_at ?? null, row?.metadata ?? null, row?.commit_t ?? now, row?.origin ?? region, now, Number.isFinite(ttlMs) ? ttlMs : null);
   }
 
   /** Read-repair into a cache: keep the newer of what is cached and what home returned. */
   repairCache(region: string, ns: number, row: Row, now: number): void {
     const entry = this.cacheEntry(region, ns, row.key);
-    if (!entry || entry.version < row.version) this.fillCache(region, ns, row.key, row, now);
+    if (!entry || entry.version < row.version) this.fillCache(region, ns, row.key, row, now, readCacheTtl(this.model, undefined));
   }
 
   clearListCache(region: string, ns: number): void {
@@ -424,7 +523,7 @@ export class Regions {
    */
   recentVersions(now: number): Row[] {
     const model = this.model;
-    const bound = Number.isFinite(staleness(model)) ? staleness(model) : 0;
+    const bound = [model, ...this.epochs().map((e) => e.params)].reduce((b, p) => (Number.isFinite(staleness(p)) ? Math.max(b, staleness(p)) : b), 0);
     let horizon = now - bound;
     for (const edge of model.edges) {
       for (const f of this.settings.faults(edge)) if (f.end === null || f.end + bound > now) horizon = Math.min(horizon, f.start - bound);

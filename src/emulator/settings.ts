@@ -2,10 +2,24 @@ import type { Statement } from "better-sqlite3";
 import { DEFAULT_PARAMS, type FaultInterval, type ModelParams } from "./model.js";
 import type { Database } from "./store.js";
 
-export interface ClockSetting {
-  mode: "real" | "manual";
-  /** The manual clock's time, epoch ms. */
-  now: number;
+/**
+ * The data directory's clock: manual (stopped at `now` until advanced), or the system clock plus
+ * `offsetMs` (what the manual clock had run ahead of it when real time was turned back on).
+ */
+export type ClockSetting = { mode: "manual"; now: number } | { mode: "real"; offsetMs: number };
+
+/** The model's parameters in force for the versions up to `untilVersion`, before a change of settings. */
+export interface Epoch {
+  untilVersion: number;
+  /** When the change came: every version of the epoch was committed by then. */
+  endT: number;
+  params: ModelParams;
+}
+
+/** Recording: to `path`, or stopped by a failure to append (`stopped`), until `record` is run again. */
+export interface RecordSetting {
+  path: string;
+  stopped?: { reason: string; at: number };
 }
 
 export interface Settled {
@@ -22,7 +36,9 @@ export class Settings {
   private seen = -1;
   private modelValue: ModelParams = DEFAULT_PARAMS;
   private clockValue: ClockSetting | null = null;
-  private recordValue: string | null = null;
+  private recordValue: RecordSetting | null = null;
+  private epochsValue: readonly Epoch[] = [];
+  private floorValue = Number.NEGATIVE_INFINITY;
   private faultsByRegion = new Map<string, FaultInterval[]>();
   private settledByRegion = new Map<string, Settled>();
   private readonly dataVersion: Statement;
@@ -136,15 +152,33 @@ export class Settings {
     if (this.pin && this.seen !== -1) return;
     const v = this.dataVersion.get() as number;
     if (v === this.seen) return;
+    this.load(v);
+  }
+
+  /**
+   * Reloads if anyone else committed since the last look, pinned or not: called inside a transaction
+   * that holds the write lock, so what it loads is the store as it stands for the rest of that
+   * transaction. An operation's time and its place in a recorded history are then read together.
+   */
+  sync(): void {
+    const v = this.dataVersion.get() as number;
+    if (v !== this.seen) this.load(v);
+  }
+
+  private load(v: number): void {
     this.seen = v;
     this.stamp++;
     const rows = this.db.prepare("SELECT name, value FROM settings").all() as { name: string; value: string }[];
     const byName = new Map(rows.map((r) => [r.name, JSON.parse(r.value) as unknown]));
-    this.modelValue = { ...DEFAULT_PARAMS, ...((byName.get("model") as Partial<ModelParams> | undefined) ?? {}) };
-    // JSON has no Infinity: a cache TTL of null means "until invalidated".
-    if (this.modelValue.cacheTtlMs === null) this.modelValue.cacheTtlMs = Number.POSITIVE_INFINITY;
-    this.clockValue = (byName.get("clock") as ClockSetting | undefined) ?? null;
-    this.recordValue = (byName.get("record") as string | undefined) ?? null;
+    this.modelValue = withInfinity({ ...DEFAULT_PARAMS, ...((byName.get("model") as Partial<ModelParams> | undefined) ?? {}) });
+    this.clockValue = clockSetting(byName.get("clock"));
+    const record = byName.get("record") as string | RecordSetting | undefined;
+    this.recordValue = record === undefined ? null : typeof record === "string" ? { path: record } : record;
+    this.epochsValue = ((byName.get("epochs") as Epoch[] | undefined) ?? []).map((e) => ({ ...e, params: withInfinity({ ...DEFAULT_PARAMS, ...e.params }) }));
+    // The latest time stored: by a control, a recorded operation or a flush of audit records (the
+    // floor), or by a write (its version's commit time; versions and times grow together).
+    const newest = this.db.prepare("SELECT commit_t FROM entries ORDER BY version DESC LIMIT 1").pluck().get() as number | undefined;
+    this.floorValue = Math.max((byName.get("floor") as number | undefined) ?? Number.NEGATIVE_INFINITY, newest ?? Number.NEGATIVE_INFINITY);
     this.faultsByRegion = new Map();
     const faults = this.db.prepare("SELECT region, kind, start_t AS start, end_t AS end FROM faults ORDER BY start_t, id").all() as FaultInterval[];
     for (const f of faults) {
@@ -171,10 +205,47 @@ export class Settings {
     if (this.seen === -1) this.refresh();
     return this.clockValue;
   }
+  /** The file operations are appended to; null when not recording (or recording stopped on a failure). */
   get record(): string | null {
+    if (this.seen === -1) this.refresh();
+    return this.recordValue && !this.recordValue.stopped ? this.recordValue.path : null;
+  }
+  /** Recording as set, including a recording stopped by a failure to append. */
+  get recording(): RecordSetting | null {
     if (this.seen === -1) this.refresh();
     return this.recordValue;
   }
+  /** The model's earlier parameters, oldest first: each applies to the versions committed under it. */
+  get epochs(): readonly Epoch[] {
+    if (this.seen === -1) this.refresh();
+    return this.epochsValue;
+  }
+  /** The parameters version `version` was committed under. */
+  paramsFor(version: number): ModelParams {
+    const epochs = this.epochs;
+    if (epochs.length === 0 || version > epochs[epochs.length - 1]!.untilVersion) return this.modelValue;
+    for (const e of epochs) if (version <= e.untilVersion) return e.params;
+    return this.modelValue;
+  }
+  /** The latest emulated time any process has stored (see Engine.now), as of the last look; -Infinity when none. */
+  get floor(): number {
+    if (this.seen === -1) this.refresh();
+    return this.floorValue;
+  }
+
+  /**
+   * Raises the stored floor of emulated time to `t`, in the caller's write transaction. Not a change
+   * of settings for this process (it already knows the time), so the cache stays.
+   */
+  raiseFloor(t: number): void {
+    if (!(t > this.floorValue)) return;
+    this.floorValue = t;
+    this.raiseFloorStatement ??= this.db.prepare(
+      "INSERT INTO settings (name, value) VALUES ('floor', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE CAST(settings.value AS INTEGER) < CAST(excluded.value AS INTEGER)",
+    );
+    this.raiseFloorStatement.run(String(t));
+  }
+  private raiseFloorStatement: Statement | undefined;
   faults(region: string): readonly FaultInterval[] {
     return this.faultsByRegion.get(region) ?? NO_FAULTS;
   }
@@ -182,7 +253,7 @@ export class Settings {
     return this.settledByRegion.get(region);
   }
 
-  write(name: "model" | "clock" | "record", value: unknown): void {
+  write(name: "model" | "clock" | "record" | "epochs", value: unknown): void {
     if (value === null) this.db.prepare("DELETE FROM settings WHERE name = ?").run(name);
     else {
       const json = JSON.stringify(value, (_k, v: unknown) => (v === Number.POSITIVE_INFINITY ? null : v));
@@ -193,6 +264,20 @@ export class Settings {
 }
 
 const NO_FAULTS: readonly FaultInterval[] = [];
+
+/** JSON has no Infinity: a cache TTL of null means "until invalidated". */
+function withInfinity(params: ModelParams): ModelParams {
+  if (params.cacheTtlMs === null) params.cacheTtlMs = Number.POSITIVE_INFINITY;
+  return params;
+}
+
+/** The stored clock; a real clock stored before offsets existed has none. */
+function clockSetting(stored: unknown): ClockSetting | null {
+  const c = stored as { mode?: string; now?: number; offsetMs?: number } | undefined;
+  if (c?.mode === "manual" && typeof c.now === "number") return { mode: "manual", now: c.now };
+  if (c?.mode === "real") return { mode: "real", offsetMs: c.offsetMs ?? 0 };
+  return null;
+}
 
 /** Thrown by an optimistic() run that finds its settings out of date; never reaches a user. */
 export const STALE: unique symbol = Symbol("settings out of date");

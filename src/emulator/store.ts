@@ -231,6 +231,13 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX idempotency_by_time ON idempotency (created_at);
   `,
+  // 5: a cached entry lives as long as the read that fetched it asked (Cloudflare's cacheTtl), not as
+  // long as a later read would like: its TTL is kept with it (NULL: until invalidated). Entries cached
+  // before are refetched at their next read, which only ever brings a newer version.
+  `
+  ALTER TABLE cache_entries ADD COLUMN ttl_ms INTEGER;
+  UPDATE cache_entries SET ttl_ms = 0;
+  `,
 ];
 
 export interface OpenOptions {

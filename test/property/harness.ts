@@ -12,10 +12,10 @@ import fc from "fast-check";
 import { ManualClock } from "../../src/core/clock.js";
 import { KvError } from "../../src/core/errors.js";
 import { check, formatViolations, type Violation } from "../../src/emulator/checker.js";
-import { EmulatorControl } from "../../src/emulator/control.js";
+import { EmulatorControl, type ConfigChange } from "../../src/emulator/control.js";
 import { Engine } from "../../src/emulator/engine.js";
 import { MemoryRecorder } from "../../src/emulator/history.js";
-import { paramsForProfile, readCacheTtl, staleness, type Consistency, type ModelParams } from "../../src/emulator/model.js";
+import { MAX_CACHE_TTL_MS, paramsForProfile, PROFILES, readCacheTtl, staleness, type Consistency, type ModelParams } from "../../src/emulator/model.js";
 import type { Bug } from "../../src/emulator/regions.js";
 import { openStore, type Database } from "../../src/emulator/store.js";
 
@@ -41,8 +41,13 @@ export interface Real {
   clock: ManualClock;
   recorder: MemoryRecorder;
   db: Database;
+  /** The model in force now (a Config command changes it), and its Δ. */
   params: ModelParams;
   delta: number;
+  /** The model the history began with: the checker's starting point. */
+  initial: ModelParams;
+  /** How long quiescence waits: the longest Δ or cache TTL any model of the run had. */
+  quietMs: number;
 }
 
 /** A private emulator in `:memory:`, configured for the profile; time moves only by `clock.advance`. */
@@ -53,7 +58,15 @@ export function createReal(profile: string, seed: number, bugs: readonly Bug[] =
   const engine = new Engine({ db, dataDir: ":memory:", clock, recorder, client: "property", bugs });
   const control = new EmulatorControl(engine);
   const params = control.configure({ profile, home: HOME, edges: [...EDGES], seed });
-  return { engine, control, clock, recorder, db, params, delta: staleness(params) };
+  return { engine, control, clock, recorder, db, params, delta: staleness(params), initial: params, quietMs: quietFor(params) };
+}
+
+/** Long enough for every write of a model to reach every edge, and every cache entry of it to lapse. */
+function quietFor(params: ModelParams): number {
+  const delta = staleness(params);
+  if (params.edgeStore === "replica") return delta;
+  // Reads may store entries for up to 120 s of their own (Get's cacheTtl); ESA's last until invalidated.
+  return Math.max(Number.isFinite(delta) ? delta : 0, Number.isFinite(params.cacheTtlMs) ? params.cacheTtlMs : 0, 120_000);
 }
 
 export interface Model {
@@ -63,6 +76,8 @@ export interface Model {
   paused: Set<string>;
   /** Interesting instants: commit + Δ, expiry, heal/resume + Δ, and (cache profiles) fetch + TTL. */
   deadlines: number[];
+  /** The edge store in force: a Config that changes it needs every link up. */
+  edgeStore: ModelParams["edgeStore"];
 }
 
 type Cmd = fc.Command<Model, Real>;
@@ -104,6 +119,18 @@ class Delete implements Cmd {
 }
 
 function read(m: Model, r: Real, region: string, key: string, consistency: Consistency, cacheTtlMs?: number): void {
+  const most = MAX_CACHE_TTL_MS[r.params.profile];
+  const cached = r.params.edgeStore === "cache" && consistency === "eventual" && region !== r.params.home;
+  if (cached && cacheTtlMs !== undefined && most !== undefined && readCacheTtl(r.params, cacheTtlMs) > most) {
+    // More than the platform keeps an entry (EdgeOne: 60 s) is refused, and changes nothing.
+    try {
+      r.engine.get(SITE, NS, key, { region, consistency, cacheTtlMs });
+    } catch (e) {
+      if (e instanceof KvError && e.code === "USAGE") return;
+      throw e;
+    }
+    throw new Error(`a read in ${region} asking for a cache TTL of ${cacheTtlMs} ms under ${r.params.profile} was not refused`);
+  }
   tolerateUnavailable(m, region, () => {
     r.engine.get(SITE, NS, key, { region, consistency, ...(cacheTtlMs !== undefined && { cacheTtlMs }) });
     // A cache entry filled now turns stale at now + TTL: a boundary worth landing on.
@@ -199,6 +226,47 @@ class Fault implements Cmd {
   toString = () => `${this.command[0]!.toUpperCase()}${this.command.slice(1)}(${this.edge})`;
 }
 
+/**
+ * A change of settings mid-run (`kv emulator config`), with eventual reads of every key in every edge
+ * just before and after it. It applies to the writes after it. A change of edge store needs every
+ * link up (the emulator refuses otherwise), so it waits for one.
+ */
+class Config implements Cmd {
+  constructor(readonly change: ConfigChange) {}
+  check = (m: Readonly<Model>) => (m.partitioned.size === 0 && m.paused.size === 0) || !this.changesStore(m);
+  private changesStore(m: Readonly<Model>): boolean {
+    return this.change.profile !== undefined && PROFILES[this.change.profile]!.edgeStore !== m.edgeStore;
+  }
+  run(m: Model, r: Real): void {
+    // What every edge serves just before and just after the change: it must not go back (the macro
+    // that makes a change that rewrites the past show up, as Probe does for read-repair).
+    const look = () => {
+      for (const edge of EDGES) for (const key of KEYS) read(m, r, edge, key, "eventual");
+    };
+    look();
+    r.params = r.control.configure(this.change);
+    look();
+    r.delta = staleness(r.params);
+    r.quietMs = Math.max(r.quietMs, quietFor(r.params));
+    m.edgeStore = r.params.edgeStore;
+    if (Number.isFinite(r.delta)) m.deadlines.push(m.now + r.delta);
+  }
+  toString = () => `Config(${JSON.stringify(this.change)})`;
+}
+
+/** Changes of settings a run may make: delays, jitter, seed, the order of the edges, and the profile. */
+export function configArbitrary(): fc.Arbitrary<Cmd> {
+  return fc
+    .oneof(
+      fc.record({ delayMs: fc.constantFrom(0, 50, 100, 1_000) }),
+      fc.record({ jitterMs: fc.constantFrom(0, 200, 5_000) }),
+      fc.record({ seed: fc.nat({ max: 1_000 }) }),
+      fc.record({ edges: fc.constantFrom([...EDGES], [...EDGES].reverse()) }),
+      fc.record({ profile: fc.constantFrom(...PROFILE_NAMES) }),
+    )
+    .map((change) => new Config(change as ConfigChange));
+}
+
 /** The command arbitraries for one profile (Advance's steps depend on its Δ). */
 export function commandArbitraries(params: ModelParams): fc.Arbitrary<Cmd>[] {
   const delta = staleness(params);
@@ -240,21 +308,24 @@ export function quiesce(m: Model, r: Real): void {
   for (const e of m.paused) r.control.fault("resume", e);
   m.partitioned.clear();
   m.paused.clear();
-  r.clock.advance(r.delta + 1);
-  m.now += r.delta + 1;
+  r.clock.advance(r.quietMs + 1);
+  m.now += r.quietMs + 1;
   for (const region of REGIONS) for (const key of KEYS) r.engine.get(SITE, NS, key, { region, consistency: "eventual" });
 }
 
 /** One run: a fresh emulator, the commands, quiescence, then the checker over the whole history. */
-export function consistencyProperty(profile: string, bugs: readonly Bug[] = []) {
+export function consistencyProperty(profile: string, bugs: readonly Bug[] = [], options: { configChanges?: boolean } = {}) {
   const params = profileParams(profile);
-  return fc.property(fc.integer(), fc.commands(commandArbitraries(params), { maxCommands: 40, size: "max" }), (seed, cmds) => {
+  const arbitraries = commandArbitraries(params);
+  // Settings changes are rarer than operations: most commands act on data between two changes.
+  if (options.configChanges) arbitraries.push(configArbitrary());
+  return fc.property(fc.integer(), fc.commands(arbitraries, { maxCommands: 40, size: "max" }), (seed, cmds) => {
     const real = createReal(profile, seed, bugs);
     try {
-      const model: Model = { nextValue: 0, now: T0, partitioned: new Set(), paused: new Set(), deadlines: [] };
+      const model: Model = { nextValue: 0, now: T0, partitioned: new Set(), paused: new Set(), deadlines: [], edgeStore: real.params.edgeStore };
       fc.modelRun(() => ({ model, real }), cmds);
       quiesce(model, real);
-      const violations = check(real.recorder.ops, real.params);
+      const violations = check(real.recorder.ops, real.initial);
       if (violations.length > 0) throw new ConsistencyViolation(violations);
     } finally {
       real.db.close();

@@ -231,9 +231,11 @@ describe("engine", () => {
     engine.put(S, "default", "k", { value: bytes("v2") });
     clock.advance(10);
     engine.put(S, "default", "k", { value: bytes("v3") });
-    // The earlier layout: superseded versions only, no superseded_t column, no audit count or
-    // idempotency index, schema version 1.
-    db.exec("DELETE FROM versions WHERE superseded_t IS NULL; ALTER TABLE versions DROP COLUMN superseded_t; ALTER TABLE audit DROP COLUMN count; DROP INDEX idempotency_by_time; PRAGMA user_version = 1");
+    // The earlier layout: superseded versions only, no superseded_t column, no audit count,
+    // idempotency index or cache entry TTL, schema version 1.
+    db.exec(
+      "DELETE FROM versions WHERE superseded_t IS NULL; ALTER TABLE versions DROP COLUMN superseded_t; ALTER TABLE audit DROP COLUMN count; DROP INDEX idempotency_by_time; ALTER TABLE cache_entries DROP COLUMN ttl_ms; PRAGMA user_version = 1",
+    );
     db.close();
     const again = freshEngine(dataDir);
     again.clock.advance(1_030);
