@@ -106,6 +106,8 @@ export const STATUS: Record<ErrorCode, number> = {
   UNAVAILABLE: 503,
   QUOTA_EXCEEDED: 507,
   CANCELLED: 400,
+  // A client's own condition, never sent by the server.
+  INTERRUPTED: 503,
   INTERNAL: 500,
   UNAUTHENTICATED: 401,
   NOT_FOUND: 404,

@@ -1,6 +1,8 @@
 import type { Consistency, KeyInfo, ListPage } from "../core/backend.js";
 import { parseLimit } from "../core/validate.js";
 import type { Context, Handler } from "../cli/context.js";
+import { throwIfStopped } from "../cli/interruption.js";
+import { errors } from "../core/errors.js";
 import { formatBytes, formatExpiry, isoOrNull, summarize } from "../cli/format.js";
 
 interface LsOptions {
@@ -32,12 +34,15 @@ export const run: Handler<LsOptions> = async (ctx, args, opts) => {
     return;
   }
 
-  // --all streams page by page, so a large namespace never sits in memory at once.
+  // --all streams page by page, so a large namespace never sits in memory at once; a signal stops
+  // it between pages.
+  ctx.stopsBetweenSteps();
   let cursor: string | null = opts.cursor ?? null;
   let total = 0;
   if (ctx.out.json) await ctx.out.data('{"keys":[');
   const rows: KeyInfo[] = [];
   do {
+    throwIfStopped(ctx.signal, (by) => errors.interrupted(by, `Listing interrupted by ${by} after ${total.toLocaleString("en-US")} keys; it is incomplete.`, "Run the same command again for the whole listing."));
     const page = await fetchPage(cursor);
     for (const k of page.keys) {
       if (ctx.out.json) await ctx.out.data(`${total > 0 ? "," : ""}${JSON.stringify(toJson(k))}`);

@@ -25,6 +25,8 @@ export const ERROR_EXIT = {
   UNAVAILABLE: EXIT.unavailable,
   QUOTA_EXCEEDED: EXIT.quota,
   CANCELLED: EXIT.unexpected,
+  // 130 for SIGINT; an error made for SIGTERM carries 143 (errors.interrupted).
+  INTERRUPTED: EXIT.interrupted,
   INTERNAL: EXIT.unexpected,
   // Reported by the platform API (and the emulator's server).
   UNAUTHENTICATED: EXIT.permission,
@@ -45,12 +47,14 @@ export class KvError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly hint?: string,
+    /** Only where one code has more than one exit code (INTERRUPTED: the signal decides). */
+    private readonly exit?: ExitCode,
   ) {
     super(message);
   }
 
   get exitCode(): ExitCode {
-    return ERROR_EXIT[this.code];
+    return this.exit ?? ERROR_EXIT[this.code];
   }
 
   toJSON(): { code: ErrorCode; message: string; hint: string | null } {
@@ -153,9 +157,13 @@ export const errors = {
       "Use --force to remove the keys that exist and ignore the missing ones.",
     ),
 
-  confirmationRequired: (what: string) =>
-    new KvError("CONFIRMATION_REQUIRED", `Refusing to ${what} without confirmation: there is no terminal to ask on.`, "Pass --yes to confirm, or --dry-run to see what would be removed."),
+  /** `hint` names the flags of the command at hand that confirm (and preview), which only its handler knows. */
+  confirmationRequired: (what: string, hint: string) =>
+    new KvError("CONFIRMATION_REQUIRED", `Refusing to ${what} without confirmation: there is no terminal to ask on.`, hint),
   cancelled: () => new KvError("CANCELLED", "Cancelled; nothing was changed."),
+  /** A command stopped by a signal: the message says what it had done, the hint how to finish. */
+  interrupted: (signal: "SIGINT" | "SIGTERM", message: string, hint: string) =>
+    new KvError("INTERRUPTED", message, hint, signal === "SIGTERM" ? EXIT.terminated : EXIT.interrupted),
 
   file: (path: string, reason: string) =>
     new KvError("FILE_ERROR", `Cannot use the file ${path}: ${reason}.`, "Check the path and its permissions."),

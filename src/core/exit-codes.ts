@@ -7,6 +7,10 @@ export const EXIT = {
   permission: 4,
   unavailable: 5,
   quota: 6,
+  /** Stopped by SIGINT (Ctrl-C): 128 + 2, as a shell reports a process the signal ended. */
+  interrupted: 130,
+  /** Stopped by SIGTERM: 128 + 15. */
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
