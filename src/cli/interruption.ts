@@ -82,7 +82,8 @@ export function untilStopped(work: Promise<void>, signal: AbortSignal, stopsBetw
   return new Promise<void>((resolve, reject) => {
     const onSignal = () => {
       const by = stopSignal(signal)!;
-      if (stopsBetweenSteps()) stopping(by);
+      // Said once the command's own listeners have run: a progress line clears itself first.
+      if (stopsBetweenSteps()) queueMicrotask(() => stopping(by));
       else {
         // What it was doing no longer matters; only its failure must not go unhandled.
         work.catch(() => {});

@@ -46,18 +46,26 @@ export function startProgress(ctx: Context, label: string, total: number): Progr
     stderr.write(`${REDRAW}${fit(describe())}`);
   };
   draw();
+  // A signal is answered on stderr at once (src/cli/interruption.ts): the bar makes way for it.
+  const makeWay = () => clear();
+  ctx.signal.addEventListener("abort", makeWay, { once: true });
+  const clear = () => {
+    if (shown) stderr.write(REDRAW);
+    shown = false;
+  };
   return {
     advance(count) {
       done += count;
       if (now() - drawn >= REDRAW_EVERY_MS) draw();
     },
     stop(message) {
+      ctx.signal.removeEventListener("abort", makeWay);
       stderr.write(`${shown ? REDRAW : ""}${message}\n`);
       shown = false;
     },
     clear() {
-      if (shown) stderr.write(REDRAW);
-      shown = false;
+      ctx.signal.removeEventListener("abort", makeWay);
+      clear();
     },
   };
 }

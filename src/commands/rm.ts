@@ -38,7 +38,8 @@ export const run: Handler<RmOptions> = async (ctx, args, opts) => {
   const prefix = opts.prefix;
   const again = `Run the same command again to remove the rest: ${commandLine("yourspace", "kv", "rm", namespaceFlag(ns), "--prefix", prefix, "--yes")}`;
   const stoppedAfter = (removed: number, of: number) => (by: StopSignal) =>
-    errors.interrupted(by, `Interrupted by ${by} after removing ${removed.toLocaleString("en-US")} of ${of.toLocaleString("en-US")} keys under "${prefix}" from ${ns}.`, removed === 0 ? "Nothing was removed." : again);
+    errors.interrupted(by, `Interrupted by ${by} after removing ${removed.toLocaleString("en-US")} of ${of.toLocaleString("en-US")} keys under "${prefix}" from ${ns}.`, again);
+  const nothingRemoved = (by: StopSignal) => errors.interrupted(by, `Interrupted by ${by} before removing anything under "${prefix}" from ${ns}.`, "Nothing was removed.");
   let matched: string[];
   try {
     matched = await keysUnder(backend, ns, prefix);
@@ -50,9 +51,10 @@ export const run: Handler<RmOptions> = async (ctx, args, opts) => {
     }
   } catch (e) {
     // Stopped while listing or asking: nothing was removed.
-    throwIfStopped(ctx.signal, (by) => errors.interrupted(by, `Interrupted by ${by} before removing anything under "${prefix}" from ${ns}.`, "Nothing was removed."));
+    throwIfStopped(ctx.signal, nothingRemoved);
     throw e;
   }
+  throwIfStopped(ctx.signal, nothingRemoved);
   const removed: string[] = [];
   for (let i = 0; i < matched.length; i += LIMITS.maxListLimit) {
     throwIfStopped(ctx.signal, stoppedAfter(removed.length, matched.length));

@@ -27,7 +27,8 @@ export interface RunResult {
 
 export interface InProcessOptions {
   cwd: string;
-  stdin?: string | Buffer;
+  /** Text, or a stream the test feeds (and may never end). */
+  stdin?: string | Buffer | Readable;
   /** Which streams claim to be terminals. */
   tty?: { stdin?: boolean; stdout?: boolean; stderr?: boolean };
   env?: Record<string, string | undefined>;
@@ -42,7 +43,8 @@ export interface InProcessOptions {
 
 /** Runs the CLI in this process with captured streams: the same main() the binary runs. */
 export async function runCli(argv: string[], options: InProcessOptions): Promise<RunResult> {
-  const stdin = Object.assign(Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]), {
+  const given = options.stdin;
+  const stdin = Object.assign(given instanceof Readable ? given : Readable.from(given === undefined ? [] : [Buffer.from(given)]), {
     isTTY: options.tty?.stdin ?? false,
   });
   const stdout = Object.assign(new PassThrough(), { isTTY: options.tty?.stdout ?? false, columns: 120 });
