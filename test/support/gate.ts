@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { onTestFinished } from "vitest";
@@ -28,7 +28,11 @@ export interface GateAnswer {
  */
 export async function gate(upstream: string, before: (req: SeenRequest) => Promise<GateAnswer | void> | GateAnswer | void): Promise<{ url: string; seen: SeenRequest[] }> {
   const seen: SeenRequest[] = [];
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
+    // A request the test let through after the upstream or the client went away is simply dropped.
+    pass(req, res).catch(() => res.destroy());
+  });
+  const pass = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const seenReq: SeenRequest = { method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks) };
@@ -45,7 +49,7 @@ export async function gate(upstream: string, before: (req: SeenRequest) => Promi
     const { connection: _c, "transfer-encoding": _t, "content-length": _l, "keep-alive": _k, ...back } = answer.headers;
     res.writeHead(answer.statusCode, back as Record<string, string>);
     res.end(body);
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   onTestFinished(
     () =>
