@@ -47,6 +47,7 @@ export function stoppedAtOnce(by: StopSignal): KvError {
 export function guardBackend(backend: Backend, signal: AbortSignal): Backend {
   return new Proxy(backend, {
     get(target, property, receiver) {
+      if (property === UNGUARDED) return target;
       const value = Reflect.get(target, property, receiver) as unknown;
       if (typeof value !== "function" || property === "close") return value;
       return (...args: unknown[]) => {
@@ -57,6 +58,13 @@ export function guardBackend(backend: Backend, signal: AbortSignal): Backend {
       };
     },
   });
+}
+
+const UNGUARDED = Symbol("unguarded");
+
+/** The backend without the guard: for undoing a step whose effect must not be left half-done after a signal. */
+export function unguarded(backend: Backend): Backend {
+  return (backend as Backend & { [UNGUARDED]?: Backend })[UNGUARDED] ?? backend;
 }
 
 // eslint-disable-next-line require-yield
