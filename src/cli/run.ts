@@ -6,7 +6,7 @@ import { DEFAULT_SITE } from "../core/limits.js";
 import type { CommandArgs, Context, Globals, Prompter } from "./context.js";
 import type { Backend } from "../core/backend.js";
 import type { LocalBackend } from "../emulator/local-backend.js";
-import { resolveTarget } from "./target.js";
+import { checkEmbeddedSite, resolveTarget } from "./target.js";
 import { resolveDataDir } from "./data-dir.js";
 import { guardBackend, isInterruption, signalExitCode, stopSignal, stoppingNote, untilStopped } from "./interruption.js";
 import type { Io } from "./io.js";
@@ -180,8 +180,11 @@ function createContext(io: Io, out: Output, globals: Globals, overrides: Overrid
   const openBackend = async (): Promise<Backend> => {
     if (!backend) {
       const target = await resolveTarget(globals, io.env, io.cwd);
-      if (target.kind === "embedded") backend = await openLocal();
-      else {
+      if (target.kind === "embedded") {
+        const emulator = await openLocal();
+        checkEmbeddedSite(emulator.target.site, emulator.core.admin.names(), globals.site ? "--site" : io.env.YOURSPACE_SITE ? "YOURSPACE_SITE" : "the default", emulator.core.dataDir);
+        backend = emulator;
+      } else {
         const { HttpBackend } = await import("../api/client.js");
         backend = await HttpBackend.open({ apiUrl: target.apiUrl, token: target.token, site: target.site, source: target.source });
       }

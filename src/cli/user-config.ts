@@ -35,7 +35,17 @@ export function readUserConfig(env: Record<string, string | undefined>): UserCon
 }
 
 export function profileName(env: Record<string, string | undefined>, config: UserConfig): string {
-  return env.YOURSPACE_PROFILE || config.currentProfile || DEFAULT_PROFILE;
+  return profileChoice(env, config).name;
+}
+
+/**
+ * Which profile commands use, and who chose it: YOURSPACE_PROFILE, `profile use` (the current
+ * profile), or nobody (the default profile, which need not exist).
+ */
+export function profileChoice(env: Record<string, string | undefined>, config: UserConfig): { name: string; chosenBy: string | null } {
+  if (env.YOURSPACE_PROFILE) return { name: env.YOURSPACE_PROFILE, chosenBy: "YOURSPACE_PROFILE" };
+  if (config.currentProfile) return { name: config.currentProfile, chosenBy: "the current profile (yourspace profile use)" };
+  return { name: DEFAULT_PROFILE, chosenBy: null };
 }
 
 /** Opens the config for writing, with conf: atomic writes, and a file only the user can read. */

@@ -136,7 +136,14 @@ export const errors = {
       "Names are 1 to 63 characters: lower-case letters, digits, '-' and '_', starting with a letter or digit.",
     ),
   namespaceNotFound: (name: string) =>
-    new KvError("NAMESPACE_NOT_FOUND", `The namespace "${name}" does not exist.`, `Create it with: yourspace kv namespace create ${name}`),
+    new KvError(
+      "NAMESPACE_NOT_FOUND",
+      `The namespace "${name}" does not exist.`,
+      LIMITS.namespacePattern.test(name)
+        ? `Create it with: yourspace kv namespace create ${name}`
+        : // No namespace can have this name: suggesting to create it would only fail.
+          `Namespace names are lower-case letters, digits, '-' and '_'${LIMITS.namespacePattern.test(name.toLowerCase()) ? `: did you mean "${name.toLowerCase()}"?` : "."} List them with: yourspace kv namespace ls`,
+    ),
   namespaceExists: (name: string) =>
     new KvError("NAMESPACE_EXISTS", `The namespace "${name}" already exists.`, "Choose another name, or use the existing namespace."),
   namespaceProtected: (name: string) =>
@@ -144,6 +151,11 @@ export const errors = {
 
   bindingNotFound: (what: string, route: string) => new KvError("NOT_FOUND", `Route ${route} has no binding of ${what}.`, "List bindings with: yourspace kv bindings"),
   siteNotFound: (site: string) => new KvError("NOT_FOUND", `Site "${site}" was not found.`, "Check the site name, or use a token of that site."),
+  /** The API's answer for a site other than the token's: whether that site exists is not said. */
+  siteUnknownToToken: (site: string, tokenSite: string) =>
+    new KvError("NOT_FOUND", `Site "${site}" is not known to this token.`, `The token is for site "${tokenSite}": act on that site, or use a token of site "${site}".`),
+  apiUrlInvalid: (url: string, source: string, why: string) =>
+    new KvError("USAGE", `The API URL "${url}" (from ${source}) cannot be used: ${why}.`, "Give a URL such as https://api.yourspace.dev or http://127.0.0.1:8787."),
   keyNotFound: (key: string, namespace: string, where?: string) =>
     new KvError(
       "KEY_NOT_FOUND",
