@@ -96,9 +96,10 @@ function commandPath(argv: readonly string[]): string[] {
   return path;
 }
 
-type Invoke = (spec: CommandSpec, args: CommandArgs, command: Command) => Promise<void>;
+export type Invoke = (spec: CommandSpec, args: CommandArgs, command: Command) => Promise<void>;
 
-function buildProgram(io: Io, invoke: Invoke): Command {
+/** The parser, built from the registry; `invoke` runs a command. Exported for tests that parse command lines in hints. */
+export function buildProgram(io: Io, invoke: Invoke): Command {
   const program = new Command(COMMANDS.name)
     .description(COMMANDS.summary)
     .version(VERSION, "-V, --version", "print the version")

@@ -181,7 +181,7 @@ export const errors = {
     new KvError("FILE_ERROR", `Cannot use the file ${path}: ${reason}.`, "Check the path and its permissions."),
 
   unknownRegion: (region: string, regions: string[]) =>
-    new KvError("USAGE", `There is no region "${region}".`, `The regions are ${regions.join(", ")}. Change them with: yourspace kv emulator config --regions`),
+    new KvError("USAGE", `There is no region "${region}".`, `The regions are ${regions.join(", ")}. Change them with: yourspace kv emulator config --regions <list> (the home region marked with *, as iad*,fra,sin)`),
   regionPartitioned: (region: string, home: string, what: "read" | "write") =>
     new KvError(
       "UNAVAILABLE",
