@@ -194,6 +194,21 @@ describe("an unknown profile or site is an error with a suggestion", () => {
     expect(given.code, given.stderr).toBe(0);
   });
 
+  it("a config file that cannot be read is an error, not an empty config (which meant the embedded emulator)", async () => {
+    const cwd = tempDir();
+    const configDir = join(cwd, "config");
+    mkdirSync(configDir);
+    for (const text of ['{"currentProfile":"prod","profiles":{"prod":{"apiUrl":"http://127.0.0.1:1",', "[]"]) {
+      writeFileSync(join(configDir, "config.json"), text);
+      const r = await runCli(["kv", "ls"], { cwd, env: { YOURSPACE_CONFIG_DIR: configDir } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toContain("embedded");
+      expect(r.stderr).toContain(`✖ The config file ${join(configDir, "config.json")} is not`);
+      // --local needs no config.
+      expect((await runCli(["kv", "ls", "--local"], { cwd, env: { YOURSPACE_CONFIG_DIR: configDir } })).code).toBe(0);
+    }
+  });
+
   it("no profile stored and none chosen: the embedded emulator, as before", async () => {
     const cwd = tempDir();
     const r = await runCli(["kv", "ls"], { cwd, env: { YOURSPACE_CONFIG_DIR: join(cwd, "config") } });
