@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Binding } from "../core/backend.js";
 import { errors } from "../core/errors.js";
@@ -75,7 +75,8 @@ export class ProjectFile {
    * before the target is changed.
    */
   prepare(): PreparedSave {
-    const path = this.path;
+    // A link stays a link: the file it points to is replaced.
+    const path = existsSync(this.path) ? realpathSync(this.path) : this.path;
     const temp = `${path}.tmp-${process.pid}`;
     try {
       writeFileSync(temp, this.text);

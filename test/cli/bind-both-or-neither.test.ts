@@ -97,6 +97,17 @@ describe("kv bind: both places or neither", () => {
     expect(p.leftovers()).toEqual([]);
   });
 
+  it("a project file that is a link stays a link; the file it points to is changed", async () => {
+    const p = await remoteProject();
+    const { lstatSync, renameSync, symlinkSync } = await import("node:fs");
+    const real = join(p.cwd, "shared.jsonc");
+    renameSync(p.file, real);
+    symlinkSync(real, p.file);
+    expect((await p.run(["kv", "bind", "flags", "--route", "/admin/*"], p.direct)).code).toBe(0);
+    expect(lstatSync(p.file).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, "utf8")).toContain('"FLAGS"');
+  });
+
   it("keeps the project file's permissions", async () => {
     const p = await remoteProject();
     const { chmodSync, statSync } = await import("node:fs");
