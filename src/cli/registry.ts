@@ -199,7 +199,7 @@ export const COMMANDS: CommandSpec = {
             region,
             { flags: "--format <format>", description: "ndjson, json (an array) or object (flat); detected when left out", choices: ["ndjson", "json", "object"] },
             { flags: "--dry-run", description: "show what would be added, changed and removed; write nothing" },
-            { flags: "--prune", description: "also remove keys under --prefix that the file does not have" },
+            { flags: "--prune", description: "also remove keys under --prefix that the file does not have (needs --prefix; '' is the whole namespace)" },
             { flags: "--prefix <prefix>", description: "the part of the namespace the file covers (entries must be under it)" },
             { flags: "-y, --yes", description: "do not ask before pruning" },
             { flags: "--batch-size <n>", description: "entries per atomic batch", default: "1000" },
