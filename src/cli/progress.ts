@@ -8,7 +8,8 @@ export interface Progress {
   clear(): void;
 }
 
-const silent: Progress = { advance() {}, stop() {}, clear() {} };
+/** No display: for scripts, and where the command's own output would tear a line. */
+export const noProgress: Progress = { advance() {}, stop() {}, clear() {} };
 
 /** Back to the start of the line and erase it: every redraw overwrites the last one. */
 const REDRAW = "\r\u001b[2K";
@@ -23,7 +24,7 @@ const REDRAW_EVERY_MS = 100;
  * the process's, see src/cli/interruption.ts).
  */
 export function startProgress(ctx: Context, label: string, total: number): Progress {
-  if (!ctx.out.stderrIsTTY || ctx.out.json || ctx.out.quiet || total === 0) return silent;
+  if (!ctx.out.stderrIsTTY || ctx.out.json || ctx.out.quiet || total === 0) return noProgress;
   const now = () => ctx.clock.now();
   const stderr = ctx.io.stderr as NodeJS.WritableStream & { columns?: number };
   const started = now();

@@ -10,7 +10,7 @@ import { formatDuration } from "../core/duration.js";
 import { summarize } from "../cli/format.js";
 import { IMPORT_FORMATS, ImportSource, type ImportFormat } from "../cli/import-source.js";
 import { OutputFile } from "../cli/output-file.js";
-import { startProgress } from "../cli/progress.js";
+import { noProgress, startProgress } from "../cli/progress.js";
 import { KeyHashes } from "../core/key-hashes.js";
 
 interface ImportOptions {
@@ -130,15 +130,16 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     let reported = 0;
     let finished = false;
     let batches = 0;
-    let written = 0;
+    // Entries whose outcome is in: written, unchanged or failed.
+    let recorded = 0;
     // Set when the second reading of the file holds a key the first did not: pruning by the first
     // reading could then remove what was just written.
     let changedSince = false;
     // The dry run prints its diff on stdout: a bar on the same terminal would be torn by it.
-    const progress = opts.dryRun && ctx.out.stdoutIsTTY ? startProgress(ctx, "", 0) : startProgress(ctx, opts.dryRun ? "Comparing" : "Importing", total);
+    const progress = opts.dryRun && ctx.out.stdoutIsTTY ? noProgress : startProgress(ctx, opts.dryRun ? "Comparing" : "Importing", total);
     const record = async (batch: Pending[], outcomes: BulkOutcome[]) => {
       batches++;
-      written += batch.length;
+      recorded += batch.length;
       for (let i = 0; i < batch.length; i++) {
         const o = outcomes[i]!;
         const { entry, where } = batch[i]!;
@@ -164,8 +165,8 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     const n = (x: number) => x.toLocaleString("en-US");
     const account = () =>
       opts.dryRun
-        ? `after comparing ${n(written)} of ${n(total)} entries; nothing was written`
-        : `after ${n(batches)} of ${n(Math.ceil(total / batchSize))} batches: ${n(written)} of ${n(total)} entries written (${n(tally.created)} created, ${n(tally.updated)} updated, ${n(tally.unchanged)} unchanged${tally.failed ? `, ${n(tally.failed)} failed` : ""})`;
+        ? `after comparing ${n(recorded)} of ${n(total)} entries; nothing was written`
+        : `after ${n(batches)} of ${n(Math.ceil(total / batchSize))} batches: ${n(recorded - tally.failed)} of ${n(total)} entries written (${n(tally.created)} created, ${n(tally.updated)} updated, ${n(tally.unchanged)} unchanged)${tally.failed ? ` and ${n(tally.failed)} failed` : ""}`;
     const again = `Run the same command again${source.name === "stdin" ? ", with the same input," : ""} to finish: batches are atomic, and entries already written are skipped as unchanged.`;
     const pruneNote = opts.prune && !opts.dryRun ? "; nothing was pruned" : "";
     try {
@@ -181,8 +182,8 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
         diff.removed = prunable;
         if (!ctx.out.json) for (const key of prunable) await ctx.out.line(`${ctx.out.c.red("-")} ${key}`);
       } else if (prunable.length > 0 && failures.length === 0) {
-        if (written !== total || changedSince) {
-          throw errors.file(source.name, `it changed while it was imported (${n(total)} entries when checked, ${n(written)} when written${changedSince ? ", with other keys" : ""}); ${n(written)} entries were written and nothing was pruned`);
+        if (recorded !== total || changedSince) {
+          throw errors.file(source.name, `it changed while it was imported (${n(total)} entries when checked, ${n(recorded)} when written${changedSince ? ", with other keys" : ""}); ${n(recorded)} entries were written and nothing was pruned`);
         }
         for (let i = 0; i < prunable.length; i += LIMITS.maxListLimit) {
           throwIfStopped(ctx.signal, (by) =>

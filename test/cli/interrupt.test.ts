@@ -102,12 +102,20 @@ describe("kv import, stopped by a signal after batch N (embedded)", () => {
     stdin.write(ndjson(2));
     // Once the import has started reading the pipe, which never ends.
     stdin.once("resume", () => setImmediate(() => stop.abort("SIGINT")));
-    const spools = () => readdirSync(join(s.cwd, "..")).filter((d) => d.startsWith("yourspace-import-")).length;
-    const before = spools();
-    const r = await s.run(["kv", "import", "-"], { stdin, signal: stop.signal });
+    // stdin is copied to a temporary directory: in one of the test's own, so other tests' do not count.
+    const tmp = tempDir();
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    let r: RunResult;
+    try {
+      r = await s.run(["kv", "import", "-"], { stdin, signal: stop.signal });
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
     stopped(r, 130);
     expect(r.stderr).toContain("Import interrupted by SIGINT while reading stdin; nothing was written.");
-    expect(spools()).toBe(before);
+    expect(readdirSync(tmp)).toEqual([]);
     expect((await s.run(["kv", "ls"])).out).toBe("");
   });
 
