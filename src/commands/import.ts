@@ -177,14 +177,20 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
       });
       throwIfStopped(ctx.signal, (by) => errors.interrupted(by, `${opts.dryRun ? "Dry run" : "Import"} interrupted by ${by} ${account()}${pruneNote}.`, again));
 
+      // The file is read twice: what was written must be what was checked, or the summary would not
+      // describe it (and a prune by the first reading could remove what the second wrote).
+      if (recorded !== total || changedSince) {
+        throw errors.file(
+          source.name,
+          `it changed while it was imported (${n(total)} entries when checked, ${n(recorded)} ${opts.dryRun ? "when compared" : "when written"}${changedSince ? ", with other keys" : ""}); ${opts.dryRun ? "nothing was written" : `${n(recorded - tally.failed)} ${recorded - tally.failed === 1 ? "entry was" : "entries were"} written${pruneNote}`}`,
+        );
+      }
+
       // 3. Prune what the file does not have: only once the whole file is written, every entry of it.
       if (opts.dryRun) {
         diff.removed = prunable;
         if (!ctx.out.json) for (const key of prunable) await ctx.out.line(`${ctx.out.c.red("-")} ${key}`);
       } else if (prunable.length > 0 && failures.length === 0) {
-        if (recorded !== total || changedSince) {
-          throw errors.file(source.name, `it changed while it was imported (${n(total)} entries when checked, ${n(recorded)} when written${changedSince ? ", with other keys" : ""}); ${n(recorded)} entries were written and nothing was pruned`);
-        }
         for (let i = 0; i < prunable.length; i += LIMITS.maxListLimit) {
           throwIfStopped(ctx.signal, (by) =>
             errors.interrupted(by, `Import interrupted by ${by} while pruning: every entry of the file was written, and ${n(tally.deleted)} of ${n(prunable.length)} keys the file does not have were removed.`, again),

@@ -193,6 +193,26 @@ describe("every path to deletion in import", () => {
     expect(await s.keys()).toBe(SEEDED);
   });
 
+  it("without --prune too, a file that changes between its check and its writing is not reported as imported", async () => {
+    const s = seeded();
+    const file = s.write("moving.ndjson", ndjson([{ key: "p/a", value: "1" }, { key: "p/b", value: "2" }]));
+    let swapped = false;
+    const r = await s.run(["kv", "import", file], {
+      tty: { stderr: true },
+      onStderr: (chunk) => {
+        if (!swapped && chunk.includes("Importing")) {
+          swapped = true;
+          // An invalid entry now: the second reading skips it.
+          writeFileSync(file, `${JSON.stringify({ key: "p/a", value: "1" })}\n{"key":"p/b"}\n`);
+        }
+      },
+    });
+    expect(swapped).toBe(true);
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toContain("✔");
+    expect(r.stderr).toMatch(/changed while it was imported \(2 entries when checked, 1 when written\); 1 entry was written\./);
+  });
+
   it("a file that changes between its check and its writing prunes nothing", async () => {
     const s = seeded();
     await s.setUp();
