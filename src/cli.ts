@@ -1,5 +1,6 @@
 import { isMainThread } from "node:worker_threads";
 import { processIo } from "./cli/io.js";
+import { signalExitCode, type StopSignal } from "./cli/interruption.js";
 import { main } from "./cli/run.js";
 
 if (isMainThread) {
@@ -9,7 +10,22 @@ if (isMainThread) {
     throw e;
   });
 
-  void main(process.argv.slice(2), processIo()).then((code) => {
+  // The first SIGINT or SIGTERM asks the command to stop (src/cli/interruption.ts); a second one
+  // stops the process at once.
+  const stop = new AbortController();
+  const onSignal = (by: StopSignal) => {
+    if (!stop.signal.aborted) return stop.abort(by);
+    const json = process.argv.includes("--json");
+    const message = `Stopped at once by a second ${by}; a step in progress may or may not have been applied.`;
+    process.stderr.write(json ? `${JSON.stringify({ error: { code: "INTERRUPTED", message, hint: "Run the command again to finish it." } })}\n` : `✖ ${message}\n`);
+    process.exit(signalExitCode(by));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  void main(process.argv.slice(2), { ...processIo(), signal: stop.signal }).then((code) => {
+    // Once stopped, nothing the command left behind (a request in flight, stdin) holds the process.
+    if (stop.signal.aborted) process.exit(code);
     process.exitCode = code;
   });
 } else {

@@ -159,7 +159,7 @@ export const API_LIMITS = {
    * part of a second, while other sites wait (docs/benchmarks.md, "Platform API server: bulk writes").
    * A body of one entry with the largest value (1 MiB, base64) still fits.
    */
-  maxBulkEntries: 1_000,
+  maxBulkEntries: LIMITS.maxBulkEntries,
   maxBulkBody: 2 * 1_048_576,
   /**
    * Request headers, all of them: a token (1 KiB at most), metadata (about 1.4 KiB base64url) and
@@ -194,6 +194,8 @@ export const STATUS: Record<ErrorCode, number> = {
   UNAVAILABLE: 503,
   QUOTA_EXCEEDED: 507,
   CANCELLED: 400,
+  // A client's own condition, never sent by the server.
+  INTERRUPTED: 503,
   INTERNAL: 500,
   UNAUTHENTICATED: 401,
   NOT_FOUND: 404,

@@ -224,7 +224,7 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
           token = tokens.verify(bearer(req));
           const site = params.site ?? token.site;
           // Another site's data answers as if it did not exist, whether or not it does.
-          if (site !== token.site) throw errors.siteNotFound(site);
+          if (site !== token.site) throw errors.siteUnknownToToken(site, token.site);
           const call: Call = { req, params, query, token, site, kv: backendFor(site, token) };
           authorize(token, params.ns ?? null, action, token.kind === "route" ? core.admin.bindings(site, token.route!) : []);
           if (query !== NO_QUERY) checkQuery(query, accepted);

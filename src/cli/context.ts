@@ -41,6 +41,14 @@ export interface Context {
   emulator(): Promise<LocalBackend>;
   /** True when a person can be asked: both stdin and stderr are terminals and CI is not set. */
   interactive: boolean;
+  /** Aborted when the process is asked to stop (SIGINT, SIGTERM); the reason is the signal's name. */
+  signal: AbortSignal;
+  /**
+   * Declares that this command checks `signal` between its atomic steps and, when stopped, says what
+   * it did. A command that does not is stopped at once by a signal (src/cli/interruption.ts). Unless
+   * `announce` is false, a signal is acknowledged on stderr at once.
+   */
+  stopsBetweenSteps(announce?: boolean): void;
 }
 
 export type Handler<O = Record<string, unknown>> = (ctx: Context, args: CommandArgs, options: O) => Promise<void>;

@@ -26,7 +26,8 @@ export class ImportSource {
     private readonly cleanup?: () => Promise<void>,
   ) {}
 
-  static async open(path: string, stdin: Readable): Promise<ImportSource> {
+  /** `signal` stops the copy of standard input: a pipe that never ends must not hold a stopped import. */
+  static async open(path: string, stdin: Readable, signal?: AbortSignal): Promise<ImportSource> {
     if (path !== "-") {
       try {
         await (await open(path, "r")).close();
@@ -38,8 +39,14 @@ export class ImportSource {
     }
     const dir = mkdtempSync(join(tmpdir(), "yourspace-import-"));
     const spool = join(dir, "stdin");
-    await pipeline(stdin, createWriteStream(spool));
-    return new ImportSource(spool, "stdin", () => rm(dir, { recursive: true, force: true }));
+    const cleanup = () => rm(dir, { recursive: true, force: true });
+    try {
+      await pipeline(stdin, createWriteStream(spool), { signal });
+    } catch (e) {
+      await cleanup();
+      throw e;
+    }
+    return new ImportSource(spool, "stdin", cleanup);
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,8 @@ export interface Io {
   stderr: Writable & { isTTY?: boolean };
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Aborted, with the signal's name as its reason, when the process is asked to stop (src/cli.ts). */
+  signal?: AbortSignal;
 }
 
 export function processIo(): Io {

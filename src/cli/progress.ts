@@ -2,39 +2,71 @@ import type { Context } from "./context.js";
 
 export interface Progress {
   advance(n: number): void;
+  /** Replaces the bar with a last line. */
   stop(message: string): void;
+  /** Removes the bar, leaving the line empty for what comes next (an error). */
+  clear(): void;
 }
 
-const silent: Progress = { advance() {}, stop() {} };
+/** No display: for scripts, and where the command's own output would tear a line. */
+export const noProgress: Progress = { advance() {}, stop() {}, clear() {} };
+
+/** Back to the start of the line and erase it: every redraw overwrites the last one. */
+const REDRAW = "\r\u001b[2K";
+const BAR_WIDTH = 24;
+/** A person cannot read faster than this; more redraws only cost time. */
+const REDRAW_EVERY_MS = 100;
 
 /**
- * A progress bar on stderr with count, rate and time left, for a person at a terminal. Scripts (no
- * terminal, --json or --quiet) get none: they get the summary at the end.
+ * One line on stderr with a bar, count, rate and time left, for a person at a terminal, redrawn in
+ * place. Scripts (no terminal, --json or --quiet) get nothing: they get the summary at the end.
+ * It takes nothing from the terminal but that line: no raw mode, no signal handlers (Ctrl-C stays
+ * the process's, see src/cli/interruption.ts).
  */
-export async function startProgress(ctx: Context, label: string, total: number): Promise<Progress> {
-  if (!ctx.out.stderrIsTTY || ctx.out.json || ctx.out.quiet || total === 0) return silent;
-  const { progress } = await import("@clack/prompts");
-  const bar = progress({ max: total, output: ctx.io.stderr, withGuide: false });
-  const started = Date.now();
+export function startProgress(ctx: Context, label: string, total: number): Progress {
+  if (!ctx.out.stderrIsTTY || ctx.out.json || ctx.out.quiet || total === 0) return noProgress;
+  const now = () => ctx.clock.now();
+  const stderr = ctx.io.stderr as NodeJS.WritableStream & { columns?: number };
+  const started = now();
   let done = 0;
-  let shown = 0;
+  let drawn = -Infinity;
+  let shown = false;
+  const n = (x: number) => x.toLocaleString("en-US");
   const describe = () => {
-    const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+    const seconds = Math.max(0.001, (now() - started) / 1000);
     const rate = done / seconds;
     const left = rate > 0 ? Math.ceil((total - done) / rate) : 0;
-    return `${label} ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} · ${Math.round(rate).toLocaleString("en-US")}/s · ${left}s left`;
+    const filled = Math.round((BAR_WIDTH * Math.min(done, total)) / total);
+    return `${label} ${"█".repeat(filled)}${"░".repeat(BAR_WIDTH - filled)} ${n(done)}/${n(total)} · ${n(Math.round(rate))}/s · ${left}s left`;
   };
-  bar.start(describe());
+  // A line longer than the terminal wraps, and a carriage return then goes back only to the last row.
+  const fit = (text: string) => text.slice(0, Math.max(1, (stderr.columns ?? 80) - 1));
+  const draw = () => {
+    drawn = now();
+    shown = true;
+    stderr.write(`${REDRAW}${fit(describe())}`);
+  };
+  draw();
+  // A signal is answered on stderr at once (src/cli/interruption.ts): the bar makes way for it.
+  const makeWay = () => clear();
+  ctx.signal.addEventListener("abort", makeWay, { once: true });
+  const clear = () => {
+    if (shown) stderr.write(REDRAW);
+    shown = false;
+  };
   return {
-    advance(n) {
-      done += n;
-      // Redraw at most ten times a second; the bar itself moves with every call.
-      const now = Date.now();
-      bar.advance(n, now - shown >= 100 ? describe() : undefined);
-      if (now - shown >= 100) shown = now;
+    advance(count) {
+      done += count;
+      if (now() - drawn >= REDRAW_EVERY_MS) draw();
     },
     stop(message) {
-      bar.stop(message);
+      ctx.signal.removeEventListener("abort", makeWay);
+      stderr.write(`${shown ? REDRAW : ""}${message}\n`);
+      shown = false;
+    },
+    clear() {
+      ctx.signal.removeEventListener("abort", makeWay);
+      clear();
     },
   };
 }

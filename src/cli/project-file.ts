@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Binding } from "../core/backend.js";
 import { errors } from "../core/errors.js";
@@ -20,6 +20,12 @@ const NEW_FILE = `{
   "routes": []
 }
 `;
+
+/** A new text of the project file, written beside it: commit() puts it in place, discard() drops it. */
+export interface PreparedSave {
+  commit(): void;
+  discard(): void;
+}
 
 export class ProjectFile {
   private constructor(
@@ -63,11 +69,36 @@ export class ProjectFile {
     return true;
   }
 
-  /** Writes atomically: a temporary file renamed over the old one. */
-  save(): void {
-    const tmp = `${this.path}.tmp-${process.pid}`;
-    writeFileSync(tmp, this.text);
-    renameSync(tmp, this.path);
+  /**
+   * Writes the new text beside the file, under a temporary name, and returns what puts it in place.
+   * A command that changes the target too calls this first: a file that cannot be written fails here,
+   * before the target is changed.
+   */
+  prepare(): PreparedSave {
+    // A link stays a link: the file it points to is replaced.
+    const path = existsSync(this.path) ? realpathSync(this.path) : this.path;
+    const temp = `${path}.tmp-${process.pid}`;
+    try {
+      writeFileSync(temp, this.text);
+      // The file keeps its permissions; a new one gets the usual ones (umask).
+      if (existsSync(path)) chmodSync(temp, statSync(path).mode & 0o7777);
+    } catch (e) {
+      rmSync(temp, { force: true });
+      throw errors.file(path, `${reasonOf(e)}; nothing was changed`);
+    }
+    return {
+      commit() {
+        try {
+          renameSync(temp, path);
+        } catch (e) {
+          rmSync(temp, { force: true });
+          throw errors.file(path, reasonOf(e));
+        }
+      },
+      discard() {
+        rmSync(temp, { force: true });
+      },
+    };
   }
 
   get exists(): boolean {
@@ -86,5 +117,24 @@ export class ProjectFile {
       formattingOptions: { insertSpaces: !indent.startsWith("\t"), tabSize: indent.startsWith("\t") ? 1 : indent.length, eol: this.text.includes("\r\n") ? "\r\n" : "\n" },
     });
     this.text = applyEdits(this.text, edits);
+  }
+}
+
+function reasonOf(e: unknown): string {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EROFS":
+      return "the file system is read-only";
+    case "ENOENT":
+    case "ENOTDIR":
+      return "its directory does not exist";
+    case "EISDIR":
+      return "it is a directory";
+    case "ENOSPC":
+      return "the disk is full";
+    default:
+      return (e as Error).message;
   }
 }

@@ -6,8 +6,9 @@ import { DEFAULT_SITE } from "../core/limits.js";
 import type { CommandArgs, Context, Globals, Prompter } from "./context.js";
 import type { Backend } from "../core/backend.js";
 import type { LocalBackend } from "../emulator/local-backend.js";
-import { resolveTarget } from "./target.js";
+import { checkEmbeddedSite, resolveTarget } from "./target.js";
 import { resolveDataDir } from "./data-dir.js";
+import { guardBackend, isInterruption, signalExitCode, stopSignal, stoppingNote, untilStopped } from "./interruption.js";
 import type { Io } from "./io.js";
 import { Output, wantsColor } from "./output.js";
 import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from "./registry.js";
@@ -34,10 +35,17 @@ export async function main(argv: readonly string[], io: Io, overrides: Overrides
     out = new Output(io, globals);
     const handler = await spec.load!();
     const ctx = createContext(io, out, globals, overrides);
+    let abandoned = false;
     try {
-      await handler(ctx, args, command.opts());
+      const work = handler(ctx, args, command.opts());
+      await untilStopped(work, ctx.signal, () => ctx.stopping, (by) => ctx.announce && out.warn(stoppingNote(by)));
+    } catch (e) {
+      abandoned = !ctx.stopping && isInterruption(e);
+      throw e;
     } finally {
-      await ctx.dispose();
+      // A command stopped at once may still be waiting on a request: the process exits without it.
+      if (abandoned) void ctx.dispose().catch(() => {});
+      else await ctx.dispose();
     }
   });
   try {
@@ -64,7 +72,9 @@ function report(e: unknown, out: Output, io: Io, argv: readonly string[]): numbe
   }
   if (e instanceof KvError) {
     out.error(e);
-    return e.exitCode;
+    // A command that failed after a signal failed because of it (a prompt cancelled, a read cut).
+    const by = io.signal ? stopSignal(io.signal) : null;
+    return by && e.code !== "INTERRUPTED" ? signalExitCode(by) : e.exitCode;
   }
   const err = e as Error;
   out.error(errors.internal(`Unexpected error: ${err?.message ?? String(e)}`));
@@ -92,9 +102,10 @@ function commandPath(argv: readonly string[]): string[] {
   return path;
 }
 
-type Invoke = (spec: CommandSpec, args: CommandArgs, command: Command) => Promise<void>;
+export type Invoke = (spec: CommandSpec, args: CommandArgs, command: Command) => Promise<void>;
 
-function buildProgram(io: Io, json: boolean, invoke: Invoke): Command {
+/** The parser, built from the registry; `invoke` runs a command. Exported for tests that parse command lines in hints. */
+export function buildProgram(io: Io, json: boolean, invoke: Invoke): Command {
   const program = new Command(COMMANDS.name)
     .description(COMMANDS.summary)
     .version(VERSION, "-V, --version", "print the version")
@@ -190,9 +201,11 @@ function readGlobals(opts: Record<string, unknown>, io: Io): Globals {
   };
 }
 
-function createContext(io: Io, out: Output, globals: Globals, overrides: Overrides): Context & { dispose(): Promise<void> } {
+function createContext(io: Io, out: Output, globals: Globals, overrides: Overrides): Context & { dispose(): Promise<void>; stopping: boolean; announce: boolean } {
   let local: LocalBackend | undefined;
   let backend: Backend | undefined;
+  let guarded: Backend | undefined;
+  const signal = io.signal ?? new AbortController().signal;
   const clock = overrides.clock ?? systemClock;
   const openLocal = async (): Promise<LocalBackend> => {
     if (!local) {
@@ -208,14 +221,17 @@ function createContext(io: Io, out: Output, globals: Globals, overrides: Overrid
   const openBackend = async (): Promise<Backend> => {
     if (!backend) {
       const target = await resolveTarget(globals, io.env, io.cwd);
-      if (target.kind === "embedded") backend = await openLocal();
-      else {
+      if (target.kind === "embedded") {
+        const emulator = await openLocal();
+        checkEmbeddedSite(emulator.target.site, emulator.core.admin.names(), globals.site ? "--site" : io.env.YOURSPACE_SITE ? "YOURSPACE_SITE" : "the default", emulator.core.dataDir);
+        backend = emulator;
+      } else {
         const { HttpBackend } = await import("../api/client.js");
         backend = await HttpBackend.open({ apiUrl: target.apiUrl, token: target.token, site: target.site, source: target.source });
       }
       out.target(backend.target);
     }
-    return backend;
+    return (guarded ??= guardBackend(backend, signal));
   };
   return {
     io,
@@ -223,7 +239,14 @@ function createContext(io: Io, out: Output, globals: Globals, overrides: Overrid
     globals,
     clock,
     interactive: overrides.interactive ?? (io.stdin.isTTY === true && io.stderr.isTTY === true && !io.env.CI),
-    prompter: overrides.prompter ?? clackPrompter,
+    prompter: overrides.prompter ?? clackPrompter(signal),
+    signal,
+    stopping: false,
+    announce: true,
+    stopsBetweenSteps(announce = true) {
+      this.stopping = true;
+      this.announce = announce;
+    },
     backend: openBackend,
     async emulator() {
       const emulator = await openLocal();
@@ -240,25 +263,26 @@ function createContext(io: Io, out: Output, globals: Globals, overrides: Overrid
   };
 }
 
-const clackPrompter: Prompter = {
+/** Prompts on the terminal; a signal (SIGTERM: Ctrl-C at a prompt is a key, and cancels) ends one as cancelled. */
+const clackPrompter = (signal: AbortSignal): Prompter => ({
   async confirm(message) {
     const { confirm, isCancel } = await import("@clack/prompts");
-    const answer = await confirm({ message, initialValue: false, output: process.stderr });
+    const answer = await confirm({ message, initialValue: false, output: process.stderr, signal });
     return !isCancel(answer) && answer === true;
   },
   async secret(message) {
     const { password, isCancel } = await import("@clack/prompts");
-    const answer = await password({ message, output: process.stderr });
+    const answer = await password({ message, output: process.stderr, signal });
     return isCancel(answer) ? null : answer;
   },
   async select(message, options) {
     const { select, isCancel } = await import("@clack/prompts");
-    const answer = await select({ message, options: options.map((o) => ({ value: o.value, label: o.label ?? o.value, hint: o.hint })), output: process.stderr });
+    const answer = await select({ message, options: options.map((o) => ({ value: o.value, label: o.label ?? o.value, hint: o.hint })), output: process.stderr, signal });
     return isCancel(answer) ? null : (answer as string);
   },
   async text(message, placeholder) {
     const { text, isCancel } = await import("@clack/prompts");
-    const answer = await text({ message, placeholder, validate: (v) => (v ? undefined : "An answer is needed."), output: process.stderr });
+    const answer = await text({ message, placeholder, validate: (v) => (v ? undefined : "An answer is needed."), output: process.stderr, signal });
     return isCancel(answer) ? null : answer;
   },
-};
+});

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { errors } from "../core/errors.js";
 
 /** One set of credentials: where the API is, the token, and its site. */
 export interface Profile {
@@ -27,15 +28,37 @@ export function configDir(env: Record<string, string | undefined>): string {
  * library (and its start-up cost) is loaded only by the commands that write it (login, logout).
  */
 export function readUserConfig(env: Record<string, string | undefined>): UserConfig {
+  const path = join(configDir(env), "config.json");
+  let text: string;
   try {
-    return JSON.parse(readFileSync(join(configDir(env), "config.json"), "utf8")) as UserConfig;
-  } catch {
-    return {};
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw errors.file(path, (e as NodeJS.ErrnoException).code === "EACCES" ? "permission denied" : (e as Error).message);
   }
+  // A config that cannot be read is not taken for no config: commands would go elsewhere without a word.
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw errors.usage(`The config file ${path} is not valid JSON: ${(e as Error).message}.`, "Fix it, or remove it and log in again with: yourspace login");
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw errors.usage(`The config file ${path} is not a JSON object.`, "Fix it, or remove it and log in again with: yourspace login");
+  return doc as UserConfig;
 }
 
 export function profileName(env: Record<string, string | undefined>, config: UserConfig): string {
-  return env.YOURSPACE_PROFILE || config.currentProfile || DEFAULT_PROFILE;
+  return profileChoice(env, config).name;
+}
+
+/**
+ * Which profile commands use, and who chose it: YOURSPACE_PROFILE, `profile use` (the current
+ * profile), or nobody (the default profile, which need not exist).
+ */
+export function profileChoice(env: Record<string, string | undefined>, config: UserConfig): { name: string; chosenBy: string | null } {
+  if (env.YOURSPACE_PROFILE) return { name: env.YOURSPACE_PROFILE, chosenBy: "YOURSPACE_PROFILE" };
+  if (config.currentProfile) return { name: config.currentProfile, chosenBy: "the current profile (yourspace profile use)" };
+  return { name: DEFAULT_PROFILE, chosenBy: null };
 }
 
 /** Opens the config for writing, with conf: atomic writes, and a file only the user can read. */

@@ -1,12 +1,17 @@
 import { errors, KvError } from "../core/errors.js";
 import type { Handler } from "../cli/context.js";
 import { readLimited } from "../cli/input.js";
-import { PLATFORM_API_URL, resolveTarget } from "../cli/target.js";
+import { checkApiUrl, PLATFORM_API_URL, resolveTarget } from "../cli/target.js";
 import { DEFAULT_PROFILE, openUserConfig, profileName, readUserConfig, type Profile } from "../cli/user-config.js";
 
 /** `login`: checks a token against the API and stores it in the user's profile (mode 0600). */
 export const login: Handler<{ profile?: string }> = async (ctx, _args, opts) => {
-  const apiUrl = ctx.globals.apiUrl ?? ctx.io.env.YOURSPACE_API_URL ?? PLATFORM_API_URL;
+  // Stored as the origin requests go to: the token will be sent there and nowhere else (src/cli/target.ts).
+  const apiUrl = ctx.globals.apiUrl
+    ? checkApiUrl(ctx.globals.apiUrl, "--api-url")
+    : ctx.io.env.YOURSPACE_API_URL
+      ? checkApiUrl(ctx.io.env.YOURSPACE_API_URL, "YOURSPACE_API_URL")
+      : PLATFORM_API_URL;
   let token = ctx.globals.token ?? ctx.io.env.YOURSPACE_TOKEN;
   if (!token && ctx.io.stdin.isTTY !== true) token = (await readLimited(ctx.io.stdin, 4096)).toString("utf8").trim();
   if (!token && ctx.interactive) token = (await ctx.prompter.secret(`Token for ${apiUrl}`)) ?? undefined;

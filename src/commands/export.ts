@@ -2,6 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { toWireEntry } from "../core/bulk.js";
 import { errors } from "../core/errors.js";
 import type { Handler } from "../cli/context.js";
+import { throwIfStopped } from "../cli/interruption.js";
 import { writeTo } from "../cli/io.js";
 import { safeJson } from "../cli/escape.js";
 import { OutputFile, outputFileOptions } from "../cli/output-file.js";
@@ -21,6 +22,8 @@ interface ExportOptions {
 export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
   if (opts.format !== "ndjson" && opts.format !== "json") throw errors.usage(`--format must be ndjson or json, not "${opts.format}".`);
   const target = (args.file as string | undefined) ?? "-";
+  // Pages are the steps: a signal stops the export between two, and a file is then left as it was.
+  ctx.stopsBetweenSteps();
   const backend = await ctx.backend();
   // A file is written whole or not at all: an export cut short leaves what was there before, and a
   // file that exists is replaced only with --force or a yes. /dev/stdout is this process's stdout,
@@ -44,6 +47,9 @@ export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
     if (json) await writeTo(out, count === 0 ? "]\n" : "\n]\n");
   } catch (e) {
     await file?.abort();
+    throwIfStopped(ctx.signal, (by) =>
+      errors.interrupted(by, `Export interrupted by ${by} after ${count.toLocaleString("en-US")} entries; ${file ? `${target} was left as it was` : "the output is incomplete"}.`, "Run the same command again for a complete export."),
+    );
     throw e;
   }
   await file?.commit();

@@ -3,6 +3,8 @@ import { parseLimit } from "../core/validate.js";
 import { DEFAULT_NAMESPACE, LIMITS } from "../core/limits.js";
 import type { Context, Handler } from "../cli/context.js";
 import { keyLine, safeJson, shellQuote } from "../cli/escape.js";
+import { throwIfStopped } from "../cli/interruption.js";
+import { errors } from "../core/errors.js";
 import { formatBytes, formatExpiry, isoOrNull, summarize } from "../cli/format.js";
 
 interface LsOptions {
@@ -32,13 +34,16 @@ export const run: Handler<LsOptions> = async (ctx, args, opts) => {
     return;
   }
 
-  // --all streams page by page, so a large namespace never sits in memory at once. Nothing is
-  // written before the first page has come back, so a target that fails leaves stdout empty.
+  // --all streams page by page, so a large namespace never sits in memory at once; a signal stops
+  // it between pages. Nothing is written before the first page has come back, so a target that
+  // fails leaves stdout empty.
+  ctx.stopsBetweenSteps();
   let cursor: string | null = opts.cursor ?? null;
   let total = 0;
   let pages = 0;
   const rows: KeyInfo[] = [];
   do {
+    throwIfStopped(ctx.signal, (by) => errors.interrupted(by, `Listing interrupted by ${by} after ${total.toLocaleString("en-US")} keys; it is incomplete.`, "Run the same command again for the whole listing."));
     const page = await fetchPage(cursor);
     if (ctx.out.json && pages++ === 0) await ctx.out.data('{"keys":[');
     for (const k of page.keys) {

@@ -1,7 +1,9 @@
 import type { Backend } from "../core/backend.js";
-import { errors } from "../core/errors.js";
+import { errors, KvError } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
 import type { Context, Handler } from "../cli/context.js";
+import { throwIfStopped, type StopSignal } from "../cli/interruption.js";
+import { commandLine, namespaceFlag } from "../cli/shell.js";
 
 interface RmOptions {
   namespace: string;
@@ -31,17 +33,44 @@ export const run: Handler<RmOptions> = async (ctx, args, opts) => {
     return report(ctx, ns, result.deleted, result.missing, false);
   }
 
-  const matched = await keysUnder(backend, ns, opts.prefix);
-  if (opts.dryRun || matched.length === 0) return report(ctx, ns, matched, [], opts.dryRun === true);
-  if (!opts.yes) {
-    const what = `remove ${matched.length} ${matched.length === 1 ? "key" : "keys"} under "${opts.prefix}" from namespace ${ns}`;
-    if (!ctx.interactive) throw errors.confirmationRequired(what);
-    if (!(await ctx.prompter.confirm(`${what[0]!.toUpperCase()}${what.slice(1)}?`))) throw errors.cancelled();
+  // A prefix is removed a page of keys at a time, each page atomic: a signal stops it between pages.
+  ctx.stopsBetweenSteps();
+  const prefix = opts.prefix;
+  const again = `Run the same command again to remove the rest: ${commandLine("yourspace", "kv", "rm", namespaceFlag(ns), "--prefix", prefix, "--yes")}`;
+  const stoppedAfter = (removed: number, of: number) => (by: StopSignal) =>
+    errors.interrupted(by, `Interrupted by ${by} after removing ${removed.toLocaleString("en-US")} of ${of.toLocaleString("en-US")} keys under "${prefix}" from ${ns}.`, again);
+  const nothingRemoved = (by: StopSignal) => errors.interrupted(by, `Interrupted by ${by} before removing anything under "${prefix}" from ${ns}.`, "Nothing was removed.");
+  let matched: string[];
+  try {
+    matched = await keysUnder(backend, ns, prefix);
+    if (opts.dryRun || matched.length === 0) return await report(ctx, ns, matched, [], opts.dryRun === true);
+    if (!opts.yes) {
+      const what = `remove ${matched.length} ${matched.length === 1 ? "key" : "keys"} under "${prefix}" from namespace ${ns}`;
+      if (!ctx.interactive) throw errors.confirmationRequired(what, "Pass --yes to confirm, or --dry-run to list what would be removed.");
+      if (!(await ctx.prompter.confirm(`${what[0]!.toUpperCase()}${what.slice(1)}?`))) throw errors.cancelled();
+    }
+  } catch (e) {
+    // Stopped while listing or asking: nothing was removed.
+    throwIfStopped(ctx.signal, nothingRemoved);
+    throw e;
   }
-  // One delete, all or nothing on every target (a remote one says which keys went if it stops part
-  // way). Keys that vanished since they were listed are not an error: the goal is that none are left.
-  const result = await backend.delete(ns, matched, { force: true, region });
-  return report(ctx, ns, result.deleted, [], false);
+  throwIfStopped(ctx.signal, nothingRemoved);
+  // A page at a time, each page atomic, so a signal stops it between pages and no lock is held for
+  // the whole prefix. A page that fails after others were removed is reported as such: the pages
+  // before it went, it may or may not have, the ones after it did not.
+  const removed: string[] = [];
+  for (let i = 0; i < matched.length; i += LIMITS.maxListLimit) {
+    throwIfStopped(ctx.signal, stoppedAfter(removed.length, matched.length));
+    const page = matched.slice(i, i + LIMITS.maxListLimit);
+    try {
+      // Keys that vanished since they were listed are not an error: the goal is that none are left.
+      removed.push(...(await backend.delete(ns, page, { force: true, region })).deleted);
+    } catch (e) {
+      if (i === 0 || !(e instanceof KvError)) throw e;
+      throw errors.partiallyApplied({ action: "remove", namespace: ns, done: removed, unknown: page, notDone: matched.slice(i + page.length), cause: e });
+    }
+  }
+  return report(ctx, ns, removed, [], false);
 };
 
 async function keysUnder(backend: Backend, ns: string, prefix: string): Promise<string[]> {

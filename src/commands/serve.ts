@@ -33,17 +33,16 @@ export const start: Handler<StartOptions> = async (ctx, _args, opts) => {
   const { startServerThread } = await import("../api/server-thread.js");
   const dataDir = resolveDataDir(ctx.globals.dataDir, ctx.io.env, ctx.io.cwd);
   const site = ctx.globals.site ?? DEFAULT_SITE;
-  // Listen for the signals before the server starts, so a stop sent at once (or as soon as the
-  // ready line is read) is graceful.
+  // SIGINT and SIGTERM (ctx.signal) stop the server gracefully, even one sent before it has started.
+  ctx.stopsBetweenSteps(false);
   let stop = () => {};
   const stopped = new Promise<void>((resolve) => {
     stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
+      ctx.signal.removeEventListener("abort", stop);
       resolve();
     };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+    if (ctx.signal.aborted) resolve();
+    else ctx.signal.addEventListener("abort", stop);
   });
   const server = await startServerThread({ dataDir, host: opts.host, port: Number(opts.port), site, token: ctx.globals.token }).catch((e: unknown) => {
     // A server that did not start leaves no handlers behind, so the error is reported and the command exits.

@@ -1,11 +1,12 @@
 import { parseDuration } from "../core/duration.js";
-import { errors } from "../core/errors.js";
+import { errors, KvError } from "../core/errors.js";
 import { isTier, TIER_NAMES } from "../core/tiers.js";
 import type { Binding } from "../core/backend.js";
-import type { Context, Handler } from "../cli/context.js";
+import type { CommandArgs, Context, Handler } from "../cli/context.js";
 import { shellQuote } from "../cli/escape.js";
 import { formatBytes, isoOrNull } from "../cli/format.js";
-import { ProjectFile } from "../cli/project-file.js";
+import { isInterruption, stoppedAtOnce, throwIfStopped, unguarded, type StopSignal } from "../cli/interruption.js";
+import { ProjectFile, type PreparedSave } from "../cli/project-file.js";
 import { table } from "./emulator.js";
 
 const VARIABLE = /^[A-Z_][A-Z0-9_]*$/;
@@ -19,6 +20,18 @@ interface BindOptions {
 
 /** `kv bind`: records the binding in the project file's route block, and registers it with the target. */
 export const bind: Handler<BindOptions> = async (ctx, args, opts) => {
+  // A signal is heeded until the target is changed; after that the command finishes both places.
+  ctx.stopsBetweenSteps();
+  const nothingBound = (by: StopSignal) => errors.interrupted(by, `Interrupted by ${by}; nothing was bound.`, "Nothing was changed.");
+  try {
+    await bindBoth(ctx, args, opts);
+  } catch (e) {
+    if (isInterruption(e)) throwIfStopped(ctx.signal, nothingBound);
+    throw e;
+  }
+};
+
+async function bindBoth(ctx: Context, args: CommandArgs, opts: BindOptions): Promise<void> {
   const backend = await ctx.backend();
   let ns = args.namespace as string | undefined;
   let route = opts.route;
@@ -35,36 +48,98 @@ export const bind: Handler<BindOptions> = async (ctx, args, opts) => {
   if (!VARIABLE.test(variable)) throw errors.usage(`"${variable}" is not a variable name.`, "Use upper-case letters, digits and _, for example --as FLAGS.");
 
   const binding = { route, variable, namespace: ns, access: access as Binding["access"] };
-  // The file is edited in memory first (a broken file fails here), then the target registers the
-  // binding (it may refuse: no such namespace, no permission), and only then is the file saved.
+  // Two places change, both or neither. The file is edited in memory (a broken file fails here) and
+  // written beside itself (one that cannot be written fails here); then the target registers the
+  // binding (it may refuse: no such namespace, no permission); then the file is put in place, and if
+  // that fails, the target is put back as it was.
   const file = await ProjectFile.open(ctx.io.cwd);
   await file.bind(binding);
-  const registered = await backend.bind(binding);
-  file.save();
+  const before = (await backend.listBindings()).find((b) => b.route === route && b.variable === variable);
+  const save = file.prepare();
+  let registered: Binding;
+  try {
+    throwIfStopped(ctx.signal, stoppedAtOnce);
+    registered = await backend.bind(binding);
+  } catch (e) {
+    save.discard();
+    throw e;
+  }
+  // Once the target has changed, a signal no longer stops the command: it finishes, or undoes.
+  const target = unguarded(backend);
+  await bothOrNeither(file.path, save, () => (before ? target.bind(withoutTime(before)) : target.unbind(route!, variable)), "binding");
   if (ctx.out.json) return ctx.out.printJson({ binding: wireBinding(registered), file: file.path, created: file.created });
   ctx.out.success(`Bound ${ns} to route ${route} as ${variable}, ${access}${file.created ? ` (created ${file.path})` : ` (${file.path})`}.`);
   ctx.out.hint(`The route's function needs a route token: yourspace kv emulator token create --route ${shellQuote(route)}`);
-};
+}
 
 export const unbind: Handler<{ route?: string; as?: string }> = async (ctx, args, opts) => {
+  ctx.stopsBetweenSteps();
+  const nothingUnbound = (by: StopSignal) => errors.interrupted(by, `Interrupted by ${by}; nothing was unbound.`, "Nothing was changed.");
+  try {
+    await unbindBoth(ctx, args, opts);
+  } catch (e) {
+    if (isInterruption(e)) throwIfStopped(ctx.signal, nothingUnbound);
+    throw e;
+  }
+};
+
+async function unbindBoth(ctx: Context, args: CommandArgs, opts: { route?: string; as?: string }): Promise<void> {
   const ns = args.namespace as string | undefined;
   if (opts.route === undefined) throw errors.usage("Name the route with --route <pattern>.");
   const backend = await ctx.backend();
   const bound = (await backend.listBindings()).filter((b) => b.route === opts.route && (opts.as ? b.variable === opts.as : b.namespace === ns));
   if (ns === undefined && opts.as === undefined) throw errors.usage("Name the namespace, or the variable with --as.");
+  // As for bind: the file is written beside itself first, the target changed next, the file put in
+  // place last, and the target's bindings restored if that fails.
+  const route = opts.route;
   const file = await ProjectFile.open(ctx.io.cwd);
   const variables = bound.length ? bound.map((b) => b.variable) : [opts.as ?? ns!.toUpperCase().replace(/[^A-Z0-9_]/g, "_")];
-  let removed = 0;
   let fromFile = 0;
-  for (const variable of variables) {
-    if (await backend.unbind(opts.route, variable)) removed++;
-    if (file.exists && (await file.unbind(opts.route, variable))) fromFile++;
+  if (file.exists) for (const variable of variables) if (await file.unbind(route, variable)) fromFile++;
+  const save = fromFile ? file.prepare() : undefined;
+  const removed: Binding[] = [];
+  // Once the target has changed, a signal no longer stops the command: it finishes, or undoes.
+  const restore = async () => {
+    for (const b of removed) await unguarded(backend).bind(withoutTime(b));
+  };
+  try {
+    throwIfStopped(ctx.signal, stoppedAtOnce);
+    for (const variable of variables) {
+      const was = bound.find((b) => b.variable === variable);
+      if ((await backend.unbind(route, variable)) && was) removed.push(was);
+    }
+  } catch (e) {
+    save?.discard();
+    await restore();
+    throw e;
   }
-  if (fromFile) file.save();
-  if (removed === 0 && fromFile === 0) throw errors.bindingNotFound(ns ?? opts.as!, opts.route);
+  if (save) await bothOrNeither(file.path, save, restore, "unbinding");
+  if (removed.length === 0 && fromFile === 0) throw errors.bindingNotFound(ns ?? opts.as!, route);
   if (ctx.out.json) return ctx.out.printJson({ route: opts.route, removed: variables, file: fromFile ? file.path : null });
   ctx.out.success(`Unbound ${variables.join(", ")} from route ${opts.route}.`);
-};
+}
+
+/**
+ * Puts the project file in place once the target has changed; if that fails, undoes the target's
+ * change, so the command changed neither. Says so when even the undo fails.
+ */
+async function bothOrNeither(path: string, save: PreparedSave, undo: () => Promise<unknown>, what: "binding" | "unbinding"): Promise<void> {
+  try {
+    save.commit();
+  } catch (e) {
+    try {
+      await undo();
+    } catch (u) {
+      throw new KvError(
+        (e as KvError).code,
+        `${(e as Error).message.replace(/\.$/, "")}, and undoing the ${what} on the target failed too (${(u as Error).message.replace(/\.$/, "")}): the target has the change and ${path} does not.`,
+        what === "binding" ? "Make the file writable and run the same bind again, or remove the binding with yourspace kv unbind." : "Make the file writable and run the same unbind again.",
+      );
+    }
+    const err = e as KvError;
+    throw new KvError(err.code, `${err.message.replace(/\.$/, "")}; the ${what} on the target was undone, so nothing changed.`, err.hint);
+  }
+}
 
 export const bindings: Handler = async (ctx) => {
   const list = await (await ctx.backend()).listBindings();
@@ -134,6 +209,10 @@ function decimalBytes(n: number): string {
   if (n < 1_000_000) return `${(n / 1_000).toFixed(1)} kB`;
   if (n < 1_000_000_000) return `${(n / 1_000_000).toFixed(1)} MB`;
   return `${(n / 1_000_000_000).toFixed(2)} GB`;
+}
+
+function withoutTime({ createdAt: _, ...binding }: Binding): Omit<Binding, "createdAt"> {
+  return binding;
 }
 
 function wireBinding(b: Binding) {

@@ -26,6 +26,8 @@ export const ERROR_EXIT = {
   UNAVAILABLE: EXIT.unavailable,
   QUOTA_EXCEEDED: EXIT.quota,
   CANCELLED: EXIT.unexpected,
+  // 130 for SIGINT; an error made for SIGTERM carries 143 (errors.interrupted).
+  INTERRUPTED: EXIT.interrupted,
   INTERNAL: EXIT.unexpected,
   // Reported by the platform API (and the emulator's server).
   UNAUTHENTICATED: EXIT.permission,
@@ -51,6 +53,8 @@ export class KvError extends Error {
     readonly hint?: string,
     /** What a script needs beyond the message, as JSON (for PARTIALLY_APPLIED: which keys were done; for a read that found nothing: where it was served from). */
     public details?: Record<string, unknown>,
+    /** Only where one code has more than one exit code (INTERRUPTED: the signal decides). */
+    private readonly exit?: ExitCode,
   ) {
     super(message);
   }
@@ -61,7 +65,7 @@ export class KvError extends Error {
   }
 
   get exitCode(): ExitCode {
-    return ERROR_EXIT[this.code];
+    return this.exit ?? ERROR_EXIT[this.code];
   }
 
   toJSON(): { code: ErrorCode; message: string; hint: string | null; details?: Record<string, unknown> } {
@@ -162,7 +166,14 @@ export const errors = {
       "Names are 1 to 63 characters: lower-case letters, digits, '-' and '_', starting with a letter or digit.",
     ),
   namespaceNotFound: (name: string) =>
-    new KvError("NAMESPACE_NOT_FOUND", `The namespace "${name}" does not exist.`, `Create it with: yourspace kv namespace create ${name}`),
+    new KvError(
+      "NAMESPACE_NOT_FOUND",
+      `The namespace "${name}" does not exist.`,
+      LIMITS.namespacePattern.test(name)
+        ? `Create it with: yourspace kv namespace create ${name}`
+        : // No namespace can have this name: suggesting to create it would only fail.
+          `Namespace names are lower-case letters, digits, '-' and '_'${LIMITS.namespacePattern.test(name.toLowerCase()) ? `: did you mean "${name.toLowerCase()}"?` : "."} List them with: yourspace kv namespace ls`,
+    ),
   namespaceExists: (name: string) =>
     new KvError("NAMESPACE_EXISTS", `The namespace "${name}" already exists.`, "Choose another name, or use the existing namespace."),
   namespaceProtected: (name: string) =>
@@ -170,6 +181,11 @@ export const errors = {
 
   bindingNotFound: (what: string, route: string) => new KvError("NOT_FOUND", `Route ${route} has no binding of ${what}.`, "List bindings with: yourspace kv bindings"),
   siteNotFound: (site: string) => new KvError("NOT_FOUND", `Site "${site}" was not found.`, "Check the site name, or use a token of that site."),
+  /** The API's answer for a site other than the token's: whether that site exists is not said. */
+  siteUnknownToToken: (site: string, tokenSite: string) =>
+    new KvError("NOT_FOUND", `Site "${site}" is not known to this token.`, `The token is for site "${tokenSite}": act on that site, or use a token of site "${site}".`),
+  apiUrlInvalid: (url: string, source: string, why: string) =>
+    new KvError("USAGE", `The API URL "${url}" (from ${source}) cannot be used: ${why}.`, "Give a URL such as https://api.yourspace.dev or http://127.0.0.1:8787."),
   keyNotFound: (key: string, namespace: string, where?: string) =>
     new KvError(
       "KEY_NOT_FOUND",
@@ -183,9 +199,13 @@ export const errors = {
       "Use --force to remove the keys that exist and ignore the missing ones.",
     ),
 
-  confirmationRequired: (what: string) =>
-    new KvError("CONFIRMATION_REQUIRED", `Refusing to ${what} without confirmation: there is no terminal to ask on.`, "Pass --yes to confirm, or --dry-run to see what would be removed."),
+  /** `hint` names the flags of the command at hand that confirm (and preview), which only its handler knows. */
+  confirmationRequired: (what: string, hint: string) =>
+    new KvError("CONFIRMATION_REQUIRED", `Refusing to ${what} without confirmation: there is no terminal to ask on.`, hint),
   cancelled: () => new KvError("CANCELLED", "Cancelled; nothing was changed."),
+  /** A command stopped by a signal: the message says what it had done, the hint how to finish. */
+  interrupted: (signal: "SIGINT" | "SIGTERM", message: string, hint: string) =>
+    new KvError("INTERRUPTED", message, hint, undefined, signal === "SIGTERM" ? EXIT.terminated : EXIT.interrupted),
 
   file: (path: string, reason: string) =>
     new KvError("FILE_ERROR", `Cannot use the file ${path}: ${reason}.`, "Check the path and its permissions."),
@@ -199,7 +219,7 @@ export const errors = {
     ),
 
   unknownRegion: (region: string, regions: string[]) =>
-    new KvError("USAGE", `There is no region "${region}".`, `The regions are ${regions.join(", ")}. Change them with: yourspace kv emulator config --regions`),
+    new KvError("USAGE", `There is no region "${region}".`, `The regions are ${regions.join(", ")}. Change them with: yourspace kv emulator config --regions <list> (the home region marked with *, as iad*,fra,sin)`),
   regionPartitioned: (region: string, home: string, what: "read" | "write") =>
     new KvError(
       "UNAVAILABLE",

@@ -8,7 +8,11 @@ export const EXIT = {
   unavailable: 5,
   quota: 6,
   /** A multi-key operation that stopped part way: some of it was done, and the error says which. */
-  partial: 7,
+  partial: 8,
+  /** Stopped by SIGINT (Ctrl-C): 128 + 2, as a shell reports a process the signal ended. */
+  interrupted: 130,
+  /** Stopped by SIGTERM: 128 + 15. */
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

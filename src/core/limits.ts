@@ -10,6 +10,8 @@ export const LIMITS = {
   minTtlSeconds: 60,
   /** Most keys in one list page. */
   maxListLimit: 1_000,
+  /** Most entries, or keys, one bulk write or delete takes (the platform API's per-request limit). */
+  maxBulkEntries: 1_000,
   /** Most keys a site may hold, whatever its tier. */
   maxKeysPerSite: 5_000_000,
   /** Namespace names: what a name may contain. */

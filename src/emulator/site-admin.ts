@@ -15,6 +15,11 @@ export class SiteAdmin {
     private readonly now: () => number,
   ) {}
 
+  /** Every site, by name. */
+  names(): string[] {
+    return this.db.prepare("SELECT name FROM sites ORDER BY name").pluck().all() as string[];
+  }
+
   info(site: string): SiteInfo {
     const tier = this.db.prepare("SELECT tier FROM sites WHERE name = ?").pluck().get(site) as string | undefined;
     if (tier === undefined) throw errors.siteNotFound(site);

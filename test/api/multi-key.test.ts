@@ -15,7 +15,7 @@ import { T0 } from "../support/engine.js";
  * Operations on more keys than one request of the API takes (a delete of 1,000 keys, a bulk put of
  * 1,000 entries or 2 MiB), through the real client and the real server. A gateway between them
  * forwards every request and, where a test says so, fails one: the operation must then either have
- * done nothing, or say exactly which keys it did (PARTIALLY_APPLIED, exit 7).
+ * done nothing, or say exactly which keys it did (PARTIALLY_APPLIED, exit 8).
  */
 
 interface Seen {
@@ -116,7 +116,7 @@ describe("a delete of more keys than one request takes", () => {
     fill(server, keys);
     const err = await rejection(client.delete("default", keys, { force: false }));
     expect(err.code).toBe("PARTIALLY_APPLIED");
-    expect(err.exitCode).toBe(7);
+    expect(err.exitCode).toBe(8);
     expect(err.message).toBe(
       'Removed 1,000 of 2,500 keys in namespace "default" ("k00000" … "k00999"), then a request failed: The key "k01500" was not found in namespace "default"; nothing was removed. The other 1,500 keys ("k01000" … "k02499") were not removed.',
     );

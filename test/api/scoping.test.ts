@@ -99,7 +99,7 @@ describe("a token of another site: 404, whether or not the site exists", () => {
       const real = await call(method, fill(pattern, "alpha"), { token: beta, body, type });
       const never = await call(method, fill(pattern, "gamma"), { token: beta, body, type });
       expect(real.status, `${method} ${pattern}: ${real.text}`).toBe(404);
-      expect(real.json).toEqual({ code: "NOT_FOUND", message: 'Site "alpha" was not found.', hint: expect.any(String) });
+      expect(real.json).toEqual({ code: "NOT_FOUND", message: 'Site "alpha" is not known to this token.', hint: expect.any(String) });
       expect({ method, status: never.status, type: never.type, text: masked(never.text, "gamma") }).toEqual({ method, status: real.status, type: real.type, text: masked(real.text, "alpha") });
       expect(real.text).not.toContain("secret");
     }
@@ -141,7 +141,7 @@ describe("a token of another site: 404, whether or not the site exists", () => {
         const r = await cli([...argv, "--json"], beta, ["--site", site]);
         expect(r.code, `${argv.join(" ")} --site ${site}: ${r.stderr}`).toBe(3);
         expect(r.out).toBe("");
-        expect(r.stderr).toContain(`{"error":{"code":"NOT_FOUND","message":"Site \\"${site}\\" was not found."`);
+        expect(r.stderr).toContain(`{"error":{"code":"NOT_FOUND","message":"Site \\"${site}\\" is not known to this token."`);
       }
     }
   });

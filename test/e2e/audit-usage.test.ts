@@ -194,12 +194,12 @@ describe("kv audit", () => {
     const otherId = await srv.tokenId(other);
     await must(200, srv.http("PUT", "/v1/sites/other/namespaces/default/values/mine", { token: other, body: "x" }));
     const refused = await must(404, srv.http("GET", "/v1/sites/local/audit", { token: other }));
-    expect(refused.json).toEqual({ code: "NOT_FOUND", message: 'Site "local" was not found.', hint: expect.any(String) });
+    expect(refused.json).toEqual({ code: "NOT_FOUND", message: 'Site "local" is not known to this token.', hint: expect.any(String) });
     const own = await must(200, srv.http("GET", "/v1/sites/other/audit", { token: other }));
     expect(own.json.entries.map(({ t: _t, ...e }: { t: string }) => e)).toEqual([{ actor: `token:${otherId}`, action: "write", namespace: "default", key: "mine", region: "iad", outcome: "ok", count: 1 }]);
     const otherCli = json<AuditJson>(await srv.remote(["kv", "audit", "--json"], { token: other })).entries;
     expect(otherCli.map((e) => e.key)).toEqual(["mine"]);
-    fails(await srv.remote(["--site", "local", "kv", "audit"], { token: other }), 3, /Site "local" was not found/);
+    fails(await srv.remote(["--site", "local", "kv", "audit"], { token: other }), 3, /Site "local" is not known to this token/);
     // ... and site local's log has nothing of site other.
     const localLog = (await must(200, srv.http("GET", "/v1/sites/local/audit"))).json.entries as AuditJson["entries"];
     expect(localLog.length).toBeGreaterThanOrEqual(entries.length);
@@ -399,8 +399,8 @@ describe("another site's token, on every endpoint", () => {
 
     // The CLI with that token: exit 3, the same message for a site that exists and one that does not.
     for (const site of ["local", "no-such-site"]) {
-      fails(await srv.remote(["--site", site, "kv", "get", "-n", "secret", "k"], { token: other }), 3, new RegExp(`^✖ Site "${site}" was not found\\.$`));
+      fails(await srv.remote(["--site", site, "kv", "get", "-n", "secret", "k"], { token: other }), 3, new RegExp(`^✖ Site "${site}" is not known to this token\\.$`));
     }
-    fails(await srv.remote(["--site", "local", "kv", "usage"], { token: other }), 3, /Site "local" was not found/);
+    fails(await srv.remote(["--site", "local", "kv", "usage"], { token: other }), 3, /Site "local" is not known to this token/);
   });
 });

@@ -15,7 +15,7 @@ import { BIN, runBin, type RunResult } from "../support/cli.js";
  */
 
 const TOTAL = 1_000_000;
-const BATCH = 2_500;
+const BATCH = 1_000;
 const MAKE_FILE = resolve(import.meta.dirname, "../../bench/make-import-file.mjs");
 
 type Env = Record<string, string>;

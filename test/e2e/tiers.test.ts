@@ -115,7 +115,7 @@ describe("free tier: 100,000 keys", () => {
     const sb = sandbox();
     const key = (i: number) => `k${String(i).padStart(6, "0")}`;
     const file = await ndjson(join(sb.root, "keys.ndjson"), 100_000, key, 1, "v");
-    ok(await local(sb, ["kv", "import", "--batch-size", "10000", file]));
+    ok(await local(sb, ["kv", "import", "--batch-size", "1000", file]));
     const full = await usage(sb);
     expect(full.storage).toMatchObject({ keys: 100_000, bytes: 100_000 * 8 });
 

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { PassThrough, Readable } from "node:stream";
+import { PassThrough, Readable, Writable } from "node:stream";
 import { onTestFinished } from "vitest";
 import type { Clock } from "../../src/core/clock.js";
 import type { Prompter } from "../../src/cli/context.js";
@@ -27,29 +27,44 @@ export interface RunResult {
 
 export interface InProcessOptions {
   cwd: string;
-  stdin?: string | Buffer;
+  /** Text, or a stream the test feeds (and may never end). */
+  stdin?: string | Buffer | Readable;
   /** Which streams claim to be terminals. */
   tty?: { stdin?: boolean; stdout?: boolean; stderr?: boolean };
   env?: Record<string, string | undefined>;
   clock?: Clock;
   prompter?: Prompter;
   interactive?: boolean;
+  /** Stands for SIGINT/SIGTERM: abort it with the signal's name, as src/cli.ts does. */
+  signal?: AbortSignal;
+  /** Sees every chunk written to stderr as it is written, before the command goes on (to act on a progress line, say). */
+  onStderr?: (chunk: string) => void;
 }
 
 /** Runs the CLI in this process with captured streams: the same main() the binary runs. */
 export async function runCli(argv: string[], options: InProcessOptions): Promise<RunResult> {
-  const stdin = Object.assign(Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]), {
+  const given = options.stdin;
+  const stdin = Object.assign(given instanceof Readable ? given : Readable.from(given === undefined ? [] : [Buffer.from(given)]), {
     isTTY: options.tty?.stdin ?? false,
   });
   const stdout = Object.assign(new PassThrough(), { isTTY: options.tty?.stdout ?? false, columns: 120 });
-  const stderr = Object.assign(new PassThrough(), { isTTY: options.tty?.stderr ?? false });
   const outChunks: Buffer[] = [];
   const errChunks: Buffer[] = [];
+  // stderr is seen as it is written, synchronously, so a test can act between two steps of a command.
+  const stderr = Object.assign(
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        errChunks.push(chunk);
+        options.onStderr?.(chunk.toString("utf8"));
+        done();
+      },
+    }),
+    { isTTY: options.tty?.stderr ?? false },
+  );
   stdout.on("data", (c: Buffer) => outChunks.push(c));
-  stderr.on("data", (c: Buffer) => errChunks.push(c));
   const code = await main(
     argv,
-    { stdin, stdout, stderr, env: { ...options.env }, cwd: options.cwd },
+    { stdin, stdout, stderr, env: { ...options.env }, cwd: options.cwd, signal: options.signal },
     { clock: options.clock, prompter: options.prompter, interactive: options.interactive },
   );
   const out = Buffer.concat(outChunks);
