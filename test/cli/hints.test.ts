@@ -112,6 +112,8 @@ const SAMPLE: Partial<Record<keyof typeof errors, unknown[]>> = {
   quota: ["local", "free", "keys", 100_000, 99_999, 2],
   interrupted: ["SIGINT", "Interrupted.", "Run the same command again."],
   namespaceNotFound: ["Default"],
+  binaryToTerminal: ["logo.png", 2_048, "not UTF-8"],
+  partiallyApplied: [{ action: "remove", namespace: "default", done: ["a"], unknown: ["b"], notDone: ["c"], cause: errors.usage("Refused.") }],
 };
 
 describe("the error catalogue", () => {

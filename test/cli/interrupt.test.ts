@@ -189,7 +189,7 @@ describe("long commands against the platform API, without a terminal, stopped wh
     const { s, stop, stopAt } = await remote(2_500);
     const env = await stopAt(/\/export/, 1);
     const target = s.write("backup.ndjson", "the previous backup\n");
-    const r = await s.run(["kv", "export", target], { env, signal: stop.signal });
+    const r = await s.run(["kv", "export", target, "--force"], { env, signal: stop.signal });
     stopped(r, 130);
     expect(r.stderr).toContain(`Export interrupted by SIGINT after 1,000 entries; ${target} was left as it was.`);
     expect(readFileSync(target, "utf8")).toBe("the previous backup\n");
@@ -200,7 +200,7 @@ describe("long commands against the platform API, without a terminal, stopped wh
     const { s, stop, stopAt } = await remote(2_500);
     const env = await stopAt(/\/export/, 1, "SIGTERM");
     const target = join(s.cwd, "new.ndjson");
-    const r = await s.run(["kv", "export", target], { env, signal: stop.signal });
+    const r = await s.run(["kv", "export", target, "--force"], { env, signal: stop.signal });
     stopped(r, 143);
     expect(existsSync(target)).toBe(false);
     expect(readdirSync(s.cwd).filter((f) => f.includes("partial"))).toEqual([]);
