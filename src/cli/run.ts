@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { systemClock, type Clock } from "../core/clock.js";
 import { KvError, errors } from "../core/errors.js";
+import { fromSystemError } from "../core/system-errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import { DEFAULT_SITE } from "../core/limits.js";
 import type { CommandArgs, Context, Globals, Prompter } from "./context.js";
@@ -29,26 +30,45 @@ export interface Overrides {
 export async function main(argv: readonly string[], io: Io, overrides: Overrides = {}): Promise<number> {
   let out = new Output(io, { json: argv.includes("--json"), quiet: false, color: wantsColor(io, !argv.includes("--no-color")) });
   let exitCode: number = EXIT.ok;
+  const opened: Opened = {};
   const program = buildProgram(io, async (spec, args, command) => {
     const globals = readGlobals(command.optsWithGlobals(), io);
     out = new Output(io, globals);
     const handler = await spec.load!();
-    const ctx = createContext(io, out, globals, overrides);
+    const ctx = createContext(io, out, globals, overrides, opened);
+    let failure: { error: unknown } | undefined;
     try {
       await handler(ctx, args, command.opts());
-    } finally {
-      await ctx.dispose();
+    } catch (e) {
+      failure = { error: e };
     }
+    try {
+      await ctx.dispose();
+    } catch (e) {
+      // The command's own failure is the one to report. After a success, what closing could not do
+      // (write the last audit records) does not undo what the command did: say so, and keep its result.
+      if (!failure) {
+        const cause = fromSystemError(e, opened);
+        if (!cause) throw e;
+        out.warn(`The command completed, but closing the store failed: ${cause.message} ${cause.hint ?? ""}`.trim());
+      }
+    }
+    if (failure) throw failure.error;
   });
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (e) {
-    exitCode = report(e, out, io, argv);
+    exitCode = report(e, out, io, argv, opened);
   }
   return exitCode;
 }
 
-function report(e: unknown, out: Output, io: Io, argv: readonly string[]): number {
+/** What a command opened, for naming it when the environment fails. */
+interface Opened {
+  dataDir?: string;
+}
+
+function report(e: unknown, out: Output, io: Io, argv: readonly string[], opened: Opened): number {
   if (e instanceof CommanderError) {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT.ok;
     // A group command run on its own: commander has printed its help; that is a usage error.
@@ -61,9 +81,11 @@ function report(e: unknown, out: Output, io: Io, argv: readonly string[]): numbe
     return e.exitCode;
   }
   const err = e as Error;
-  out.error(errors.internal(`Unexpected error: ${err?.message ?? String(e)}`));
+  // A full disk, a read-only or damaged store, too many open files …: the environment, not a bug.
+  const environment = fromSystemError(e, opened);
+  out.error(environment ?? errors.internal(`Unexpected error: ${err?.message ?? String(e)}`));
   if (io.env.YOURSPACE_DEBUG && err?.stack) io.stderr.write(`${err.stack}\n`);
-  return EXIT.unexpected;
+  return environment?.exitCode ?? EXIT.unexpected;
 }
 
 /** The deepest command named on a command line, for pointing at the right --help. */
@@ -151,7 +173,7 @@ function readGlobals(opts: Record<string, unknown>, io: Io): Globals {
   };
 }
 
-function createContext(io: Io, out: Output, globals: Globals, overrides: Overrides): Context & { dispose(): Promise<void> } {
+function createContext(io: Io, out: Output, globals: Globals, overrides: Overrides, opened: Opened): Context & { dispose(): Promise<void> } {
   let local: LocalBackend | undefined;
   let backend: Backend | undefined;
   const clock = overrides.clock ?? systemClock;
@@ -159,6 +181,7 @@ function createContext(io: Io, out: Output, globals: Globals, overrides: Overrid
     if (!local) {
       const { LocalBackend } = await import("../emulator/local-backend.js");
       const dataDir = resolveDataDir(globals.dataDir, io.env, io.cwd);
+      opened.dataDir = dataDir;
       const site = globals.site ?? io.env.YOURSPACE_SITE ?? DEFAULT_SITE;
       local = LocalBackend.open({ dataDir, site, clock, cwd: io.cwd, client: io.env.YOURSPACE_CLIENT });
     }

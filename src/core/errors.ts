@@ -24,6 +24,14 @@ export const ERROR_EXIT = {
   PERMISSION_DENIED: EXIT.permission,
   UNAVAILABLE: EXIT.unavailable,
   QUOTA_EXCEEDED: EXIT.quota,
+  // The environment: the data directory, its disk, the system. Never a bug, and never bad input:
+  // the target cannot be used as it is (src/core/system-errors.ts names what each covers).
+  DATA_DIR_UNUSABLE: EXIT.unavailable,
+  STORE_READ_ONLY: EXIT.unavailable,
+  STORE_CORRUPT: EXIT.unavailable,
+  DISK_FULL: EXIT.unavailable,
+  IO_ERROR: EXIT.unavailable,
+  RESOURCE_LIMIT: EXIT.unavailable,
   CANCELLED: EXIT.unexpected,
   INTERNAL: EXIT.unexpected,
   // Reported by the platform API (and the emulator's server).
@@ -182,8 +190,28 @@ export const errors = {
       `The local store in ${dir} stayed locked by another process for too long.`,
       "Another yourspace process is holding a long write. Wait for it to finish, then run the command again.",
     ),
-  storeUnreadable: (dir: string, reason: string) =>
-    new KvError("UNAVAILABLE", `The local store in ${dir} cannot be opened: ${reason}.`, "Check the data directory (--data-dir or YOURSPACE_DATA_DIR) and its permissions."),
+  dataDirUnusable: (dir: string, problem: string, hint = "Fix it, or choose another directory with --data-dir or YOURSPACE_DATA_DIR.") =>
+    new KvError("DATA_DIR_UNUSABLE", `The data directory ${dir} cannot be used: ${problem}.`, hint),
+  storeReadOnly: (dir: string, reason: string) =>
+    new KvError(
+      "STORE_READ_ONLY",
+      `The local store in ${dir} is read-only (${reason}); this command writes to it, so nothing was changed.`,
+      `Reads still work. To write, give your user write access to ${dir}, or use another data directory (--data-dir or YOURSPACE_DATA_DIR).`,
+    ),
+  storeCorrupt: (file: string, detail: string) =>
+    new KvError(
+      "STORE_CORRUPT",
+      `The local store ${file} is damaged (${detail}).`,
+      `Keep a copy of its directory, then move ${file} (and its -wal file) aside to start an empty store; sqlite3's .recover command may save what is left.`,
+    ),
+  diskFull: (where: string, detail: string) =>
+    new KvError("DISK_FULL", `There is no room to write ${where} (${detail}); the write that needed it was not completed.`, "Free some space on that disk (or raise the quota or file size limit), then run the command again."),
+  ioError: (where: string, detail: string) =>
+    new KvError("IO_ERROR", `The device holding ${where} failed to read or write (${detail}).`, "Check the disk and its file system (dmesg shows device errors), then run the command again."),
+  networkFailure: (what: string, detail: string) =>
+    new KvError("UNAVAILABLE", `The network failed (${what}): ${detail}.`, "Check that the server is running and reachable, then run the command again."),
+  resourceLimit: (detail: string) =>
+    new KvError("RESOURCE_LIMIT", `The system refused a resource this command needs: ${detail}.`, "Close other programs, or raise the limit (ulimit -n for open files), then run the command again."),
 
   permission: (message: string, hint: string) => new KvError("PERMISSION_DENIED", message, hint),
   quota: (site: string, tier: string, what: "keys" | "storage", ceiling: number, current: number, adding: number) =>
