@@ -3,10 +3,10 @@ import { processIo } from "./cli/io.js";
 import { main } from "./cli/run.js";
 
 if (isMainThread) {
-  // A reader that goes away (`yourspace kv ls | head -1`) is not an error.
+  // A reader that goes away (`yourspace kv ls | head -1`) is not an error. Any other failure of
+  // stdout (a full disk behind a redirection) is reported by main(), as a catalogued error.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(0);
-    throw e;
   });
 
   void main(process.argv.slice(2), processIo()).then((code) => {

@@ -55,12 +55,28 @@ export async function main(argv: readonly string[], io: Io, overrides: Overrides
     }
     if (failure) throw failure.error;
   });
+  // Output that could not be written (a full disk behind `> file`) fails the command, even when
+  // nothing waited for that write.
+  let stdoutFailure: { error: unknown } | undefined;
+  const onStdoutError = (e: unknown) => (stdoutFailure ??= { error: e });
+  io.stdout.on("error", onStdoutError);
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (e) {
-    exitCode = report(e, out, io, argv, opened);
+    // A write to a stream that had already failed fails with less to say than the first failure.
+    exitCode = stdoutFailure && !(e instanceof KvError) ? reportStdout(stdoutFailure.error, out, io, opened) : report(e, out, io, argv, opened);
+  } finally {
+    io.stdout.off("error", onStdoutError);
   }
+  if (exitCode === EXIT.ok && stdoutFailure) exitCode = reportStdout(stdoutFailure.error, out, io, opened);
   return exitCode;
+}
+
+function reportStdout(e: unknown, out: Output, io: Io, opened: Opened): number {
+  const failure = fromSystemError(e, { ...opened, subject: "standard output" });
+  if (!failure) return report(e, out, io, [], opened);
+  out.error(failure);
+  return failure.exitCode;
 }
 
 /** What a command opened, for naming it when the environment fails. */

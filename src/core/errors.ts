@@ -198,16 +198,16 @@ export const errors = {
       `The local store in ${dir} is read-only (${reason}); this command writes to it, so nothing was changed.`,
       `Reads still work. To write, give your user write access to ${dir}, or use another data directory (--data-dir or YOURSPACE_DATA_DIR).`,
     ),
-  storeCorrupt: (file: string, detail: string) =>
+  storeCorrupt: (dir: string, detail: string) =>
     new KvError(
       "STORE_CORRUPT",
-      `The local store ${file} is damaged (${detail}).`,
-      `Keep a copy of its directory, then move ${file} (and its -wal file) aside to start an empty store; sqlite3's .recover command may save what is left.`,
+      `The local store in ${dir} is damaged (${detail}).`,
+      `Keep a copy of ${dir}, then move kv.sqlite and kv.sqlite-wal out of it to start an empty store; sqlite3's .recover command may save what is left.`,
     ),
   diskFull: (where: string, detail: string) =>
     new KvError("DISK_FULL", `There is no room to write ${where} (${detail}); the write that needed it was not completed.`, "Free some space on that disk (or raise the quota or file size limit), then run the command again."),
   ioError: (where: string, detail: string) =>
-    new KvError("IO_ERROR", `The device holding ${where} failed to read or write (${detail}).`, "Check the disk and its file system (dmesg shows device errors), then run the command again."),
+    new KvError("IO_ERROR", `The device holding ${where} failed to read or write (${detail}).`, "Check the disk, its free space and the file size limit (ulimit -f); dmesg shows device errors. Then run the command again."),
   networkFailure: (what: string, detail: string) =>
     new KvError("UNAVAILABLE", `The network failed (${what}): ${detail}.`, "Check that the server is running and reachable, then run the command again."),
   resourceLimit: (detail: string) =>

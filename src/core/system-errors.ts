@@ -13,6 +13,8 @@ import { errors, type KvError } from "./errors.js";
 export interface Surroundings {
   /** The data directory of the embedded store, when the command opened one. */
   dataDir?: string;
+  /** What a failure that names no path was reading or writing ("standard output"). */
+  subject?: string;
 }
 
 type Kind = "space" | "device" | "resource" | "path" | "network";
@@ -135,14 +137,14 @@ function fromErrno(e: SystemError, kind: Kind, text: string, where: Surroundings
   const path = e.path;
   // Inside the data directory, which the message names already, a file is named relative to it.
   const inDataDir = path !== undefined && where.dataDir !== undefined && isWithin(path, where.dataDir);
-  const shown = inDataDir ? relative(where.dataDir!, path!) : path;
+  const shown = inDataDir ? relative(where.dataDir!, path!) : (path ?? where.subject);
   const what = [e.syscall, shown, e.dest && `→ ${e.dest}`].filter(Boolean).join(" ");
   const detail = `${what ? `${what}: ` : ""}${text} (${e.code})`;
   switch (kind) {
     case "space":
-      return errors.diskFull(path ?? where.dataDir ?? "to the disk", `${text} (${e.code})`);
+      return errors.diskFull(path ?? where.subject ?? where.dataDir ?? "to the disk", `${e.code}: ${text}`);
     case "device":
-      return errors.ioError(path ?? where.dataDir ?? "a file", `${text} (${e.code})`);
+      return errors.ioError(path ?? where.subject ?? where.dataDir ?? "a file", `${e.code}: ${text}`);
     case "resource":
       return errors.resourceLimit(detail);
     case "network": {
@@ -154,7 +156,7 @@ function fromErrno(e: SystemError, kind: Kind, text: string, where: Surroundings
         if (e.code === "EROFS") return errors.storeReadOnly(where.dataDir!, text);
         return errors.dataDirUnusable(where.dataDir!, detail);
       }
-      return errors.file(path ?? "(unnamed)", `${e.syscall ? `${e.syscall} failed: ` : ""}${text} (${e.code})`);
+      return errors.file(path ?? where.subject ?? "(unnamed)", `${e.syscall ? `${e.syscall} failed: ` : ""}${text} (${e.code})`);
     }
   }
 }
