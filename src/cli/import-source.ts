@@ -1,13 +1,15 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import { open, rm } from "node:fs/promises";
-import { mkdtempSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdtempSync } from "node:fs";
+import { open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseWireEntry, type BulkEntry } from "../core/bulk.js";
 import { errors, KvError } from "../core/errors.js";
+import { describeErrno } from "../core/system-errors.js";
+import { ImportTextError, JsonTextGuard, MAX_ENTRY_TEXT_BYTES, readLines } from "./import-text.js";
+
+const n = (x: number): string => x.toLocaleString("en-US");
 
 export const IMPORT_FORMATS = ["ndjson", "json", "object"] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -28,18 +30,35 @@ export class ImportSource {
 
   static async open(path: string, stdin: Readable): Promise<ImportSource> {
     if (path !== "-") {
+      let stats;
       try {
+        stats = await stat(path);
+        // Opened once now, so a file that cannot be read is reported before anything else happens.
         await (await open(path, "r")).close();
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw errors.file(path, code === "ENOENT" ? "it does not exist" : code === "EISDIR" ? "it is a directory" : (e as Error).message);
+        const code = (e as NodeJS.ErrnoException).code ?? "";
+        throw errors.file(path, code === "ENOENT" ? "it does not exist" : (describeErrno(code) ?? (e as Error).message));
       }
-      return new ImportSource(path, path);
+      if (stats.isDirectory()) throw errors.file(path, "it is a directory");
+      if (stats.isFile()) return new ImportSource(path, path);
+      // A pipe (`<(command)`), a terminal or a device is read once, like standard input.
+      return ImportSource.spool(createReadStream(path), path);
     }
+    return ImportSource.spool(stdin, "stdin");
+  }
+
+  /** Copies a stream to a temporary file (0600, in a 0700 directory) so it can be read more than once. */
+  private static async spool(input: Readable, name: string): Promise<ImportSource> {
     const dir = mkdtempSync(join(tmpdir(), "yourspace-import-"));
-    const spool = join(dir, "stdin");
-    await pipeline(stdin, createWriteStream(spool));
-    return new ImportSource(spool, "stdin", () => rm(dir, { recursive: true, force: true }));
+    const cleanup = () => rm(dir, { recursive: true, force: true });
+    const spool = join(dir, "input");
+    try {
+      await pipeline(input, createWriteStream(spool, { mode: 0o600 }));
+    } catch (e) {
+      await cleanup();
+      throw e;
+    }
+    return new ImportSource(spool, name, cleanup);
   }
 
   async close(): Promise<void> {
@@ -82,15 +101,20 @@ export class ImportSource {
   }
 
   private async *ndjson(): AsyncGenerator<SourceItem> {
-    const lines = createInterface({ input: createReadStream(this.path), crlfDelay: Number.POSITIVE_INFINITY });
-    let n = 0;
-    for await (const line of lines) {
-      n++;
-      if (line.trim() === "") continue;
-      const where = `${this.name}:${n}`;
+    for await (const line of readLines(this.path)) {
+      const where = `${this.name}:${line.number}`;
+      if ("tooLong" in line) {
+        yield { where, error: errors.entryTextTooLong(`line ${n(line.number)}`, line.tooLong, MAX_ENTRY_TEXT_BYTES) };
+        continue;
+      }
+      if ("invalidUtf8At" in line) {
+        yield { where, error: errors.invalidUtf8(`line ${n(line.number)}, byte ${n(line.invalidUtf8At)} of the line (byte ${n(line.offset + line.invalidUtf8At)} of the file)`) };
+        continue;
+      }
+      if (line.text.trim() === "") continue;
       let raw: unknown;
       try {
-        raw = JSON.parse(n === 1 ? line.replace(/^\uFEFF/, "") : line);
+        raw = JSON.parse(line.text);
       } catch (e) {
         yield { where, error: new KvError("MALFORMED_BODY", `not valid JSON: ${(e as Error).message}`) };
         continue;
@@ -105,14 +129,18 @@ export class ImportSource {
     const { default: json } = await import("stream-json");
     const { default: arrays } = await import("stream-json/streamers/StreamArray.js");
     const { default: objects } = await import("stream-json/streamers/StreamObject.js");
-    const input = createReadStream(this.path);
-    const tokens = input.pipe(json.parser());
+    const input = createReadStream(this.path, { highWaterMark: 1_048_576 });
+    const guard = new JsonTextGuard();
+    const tokens = input.pipe(guard).pipe(json.parser());
     const stream = format === "json" ? tokens.pipe(arrays.streamArray()) : tokens.pipe(objects.streamObject());
     let failure: Error | undefined;
-    tokens.on("error", (e: Error) => {
-      failure = e;
+    const fail = (e: Error) => {
+      failure ??= e;
       stream.destroy();
-    });
+    };
+    input.on("error", fail);
+    guard.on("error", fail);
+    tokens.on("error", fail);
     try {
       for await (const { key, value } of stream as AsyncIterable<{ key: number | string; value: unknown }>) {
         if (format === "json") yield item(`${this.name}[${key as number}]`, value);
@@ -127,6 +155,12 @@ export class ImportSource {
     } finally {
       input.destroy();
     }
+    if (failure instanceof ImportTextError) {
+      const { line, column, offset } = failure.position;
+      if (failure.kind === "utf8") throw errors.invalidUtf8(`line ${n(line)}, byte ${n(column)} of the line (byte ${n(offset)} of the file)`, this.name);
+      throw errors.entryTextTooLong(`the entry that starts at line ${n(line)}, byte ${n(column)}`, undefined, MAX_ENTRY_TEXT_BYTES, this.name);
+    }
+    if (failure && (failure as NodeJS.ErrnoException).code) throw failure;
     if (failure) {
       const expected = format === "json" ? "a JSON array of entries" : "a JSON object of keys and values";
       throw errors.usage(`${this.name} is not ${expected}: ${failure.message.replace(/^Parser cannot parse input: /, "")}.`, "Check the file, or give --format if it is NDJSON.");

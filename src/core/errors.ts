@@ -165,6 +165,18 @@ export const errors = {
     new KvError("CONFIRMATION_REQUIRED", `Refusing to ${what} without confirmation: there is no terminal to ask on.`, "Pass --yes to confirm, or --dry-run to see what would be removed."),
   cancelled: () => new KvError("CANCELLED", "Cancelled; nothing was changed."),
 
+  invalidUtf8: (where: string, file?: string) =>
+    new KvError(
+      "MALFORMED_BODY",
+      file ? `${file} is not UTF-8 text: invalid UTF-8 at ${where}.` : `invalid UTF-8 at ${where}`,
+      'Keys, text values and metadata are UTF-8; give binary values in base64 with "base64": true (as kv export writes them).',
+    ),
+  entryTextTooLong: (where: string, bytes: number | undefined, limit: number, file?: string) =>
+    new KvError(
+      "VALUE_TOO_LARGE",
+      `${file ? `${file}: ` : ""}${where} is ${bytes === undefined ? `longer than ${n(limit)} bytes` : `${n(bytes)} bytes`}; an entry takes at most ${n(limit)} bytes of text (a 1 MiB value with its key and metadata, every character escaped)${file ? "." : ""}`,
+      "Check that the file is the export you meant to import: values are at most 1 MiB.",
+    ),
   file: (path: string, reason: string) =>
     new KvError("FILE_ERROR", `Cannot use the file ${path}: ${reason}.`, "Check the path and its permissions."),
 
