@@ -140,6 +140,9 @@ function incompleteTail(bytes: Uint8Array): number {
   return 0;
 }
 
+/** Bytes between the elements of a JSON array or object: whitespace, commas, the closing bracket. */
+const SEPARATORS = new Set([0x20, 0x09, 0x0a, 0x0d, 0x2c, 0x5d, 0x7d]);
+
 /** Where in a file something is: line (from 1), byte in that line (from 0), byte in the file. */
 export interface TextPosition {
   line: number;
@@ -173,10 +176,19 @@ export class JsonTextGuard extends Transform {
   private depth = 0;
   private inString = false;
   private escaped = false;
-  /** Where the current element of the top-level container started. */
-  private elementStart: TextPosition = { line: 1, column: 0, offset: 0 };
+  /** Where the current element of the top-level container started (after its comma), and its first byte. */
+  private elementStart = 0;
+  private elementFirst: TextPosition | undefined;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    try {
+      this.check(chunk, done);
+    } catch (e) {
+      done(e as Error);
+    }
+  }
+
+  private check(chunk: Buffer, done: TransformCallback): void {
     const bytes = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
     const tail = incompleteTail(bytes);
     const whole = tail > 0 ? bytes.subarray(0, bytes.length - tail) : bytes;
@@ -216,23 +228,33 @@ export class JsonTextGuard extends Transform {
         continue;
       }
       const b = bytes[i]!;
+      if (this.depth === 1 && this.elementFirst === undefined && !SEPARATORS.has(b)) this.elementFirst = this.at(bytes, this.position + i);
       if (b === 0x22) this.inString = true;
       else if (b === 0x5b || b === 0x7b) {
-        if (++this.depth === 1) this.elementStart = this.at(bytes, this.position + i + 1);
+        if (++this.depth === 1) this.startElement(this.position + i + 1);
       } else if (b === 0x5d || b === 0x7d) {
-        if (this.depth-- === 1 && this.tooLong(this.position + i)) return new ImportTextError("too-long", this.elementStart);
+        if (this.depth-- === 1 && this.tooLong(this.position + i)) return this.tooLongError();
       } else if (b === 0x2c && this.depth === 1) {
-        if (this.tooLong(this.position + i)) return new ImportTextError("too-long", this.elementStart);
-        this.elementStart = this.at(bytes, this.position + i + 1);
+        if (this.tooLong(this.position + i)) return this.tooLongError();
+        this.startElement(this.position + i + 1);
       }
       i++;
     }
-    if (this.depth >= 1 && this.tooLong(this.position + bytes.length)) return new ImportTextError("too-long", this.elementStart);
+    if (this.depth >= 1 && this.tooLong(this.position + bytes.length)) return this.tooLongError();
     return undefined;
   }
 
+  private startElement(offset: number): void {
+    this.elementStart = offset;
+    this.elementFirst = undefined;
+  }
+
   private tooLong(end: number): boolean {
-    return end - this.elementStart.offset > MAX_ENTRY_TEXT_BYTES;
+    return end - this.elementStart > MAX_ENTRY_TEXT_BYTES;
+  }
+
+  private tooLongError(): ImportTextError {
+    return new ImportTextError("too-long", this.elementFirst!);
   }
 
   /** The position of `offset`, a byte of the current chunk `bytes` (or its end), counting newlines up to it. */
