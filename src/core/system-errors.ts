@@ -1,3 +1,4 @@
+import { statfsSync } from "node:fs";
 import { isAbsolute, relative } from "node:path";
 import { errors, type KvError } from "./errors.js";
 
@@ -129,6 +130,10 @@ function fromSqlite(e: SystemError, where: Surroundings): KvError | undefined {
   const dir = where.dataDir ?? "the data directory";
   if (e.code === "SQLITE_CONSTRAINT_TRIGGER" && e.message.startsWith(READ_ONLY_GUARD)) return errors.storeReadOnly(dir, e.message.slice(READ_ONLY_GUARD.length));
   const detail = `${e.code}: ${e.message}`;
+  // SQLite reports a disk that fills up while it grows its -shm or -wal file as an I/O error.
+  if (e.code.startsWith("SQLITE_IOERR") && where.dataDir !== undefined && isFull(where.dataDir)) {
+    return errors.diskFull(`the local store in ${dir}`, `${e.code}: no space is left on its disk`);
+  }
   for (const [prefix, translate] of SQLITE) if (e.code === prefix || e.code.startsWith(`${prefix}_`)) return translate(dir, detail, e.code);
   return undefined;
 }
@@ -158,6 +163,18 @@ function fromErrno(e: SystemError, kind: Kind, text: string, where: Surroundings
       }
       return errors.file(path ?? where.subject ?? "(unnamed)", `${e.syscall ? `${e.syscall} failed: ` : ""}${text} (${e.code})`);
     }
+  }
+}
+
+/** Less than this free on a disk is full: a write of the store needs a few pages at least. */
+const FULL_BELOW_BYTES = 64 * 1024;
+
+function isFull(dir: string): boolean {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize < FULL_BELOW_BYTES;
+  } catch {
+    return false;
   }
 }
 
