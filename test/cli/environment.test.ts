@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ErrorCode } from "../../src/core/errors.js";
 import { runCli, tempDir } from "../support/cli.js";
-import { commandsOver, corruptAllButTheHeader, corruptLastEntriesPage, expectEnvironmentFailure } from "../support/environment.js";
+import { commandsOver, corruptAllButTheHeader, corruptAuditLog, corruptLastEntriesPage, expectEnvironmentFailure } from "../support/environment.js";
 
 /**
  * The class of defect: a failure of the environment reported as "This is a bug", with a stack, or
@@ -101,6 +101,20 @@ describe("damage found in the middle of a command", () => {
       expect(r.stderr).toMatch(/✖ The local store in .* is damaged/);
       expect(r.stderr).not.toMatch(/This is a bug|\n\s+at /);
     }
+  });
+});
+
+describe("a failure while closing the store, after the command did its work", () => {
+  it("keeps the command's result and exit code, and warns that the audit records were not written", async () => {
+    const dir = tempDir();
+    const dataDir = join(dir, "store");
+    await storeWithKeys(dataDir, 300);
+    corruptAuditLog(dataDir);
+    const r = await runCli(["--data-dir", dataDir, "kv", "get", "k00001"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.out).toBe("v".repeat(100));
+    expect(r.stderr).toMatch(/! The command completed, but closing the store failed: The local store in .* is damaged/);
+    expect(r.stderr).not.toMatch(/This is a bug|\n\s+at /);
   });
 });
 

@@ -83,13 +83,22 @@ export function corruptAllButTheHeader(dataDir: string): void {
 
 /** Damages the last leaf page of the entries table: reads of other keys work, a full listing finds it. */
 export function corruptLastEntriesPage(dataDir: string): void {
+  corruptPages(dataDir, "SELECT max(pageno) FROM dbstat WHERE name = 'entries' AND pagetype = 'leaf'");
+}
+
+/** Damages every page of the audit log (its table and index): data is read well, the log is not written. */
+export function corruptAuditLog(dataDir: string): void {
+  corruptPages(dataDir, "SELECT pageno FROM dbstat WHERE name IN ('audit', 'audit_by_site_time')");
+}
+
+function corruptPages(dataDir: string, pagesQuery: string): void {
   const file = join(dataDir, STORE_FILE);
   const db = new BetterSqlite3(file);
   db.pragma("wal_checkpoint(TRUNCATE)");
   const pageSize = db.pragma("page_size", { simple: true }) as number;
-  const page = db.prepare("SELECT max(pageno) FROM dbstat WHERE name = 'entries' AND pagetype = 'leaf'").pluck().get() as number;
+  const pages = db.prepare(pagesQuery).pluck().all() as number[];
   db.close();
   const fd = openSync(file, "r+");
-  writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (page - 1) * pageSize);
+  for (const page of pages) writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (page - 1) * pageSize);
   closeSync(fd);
 }
