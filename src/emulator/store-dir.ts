@@ -43,12 +43,12 @@ export const FILE_MODE = 0o600;
  * directory or store is left with the mode its owner gave it.
  */
 export function prepareDataDir(dataDir: string, storeFile: string): void {
-  const found = inspect(dataDir);
-  if (found === undefined) createDirectory(dataDir);
-  else if (!found.isDirectory()) throw notADirectory(dataDir, found);
   const file = join(dataDir, storeFile);
-  if (exists(file, dataDir)) return;
-  refuseUnfitPlace(dataDir, file);
+  const found = inspect(dataDir);
+  if (found === undefined) createDirectory(dataDir, file);
+  else if (!found.isDirectory()) throw notADirectory(dataDir, found);
+  else if (exists(file, dataDir)) return;
+  else refuseUnfitPlace(dataDir, file);
   try {
     closeSync(openSync(file, "wx", FILE_MODE));
   } catch (e) {
@@ -112,7 +112,7 @@ function notADirectory(dataDir: string, stats: Stats): Error {
  * is not used: where mkdir answers ENOENT under a parent that exists (procfs does, for /proc/x) it
  * creates the parent again and retries, forever.
  */
-function createDirectory(dataDir: string): void {
+function createDirectory(dataDir: string, file: string): void {
   const missing: string[] = [];
   let at = resolve(dataDir);
   for (; inspectQuietly(at) === undefined; at = dirname(at)) {
@@ -122,7 +122,7 @@ function createDirectory(dataDir: string): void {
   if (inspectQuietly(at)?.isSymbolicLink()) followLink(at, dataDir);
   const stats = inspectQuietly(at) && statSync(at);
   if (stats && !stats.isDirectory()) throw errors.dataDirUnusable(dataDir, `a part of its path, ${at}, is a file, not a directory`);
-  refuseUnfitPlace(dataDir, join(dataDir, "kv.sqlite"), at);
+  refuseUnfitPlace(dataDir, file, at);
   for (const dir of missing) {
     try {
       mkdirSync(dir, { mode: dir === missing[missing.length - 1] ? DIR_MODE : 0o777 });
