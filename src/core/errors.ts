@@ -210,6 +210,12 @@ export const errors = {
       `The local store in ${dir} is read-only (${reason}); this command writes to it, so nothing was changed.`,
       `Reads still work. To write, give your user write access to ${dir}, or use another data directory (--data-dir or YOURSPACE_DATA_DIR).`,
     ),
+  storeReadOnlyRecording: (dir: string, reason: string) =>
+    new KvError(
+      "STORE_READ_ONLY",
+      `The local store in ${dir} is read-only (${reason}), and its operations are being recorded (kv emulator record), which writes to it; nothing was done.`,
+      `Recording needs write access: give your user write access to ${dir}, or have a user who may write turn it off (yourspace kv emulator record off).`,
+    ),
   storeCorrupt: (dir: string, detail: string) =>
     new KvError(
       "STORE_CORRUPT",

@@ -98,6 +98,8 @@ const READONLY_REASON: Record<string, string> = {
 
 /** The text a store's read-only guard raises, followed by why the store is read-only (store.ts). */
 export const READ_ONLY_GUARD = "yourspace: read-only store: ";
+/** The same, raised by an operation that a recorded history (kv emulator record) would number. */
+export const READ_ONLY_RECORDING_GUARD = "yourspace: read-only store, recording: ";
 
 interface SystemError {
   code: string;
@@ -129,6 +131,7 @@ export function fromSystemError(e: unknown, where: Surroundings = {}): KvError |
 function fromSqlite(e: SystemError, where: Surroundings): KvError | undefined {
   const dir = where.dataDir ?? "the data directory";
   if (e.code === "SQLITE_CONSTRAINT_TRIGGER" && e.message.startsWith(READ_ONLY_GUARD)) return errors.storeReadOnly(dir, e.message.slice(READ_ONLY_GUARD.length));
+  if (e.code === "SQLITE_CONSTRAINT_TRIGGER" && e.message.startsWith(READ_ONLY_RECORDING_GUARD)) return errors.storeReadOnlyRecording(dir, e.message.slice(READ_ONLY_RECORDING_GUARD.length));
   const detail = `${e.code}: ${e.message}`;
   // SQLite reports a disk that fills up while it grows its -shm or -wal file as an I/O error.
   if (e.code.startsWith("SQLITE_IOERR") && where.dataDir !== undefined && isFull(where.dataDir)) {

@@ -5,7 +5,7 @@ import { basename, join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { errors, KvError } from "../core/errors.js";
 import { DEFAULT_NAMESPACE, DEFAULT_SITE } from "../core/limits.js";
-import { fromSystemError, READ_ONLY_GUARD } from "../core/system-errors.js";
+import { fromSystemError, READ_ONLY_GUARD, READ_ONLY_RECORDING_GUARD } from "../core/system-errors.js";
 import { diagnoseOpenFailure, FILE_MODE, prepareDataDir } from "./store-dir.js";
 
 export type Database = BetterSqlite3.Database;
@@ -394,12 +394,16 @@ export const USER_STATE_TABLES = ["counters", "sites", "tokens", "bindings", "se
 export const READ_SIDE_TABLES = ["audit", "meters", "usage", "versions", "floors", "cache_entries", "list_cache", "idempotency"] as const;
 
 function guardUserState(db: Database, reason: string): void {
-  const message = `'${(READ_ONLY_GUARD + reason).replaceAll("'", "''")}'`;
+  const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
+  const refusal = quote(READ_ONLY_GUARD + reason);
   for (const table of USER_STATE_TABLES) {
     for (const change of ["INSERT", "UPDATE", "DELETE"]) {
-      db.exec(`CREATE TEMP TRIGGER read_only_${table}_${change.toLowerCase()} BEFORE ${change} ON main.${table} BEGIN SELECT RAISE(ABORT, ${message}); END`);
+      // A recorded history numbers its records with a counter: a read is refused for that, and says so.
+      const when = table === "counters" && change === "UPDATE" ? "WHEN OLD.name <> 'record_seq' " : "";
+      db.exec(`CREATE TEMP TRIGGER read_only_${table}_${change.toLowerCase()} BEFORE ${change} ON main.${table} ${when}BEGIN SELECT RAISE(ABORT, ${refusal}); END`);
     }
   }
+  db.exec(`CREATE TEMP TRIGGER read_only_recording BEFORE UPDATE ON main.counters WHEN OLD.name = 'record_seq' BEGIN SELECT RAISE(ABORT, ${quote(READ_ONLY_RECORDING_GUARD + reason)}); END`);
 }
 
 /** A failure to open a store, diagnosed: SQLite's own message ("unable to open database file") says too little. */

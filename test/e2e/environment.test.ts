@@ -180,6 +180,20 @@ describe("a read-only data directory", () => {
     expectEnvironmentFailure(await cli(["--data-dir", store.dataDir, "kv", "set", "b", "x"], { cwd: store.dir, ...OTHER }), false, "STORE_READ_ONLY");
   });
 
+  it("being recorded refuses reads too, saying that recording is what writes", async () => {
+    const store = await readOnlyStore((dataDir) => {
+      const history = join(dataDir, "..", "history.jsonl");
+      // Recording is set up by the owner, who may write; the history file is left writable by anyone.
+      spawnSync(process.execPath, [BIN, "--data-dir", dataDir, "kv", "emulator", "record", history]);
+      writeFileSync(history, "");
+      chmodSync(history, 0o666);
+    });
+    const r = await cli(["--data-dir", store.dataDir, "kv", "get", "a", "--json"], { cwd: store.dir, ...OTHER });
+    expectEnvironmentFailure(r, true, "STORE_READ_ONLY", /its operations are being recorded \(kv emulator record\)/);
+    expect(readFileSync(join(store.dataDir, "..", "history.jsonl"), "utf8")).toBe("");
+    expect(fingerprint(store.dataDir)).toBe(store.before);
+  });
+
   it("that holds no store, or cannot be created under its parent, is DATA_DIR_UNUSABLE", async () => {
     const dir = sharedDir();
     const empty = join(dir, "empty");

@@ -1,7 +1,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { ERROR_EXIT, KvError, errors } from "../../src/core/errors.js";
-import { fromSystemError, READ_ONLY_GUARD, SYSTEM_ERROR_CODES } from "../../src/core/system-errors.js";
+import { fromSystemError, READ_ONLY_GUARD, READ_ONLY_RECORDING_GUARD, SYSTEM_ERROR_CODES } from "../../src/core/system-errors.js";
 
 const DATA_DIR = "/srv/project/.yourspace";
 
@@ -94,6 +94,12 @@ describe("SQLite's result codes", () => {
     expectCatalogued(translated, "STORE_READ_ONLY");
     expect(translated!.message).toBe(errors.storeReadOnly(DATA_DIR, "its file system is read-only").message);
   });
+});
+
+it("a read refused because a recorded history would number it says so", () => {
+  const translated = fromSystemError(sqlite("SQLITE_CONSTRAINT_TRIGGER", `${READ_ONLY_RECORDING_GUARD}its file system is read-only`), { dataDir: DATA_DIR });
+  expectCatalogued(translated, "STORE_READ_ONLY");
+  expect(translated!.message).toContain("being recorded (kv emulator record)");
 });
 
 describe("the system's error codes", () => {
