@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { KvError } from "../core/errors.js";
+import { fromSystemError } from "../core/system-errors.js";
 
 /**
  * `kv emulator start` serves the platform API from a worker thread, so that the server's V8 heap can
@@ -87,8 +88,9 @@ export async function serveInThread(): Promise<void> {
     await server?.stop();
     // A refusal the user can act on (port in use, a data directory it cannot open) is shown as usual;
     // anything else ends the thread with its error.
-    if (!(e instanceof KvError)) throw e;
-    port.postMessage({ type: "refused", ...e.toJSON() } satisfies FromThread);
+    const refusal = e instanceof KvError ? e : fromSystemError(e, { dataDir: data.dataDir });
+    if (!refusal) throw e;
+    port.postMessage({ type: "refused", ...refusal.toJSON() } satisfies FromThread);
     port.close();
     return;
   }

@@ -117,6 +117,15 @@ interface SystemError {
  * already a KvError). Looks through `cause`, where libraries (undici's fetch) put the system's error.
  */
 export function fromSystemError(e: unknown, where: Surroundings = {}): KvError | undefined {
+  // The error boundary calls this with whatever was thrown: it must not throw in turn.
+  try {
+    return translate(e, where);
+  } catch {
+    return undefined;
+  }
+}
+
+function translate(e: unknown, where: Surroundings): KvError | undefined {
   for (let at: unknown = e, depth = 0; at !== null && typeof at === "object" && depth < 5; at = (at as { cause?: unknown }).cause, depth++) {
     const code = (at as { code?: unknown }).code;
     if (typeof code !== "string") continue;
@@ -130,9 +139,10 @@ export function fromSystemError(e: unknown, where: Surroundings = {}): KvError |
 
 function fromSqlite(e: SystemError, where: Surroundings): KvError | undefined {
   const dir = where.dataDir ?? "the data directory";
-  if (e.code === "SQLITE_CONSTRAINT_TRIGGER" && e.message.startsWith(READ_ONLY_GUARD)) return errors.storeReadOnly(dir, e.message.slice(READ_ONLY_GUARD.length));
-  if (e.code === "SQLITE_CONSTRAINT_TRIGGER" && e.message.startsWith(READ_ONLY_RECORDING_GUARD)) return errors.storeReadOnlyRecording(dir, e.message.slice(READ_ONLY_RECORDING_GUARD.length));
-  const detail = `${e.code}: ${e.message}`;
+  const message = typeof e.message === "string" ? e.message : "";
+  if (e.code === "SQLITE_CONSTRAINT_TRIGGER" && message.startsWith(READ_ONLY_GUARD)) return errors.storeReadOnly(dir, message.slice(READ_ONLY_GUARD.length));
+  if (e.code === "SQLITE_CONSTRAINT_TRIGGER" && message.startsWith(READ_ONLY_RECORDING_GUARD)) return errors.storeReadOnlyRecording(dir, message.slice(READ_ONLY_RECORDING_GUARD.length));
+  const detail = message ? `${e.code}: ${message}` : e.code;
   // SQLite reports a disk that fills up while it grows its -shm or -wal file as an I/O error.
   if (e.code.startsWith("SQLITE_IOERR") && where.dataDir !== undefined && isFull(where.dataDir)) {
     return errors.diskFull(`the local store in ${dir}`, `${e.code}: no space is left on its disk`);

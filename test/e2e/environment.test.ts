@@ -180,6 +180,13 @@ describe("a read-only data directory", () => {
     expectEnvironmentFailure(await cli(["--data-dir", store.dataDir, "kv", "set", "b", "x"], { cwd: store.dir, ...OTHER }), false, "STORE_READ_ONLY");
   });
 
+  it("refuses to start the emulator's server, which writes its token, and says why", async () => {
+    const store = await readOnlyStore();
+    const r = await cli(["--data-dir", store.dataDir, "kv", "emulator", "start", "--port", "0"], { cwd: store.dir, timeoutMs: 20_000, ...OTHER });
+    expectEnvironmentFailure(r, false, "STORE_READ_ONLY");
+    expect(fingerprint(store.dataDir)).toBe(store.before);
+  });
+
   it("being recorded refuses reads too, saying that recording is what writes", async () => {
     const store = await readOnlyStore((dataDir) => {
       const history = join(dataDir, "..", "history.jsonl");

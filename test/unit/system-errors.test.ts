@@ -155,5 +155,10 @@ describe("the system's error codes", () => {
     expect(fromSystemError(errors.keyEmpty())).toBeUndefined();
     expect(fromSystemError(undefined)).toBeUndefined();
     expect(fromSystemError("a string")).toBeUndefined();
+    // What a worker thread hands back for an error can lack a message; that is no reason to throw.
+    expect(fromSystemError({ code: "SQLITE_CONSTRAINT_TRIGGER" })).toBeUndefined();
+    expectCatalogued(fromSystemError({ code: "SQLITE_FULL" }), "DISK_FULL");
+    const hostile = { get code(): string { throw new Error("no"); } };
+    expect(fromSystemError(hostile)).toBeUndefined();
   });
 });
