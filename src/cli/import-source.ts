@@ -30,19 +30,18 @@ export class ImportSource {
 
   static async open(path: string, stdin: Readable): Promise<ImportSource> {
     if (path !== "-") {
-      let stats;
-      try {
-        stats = await stat(path);
-        // Opened once now, so a file that cannot be read is reported before anything else happens.
-        await (await open(path, "r")).close();
-      } catch (e) {
+      const refused = (e: unknown) => {
         const code = (e as NodeJS.ErrnoException).code ?? "";
-        throw errors.file(path, code === "ENOENT" ? "it does not exist" : (describeErrno(code) ?? (e as Error).message));
-      }
+        return errors.file(path, code === "ENOENT" ? "it does not exist" : (describeErrno(code) ?? (e as Error).message));
+      };
+      const stats = await stat(path).catch((e: unknown) => Promise.reject(refused(e)));
       if (stats.isDirectory()) throw errors.file(path, "it is a directory");
-      if (stats.isFile()) return new ImportSource(path, path);
-      // A pipe (`<(command)`), a terminal or a device is read once, like standard input.
-      return ImportSource.spool(createReadStream(path), path);
+      // A pipe (`<(command)`), a terminal or a device can be read only once, like standard input: it
+      // is copied as it is read (opening it to try would take, and lose, what its writer sends first).
+      if (!stats.isFile()) return ImportSource.spool(createReadStream(path), path);
+      // Opened once now, so a file that cannot be read is reported before anything else happens.
+      await (await open(path, "r").catch((e: unknown) => Promise.reject(refused(e)))).close();
+      return new ImportSource(path, path);
     }
     return ImportSource.spool(stdin, "stdin");
   }
@@ -53,10 +52,10 @@ export class ImportSource {
     const cleanup = () => rm(dir, { recursive: true, force: true });
     const spool = join(dir, "input");
     try {
-      await pipeline(input, createWriteStream(spool, { mode: 0o600 }));
+      await pipeline(input, new JsonTextGuard({ outsideValues: "whitespace" }), createWriteStream(spool, { mode: 0o600 }));
     } catch (e) {
       await cleanup();
-      throw e;
+      throw e instanceof ImportTextError ? textError(e, name) : e;
     }
     return new ImportSource(spool, name, cleanup);
   }
@@ -155,17 +154,22 @@ export class ImportSource {
     } finally {
       input.destroy();
     }
-    if (failure instanceof ImportTextError) {
-      const { line, column, offset } = failure.position;
-      if (failure.kind === "utf8") throw errors.invalidUtf8(`line ${n(line)}, byte ${n(column)} of the line (byte ${n(offset)} of the file)`, this.name);
-      throw errors.entryTextTooLong(`the entry that starts at line ${n(line)}, byte ${n(column)}`, undefined, MAX_ENTRY_TEXT_BYTES, this.name);
-    }
+    if (failure instanceof ImportTextError) throw textError(failure, this.name);
     if (failure && (failure as NodeJS.ErrnoException).code) throw failure;
     if (failure) {
       const expected = format === "json" ? "a JSON array of entries" : "a JSON object of keys and values";
       throw errors.usage(`${this.name} is not ${expected}: ${failure.message.replace(/^Parser cannot parse input: /, "")}.`, "Check the file, or give --format if it is NDJSON.");
     }
   }
+}
+
+/** The catalogued error for text that no import format accepts, with where it is. */
+function textError(e: ImportTextError, name: string): KvError {
+  const { line, column, offset } = e.position;
+  const where = `line ${n(line)}, byte ${n(column)} of the line (byte ${n(offset)} of the file)`;
+  if (e.kind === "utf8") return errors.invalidUtf8(where, name);
+  if (e.kind === "not-json") return errors.usage(`${name} is not NDJSON, a JSON array or a JSON object: ${where} is outside any entry.`, "Give a file of entries, as kv export writes them.");
+  return errors.entryTextTooLong(`the entry that starts at ${where.replace(/ \(byte .*/, "")}`, undefined, MAX_ENTRY_TEXT_BYTES, name);
 }
 
 function item(where: string, raw: unknown): SourceItem {

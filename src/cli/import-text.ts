@@ -140,6 +140,7 @@ function incompleteTail(bytes: Uint8Array): number {
   return 0;
 }
 
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 /** Bytes between the elements of a JSON array or object: whitespace, commas, the closing bracket. */
 const SEPARATORS = new Set([0x20, 0x09, 0x0a, 0x0d, 0x2c, 0x5d, 0x7d]);
 
@@ -152,10 +153,10 @@ export interface TextPosition {
 
 export class ImportTextError extends Error {
   constructor(
-    readonly kind: "utf8" | "too-long",
+    readonly kind: "utf8" | "too-long" | "not-json",
     readonly position: TextPosition,
   ) {
-    super(kind === "utf8" ? "invalid UTF-8" : "an entry is too large");
+    super(kind === "utf8" ? "invalid UTF-8" : kind === "too-long" ? "an entry is too large" : "not JSON");
   }
 }
 
@@ -166,6 +167,16 @@ export class ImportTextError extends Error {
  * that gives the position: of the bad byte, or of the start of the element that is too long.
  */
 export class JsonTextGuard extends Transform {
+  /**
+   * `outsideValues`: also refuse a byte outside every array and object that is not whitespace. Every
+   * import format (NDJSON, a JSON array, a JSON object) has nothing else there, so a stream copied
+   * before its format is known (standard input, a pipe) stops at the first such byte rather than
+   * filling the disk with /dev/zero.
+   */
+  constructor(private readonly options: { outsideValues?: "whitespace" } = {}) {
+    super();
+  }
+
   private carry: Buffer = Buffer.alloc(0);
   /** The file offset of the current chunk's first byte. */
   private position = 0;
@@ -228,6 +239,9 @@ export class JsonTextGuard extends Transform {
         continue;
       }
       const b = bytes[i]!;
+      if (this.depth === 0 && this.options.outsideValues === "whitespace" && b !== 0x5b && b !== 0x7b && !WHITESPACE.has(b) && !this.inByteOrderMark(bytes, i)) {
+        return new ImportTextError("not-json", this.at(bytes, this.position + i));
+      }
       if (this.depth === 1 && this.elementFirst === undefined && !SEPARATORS.has(b)) this.elementFirst = this.at(bytes, this.position + i);
       if (b === 0x22) this.inString = true;
       else if (b === 0x5b || b === 0x7b) {
@@ -242,6 +256,12 @@ export class JsonTextGuard extends Transform {
     }
     if (this.depth >= 1 && this.tooLong(this.position + bytes.length)) return this.tooLongError();
     return undefined;
+  }
+
+  /** A UTF-8 byte order mark may open the text. */
+  private inByteOrderMark(bytes: Buffer, i: number): boolean {
+    const at = this.position + i;
+    return at < 3 && this.position === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   }
 
   private startElement(offset: number): void {

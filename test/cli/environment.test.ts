@@ -1,4 +1,5 @@
-import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createWriteStream, mkdirSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ErrorCode } from "../../src/core/errors.js";
@@ -140,6 +141,34 @@ describe("import files the environment makes unusable", () => {
     expect(r.stderr).toContain("nothing was written");
     expect(r.stderr).not.toMatch(/RangeError|This is a bug|\n\s+at /);
     expect(r.stdout.length).toBe(0);
+  });
+
+  it("a pipe given as the file (`<(command)`) is read once, and imported whole", async () => {
+    const dir = tempDir();
+    const fifo = join(dir, "pipe");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    // Opening a pipe to write waits for its reader; Node waits on its thread pool, not this thread.
+    createWriteStream(fifo).end('{"key":"a","value":"1"}\n{"key":"b","value":"2"}\n');
+    const r = await runCli(["--data-dir", dataDirIn(dir), "kv", "import", fifo], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const listed = await runCli(["--data-dir", dataDirIn(dir), "kv", "ls", "--json"], { cwd: dir });
+    expect(JSON.parse(listed.out).keys.map((k: { key: string }) => k.key)).toEqual(["a", "b"]);
+  });
+
+  it.each([
+    ["standard input of NUL bytes", "-", Buffer.alloc(100_000)],
+    ["/dev/zero, which never ends", "/dev/zero", undefined],
+  ])("%s is refused at its first byte, before it is copied anywhere", async (_name, file, stdin) => {
+    const dir = tempDir();
+    const r = await runCli(["--data-dir", dataDirIn(dir), "kv", "import", file], { cwd: dir, stdin });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/is not NDJSON, a JSON array or a JSON object: line 1, byte 0 of the line \(byte 0 of the file\) is outside any entry/);
+  });
+
+  it("standard input may open with a byte order mark", async () => {
+    const dir = tempDir();
+    const r = await runCli(["--data-dir", dataDirIn(dir), "kv", "import", "-"], { cwd: dir, stdin: '\uFEFF{"key":"a","value":"1"}\n' });
+    expect(r.code, r.stderr).toBe(0);
   });
 
   const badKey = Buffer.from([0x61, 0xff, 0x62]);

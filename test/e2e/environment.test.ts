@@ -240,7 +240,9 @@ describe("a file size limit (RLIMIT_FSIZE) that a write runs into", () => {
       const r = await limited(["--data-dir", dataDir, "kv", "set", "big", ...(json ? ["--json"] : [])], { cwd: dir, input: big });
       // SQLite reports a write cut short by the limit as SQLITE_IOERR_WRITE (EFBIG), a full disk as SQLITE_FULL.
       expectEnvironmentFailure(r, json, "IO_ERROR", /SQLITE_IOERR_WRITE/);
-      const imported = await limited(["--data-dir", dataDir, "kv", "import", "-", ...(json ? ["--json"] : [])], { cwd: dir, input: Buffer.concat([big, big]) });
+      // Standard input is copied to a temporary file first: that copy runs into the limit.
+      const entries = ["k1", "k2", "k3"].map((key) => JSON.stringify({ key, value: big.toString() })).join("\n");
+      const imported = await limited(["--data-dir", dataDir, "kv", "import", "-", ...(json ? ["--json"] : [])], { cwd: dir, input: entries });
       expectEnvironmentFailure(imported, json, "DISK_FULL", /EFBIG/);
     }
     const read = await limited(["--data-dir", dataDir, "kv", "get", "a"], { cwd: dir });
