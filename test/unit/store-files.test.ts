@@ -94,3 +94,14 @@ describe("a read-only store refuses writes to what users see, and only that", ()
     expect(classified).toEqual(tables);
   });
 });
+
+describe("finding the data directory", () => {
+  it("takes the nearest .yourspace directory above, and passes over a file of that name", async () => {
+    const { resolveDataDir } = await import("../../src/cli/data-dir.js");
+    const root = tempDir();
+    mkdirSync(join(root, ".yourspace"));
+    mkdirSync(join(root, "a", "b"), { recursive: true });
+    writeFileSync(join(root, "a", ".yourspace"), "a tool's settings, not a store");
+    expect(resolveDataDir(undefined, {}, join(root, "a", "b"))).toBe(join(root, ".yourspace"));
+  });
+});
