@@ -1,6 +1,6 @@
 import { closeSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, statfsSync, statSync, writeSync, type Stats } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { errors } from "../core/errors.js";
+import { errors, KvError } from "../core/errors.js";
 import { describeErrno, fromSystemError } from "../core/system-errors.js";
 
 /**
@@ -195,9 +195,11 @@ function noStoreAndCannotMakeOne(dataDir: string, e: unknown): Error {
 
 function exists(path: string, dataDir: string): boolean {
   try {
-    lstatSync(path);
+    const stats = lstatSync(path);
+    if (stats.isDirectory()) throw errors.dataDirUnusable(dataDir, `${basename(path)} in it is a directory, where the store's file belongs`, `Move ${basename(path)} out of ${dataDir}, or choose another data directory.`);
     return true;
   } catch (e) {
+    if (e instanceof KvError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return false;
     if (code === "EACCES") throw errors.dataDirUnusable(dataDir, "you may not look inside it (permission denied)", "Ask its owner for access, or choose another data directory with --data-dir or YOURSPACE_DATA_DIR.");

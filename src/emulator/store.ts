@@ -324,9 +324,10 @@ function openReadOnly(dataDir: string, file: string, now: number, reason: string
   } catch {
     throw errors.dataDirUnusable(dataDir, `you may neither write nor read ${STORE_FILE}`, `Ask its owner for access, or choose another data directory with --data-dir or YOURSPACE_DATA_DIR.`);
   }
-  const scratch = mkdtempSync(join(tmpdir(), "yourspace-read-only-"));
-  const copy = join(scratch, STORE_FILE);
+  let scratch: string | undefined;
   try {
+    scratch = mkdtempSync(join(tmpdir(), "yourspace-read-only-"));
+    const copy = join(scratch, STORE_FILE);
     snapshot(file, copy, dataDir);
     const db = new BetterSqlite3(copy, { nativeBinding: nativeBindingPath() });
     // No file beside the copy, which is deleted while open (WAL files would be named by its path).
@@ -340,14 +341,15 @@ function openReadOnly(dataDir: string, file: string, now: number, reason: string
   } catch (e) {
     if (e instanceof KvError) throw e;
     const failure = fromSystemError(e, { dataDir });
-    if (failure && failure.code !== "DISK_FULL") throw failure;
+    // What is wrong with the temporary directory (missing, full, not writable) is said as such.
+    if (failure && (failure.code === "RESOURCE_LIMIT" || failure.code === "IO_ERROR" || failure.code === "STORE_CORRUPT")) throw failure;
     throw errors.dataDirUnusable(
       dataDir,
       `it is read-only (${reason}), and reading it needs a private copy in ${tmpdir()}, which could not be made (${(e as Error).message})`,
       "Point TMPDIR at a directory with room for a copy of the store, or make the data directory writable.",
     );
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
 }
 

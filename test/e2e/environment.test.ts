@@ -180,6 +180,12 @@ describe("a read-only data directory", () => {
     expectEnvironmentFailure(await cli(["--data-dir", store.dataDir, "kv", "set", "b", "x"], { cwd: store.dir, ...OTHER }), false, "STORE_READ_ONLY");
   });
 
+  it("says so when its private copy cannot be made in TMPDIR", async () => {
+    const store = await readOnlyStore();
+    const r = await cli(["--data-dir", store.dataDir, "kv", "get", "a", "--json"], { cwd: store.dir, env: { TMPDIR: join(store.dir, "missing") }, ...OTHER });
+    expectEnvironmentFailure(r, true, "DATA_DIR_UNUSABLE", /needs a private copy in .*missing, which could not be made/);
+  });
+
   it("refuses to start the emulator's server, which writes its token, and says why", async () => {
     const store = await readOnlyStore();
     const r = await cli(["--data-dir", store.dataDir, "kv", "emulator", "start", "--port", "0"], { cwd: store.dir, timeoutMs: 20_000, ...OTHER });

@@ -73,6 +73,8 @@ describe("a data directory that cannot hold a store is refused at once, with the
     ["a symbolic link to itself", (dir: string) => (symlinkSync(join(dir, "x"), join(dir, "x")), join(dir, "x")), /leads back to itself/],
     ["under a dangling symbolic link", (dir: string) => (symlinkSync(join(dir, "gone"), join(dir, "x")), join(dir, "x", "y")), /a part of its path, .*\/x, is a symbolic link to .*gone, which does not exist/],
     ["a name longer than the file system allows", (dir: string) => join(dir, "n".repeat(300)), /a name in its path is longer/],
+    ["holding a directory named kv.sqlite", (dir: string) => (mkdirSync(join(dir, "x", STORE_FILE), { recursive: true }), join(dir, "x")), /kv\.sqlite in it is a directory/],
+    ["a device", () => "/dev/null", /it is a device, not a directory/],
     ["in /proc", () => "/proc/yourspace-test/.yourspace", /procfs/],
     ["/proc itself", () => "/proc", /procfs/],
     ["in /sys", () => "/sys/kernel/yourspace", /sysfs/],
