@@ -4,10 +4,10 @@ import { signalExitCode, type StopSignal } from "./cli/interruption.js";
 import { main } from "./cli/run.js";
 
 if (isMainThread) {
-  // A reader that goes away (`yourspace kv ls | head -1`) is not an error.
+  // A reader that goes away (`yourspace kv ls | head -1`) is not an error. Any other failure of
+  // stdout (a full disk behind a redirection) is reported by main(), as a catalogued error.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(0);
-    throw e;
   });
 
   // The first SIGINT or SIGTERM asks the command to stop (src/cli/interruption.ts); a second one

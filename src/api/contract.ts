@@ -193,6 +193,12 @@ export const STATUS: Record<ErrorCode, number> = {
   PERMISSION_DENIED: 403,
   UNAVAILABLE: 503,
   QUOTA_EXCEEDED: 507,
+  DATA_DIR_UNUSABLE: 503,
+  STORE_READ_ONLY: 503,
+  STORE_CORRUPT: 503,
+  DISK_FULL: 507,
+  IO_ERROR: 503,
+  RESOURCE_LIMIT: 503,
   CANCELLED: 400,
   // A client's own condition, never sent by the server.
   INTERRUPTED: 503,

@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { KvError } from "../core/errors.js";
+import { fromSystemError } from "../core/system-errors.js";
 import { describeThrown, startFailure } from "./start-errors.js";
 
 /**
@@ -102,8 +103,8 @@ export async function serveInThread(): Promise<void> {
   } catch (e) {
     await server?.stop().catch(() => {});
     // Every failure to start is a refusal the user can act on (a port in use, an address this machine
-    // does not have, a data directory it cannot open), passed on as the catalogue error it is.
-    const refusal = startFailure(e, data.dataDir);
+    // does not have, a data directory it cannot open, a full disk), passed on as the catalogue error it is.
+    const refusal = e instanceof KvError ? e : (fromSystemError(e, { dataDir: data.dataDir }) ?? startFailure(e, data.dataDir));
     port.postMessage({ type: "refused", code: refusal.code, message: refusal.message, hint: refusal.hint ?? null } satisfies FromThread);
     port.close();
     return;

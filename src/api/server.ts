@@ -14,6 +14,7 @@ import { GroupCommit } from "../emulator/group-commit.js";
 import { EmulatorCore, LocalBackend } from "../emulator/local-backend.js";
 import { STALE } from "../emulator/settings.js";
 import { translateSqliteError } from "../emulator/store.js";
+import { fromSystemError } from "../core/system-errors.js";
 import { API_LIMITS, BODIES, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, PARAMS, QUERY, ROUTES, STATUS, type Endpoint, type ErrorBody, type WireOutcome, type WireWhoami } from "./contract.js";
 import { continueWhenRead, headerOf, readBody, readObject, requestFingerprint } from "./http-body.js";
 import { IdempotentWrites, type OnceWrite } from "./idempotency.js";
@@ -202,7 +203,8 @@ function buildRouter(core: EmulatorCore, writes: GroupCommit) {
     router.on(method, path, (req, res, params) => {
       let token: TokenInfo | undefined;
       const fail = (e: unknown) => {
-        const err = e instanceof KvError ? e : errors.internal("The server failed to handle the request.");
+        // A full disk or a damaged store is the environment's failure, answered as such (503, 507), not a bug.
+        const err = e instanceof KvError ? e : (fromSystemError(e, { dataDir: core.dataDir }) ?? errors.internal("The server failed to handle the request."));
         // A refusal is audited too: who tried to reach what.
         if (err.code === "PERMISSION_DENIED" && token && params.ns !== undefined) {
           const key = name === "value" ? safeKeyOf(req) : null;

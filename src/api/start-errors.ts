@@ -39,7 +39,7 @@ export function startFailure(e: unknown, dataDir: string): KvError {
   if (e instanceof KvError) return e;
   const { syscall, path } = (e ?? {}) as SystemError;
   // The file system refused the data directory (mkdir, open, ...): the store cannot be opened.
-  if (typeof syscall === "string" && typeof path === "string") return errors.storeUnreadable(dataDir, describeThrown(e));
+  if (typeof syscall === "string" && typeof path === "string") return errors.dataDirUnusable(dataDir, describeThrown(e));
   return new KvError("UNAVAILABLE", `The emulator could not start: ${describeThrown(e)}.`, "Check --data-dir (or YOURSPACE_DATA_DIR), --host and --port; YOURSPACE_DEBUG=1 shows more.");
 }
 

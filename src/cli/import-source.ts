@@ -1,13 +1,15 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import { open, rm } from "node:fs/promises";
-import { mkdtempSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdtempSync } from "node:fs";
+import { open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseWireEntry, type BulkEntry } from "../core/bulk.js";
 import { errors, KvError } from "../core/errors.js";
+import { describeErrno } from "../core/system-errors.js";
+import { ImportTextError, JsonTextGuard, MAX_ENTRY_TEXT_BYTES, readLines } from "./import-text.js";
+
+const n = (x: number): string => x.toLocaleString("en-US");
 
 export const IMPORT_FORMATS = ["ndjson", "json", "object"] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -29,24 +31,34 @@ export class ImportSource {
   /** `signal` stops the copy of standard input: a pipe that never ends must not hold a stopped import. */
   static async open(path: string, stdin: Readable, signal?: AbortSignal): Promise<ImportSource> {
     if (path !== "-") {
-      try {
-        await (await open(path, "r")).close();
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw errors.file(path, code === "ENOENT" ? "it does not exist" : code === "EISDIR" ? "it is a directory" : (e as Error).message);
-      }
+      const refused = (e: unknown) => {
+        const code = (e as NodeJS.ErrnoException).code ?? "";
+        return errors.file(path, code === "ENOENT" ? "it does not exist" : (describeErrno(code) ?? (e as Error).message));
+      };
+      const stats = await stat(path).catch((e: unknown) => Promise.reject(refused(e)));
+      if (stats.isDirectory()) throw errors.file(path, "it is a directory");
+      // A pipe (`<(command)`), a terminal or a device can be read only once, like standard input: it
+      // is copied as it is read (opening it to try would take, and lose, what its writer sends first).
+      if (!stats.isFile()) return ImportSource.spool(createReadStream(path), path, signal);
+      // Opened once now, so a file that cannot be read is reported before anything else happens.
+      await (await open(path, "r").catch((e: unknown) => Promise.reject(refused(e)))).close();
       return new ImportSource(path, path);
     }
+    return ImportSource.spool(stdin, "stdin", signal);
+  }
+
+  /** Copies a stream to a temporary file (0600, in a 0700 directory) so it can be read more than once. */
+  private static async spool(input: Readable, name: string, signal: AbortSignal | undefined): Promise<ImportSource> {
     const dir = mkdtempSync(join(tmpdir(), "yourspace-import-"));
-    const spool = join(dir, "stdin");
     const cleanup = () => rm(dir, { recursive: true, force: true });
+    const spool = join(dir, "input");
     try {
-      await pipeline(stdin, createWriteStream(spool), { signal });
+      await pipeline(input, new JsonTextGuard({ outsideValues: "whitespace" }), createWriteStream(spool, { mode: 0o600 }), { signal });
     } catch (e) {
       await cleanup();
-      throw e;
+      throw e instanceof ImportTextError ? textError(e, name) : e;
     }
-    return new ImportSource(spool, "stdin", cleanup);
+    return new ImportSource(spool, name, cleanup);
   }
 
   async close(): Promise<void> {
@@ -89,15 +101,20 @@ export class ImportSource {
   }
 
   private async *ndjson(): AsyncGenerator<SourceItem> {
-    const lines = createInterface({ input: createReadStream(this.path), crlfDelay: Number.POSITIVE_INFINITY });
-    let n = 0;
-    for await (const line of lines) {
-      n++;
-      if (line.trim() === "") continue;
-      const where = `${this.name}:${n}`;
+    for await (const line of readLines(this.path)) {
+      const where = `${this.name}:${line.number}`;
+      if ("tooLong" in line) {
+        yield { where, error: errors.entryTextTooLong(`line ${n(line.number)}`, line.tooLong, MAX_ENTRY_TEXT_BYTES) };
+        continue;
+      }
+      if ("invalidUtf8At" in line) {
+        yield { where, error: errors.invalidUtf8(`line ${n(line.number)}, byte ${n(line.invalidUtf8At)} of the line (byte ${n(line.offset + line.invalidUtf8At)} of the file)`) };
+        continue;
+      }
+      if (line.text.trim() === "") continue;
       let raw: unknown;
       try {
-        raw = JSON.parse(n === 1 ? line.replace(/^\uFEFF/, "") : line);
+        raw = JSON.parse(line.text);
       } catch (e) {
         yield { where, error: new KvError("MALFORMED_BODY", `not valid JSON: ${(e as Error).message}`) };
         continue;
@@ -112,14 +129,18 @@ export class ImportSource {
     const { default: json } = await import("stream-json");
     const { default: arrays } = await import("stream-json/streamers/StreamArray.js");
     const { default: objects } = await import("stream-json/streamers/StreamObject.js");
-    const input = createReadStream(this.path);
-    const tokens = input.pipe(json.parser());
+    const input = createReadStream(this.path, { highWaterMark: 1_048_576 });
+    const guard = new JsonTextGuard();
+    const tokens = input.pipe(guard).pipe(json.parser());
     const stream = format === "json" ? tokens.pipe(arrays.streamArray()) : tokens.pipe(objects.streamObject());
     let failure: Error | undefined;
-    tokens.on("error", (e: Error) => {
-      failure = e;
+    const fail = (e: Error) => {
+      failure ??= e;
       stream.destroy();
-    });
+    };
+    input.on("error", fail);
+    guard.on("error", fail);
+    tokens.on("error", fail);
     try {
       for await (const { key, value } of stream as AsyncIterable<{ key: number | string; value: unknown }>) {
         if (format === "json") yield item(`${this.name}[${key as number}]`, value);
@@ -134,11 +155,22 @@ export class ImportSource {
     } finally {
       input.destroy();
     }
+    if (failure instanceof ImportTextError) throw textError(failure, this.name);
+    if (failure && (failure as NodeJS.ErrnoException).code) throw failure;
     if (failure) {
       const expected = format === "json" ? "a JSON array of entries" : "a JSON object of keys and values";
       throw errors.usage(`${this.name} is not ${expected}: ${failure.message.replace(/^Parser cannot parse input: /, "")}.`, "Check the file, or give --format if it is NDJSON.");
     }
   }
+}
+
+/** The catalogued error for text that no import format accepts, with where it is. */
+function textError(e: ImportTextError, name: string): KvError {
+  const { line, column, offset } = e.position;
+  const where = `line ${n(line)}, byte ${n(column)} of the line (byte ${n(offset)} of the file)`;
+  if (e.kind === "utf8") return errors.invalidUtf8(where, name);
+  if (e.kind === "not-json") return errors.usage(`${name} is not NDJSON, a JSON array or a JSON object: ${where} is outside any entry.`, "Give a file of entries, as kv export writes them.");
+  return errors.entryTextTooLong(`the entry that starts at ${where.replace(/ \(byte .*/, "")}`, undefined, MAX_ENTRY_TEXT_BYTES, name);
 }
 
 function item(where: string, raw: unknown): SourceItem {

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { systemClock, type Clock } from "../core/clock.js";
 import { KvError, errors } from "../core/errors.js";
+import { fromSystemError } from "../core/system-errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import { DEFAULT_SITE } from "../core/limits.js";
 import type { CommandArgs, Context, Globals, Prompter } from "./context.js";
@@ -30,33 +31,67 @@ export interface Overrides {
 export async function main(argv: readonly string[], io: Io, overrides: Overrides = {}): Promise<number> {
   let out = new Output(io, { json: argv.includes("--json"), quiet: false, color: wantsColor(io, !argv.includes("--no-color")) });
   let exitCode: number = EXIT.ok;
+  const opened: Opened = {};
   const program = buildProgram(io, argv.includes("--json"), async (spec, args, command) => {
     const globals = readGlobals(command.optsWithGlobals(), io);
     out = new Output(io, globals);
     const handler = await spec.load!();
-    const ctx = createContext(io, out, globals, overrides);
-    let abandoned = false;
+    const ctx = createContext(io, out, globals, overrides, opened);
+    let failure: { error: unknown } | undefined;
     try {
       const work = handler(ctx, args, command.opts());
       await untilStopped(work, ctx.signal, () => ctx.stopping, (by) => ctx.announce && out.warn(stoppingNote(by)));
     } catch (e) {
-      abandoned = !ctx.stopping && isInterruption(e);
-      throw e;
-    } finally {
+      failure = { error: e };
       // A command stopped at once may still be waiting on a request: the process exits without it.
-      if (abandoned) void ctx.dispose().catch(() => {});
-      else await ctx.dispose();
+      if (!ctx.stopping && isInterruption(e)) {
+        void ctx.dispose().catch(() => {});
+        throw e;
+      }
     }
+    try {
+      await ctx.dispose();
+    } catch (e) {
+      // The command's own failure is the one to report. After a success, what closing could not do
+      // (write the last audit records) does not undo what the command did: say so, and keep its result.
+      if (!failure) {
+        const cause = fromSystemError(e, opened);
+        if (!cause) throw e;
+        out.warn(`The command completed, but closing the store failed: ${cause.message} ${cause.hint ?? ""}`.trim());
+      }
+    }
+    if (failure) throw failure.error;
   });
+  // Output that could not be written (a full disk behind `> file`) fails the command, even when
+  // nothing waited for that write.
+  let stdoutFailure: { error: unknown } | undefined;
+  const onStdoutError = (e: unknown) => (stdoutFailure ??= { error: e });
+  io.stdout.on("error", onStdoutError);
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (e) {
-    exitCode = report(e, out, io, argv);
+    // A write to a stream that had already failed fails with less to say than the first failure.
+    exitCode = stdoutFailure && !(e instanceof KvError) ? reportStdout(stdoutFailure.error, out, io, opened) : report(e, out, io, argv, opened);
+  } finally {
+    io.stdout.off("error", onStdoutError);
   }
+  if (exitCode === EXIT.ok && stdoutFailure) exitCode = reportStdout(stdoutFailure.error, out, io, opened);
   return exitCode;
 }
 
-function report(e: unknown, out: Output, io: Io, argv: readonly string[]): number {
+function reportStdout(e: unknown, out: Output, io: Io, opened: Opened): number {
+  const failure = fromSystemError(e, { ...opened, subject: "standard output" });
+  if (!failure) return report(e, out, io, [], opened);
+  out.error(failure);
+  return failure.exitCode;
+}
+
+/** What a command opened, for naming it when the environment fails. */
+interface Opened {
+  dataDir?: string;
+}
+
+function report(e: unknown, out: Output, io: Io, argv: readonly string[], opened: Opened): number {
   if (e instanceof CommanderError) {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT.ok;
     if (e.code === "commander.help") {
@@ -77,9 +112,11 @@ function report(e: unknown, out: Output, io: Io, argv: readonly string[]): numbe
     return by && e.code !== "INTERRUPTED" ? signalExitCode(by) : e.exitCode;
   }
   const err = e as Error;
-  out.error(errors.internal(`Unexpected error: ${err?.message ?? String(e)}`));
+  // A full disk, a read-only or damaged store, too many open files …: the environment, not a bug.
+  const environment = fromSystemError(e, opened);
+  out.error(environment ?? errors.internal(`Unexpected error: ${err?.message ?? String(e)}`));
   if (io.env.YOURSPACE_DEBUG && err?.stack) io.stderr.write(`${err.stack}\n`);
-  return EXIT.unexpected;
+  return environment?.exitCode ?? EXIT.unexpected;
 }
 
 /** The deepest command named on a command line, for pointing at the right --help. */
@@ -201,7 +238,7 @@ function readGlobals(opts: Record<string, unknown>, io: Io): Globals {
   };
 }
 
-function createContext(io: Io, out: Output, globals: Globals, overrides: Overrides): Context & { dispose(): Promise<void>; stopping: boolean; announce: boolean } {
+function createContext(io: Io, out: Output, globals: Globals, overrides: Overrides, opened: Opened): Context & { dispose(): Promise<void>; stopping: boolean; announce: boolean } {
   let local: LocalBackend | undefined;
   let backend: Backend | undefined;
   let guarded: Backend | undefined;
@@ -211,6 +248,7 @@ function createContext(io: Io, out: Output, globals: Globals, overrides: Overrid
     if (!local) {
       const { LocalBackend } = await import("../emulator/local-backend.js");
       const dataDir = resolveDataDir(globals.dataDir, io.env, io.cwd);
+      opened.dataDir = dataDir;
       const site = globals.site ?? io.env.YOURSPACE_SITE ?? DEFAULT_SITE;
       local = LocalBackend.open({ dataDir, site, clock, cwd: io.cwd, client: io.env.YOURSPACE_CLIENT });
       local.core.engine.onRecordingStopped = (note) => out.warn(`${note} Record again with: yourspace kv emulator record <file> (or: record off)`);

@@ -25,6 +25,14 @@ export const ERROR_EXIT = {
   PERMISSION_DENIED: EXIT.permission,
   UNAVAILABLE: EXIT.unavailable,
   QUOTA_EXCEEDED: EXIT.quota,
+  // The environment: the data directory, its disk, the system. Never a bug, and never bad input:
+  // the target cannot be used as it is (src/core/system-errors.ts names what each covers).
+  DATA_DIR_UNUSABLE: EXIT.unavailable,
+  STORE_READ_ONLY: EXIT.unavailable,
+  STORE_CORRUPT: EXIT.unavailable,
+  DISK_FULL: EXIT.unavailable,
+  IO_ERROR: EXIT.unavailable,
+  RESOURCE_LIMIT: EXIT.unavailable,
   CANCELLED: EXIT.unexpected,
   // 130 for SIGINT; an error made for SIGTERM carries 143 (errors.interrupted).
   INTERRUPTED: EXIT.interrupted,
@@ -207,6 +215,18 @@ export const errors = {
   interrupted: (signal: "SIGINT" | "SIGTERM", message: string, hint: string) =>
     new KvError("INTERRUPTED", message, hint, undefined, signal === "SIGTERM" ? EXIT.terminated : EXIT.interrupted),
 
+  invalidUtf8: (where: string, file?: string) =>
+    new KvError(
+      "MALFORMED_BODY",
+      file ? `${file} is not UTF-8 text: invalid UTF-8 at ${where}.` : `invalid UTF-8 at ${where}`,
+      'Keys, text values and metadata are UTF-8; give binary values in base64 with "base64": true (as kv export writes them).',
+    ),
+  entryTextTooLong: (where: string, bytes: number | undefined, limit: number, file?: string) =>
+    new KvError(
+      "VALUE_TOO_LARGE",
+      `${file ? `${file}: ` : ""}${where} is ${bytes === undefined ? `longer than ${n(limit)} bytes` : `${n(bytes)} bytes`}; an entry takes at most ${n(limit)} bytes of text (a 1 MiB value with its key and metadata, every character escaped)${file ? "." : ""}`,
+      "Check that the file is the export you meant to import: values are at most 1 MiB.",
+    ),
   file: (path: string, reason: string) =>
     new KvError("FILE_ERROR", `Cannot use the file ${path}: ${reason}.`, "Check the path and its permissions."),
   replaceNeedsForce: (path: string) =>
@@ -240,8 +260,34 @@ export const errors = {
       `The local store in ${dir} stayed locked by another process for too long.`,
       "Another yourspace process is holding a long write. Wait for it to finish, then run the command again.",
     ),
-  storeUnreadable: (dir: string, reason: string) =>
-    new KvError("UNAVAILABLE", `The local store in ${dir} cannot be opened: ${reason}.`, "Check the data directory (--data-dir or YOURSPACE_DATA_DIR) and its permissions."),
+  dataDirUnusable: (dir: string, problem: string, hint = "Fix it, or choose another directory with --data-dir or YOURSPACE_DATA_DIR.") =>
+    new KvError("DATA_DIR_UNUSABLE", `The data directory ${dir} cannot be used: ${problem}.`, hint),
+  storeReadOnly: (dir: string, reason: string) =>
+    new KvError(
+      "STORE_READ_ONLY",
+      `The local store in ${dir} is read-only (${reason}); this command writes to it, so nothing was changed.`,
+      `Reads still work. To write, give your user write access to ${dir}, or use another data directory (--data-dir or YOURSPACE_DATA_DIR).`,
+    ),
+  storeReadOnlyRecording: (dir: string, reason: string) =>
+    new KvError(
+      "STORE_READ_ONLY",
+      `The local store in ${dir} is read-only (${reason}), and its operations are being recorded (kv emulator record), which writes to it; nothing was done.`,
+      `Recording needs write access: give your user write access to ${dir}, or have a user who may write turn it off (yourspace kv emulator record off).`,
+    ),
+  storeCorrupt: (dir: string, detail: string) =>
+    new KvError(
+      "STORE_CORRUPT",
+      `The local store in ${dir} is damaged (${detail}).`,
+      `Keep a copy of ${dir}, then move kv.sqlite and kv.sqlite-wal out of it to start an empty store; sqlite3's .recover command may save what is left.`,
+    ),
+  diskFull: (where: string, detail: string) =>
+    new KvError("DISK_FULL", `There is no room to write ${where} (${detail}); the write that needed it was not completed.`, "Free some space on that disk (or raise the quota or file size limit), then run the command again."),
+  ioError: (where: string, detail: string) =>
+    new KvError("IO_ERROR", `The device holding ${where} failed to read or write (${detail}).`, "Check the disk, its free space and the file size limit (ulimit -f); dmesg shows device errors. Then run the command again."),
+  networkFailure: (what: string, detail: string) =>
+    new KvError("UNAVAILABLE", `The network failed (${what}): ${detail}.`, "Check that the server is running and reachable, then run the command again."),
+  resourceLimit: (detail: string) =>
+    new KvError("RESOURCE_LIMIT", `The system refused a resource this command needs: ${detail}.`, "Close other programs, or raise the limit (ulimit -n for open files), then run the command again."),
 
   permission: (message: string, hint: string) => new KvError("PERMISSION_DENIED", message, hint),
   quota: (site: string, tier: string, what: "keys" | "storage", ceiling: number, current: number, adding: number) =>

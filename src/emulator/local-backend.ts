@@ -30,7 +30,7 @@ import { Engine } from "./engine.js";
 import { Ledger, type AuditAction } from "./ledger.js";
 import { STALE } from "./settings.js";
 import { SiteAdmin } from "./site-admin.js";
-import { openStore, type Database } from "./store.js";
+import { openStore, readOnlyReason, type Database } from "./store.js";
 
 export interface LocalBackendOptions {
   dataDir: string;
@@ -94,7 +94,8 @@ export class LocalBackend implements Backend {
   static open(options: LocalBackendOptions): LocalBackend {
     const core = EmulatorCore.open(options.dataDir, options.clock, options.client);
     const shown = relative(options.cwd, options.dataDir) || ".";
-    const target: TargetInfo = { kind: "embedded", description: `embedded emulator at ${shown.startsWith("..") ? options.dataDir : shown} (site ${options.site})`, site: options.site };
+    const readOnly = readOnlyReason(core.db) === undefined ? "" : ", read-only";
+    const target: TargetInfo = { kind: "embedded", description: `embedded emulator at ${shown.startsWith("..") ? options.dataDir : shown} (site ${options.site}${readOnly})`, site: options.site };
     return new LocalBackend(core, options.site, `local:${localUser()}`, target, true);
   }
 
