@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { errors } from "../core/errors.js";
+import { fromSystemError } from "../core/system-errors.js";
 
 /** One set of credentials: where the API is, the token, and its site. */
 export interface Profile {
@@ -34,7 +35,8 @@ export function readUserConfig(env: Record<string, string | undefined>): UserCon
     text = readFileSync(path, "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw errors.file(path, (e as NodeJS.ErrnoException).code === "EACCES" ? "permission denied" : (e as Error).message);
+    // Out of open files or memory is the system's limit, not the file's fault.
+    throw fromSystemError(e) ?? errors.file(path, (e as Error).message);
   }
   // A config that cannot be read is not taken for no config: commands would go elsewhere without a word.
   let doc: unknown;

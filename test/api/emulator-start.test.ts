@@ -60,7 +60,7 @@ describe("kv emulator start failures", () => {
     const cases: [string[], number, string][] = [
       [["--host", "203.0.113.1", "--allow-remote"], 2, "203.0.113.1 is not an address of this machine"],
       [["--host", "no-such-host.invalid", "--allow-remote"], 2, 'is neither an IP address nor a name this machine can resolve'],
-      [["--data-dir", join(BIN, "data")], 5, "cannot be opened"],
+      [["--data-dir", join(BIN, "data")], 5, "cannot be used"],
       [["--token", "a token with spaces"], 2, "A token must be 1 to 1024 characters"],
     ];
     for (const [args, code, message] of cases) {
