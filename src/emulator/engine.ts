@@ -674,7 +674,8 @@ export class Engine {
     try {
       recorder.record({ ...op, value, client: this.client, ...(this.actor !== undefined && { actor: this.actor }) } as OpInput, () => this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value").pluck().get() as number);
     } catch (e) {
-      if (recorder === this.recorder) throw e;
+      // The store's own refusal (numbering the record in a read-only store) is the operation's failure.
+      if (recorder === this.recorder || String((e as { code?: unknown }).code).startsWith("SQLITE_")) throw e;
       // A recording never breaks an operation: the file cannot be appended to any more (removed,
       // replaced by a directory, a full disk), so recording stops, for every process, and says why.
       this.settings.write("record", { path: this.settings.record, stopped: { reason: (e as Error).message, at: op.t } });
