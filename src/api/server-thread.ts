@@ -1,9 +1,9 @@
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { parentPort, Worker, workerData } from "node:worker_threads";
-import { KvError } from "../core/errors.js";
+import { describeThrown, KvError } from "../core/errors.js";
 import { fromSystemError } from "../core/system-errors.js";
-import { describeThrown, startFailure } from "./start-errors.js";
+import { startFailure } from "./start-errors.js";
 
 /**
  * `kv emulator start` serves the platform API from a worker thread, so that the server's V8 heap can

@@ -1,5 +1,4 @@
-import { inspect } from "node:util";
-import { errors, KvError } from "../core/errors.js";
+import { describeThrown, errors, KvError } from "../core/errors.js";
 
 /**
  * Why the emulator's server could not start, as catalogue errors with a next step: the address it
@@ -41,14 +40,4 @@ export function startFailure(e: unknown, dataDir: string): KvError {
   // The file system refused the data directory (mkdir, open, ...): the store cannot be opened.
   if (typeof syscall === "string" && typeof path === "string") return errors.dataDirUnusable(dataDir, describeThrown(e));
   return new KvError("UNAVAILABLE", `The emulator could not start: ${describeThrown(e)}.`, "Check --data-dir (or YOURSPACE_DATA_DIR), --host and --port; YOURSPACE_DEBUG=1 shows more.");
-}
-
-/** A thrown value in words: an error's message, or a short description of anything else. */
-export function describeThrown(e: unknown): string {
-  if (e instanceof Error || (e !== null && typeof e === "object" && typeof (e as { message?: unknown }).message === "string")) {
-    const message = String((e as { message: string }).message).trim();
-    if (message) return message.replace(/\.$/, "");
-  }
-  if (typeof e === "string" && e.trim()) return e.trim().replace(/\.$/, "");
-  return inspect(e, { depth: 2, breakLength: Number.POSITIVE_INFINITY, maxStringLength: 200 });
 }

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { systemClock, type Clock } from "../core/clock.js";
-import { KvError, errors } from "../core/errors.js";
+import { describeThrown, KvError, errors } from "../core/errors.js";
 import { fromSystemError } from "../core/system-errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import { DEFAULT_SITE } from "../core/limits.js";
@@ -114,7 +114,7 @@ function report(e: unknown, out: Output, io: Io, argv: readonly string[], opened
   const err = e as Error;
   // A full disk, a read-only or damaged store, too many open files …: the environment, not a bug.
   const environment = fromSystemError(e, opened);
-  out.error(environment ?? errors.internal(`Unexpected error: ${err?.message ?? String(e)}`));
+  out.error(environment ?? errors.internal(`Unexpected error: ${describeThrown(e)}`));
   if (io.env.YOURSPACE_DEBUG && err?.stack) io.stderr.write(`${err.stack}\n`);
   return environment?.exitCode ?? EXIT.unexpected;
 }
