@@ -19,17 +19,7 @@ interface BindOptions {
 }
 
 /** `kv bind`: records the binding in the project file's route block, and registers it with the target. */
-export const bind: Handler<BindOptions> = async (ctx, args, opts) => {
-  // A signal is heeded until the target is changed; after that the command finishes both places.
-  ctx.stopsBetweenSteps();
-  const nothingBound = (by: StopSignal) => errors.interrupted(by, `Interrupted by ${by}; nothing was bound.`, "Nothing was changed.");
-  try {
-    await bindBoth(ctx, args, opts);
-  } catch (e) {
-    if (isInterruption(e)) throwIfStopped(ctx.signal, nothingBound);
-    throw e;
-  }
-};
+export const bind: Handler<BindOptions> = (ctx, args, opts) => untilTargetChanges(ctx, "bound", () => bindBoth(ctx, args, opts));
 
 async function bindBoth(ctx: Context, args: CommandArgs, opts: BindOptions): Promise<void> {
   const backend = await ctx.backend();
@@ -72,16 +62,22 @@ async function bindBoth(ctx: Context, args: CommandArgs, opts: BindOptions): Pro
   ctx.out.hint(`The route's function needs a route token: yourspace kv emulator token create --route ${shellQuote(route)}`);
 }
 
-export const unbind: Handler<{ route?: string; as?: string }> = async (ctx, args, opts) => {
+export const unbind: Handler<{ route?: string; as?: string }> = (ctx, args, opts) => untilTargetChanges(ctx, "unbound", () => unbindBoth(ctx, args, opts));
+
+/**
+ * Runs a command that changes the target and the project file. A signal is heeded until the target
+ * is changed, and then reported as such ("nothing was bound"); after that the command finishes both
+ * places, or undoes the target.
+ */
+async function untilTargetChanges(ctx: Context, done: "bound" | "unbound", work: () => Promise<void>): Promise<void> {
   ctx.stopsBetweenSteps();
-  const nothingUnbound = (by: StopSignal) => errors.interrupted(by, `Interrupted by ${by}; nothing was unbound.`, "Nothing was changed.");
   try {
-    await unbindBoth(ctx, args, opts);
+    await work();
   } catch (e) {
-    if (isInterruption(e)) throwIfStopped(ctx.signal, nothingUnbound);
+    if (isInterruption(e)) throwIfStopped(ctx.signal, (by: StopSignal) => errors.interrupted(by, `Interrupted by ${by}; nothing was ${done}.`, "Nothing was changed."));
     throw e;
   }
-};
+}
 
 async function unbindBoth(ctx: Context, args: CommandArgs, opts: { route?: string; as?: string }): Promise<void> {
   const ns = args.namespace as string | undefined;

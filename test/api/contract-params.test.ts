@@ -7,6 +7,7 @@ import { ApiServer } from "../../src/api/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
+import { samplePaths } from "../support/routes.js";
 
 /**
  * The query parameters of the API, three ways: the contract (PARAMS, the names in QUERY), the
@@ -84,20 +85,7 @@ type Api = Awaited<ReturnType<typeof serve>>;
 /** The path an endpoint is tried on, with its query. */
 const target = (endpoint: Endpoint, query: string): [string, string] => {
   const [method, route] = endpoint.split(" ") as [string, keyof typeof ROUTES];
-  const base: Record<keyof typeof ROUTES, string> = {
-    whoami: paths.whoami(),
-    namespaces: paths.namespaces("local"),
-    namespace: paths.namespace("local", "scratch"),
-    keys: paths.keys("local", "default"),
-    value: paths.value("local", "default", "a/1"),
-    bulkPut: paths.bulkPut("local", "default"),
-    bulkDelete: paths.bulkDelete("local", "default"),
-    export: paths.export("local", "default"),
-    site: paths.site("local"),
-    bindings: paths.bindings("local"),
-    usage: paths.usage("local"),
-    audit: paths.audit("local"),
-  };
+  const base = samplePaths("a/1");
   return [method, `${base[route]}${query}`];
 };
 

@@ -1,12 +1,13 @@
 import fc from "fast-check";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { BODIES, ENDPOINTS, HEADERS, paths, ROUTES, STATUS, type Endpoint, type FieldKind } from "../../src/api/contract.js";
+import { BODIES, ENDPOINTS, HEADERS, STATUS, type Endpoint, type FieldKind, type ROUTES } from "../../src/api/contract.js";
 import { ApiServer } from "../../src/api/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { ERROR_EXIT, type ErrorCode } from "../../src/core/errors.js";
 import { tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
+import { samplePaths } from "../support/routes.js";
 import { parseResponses, rawExchange, type ParsedResponse } from "./raw-http.js";
 
 /**
@@ -25,20 +26,7 @@ async function serve() {
   return { server, token, host: new URL(server.url).host };
 }
 
-const PATHS: Record<keyof typeof ROUTES, string> = {
-  whoami: paths.whoami(),
-  namespaces: paths.namespaces("local"),
-  namespace: paths.namespace("local", "scratch"),
-  keys: paths.keys("local", "default"),
-  value: paths.value("local", "default", "k"),
-  bulkPut: paths.bulkPut("local", "default"),
-  bulkDelete: paths.bulkDelete("local", "default"),
-  export: paths.export("local", "default"),
-  site: paths.site("local"),
-  bindings: paths.bindings("local"),
-  usage: paths.usage("local"),
-  audit: paths.audit("local"),
-};
+const PATHS = samplePaths("k");
 
 const ALL_ENDPOINTS = (Object.keys(ENDPOINTS) as (keyof typeof ENDPOINTS)[]).flatMap((route) => ENDPOINTS[route].map((method) => `${method} ${route}` as Endpoint));
 

@@ -1,11 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { ManualClock } from "../../src/core/clock.js";
 import { EmulatorCore } from "../../src/emulator/local-backend.js";
 import type { Prompter } from "../../src/cli/context.js";
-import { runCli, tempDir, type InProcessOptions, type RunResult } from "../support/cli.js";
-import { T0 } from "../support/engine.js";
+import { cliSession, type RunResult } from "../support/cli.js";
 
 /**
  * `kv import --prune` removes keys, so every way an import can go wrong is tried here with keys to
@@ -17,14 +15,7 @@ const answer = (yes: boolean): Prompter => ({ confirm: async () => yes, secret: 
 
 /** A store holding p/a, p/b, p/old and q/x, and a file of p/a (changed), p/b and p/new. */
 function seeded() {
-  const cwd = tempDir();
-  const clock = new ManualClock(T0);
-  const run = (argv: string[], extra: Partial<InProcessOptions> = {}) => runCli(argv, { cwd, clock, ...extra });
-  const write = (name: string, text: string) => {
-    const path = join(cwd, name);
-    writeFileSync(path, text);
-    return path;
-  };
+  const { cwd, clock, run, write } = cliSession();
   const file = write("next.ndjson", ndjson([{ key: "p/a", value: "changed" }, { key: "p/b", value: "2" }, { key: "p/new", value: "n" }]));
   const keys = async () => (await run(["kv", "ls"])).out;
   const setUp = async () => {

@@ -1,11 +1,9 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/core/clock.js";
 import type { Prompter } from "../../src/cli/context.js";
-import { runCli, tempDir, type InProcessOptions, type RunResult } from "../support/cli.js";
-import { T0 } from "../support/engine.js";
+import { cliSession, tempDir, type RunResult } from "../support/cli.js";
 import { apiServer, gate } from "../support/gate.js";
 
 /**
@@ -22,17 +20,6 @@ const SIGNALS = [
 
 const ndjson = (count: number, value = (i: number) => `v${i}`) => Array.from({ length: count }, (_, i) => `${JSON.stringify({ key: `k${String(i).padStart(5, "0")}`, value: value(i) })}\n`).join("");
 
-function session() {
-  const cwd = tempDir();
-  const clock = new ManualClock(T0);
-  const run = (argv: string[], extra: Partial<InProcessOptions> = {}) => runCli(argv, { cwd, clock, ...extra });
-  const write = (name: string, text: string) => {
-    const path = join(cwd, name);
-    writeFileSync(path, text);
-    return path;
-  };
-  return { cwd, clock, run, write };
-}
 
 /** Nothing on stdout and no success line: a stopped command does not look like a finished one. */
 function stopped(r: RunResult, code: number): void {
@@ -44,7 +31,7 @@ function stopped(r: RunResult, code: number): void {
 describe("kv import, stopped by a signal after batch N (embedded)", () => {
   for (const [signal, code] of SIGNALS) {
     it(`${signal}: stops after the batch in progress, exits ${code}, says what was written, and a re-run completes it`, async () => {
-      const s = session();
+      const s = cliSession();
       const file = s.write("five.ndjson", ndjson(5));
       const stop = new AbortController();
       // The bar is drawn after each batch (the clock moves past its redraw interval at each line): stop after the second.
@@ -69,7 +56,7 @@ describe("kv import, stopped by a signal after batch N (embedded)", () => {
   }
 
   it("with --prune: stopped before the prune, nothing is pruned", async () => {
-    const s = session();
+    const s = cliSession();
     expect((await s.run(["kv", "import", s.write("seed.ndjson", `${JSON.stringify({ key: "k99999", value: "old" })}\n`)])).code).toBe(0);
     const stop = new AbortController();
     const r = await s.run(["kv", "import", s.write("five.ndjson", ndjson(5)), "--prune", "--prefix", "k", "--yes", "--batch-size", "2"], {
@@ -86,7 +73,7 @@ describe("kv import, stopped by a signal after batch N (embedded)", () => {
   });
 
   it("stopped while the file is checked: nothing written", async () => {
-    const s = session();
+    const s = cliSession();
     const stop = new AbortController();
     stop.abort("SIGINT");
     const r = await s.run(["kv", "import", s.write("five.ndjson", ndjson(5))], { signal: stop.signal });
@@ -96,7 +83,7 @@ describe("kv import, stopped by a signal after batch N (embedded)", () => {
   });
 
   it("stopped while stdin is still being read (a pipe that has not ended): exit 130, nothing written, no spool left", async () => {
-    const s = session();
+    const s = cliSession();
     const stdin = new PassThrough();
     const stop = new AbortController();
     stdin.write(ndjson(2));
@@ -120,7 +107,7 @@ describe("kv import, stopped by a signal after batch N (embedded)", () => {
   });
 
   it("a dry run stopped part-way says what it compared and that it wrote nothing", async () => {
-    const s = session();
+    const s = cliSession();
     const stop = new AbortController();
     const r = await s.run(["kv", "import", s.write("five.ndjson", ndjson(5)), "--dry-run", "--batch-size", "1", "--json"], {
       signal: stop.signal,
@@ -136,7 +123,7 @@ describe("kv import, stopped by a signal after batch N (embedded)", () => {
 describe("long commands against the platform API, without a terminal, stopped when request N arrives", () => {
   async function remote(keys: number) {
     const api = await apiServer();
-    const s = session();
+    const s = cliSession();
     const env = { YOURSPACE_API_URL: api.url, YOURSPACE_TOKEN: api.token, YOURSPACE_CONFIG_DIR: join(s.cwd, "config") };
     if (keys > 0) {
       const seed = await s.run(["kv", "import", s.write("seed.ndjson", ndjson(keys))], { env });
@@ -209,7 +196,7 @@ describe("long commands against the platform API, without a terminal, stopped wh
 
 describe("namespace rm and other commands", () => {
   it("namespace rm stopped at its prompt removes nothing, and says so", async () => {
-    const s = session();
+    const s = cliSession();
     expect((await s.run(["kv", "namespace", "create", "staging"])).code).toBe(0);
     expect((await s.run(["kv", "set", "k", "v", "-n", "staging"])).code).toBe(0);
     const stop = new AbortController();
@@ -222,7 +209,7 @@ describe("namespace rm and other commands", () => {
   });
 
   it("rm --prefix stopped at its prompt removes nothing", async () => {
-    const s = session();
+    const s = cliSession();
     expect((await s.run(["kv", "set", "tmp/a", "v"])).code).toBe(0);
     const stop = new AbortController();
     const prompter: Prompter = { confirm: async () => (stop.abort("SIGINT"), true), secret: async () => null, select: async () => null, text: async () => null };
@@ -233,7 +220,7 @@ describe("namespace rm and other commands", () => {
   });
 
   it("a short command is stopped at once, with the signal's exit code and a message", async () => {
-    const s = session();
+    const s = cliSession();
     const stop = new AbortController();
     stop.abort("SIGTERM");
     const r = await s.run(["kv", "ls"], { signal: stop.signal });
@@ -242,7 +229,7 @@ describe("namespace rm and other commands", () => {
   });
 
   it("under --json the stopped command's error is a JSON line", async () => {
-    const s = session();
+    const s = cliSession();
     const stop = new AbortController();
     stop.abort("SIGINT");
     const r = await s.run(["kv", "import", s.write("one.ndjson", ndjson(1)), "--json"], { signal: stop.signal });

@@ -1,12 +1,13 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PassThrough, Readable, Writable } from "node:stream";
 import { onTestFinished } from "vitest";
-import type { Clock } from "../../src/core/clock.js";
+import { ManualClock, type Clock } from "../../src/core/clock.js";
 import type { Prompter } from "../../src/cli/context.js";
 import { main } from "../../src/cli/run.js";
+import { T0 } from "./engine.js";
 
 export const BIN = resolve(import.meta.dirname, "../../bin/yourspace");
 
@@ -39,6 +40,22 @@ export interface InProcessOptions {
   signal?: AbortSignal;
   /** Sees every chunk written to stderr as it is written, before the command goes on (to act on a progress line, say). */
   onStderr?: (chunk: string) => void;
+}
+
+/**
+ * A working directory with a manual clock at T0: `run` runs the CLI there in process, `write` puts a
+ * file there and answers its path.
+ */
+export function cliSession() {
+  const cwd = tempDir();
+  const clock = new ManualClock(T0);
+  const run = (argv: string[], extra: Partial<InProcessOptions> = {}) => runCli(argv, { cwd, clock, ...extra });
+  const write = (name: string, text: string) => {
+    const path = join(cwd, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  return { cwd, clock, run, write };
 }
 
 /** Runs the CLI in this process with captured streams: the same main() the binary runs. */
