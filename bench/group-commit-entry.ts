@@ -3,11 +3,11 @@
 import { GroupCommit } from "../src/emulator/group-commit.js";
 import type { EmulatorCore } from "../src/emulator/local-backend.js";
 
-export { IdempotentWrites } from "../src/api/idempotency.js";
+export { IdempotentWrites } from "../src/server/idempotency.js";
 export { ManualClock } from "../src/core/clock.js";
 export { EmulatorCore, LocalBackend } from "../src/emulator/local-backend.js";
 
-/** The group commit as the API server sets it up (src/api/server.ts), never writing alone; errors as thrown. */
+/** The group commit as the API server sets it up (src/server/server.ts), never writing alone; errors as thrown. */
 export function serverWrites(core: EmulatorCore): GroupCommit {
   return new GroupCommit(core.db, {
     alone: () => false,

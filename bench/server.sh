@@ -17,7 +17,7 @@
 #   EMULATOR_NODE_FLAGS="--no-memory-reducer"
 #                   Node/V8 flags for the emulator's process (a diagnostic: docs/benchmarks.md); unset,
 #                   the built binary runs as a user runs it. Its server thread's young generation is
-#                   sized by the binary itself (src/api/server-thread.ts), whatever is given here
+#                   sized by the binary itself (src/server/server-thread.ts), whatever is given here
 #   SIDE=2          rounds of the side-by-side runs after the others (both servers loaded at once;
 #                   GET and PUT); SIDE=0 leaves them out
 #

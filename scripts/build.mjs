@@ -29,7 +29,7 @@ const shared = {
   write: false,
 };
 
-const cli = await build({ ...shared, entryPoints: ["src/cli.ts"], outfile: "dist/cli.cjs" });
+const cli = await build({ ...shared, entryPoints: ["src/main.ts"], outfile: "dist/cli.cjs" });
 
 // Shell completion's own entry (src/complete.ts): the registry without the handlers it names, which
 // completion never runs, so the shell waits for little more than Node's start.

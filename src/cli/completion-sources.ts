@@ -4,11 +4,11 @@ import { join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { DEFAULT_NAMESPACE, DEFAULT_SITE } from "../core/limits.js";
 import { DEFAULT_PARAMS } from "../emulator/model.js";
-import type { Globals } from "./context.js";
+import type { Globals } from "../commands/context.js";
 import { MAX_VALUES, type GivenOptions, type ValueSources } from "./complete-words.js";
-import { resolveDataDir } from "./data-dir.js";
-import { resolveTarget } from "./target.js";
-import { readUserConfig } from "./user-config.js";
+import { resolveDataDir } from "../project/data-dir.js";
+import { resolveTarget } from "../project/target.js";
+import { readUserConfig } from "../project/user-config.js";
 
 /**
  * Values for shell completion, read where commands would read them: the target is resolved as every

@@ -1,5 +1,5 @@
 import { DEFAULT_NAMESPACE, LIMITS } from "../core/limits.js";
-import type { Handler } from "./context.js";
+import type { Handler } from "../commands/context.js";
 
 /**
  * Every command, declared once. The parser, `--help` and the shell completions are all built from

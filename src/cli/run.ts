@@ -4,14 +4,14 @@ import { describeThrown, KvError, errors } from "../core/errors.js";
 import { fromSystemError } from "../core/system-errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import { DEFAULT_SITE } from "../core/limits.js";
-import type { CommandArgs, Context, Globals, Prompter } from "./context.js";
+import type { CommandArgs, Context, Globals, Prompter } from "../commands/context.js";
 import type { Backend } from "../core/backend.js";
 import type { LocalBackend } from "../emulator/local-backend.js";
-import { checkEmbeddedSite, resolveTarget } from "./target.js";
-import { resolveDataDir } from "./data-dir.js";
-import { guardBackend, isInterruption, signalExitCode, stopSignal, stoppingNote, untilStopped } from "./interruption.js";
-import type { Io } from "./io.js";
-import { Output, wantsColor } from "./output.js";
+import { checkEmbeddedSite, resolveTarget } from "../project/target.js";
+import { resolveDataDir } from "../project/data-dir.js";
+import { guardBackend, isInterruption, signalExitCode, stopSignal, stoppingNote, untilStopped } from "../commands/interruption.js";
+import type { Io } from "../terminal/io.js";
+import { Output, wantsColor } from "../terminal/output.js";
 import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from "./registry.js";
 
 declare const __VERSION__: string | undefined;
@@ -264,7 +264,7 @@ function createContext(io: Io, out: Output, globals: Globals, overrides: Overrid
         checkEmbeddedSite(emulator.target.site, emulator.core.admin.names(), globals.site ? "--site" : io.env.YOURSPACE_SITE ? "YOURSPACE_SITE" : "the default", emulator.core.dataDir);
         backend = emulator;
       } else {
-        const { HttpBackend } = await import("../api/client.js");
+        const { HttpBackend } = await import("../client/client.js");
         backend = await HttpBackend.open({ apiUrl: target.apiUrl, token: target.token, site: target.site, source: target.source });
       }
       out.target(backend.target);

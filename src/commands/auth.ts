@@ -1,12 +1,12 @@
 import { errors, KvError } from "../core/errors.js";
-import type { Handler } from "../cli/context.js";
-import { readLimited } from "../cli/input.js";
-import { checkApiUrl, PLATFORM_API_URL, resolveTarget } from "../cli/target.js";
-import { DEFAULT_PROFILE, openUserConfig, profileName, readUserConfig, type Profile } from "../cli/user-config.js";
+import type { Handler } from "./context.js";
+import { readLimited } from "../terminal/input.js";
+import { checkApiUrl, PLATFORM_API_URL, resolveTarget } from "../project/target.js";
+import { DEFAULT_PROFILE, openUserConfig, profileName, readUserConfig, type Profile } from "../project/user-config.js";
 
 /** `login`: checks a token against the API and stores it in the user's profile (mode 0600). */
 export const login: Handler<{ profile?: string }> = async (ctx, _args, opts) => {
-  // Stored as the origin requests go to: the token will be sent there and nowhere else (src/cli/target.ts).
+  // Stored as the origin requests go to: the token will be sent there and nowhere else (src/project/target.ts).
   const apiUrl = ctx.globals.apiUrl
     ? checkApiUrl(ctx.globals.apiUrl, "--api-url")
     : ctx.io.env.YOURSPACE_API_URL
@@ -17,7 +17,7 @@ export const login: Handler<{ profile?: string }> = async (ctx, _args, opts) => 
   if (!token && ctx.interactive) token = (await ctx.prompter.secret(`Token for ${apiUrl}`)) ?? undefined;
   if (!token) throw errors.usage("No token given.", "Pass --token, pipe the token on stdin, or run login at a terminal to be asked for it.");
 
-  const { HttpBackend } = await import("../api/client.js");
+  const { HttpBackend } = await import("../client/client.js");
   const api = await HttpBackend.open({ apiUrl, token, site: null });
   let who;
   try {
@@ -53,7 +53,7 @@ export const whoami: Handler = async (ctx) => {
     if (ctx.out.json) return ctx.out.printJson({ target: "embedded", site: backend.target.site, description: backend.target.description });
     return ctx.out.line(`${backend.target.description}: no login needed.`);
   }
-  const who = await (backend as unknown as import("../api/client.js").HttpBackend).whoami();
+  const who = await (backend as unknown as import("../client/client.js").HttpBackend).whoami();
   if (ctx.out.json) return ctx.out.printJson({ target: "remote", apiUrl: target.apiUrl, source: target.source, site: who.site, token: who.token, bindings: who.bindings ?? null });
   const t = who.token;
   // A route token reaches what its route is bound to, each binding with its own access.

@@ -3,8 +3,8 @@ import { formatDuration, parseDuration } from "../core/duration.js";
 import { errors } from "../core/errors.js";
 import type { ConfigChange, FaultCommand } from "../emulator/control.js";
 import type { ModelParams } from "../emulator/model.js";
-import type { Context, Handler } from "../cli/context.js";
-import { isoOrNull } from "../cli/format.js";
+import type { Context, Handler } from "./context.js";
+import { isoOrNull } from "../terminal/format.js";
 
 const REGION_ID = /^[a-z][a-z0-9-]{0,15}$/;
 

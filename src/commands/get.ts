@@ -1,9 +1,9 @@
 import { isUtf8 } from "node:buffer";
 import type { Consistency } from "../core/backend.js";
 import { errors } from "../core/errors.js";
-import type { Handler } from "../cli/context.js";
-import { formatBytes, isoOrNull, terminalUnsafe } from "../cli/format.js";
-import { OutputFile, outputFileOptions } from "../cli/output-file.js";
+import type { Handler } from "./context.js";
+import { formatBytes, isoOrNull, terminalUnsafe } from "../terminal/format.js";
+import { OutputFile, outputFileOptions } from "../terminal/output-file.js";
 import { parseDuration } from "../core/duration.js";
 
 interface GetOptions {

@@ -3,14 +3,14 @@ import type { Backend } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import { errors, KvError, type ErrorCode } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
-import type { CommandArgs, Context, Handler } from "../cli/context.js";
-import { isInterruption, throwIfStopped, type StopSignal } from "../cli/interruption.js";
-import { commandLine, namespaceFlag } from "../cli/shell.js";
+import type { CommandArgs, Context, Handler } from "./context.js";
+import { isInterruption, throwIfStopped, type StopSignal } from "./interruption.js";
+import { commandLine, namespaceFlag } from "../terminal/shell.js";
 import { formatDuration } from "../core/duration.js";
-import { summarize } from "../cli/format.js";
-import { IMPORT_FORMATS, ImportSource, type ImportFormat } from "../cli/import-source.js";
-import { OutputFile, outputFileOptions } from "../cli/output-file.js";
-import { noProgress, startProgress } from "../cli/progress.js";
+import { summarize } from "../terminal/format.js";
+import { IMPORT_FORMATS, ImportSource, type ImportFormat } from "./import-source.js";
+import { OutputFile, outputFileOptions } from "../terminal/output-file.js";
+import { noProgress, startProgress } from "../terminal/progress.js";
 import { KeyHashes } from "../core/key-hashes.js";
 
 interface ImportOptions {

@@ -1,7 +1,7 @@
 import { formatDuration } from "../core/duration.js";
 import { validateKey } from "../core/validate.js";
-import type { Handler } from "../cli/context.js";
-import { isoOrNull, summarize } from "../cli/format.js";
+import type { Handler } from "./context.js";
+import { isoOrNull, summarize } from "../terminal/format.js";
 import type { RegionView } from "../emulator/control.js";
 import { table } from "./emulator.js";
 

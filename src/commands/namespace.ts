@@ -1,8 +1,8 @@
 import { errors } from "../core/errors.js";
-import type { Handler } from "../cli/context.js";
-import { isoOrNull } from "../cli/format.js";
-import { throwIfStopped, type StopSignal } from "../cli/interruption.js";
-import { commandLine } from "../cli/shell.js";
+import type { Handler } from "./context.js";
+import { isoOrNull } from "../terminal/format.js";
+import { throwIfStopped, type StopSignal } from "./interruption.js";
+import { commandLine } from "../terminal/shell.js";
 
 export const create: Handler = async (ctx, args) => {
   const backend = await ctx.backend();

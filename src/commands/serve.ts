@@ -2,9 +2,9 @@ import { isIP } from "node:net";
 import { parseDuration } from "../core/duration.js";
 import { errors } from "../core/errors.js";
 import { DEFAULT_SITE, LIMITS } from "../core/limits.js";
-import type { Handler } from "../cli/context.js";
-import { resolveDataDir } from "../cli/data-dir.js";
-import { isoOrNull } from "../cli/format.js";
+import type { Handler } from "./context.js";
+import { resolveDataDir } from "../project/data-dir.js";
+import { isoOrNull } from "../terminal/format.js";
 
 interface StartOptions {
   port: string;
@@ -30,7 +30,7 @@ export const start: Handler<StartOptions> = async (ctx, _args, opts) => {
       "Add --allow-remote to serve other machines on purpose, or leave out --host to listen on 127.0.0.1 only.",
     );
   }
-  const { startServerThread } = await import("../api/server-thread.js");
+  const { startServerThread } = await import("../server/server-thread.js");
   const dataDir = resolveDataDir(ctx.globals.dataDir, ctx.io.env, ctx.io.cwd);
   const site = ctx.globals.site ?? DEFAULT_SITE;
   // SIGINT and SIGTERM (ctx.signal) stop the server gracefully, even one sent before it has started.

@@ -2,9 +2,9 @@ import type { PutInput } from "../core/backend.js";
 import { parseDuration, parseTimestamp } from "../core/duration.js";
 import { errors } from "../core/errors.js";
 import { parseMetadata } from "../core/validate.js";
-import type { Handler } from "../cli/context.js";
-import { readLimited, readValueFile } from "../cli/input.js";
-import { formatBytes } from "../cli/format.js";
+import type { Handler } from "./context.js";
+import { readLimited, readValueFile } from "../terminal/input.js";
+import { formatBytes } from "../terminal/format.js";
 
 interface SetOptions {
   namespace: string;

@@ -2,11 +2,11 @@ import { parseDuration } from "../core/duration.js";
 import { errors, KvError } from "../core/errors.js";
 import { isTier, TIER_NAMES } from "../core/tiers.js";
 import type { Binding } from "../core/backend.js";
-import type { CommandArgs, Context, Handler } from "../cli/context.js";
-import { shellQuote } from "../cli/escape.js";
-import { formatBytes, isoOrNull } from "../cli/format.js";
-import { isInterruption, stoppedAtOnce, throwIfStopped, unguarded, type StopSignal } from "../cli/interruption.js";
-import { ProjectFile, type PreparedSave } from "../cli/project-file.js";
+import type { CommandArgs, Context, Handler } from "./context.js";
+import { shellQuote } from "../terminal/escape.js";
+import { formatBytes, isoOrNull } from "../terminal/format.js";
+import { isInterruption, stoppedAtOnce, throwIfStopped, unguarded, type StopSignal } from "./interruption.js";
+import { ProjectFile, type PreparedSave } from "../project/project-file.js";
 import { table } from "./emulator.js";
 
 const VARIABLE = /^[A-Z_][A-Z0-9_]*$/;

@@ -24,7 +24,7 @@ import type {
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import type { Clock } from "../core/clock.js";
 import { KvError } from "../core/errors.js";
-import { TokenStore } from "../api/tokens.js";
+import { TokenStore } from "./tokens.js";
 import { EmulatorControl } from "./control.js";
 import { Engine } from "./engine.js";
 import { Ledger, type AuditAction } from "./ledger.js";

@@ -228,7 +228,7 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
   `,
-  // 4: answers to idempotent writes are pruned by age (src/api/idempotency.ts). Without an index that
+  // 4: answers to idempotent writes are pruned by age (src/server/idempotency.ts). Without an index that
   // was a scan of the whole table, which grows by a random key per write, every 1,000 writes. Times
   // only grow, so this index is appended to: a group of writes adds to its last page.
   `

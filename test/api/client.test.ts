@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { HttpBackend } from "../../src/api/client.js";
-import { HEADERS, paths, STATUS } from "../../src/api/contract.js";
-import { ApiServer } from "../../src/api/server.js";
+import { HttpBackend } from "../../src/client/client.js";
+import { HEADERS, paths, STATUS } from "../../src/contract/contract.js";
+import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { ERROR_EXIT, KvError, type ErrorCode } from "../../src/core/errors.js";
 import { LocalBackend } from "../../src/emulator/local-backend.js";

@@ -1,6 +1,6 @@
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { ApiServer } from "../../src/api/server.js";
+import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";

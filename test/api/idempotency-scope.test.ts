@@ -1,7 +1,7 @@
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { HEADERS, paths } from "../../src/api/contract.js";
-import { ApiServer } from "../../src/api/server.js";
+import { HEADERS, paths } from "../../src/contract/contract.js";
+import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { formatVersion } from "../../src/emulator/engine.js";
 import { tempDir } from "../support/cli.js";

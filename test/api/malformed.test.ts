@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { BODIES, ENDPOINTS, HEADERS, STATUS, type Endpoint, type FieldKind, type ROUTES } from "../../src/api/contract.js";
-import { ApiServer } from "../../src/api/server.js";
+import { BODIES, ENDPOINTS, HEADERS, STATUS, type Endpoint, type FieldKind, type ROUTES } from "../../src/contract/contract.js";
+import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { ERROR_EXIT, type ErrorCode } from "../../src/core/errors.js";
 import { tempDir } from "../support/cli.js";

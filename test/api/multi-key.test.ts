@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { HttpBackend } from "../../src/api/client.js";
-import { API_LIMITS } from "../../src/api/contract.js";
-import { ApiServer } from "../../src/api/server.js";
+import { HttpBackend } from "../../src/client/client.js";
+import { API_LIMITS } from "../../src/contract/contract.js";
+import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { KvError } from "../../src/core/errors.js";
 import { tempDir } from "../support/cli.js";

@@ -3,7 +3,7 @@ import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { HttpBackend } from "../../src/api/client.js";
+import { HttpBackend } from "../../src/client/client.js";
 import { KvError } from "../../src/core/errors.js";
 import { runCli, tempDir } from "../support/cli.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from "vitest";
-import { paths } from "../../src/api/contract.js";
-import { ApiServer } from "../../src/api/server.js";
+import { paths } from "../../src/contract/contract.js";
+import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it, onTestFinished } from "vitest";
-import { HttpBackend } from "../../src/api/client.js";
-import { ROUTES } from "../../src/api/contract.js";
-import { ApiServer } from "../../src/api/server.js";
+import { HttpBackend } from "../../src/client/client.js";
+import { ROUTES } from "../../src/contract/contract.js";
+import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { LIMITS } from "../../src/core/limits.js";
 import { tempDir } from "../support/cli.js";

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { paths, ROUTES } from "../../src/api/contract.js";
-import { ApiServer } from "../../src/api/server.js";
+import { paths, ROUTES } from "../../src/contract/contract.js";
+import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { runCli, tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";

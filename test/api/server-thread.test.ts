@@ -2,12 +2,12 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { request } from "undici";
 import { describe, expect, it } from "vitest";
-import { startServerThread, type ServerThreadOptions } from "../../src/api/server-thread.js";
+import { startServerThread, type ServerThreadOptions } from "../../src/server/server-thread.js";
 import { KvError } from "../../src/core/errors.js";
 import { tempDir } from "../support/cli.js";
 
 /**
- * `kv emulator start` runs the server in a worker thread (src/api/server-thread.ts). These tests start
+ * `kv emulator start` runs the server in a worker thread (src/server/server-thread.ts). These tests start
  * that thread on the built bundle, as the binary does, and on small thread scripts standing in for a
  * thread that dies, to see that the main thread hears of it. Build first: node scripts/build.mjs.
  */

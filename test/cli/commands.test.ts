@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
-import type { Prompter } from "../../src/cli/context.js";
+import type { Prompter } from "../../src/commands/context.js";
 import { runCli, tempDir, type InProcessOptions } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
 

@@ -2,13 +2,13 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { Prompter } from "../../src/cli/context.js";
+import type { Prompter } from "../../src/commands/context.js";
 import { cliSession, tempDir, type RunResult } from "../support/cli.js";
 import { apiServer, gate } from "../support/gate.js";
 
 /**
  * SIGINT and SIGTERM, in process: main() gets an AbortSignal that the test aborts with the signal's
- * name at an exact step of a command (a line drawn, a request arriving), as src/cli.ts does when the
+ * name at an exact step of a command (a line drawn, a request arriving), as src/main.ts does when the
  * process gets the signal. A stopped command exits 130 (SIGINT) or 143 (SIGTERM), never reports
  * success, says what it did and what completes it. test/e2e/interrupt.test.ts sends real signals.
  */

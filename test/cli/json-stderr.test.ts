@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiServer } from "../../src/api/server.js";
+import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { COMMANDS, type CommandSpec } from "../../src/cli/registry.js";
 import { BIN, runCli, tempDir, type RunResult } from "../support/cli.js";

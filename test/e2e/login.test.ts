@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { ApiServer } from "../../src/api/server.js";
+import { ApiServer } from "../../src/server/server.js";
 import { runBin, tempDir, type RunResult } from "../support/cli.js";
 
 /**
@@ -259,7 +259,7 @@ describe("target resolution order, shown on the stderr target line", () => {
     expect(valueAt(fromEnv, "env-site")).toBe("env");
   });
 
-  // BUG: resolveTarget (src/cli/target.ts) picks each field on its own, so with a stored profile the profile's
+  // BUG: resolveTarget (src/project/target.ts) picks each field on its own, so with a stored profile the profile's
   // *site* is combined with the API URL and token from the environment (or flags): the command goes to the
   // env's server with the env's token but asks for the profile's site, and fails with exit 3 NOT_FOUND
   // 'Site "profile-site" was not found.' Repro: yourspace login (site A at URL_A), then

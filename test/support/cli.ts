@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { PassThrough, Readable, Writable } from "node:stream";
 import { onTestFinished } from "vitest";
 import { ManualClock, type Clock } from "../../src/core/clock.js";
-import type { Prompter } from "../../src/cli/context.js";
+import type { Prompter } from "../../src/commands/context.js";
 import { main } from "../../src/cli/run.js";
 import { T0 } from "./engine.js";
 
@@ -36,7 +36,7 @@ export interface InProcessOptions {
   clock?: Clock;
   prompter?: Prompter;
   interactive?: boolean;
-  /** Stands for SIGINT/SIGTERM: abort it with the signal's name, as src/cli.ts does. */
+  /** Stands for SIGINT/SIGTERM: abort it with the signal's name, as src/main.ts does. */
   signal?: AbortSignal;
   /** Sees every chunk written to stderr as it is written, before the command goes on (to act on a progress line, say). */
   onStderr?: (chunk: string) => void;

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { onTestFinished } from "vitest";
-import { ApiServer } from "../../src/api/server.js";
+import { ApiServer } from "../../src/server/server.js";
 import { tempDir } from "./cli.js";
 
 /** A request as the gate saw it, whole. */

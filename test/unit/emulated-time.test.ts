@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { request } from "undici";
-import { ApiServer } from "../../src/api/server.js";
+import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { check } from "../../src/emulator/checker.js";
 import { EmulatorControl } from "../../src/emulator/control.js";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { STATUS } from "../../src/api/contract.js";
+import { STATUS } from "../../src/contract/contract.js";
 import { ERROR_EXIT, type ErrorCode } from "../../src/core/errors.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -27,7 +27,7 @@ function documentedCodes(): Row[] {
     });
 }
 
-describe("the error catalogue (src/core/errors.ts, src/api/contract.ts, docs/errors.md)", () => {
+describe("the error catalogue (src/core/errors.ts, src/contract/contract.ts, docs/errors.md)", () => {
   const rows = documentedCodes();
   const byCode = new Map(rows.map((r) => [r.code, r]));
 

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { ApiServer } from "../../src/api/server.js";
+import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { runCli, tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { writeTo } from "../../src/cli/io.js";
+import { writeTo } from "../../src/terminal/io.js";
 
 describe("writeTo", () => {
   it("lets a synchronous stream finish each write before the writer goes on, so nothing piles up", async () => {

@@ -99,7 +99,7 @@ describe("a read-only store refuses writes to what users see, and only that", ()
 
 describe("finding the data directory", () => {
   it("takes the nearest .yourspace directory above, and passes over a file of that name", async () => {
-    const { resolveDataDir } = await import("../../src/cli/data-dir.js");
+    const { resolveDataDir } = await import("../../src/project/data-dir.js");
     const root = tempDir();
     mkdirSync(join(root, ".yourspace"));
     mkdirSync(join(root, "a", "b"), { recursive: true });

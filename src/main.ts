@@ -1,6 +1,6 @@
 import { isMainThread } from "node:worker_threads";
-import { processIo } from "./cli/io.js";
-import { signalExitCode, type StopSignal } from "./cli/interruption.js";
+import { processIo } from "./terminal/io.js";
+import { signalExitCode, type StopSignal } from "./commands/interruption.js";
 import { main } from "./cli/run.js";
 
 if (isMainThread) {
@@ -10,7 +10,7 @@ if (isMainThread) {
     if (e.code === "EPIPE") process.exit(0);
   });
 
-  // The first SIGINT or SIGTERM asks the command to stop (src/cli/interruption.ts); a second one
+  // The first SIGINT or SIGTERM asks the command to stop (src/commands/interruption.ts); a second one
   // stops the process at once.
   const stop = new AbortController();
   const onSignal = (by: StopSignal) => {
@@ -29,6 +29,6 @@ if (isMainThread) {
     process.exitCode = code;
   });
 } else {
-  // The only thread this bundle starts is `kv emulator start`'s server (src/api/server-thread.ts).
-  void import("./api/server-thread.js").then((thread) => thread.serveInThread());
+  // The only thread this bundle starts is `kv emulator start`'s server (src/server/server-thread.ts).
+  void import("./server/server-thread.js").then((thread) => thread.serveInThread());
 }

@@ -7,7 +7,7 @@ export interface Io {
   stderr: Writable & { isTTY?: boolean };
   env: Record<string, string | undefined>;
   cwd: string;
-  /** Aborted, with the signal's name as its reason, when the process is asked to stop (src/cli.ts). */
+  /** Aborted, with the signal's name as its reason, when the process is asked to stop (src/main.ts). */
   signal?: AbortSignal;
 }
 

@@ -36,7 +36,7 @@ export interface ServerThread {
   stop(): Promise<void>;
 }
 
-/** Starts the server in a worker thread running this same bundle (src/cli.ts); resolves once it listens. */
+/** Starts the server in a worker thread running this same bundle (src/main.ts); resolves once it listens. */
 export function startServerThread(options: ServerThreadOptions, entry = fileURLToPath(import.meta.url)): Promise<ServerThread> {
   // Read when the worker's heap is created; the main thread's heap is already set up and keeps its size.
   setFlagsFromString(YOUNG_GENERATION_FLAG);

@@ -3,7 +3,7 @@ import { open, realpath, rename, rm, stat, type FileHandle } from "node:fs/promi
 import { existsSync, type Stats } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { errors } from "../core/errors.js";
-import type { Context } from "./context.js";
+import type { Context } from "../commands/context.js";
 import { escapeControls } from "./escape.js";
 
 export interface OutputFileOptions {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Statement } from "better-sqlite3";
-import type { Settings } from "../emulator/settings.js";
-import type { Database } from "../emulator/store.js";
+import type { Settings } from "./settings.js";
+import type { Database } from "./store.js";
 import { errors, KvError } from "../core/errors.js";
 
 export type TokenKind = "site" | "scoped" | "route";

@@ -15,11 +15,11 @@ import { EmulatorCore, LocalBackend } from "../emulator/local-backend.js";
 import { STALE } from "../emulator/settings.js";
 import { translateSqliteError } from "../emulator/store.js";
 import { fromSystemError } from "../core/system-errors.js";
-import { API_LIMITS, BODIES, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, PARAMS, QUERY, ROUTES, STATUS, type Endpoint, type ErrorBody, type WireOutcome, type WireWhoami } from "./contract.js";
+import { API_LIMITS, BODIES, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, PARAMS, QUERY, ROUTES, STATUS, type Endpoint, type ErrorBody, type WireOutcome, type WireWhoami } from "../contract/contract.js";
 import { continueWhenRead, headerOf, readBody, readObject, requestFingerprint } from "./http-body.js";
 import { IdempotentWrites, type OnceWrite } from "./idempotency.js";
 import { listenFailure } from "./start-errors.js";
-import type { TokenInfo, TokenStore } from "./tokens.js";
+import type { TokenInfo, TokenStore } from "../emulator/tokens.js";
 
 export interface ServerOptions {
   dataDir: string;

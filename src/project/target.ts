@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { ParseError } from "jsonc-parser";
 import { errors, KvError } from "../core/errors.js";
-import type { Globals } from "./context.js";
-import { commandLine, shellQuote } from "./shell.js";
+import type { Globals } from "../commands/context.js";
+import { commandLine, shellQuote } from "../terminal/shell.js";
 import { didYouMean } from "./suggest.js";
 import { profileChoice, readUserConfig, type UserConfig } from "./user-config.js";
 

@@ -1,8 +1,8 @@
 import type { Backend } from "../core/backend.js";
 import type { Clock } from "../core/clock.js";
 import type { LocalBackend } from "../emulator/local-backend.js";
-import type { Io } from "./io.js";
-import type { Output } from "./output.js";
+import type { Io } from "../terminal/io.js";
+import type { Output } from "../terminal/output.js";
 
 /** Global options, available to every command. */
 export interface Globals {
@@ -45,7 +45,7 @@ export interface Context {
   signal: AbortSignal;
   /**
    * Declares that this command checks `signal` between its atomic steps and, when stopped, says what
-   * it did. A command that does not is stopped at once by a signal (src/cli/interruption.ts). Unless
+   * it did. A command that does not is stopped at once by a signal (src/commands/interruption.ts). Unless
    * `announce` is false, a signal is acknowledged on stderr at once.
    */
   stopsBetweenSteps(announce?: boolean): void;

@@ -3,7 +3,7 @@ import { errors, KvError } from "../core/errors.js";
 import { EXIT } from "../core/exit-codes.js";
 
 /**
- * What SIGINT and SIGTERM do to a command. The process entry (src/cli.ts) turns the first signal into
+ * What SIGINT and SIGTERM do to a command. The process entry (src/main.ts) turns the first signal into
  * an aborted AbortSignal whose reason is the signal's name, and a second one into an exit at once.
  *
  * A long command (import, export, rm --prefix, ls --all, namespace rm, bind) says it stops between

@@ -1,4 +1,4 @@
-import type { Context } from "./context.js";
+import type { Context } from "../commands/context.js";
 
 export interface Progress {
   advance(n: number): void;
@@ -21,7 +21,7 @@ const REDRAW_EVERY_MS = 100;
  * One line on stderr with a bar, count, rate and time left, for a person at a terminal, redrawn in
  * place. Scripts (no terminal, --json or --quiet) get nothing: they get the summary at the end.
  * It takes nothing from the terminal but that line: no raw mode, no signal handlers (Ctrl-C stays
- * the process's, see src/cli/interruption.ts).
+ * the process's, see src/commands/interruption.ts).
  */
 export function startProgress(ctx: Context, label: string, total: number): Progress {
   if (!ctx.out.stderrIsTTY || ctx.out.json || ctx.out.quiet || total === 0) return noProgress;
@@ -47,7 +47,7 @@ export function startProgress(ctx: Context, label: string, total: number): Progr
     stderr.write(`${REDRAW}${fit(describe())}`);
   };
   draw();
-  // A signal is answered on stderr at once (src/cli/interruption.ts): the bar makes way for it.
+  // A signal is answered on stderr at once (src/commands/interruption.ts): the bar makes way for it.
   const makeWay = () => clear();
   ctx.signal.addEventListener("abort", makeWay, { once: true });
   const clear = () => {
