@@ -45,7 +45,7 @@ ms() { cpu_us; local c0=$CPU s=\${EPOCHREALTIME/./}; "$@" >/dev/null; local e=\$
 tab() { COMP_WORDS=(${JSON.stringify(bin)}); COMP_CWORD=1; COMP_LINE="$1"; COMP_POINT=\${#1}; _yourspace; }
 for ((r = 0; r < ${rounds}; r++)); do
   echo "floor $(ms node -e 0)"
-${Object.entries(cases).map(([name, line], i) => `  echo "${i} $(ms tab ${JSON.stringify(line)})"`).join("\n")}
+${Object.entries(cases).map(([, line], i) => `  echo "${i} $(ms tab ${JSON.stringify(line)})"`).join("\n")}
 done
 tab ${JSON.stringify(cases["kv get sessions/<Tab> (100 of 90,000)"])}; echo "answer \${#COMPREPLY[@]} 0"
 `;
@@ -54,7 +54,10 @@ tab ${JSON.stringify(cases["kv get sessions/<Tab> (100 of 90,000)"])}; echo "ans
   const cpu = new Map();
   for (const line of out.trim().split("\n")) {
     const [name, w, c] = line.split(" ");
-    if (!wall.has(name)) (wall.set(name, []), cpu.set(name, []));
+    if (!wall.has(name)) {
+      wall.set(name, []);
+      cpu.set(name, []);
+    }
     wall.get(name).push(Number(w) / 1000);
     cpu.get(name).push(Number(c) / 1000);
   }

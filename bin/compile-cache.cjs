@@ -16,7 +16,9 @@ module.exports = function load(file) {
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);
-  } catch {}
+  } catch {
+    // No cache yet: V8 compiles from source and the cache is written below.
+  }
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   const mod = new Module(file, module);
   mod.filename = file;

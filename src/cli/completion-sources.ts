@@ -71,7 +71,9 @@ async function openReadOnly(dataDir: string): Promise<BetterSqlite3.Database | u
   let nativeBinding: string | undefined;
   try {
     nativeBinding = require.resolve("better-sqlite3/build/Release/better_sqlite3.node");
-  } catch {}
+  } catch {
+    // Not at the usual place: better-sqlite3 looks for it itself.
+  }
   // A writer holding the store for longer than this leaves the completion empty, not the shell waiting.
   return new Database(file, { readonly: true, fileMustExist: true, timeout: 50, nativeBinding });
 }

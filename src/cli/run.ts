@@ -6,7 +6,7 @@ import { EXIT } from "../core/exit-codes.js";
 import { DEFAULT_SITE } from "../core/limits.js";
 import type { CommandArgs, Context, Globals, Prompter } from "../commands/context.js";
 import type { Backend } from "../core/backend.js";
-import type { LocalBackend } from "../emulator/local-backend.js";
+import type { LocalBackend } from "../emulator/index.js";
 import { checkEmbeddedSite, resolveTarget } from "../project/target.js";
 import { resolveDataDir } from "../project/data-dir.js";
 import { guardBackend, isInterruption, signalExitCode, stopSignal, stoppingNote, untilStopped } from "../commands/interruption.js";
@@ -246,7 +246,7 @@ function createContext(io: Io, out: Output, globals: Globals, overrides: Overrid
   const clock = overrides.clock ?? systemClock;
   const openLocal = async (): Promise<LocalBackend> => {
     if (!local) {
-      const { LocalBackend } = await import("../emulator/local-backend.js");
+      const { LocalBackend } = await import("../emulator/index.js");
       const dataDir = resolveDataDir(globals.dataDir, io.env, io.cwd);
       opened.dataDir = dataDir;
       const site = globals.site ?? io.env.YOURSPACE_SITE ?? DEFAULT_SITE;

@@ -1,6 +1,6 @@
 import type { Backend } from "../core/backend.js";
 import type { Clock } from "../core/clock.js";
-import type { LocalBackend } from "../emulator/local-backend.js";
+import type { LocalBackend } from "../emulator/index.js";
 import type { Io } from "../terminal/io.js";
 import type { Output } from "../terminal/output.js";
 

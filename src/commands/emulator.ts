@@ -1,8 +1,7 @@
 import { resolve } from "node:path";
 import { formatDuration, parseDuration } from "../core/duration.js";
 import { errors } from "../core/errors.js";
-import type { ConfigChange, FaultCommand } from "../emulator/control.js";
-import type { ModelParams } from "../emulator/model.js";
+import type { ConfigChange, FaultCommand, ModelParams } from "../emulator/index.js";
 import type { Context, Handler } from "./context.js";
 import { isoOrNull } from "../terminal/format.js";
 

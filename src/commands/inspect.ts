@@ -2,7 +2,7 @@ import { formatDuration } from "../core/duration.js";
 import { validateKey } from "../core/validate.js";
 import type { Handler } from "./context.js";
 import { isoOrNull, summarize } from "../terminal/format.js";
-import type { RegionView } from "../emulator/control.js";
+import type { RegionView } from "../emulator/index.js";
 import { table } from "./emulator.js";
 
 export const run: Handler<{ namespace: string }> = async (ctx, args, opts) => {

@@ -1,7 +1,6 @@
 import type { Statement } from "better-sqlite3";
 import { errors } from "../core/errors.js";
-import type { GroupCommit } from "../emulator/group-commit.js";
-import type { Database } from "../emulator/store.js";
+import type { Database, GroupCommit } from "../emulator/index.js";
 
 /** What a write answers: recorded under its Idempotency-Key and given again to a retry. */
 export interface StoredReply {

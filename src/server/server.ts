@@ -10,16 +10,12 @@ import { errors, KvError } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
 import { isTier } from "../core/tiers.js";
 import { parseLimit, validateMetadata } from "../core/validate.js";
-import { GroupCommit } from "../emulator/group-commit.js";
-import { EmulatorCore, LocalBackend } from "../emulator/local-backend.js";
-import { STALE } from "../emulator/settings.js";
-import { translateSqliteError } from "../emulator/store.js";
+import { EmulatorCore, GroupCommit, LocalBackend, STALE, translateSqliteError, type TokenInfo, type TokenStore } from "../emulator/index.js";
 import { fromSystemError } from "../core/system-errors.js";
 import { API_LIMITS, BODIES, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, PARAMS, QUERY, ROUTES, STATUS, type Endpoint, type ErrorBody, type WireOutcome, type WireWhoami } from "../contract/contract.js";
 import { continueWhenRead, headerOf, readBody, readObject, requestFingerprint } from "./http-body.js";
 import { IdempotentWrites, type OnceWrite } from "./idempotency.js";
 import { listenFailure } from "./start-errors.js";
-import type { TokenInfo, TokenStore } from "../emulator/tokens.js";
 
 export interface ServerOptions {
   dataDir: string;

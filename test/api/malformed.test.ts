@@ -102,7 +102,7 @@ async function exchange(url: string, bytes: Buffer, label: string, options: { he
   try {
     responses = parseResponses(stream, options);
   } catch (e) {
-    throw new Error(`${label}: ${(e as Error).message}`);
+    throw new Error(`${label}: ${(e as Error).message}`, { cause: e });
   }
   const finals = responses.filter((r) => r.status >= 200);
   expect(finals.length, `${label}: ${JSON.stringify(stream.toString("latin1"))}`).toBeGreaterThanOrEqual(1);

@@ -206,7 +206,7 @@ interface Summary {
 }
 
 const counts = (s: Summary) => ({ created: s.created, updated: s.updated, unchanged: s.unchanged, deleted: s.deleted, failed: s.failed });
-const withoutTime = ({ elapsedMs, ...rest }: { elapsedMs: number; [k: string]: unknown }) => rest;
+const withoutTime = ({ elapsedMs: _, ...rest }: { elapsedMs: number; [k: string]: unknown }) => rest;
 
 // ---------------------------------------------------------------------------------------------------
 

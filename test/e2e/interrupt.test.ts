@@ -53,7 +53,11 @@ function launch(command: string, args: string[], options: { cwd: string; env: Re
   let err = "";
   const waiting: { text: string; resolve: () => void }[] = [];
   const seen = () => {
-    for (const w of [...waiting]) if ((out + err).includes(w.text)) (waiting.splice(waiting.indexOf(w), 1), w.resolve());
+    for (const w of [...waiting]) {
+      if (!(out + err).includes(w.text)) continue;
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve();
+    }
   };
   child.stdout.setEncoding("utf8").on("data", (c: string) => ((out += c), seen()));
   child.stderr.setEncoding("utf8").on("data", (c: string) => ((err += c), seen()));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EmulatorControl } from "../../src/emulator/control.js";
-import { freshEngine, T0 } from "../support/engine.js";
+import { freshEngine } from "../support/engine.js";
 
 /** A key's history as the versions table holds it, in the default profile (delays of 100 to 300 ms). */
 function hotKey() {

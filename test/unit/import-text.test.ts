@@ -27,7 +27,7 @@ async function guard(text: Buffer, chunkSizes: number[] = [text.length]): Promis
     at += size;
   }
   try {
-    await pipeline(Readable.from(chunks), new JsonTextGuard(), async function* (source) {
+    await pipeline(Readable.from(chunks), new JsonTextGuard(), async (source: AsyncIterable<unknown>) => {
       for await (const _ of source);
     });
     return undefined;

@@ -1,0 +1,56 @@
+// The dependency rules of src/ (docs/architecture.md explains them). `npm run lint` checks them.
+//   core ← contract ← {client, server}      core ← emulator ← {server, commands}
+//   core ← terminal, project ← commands ← cli ← main
+const folder = (name) => `^src/${name}/`;
+
+/** What each folder may import, besides itself and node's modules and packages. */
+const allowed = {
+  core: [],
+  contract: ["core"],
+  client: ["core", "contract"],
+  emulator: ["core"],
+  server: ["core", "contract", "emulator"],
+  terminal: ["core"],
+  project: ["core", "terminal"],
+  commands: ["core", "terminal", "project", "emulator", "client", "server"],
+  cli: ["core", "terminal", "project", "commands", "emulator", "client"],
+};
+
+module.exports = {
+  forbidden: [
+    {
+      name: "no-cycles",
+      comment: "Modules import each other in one direction only.",
+      severity: "error",
+      from: { path: "^src/" },
+      to: { circular: true },
+    },
+    ...Object.entries(allowed).map(([name, may]) => ({
+      name: `${name}-imports`,
+      comment: `src/${name}/ imports only ${may.length ? may.map((m) => `src/${m}/`).join(", ") : "nothing of src/ outside itself"}.`,
+      severity: "error",
+      from: { path: folder(name) },
+      to: { path: "^src/", pathNot: [folder(name), ...may.map(folder)] },
+    })),
+    {
+      name: "emulator-facade",
+      comment: "Outside src/emulator/, the emulator is used through its facade, src/emulator/index.ts.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/emulator/" },
+      to: { path: "^src/emulator/", pathNot: "^src/emulator/index\\.ts$" },
+    },
+    {
+      name: "entries-are-not-imported",
+      comment: "src/main.ts and src/complete.ts are process entries: nothing imports them.",
+      severity: "error",
+      from: {},
+      to: { path: "^src/(main|complete)\\.ts$" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"], extensions: [".ts", ".js"] },
+  },
+};

@@ -1,0 +1,12 @@
+/**
+ * The emulator, as the rest of the program uses it: the HTTP server, the commands and the CLI import
+ * from here and nowhere else in src/emulator/ (a dependency rule checks it). What is not exported
+ * here is the emulator's own business.
+ */
+export { EmulatorCore, LocalBackend, type LocalBackendOptions } from "./local-backend.js";
+export { GroupCommit } from "./group-commit.js";
+export { STALE } from "./settings.js";
+export { translateSqliteError, type Database } from "./store.js";
+export type { TokenInfo, TokenStore } from "./tokens.js";
+export type { ConfigChange, FaultCommand, RegionView } from "./control.js";
+export type { ModelParams } from "./model.js";
