@@ -1,5 +1,5 @@
 // What bench/consistency.mjs drives: the engine over a real SQLite store, on a manual clock.
 export { ManualClock } from "../src/core/clock.js";
 export { EmulatorControl } from "../src/emulator/control.js";
-export { Engine } from "../src/emulator/engine.js";
-export { openStore } from "../src/emulator/store.js";
+export { Engine } from "../src/emulator/kv/engine.js";
+export { openStore } from "../src/emulator/store/store.js";

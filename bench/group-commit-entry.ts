@@ -1,6 +1,6 @@
 // What bench/group-commit.mjs and bench/idempotency.mjs drive: the engine and the API server's group
 // commit over a real store, and its idempotent writes.
-import { GroupCommit } from "../src/emulator/group-commit.js";
+import { GroupCommit } from "../src/emulator/store/group-commit.js";
 import type { EmulatorCore } from "../src/emulator/local-backend.js";
 
 export { IdempotentWrites } from "../src/server/idempotency.js";

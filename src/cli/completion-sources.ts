@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { DEFAULT_NAMESPACE, DEFAULT_SITE } from "../core/limits.js";
-import { DEFAULT_PARAMS } from "../emulator/model.js";
+import { DEFAULT_PARAMS } from "../emulator/regions/model.js";
 import type { Globals } from "../commands/context.js";
 import { MAX_VALUES, type GivenOptions, type ValueSources } from "./complete-words.js";
 import { resolveDataDir } from "../project/data-dir.js";

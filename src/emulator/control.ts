@@ -1,9 +1,9 @@
 import { errors } from "../core/errors.js";
-import { checkHistoryFile, historyValue } from "./history.js";
-import type { Engine } from "./engine.js";
-import { formatVersion } from "./engine.js";
-import { checkProfileLimits, paramsForProfile, PROFILES, staleness, type ModelParams } from "./model.js";
-import type { Row } from "./regions.js";
+import { checkHistoryFile, historyValue } from "./history/recorder.js";
+import type { Engine } from "./kv/engine.js";
+import { formatVersion } from "./kv/engine.js";
+import { checkProfileLimits, paramsForProfile, PROFILES, staleness, type ModelParams } from "./regions/model.js";
+import type { Row } from "./regions/regions.js";
 
 export interface ConfigChange {
   profile?: string;

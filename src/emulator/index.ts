@@ -4,9 +4,9 @@
  * here is the emulator's own business.
  */
 export { EmulatorCore, LocalBackend, type LocalBackendOptions } from "./local-backend.js";
-export { GroupCommit } from "./group-commit.js";
+export { GroupCommit } from "./store/group-commit.js";
 export { STALE } from "./settings.js";
-export { translateSqliteError, type Database } from "./store.js";
-export type { TokenInfo, TokenStore } from "./tokens.js";
+export { translateSqliteError, type Database } from "./store/store.js";
+export type { TokenInfo, TokenStore } from "./site/tokens.js";
 export type { ConfigChange, FaultCommand, RegionView } from "./control.js";
-export type { ModelParams } from "./model.js";
+export type { ModelParams } from "./regions/model.js";

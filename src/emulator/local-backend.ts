@@ -24,13 +24,13 @@ import type {
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import type { Clock } from "../core/clock.js";
 import { KvError } from "../core/errors.js";
-import { TokenStore } from "./tokens.js";
+import { TokenStore } from "./site/tokens.js";
 import { EmulatorControl } from "./control.js";
-import { Engine } from "./engine.js";
-import { Ledger, type AuditAction } from "./ledger.js";
+import { Engine } from "./kv/engine.js";
+import { Ledger, type AuditAction } from "./site/ledger.js";
 import { STALE } from "./settings.js";
-import { SiteAdmin } from "./site-admin.js";
-import { openStore, readOnlyReason, type Database } from "./store.js";
+import { SiteAdmin } from "./site/site-admin.js";
+import { openStore, readOnlyReason, type Database } from "./store/store.js";
 
 export interface LocalBackendOptions {
   dataDir: string;

@@ -6,7 +6,7 @@ import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { runCli, tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
-import { openStore } from "../../src/emulator/store.js";
+import { openStore } from "../../src/emulator/store/store.js";
 
 /**
  * Site scoping and token scopes, on every endpoint of a real ApiServer: raw HTTP (undici) for the

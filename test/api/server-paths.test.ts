@@ -8,10 +8,10 @@ import { IdempotentWrites, KEEP_MS, PRUNE_EVERY } from "../../src/server/idempot
 import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { KvError } from "../../src/core/errors.js";
-import { formatVersion } from "../../src/emulator/engine.js";
-import { GroupCommit } from "../../src/emulator/group-commit.js";
+import { formatVersion } from "../../src/emulator/kv/engine.js";
+import { GroupCommit } from "../../src/emulator/store/group-commit.js";
 import { EmulatorCore, LocalBackend } from "../../src/emulator/local-backend.js";
-import { STORE_FILE, translateSqliteError } from "../../src/emulator/store.js";
+import { STORE_FILE, translateSqliteError } from "../../src/emulator/store/store.js";
 import { tempDir } from "../support/cli.js";
 import { rawRequest } from "./raw-http.js";
 import { T0 } from "../support/engine.js";

@@ -2,7 +2,7 @@ import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { API_LIMITS } from "../../src/contract/contract.js";
 import { ApiServer } from "../../src/server/server.js";
-import { TOKEN_LIMITS } from "../../src/emulator/tokens.js";
+import { TOKEN_LIMITS } from "../../src/emulator/site/tokens.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";

@@ -11,13 +11,13 @@
 import fc from "fast-check";
 import { ManualClock } from "../../src/core/clock.js";
 import { KvError } from "../../src/core/errors.js";
-import { check, formatViolations, type Violation } from "../../src/emulator/checker.js";
+import { check, formatViolations, type Violation } from "../../src/emulator/history/checker.js";
 import { EmulatorControl, type ConfigChange } from "../../src/emulator/control.js";
-import { Engine } from "../../src/emulator/engine.js";
-import { MemoryRecorder } from "../../src/emulator/history.js";
-import { MAX_CACHE_TTL_MS, paramsForProfile, PROFILES, readCacheTtl, staleness, type Consistency, type ModelParams } from "../../src/emulator/model.js";
-import type { Bug } from "../../src/emulator/regions.js";
-import { openStore, type Database } from "../../src/emulator/store.js";
+import { Engine } from "../../src/emulator/kv/engine.js";
+import { MemoryRecorder } from "../../src/emulator/history/recorder.js";
+import { MAX_CACHE_TTL_MS, paramsForProfile, PROFILES, readCacheTtl, staleness, type Consistency, type ModelParams } from "../../src/emulator/regions/model.js";
+import type { Bug } from "../../src/emulator/regions/regions.js";
+import { openStore, type Database } from "../../src/emulator/store/store.js";
 
 /** 2027-01-01T00:00:00Z, as in the other engine tests. */
 export const T0 = Date.UTC(2027, 0, 1);

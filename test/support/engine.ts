@@ -1,6 +1,6 @@
 import { ManualClock } from "../../src/core/clock.js";
-import { Engine } from "../../src/emulator/engine.js";
-import { openStore } from "../../src/emulator/store.js";
+import { Engine } from "../../src/emulator/kv/engine.js";
+import { openStore } from "../../src/emulator/store/store.js";
 import { onTestFinished } from "vitest";
 import { tempDir } from "./cli.js";
 

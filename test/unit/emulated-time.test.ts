@@ -8,11 +8,11 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { request } from "undici";
 import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
-import { check } from "../../src/emulator/checker.js";
+import { check } from "../../src/emulator/history/checker.js";
 import { EmulatorControl } from "../../src/emulator/control.js";
-import { Engine } from "../../src/emulator/engine.js";
-import { MemoryRecorder, type HistoryOp } from "../../src/emulator/history.js";
-import { openStore } from "../../src/emulator/store.js";
+import { Engine } from "../../src/emulator/kv/engine.js";
+import { MemoryRecorder, type HistoryOp } from "../../src/emulator/history/recorder.js";
+import { openStore } from "../../src/emulator/store/store.js";
 import { runCli, tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { KvError } from "../../src/core/errors.js";
 import { EmulatorControl } from "../../src/emulator/control.js";
-import { openStore } from "../../src/emulator/store.js";
+import { openStore } from "../../src/emulator/store/store.js";
 import { freshEngine, T0 } from "../support/engine.js";
 
 const S = "local";

@@ -6,8 +6,8 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { GetResult } from "../../src/core/backend.js";
 import { KvError } from "../../src/core/errors.js";
-import { check } from "../../src/emulator/checker.js";
-import { delay, paramsForProfile, visibilityDeadline } from "../../src/emulator/model.js";
+import { check } from "../../src/emulator/history/checker.js";
+import { delay, paramsForProfile, visibilityDeadline } from "../../src/emulator/regions/model.js";
 import { createReal, EDGES, HOME, NS, REGIONS, SITE, T0, type Real } from "../property/harness.js";
 
 const DELTA = 300;

@@ -10,9 +10,9 @@ import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
-import { check, formatViolations } from "../../src/emulator/checker.js";
-import type { HistoryOp } from "../../src/emulator/history.js";
-import { DEFAULT_PARAMS } from "../../src/emulator/model.js";
+import { check, formatViolations } from "../../src/emulator/history/checker.js";
+import type { HistoryOp } from "../../src/emulator/history/recorder.js";
+import { DEFAULT_PARAMS } from "../../src/emulator/regions/model.js";
 import { runCli, tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
 

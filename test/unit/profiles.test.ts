@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { GetResult } from "../../src/core/backend.js";
 import { ManualClock } from "../../src/core/clock.js";
-import { check, formatViolations } from "../../src/emulator/checker.js";
+import { check, formatViolations } from "../../src/emulator/history/checker.js";
 import { runCli, tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
 import { createReal, HOME, NS, SITE, type Real } from "../property/harness.js";

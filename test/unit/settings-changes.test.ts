@@ -7,9 +7,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
-import { check, formatViolations } from "../../src/emulator/checker.js";
-import type { HistoryOp } from "../../src/emulator/history.js";
-import { DEFAULT_PARAMS } from "../../src/emulator/model.js";
+import { check, formatViolations } from "../../src/emulator/history/checker.js";
+import type { HistoryOp } from "../../src/emulator/history/recorder.js";
+import { DEFAULT_PARAMS } from "../../src/emulator/regions/model.js";
 import { runCli, tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
 

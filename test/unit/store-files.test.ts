@@ -2,8 +2,8 @@ import { chmodSync, mkdirSync, statSync, symlinkSync, writeFileSync } from "node
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KvError } from "../../src/core/errors.js";
-import { MAX_STORE_PATH_BYTES } from "../../src/emulator/store-dir.js";
-import { openStore, READ_SIDE_TABLES, STORE_FILE, USER_STATE_TABLES } from "../../src/emulator/store.js";
+import { MAX_STORE_PATH_BYTES } from "../../src/emulator/store/store-dir.js";
+import { openStore, READ_SIDE_TABLES, STORE_FILE, USER_STATE_TABLES } from "../../src/emulator/store/store.js";
 import { tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
 

@@ -3,9 +3,9 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { errors, KvError } from "../core/errors.js";
-import { DEFAULT_NAMESPACE, DEFAULT_SITE } from "../core/limits.js";
-import { fromSystemError, READ_ONLY_GUARD, READ_ONLY_RECORDING_GUARD } from "../core/system-errors.js";
+import { errors, KvError } from "../../core/errors.js";
+import { DEFAULT_NAMESPACE, DEFAULT_SITE } from "../../core/limits.js";
+import { fromSystemError, READ_ONLY_GUARD, READ_ONLY_RECORDING_GUARD } from "../../core/system-errors.js";
 import { diagnoseOpenFailure, FILE_MODE, prepareDataDir } from "./store-dir.js";
 
 export type Database = BetterSqlite3.Database;

@@ -3,7 +3,7 @@
  * delivery times and the staleness bound. Nothing here reads a clock or a random source; the
  * engine derives what each region sees from these and the stored state (docs/consistency.md).
  */
-import { errors } from "../core/errors.js";
+import { errors } from "../../core/errors.js";
 
 export type EdgeStore = "replica" | "cache";
 export type Propagation = "push" | "invalidate" | "none";

@@ -10,8 +10,8 @@
  *
  * Pure: no clock, no randomness, no I/O; the same history always gives the same report.
  */
-import type { HistoryOp } from "./history.js";
-import { readCacheTtl, staleness, visibilityDeadline, type FaultInterval, type ModelParams } from "./model.js";
+import type { HistoryOp } from "./recorder.js";
+import { readCacheTtl, staleness, visibilityDeadline, type FaultInterval, type ModelParams } from "../regions/model.js";
 
 export type Rule =
   | "phantom-value"

@@ -1,8 +1,8 @@
-import type { Binding, SiteChange, SiteInfo, UsageReport } from "../core/backend.js";
-import { errors } from "../core/errors.js";
-import { isTier, periodOf, TIER_NAMES, type Tier } from "../core/tiers.js";
+import type { Binding, SiteChange, SiteInfo, UsageReport } from "../../core/backend.js";
+import { errors } from "../../core/errors.js";
+import { isTier, periodOf, TIER_NAMES, type Tier } from "../../core/tiers.js";
 import { retentionDays } from "./ledger.js";
-import type { Database } from "./store.js";
+import type { Database } from "../store/store.js";
 import type { SiteUsage } from "./usage.js";
 
 const HOUR_MS = 3_600_000;

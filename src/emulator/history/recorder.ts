@@ -1,8 +1,8 @@
 import { isUtf8 } from "node:buffer";
 import { appendFileSync, closeSync, openSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { errors, KvError } from "../core/errors.js";
-import type { ModelParams } from "./model.js";
+import { errors, KvError } from "../../core/errors.js";
+import type { ModelParams } from "../regions/model.js";
 
 /**
  * One operation in a recorded history (docs/history.md). Operations are instantaneous and `seq` is

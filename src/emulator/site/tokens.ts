@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Statement } from "better-sqlite3";
-import type { Settings } from "./settings.js";
-import type { Database } from "./store.js";
-import { errors, KvError } from "../core/errors.js";
+import type { Settings } from "../settings.js";
+import type { Database } from "../store/store.js";
+import { errors, KvError } from "../../core/errors.js";
 
 export type TokenKind = "site" | "scoped" | "route";
 export type Access = "read-only" | "read-write";

@@ -1,19 +1,19 @@
 import type { Statement, Transaction } from "better-sqlite3";
-import type { DeleteResult, Entry, GetResult, KeyInfo, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, ServedFrom, WriteOptions, WriteResult } from "../core/backend.js";
-import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
-import type { Clock } from "../core/clock.js";
-import { errors, KvError } from "../core/errors.js";
-import { DEFAULT_NAMESPACE } from "../core/limits.js";
-import { validateExpiresAt, validateKey, validateMetadata, validateNamespaceName, validateTtlSeconds, validateValue, type Metadata } from "../core/validate.js";
+import type { DeleteResult, Entry, GetResult, KeyInfo, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, ServedFrom, WriteOptions, WriteResult } from "../../core/backend.js";
+import type { BulkEntry, BulkOutcome } from "../../core/bulk.js";
+import type { Clock } from "../../core/clock.js";
+import { errors, KvError } from "../../core/errors.js";
+import { DEFAULT_NAMESPACE } from "../../core/limits.js";
+import { validateExpiresAt, validateKey, validateMetadata, validateNamespaceName, validateTtlSeconds, validateValue, type Metadata } from "../../core/validate.js";
 import { decodeCursor, encodeCursor, prefixUpperBound } from "./cursor.js";
-import { FileRecorder, historyValue, type HistoryItem, type OpInput, type Recorder } from "./history.js";
-import { Regions, ROW_COLUMNS, rowOf, VALUE_COLUMNS, type Bug, type Row } from "./regions.js";
-import { checkCacheTtl, pageLimit, readCacheTtl } from "./model.js";
-import type { Gathering } from "./group-commit.js";
+import { FileRecorder, historyValue, type HistoryItem, type OpInput, type Recorder } from "../history/recorder.js";
+import { Regions, ROW_COLUMNS, rowOf, VALUE_COLUMNS, type Bug, type Row } from "../regions/regions.js";
+import { checkCacheTtl, pageLimit, readCacheTtl } from "../regions/model.js";
+import type { Gathering } from "../store/group-commit.js";
 import { HeadCache } from "./head-cache.js";
-import { Settings } from "./settings.js";
-import { footprint, SiteUsage } from "./usage.js";
-import { Statements, translateSqliteError, type Database } from "./store.js";
+import { Settings } from "../settings.js";
+import { footprint, SiteUsage } from "../site/usage.js";
+import { Statements, translateSqliteError, type Database } from "../store/store.js";
 
 export interface EngineOptions {
   db: Database;

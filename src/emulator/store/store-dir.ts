@@ -1,7 +1,7 @@
 import { closeSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, statfsSync, statSync, writeSync, type Stats } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { errors, KvError } from "../core/errors.js";
-import { describeErrno, fromSystemError } from "../core/system-errors.js";
+import { errors, KvError } from "../../core/errors.js";
+import { describeErrno, fromSystemError } from "../../core/system-errors.js";
 
 /**
  * SQLite's unix VFS opens paths of at most 512 bytes, and names a store's journal by adding

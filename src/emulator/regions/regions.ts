@@ -1,7 +1,7 @@
 import type { Statement } from "better-sqlite3";
 import { delay, deliveryTime, readCacheTtl, staleness, type ModelParams } from "./model.js";
-import type { Epoch, Settings } from "./settings.js";
-import { Statements, type Database } from "./store.js";
+import type { Epoch, Settings } from "../settings.js";
+import { Statements, type Database } from "../store/store.js";
 
 /** A stored version of a key, as in `entries` and `versions`. */
 export interface Row {

@@ -1,4 +1,4 @@
-import { errors } from "../core/errors.js";
+import { errors } from "../../core/errors.js";
 
 /**
  * List cursors are opaque to clients: base64url of `{p: prefix, k: lastKey}`. Binding the cursor to its
