@@ -1,7 +1,7 @@
 import { errors } from "../core/errors.js";
 import { checkHistoryFile, historyValue } from "./history/recorder.js";
 import type { Engine } from "./kv/engine.js";
-import { formatVersion } from "./kv/engine.js";
+import { formatVersion } from "./kv/entry.js";
 import { checkProfileLimits, paramsForProfile, PROFILES, staleness, type ModelParams } from "./regions/model.js";
 import type { Row } from "./regions/regions.js";
 

@@ -3,7 +3,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { HEADERS, paths } from "../../src/contract/contract.js";
 import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
-import { formatVersion } from "../../src/emulator/kv/engine.js";
+import { formatVersion } from "../../src/emulator/kv/entry.js";
 import { tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
 

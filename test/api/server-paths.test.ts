@@ -8,7 +8,7 @@ import { IdempotentWrites, KEEP_MS, PRUNE_EVERY } from "../../src/server/idempot
 import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { KvError } from "../../src/core/errors.js";
-import { formatVersion } from "../../src/emulator/kv/engine.js";
+import { formatVersion } from "../../src/emulator/kv/entry.js";
 import { GroupCommit } from "../../src/emulator/store/group-commit.js";
 import { EmulatorCore, LocalBackend } from "../../src/emulator/local-backend.js";
 import { STORE_FILE, translateSqliteError } from "../../src/emulator/store/store.js";

@@ -1,0 +1,42 @@
+import { prefixUpperBound } from "./cursor.js";
+import type { Engine } from "./engine.js";
+
+export interface ExportRow {
+  key: Buffer;
+  value: Buffer;
+  expires_at: number | null;
+  metadata: string | null;
+}
+
+/** Every live entry under a prefix, in key order, a page at a time (each page one snapshot). */
+export function* exportEntries(engine: Engine, site: string, namespace: string, prefix: string, pageSize = 1000): Generator<ExportRow[]> {
+  // An export reads each page once: mapped, the whole store would stay resident in this process;
+  // read through SQLite's small page cache, memory stays flat however large the store is.
+  const mapped = engine.db.pragma("mmap_size", { simple: true }) as number;
+  if (mapped > 0) engine.db.pragma("mmap_size = 0");
+  try {
+    yield* exportPages(engine, site, namespace, prefix, pageSize);
+  } finally {
+    if (mapped > 0) engine.db.pragma(`mmap_size = ${mapped}`);
+  }
+}
+
+function* exportPages(engine: Engine, site: string, namespace: string, prefix: string, pageSize: number): Generator<ExportRow[]> {
+  let after: Buffer | null = null;
+  const upper = prefixUpperBound(Buffer.from(prefix, "utf8"));
+  for (;;) {
+    // One lower bound per query (the prefix, then the last key sent), so each page is an index seek.
+    const page = engine.run(false, () => {
+      const ns = engine.namespaceId(site, namespace);
+      return engine.stmt(
+        `SELECT key, value, expires_at, metadata FROM entries
+         WHERE ns = ? AND key ${after === null ? ">=" : ">"} ? AND key < ? AND tombstone = 0 AND (expires_at IS NULL OR expires_at > ?)
+         ORDER BY key LIMIT ?`,
+      ).all(ns, after ?? Buffer.from(prefix, "utf8"), upper, engine.now(), pageSize) as ExportRow[];
+    });
+    if (page.length === 0) return;
+    yield page;
+    if (page.length < pageSize) return;
+    after = page[page.length - 1]!.key;
+  }
+}

@@ -1,0 +1,98 @@
+import { errors, KvError } from "../../core/errors.js";
+import { validateExpiresAt, validateKey, validateMetadata, validateTtlSeconds, validateValue, type Metadata } from "../../core/validate.js";
+import type { Row } from "../regions/regions.js";
+import type { SiteUse } from "../site/usage.js";
+
+/**
+ * One change to one key, as data: what the write path (write.ts) takes. A new kind of write is a new
+ * member of this union (or a new field of one), handled where write.ts classifies and applies it.
+ */
+export type Mutation = PutMutation | DeleteMutation;
+
+export interface PutMutation {
+  kind: "put";
+  key: string;
+  value: Uint8Array;
+  metadata?: Metadata;
+  /** Relative expiry, seconds from the write. */
+  ttlSeconds?: number;
+  /** Absolute expiry, epoch ms. */
+  expiresAt?: number;
+  /**
+   * Leave the key alone (no new version) when it already holds this value, metadata and expiry, so
+   * an import run again changes nothing. A relative TTL counts as the same expiry when the stored
+   * version has one.
+   */
+  keepIfSame?: boolean;
+}
+
+export interface DeleteMutation {
+  kind: "delete";
+  key: string;
+  /** "fail": a key that is not there fails the whole write (KEYS_NOT_FOUND); "skip": it is reported missing. */
+  ifMissing: "fail" | "skip";
+}
+
+/** A mutation whose key, value and metadata are valid, in the form the store keeps. */
+export interface Prepared {
+  mutation: Mutation;
+  keyBytes: Buffer;
+  /** Puts: the value, as bytes the store takes without a copy. */
+  value: Buffer | null;
+  metadata: string | null;
+}
+
+/** A prepared mutation with its expiry resolved at the write's time (puts; null for a delete). */
+export interface Resolved extends Prepared {
+  expiresAt: number | null;
+}
+
+/** Checks what needs no store: the key, the value and the metadata. */
+export function prepare(mutation: Mutation): Prepared {
+  const keyBytes = validateKey(mutation.key);
+  if (mutation.kind === "delete") return { mutation, keyBytes, value: null, metadata: null };
+  validateValue(mutation.value);
+  const metadata = mutation.metadata === undefined ? null : JSON.stringify(validateMetadata(mutation.metadata));
+  const value = Buffer.from(mutation.value.buffer, mutation.value.byteOffset, mutation.value.byteLength);
+  return { mutation, keyBytes, value, metadata };
+}
+
+/** Checks what needs the write's time and the site's tier: the expiry and the value's size. */
+export function resolve(prepared: Prepared, now: number, use: () => SiteUse): Resolved {
+  const { mutation, value } = prepared;
+  if (mutation.kind === "delete" || value === null) return { ...prepared, expiresAt: null };
+  const expiresAt = resolveExpiry(mutation, now);
+  const { limits, tier } = use();
+  if (value.length > limits.maxValueBytes) throw errors.valueTooLargeForTier(value.length, tier, limits.maxValueBytes);
+  return { ...prepared, expiresAt };
+}
+
+/** prepare() then resolve(), with an invalid mutation answered by its error rather than thrown. */
+export function resolveOrError(mutation: Mutation, now: number, use: () => SiteUse): Resolved | KvError {
+  try {
+    return resolve(prepare(mutation), now, use);
+  } catch (e) {
+    if (!(e instanceof KvError)) throw e;
+    return e;
+  }
+}
+
+/** Whether a put would leave the key as it is (see PutMutation.keepIfSame); `head` is live. */
+export function sameAsStored(put: Resolved & { mutation: PutMutation }, head: Row): boolean {
+  return (
+    head.value !== null &&
+    head.value.equals(put.value!) &&
+    head.metadata === put.metadata &&
+    (put.mutation.ttlSeconds !== undefined ? head.expires_at !== null : head.expires_at === put.expiresAt)
+  );
+}
+
+export function isLive(row: Pick<Row, "tombstone" | "expires_at">, now: number): boolean {
+  return row.tombstone === 0 && (row.expires_at === null || row.expires_at > now);
+}
+
+function resolveExpiry(input: Pick<PutMutation, "ttlSeconds" | "expiresAt">, now: number): number | null {
+  if (input.ttlSeconds !== undefined) return now + validateTtlSeconds(input.ttlSeconds, now) * 1000;
+  if (input.expiresAt !== undefined) return validateExpiresAt(input.expiresAt, now);
+  return null;
+}

@@ -1,0 +1,166 @@
+import { errors, KvError } from "../../core/errors.js";
+import { ROW_COLUMNS, type Row } from "../regions/regions.js";
+import { footprint } from "../site/usage.js";
+import { HOME_SEQ, type Engine } from "./engine.js";
+import { readCacheTtl } from "../regions/model.js";
+import { isLive, prepare, resolve, resolveOrError, sameAsStored, type Mutation, type Prepared, type Resolved } from "./mutation.js";
+
+/** A write: mutations of one namespace, committed in one transaction. */
+export interface WriteRequest {
+  site: string;
+  namespace: string;
+  mutations: readonly Mutation[];
+  region?: string;
+  /**
+   * "throw": an invalid mutation fails the whole write (a put, a delete); "report": it fails alone,
+   * in its outcome, and the others are written (a bulk import).
+   */
+  invalid: "throw" | "report";
+}
+
+export interface MutationOutcome {
+  key: string;
+  /** What the key held, as a reader saw it before the write ("missing": not there, or expired). */
+  outcome: "created" | "updated" | "unchanged" | "deleted" | "missing" | "failed";
+  /** The version written; for "unchanged", the version kept. */
+  version?: number;
+  error?: KvError;
+}
+
+interface Pending {
+  resolved: Resolved;
+  head: Row | undefined;
+  outcome: MutationOutcome;
+}
+
+/**
+ * The one write path: every mutation of the emulator goes through here. It validates each mutation,
+ * checks its conditions, draws the versions from home's counter, applies them (keeping what edges
+ * may still serve), meters the site's usage and records each write in the history, all inside one
+ * write transaction (Engine.run), so a crash leaves whole writes only.
+ *
+ * Mutations are classified in order against the store as it stands; a key that comes again after a
+ * pending write of it first has the pending ones written (one segment), so it is compared with what
+ * was just written. Each segment is checked against the tier's ceilings whole, before any of it is
+ * written, and takes consecutive versions.
+ */
+export function write(engine: Engine, request: WriteRequest): { region: string; outcomes: MutationOutcome[] } {
+  const { site, namespace, mutations } = request;
+  const prepared: Prepared[] | undefined = request.invalid === "throw" ? mutations.map(prepare) : undefined;
+  engine.region(request.region);
+  return engine.run(true, () => {
+    const region = engine.regionNow(request.region);
+    const ns = engine.namespaceId(site, namespace);
+    const now = engine.now();
+    const use = () => engine.usage.current(site);
+    const resolved = prepared ? prepared.map((p) => resolve(p, now, use)) : mutations.map((m) => resolveOrError(m, now, use));
+    if (engine.regions.partitioned(region)) {
+      const first = mutations[0];
+      // A failed write of one value names it; a failed batch names its first key.
+      const value = mutations.length === 1 && first?.kind === "put" && !(resolved[0] instanceof KvError) ? resolved[0]!.value : undefined;
+      return engine.fail(engine.unreachable(region, "write"), { f: first?.kind ?? "put", region, key: first?.key, ns: namespace, t: now, ...(value && { value }) });
+    }
+    const outcomes: MutationOutcome[] = [];
+    let pending: Pending[] = [];
+    const pendingKeys = new Set<string>();
+    const commitPending = () => {
+      commitSegment(engine, site, namespace, ns, region, now, pending);
+      pending = [];
+      pendingKeys.clear();
+    };
+    mutations.forEach((mutation, i) => {
+      const r = resolved[i]!;
+      if (r instanceof KvError) {
+        outcomes.push({ key: mutation.key, outcome: "failed", error: r });
+        return;
+      }
+      if (pendingKeys.has(mutation.key)) commitPending();
+      const head = engine.head(ns, r.keyBytes);
+      const outcome = classify(r, head, now);
+      outcomes.push(outcome);
+      if (outcome.outcome === "unchanged") return;
+      pending.push({ resolved: r, head, outcome });
+      pendingKeys.add(mutation.key);
+    });
+    commitPending();
+    return { region, outcomes };
+  }, true);
+}
+
+/** What a mutation would do to a key whose home row is `head`. */
+export function classify(r: Resolved, head: Row | undefined, now: number): MutationOutcome {
+  const key = r.mutation.key;
+  const live = head !== undefined && isLive(head, now);
+  if (r.mutation.kind === "delete") return { key, outcome: live ? "deleted" : "missing" };
+  if (live && r.mutation.keepIfSame && sameAsStored(r as Resolved & { mutation: typeof r.mutation }, head)) return { key, outcome: "unchanged", version: head.version };
+  return { key, outcome: live ? "updated" : "created" };
+}
+
+/** Checks a segment's conditions and ceilings, then writes it: versions, rows, usage, history. */
+function commitSegment(engine: Engine, site: string, namespace: string, ns: number, region: string, now: number, segment: readonly Pending[]): void {
+  const missing = segment.filter((p) => p.outcome.outcome === "missing" && p.resolved.mutation.kind === "delete" && p.resolved.mutation.ifMissing === "fail");
+  if (missing.length > 0) throw errors.keysNotFound(missing.map((p) => p.outcome.key), namespace);
+  // An expired key is gone for readers but still stored: deleting it writes the tombstone that frees the space.
+  const writes = segment.filter((p) => p.resolved.mutation.kind === "put" || (p.head !== undefined && !p.head.tombstone));
+  if (writes.length === 0) return;
+  const rows = writes.map(({ resolved: r }): Row => {
+    const tombstone = r.mutation.kind === "delete" ? 1 : 0;
+    return { key: r.keyBytes, version: 0, value: r.value, tombstone, expires_at: r.expiresAt, metadata: r.metadata, commit_t: now, origin: region };
+  });
+  // The segment fits within the tier's ceilings, or none of it is written.
+  let keys = 0;
+  let bytes = 0;
+  rows.forEach((row, i) => {
+    const after = footprint(row);
+    const before = footprint(writes[i]!.head);
+    keys += after.keys - before.keys;
+    bytes += after.bytes - before.bytes;
+  });
+  if (keys > 0 || bytes > 0) engine.usage.check(site, engine.usage.current(site), keys, bytes);
+  let version = drawVersions(engine, rows.length) - rows.length;
+  rows.forEach((row, i) => {
+    row.version = ++version;
+    apply(engine, ns, row, now, writes[i]!.head);
+    writes[i]!.outcome.version = row.version;
+    const f = row.tombstone ? "delete" : "put";
+    engine.record({ t: now, region, f, key: writes[i]!.outcome.key, ns: namespace, type: "ok", value: row.value, version: row.version, expiresAt: row.expires_at });
+  });
+  engine.usage.apply(site, keys, bytes, rows.length, now);
+}
+
+/** Draws `count` versions from home's counter; returns the last. */
+function drawVersions(engine: Engine, count: number): number {
+  const group = engine.groups.current;
+  if (group) {
+    group.version = (group.version ?? engine.homeSeq()) + count;
+    return group.version;
+  }
+  return (engine.stmt(`UPDATE counters SET value = (${HOME_SEQ}) + ? WHERE name = 'home_seq' RETURNING value`).get(count) as { value: number }).value;
+}
+
+/** Built once: a statement's text is its cache key, and building and hashing it per call costs. */
+const UPSERT_ENTRY = `INSERT INTO entries (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (ns, key) DO UPDATE SET version = excluded.version, value = excluded.value, tombstone = excluded.tombstone,
+    expires_at = excluded.expires_at, metadata = excluded.metadata, commit_t = excluded.commit_t, origin = excluded.origin`;
+
+/**
+ * Commits a version at home, keeping the one it replaces while an edge may still serve it, and
+ * applies it in the writing region. `replaced`: home's row of the key before, if any.
+ */
+function apply(engine: Engine, ns: number, row: Row, now: number, replaced: Row | undefined): void {
+  const { regions } = engine;
+  if (replaced !== undefined) regions.supersede(ns, row.key, replaced, row, now);
+  // A group's write leaves its row in the cache, and takes it out if it is undone (WriteGroups.undo,
+  // abort); any other write takes the key out, in case its transaction rolls back.
+  const group = engine.groups.current;
+  if (group) {
+    engine.heads.set(ns, row, engine.settings.stamp);
+    group.written.push({ ns, key: row.key });
+  } else engine.heads.drop(ns, row.key);
+  engine.stmt(UPSERT_ENTRY).run(ns, row.key, row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin);
+  if (!regions.isHome(row.origin) && regions.model.edgeStore === "cache") {
+    // Visible where written: the writing edge's cache takes the new version and drops its list pages.
+    if (!regions.has("no-local-apply")) regions.fillCache(row.origin, ns, row.key, row, now, readCacheTtl(regions.model, undefined));
+    regions.clearListCache(row.origin, ns);
+  }
+}
