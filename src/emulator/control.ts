@@ -17,7 +17,7 @@ export interface ConfigChange {
 
 export type FaultCommand = "partition" | "heal" | "pause" | "resume";
 
-export interface RegionStatus {
+interface RegionStatus {
   region: string;
   role: "home" | "edge";
   partitioned: boolean;

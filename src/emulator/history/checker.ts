@@ -30,7 +30,7 @@ export type Rule =
   | "list-missed-key";
 
 /** A committed (ok) put or delete, as the checker remembers it. */
-export interface CommittedWrite {
+interface CommittedWrite {
   op: HistoryOp;
   key: string;
   version: number;
@@ -45,14 +45,14 @@ export interface CommittedWrite {
 }
 
 /** What a read returned for one key: a get's result, or one item of a list page. */
-export interface Observation {
+interface Observation {
   key: string;
   version: number | null;
   value: string | null;
   expiresAt: number | null;
 }
 
-export interface Witness {
+interface Witness {
   /** What the read returned (for time-went-back: nothing, the operation itself is the witness). */
   observed?: Observation;
   /** The write the read contradicts or should have seen (a failed write for aborted-read). */

@@ -52,7 +52,7 @@ export interface HistoryOp {
  * An emulator control in a history (`f: "fault"`): a fault, settle, advance, a clock switch (with its
  * mode, and the offset real time resumed with) or a change of the model (with the new parameters).
  */
-export interface ControlOp {
+interface ControlOp {
   kind: "partition" | "heal" | "pause" | "resume" | "settle" | "advance" | "clock" | "config";
   region?: string;
   ms?: number;

@@ -2,7 +2,7 @@ import type { DeleteResult } from "../../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../../core/bulk.js";
 import { KvError } from "../../core/errors.js";
 import { validateKey } from "../../core/validate.js";
-import type { Engine } from "./engine.js";
+import type { KvContext } from "./context.js";
 import { formatVersion, parseStoredMetadata } from "./entry.js";
 import { isLive, resolveOrError } from "./mutation.js";
 import { classify } from "./write.js";
@@ -12,7 +12,7 @@ import { bulkPut } from "./writes.js";
  * Dry runs: what a delete or a bulk put would do, read from the store in one snapshot, written
  * nowhere. They classify each mutation as the write path does (classify()), and write nothing.
  */
-export function planDelete(engine: Engine, site: string, namespace: string, keys: readonly string[], region: string | undefined): DeleteResult {
+export function planDelete(engine: KvContext, site: string, namespace: string, keys: readonly string[], region: string | undefined): DeleteResult {
   const keyBytes = new Map(keys.map((key) => [key, validateKey(key)]));
   engine.region(region);
   return engine.run(false, () => {
@@ -31,7 +31,7 @@ export function planDelete(engine: Engine, site: string, namespace: string, keys
 }
 
 /** A bulk put's dry run: updates report what they would replace. */
-export function planBulkPut(engine: Engine, site: string, namespace: string, entries: readonly BulkEntry[], region: string | undefined): BulkOutcome[] {
+export function planBulkPut(engine: KvContext, site: string, namespace: string, entries: readonly BulkEntry[], region: string | undefined): BulkOutcome[] {
   engine.region(region);
   return engine.run(false, () => {
     engine.regionNow(region);

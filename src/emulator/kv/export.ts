@@ -1,5 +1,5 @@
 import { prefixUpperBound } from "./cursor.js";
-import type { Engine } from "./engine.js";
+import type { KvContext } from "./context.js";
 
 export interface ExportRow {
   key: Buffer;
@@ -9,7 +9,7 @@ export interface ExportRow {
 }
 
 /** Every live entry under a prefix, in key order, a page at a time (each page one snapshot). */
-export function* exportEntries(engine: Engine, site: string, namespace: string, prefix: string, pageSize = 1000): Generator<ExportRow[]> {
+export function* exportEntries(engine: KvContext, site: string, namespace: string, prefix: string, pageSize = 1000): Generator<ExportRow[]> {
   // An export reads each page once: mapped, the whole store would stay resident in this process;
   // read through SQLite's small page cache, memory stays flat however large the store is.
   const mapped = engine.db.pragma("mmap_size", { simple: true }) as number;
@@ -21,7 +21,7 @@ export function* exportEntries(engine: Engine, site: string, namespace: string, 
   }
 }
 
-function* exportPages(engine: Engine, site: string, namespace: string, prefix: string, pageSize: number): Generator<ExportRow[]> {
+function* exportPages(engine: KvContext, site: string, namespace: string, prefix: string, pageSize: number): Generator<ExportRow[]> {
   let after: Buffer | null = null;
   const upper = prefixUpperBound(Buffer.from(prefix, "utf8"));
   for (;;) {

@@ -1,7 +1,7 @@
 import type { Row } from "../regions/regions.js";
 
 /** How many bytes of keys, values and metadata the cache holds at most, and how many keys. */
-export const HEAD_CACHE_LIMITS = { maxBytes: 32 * 1024 * 1024, maxKeys: 50_000 };
+const HEAD_CACHE_LIMITS = { maxBytes: 32 * 1024 * 1024, maxKeys: 50_000 };
 
 /**
  * Home's rows, so a key read again and again (a flag every edge function looks at) is answered

@@ -3,7 +3,7 @@ import { pageLimit } from "../regions/model.js";
 import { ROW_COLUMNS, type Row } from "../regions/regions.js";
 import { historyValue, type HistoryItem } from "../history/recorder.js";
 import { decodeCursor, encodeCursor, prefixUpperBound } from "./cursor.js";
-import { FAILED, type Engine } from "./engine.js";
+import { FAILED, type KvContext } from "./context.js";
 import { parseStoredMetadata } from "./entry.js";
 import { repairKey } from "./read.js";
 import { isLive } from "./mutation.js";
@@ -31,7 +31,7 @@ function finiteOrNull(ms: number): number | null {
 }
 
 /** A page of keys under a prefix, as the region asked sees it (see get() in read.ts). */
-export function list(engine: Engine, site: string, namespace: string, options: ListOptions): ListPage {
+export function list(engine: KvContext, site: string, namespace: string, options: ListOptions): ListPage {
   const after = options.cursor ? decodeCursor(options.cursor, options.prefix) : null;
   const asked = engine.region(options.region);
   const requested = options.consistency ?? "strong"; // recorded as asked, as in get()
@@ -72,7 +72,7 @@ export function list(engine: Engine, site: string, namespace: string, options: L
   }, true);
 }
 
-function homePage(engine: Engine, ns: number, prefix: string, after: string | null, limit: number, now: number): ServedPage {
+function homePage(engine: KvContext, ns: number, prefix: string, after: string | null, limit: number, now: number): ServedPage {
   const lower = Buffer.from(after ?? prefix, "utf8");
   const rows = engine.stmt(
     `SELECT ${ROW_COLUMNS}, length(value) AS size FROM entries
@@ -82,7 +82,7 @@ function homePage(engine: Engine, ns: number, prefix: string, after: string | nu
   return toPage(engine, rows, prefix, limit);
 }
 
-function replicaPage(engine: Engine, region: string, ns: number, prefix: string, after: string | null, limit: number, now: number): ServedPage {
+function replicaPage(engine: KvContext, region: string, ns: number, prefix: string, after: string | null, limit: number, now: number): ServedPage {
   const lower = Buffer.from(after ?? prefix, "utf8");
   const heads = engine.stmt(
     `SELECT ${ROW_COLUMNS}, length(value) AS size FROM entries WHERE ns = ? AND key ${after !== null ? ">" : ">="} ? AND key < ? ORDER BY key`,
@@ -101,7 +101,7 @@ function replicaPage(engine: Engine, region: string, ns: number, prefix: string,
 }
 
 /** Cache profiles: list pages are cached per (prefix, cursor, limit) and refetched from home when stale. */
-function cachedPage(engine: Engine, region: string, ns: number, namespace: string, options: ListOptions, after: string | null, now: number): ServedPage {
+function cachedPage(engine: KvContext, region: string, ns: number, namespace: string, options: ListOptions, after: string | null, now: number): ServedPage {
   const pageKey = JSON.stringify([options.prefix, options.cursor ?? null, options.limit]);
   const cached = engine.stmt("SELECT fetched_at, seq, page FROM list_cache WHERE region = ? AND ns = ? AND page_key = ?").get(region, ns, pageKey) as
     | { fetched_at: number; seq: number; page: string }
@@ -122,7 +122,7 @@ function cachedPage(engine: Engine, region: string, ns: number, namespace: strin
   return page;
 }
 
-function pageFresh(engine: Engine, region: string, ns: number, cached: { fetched_at: number; seq: number }, ttlMs: number | null, now: number): boolean {
+function pageFresh(engine: KvContext, region: string, ns: number, cached: { fetched_at: number; seq: number }, ttlMs: number | null, now: number): boolean {
   if (now - cached.fetched_at >= (ttlMs ?? Number.POSITIVE_INFINITY)) return false;
   if (!engine.regions.invalidates()) return true;
   const newer = engine.stmt(
@@ -131,7 +131,7 @@ function pageFresh(engine: Engine, region: string, ns: number, cached: { fetched
   return !newer.some((row) => engine.regions.deliveredAt(row, region) <= now);
 }
 
-function toPage(engine: Engine, rows: ListRow[], prefix: string, limit: number): ServedPage {
+function toPage(engine: KvContext, rows: ListRow[], prefix: string, limit: number): ServedPage {
   const more = engine.regions.has("list-drops-cursor") ? rows.length > limit + 1 : rows.length > limit;
   // Values only for a recorded history's list items: a page of large values is not copied otherwise.
   const recording = engine.recording;

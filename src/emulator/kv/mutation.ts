@@ -26,7 +26,7 @@ export interface PutMutation {
   keepIfSame?: boolean;
 }
 
-export interface DeleteMutation {
+interface DeleteMutation {
   kind: "delete";
   key: string;
   /** "fail": a key that is not there fails the whole write (KEYS_NOT_FOUND); "skip": it is reported missing. */

@@ -2,9 +2,9 @@ import type { NamespaceInfo } from "../../core/backend.js";
 import { errors } from "../../core/errors.js";
 import { DEFAULT_NAMESPACE } from "../../core/limits.js";
 import { validateNamespaceName } from "../../core/validate.js";
-import { HOME_SEQ, type Engine } from "./engine.js";
+import { HOME_SEQ, type KvContext } from "./context.js";
 
-export function createNamespace(engine: Engine, site: string, name: string): NamespaceInfo {
+export function createNamespace(engine: KvContext, site: string, name: string): NamespaceInfo {
   validateNamespaceName(name);
   return engine.run(true, () => {
     const now = engine.now();
@@ -14,7 +14,7 @@ export function createNamespace(engine: Engine, site: string, name: string): Nam
   });
 }
 
-export function listNamespaces(engine: Engine, site: string): NamespaceInfo[] {
+export function listNamespaces(engine: KvContext, site: string): NamespaceInfo[] {
   return engine.run(false, () =>
     engine.stmt(
       `SELECT n.name, n.created_at AS createdAt,
@@ -24,7 +24,7 @@ export function listNamespaces(engine: Engine, site: string): NamespaceInfo[] {
   );
 }
 
-export function removeNamespace(engine: Engine, site: string, name: string): void {
+export function removeNamespace(engine: KvContext, site: string, name: string): void {
   if (name === DEFAULT_NAMESPACE) throw errors.namespaceProtected(name);
   engine.forgetNamespaces();
   engine.run(true, () => {

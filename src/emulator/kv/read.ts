@@ -2,7 +2,7 @@ import type { GetResult, ReadOptions, ServedFrom } from "../../core/backend.js";
 import { errors } from "../../core/errors.js";
 import { checkCacheTtl, readCacheTtl } from "../regions/model.js";
 import type { Row } from "../regions/regions.js";
-import type { Engine } from "./engine.js";
+import type { KvContext } from "./context.js";
 import { formatVersion, toEntry } from "./entry.js";
 import { isLive } from "./mutation.js";
 import { validateKey } from "../../core/validate.js";
@@ -14,7 +14,7 @@ const EMPTY = Buffer.alloc(0);
  * edge), a replica's view for an eventual read where edges are replicas, the edge's cache where
  * edges are caches.
  */
-export function get(engine: Engine, site: string, namespace: string, key: string, options: ReadOptions): GetResult {
+export function get(engine: KvContext, site: string, namespace: string, key: string, options: ReadOptions): GetResult {
   const keyBytes = validateKey(key);
   const asked = engine.region(options.region);
   // The history records the consistency the client asked for, not the path taken: a checker judges
@@ -88,13 +88,13 @@ export function get(engine: Engine, site: string, namespace: string, key: string
 }
 
 /** Read-repair: after a strong read in an edge, the edge holds at least what home returned. */
-export function repair(engine: Engine, region: string, ns: number, head: Row, now: number): void {
+function repair(engine: KvContext, region: string, ns: number, head: Row, now: number): void {
   if (engine.regions.has("no-read-repair")) return;
   if (engine.regions.model.edgeStore === "replica") engine.regions.raiseFloor(region, ns, head.key, head.version);
   else engine.regions.repairCache(region, ns, head, now);
 }
 
-export function repairKey(engine: Engine, region: string, ns: number, key: Buffer, now: number): void {
+export function repairKey(engine: KvContext, region: string, ns: number, key: Buffer, now: number): void {
   const head = engine.head(ns, key);
   if (head) repair(engine, region, ns, head, now);
 }

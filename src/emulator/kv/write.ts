@@ -1,7 +1,7 @@
 import { errors, KvError } from "../../core/errors.js";
 import { ROW_COLUMNS, type Row } from "../regions/regions.js";
 import { footprint } from "../site/usage.js";
-import { HOME_SEQ, type Engine } from "./engine.js";
+import { HOME_SEQ, type KvContext } from "./context.js";
 import { readCacheTtl } from "../regions/model.js";
 import { isLive, prepare, resolve, resolveOrError, sameAsStored, type Mutation, type Prepared, type Resolved } from "./mutation.js";
 
@@ -37,14 +37,14 @@ interface Pending {
  * The one write path: every mutation of the emulator goes through here. It validates each mutation,
  * checks its conditions, draws the versions from home's counter, applies them (keeping what edges
  * may still serve), meters the site's usage and records each write in the history, all inside one
- * write transaction (Engine.run), so a crash leaves whole writes only.
+ * write transaction (KvContext.run), so a crash leaves whole writes only.
  *
  * Mutations are classified in order against the store as it stands; a key that comes again after a
  * pending write of it first has the pending ones written (one segment), so it is compared with what
  * was just written. Each segment is checked against the tier's ceilings whole, before any of it is
  * written, and takes consecutive versions.
  */
-export function write(engine: Engine, request: WriteRequest): { region: string; outcomes: MutationOutcome[] } {
+export function write(engine: KvContext, request: WriteRequest): { region: string; outcomes: MutationOutcome[] } {
   const { site, namespace, mutations } = request;
   const prepared: Prepared[] | undefined = request.invalid === "throw" ? mutations.map(prepare) : undefined;
   engine.region(request.region);
@@ -97,7 +97,7 @@ export function classify(r: Resolved, head: Row | undefined, now: number): Mutat
 }
 
 /** Checks a segment's conditions and ceilings, then writes it: versions, rows, usage, history. */
-function commitSegment(engine: Engine, site: string, namespace: string, ns: number, region: string, now: number, segment: readonly Pending[]): void {
+function commitSegment(engine: KvContext, site: string, namespace: string, ns: number, region: string, now: number, segment: readonly Pending[]): void {
   const missing = segment.filter((p) => p.outcome.outcome === "missing" && p.resolved.mutation.kind === "delete" && p.resolved.mutation.ifMissing === "fail");
   if (missing.length > 0) throw errors.keysNotFound(missing.map((p) => p.outcome.key), namespace);
   // An expired key is gone for readers but still stored: deleting it writes the tombstone that frees the space.
@@ -129,7 +129,7 @@ function commitSegment(engine: Engine, site: string, namespace: string, ns: numb
 }
 
 /** Draws `count` versions from home's counter; returns the last. */
-function drawVersions(engine: Engine, count: number): number {
+function drawVersions(engine: KvContext, count: number): number {
   const group = engine.groups.current;
   if (group) {
     group.version = (group.version ?? engine.homeSeq()) + count;
@@ -147,7 +147,7 @@ const UPSERT_ENTRY = `INSERT INTO entries (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, 
  * Commits a version at home, keeping the one it replaces while an edge may still serve it, and
  * applies it in the writing region. `replaced`: home's row of the key before, if any.
  */
-function apply(engine: Engine, ns: number, row: Row, now: number, replaced: Row | undefined): void {
+function apply(engine: KvContext, ns: number, row: Row, now: number, replaced: Row | undefined): void {
   const { regions } = engine;
   if (replaced !== undefined) regions.supersede(ns, row.key, replaced, row, now);
   // A group's write leaves its row in the cache, and takes it out if it is undone (WriteGroups.undo,

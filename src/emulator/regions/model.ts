@@ -5,10 +5,9 @@
  */
 import { errors } from "../../core/errors.js";
 
-export type EdgeStore = "replica" | "cache";
-export type Propagation = "push" | "invalidate" | "none";
+type EdgeStore = "replica" | "cache";
+type Propagation = "push" | "invalidate" | "none";
 export type Consistency = "strong" | "eventual";
-export type ServedFrom = "home" | "replica" | "cache" | "origin";
 
 export interface ModelParams {
   profile: string;
@@ -73,7 +72,7 @@ export interface FaultInterval {
 }
 
 /** 32-bit FNV-1a over the three integers; stable across processes and versions of Node. */
-export function h32(seed: number, version: number, edge: number): number {
+function h32(seed: number, version: number, edge: number): number {
   let h = 0x811c9dc5;
   for (const n of [seed, version, edge]) {
     let x = n;
@@ -104,7 +103,7 @@ const MIN_CACHE_TTL_MS: Readonly<Record<string, number>> = { cloudflare: 30_000 
 export const MAX_CACHE_TTL_MS: Readonly<Record<string, number>> = { edgeone: 60_000 };
 
 /** The most keys a list page holds, per profile: EdgeOne's `limit` "maximum is 256". */
-export const MAX_PAGE_KEYS: Readonly<Record<string, number>> = { edgeone: 256 };
+const MAX_PAGE_KEYS: Readonly<Record<string, number>> = { edgeone: 256 };
 
 /**
  * Cache profiles (§1.5): how long an edge keeps what one read fetches from home. The read's own

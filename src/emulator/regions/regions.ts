@@ -63,7 +63,7 @@ function negative(row: Pick<Row, "version" | "tombstone" | "expires_at">, at: nu
 }
 
 /** Puts back the key a point read left out. */
-export function withKey<T extends Omit<Row, "key">>(row: T | undefined, key: Buffer): (T & { key: Buffer }) | undefined {
+function withKey<T extends Omit<Row, "key">>(row: T | undefined, key: Buffer): (T & { key: Buffer }) | undefined {
   if (row) (row as T & { key: Buffer }).key = key;
   return row as (T & { key: Buffer }) | undefined;
 }

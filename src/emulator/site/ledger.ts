@@ -29,7 +29,7 @@ export interface AuditQuery {
   limit?: number;
 }
 
-export const DEFAULT_AUDIT_RETENTION_DAYS = 30;
+const DEFAULT_AUDIT_RETENTION_DAYS = 30;
 const DAY_MS = 86_400_000;
 const AUDIT_ROWS_PER_INSERT = 64;
 

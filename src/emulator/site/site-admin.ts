@@ -1,6 +1,6 @@
 import type { Binding, SiteChange, SiteInfo, UsageReport } from "../../core/backend.js";
 import { errors } from "../../core/errors.js";
-import { isTier, periodOf, TIER_NAMES, type Tier } from "../../core/tiers.js";
+import { isTier, periodOf, TIER_NAMES } from "../../core/tiers.js";
 import { retentionDays } from "./ledger.js";
 import type { Database } from "../store/store.js";
 import type { SiteUsage } from "./usage.js";
@@ -91,5 +91,3 @@ export class SiteAdmin {
     return this.db.prepare("DELETE FROM bindings WHERE site = ? AND route = ? AND variable = ?").run(site, route, variable).changes > 0;
   }
 }
-
-export type { Tier };

@@ -4,8 +4,8 @@ import type { Settings } from "../settings.js";
 import type { Database } from "../store/store.js";
 import { errors, KvError } from "../../core/errors.js";
 
-export type TokenKind = "site" | "scoped" | "route";
-export type Access = "read-only" | "read-write";
+type TokenKind = "site" | "scoped" | "route";
+type Access = "read-only" | "read-write";
 
 export interface TokenInfo {
   id: string;

@@ -32,7 +32,7 @@ const KERNEL_FILE_SYSTEMS: ReadonlyMap<number, string> = new Map([
 ]);
 
 /** Files of the store are readable by their owner only: the data directory 0700, its files 0600. */
-export const DIR_MODE = 0o700;
+const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
 
 /**

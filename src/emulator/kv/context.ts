@@ -1,0 +1,283 @@
+import type { Statement, Transaction } from "better-sqlite3";
+import type { Clock } from "../../core/clock.js";
+import { errors, type KvError } from "../../core/errors.js";
+import { Recording, type OpRecord } from "../history/recording.js";
+import type { Recorder } from "../history/recorder.js";
+import { Regions, rowOf, VALUE_COLUMNS, type Bug, type Row } from "../regions/regions.js";
+import { Settings } from "../settings.js";
+import { SiteUsage } from "../site/usage.js";
+import { Statements, translateSqliteError, type Database } from "../store/store.js";
+import { WriteGroups } from "./group.js";
+import { HeadCache } from "./head-cache.js";
+
+export interface EngineOptions {
+  db: Database;
+  dataDir: string;
+  /** The time source when the data directory's clock is real. */
+  clock: Clock;
+  /** Records every operation; by default the file named by `emulator record`, if any. */
+  recorder?: Recorder;
+  /** Names this process in recorded histories. */
+  client?: string;
+  bugs?: readonly Bug[];
+}
+
+/** What an operation returns after fail(): run() throws the failure instead. */
+export const FAILED = Symbol("failed");
+
+/** Home's last drawn version: the counter, or the newest version stored if a group has drawn past it (see Engine.homeSeq). */
+export const HOME_SEQ = "SELECT max((SELECT value FROM counters WHERE name = 'home_seq'), coalesce((SELECT max(version) FROM entries), 0))";
+
+/**
+ * What every operation of the engine shares: the store, emulated time, transactions (run), the
+ * region and namespace an operation names, home's rows and their cache, the group commit's state,
+ * and recording. The operations themselves are in this folder, one job to a file (see engine.ts).
+ */
+export class KvContext {
+  readonly settings: Settings;
+  readonly regions: Regions;
+  readonly usage: SiteUsage;
+  readonly groups: WriteGroups;
+  readonly db: Database;
+  private readonly baseClock: Clock;
+  private readonly dataDir: string;
+  private readonly statements: Statements;
+  private readonly history: Recording;
+  private readonly namespaceIds = new Map<string, number>();
+  private namespaceStamp = -1;
+
+  constructor(options: EngineOptions) {
+    this.db = options.db;
+    this.baseClock = options.clock;
+    this.dataDir = options.dataDir;
+    this.statements = new Statements(this.db);
+    this.settings = new Settings(this.db);
+    this.regions = new Regions(this.db, this.settings, new Set(options.bugs ?? []));
+    this.usage = new SiteUsage(this.db);
+    this.groups = new WriteGroups(this.heads, this.usage, this.regions, () => this.now());
+    const nextSeq = () => this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value").pluck().get() as number;
+    this.history = new Recording(this.settings, options.recorder, options.client ?? `pid-${process.pid}`, nextSeq);
+  }
+
+  /**
+   * Emulated time: the data directory's manual clock, or the base (system) clock plus the offset the
+   * manual clock left when real time was turned back on; never less than the latest time any process
+   * has stored (Settings.floor) or this process has seen, so it never runs backwards, not even when
+   * the system clock is stepped back. As of the last look at the settings: an operation that writes
+   * or is recorded looks again inside its transaction (run()), so its time and its place in the
+   * history are read together.
+   */
+  now(): number {
+    const clock = this.settings.clock;
+    const base = clock?.mode === "manual" ? clock.now : this.baseClock.now() + (clock?.offsetMs ?? 0);
+    const t = Math.max(base, this.settings.floor, this.latest);
+    this.latest = t;
+    return t;
+  }
+
+  /** The data directory this engine's store is in (":memory:" for a private one). */
+  get storeDir(): string {
+    return this.dataDir;
+  }
+
+  /** The base clock's time (the system clock, unless a test gives another), without offset or floor. */
+  systemNow(): number {
+    return this.baseClock.now();
+  }
+
+  /** The latest emulated time this process has used. */
+  private latest = Number.NEGATIVE_INFINITY;
+
+  /** Stores the latest time this process has used, in the caller's write transaction (see now()). */
+  keepTime(): void {
+    this.settings.raiseFloor(this.latest);
+  }
+
+  get homeRegion(): string {
+    return this.settings.model.home;
+  }
+
+  /** The emulated time, after looking for changes another process made (a manual clock advanced). */
+  freshNow(): number {
+    this.settings.refresh();
+    return this.now();
+  }
+
+  /** Checks a region name against the configured regions; undefined means home. */
+  region(name: string | undefined): string {
+    this.settings.refresh();
+    return this.regionNow(name);
+  }
+
+  /** region(), on the settings as last looked at: inside an operation. */
+  regionNow(name: string | undefined): string {
+    const { home, edges } = this.settings.model;
+    if (name === undefined || name === home) return home;
+    if (!edges.includes(name)) throw errors.unknownRegion(name, [home, ...edges]);
+    return name;
+  }
+
+  namespaceId(site: string, name: string): number {
+    // Namespace ids change only when a namespace is removed and made again: cached until anyone writes.
+    const key = `${site}\u0000${name}`;
+    if (this.namespaceStamp !== this.settings.stamp) {
+      this.namespaceIds.clear();
+      this.namespaceStamp = this.settings.stamp;
+    }
+    let id = this.namespaceIds.get(key);
+    if (id === undefined) {
+      const row = this.stmt("SELECT id FROM namespaces WHERE site = ? AND name = ?").get(site, name) as { id: number } | undefined;
+      if (!row) throw errors.namespaceNotFound(name);
+      id = row.id;
+      this.namespaceIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** Forgets the namespace ids and home rows this process holds: a namespace is going. */
+  forgetNamespaces(): void {
+    this.namespaceIds.clear();
+    this.heads.clear();
+  }
+
+  head(ns: number, key: Buffer): Row | undefined {
+    if (this.settings.unverified) {
+      // An optimistic read (Settings.optimistic), which runs outside any transaction: one look at the
+      // data_version, then home's row from the cache of rows read since anyone last wrote.
+      this.settings.verify();
+      return this.heads.get(ns, key, this.settings.stamp, () => this.readHead(ns, key));
+    }
+    // One of a group's writes: the group holds the write lock, so the cache (with the group's own
+    // writes, see write.ts) is the store as it now stands.
+    if (this.groups.current) return this.heads.get(ns, key, this.settings.stamp, () => this.readHead(ns, key));
+    return this.readHead(ns, key);
+  }
+
+  private readHead(ns: number, key: Buffer): Row | undefined {
+    this.headStatement ??= this.db.prepare(`SELECT ${VALUE_COLUMNS} FROM entries WHERE ns = ? AND key = ?`).raw();
+    const values = this.headStatement.get(ns, key) as unknown[] | undefined;
+    return values && rowOf(values, key);
+  }
+
+  /** Home's row of a key: the hottest statement, prepared once and read as an array (see rowOf). */
+  private headStatement: Statement | undefined;
+  /**
+   * Home's rows as last read by an optimistic read or written by a group's write. Valid while no
+   * other process has committed (the settings' stamp); a key this process writes outside a group is
+   * dropped (write.ts), and everything when a namespace goes or a group's transaction fails.
+   */
+  readonly heads = new HeadCache();
+  get headCacheStats(): Readonly<HeadCache["stats"]> {
+    return this.heads.stats;
+  }
+
+  /**
+   * The last version home has drawn. Every drawn version that was committed is in `entries` (a
+   * key's newest, tombstones included) until its namespace goes, and removeNamespace() raises the
+   * counter to it first: so a group of writes (the API server) need not write the counter back.
+   */
+  homeSeq(): number {
+    return this.stmt(HOME_SEQ).pluck().get() as number;
+  }
+
+  /**
+   * Runs an operation atomically: a write (or a read that repairs or fills a cache) in one IMMEDIATE
+   * transaction, which takes the write lock before reading; a read of several statements in a
+   * deferred one, which reads one snapshot; a read of one statement ("single") needs neither.
+   */
+  run<T>(write: boolean | "single", fn: () => T, refreshed = false): T {
+    try {
+      if (!refreshed) this.settings.refresh();
+      // A recorded operation takes its own write transaction, whatever records it: its seq, its time and
+      // the store it acts on are then read together.
+      const recording = this.recording;
+      let result: T;
+      // A read of one statement is atomic on its own: no transaction to begin and commit. In an
+      // optimistic run it looks at the data_version itself (head()); anything else looks first.
+      if (this.settings.unverified && !(write === "single" && !recording)) this.settings.verify();
+      if (write === "single" && !recording) result = fn();
+      // One of a group's writes: the group's transaction holds it (in a savepoint of its own when the group runs again).
+      else if (this.groups.current) result = fn();
+      else {
+        // One transaction function, made once: better-sqlite3 prepares its BEGIN, COMMIT and savepoint statements per function.
+        this.transaction ??= this.db.transaction((work: () => unknown) => work());
+        if (write === true || recording) {
+          // Holding the write lock: look at the settings again (another process may have moved the
+          // clock while this one waited for the lock), and store the time used, so no later
+          // operation of any process runs at an earlier one.
+          result = this.transaction.immediate(() => {
+            if (!this.regions.has("stale-time")) this.settings.sync();
+            const value = fn();
+            this.keepTime();
+            return value;
+          }) as T;
+        } else result = this.transaction.deferred(fn) as T;
+      }
+      if ((result as unknown) === FAILED) throw this.pendingFailure!;
+      return result;
+    } catch (e) {
+      throw translateSqliteError(e, this.dataDir);
+    } finally {
+      this.pendingFailure = undefined;
+      this.history.notice();
+    }
+  }
+
+  private transaction: Transaction<(work: () => unknown) => unknown> | undefined;
+
+  /** The group commit's hooks (see WriteGroups). */
+  get gathering(): WriteGroups["gathering"] {
+    return this.groups.gathering;
+  }
+
+  /** For the emulator's controls (control.ts): statements inside run(). */
+  rawRun(sql: string, ...params: unknown[]): void {
+    this.heads.clear();
+    this.stmt(sql).run(...params);
+  }
+  rawAll(sql: string, ...params: unknown[]): unknown[] {
+    return this.stmt(sql).all(...params);
+  }
+
+  /** Whether operations are being recorded (a recorder was given, or `emulator record` is on). */
+  get recording(): boolean {
+    return this.history.on;
+  }
+
+  /** Appends an operation to the recorded history, if recording is on. Call inside run(). */
+  record(op: OpRecord): void {
+    this.history.record(op);
+  }
+
+  /** Told, once per process, that recording stopped (see Recording.onStopped). */
+  set onRecordingStopped(tell: ((note: string) => void) | undefined) {
+    this.history.onStopped = tell;
+  }
+
+  /** The recording is being set again: nothing to tell about the one that stopped. */
+  acknowledgeRecording(): void {
+    this.history.acknowledge();
+  }
+
+  /** Runs `fn` (operations, synchronously) on behalf of `actor`: the history names it beside the process. */
+  actingFor<T>(actor: string, fn: () => T): T {
+    return this.history.actingFor(actor, fn);
+  }
+
+  private pendingFailure: KvError | undefined;
+
+  /** Records a failed operation; the operation returns what this returns, and run() throws `error`. */
+  fail(error: KvError, op: Omit<OpRecord, "type">): never {
+    this.record({ ...op, type: "fail", error: error.code });
+    this.pendingFailure = error;
+    return FAILED as never;
+  }
+
+  unreachable(region: string, what: "read" | "write"): KvError {
+    return errors.regionPartitioned(region, this.settings.model.home, what);
+  }
+
+  stmt(sql: string): Statement {
+    return this.statements.get(sql);
+  }
+}
