@@ -40,31 +40,32 @@ export interface Prepared {
   /** Puts: the value, as bytes the store takes without a copy. */
   value: Buffer | null;
   metadata: string | null;
-}
-
-/** A prepared mutation with its expiry resolved at the write's time (puts; null for a delete). */
-export interface Resolved extends Prepared {
+  /** The expiry, epoch ms, once resolved at the write's time (see resolve). */
   expiresAt: number | null;
 }
+
+/** A prepared mutation whose expiry and size have been checked at the write's time. */
+export type Resolved = Prepared;
 
 /** Checks what needs no store: the key, the value and the metadata. */
 export function prepare(mutation: Mutation): Prepared {
   const keyBytes = validateKey(mutation.key);
-  if (mutation.kind === "delete") return { mutation, keyBytes, value: null, metadata: null };
+  if (mutation.kind === "delete") return { mutation, keyBytes, value: null, metadata: null, expiresAt: null };
   validateValue(mutation.value);
   const metadata = mutation.metadata === undefined ? null : JSON.stringify(validateMetadata(mutation.metadata));
   const value = Buffer.from(mutation.value.buffer, mutation.value.byteOffset, mutation.value.byteLength);
-  return { mutation, keyBytes, value, metadata };
+  return { mutation, keyBytes, value, metadata, expiresAt: null };
 }
 
 /** Checks what needs the write's time and the site's tier: the expiry and the value's size. */
 export function resolve(prepared: Prepared, now: number, use: () => SiteUse): Resolved {
   const { mutation, value } = prepared;
-  if (mutation.kind === "delete" || value === null) return { ...prepared, expiresAt: null };
-  const expiresAt = resolveExpiry(mutation, now);
+  if (mutation.kind === "delete" || value === null) return prepared;
+  // Filled in, not copied: a write's hottest path.
+  prepared.expiresAt = resolveExpiry(mutation, now);
   const { limits, tier } = use();
   if (value.length > limits.maxValueBytes) throw errors.valueTooLargeForTier(value.length, tier, limits.maxValueBytes);
-  return { ...prepared, expiresAt };
+  return prepared;
 }
 
 /** prepare() then resolve(), with an invalid mutation answered by its error rather than thrown. */

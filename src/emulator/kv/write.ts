@@ -1,6 +1,6 @@
 import { errors, KvError } from "../../core/errors.js";
 import { ROW_COLUMNS, type Row } from "../regions/regions.js";
-import { footprint } from "../site/usage.js";
+import { footprint, type SiteUse } from "../site/usage.js";
 import { HOME_SEQ, type KvContext } from "./context.js";
 import { readCacheTtl } from "../regions/model.js";
 import { isLive, prepare, resolve, resolveOrError, sameAsStored, type Mutation, type Prepared, type Resolved } from "./mutation.js";
@@ -52,7 +52,9 @@ export function write(engine: KvContext, request: WriteRequest): { region: strin
     const region = engine.regionNow(request.region);
     const ns = engine.namespaceId(site, namespace);
     const now = engine.now();
-    const use = () => engine.usage.current(site);
+    // The site's usage, read once and again after each segment changes it: a query per entry would cost.
+    let siteUse: SiteUse | undefined;
+    const use = () => (siteUse ??= engine.usage.current(site));
     const resolved = prepared ? prepared.map((p) => resolve(p, now, use)) : mutations.map((m) => resolveOrError(m, now, use));
     if (engine.regions.partitioned(region)) {
       const first = mutations[0];
@@ -64,7 +66,7 @@ export function write(engine: KvContext, request: WriteRequest): { region: strin
     let pending: Pending[] = [];
     const pendingKeys = new Set<string>();
     const commitPending = () => {
-      commitSegment(engine, site, namespace, ns, region, now, pending);
+      if (commitSegment(engine, site, namespace, ns, region, now, pending, use)) siteUse = undefined;
       pending = [];
       pendingKeys.clear();
     };
@@ -96,13 +98,13 @@ export function classify(r: Resolved, head: Row | undefined, now: number): Mutat
   return { key, outcome: live ? "updated" : "created" };
 }
 
-/** Checks a segment's conditions and ceilings, then writes it: versions, rows, usage, history. */
-function commitSegment(engine: KvContext, site: string, namespace: string, ns: number, region: string, now: number, segment: readonly Pending[]): void {
+/** Checks a segment's conditions and ceilings, then writes it: versions, rows, usage, history. Whether it wrote. */
+function commitSegment(engine: KvContext, site: string, namespace: string, ns: number, region: string, now: number, segment: readonly Pending[], use: () => SiteUse): boolean {
   const missing = segment.filter((p) => p.outcome.outcome === "missing" && p.resolved.mutation.kind === "delete" && p.resolved.mutation.ifMissing === "fail");
   if (missing.length > 0) throw errors.keysNotFound(missing.map((p) => p.outcome.key), namespace);
   // An expired key is gone for readers but still stored: deleting it writes the tombstone that frees the space.
   const writes = segment.filter((p) => p.resolved.mutation.kind === "put" || (p.head !== undefined && !p.head.tombstone));
-  if (writes.length === 0) return;
+  if (writes.length === 0) return false;
   const rows = writes.map(({ resolved: r }): Row => {
     const tombstone = r.mutation.kind === "delete" ? 1 : 0;
     return { key: r.keyBytes, version: 0, value: r.value, tombstone, expires_at: r.expiresAt, metadata: r.metadata, commit_t: now, origin: region };
@@ -116,7 +118,7 @@ function commitSegment(engine: KvContext, site: string, namespace: string, ns: n
     keys += after.keys - before.keys;
     bytes += after.bytes - before.bytes;
   });
-  if (keys > 0 || bytes > 0) engine.usage.check(site, engine.usage.current(site), keys, bytes);
+  if (keys > 0 || bytes > 0) engine.usage.check(site, use(), keys, bytes);
   let version = drawVersions(engine, rows.length) - rows.length;
   rows.forEach((row, i) => {
     row.version = ++version;
@@ -126,6 +128,7 @@ function commitSegment(engine: KvContext, site: string, namespace: string, ns: n
     engine.record({ t: now, region, f, key: writes[i]!.outcome.key, ns: namespace, type: "ok", value: row.value, version: row.version, expiresAt: row.expires_at });
   });
   engine.usage.apply(site, keys, bytes, rows.length, now);
+  return true;
 }
 
 /** Draws `count` versions from home's counter; returns the last. */
