@@ -5,8 +5,8 @@ import { parseWireEntry, type BulkEntry, type BulkOutcome, type WireEntry } from
 import { ERROR_EXIT, errors, KvError, type ErrorCode } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
 import { validateKey } from "../core/validate.js";
-import { API_LIMITS, decodeMetadataHeader, encodeMetadataHeader, HEADERS, msOrNull, paths, QUERY, type WireListPage, type WireNamespace, type WireOutcome, type WireWhoami } from "../contract/contract.js";
-import { isAudit, isBinding, isBindings, isBulkResults, isDeleteResult, isListPage, isNamespace, isNamespaceRemoved, isNamespaces, isRemoved, isSite, isUsage, isWhoami, isWrite } from "../contract/wire-check.js";
+import { API_LIMITS, decodeMetadataHeader, encodeMetadataHeader, HEADERS, msOrNull, paths, QUERY, type WireListPage, type WireNamespace, type WireOutcome, type WireWhoami } from "../contract/index.js";
+import { isAudit, isBinding, isBindings, isBulkResults, isDeleteResult, isListPage, isNamespace, isNamespaceRemoved, isNamespaces, isRemoved, isSite, isUsage, isWhoami, isWrite } from "../contract/index.js";
 
 export interface HttpBackendOptions {
   apiUrl: string;

@@ -3,7 +3,7 @@ import BetterSqlite3 from "better-sqlite3";
 import fc from "fast-check";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { HEADERS } from "../../src/contract/contract.js";
+import { HEADERS } from "../../src/contract/index.js";
 import { IdempotentWrites, KEEP_MS, PRUNE_EVERY } from "../../src/server/idempotency.js";
 import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
