@@ -77,7 +77,7 @@ export async function listen(options: ListenOptions, handle: Handle): Promise<{ 
   });
   // Any other expectation gets a JSON 417.
   server.on("checkExpectation", (req, res) => {
-    send(res, { status: 417, json: errorBody("BAD_HEADER", `The expectation "${req.headers.expect}" is not supported.`, "Leave out the Expect header.") });
+    send(res, { status: 417, json: errorBody("BAD_HEADER", `The expectation "${req.headers[HEADERS.expect]}" is not supported.`, "Leave out the Expect header.") });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) => reject(listenFailure(e, host, port)));
