@@ -44,6 +44,7 @@ import {
   type WireDelete,
   type WireListPage,
   type WireNamespace,
+  type WireNamespaceRemoved,
   type WireRemoved,
   type WireWhoami,
   type WireWrite,
@@ -335,7 +336,7 @@ export class HttpBackend implements Backend {
   }
 
   async removeNamespace(name: string): Promise<void> {
-    this.http.json(await this.http.call({ method: "DELETE", path: paths.namespace(this.site, name), headers: once(), repeatable: true }), isNamespaceRemoved);
+    this.http.json<WireNamespaceRemoved>(await this.http.call({ method: "DELETE", path: paths.namespace(this.site, name), headers: once(), repeatable: true }), isNamespaceRemoved);
   }
 
   async close(): Promise<void> {

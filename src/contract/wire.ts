@@ -10,7 +10,7 @@ import { parseWireEntry, toWireEntry, type BulkOutcome, type WireEntry } from ".
 export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 export const msOrNull = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
 
-export interface WireKey {
+interface WireKey {
   key: string;
   size: number;
   expiresAt: string | null;

@@ -16,7 +16,7 @@ export function actorOf(token: TokenInfo): string {
  */
 export function authorize(token: TokenInfo, ns: string | null, action: Action, routeBindings: readonly Binding[]): void {
   if (action === "admin" && token.kind !== "site") {
-    throw errors.permission(`This ${token.kind} token cannot manage the site (namespaces, bindings, settings, the audit log); only a site token can.`, "Use a site token: yourspace kv emulator token create --site <site>");
+    throw errors.permission(`This ${token.kind} token cannot manage the site (namespaces, bindings, settings, the audit log); only a site token can.`, "Use a site token.");
   }
   if (ns === null) return;
   if (token.kind === "route") {
@@ -24,13 +24,13 @@ export function authorize(token: TokenInfo, ns: string | null, action: Action, r
     if (!binding) {
       throw errors.permission(
         `Route ${token.route} is not bound to namespace "${ns}"${routeBindings.length ? `; it is bound to ${[...new Set(routeBindings.map((b) => `"${b.namespace}"`))].join(", ")}` : ""}.`,
-        `Bind it with: yourspace kv bind ${ns} --route '${token.route}'`,
+        `Bind route ${token.route} to namespace "${ns}" (the site's bindings), or use a site token.`,
       );
     }
     if (action !== "read" && !routeBindings.some((b) => b.namespace === ns && b.access === "read-write")) {
       throw errors.permission(
         `Route ${token.route} is bound to namespace "${ns}" read-only (as ${binding.variable}); it cannot write.`,
-        `Bind it read-write (yourspace kv bind ${ns} --route '${token.route}' --access read-write), or write with a site token.`,
+        `Bind route ${token.route} to namespace "${ns}" read-write, or write with a site token.`,
       );
     }
     return;

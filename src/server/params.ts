@@ -8,6 +8,9 @@ import type { Consistency } from "../core/backend.js";
 import { errors, KvError } from "../core/errors.js";
 import { headerOf } from "./http/body.js";
 
+/** The hint of a refused parameter: the API's callers have docs/api.md, not the CLI's --help. */
+export const PARAMS_HINT = "See docs/api.md for the parameters of each route.";
+
 /** The query of a URL without one; never changed (handlers only read their query). */
 export const NO_QUERY: URLSearchParams = new URLSearchParams();
 
@@ -26,7 +29,7 @@ export function checkQuery(query: URLSearchParams, accepted: ReadonlySet<string>
     if (!accepted.has(name)) {
       throw errors.usage(
         `This route takes no query parameter ${JSON.stringify(name)}${accepted.size ? `; it takes ${[...accepted].join(", ")}` : ""}.`,
-        "See docs/api.md for the parameters of each route.",
+        PARAMS_HINT,
       );
     }
     if (seen.has(name)) throw errors.usage(`The query parameter ${name} is given twice.`, "Give each parameter once.");
@@ -63,13 +66,13 @@ export function keyOf(req: IncomingMessage): string {
 
 export function consistencyOf(query: URLSearchParams): Consistency {
   const c = query.get(QUERY.consistency) ?? "strong";
-  if (c !== "strong" && c !== "eventual") throw errors.usage(`${QUERY.consistency} must be strong or eventual, not "${c}".`);
+  if (c !== "strong" && c !== "eventual") throw errors.usage(`${QUERY.consistency} must be strong or eventual, not "${c}".`, PARAMS_HINT);
   return c;
 }
 
 /** A whole number of milliseconds: a time (`since`) or a span (`within_ms`). */
 export function millisecondsParam(name: string, text: string, what: string): number {
-  if (!/^\d{1,16}$/.test(text)) throw errors.usage(`${name} must be a whole number of ${what}, not "${text}".`);
+  if (!/^\d{1,16}$/.test(text)) throw errors.usage(`${name} must be a whole number of ${what}, not "${text}".`, PARAMS_HINT);
   return Number(text);
 }
 
@@ -77,10 +80,10 @@ export function millisecondsParam(name: string, text: string, what: string): num
 export function booleanParam(name: string, text: string | null): boolean {
   if (text === null || text === "false") return false;
   if (text === "true") return true;
-  throw errors.usage(`${name} must be true or false, not "${text}".`);
+  throw errors.usage(`${name} must be true or false, not "${text}".`, PARAMS_HINT);
 }
 
 export function numberParam(name: string, text: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text)) throw errors.usage(`${name} must be a number of seconds, not "${text}".`);
+  if (!/^\d+(\.\d+)?$/.test(text)) throw errors.usage(`${name} must be a number of seconds, not "${text}".`, PARAMS_HINT);
   return Number(text);
 }

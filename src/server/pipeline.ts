@@ -5,7 +5,7 @@
  * place. The handlers (routes/) see only a checked call.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { PARAMS, STATUS, type Endpoint, type RouteName } from "../contract/index.js";
+import { endpointParts, PARAMS, STATUS, type Endpoint } from "../contract/index.js";
 import { errors, KvError } from "../core/errors.js";
 import { fromSystemError } from "../core/system-errors.js";
 import { STALE, type LocalBackend, type TokenInfo } from "../emulator/index.js";
@@ -15,7 +15,7 @@ import { send, type Reply } from "./http/reply.js";
 import { bearer, checkQuery, keyOf, NO_QUERY, queryOf } from "./params.js";
 
 /** A request that passed the pipeline, as its handler sees it. */
-export interface Call {
+interface Call {
   req: IncomingMessage;
   params: Record<string, string | undefined>;
   query: URLSearchParams;
@@ -27,7 +27,7 @@ export interface Call {
 }
 
 /** A handler's answer, or "streamed" when it wrote its own (an export). */
-export type Answer = Reply | "streamed";
+type Answer = Reply | "streamed";
 
 export interface Handler {
   action: Action;
@@ -42,8 +42,7 @@ type RouteParams = Record<string, string | undefined>;
 /** The request handler of one endpoint: the pipeline around its handler. */
 export function pipeline(server: ServerContext, endpoint: Endpoint, { action, handle }: Handler): (req: IncomingMessage, res: ServerResponse, params: RouteParams) => void {
   const { core } = server;
-  const name = endpoint.slice(endpoint.indexOf(" ") + 1) as RouteName;
-  const method = endpoint.slice(0, endpoint.indexOf(" "));
+  const [method, name] = endpointParts(endpoint);
   const accepted = new Set<string>(PARAMS[endpoint]);
   // A value's GET runs on the settings as last seen (Settings.optimistic): the engine looks at the
   // store's data_version when it reads, once per turn, and may answer from its cache of home rows.

@@ -1,6 +1,7 @@
 import { API_LIMITS, BODIES, QUERY, bindingToWire, type BindingBody } from "../../contract/index.js";
 import { errors, KvError } from "../../core/errors.js";
 import { readObject } from "../http/body.js";
+import { PARAMS_HINT } from "../params.js";
 import type { Resource } from "../pipeline.js";
 
 /** Which namespaces each route of the site reaches, under which variable, read-only or read-write. */
@@ -24,7 +25,7 @@ export const bindings = {
     handle: async ({ kv, query }) => {
       const route = query.get(QUERY.route);
       const variable = query.get(QUERY.variable);
-      if (route === null || variable === null) throw errors.usage(`Give the binding's route and variable: ?${QUERY.route}=…&${QUERY.variable}=…`);
+      if (route === null || variable === null) throw errors.usage(`Give the binding's route and variable: ?${QUERY.route}=…&${QUERY.variable}=…`, PARAMS_HINT);
       return { status: 200, json: { removed: await kv.unbind(route, variable) } };
     },
   },

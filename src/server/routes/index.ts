@@ -1,5 +1,5 @@
-import FindMyWay, { type HTTPMethod } from "find-my-way";
-import { HEADERS, METHODS, ROUTES, type Endpoint, type RouteName } from "../../contract/index.js";
+import FindMyWay from "find-my-way";
+import { endpointParts, HEADERS, METHODS, ROUTES, type Endpoint } from "../../contract/index.js";
 import type { ServerContext } from "../context.js";
 import { errorBody, send } from "../http/reply.js";
 import { pipeline, type Handler } from "../pipeline.js";
@@ -30,7 +30,7 @@ export function buildRouter(server: ServerContext) {
     onBadUrl: (path, _req, res) => send(res, { status: 400, json: errorBody("BAD_HEADER", `The path ${path} is not a valid URL.`, null) }),
   });
   for (const [endpoint, handler] of Object.entries(HANDLERS) as [Endpoint, Handler][]) {
-    const [method, name] = endpoint.split(" ") as [HTTPMethod, RouteName];
+    const [method, name] = endpointParts(endpoint);
     router.on(method, ROUTES[name], pipeline(server, endpoint, handler));
   }
   return router;

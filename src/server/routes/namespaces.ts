@@ -1,4 +1,4 @@
-import { API_LIMITS, BODIES, namespaceToWire, type NamespaceCreateBody } from "../../contract/index.js";
+import { API_LIMITS, BODIES, namespaceToWire, type NamespaceCreateBody, type WireNamespaceRemoved } from "../../contract/index.js";
 import { readObject } from "../http/body.js";
 import type { Resource } from "../pipeline.js";
 
@@ -27,7 +27,7 @@ export const namespaces = {
       server.idempotent(req, token, {
         alone: async () => {
           await kv.removeNamespace(params.ns!);
-          return { status: 200, json: { name: params.ns, removed: true } };
+          return { status: 200, json: { name: params.ns!, removed: true } satisfies WireNamespaceRemoved };
         },
       }),
   },

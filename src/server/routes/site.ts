@@ -18,7 +18,7 @@ export const site = {
     action: "admin",
     handle: async ({ req, kv }) => {
       const doc = (await readObject(req, API_LIMITS.maxJsonBody, BODIES["PATCH site"])) as SiteChangeBody;
-      if (doc.tier !== undefined && !isTier(doc.tier)) throw errors.usage(`There is no tier ${JSON.stringify(doc.tier)}.`);
+      if (doc.tier !== undefined && !isTier(doc.tier)) throw errors.usage(`There is no tier ${JSON.stringify(doc.tier)}.`, "See docs/api.md for the tiers.");
       return { status: 200, json: (await kv.updateSite({ tier: doc.tier as never, auditRetentionDays: doc.auditRetentionDays })) satisfies WireSite };
     },
   },

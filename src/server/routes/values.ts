@@ -3,7 +3,7 @@ import { errors, KvError } from "../../core/errors.js";
 import { LIMITS } from "../../core/limits.js";
 import { validateMetadata } from "../../core/validate.js";
 import { headerOf, readBody } from "../http/body.js";
-import { booleanParam, consistencyOf, keyOf, numberParam } from "../params.js";
+import { booleanParam, consistencyOf, keyOf, numberParam, PARAMS_HINT } from "../params.js";
 import type { Resource } from "../pipeline.js";
 
 /**
@@ -42,7 +42,7 @@ export const values = {
       const metadata = metadataOf(headerOf(req, HEADERS.metadata));
       const ttl = query.get(QUERY.ttl);
       const expiresAt = query.get(QUERY.expiresAt);
-      if (ttl !== null && expiresAt !== null) throw errors.usage(`Give ${QUERY.ttl} or ${QUERY.expiresAt}, not both.`);
+      if (ttl !== null && expiresAt !== null) throw errors.usage(`Give ${QUERY.ttl} or ${QUERY.expiresAt}, not both.`, PARAMS_HINT);
       const input = {
         value,
         ...(metadata !== undefined && { metadata }),
