@@ -27,7 +27,7 @@ async function measure(indexed) {
   let n = 0;
   const put = () => {
     const i = n++;
-    return once.run("local", randomUUID(), {
+    return once.run({ site: "local", token: "bench", request: "" }, randomUUID(), {
       grouped: () => ({ status: 200, json: kv.putNow("default", "bench/small", { value: Buffer.from(`value-${String(i).padStart(12, "0")}-`.padEnd(64, "x")) }) }),
       aborted: () => {},
     });

@@ -1,5 +1,5 @@
 /**
- * Checks that an answer of the API has the shape the contract gives it (contract.ts, docs/api.md).
+ * Checks that an answer of the API has the shape the contract gives it (wire.ts, docs/api.md).
  * The client runs one on every successful answer, so that a URL that is not the platform API (a web
  * page, another service, a proxy's own answer) is reported as such rather than taken for data.
  * Fields beyond these are allowed: clients ignore what they do not know.

@@ -3,7 +3,7 @@ import { setFlagsFromString } from "node:v8";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { describeThrown, KvError } from "../core/errors.js";
 import { fromSystemError } from "../core/system-errors.js";
-import { startFailure } from "./start-errors.js";
+import { startFailure } from "./http/start-errors.js";
 
 /**
  * `kv emulator start` serves the platform API from a worker thread, so that the server's V8 heap can

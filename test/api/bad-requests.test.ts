@@ -2,7 +2,7 @@ import { once } from "node:events";
 import type { Server } from "node:http";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { HEADERS, paths, STATUS } from "../../src/contract/contract.js";
+import { HEADERS, paths, STATUS } from "../../src/contract/index.js";
 import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { ERROR_EXIT, type ErrorCode } from "../../src/core/errors.js";

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { HttpBackend } from "../../src/client/client.js";
-import { HEADERS, paths, STATUS } from "../../src/contract/contract.js";
+import { HEADERS, paths, STATUS } from "../../src/contract/index.js";
 import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { ERROR_EXIT, KvError, type ErrorCode } from "../../src/core/errors.js";

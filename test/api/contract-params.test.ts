@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { ENDPOINTS, PARAMS, paths, QUERY, ROUTES, type Endpoint } from "../../src/contract/contract.js";
+import { ENDPOINTS, PARAMS, paths, QUERY, ROUTES, type Endpoint } from "../../src/contract/index.js";
 import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { tempDir } from "../support/cli.js";

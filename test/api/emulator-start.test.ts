@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { listenFailure } from "../../src/server/start-errors.js";
+import { listenFailure } from "../../src/server/http/start-errors.js";
 import { BIN, runBin, runCli, tempDir } from "../support/cli.js";
 
 /**

@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import fc from "fast-check";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { STATUS } from "../../src/contract/contract.js";
+import { STATUS } from "../../src/contract/index.js";
 import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { ERROR_EXIT, type ErrorCode } from "../../src/core/errors.js";

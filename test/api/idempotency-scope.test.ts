@@ -1,6 +1,6 @@
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { HEADERS, paths } from "../../src/contract/contract.js";
+import { HEADERS, paths } from "../../src/contract/index.js";
 import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { formatVersion } from "../../src/emulator/kv/entry.js";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { BODIES, ENDPOINTS, HEADERS, STATUS, type Endpoint, type FieldKind, type ROUTES } from "../../src/contract/contract.js";
+import { BODIES, ENDPOINTS, HEADERS, STATUS, type Endpoint, type FieldKind, type ROUTES } from "../../src/contract/index.js";
 import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { ERROR_EXIT, type ErrorCode } from "../../src/core/errors.js";

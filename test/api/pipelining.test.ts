@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from "vitest";
-import { paths } from "../../src/contract/contract.js";
+import { paths } from "../../src/contract/index.js";
 import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { tempDir } from "../support/cli.js";

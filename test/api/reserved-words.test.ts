@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import { HttpBackend } from "../../src/client/client.js";
-import { ROUTES } from "../../src/contract/contract.js";
+import { ROUTES } from "../../src/contract/index.js";
 import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { LIMITS } from "../../src/core/limits.js";

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { paths, ROUTES } from "../../src/contract/contract.js";
+import { paths, ROUTES } from "../../src/contract/index.js";
 import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { runCli, tempDir } from "../support/cli.js";

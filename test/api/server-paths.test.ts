@@ -3,9 +3,10 @@ import BetterSqlite3 from "better-sqlite3";
 import fc from "fast-check";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { HEADERS } from "../../src/contract/contract.js";
+import { HEADERS } from "../../src/contract/index.js";
 import { IdempotentWrites, KEEP_MS, PRUNE_EVERY } from "../../src/server/idempotency.js";
 import { ApiServer } from "../../src/server/server.js";
+import { serverWrites } from "../../src/server/group-commit.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { KvError } from "../../src/core/errors.js";
 import { formatVersion } from "../../src/emulator/kv/entry.js";
@@ -22,15 +23,7 @@ function setup() {
   const clock = new ManualClock(T0);
   const core = EmulatorCore.open(dataDir, clock);
   onTestFinished(() => core.close());
-  const writes = new GroupCommit(core.db, {
-    alone: () => core.engine.recording,
-    within: (run) => core.engine.settings.pinned(run, true),
-    translate: (e) => translateSqliteError(e, dataDir),
-    mark: () => core.ledger.mark(),
-    rewind: (mark) => core.ledger.rewind(mark),
-    keep: () => core.ledger.keep(),
-    gathering: core.engine.gathering,
-  });
+  const writes = serverWrites(core);
   const kv = new LocalBackend(core, "local", "token:t1", { kind: "embedded", description: "test", site: "local" });
   const value = (key: string) => core.engine.get("local", "default", key).entry?.value.toString() ?? null;
   const audit = () => {

@@ -1,6 +1,6 @@
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { API_LIMITS } from "../../src/contract/contract.js";
+import { API_LIMITS } from "../../src/contract/index.js";
 import { ApiServer } from "../../src/server/server.js";
 import { TOKEN_LIMITS } from "../../src/emulator/site/tokens.js";
 import { ManualClock } from "../../src/core/clock.js";

@@ -1,4 +1,4 @@
-import { paths, type ROUTES } from "../../src/contract/contract.js";
+import { paths, type ROUTES } from "../../src/contract/index.js";
 
 /** A concrete path for every route of the contract, on site local: `default` for values and keys, `scratch` for a namespace. */
 export function samplePaths(key: string): Record<keyof typeof ROUTES, string> {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { STATUS } from "../../src/contract/contract.js";
+import { STATUS } from "../../src/contract/index.js";
 import { ERROR_EXIT, type ErrorCode } from "../../src/core/errors.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");

@@ -1,4 +1,4 @@
-import { describeThrown, errors, KvError } from "../core/errors.js";
+import { describeThrown, errors, KvError } from "../../core/errors.js";
 
 /**
  * Why the emulator's server could not start, as catalogue errors with a next step: the address it

@@ -1,8 +1,8 @@
 import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { KvError } from "../core/errors.js";
-import { HEADERS, type BodyShape, type FieldKind } from "../contract/contract.js";
+import { KvError } from "../../core/errors.js";
+import { HEADERS, type BodyShape, type FieldKind } from "../../contract/index.js";
 
 type TooLarge = (size: number, limit: number) => KvError;
 
@@ -70,7 +70,7 @@ export async function readBody(req: IncomingMessage, limit: number, tooLarge: To
 }
 
 async function readLimited(req: IncomingMessage, limit: number, tooLarge: TooLarge): Promise<Buffer> {
-  const declared = headerOf(req, "content-length");
+  const declared = headerOf(req, HEADERS.contentLength);
   if (declared !== undefined) {
     if (!/^\d+$/.test(declared)) throw new KvError("BAD_HEADER", `Content-Length "${declared}" is not a number.`, "Send a valid Content-Length, or none.");
     if (Number(declared) > limit) throw tooLarge(Number(declared), limit);
@@ -119,8 +119,8 @@ function readDeclared(req: IncomingMessage, length: number): Promise<Buffer> {
   });
 }
 
-export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const type = headerOf(req, "content-type") ?? "";
+async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = headerOf(req, HEADERS.contentType) ?? "";
   if (!/^application\/json\b/i.test(type)) {
     throw new KvError("BAD_HEADER", `Content-Type must be application/json, not "${type || "(none)"}".`, "Send the body as JSON with Content-Type: application/json.");
   }

@@ -1,0 +1,101 @@
+/**
+ * The names a request or an answer carries besides its path: headers, and the query parameters each
+ * endpoint takes.
+ */
+import type { Endpoint } from "./routes.js";
+
+/** Every header the API reads or writes, by name (lower case, as Node gives them). */
+export const HEADERS = {
+  /** The version a write created or a read served: 20 hex digits. */
+  version: "x-yourspace-version",
+  /** Absolute expiry of the value served, ISO 8601. */
+  expiresAt: "x-yourspace-expires-at",
+  /** Metadata of a value: compact JSON, base64url-encoded so any character survives a header. */
+  metadata: "x-yourspace-metadata",
+  region: "x-yourspace-region",
+  servedFrom: "x-yourspace-served-from",
+  ageMs: "x-yourspace-age-ms",
+  /** Writes: a client-chosen id that makes a retried request return the first attempt's result. */
+  idempotencyKey: "idempotency-key",
+  requestId: "x-request-id",
+  // The standard headers the API gives a meaning to.
+  authorization: "authorization",
+  contentType: "content-type",
+  contentLength: "content-length",
+  transferEncoding: "transfer-encoding",
+  host: "host",
+  expect: "expect",
+  allow: "allow",
+  connection: "connection",
+  retryAfter: "retry-after",
+  location: "location",
+  userAgent: "user-agent",
+} as const;
+
+/** The one scheme of the Authorization header the API takes: `Bearer <token>`. */
+export const AUTH_SCHEME = "Bearer";
+
+/** The media types of bodies, sent and answered. */
+export const MEDIA = {
+  json: "application/json",
+  jsonAnswer: "application/json; charset=utf-8",
+  value: "application/octet-stream",
+  export: "application/x-ndjson",
+} as const;
+
+/** Every query parameter of the API, by name; PARAMS says which endpoint takes which. */
+export const QUERY = {
+  region: "region",
+  consistency: "consistency",
+  /** Reads: how long an edge may serve its cached copy, seconds (the emulator's cache profiles). */
+  cacheTtl: "cache_ttl",
+  ttl: "ttl",
+  expiresAt: "expires_at",
+  prefix: "prefix",
+  cursor: "cursor",
+  limit: "limit",
+  force: "force",
+  /** The audit log: records of this key, of this actor, from this time on (epoch ms), from the last this many ms. */
+  key: "key",
+  actor: "actor",
+  since: "since",
+  withinMs: "within_ms",
+  /** A binding to remove. */
+  route: "route",
+  variable: "variable",
+} as const;
+
+export type QueryName = (typeof QUERY)[keyof typeof QUERY];
+
+/**
+ * The query parameters each endpoint takes. Any other parameter is refused (`400` `USAGE`): a
+ * misspelt filter must not widen what a request reads or removes.
+ */
+export const PARAMS: Record<Endpoint, readonly QueryName[]> = {
+  "GET whoami": [],
+  "GET namespaces": [],
+  "POST namespaces": [],
+  "DELETE namespace": [],
+  "GET keys": [QUERY.prefix, QUERY.cursor, QUERY.limit, QUERY.region, QUERY.consistency],
+  "GET value": [QUERY.region, QUERY.consistency, QUERY.cacheTtl],
+  "PUT value": [QUERY.ttl, QUERY.expiresAt, QUERY.region],
+  "DELETE value": [QUERY.force, QUERY.region],
+  "POST bulkPut": [QUERY.region],
+  "POST bulkDelete": [QUERY.region],
+  "GET export": [QUERY.prefix],
+  "GET site": [],
+  "PATCH site": [],
+  "GET bindings": [],
+  "PUT bindings": [],
+  "DELETE bindings": [QUERY.route, QUERY.variable],
+  "GET usage": [],
+  "GET audit": [QUERY.key, QUERY.actor, QUERY.since, QUERY.withinMs, QUERY.limit],
+};
+
+export function encodeMetadataHeader(metadata: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(metadata), "utf8").toString("base64url");
+}
+
+export function decodeMetadataHeader(text: string): unknown {
+  return JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+}

@@ -1,0 +1,75 @@
+/** The JSON bodies the API takes: their fields, how a refusal shows their shape, and their types. */
+import type { BulkEntry, WireEntry } from "../core/bulk.js";
+import type { Binding, SiteChange } from "../core/backend.js";
+import type { Endpoint } from "./routes.js";
+
+/** What a field of a JSON request body holds. `integer`: a safe integer; `strings`: an array of strings. */
+export type FieldKind = "string" | "boolean" | "integer" | "strings" | "array";
+
+/** A JSON request body: its fields (any other is refused), and how errors show its shape. */
+export interface BodyShape {
+  fields: Record<string, { kind: FieldKind; required?: true }>;
+  example: string;
+}
+
+/** The JSON body of each endpoint that takes one. */
+export const BODIES = {
+  "POST namespaces": { fields: { name: { kind: "string", required: true } }, example: '{"name": "<namespace>"}' },
+  "POST bulkDelete": { fields: { keys: { kind: "strings", required: true }, force: { kind: "boolean" }, dryRun: { kind: "boolean" } }, example: '{"keys": ["…"], "force": false, "dryRun": false}' },
+  "POST bulkPut": { fields: { entries: { kind: "array", required: true }, dryRun: { kind: "boolean" } }, example: '{"entries": [{"key", "value", …}], "dryRun": false}' },
+  "PATCH site": { fields: { tier: { kind: "string" }, auditRetentionDays: { kind: "integer" } }, example: '{"tier": "<tier>", "auditRetentionDays": <days>}' },
+  "PUT bindings": {
+    fields: { route: { kind: "string", required: true }, variable: { kind: "string", required: true }, namespace: { kind: "string", required: true }, access: { kind: "string", required: true } },
+    example: '{"route", "variable", "namespace", "access": "read-only" | "read-write"}',
+  },
+} as const satisfies Partial<Record<Endpoint, BodyShape>>;
+
+/** The bodies as the server has them once their shape is checked (BODIES), before their values are. */
+export interface NamespaceCreateBody {
+  name: string;
+}
+
+export interface BulkDeleteBody {
+  keys: string[];
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+/** `entries` are checked one by one (parseWireEntry): one that does not parse fails alone. */
+export interface BulkPutBody {
+  entries: unknown[];
+  dryRun?: boolean;
+}
+
+export interface SiteChangeBody {
+  tier?: string;
+  auditRetentionDays?: number;
+}
+
+export interface BindingBody {
+  route: string;
+  variable: string;
+  namespace: string;
+  access: string;
+}
+
+export const namespaceCreateBody = (name: string): string => JSON.stringify({ name } satisfies NamespaceCreateBody);
+
+export const bulkDeleteBody = (keys: string[], force: boolean | undefined, dryRun: boolean): string =>
+  JSON.stringify({ keys, force, ...(dryRun && { dryRun }) } satisfies BulkDeleteBody);
+
+/** A bulk write's entry as the client sends it: the value always base64, so any bytes survive. */
+export function bulkEntryText(e: BulkEntry): string {
+  const w: WireEntry = { key: e.key, value: e.value.toString("base64"), base64: true };
+  if (e.metadata !== undefined) w.metadata = e.metadata;
+  if (e.expiresAt !== undefined) w.expiration = e.expiresAt / 1000;
+  if (e.ttlSeconds !== undefined) w.expiration_ttl = e.ttlSeconds;
+  return JSON.stringify(w);
+}
+
+/** A bulk write's body from its entries' JSON texts (bulkEntryText), joined rather than serialised again. */
+export const bulkPutBody = (entryTexts: readonly string[], dryRun: boolean): string => `{"entries":[${entryTexts.join(",")}],"dryRun":${dryRun}}`;
+
+export const siteChangeBody = (change: SiteChange): string => JSON.stringify(change satisfies SiteChangeBody);
+
+export const bindingBody = (b: Omit<Binding, "createdAt">): string => JSON.stringify({ route: b.route, variable: b.variable, namespace: b.namespace, access: b.access } satisfies BindingBody);

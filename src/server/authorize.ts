@@ -1,0 +1,44 @@
+import type { Binding } from "../core/backend.js";
+import { errors } from "../core/errors.js";
+import type { TokenInfo } from "../emulator/index.js";
+
+/** What an endpoint does: reads, writes data, or manages the site (namespaces, bindings, settings, the audit log). */
+export type Action = "read" | "write" | "admin";
+
+/** Who a token acts as, in the audit log. */
+export function actorOf(token: TokenInfo): string {
+  return token.route ? `route:${token.route}` : `token:${token.id}`;
+}
+
+/**
+ * What a token may do here. Site tokens reach everything; scoped tokens their namespaces and access;
+ * route tokens exactly what their route is bound to, as the bindings stand now.
+ */
+export function authorize(token: TokenInfo, ns: string | null, action: Action, routeBindings: readonly Binding[]): void {
+  if (action === "admin" && token.kind !== "site") {
+    throw errors.permission(`This ${token.kind} token cannot manage the site (namespaces, bindings, settings, the audit log); only a site token can.`, "Use a site token.");
+  }
+  if (ns === null) return;
+  if (token.kind === "route") {
+    const binding = routeBindings.find((b) => b.namespace === ns);
+    if (!binding) {
+      throw errors.permission(
+        `Route ${token.route} is not bound to namespace "${ns}"${routeBindings.length ? `; it is bound to ${[...new Set(routeBindings.map((b) => `"${b.namespace}"`))].join(", ")}` : ""}.`,
+        `Bind route ${token.route} to namespace "${ns}" (the site's bindings), or use a site token.`,
+      );
+    }
+    if (action !== "read" && !routeBindings.some((b) => b.namespace === ns && b.access === "read-write")) {
+      throw errors.permission(
+        `Route ${token.route} is bound to namespace "${ns}" read-only (as ${binding.variable}); it cannot write.`,
+        `Bind route ${token.route} to namespace "${ns}" read-write, or write with a site token.`,
+      );
+    }
+    return;
+  }
+  if (token.namespaces !== null && !token.namespaces.includes(ns)) {
+    throw errors.permission(`This token cannot reach namespace "${ns}"; it is limited to ${token.namespaces.map((n) => `"${n}"`).join(", ")}.`, "Use a token scoped to this namespace, or a site token.");
+  }
+  if (action !== "read" && token.access === "read-only") {
+    throw errors.permission("This token is read-only; it cannot write.", "Write with a read-write token.");
+  }
+}

@@ -1,0 +1,104 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { API_LIMITS, HEADERS, ROUTES, STATUS, type ErrorBody } from "../../contract/index.js";
+import { KvError } from "../../core/errors.js";
+import { continueWhenRead, headerOf } from "./body.js";
+import { answerAndClose, errorBody, send } from "./reply.js";
+import { listenFailure } from "./start-errors.js";
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  /** How long a client may take to send a whole request. */
+  requestTimeoutMs: number;
+}
+
+/** A request with a usable target, to route. */
+export type Handle = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * An HTTP server listening on host:port that hands each request with a usable target to `handle`.
+ * Everything HTTP refuses before that (a malformed request, a client too slow, CONNECT, an unknown
+ * expectation) still gets a JSON error of the contract. Resolves once it listens, to the server and
+ * its URL; rejects with the catalogue's reason when it cannot.
+ */
+export async function listen(options: ListenOptions, handle: Handle): Promise<{ server: Server; url: string }> {
+  const { requestTimeoutMs: requestTimeout, host, port } = options;
+  const route = (req: IncomingMessage, res: ServerResponse) => {
+    const refusal = refuseTarget(req);
+    if (refusal) send(res, { status: STATUS[refusal.code], json: refusal.toJSON() });
+    else handle(req, res);
+  };
+  const server = createServer(
+    {
+      requestTimeout,
+      headersTimeout: Math.min(requestTimeout, API_LIMITS.headersTimeoutMs),
+      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(requestTimeout / 4))),
+      keepAliveTimeout: 5_000,
+      // Checked in route(), so that its absence gets a JSON error like any other refusal.
+      requireHostHeader: false,
+      maxHeaderSize: API_LIMITS.maxHeaderBytes,
+    },
+    route,
+  );
+  // Malformed requests and clients too slow to send theirs still get a JSON error.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || err.code === "ECONNRESET") return socket.destroy();
+    const [status, code, message]: [number, ErrorBody["code"], string] =
+      err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "REQUEST_TIMEOUT", `The request was not received within ${requestTimeout} ms.`]
+        : err.code === "HPE_HEADER_OVERFLOW"
+          ? [431, "BAD_HEADER", "The request headers are too large."]
+          : [400, "BAD_HEADER", "The request is not valid HTTP."];
+    const answer = () => answerAndClose(socket, status, { code, message, hint: null });
+    // A whole request before the bad bytes on this connection (pipelined) gets its own answer first.
+    // One whose own body failed or timed out is not waited for: its handler is waiting on that body.
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (inFlight && !inFlight.writableFinished && inFlight.req.complete) {
+      inFlight.shouldKeepAlive = false;
+      inFlight.once("finish", answer);
+    } else answer();
+  });
+  // Expect: 100-continue. Node would write "100 Continue" at once, even while an earlier request's
+  // answer on the same connection is still going out (pipelining): the 100 then lands inside that
+  // answer. Such a request waits until its answer is next, and its 100 is sent when its body is read.
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+    const next = () => {
+      continueWhenRead(req, res);
+      route(req, res);
+    };
+    if (res.socket) next();
+    else res.once("socket", next);
+  });
+  // CONNECT asks for a tunnel, which the API does not make.
+  server.on("connect", (req: IncomingMessage, socket: Socket) => {
+    socket.on("error", () => {});
+    answerAndClose(socket, 405, errorBody("METHOD_NOT_ALLOWED", "CONNECT is not served: the API is not a proxy.", "Send requests to the API's own paths; see docs/api.md."));
+  });
+  // Any other expectation gets a JSON 417.
+  server.on("checkExpectation", (req, res) => {
+    send(res, { status: 417, json: errorBody("BAD_HEADER", `The expectation "${req.headers[HEADERS.expect]}" is not supported.`, "Leave out the Expect header.") });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (e: NodeJS.ErrnoException) => reject(listenFailure(e, host, port)));
+    server.listen(port, host, resolve);
+  });
+  const address = server.address() as { port: number };
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  return { server, url: `http://${shownHost}:${address.port}` };
+}
+
+/**
+ * What is wrong with a request's target or Host, if anything. An absolute-form target
+ * (`GET http://host/v1/whoami`, as sent to a proxy) is taken as its path, as HTTP/1.1 servers must.
+ */
+function refuseTarget(req: IncomingMessage): KvError | undefined {
+  if (req.httpVersion === "1.1" && headerOf(req, HEADERS.host) === undefined) {
+    return new KvError("BAD_HEADER", "The request has no Host header; HTTP/1.1 requires one.", "Send Host: <the API's host and port>.");
+  }
+  const url = req.url ?? "";
+  const absolute = /^https?:\/\/[^/?#]*/i.exec(url);
+  if (absolute) req.url = url.slice(absolute[0].length).replace(/^(?=[?#]|$)/, "/");
+  if (!req.url!.startsWith("/")) return new KvError("BAD_HEADER", `The request target ${JSON.stringify(url.slice(0, 100))} is not a path.`, `Send a path that starts with /, such as ${ROUTES.whoami}.`);
+  return undefined;
+}

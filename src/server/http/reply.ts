@@ -1,0 +1,58 @@
+import type { ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { HEADERS, MEDIA, type ErrorBody } from "../../contract/index.js";
+import type { KvError } from "../../core/errors.js";
+import { headerOf } from "./body.js";
+
+/** An answer: JSON (`json`) or raw bytes (`body`). */
+export interface Reply {
+  status: number;
+  json?: unknown;
+  body?: Buffer;
+  /** Header names and values in turn, as res.writeHead() takes them. Made for this reply alone: send() adds to them. */
+  headers?: string[];
+}
+
+export function errorBody(code: KvError["code"], message: string, hint: string | null): ErrorBody {
+  return { code, message, hint };
+}
+
+/** Servers shutting down: their answers close the connection, so the server can finish. */
+const stopping = new WeakSet<object>();
+
+export function markStopping(server: object, on: boolean): void {
+  if (on) stopping.add(server);
+  else stopping.delete(server);
+}
+
+export function send(res: ServerResponse, reply: Reply): void {
+  if (res.headersSent) return;
+  // The reply's own headers, made for this answer alone, are completed in place.
+  const headers = reply.headers ?? [];
+  // A request whose body was not read to the end (refused early) cannot be followed on this connection.
+  const req = res.req;
+  const length = headerOf(req, HEADERS.contentLength);
+  const hasBody = (length !== undefined && length !== "0") || headerOf(req, HEADERS.transferEncoding) !== undefined;
+  const unread = hasBody && !req.readableEnded;
+  if (unread || (res.req.socket && stopping.has((res.req.socket as unknown as { server: object }).server))) headers.push(HEADERS.connection, "close");
+  let payload: Buffer;
+  if (reply.body !== undefined) payload = reply.body;
+  else {
+    payload = Buffer.from(JSON.stringify(reply.json ?? null));
+    headers.push(HEADERS.contentType, MEDIA.jsonAnswer);
+  }
+  headers.push(HEADERS.contentLength, String(payload.length));
+  res.writeHead(reply.status, headers);
+  res.end(payload);
+  if (unread) res.once("finish", () => res.req.socket?.destroySoon());
+}
+
+const REASONS: Record<number, string> = { 400: "Bad Request", 405: "Method Not Allowed", 408: "Request Timeout", 431: "Request Header Fields Too Large" };
+
+/** An answer written straight to a socket that the HTTP server no longer handles (a parse error, CONNECT), then closed. */
+export function answerAndClose(socket: Socket, status: number, error: ErrorBody): void {
+  const text = JSON.stringify(error);
+  const head = [`HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}`, `${HEADERS.contentType}: ${MEDIA.jsonAnswer}`, `${HEADERS.contentLength}: ${Buffer.byteLength(text)}`, `${HEADERS.connection}: close`];
+  if (socket.writable) socket.end(`${head.join("\r\n")}\r\n\r\n${text}`);
+  else socket.destroy();
+}

@@ -1,0 +1,89 @@
+/**
+ * What a request says beyond its route: the query, checked against the parameters the endpoint
+ * takes, the key at the end of a value's path, and the bearer token.
+ */
+import type { IncomingMessage } from "node:http";
+import { AUTH_SCHEME, HEADERS, QUERY, SLASHES_BEFORE_KEY } from "../contract/index.js";
+import type { Consistency } from "../core/backend.js";
+import { errors, KvError } from "../core/errors.js";
+import { headerOf } from "./http/body.js";
+
+/** The hint of a refused parameter: the API's callers have docs/api.md, not the CLI's --help. */
+export const PARAMS_HINT = "See docs/api.md for the parameters of each route.";
+
+/** The query of a URL without one; never changed (handlers only read their query). */
+export const NO_QUERY: URLSearchParams = new URLSearchParams();
+
+/** The query string's parameters, without parsing the whole URL (the router has the path). */
+export function queryOf(url: string): URLSearchParams {
+  const at = url.indexOf("?");
+  if (at < 0) return NO_QUERY;
+  const hash = url.indexOf("#", at);
+  return new URLSearchParams(url.slice(at + 1, hash < 0 ? undefined : hash));
+}
+
+/** Refuses query parameters the endpoint does not take, and any given twice. */
+export function checkQuery(query: URLSearchParams, accepted: ReadonlySet<string>): void {
+  const seen = new Set<string>();
+  for (const name of query.keys()) {
+    if (!accepted.has(name)) {
+      throw errors.usage(
+        `This route takes no query parameter ${JSON.stringify(name)}${accepted.size ? `; it takes ${[...accepted].join(", ")}` : ""}.`,
+        PARAMS_HINT,
+      );
+    }
+    if (seen.has(name)) throw errors.usage(`The query parameter ${name} is given twice.`, "Give each parameter once.");
+    seen.add(name);
+  }
+}
+
+/** The token of `Authorization: Bearer <token>`, if the header is sent. */
+export function bearer(req: IncomingMessage): string | undefined {
+  const header = headerOf(req, HEADERS.authorization);
+  if (header === undefined) return undefined;
+  const match = new RegExp(`^${AUTH_SCHEME}\\s+(\\S+)\\s*$`, "i").exec(header);
+  if (!match) throw new KvError("UNAUTHENTICATED", "The Authorization header is not a bearer token.", `Send Authorization: ${AUTH_SCHEME} <token>.`);
+  return match[1];
+}
+
+/**
+ * The key: the rest of the path after the route's fixed segments, found by position (a site or a
+ * namespace may be called "values"), percent-decoded, so it may contain '/'.
+ */
+export function keyOf(req: IncomingMessage): string {
+  const url = req.url ?? "";
+  let start = 0;
+  for (let slash = 0; slash < SLASHES_BEFORE_KEY; slash++) start = url.indexOf("/", start) + 1;
+  const end = url.indexOf("?", start);
+  const raw = url.slice(start, end < 0 ? undefined : end);
+  if (!raw.includes("%")) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new KvError("INVALID_KEY", "The key in the path is not valid percent-encoded UTF-8.", "Percent-encode the key's UTF-8 bytes.");
+  }
+}
+
+export function consistencyOf(query: URLSearchParams): Consistency {
+  const c = query.get(QUERY.consistency) ?? "strong";
+  if (c !== "strong" && c !== "eventual") throw errors.usage(`${QUERY.consistency} must be strong or eventual, not "${c}".`, PARAMS_HINT);
+  return c;
+}
+
+/** A whole number of milliseconds: a time (`since`) or a span (`within_ms`). */
+export function millisecondsParam(name: string, text: string, what: string): number {
+  if (!/^\d{1,16}$/.test(text)) throw errors.usage(`${name} must be a whole number of ${what}, not "${text}".`, PARAMS_HINT);
+  return Number(text);
+}
+
+/** `true` or `false`; absent is false. */
+export function booleanParam(name: string, text: string | null): boolean {
+  if (text === null || text === "false") return false;
+  if (text === "true") return true;
+  throw errors.usage(`${name} must be true or false, not "${text}".`, PARAMS_HINT);
+}
+
+export function numberParam(name: string, text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) throw errors.usage(`${name} must be a number of seconds, not "${text}".`, PARAMS_HINT);
+  return Number(text);
+}

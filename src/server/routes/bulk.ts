@@ -1,0 +1,57 @@
+import { API_LIMITS, BODIES, QUERY, outcomeToWire, type BulkDeleteBody, type BulkPutBody } from "../../contract/index.js";
+import { parseWireEntry, type BulkEntry, type BulkOutcome } from "../../core/bulk.js";
+import { KvError } from "../../core/errors.js";
+import { LIMITS } from "../../core/limits.js";
+import { readObject } from "../http/body.js";
+import type { Reply } from "../http/reply.js";
+import type { Resource } from "../pipeline.js";
+
+/** Many keys in one request: written, or removed, all in one transaction; a dry run says what would happen. */
+export const bulk = {
+  "POST bulkDelete": {
+    action: "write",
+    handle: async ({ req, token, kv, params, query, server }) => {
+      const doc = (await readObject(req, API_LIMITS.maxJsonBody, BODIES["POST bulkDelete"])) as unknown as BulkDeleteBody;
+      if (doc.keys.length > LIMITS.maxListLimit) throw new KvError("BODY_TOO_LARGE", `A bulk delete takes at most ${LIMITS.maxListLimit} keys; this one has ${doc.keys.length}.`, "Split the keys across requests.");
+      const run = async (): Promise<Reply> => ({
+        status: 200,
+        json: await kv.delete(params.ns!, doc.keys, { force: doc.force === true, dryRun: doc.dryRun === true, region: query.get(QUERY.region) ?? undefined }),
+      });
+      return doc.dryRun === true ? run() : server.idempotent(req, token, { alone: run });
+    },
+  },
+
+  "POST bulkPut": {
+    action: "write",
+    handle: async ({ req, token, kv, params, query, server }) => {
+      const doc = (await readObject(req, API_LIMITS.maxBulkBody, BODIES["POST bulkPut"])) as unknown as BulkPutBody;
+      if (doc.entries.length > API_LIMITS.maxBulkEntries) {
+        throw new KvError("BODY_TOO_LARGE", `A bulk write takes at most ${API_LIMITS.maxBulkEntries} entries; this one has ${doc.entries.length}.`, "Split the entries across requests.");
+      }
+      const { results, valid } = parseEntries(doc.entries);
+      const run = async (): Promise<Reply> => {
+        const written = await kv.bulkPut(params.ns!, valid, { dryRun: doc.dryRun === true, region: query.get(QUERY.region) ?? undefined });
+        let next = 0;
+        return { status: 200, json: { results: results.map((r) => r ?? outcomeToWire(written[next++]!)) } };
+      };
+      return doc.dryRun === true ? run() : server.idempotent(req, token, { alone: run });
+    },
+  },
+} satisfies Resource;
+
+/** Entries that do not parse fail one by one (their place in `results` holds the failure); the others are still written. */
+function parseEntries(entries: readonly unknown[]): { results: (BulkOutcome | undefined)[]; valid: BulkEntry[] } {
+  const results: (BulkOutcome | undefined)[] = [];
+  const valid: BulkEntry[] = [];
+  for (const raw of entries) {
+    try {
+      valid.push(parseWireEntry(raw));
+      results.push(undefined);
+    } catch (e) {
+      if (!(e instanceof KvError)) throw e;
+      const key = typeof (raw as { key?: unknown })?.key === "string" ? (raw as { key: string }).key : "";
+      results.push({ key, outcome: "failed", error: { code: e.code, message: e.message } });
+    }
+  }
+  return { results, valid };
+}

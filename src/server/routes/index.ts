@@ -1,0 +1,37 @@
+import FindMyWay from "find-my-way";
+import { endpointParts, HEADERS, METHODS, ROUTES, type Endpoint } from "../../contract/index.js";
+import type { ServerContext } from "../context.js";
+import { errorBody, send } from "../http/reply.js";
+import { pipeline, type Handler } from "../pipeline.js";
+import { audit } from "./audit.js";
+import { bindings } from "./bindings.js";
+import { bulk } from "./bulk.js";
+import { exportStream } from "./export.js";
+import { keys } from "./keys.js";
+import { namespaces } from "./namespaces.js";
+import { site } from "./site.js";
+import { usage } from "./usage.js";
+import { values } from "./values.js";
+import { whoami } from "./whoami.js";
+
+/** Every endpoint of the contract, each served by its resource's handler: the type checks that none is missing. */
+const HANDLERS = { ...whoami, ...namespaces, ...keys, ...values, ...bulk, ...exportStream, ...site, ...bindings, ...usage, ...audit } satisfies Record<Endpoint, Handler>;
+
+/** The router of the API: each endpoint through the pipeline to its handler; any other path or method answered 404 or 405. */
+export function buildRouter(server: ServerContext) {
+  const router = FindMyWay({
+    ignoreTrailingSlash: true,
+    defaultRoute: (req, res) => {
+      const path = (req.url ?? "/").split("?")[0]!;
+      const allowed = METHODS.filter((m) => router.find(m, path) !== null);
+      if (allowed.length) send(res, { status: 405, json: errorBody("METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${path}.`, `Use ${allowed.join(" or ")}.`), headers: [HEADERS.allow, allowed.join(", ")] });
+      else send(res, { status: 404, json: errorBody("NOT_FOUND", `There is no route ${path}.`, "See docs/api.md for the routes.") });
+    },
+    onBadUrl: (path, _req, res) => send(res, { status: 400, json: errorBody("BAD_HEADER", `The path ${path} is not a valid URL.`, null) }),
+  });
+  for (const [endpoint, handler] of Object.entries(HANDLERS) as [Endpoint, Handler][]) {
+    const [method, name] = endpointParts(endpoint);
+    router.on(method, ROUTES[name], pipeline(server, endpoint, handler));
+  }
+  return router;
+}
