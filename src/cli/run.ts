@@ -12,7 +12,7 @@ import { resolveDataDir } from "../project/data-dir.js";
 import { guardBackend, isInterruption, signalExitCode, stopSignal, stoppingNote, untilStopped } from "../commands/interruption.js";
 import type { Io } from "../terminal/io.js";
 import { Output, wantsColor } from "../terminal/output.js";
-import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from "./registry.js";
+import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from "./registry/index.js";
 
 declare const __VERSION__: string | undefined;
 export const VERSION = typeof __VERSION__ === "string" ? __VERSION__ : "0.0.0-dev";
