@@ -1,5 +1,4 @@
 import { KvError, type errors } from "../core/errors.js";
-import { commandLine } from "../terminal/shell.js";
 
 type Catalogue = typeof errors;
 
@@ -23,7 +22,7 @@ const ADVICE: Advice = {
   expiryConflict: () => "Choose one of --ttl and --expires-at.",
   limitInvalid: () => "Use --all to walk every page.",
   cursorInvalid: () => "Pass the cursor printed by the previous page of the same prefix, or leave --cursor out to start over.",
-  namespaceProtected: (name) => `It always exists. To empty it, run: ${commandLine("yourspace", "kv", "rm", "--prefix", "", "-n", name)}`,
+  namespaceProtected: (name) => `It always exists. To empty it, run: yourspace kv rm --prefix "" -n ${name}`,
   keysNotFound: () => "Use --force to remove the keys that exist and ignore the missing ones.",
   replaceNeedsForce: () => "Pass --force to replace it, or choose another file.",
   binaryToTerminal: () => "Save it with --output <file>, or send stdout to a file or a pipe; --output - prints it here anyway.",

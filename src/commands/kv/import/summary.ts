@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { formatDuration } from "../../../core/duration.js";
-import { KvError } from "../../../core/errors.js";
+import { errors } from "../../../core/errors.js";
 import { summarize } from "../../../terminal/format.js";
 import type { Context } from "../../context.js";
 import type { ImportFormat } from "./import-source.js";
@@ -32,8 +32,7 @@ export async function reportInvalid(ctx: Context, name: string, problems: Proble
     for (const p of problems.slice(0, SHOWN_PROBLEMS)) ctx.out.warn(`${p.where}${p.key !== null ? ` ${JSON.stringify(p.key)}` : ""}: ${p.message}`);
     if (problems.length > SHOWN_PROBLEMS) ctx.out.warn(`… and ${(problems.length - SHOWN_PROBLEMS).toLocaleString("en-US")} more (--json lists them all).`);
   }
-  throw new KvError(
-    "USAGE",
+  throw errors.usage(
     `${problems.length.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} entries in ${name} ${problems.length === 1 ? "is" : "are"} invalid; nothing was written.`,
     "Fix the entries listed above and run the import again.",
   );
