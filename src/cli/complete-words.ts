@@ -1,5 +1,5 @@
 import { hasUnsafe } from "../terminal/escape.js";
-import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec, type ValueSource } from "./registry.js";
+import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec, type ValueSource } from "./registry/index.js";
 
 /** What completes a word: values to offer, or the file system's names. */
 export interface Completion {

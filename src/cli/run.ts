@@ -12,7 +12,8 @@ import { resolveDataDir } from "../project/data-dir.js";
 import { guardBackend, isInterruption, signalExitCode, stopSignal, stoppingNote, untilStopped } from "../commands/interruption.js";
 import type { Io } from "../terminal/io.js";
 import { Output, wantsColor } from "../terminal/output.js";
-import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from "./registry.js";
+import { withCliAdvice } from "./advice.js";
+import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from "./registry/index.js";
 
 declare const __VERSION__: string | undefined;
 export const VERSION = typeof __VERSION__ === "string" ? __VERSION__ : "0.0.0-dev";
@@ -106,7 +107,7 @@ function report(e: unknown, out: Output, io: Io, argv: readonly string[], opened
     return EXIT.usage;
   }
   if (e instanceof KvError) {
-    out.error(e);
+    out.error(withCliAdvice(e));
     // A command that failed after a signal failed because of it (a prompt cancelled, a read cut).
     const by = io.signal ? stopSignal(io.signal) : null;
     return by && e.code !== "INTERRUPTED" ? signalExitCode(by) : e.exitCode;

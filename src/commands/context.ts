@@ -3,18 +3,14 @@ import type { Clock } from "../core/clock.js";
 import type { LocalBackend } from "../emulator/index.js";
 import type { Io } from "../terminal/io.js";
 import type { Output } from "../terminal/output.js";
+import type { TargetFlags } from "../project/target.js";
 
 /** Global options, available to every command. */
-export interface Globals {
+export interface Globals extends TargetFlags {
   json: boolean;
   quiet: boolean;
   color: boolean;
   dataDir?: string;
-  local?: boolean;
-  remote?: boolean;
-  apiUrl?: string;
-  token?: string;
-  site?: string;
 }
 
 export interface Prompter {

@@ -3,8 +3,10 @@ import { EXIT, type ExitCode } from "./exit-codes.js";
 import { LIMITS } from "./limits.js";
 
 /**
- * The error catalogue. Every error the CLI can report has a permanent code (scripts may match on it),
- * an exit code, a message that says what happened and a hint that says what to do next.
+ * The error catalogue. Every error yourspace can report has a permanent code (scripts may match on it),
+ * an exit code, a message that says what happened and a hint that says what to do next. The texts
+ * are the platform's, shown by the API and the SDK as well as the CLI, so they never name a CLI flag:
+ * the CLI adds its flag-specific advice in its own layer (src/cli/advice.ts).
  * Handlers throw these; one boundary (src/cli/run.ts) turns them into output and an exit code.
  */
 export const ERROR_EXIT = {
@@ -54,8 +56,16 @@ export const ERROR_EXIT = {
 
 export type ErrorCode = keyof typeof ERROR_EXIT;
 
+/** Which catalogue entry made an error, and from what: a front end adds its own advice by it (src/cli/advice.ts). */
+export interface ErrorOrigin {
+  entry: string;
+  args: readonly unknown[];
+}
+
 export class KvError extends Error {
   override readonly name = "KvError";
+  /** Set by the catalogue's constructors; absent on an error rebuilt from an answer of the API. */
+  origin?: ErrorOrigin;
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -103,9 +113,12 @@ function keyRange(keys: readonly string[]): string {
 
 const n = (x: number): string => x.toLocaleString("en-US");
 
+/** What an error of usage says to do when its maker says nothing more. */
+const USAGE_HINT = "Check the request against its documented usage.";
+
 /** Constructors for every error, so that wording lives in one place. */
-export const errors = {
-  usage: (message: string, hint = "Run the command with --help to see its usage.") =>
+const catalogue = {
+  usage: (message: string, hint: string = USAGE_HINT) =>
     new KvError("USAGE", message, hint),
 
   keyEmpty: () => new KvError("INVALID_KEY", "The key is empty.", "Keys are 1 to 512 bytes of UTF-8."),
@@ -128,9 +141,9 @@ export const errors = {
     ),
 
   metadataNotJson: (detail: string) =>
-    new KvError("INVALID_METADATA", `--metadata is not valid JSON: ${detail}.`, `Pass a JSON object, for example --metadata '{"owner":"web"}'.`),
+    new KvError("INVALID_METADATA", `The metadata is not valid JSON: ${detail}.`, `Send a JSON object, for example {"owner":"web"}.`),
   metadataNotObject: (kind: string) =>
-    new KvError("INVALID_METADATA", `--metadata must be a JSON object, not ${kind}.`, `Pass a JSON object, for example --metadata '{"owner":"web"}'.`),
+    new KvError("INVALID_METADATA", `The metadata must be a JSON object, not ${kind}.`, `Send a JSON object, for example {"owner":"web"}.`),
   metadataTooLarge: (bytes: number) =>
     new KvError(
       "INVALID_METADATA",
@@ -142,31 +155,32 @@ export const errors = {
     new KvError(
       "INVALID_EXPIRY",
       `The time to live is ${n(seconds)} s; the minimum is ${LIMITS.minTtlSeconds} s.`,
-      "Use --ttl 60s or longer.",
+      `Give a time to live of ${LIMITS.minTtlSeconds} s or longer.`,
     ),
   expiryTooSoon: (secondsFromNow: number) =>
     new KvError(
       "INVALID_EXPIRY",
-      `--expires-at is ${secondsFromNow < 0 ? "in the past" : `only ${n(Math.floor(secondsFromNow))} s away`}; it must be at least ${LIMITS.minTtlSeconds} s in the future.`,
-      "Give a later time, or use --ttl.",
+      `The expiry time is ${secondsFromNow < 0 ? "in the past" : `only ${n(Math.floor(secondsFromNow))} s away`}; it must be at least ${LIMITS.minTtlSeconds} s in the future.`,
+      "Give a later time, or a time to live instead.",
     ),
   expiryTooFar: () =>
-    new KvError("INVALID_EXPIRY", "The expiry is after the year 9999.", "Leave out --ttl and --expires-at for a value that never expires."),
+    new KvError("INVALID_EXPIRY", "The expiry is after the year 9999.", "Give no expiry for a value that never expires."),
   expiryInvalid: (text: string) =>
     new KvError(
       "INVALID_EXPIRY",
       `"${text}" is not a time.`,
       "Give an ISO 8601 time (2027-01-31T12:00:00Z) or epoch seconds (1800000000).",
     ),
-  durationInvalid: (option: string, text: string) =>
-    new KvError("USAGE", `${option} "${text}" is not a duration.`, "Use a number with a unit: 90s, 10m, 12h, 7d, or plain seconds."),
+  /** `what` names the value: the CLI passes its option (--ttl), the API its parameter. */
+  durationInvalid: (what: string, text: string) =>
+    new KvError("USAGE", `${what} "${text}" is not a duration.`, "Use a number with a unit: 90s, 10m, 12h, 7d, or plain seconds."),
   expiryConflict: () =>
-    new KvError("USAGE", "--ttl and --expires-at cannot be used together.", "Choose one of them."),
+    new KvError("USAGE", "A time to live and an expiry time cannot be given together.", "Choose one of them."),
 
   limitInvalid: (text: string) =>
-    new KvError("INVALID_LIMIT", `--limit "${text}" is not valid; it must be a whole number from 1 to ${n(LIMITS.maxListLimit)}.`, "Use --all to walk every page."),
+    new KvError("INVALID_LIMIT", `The limit "${text}" is not valid; it must be a whole number from 1 to ${n(LIMITS.maxListLimit)}.`, "For more keys than one page holds, follow the cursor from page to page."),
   cursorInvalid: () =>
-    new KvError("INVALID_CURSOR", "The cursor is not valid for this listing.", "Pass the cursor printed by the previous page of the same prefix, or leave --cursor out to start over."),
+    new KvError("INVALID_CURSOR", "The cursor is not valid for this listing.", "Send the cursor the previous page of the same prefix returned, or none to start over."),
 
   namespaceInvalid: (name: string) =>
     new KvError(
@@ -186,7 +200,7 @@ export const errors = {
   namespaceExists: (name: string) =>
     new KvError("NAMESPACE_EXISTS", `The namespace "${name}" already exists.`, "Choose another name, or use the existing namespace."),
   namespaceProtected: (name: string) =>
-    new KvError("NAMESPACE_PROTECTED", `The namespace "${name}" cannot be removed.`, `It always exists. To empty it, run: yourspace kv rm --prefix "" -n ${name}`),
+    new KvError("NAMESPACE_PROTECTED", `The namespace "${name}" cannot be removed.`, "It always exists. To empty it, remove its keys."),
 
   bindingNotFound: (what: string, route: string) => new KvError("NOT_FOUND", `Route ${route} has no binding of ${what}.`, "List bindings with: yourspace kv bindings"),
   siteNotFound: (site: string) => new KvError("NOT_FOUND", `Site "${site}" was not found.`, "Check the site name, or use a token of that site."),
@@ -205,7 +219,7 @@ export const errors = {
     new KvError(
       "KEY_NOT_FOUND",
       `${keys.length === 1 ? "The key" : `${keys.length} keys`} ${keys.slice(0, 5).map((k) => `"${k}"`).join(", ")}${keys.length > 5 ? ", …" : ""} ${keys.length === 1 ? "was" : "were"} not found in namespace "${namespace}"; nothing was removed.`,
-      "Use --force to remove the keys that exist and ignore the missing ones.",
+      "Ask to ignore missing keys (force) to remove the keys that exist.",
     ),
 
   /** `hint` names the flags of the command at hand that confirm (and preview), which only its handler knows. */
@@ -231,16 +245,16 @@ export const errors = {
   file: (path: string, reason: string) =>
     new KvError("FILE_ERROR", `Cannot use the file ${path}: ${reason}.`, "Check the path and its permissions."),
   replaceNeedsForce: (path: string) =>
-    new KvError("CONFIRMATION_REQUIRED", `Refusing to replace the file ${path} without confirmation: there is no terminal to ask on.`, "Pass --force to replace it, or choose another file."),
+    new KvError("CONFIRMATION_REQUIRED", `Refusing to replace the file ${path} without confirmation: there is no terminal to ask on.`, "Confirm that it may be replaced, or choose another file."),
   binaryToTerminal: (key: string, bytes: number, why: "not UTF-8" | "control characters") =>
     new KvError(
       "BINARY_VALUE",
       `The value of "${key}" (${n(bytes)} bytes) ${why === "not UTF-8" ? "is not UTF-8 text" : "holds terminal control characters"}; it was not printed to the terminal.`,
-      "Save it with --output <file>, or send stdout to a file or a pipe; --output - prints it here anyway.",
+      "Save it to a file, or send standard output to a file or a pipe.",
     ),
 
   unknownRegion: (region: string, regions: string[]) =>
-    new KvError("USAGE", `There is no region "${region}".`, `The regions are ${regions.join(", ")}. Change them with: yourspace kv emulator config --regions <list> (the home region marked with *, as iad*,fra,sin)`),
+    new KvError("USAGE", `There is no region "${region}".`, `The regions are ${regions.join(", ")}. Name one of them, or change the emulator's regions.`),
   regionPartitioned: (region: string, home: string, what: "read" | "write") =>
     new KvError(
       "UNAVAILABLE",
@@ -249,7 +263,7 @@ export const errors = {
         : `Region ${region} cannot reach the home region ${home} (partitioned) for this read.`,
       what === "write"
         ? `Writes go through to home. Heal the link with: yourspace kv emulator heal ${region}`
-        : `Read the region's own copy with --consistency eventual, or heal the link with: yourspace kv emulator heal ${region}`,
+        : `Read the region's own copy with an eventual read, or heal the link with: yourspace kv emulator heal ${region}`,
     ),
 
   clockNotManual: () =>
@@ -261,13 +275,13 @@ export const errors = {
       `The local store in ${dir} stayed locked by another process for too long.`,
       "Another yourspace process is holding a long write. Wait for it to finish, then run the command again.",
     ),
-  dataDirUnusable: (dir: string, problem: string, hint = "Fix it, or choose another directory with --data-dir or YOURSPACE_DATA_DIR.") =>
+  dataDirUnusable: (dir: string, problem: string, hint: string = "Fix it, or choose another data directory.") =>
     new KvError("DATA_DIR_UNUSABLE", `The data directory ${dir} cannot be used: ${problem}.`, hint),
   storeReadOnly: (dir: string, reason: string) =>
     new KvError(
       "STORE_READ_ONLY",
       `The local store in ${dir} is read-only (${reason}); this command writes to it, so nothing was changed.`,
-      `Reads still work. To write, give your user write access to ${dir}, or use another data directory (--data-dir or YOURSPACE_DATA_DIR).`,
+      `Reads still work. To write, give your user write access to ${dir}, or use another data directory.`,
     ),
   storeReadOnlyRecording: (dir: string, reason: string) =>
     new KvError(
@@ -326,6 +340,25 @@ export const errors = {
   internal: (message: string) =>
     new KvError("INTERNAL", message, "This is a bug in yourspace. Please report it with the command you ran and this message."),
 };
+
+/**
+ * The catalogue's constructors, each of which notes on the error it makes which entry made it and
+ * from what (KvError.origin). Each keeps its arity: tests call every entry with sample arguments.
+ */
+export const errors = withOrigin(catalogue);
+
+function withOrigin<T extends Record<string, (...args: never[]) => KvError>>(table: T): T {
+  const made: Record<string, unknown> = {};
+  for (const [entry, make] of Object.entries(table)) {
+    const wrapped = (...args: never[]) => {
+      const e = make(...args);
+      e.origin = { entry, args };
+      return e;
+    };
+    made[entry] = Object.defineProperty(wrapped, "length", { value: make.length });
+  }
+  return made as T;
+}
 
 /** A thrown value in words: an error's message, or a short description of anything else. */
 export function describeThrown(e: unknown): string {

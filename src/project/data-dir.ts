@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
-export const DATA_DIR_NAME = ".yourspace";
+const DATA_DIR_NAME = ".yourspace";
 
 /**
  * Where the embedded store lives, in this order:

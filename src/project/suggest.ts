@@ -3,7 +3,7 @@
  * names, a third of the name's length for longer ones (an edit: a letter added, dropped, changed, or
  * two neighbours swapped, as in "prdo" for "prod").
  */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
+function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.floor(word.length / 3)) + 1;
   for (const c of candidates) {

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { ParseError } from "jsonc-parser";
 import { errors, KvError } from "../core/errors.js";
-import type { Globals } from "../commands/context.js";
 import { commandLine, shellQuote } from "../terminal/shell.js";
 import { didYouMean } from "./suggest.js";
 import { profileChoice, readUserConfig, type UserConfig } from "./user-config.js";
@@ -13,8 +12,17 @@ export type Target =
   | { kind: "embedded" }
   | { kind: "remote"; apiUrl: string; token: string; site: string | null; source: string };
 
+/** What the command line says about the target (its global options). */
+export interface TargetFlags {
+  local?: boolean;
+  remote?: boolean;
+  apiUrl?: string;
+  token?: string;
+  site?: string;
+}
+
 /** The project's own settings, from the nearest yourspace.jsonc or yourspace.json. */
-export interface ProjectConfig {
+interface ProjectConfig {
   path: string;
   site?: string;
   apiUrl?: string;
@@ -30,7 +38,7 @@ export interface ProjectConfig {
  * where the user says. Every API URL is checked before any request; a profile someone chose must
  * exist. Nothing falls back to the embedded emulator because of a mistake.
  */
-export async function resolveTarget(globals: Globals, env: Record<string, string | undefined>, cwd: string): Promise<Target> {
+export async function resolveTarget(globals: TargetFlags, env: Record<string, string | undefined>, cwd: string): Promise<Target> {
   if (globals.local && (globals.remote || globals.apiUrl)) throw errors.usage("--local cannot be combined with --remote or --api-url.");
   if (globals.local) return { kind: "embedded" };
   const project = await findProjectConfig(cwd);
@@ -118,7 +126,7 @@ export function checkEmbeddedSite(site: string, sites: readonly string[], chosen
   );
 }
 
-export const PROJECT_FILES = ["yourspace.jsonc", "yourspace.json"] as const;
+const PROJECT_FILES = ["yourspace.jsonc", "yourspace.json"] as const;
 
 /** The nearest project config file in the working directory or a parent. */
 export function findProjectFile(cwd: string): string | undefined {

@@ -19,7 +19,7 @@ export interface UserConfig {
 export const DEFAULT_PROFILE = "default";
 
 /** `YOURSPACE_CONFIG_DIR`, else `$XDG_CONFIG_HOME/yourspace`, else `~/.config/yourspace`. */
-export function configDir(env: Record<string, string | undefined>): string {
+function configDir(env: Record<string, string | undefined>): string {
   if (env.YOURSPACE_CONFIG_DIR) return env.YOURSPACE_CONFIG_DIR;
   return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config"), "yourspace");
 }

@@ -3,7 +3,6 @@ import { open, realpath, rename, rm, stat, type FileHandle } from "node:fs/promi
 import { existsSync, type Stats } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { errors } from "../core/errors.js";
-import type { Context } from "../commands/context.js";
 import { escapeControls } from "./escape.js";
 
 export interface OutputFileOptions {
@@ -13,11 +12,6 @@ export interface OutputFileOptions {
   force?: boolean;
   /** Asks a person; undefined when there is nobody to ask. */
   confirm?: (question: string) => Promise<boolean>;
-}
-
-/** Every command that writes a named file decides the same way: --force, a question at a terminal, or a refusal. */
-export function outputFileOptions(ctx: Context, force: boolean | undefined): OutputFileOptions {
-  return { cwd: ctx.io.cwd, force: force === true, confirm: ctx.interactive ? (question) => ctx.prompter.confirm(question) : undefined };
 }
 
 /**

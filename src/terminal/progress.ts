@@ -1,4 +1,15 @@
-import type { Context } from "../commands/context.js";
+import type { Clock } from "../core/clock.js";
+import type { Io } from "./io.js";
+import type { Output } from "./output.js";
+
+/** What a progress line needs of the command running it: where it draws, whether it may, and when to make way. */
+interface ProgressHost {
+  io: Pick<Io, "stderr">;
+  out: Pick<Output, "stderrIsTTY" | "json" | "quiet">;
+  clock: Clock;
+  /** Aborted by a signal: the bar makes way for the note that answers it. */
+  signal: AbortSignal;
+}
 
 export interface Progress {
   advance(n: number): void;
@@ -23,7 +34,7 @@ const REDRAW_EVERY_MS = 100;
  * It takes nothing from the terminal but that line: no raw mode, no signal handlers (Ctrl-C stays
  * the process's, see src/commands/interruption.ts).
  */
-export function startProgress(ctx: Context, label: string, total: number): Progress {
+export function startProgress(ctx: ProgressHost, label: string, total: number): Progress {
   if (!ctx.out.stderrIsTTY || ctx.out.json || ctx.out.quiet || total === 0) return noProgress;
   const now = () => ctx.clock.now();
   const stderr = ctx.io.stderr as NodeJS.WritableStream & { columns?: number };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { COMMANDS, type CommandSpec } from "../../src/cli/registry.js";
+import { COMMANDS, type CommandSpec } from "../../src/cli/registry/index.js";
 import { VERSION } from "../../src/cli/run.js";
 import { runCli, tempDir } from "../support/cli.js";
 

@@ -4,11 +4,13 @@ import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import { errors, KvError } from "../../src/core/errors.js";
+import { withCliAdvice } from "../../src/cli/advice.js";
 import { LIMITS } from "../../src/core/limits.js";
 import { buildProgram } from "../../src/cli/run.js";
-import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from "../../src/cli/registry.js";
+import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from "../../src/cli/registry/index.js";
 import { runCli, tempDir, type InProcessOptions } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
+import { catalogueSamples } from "../support/error-samples.js";
 
 /**
  * Hints must work when followed. Every command line a hint or message suggests (`yourspace …`) parses
@@ -103,30 +105,15 @@ async function expectFollowable(text: string, where: string, flagsOf?: ReturnTyp
   if (flagsOf) for (const flag of bareFlags(text)) expect(flagsOf.flags.has(flag), `${where}: ${flag} is not an option of ${flagsOf.path}`).toBe(true);
 }
 
-/** Arguments for catalogue constructors whose parameters are not all strings; every other one gets "x" for each. */
-const SAMPLE: Partial<Record<keyof typeof errors, unknown[]>> = {
-  valueTooLarge: [2_000_000],
-  keysNotFound: [["a", "b"], "default"],
-  unknownRegion: ["mars", ["iad", "fra", "sin"]],
-  regionPartitioned: ["sin", "iad", "write"],
-  quota: ["local", "free", "keys", 100_000, 99_999, 2],
-  interrupted: ["SIGINT", "Interrupted.", "Run the same command again."],
-  namespaceNotFound: ["Default"],
-  binaryToTerminal: ["logo.png", 2_048, "not UTF-8"],
-  partiallyApplied: [{ action: "remove", namespace: "default", done: ["a"], unknown: ["b"], notDone: ["c"], cause: errors.usage("Refused.") }],
-};
-
 describe("the error catalogue", () => {
   it("every command line in a message or hint parses against the registry", async () => {
     const checked: string[] = [];
-    for (const [name, make] of Object.entries(errors) as [keyof typeof errors, (...a: unknown[]) => KvError][]) {
-      const args = SAMPLE[name] ?? Array.from({ length: make.length }, () => "x");
-      const variants = name === "regionPartitioned" ? [args, ["sin", "iad", "read"]] : name === "namespaceNotFound" ? [args, ["flags"], ["UPPER-case!"]] : [args];
-      for (const a of variants) {
-        const e = make(...a);
-        expect(e, name).toBeInstanceOf(KvError);
+    for (const { name, args, error } of catalogueSamples()) {
+      expect(error, name).toBeInstanceOf(KvError);
+      // As the platform says it, and as the CLI does (with its own advice).
+      for (const e of [error, withCliAdvice(error)]) {
         const text = `${e.message} ${e.hint ?? ""}`;
-        await expectFollowable(text, `errors.${name}(${a.map((x) => JSON.stringify(x)).join(", ")})`);
+        await expectFollowable(text, `errors.${name}(${args.map((x) => JSON.stringify(x)).join(", ")})`);
         checked.push(...commandLines(text).map((c) => c.line));
       }
     }

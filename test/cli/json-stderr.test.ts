@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiServer } from "../../src/server/server.js";
 import { ManualClock } from "../../src/core/clock.js";
-import { COMMANDS, type CommandSpec } from "../../src/cli/registry.js";
+import { COMMANDS, type CommandSpec } from "../../src/cli/registry/index.js";
 import { BIN, runCli, tempDir, type RunResult } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
 

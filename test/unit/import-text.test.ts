@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { firstInvalidUtf8, ImportTextError, JsonTextGuard, MAX_ENTRY_TEXT_BYTES, readLines, type Line } from "../../src/commands/import-text.js";
+import { firstInvalidUtf8, ImportTextError, JsonTextGuard, MAX_ENTRY_TEXT_BYTES, readLines, type Line } from "../../src/commands/kv/import/import-text.js";
 import { tempDir } from "../support/cli.js";
 
 const SEED = 20261205;

@@ -1,9 +1,8 @@
-import { formatDuration } from "../core/duration.js";
-import { validateKey } from "../core/validate.js";
-import type { Handler } from "./context.js";
-import { isoOrNull, summarize } from "../terminal/format.js";
-import type { RegionView } from "../emulator/index.js";
-import { table } from "./emulator.js";
+import { formatDuration } from "../../core/duration.js";
+import { validateKey } from "../../core/validate.js";
+import type { Handler } from "../context.js";
+import { isoOrNull, summarize } from "../../terminal/format.js";
+import type { RegionView } from "../../emulator/index.js";
 
 export const run: Handler<{ namespace: string }> = async (ctx, args, opts) => {
   const key = args.key as string;
@@ -25,8 +24,7 @@ export const run: Handler<{ namespace: string }> = async (ctx, args, opts) => {
     });
   }
   if (view.home === null) ctx.out.note(`"${key}" has never been written in ${opts.namespace}.`);
-  await table(
-    ctx,
+  await ctx.out.table(
     ["region", "serves", "version", "value", "behind home", "newest write visible"],
     view.regions.map((r) => [
       r.region,

@@ -1,10 +1,8 @@
 import { isIP } from "node:net";
-import { parseDuration } from "../core/duration.js";
-import { errors } from "../core/errors.js";
-import { DEFAULT_SITE, LIMITS } from "../core/limits.js";
-import type { Handler } from "./context.js";
-import { resolveDataDir } from "../project/data-dir.js";
-import { isoOrNull } from "../terminal/format.js";
+import { errors } from "../../core/errors.js";
+import { DEFAULT_SITE } from "../../core/limits.js";
+import type { Handler } from "../context.js";
+import { resolveDataDir } from "../../project/data-dir.js";
 
 interface StartOptions {
   port: string;
@@ -30,7 +28,7 @@ export const start: Handler<StartOptions> = async (ctx, _args, opts) => {
       "Add --allow-remote to serve other machines on purpose, or leave out --host to listen on 127.0.0.1 only.",
     );
   }
-  const { startServerThread } = await import("../server/server-thread.js");
+  const { startServerThread } = await import("../../server/server-thread.js");
   const dataDir = resolveDataDir(ctx.globals.dataDir, ctx.io.env, ctx.io.cwd);
   const site = ctx.globals.site ?? DEFAULT_SITE;
   // SIGINT and SIGTERM (ctx.signal) stop the server gracefully, even one sent before it has started.
@@ -60,35 +58,4 @@ export const start: Handler<StartOptions> = async (ctx, _args, opts) => {
   await Promise.race([stopped, server.ended]).finally(stop);
   await server.stop();
   ctx.out.note("Emulator stopped; every request in flight was answered.");
-};
-
-interface TokenOptions {
-  namespace?: string[];
-  readOnly?: boolean;
-  expiresIn?: string;
-  route?: string;
-}
-
-/** `kv emulator token create`: a token for a site (created if needed), printed once on stdout. */
-export const createToken: Handler<TokenOptions> = async (ctx, _args, opts) => {
-  const site = ctx.globals.site ?? DEFAULT_SITE;
-  if (!LIMITS.namespacePattern.test(site)) throw errors.usage(`"${site}" is not a valid site name.`, "Site names are 1 to 63 of a-z, 0-9, '-' and '_'.");
-  const emulator = await ctx.emulator();
-  const now = emulator.control().status().clock.now;
-  const scoped = opts.namespace !== undefined || opts.readOnly === true;
-  if (opts.route !== undefined && scoped) throw errors.usage("A route token reaches what its route is bound to; --namespace and --read-only do not apply.", "Change the route's bindings with yourspace kv bind.");
-  const { token, info } = emulator.tokens().create({
-    site,
-    kind: opts.route !== undefined ? "route" : scoped ? "scoped" : "site",
-    route: opts.route ?? null,
-    access: opts.readOnly ? "read-only" : "read-write",
-    namespaces: opts.namespace ?? null,
-    expiresAt: opts.expiresIn === undefined ? null : now + parseDuration(opts.expiresIn, "--expires-in"),
-  });
-  if (ctx.out.json) {
-    await ctx.out.printJson({ token, site: info.site, kind: info.kind, access: info.access, namespaces: info.namespaces, route: info.route, expiresAt: isoOrNull(info.expiresAt) });
-  } else {
-    await ctx.out.line(token);
-    ctx.out.hint(`A ${info.kind} token for site ${info.site}${info.namespaces ? `, namespaces ${info.namespaces.join(", ")}` : ""}, ${info.access}${info.expiresAt ? `, until ${isoOrNull(info.expiresAt)}` : ""}. It is shown only this once.`);
-  }
 };

@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { createReadStream } from "node:fs";
 import { Transform, type TransformCallback } from "node:stream";
-import { LIMITS } from "../core/limits.js";
+import { LIMITS } from "../../../core/limits.js";
 
 /**
  * The most text one entry of an import file can take. JSON may escape any byte of a value, key or

@@ -1,9 +1,9 @@
-import type { Backend } from "../core/backend.js";
-import { errors, KvError } from "../core/errors.js";
-import { LIMITS } from "../core/limits.js";
-import type { Context, Handler } from "./context.js";
-import { throwIfStopped, type StopSignal } from "./interruption.js";
-import { commandLine, namespaceFlag } from "../terminal/shell.js";
+import type { Backend } from "../../core/backend.js";
+import { errors, KvError } from "../../core/errors.js";
+import { LIMITS } from "../../core/limits.js";
+import type { Context, Handler } from "../context.js";
+import { throwIfStopped, type StopSignal } from "../interruption.js";
+import { commandLine, namespaceFlag } from "../../terminal/shell.js";
 
 interface RmOptions {
   namespace: string;

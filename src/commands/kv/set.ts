@@ -1,10 +1,10 @@
-import type { PutInput } from "../core/backend.js";
-import { parseDuration, parseTimestamp } from "../core/duration.js";
-import { errors } from "../core/errors.js";
-import { parseMetadata } from "../core/validate.js";
-import type { Handler } from "./context.js";
-import { readLimited, readValueFile } from "../terminal/input.js";
-import { formatBytes } from "../terminal/format.js";
+import type { PutInput } from "../../core/backend.js";
+import { parseDuration, parseTimestamp } from "../../core/duration.js";
+import { errors } from "../../core/errors.js";
+import { parseMetadata } from "../../core/validate.js";
+import type { Handler } from "../context.js";
+import { readLimited, readValueFile } from "../../terminal/input.js";
+import { formatBytes } from "../../terminal/format.js";
 
 interface SetOptions {
   namespace: string;

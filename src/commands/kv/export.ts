@@ -1,11 +1,12 @@
 import { isUtf8 } from "node:buffer";
-import { toWireEntry } from "../core/bulk.js";
-import { errors } from "../core/errors.js";
-import type { Handler } from "./context.js";
-import { throwIfStopped } from "./interruption.js";
-import { writeTo } from "../terminal/io.js";
-import { safeJson } from "../terminal/escape.js";
-import { OutputFile, outputFileOptions } from "../terminal/output-file.js";
+import { toWireEntry } from "../../core/bulk.js";
+import { errors } from "../../core/errors.js";
+import type { Handler } from "../context.js";
+import { throwIfStopped } from "../interruption.js";
+import { writeTo } from "../../terminal/io.js";
+import { safeJson } from "../../terminal/escape.js";
+import { OutputFile } from "../../terminal/output-file.js";
+import { outputFileOptions } from "../output-file-options.js";
 import type { Writable } from "node:stream";
 
 interface ExportOptions {

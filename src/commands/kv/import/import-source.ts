@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { parseWireEntry, type BulkEntry } from "../core/bulk.js";
-import { errors, KvError } from "../core/errors.js";
-import { describeErrno } from "../core/system-errors.js";
+import { parseWireEntry, type BulkEntry } from "../../../core/bulk.js";
+import { errors, KvError } from "../../../core/errors.js";
+import { describeErrno } from "../../../core/system-errors.js";
 import { ImportTextError, JsonTextGuard, MAX_ENTRY_TEXT_BYTES, readLines } from "./import-text.js";
 
 const n = (x: number): string => x.toLocaleString("en-US");

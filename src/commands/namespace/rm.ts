@@ -1,28 +1,9 @@
-import { errors } from "../core/errors.js";
-import type { Handler } from "./context.js";
-import { isoOrNull } from "../terminal/format.js";
-import { throwIfStopped, type StopSignal } from "./interruption.js";
-import { commandLine } from "../terminal/shell.js";
+import { errors } from "../../core/errors.js";
+import type { Handler } from "../context.js";
+import { throwIfStopped, type StopSignal } from "../interruption.js";
+import { commandLine } from "../../terminal/shell.js";
 
-export const create: Handler = async (ctx, args) => {
-  const backend = await ctx.backend();
-  const info = await backend.createNamespace(args.name as string);
-  if (ctx.out.json) await ctx.out.printJson({ name: info.name, createdAt: isoOrNull(info.createdAt), keys: info.keys });
-  else ctx.out.success(`Created namespace ${info.name}`);
-};
-
-export const list: Handler = async (ctx) => {
-  const backend = await ctx.backend();
-  const namespaces = await backend.listNamespaces();
-  if (ctx.out.json) {
-    await ctx.out.printJson({ namespaces: namespaces.map((n) => ({ name: n.name, createdAt: isoOrNull(n.createdAt), keys: n.keys })) });
-  } else if (ctx.out.stdoutIsTTY) {
-    await ctx.out.table(["namespace", "keys", "created"], namespaces.map((n) => [n.name, n.keys.toLocaleString("en-US"), isoOrNull(n.createdAt) ?? ""]));
-  } else {
-    for (const n of namespaces) await ctx.out.line(n.name);
-  }
-};
-
+/** `kv namespace rm`: removes a namespace and its keys, asking first when it has any. */
 export const remove: Handler<{ yes?: boolean }> = async (ctx, args, opts) => {
   const name = args.name as string;
   // The removal is one atomic step: a signal before it stops the command with nothing removed, and

@@ -1,10 +1,11 @@
 import { isUtf8 } from "node:buffer";
-import type { Consistency } from "../core/backend.js";
-import { errors } from "../core/errors.js";
-import type { Handler } from "./context.js";
-import { formatBytes, isoOrNull, terminalUnsafe } from "../terminal/format.js";
-import { OutputFile, outputFileOptions } from "../terminal/output-file.js";
-import { parseDuration } from "../core/duration.js";
+import type { Consistency } from "../../core/backend.js";
+import { errors } from "../../core/errors.js";
+import type { Handler } from "../context.js";
+import { formatBytes, isoOrNull, terminalUnsafe } from "../../terminal/format.js";
+import { OutputFile } from "../../terminal/output-file.js";
+import { outputFileOptions } from "../output-file-options.js";
+import { parseDuration } from "../../core/duration.js";
 
 interface GetOptions {
   namespace: string;

@@ -1,17 +1,18 @@
-import { isUtf8 } from "node:buffer";
-import type { Backend } from "../core/backend.js";
-import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
-import { errors, KvError, type ErrorCode } from "../core/errors.js";
-import { LIMITS } from "../core/limits.js";
-import type { CommandArgs, Context, Handler } from "./context.js";
-import { isInterruption, throwIfStopped, type StopSignal } from "./interruption.js";
-import { commandLine, namespaceFlag } from "../terminal/shell.js";
-import { formatDuration } from "../core/duration.js";
-import { summarize } from "../terminal/format.js";
+import type { BulkOutcome } from "../../../core/bulk.js";
+import { errors, KvError, type ErrorCode } from "../../../core/errors.js";
+import { LIMITS } from "../../../core/limits.js";
+import { formatDuration } from "../../../core/duration.js";
+import { commandLine, namespaceFlag } from "../../../terminal/shell.js";
+import { OutputFile } from "../../../terminal/output-file.js";
+import { noProgress, startProgress } from "../../../terminal/progress.js";
+import type { CommandArgs, Handler } from "../../context.js";
+import { isInterruption, throwIfStopped, type StopSignal } from "../../interruption.js";
+import { outputFileOptions } from "../../output-file-options.js";
+import { submit, writeBatches, type Pending } from "./batches.js";
+import { checkEntries } from "./check.js";
 import { IMPORT_FORMATS, ImportSource, type ImportFormat } from "./import-source.js";
-import { OutputFile, outputFileOptions } from "../terminal/output-file.js";
-import { noProgress, startProgress } from "../terminal/progress.js";
-import { KeyHashes } from "../core/key-hashes.js";
+import { checkCeilings, keysToPrune } from "./plan.js";
+import { preview, reportInvalid, summarise, type Problem, type Tally } from "./summary.js";
 
 interface ImportOptions {
   namespace: string;
@@ -26,24 +27,6 @@ interface ImportOptions {
   force?: boolean;
   region?: string;
 }
-
-interface Problem {
-  where: string;
-  key: string | null;
-  code: string;
-  message: string;
-}
-
-interface Tally {
-  created: number;
-  updated: number;
-  unchanged: number;
-  deleted: number;
-  failed: number;
-}
-
-/** Problems listed in full before the rest are only counted, so a broken file does not flood a terminal. */
-const SHOWN_PROBLEMS = 50;
 
 export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
   ctx.stopsBetweenSteps();
@@ -70,36 +53,8 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
   try {
     const format = opts.format ?? (await source.detectFormat());
 
-    // 1. Validate every entry before anything is written. Duplicate keys are found by hash (8 bytes
-    // per key in a typed array, not the key: a million keys take 16 MB); keys whose hash repeats are
-    // then compared for real in one more pass. Only --prune keeps the keys themselves.
-    let hashes: KeyHashes | undefined = new KeyHashes();
-    const repeated = new KeyHashes(16);
-    const keep = opts.prune ? new Set<string>() : undefined;
-    const problems: Problem[] = [];
-    let total = 0;
-    let totalBytes = 0;
-    for await (const item of source.entries(format)) {
-      throwIfStopped(ctx.signal, stopped("while checking the file"));
-      total++;
-      if ("error" in item) problems.push({ where: item.where, key: item.key ?? null, code: item.error.code, message: item.error.message });
-      else if (!item.entry.key.startsWith(prefix)) problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key is outside --prefix "${prefix}"` });
-      else {
-        totalBytes += footprintOf(item.entry);
-        if (!hashes.add(item.entry.key)) repeated.add(item.entry.key);
-        keep?.add(item.entry.key);
-      }
-    }
-    hashes = undefined;
-    if (repeated.size > 0) {
-      const first = new Map<string, string>();
-      for await (const item of source.entries(format)) {
-        if (!("entry" in item) || !repeated.has(item.entry.key)) continue;
-        const earlier = first.get(item.entry.key);
-        if (earlier) problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key appears more than once in the file (first at ${earlier})` });
-        else first.set(item.entry.key, item.where);
-      }
-    }
+    // 1. Validate every entry before anything is written.
+    const { problems, total, totalBytes, keep } = await checkEntries(source, format, prefix, opts.prune === true, () => throwIfStopped(ctx.signal, stopped("while checking the file")));
     if (problems.length > 0) return reportInvalid(ctx, source.name, problems, total);
     // An empty input (a failed command piped in, a truncated download) never empties the namespace.
     if (opts.prune && total === 0) {
@@ -238,175 +193,6 @@ async function beforeWriting<T>(signal: AbortSignal, stopped: (step: string) => 
 
 function file(args: CommandArgs): string {
   return (args.file as string | undefined) ?? "-";
-}
-
-interface Pending {
-  entry: BulkEntry;
-  where: string;
-}
-
-/**
- * Reads the file again and hands out batches, at most `concurrency` in flight, outcomes recorded in
- * file order. After a batch fails (or a signal), no more are sent; every batch already sent is awaited
- * and recorded, so the account of what was written is whole; then the first failure is thrown.
- */
-async function writeBatches(
-  source: ImportSource,
-  format: ImportFormat,
-  size: number,
-  concurrency: number,
-  signal: AbortSignal | null,
-  send: (batch: Pending[]) => Promise<BulkOutcome[]>,
-  record: (batch: Pending[], outcomes: BulkOutcome[]) => Promise<void>,
-): Promise<void> {
-  let chain = Promise.resolve();
-  let failure: { error: unknown } | undefined;
-  let failed = false;
-  const inFlight = new Set<Promise<void>>();
-  const dispatch = async (batch: Pending[]) => {
-    const outcomes = send(batch);
-    outcomes.catch(() => (failed = true));
-    // Outcomes are recorded in order even when batches finish out of order.
-    const recorded = (chain = chain.then(async () => {
-      try {
-        await record(batch, await outcomes);
-      } catch (e) {
-        failed = true;
-        failure ??= { error: e };
-      }
-    }));
-    inFlight.add(recorded);
-    void recorded.finally(() => inFlight.delete(recorded));
-    if (inFlight.size >= concurrency) await Promise.race(inFlight);
-  };
-  const stop = () => failed || signal?.aborted === true;
-  let batch: Pending[] = [];
-  for await (const item of source.entries(format)) {
-    if (stop()) break;
-    if (!("entry" in item)) continue;
-    batch.push({ entry: item.entry, where: item.where });
-    if (batch.length === size) {
-      await dispatch(batch);
-      batch = [];
-    }
-  }
-  if (batch.length && !stop()) await dispatch(batch);
-  await chain;
-  if (failure) throw failure.error;
-}
-
-/**
- * One batch, retried a few times when the target is unavailable (a write is idempotent here: unchanged
- * entries are skipped). After that its entries are reported as failed, and the import goes on.
- */
-async function submit(backend: Backend, ns: string, batch: Pending[], options: { dryRun: boolean; region?: string }): Promise<BulkOutcome[]> {
-  const entries = batch.map((p) => p.entry);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await backend.bulkPut(ns, entries, options);
-    } catch (e) {
-      if (!(e instanceof KvError)) throw e;
-      const transient = e.code === "UNAVAILABLE" || e.code === "REQUEST_TIMEOUT";
-      if (transient && attempt < 3) continue;
-      // Failures of the whole target (a missing namespace, a refused token) stop the import.
-      if (!transient && e.code !== "QUOTA_EXCEEDED") throw e;
-      return entries.map((entry) => ({ key: entry.key, outcome: "failed", error: { code: e.code, message: e.message } }));
-    }
-  }
-}
-
-function footprintOf(entry: BulkEntry): number {
-  return Buffer.byteLength(entry.key) + entry.value.length + (entry.metadata === undefined ? 0 : Buffer.byteLength(JSON.stringify(entry.metadata)));
-}
-
-/**
- * If the whole file could not cross the site's ceilings even if every entry were new, nothing more is
- * needed. Otherwise a comparison pass counts exactly what the import would add, and an import that
- * would cross a ceiling fails here, with nothing written.
- */
-async function checkCeilings(backend: Backend, ns: string, source: ImportSource, format: ImportFormat, size: number, total: number, totalBytes: number, region?: string): Promise<void> {
-  const use = await backend.usage();
-  const { keys: maxKeys, bytes: maxBytes } = use.ceilings;
-  const fits = (keys: number, bytes: number) => (maxKeys === null || use.storage.keys + keys <= maxKeys) && (maxBytes === null || use.storage.bytes + bytes <= maxBytes);
-  if (fits(total, totalBytes)) return;
-  let keys = 0;
-  let bytes = 0;
-  await writeBatches(source, format, size, 1, null, (batch) => backend.bulkPut(ns, batch.map((p) => p.entry), { dryRun: true, region }), async (batch, outcomes) => {
-    outcomes.forEach((o, i) => {
-      const entry = batch[i]!.entry;
-      if (o.outcome === "created") {
-        keys++;
-        bytes += footprintOf(entry);
-      } else if (o.outcome === "updated" && o.old) {
-        bytes += footprintOf(entry) - (Buffer.byteLength(entry.key) + o.old.value.length + (o.old.metadata === null ? 0 : Buffer.byteLength(JSON.stringify(o.old.metadata))));
-      }
-    });
-  });
-  if (fits(keys, bytes)) return;
-  const overKeys = maxKeys !== null && use.storage.keys + keys > maxKeys;
-  throw errors.quota(use.site, use.tier, overKeys ? "keys" : "storage", (overKeys ? maxKeys : maxBytes)!, overKeys ? use.storage.keys : use.storage.bytes, overKeys ? keys : bytes);
-}
-
-async function keysToPrune(backend: Backend, ns: string, prefix: string, keep: Set<string>): Promise<string[]> {
-  const gone: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await backend.list(ns, { prefix, cursor, limit: LIMITS.maxListLimit });
-    for (const k of page.keys) if (!keep.has(k.key)) gone.push(k.key);
-    cursor = page.cursor;
-  } while (cursor !== null);
-  return gone;
-}
-
-async function reportInvalid(ctx: Context, name: string, problems: Problem[], total: number): Promise<never> {
-  if (ctx.out.json) {
-    await ctx.out.printJson({ ok: false, file: name, total, invalid: problems.length, errors: problems });
-  } else {
-    for (const p of problems.slice(0, SHOWN_PROBLEMS)) ctx.out.warn(`${p.where}${p.key !== null ? ` ${JSON.stringify(p.key)}` : ""}: ${p.message}`);
-    if (problems.length > SHOWN_PROBLEMS) ctx.out.warn(`… and ${(problems.length - SHOWN_PROBLEMS).toLocaleString("en-US")} more (--json lists them all).`);
-  }
-  throw new KvError(
-    "USAGE",
-    `${problems.length.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} entries in ${name} ${problems.length === 1 ? "is" : "are"} invalid; nothing was written.`,
-    "Fix the entries listed above and run the import again.",
-  );
-}
-
-interface Summary {
-  namespace: string;
-  format: ImportFormat;
-  total: number;
-  tally: Tally;
-  failures: Problem[];
-  diff: { added: string[]; changed: { key: string; old: string; new: string }[]; removed: string[] };
-  dryRun: boolean;
-  prune: boolean;
-  elapsedMs: number;
-}
-
-async function summarise(ctx: Context, s: Summary): Promise<void> {
-  const t = s.tally;
-  if (ctx.out.json) {
-    const base = { namespace: s.namespace, format: s.format, dryRun: s.dryRun, total: s.total, elapsedMs: s.elapsedMs };
-    if (s.dryRun) {
-      await ctx.out.printJson({ ...base, added: s.diff.added, changed: s.diff.changed, unchanged: t.unchanged, removed: s.diff.removed, failed: t.failed, failures: s.failures });
-    } else await ctx.out.printJson({ ...base, ...t, failures: s.failures });
-    return;
-  }
-  const n = (x: number) => x.toLocaleString("en-US");
-  if (s.dryRun) {
-    ctx.out.note(
-      `Dry run against ${s.namespace}: ${n(s.diff.added.length)} to add, ${n(s.diff.changed.length)} to change, ${n(t.unchanged)} unchanged${s.prune ? `, ${n(s.diff.removed.length)} to remove` : ""}. Nothing was written.`,
-    );
-    return;
-  }
-  const line = `${n(t.created)} created, ${n(t.updated)} updated, ${n(t.unchanged)} unchanged, ${n(t.deleted)} deleted, ${n(t.failed)} failed`;
-  if (t.failed > 0) ctx.out.warn(`Imported into ${s.namespace} with failures: ${line}.`);
-  else ctx.out.success(`Imported ${n(s.total)} entries into ${s.namespace}: ${line} (${formatDuration(s.elapsedMs)}).`);
-}
-
-function preview(value: Buffer): string {
-  return isUtf8(value) ? JSON.stringify(summarize(value.toString("utf8"), 40)) : `<${value.length} bytes>`;
 }
 
 function wholeNumber(text: string, option: string, min: number, max: number): number {

@@ -1,0 +1,44 @@
+import { errors } from "../../core/errors.js";
+import type { Binding } from "../../core/backend.js";
+import { ProjectFile } from "../../project/project-file.js";
+import type { CommandArgs, Context, Handler } from "../context.js";
+import { stoppedAtOnce, throwIfStopped, unguarded } from "../interruption.js";
+import { bothOrNeither, untilTargetChanges, variableFor, withoutTime } from "./binding-changes.js";
+
+export const unbind: Handler<{ route?: string; as?: string }> = (ctx, args, opts) => untilTargetChanges(ctx, "unbound", () => unbindBoth(ctx, args, opts));
+
+async function unbindBoth(ctx: Context, args: CommandArgs, opts: { route?: string; as?: string }): Promise<void> {
+  const ns = args.namespace as string | undefined;
+  if (opts.route === undefined) throw errors.usage("Name the route with --route <pattern>.");
+  const backend = await ctx.backend();
+  const bound = (await backend.listBindings()).filter((b) => b.route === opts.route && (opts.as ? b.variable === opts.as : b.namespace === ns));
+  if (ns === undefined && opts.as === undefined) throw errors.usage("Name the namespace, or the variable with --as.");
+  // As for bind: the file is written beside itself first, the target changed next, the file put in
+  // place last, and the target's bindings restored if that fails.
+  const route = opts.route;
+  const file = await ProjectFile.open(ctx.io.cwd);
+  const variables = bound.length ? bound.map((b) => b.variable) : [opts.as ?? variableFor(ns!)];
+  let fromFile = 0;
+  if (file.exists) for (const variable of variables) if (await file.unbind(route, variable)) fromFile++;
+  const save = fromFile ? file.prepare() : undefined;
+  const removed: Binding[] = [];
+  // Once the target has changed, a signal no longer stops the command: it finishes, or undoes.
+  const restore = async () => {
+    for (const b of removed) await unguarded(backend).bind(withoutTime(b));
+  };
+  try {
+    throwIfStopped(ctx.signal, stoppedAtOnce);
+    for (const variable of variables) {
+      const was = bound.find((b) => b.variable === variable);
+      if ((await backend.unbind(route, variable)) && was) removed.push(was);
+    }
+  } catch (e) {
+    save?.discard();
+    await restore();
+    throw e;
+  }
+  if (save) await bothOrNeither(file.path, save, restore, "unbinding");
+  if (removed.length === 0 && fromFile === 0) throw errors.bindingNotFound(ns ?? opts.as!, route);
+  if (ctx.out.json) return ctx.out.printJson({ route: opts.route, removed: variables, file: fromFile ? file.path : null });
+  ctx.out.success(`Unbound ${variables.join(", ")} from route ${opts.route}.`);
+}
