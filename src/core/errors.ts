@@ -56,16 +56,8 @@ export const ERROR_EXIT = {
 
 export type ErrorCode = keyof typeof ERROR_EXIT;
 
-/** Which catalogue entry made an error, and from what: a front end adds its own advice by it (src/cli/advice.ts). */
-export interface ErrorOrigin {
-  entry: string;
-  args: readonly unknown[];
-}
-
 export class KvError extends Error {
   override readonly name = "KvError";
-  /** Set by the catalogue's constructors; absent on an error rebuilt from an answer of the API. */
-  origin?: ErrorOrigin;
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -117,7 +109,7 @@ const n = (x: number): string => x.toLocaleString("en-US");
 const USAGE_HINT = "Check the request against its documented usage.";
 
 /** Constructors for every error, so that wording lives in one place. */
-const catalogue = {
+export const errors = {
   usage: (message: string, hint: string = USAGE_HINT) =>
     new KvError("USAGE", message, hint),
 
@@ -340,25 +332,6 @@ const catalogue = {
   internal: (message: string) =>
     new KvError("INTERNAL", message, "This is a bug in yourspace. Please report it with the command you ran and this message."),
 };
-
-/**
- * The catalogue's constructors, each of which notes on the error it makes which entry made it and
- * from what (KvError.origin). Each keeps its arity: tests call every entry with sample arguments.
- */
-export const errors = withOrigin(catalogue);
-
-function withOrigin<T extends Record<string, (...args: never[]) => KvError>>(table: T): T {
-  const made: Record<string, unknown> = {};
-  for (const [entry, make] of Object.entries(table)) {
-    const wrapped = (...args: never[]) => {
-      const e = make(...args);
-      e.origin = { entry, args };
-      return e;
-    };
-    made[entry] = Object.defineProperty(wrapped, "length", { value: make.length });
-  }
-  return made as T;
-}
 
 /** A thrown value in words: an error's message, or a short description of anything else. */
 export function describeThrown(e: unknown): string {

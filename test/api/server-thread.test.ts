@@ -47,7 +47,7 @@ describe("the server thread", () => {
     const cases: [Partial<ServerThreadOptions>, { code: string; message: RegExp; hint: RegExp }][] = [
       [{ host: "203.0.113.1" }, { code: "USAGE", message: /^203\.0\.113\.1 is not an address of this machine, so the emulator cannot listen on it \(listen EADDRNOTAVAIL/, hint: /Give --host an address this machine has/ }],
       [{ host: "no-such-host.invalid" }, { code: "USAGE", message: /^--host "no-such-host\.invalid" is neither an IP address nor a name this machine can resolve/, hint: /Give an IP address/ }],
-      [{ dataDir: join(writeFileIn(tempDir()), "data") }, { code: "DATA_DIR_UNUSABLE", message: /^The data directory .* cannot be used: a part of its path, .*a-file, is a file/, hint: /choose another directory with --data-dir/ }],
+      [{ dataDir: join(writeFileIn(tempDir()), "data") }, { code: "DATA_DIR_UNUSABLE", message: /^The data directory .* cannot be used: a part of its path, .*a-file, is a file/, hint: /choose another data directory/ }],
       [{ token: "has a space" }, { code: "USAGE", message: /^A token must be 1 to 1024 characters/, hint: /Leave out --token/ }],
     ];
     for (const [extra, expected] of cases) {
