@@ -3,7 +3,7 @@ import { checkHistoryFile, historyValue } from "./history/recorder.js";
 import type { Engine } from "./kv/engine.js";
 import { formatVersion } from "./kv/entry.js";
 import { checkProfileLimits, paramsForProfile, PROFILES, staleness, type ModelParams } from "./regions/model.js";
-import type { Row } from "./regions/regions.js";
+import type { Row } from "./store/rows.js";
 
 export interface ConfigChange {
   profile?: string;
@@ -283,14 +283,14 @@ export class EmulatorControl {
       const views = [view(model.home, head, "home", head?.commit_t ?? null)];
       for (const edge of model.edges) {
         if (model.edgeStore === "replica") {
-          views.push(view(edge, regions.replicaView(edge, ns, head, now), "replica", head ? regions.deliveredAt(head, edge) : null));
+          views.push(view(edge, this.engine.replicas.replicaView(edge, ns, head, now), "replica", head ? regions.deliveredAt(head, edge) : null));
           continue;
         }
-        const cached = regions.cacheEntry(edge, ns, keyBytes);
+        const cached = this.engine.caches.cacheEntry(edge, ns, keyBytes);
         const partitioned = regions.partitioned(edge);
-        if (cached !== undefined && regions.cacheFresh(cached, edge, ns, now)) {
+        if (cached !== undefined && this.engine.caches.cacheFresh(cached, edge, ns, now)) {
           // Served until the copy lapses; then the next read fetches home's version, if it can reach home.
-          const lapse = regions.cacheLapse(cached, edge, ns);
+          const lapse = this.engine.caches.cacheLapse(cached, edge, ns);
           views.push(view(edge, cached.version === 0 ? undefined : cached, "cache", partitioned ? Number.POSITIVE_INFINITY : lapse));
         } else if (partitioned) {
           // No copy to serve and no way to home: an eventual read fails.

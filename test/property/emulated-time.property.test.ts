@@ -18,7 +18,7 @@ import { EmulatorControl } from "../../src/emulator/control.js";
 import { Engine } from "../../src/emulator/kv/engine.js";
 import { MemoryRecorder } from "../../src/emulator/history/recorder.js";
 import { DEFAULT_PARAMS } from "../../src/emulator/regions/model.js";
-import type { Bug } from "../../src/emulator/regions/regions.js";
+import type { Bug } from "../../src/emulator/history/bugs.js";
 import { openStore, type Database } from "../../src/emulator/store/store.js";
 import { tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";

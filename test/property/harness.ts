@@ -16,7 +16,7 @@ import { EmulatorControl, type ConfigChange } from "../../src/emulator/control.j
 import { Engine } from "../../src/emulator/kv/engine.js";
 import { MemoryRecorder } from "../../src/emulator/history/recorder.js";
 import { MAX_CACHE_TTL_MS, paramsForProfile, PROFILES, readCacheTtl, staleness, type Consistency, type ModelParams } from "../../src/emulator/regions/model.js";
-import type { Bug } from "../../src/emulator/regions/regions.js";
+import type { Bug } from "../../src/emulator/history/bugs.js";
 import { openStore, type Database } from "../../src/emulator/store/store.js";
 
 /** 2027-01-01T00:00:00Z, as in the other engine tests. */
