@@ -6,7 +6,7 @@
 export { EmulatorCore, LocalBackend, type LocalBackendOptions } from "./local-backend.js";
 export { GroupCommit } from "./store/group-commit.js";
 export { STALE } from "./settings.js";
-export { translateSqliteError, type Database } from "./store/store.js";
+export { translateSqliteError, type Database } from "./store/sqlite.js";
 export type { TokenInfo, TokenStore } from "./site/tokens.js";
 export type { ConfigChange, FaultCommand, RegionView } from "./control.js";
 export type { ModelParams } from "./regions/model.js";

@@ -17,7 +17,8 @@ import { Engine } from "../../src/emulator/kv/engine.js";
 import { MemoryRecorder } from "../../src/emulator/history/recorder.js";
 import { MAX_CACHE_TTL_MS, paramsForProfile, PROFILES, readCacheTtl, staleness, type Consistency, type ModelParams } from "../../src/emulator/regions/model.js";
 import type { Bug } from "../../src/emulator/history/bugs.js";
-import { openStore, type Database } from "../../src/emulator/store/store.js";
+import type { Database } from "../../src/emulator/store/sqlite.js";
+import { openStore } from "../../src/emulator/store/store.js";
 
 /** 2027-01-01T00:00:00Z, as in the other engine tests. */
 export const T0 = Date.UTC(2027, 0, 1);

@@ -11,7 +11,7 @@ import { Replicas } from "../regions/replicas.js";
 import { Settings } from "../settings.js";
 import { SiteUsage } from "../site/usage.js";
 import { rowOf, VALUE_COLUMNS, type Row } from "../store/rows.js";
-import { Statements, translateSqliteError, type Database } from "../store/store.js";
+import { Statements, translateSqliteError, type Database } from "../store/sqlite.js";
 import { WriteGroups } from "./group.js";
 import { HeadCache } from "./head-cache.js";
 

@@ -1,6 +1,6 @@
 import type { Statement } from "better-sqlite3";
 import { rowOf, VALUE_COLUMNS, withKey, type Row } from "../store/rows.js";
-import type { Database } from "../store/store.js";
+import type { Database } from "../store/sqlite.js";
 import type { Regions } from "./regions.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { Statement } from "better-sqlite3";
-import type { Database } from "../store/store.js";
+import type { Database } from "../store/sqlite.js";
 import type { SiteUsage } from "./usage.js";
 
 export type AuditAction = "read" | "list" | "write" | "delete";
