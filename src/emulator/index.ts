@@ -8,5 +8,6 @@ export { GroupCommit } from "./store/group-commit.js";
 export { STALE } from "./settings.js";
 export { translateSqliteError, type Database } from "./store/sqlite.js";
 export type { TokenInfo, TokenStore } from "./site/tokens.js";
-export type { ConfigChange, FaultCommand, RegionView } from "./control.js";
+export type { ConfigChange, FaultCommand } from "./control.js";
+export type { RegionView } from "./region-views.js";
 export type { ModelParams } from "./regions/model.js";
