@@ -11,7 +11,8 @@
 import fc from "fast-check";
 import { ManualClock } from "../../src/core/clock.js";
 import { KvError } from "../../src/core/errors.js";
-import { check, formatViolations, type Violation } from "../../src/emulator/history/checker.js";
+import { check } from "../../src/emulator/history/checker.js";
+import { formatViolations, type Violation } from "../../src/emulator/history/violations.js";
 import { EmulatorControl, type ConfigChange } from "../../src/emulator/control.js";
 import { Engine } from "../../src/emulator/kv/engine.js";
 import { MemoryRecorder } from "../../src/emulator/history/recorder.js";

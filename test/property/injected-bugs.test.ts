@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Rule } from "../../src/emulator/history/checker.js";
+import type { Rule } from "../../src/emulator/history/violations.js";
 import type { Bug } from "../../src/emulator/history/bugs.js";
 import { consistencyProperty, ConsistencyViolation } from "./harness.js";
 
