@@ -12,7 +12,7 @@ import { formatVersion } from "../../src/emulator/kv/entry.js";
 import { GroupCommit } from "../../src/emulator/store/group-commit.js";
 import { EmulatorCore, LocalBackend } from "../../src/emulator/local-backend.js";
 import { translateSqliteError } from "../../src/emulator/store/sqlite.js";
-import { STORE_FILE } from "../../src/emulator/store/store.js";
+import { STORE_FILE } from "../../src/emulator/store/store-file.js";
 import { tempDir } from "../support/cli.js";
 import { rawRequest } from "./raw-http.js";
 import { T0 } from "../support/engine.js";

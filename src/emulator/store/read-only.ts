@@ -5,7 +5,8 @@ import BetterSqlite3 from "better-sqlite3";
 import { errors, KvError } from "../../core/errors.js";
 import { fromSystemError, READ_ONLY_GUARD, READ_ONLY_RECORDING_GUARD } from "../../core/system-errors.js";
 import { migrate } from "./schema.js";
-import { nativeBindingPath, translateSqliteError, type Database } from "./sqlite.js";
+import { translateSqliteError, type Database } from "./sqlite.js";
+import { nativeBindingPath } from "./store-file.js";
 import { FILE_MODE } from "./store-dir.js";
 
 const READ_ONLY_CODES = /^(SQLITE_READONLY|SQLITE_CANTOPEN|SQLITE_PERM|EROFS|EACCES|EPERM)/;

@@ -1,5 +1,4 @@
-import { createRequire } from "node:module";
-import BetterSqlite3 from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
 import { KvError } from "../../core/errors.js";
 import { fromSystemError } from "../../core/system-errors.js";
 
@@ -17,20 +16,6 @@ export class Statements {
       this.cache.set(sql, statement);
     }
     return statement;
-  }
-}
-
-const require = createRequire(import.meta.url);
-
-/**
- * The addon's own lookup (the `bindings` package) probes a dozen paths on every start; the file is at a
- * known place in a normal install, so name it and fall back to the lookup only when it is elsewhere.
- */
-export function nativeBindingPath(): string | undefined {
-  try {
-    return require.resolve("better-sqlite3/build/Release/better_sqlite3.node");
-  } catch {
-    return undefined;
   }
 }
 

@@ -2,10 +2,9 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { isReadOnlyFailure, openReadOnly, whyReadOnly } from "./read-only.js";
 import { migrate } from "./schema.js";
-import { nativeBindingPath, translateSqliteError, type Database } from "./sqlite.js";
+import { translateSqliteError, type Database } from "./sqlite.js";
+import { nativeBindingPath, STORE_FILE } from "./store-file.js";
 import { diagnoseOpenFailure, prepareDataDir } from "./store-dir.js";
-
-export const STORE_FILE = "kv.sqlite";
 
 /** How much of the store file reads may map into memory. */
 const MMAP_BYTES = 256 * 1024 * 1024;
