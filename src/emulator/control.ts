@@ -1,9 +1,8 @@
 import { errors } from "../core/errors.js";
-import { checkHistoryFile, historyValue } from "./history/recorder.js";
+import { checkHistoryFile } from "./history/recorder.js";
 import type { Engine } from "./kv/engine.js";
-import { formatVersion } from "./kv/entry.js";
-import { checkProfileLimits, paramsForProfile, PROFILES, staleness, type ModelParams } from "./regions/model.js";
-import type { Row } from "./regions/regions.js";
+import { checkProfileLimits, paramsForProfile, PROFILES, type ModelParams } from "./regions/model.js";
+import { inspectKey, regionStatus, type EmulatorStatus, type KeyView } from "./region-views.js";
 
 export interface ConfigChange {
   profile?: string;
@@ -16,52 +15,6 @@ export interface ConfigChange {
 }
 
 export type FaultCommand = "partition" | "heal" | "pause" | "resume";
-
-interface RegionStatus {
-  region: string;
-  role: "home" | "edge";
-  partitioned: boolean;
-  paused: boolean;
-  /** Versions committed at home that have not reached this region yet. */
-  pending: number;
-  /** How long the oldest of them has waited, ms (0 when none). */
-  lagMs: number;
-  /** When the last of them arrives, epoch ms; null when none, Infinity while a fault holds them. */
-  caughtUpAt: number | null;
-}
-
-export interface EmulatorStatus {
-  model: ModelParams;
-  /** The staleness bound Δ, ms. */
-  deltaMs: number;
-  /** offsetMs: how far emulated time is ahead of the system clock (real mode; 0 for manual). */
-  clock: { mode: "real" | "manual"; now: number; offsetMs: number };
-  recording: string | null;
-  /** A recording that stopped because its file could not be appended to. */
-  recordingStopped: { path: string; reason: string; at: number } | null;
-  regions: RegionStatus[];
-}
-
-export interface RegionView {
-  region: string;
-  /** The version this region serves to an eventual read now; null when it has none. */
-  version: string | null;
-  value: string | null;
-  live: boolean;
-  expiresAt: number | null;
-  servedFrom: "home" | "replica" | "cache" | "origin";
-  /** The region serves an older version than home's newest (or none of it). */
-  behindHome: boolean;
-  /**
-   * When home's newest version becomes what the region serves, epoch ms (now or earlier when it
-   * already is); Infinity when nothing scheduled brings it: a fault holds it (heldBy), or a cached
-   * copy is kept until an invalidation that will not come. Null when home has no version.
-   */
-  visibleAt: number | null;
-  heldBy: "partition" | "pause" | null;
-  /** An eventual read here fails now: no cached copy, and no way to home. */
-  unavailable: boolean;
-}
 
 /** The emulator's controls: its settings, clock and faults, and views of what each region holds. */
 export class EmulatorControl {
@@ -212,94 +165,13 @@ export class EmulatorControl {
   }
 
   status(): EmulatorStatus {
-    return this.engine.run(false, () => {
-      const settings = this.engine.settings;
-      const model = settings.model;
-      const now = this.engine.now();
-      // Without propagation (cache profiles) nothing is on its way: edges refetch when entries expire.
-      const pending = model.propagation === "none" ? [] : this.engine.regions.recentVersions(now);
-      const regions: RegionStatus[] = [
-        { region: model.home, role: "home", partitioned: false, paused: false, pending: 0, lagMs: 0, caughtUpAt: null },
-        ...model.edges.map((edge): RegionStatus => {
-          const waiting = pending.filter((row) => this.engine.regions.deliveredAt(row, edge) > now);
-          const faults = settings.faults(edge);
-          return {
-            region: edge,
-            role: "edge",
-            partitioned: faults.some((f) => f.kind === "partition" && f.end === null),
-            paused: faults.some((f) => f.kind === "pause" && f.end === null),
-            pending: waiting.length,
-            lagMs: waiting.length ? now - Math.min(...waiting.map((w) => w.commit_t)) : 0,
-            caughtUpAt: waiting.length ? Math.max(...waiting.map((w) => this.engine.regions.deliveredAt(w, edge))) : null,
-          };
-        }),
-      ];
-      const clock = settings.clock;
-      return {
-        model,
-        deltaMs: staleness(model),
-        clock: clock?.mode === "manual" ? { mode: "manual", now, offsetMs: 0 } : { mode: "real", now, offsetMs: now - this.engine.systemNow() },
-        recording: settings.record,
-        recordingStopped: settings.recording?.stopped ? { path: settings.recording.path, ...settings.recording.stopped } : null,
-        regions,
-      };
-    });
+    return regionStatus(this.engine);
   }
 
-  /**
-   * What an eventual read of the key returns in each region now, without changing anything, and when
-   * home's newest version becomes what it returns. A region is behind home exactly when that time is
-   * still to come; it is held only while a fault (named) stands in the way.
-   */
-  inspect(site: string, namespace: string, key: string): { key: string; now: number; home: string | null; regions: RegionView[] } {
-    const keyBytes = Buffer.from(key, "utf8");
-    return this.engine.run(false, () => {
-      const ns = this.engine.namespaceId(site, namespace);
-      const now = this.engine.now();
-      const regions = this.engine.regions;
-      const model = regions.model;
-      const head = this.engine.head(ns, keyBytes);
-      const openFault = (region: string): RegionView["heldBy"] => {
-        const faults = this.engine.settings.faults(region).filter((f) => f.end === null);
-        return faults.some((f) => f.kind === "partition") ? "partition" : faults.some((f) => f.kind === "pause") ? "pause" : null;
-      };
-      const view = (region: string, row: Row | undefined, servedFrom: RegionView["servedFrom"], newestAt: number | null): RegionView => {
-        const behindHome = (row?.version ?? 0) < (head?.version ?? 0);
-        // Not behind: the newest version is visible already, whatever its delivery time says (a read-repair may have brought it).
-        const visibleAt = head ? (behindHome ? newestAt! : Math.min(newestAt ?? now, now)) : null;
-        return {
-          region,
-          version: row ? formatVersion(row.version) : null,
-          value: row && row.tombstone === 0 ? historyValue(row.value ?? Buffer.alloc(0)) : null,
-          live: row !== undefined && row.tombstone === 0 && (row.expires_at === null || row.expires_at > now),
-          expiresAt: row?.expires_at ?? null,
-          servedFrom,
-          behindHome,
-          visibleAt,
-          heldBy: visibleAt === Number.POSITIVE_INFINITY ? openFault(region) : null,
-          unavailable: false,
-        };
-      };
-      const views = [view(model.home, head, "home", head?.commit_t ?? null)];
-      for (const edge of model.edges) {
-        if (model.edgeStore === "replica") {
-          views.push(view(edge, regions.replicaView(edge, ns, head, now), "replica", head ? regions.deliveredAt(head, edge) : null));
-          continue;
-        }
-        const cached = regions.cacheEntry(edge, ns, keyBytes);
-        const partitioned = regions.partitioned(edge);
-        if (cached !== undefined && regions.cacheFresh(cached, edge, ns, now)) {
-          // Served until the copy lapses; then the next read fetches home's version, if it can reach home.
-          const lapse = regions.cacheLapse(cached, edge, ns);
-          views.push(view(edge, cached.version === 0 ? undefined : cached, "cache", partitioned ? Number.POSITIVE_INFINITY : lapse));
-        } else if (partitioned) {
-          // No copy to serve and no way to home: an eventual read fails.
-          views.push({ ...view(edge, undefined, "origin", Number.POSITIVE_INFINITY), unavailable: true, behindHome: head !== undefined });
-        } else views.push(view(edge, head, "origin", now));
-      }
-      return { key, now, home: head ? formatVersion(head.version) : null, regions: views };
-    });
+  inspect(site: string, namespace: string, key: string): KeyView {
+    return inspectKey(this.engine, site, namespace, key);
   }
+
 
   private edge(region: string): string {
     const model = this.engine.settings.model;

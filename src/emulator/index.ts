@@ -3,10 +3,13 @@
  * from here and nowhere else in src/emulator/ (a dependency rule checks it). What is not exported
  * here is the emulator's own business.
  */
-export { EmulatorCore, LocalBackend, type LocalBackendOptions } from "./local-backend.js";
+export { EmulatorCore, LocalBackend } from "./local-backend.js";
+/** @public Part of the facade for the code that will construct a LocalBackend itself (the dev runner). */
+export type { LocalBackendOptions } from "./local-backend.js";
 export { GroupCommit } from "./store/group-commit.js";
 export { STALE } from "./settings.js";
-export { translateSqliteError, type Database } from "./store/store.js";
+export { translateSqliteError, type Database } from "./store/sqlite.js";
 export type { TokenInfo, TokenStore } from "./site/tokens.js";
-export type { ConfigChange, FaultCommand, RegionView } from "./control.js";
+export type { ConfigChange, FaultCommand } from "./control.js";
+export type { RegionView } from "./region-views.js";
 export type { ModelParams } from "./regions/model.js";

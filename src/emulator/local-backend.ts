@@ -30,7 +30,9 @@ import { Engine } from "./kv/engine.js";
 import { Ledger, type AuditAction } from "./site/ledger.js";
 import { STALE } from "./settings.js";
 import { SiteAdmin } from "./site/site-admin.js";
-import { openStore, readOnlyReason, type Database } from "./store/store.js";
+import { readOnlyReason } from "./store/read-only.js";
+import type { Database } from "./store/sqlite.js";
+import { openStore } from "./store/store.js";
 
 export interface LocalBackendOptions {
   dataDir: string;

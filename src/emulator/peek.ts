@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { DEFAULT_PARAMS, type ModelParams } from "./regions/model.js";
+import { nativeBindingPath, STORE_FILE } from "./store/store-file.js";
 
 /**
  * A read-only look at a data directory's store, for shell completion: it must answer in a few ms, so
@@ -19,21 +19,13 @@ export interface StorePeek {
   close(): void;
 }
 
-const require = createRequire(import.meta.url);
-
 /** Opens the store of `dataDir` to look at; undefined when there is none. */
 export async function peekStore(dataDir: string): Promise<StorePeek | undefined> {
-  const file = join(dataDir, "kv.sqlite");
+  const file = join(dataDir, STORE_FILE);
   if (!existsSync(file)) return undefined;
   const { default: Database } = await import("better-sqlite3");
-  let nativeBinding: string | undefined;
-  try {
-    nativeBinding = require.resolve("better-sqlite3/build/Release/better_sqlite3.node");
-  } catch {
-    // Not at the usual place: better-sqlite3 looks for it itself.
-  }
   // A writer holding the store for longer than this leaves the completion empty, not the shell waiting.
-  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 50, nativeBinding });
+  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 50, nativeBinding: nativeBindingPath() });
   return {
     sites: () => column(db.prepare("SELECT name FROM sites ORDER BY name").all()),
     namespaces: (site) => column(db.prepare("SELECT name FROM namespaces WHERE site = ? ORDER BY name").all(site)),

@@ -1,6 +1,6 @@
 import type { Statement } from "better-sqlite3";
 import { DEFAULT_PARAMS, type FaultInterval, type ModelParams } from "./regions/model.js";
-import type { Database } from "./store/store.js";
+import type { Database } from "./store/sqlite.js";
 
 /**
  * The data directory's clock: manual (stopped at `now` until advanced), or the system clock plus

@@ -7,7 +7,7 @@ import { T0 } from "../support/engine.js";
 import BetterSqlite3 from "better-sqlite3";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { STORE_FILE } from "../../src/emulator/store/store.js";
+import { STORE_FILE } from "../../src/emulator/store/store-file.js";
 
 /** The API server meets the environment's failures as the CLI does: catalogued, never a 500 "bug". */
 describe("a damaged store behind the API server", () => {

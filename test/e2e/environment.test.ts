@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { STORE_FILE } from "../../src/emulator/store/store.js";
+import { STORE_FILE } from "../../src/emulator/store/store-file.js";
 import { BIN, runCli, tempDir, type RunResult } from "../support/cli.js";
 import { commandsOver, expectEnvironmentFailure } from "../support/environment.js";
 

@@ -11,13 +11,15 @@
 import fc from "fast-check";
 import { ManualClock } from "../../src/core/clock.js";
 import { KvError } from "../../src/core/errors.js";
-import { check, formatViolations, type Violation } from "../../src/emulator/history/checker.js";
+import { check } from "../../src/emulator/history/checker.js";
+import { formatViolations, type Violation } from "../../src/emulator/history/violations.js";
 import { EmulatorControl, type ConfigChange } from "../../src/emulator/control.js";
 import { Engine } from "../../src/emulator/kv/engine.js";
 import { MemoryRecorder } from "../../src/emulator/history/recorder.js";
 import { MAX_CACHE_TTL_MS, paramsForProfile, PROFILES, readCacheTtl, staleness, type Consistency, type ModelParams } from "../../src/emulator/regions/model.js";
-import type { Bug } from "../../src/emulator/regions/regions.js";
-import { openStore, type Database } from "../../src/emulator/store/store.js";
+import type { Bug } from "../../src/emulator/history/bugs.js";
+import type { Database } from "../../src/emulator/store/sqlite.js";
+import { openStore } from "../../src/emulator/store/store.js";
 
 /** 2027-01-01T00:00:00Z, as in the other engine tests. */
 export const T0 = Date.UTC(2027, 0, 1);
@@ -27,11 +29,11 @@ export const HOME = "iad";
 export const EDGES = ["fra", "sin"] as const;
 export const REGIONS = [HOME, ...EDGES];
 /** Small pools force collisions; two keys share the listed prefix. */
-export const KEYS = ["a", "p/x", "p/y"] as const;
-export const LIST_PREFIX = "p/";
+const KEYS = ["a", "p/x", "p/y"] as const;
+const LIST_PREFIX = "p/";
 export const PROFILE_NAMES = ["yourspace", "strong", "cloudflare", "edgeone", "esa"] as const;
 
-export function profileParams(profile: string, seed = 1): ModelParams {
+function profileParams(profile: string, seed = 1): ModelParams {
   return paramsForProfile(profile, { home: HOME, edges: [...EDGES], seed });
 }
 
@@ -69,7 +71,7 @@ function quietFor(params: ModelParams): number {
   return Math.max(Number.isFinite(delta) ? delta : 0, Number.isFinite(params.cacheTtlMs) ? params.cacheTtlMs : 0, 120_000);
 }
 
-export interface Model {
+interface Model {
   nextValue: number;
   now: number;
   partitioned: Set<string>;
@@ -255,7 +257,7 @@ class Config implements Cmd {
 }
 
 /** Changes of settings a run may make: delays, jitter, seed, the order of the edges, and the profile. */
-export function configArbitrary(): fc.Arbitrary<Cmd> {
+function configArbitrary(): fc.Arbitrary<Cmd> {
   return fc
     .oneof(
       fc.record({ delayMs: fc.constantFrom(0, 50, 100, 1_000) }),
@@ -268,7 +270,7 @@ export function configArbitrary(): fc.Arbitrary<Cmd> {
 }
 
 /** The command arbitraries for one profile (Advance's steps depend on its Δ). */
-export function commandArbitraries(params: ModelParams): fc.Arbitrary<Cmd>[] {
+function commandArbitraries(params: ModelParams): fc.Arbitrary<Cmd>[] {
   const delta = staleness(params);
   const steps = [...new Set([0, 1, 10, Math.floor(delta / 2), delta - 1, delta, delta + 1, 61_000, 300_000])].filter((ms) => ms >= 0 && Number.isFinite(ms));
   const region = fc.constantFrom(...REGIONS);
@@ -303,7 +305,7 @@ export class ConsistencyViolation extends Error {
  * writes (for cache profiles without propagation, Δ is the cache TTL), then read every key in every
  * region. The checker's no-convergence / lost-write rules judge these reads.
  */
-export function quiesce(m: Model, r: Real): void {
+function quiesce(m: Model, r: Real): void {
   for (const e of m.partitioned) r.control.fault("heal", e);
   for (const e of m.paused) r.control.fault("resume", e);
   m.partitioned.clear();

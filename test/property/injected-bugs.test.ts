@@ -5,8 +5,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Rule } from "../../src/emulator/history/checker.js";
-import type { Bug } from "../../src/emulator/regions/regions.js";
+import type { Rule } from "../../src/emulator/history/violations.js";
+import type { Bug } from "../../src/emulator/history/bugs.js";
 import { consistencyProperty, ConsistencyViolation } from "./harness.js";
 
 const SEED = 42;

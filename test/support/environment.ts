@@ -3,7 +3,7 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { expect } from "vitest";
 import { ERROR_EXIT, type ErrorCode } from "../../src/core/errors.js";
-import { STORE_FILE } from "../../src/emulator/store/store.js";
+import { STORE_FILE } from "../../src/emulator/store/store-file.js";
 import type { RunResult } from "./cli.js";
 
 /** The commands every broken environment is tried with: reads and writes, data and administration. */

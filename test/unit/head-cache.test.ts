@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HeadCache } from "../../src/emulator/kv/head-cache.js";
-import type { Row } from "../../src/emulator/regions/regions.js";
+import type { Row } from "../../src/emulator/store/rows.js";
 
 const row = (key: string, value: string, version = 1): Row => ({
   key: Buffer.from(key),

@@ -3,7 +3,8 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { STALE, Settings } from "../../src/emulator/settings.js";
-import { openStore, STORE_FILE } from "../../src/emulator/store/store.js";
+import { STORE_FILE } from "../../src/emulator/store/store-file.js";
+import { openStore } from "../../src/emulator/store/store.js";
 import { tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
 

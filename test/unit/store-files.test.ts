@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KvError } from "../../src/core/errors.js";
 import { MAX_STORE_PATH_BYTES } from "../../src/emulator/store/store-dir.js";
-import { openStore, READ_SIDE_TABLES, STORE_FILE, USER_STATE_TABLES } from "../../src/emulator/store/store.js";
+import { READ_SIDE_TABLES, USER_STATE_TABLES } from "../../src/emulator/store/read-only.js";
+import { STORE_FILE } from "../../src/emulator/store/store-file.js";
+import { openStore } from "../../src/emulator/store/store.js";
 import { tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
 

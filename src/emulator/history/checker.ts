@@ -12,67 +12,7 @@
  */
 import type { HistoryOp } from "./recorder.js";
 import { readCacheTtl, staleness, visibilityDeadline, type FaultInterval, type ModelParams } from "../regions/model.js";
-
-export type Rule =
-  | "phantom-value"
-  | "aborted-read"
-  | "value-version-mismatch"
-  | "null-but-live"
-  | "read-expired-value"
-  | "listed-dead-key"
-  | "read-your-writes"
-  | "monotonic-reads"
-  | "stale-strong-read"
-  | "stale-beyond-bound"
-  | "no-convergence"
-  | "lost-write"
-  | "time-went-back"
-  | "list-missed-key";
-
-/** A committed (ok) put or delete, as the checker remembers it. */
-interface CommittedWrite {
-  op: HistoryOp;
-  key: string;
-  version: number;
-  /** The value written; null for a delete (tombstone). */
-  value: string | null;
-  tombstone: boolean;
-  expiresAt: number | null;
-  t: number;
-  region: string;
-  /** The model it was committed under: its delays, and Δ, are that model's. */
-  params: ModelParams;
-}
-
-/** What a read returned for one key: a get's result, or one item of a list page. */
-interface Observation {
-  key: string;
-  version: number | null;
-  value: string | null;
-  expiresAt: number | null;
-}
-
-interface Witness {
-  /** What the read returned (for time-went-back: nothing, the operation itself is the witness). */
-  observed?: Observation;
-  /** The write the read contradicts or should have seen (a failed write for aborted-read). */
-  write?: CommittedWrite | HistoryOp;
-  /** An earlier read in the same region (and path) that saw a higher version. */
-  earlier?: HistoryOp;
-  expectedVersion?: number | null;
-  /** stale-beyond-bound: the write's fault-adjusted visibility deadline in the region, and Δ. */
-  visibleBy?: number;
-  deltaMs?: number;
-  /** The region's fault intervals that pushed the deadline (a snapshot as of the read). */
-  faults?: FaultInterval[];
-}
-
-export interface Violation {
-  rule: Rule;
-  op: HistoryOp;
-  witness: Witness;
-  message: string;
-}
+import type { CommittedWrite, Observation, Rule, Violation, Witness } from "./violations.js";
 
 /**
  * `initial`: the model in force when the history begins. A recorded change of settings (a control of
@@ -319,11 +259,4 @@ export function check(history: readonly HistoryOp[], initial: ModelParams): Viol
     }
   }
   return out;
-}
-
-/** A violation list as text for a test failure: the first few, each with its witness. */
-export function formatViolations(violations: readonly Violation[], max = 5): string {
-  const shown = violations.slice(0, max).map((v) => `- ${v.message}`);
-  if (violations.length > max) shown.push(`- … and ${violations.length - max} more`);
-  return shown.join("\n");
 }

@@ -3,10 +3,15 @@ import type { Clock } from "../../core/clock.js";
 import { errors, type KvError } from "../../core/errors.js";
 import { Recording, type OpRecord } from "../history/recording.js";
 import type { Recorder } from "../history/recorder.js";
-import { Regions, rowOf, VALUE_COLUMNS, type Bug, type Row } from "../regions/regions.js";
+import type { Bug } from "../history/bugs.js";
+import { Compaction } from "../regions/compaction.js";
+import { EdgeCaches } from "../regions/edge-caches.js";
+import { Regions } from "../regions/regions.js";
+import { Replicas } from "../regions/replicas.js";
 import { Settings } from "../settings.js";
 import { SiteUsage } from "../site/usage.js";
-import { Statements, translateSqliteError, type Database } from "../store/store.js";
+import { rowOf, VALUE_COLUMNS, type Row } from "../store/rows.js";
+import { Statements, translateSqliteError, type Database } from "../store/sqlite.js";
 import { WriteGroups } from "./group.js";
 import { HeadCache } from "./head-cache.js";
 
@@ -36,6 +41,9 @@ export const HOME_SEQ = "SELECT max((SELECT value FROM counters WHERE name = 'ho
 export class KvContext {
   readonly settings: Settings;
   readonly regions: Regions;
+  readonly replicas: Replicas;
+  readonly caches: EdgeCaches;
+  readonly compaction: Compaction;
   readonly usage: SiteUsage;
   readonly groups: WriteGroups;
   readonly db: Database;
@@ -53,8 +61,11 @@ export class KvContext {
     this.statements = new Statements(this.db);
     this.settings = new Settings(this.db);
     this.regions = new Regions(this.db, this.settings, new Set(options.bugs ?? []));
+    this.replicas = new Replicas(this.db, this.regions);
+    this.caches = new EdgeCaches(this.regions);
+    this.compaction = new Compaction(this.regions);
     this.usage = new SiteUsage(this.db);
-    this.groups = new WriteGroups(this.heads, this.usage, this.regions, () => this.now());
+    this.groups = new WriteGroups(this.heads, this.usage, this.compaction, () => this.now());
     const nextSeq = () => this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value").pluck().get() as number;
     this.history = new Recording(this.settings, options.recorder, options.client ?? `pid-${process.pid}`, nextSeq);
   }

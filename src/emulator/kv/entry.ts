@@ -1,6 +1,6 @@
 import type { Entry } from "../../core/backend.js";
 import type { Metadata } from "../../core/validate.js";
-import type { Row } from "../regions/regions.js";
+import type { Row } from "../store/rows.js";
 
 /** Versions are rendered as 20 hex digits, so they sort as strings in commit order. */
 export const formatVersion = (v: number): string => v.toString(16).padStart(20, "0");

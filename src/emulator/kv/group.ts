@@ -1,5 +1,5 @@
 import type { Gathering } from "../store/group-commit.js";
-import type { Regions } from "../regions/regions.js";
+import type { Compaction } from "../regions/compaction.js";
 import type { SiteUsage } from "../site/usage.js";
 import type { HeadCache } from "./head-cache.js";
 
@@ -25,7 +25,7 @@ export class WriteGroups {
   constructor(
     private readonly heads: HeadCache,
     private readonly usage: SiteUsage,
-    private readonly regions: Regions,
+    private readonly compaction: Compaction,
     private readonly now: () => number,
   ) {}
 
@@ -42,7 +42,7 @@ export class WriteGroups {
   private begin(): void {
     this.current = { version: undefined, written: [] };
     this.usage.begin();
-    this.regions.deferCompaction();
+    this.compaction.deferCompaction();
   }
 
   /** Where the group stands before a write: undo() goes back to it if the write's savepoint is undone. */
@@ -63,7 +63,7 @@ export class WriteGroups {
     if (!this.current) return;
     this.current = undefined;
     this.usage.end();
-    this.regions.compactDeferred(this.now());
+    this.compaction.compactDeferred(this.now());
     // No time to store: the group's versions carry it (Settings.floor reads the newest).
   }
 
@@ -73,6 +73,6 @@ export class WriteGroups {
     // The rows its writes left in the cache were never stored.
     this.heads.clear();
     this.usage.abort();
-    this.regions.dropDeferred();
+    this.compaction.dropDeferred();
   }
 }

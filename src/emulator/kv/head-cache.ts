@@ -1,4 +1,4 @@
-import type { Row } from "../regions/regions.js";
+import type { Row } from "../store/rows.js";
 
 /** How many bytes of keys, values and metadata the cache holds at most, and how many keys. */
 const HEAD_CACHE_LIMITS = { maxBytes: 32 * 1024 * 1024, maxKeys: 50_000 };

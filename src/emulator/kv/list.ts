@@ -1,6 +1,6 @@
 import type { KeyInfo, ListOptions, ListPage } from "../../core/backend.js";
 import { pageLimit } from "../regions/model.js";
-import { ROW_COLUMNS, type Row } from "../regions/regions.js";
+import { ROW_COLUMNS, type Row } from "../store/rows.js";
 import { historyValue, type HistoryItem } from "../history/recorder.js";
 import { decodeCursor, encodeCursor, prefixUpperBound } from "./cursor.js";
 import { FAILED, type KvContext } from "./context.js";
@@ -90,7 +90,7 @@ function replicaPage(engine: KvContext, region: string, ns: number, prefix: stri
   const at = engine.regions.expiryClock(region, now);
   const rows: ListRow[] = [];
   for (const head of heads) {
-    const seen = engine.regions.replicaView(region, ns, head, now);
+    const seen = engine.replicas.replicaView(region, ns, head, now);
     if (seen && isLive(seen, at)) rows.push(seen === head ? head : { ...seen, size: seen.value?.length ?? 0 });
     if (rows.length > limit) {
       heads.return?.();

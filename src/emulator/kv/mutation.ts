@@ -1,6 +1,6 @@
 import { errors, KvError } from "../../core/errors.js";
 import { validateExpiresAt, validateKey, validateMetadata, validateTtlSeconds, validateValue, type Metadata } from "../../core/validate.js";
-import type { Row } from "../regions/regions.js";
+import type { Row } from "../store/rows.js";
 import type { SiteUse } from "../site/usage.js";
 
 /**

@@ -1,7 +1,7 @@
 import type { GetResult, ReadOptions, ServedFrom } from "../../core/backend.js";
 import { errors } from "../../core/errors.js";
 import { checkCacheTtl, readCacheTtl } from "../regions/model.js";
-import type { Row } from "../regions/regions.js";
+import type { Row } from "../store/rows.js";
 import type { KvContext } from "./context.js";
 import { formatVersion, toEntry } from "./entry.js";
 import { isLive } from "./mutation.js";
@@ -42,7 +42,7 @@ export function get(engine: KvContext, site: string, namespace: string, key: str
     let ttlUsed: number | null | undefined;
     if (replicaRead) {
       if (engine.settings.unverified) engine.settings.verify();
-      ({ row: served, behindMs: ageMs } = engine.regions.replicaRead(region, ns, keyBytes, now));
+      ({ row: served, behindMs: ageMs } = engine.replicas.replicaRead(region, ns, keyBytes, now));
       servedFrom = "replica";
     } else if (engine.regions.isHome(region)) {
       served = head;
@@ -56,8 +56,8 @@ export function get(engine: KvContext, site: string, namespace: string, key: str
       // What this read fetches is kept for its own TTL; what is cached already, for the TTL it was kept with.
       const ttl = readCacheTtl(model, options.cacheTtlMs);
       if (options.cacheTtlMs !== undefined) checkCacheTtl(model, ttl, "The read's cache TTL");
-      const cached = engine.regions.cacheEntry(region, ns, keyBytes);
-      if (cached && engine.regions.cacheFresh(cached, region, ns, now)) {
+      const cached = engine.caches.cacheEntry(region, ns, keyBytes);
+      if (cached && engine.caches.cacheFresh(cached, region, ns, now)) {
         served = cached.version === 0 ? undefined : cached;
         servedFrom = "cache";
         ageMs = now - cached.fetched_at;
@@ -66,7 +66,7 @@ export function get(engine: KvContext, site: string, namespace: string, key: str
         if (engine.regions.partitioned(region)) return engine.fail(engine.unreachable(region, "read"), { f: "get", region, key, consistency: requested, ns: namespace, t: now });
         served = head;
         servedFrom = "origin";
-        engine.regions.fillCache(region, ns, keyBytes, head, now, ttl);
+        engine.caches.fillCache(region, ns, keyBytes, head, now, ttl);
         ttlUsed = Number.isFinite(ttl) ? ttl : null;
       }
     }
@@ -90,8 +90,8 @@ export function get(engine: KvContext, site: string, namespace: string, key: str
 /** Read-repair: after a strong read in an edge, the edge holds at least what home returned. */
 function repair(engine: KvContext, region: string, ns: number, head: Row, now: number): void {
   if (engine.regions.has("no-read-repair")) return;
-  if (engine.regions.model.edgeStore === "replica") engine.regions.raiseFloor(region, ns, head.key, head.version);
-  else engine.regions.repairCache(region, ns, head, now);
+  if (engine.regions.model.edgeStore === "replica") engine.replicas.raiseFloor(region, ns, head.key, head.version);
+  else engine.caches.repairCache(region, ns, head, now);
 }
 
 export function repairKey(engine: KvContext, region: string, ns: number, key: Buffer, now: number): void {

@@ -1,5 +1,5 @@
 import { errors, KvError } from "../../core/errors.js";
-import { ROW_COLUMNS, type Row } from "../regions/regions.js";
+import { ROW_COLUMNS, type Row } from "../store/rows.js";
 import { footprint, type SiteUse } from "../site/usage.js";
 import { HOME_SEQ, type KvContext } from "./context.js";
 import { readCacheTtl } from "../regions/model.js";
@@ -152,7 +152,7 @@ const UPSERT_ENTRY = `INSERT INTO entries (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, 
  */
 function apply(engine: KvContext, ns: number, row: Row, now: number, replaced: Row | undefined): void {
   const { regions } = engine;
-  if (replaced !== undefined) regions.supersede(ns, row.key, replaced, row, now);
+  if (replaced !== undefined) engine.compaction.supersede(ns, row.key, replaced, row, now);
   // A group's write leaves its row in the cache, and takes it out if it is undone (WriteGroups.undo,
   // abort); any other write takes the key out, in case its transaction rolls back.
   const group = engine.groups.current;
@@ -163,7 +163,7 @@ function apply(engine: KvContext, ns: number, row: Row, now: number, replaced: R
   engine.stmt(UPSERT_ENTRY).run(ns, row.key, row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin);
   if (!regions.isHome(row.origin) && regions.model.edgeStore === "cache") {
     // Visible where written: the writing edge's cache takes the new version and drops its list pages.
-    if (!regions.has("no-local-apply")) regions.fillCache(row.origin, ns, row.key, row, now, readCacheTtl(regions.model, undefined));
-    regions.clearListCache(row.origin, ns);
+    if (!regions.has("no-local-apply")) engine.caches.fillCache(row.origin, ns, row.key, row, now, readCacheTtl(regions.model, undefined));
+    engine.caches.clearListCache(row.origin, ns);
   }
 }

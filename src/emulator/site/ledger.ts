@@ -1,5 +1,6 @@
 import type { Statement } from "better-sqlite3";
-import type { Database } from "../store/store.js";
+import type { AuditQuery } from "../../core/backend.js";
+import type { Database } from "../store/sqlite.js";
 import type { SiteUsage } from "./usage.js";
 
 export type AuditAction = "read" | "list" | "write" | "delete";
@@ -17,16 +18,6 @@ export interface AuditRecord {
   outcome: string;
   /** How many operations the record stands for: identical reads gathered in one flush are one record. */
   count: number;
-}
-
-export interface AuditQuery {
-  key?: string;
-  actor?: string;
-  /** Only records from this far back, ms. */
-  withinMs?: number;
-  /** Only records from this time on, epoch ms. */
-  since?: number;
-  limit?: number;
 }
 
 const DEFAULT_AUDIT_RETENTION_DAYS = 30;

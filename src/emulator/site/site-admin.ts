@@ -2,7 +2,7 @@ import type { Binding, SiteChange, SiteInfo, UsageReport } from "../../core/back
 import { errors } from "../../core/errors.js";
 import { isTier, periodOf, TIER_NAMES } from "../../core/tiers.js";
 import { retentionDays } from "./ledger.js";
-import type { Database } from "../store/store.js";
+import type { Database } from "../store/sqlite.js";
 import type { SiteUsage } from "./usage.js";
 
 const HOUR_MS = 3_600_000;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Statement } from "better-sqlite3";
 import type { Settings } from "../settings.js";
-import type { Database } from "../store/store.js";
+import type { Database } from "../store/sqlite.js";
 import { errors, KvError } from "../../core/errors.js";
 
 type TokenKind = "site" | "scoped" | "route";

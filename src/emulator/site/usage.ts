@@ -1,7 +1,7 @@
 import type { Statement } from "better-sqlite3";
 import { errors } from "../../core/errors.js";
 import { isTier, periodOf, TIERS, type Tier, type TierLimits } from "../../core/tiers.js";
-import { Statements, type Database } from "../store/store.js";
+import { Statements, type Database } from "../store/sqlite.js";
 
 /** What a stored version occupies: its key, value and metadata bytes (a delete occupies nothing). */
 export function footprint(row: { key: Buffer; value: Buffer | null; metadata: string | null; tombstone: number } | undefined): { keys: number; bytes: number } {

@@ -1,5 +1,5 @@
 import type { Transaction } from "better-sqlite3";
-import type { Database } from "./store.js";
+import type { Database } from "./sqlite.js";
 
 interface Pending {
   work: () => unknown;

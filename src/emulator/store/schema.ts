@@ -1,5 +1,5 @@
 import { DEFAULT_NAMESPACE, DEFAULT_SITE } from "../../core/limits.js";
-import type { Database } from "better-sqlite3";
+import type { Database } from "./sqlite.js";
 
 /**
  * The schema follows the consistency model (../docs/consistency.md): home assigns a version to every
@@ -211,7 +211,7 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-/** Brings a store to the newest schema, once, whichever process gets there first. */
+/** Brings a store to the newest schema, in one write transaction, with the default site and namespace. */
 export function migrate(db: Database, now: number): void {
   const current = db.pragma("user_version", { simple: true }) as number;
   if (current >= MIGRATIONS.length) return;

@@ -1,0 +1,153 @@
+import { historyValue } from "./history/recorder.js";
+import type { Engine } from "./kv/engine.js";
+import { formatVersion } from "./kv/entry.js";
+import { staleness, type ModelParams } from "./regions/model.js";
+import type { Row } from "./store/rows.js";
+
+/* What `emulator status` and `emulator inspect` show: views of the regions that change nothing. */
+
+interface RegionStatus {
+  region: string;
+  role: "home" | "edge";
+  partitioned: boolean;
+  paused: boolean;
+  /** Versions committed at home that have not reached this region yet. */
+  pending: number;
+  /** How long the oldest of them has waited, ms (0 when none). */
+  lagMs: number;
+  /** When the last of them arrives, epoch ms; null when none, Infinity while a fault holds them. */
+  caughtUpAt: number | null;
+}
+
+export interface EmulatorStatus {
+  model: ModelParams;
+  /** The staleness bound Δ, ms. */
+  deltaMs: number;
+  /** offsetMs: how far emulated time is ahead of the system clock (real mode; 0 for manual). */
+  clock: { mode: "real" | "manual"; now: number; offsetMs: number };
+  recording: string | null;
+  /** A recording that stopped because its file could not be appended to. */
+  recordingStopped: { path: string; reason: string; at: number } | null;
+  regions: RegionStatus[];
+}
+
+export interface RegionView {
+  region: string;
+  /** The version this region serves to an eventual read now; null when it has none. */
+  version: string | null;
+  value: string | null;
+  live: boolean;
+  expiresAt: number | null;
+  servedFrom: "home" | "replica" | "cache" | "origin";
+  /** The region serves an older version than home's newest (or none of it). */
+  behindHome: boolean;
+  /**
+   * When home's newest version becomes what the region serves, epoch ms (now or earlier when it
+   * already is); Infinity when nothing scheduled brings it: a fault holds it (heldBy), or a cached
+   * copy is kept until an invalidation that will not come. Null when home has no version.
+   */
+  visibleAt: number | null;
+  heldBy: "partition" | "pause" | null;
+  /** An eventual read here fails now: no cached copy, and no way to home. */
+  unavailable: boolean;
+}
+
+/** What an eventual read of a key returns in each region now (see inspectKey). */
+export interface KeyView {
+  key: string;
+  now: number;
+  /** Home's newest version; null when home has none. */
+  home: string | null;
+  regions: RegionView[];
+}
+
+/** The model in force, the clock, the recording, and how far behind home each edge is. */
+export function regionStatus(engine: Engine): EmulatorStatus {
+  return engine.run(false, () => {
+    const settings = engine.settings;
+    const model = settings.model;
+    const now = engine.now();
+    // Without propagation (cache profiles) nothing is on its way: edges refetch when entries expire.
+    const pending = model.propagation === "none" ? [] : engine.regions.recentVersions(now);
+    const regions: RegionStatus[] = [
+      { region: model.home, role: "home", partitioned: false, paused: false, pending: 0, lagMs: 0, caughtUpAt: null },
+      ...model.edges.map((edge): RegionStatus => {
+        const waiting = pending.filter((row) => engine.regions.deliveredAt(row, edge) > now);
+        const faults = settings.faults(edge);
+        return {
+          region: edge,
+          role: "edge",
+          partitioned: faults.some((f) => f.kind === "partition" && f.end === null),
+          paused: faults.some((f) => f.kind === "pause" && f.end === null),
+          pending: waiting.length,
+          lagMs: waiting.length ? now - Math.min(...waiting.map((w) => w.commit_t)) : 0,
+          caughtUpAt: waiting.length ? Math.max(...waiting.map((w) => engine.regions.deliveredAt(w, edge))) : null,
+        };
+      }),
+    ];
+    const clock = settings.clock;
+    return {
+      model,
+      deltaMs: staleness(model),
+      clock: clock?.mode === "manual" ? { mode: "manual", now, offsetMs: 0 } : { mode: "real", now, offsetMs: now - engine.systemNow() },
+      recording: settings.record,
+      recordingStopped: settings.recording?.stopped ? { path: settings.recording.path, ...settings.recording.stopped } : null,
+      regions,
+    };
+  });
+}
+
+/**
+ * What an eventual read of the key returns in each region now, without changing anything, and when
+ * home's newest version becomes what it returns. A region is behind home exactly when that time is
+ * still to come; it is held only while a fault (named) stands in the way.
+ */
+export function inspectKey(engine: Engine, site: string, namespace: string, key: string): KeyView {
+  const keyBytes = Buffer.from(key, "utf8");
+  return engine.run(false, () => {
+    const ns = engine.namespaceId(site, namespace);
+    const now = engine.now();
+    const regions = engine.regions;
+    const model = regions.model;
+    const head = engine.head(ns, keyBytes);
+    const openFault = (region: string): RegionView["heldBy"] => {
+      const faults = engine.settings.faults(region).filter((f) => f.end === null);
+      return faults.some((f) => f.kind === "partition") ? "partition" : faults.some((f) => f.kind === "pause") ? "pause" : null;
+    };
+    const view = (region: string, row: Row | undefined, servedFrom: RegionView["servedFrom"], newestAt: number | null): RegionView => {
+      const behindHome = (row?.version ?? 0) < (head?.version ?? 0);
+      // Not behind: the newest version is visible already, whatever its delivery time says (a read-repair may have brought it).
+      const visibleAt = head ? (behindHome ? newestAt! : Math.min(newestAt ?? now, now)) : null;
+      return {
+        region,
+        version: row ? formatVersion(row.version) : null,
+        value: row && row.tombstone === 0 ? historyValue(row.value ?? Buffer.alloc(0)) : null,
+        live: row !== undefined && row.tombstone === 0 && (row.expires_at === null || row.expires_at > now),
+        expiresAt: row?.expires_at ?? null,
+        servedFrom,
+        behindHome,
+        visibleAt,
+        heldBy: visibleAt === Number.POSITIVE_INFINITY ? openFault(region) : null,
+        unavailable: false,
+      };
+    };
+    const views = [view(model.home, head, "home", head?.commit_t ?? null)];
+    for (const edge of model.edges) {
+      if (model.edgeStore === "replica") {
+        views.push(view(edge, engine.replicas.replicaView(edge, ns, head, now), "replica", head ? regions.deliveredAt(head, edge) : null));
+        continue;
+      }
+      const cached = engine.caches.cacheEntry(edge, ns, keyBytes);
+      const partitioned = regions.partitioned(edge);
+      if (cached !== undefined && engine.caches.cacheFresh(cached, edge, ns, now)) {
+        // Served until the copy lapses; then the next read fetches home's version, if it can reach home.
+        const lapse = engine.caches.cacheLapse(cached, edge, ns);
+        views.push(view(edge, cached.version === 0 ? undefined : cached, "cache", partitioned ? Number.POSITIVE_INFINITY : lapse));
+      } else if (partitioned) {
+        // No copy to serve and no way to home: an eventual read fails.
+        views.push({ ...view(edge, undefined, "origin", Number.POSITIVE_INFINITY), unavailable: true, behindHome: head !== undefined });
+      } else views.push(view(edge, head, "origin", now));
+    }
+    return { key, now, home: head ? formatVersion(head.version) : null, regions: views };
+  });
+}
