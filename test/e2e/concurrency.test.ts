@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { runBin, tempDir, type RunResult } from "../support/cli.js";
-import { kv, kvJson, ok, pool, type ListJson } from "./helpers.js";
+import { ok, pool, spawned, type ListJson } from "../support/kv.js";
+
+const { kv, kvJson } = spawned;
 
 /**
  * Several processes writing to one fresh data directory at once: the first ones race to create and

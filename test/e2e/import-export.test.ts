@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { BIN, runBin, tempDir, type RunResult } from "../support/cli.js";
-import { pool } from "./helpers.js";
+import { pool } from "../support/kv.js";
 
 /**
  * `kv import` and `kv export` end to end: the built binary (node scripts/build.mjs first), each run in
