@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { ApiServer } from "../../src/server/server.js";
-import { runCli, tempDir, type RunResult } from "../support/cli.js";
+import { tempDir, type RunResult } from "../support/cli.js";
+import { runInDir } from "../support/in-dir.js";
 import { pool } from "../support/kv.js";
 
 /**
@@ -32,26 +33,8 @@ interface Sandbox {
   write(name: string, content: string | Buffer): string;
 }
 
-let turn: Promise<unknown> = Promise.resolve();
-
-/**
- * Runs the CLI in process with `dir` as the process's working directory, one run at a time: the
- * tests name their files relative to the sandbox, and `kv import` opens its file relative to the
- * process's directory (a spawned CLI's own).
- */
-function runIn(dir: string, argv: readonly string[], stdin: string | Buffer | Readable | undefined, env: Env): Promise<RunResult> {
-  const run = turn.then(async () => {
-    const before = process.cwd();
-    process.chdir(dir);
-    try {
-      return await runCli([...argv], { cwd: dir, stdin, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
-    } finally {
-      process.chdir(before);
-    }
-  });
-  turn = run.catch(() => {});
-  return run;
-}
+/** `argv` in process in `dir`, as a spawned CLI would run there. */
+const runIn = (dir: string, argv: readonly string[], stdin: string | Buffer | Readable | undefined, env: Env) => runInDir(argv, { cwd: dir, stdin, env });
 
 function makeSandbox(dir: string): Sandbox {
   const dataDir = join(dir, "data");

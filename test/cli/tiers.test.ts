@@ -2,7 +2,7 @@ import { createWriteStream, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { finished } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
-import { fails, json, local, ok, re, sandbox, startServer, type Sandbox, type Usage } from "./site-helpers.js";
+import { fails, json, local, ok, re, sandbox, startServer, type Sandbox, type Usage } from "../support/site.js";
 
 /**
  * Tiers and quotas end to end: the free tier's storage and key ceilings, preview's value limit, and a

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import { runCli } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
-import { createToken, fails, json, local, LOCAL_ACTOR, ok, sandbox, startServer, type AuditJson, type Sandbox, type Usage } from "./site-helpers.js";
+import { createToken, fails, json, local, LOCAL_ACTOR, ok, sandbox, startServer, type AuditJson, type Sandbox, type Usage } from "../support/site.js";
 
 /**
  * The audit log and usage metering, end to end: the built binary on the embedded emulator and against a

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parse, type ParseError } from "jsonc-parser";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { createToken, fails, json, local, ok, sandbox, startServer, type HttpAnswer, type Sandbox } from "./site-helpers.js";
+import { createToken, fails, json, local, ok, sandbox, startServer, type HttpAnswer, type Sandbox } from "../support/site.js";
 
 /**
  * `kv bind`, `kv unbind`, `kv bindings` and route tokens, end to end: the built binary on the embedded
