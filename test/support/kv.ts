@@ -7,7 +7,7 @@ import { runBin, runCli, type RunResult } from "./cli.js";
  * main() the binary runs, with captured streams) or `spawned` (the built binary).
  */
 
-export interface KvOptions {
+interface KvOptions {
   input?: string | Buffer;
   env?: Record<string, string | undefined>;
 }
@@ -17,7 +17,7 @@ type Runner = (argv: string[], options: { cwd: string; input?: string | Buffer; 
 /** The in-process CLI sees the same environment a spawned one gets (PATH and HOME, then `env`). */
 const inProcessRunner: Runner = (argv, { cwd, input, env }) => runCli(argv, { cwd, stdin: input, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
 
-export interface ListedKey {
+interface ListedKey {
   key: string;
   size: number;
   expiresAt: string | null;
