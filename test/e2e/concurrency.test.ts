@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { runBin, tempDir, type RunResult } from "../support/cli.js";
-import { kv, kvJson, ok, pool, type ListJson } from "./helpers.js";
+import { inProcess, ok, pool, spawned, type ListJson } from "../support/kv.js";
+
+const { kv } = spawned;
+/** What the writers left is read back by the CLI in this process: the processes under test are the writers. */
+const { kvJson } = inProcess;
 
 /**
  * Several processes writing to one fresh data directory at once: the first ones race to create and

@@ -6,11 +6,12 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { BIN, runBin, tempDir, type RunResult } from "../support/cli.js";
+import { BIN, runBin, runCli, tempDir, type RunResult } from "../support/cli.js";
 
 /**
  * The emulator's server end to end: `yourspace kv emulator start` spawned as a real child process on a
- * loopback port, driven by the real binary (and raw sockets where a client must misbehave on purpose).
+ * loopback port (its ready line, its signals, its exit), driven by the CLI in this test's process, a
+ * process of its own beside the server's (and raw sockets where a client must misbehave on purpose).
  * Requires a fresh build (node scripts/build.mjs).
  */
 
@@ -52,6 +53,11 @@ function spawnCli(args: string[], env: Record<string, string>, cwd: string): Emu
   };
 }
 
+/** The CLI in this process, seeing the environment a spawned one would (PATH and HOME, then `env`). */
+function cli(argv: string[], cwd: string, input: string | Buffer | undefined, env: Record<string, string>): Promise<RunResult> {
+  return runCli(argv, { cwd, stdin: input, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+}
+
 /** A data directory and config directory of its own, and `kv emulator start --port 0 --json` over it. */
 async function startEmulator(extra: string[] = []) {
   const cwd = tempDir();
@@ -59,11 +65,14 @@ async function startEmulator(extra: string[] = []) {
   const env = { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_DATA_DIR: dataDir };
   const emulator = spawnCli(["kv", "emulator", "start", "--port", "0", "--json", ...extra], env, cwd);
   const started = JSON.parse(await emulator.nextLine()) as Started;
-  /** The real binary against the server, with the given token (default: the one it printed). */
+  /**
+   * The CLI against the server, with the given token (default: the one it printed). It runs in this
+   * test's process (the same main() the binary runs): the server is the spawned process under test.
+   */
   const remote = (argv: string[], token = started.token, input?: string | Buffer) =>
-    runBin(argv, { cwd, input, env: { YOURSPACE_CONFIG_DIR: env.YOURSPACE_CONFIG_DIR, YOURSPACE_DATA_DIR: join(cwd, "client-data"), YOURSPACE_API_URL: started.apiUrl, YOURSPACE_TOKEN: token } });
-  /** The real binary on the same data directory, embedded (--local), as a separate process. */
-  const local = (argv: string[], input?: string | Buffer) => runBin(["--local", "--data-dir", dataDir, ...argv], { cwd, input, env });
+    cli(argv, cwd, input, { YOURSPACE_CONFIG_DIR: env.YOURSPACE_CONFIG_DIR, YOURSPACE_DATA_DIR: join(cwd, "client-data"), YOURSPACE_API_URL: started.apiUrl, YOURSPACE_TOKEN: token });
+  /** The CLI on the same data directory, embedded (--local), in this test's process: another process than the server's. */
+  const local = (argv: string[], input?: string | Buffer) => cli(["--local", "--data-dir", dataDir, ...argv], cwd, input, env);
   const ok = (r: RunResult): RunResult => {
     expect(r.code, `${r.stderr}\n(the emulator: exit ${emulator.child.exitCode ?? "-"} ${emulator.child.signalCode ?? ""}, stderr: ${emulator.stderr()})`).toBe(0);
     return r;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../support/cli.js";
-import { allKeys, expectFailure, kv, kvJson, utf8Sort, type ListJson } from "./helpers.js";
+import { expectFailure, inProcess, utf8Sort, type ListJson } from "../support/kv.js";
+
+const { allKeys, kv, kvJson } = inProcess;
 
 /**
  * Keys chosen so that UTF-8 byte order differs from JavaScript's default (UTF-16) order:

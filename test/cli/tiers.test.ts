@@ -2,12 +2,12 @@ import { createWriteStream, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { finished } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
-import { fails, json, local, ok, re, sandbox, startServer, type Sandbox, type Usage } from "./site-helpers.js";
+import { fails, json, local, ok, re, sandbox, startServer, type Sandbox, type Usage } from "../support/site.js";
 
 /**
- * Tiers and quotas end to end: the free tier's storage and key ceilings, preview's value limit, and a
- * tier change. The built binary on the embedded emulator, and against a spawned `kv emulator start`.
- * Requires a fresh build (node scripts/build.mjs).
+ * Tiers and quotas: the free tier's storage and key ceilings, preview's value limit, and a tier change.
+ * The CLI in process on the embedded emulator, and against the API server `kv emulator start` runs
+ * (in process, on a loopback port).
  */
 
 const MiB = 1_048_576;

@@ -2,7 +2,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../support/cli.js";
-import { kv, kvJson, ok, type ListJson } from "./helpers.js";
+import { inProcess, ok, type ListJson } from "../support/kv.js";
+
+const { kv, kvJson } = inProcess;
 
 /** A deterministic shuffle (mulberry32), so a failure reproduces. */
 function shuffled(bytes: Buffer, seed: number): Buffer {

@@ -1,14 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { kv, kvJson, type ListJson } from "./helpers.js";
+import { inProcess, type ListJson } from "../support/kv.js";
 
-/**
- * 2,500 keys: 1,200 under a/ and 1,300 under b/. There is no bulk import yet, so they are seeded with
- * the in-process CLI (the same main() the binary runs) and then read back through the built binary.
- */
+const { kv, kvJson } = inProcess;
+
+/** 2,500 keys: 1,200 under a/ and 1,300 under b/, imported in one go, then listed page by page. */
 const A = Array.from({ length: 1_200 }, (_, i) => `a/${String(i).padStart(4, "0")}`);
 const B = Array.from({ length: 1_300 }, (_, i) => `b/${String(i).padStart(4, "0")}`);
 const ALL = [...A, ...B]; // already in byte order
@@ -16,12 +15,11 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "yourspace-test-"));
-  for (const key of ALL) {
-    const r = await runCli(["--data-dir", dir, "--quiet", "kv", "set", key, `value of ${key}`], { cwd: dir });
-    if (r.code !== 0) throw new Error(`seeding ${key} failed: ${r.stderr}`);
-  }
-  // A few seconds on an idle two-core machine; allow for a busy one.
-}, 180_000);
+  const file = join(dir, "seed.ndjson");
+  writeFileSync(file, ALL.map((key) => `${JSON.stringify({ key, value: `value of ${key}` })}\n`).join(""));
+  const r = await runCli(["--data-dir", dir, "--quiet", "kv", "import", file], { cwd: dir });
+  if (r.code !== 0) throw new Error(`seeding failed: ${r.stderr}`);
+});
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runBin, tempDir, type RunResult } from "../support/cli.js";
-import { allKeys, expectFailure, kv, kvJson, ok } from "./helpers.js";
+import { runCli, tempDir, type RunResult } from "../support/cli.js";
+import { expectFailure, inProcess, ok } from "../support/kv.js";
+
+const { allKeys, kv, kvJson } = inProcess;
 
 /**
  * Every way to get a command wrong: each must exit with the documented code, say what happened and
@@ -235,7 +237,7 @@ describe("kv get, ls and unknown commands", () => {
 
   it("the usage hint names the command's help (data dir from the environment)", async () => {
     const dir = tempDir();
-    const r = await runBin(["kv", "set", "k", "v", "--bogus"], { cwd: dir, env: { YOURSPACE_DATA_DIR: dir } });
+    const r = await runCli(["kv", "set", "k", "v", "--bogus"], { cwd: dir, env: { YOURSPACE_DATA_DIR: dir } });
     expectFailure(r, 2, /unknown option '--bogus'/);
     expect(r.stderr).toMatch(/yourspace kv set --help/);
   });

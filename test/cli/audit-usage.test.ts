@@ -5,13 +5,13 @@ import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import { runCli } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
-import { createToken, fails, json, local, LOCAL_ACTOR, ok, sandbox, startServer, type AuditJson, type Sandbox, type Usage } from "./site-helpers.js";
+import { createToken, fails, json, local, LOCAL_ACTOR, ok, sandbox, startServer, type AuditJson, type Sandbox, type Usage } from "../support/site.js";
 
 /**
- * The audit log and usage metering, end to end: the built binary on the embedded emulator and against a
- * spawned `kv emulator start`, raw HTTP with undici, and the store itself read with better-sqlite3.
- * Time is moved with the emulator's own manual clock (`kv emulator clock manual`, `advance`).
- * Requires a fresh build (node scripts/build.mjs).
+ * The audit log and usage metering: the CLI in process on the embedded emulator and against the API
+ * server `kv emulator start` runs (in process, on a loopback port), raw HTTP with undici, and the store
+ * itself read with better-sqlite3. Time is moved with the emulator's own manual clock (`kv emulator
+ * clock manual`, `advance`).
  */
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

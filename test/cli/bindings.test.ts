@@ -3,12 +3,12 @@ import { join } from "node:path";
 import { parse, type ParseError } from "jsonc-parser";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { createToken, fails, json, local, ok, sandbox, startServer, type HttpAnswer, type Sandbox } from "./site-helpers.js";
+import { createToken, fails, json, local, ok, sandbox, startServer, type HttpAnswer, type Sandbox } from "../support/site.js";
 
 /**
- * `kv bind`, `kv unbind`, `kv bindings` and route tokens, end to end: the built binary on the embedded
- * emulator, and against `kv emulator start` spawned on a loopback port (CLI and raw HTTP with undici).
- * Requires a fresh build (node scripts/build.mjs).
+ * `kv bind`, `kv unbind`, `kv bindings` and route tokens: the CLI in process on the embedded emulator,
+ * and against the API server `kv emulator start` runs, in process on a loopback port (CLI and raw HTTP
+ * with undici). A project directory the user cannot write needs another user: test/e2e/bind-permissions.
  */
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

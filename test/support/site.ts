@@ -1,18 +1,19 @@
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { request } from "undici";
 import { expect, onTestFinished } from "vitest";
-import { BIN, runBin, tempDir, type RunResult } from "../support/cli.js";
 import type { UsageReport } from "../../src/core/backend.js";
+import { DEFAULT_SITE } from "../../src/core/limits.js";
+import { ApiServer } from "../../src/server/server.js";
+import { tempDir, type RunResult } from "./cli.js";
+import { runInDir } from "./in-dir.js";
 
 /**
- * Helpers for the bindings, audit, usage and tier end-to-end tests. Every test gets its own sandbox: a
- * working directory (where yourspace.jsonc lives), a data directory and a config directory, all under a
- * fresh temporary directory. Commands run the built binary with no terminal; the server is the binary's
- * own `kv emulator start --port 0 --json`, on 127.0.0.1. Build first: node scripts/build.mjs.
+ * Helpers for the bindings, audit, usage and tier tests. Every test gets its own sandbox: a working
+ * directory (where yourspace.jsonc lives), a data directory and a config directory, all under a fresh
+ * temporary directory. Commands run the CLI in process (the same main() the binary runs) with no
+ * terminal; the server is the API server `kv emulator start` runs, in process on 127.0.0.1.
  */
 
 export interface Sandbox {
@@ -38,9 +39,9 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** `yourspace <args…>` against the embedded emulator of the sandbox. */
+/** `yourspace <args…>` in the sandbox's project directory: the embedded emulator unless `options.env` points elsewhere. */
 export function local(sb: Sandbox, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-  return runBin([...args], { cwd: sb.cwd, input: options.input, env: { ...sb.env, ...options.env } });
+  return runInDir(args, { cwd: sb.cwd, stdin: options.input, env: { ...sb.env, ...options.env } });
 }
 
 /** Asserts exit 0, showing stderr when not. */
@@ -88,42 +89,35 @@ export interface HttpAnswer {
 
 export interface Server {
   apiUrl: string;
-  /** The site token the server printed. */
+  /** The site token, made as `kv emulator start` makes the one it prints. */
   token: string;
   site: string;
-  child: ChildProcessWithoutNullStreams;
-  /** The binary against the server: YOURSPACE_API_URL and YOURSPACE_TOKEN (default: the printed token). */
+  /** The CLI against the server: YOURSPACE_API_URL and YOURSPACE_TOKEN (default: the site token). */
   remote(args: readonly string[], options?: RunOptions & { token?: string }): Promise<RunResult>;
   /** One HTTP request with undici; `token: null` sends no Authorization header. */
   http(method: "GET" | "PUT" | "POST" | "PATCH" | "DELETE", path: string, options?: { token?: string | null; body?: string | Buffer; type?: string }): Promise<HttpAnswer>;
   /** The token's id, as GET /v1/whoami reports it. */
   tokenId(token: string): Promise<string>;
-  /** SIGTERM, and resolves once the server has exited (it writes out its ledger on the way). */
+  /** Stops the server as SIGTERM stops `kv emulator start`: requests in flight finish, the ledger is written out. */
   stop(): Promise<void>;
 }
 
-/** Spawns `yourspace kv emulator start --port 0 --json` over the sandbox's data directory. */
+/**
+ * The API server `kv emulator start` runs (ApiServer, with a site token made as it makes one), in this
+ * process on a loopback port over the sandbox's data directory. What only the spawned command shows
+ * (its ready line, signals, its exit) is in test/e2e/server.test.ts.
+ */
 export async function startServer(sb: Sandbox): Promise<Server> {
-  const child = spawn(process.execPath, [BIN, "kv", "emulator", "start", "--port", "0", "--json"], {
-    cwd: sb.cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...sb.env },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (c: string) => (stderr += c));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  onTestFinished(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGKILL");
-      await exited;
-    }
-  });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const first = await Promise.race([lines.next(), exited.then(() => ({ done: true as const, value: undefined }))]);
-  if (first.done) throw new Error(`the emulator ended before printing its address; stderr: ${stderr}`);
-  const started = JSON.parse(first.value) as { apiUrl: string; token: string; site: string; dataDir: string };
-  expect(started).toEqual({ apiUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), token: expect.stringMatching(/^ys_/), site: "local", dataDir: sb.dataDir });
+  const api = await ApiServer.start({ dataDir: sb.dataDir, host: "127.0.0.1", port: 0 });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await api.stop();
+  };
+  onTestFinished(stop);
+  const started = { apiUrl: api.url, token: api.tokens.create({ site: DEFAULT_SITE }).token, site: DEFAULT_SITE };
+  expect(started).toEqual({ apiUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), token: expect.stringMatching(/^ys_/), site: "local" });
 
   const http: Server["http"] = async (method, path, options = {}) => {
     const headers: Record<string, string> = {};
@@ -142,24 +136,14 @@ export async function startServer(sb: Sandbox): Promise<Server> {
   };
   return {
     ...started,
-    child,
     http,
-    remote: (args, options = {}) =>
-      runBin([...args], {
-        cwd: sb.cwd,
-        input: options.input,
-        env: { ...sb.env, YOURSPACE_API_URL: started.apiUrl, YOURSPACE_TOKEN: options.token ?? started.token, ...options.env },
-      }),
+    remote: (args, options = {}) => local(sb, args, { ...options, env: { YOURSPACE_API_URL: started.apiUrl, YOURSPACE_TOKEN: options.token ?? started.token, ...options.env } }),
     async tokenId(token) {
       const who = await http("GET", "/v1/whoami", { token });
       expect(who.status, who.text).toBe(200);
       return who.json.token.id as string;
     },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      await exited;
-    },
+    stop,
   };
 }
 

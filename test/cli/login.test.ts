@@ -2,10 +2,10 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ApiServer } from "../../src/server/server.js";
-import { runBin, tempDir, type RunResult } from "../support/cli.js";
+import { runCli, tempDir, type RunResult } from "../support/cli.js";
 
 /**
- * login, logout, whoami and profiles through the built binary (no terminal: the token comes on stdin),
+ * login, logout, whoami and profiles through the CLI in process (no terminal: the token comes on stdin),
  * against real API servers on loopback ports. Every config lives in a YOURSPACE_CONFIG_DIR of the test's own.
  */
 
@@ -20,7 +20,7 @@ function session() {
   const cwd = tempDir();
   const configDir = join(cwd, "config");
   const base = { YOURSPACE_CONFIG_DIR: configDir, YOURSPACE_DATA_DIR: join(cwd, "data") };
-  const run = (argv: string[], options: { input?: string; env?: Record<string, string> } = {}) => runBin(argv, { cwd, input: options.input, env: { ...base, ...options.env } });
+  const run = (argv: string[], options: { input?: string; env?: Record<string, string> } = {}) => runCli(argv, { cwd, stdin: options.input, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...base, ...options.env } });
   const configPath = join(configDir, "config.json");
   const config = () => JSON.parse(readFileSync(configPath, "utf8")) as { currentProfile?: string; profiles?: Record<string, { apiUrl: string; token: string; site: string }> };
   return { cwd, configDir, configPath, config, run };

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -6,14 +5,18 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { BIN, runBin, tempDir, type RunResult } from "../support/cli.js";
-import { pool } from "./helpers.js";
+import { ApiServer } from "../../src/server/server.js";
+import { tempDir, type RunResult } from "../support/cli.js";
+import { runInDir } from "../support/in-dir.js";
+import { pool } from "../support/kv.js";
 
 /**
- * `kv import` and `kv export` end to end: the built binary (node scripts/build.mjs first), each run in
- * its own data and config directories, against the embedded store and against `kv emulator start`.
+ * `kv import` and `kv export`: the CLI in process (the same main() the binary runs), each sandbox with
+ * its own data and config directories, against the embedded store and against the real API server on
+ * a loopback port. What needs processes (a pipe between two of them, /dev/stdout) is in
+ * test/e2e/journeys.test.ts.
  */
 
 // ---------------------------------------------------------------------------------------------------
@@ -30,6 +33,9 @@ interface Sandbox {
   write(name: string, content: string | Buffer): string;
 }
 
+/** `argv` in process in `dir`, as a spawned CLI would run there. */
+const runIn = (dir: string, argv: readonly string[], stdin: string | Buffer | Readable | undefined, env: Env) => runInDir(argv, { cwd: dir, stdin, env });
+
 function makeSandbox(dir: string): Sandbox {
   const dataDir = join(dir, "data");
   const env: Env = { YOURSPACE_DATA_DIR: dataDir, YOURSPACE_CONFIG_DIR: join(dir, "config") };
@@ -37,7 +43,7 @@ function makeSandbox(dir: string): Sandbox {
     dir,
     dataDir,
     env,
-    kv: (args, input, extra) => runBin(["kv", ...args], { cwd: dir, input, env: { ...env, ...extra } }),
+    kv: (args, input, extra) => runIn(dir, ["kv", ...args], input, { ...env, ...extra }),
     write(name, content) {
       writeFileSync(join(dir, name), content);
       return name;
@@ -65,33 +71,14 @@ function failedJson<T = any>(r: RunResult, code: number): T {
 }
 
 
-function collect(child: ChildProcessWithoutNullStreams): Promise<RunResult> {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout.on("data", (c: Buffer) => out.push(c));
-  child.stderr.on("data", (c: Buffer) => err.push(c));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const stdout = Buffer.concat(out);
-      resolve({ code: code ?? -1, stdout, out: stdout.toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
-    });
-  });
-}
-
-function spawnBin(args: readonly string[], cwd: string, env: Env): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ["pipe", "pipe", "pipe"] });
-}
-
-/** `yourspace <from> | yourspace <to>`: the first one's stdout is piped into the second one's stdin. */
+/**
+ * `yourspace <from> | yourspace <to>`: what the first one printed is the second one's stdin, in the
+ * 64 KiB pieces a pipe delivers.
+ */
 async function pipeBin(from: readonly string[], to: readonly string[], cwd: string, env: Env): Promise<{ from: RunResult; to: RunResult }> {
-  const a = spawnBin(from, cwd, env);
-  const b = spawnBin(to, cwd, env);
-  a.stdin.end();
-  b.stdin.on("error", () => {});
-  a.stdout.pipe(b.stdin);
-  const [ra, rb] = await Promise.all([collect(a), collect(b)]);
-  return { from: ra, to: rb };
+  const a = await runIn(cwd, from, undefined, env);
+  const pieces = Array.from({ length: Math.ceil(a.stdout.length / 65_536) }, (_, i) => a.stdout.subarray(i * 65_536, (i + 1) * 65_536));
+  return { from: a, to: await runIn(cwd, to, Readable.from(pieces), env) };
 }
 
 /** An entry as the test means it: the exact bytes, and what the store should keep with them. */
@@ -592,7 +579,7 @@ describe("files the CLI writes appear whole or not at all", () => {
     expect(leftovers(ys.dir)).toEqual([]);
   });
 
-  it("an export through a symbolic link replaces the file it points to; /dev/stdout is written in place", async () => {
+  it("an export through a symbolic link replaces the file it points to", async () => {
     const ys = sandbox();
     ok(await ys.kv(["set", "a", "1"]));
     ys.write("real.ndjson", "earlier\n");
@@ -600,7 +587,6 @@ describe("files the CLI writes appear whole or not at all", () => {
     ok(await ys.kv(["export", "link.ndjson", "--force"]));
     expect(lstatSync(join(ys.dir, "link.ndjson")).isSymbolicLink()).toBe(true);
     expect(readFileSync(join(ys.dir, "real.ndjson"), "utf8")).toBe('{"key":"a","value":"1"}\n');
-    expect(ok(await ys.kv(["export", "/dev/stdout"])).out).toBe('{"key":"a","value":"1"}\n');
     expect(leftovers(ys.dir)).toEqual([]);
   });
 
@@ -625,7 +611,7 @@ describe("files the CLI writes appear whole or not at all", () => {
 });
 
 // ---------------------------------------------------------------------------------------------------
-// The platform API target: `kv emulator start --port 0 --json` spawned once for these tests.
+// The platform API target: the API server (what `kv emulator start` runs) on a loopback port, once for these tests.
 
 interface Server {
   apiUrl: string;
@@ -633,7 +619,7 @@ interface Server {
   ys: Sandbox;
   /** The binary against the server, with a token (default: the site token it printed). */
   remote(args: readonly string[], input?: string | Buffer, token?: string): Promise<RunResult>;
-  child: ChildProcessWithoutNullStreams;
+  api: ApiServer;
 }
 
 describe("the platform API target (kv emulator start)", () => {
@@ -643,29 +629,18 @@ describe("the platform API target (kv emulator start)", () => {
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), "yourspace-import-server-"));
     const ys = makeSandbox(root);
-    const child = spawnBin(["kv", "emulator", "start", "--port", "0", "--json"], root, ys.env);
-    let stderr = "";
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const first = await new Promise<string>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout });
-      lines.once("line", resolve);
-      child.once("exit", (code) => reject(new Error(`the emulator exited (${code}) before printing its URL: ${stderr}`)));
-    });
-    const started = JSON.parse(first) as { apiUrl: string; token: string };
+    const api = await ApiServer.start({ dataDir: ys.dataDir, port: 0 });
+    const started = { apiUrl: api.url, token: api.tokens.create({ site: "local" }).token };
     server = {
       ...started,
       ys,
-      child,
+      api,
       remote: (args, input, token = started.token) => ys.kv(args, input, { YOURSPACE_API_URL: started.apiUrl, YOURSPACE_TOKEN: token }),
     };
   });
 
   afterAll(async () => {
-    if (server && server.child.exitCode === null && server.child.signalCode === null) {
-      const exited = new Promise((resolve) => server.child.once("exit", resolve));
-      server.child.kill("SIGTERM");
-      await exited;
-    }
+    await server?.api.stop();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -710,7 +685,7 @@ describe("the platform API target (kv emulator start)", () => {
     const rows = [...roundTripFixture().filter((e) => e.ttl === undefined).map((e) => wire(e)), ...Array.from({ length: 1_500 }, (_, i) => ({ key: `k/${i}`, value: `v${i}` }))];
     ok(await server.remote(["import", "-", "-n", "stream", "--format", "ndjson"], ndjson(rows)));
     for (const extra of [[], ["--format", "json"], ["--prefix", "k/1"], ["--prefix", "nothing-here/"]]) {
-      // The embedded export runs in its own process on the server's data directory.
+      // The embedded export opens the server's data directory as a store of its own.
       const [viaApi, embedded] = await Promise.all([server.remote(["export", "-n", "stream", ...extra]), server.ys.kv(["export", "-n", "stream", ...extra])]);
       ok(viaApi, `remote export ${extra.join(" ")}`);
       ok(embedded, `embedded export ${extra.join(" ")}`);

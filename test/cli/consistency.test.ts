@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { runCli, tempDir, type RunResult } from "../support/cli.js";
+
+/**
+ * A data directory on the manual clock, driven only through the CLI: each command the same main() the
+ * binary runs, in this process, over what the commands before it left in the store (clock, regions,
+ * faults, messages in flight). That every process records its own operations is test/e2e/consistency.
+ */
+function emulator() {
+  const cwd = tempDir();
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, YOURSPACE_DATA_DIR: `${cwd}/data` };
+  const kv = (...argv: string[]): Promise<RunResult> => runCli(["kv", ...argv, "--quiet"], { cwd, env });
+  const read = async (key: string, region: string) => {
+    const r = await kv("get", key, "--region", region, "--consistency", "eventual", "--json");
+    return r.code === 0 ? (JSON.parse(r.out) as { value: string; version: string; servedFrom: string }) : r.code;
+  };
+  return { kv, read };
+}
+
+async function ok(result: Promise<RunResult>): Promise<RunResult> {
+  const r = await result;
+  expect(r.code, r.stderr).toBe(0);
+  return r;
+}
+
+describe("consistency through the CLI, on the manual clock", () => {
+  it("a write in fra is read in fra at once and reaches sin within 300 ms", async () => {
+    const { kv, read } = emulator();
+    await ok(kv("emulator", "config", "--profile", "yourspace", "--regions", "iad*,fra,sin", "--delay", "100ms", "--jitter", "200ms"));
+    await ok(kv("emulator", "clock", "manual"));
+    await ok(kv("set", "flags/homepage-v2", "on", "--region", "fra"));
+    expect(await read("flags/homepage-v2", "fra")).toMatchObject({ value: "on", servedFrom: "replica" });
+    expect(await read("flags/homepage-v2", "sin")).toBe(3);
+    const strong = await ok(kv("get", "flags/homepage-v2", "--region", "sin", "--json"));
+    expect(JSON.parse(strong.out)).toMatchObject({ value: "on", servedFrom: "home" });
+    await ok(kv("emulator", "advance", "300ms"));
+    expect(await read("flags/homepage-v2", "sin")).toMatchObject({ value: "on" });
+  });
+
+  it("a partitioned region refuses writes with exit 5, serves stale reads, and converges after heal", async () => {
+    const { kv, read } = emulator();
+    await ok(kv("emulator", "clock", "manual"));
+    await ok(kv("set", "k", "v1"));
+    await ok(kv("emulator", "settle"));
+    await ok(kv("emulator", "partition", "sin"));
+    const refused = await kv("set", "k", "from-sin", "--region", "sin");
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain("cannot reach the home region iad");
+    expect(refused.stderr).toContain("emulator heal sin");
+    await ok(kv("set", "k", "v2"));
+    await ok(kv("emulator", "advance", "10m"));
+    expect(await read("k", "sin")).toMatchObject({ value: "v1" });
+    expect((await kv("get", "k", "--region", "sin")).code).toBe(5);
+    const status = JSON.parse((await ok(kv("emulator", "status", "--json"))).out);
+    expect(status.regions.find((r: { region: string }) => r.region === "sin")).toMatchObject({ partitioned: true, pending: 1, held: true });
+    await ok(kv("emulator", "heal", "sin"));
+    await ok(kv("emulator", "advance", "300ms"));
+    expect(await read("k", "sin")).toMatchObject({ value: "v2" });
+    // The refused write was never committed anywhere.
+    expect(JSON.parse((await ok(kv("get", "k", "--json"))).out).value).toBe("v2");
+  });
+
+  it("a delete travels as a tombstone, and an older write arriving late never brings the key back", async () => {
+    const { kv, read } = emulator();
+    await ok(kv("emulator", "clock", "manual"));
+    await ok(kv("emulator", "pause", "sin"));
+    await ok(kv("set", "k", "old"));
+    await ok(kv("rm", "k"));
+    await ok(kv("emulator", "advance", "300ms"));
+    expect(await read("k", "fra")).toBe(3);
+    expect(await read("k", "sin")).toBe(3);
+    // sin gets both held messages on resume, in whichever order their jitter gives; the tombstone wins.
+    await ok(kv("emulator", "resume", "sin"));
+    for (const step of ["50ms", "100ms", "100ms", "100ms", "1s"]) {
+      await ok(kv("emulator", "advance", step));
+      expect(await read("k", "sin")).toBe(3);
+    }
+    const inspect = JSON.parse((await ok(kv("inspect", "k", "--json"))).out);
+    for (const r of inspect.regions) expect(r).toMatchObject({ live: false, behindHome: false });
+  });
+
+  it("an expired key disappears in every region at the same emulated instant", async () => {
+    const { kv, read } = emulator();
+    await ok(kv("emulator", "clock", "manual"));
+    await ok(kv("set", "session", "s1", "--ttl", "60s"));
+    await ok(kv("emulator", "advance", "59999ms"));
+    for (const region of ["iad", "fra", "sin"]) expect(await read("session", region)).toMatchObject({ value: "s1" });
+    await ok(kv("emulator", "advance", "1ms"));
+    for (const region of ["iad", "fra", "sin"]) expect(await read("session", region)).toBe(3);
+  });
+});
