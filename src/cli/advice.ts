@@ -53,6 +53,10 @@ const RULES: readonly Rule[] = [
     says: errors.regionPartitioned(ARG, ARG, "read"),
     cli: ([region]) => `Read the region's own copy with --consistency eventual, or heal the link with: yourspace kv emulator heal ${region}`,
   },
+  { code: "UNAUTHENTICATED", says: errors.tokenMissing(), cli: () => "Log in with: yourspace login, or create a token with: yourspace kv emulator token create --site <site>" },
+  { code: "UNAUTHENTICATED", says: errors.tokenInvalid(), cli: () => "Check YOURSPACE_TOKEN or --token, or log in again with: yourspace login" },
+  { code: "UNAUTHENTICATED", says: errors.tokenRevoked(), cli: () => "Log in again with a current token: yourspace login" },
+  { code: "UNAUTHENTICATED", says: errors.tokenExpired(ARG), cli: () => "Create a new token and log in again: yourspace login" },
   { code: "DATA_DIR_UNUSABLE", says: errors.dataDirUnusable(ARG, ARG), cli: () => `Fix it, or choose another directory with ${dataDirFlags}.` },
   { code: "STORE_READ_ONLY", says: errors.storeReadOnly(ARG, ARG), cli: ([dir]) => `Reads still work. To write, give your user write access to ${dir}, or use another data directory (${dataDirFlags}).` },
 ];

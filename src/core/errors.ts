@@ -297,6 +297,11 @@ export const errors = {
     new KvError("RESOURCE_LIMIT", `The system refused a resource this command needs: ${detail}.`, "Close other programs, or raise the limit (ulimit -n for open files), then run the command again."),
 
   permission: (message: string, hint: string) => new KvError("PERMISSION_DENIED", message, hint),
+  tokenMissing: () =>
+    new KvError("UNAUTHENTICATED", "The request has no bearer token.", "Send Authorization: Bearer <token>, with a token issued for the site."),
+  tokenInvalid: () => new KvError("UNAUTHENTICATED", "The token is not valid.", "Send a token this API issued; a token works only where it was issued."),
+  tokenRevoked: () => new KvError("UNAUTHENTICATED", "The token has been revoked.", "Send a current token."),
+  tokenExpired: (at: string) => new KvError("UNAUTHENTICATED", `The token expired at ${at}.`, "Create a new token and send it instead."),
   quota: (site: string, tier: string, what: "keys" | "storage", ceiling: number, current: number, adding: number) =>
     new KvError(
       "QUOTA_EXCEEDED",

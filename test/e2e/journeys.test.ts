@@ -52,7 +52,7 @@ describe("a session through the built binary", () => {
 
     // Exit codes of the process: not found 3, usage 2, and a refused removal writes nothing.
     expectFailure(await kv(dir, ["get", "missing"]), 3, /missing/);
-    expectFailure(await kv(dir, ["ls", "--limit", "0"]), 2, /--limit/);
+    expectFailure(await kv(dir, ["ls", "--limit", "0"]), 2, /The limit "0" is not valid/);
     await ok(kv(dir, ["rm", "text/hello"]));
     expect((await kvJson<{ keys: { key: string }[] }>(dir, ["ls"])).keys.map((k) => k.key)).toEqual(["bin/all"]);
   });

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Statement } from "better-sqlite3";
 import type { Settings } from "../settings.js";
 import type { Database } from "../store/sqlite.js";
-import { errors, KvError } from "../../core/errors.js";
+import { errors } from "../../core/errors.js";
 
 type TokenKind = "site" | "scoped" | "route";
 type Access = "read-only" | "read-write";
@@ -134,16 +134,16 @@ export class TokenStore {
 
   /** Resolves a bearer token, or throws UNAUTHENTICATED saying why. */
   verify(token: string | undefined): TokenInfo {
-    if (!token) throw new KvError("UNAUTHENTICATED", "The request has no bearer token.", "Send Authorization: Bearer <token>; create one with: yourspace kv emulator token create --site <site>");
+    if (!token) throw errors.tokenMissing();
     // Looked up by hash, so a token given with `emulator start --token` may have any form.
     const found = this.lookup(token);
     if (!found) {
-      throw new KvError("UNAUTHENTICATED", "The token is not valid.", "Check YOURSPACE_TOKEN or --token, or log in again with: yourspace login");
+      throw errors.tokenInvalid();
     }
     const { row, info } = found;
-    if (row.revoked_at !== null) throw new KvError("UNAUTHENTICATED", "The token has been revoked.", "Log in again with a current token: yourspace login");
+    if (row.revoked_at !== null) throw errors.tokenRevoked();
     if (row.expires_at !== null && row.expires_at <= this.now()) {
-      throw new KvError("UNAUTHENTICATED", `The token expired at ${new Date(row.expires_at).toISOString()}.`, "Create a new token and log in again: yourspace login");
+      throw errors.tokenExpired(new Date(row.expires_at).toISOString());
     }
     // The same object for every request with this token, until the store changes: read, never changed.
     return info;
