@@ -19,17 +19,29 @@ const REQUESTS = Number(process.argv[4] ?? 20);
 const BIN = process.env.BIN ?? new URL("../bin/yourspace", import.meta.url).pathname;
 
 const dataDir = mkdtempSync(join(tmpdir(), "yourspace-bulk-latency-"));
-const child = spawn(process.execPath, [BIN, "kv", "emulator", "start", "--port", "0", "--json", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "ignore"] });
+const child = spawn(process.execPath, [BIN, "kv", "emulator", "start", "--port", "0", "--json", "--data-dir", dataDir], {
+  stdio: ["ignore", "pipe", "ignore"],
+});
 const { apiUrl, token } = await new Promise((resolve, reject) => {
   child.once("exit", (code) => reject(new Error(`the emulator exited with ${code}`)));
   createInterface({ input: child.stdout }).once("line", (line) => resolve(JSON.parse(line)));
 });
-const other = execFileSync(process.execPath, [BIN, "kv", "emulator", "token", "create", "--site", "other", "--data-dir", dataDir, "--quiet"], { encoding: "utf8" }).trim();
+const other = execFileSync(process.execPath, [BIN, "kv", "emulator", "token", "create", "--site", "other", "--data-dir", dataDir, "--quiet"], {
+  encoding: "utf8",
+}).trim();
 
 const writer = new Pool(apiUrl, { connections: 1 });
 const reader = new Pool(apiUrl, { connections: 1 });
 const call = async (pool, method, path, auth, body) => {
-  const res = await pool.request({ method, path, headers: { authorization: `Bearer ${auth}`, ...(body && { "content-type": typeof body === "string" && body.startsWith("{") ? "application/json" : "application/octet-stream" }) }, body });
+  const res = await pool.request({
+    method,
+    path,
+    headers: {
+      authorization: `Bearer ${auth}`,
+      ...(body && { "content-type": typeof body === "string" && body.startsWith("{") ? "application/json" : "application/octet-stream" }),
+    },
+    body,
+  });
   const text = await res.body.text();
   if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 200)}`);
   return text;
@@ -52,7 +64,12 @@ const read = async () => {
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const summary = (times) => {
   const sorted = [...times].sort((a, b) => a - b);
-  return { n: sorted.length, p50: Number(percentile(sorted, 50).toFixed(2)), p99: Number(percentile(sorted, 99).toFixed(2)), max: Number(sorted.at(-1).toFixed(2)) };
+  return {
+    n: sorted.length,
+    p50: Number(percentile(sorted, 50).toFixed(2)),
+    p99: Number(percentile(sorted, 99).toFixed(2)),
+    max: Number(sorted.at(-1).toFixed(2)),
+  };
 };
 
 for (let i = 0; i < 300; i++) await read();

@@ -18,7 +18,10 @@ try {
   // Keys at several levels: 90% flat under sessions/ (a level of 90,000), the rest under users/<n>/.
   const lines = [];
   for (let i = 0; i < count; i++) {
-    const key = i % 10 === 0 ? `users/${String(i % 5000).padStart(4, "0")}/profile-${i}` : `sessions/${((i * 2654435761) % 4294967296).toString(16).padStart(8, "0")}-${i}`;
+    const key =
+      i % 10 === 0
+        ? `users/${String(i % 5000).padStart(4, "0")}/profile-${i}`
+        : `sessions/${((i * 2654435761) % 4294967296).toString(16).padStart(8, "0")}-${i}`;
     lines.push(JSON.stringify({ key, value: "v" }));
   }
   writeFileSync(join(dir, "keys.ndjson"), `${lines.join("\n")}\n`);
@@ -45,7 +48,9 @@ ms() { cpu_us; local c0=$CPU s=\${EPOCHREALTIME/./}; "$@" >/dev/null; local e=\$
 tab() { COMP_WORDS=(${JSON.stringify(bin)}); COMP_CWORD=1; COMP_LINE="$1"; COMP_POINT=\${#1}; _yourspace; }
 for ((r = 0; r < ${rounds}; r++)); do
   echo "floor $(ms node -e 0)"
-${Object.entries(cases).map(([, line], i) => `  echo "${i} $(ms tab ${JSON.stringify(line)})"`).join("\n")}
+${Object.entries(cases)
+  .map(([, line], i) => `  echo "${i} $(ms tab ${JSON.stringify(line)})"`)
+  .join("\n")}
 done
 tab ${JSON.stringify(cases["kv get sessions/<Tab> (100 of 90,000)"])}; echo "answer \${#COMPREPLY[@]} 0"
 `;

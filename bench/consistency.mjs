@@ -30,7 +30,9 @@ db.transaction(() => {
   for (let v = 2; v <= VERSIONS; v++) for (let i = 0; i < KEYS; i++) engine.put("local", "default", key(i), { value: Buffer.from(`v${v}-${i}`) });
 })();
 const rows = db.prepare("SELECT count(*) FROM versions").pluck().get();
-console.log(`seeded ${KEYS.toLocaleString()} keys x ${VERSIONS} versions (${rows.toLocaleString()} stored versions) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+console.log(
+  `seeded ${KEYS.toLocaleString()} keys x ${VERSIONS} versions (${rows.toLocaleString()} stored versions) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+);
 
 if (SETTLED) clock.advance(1_000);
 const READS = 50_000;
@@ -44,7 +46,8 @@ const home = { region: "iad", consistency: "eventual" };
 const edge = { region: "sin", consistency: "eventual" };
 // Check what the edge serves: the settled first version, not the unsettled newer ones (or, settled, the newest).
 const sample = engine.get("local", "default", key(1), edge);
-if (sample.entry.value.toString() !== (SETTLED ? `v${VERSIONS}-1` : "v1-1") || sample.read.servedFrom !== "replica") throw new Error("edge read did not serve the expected version");
+if (sample.entry.value.toString() !== (SETTLED ? `v${VERSIONS}-1` : "v1-1") || sample.read.servedFrom !== "replica")
+  throw new Error("edge read did not serve the expected version");
 
 run(home);
 run(edge);

@@ -58,6 +58,8 @@ for (let done = 0, round = 0; done < GROUPS; done += BLOCK, round++) {
   }
 }
 const perWrite = (s) => s.ns / Math.ceil(GROUPS / BLOCK) / BLOCK / N / 1000;
-console.log(`A ${A}: ${perWrite(a).toFixed(2)} µs per write; B ${B}: ${perWrite(b).toFixed(2)} µs per write; B/A ${(perWrite(b) / perWrite(a)).toFixed(3)} (${N} writes per group, ${GROUPS} groups each)`);
+console.log(
+  `A ${A}: ${perWrite(a).toFixed(2)} µs per write; B ${B}: ${perWrite(b).toFixed(2)} µs per write; B/A ${(perWrite(b) / perWrite(a)).toFixed(3)} (${N} writes per group, ${GROUPS} groups each)`,
+);
 a.close();
 b.close();

@@ -42,12 +42,17 @@ for (let i = 0; i < GROUPS; i++) await group();
 const ns = Number(process.hrtime.bigint() - t);
 
 // Every frame is a 24-byte header and a page; the header starts with the page number.
-const FRAME = 24 + (core.db.pragma("page_size", { simple: true }));
+const FRAME = 24 + core.db.pragma("page_size", { simple: true });
 const bytes = readFileSync(wal);
 const frames = new Map();
 for (let at = from; at + FRAME <= bytes.length; at += FRAME) frames.set(bytes.readUInt32BE(at), (frames.get(bytes.readUInt32BE(at)) ?? 0) + 1);
 core.db.pragma("wal_checkpoint(TRUNCATE)");
-const owner = new Map(core.db.prepare("SELECT pageno, name FROM dbstat").all().map((r) => [r.pageno, r.name]));
+const owner = new Map(
+  core.db
+    .prepare("SELECT pageno, name FROM dbstat")
+    .all()
+    .map((r) => [r.pageno, r.name]),
+);
 const byTable = new Map();
 let total = 0;
 for (const [page, count] of frames) {
@@ -55,7 +60,16 @@ for (const [page, count] of frames) {
   byTable.set(name, (byTable.get(name) ?? 0) + count);
   total += count;
 }
-console.log(`${N} writes per group, ${GROUPS} groups, ${SPREAD ? "10,000 keys" : "one key"}: ${(ns / GROUPS / N / 1000).toFixed(1)} µs per write, ${(ns / GROUPS / 1000).toFixed(0)} µs per group`);
-console.log(`WAL frames per group: ${(total / GROUPS).toFixed(2)} (by the table each page belongs to at the end; a page freed and reused counts under its last owner: ${[...byTable].sort((a, b) => b[1] - a[1]).map(([name, c]) => `${name} ${(c / GROUPS).toFixed(2)}`).join(", ")})`);
+console.log(
+  `${N} writes per group, ${GROUPS} groups, ${SPREAD ? "10,000 keys" : "one key"}: ${(ns / GROUPS / N / 1000).toFixed(1)} µs per write, ${(ns / GROUPS / 1000).toFixed(0)} µs per group`,
+);
+console.log(
+  `WAL frames per group: ${(total / GROUPS).toFixed(2)} (by the table each page belongs to at the end; a page freed and reused counts under its last owner: ${[
+    ...byTable,
+  ]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, c]) => `${name} ${(c / GROUPS).toFixed(2)}`)
+    .join(", ")})`,
+);
 core.close();
 rmSync(dir, { recursive: true, force: true });

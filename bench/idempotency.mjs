@@ -28,7 +28,10 @@ async function measure(indexed) {
   const put = () => {
     const i = n++;
     return once.run({ site: "local", token: "bench", request: "" }, randomUUID(), {
-      grouped: () => ({ status: 200, json: kv.putNow("default", "bench/small", { value: Buffer.from(`value-${String(i).padStart(12, "0")}-`.padEnd(64, "x")) }) }),
+      grouped: () => ({
+        status: 200,
+        json: kv.putNow("default", "bench/small", { value: Buffer.from(`value-${String(i).padStart(12, "0")}-`.padEnd(64, "x")) }),
+      }),
       aborted: () => {},
     });
   };

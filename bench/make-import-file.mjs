@@ -11,9 +11,10 @@ const count = Number(n);
 if (format === "json") out.write("[\n");
 for (let i = 0; i < count; i++) {
   const key = shuffled ? `flags/${((i * 2654435761) % 4294967296).toString(36)}-${i}` : `flags/${String(i).padStart(8, "0")}`;
-  const entry = i % 16 === 0
-    ? { key, value: Buffer.from(Array.from({ length: 48 }, (_, j) => (i + j * 7) % 256)).toString("base64"), base64: true }
-    : { key, value: `value-${i}-${"x".repeat(i % 100)}`, ...(i % 5 === 0 ? { metadata: { owner: "web", n: i } } : {}) };
+  const entry =
+    i % 16 === 0
+      ? { key, value: Buffer.from(Array.from({ length: 48 }, (_, j) => (i + j * 7) % 256)).toString("base64"), base64: true }
+      : { key, value: `value-${i}-${"x".repeat(i % 100)}`, ...(i % 5 === 0 ? { metadata: { owner: "web", n: i } } : {}) };
   const line = JSON.stringify(entry);
   const text = format === "json" ? `${i ? ",\n" : ""}${line}` : `${line}\n`;
   if (!out.write(text)) await once(out, "drain");

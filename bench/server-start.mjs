@@ -15,7 +15,10 @@ const checkouts = process.argv.length > 3 ? process.argv.slice(3).map((d) => res
 
 const servers = [
   { name: "floor (bench/server/floor.mjs)", args: (dir) => [join(root, "bench/server/floor.mjs"), dir] },
-  ...checkouts.map((c) => ({ name: `emulator (${c})`, args: (dir) => [join(c, "bin/yourspace"), "--data-dir", dir, "kv", "emulator", "start", "--port", "0", "--json"] })),
+  ...checkouts.map((c) => ({
+    name: `emulator (${c})`,
+    args: (dir) => [join(c, "bin/yourspace"), "--data-dir", dir, "kv", "emulator", "start", "--port", "0", "--json"],
+  })),
 ];
 
 /** One start: milliseconds to the ready line, and the process's resident memory (VmRSS, KiB) then. */
@@ -45,5 +48,7 @@ console.log(`node ${process.version}, ${RUNS} starts of each, alternating`);
 for (const [i, server] of servers.entries()) {
   const ms = results[i].map((r) => r.ms);
   const rss = results[i].map((r) => r.rss);
-  console.log(`${server.name}: ready in ${median(ms).toFixed(0)} ms (median; fastest ${Math.min(...ms).toFixed(0)} ms), ${(median(rss) / 1024).toFixed(1)} MiB resident`);
+  console.log(
+    `${server.name}: ready in ${median(ms).toFixed(0)} ms (median; fastest ${Math.min(...ms).toFixed(0)} ms), ${(median(rss) / 1024).toFixed(1)} MiB resident`,
+  );
 }

@@ -18,7 +18,9 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
 const BIN = process.env.BIN ?? new URL("../bin/yourspace", import.meta.url).pathname;
 
 const dataDir = mkdtempSync(join(tmpdir(), "yourspace-token-flood-"));
-const child = spawn(process.execPath, [BIN, "kv", "emulator", "start", "--port", "0", "--json", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "inherit"] });
+const child = spawn(process.execPath, [BIN, "kv", "emulator", "start", "--port", "0", "--json", "--data-dir", dataDir], {
+  stdio: ["ignore", "pipe", "inherit"],
+});
 const ready = await new Promise((resolve, reject) => {
   child.once("exit", (code) => reject(new Error(`the emulator exited with ${code}`)));
   createInterface({ input: child.stdout }).once("line", (line) => resolve(JSON.parse(line)));
@@ -29,7 +31,8 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 1_000));
 
 const pool = new Pool(ready.apiUrl, { connections: CONNECTIONS, pipelining: 1 });
 // Warm the server up with its own token, so "before" is a server that has served requests.
-for (let i = 0; i < 1_000; i++) await (await pool.request({ method: "GET", path: "/v1/whoami", headers: { authorization: `Bearer ${ready.token}` } })).body.text();
+for (let i = 0; i < 1_000; i++)
+  await (await pool.request({ method: "GET", path: "/v1/whoami", headers: { authorization: `Bearer ${ready.token}` } })).body.text();
 await settle();
 const before = rssMiB();
 
@@ -59,4 +62,14 @@ await pool.close();
 child.kill("SIGTERM");
 await new Promise((resolve) => child.once("exit", resolve));
 rmSync(dataDir, { recursive: true, force: true });
-console.log(JSON.stringify({ requests: N, tokenChars: SIZE, rssBeforeMiB: Math.round(before), rssAfterMiB: Math.round(after), grewMiB: Math.round(after - before), seconds: Number(seconds.toFixed(1)), statuses }));
+console.log(
+  JSON.stringify({
+    requests: N,
+    tokenChars: SIZE,
+    rssBeforeMiB: Math.round(before),
+    rssAfterMiB: Math.round(after),
+    grewMiB: Math.round(after - before),
+    seconds: Number(seconds.toFixed(1)),
+    statuses,
+  }),
+);

@@ -26,14 +26,15 @@ module.exports = function load(file) {
   const stale = cachedData === undefined || script.cachedDataRejected;
   script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
   // Written once the command has run, so the functions it compiled on the way are in the cache too.
-  if (stale) process.once("beforeExit", () => {
-    // Renamed into place, so a process starting meanwhile never reads half a cache.
-    const tmp = `${cacheFile}.${process.pid}`;
-    try {
-      fs.writeFileSync(tmp, script.createCachedData());
-      fs.renameSync(tmp, cacheFile);
-    } catch {
-      fs.rmSync(tmp, { force: true });
-    }
-  });
+  if (stale)
+    process.once("beforeExit", () => {
+      // Renamed into place, so a process starting meanwhile never reads half a cache.
+      const tmp = `${cacheFile}.${process.pid}`;
+      try {
+        fs.writeFileSync(tmp, script.createCachedData());
+        fs.renameSync(tmp, cacheFile);
+      } catch {
+        fs.rmSync(tmp, { force: true });
+      }
+    });
 };

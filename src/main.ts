@@ -17,7 +17,9 @@ if (isMainThread) {
     if (!stop.signal.aborted) return stop.abort(by);
     const json = process.argv.includes("--json");
     const message = `Stopped at once by a second ${by}; a step in progress may or may not have been applied.`;
-    process.stderr.write(json ? `${JSON.stringify({ error: { code: "INTERRUPTED", message, hint: "Run the command again to finish it." } })}\n` : `✖ ${message}\n`);
+    process.stderr.write(
+      json ? `${JSON.stringify({ error: { code: "INTERRUPTED", message, hint: "Run the command again to finish it." } })}\n` : `✖ ${message}\n`,
+    );
     process.exit(signalExitCode(by));
   };
   process.on("SIGINT", onSignal);

@@ -42,7 +42,9 @@ if (mode === "summary") {
   const get = { floor: load("get", "floor"), ours: load("get", "ours") };
   const put = { floor: load("put", "floor"), ours: load("put", "ours") };
   const idem = load("put-idem", "ours");
-  console.log("req/s: mean over rounds; p50 and p99: worst round (autocannon measures whole ms); server CPU: user+system time of the server process / requests");
+  console.log(
+    "req/s: mean over rounds; p50 and p99: worst round (autocannon measures whole ms); server CPU: user+system time of the server process / requests",
+  );
   console.log(row("GET floor", get.floor));
   console.log(row("GET emulator", get.ours));
   console.log(row("PUT floor", put.floor));
@@ -54,7 +56,9 @@ if (mode === "summary") {
   // Each round runs the floor and the emulator back to back, so a round's own ratio is spared the
   // machine's slower drifts: shown beside the verdict, which stays on the means.
   const paired = (o, f) => `per round ${o.perRound.map((x, i) => (x / f.perRound[i]).toFixed(2)).join(" ")}`;
-  console.log(`GET ours/floor ${g.toFixed(2)}x: target >= 0.80x ${verdict(g >= 0.8)}; p99 ${get.ours.p99} ms: target <= 2 ms ${verdict(get.ours.p99 <= 2)} ${cpu(get.ours, get.floor)}; ${paired(get.ours, get.floor)}`);
+  console.log(
+    `GET ours/floor ${g.toFixed(2)}x: target >= 0.80x ${verdict(g >= 0.8)}; p99 ${get.ours.p99} ms: target <= 2 ms ${verdict(get.ours.p99 <= 2)} ${cpu(get.ours, get.floor)}; ${paired(get.ours, get.floor)}`,
+  );
   console.log(`PUT ours/floor ${p.toFixed(2)}x: target >= 0.60x ${verdict(p >= 0.6)} ${cpu(put.ours, put.floor)}; ${paired(put.ours, put.floor)}`);
   console.log(`PUT with Idempotency-Key ours/floor ${(idem.rps / put.floor.rps).toFixed(2)}x (no target) ${cpu(idem, put.floor)}`);
   process.exit(0);
@@ -62,7 +66,9 @@ if (mode === "summary") {
 
 if (mode === "side") {
   const [dir, rounds, hz] = args;
-  console.log("side by side (both servers loaded at once, sharing one CPU): req/s, and server CPU per request; floor/emulator CPU is the emulator's share of the floor's efficiency (no target)");
+  console.log(
+    "side by side (both servers loaded at once, sharing one CPU): req/s, and server CPU per request; floor/emulator CPU is the emulator's share of the floor's efficiency (no target)",
+  );
   for (const name of ["get", "put"]) {
     const ratios = [];
     for (let i = 1; i <= Number(rounds); i++) {
@@ -70,10 +76,12 @@ if (mode === "side") {
       const ours = JSON.parse(readFileSync(`${base}.ours.json`, "utf8"));
       const floor = JSON.parse(readFileSync(`${base}.floor.json`, "utf8"));
       const [oursTicks, floorTicks] = readFileSync(`${base}.cpu`, "utf8").trim().split(" ").map(Number);
-      const us = (ticks, r) => (ticks / Number(hz)) * 1e6 / r.requests.total;
+      const us = (ticks, r) => ((ticks / Number(hz)) * 1e6) / r.requests.total;
       const [o, f] = [us(oursTicks, ours), us(floorTicks, floor)];
       ratios.push(f / o);
-      console.log(`  ${name.toUpperCase().padEnd(3)} round ${i}: floor ${String(Math.round(floor.requests.average)).padStart(6)} req/s ${f.toFixed(1).padStart(5)} µs/request, emulator ${String(Math.round(ours.requests.average)).padStart(6)} req/s ${o.toFixed(1).padStart(5)} µs/request: floor/emulator CPU ${(f / o).toFixed(2)}`);
+      console.log(
+        `  ${name.toUpperCase().padEnd(3)} round ${i}: floor ${String(Math.round(floor.requests.average)).padStart(6)} req/s ${f.toFixed(1).padStart(5)} µs/request, emulator ${String(Math.round(ours.requests.average)).padStart(6)} req/s ${o.toFixed(1).padStart(5)} µs/request: floor/emulator CPU ${(f / o).toFixed(2)}`,
+      );
     }
     console.log(`${name.toUpperCase()} side by side, floor/emulator CPU per request: ${ratios.map((r) => r.toFixed(2)).join(" ")}`);
   }

@@ -38,27 +38,49 @@ const RULES: readonly Rule[] = [
   { code: "INVALID_EXPIRY", says: errors.expiryTooFar(), cli: () => "Leave out --ttl and --expires-at for a value that never expires." },
   { code: "USAGE", says: errors.expiryConflict(), on: "message", cli: () => "Choose one of --ttl and --expires-at." },
   { code: "INVALID_LIMIT", says: errors.limitInvalid(ARG), cli: () => "Use --all to walk every page." },
-  { code: "INVALID_CURSOR", says: errors.cursorInvalid(), cli: () => "Pass the cursor printed by the previous page of the same prefix, or leave --cursor out to start over." },
-  { code: "NAMESPACE_PROTECTED", says: errors.namespaceProtected(ARG), on: "message", cli: ([name]) => `It always exists. To empty it, run: yourspace kv rm --prefix "" -n ${name}` },
+  {
+    code: "INVALID_CURSOR",
+    says: errors.cursorInvalid(),
+    cli: () => "Pass the cursor printed by the previous page of the same prefix, or leave --cursor out to start over.",
+  },
+  {
+    code: "NAMESPACE_PROTECTED",
+    says: errors.namespaceProtected(ARG),
+    on: "message",
+    cli: ([name]) => `It always exists. To empty it, run: yourspace kv rm --prefix "" -n ${name}`,
+  },
   { code: "KEY_NOT_FOUND", says: errors.keysNotFound([ARG], ARG), cli: () => "Use --force to remove the keys that exist and ignore the missing ones." },
   { code: "CONFIRMATION_REQUIRED", says: errors.replaceNeedsForce(ARG), cli: () => "Pass --force to replace it, or choose another file." },
-  { code: "BINARY_VALUE", says: errors.binaryToTerminal(ARG, 0, "not UTF-8"), cli: () => "Save it with --output <file>, or send stdout to a file or a pipe; --output - prints it here anyway." },
+  {
+    code: "BINARY_VALUE",
+    says: errors.binaryToTerminal(ARG, 0, "not UTF-8"),
+    cli: () => "Save it with --output <file>, or send stdout to a file or a pipe; --output - prints it here anyway.",
+  },
   {
     code: "USAGE",
     says: errors.unknownRegion(ARG, [ARG]),
-    cli: ([regions]) => `The regions are ${regions}. Change them with: yourspace kv emulator config --regions <list> (the home region marked with *, as iad*,fra,sin)`,
+    cli: ([regions]) =>
+      `The regions are ${regions}. Change them with: yourspace kv emulator config --regions <list> (the home region marked with *, as iad*,fra,sin)`,
   },
   {
     code: "UNAVAILABLE",
     says: errors.regionPartitioned(ARG, ARG, "read"),
     cli: ([region]) => `Read the region's own copy with --consistency eventual, or heal the link with: yourspace kv emulator heal ${region}`,
   },
-  { code: "UNAUTHENTICATED", says: errors.tokenMissing(), cli: () => "Log in with: yourspace login, or create a token with: yourspace kv emulator token create --site <site>" },
+  {
+    code: "UNAUTHENTICATED",
+    says: errors.tokenMissing(),
+    cli: () => "Log in with: yourspace login, or create a token with: yourspace kv emulator token create --site <site>",
+  },
   { code: "UNAUTHENTICATED", says: errors.tokenInvalid(), cli: () => "Check YOURSPACE_TOKEN or --token, or log in again with: yourspace login" },
   { code: "UNAUTHENTICATED", says: errors.tokenRevoked(), cli: () => "Log in again with a current token: yourspace login" },
   { code: "UNAUTHENTICATED", says: errors.tokenExpired(ARG), cli: () => "Create a new token and log in again: yourspace login" },
   { code: "DATA_DIR_UNUSABLE", says: errors.dataDirUnusable(ARG, ARG), cli: () => `Fix it, or choose another directory with ${dataDirFlags}.` },
-  { code: "STORE_READ_ONLY", says: errors.storeReadOnly(ARG, ARG), cli: ([dir]) => `Reads still work. To write, give your user write access to ${dir}, or use another data directory (${dataDirFlags}).` },
+  {
+    code: "STORE_READ_ONLY",
+    says: errors.storeReadOnly(ARG, ARG),
+    cli: ([dir]) => `Reads still work. To write, give your user write access to ${dir}, or use another data directory (${dataDirFlags}).`,
+  },
 ];
 
 const PATTERNS = RULES.map((rule) => ({ rule, hint: shape(rule.says.hint), message: shape(rule.says.message) }));

@@ -16,7 +16,10 @@ export async function answer(shell: string, args: readonly string[], sources: Va
     // bash passes its word breaks and the line up to the cursor, and inserts what we give it.
     const [breaks = " \t\n\"'@><=;|&(:", line = ""] = args;
     const words = shellWords(line, home);
-    const completion = await complete(words.slice(1).map((w) => w.value), sources);
+    const completion = await complete(
+      words.slice(1).map((w) => w.value),
+      sources,
+    );
     return lines(completion, bashInsertions(completion.values, words.at(-1)!.raw, breaks));
   }
   if (shell === "zsh") {
@@ -55,7 +58,10 @@ function bashInsertions(values: readonly string[], raw: string, breaks: string):
     else if (breaks.includes(raw[i]!)) cut = i;
   }
   const head = raw.slice(0, cut + 1);
-  return values.map(bashEscape).filter((v) => v.startsWith(head)).map((v) => v.slice(head.length));
+  return values
+    .map(bashEscape)
+    .filter((v) => v.startsWith(head))
+    .map((v) => v.slice(head.length));
 }
 
 /** Where a quote left open at the end of a word starts, or -1. */

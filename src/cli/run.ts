@@ -41,7 +41,12 @@ export async function main(argv: readonly string[], io: Io, overrides: Overrides
     let failure: { error: unknown } | undefined;
     try {
       const work = handler(ctx, args, command.opts());
-      await untilStopped(work, ctx.signal, () => ctx.stopping, (by) => ctx.announce && out.warn(stoppingNote(by)));
+      await untilStopped(
+        work,
+        ctx.signal,
+        () => ctx.stopping,
+        (by) => ctx.announce && out.warn(stoppingNote(by)),
+      );
     } catch (e) {
       failure = { error: e };
       // A command stopped at once may still be waiting on a request: the process exits without it.
@@ -239,7 +244,13 @@ function readGlobals(opts: Record<string, unknown>, io: Io): Globals {
   };
 }
 
-function createContext(io: Io, out: Output, globals: Globals, overrides: Overrides, opened: Opened): Context & { dispose(): Promise<void>; stopping: boolean; announce: boolean } {
+function createContext(
+  io: Io,
+  out: Output,
+  globals: Globals,
+  overrides: Overrides,
+  opened: Opened,
+): Context & { dispose(): Promise<void>; stopping: boolean; announce: boolean } {
   let local: LocalBackend | undefined;
   let backend: Backend | undefined;
   let guarded: Backend | undefined;
@@ -262,7 +273,12 @@ function createContext(io: Io, out: Output, globals: Globals, overrides: Overrid
       const target = await resolveTarget(globals, io.env, io.cwd);
       if (target.kind === "embedded") {
         const emulator = await openLocal();
-        checkEmbeddedSite(emulator.target.site, emulator.core.admin.names(), globals.site ? "--site" : io.env.YOURSPACE_SITE ? "YOURSPACE_SITE" : "the default", emulator.core.dataDir);
+        checkEmbeddedSite(
+          emulator.target.site,
+          emulator.core.admin.names(),
+          globals.site ? "--site" : io.env.YOURSPACE_SITE ? "YOURSPACE_SITE" : "the default",
+          emulator.core.dataDir,
+        );
         backend = emulator;
       } else {
         const { HttpBackend } = await import("../client/client.js");
@@ -316,7 +332,12 @@ const clackPrompter = (signal: AbortSignal): Prompter => ({
   },
   async select(message, options) {
     const { select, isCancel } = await import("@clack/prompts");
-    const answer = await select({ message, options: options.map((o) => ({ value: o.value, label: o.label ?? o.value, hint: o.hint })), output: process.stderr, signal });
+    const answer = await select({
+      message,
+      options: options.map((o) => ({ value: o.value, label: o.label ?? o.value, hint: o.hint })),
+      output: process.stderr,
+      signal,
+    });
     return isCancel(answer) ? null : (answer as string);
   },
   async text(message, placeholder) {

@@ -32,7 +32,11 @@ export function toError(res: Response, apiUrl: string): KvError {
   if (isJson(res)) {
     try {
       const body = JSON.parse(res.body.toString("utf8")) as { code?: unknown; message?: unknown; hint?: unknown };
-      if (typeof body.code === "string" && typeof body.message === "string" && (body.hint === undefined || body.hint === null || typeof body.hint === "string")) {
+      if (
+        typeof body.code === "string" &&
+        typeof body.message === "string" &&
+        (body.hint === undefined || body.hint === null || typeof body.hint === "string")
+      ) {
         const code = (Object.hasOwn(ERROR_EXIT, body.code) ? body.code : "INTERNAL") as ErrorCode;
         const error = new KvError(code, body.message, body.hint ?? undefined);
         fromApi.add(error);
@@ -48,7 +52,11 @@ export function toError(res: Response, apiUrl: string): KvError {
   }
   // A gateway or proxy in front of the API, having trouble: worth retrying.
   if (res.status >= 500 || res.status === 429 || res.status === 408) {
-    return new KvError("UNAVAILABLE", `The platform API at ${apiUrl} answered HTTP ${res.status} (${describeBody(res)}).`, "The platform is having trouble; try again shortly.");
+    return new KvError(
+      "UNAVAILABLE",
+      `The platform API at ${apiUrl} answered HTTP ${res.status} (${describeBody(res)}).`,
+      "The platform is having trouble; try again shortly.",
+    );
   }
   return notPlatformApi(apiUrl, `it answered HTTP ${res.status} with ${describeBody(res)}, not an error of the API`);
 }
@@ -66,13 +74,27 @@ export function notPlatformApi(apiUrl: string, what: string): KvError {
 export function describeBody(res: Response): string {
   const type = header(res, HEADERS.contentType) ?? "no content type";
   if (res.body.length === 0) return `${type}, an empty body`;
-  const start = res.body.subarray(0, 60).toString("utf8").replace(/[^\x20-\x7e]+/g, " ").trim();
+  const start = res.body
+    .subarray(0, 60)
+    .toString("utf8")
+    .replace(/[^\x20-\x7e]+/g, " ")
+    .trim();
   return `${type}, ${res.body.length.toLocaleString("en-US")} bytes: ${JSON.stringify(start)}${res.body.length > 60 ? "…" : ""}`;
 }
 
 export function unreachable(e: unknown, apiUrl: string): KvError {
   const code = (e as { code?: string }).code ?? "";
   const why =
-    code === "ECONNREFUSED" ? "the connection was refused" : code === "ENOTFOUND" ? "the host was not found" : code.startsWith("UND_ERR_") && code.includes("TIMEOUT") ? "it did not answer in time" : ((e as Error).message ?? String(e));
-  return new KvError("UNAVAILABLE", `Cannot reach the platform API at ${apiUrl}: ${why}.`, "Check --api-url or YOURSPACE_API_URL and your network, or start the local emulator: yourspace kv emulator start");
+    code === "ECONNREFUSED"
+      ? "the connection was refused"
+      : code === "ENOTFOUND"
+        ? "the host was not found"
+        : code.startsWith("UND_ERR_") && code.includes("TIMEOUT")
+          ? "it did not answer in time"
+          : ((e as Error).message ?? String(e));
+  return new KvError(
+    "UNAVAILABLE",
+    `Cannot reach the platform API at ${apiUrl}: ${why}.`,
+    "Check --api-url or YOURSPACE_API_URL and your network, or start the local emulator: yourspace kv emulator start",
+  );
 }

@@ -1,5 +1,26 @@
 import { randomUUID } from "node:crypto";
-import type { AuditEntry, AuditQuery, Backend, Binding, DeleteOptions, DeleteResult, ExportedEntry, GetResult, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, ServedFrom, SiteChange, SiteInfo, TargetInfo, UsageReport, WriteOptions, WriteResult } from "../core/backend.js";
+import type {
+  AuditEntry,
+  AuditQuery,
+  Backend,
+  Binding,
+  DeleteOptions,
+  DeleteResult,
+  ExportedEntry,
+  GetResult,
+  ListOptions,
+  ListPage,
+  NamespaceInfo,
+  PutInput,
+  ReadOptions,
+  ServedFrom,
+  SiteChange,
+  SiteInfo,
+  TargetInfo,
+  UsageReport,
+  WriteOptions,
+  WriteResult,
+} from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import { errors, KvError } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
@@ -87,7 +108,11 @@ export class HttpBackend implements Backend {
     private readonly options: HttpBackendOptions,
   ) {
     this.site = options.site ?? "";
-    this.target = { kind: "remote", description: `platform API at ${options.apiUrl} (site ${this.site}${options.source ? `, ${options.source}` : ""})`, site: this.site };
+    this.target = {
+      kind: "remote",
+      description: `platform API at ${options.apiUrl} (site ${this.site}${options.source ? `, ${options.source}` : ""})`,
+      site: this.site,
+    };
   }
 
   static async open(options: HttpBackendOptions): Promise<HttpBackend> {
@@ -97,9 +122,19 @@ export class HttpBackend implements Backend {
     try {
       origin = new URL(options.apiUrl).origin;
     } catch {
-      throw new KvError("USAGE", `The API URL "${options.apiUrl}" is not a URL.`, "Give a URL such as http://127.0.0.1:8787 with --api-url or YOURSPACE_API_URL.");
+      throw new KvError(
+        "USAGE",
+        `The API URL "${options.apiUrl}" is not a URL.`,
+        "Give a URL such as http://127.0.0.1:8787 with --api-url or YOURSPACE_API_URL.",
+      );
     }
-    const pool = new Pool(origin, { connections: 8, connectTimeout: Math.min(timeout, 10_000), headersTimeout: timeout, bodyTimeout: timeout, keepAliveTimeout: 4_000 });
+    const pool = new Pool(origin, {
+      connections: 8,
+      connectTimeout: Math.min(timeout, 10_000),
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      keepAliveTimeout: 4_000,
+    });
     const http = new Transport(pool, options.apiUrl, options.token, options.retries ?? 3, options.sleep ?? sleepFor);
     const backend = new HttpBackend(http, options);
     if (options.site !== null) return backend;
@@ -121,7 +156,11 @@ export class HttpBackend implements Backend {
     const res = await this.http.send({
       method: "GET",
       path: paths.value(this.site, ns, key),
-      query: { [QUERY.region]: options.region, [QUERY.consistency]: options.consistency, [QUERY.cacheTtl]: options.cacheTtlMs === undefined ? undefined : String(options.cacheTtlMs / 1000) },
+      query: {
+        [QUERY.region]: options.region,
+        [QUERY.consistency]: options.consistency,
+        [QUERY.cacheTtl]: options.cacheTtlMs === undefined ? undefined : String(options.cacheTtlMs / 1000),
+      },
       repeatable: true,
     });
     const apiUrl = this.options.apiUrl;
@@ -148,7 +187,8 @@ export class HttpBackend implements Backend {
       } catch {
         decoded = undefined;
       }
-      if (decoded === null || typeof decoded !== "object" || Array.isArray(decoded)) throw notPlatformApi(apiUrl, `a read answered a ${HEADERS.metadata} header that is not base64url JSON`);
+      if (decoded === null || typeof decoded !== "object" || Array.isArray(decoded))
+        throw notPlatformApi(apiUrl, `a read answered a ${HEADERS.metadata} header that is not base64url JSON`);
     }
     return {
       entry: {
@@ -191,7 +231,11 @@ export class HttpBackend implements Backend {
     keys.forEach(validateKey);
     // A key given twice counts once, as in one transaction.
     const unique = [...new Set(keys)];
-    const parts = split(unique.map((k) => JSON.stringify(k)), LIMITS.maxListLimit, API_LIMITS.maxJsonBody - 64).map(([from, to]) => unique.slice(from, to));
+    const parts = split(
+      unique.map((k) => JSON.stringify(k)),
+      LIMITS.maxListLimit,
+      API_LIMITS.maxJsonBody - 64,
+    ).map(([from, to]) => unique.slice(from, to));
     const send = (part: string[], dryRun: boolean): Promise<DeleteResult> =>
       this.http
         .call({
@@ -297,7 +341,10 @@ export class HttpBackend implements Backend {
   }
 
   async updateSite(change: SiteChange): Promise<SiteInfo> {
-    return this.http.json(await this.http.call({ method: "PATCH", path: paths.site(this.site), body: siteChangeBody(change), headers: JSON_BODY, repeatable: true }), isSite);
+    return this.http.json(
+      await this.http.call({ method: "PATCH", path: paths.site(this.site), body: siteChangeBody(change), headers: JSON_BODY, repeatable: true }),
+      isSite,
+    );
   }
 
   async listBindings(): Promise<Binding[]> {
@@ -311,7 +358,12 @@ export class HttpBackend implements Backend {
   }
 
   async unbind(route: string, variable: string): Promise<boolean> {
-    const res = await this.http.call({ method: "DELETE", path: paths.bindings(this.site), query: { [QUERY.route]: route, [QUERY.variable]: variable }, repeatable: true });
+    const res = await this.http.call({
+      method: "DELETE",
+      path: paths.bindings(this.site),
+      query: { [QUERY.route]: route, [QUERY.variable]: variable },
+      repeatable: true,
+    });
     return this.http.json<WireRemoved>(res, isRemoved).removed;
   }
 
@@ -326,7 +378,13 @@ export class HttpBackend implements Backend {
   }
 
   async createNamespace(name: string): Promise<NamespaceInfo> {
-    const res = await this.http.call({ method: "POST", path: paths.namespaces(this.site), body: namespaceCreateBody(name), headers: { ...JSON_BODY, ...once() }, repeatable: true });
+    const res = await this.http.call({
+      method: "POST",
+      path: paths.namespaces(this.site),
+      body: namespaceCreateBody(name),
+      headers: { ...JSON_BODY, ...once() },
+      repeatable: true,
+    });
     return namespaceFromWire(this.http.json<WireNamespace>(res, isNamespace));
   }
 
@@ -336,7 +394,10 @@ export class HttpBackend implements Backend {
   }
 
   async removeNamespace(name: string): Promise<void> {
-    this.http.json<WireNamespaceRemoved>(await this.http.call({ method: "DELETE", path: paths.namespace(this.site, name), headers: once(), repeatable: true }), isNamespaceRemoved);
+    this.http.json<WireNamespaceRemoved>(
+      await this.http.call({ method: "DELETE", path: paths.namespace(this.site, name), headers: once(), repeatable: true }),
+      isNamespaceRemoved,
+    );
   }
 
   async close(): Promise<void> {

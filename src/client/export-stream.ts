@@ -17,8 +17,15 @@ export async function* exportPages(lines: AsyncIterator<string>, apiUrl: string)
       if (next.value === "") continue;
       entry = parseWireEntry(JSON.parse(next.value));
     } catch (e) {
-      const why = e instanceof KvError || e instanceof SyntaxError ? `entry ${received + 1} is malformed (${e.message})` : `the connection failed after ${received} entries (${(e as Error).message})`;
-      throw new KvError("UNAVAILABLE", `The export from the platform API at ${apiUrl} did not complete: ${why}.`, "Run the export again: an export to a file replaces it only once complete.");
+      const why =
+        e instanceof KvError || e instanceof SyntaxError
+          ? `entry ${received + 1} is malformed (${e.message})`
+          : `the connection failed after ${received} entries (${(e as Error).message})`;
+      throw new KvError(
+        "UNAVAILABLE",
+        `The export from the platform API at ${apiUrl} did not complete: ${why}.`,
+        "Run the export again: an export to a file replaces it only once complete.",
+      );
     }
     received++;
     page.push({ key: entry.key, value: entry.value, metadata: entry.metadata ?? null, expiresAt: entry.expiresAt ?? null });

@@ -36,7 +36,11 @@ export function throwIfStopped(signal: AbortSignal, account: (by: StopSignal) =>
 
 /** The error of a command stopped by a signal that gave no account of its own. */
 export function stoppedAtOnce(by: StopSignal): KvError {
-  return errors.interrupted(by, `Interrupted by ${by} before the command finished.`, "A change it was making when stopped may or may not have been applied: run the command again to be sure.");
+  return errors.interrupted(
+    by,
+    `Interrupted by ${by} before the command finished.`,
+    "A change it was making when stopped may or may not have been applied: run the command again to be sure.",
+  );
 }
 
 /**

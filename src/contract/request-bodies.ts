@@ -15,11 +15,22 @@ export interface BodyShape {
 /** The JSON body of each endpoint that takes one. */
 export const BODIES = {
   "POST namespaces": { fields: { name: { kind: "string", required: true } }, example: '{"name": "<namespace>"}' },
-  "POST bulkDelete": { fields: { keys: { kind: "strings", required: true }, force: { kind: "boolean" }, dryRun: { kind: "boolean" } }, example: '{"keys": ["…"], "force": false, "dryRun": false}' },
-  "POST bulkPut": { fields: { entries: { kind: "array", required: true }, dryRun: { kind: "boolean" } }, example: '{"entries": [{"key", "value", …}], "dryRun": false}' },
+  "POST bulkDelete": {
+    fields: { keys: { kind: "strings", required: true }, force: { kind: "boolean" }, dryRun: { kind: "boolean" } },
+    example: '{"keys": ["…"], "force": false, "dryRun": false}',
+  },
+  "POST bulkPut": {
+    fields: { entries: { kind: "array", required: true }, dryRun: { kind: "boolean" } },
+    example: '{"entries": [{"key", "value", …}], "dryRun": false}',
+  },
   "PATCH site": { fields: { tier: { kind: "string" }, auditRetentionDays: { kind: "integer" } }, example: '{"tier": "<tier>", "auditRetentionDays": <days>}' },
   "PUT bindings": {
-    fields: { route: { kind: "string", required: true }, variable: { kind: "string", required: true }, namespace: { kind: "string", required: true }, access: { kind: "string", required: true } },
+    fields: {
+      route: { kind: "string", required: true },
+      variable: { kind: "string", required: true },
+      namespace: { kind: "string", required: true },
+      access: { kind: "string", required: true },
+    },
     example: '{"route", "variable", "namespace", "access": "read-only" | "read-write"}',
   },
 } as const satisfies Partial<Record<Endpoint, BodyShape>>;
@@ -72,4 +83,5 @@ export const bulkPutBody = (entryTexts: readonly string[], dryRun: boolean): str
 
 export const siteChangeBody = (change: SiteChange): string => JSON.stringify(change satisfies SiteChangeBody);
 
-export const bindingBody = (b: Omit<Binding, "createdAt">): string => JSON.stringify({ route: b.route, variable: b.variable, namespace: b.namespace, access: b.access } satisfies BindingBody);
+export const bindingBody = (b: Omit<Binding, "createdAt">): string =>
+  JSON.stringify({ route: b.route, variable: b.variable, namespace: b.namespace, access: b.access } satisfies BindingBody);

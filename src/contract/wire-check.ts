@@ -27,7 +27,10 @@ const shape =
 
 const metadata = nullOr(isObject);
 
-export const isWhoami = shape({ site: str, token: shape({ id: str, kind: str, access: str, namespaces: nullOr(arrayOf(str)), expiresAt: nullOr(iso), route: nullOr(str) }) });
+export const isWhoami = shape({
+  site: str,
+  token: shape({ id: str, kind: str, access: str, namespaces: nullOr(arrayOf(str)), expiresAt: nullOr(iso), route: nullOr(str) }),
+});
 export const isWrite = shape({ version: str, region: str });
 export const isDeleteResult = shape({ deleted: arrayOf(str), missing: arrayOf(str), version: nullOr(str) });
 export const isListPage = shape({ keys: arrayOf(shape({ key: str, size: num, expiresAt: nullOr(iso), metadata })), cursor: nullOr(str) });
@@ -51,8 +54,11 @@ const binding = shape({ route: str, variable: str, namespace: str, access: (v) =
 export const isBinding = binding;
 export const isBindings = shape({ bindings: arrayOf(binding) });
 export const isRemoved = shape({ removed: bool });
-export const isAudit = shape({ entries: arrayOf(shape({ t: iso, actor: str, action: str, namespace: str, key: nullOr(str), region: str, outcome: str, count: num })) });
+export const isAudit = shape({
+  entries: arrayOf(shape({ t: iso, actor: str, action: str, namespace: str, key: nullOr(str), region: str, outcome: str, count: num })),
+});
 
 const outcome = shape({ key: str, outcome: (v) => v === "created" || v === "updated" || v === "unchanged" || v === "failed" });
 /** A bulk write's answer: one result per entry sent. */
-export const isBulkResults = (v: unknown, entries: number): boolean => shape({ results: arrayOf(outcome) })(v) && (v as { results: unknown[] }).results.length === entries;
+export const isBulkResults = (v: unknown, entries: number): boolean =>
+  shape({ results: arrayOf(outcome) })(v) && (v as { results: unknown[] }).results.length === entries;

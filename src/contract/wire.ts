@@ -52,7 +52,14 @@ export type WireAuditEntry = Omit<AuditEntry, "t"> & { t: string };
 
 export interface WireWhoami {
   site: string;
-  token: { id: string; kind: "site" | "scoped" | "route"; access: "read-only" | "read-write"; namespaces: string[] | null; expiresAt: string | null; route: string | null };
+  token: {
+    id: string;
+    kind: "site" | "scoped" | "route";
+    access: "read-only" | "read-write";
+    namespaces: string[] | null;
+    expiresAt: string | null;
+    route: string | null;
+  };
   /** A route token's grant: its route's bindings as they stand now (null for other kinds). */
   bindings: { variable: string; namespace: string; access: "read-only" | "read-write" }[] | null;
 }

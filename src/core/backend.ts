@@ -96,7 +96,7 @@ export interface Entry {
 }
 
 /** How a read was served: which region, which version it saw, from where, and how stale. */
-export interface ReadInfo {
+interface ReadInfo {
   region: string;
   /** The version the region served, even when it is a delete or has expired; null when it has none. */
   version: string | null;

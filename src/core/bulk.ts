@@ -26,7 +26,7 @@ export interface BulkEntry {
   ttlSeconds?: number;
 }
 
-export type BulkOutcomeKind = "created" | "updated" | "unchanged" | "failed";
+type BulkOutcomeKind = "created" | "updated" | "unchanged" | "failed";
 
 export interface BulkOutcome {
   key: string;
@@ -49,7 +49,10 @@ export function parseWireEntry(raw: unknown): BulkEntry {
   for (const field of Object.keys(e)) if (!ENTRY_FIELDS.has(field)) throw bad(`unknown field "${field}"`);
   if (typeof e.key !== "string") throw bad(e.key === undefined ? '"key" is missing' : `"key" must be a string, not ${describe(e.key)}`);
   validateKey(e.key);
-  if (typeof e.value !== "string") throw bad(e.value === undefined ? '"value" is missing' : `"value" must be a string, not ${describe(e.value)} (binary values are base64 with "base64": true)`);
+  if (typeof e.value !== "string")
+    throw bad(
+      e.value === undefined ? '"value" is missing' : `"value" must be a string, not ${describe(e.value)} (binary values are base64 with "base64": true)`,
+    );
   if (e.base64 !== undefined && typeof e.base64 !== "boolean") throw bad(`"base64" must be true or false`);
   let value: Buffer;
   if (e.base64 === true) {
@@ -65,7 +68,8 @@ export function parseWireEntry(raw: unknown): BulkEntry {
     entry.expiresAt = Math.round(e.expiration * 1000);
   }
   if (e.expiration_ttl !== undefined) {
-    if (typeof e.expiration_ttl !== "number" || !Number.isFinite(e.expiration_ttl) || e.expiration_ttl < 0) throw bad('"expiration_ttl" must be a number of seconds');
+    if (typeof e.expiration_ttl !== "number" || !Number.isFinite(e.expiration_ttl) || e.expiration_ttl < 0)
+      throw bad('"expiration_ttl" must be a number of seconds');
     if (e.expiration_ttl < LIMITS.minTtlSeconds) throw errors.ttlTooShort(e.expiration_ttl);
     entry.ttlSeconds = e.expiration_ttl;
   }

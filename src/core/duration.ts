@@ -32,7 +32,12 @@ export function parseTimestamp(text: string): number {
   const fields = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec)] as const;
   const check = new Date(Date.UTC(...fields));
   const valid =
-    check.getUTCFullYear() === fields[0] && check.getUTCMonth() === fields[1] && check.getUTCDate() === fields[2] && fields[3] < 24 && fields[4] < 60 && fields[5] < 60;
+    check.getUTCFullYear() === fields[0] &&
+    check.getUTCMonth() === fields[1] &&
+    check.getUTCDate() === fields[2] &&
+    fields[3] < 24 &&
+    fields[4] < 60 &&
+    fields[5] < 60;
   // A time without an offset is read as UTC, so the result does not depend on the machine's zone.
   const ms = Date.parse(m[7] || m[4] === undefined ? trimmed : `${trimmed}Z`);
   if (!valid || Number.isNaN(ms)) throw errors.expiryInvalid(text);

@@ -110,20 +110,17 @@ const USAGE_HINT = "Check the request against its documented usage.";
 
 /** Constructors for every error, so that wording lives in one place. */
 export const errors = {
-  usage: (message: string, hint: string = USAGE_HINT) =>
-    new KvError("USAGE", message, hint),
+  usage: (message: string, hint: string = USAGE_HINT) => new KvError("USAGE", message, hint),
 
   keyEmpty: () => new KvError("INVALID_KEY", "The key is empty.", "Keys are 1 to 512 bytes of UTF-8."),
-  keyReserved: (key: string) =>
-    new KvError("INVALID_KEY", `The key "${key}" is reserved.`, 'Keys may not be "." or "..". Choose another name.'),
+  keyReserved: (key: string) => new KvError("INVALID_KEY", `The key "${key}" is reserved.`, 'Keys may not be "." or "..". Choose another name.'),
   keyTooLong: (bytes: number) =>
     new KvError(
       "INVALID_KEY",
       `The key is ${n(bytes)} bytes of UTF-8; the limit is ${n(LIMITS.maxKeyBytes)} bytes.`,
       "Shorten the key, for example by hashing the long part.",
     ),
-  keyNotUnicode: () =>
-    new KvError("INVALID_KEY", "The key is not valid Unicode (it holds a lone surrogate).", "Keys are 1 to 512 bytes of UTF-8."),
+  keyNotUnicode: () => new KvError("INVALID_KEY", "The key is not valid Unicode (it holds a lone surrogate).", "Keys are 1 to 512 bytes of UTF-8."),
 
   valueTooLarge: (bytes: number, atLeast = false) =>
     new KvError(
@@ -155,24 +152,26 @@ export const errors = {
       `The expiry time is ${secondsFromNow < 0 ? "in the past" : `only ${n(Math.floor(secondsFromNow))} s away`}; it must be at least ${LIMITS.minTtlSeconds} s in the future.`,
       "Give a later time, or a time to live instead.",
     ),
-  expiryTooFar: () =>
-    new KvError("INVALID_EXPIRY", "The expiry is after the year 9999.", "Give no expiry for a value that never expires."),
+  expiryTooFar: () => new KvError("INVALID_EXPIRY", "The expiry is after the year 9999.", "Give no expiry for a value that never expires."),
   expiryInvalid: (text: string) =>
-    new KvError(
-      "INVALID_EXPIRY",
-      `"${text}" is not a time.`,
-      "Give an ISO 8601 time (2027-01-31T12:00:00Z) or epoch seconds (1800000000).",
-    ),
+    new KvError("INVALID_EXPIRY", `"${text}" is not a time.`, "Give an ISO 8601 time (2027-01-31T12:00:00Z) or epoch seconds (1800000000)."),
   /** `what` names the value: the CLI passes its option (--ttl), the API its parameter. */
   durationInvalid: (what: string, text: string) =>
     new KvError("USAGE", `${what} "${text}" is not a duration.`, "Use a number with a unit: 90s, 10m, 12h, 7d, or plain seconds."),
-  expiryConflict: () =>
-    new KvError("USAGE", "A time to live and an expiry time cannot be given together.", "Choose one of them."),
+  expiryConflict: () => new KvError("USAGE", "A time to live and an expiry time cannot be given together.", "Choose one of them."),
 
   limitInvalid: (text: string) =>
-    new KvError("INVALID_LIMIT", `The limit "${text}" is not valid; it must be a whole number from 1 to ${n(LIMITS.maxListLimit)}.`, "For more keys than one page holds, follow the cursor from page to page."),
+    new KvError(
+      "INVALID_LIMIT",
+      `The limit "${text}" is not valid; it must be a whole number from 1 to ${n(LIMITS.maxListLimit)}.`,
+      "For more keys than one page holds, follow the cursor from page to page.",
+    ),
   cursorInvalid: () =>
-    new KvError("INVALID_CURSOR", "The cursor is not valid for this listing.", "Send the cursor the previous page of the same prefix returned, or none to start over."),
+    new KvError(
+      "INVALID_CURSOR",
+      "The cursor is not valid for this listing.",
+      "Send the cursor the previous page of the same prefix returned, or none to start over.",
+    ),
 
   namespaceInvalid: (name: string) =>
     new KvError(
@@ -194,13 +193,22 @@ export const errors = {
   namespaceProtected: (name: string) =>
     new KvError("NAMESPACE_PROTECTED", `The namespace "${name}" cannot be removed.`, "It always exists. To empty it, remove its keys."),
 
-  bindingNotFound: (what: string, route: string) => new KvError("NOT_FOUND", `Route ${route} has no binding of ${what}.`, "List bindings with: yourspace kv bindings"),
+  bindingNotFound: (what: string, route: string) =>
+    new KvError("NOT_FOUND", `Route ${route} has no binding of ${what}.`, "List bindings with: yourspace kv bindings"),
   siteNotFound: (site: string) => new KvError("NOT_FOUND", `Site "${site}" was not found.`, "Check the site name, or use a token of that site."),
   /** The API's answer for a site other than the token's: whether that site exists is not said. */
   siteUnknownToToken: (site: string, tokenSite: string) =>
-    new KvError("NOT_FOUND", `Site "${site}" is not known to this token.`, `The token is for site "${tokenSite}": act on that site, or use a token of site "${site}".`),
+    new KvError(
+      "NOT_FOUND",
+      `Site "${site}" is not known to this token.`,
+      `The token is for site "${tokenSite}": act on that site, or use a token of site "${site}".`,
+    ),
   apiUrlInvalid: (url: string, source: string, why: string) =>
-    new KvError("USAGE", `The API URL "${url}" (from ${source}) cannot be used: ${why}.`, "Give a URL such as https://api.yourspace.dev or http://127.0.0.1:8787."),
+    new KvError(
+      "USAGE",
+      `The API URL "${url}" (from ${source}) cannot be used: ${why}.`,
+      "Give a URL such as https://api.yourspace.dev or http://127.0.0.1:8787.",
+    ),
   keyNotFound: (key: string, namespace: string, where?: string) =>
     new KvError(
       "KEY_NOT_FOUND",
@@ -210,7 +218,10 @@ export const errors = {
   keysNotFound: (keys: string[], namespace: string) =>
     new KvError(
       "KEY_NOT_FOUND",
-      `${keys.length === 1 ? "The key" : `${keys.length} keys`} ${keys.slice(0, 5).map((k) => `"${k}"`).join(", ")}${keys.length > 5 ? ", …" : ""} ${keys.length === 1 ? "was" : "were"} not found in namespace "${namespace}"; nothing was removed.`,
+      `${keys.length === 1 ? "The key" : `${keys.length} keys`} ${keys
+        .slice(0, 5)
+        .map((k) => `"${k}"`)
+        .join(", ")}${keys.length > 5 ? ", …" : ""} ${keys.length === 1 ? "was" : "were"} not found in namespace "${namespace}"; nothing was removed.`,
       "Ask to ignore missing keys (force) to remove the keys that exist.",
     ),
 
@@ -234,10 +245,13 @@ export const errors = {
       `${file ? `${file}: ` : ""}${where} is ${bytes === undefined ? `longer than ${n(limit)} bytes` : `${n(bytes)} bytes`}; an entry takes at most ${n(limit)} bytes of text (a 1 MiB value with its key and metadata, every character escaped)${file ? "." : ""}`,
       "Check that the file is the export you meant to import: values are at most 1 MiB.",
     ),
-  file: (path: string, reason: string) =>
-    new KvError("FILE_ERROR", `Cannot use the file ${path}: ${reason}.`, "Check the path and its permissions."),
+  file: (path: string, reason: string) => new KvError("FILE_ERROR", `Cannot use the file ${path}: ${reason}.`, "Check the path and its permissions."),
   replaceNeedsForce: (path: string) =>
-    new KvError("CONFIRMATION_REQUIRED", `Refusing to replace the file ${path} without confirmation: there is no terminal to ask on.`, "Confirm that it may be replaced, or choose another file."),
+    new KvError(
+      "CONFIRMATION_REQUIRED",
+      `Refusing to replace the file ${path} without confirmation: there is no terminal to ask on.`,
+      "Confirm that it may be replaced, or choose another file.",
+    ),
   binaryToTerminal: (key: string, bytes: number, why: "not UTF-8" | "control characters") =>
     new KvError(
       "BINARY_VALUE",
@@ -288,13 +302,25 @@ export const errors = {
       `Keep a copy of ${dir}, then move kv.sqlite and kv.sqlite-wal out of it to start an empty store; sqlite3's .recover command may save what is left.`,
     ),
   diskFull: (where: string, detail: string) =>
-    new KvError("DISK_FULL", `There is no room to write ${where} (${detail}); the write that needed it was not completed.`, "Free some space on that disk (or raise the quota or file size limit), then run the command again."),
+    new KvError(
+      "DISK_FULL",
+      `There is no room to write ${where} (${detail}); the write that needed it was not completed.`,
+      "Free some space on that disk (or raise the quota or file size limit), then run the command again.",
+    ),
   ioError: (where: string, detail: string) =>
-    new KvError("IO_ERROR", `The device holding ${where} failed to read or write (${detail}).`, "Check the disk, its free space and the file size limit (ulimit -f); dmesg shows device errors. Then run the command again."),
+    new KvError(
+      "IO_ERROR",
+      `The device holding ${where} failed to read or write (${detail}).`,
+      "Check the disk, its free space and the file size limit (ulimit -f); dmesg shows device errors. Then run the command again.",
+    ),
   networkFailure: (what: string, detail: string) =>
     new KvError("UNAVAILABLE", `The network failed (${what}): ${detail}.`, "Check that the server is running and reachable, then run the command again."),
   resourceLimit: (detail: string) =>
-    new KvError("RESOURCE_LIMIT", `The system refused a resource this command needs: ${detail}.`, "Close other programs, or raise the limit (ulimit -n for open files), then run the command again."),
+    new KvError(
+      "RESOURCE_LIMIT",
+      `The system refused a resource this command needs: ${detail}.`,
+      "Close other programs, or raise the limit (ulimit -n for open files), then run the command again.",
+    ),
 
   permission: (message: string, hint: string) => new KvError("PERMISSION_DENIED", message, hint),
   tokenMissing: () =>
@@ -311,7 +337,11 @@ export const errors = {
       "Remove keys you no longer need (yourspace kv rm), or move the site to a larger tier.",
     ),
   valueTooLargeForTier: (bytes: number, tier: string, limit: number) =>
-    new KvError("VALUE_TOO_LARGE", `The value is ${n(bytes)} bytes; the ${tier} tier allows at most ${n(limit)} bytes per value.`, "Move the site to a GA tier for values up to 1 MiB, or store less per key."),
+    new KvError(
+      "VALUE_TOO_LARGE",
+      `The value is ${n(bytes)} bytes; the ${tier} tier allows at most ${n(limit)} bytes per value.`,
+      "Move the site to a GA tier for values up to 1 MiB, or store less per key.",
+    ),
 
   partiallyApplied: (p: PartialOutcome) => {
     const total = p.done.length + p.unknown.length + p.notDone.length;
@@ -334,8 +364,7 @@ export const errors = {
       "Send each different write with a key of its own; send a key again only to retry the very same request.",
     ),
 
-  internal: (message: string) =>
-    new KvError("INTERNAL", message, "This is a bug in yourspace. Please report it with the command you ran and this message."),
+  internal: (message: string) => new KvError("INTERNAL", message, "This is a bug in yourspace. Please report it with the command you ran and this message."),
 };
 
 /** A thrown value in words: an error's message, or a short description of anything else. */

@@ -20,4 +20,3 @@ export const LIMITS = {
 
 export const DEFAULT_NAMESPACE = "default";
 export const DEFAULT_SITE = "local";
-export const HOME_REGION = "iad";

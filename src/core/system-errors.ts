@@ -141,7 +141,8 @@ function fromSqlite(e: SystemError, where: Surroundings): KvError | undefined {
   const dir = where.dataDir ?? "the data directory";
   const message = typeof e.message === "string" ? e.message : "";
   if (e.code === "SQLITE_CONSTRAINT_TRIGGER" && message.startsWith(READ_ONLY_GUARD)) return errors.storeReadOnly(dir, message.slice(READ_ONLY_GUARD.length));
-  if (e.code === "SQLITE_CONSTRAINT_TRIGGER" && message.startsWith(READ_ONLY_RECORDING_GUARD)) return errors.storeReadOnlyRecording(dir, message.slice(READ_ONLY_RECORDING_GUARD.length));
+  if (e.code === "SQLITE_CONSTRAINT_TRIGGER" && message.startsWith(READ_ONLY_RECORDING_GUARD))
+    return errors.storeReadOnlyRecording(dir, message.slice(READ_ONLY_RECORDING_GUARD.length));
   const detail = message ? `${e.code}: ${message}` : e.code;
   // SQLite reports a disk that fills up while it grows its -shm or -wal file as an I/O error.
   if (e.code.startsWith("SQLITE_IOERR") && where.dataDir !== undefined && isFull(where.dataDir)) {

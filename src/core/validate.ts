@@ -39,7 +39,7 @@ export function validateMetadata(value: unknown): Metadata {
 }
 
 /** The latest expiry accepted: the end of year 9999, so every expiry prints as an ISO time. */
-export const MAX_EXPIRES_AT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const MAX_EXPIRES_AT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 export function validateTtlSeconds(seconds: number, nowMs: number): number {
   if (seconds < LIMITS.minTtlSeconds) throw errors.ttlTooShort(seconds);

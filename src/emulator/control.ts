@@ -99,7 +99,13 @@ export class EmulatorControl {
       const now = this.engine.now();
       const offsetMs = mode === "real" ? Math.max(0, now - this.engine.systemNow()) : 0;
       this.engine.settings.write("clock", mode === "manual" ? { mode, now } : { mode, offsetMs });
-      this.engine.record({ t: now, region: this.engine.settings.model.home, f: "fault", type: "info", fault: { kind: "clock", mode, ...(mode === "real" && { offsetMs }) } });
+      this.engine.record({
+        t: now,
+        region: this.engine.settings.model.home,
+        f: "fault",
+        type: "info",
+        fault: { kind: "clock", mode, ...(mode === "real" && { offsetMs }) },
+      });
       return { mode, now, offsetMs };
     });
   }
@@ -172,10 +178,10 @@ export class EmulatorControl {
     return inspectKey(this.engine, site, namespace, key);
   }
 
-
   private edge(region: string): string {
     const model = this.engine.settings.model;
-    if (region === model.home) throw errors.usage(`${region} is the home region; faults apply to the link between an edge and home.`, `Name an edge: ${model.edges.join(", ")}.`);
+    if (region === model.home)
+      throw errors.usage(`${region} is the home region; faults apply to the link between an edge and home.`, `Name an edge: ${model.edges.join(", ")}.`);
     if (!model.edges.includes(region)) throw errors.unknownRegion(region, [model.home, ...model.edges]);
     return region;
   }

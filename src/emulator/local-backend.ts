@@ -97,7 +97,11 @@ export class LocalBackend implements Backend {
     const core = EmulatorCore.open(options.dataDir, options.clock, options.client);
     const shown = relative(options.cwd, options.dataDir) || ".";
     const readOnly = readOnlyReason(core.db) === undefined ? "" : ", read-only";
-    const target: TargetInfo = { kind: "embedded", description: `embedded emulator at ${shown.startsWith("..") ? options.dataDir : shown} (site ${options.site}${readOnly})`, site: options.site };
+    const target: TargetInfo = {
+      kind: "embedded",
+      description: `embedded emulator at ${shown.startsWith("..") ? options.dataDir : shown} (site ${options.site}${readOnly})`,
+      site: options.site,
+    };
     return new LocalBackend(core, options.site, `local:${localUser()}`, target, true);
   }
 
@@ -117,7 +121,14 @@ export class LocalBackend implements Backend {
 
   /** get(), answered at once: for the server, which then answers without waiting for a later tick. */
   getNow(ns: string, key: string, options?: ReadOptions): GetResult {
-    return this.audited("read", ns, key, options?.region, () => this.core.engine.get(this.site, ns, key, options), (r) => [r.entry ? "ok" : "not-found", r.entry ? r.entry.value.length : 0, r.read.region]);
+    return this.audited(
+      "read",
+      ns,
+      key,
+      options?.region,
+      () => this.core.engine.get(this.site, ns, key, options),
+      (r) => [r.entry ? "ok" : "not-found", r.entry ? r.entry.value.length : 0, r.read.region],
+    );
   }
 
   async put(ns: string, key: string, input: PutInput, options?: WriteOptions): Promise<WriteResult> {
@@ -126,7 +137,14 @@ export class LocalBackend implements Backend {
 
   /** put(), run at once: for the server's group commit, which runs it inside a shared transaction. */
   putNow(ns: string, key: string, input: PutInput, options?: WriteOptions): WriteResult {
-    return this.audited("write", ns, key, options?.region, () => this.core.engine.put(this.site, ns, key, input, options), (r) => ["ok", 0, r.region]);
+    return this.audited(
+      "write",
+      ns,
+      key,
+      options?.region,
+      () => this.core.engine.put(this.site, ns, key, input, options),
+      (r) => ["ok", 0, r.region],
+    );
   }
 
   async delete(ns: string, keys: readonly string[], options: DeleteOptions): Promise<DeleteResult> {
@@ -155,14 +173,22 @@ export class LocalBackend implements Backend {
   }
 
   async list(ns: string, options: ListOptions): Promise<ListPage> {
-    return this.audited("list", ns, options.prefix, options.region, () => this.core.engine.list(this.site, ns, options), () => ["ok", 0, undefined]);
+    return this.audited(
+      "list",
+      ns,
+      options.prefix,
+      options.region,
+      () => this.core.engine.list(this.site, ns, options),
+      () => ["ok", 0, undefined],
+    );
   }
 
   async bulkPut(ns: string, entries: readonly BulkEntry[], options: { dryRun?: boolean } & WriteOptions = {}): Promise<BulkOutcome[]> {
     const region = options.region ?? this.core.engine.homeRegion;
     try {
       const outcomes = this.core.engine.actingFor(this.actor, () => this.core.engine.putMany(this.site, ns, entries, options));
-      if (!options.dryRun) for (const o of outcomes) if (o.outcome !== "unchanged") this.log("write", ns, o.key, region, o.outcome === "failed" ? o.error!.code : "ok");
+      if (!options.dryRun)
+        for (const o of outcomes) if (o.outcome !== "unchanged") this.log("write", ns, o.key, region, o.outcome === "failed" ? o.error!.code : "ok");
       return outcomes;
     } catch (e) {
       if (!options.dryRun) for (const entry of entries) this.log("write", ns, entry.key, region, outcomeOf(e));
@@ -175,9 +201,17 @@ export class LocalBackend implements Backend {
 
   async *exportEntries(ns: string, options: { prefix: string }): AsyncIterable<ExportedEntry[]> {
     // An export is audited once, as a read of everything under its prefix.
-    this.core.ledger.read({ site: this.site, actor: this.actor, action: "read", namespace: ns, key: `${options.prefix}*`, region: this.core.engine.homeRegion, outcome: "ok" }, 0);
+    this.core.ledger.read(
+      { site: this.site, actor: this.actor, action: "read", namespace: ns, key: `${options.prefix}*`, region: this.core.engine.homeRegion, outcome: "ok" },
+      0,
+    );
     for (const page of this.core.engine.exportEntries(this.site, ns, options.prefix)) {
-      yield page.map((r) => ({ key: r.key.toString("utf8"), value: r.value, metadata: r.metadata === null ? null : (JSON.parse(r.metadata) as ExportedEntry["metadata"]), expiresAt: r.expires_at }));
+      yield page.map((r) => ({
+        key: r.key.toString("utf8"),
+        value: r.value,
+        metadata: r.metadata === null ? null : (JSON.parse(r.metadata) as ExportedEntry["metadata"]),
+        expiresAt: r.expires_at,
+      }));
     }
   }
 
@@ -216,7 +250,14 @@ export class LocalBackend implements Backend {
   }
 
   /** Runs an operation and logs it, with its outcome, whether it succeeds or fails. */
-  private audited<T>(action: AuditAction, ns: string, key: string, region: string | undefined, run: () => T, outcome: (result: T) => [string, number, string | undefined]): T {
+  private audited<T>(
+    action: AuditAction,
+    ns: string,
+    key: string,
+    region: string | undefined,
+    run: () => T,
+    outcome: (result: T) => [string, number, string | undefined],
+  ): T {
     const home = this.core.engine.homeRegion;
     try {
       const result = this.core.engine.actingFor(this.actor, run);

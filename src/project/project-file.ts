@@ -45,7 +45,11 @@ export class ProjectFile {
     const { parse, printParseErrorCode } = await import("jsonc-parser");
     const problems: import("jsonc-parser").ParseError[] = [];
     const doc = parse(this.text, problems, { allowTrailingComma: true }) as { routes?: unknown } | undefined;
-    if (problems.length) throw errors.usage(`${this.path} is not valid JSONC: ${printParseErrorCode(problems[0]!.error)} at offset ${problems[0]!.offset}.`, "Fix the file and run the command again.");
+    if (problems.length)
+      throw errors.usage(
+        `${this.path} is not valid JSONC: ${printParseErrorCode(problems[0]!.error)} at offset ${problems[0]!.offset}.`,
+        "Fix the file and run the command again.",
+      );
     if (doc?.routes !== undefined && !Array.isArray(doc.routes)) throw errors.usage(`"routes" in ${this.path} must be an array of route blocks.`);
     return (doc?.routes as RouteBlock[] | undefined) ?? [];
   }
@@ -114,7 +118,11 @@ export class ProjectFile {
     const indent = /\n(\t| +)"/.exec(this.text)?.[1] ?? "  ";
     const edits = modify(this.text, path, value, {
       isArrayInsertion: insert,
-      formattingOptions: { insertSpaces: !indent.startsWith("\t"), tabSize: indent.startsWith("\t") ? 1 : indent.length, eol: this.text.includes("\r\n") ? "\r\n" : "\n" },
+      formattingOptions: {
+        insertSpaces: !indent.startsWith("\t"),
+        tabSize: indent.startsWith("\t") ? 1 : indent.length,
+        eol: this.text.includes("\r\n") ? "\r\n" : "\n",
+      },
     });
     this.text = applyEdits(this.text, edits);
   }

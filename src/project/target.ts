@@ -8,9 +8,7 @@ import { profileChoice, readUserConfig, type UserConfig } from "./user-config.js
 
 export const PLATFORM_API_URL = "https://api.yourspace.dev";
 
-export type Target =
-  | { kind: "embedded" }
-  | { kind: "remote"; apiUrl: string; token: string; site: string | null; source: string };
+export type Target = { kind: "embedded" } | { kind: "remote"; apiUrl: string; token: string; site: string | null; source: string };
 
 /** What the command line says about the target (its global options). */
 export interface TargetFlags {
@@ -47,7 +45,8 @@ export async function resolveTarget(globals: TargetFlags, env: Record<string, st
   const stored = config.profiles?.[name];
   const profileSource = `profile ${name}`;
 
-  const pick = (...sources: [string | undefined, string][]): [string, string] | undefined => sources.find(([v]) => v !== undefined && v !== "") as [string, string] | undefined;
+  const pick = (...sources: [string | undefined, string][]): [string, string] | undefined =>
+    sources.find(([v]) => v !== undefined && v !== "") as [string, string] | undefined;
   const given = pick([globals.apiUrl, "--api-url"], [env.YOURSPACE_API_URL, "YOURSPACE_API_URL"], [project?.apiUrl, project?.path ?? ""]);
   const givenToken = pick([globals.token, "--token"], [env.YOURSPACE_TOKEN, "YOURSPACE_TOKEN"]);
   // The profile is needed for whatever was not given; one that was chosen and does not exist is an error.
@@ -57,12 +56,21 @@ export async function resolveTarget(globals: TargetFlags, env: Record<string, st
   const url = apiUrl ? checkApiUrl(apiUrl[0], apiUrl[1]) : PLATFORM_API_URL;
   const token = givenToken ?? (stored ? ([stored.token, profileSource] as [string, string]) : undefined);
   if (!token) {
-    throw new KvError("UNAUTHENTICATED", `No token for the platform API at ${url}.`, "Log in with: yourspace login (or set YOURSPACE_TOKEN); use --local for the embedded emulator.");
+    throw new KvError(
+      "UNAUTHENTICATED",
+      `No token for the platform API at ${url}.`,
+      "Log in with: yourspace login (or set YOURSPACE_TOKEN); use --local for the embedded emulator.",
+    );
   }
   if (token[1] === profileSource && !sameOrigin(url, stored!.apiUrl)) throw tokenForOtherUrl(name, stored!.apiUrl, url, apiUrl?.[1] ?? "--remote", config);
   // A profile's site belongs with its URL and token: it is used only when they come from the profile too.
   const fromProfile = apiUrl?.[1] === profileSource || (!apiUrl && token[1] === profileSource);
-  const site = pick([globals.site, "--site"], [env.YOURSPACE_SITE, "YOURSPACE_SITE"], [project?.site, project?.path ?? ""], [fromProfile ? stored?.site : undefined, profileSource]);
+  const site = pick(
+    [globals.site, "--site"],
+    [env.YOURSPACE_SITE, "YOURSPACE_SITE"],
+    [project?.site, project?.path ?? ""],
+    [fromProfile ? stored?.site : undefined, profileSource],
+  );
   return { kind: "remote", apiUrl: url, token: token[0], site: site?.[0] ?? null, source: `from ${apiUrl?.[1] ?? "--remote"}` };
 }
 
@@ -77,7 +85,8 @@ export function checkApiUrl(text: string, source: string): string {
   } catch {
     throw errors.apiUrlInvalid(text, source, "it is not a URL");
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw errors.apiUrlInvalid(text, source, `it uses ${url.protocol.replace(/:$/, "")}; the API is served over http or https`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw errors.apiUrlInvalid(text, source, `it uses ${url.protocol.replace(/:$/, "")}; the API is served over http or https`);
   if (url.hostname === "") throw errors.apiUrlInvalid(text, source, "it names no host");
   if (url.username !== "" || url.password !== "") {
     // The credentials are not repeated in the message.
@@ -102,7 +111,11 @@ function sameOrigin(a: string, b: string): boolean {
 
 function unknownProfile(name: string, chosenBy: string, profiles: string[]): KvError {
   const which = profiles.length ? ` The profiles are ${profiles.join(", ")}.` : " No profile is stored yet.";
-  return new KvError("NOT_FOUND", `There is no profile "${name}" (chosen by ${chosenBy}).`, `${didYouMean(name, profiles)}${which} Create it with: yourspace login --profile ${shellQuote(name)}`.trim());
+  return new KvError(
+    "NOT_FOUND",
+    `There is no profile "${name}" (chosen by ${chosenBy}).`,
+    `${didYouMean(name, profiles)}${which} Create it with: yourspace login --profile ${shellQuote(name)}`.trim(),
+  );
 }
 
 function tokenForOtherUrl(name: string, storedFor: string, url: string, source: string, config: UserConfig): KvError {
@@ -147,7 +160,10 @@ async function findProjectConfig(cwd: string): Promise<ProjectConfig | undefined
   const problems: ParseError[] = [];
   const doc = (parse(readFileSync(path, "utf8"), problems, { allowTrailingComma: true }) ?? {}) as { site?: unknown; apiUrl?: unknown };
   if (problems.length > 0) {
-    throw errors.usage(`The project file ${path} is not valid JSONC: ${printParseErrorCode(problems[0]!.error)} at offset ${problems[0]!.offset}.`, "Fix the file, or move it away.");
+    throw errors.usage(
+      `The project file ${path} is not valid JSONC: ${printParseErrorCode(problems[0]!.error)} at offset ${problems[0]!.offset}.`,
+      "Fix the file, or move it away.",
+    );
   }
   return { path, site: typeof doc.site === "string" ? doc.site : undefined, apiUrl: typeof doc.apiUrl === "string" ? doc.apiUrl : undefined };
 }

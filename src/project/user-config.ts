@@ -45,7 +45,8 @@ export function readUserConfig(env: Record<string, string | undefined>): UserCon
   } catch (e) {
     throw errors.usage(`The config file ${path} is not valid JSON: ${(e as Error).message}.`, "Fix it, or remove it and log in again with: yourspace login");
   }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw errors.usage(`The config file ${path} is not a JSON object.`, "Fix it, or remove it and log in again with: yourspace login");
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    throw errors.usage(`The config file ${path} is not a JSON object.`, "Fix it, or remove it and log in again with: yourspace login");
   return doc as UserConfig;
 }
 

@@ -16,7 +16,10 @@ export function actorOf(token: TokenInfo): string {
  */
 export function authorize(token: TokenInfo, ns: string | null, action: Action, routeBindings: readonly Binding[]): void {
   if (action === "admin" && token.kind !== "site") {
-    throw errors.permission(`This ${token.kind} token cannot manage the site (namespaces, bindings, settings, the audit log); only a site token can.`, "Use a site token.");
+    throw errors.permission(
+      `This ${token.kind} token cannot manage the site (namespaces, bindings, settings, the audit log); only a site token can.`,
+      "Use a site token.",
+    );
   }
   if (ns === null) return;
   if (token.kind === "route") {
@@ -36,7 +39,10 @@ export function authorize(token: TokenInfo, ns: string | null, action: Action, r
     return;
   }
   if (token.namespaces !== null && !token.namespaces.includes(ns)) {
-    throw errors.permission(`This token cannot reach namespace "${ns}"; it is limited to ${token.namespaces.map((n) => `"${n}"`).join(", ")}.`, "Use a token scoped to this namespace, or a site token.");
+    throw errors.permission(
+      `This token cannot reach namespace "${ns}"; it is limited to ${token.namespaces.map((n) => `"${n}"`).join(", ")}.`,
+      "Use a token scoped to this namespace, or a site token.",
+    );
   }
   if (action !== "read" && token.access === "read-only") {
     throw errors.permission("This token is read-only; it cannot write.", "Write with a read-write token.");

@@ -40,7 +40,11 @@ export type Resource = Partial<Record<Endpoint, Handler>>;
 type RouteParams = Record<string, string | undefined>;
 
 /** The request handler of one endpoint: the pipeline around its handler. */
-export function pipeline(server: ServerContext, endpoint: Endpoint, { action, handle }: Handler): (req: IncomingMessage, res: ServerResponse, params: RouteParams) => void {
+export function pipeline(
+  server: ServerContext,
+  endpoint: Endpoint,
+  { action, handle }: Handler,
+): (req: IncomingMessage, res: ServerResponse, params: RouteParams) => void {
   const { core } = server;
   const [method, name] = endpointParts(endpoint);
   const accepted = new Set<string>(PARAMS[endpoint]);
@@ -55,7 +59,15 @@ export function pipeline(server: ServerContext, endpoint: Endpoint, { action, ha
       if (err.code === "PERMISSION_DENIED" && token && params.ns !== undefined) {
         const key = name === "value" ? safeKeyOf(req) : null;
         const kind = method === "DELETE" || name === "bulkDelete" ? "delete" : action === "read" ? "read" : "write";
-        core.ledger.write({ site: token.site, actor: actorOf(token), action: kind, namespace: params.ns, key, region: core.engine.homeRegion, outcome: "denied" });
+        core.ledger.write({
+          site: token.site,
+          actor: actorOf(token),
+          action: kind,
+          namespace: params.ns,
+          key,
+          region: core.engine.homeRegion,
+          outcome: "denied",
+        });
       }
       // Once a stream has begun, an error can only cut it short; the client sees an incomplete body.
       if (res.headersSent) res.destroy(err);

@@ -117,7 +117,10 @@ export class Output {
   }
 
   error(err: KvError): void {
-    this.stderr({ error: err.toJSON() }, () => `${this.c.red("✖")} ${escapeControls(err.message)}${err.hint ? `\n  ${this.c.dim(escapeControls(err.hint))}` : ""}`);
+    this.stderr(
+      { error: err.toJSON() },
+      () => `${this.c.red("✖")} ${escapeControls(err.message)}${err.hint ? `\n  ${this.c.dim(escapeControls(err.hint))}` : ""}`,
+    );
   }
 
   private stderr(json: Record<string, unknown>, text: () => string): void {

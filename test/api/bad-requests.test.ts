@@ -32,7 +32,11 @@ async function serve(options: { requestTimeoutMs?: number } = {}) {
 
 /** Every error body: exactly {code, message, hint}, a known code, a non-empty message. */
 function expectErrorBody(body: unknown, code: ErrorCode): void {
-  expect(body, JSON.stringify(body)).toEqual({ code, message: expect.any(String), hint: expect.toSatisfy((h: unknown) => h === null || typeof h === "string") });
+  expect(body, JSON.stringify(body)).toEqual({
+    code,
+    message: expect.any(String),
+    hint: expect.toSatisfy((h: unknown) => h === null || typeof h === "string"),
+  });
   const b = body as { code: string; message: string };
   expect(b.code in ERROR_EXIT).toBe(true);
   expect(b.message.length).toBeGreaterThan(0);
@@ -79,7 +83,11 @@ describe("bad requests get structured errors and the server stays up", () => {
   it("a JSON body with the wrong or no content type: 400 BAD_HEADER", async () => {
     const { server, auth, stillUp } = await serve();
     for (const type of ["text/plain", "application/x-www-form-urlencoded", undefined]) {
-      const res = await request(`${server.url}${NS}`, { method: "POST", headers: { authorization: auth, ...(type && { "content-type": type }) }, body: '{"name":"ok"}' });
+      const res = await request(`${server.url}${NS}`, {
+        method: "POST",
+        headers: { authorization: auth, ...(type && { "content-type": type }) },
+        body: '{"name":"ok"}',
+      });
       const body = await expectError(res, 400, "BAD_HEADER");
       expect(body.message).toContain("Content-Type must be application/json");
     }
@@ -90,14 +98,18 @@ describe("bad requests get structured errors and the server stays up", () => {
     const { server, auth, host, stillUp } = await serve();
     const c = await rawConnect(server.url);
     // Only the head goes out; the server must answer without waiting for a byte of the body.
-    await c.write(`PUT ${VALUE} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${2 * 1_048_576}\r\n\r\n`);
+    await c.write(
+      `PUT ${VALUE} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${2 * 1_048_576}\r\n\r\n`,
+    );
     const res = await c.response;
     const body = expectRawError(res, 413, "VALUE_TOO_LARGE");
     expect(body.message).toBe("The value is 2,097,152 bytes; the limit is 1,048,576 bytes (1 MiB).");
     expect(c.socket.bytesWritten).toBeLessThan(1024);
     // A JSON body over its own limit is refused the same way.
     const ns = await rawConnect(server.url);
-    await ns.write(`POST ${NS} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\nContent-Length: ${2 * 1_048_576}\r\n\r\n`);
+    await ns.write(
+      `POST ${NS} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\nContent-Length: ${2 * 1_048_576}\r\n\r\n`,
+    );
     expectRawError(await ns.response, 413, "BODY_TOO_LARGE");
     await stillUp();
     expect(server.engine.homeSeq()).toBe(0);
@@ -107,7 +119,9 @@ describe("bad requests get structured errors and the server stays up", () => {
     const { server, auth, host, stillUp } = await serve();
     const c = await rawConnect(server.url);
     // Connection: close, so that the server drops the connection after answering (see the keep-alive bug below).
-    await c.write(`PUT ${VALUE} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    await c.write(
+      `PUT ${VALUE} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    );
     const chunk = Buffer.alloc(64 * 1024, 0x61);
     let answered = false;
     void c.response.then(() => (answered = true));
@@ -169,7 +183,10 @@ describe("bad requests get structured errors and the server stays up", () => {
       expectRawError(res, 400, "BAD_HEADER");
     }
     // Two different lengths: request smuggling territory; refused as well.
-    const res = await rawRequest(server.url, `PUT ${VALUE} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab`);
+    const res = await rawRequest(
+      server.url,
+      `PUT ${VALUE} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab`,
+    );
     expectRawError(res, 400, "BAD_HEADER");
     await stillUp();
     expect(server.engine.homeSeq()).toBe(0);
@@ -177,7 +194,15 @@ describe("bad requests get structured errors and the server stays up", () => {
 
   it("unknown routes: 404 NOT_FOUND", async () => {
     const { server, auth, stillUp } = await serve();
-    for (const path of ["/", "/v2/whoami", "/v1", "/v1/nothing", "/v1/sites/local/nothing-here", "/v1/sites/local/namespaces/default/nothing-here", "/favicon.ico"]) {
+    for (const path of [
+      "/",
+      "/v2/whoami",
+      "/v1",
+      "/v1/nothing",
+      "/v1/sites/local/nothing-here",
+      "/v1/sites/local/namespaces/default/nothing-here",
+      "/favicon.ico",
+    ]) {
       const res = await request(`${server.url}${path}`, { headers: { authorization: auth } });
       const body = await expectError(res, 404, "NOT_FOUND");
       expect(body.message).toContain("There is no route");
@@ -249,7 +274,10 @@ describe("bad requests get structured errors and the server stays up", () => {
       expectRawError(res, 400, "BAD_HEADER");
     }
     // A chunked body that is not chunked encoding, on a route that reads its body.
-    const bad = await rawRequest(server.url, `PUT ${VALUE} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n`);
+    const bad = await rawRequest(
+      server.url,
+      `PUT ${VALUE} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n`,
+    );
     expectRawError(bad, 400, "BAD_HEADER");
     await stillUp();
     expect(server.engine.homeSeq()).toBe(0);
@@ -260,7 +288,10 @@ describe("bad requests get structured errors and the server stays up", () => {
   // 'checkExpectation' handler. Repro: curl -H 'Expect: bytes=0-1' -H "Authorization: Bearer $T" $URL/v1/whoami
   it("an unsupported Expect header gets a JSON error body", async () => {
     const { server, auth, host, stillUp } = await serve();
-    const res = await rawRequest(server.url, `GET /v1/whoami HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nExpect: bytes=0-1\r\nConnection: close\r\n\r\n`);
+    const res = await rawRequest(
+      server.url,
+      `GET /v1/whoami HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nExpect: bytes=0-1\r\nConnection: close\r\n\r\n`,
+    );
     expect(res.status).toBe(417);
     expect(res.headers["content-type"] ?? "(none)").toMatch(/^application\/json/);
     expectErrorBody(res.json, "BAD_HEADER");
@@ -303,7 +334,8 @@ describe("bad requests get structured errors and the server stays up", () => {
   it("bad paths, query parameters and headers on real routes: structured 400s", async () => {
     const { server, auth, stillUp } = await serve();
     const get = (path: string, headers: Record<string, string> = {}) => request(`${server.url}${path}`, { headers: { authorization: auth, ...headers } });
-    const put = (path: string, headers: Record<string, string> = {}) => request(`${server.url}${path}`, { method: "PUT", headers: { authorization: auth, ...headers }, body: "v" });
+    const put = (path: string, headers: Record<string, string> = {}) =>
+      request(`${server.url}${path}`, { method: "PUT", headers: { authorization: auth, ...headers }, body: "v" });
     await expectError(await get(`${paths.keys("local", "default")}?limit=abc`), 400, "INVALID_LIMIT");
     await expectError(await get(`${paths.keys("local", "default")}?limit=0`), 400, "INVALID_LIMIT");
     await expectError(await get(`${paths.keys("local", "default")}?cursor=%%%`), 400, "INVALID_CURSOR");

@@ -67,8 +67,18 @@ function fakeSleep() {
   return { calls, sleep: async (ms: number) => void calls.push(ms) };
 }
 
-async function open(apiUrl: string, options: { retries?: number; sleep?: (ms: number) => Promise<void>; timeoutMs?: number; site?: string | null; token?: string } = {}) {
-  const backend = await HttpBackend.open({ apiUrl, token: options.token ?? "test-token", site: options.site === undefined ? "local" : options.site, retries: options.retries, sleep: options.sleep, timeoutMs: options.timeoutMs });
+async function open(
+  apiUrl: string,
+  options: { retries?: number; sleep?: (ms: number) => Promise<void>; timeoutMs?: number; site?: string | null; token?: string } = {},
+) {
+  const backend = await HttpBackend.open({
+    apiUrl,
+    token: options.token ?? "test-token",
+    site: options.site === undefined ? "local" : options.site,
+    retries: options.retries,
+    sleep: options.sleep,
+    timeoutMs: options.timeoutMs,
+  });
   onTestFinished(() => backend.close());
   return backend;
 }
@@ -126,7 +136,11 @@ describe("HttpBackend against a mock platform", () => {
 
   it("does not retry a 503 that is the API's own JSON answer without Retry-After: UNAVAILABLE, exit 5", async () => {
     const api = await mockApi((_req, res) =>
-      jsonReply(res, 503, { code: "UNAVAILABLE", message: "Region sin cannot reach the home region iad (partitioned); the write was not committed.", hint: "Heal it." }),
+      jsonReply(res, 503, {
+        code: "UNAVAILABLE",
+        message: "Region sin cannot reach the home region iad (partitioned); the write was not committed.",
+        hint: "Heal it.",
+      }),
     );
     const { calls, sleep } = fakeSleep();
     const backend = await open(api.url, { sleep, retries: 3 });
@@ -298,7 +312,11 @@ describe("HttpBackend against the real ApiServer", () => {
     const gateway = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
-      const upstream = await request(`${server.url}${req.url}`, { method: req.method as "PUT", headers: req.headers as Record<string, string>, body: chunks.length ? Buffer.concat(chunks) : undefined });
+      const upstream = await request(`${server.url}${req.url}`, {
+        method: req.method as "PUT",
+        headers: req.headers as Record<string, string>,
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      });
       const body = Buffer.from(await upstream.body.arrayBuffer());
       if (++forwarded === 1) {
         res.writeHead(504, { "content-type": "text/plain" });

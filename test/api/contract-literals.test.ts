@@ -30,7 +30,12 @@ const HTTP_SIDES = ["client/", "server/"];
 /** A literal that a query is read or built with: `query.get("limit")`, `params.set("limit", …)`. */
 function readsQuery(node: ts.Node): boolean {
   const call = node.parent;
-  return ts.isCallExpression(call) && call.arguments[0] === node && ts.isPropertyAccessExpression(call.expression) && ["get", "getAll", "has", "set", "append"].includes(call.expression.name.text);
+  return (
+    ts.isCallExpression(call) &&
+    call.arguments[0] === node &&
+    ts.isPropertyAccessExpression(call.expression) &&
+    ["get", "getAll", "has", "set", "append"].includes(call.expression.name.text)
+  );
 }
 
 interface Finding {
@@ -46,9 +51,16 @@ function literalsOf(file: string): Finding[] {
   const name = relative(SRC, file);
   const httpSide = HTTP_SIDES.some((side) => name.startsWith(side));
   const found: Finding[] = [];
-  const add = (node: ts.Node, literal: string, why: string) => found.push({ file: name, line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1, text: literal, why });
+  const add = (node: ts.Node, literal: string, why: string) =>
+    found.push({ file: name, line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1, text: literal, why });
   const visit = (node: ts.Node) => {
-    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) {
+    if (
+      ts.isStringLiteral(node) ||
+      ts.isNoSubstitutionTemplateLiteral(node) ||
+      ts.isTemplateHead(node) ||
+      ts.isTemplateMiddle(node) ||
+      ts.isTemplateTail(node)
+    ) {
       const literal = node.text;
       const lower = literal.toLowerCase();
       if ([...routeRoots].some((root) => literal.includes(root))) add(node, literal, "a route");
@@ -60,7 +72,8 @@ function literalsOf(file: string): Finding[] {
     if (httpSide && ts.isPropertyAssignment(node) && ts.isIdentifier(node.name) && ts.isObjectLiteralExpression(node.initializer)) {
       const names = { headers: headerNames, query: queryNames }[node.name.text];
       for (const p of names ? node.initializer.properties : []) {
-        if (p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && names!.has(p.name.text.toLowerCase())) add(p, p.name.text, `a ${node.name.text} name`);
+        if (p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && names!.has(p.name.text.toLowerCase()))
+          add(p, p.name.text, `a ${node.name.text} name`);
       }
     }
     ts.forEachChild(node, visit);

@@ -55,7 +55,9 @@ function documentedParams(): Map<Endpoint, string[]> {
   return found;
 }
 
-const ALL_ENDPOINTS = (Object.keys(ENDPOINTS) as (keyof typeof ENDPOINTS)[]).flatMap((route) => ENDPOINTS[route].map((method) => `${method} ${route}` as Endpoint));
+const ALL_ENDPOINTS = (Object.keys(ENDPOINTS) as (keyof typeof ENDPOINTS)[]).flatMap((route) =>
+  ENDPOINTS[route].map((method) => `${method} ${route}` as Endpoint),
+);
 
 async function serve() {
   const clock = new ManualClock(T0);
@@ -65,7 +67,10 @@ async function serve() {
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await request(`${server.url}${path}`, {
       method: method as "GET",
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { "content-type": typeof body === "string" ? "application/octet-stream" : "application/json" }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined && { "content-type": typeof body === "string" ? "application/octet-stream" : "application/json" }),
+      },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
     const text = await res.body.text();
@@ -128,7 +133,12 @@ const PROBES: Record<string, Probe> = {
     check: async (api) => {
       await seed(api);
       const { text } = await api.call("GET", `${paths.export("local", "default")}?prefix=b%2F`);
-      expect(text.trim().split("\n").map((l) => (JSON.parse(l) as { key: string }).key)).toEqual(["b/1"]);
+      expect(
+        text
+          .trim()
+          .split("\n")
+          .map((l) => (JSON.parse(l) as { key: string }).key),
+      ).toEqual(["b/1"]);
     },
   },
   "DELETE value force": {

@@ -39,7 +39,11 @@ describe("kv emulator start --host", () => {
 
   it("with --allow-remote, serves on 0.0.0.0 and says so once it listens", async () => {
     const cwd = tempDir();
-    const child = spawn(process.execPath, [BIN, "kv", "emulator", "start", "--host", "0.0.0.0", "--allow-remote", "--port", "0", "--json", "--data-dir", join(cwd, "data")], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [BIN, "kv", "emulator", "start", "--host", "0.0.0.0", "--allow-remote", "--port", "0", "--json", "--data-dir", join(cwd, "data")],
+      { cwd, stdio: ["ignore", "pipe", "pipe"] },
+    );
     onTestFinished(() => {
       child.kill("SIGKILL");
     });
@@ -59,7 +63,7 @@ describe("kv emulator start failures", () => {
     const cwd = tempDir();
     const cases: [string[], number, string][] = [
       [["--host", "203.0.113.1", "--allow-remote"], 2, "203.0.113.1 is not an address of this machine"],
-      [["--host", "no-such-host.invalid", "--allow-remote"], 2, 'is neither an IP address nor a name this machine can resolve'],
+      [["--host", "no-such-host.invalid", "--allow-remote"], 2, "is neither an IP address nor a name this machine can resolve"],
       [["--data-dir", join(BIN, "data")], 5, "cannot be used"],
       [["--token", "a token with spaces"], 2, "A token must be 1 to 1024 characters"],
     ];
@@ -75,7 +79,11 @@ describe("kv emulator start failures", () => {
   });
 
   it("a port this user may not listen on: a usage error saying which ports it may use", () => {
-    const err = listenFailure(Object.assign(new Error("listen EACCES: permission denied 127.0.0.1:80"), { code: "EACCES", syscall: "listen" }), "127.0.0.1", 80);
+    const err = listenFailure(
+      Object.assign(new Error("listen EACCES: permission denied 127.0.0.1:80"), { code: "EACCES", syscall: "listen" }),
+      "127.0.0.1",
+      80,
+    );
     expect(err.toJSON()).toEqual({
       code: "USAGE",
       message: "This user may not listen on port 80 of 127.0.0.1 (listen EACCES: permission denied 127.0.0.1:80).",

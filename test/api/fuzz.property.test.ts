@@ -33,10 +33,57 @@ interface FuzzRequest {
 }
 
 const FRAGMENTS = [
-  "v1", "v1", "v1", "sites", "sites", "local", "local", "other", "namespaces", "namespaces", "default", "default", "staging",
-  "keys", "values", "values", "bulk", "put", "delete", "export", "whoami", "usage", "bindings", "audit",
-  "", ".", "..", "%", "%zz", "%E0%A4%A", "%ff", "%FF%FE", "%2F", "%2f%2e%2e", "%00", "%C0%80", "%25", "%ED%A0%80", "%F0%9F%8E%89",
-  "caf%C3%A9", "a%20b", "k", "flags%2Fbeta", "x".repeat(600), "*", ":site", "?", "%3F", "#", "~", "é",
+  "v1",
+  "v1",
+  "v1",
+  "sites",
+  "sites",
+  "local",
+  "local",
+  "other",
+  "namespaces",
+  "namespaces",
+  "default",
+  "default",
+  "staging",
+  "keys",
+  "values",
+  "values",
+  "bulk",
+  "put",
+  "delete",
+  "export",
+  "whoami",
+  "usage",
+  "bindings",
+  "audit",
+  "",
+  ".",
+  "..",
+  "%",
+  "%zz",
+  "%E0%A4%A",
+  "%ff",
+  "%FF%FE",
+  "%2F",
+  "%2f%2e%2e",
+  "%00",
+  "%C0%80",
+  "%25",
+  "%ED%A0%80",
+  "%F0%9F%8E%89",
+  "caf%C3%A9",
+  "a%20b",
+  "k",
+  "flags%2Fbeta",
+  "x".repeat(600),
+  "*",
+  ":site",
+  "?",
+  "%3F",
+  "#",
+  "~",
+  "é",
 ];
 
 const junkSegment = fc.stringMatching(/^[A-Za-z0-9._~%!$&'()*+,;=:@-]{0,16}$/);
@@ -68,9 +115,14 @@ const pathArb = fc
     { weight: 1, arbitrary: fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), junkSegment), { minLength: 0, maxLength: 8 }) },
     {
       weight: 2,
-      arbitrary: fc.tuple(fc.constantFrom("local", "other", "nowhere"), fc.constantFrom("default", "staging", "ghost"), fc.constantFrom("keys", "values", "bulk/put", "bulk/delete", "export", ""), fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), junkSegment), { maxLength: 3 })).map(
-        ([site, ns, route, rest]) => ["v1", "sites", site, "namespaces", ns, ...(route ? route.split("/") : []), ...rest],
-      ),
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom("local", "other", "nowhere"),
+          fc.constantFrom("default", "staging", "ghost"),
+          fc.constantFrom("keys", "values", "bulk/put", "bulk/delete", "export", ""),
+          fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), junkSegment), { maxLength: 3 }),
+        )
+        .map(([site, ns, route, rest]) => ["v1", "sites", site, "namespaces", ns, ...(route ? route.split("/") : []), ...rest]),
     },
   )
   .map((segments) => `/${segments.join("/")}`);
@@ -78,8 +130,34 @@ const pathArb = fc
 const queryArb = fc
   .array(
     fc.oneof(
-      fc.constantFrom("limit=5", "limit=0", "limit=abc", "limit=99999", "cursor=zzz", "cursor=eyJwIjoiIiwiayI6ImEifQ", "ttl=59", "ttl=120", "ttl=-1", "ttl=1e9", "expires_at=0", "expires_at=99999999999999"),
-      fc.constantFrom("region=sin", "region=mars", "region=", "consistency=eventual", "consistency=maybe", "prefix=%ff", "prefix=a", "force=true", "%%", "=", "&&", "a=%zz"),
+      fc.constantFrom(
+        "limit=5",
+        "limit=0",
+        "limit=abc",
+        "limit=99999",
+        "cursor=zzz",
+        "cursor=eyJwIjoiIiwiayI6ImEifQ",
+        "ttl=59",
+        "ttl=120",
+        "ttl=-1",
+        "ttl=1e9",
+        "expires_at=0",
+        "expires_at=99999999999999",
+      ),
+      fc.constantFrom(
+        "region=sin",
+        "region=mars",
+        "region=",
+        "consistency=eventual",
+        "consistency=maybe",
+        "prefix=%ff",
+        "prefix=a",
+        "force=true",
+        "%%",
+        "=",
+        "&&",
+        "a=%zz",
+      ),
       junkSegment,
     ),
     { maxLength: 3 },
@@ -91,7 +169,19 @@ const bodyArb = fc.oneof(
   fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
   fc.string({ maxLength: 100 }).map((s) => Buffer.from(s)),
   fc.json({ maxDepth: 3 }).map((s) => Buffer.from(s)),
-  fc.constantFrom('{"name":"fuzzed"}', '{"name":"Bad Name"}', '{"keys":["k"],"force":true}', '{"keys":[1]}', '{"entries":[{"key":"k","value":"v"}]}', '{"entries":[{"key":"","value":1}]}', "{", "[]", "null").map((s) => Buffer.from(s)),
+  fc
+    .constantFrom(
+      '{"name":"fuzzed"}',
+      '{"name":"Bad Name"}',
+      '{"keys":["k"],"force":true}',
+      '{"keys":[1]}',
+      '{"entries":[{"key":"k","value":"v"}]}',
+      '{"entries":[{"key":"","value":1}]}',
+      "{",
+      "[]",
+      "null",
+    )
+    .map((s) => Buffer.from(s)),
 );
 
 const headerNameArb = fc.constantFrom("x-yourspace-metadata", "idempotency-key", "x-request-id", "accept", "x-junk", "range", "if-match", "cookie");
@@ -100,7 +190,10 @@ const headerValueArb = fc.oneof(
   fc.constantFrom("eyJvd25lciI6IndlYiJ9", "W10", "!!", "%00", "bytes=0-1"),
 );
 // Expect: only 100-continue here; any other expectation is a known bug (the it.fails in bad-requests.test.ts).
-const headerArb = fc.oneof({ weight: 6, arbitrary: fc.tuple(headerNameArb, headerValueArb) }, { weight: 1, arbitrary: fc.constant<[string, string]>(["expect", "100-continue"]) });
+const headerArb = fc.oneof(
+  { weight: 6, arbitrary: fc.tuple(headerNameArb, headerValueArb) },
+  { weight: 1, arbitrary: fc.constant<[string, string]>(["expect", "100-continue"]) },
+);
 
 /** Requests that make sense: the right method for the route, a fitting body; the fuzz is in the details. */
 const coherentArb: fc.Arbitrary<FuzzRequest> = fc
@@ -116,8 +209,26 @@ const coherentArb: fc.Arbitrary<FuzzRequest> = fc
   )
   .map(([op, ns, key, query, auth, extraHeaders, randomBody, length]): FuzzRequest => {
     const base = `/v1/sites/local/namespaces/${ns}`;
-    const json = (method: string, path: string, body: string): FuzzRequest => ({ method, path, query, auth, contentType: "application/json", length, extraHeaders, body: Buffer.from(body) });
-    const plain = (method: string, path: string, body = Buffer.alloc(0)): FuzzRequest => ({ method, path, query, auth, contentType: body.length ? "application/octet-stream" : null, length, extraHeaders, body });
+    const json = (method: string, path: string, body: string): FuzzRequest => ({
+      method,
+      path,
+      query,
+      auth,
+      contentType: "application/json",
+      length,
+      extraHeaders,
+      body: Buffer.from(body),
+    });
+    const plain = (method: string, path: string, body = Buffer.alloc(0)): FuzzRequest => ({
+      method,
+      path,
+      query,
+      auth,
+      contentType: body.length ? "application/octet-stream" : null,
+      length,
+      extraHeaders,
+      body,
+    });
     switch (op) {
       case "whoami":
         return plain("GET", "/v1/whoami");
@@ -138,7 +249,11 @@ const coherentArb: fc.Arbitrary<FuzzRequest> = fc
       case "bulk-delete":
         return json("POST", `${base}/bulk/delete`, JSON.stringify({ keys: [decodeURIComponentSafe(key)], force: randomBody.length % 2 === 0 }));
       case "bulk-put":
-        return json("POST", `${base}/bulk/put`, JSON.stringify({ entries: [{ key: decodeURIComponentSafe(key), value: randomBody.toString("base64"), base64: true }] }));
+        return json(
+          "POST",
+          `${base}/bulk/put`,
+          JSON.stringify({ entries: [{ key: decodeURIComponentSafe(key), value: randomBody.toString("base64"), base64: true }] }),
+        );
       default:
         return plain("GET", `${base}/export`);
     }
@@ -157,7 +272,17 @@ const randomRequestArb: fc.Arbitrary<FuzzRequest> = fc.record({
   path: pathArb,
   query: queryArb,
   auth: fc.constantFrom("site", "site", "site", "other-site", "read-only", "scoped", "garbage", "basic", "none"),
-  contentType: fc.option(fc.constantFrom("application/json", "application/json; charset=utf-8", "text/plain", "application/octet-stream", "multipart/form-data; boundary=x", "garbage"), { nil: null }),
+  contentType: fc.option(
+    fc.constantFrom(
+      "application/json",
+      "application/json; charset=utf-8",
+      "text/plain",
+      "application/octet-stream",
+      "multipart/form-data; boundary=x",
+      "garbage",
+    ),
+    { nil: null },
+  ),
   length: fc.constantFrom("exact", "exact", "exact", "exact", "exact", "none", "none", "short", "long", "junk", "chunked", "chunked"),
   extraHeaders: fc.array(headerArb, { maxLength: 3 }),
   body: bodyArb,
@@ -274,7 +399,12 @@ describe("fuzzing the API server", () => {
             break;
           case "chunked":
             lines.push("Transfer-Encoding: chunked");
-            body = Buffer.concat([body.length ? Buffer.from(`${body.length.toString(16)}\r\n`) : Buffer.alloc(0), body, body.length ? Buffer.from("\r\n") : Buffer.alloc(0), Buffer.from("0\r\n\r\n")]);
+            body = Buffer.concat([
+              body.length ? Buffer.from(`${body.length.toString(16)}\r\n`) : Buffer.alloc(0),
+              body,
+              body.length ? Buffer.from("\r\n") : Buffer.alloc(0),
+              Buffer.from("0\r\n\r\n"),
+            ]);
             break;
           case "none":
             break;

@@ -41,8 +41,16 @@ async function serve() {
 const WRITES: Record<string, { method: string; path: (ns: string) => string; body?: (ns: string) => string }> = {
   "PUT value": { method: "PUT", path: (ns) => paths.value("local", ns, "password-reset/alice"), body: () => "overwritten" },
   "DELETE value": { method: "DELETE", path: (ns) => `${paths.value("local", ns, "password-reset/alice")}?force=true` },
-  "POST bulkDelete": { method: "POST", path: (ns) => paths.bulkDelete("local", ns), body: () => JSON.stringify({ keys: ["password-reset/alice"], force: true }) },
-  "POST bulkPut": { method: "POST", path: (ns) => paths.bulkPut("local", ns), body: () => JSON.stringify({ entries: [{ key: "password-reset/alice", value: "x" }] }) },
+  "POST bulkDelete": {
+    method: "POST",
+    path: (ns) => paths.bulkDelete("local", ns),
+    body: () => JSON.stringify({ keys: ["password-reset/alice"], force: true }),
+  },
+  "POST bulkPut": {
+    method: "POST",
+    path: (ns) => paths.bulkPut("local", ns),
+    body: () => JSON.stringify({ entries: [{ key: "password-reset/alice", value: "x" }] }),
+  },
 };
 
 describe("idempotency keys are scoped to the token and the request", () => {
@@ -58,14 +66,21 @@ describe("idempotency keys are scoped to the token and the request", () => {
       // Not the site token's answer (its version, or the key it deleted), but the scoped token's own write.
       const own = JSON.parse(reused.text);
       if (endpoint === "PUT value") expect(own).toEqual({ version: formatVersion(before + 1), region: "iad" });
-      if (endpoint === "POST bulkPut") expect(own).toEqual({ results: [{ key: "password-reset/alice", outcome: "created", version: formatVersion(before + 1) }] });
+      if (endpoint === "POST bulkPut")
+        expect(own).toEqual({ results: [{ key: "password-reset/alice", outcome: "created", version: formatVersion(before + 1) }] });
       if (endpoint === "DELETE value" || endpoint === "POST bulkDelete") expect(own).toEqual({ deleted: [], missing: ["password-reset/alice"], version: null });
     }
   });
 
   it("the example: a bulk delete's stored answer names a key of a namespace the scoped token cannot reach", async () => {
     const { site, scoped, call } = await serve();
-    const deleted = await call(site, "POST", paths.bulkDelete("local", "secret"), JSON.stringify({ keys: ["password-reset/alice"], force: true }), "shared-key");
+    const deleted = await call(
+      site,
+      "POST",
+      paths.bulkDelete("local", "secret"),
+      JSON.stringify({ keys: ["password-reset/alice"], force: true }),
+      "shared-key",
+    );
     expect(JSON.parse(deleted.text)).toMatchObject({ deleted: ["password-reset/alice"] });
     const reused = await call(scoped, "POST", paths.bulkDelete("local", "public"), JSON.stringify({ keys: ["anything"], force: true }), "shared-key");
     expect(reused.status).toBe(200);
@@ -95,5 +110,4 @@ describe("idempotency keys are scoped to the token and the request", () => {
     expect(second.status).toBe(422);
     expect(server.engine.get("local", "public", "visits").entry?.value.toString()).toBe("1");
   });
-
 });

@@ -28,7 +28,9 @@ async function serve() {
 
 const PATHS = samplePaths("k");
 
-const ALL_ENDPOINTS = (Object.keys(ENDPOINTS) as (keyof typeof ENDPOINTS)[]).flatMap((route) => ENDPOINTS[route].map((method) => `${method} ${route}` as Endpoint));
+const ALL_ENDPOINTS = (Object.keys(ENDPOINTS) as (keyof typeof ENDPOINTS)[]).flatMap((route) =>
+  ENDPOINTS[route].map((method) => `${method} ${route}` as Endpoint),
+);
 
 /** A valid body for each endpoint that takes a JSON one: the base that malformed bodies are made from. */
 const VALID: Record<keyof typeof BODIES, Record<string, unknown>> = {
@@ -54,7 +56,9 @@ const WRONG: Record<FieldKind, unknown[]> = {
 
 /** Bodies no endpoint takes: not objects, not JSON, not UTF-8, or JSON that is merely odd. */
 const GENERIC_BODIES: Buffer[] = [
-  ...["null", "[]", '""', "1", '"str"', "true", "", " ", "{", '{"a":', "}", "[1,", "NaN", "undefined", "{'a':1}", '{"a":1}{"b":2}', "\u0000"].map((t) => Buffer.from(t)),
+  ...["null", "[]", '""', "1", '"str"', "true", "", " ", "{", '{"a":', "}", "[1,", "NaN", "undefined", "{'a':1}", '{"a":1}{"b":2}', "\u0000"].map((t) =>
+    Buffer.from(t),
+  ),
   ...RAW_NUMBERS.map((n) => Buffer.from(n)),
   Buffer.from([0xff, 0xfe, 0x7b, 0x7d]),
   Buffer.concat([Buffer.from('{"name":"a'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]),
@@ -67,7 +71,11 @@ const GENERIC_BODIES: Buffer[] = [
 function shapedBodies(endpoint: keyof typeof BODIES): Buffer[] {
   const { fields } = BODIES[endpoint];
   const base = VALID[endpoint];
-  const out: Buffer[] = [json({ ...base, unknownField: 1 }), json({ ...base, dryrun: true }), Buffer.from(JSON.stringify(base).replace(/^\{/, '{"__proto__":null,'))];
+  const out: Buffer[] = [
+    json({ ...base, unknownField: 1 }),
+    json({ ...base, dryrun: true }),
+    Buffer.from(JSON.stringify(base).replace(/^\{/, '{"__proto__":null,')),
+  ];
   for (const [name, spec] of Object.entries(fields) as [string, { kind: FieldKind; required?: true }][]) {
     for (const wrong of WRONG[spec.kind]) out.push(json({ ...base, [name]: wrong }));
     if (spec.required) {
@@ -79,11 +87,30 @@ function shapedBodies(endpoint: keyof typeof BODIES): Buffer[] {
 }
 
 const BAD_ENTRIES: unknown[] = [
-  null, 1, "x", [], {}, { key: 1, value: "v" }, { key: "k", value: 1 }, { key: "k" }, { value: "v" }, { key: "", value: "v" }, { key: "k".repeat(600), value: "v" },
-  { key: "k", value: "v", expiration: "soon" }, { key: "k", value: "v", expiration: raw("1e400") }, { key: "k", value: "v", expiration: -1 },
-  { key: "k", value: "v", expiration_ttl: 1 }, { key: "k", value: "v", expiration_ttl: raw("1e400") }, { key: "k", value: "v", expiration: 4e9, expiration_ttl: 60 },
-  { key: "k", value: "v", metadata: "x" }, { key: "k", value: "v", metadata: [1] }, { key: "k", value: "v", metadata: { big: "x".repeat(2000) } },
-  { key: "k", value: "v", base64: "yes" }, { key: "k", value: "%%%", base64: true }, { key: "k", value: "v", extra: 1 }, { key: ".", value: "v" },
+  null,
+  1,
+  "x",
+  [],
+  {},
+  { key: 1, value: "v" },
+  { key: "k", value: 1 },
+  { key: "k" },
+  { value: "v" },
+  { key: "", value: "v" },
+  { key: "k".repeat(600), value: "v" },
+  { key: "k", value: "v", expiration: "soon" },
+  { key: "k", value: "v", expiration: raw("1e400") },
+  { key: "k", value: "v", expiration: -1 },
+  { key: "k", value: "v", expiration_ttl: 1 },
+  { key: "k", value: "v", expiration_ttl: raw("1e400") },
+  { key: "k", value: "v", expiration: 4e9, expiration_ttl: 60 },
+  { key: "k", value: "v", metadata: "x" },
+  { key: "k", value: "v", metadata: [1] },
+  { key: "k", value: "v", metadata: { big: "x".repeat(2000) } },
+  { key: "k", value: "v", base64: "yes" },
+  { key: "k", value: "%%%", base64: true },
+  { key: "k", value: "v", extra: 1 },
+  { key: ".", value: "v" },
 ];
 
 function head(method: string, target: string, host: string | null, headers: Record<string, string>, body?: Buffer): Buffer {
@@ -256,7 +283,11 @@ describe("malformed requests on every endpoint get a well-formed answer", () => 
         const bytes = body.kind === "bytes" ? body.v : body.kind === "whole" ? json(body.v) : json({ ...base, [body.field]: body.v });
         const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
         if (contentType) headers["Content-Type"] = contentType;
-        await exchange(server.url, head(method, `${PATHS[route]}${query}`, host, headers, bytes), `${endpoint}${query} ${bytes.toString("latin1").slice(0, 80)}`);
+        await exchange(
+          server.url,
+          head(method, `${PATHS[route]}${query}`, host, headers, bytes),
+          `${endpoint}${query} ${bytes.toString("latin1").slice(0, 80)}`,
+        );
       }),
       { seed: SEED, numRuns: 300 },
     );

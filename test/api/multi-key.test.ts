@@ -43,7 +43,11 @@ async function setup(intercept: (seen: Seen, n: number) => Verdict | Promise<Ver
       res.writeHead(verdict.status, { "content-type": "application/json; charset=utf-8" });
       return res.end(JSON.stringify(verdict.json));
     }
-    const upstream = await request(`${server.url}${req.url}`, { method: req.method as "POST", headers: req.headers as Record<string, string>, body: chunks.length ? Buffer.concat(chunks) : undefined });
+    const upstream = await request(`${server.url}${req.url}`, {
+      method: req.method as "POST",
+      headers: req.headers as Record<string, string>,
+      body: chunks.length ? Buffer.concat(chunks) : undefined,
+    });
     const body = Buffer.from(await upstream.body.arrayBuffer());
     const { connection: _c, "keep-alive": _k, "transfer-encoding": _t, ...headers } = upstream.headers;
     res.writeHead(upstream.statusCode, headers as Record<string, string>);
@@ -67,7 +71,12 @@ async function setup(intercept: (seen: Seen, n: number) => Verdict | Promise<Ver
 }
 
 const keysOf = (n: number) => Array.from({ length: n }, (_, i) => `k${String(i).padStart(5, "0")}`);
-const fill = (server: ApiServer, keys: string[]) => server.engine.putMany("local", "default", keys.map((key) => ({ key, value: Buffer.from(key) })));
+const fill = (server: ApiServer, keys: string[]) =>
+  server.engine.putMany(
+    "local",
+    "default",
+    keys.map((key) => ({ key, value: Buffer.from(key) })),
+  );
 const deletes = (seen: Seen[]) => seen.filter((s) => s.url.includes("/bulk/delete")).map((s) => JSON.parse(s.body) as { keys: string[]; dryRun?: boolean });
 
 async function rejection(p: Promise<unknown>): Promise<KvError> {
@@ -120,18 +129,32 @@ describe("a delete of more keys than one request takes", () => {
     expect(err.message).toBe(
       'Removed 1,000 of 2,500 keys in namespace "default" ("k00000" … "k00999"), then a request failed: The key "k01500" was not found in namespace "default"; nothing was removed. The other 1,500 keys ("k01000" … "k02499") were not removed.',
     );
-    expect(err.details).toMatchObject({ action: "remove", namespace: "default", done: keys.slice(0, 1_000), unknown: [], notDone: keys.slice(1_000), cause: { code: "KEY_NOT_FOUND" } });
+    expect(err.details).toMatchObject({
+      action: "remove",
+      namespace: "default",
+      done: keys.slice(0, 1_000),
+      unknown: [],
+      notDone: keys.slice(1_000),
+      cause: { code: "KEY_NOT_FOUND" },
+    });
     expect(keys.slice(0, 1_000).some(present)).toBe(false);
     expect(keys.slice(1_000).filter(present)).toEqual(keys.slice(1_000).filter((k) => k !== "k01500"));
   });
 
   it("the target going away mid-way (--force): what went, what may have, and what did not", async () => {
-    const { server, client, present } = await setup((s) => (s.url.includes("/bulk/delete") && (JSON.parse(s.body) as { keys: string[] }).keys[0] === "k01000" ? "drop" : "forward"));
+    const { server, client, present } = await setup((s) =>
+      s.url.includes("/bulk/delete") && (JSON.parse(s.body) as { keys: string[] }).keys[0] === "k01000" ? "drop" : "forward",
+    );
     const keys = keysOf(2_500);
     fill(server, keys);
     const err = await rejection(client.delete("default", keys, { force: true }));
     expect(err.code).toBe("PARTIALLY_APPLIED");
-    expect(err.details).toMatchObject({ done: keys.slice(0, 1_000), unknown: keys.slice(1_000, 2_000), notDone: keys.slice(2_000), cause: { code: "UNAVAILABLE" } });
+    expect(err.details).toMatchObject({
+      done: keys.slice(0, 1_000),
+      unknown: keys.slice(1_000, 2_000),
+      notDone: keys.slice(2_000),
+      cause: { code: "UNAVAILABLE" },
+    });
     expect(err.message).toContain('Whether 1,000 keys ("k01000" … "k01999") were removed is not known: the answer was lost.');
     expect(keys.slice(0, 1_000).some(present)).toBe(false);
     expect(keys.slice(1_000).every(present)).toBe(true);
@@ -175,10 +198,20 @@ describe("a bulk put of more entries than one request takes", () => {
     let puts = 0;
     const { client, present } = await setup((s) => {
       if (!s.url.includes("/bulk/put")) return "forward";
-      return ++puts === 2 ? { status: 503, json: { code: "UNAVAILABLE", message: "Region iad cannot reach the home region (partitioned); the write was not committed.", hint: null } } : "forward";
+      return ++puts === 2
+        ? {
+            status: 503,
+            json: { code: "UNAVAILABLE", message: "Region iad cannot reach the home region (partitioned); the write was not committed.", hint: null },
+          }
+        : "forward";
     });
     const keys = keysOf(2_500);
-    const err = await rejection(client.bulkPut("default", keys.map((key) => ({ key, value: Buffer.from(key) }))));
+    const err = await rejection(
+      client.bulkPut(
+        "default",
+        keys.map((key) => ({ key, value: Buffer.from(key) })),
+      ),
+    );
     expect(err.code).toBe("PARTIALLY_APPLIED");
     expect(err.message).toBe(
       'Wrote 1,000 of 2,500 entries in namespace "default" ("k00000" … "k00999"), then a request failed: Region iad cannot reach the home region (partitioned); the write was not committed. The other 1,500 entries ("k01000" … "k02499") were not written.',
@@ -191,7 +224,13 @@ describe("a bulk put of more entries than one request takes", () => {
   it("a dry run that fails part way is that failure: a dry run writes nothing", async () => {
     let puts = 0;
     const { client } = await setup((s) => (s.url.includes("/bulk/put") && ++puts === 2 ? "drop" : "forward"));
-    const err = await rejection(client.bulkPut("default", keysOf(1_500).map((key) => ({ key, value: Buffer.from(key) })), { dryRun: true }));
+    const err = await rejection(
+      client.bulkPut(
+        "default",
+        keysOf(1_500).map((key) => ({ key, value: Buffer.from(key) })),
+        { dryRun: true },
+      ),
+    );
     expect(err.code).toBe("UNAVAILABLE");
   });
 });

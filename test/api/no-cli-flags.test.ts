@@ -48,7 +48,12 @@ async function start() {
     return { status: res.statusCode, text: await res.body.text() };
   };
   // A namespace the read-only route token is bound to.
-  await send({ method: "PUT", path: paths.bindings("local"), token: site, body: JSON.stringify({ route: "/ro/*", variable: "KV", namespace: "default", access: "read-only" }) });
+  await send({
+    method: "PUT",
+    path: paths.bindings("local"),
+    token: site,
+    body: JSON.stringify({ route: "/ro/*", variable: "KV", namespace: "default", access: "read-only" }),
+  });
   return { send, tokens };
 }
 
@@ -60,9 +65,11 @@ function badRequests(endpoint: Endpoint, path: string, tokens: Record<string, st
   const sent: Sent[] = Object.values(tokens).map((token) => ({ method, path, token, body }));
   const site = tokens.site;
   sent.push({ method, path: `${path}?bogus=1`, token: site, body });
-  for (const param of PARAMS[endpoint]) for (const value of BAD_VALUES) sent.push({ method, path: `${path}?${param}=${encodeURIComponent(value)}`, token: site, body });
+  for (const param of PARAMS[endpoint])
+    for (const value of BAD_VALUES) sent.push({ method, path: `${path}?${param}=${encodeURIComponent(value)}`, token: site, body });
   if (withBody) {
-    for (const bad of ["not json", "[]", '{"unknown": 1}', "null", '{"keys": 1, "entries": 1, "name": 1, "route": 1, "tier": "gold"}']) sent.push({ method, path, token: site, body: bad });
+    for (const bad of ["not json", "[]", '{"unknown": 1}', "null", '{"keys": 1, "entries": 1, "name": 1, "route": 1, "tier": "gold"}'])
+      sent.push({ method, path, token: site, body: bad });
     sent.push({ method, path, token: site, body: "{}", type: "text/plain" });
   }
   // Another namespace, one that does not exist, and a key no store takes.

@@ -32,7 +32,11 @@ const WRONG: Record<string, Answer> = {
   "a JSON array": send(200, "application/json", "[]"),
   "JSON null": send(200, "application/json", "null"),
   "JSON of another shape": send(200, "application/json", '{"ok": true, "data": {"items": []}}'),
-  "JSON with fields of the wrong type": send(200, "application/json", '{"site": 1, "keys": "x", "namespaces": {}, "results": 3, "entries": null, "deleted": 1, "version": 7}'),
+  "JSON with fields of the wrong type": send(
+    200,
+    "application/json",
+    '{"site": 1, "keys": "x", "namespaces": {}, "results": 3, "entries": null, "deleted": 1, "version": 7}',
+  ),
   "a 301 redirect": send(301, "text/html", "<a href='https://example.com/'>moved</a>", { location: "https://example.com/" }),
   "a 302 redirect to a login page": send(302, null, "", { location: "https://sso.example.com/login?next=/v1" }),
   "a 307 redirect": send(307, null, "", { location: "/elsewhere" }),
@@ -48,7 +52,12 @@ const METHODS: Record<string, (b: HttpBackend) => Promise<unknown>> = {
   get: (b) => b.get("default", "k"),
   put: (b) => b.put("default", "k", { value: Buffer.from("v") }),
   delete: (b) => b.delete("default", ["k"], { force: false }),
-  "delete of 1,500 keys": (b) => b.delete("default", Array.from({ length: 1_500 }, (_, i) => `k${i}`), { force: false }),
+  "delete of 1,500 keys": (b) =>
+    b.delete(
+      "default",
+      Array.from({ length: 1_500 }, (_, i) => `k${i}`),
+      { force: false },
+    ),
   list: (b) => b.list("default", { prefix: "", cursor: null, limit: 10 }),
   bulkPut: (b) => b.bulkPut("default", [{ key: "k", value: Buffer.from("v") }]),
   "bulkPut dry run": (b) => b.bulkPut("default", [{ key: "k", value: Buffer.from("v") }], { dryRun: true }),
@@ -116,7 +125,13 @@ describe("an API URL that is not the platform API", () => {
     const url = await impostor(WRONG["an HTML page"]!);
     const cwd = tempDir();
     const env = { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_API_URL: url, YOURSPACE_TOKEN: "t", YOURSPACE_SITE: "local" };
-    for (const argv of [["kv", "ls"], ["kv", "get", "k"], ["kv", "set", "k", "v"], ["kv", "rm", "k"], ["kv", "namespace", "ls"]]) {
+    for (const argv of [
+      ["kv", "ls"],
+      ["kv", "get", "k"],
+      ["kv", "set", "k", "v"],
+      ["kv", "rm", "k"],
+      ["kv", "namespace", "ls"],
+    ]) {
       const text = await runCli(argv, { cwd, env });
       expect(text.code, `${argv.join(" ")}: ${text.stderr}`).toBe(5);
       expect(text.stdout.length).toBe(0);

@@ -191,11 +191,21 @@ const SCENARIOS: Record<string, Scenario> = {
     fails(await step(["kv", "rm", "b", "missing"]), 3, null);
     expect(ok(await step(["kv", "get", "b"])).stdout).toBe("b");
     fails(await step(["kv", "rm", "a", "--json"]), 3, "KEY_NOT_FOUND");
-    expect(json(await step(["kv", "rm", "b", "c", "missing", "--force", "--json"]))).toEqual({ namespace: "default", dryRun: false, removed: ["b", "c"], missing: ["missing"] });
+    expect(json(await step(["kv", "rm", "b", "c", "missing", "--force", "--json"]))).toEqual({
+      namespace: "default",
+      dryRun: false,
+      removed: ["b", "c"],
+      missing: ["missing"],
+    });
     ok(await step(["kv", "rm", "missing", "--force"]));
     fails(await step(["kv", "rm", "--prefix", "tmp/", "--json"]), 2, "CONFIRMATION_REQUIRED");
     expect(ok(await step(["kv", "rm", "--prefix", "tmp/", "--dry-run"])).stdout).toBe("tmp/1\ntmp/2\ntmp/3\n");
-    expect(json(await step(["kv", "rm", "--prefix", "tmp/", "--yes", "--json"]))).toEqual({ namespace: "default", dryRun: false, removed: ["tmp/1", "tmp/2", "tmp/3"], missing: [] });
+    expect(json(await step(["kv", "rm", "--prefix", "tmp/", "--yes", "--json"]))).toEqual({
+      namespace: "default",
+      dryRun: false,
+      removed: ["tmp/1", "tmp/2", "tmp/3"],
+      missing: [],
+    });
     ok(await step(["kv", "rm", "--prefix", "tmp/", "--yes"]));
     expect(ok(await step(["kv", "ls"])).stdout).toBe("keep\n");
     fails(await step(["kv", "rm", "--json"]), 2, "USAGE");
@@ -210,9 +220,18 @@ const SCENARIOS: Record<string, Scenario> = {
     ok(await step(["kv", "import", file, "--yes", "--quiet"]));
     fails(await step(["kv", "rm", ...keys, "missing", "--json"]), 3, "KEY_NOT_FOUND");
     fails(await step(["kv", "rm", ...keys, "missing"]), 3, null);
-    expect(ok(await step(["kv", "ls", "--all"])).stdout.split("\n").filter(Boolean)).toHaveLength(1_500);
+    expect(
+      ok(await step(["kv", "ls", "--all"]))
+        .stdout.split("\n")
+        .filter(Boolean),
+    ).toHaveLength(1_500);
     expect(ok(await step(["kv", "get", "k00000"])).stdout).toBe("k00000");
-    expect(json(await step(["kv", "rm", ...keys, "missing", "--force", "--json"]))).toEqual({ namespace: "default", dryRun: false, removed: keys, missing: ["missing"] });
+    expect(json(await step(["kv", "rm", ...keys, "missing", "--force", "--json"]))).toEqual({
+      namespace: "default",
+      dryRun: false,
+      removed: keys,
+      missing: ["missing"],
+    });
     expect(ok(await step(["kv", "ls"])).stdout).toBe("");
   },
 
@@ -345,10 +364,10 @@ describe("embedded and server targets agree", () => {
   for (const name of Object.keys(SCENARIOS)) {
     const test = SERVER_BUGS[name] ? it.fails : it;
     test(`${name}: identical stdout, exit codes, error codes and stderr`, async () => {
-    const embedded = transcripts.get(`embedded:${name}`) ?? (await play("embedded", SCENARIOS[name]!));
-    const server = transcripts.get(`server:${name}`) ?? (await play("server", SCENARIOS[name]!));
-    expect(server.length).toBe(embedded.length);
-    for (let i = 0; i < embedded.length; i++) expect(server[i], `step ${i}: ${embedded[i]!.argv.join(" ")}`).toEqual(embedded[i]);
+      const embedded = transcripts.get(`embedded:${name}`) ?? (await play("embedded", SCENARIOS[name]!));
+      const server = transcripts.get(`server:${name}`) ?? (await play("server", SCENARIOS[name]!));
+      expect(server.length).toBe(embedded.length);
+      for (let i = 0; i < embedded.length; i++) expect(server[i], `step ${i}: ${embedded[i]!.argv.join(" ")}`).toEqual(embedded[i]);
     });
   }
 

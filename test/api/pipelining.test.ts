@@ -35,7 +35,12 @@ function pieces(token: string, host: string): Record<string, (n: number) => Piec
     put: (n) => ({ name: "put", bytes: put(n, false, true), expects: false, status: 200 }),
     "put with Expect": (n) => ({ name: "put with Expect", bytes: put(n, true, true), expects: true, status: 200 }),
     "refused put with Expect": (n) => ({ name: "refused put with Expect", bytes: put(n, true, false), expects: true, status: 401 }),
-    get: () => ({ name: "get", bytes: `GET ${paths.value("local", "default", "k0")} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${token}\r\n\r\n`, expects: false, status: 404 }),
+    get: () => ({
+      name: "get",
+      bytes: `GET ${paths.value("local", "default", "k0")} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+      expects: false,
+      status: 404,
+    }),
     "bulk delete with Expect": () => {
       const body = JSON.stringify({ keys: ["nothing"], force: true });
       return {
@@ -87,7 +92,10 @@ describe("pipelined requests", () => {
         // A request refused before its body was read closes the connection: what follows it is not answered.
         const refused = sent.findIndex((p) => p.status === 401);
         const expected = refused === -1 ? [...sent.map((p) => p.status), 200] : sent.slice(0, refused + 1).map((p) => p.status);
-        expect(finals.map((r) => r.status), label).toEqual(expected);
+        expect(
+          finals.map((r) => r.status),
+          label,
+        ).toEqual(expected);
         for (const r of finals) {
           if (r.status !== 200 || r.headers["content-type"]?.startsWith("application/json")) {
             expect(() => JSON.parse(r.body.toString()), label).not.toThrow();

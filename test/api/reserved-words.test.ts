@@ -14,7 +14,14 @@ import { T0 } from "../support/engine.js";
  */
 
 /** Every fixed segment of every route, and a few more words a path parser might look for. */
-const WORDS = [...new Set(Object.values(ROUTES).flatMap((r) => r.split("/").filter((s) => s !== "" && !s.startsWith(":") && s !== "*"))), "v2", "default", "local", "value", "key"].sort();
+const WORDS = [
+  ...new Set(Object.values(ROUTES).flatMap((r) => r.split("/").filter((s) => s !== "" && !s.startsWith(":") && s !== "*"))),
+  "v2",
+  "default",
+  "local",
+  "value",
+  "key",
+].sort();
 
 async function serve() {
   const server = await ApiServer.start({ dataDir: tempDir(), port: 0, clock: new ManualClock(T0) });
@@ -29,7 +36,18 @@ async function serve() {
 }
 
 /** Keys made of a word: alone, with slashes around it, and beside other words of the paths. */
-const keysOf = (w: string) => [w, `${w}/`, `/${w}`, `${w}/${w}`, `values/${w}`, `${w}/values/x`, `a/${w}/b`, `${w}?x=1`, `${w}%2F`, `sites/local/namespaces/default/values/${w}`];
+const keysOf = (w: string) => [
+  w,
+  `${w}/`,
+  `/${w}`,
+  `${w}/${w}`,
+  `values/${w}`,
+  `${w}/values/x`,
+  `a/${w}/b`,
+  `${w}?x=1`,
+  `${w}%2F`,
+  `sites/local/namespaces/default/values/${w}`,
+];
 
 /** Writes each key (one by one and in a bulk put), reads it back, lists it, deletes it: each step sees exactly that key. */
 async function roundTrip(backend: HttpBackend, ns: string, given: string[]): Promise<void> {
@@ -49,12 +67,22 @@ async function roundTrip(backend: HttpBackend, ns: string, given: string[]): Pro
     expect(await backend.delete(ns, [key], { force: false }), `${ns} ${key}`).toMatchObject({ deleted: [key], missing: [] });
     expect((await backend.get(ns, key)).entry, `${ns} ${key}`).toBeNull();
   }
-  expect((await backend.delete(ns, bulk.map((b) => b.key), { force: false })).deleted).toHaveLength(bulk.length);
+  expect(
+    (
+      await backend.delete(
+        ns,
+        bulk.map((b) => b.key),
+        { force: false },
+      )
+    ).deleted,
+  ).toHaveLength(bulk.length);
 }
 
 describe("words of the API's paths as names", () => {
   it(`the reserved words are the routes' fixed segments: ${WORDS.join(", ")}`, () => {
-    expect(WORDS).toEqual(expect.arrayContaining(["v1", "whoami", "sites", "namespaces", "keys", "values", "bulk", "put", "delete", "export", "bindings", "usage", "audit"]));
+    expect(WORDS).toEqual(
+      expect.arrayContaining(["v1", "whoami", "sites", "namespaces", "keys", "values", "bulk", "put", "delete", "export", "bindings", "usage", "audit"]),
+    );
   });
 
   it("each word as a key, and in keys, in the default namespace", async () => {

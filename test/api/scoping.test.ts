@@ -100,7 +100,12 @@ describe("a token of another site: 404, whether or not the site exists", () => {
       const never = await call(method, fill(pattern, "gamma"), { token: beta, body, type });
       expect(real.status, `${method} ${pattern}: ${real.text}`).toBe(404);
       expect(real.json).toEqual({ code: "NOT_FOUND", message: 'Site "alpha" is not known to this token.', hint: expect.any(String) });
-      expect({ method, status: never.status, type: never.type, text: masked(never.text, "gamma") }).toEqual({ method, status: real.status, type: real.type, text: masked(real.text, "alpha") });
+      expect({ method, status: never.status, type: never.type, text: masked(never.text, "gamma") }).toEqual({
+        method,
+        status: real.status,
+        type: real.type,
+        text: masked(real.text, "alpha"),
+      });
       expect(real.text).not.toContain("secret");
     }
     // Nothing of alpha's changed.
@@ -125,7 +130,10 @@ describe("a token of another site: 404, whether or not the site exists", () => {
   it("the same token reaches its own site's data", async () => {
     const { alpha, beta, call } = await twoSites();
     expect((await call("GET", paths.keys("alpha", "secret"), { token: alpha })).json).toMatchObject({ keys: [{ key: "k" }], complete: true });
-    expect((await call("GET", "/v1/whoami", { token: beta })).json).toMatchObject({ site: "beta", token: { kind: "site", access: "read-write", namespaces: null } });
+    expect((await call("GET", "/v1/whoami", { token: beta })).json).toMatchObject({
+      site: "beta",
+      token: { kind: "site", access: "read-write", namespaces: null },
+    });
   });
 
   it("through the CLI: --site of another site exits 3 (not found), and the data stays hidden", async () => {
@@ -161,7 +169,12 @@ describe("missing or garbage Authorization: 401 UNAUTHENTICATED", () => {
     const { call } = await twoSites();
     for (const endpoint of [{ name: "whoami", method: "GET" as Method, path: () => "/v1/whoami" }, ...ENDPOINTS]) {
       for (const site of ["alpha", "gamma"]) {
-        const r = await call(endpoint.method, endpoint.path(site), { authorization: authorization ?? undefined, token: null, body: endpoint.body, type: endpoint.type });
+        const r = await call(endpoint.method, endpoint.path(site), {
+          authorization: authorization ?? undefined,
+          token: null,
+          body: endpoint.body,
+          type: endpoint.type,
+        });
         expect(r.status, `${endpoint.name} ${site}: ${r.text}`).toBe(401);
         expect(r.json).toEqual({ code: "UNAUTHENTICATED", message: expect.any(String), hint: expect.any(String) });
       }
@@ -201,7 +214,11 @@ describe("scoped tokens are refused what they lack: 403 over HTTP, exit 4 throug
     ] as const) {
       const r = await call(method, path, { token, body, type: body && "application/json" });
       expect(r.status, `${method} ${path}`).toBe(403);
-      expect(r.json).toEqual({ code: "PERMISSION_DENIED", message: expect.stringMatching(/scoped token cannot manage .*only a site token can/), hint: expect.stringContaining("site token") });
+      expect(r.json).toEqual({
+        code: "PERMISSION_DENIED",
+        message: expect.stringMatching(/scoped token cannot manage .*only a site token can/),
+        hint: expect.stringContaining("site token"),
+      });
     }
     expect((await call("GET", paths.value("alpha", "secret", "k"), { token: null, authorization: `Bearer ${token}` })).status).toBe(403);
 
@@ -245,12 +262,28 @@ describe("scoped tokens are refused what they lack: 403 over HTTP, exit 4 throug
   it("a token created with --expires-in stops working when the emulator's manual clock passes its expiry", async () => {
     const { dataDir, call, cli, clock } = await twoSites();
     const cwd = tempDir();
-    const emulator = (...argv: string[]) => runCli(["--data-dir", dataDir, "kv", "emulator", ...argv], { cwd, clock, env: { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_DATA_DIR: dataDir } });
+    const emulator = (...argv: string[]) =>
+      runCli(["--data-dir", dataDir, "kv", "emulator", ...argv], {
+        cwd,
+        clock,
+        env: { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_DATA_DIR: dataDir },
+      });
     expect((await emulator("clock", "manual")).code).toBe(0);
     const created = await emulator("token", "create", "--site", "alpha", "--namespace", "secret", "--read-only", "--expires-in", "1h", "--json");
     expect(created.code, created.stderr).toBe(0);
-    const { token, expiresAt, kind, access, namespaces } = JSON.parse(created.out) as { token: string; expiresAt: string; kind: string; access: string; namespaces: string[] };
-    expect({ expiresAt, kind, access, namespaces }).toEqual({ expiresAt: new Date(T0 + 3_600_000).toISOString(), kind: "scoped", access: "read-only", namespaces: ["secret"] });
+    const { token, expiresAt, kind, access, namespaces } = JSON.parse(created.out) as {
+      token: string;
+      expiresAt: string;
+      kind: string;
+      access: string;
+      namespaces: string[];
+    };
+    expect({ expiresAt, kind, access, namespaces }).toEqual({
+      expiresAt: new Date(T0 + 3_600_000).toISOString(),
+      kind: "scoped",
+      access: "read-only",
+      namespaces: ["secret"],
+    });
     expect((await call("GET", paths.value("alpha", "secret", "k"), { token })).status).toBe(200);
     expect((await cli(["kv", "get", "k", "-n", "secret"], token)).code).toBe(0);
     // Another process moves the emulator's clock; the running server sees it at once.

@@ -177,7 +177,10 @@ describe("what a group gathers and writes once (versions, usage, meters, history
   it("never draws a version twice, though a group does not write home's counter back: a removed namespace's versions stay counted", async () => {
     const { core, writes, kv } = setup();
     core.engine.createNamespace("local", "tmp");
-    const first = await Promise.all([writes.run(() => kv.putNow("tmp", "a", { value: Buffer.from("1") })), writes.run(() => kv.putNow("tmp", "b", { value: Buffer.from("2") }))]);
+    const first = await Promise.all([
+      writes.run(() => kv.putNow("tmp", "a", { value: Buffer.from("1") })),
+      writes.run(() => kv.putNow("tmp", "b", { value: Buffer.from("2") })),
+    ]);
     expect(first.map((r) => r.version)).toEqual([formatVersion(1), formatVersion(2)]);
     expect(core.db.prepare("SELECT value FROM counters WHERE name = 'home_seq'").pluck().get()).toBe(0);
     expect(core.engine.homeSeq()).toBe(2);
@@ -194,7 +197,11 @@ describe("what a group gathers and writes once (versions, usage, meters, history
     await kv.put("default", "seed", { value: Buffer.from("x") });
     // Leave room for 30 more bytes on the free tier's 50 MB.
     core.db.prepare("UPDATE usage SET bytes = ?").run(50_000_000 - 30);
-    const results = await Promise.allSettled([writes.run(put(kv, "k1", "0123456789")), writes.run(put(kv, "k2", "0123456789")), writes.run(put(kv, "k3", "0123456789"))]);
+    const results = await Promise.allSettled([
+      writes.run(put(kv, "k1", "0123456789")),
+      writes.run(put(kv, "k2", "0123456789")),
+      writes.run(put(kv, "k3", "0123456789")),
+    ]);
     expect(results.map((r) => (r.status === "fulfilled" ? "ok" : (r.reason as KvError).code))).toEqual(["ok", "ok", "QUOTA_EXCEEDED"]);
     expect([value("k1"), value("k2"), value("k3")]).toEqual(["0123456789", "0123456789", null]);
     expect(core.db.prepare("SELECT keys, bytes FROM usage").get()).toEqual({ keys: 3, bytes: 50_000_000 - 30 + 24 });
@@ -217,36 +224,44 @@ describe("group commit (property)", () => {
 
   it("whichever writes of a group fail, stores and answers what the same writes one at a time would", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.record({ ops: fc.array(op, { minLength: 1, maxLength: 6 }), advance: fc.integer({ min: 0, max: 400 }) }), { minLength: 1, maxLength: 4 }), async (groups) => {
-        const grouped = setup();
-        const single = setup();
-        const g = grouped.kv;
-        const s = single.kv;
-        const fromGroups: unknown[] = [];
-        const oneByOne: unknown[] = [];
-        let groupsWithFailure = 0;
-        for (const { ops, advance } of groups) {
-          const work = (o: Op) => () => {
-            if (o.kind === "put") return g.putNow("default", o.key, { value: Buffer.from(o.value) });
-            if (o.kind === "delete") return g.deleteNow("default", [o.key], { force: false });
-            g.putNow("default", o.key, { value: Buffer.from("never stored") });
-            throw new KvError("QUOTA_EXCEEDED", "refused after writing");
-          };
-          const answers = (await Promise.allSettled(ops.map((o) => grouped.writes.run(work(o))))).map(outcome);
-          if (answers.some((a) => "failed" in a)) groupsWithFailure++;
-          fromGroups.push(...answers);
-          for (const o of ops) {
-            const run = o.kind === "put" ? s.put("default", o.key, { value: Buffer.from(o.value) }) : o.kind === "delete" ? s.delete("default", [o.key], { force: false }) : Promise.reject(new KvError("QUOTA_EXCEEDED", "refused"));
-            oneByOne.push(...(await Promise.allSettled([run])).map(outcome));
+      fc.asyncProperty(
+        fc.array(fc.record({ ops: fc.array(op, { minLength: 1, maxLength: 6 }), advance: fc.integer({ min: 0, max: 400 }) }), { minLength: 1, maxLength: 4 }),
+        async (groups) => {
+          const grouped = setup();
+          const single = setup();
+          const g = grouped.kv;
+          const s = single.kv;
+          const fromGroups: unknown[] = [];
+          const oneByOne: unknown[] = [];
+          let groupsWithFailure = 0;
+          for (const { ops, advance } of groups) {
+            const work = (o: Op) => () => {
+              if (o.kind === "put") return g.putNow("default", o.key, { value: Buffer.from(o.value) });
+              if (o.kind === "delete") return g.deleteNow("default", [o.key], { force: false });
+              g.putNow("default", o.key, { value: Buffer.from("never stored") });
+              throw new KvError("QUOTA_EXCEEDED", "refused after writing");
+            };
+            const answers = (await Promise.allSettled(ops.map((o) => grouped.writes.run(work(o))))).map(outcome);
+            if (answers.some((a) => "failed" in a)) groupsWithFailure++;
+            fromGroups.push(...answers);
+            for (const o of ops) {
+              const run =
+                o.kind === "put"
+                  ? s.put("default", o.key, { value: Buffer.from(o.value) })
+                  : o.kind === "delete"
+                    ? s.delete("default", [o.key], { force: false })
+                    : Promise.reject(new KvError("QUOTA_EXCEEDED", "refused"));
+              oneByOne.push(...(await Promise.allSettled([run])).map(outcome));
+            }
+            grouped.clock.advance(advance);
+            single.clock.advance(advance);
           }
-          grouped.clock.advance(advance);
-          single.clock.advance(advance);
-        }
-        expect(fromGroups).toEqual(oneByOne);
-        expect(stored(grouped)).toEqual(stored(single));
-        // Every group committed, once; those with a failing write ran twice, each write in a savepoint.
-        expect(grouped.writes.stats).toEqual({ writes: fromGroups.length, transactions: groups.length, rerun: groupsWithFailure });
-      }),
+          expect(fromGroups).toEqual(oneByOne);
+          expect(stored(grouped)).toEqual(stored(single));
+          // Every group committed, once; those with a failing write ran twice, each write in a savepoint.
+          expect(grouped.writes.stats).toEqual({ writes: fromGroups.length, transactions: groups.length, rerun: groupsWithFailure });
+        },
+      ),
       { seed: SEED, numRuns: 60, verbose: 1 },
     );
   });
@@ -306,7 +321,10 @@ describe("idempotent writes", () => {
     expect(writes.stats).toEqual({ writes: 1, transactions: 1, rerun: 0 });
     expect(value("a")).toBe("1");
     // Recorded in the same transaction: a later retry is answered from the store, without a write.
-    expect(await once.run(scope("local"), "k1", { grouped: reply(kv, "a", "3"), aborted: noAbort })).toEqual({ status: 200, json: (first as { json: unknown }).json });
+    expect(await once.run(scope("local"), "k1", { grouped: reply(kv, "a", "3"), aborted: noAbort })).toEqual({
+      status: 200,
+      json: (first as { json: unknown }).json,
+    });
     expect(value("a")).toBe("1");
     // The same key in another site is another write.
     await once.run(scope("other"), "k1", { grouped: reply(kv, "b", "1"), aborted: noAbort });
@@ -323,7 +341,9 @@ describe("idempotent writes", () => {
     ]);
     expect(first.status).toBe("fulfilled");
     expect((conflicting as PromiseRejectedResult).reason).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED" });
-    await expect(once.run(scope("local", "PUT a=2"), "k1", { grouped: reply(kv, "a", "2"), aborted: noAbort })).rejects.toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED" });
+    await expect(once.run(scope("local", "PUT a=2"), "k1", { grouped: reply(kv, "a", "2"), aborted: noAbort })).rejects.toMatchObject({
+      code: "IDEMPOTENCY_KEY_REUSED",
+    });
     expect(value("a")).toBe("1");
     // Another token's key of the same name is its own: its write runs, and its answer is its own.
     const other = await once.run(scope("local", "PUT a=1", "t2"), "k1", { grouped: reply(kv, "a", "3"), aborted: noAbort });
@@ -380,9 +400,15 @@ describe("a value's GET in the API server", () => {
     const host = new URL(server.url).host;
     const shouted = await rawRequest(server.url, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAUTHORIZATION: Bearer ${token}\r\nConnection: close\r\n\r\n`);
     expect([shouted.status, shouted.body.toString()]).toEqual([200, "v"]);
-    const twice = await rawRequest(server.url, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nauthorization: Bearer ${token}\r\nAuthorization: Bearer nonsense\r\nConnection: close\r\n\r\n`);
+    const twice = await rawRequest(
+      server.url,
+      `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nauthorization: Bearer ${token}\r\nAuthorization: Bearer nonsense\r\nConnection: close\r\n\r\n`,
+    );
     expect(twice.status).toBe(200);
-    const wrongFirst = await rawRequest(server.url, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer nonsense\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+    const wrongFirst = await rawRequest(
+      server.url,
+      `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer nonsense\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+    );
     expect(wrongFirst.status).toBe(401);
   });
 

@@ -45,9 +45,26 @@ describe("the server thread", () => {
 
   it("start failures are catalogue errors with a next step: an address not of this machine, a host that does not resolve, a data directory under a file", async () => {
     const cases: [Partial<ServerThreadOptions>, { code: string; message: RegExp; hint: RegExp }][] = [
-      [{ host: "203.0.113.1" }, { code: "USAGE", message: /^203\.0\.113\.1 is not an address of this machine, so the emulator cannot listen on it \(listen EADDRNOTAVAIL/, hint: /Give --host an address this machine has/ }],
-      [{ host: "no-such-host.invalid" }, { code: "USAGE", message: /^--host "no-such-host\.invalid" is neither an IP address nor a name this machine can resolve/, hint: /Give an IP address/ }],
-      [{ dataDir: join(writeFileIn(tempDir()), "data") }, { code: "DATA_DIR_UNUSABLE", message: /^The data directory .* cannot be used: a part of its path, .*a-file, is a file/, hint: /choose another data directory/ }],
+      [
+        { host: "203.0.113.1" },
+        {
+          code: "USAGE",
+          message: /^203\.0\.113\.1 is not an address of this machine, so the emulator cannot listen on it \(listen EADDRNOTAVAIL/,
+          hint: /Give --host an address this machine has/,
+        },
+      ],
+      [
+        { host: "no-such-host.invalid" },
+        { code: "USAGE", message: /^--host "no-such-host\.invalid" is neither an IP address nor a name this machine can resolve/, hint: /Give an IP address/ },
+      ],
+      [
+        { dataDir: join(writeFileIn(tempDir()), "data") },
+        {
+          code: "DATA_DIR_UNUSABLE",
+          message: /^The data directory .* cannot be used: a part of its path, .*a-file, is a file/,
+          hint: /choose another data directory/,
+        },
+      ],
       [{ token: "has a space" }, { code: "USAGE", message: /^A token must be 1 to 1024 characters/, hint: /Leave out --token/ }],
     ];
     for (const [extra, expected] of cases) {
@@ -65,7 +82,11 @@ describe("the server thread", () => {
     const refused = await startServerThread(options({ port }), BUNDLE).catch((e: unknown) => e);
     await first.stop();
     expect(refused).toBeInstanceOf(KvError);
-    expect(refused).toMatchObject({ code: "USAGE", message: `Port ${port} is already in use.`, hint: "Choose another with --port, or --port 0 for any free port." });
+    expect(refused).toMatchObject({
+      code: "USAGE",
+      message: `Port ${port} is already in use.`,
+      hint: "Choose another with --port, or --port 0 for any free port.",
+    });
   });
 
   it("creates the thread's heap with a 16 MB young generation, whatever the main thread's", async () => {

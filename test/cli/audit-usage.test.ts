@@ -75,7 +75,15 @@ describe("kv audit", () => {
 
     const r = await local(sb, ["kv", "audit", "--json"]);
     const entries = json<AuditJson>(r).entries;
-    const by = (action: string, key: string | null, region: string, outcome: string) => ({ actor: LOCAL_ACTOR, action, namespace: "flags", key, region, outcome, count: 1 });
+    const by = (action: string, key: string | null, region: string, outcome: string) => ({
+      actor: LOCAL_ACTOR,
+      action,
+      namespace: "flags",
+      key,
+      region,
+      outcome,
+      count: 1,
+    });
     expect(chronological(entries)).toEqual([
       by("write", "secret-key", "iad", "ok"),
       by("read", "secret-key", "iad", "ok"),
@@ -129,7 +137,8 @@ describe("kv audit", () => {
     await cli(["kv", "set", "early", "1"]);
     clock.advance(2 * HOUR);
     await cli(["kv", "set", "late", "2"]);
-    const since = async (d: string) => (JSON.parse((await cli(["kv", "audit", "--since", d, "--json"])).out) as AuditJson).entries.map((e) => `${e.key}@${e.t}`);
+    const since = async (d: string) =>
+      (JSON.parse((await cli(["kv", "audit", "--since", d, "--json"])).out) as AuditJson).entries.map((e) => `${e.key}@${e.t}`);
     expect(await since("1h")).toEqual([`late@${new Date(T0 + 2 * HOUR).toISOString()}`]);
     expect(await since("3h")).toEqual([`late@${new Date(T0 + 2 * HOUR).toISOString()}`, `early@${new Date(T0).toISOString()}`]);
   });
@@ -160,7 +169,13 @@ describe("kv audit", () => {
     };
     await must(201, srv.http("POST", "/v1/sites/local/namespaces", { body: '{"name":"flags"}', type: "application/json" }));
     ok(await srv.remote(["kv", "set", "-n", "flags", "beta", VALUE]));
-    await must(200, srv.http("PUT", "/v1/sites/local/bindings", { body: '{"route":"/admin/*","variable":"FLAGS","namespace":"flags","access":"read-only"}', type: "application/json" }));
+    await must(
+      200,
+      srv.http("PUT", "/v1/sites/local/bindings", {
+        body: '{"route":"/admin/*","variable":"FLAGS","namespace":"flags","access":"read-only"}',
+        type: "application/json",
+      }),
+    );
     const route = (await createToken(sb, ["--route", "/admin/*"])).token;
     const routeId = await srv.tokenId(route);
     expect(routeId).not.toBe(siteId);
@@ -182,8 +197,17 @@ describe("kv audit", () => {
       { actor: token, action: "delete", namespace: "flags", key: "beta", region: "iad", outcome: "ok", count: 1 },
       { actor: LOCAL_ACTOR, action: "read", namespace: "flags", key: "nope", region: "iad", outcome: "not-found", count: 1 },
     ]);
-    expect(chronological(json<AuditJson>(await srv.remote(["kv", "audit", "--actor", "route:/admin/*", "--json"])).entries).map((e) => e.outcome)).toEqual(["ok", "not-found", "denied"]);
-    expect(chronological(json<AuditJson>(await srv.remote(["kv", "audit", "--key", "beta", "--json"])).entries).map((e) => e.actor)).toEqual([token, "route:/admin/*", "route:/admin/*", token]);
+    expect(chronological(json<AuditJson>(await srv.remote(["kv", "audit", "--actor", "route:/admin/*", "--json"])).entries).map((e) => e.outcome)).toEqual([
+      "ok",
+      "not-found",
+      "denied",
+    ]);
+    expect(chronological(json<AuditJson>(await srv.remote(["kv", "audit", "--key", "beta", "--json"])).entries).map((e) => e.actor)).toEqual([
+      token,
+      "route:/admin/*",
+      "route:/admin/*",
+      token,
+    ]);
     // The API's within_ms counts back from the target's clock.
     const recent = await must(200, srv.http("GET", "/v1/sites/local/audit?within_ms=3600000"));
     expect(recent.json.entries.length).toBe(entries.length);
@@ -196,7 +220,9 @@ describe("kv audit", () => {
     const refused = await must(404, srv.http("GET", "/v1/sites/local/audit", { token: other }));
     expect(refused.json).toEqual({ code: "NOT_FOUND", message: 'Site "local" is not known to this token.', hint: expect.any(String) });
     const own = await must(200, srv.http("GET", "/v1/sites/other/audit", { token: other }));
-    expect(own.json.entries.map(({ t: _t, ...e }: { t: string }) => e)).toEqual([{ actor: `token:${otherId}`, action: "write", namespace: "default", key: "mine", region: "iad", outcome: "ok", count: 1 }]);
+    expect(own.json.entries.map(({ t: _t, ...e }: { t: string }) => e)).toEqual([
+      { actor: `token:${otherId}`, action: "write", namespace: "default", key: "mine", region: "iad", outcome: "ok", count: 1 },
+    ]);
     const otherCli = json<AuditJson>(await srv.remote(["kv", "audit", "--json"], { token: other })).entries;
     expect(otherCli.map((e) => e.key)).toEqual(["mine"]);
     fails(await srv.remote(["--site", "local", "kv", "audit"], { token: other }), 3, /Site "local" is not known to this token/);
@@ -221,7 +247,14 @@ describe("kv audit", () => {
     const sb = sandbox();
     const srv = await startServer(sb);
     expect((await srv.http("POST", "/v1/sites/local/namespaces", { body: '{"name":"flags"}', type: "application/json" })).status).toBe(201);
-    expect((await srv.http("PUT", "/v1/sites/local/bindings", { body: '{"route":"/admin/*","variable":"FLAGS","namespace":"flags","access":"read-only"}', type: "application/json" })).status).toBe(200);
+    expect(
+      (
+        await srv.http("PUT", "/v1/sites/local/bindings", {
+          body: '{"route":"/admin/*","variable":"FLAGS","namespace":"flags","access":"read-only"}',
+          type: "application/json",
+        })
+      ).status,
+    ).toBe(200);
     const route = (await createToken(sb, ["--route", "/admin/*"])).token;
     expect((await srv.http("PUT", "/v1/sites/local/namespaces/flags/values/beta", { token: route, body: "x" })).status).toBe(403);
     expect((await srv.http("DELETE", "/v1/sites/local/namespaces/flags/values/beta", { token: route })).status).toBe(403);
@@ -329,7 +362,8 @@ describe("kv usage", () => {
     const srv = await startServer(sb);
     const put = await srv.http("PUT", "/v1/sites/local/namespaces/default/values/k", { body: "0123456789" });
     expect(put.status).toBe(200);
-    for (const region of ["iad", "sin", "fra"]) expect((await srv.http("GET", `/v1/sites/local/namespaces/default/values/k?region=${region}`)).status).toBe(200);
+    for (const region of ["iad", "sin", "fra"])
+      expect((await srv.http("GET", `/v1/sites/local/namespaces/default/values/k?region=${region}`)).status).toBe(200);
     const remote = json<Usage>(await srv.remote(["kv", "usage", "--json"]));
     expect(remote).toMatchObject({ site: "local", tier: "free", reads: 3, writes: 1, egressBytes: 20, storage: { keys: 1, bytes: 11 } });
     const embedded = json<Usage>(await local(sb, ["--local", "kv", "usage", "--json"]));
@@ -350,7 +384,13 @@ describe("another site's token, on every endpoint", () => {
     };
     await must(201, srv.http("POST", "/v1/sites/local/namespaces", { body: '{"name":"secret"}', type: "application/json" }));
     await must(200, srv.http("PUT", "/v1/sites/local/namespaces/secret/values/k", { body: "local's secret" }));
-    await must(200, srv.http("PUT", "/v1/sites/local/bindings", { body: '{"route":"/admin/*","variable":"SECRET","namespace":"secret","access":"read-only"}', type: "application/json" }));
+    await must(
+      200,
+      srv.http("PUT", "/v1/sites/local/bindings", {
+        body: '{"route":"/admin/*","variable":"SECRET","namespace":"secret","access":"read-only"}',
+        type: "application/json",
+      }),
+    );
     const other = (await createToken(sb, ["--site", "other"])).token;
     const otherId = await srv.tokenId(other);
     const snapshot = async () => ({
@@ -399,7 +439,11 @@ describe("another site's token, on every endpoint", () => {
 
     // The CLI with that token: exit 3, the same message for a site that exists and one that does not.
     for (const site of ["local", "no-such-site"]) {
-      fails(await srv.remote(["--site", site, "kv", "get", "-n", "secret", "k"], { token: other }), 3, new RegExp(`^✖ Site "${site}" is not known to this token\\.$`));
+      fails(
+        await srv.remote(["--site", site, "kv", "get", "-n", "secret", "k"], { token: other }),
+        3,
+        new RegExp(`^✖ Site "${site}" is not known to this token\\.$`),
+      );
     }
     fails(await srv.remote(["--site", "local", "kv", "usage"], { token: other }), 3, /Site "local" is not known to this token/);
   });

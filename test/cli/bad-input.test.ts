@@ -35,8 +35,20 @@ const SET_CASES: SetCase[] = [
     code: 2,
     message: /1,048,577 bytes; the limit is 1,048,576 bytes/,
   },
-  { name: "a 1,048,577-byte value on stdin", args: () => ["set", "k", "-"], input: Buffer.alloc(MiB + 1, 0x61), code: 2, message: /The value is [\d,]+ bytes; the limit is 1,048,576 bytes/ },
-  { name: "a 1,048,577-byte value on stdin with the value left out", args: () => ["set", "k"], input: Buffer.alloc(MiB + 1, 0x61), code: 2, message: /the limit is 1,048,576 bytes/ },
+  {
+    name: "a 1,048,577-byte value on stdin",
+    args: () => ["set", "k", "-"],
+    input: Buffer.alloc(MiB + 1, 0x61),
+    code: 2,
+    message: /The value is [\d,]+ bytes; the limit is 1,048,576 bytes/,
+  },
+  {
+    name: "a 1,048,577-byte value on stdin with the value left out",
+    args: () => ["set", "k"],
+    input: Buffer.alloc(MiB + 1, 0x61),
+    code: 2,
+    message: /the limit is 1,048,576 bytes/,
+  },
   { name: "metadata that is not JSON", args: () => ["set", "k", "v", "--metadata", "{owner: web}"], code: 2, message: /The metadata is not valid JSON/ },
   { name: "metadata that is an array", args: () => ["set", "k", "v", "--metadata", '["a"]'], code: 2, message: /must be a JSON object, not an array/ },
   { name: "metadata that is a string", args: () => ["set", "k", "v", "--metadata", '"web"'], code: 2, message: /must be a JSON object, not a string/ },
@@ -51,8 +63,18 @@ const SET_CASES: SetCase[] = [
   { name: "--ttl 0", args: () => ["set", "k", "v", "--ttl", "0"], code: 2, message: /the minimum is 60 s/ },
   { name: "--ttl bogus", args: () => ["set", "k", "v", "--ttl", "bogus"], code: 2, message: /--ttl "bogus" is not a duration/ },
   { name: "--ttl 1h30m", args: () => ["set", "k", "v", "--ttl", "1h30m"], code: 2, message: /--ttl "1h30m" is not a duration/ },
-  { name: "--expires-at in the past", args: () => ["set", "k", "v", "--expires-at", "2001-01-01T00:00:00Z"], code: 2, message: /The expiry time is in the past/ },
-  { name: "--expires-at in the past as epoch seconds", args: () => ["set", "k", "v", "--expires-at", "1000000000"], code: 2, message: /The expiry time is in the past/ },
+  {
+    name: "--expires-at in the past",
+    args: () => ["set", "k", "v", "--expires-at", "2001-01-01T00:00:00Z"],
+    code: 2,
+    message: /The expiry time is in the past/,
+  },
+  {
+    name: "--expires-at in the past as epoch seconds",
+    args: () => ["set", "k", "v", "--expires-at", "1000000000"],
+    code: 2,
+    message: /The expiry time is in the past/,
+  },
   {
     name: "--expires-at under 60 s away",
     args: () => ["set", "k", "v", "--expires-at", String(Math.floor(Date.now() / 1000) + 20)],
@@ -60,7 +82,12 @@ const SET_CASES: SetCase[] = [
     message: /The expiry time is only \d+ s away; it must be at least 60 s in the future/,
   },
   { name: "--expires-at garbage", args: () => ["set", "k", "v", "--expires-at", "next tuesday"], code: 2, message: /"next tuesday" is not a time/ },
-  { name: "--ttl with --expires-at", args: () => ["set", "k", "v", "--ttl", "90s", "--expires-at", "2099-01-01T00:00:00Z"], code: 2, message: /A time to live and an expiry time cannot be given together/ },
+  {
+    name: "--ttl with --expires-at",
+    args: () => ["set", "k", "v", "--ttl", "90s", "--expires-at", "2099-01-01T00:00:00Z"],
+    code: 2,
+    message: /A time to live and an expiry time cannot be given together/,
+  },
   {
     name: "a value argument and --file",
     args: (dir) => {
@@ -70,7 +97,12 @@ const SET_CASES: SetCase[] = [
     code: 2,
     message: /either as an argument or with --file, not both/,
   },
-  { name: "--file naming a missing path", args: (dir) => ["set", "k", "--file", join(dir, "no-such-file.bin")], code: 2, message: /no-such-file\.bin: it does not exist/ },
+  {
+    name: "--file naming a missing path",
+    args: (dir) => ["set", "k", "--file", join(dir, "no-such-file.bin")],
+    code: 2,
+    message: /no-such-file\.bin: it does not exist/,
+  },
   {
     name: "--file naming a directory",
     args: (dir) => {
@@ -207,7 +239,11 @@ describe("kv get, ls and unknown commands", () => {
   for (const limit of ["0", "1001", "abc", "-5", "2.5"]) {
     it(`ls --limit ${limit} exits 2`, async () => {
       const dir = tempDir();
-      expectFailure(await kv(dir, ["ls", `--limit=${limit}`]), 2, new RegExp(`The limit "${limit.replace(".", "\\.")}" is not valid; it must be a whole number from 1 to 1,000`));
+      expectFailure(
+        await kv(dir, ["ls", `--limit=${limit}`]),
+        2,
+        new RegExp(`The limit "${limit.replace(".", "\\.")}" is not valid; it must be a whole number from 1 to 1,000`),
+      );
     });
   }
 
@@ -339,7 +375,11 @@ describe("--json errors", () => {
     const parsed = JSON.parse(lines[0]!) as JsonError;
     expect(Object.keys(parsed)).toEqual(["error"]);
     // `details` is optional: facts for scripts, such as where a read that found nothing was served from.
-    expect(Object.keys(parsed.error).filter((k) => k !== "details").sort()).toEqual(["code", "hint", "message"]);
+    expect(
+      Object.keys(parsed.error)
+        .filter((k) => k !== "details")
+        .sort(),
+    ).toEqual(["code", "hint", "message"]);
     expect(parsed.error.code).toBe(code);
     expect(parsed.error.message.length).toBeGreaterThan(0);
     expect(typeof parsed.error.hint).toBe("string");
@@ -383,7 +423,10 @@ describe("--json errors", () => {
     const r = await kv(dir, ["get", "absent", "--json"]);
     expect(r.code).toBe(3);
     expect(r.stdout.length).toBe(0);
-    const lines = r.stderr.trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.stderr
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toEqual({ target: { kind: "embedded", description: expect.stringContaining("embedded emulator"), site: "local" } });
     expect(Object.keys(lines[1]!)).toEqual(["error"]);

@@ -106,10 +106,16 @@ describe("kv bind / unbind / bindings on the embedded emulator", () => {
     const unbound = ok(await local(sb, ["kv", "unbind", "flags", "--route", "/admin/*"]));
     expect(unbound.stderr).toContain("Unbound FLAGS from route /admin/*.");
     expect(ok(await local(sb, ["kv", "bindings"])).out).toBe("/api/*\tSESSIONS\tsessions\tread-write\n");
-    expect(readJsonc(file)).toEqual({ routes: [{ pattern: "/admin/*" }, { pattern: "/api/*", kv: { SESSIONS: { namespace: "sessions", access: "read-write" } } }] });
+    expect(readJsonc(file)).toEqual({
+      routes: [{ pattern: "/admin/*" }, { pattern: "/api/*", kv: { SESSIONS: { namespace: "sessions", access: "read-write" } } }],
+    });
     fails(await local(sb, ["kv", "unbind", "flags", "--route", "/admin/*"]), 3, /Route \/admin\/\* has no binding of flags/);
 
-    expect(json(await local(sb, ["kv", "unbind", "--as", "SESSIONS", "--route", "/api/*", "--json"]))).toEqual({ route: "/api/*", removed: ["SESSIONS"], file });
+    expect(json(await local(sb, ["kv", "unbind", "--as", "SESSIONS", "--route", "/api/*", "--json"]))).toEqual({
+      route: "/api/*",
+      removed: ["SESSIONS"],
+      file,
+    });
     const none = ok(await local(sb, ["kv", "bindings"]));
     expect(none.out).toBe("");
     expect(none.stderr).toContain("No bindings.");
@@ -147,7 +153,9 @@ describe("kv bind / unbind / bindings on the embedded emulator", () => {
     ok(await local(sb, ["kv", "unbind", "flags", "--route", "/new/*", "--as", "NEW_FLAGS"]));
     ok(await local(sb, ["kv", "unbind", "flags", "--route", "/admin/*"]));
     // The /new/* block stays (it may hold other settings); the admin block is exactly as it was written.
-    expect(readFileSync(file, "utf8")).toBe(HAND_WRITTEN.replace(`        }\n    ],`, `        },\n        {\n            "pattern": "/new/*"\n        }\n    ],`));
+    expect(readFileSync(file, "utf8")).toBe(
+      HAND_WRITTEN.replace(`        }\n    ],`, `        },\n        {\n            "pattern": "/new/*"\n        }\n    ],`),
+    );
   });
 
   it("binding a namespace that does not exist exits 3 and leaves the project file as it was (or absent)", async () => {
@@ -218,7 +226,9 @@ describe("kv bind through the server target (YOURSPACE_API_URL / YOURSPACE_TOKEN
     expect(readJsonc(file)).toEqual({ routes: [{ pattern: "/admin/*", kv: { FLAGS: { namespace: "flags", access: "read-only" } } }] });
     expect(ok(await srv.remote(["kv", "bindings"])).out).toBe("/admin/*\tFLAGS\tflags\tread-only\n");
     const remoteJson = json(await srv.remote(["kv", "bindings", "--json"]));
-    expect(remoteJson).toEqual({ bindings: [{ route: "/admin/*", variable: "FLAGS", namespace: "flags", access: "read-only", createdAt: expect.stringMatching(ISO) }] });
+    expect(remoteJson).toEqual({
+      bindings: [{ route: "/admin/*", variable: "FLAGS", namespace: "flags", access: "read-only", createdAt: expect.stringMatching(ISO) }],
+    });
     // The server's store is the data directory: the embedded target sees the same binding, and so does the API.
     expect(json(await local(sb, ["--local", "kv", "bindings", "--json"]))).toEqual(remoteJson);
     const http = await srv.http("GET", "/v1/sites/local/bindings");
@@ -246,7 +256,13 @@ describe("route tokens", () => {
     await must(200, srv.http("PUT", "/v1/sites/local/namespaces/flags/values/beta", { body: "on" }));
     await must(200, srv.http("PUT", "/v1/sites/local/namespaces/flags/values/gamma", { body: "off" }));
     await must(200, srv.http("PUT", "/v1/sites/local/namespaces/other/values/secret", { body: "s3cr3t" }));
-    await must(200, srv.http("PUT", "/v1/sites/local/bindings", { body: JSON.stringify({ route: "/admin/*", variable: "FLAGS", namespace: "flags", access: "read-only" }), type: "application/json" }));
+    await must(
+      200,
+      srv.http("PUT", "/v1/sites/local/bindings", {
+        body: JSON.stringify({ route: "/admin/*", variable: "FLAGS", namespace: "flags", access: "read-only" }),
+        type: "application/json",
+      }),
+    );
     // Made while the server runs, by another process on the same data directory.
     const made = await createToken(sb, ["--route", "/admin/*"]);
     expect(made).toMatchObject({ site: "local", kind: "route", route: "/admin/*" });
@@ -313,7 +329,14 @@ describe("route tokens", () => {
       ["POST", "/v1/sites/local/namespaces/other/bulk/put"],
       ["POST", "/v1/sites/local/namespaces/other/bulk/delete"],
     ] as const) {
-      const body = method === "PUT" ? "x" : path.endsWith("bulk/put") ? '{"entries":[{"key":"secret","value":"x"}]}' : path.endsWith("bulk/delete") ? '{"keys":["secret"]}' : undefined;
+      const body =
+        method === "PUT"
+          ? "x"
+          : path.endsWith("bulk/put")
+            ? '{"entries":[{"key":"secret","value":"x"}]}'
+            : path.endsWith("bulk/delete")
+              ? '{"keys":["secret"]}'
+              : undefined;
       const res = await srv.http(method, path, { token: route, body, type: method === "POST" ? "application/json" : undefined });
       expect(res.status, `${method} ${path}: ${res.text}`).toBe(403);
       expect(res.json.message).toMatch(unbound);
@@ -343,7 +366,9 @@ describe("route tokens", () => {
     fails(await asRoute(["kv", "bind", "flags", "--route", "/admin/*", "--as", "FLAGS", "--access", "read-write"]), 4, /only a site token can/);
     expect(existsSync(join(sb.cwd, "yourspace.jsonc"))).toBe(false);
     fails(await asRoute(["kv", "audit"]), 4, /only a site token can/);
-    expect((await srv.http("GET", "/v1/sites/local/bindings")).json.bindings).toEqual([expect.objectContaining({ route: "/admin/*", variable: "FLAGS", namespace: "flags", access: "read-only" })]);
+    expect((await srv.http("GET", "/v1/sites/local/bindings")).json.bindings).toEqual([
+      expect.objectContaining({ route: "/admin/*", variable: "FLAGS", namespace: "flags", access: "read-only" }),
+    ]);
     expect((await srv.http("GET", "/v1/sites/local")).json.tier).toBe("free");
     expect((await srv.http("GET", "/v1/sites/local/namespaces")).json.namespaces.map((n: { name: string }) => n.name)).toEqual(["default", "flags", "other"]);
 
@@ -353,7 +378,11 @@ describe("route tokens", () => {
     expect((await srv.http("GET", "/v1/sites/local/namespaces/flags/values/beta")).text).toBe("written-by-route");
     const put = await srv.http("PUT", "/v1/sites/local/namespaces/flags/values/epsilon", { token: route, body: "e", type: "application/octet-stream" });
     expect(put.status, put.text).toBe(200);
-    const removed = await srv.http("POST", "/v1/sites/local/namespaces/flags/bulk/delete", { token: route, body: '{"keys":["epsilon"]}', type: "application/json" });
+    const removed = await srv.http("POST", "/v1/sites/local/namespaces/flags/bulk/delete", {
+      token: route,
+      body: '{"keys":["epsilon"]}',
+      type: "application/json",
+    });
     expect([removed.status, removed.json?.deleted]).toEqual([200, ["epsilon"]]);
     // Still only its own namespace.
     expect((await srv.http("PUT", "/v1/sites/local/namespaces/other/values/secret", { token: route, body: "x" })).status).toBe(403);

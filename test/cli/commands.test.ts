@@ -10,8 +10,7 @@ const ANSI = /\u001b\[/;
 function session(base: Partial<InProcessOptions> = {}) {
   const cwd = tempDir();
   const clock = new ManualClock(T0);
-  const run = (argv: string[], extra: Partial<InProcessOptions> = {}) =>
-    runCli(argv, { cwd, clock, ...base, ...extra, env: { ...base.env, ...extra.env } });
+  const run = (argv: string[], extra: Partial<InProcessOptions> = {}) => runCli(argv, { cwd, clock, ...base, ...extra, env: { ...base.env, ...extra.env } });
   return { cwd, clock, run };
 }
 

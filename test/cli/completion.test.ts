@@ -26,7 +26,12 @@ async function project(cwd = tempDir()): Promise<{ cwd: string; env: Record<stri
   await run("kv", "set", "-n", "staging", "only-in-staging", "v");
   await run("kv", "emulator", "token", "create", "--site", "shop");
   mkdirSync(join(cwd, "config"), { recursive: true });
-  writeFileSync(join(cwd, "config", "config.json"), JSON.stringify({ profiles: { prod: { apiUrl: "http://127.0.0.1:9", token: "secret", site: "s" }, staging: { apiUrl: "http://127.0.0.1:9", token: "secret", site: "s" } } }));
+  writeFileSync(
+    join(cwd, "config", "config.json"),
+    JSON.stringify({
+      profiles: { prod: { apiUrl: "http://127.0.0.1:9", token: "secret", site: "s" }, staging: { apiUrl: "http://127.0.0.1:9", token: "secret", site: "s" } },
+    }),
+  );
   return { cwd, env };
 }
 
@@ -120,7 +125,9 @@ describe("shell completion: the scripts, as bash runs them", () => {
   /** What bash puts in COMPREPLY for a line typed up to the cursor (the built binary answers). */
   function tab(cwd: string, env: Record<string, string>, line: string): string[] {
     const script = `source ${JSON.stringify(BASH)}; COMP_WORDS=(${JSON.stringify(BIN)}); COMP_CWORD=1; COMP_LINE=${JSON.stringify(`${BIN}${line}`)}; COMP_POINT=\${#COMP_LINE}; _yourspace; printf '%s\\n' "\${COMPREPLY[@]}"`;
-    return execFileSync("bash", ["-c", script], { cwd, env: { PATH: process.env.PATH, LC_ALL: "C.UTF-8", ...env }, encoding: "utf8" }).split("\n").filter(Boolean);
+    return execFileSync("bash", ["-c", script], { cwd, env: { PATH: process.env.PATH, LC_ALL: "C.UTF-8", ...env }, encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
   }
 
   it("inserts keys escaped for the shell, after a colon or an equals sign as bash replaces them", async () => {
@@ -135,10 +142,17 @@ describe("shell completion: the scripts, as bash runs them", () => {
 
   it("writes only its answer, never an error, never a prompt, and creates nothing", () => {
     const empty = tempDir();
-    const r = spawnSync(process.execPath, [BIN, "__complete", "bash", ":=", "yourspace kv get "], { cwd: empty, env: { PATH: process.env.PATH, HOME: empty, YOURSPACE_PROFILE: "nope" }, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [BIN, "__complete", "bash", ":=", "yourspace kv get "], {
+      cwd: empty,
+      env: { PATH: process.env.PATH, HOME: empty, YOURSPACE_PROFILE: "nope" },
+      encoding: "utf8",
+    });
     expect(r).toMatchObject({ status: 0, stdout: "values\n", stderr: "" });
     expect(existsSync(join(empty, ".yourspace"))).toBe(false);
-    const broken = spawnSync(process.execPath, [BIN, "__complete", "bash", ":=", "yourspace --data-dir /proc/nope kv get -n "], { cwd: empty, encoding: "utf8" });
+    const broken = spawnSync(process.execPath, [BIN, "__complete", "bash", ":=", "yourspace --data-dir /proc/nope kv get -n "], {
+      cwd: empty,
+      encoding: "utf8",
+    });
     expect(broken).toMatchObject({ status: 0, stdout: "values\n", stderr: "" });
   });
 });

@@ -51,11 +51,36 @@ const ENVIRONMENTS: Environment[] = [
     code: "STORE_CORRUPT",
     message: /is damaged \(SQLITE_NOTADB/,
   },
-  { name: "a data directory that is a file", make: (dir) => (writeFileSync(join(dir, "file"), "x"), join(dir, "file")), code: "DATA_DIR_UNUSABLE", message: /is a file, not a directory/ },
-  { name: "a data directory under a file", make: (dir) => (writeFileSync(join(dir, "file"), "x"), join(dir, "file", "sub")), code: "DATA_DIR_UNUSABLE", message: /is a file, not a directory/ },
-  { name: "a dangling symbolic link", make: (dir) => (symlinkSync(join(dir, "gone"), join(dir, "link")), join(dir, "link")), code: "DATA_DIR_UNUSABLE", message: /which does not exist/ },
-  { name: "a path too long for SQLite", make: (dir) => join(dir, ...Array.from({ length: 4 }, () => "p".repeat(150))), code: "DATA_DIR_UNUSABLE", message: /SQLite opens paths of at most/ },
-  { name: "a name too long for the file system", make: (dir) => join(dir, "n".repeat(300)), code: "DATA_DIR_UNUSABLE", message: /longer than the file system allows/ },
+  {
+    name: "a data directory that is a file",
+    make: (dir) => (writeFileSync(join(dir, "file"), "x"), join(dir, "file")),
+    code: "DATA_DIR_UNUSABLE",
+    message: /is a file, not a directory/,
+  },
+  {
+    name: "a data directory under a file",
+    make: (dir) => (writeFileSync(join(dir, "file"), "x"), join(dir, "file", "sub")),
+    code: "DATA_DIR_UNUSABLE",
+    message: /is a file, not a directory/,
+  },
+  {
+    name: "a dangling symbolic link",
+    make: (dir) => (symlinkSync(join(dir, "gone"), join(dir, "link")), join(dir, "link")),
+    code: "DATA_DIR_UNUSABLE",
+    message: /which does not exist/,
+  },
+  {
+    name: "a path too long for SQLite",
+    make: (dir) => join(dir, ...Array.from({ length: 4 }, () => "p".repeat(150))),
+    code: "DATA_DIR_UNUSABLE",
+    message: /SQLite opens paths of at most/,
+  },
+  {
+    name: "a name too long for the file system",
+    make: (dir) => join(dir, "n".repeat(300)),
+    code: "DATA_DIR_UNUSABLE",
+    message: /longer than the file system allows/,
+  },
   { name: "a directory in /proc", make: () => "/proc/yourspace-test", code: "DATA_DIR_UNUSABLE", message: /procfs/ },
   { name: "a kernel file system that exists (/sys/kernel)", make: () => "/sys/kernel", code: "DATA_DIR_UNUSABLE", message: /sysfs/ },
 ];
@@ -99,7 +124,10 @@ describe("damage found in the middle of a command", () => {
       expectEnvironmentFailure(write, json, "STORE_CORRUPT");
     }
     // A listing streams: what it printed before the damage stays printed, and it ends in the error.
-    for (const argv of [["kv", "ls", "--all"], ["kv", "export"]]) {
+    for (const argv of [
+      ["kv", "ls", "--all"],
+      ["kv", "export"],
+    ]) {
       const r = await runCli(["--data-dir", dataDir, ...argv], { cwd: dir });
       expect(r.code, r.stderr).toBe(5);
       expect(r.stderr).toMatch(/✖ The local store in .* is damaged/);
@@ -176,8 +204,16 @@ describe("import files the environment makes unusable", () => {
 
   const badKey = Buffer.from([0x61, 0xff, 0x62]);
   it.each([
-    ["ndjson", Buffer.concat([Buffer.from('{"key":"fine","value":"1"}\n{"key":"'), badKey, Buffer.from('","value":"2"}\n')]), /line 2, byte 9 of the line \(byte 36 of the file\)/],
-    ["json", Buffer.concat([Buffer.from('[{"key":"fine","value":"1"},\n {"key":"'), badKey, Buffer.from('","value":"2"}]')]), /line 2, byte 10 of the line \(byte 39 of the file\)/],
+    [
+      "ndjson",
+      Buffer.concat([Buffer.from('{"key":"fine","value":"1"}\n{"key":"'), badKey, Buffer.from('","value":"2"}\n')]),
+      /line 2, byte 9 of the line \(byte 36 of the file\)/,
+    ],
+    [
+      "json",
+      Buffer.concat([Buffer.from('[{"key":"fine","value":"1"},\n {"key":"'), badKey, Buffer.from('","value":"2"}]')]),
+      /line 2, byte 10 of the line \(byte 39 of the file\)/,
+    ],
     ["object", Buffer.concat([Buffer.from('{"fine":"1",\n "'), badKey, Buffer.from('":"2"}')]), /line 2, byte 3 of the line \(byte 16 of the file\)/],
   ])("invalid UTF-8 in a key (%s) is refused with its position, and nothing is stored as U+FFFD", async (format, content, position) => {
     const dir = tempDir();

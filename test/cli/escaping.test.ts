@@ -10,7 +10,8 @@ import { T0 } from "../support/engine.js";
  * C0 controls but the newline that ends a line, DEL, C1 controls, bidirectional formatting, zero-width
  * spaces and joiners that stand beside ASCII, line and paragraph separators, the byte order mark.
  */
-const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff]|(?<![^\u0000-\u007f])[\u200c\u200d]|[\u200c\u200d](?![^\u0000-\u007f])/u;
+const RAW =
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff]|(?<![^\u0000-\u007f])[\u200c\u200d]|[\u200c\u200d](?![^\u0000-\u007f])/u;
 /** The colour codes Output itself writes when colour is on. */
 const SGR = /\u001b\[[0-9;]*m/g;
 
@@ -20,12 +21,37 @@ function expectClean(text: string, where: string): void {
 }
 
 /** The characters that did damage in the examples, and their relatives. */
-const HOSTILE = ["\u001b[2J", "\u001b]0;pwned\u0007", "\n", "\r", "\t", "\u0000", "\u007f", "\u009b", "\u0085", "\u202e", "\u2066", "\u200b", "\u200d", "\ufeff", "\u2028", '"', "\\", " ", "'", "$", "é", "🚀"];
+const HOSTILE = [
+  "\u001b[2J",
+  "\u001b]0;pwned\u0007",
+  "\n",
+  "\r",
+  "\t",
+  "\u0000",
+  "\u007f",
+  "\u009b",
+  "\u0085",
+  "\u202e",
+  "\u2066",
+  "\u200b",
+  "\u200d",
+  "\ufeff",
+  "\u2028",
+  '"',
+  "\\",
+  " ",
+  "'",
+  "$",
+  "é",
+  "🚀",
+];
 
 /** Keys the store accepts: 1 to 512 bytes of well-formed UTF-8, not "." or "..". */
 const keyArb = fc
   .oneof(
-    fc.array(fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: "grapheme-ascii", maxLength: 3 })), { minLength: 1, maxLength: 6 }).map((parts) => parts.join("")),
+    fc
+      .array(fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: "grapheme-ascii", maxLength: 3 })), { minLength: 1, maxLength: 6 })
+      .map((parts) => parts.join("")),
     fc.string({ unit: "binary", minLength: 1, maxLength: 8 }),
   )
   .filter((k) => k.length > 0 && k !== "." && k !== ".." && k.isWellFormed() && Buffer.byteLength(k) <= 512);
@@ -129,7 +155,10 @@ describe("what reaches a terminal", () => {
         const bindings = await run(["kv", "bindings"], { tty: { stdout: true } });
         expectClean(bindings.out + bindings.stderr, "the bindings table");
         if (bind.code === 0) {
-          const routes = (await run(["kv", "bindings"])).out.slice(0, -1).split("\n").map((r) => readKeyLine(r.split("\t")[0]!));
+          const routes = (await run(["kv", "bindings"])).out
+            .slice(0, -1)
+            .split("\n")
+            .map((r) => readKeyLine(r.split("\t")[0]!));
           expect(routes).toContain(route);
           expect((await run(["kv", "unbind", ns, "--route", route, "--as", "K"])).code).toBe(0);
         }
@@ -185,6 +214,9 @@ describe("escape helpers", () => {
     expect(shellQuote("flags/a")).toBe("flags/a");
     expect(shellQuote("it's")).toBe("'it'\\''s'");
     expect(shellQuote("x\u001b[2J\n")).toBe("$'x\\x1b[2J\\n'");
-    fc.assert(fc.property(fc.string({ unit: "binary" }), (s) => expectClean(shellQuote(s), "shellQuote")), { seed: 1616, numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (s) => expectClean(shellQuote(s), "shellQuote")),
+      { seed: 1616, numRuns: 1000 },
+    );
   });
 });

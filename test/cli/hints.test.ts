@@ -93,7 +93,8 @@ function commandOf(argv: readonly string[]): { path: string; flags: Set<string> 
     path.push(next.name);
   }
   const flags = new Set(["--help", "--version"]);
-  for (const o of [...GLOBAL_OPTIONS, ...(spec.options ?? [])]) for (const f of o.flags.split(/[ ,]+/)) if (f.startsWith("--")) flags.add(f.replace(/^--no-/, "--"));
+  for (const o of [...GLOBAL_OPTIONS, ...(spec.options ?? [])])
+    for (const f of o.flags.split(/[ ,]+/)) if (f.startsWith("--")) flags.add(f.replace(/^--no-/, "--"));
   for (const o of GLOBAL_OPTIONS) if (o.flags.includes("--no-")) flags.add(o.flags.replace(/^.*--no-/, "--no-"));
   return { path: path.join(" "), flags };
 }
@@ -137,7 +138,8 @@ async function session() {
   const cwd = tempDir();
   const clock = new ManualClock(T0);
   const env = { YOURSPACE_CONFIG_DIR: join(cwd, "config"), CI: "1" };
-  const run = (argv: string[], extra: Partial<InProcessOptions> = {}) => runCli(argv, { cwd, clock, interactive: false, ...extra, env: { ...env, ...extra.env } });
+  const run = (argv: string[], extra: Partial<InProcessOptions> = {}) =>
+    runCli(argv, { cwd, clock, interactive: false, ...extra, env: { ...env, ...extra.env } });
   const write = (name: string, text: string) => {
     const path = join(cwd, name);
     writeFileSync(path, text);

@@ -70,7 +70,6 @@ function failedJson<T = any>(r: RunResult, code: number): T {
   return JSON.parse(r.out) as T;
 }
 
-
 /**
  * `yourspace <from> | yourspace <to>`: what the first one printed is the second one's stdin, in the
  * 64 KiB pieces a pipe delivers.
@@ -208,7 +207,13 @@ describe("export | import round-trips a namespace byte for byte", () => {
     );
     const before = Date.now();
     // The seed's first entry is short, so format detection is not an issue here (see the bug tests below).
-    expect(counts(json<Summary>(await ys.kv(["import", seed, "--json"])))).toEqual({ created: fixture.length, updated: 0, unchanged: 0, deleted: 0, failed: 0 });
+    expect(counts(json<Summary>(await ys.kv(["import", seed, "--json"])))).toEqual({
+      created: fixture.length,
+      updated: 0,
+      unchanged: 0,
+      deleted: 0,
+      failed: 0,
+    });
     const after = Date.now();
     ok(await ys.kv(["namespace", "create", "other"]));
     ok(await ys.kv(["namespace", "create", "other-json"]));
@@ -254,10 +259,23 @@ describe("format detection", () => {
   it("reads NDJSON, a JSON array and a flat object; --format forces; - and no file read stdin", async () => {
     const ys = sandbox();
     await Promise.all(["nd", "arr", "obj", "forced", "stdin", "bare"].map(async (ns) => ok(await ys.kv(["namespace", "create", ns]))));
-    const nd = ys.write("a.txt", ndjson([{ key: "n/1", value: "one" }, { key: "n/2", value: "//79", base64: true }]));
+    const nd = ys.write(
+      "a.txt",
+      ndjson([
+        { key: "n/1", value: "one" },
+        { key: "n/2", value: "//79", base64: true },
+      ]),
+    );
     const arr = ys.write(
       "b.txt",
-      JSON.stringify([{ key: "a/1", value: "one", metadata: { m: 1 } }, { key: "a/2", value: "two", expiration_ttl: 3600 }], null, 2),
+      JSON.stringify(
+        [
+          { key: "a/1", value: "one", metadata: { m: 1 } },
+          { key: "a/2", value: "two", expiration_ttl: 3600 },
+        ],
+        null,
+        2,
+      ),
     );
     const obj = ys.write("c.txt", '{"flags/a": "on", "flags/b": true, "flags/c": {"x": [1, 2]}, "flags/d": null, "flags/e": 42, "flags/f": "ü"}');
     const [rNd, rArr, rObj] = await Promise.all([
@@ -270,8 +288,14 @@ describe("format detection", () => {
     expect(json<Summary>(rObj)).toMatchObject({ format: "object", created: 6 });
 
     const [eNd, eArr, eObj] = await Promise.all(["nd", "arr", "obj"].map(async (ns) => parseExport(ok(await ys.kv(["export", "-n", ns])).out)));
-    expect(eNd).toEqual([{ key: "n/1", value: "one" }, { key: "n/2", value: "//79", base64: true }]);
-    expect(eArr).toMatchObject([{ key: "a/1", value: "one", metadata: { m: 1 } }, { key: "a/2", value: "two", expiration: expect.any(Number) }]);
+    expect(eNd).toEqual([
+      { key: "n/1", value: "one" },
+      { key: "n/2", value: "//79", base64: true },
+    ]);
+    expect(eArr).toMatchObject([
+      { key: "a/1", value: "one", metadata: { m: 1 } },
+      { key: "a/2", value: "two", expiration: expect.any(Number) },
+    ]);
     // Non-string values of a flat object are stored as their JSON text.
     expect(eObj).toEqual([
       { key: "flags/a", value: "on" },
@@ -283,9 +307,14 @@ describe("format detection", () => {
     ]);
 
     // --format forces: a one-line NDJSON entry read as a flat object is two keys, "key" and "value".
-    const forced = json<Summary>(await ys.kv(["import", ys.write("d.ndjson", ndjson([{ key: "x", value: "1" }])), "-n", "forced", "--format", "object", "--json"]));
+    const forced = json<Summary>(
+      await ys.kv(["import", ys.write("d.ndjson", ndjson([{ key: "x", value: "1" }])), "-n", "forced", "--format", "object", "--json"]),
+    );
     expect(forced).toMatchObject({ format: "object", created: 2 });
-    expect(parseExport(ok(await ys.kv(["export", "-n", "forced"])).out)).toEqual([{ key: "key", value: "x" }, { key: "value", value: "1" }]);
+    expect(parseExport(ok(await ys.kv(["export", "-n", "forced"])).out)).toEqual([
+      { key: "key", value: "x" },
+      { key: "value", value: "1" },
+    ]);
     // … and forcing the wrong format is a usage error, with nothing written.
     const wrong = await ys.kv(["import", nd, "-n", "forced", "--format", "json"]);
     expect(wrong.code).toBe(2);
@@ -310,7 +339,8 @@ interface Problem {
 }
 
 /** Problems sorted by where they are: the line of `file:line`, or the index of `file[index]`. */
-const inFileOrder = (problems: readonly Problem[]) => [...problems].sort((a, b) => Number(/(\d+)\]?$/.exec(a.where)![1]) - Number(/(\d+)\]?$/.exec(b.where)![1]));
+const inFileOrder = (problems: readonly Problem[]) =>
+  [...problems].sort((a, b) => Number(/(\d+)\]?$/.exec(a.where)![1]) - Number(/(\d+)\]?$/.exec(b.where)![1]));
 
 describe("validation comes first", () => {
   const bigValue = "x".repeat(1_048_577);
@@ -510,14 +540,31 @@ describe("dry run and prune", () => {
     expect(counts(pruned)).toEqual({ created: 1, updated: 1, unchanged: 1, deleted: 1, failed: 0 });
     expect(json(await ys.kv(["ls", "--json"])).keys.map((k: { key: string }) => k.key)).toEqual(["p/a", "p/b", "p/d", "q/x"]);
     // Pruning again finds nothing to remove (so it needs no --yes).
-    expect(counts(json<Summary>(await ys.kv(["import", file, "--prune", "--prefix", "p/", "--json"])))).toEqual({ created: 0, updated: 0, unchanged: 3, deleted: 0, failed: 0 });
+    expect(counts(json<Summary>(await ys.kv(["import", file, "--prune", "--prefix", "p/", "--json"])))).toEqual({
+      created: 0,
+      updated: 0,
+      unchanged: 3,
+      deleted: 0,
+      failed: 0,
+    });
   });
 });
 
 describe("--report and per-key failures (embedded)", () => {
   it("writes one NDJSON line per entry with its outcome; failed keys are named, the rest are written", async () => {
     const ys = sandbox();
-    ok(await ys.kv(["import", ys.write("seed.ndjson", ndjson([{ key: "r/c", value: "old" }, { key: "r/d", value: "same" }]))]));
+    ok(
+      await ys.kv([
+        "import",
+        ys.write(
+          "seed.ndjson",
+          ndjson([
+            { key: "r/c", value: "old" },
+            { key: "r/d", value: "same" },
+          ]),
+        ),
+      ]),
+    );
     // An expiry in the past passes the file's validation (it depends on the target's clock) and fails at write.
     const rows = [
       { key: "r/a", value: "1" },
@@ -531,7 +578,10 @@ describe("--report and per-key failures (embedded)", () => {
     expect(summary.failures).toEqual([{ where: "r.ndjson:2", key: "r/b", code: "INVALID_EXPIRY", message: expect.stringMatching(/in the past/) }]);
     expect(result.stderr).toMatch(/"code":"INVALID_EXPIRY".*1 of 4 entries failed \(first: r\/b at r\.ndjson:2/);
 
-    const report = readFileSync(join(ys.dir, "report.ndjson"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
+    const report = readFileSync(join(ys.dir, "report.ndjson"), "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(report).toEqual([
       { key: "r/a", where: "r.ndjson:1", outcome: "created", version: expect.stringMatching(/^[0-9a-f]{20}$/) },
       { key: "r/b", where: "r.ndjson:2", outcome: "failed", error: { code: "INVALID_EXPIRY", message: expect.stringMatching(/in the past/) } },
@@ -554,7 +604,11 @@ describe("files the CLI writes appear whole or not at all", () => {
   it("a path that cannot be written is refused before anything is done: exit 2, the reason, no trace", async () => {
     const ys = sandbox();
     const file = ys.write("in.ndjson", ndjson([{ key: "a", value: "1" }]));
-    for (const args of [["export", "missing/out.ndjson"], ["import", file, "--report", "missing/report.ndjson"], ["export", "."]]) {
+    for (const args of [
+      ["export", "missing/out.ndjson"],
+      ["import", file, "--report", "missing/report.ndjson"],
+      ["export", "."],
+    ]) {
       const r = await ys.kv([...args, "--json"]);
       expect(r.code, r.stderr).toBe(2);
       const error = JSON.parse(r.stderr.trimEnd().split("\n").at(-1)!).error;
@@ -594,7 +648,13 @@ describe("files the CLI writes appear whole or not at all", () => {
     // The outside world: a platform that sends two entries, then drops the connection.
     const platform = createServer((_req, res) => {
       res.writeHead(200, { "content-type": "application/x-ndjson" });
-      res.write(`${ndjson([{ key: "a", value: "1" }, { key: "b", value: "2" }])}`, () => res.socket?.destroy());
+      res.write(
+        `${ndjson([
+          { key: "a", value: "1" },
+          { key: "b", value: "2" },
+        ])}`,
+        () => res.socket?.destroy(),
+      );
     });
     platform.listen(0, "127.0.0.1");
     await once(platform, "listening");
@@ -649,7 +709,11 @@ describe("the platform API target (kv emulator start)", () => {
     ...roundTripFixture()
       .filter((e) => e.ttl === undefined && e.value.length < 100_000)
       .map((e) => wire(e)),
-    ...Array.from({ length: 1_200 }, (_, i) => ({ key: `many/${String(i).padStart(5, "0")}`, value: `value ${i}`, ...(i % 7 === 0 ? { metadata: { i } } : {}) })),
+    ...Array.from({ length: 1_200 }, (_, i) => ({
+      key: `many/${String(i).padStart(5, "0")}`,
+      value: `value ${i}`,
+      ...(i % 7 === 0 ? { metadata: { i } } : {}),
+    })),
   ];
 
   it("gives the same summaries and stores the same data as the embedded target", { timeout: 60_000 }, async () => {
@@ -682,7 +746,12 @@ describe("the platform API target (kv emulator start)", () => {
 
   it("kv export through the server streams the same bytes as the embedded export", { timeout: 60_000 }, async () => {
     ok(await server.remote(["namespace", "create", "stream"]));
-    const rows = [...roundTripFixture().filter((e) => e.ttl === undefined).map((e) => wire(e)), ...Array.from({ length: 1_500 }, (_, i) => ({ key: `k/${i}`, value: `v${i}` }))];
+    const rows = [
+      ...roundTripFixture()
+        .filter((e) => e.ttl === undefined)
+        .map((e) => wire(e)),
+      ...Array.from({ length: 1_500 }, (_, i) => ({ key: `k/${i}`, value: `v${i}` })),
+    ];
     ok(await server.remote(["import", "-", "-n", "stream", "--format", "ndjson"], ndjson(rows)));
     for (const extra of [[], ["--format", "json"], ["--prefix", "k/1"], ["--prefix", "nothing-here/"]]) {
       // The embedded export opens the server's data directory as a store of its own.
@@ -700,7 +769,13 @@ describe("the platform API target (kv emulator start)", () => {
     ok(await server.remote(["namespace", "create", "guarded"]));
     const token = async (...args: string[]) => json<{ token: string }>(await server.ys.kv(["emulator", "token", "create", ...args, "--json"])).token;
     const [readOnly, elsewhere] = await Promise.all([token("--read-only"), token("--namespace", "stream")]);
-    const file = server.ys.write("guarded.ndjson", ndjson([{ key: "g/1", value: "1" }, { key: "g/2", value: "2" }]));
+    const file = server.ys.write(
+      "guarded.ndjson",
+      ndjson([
+        { key: "g/1", value: "1" },
+        { key: "g/2", value: "2" },
+      ]),
+    );
 
     const ro = await server.remote(["import", file, "-n", "guarded", "--report", "guarded-ro.report", "--json"], undefined, readOnly);
     expect(ro.code).toBe(4);
@@ -747,7 +822,10 @@ describe("the platform API target (kv emulator start)", () => {
     ]);
     expect(withoutTime(summary as never)).toEqual(withoutTime(failedJson(embedded, 2)));
 
-    const report = readFileSync(join(server.ys.dir, "partial.report"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as { key: string; outcome: string });
+    const report = readFileSync(join(server.ys.dir, "partial.report"), "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { key: string; outcome: string });
     expect(report.map((r) => [r.key, r.outcome])).toEqual([
       ["x/1", "created"],
       ["x/2", "failed"],
@@ -766,7 +844,10 @@ describe("the platform API target (kv emulator start)", () => {
     // 76 MiB is over the free tier's 50 MB of storage.
     ok(await server.ys.kv(["site", "--tier", "enterprise"]));
     const value = "v".repeat(1_048_576 - 8);
-    const rows = Array.from({ length: 76 }, (_, i) => `${JSON.stringify({ key: `large/${String(i).padStart(3, "0")}`, value: `${String(i).padStart(8, "0")}${value}` })}\n`);
+    const rows = Array.from(
+      { length: 76 },
+      (_, i) => `${JSON.stringify({ key: `large/${String(i).padStart(3, "0")}`, value: `${String(i).padStart(8, "0")}${value}` })}\n`,
+    );
     server.ys.write("large.ndjson", rows.join(""));
     // --format given, so format detection plays no part.
     const r = await server.remote(["import", "large.ndjson", "-n", "large", "--format", "ndjson", "--json"]);
@@ -826,7 +907,13 @@ describe("known bugs", () => {
   // the other entries are written and the import exits 2 with a partial write, instead of "nothing written".
   it("an expiration_ttl under 60 s is a validation error (nothing written)", async () => {
     const ys = sandbox();
-    const file = ys.write("ttl.ndjson", ndjson([{ key: "t/ok", value: "1" }, { key: "t/short", value: "2", expiration_ttl: 10 }]));
+    const file = ys.write(
+      "ttl.ndjson",
+      ndjson([
+        { key: "t/ok", value: "1" },
+        { key: "t/short", value: "2", expiration_ttl: 10 },
+      ]),
+    );
     const r = await ys.kv(["import", file, "--json"]);
     // Today: t/ok is written, t/short fails at write time ("The time to live is 10 s; the minimum is 60 s.").
     expect(r.code).toBe(2);

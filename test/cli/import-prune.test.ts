@@ -16,10 +16,29 @@ const answer = (yes: boolean): Prompter => ({ confirm: async () => yes, secret: 
 /** A store holding p/a, p/b, p/old and q/x, and a file of p/a (changed), p/b and p/new. */
 function seeded() {
   const { cwd, clock, run, write } = cliSession();
-  const file = write("next.ndjson", ndjson([{ key: "p/a", value: "changed" }, { key: "p/b", value: "2" }, { key: "p/new", value: "n" }]));
+  const file = write(
+    "next.ndjson",
+    ndjson([
+      { key: "p/a", value: "changed" },
+      { key: "p/b", value: "2" },
+      { key: "p/new", value: "n" },
+    ]),
+  );
   const keys = async () => (await run(["kv", "ls"])).out;
   const setUp = async () => {
-    const seed = await run(["kv", "import", write("seed.ndjson", ndjson([{ key: "p/a", value: "1" }, { key: "p/b", value: "2" }, { key: "p/old", value: "o" }, { key: "q/x", value: "x" }]))]);
+    const seed = await run([
+      "kv",
+      "import",
+      write(
+        "seed.ndjson",
+        ndjson([
+          { key: "p/a", value: "1" },
+          { key: "p/b", value: "2" },
+          { key: "p/old", value: "o" },
+          { key: "q/x", value: "x" },
+        ]),
+      ),
+    ]);
     expect(seed.code, seed.stderr).toBe(0);
   };
   return { cwd, clock, run, write, file, keys, setUp };
@@ -132,7 +151,14 @@ describe("every path to deletion in import", () => {
     const s = seeded();
     await s.setUp();
     // An expiry in the past passes the file's checks (it depends on the target's clock) and fails at write.
-    const file = s.write("one-fails.ndjson", ndjson([{ key: "p/a", value: "changed" }, { key: "p/b", value: "2", expiration: 1 }, { key: "p/new", value: "n" }]));
+    const file = s.write(
+      "one-fails.ndjson",
+      ndjson([
+        { key: "p/a", value: "changed" },
+        { key: "p/b", value: "2", expiration: 1 },
+        { key: "p/new", value: "n" },
+      ]),
+    );
     const r = await s.run(["kv", "import", file, "--prune", "--prefix", "p/", "--yes", "--batch-size", "1"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/1 of 3 entries failed .*; the others were written; nothing was pruned\./);
@@ -145,7 +171,14 @@ describe("every path to deletion in import", () => {
     await s.setUp();
     // Preview caps values at 256 KiB.
     expect((await s.run(["kv", "site", "--tier", "preview"])).code).toBe(0);
-    const file = s.write("too-big.ndjson", ndjson([{ key: "p/a", value: "changed" }, { key: "p/big", value: "x".repeat(300_000) }, { key: "p/new", value: "n" }]));
+    const file = s.write(
+      "too-big.ndjson",
+      ndjson([
+        { key: "p/a", value: "changed" },
+        { key: "p/big", value: "x".repeat(300_000) },
+        { key: "p/new", value: "n" },
+      ]),
+    );
     const r = await s.run(["kv", "import", file, "--prune", "--prefix", "p/", "--yes", "--batch-size", "1"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/1 of 3 entries failed .*preview tier allows at most.*; the others were written; nothing was pruned\./);
@@ -157,7 +190,14 @@ describe("every path to deletion in import", () => {
     expect((await s.run(["kv", "namespace", "create", "n"])).code).toBe(0);
     const seed = await s.run(["kv", "import", "-n", "n", s.write("seed-n.ndjson", ndjson([{ key: "p/old", value: "o" }]))]);
     expect(seed.code, seed.stderr).toBe(0);
-    const file = s.write("three.ndjson", ndjson([{ key: "p/1", value: "1" }, { key: "p/2", value: "2" }, { key: "p/3", value: "3" }]));
+    const file = s.write(
+      "three.ndjson",
+      ndjson([
+        { key: "p/1", value: "1" },
+        { key: "p/2", value: "2" },
+        { key: "p/3", value: "3" },
+      ]),
+    );
     // Another process removes the namespace once the first batch is written: the second is refused whole.
     const other = EmulatorCore.open(join(s.cwd, ".yourspace"), s.clock);
     onTestFinished(() => other.close());
@@ -170,7 +210,9 @@ describe("every path to deletion in import", () => {
       },
     });
     expect(r.code, r.stderr).toBe(3);
-    expect(r.stderr).toMatch(/The namespace "n" does not exist\. The import stopped after 1 of 3 batches: 1 of 3 entries written \(1 created, 0 updated, 0 unchanged\); nothing was pruned\./);
+    expect(r.stderr).toMatch(
+      /The namespace "n" does not exist\. The import stopped after 1 of 3 batches: 1 of 3 entries written \(1 created, 0 updated, 0 unchanged\); nothing was pruned\./,
+    );
   });
 
   it("a quota refusal writes nothing and removes nothing", async () => {
@@ -178,7 +220,10 @@ describe("every path to deletion in import", () => {
     await s.setUp();
     // 48 values of 1 MiB cross the free tier's 50,000,000 bytes.
     const big = "y".repeat(1_048_576);
-    const file = s.write("big.ndjson", Array.from({ length: 48 }, (_, i) => `${JSON.stringify({ key: `p/${String(i).padStart(2, "0")}`, value: big })}\n`).join(""));
+    const file = s.write(
+      "big.ndjson",
+      Array.from({ length: 48 }, (_, i) => `${JSON.stringify({ key: `p/${String(i).padStart(2, "0")}`, value: big })}\n`).join(""),
+    );
     const r = await s.run(["kv", "import", file, "--prune", "--prefix", "p/", "--yes"]);
     failed(r, 6, /free tier.*Nothing was written/);
     expect(await s.keys()).toBe(SEEDED);
@@ -186,7 +231,13 @@ describe("every path to deletion in import", () => {
 
   it("without --prune too, a file that changes between its check and its writing is not reported as imported", async () => {
     const s = seeded();
-    const file = s.write("moving.ndjson", ndjson([{ key: "p/a", value: "1" }, { key: "p/b", value: "2" }]));
+    const file = s.write(
+      "moving.ndjson",
+      ndjson([
+        { key: "p/a", value: "1" },
+        { key: "p/b", value: "2" },
+      ]),
+    );
     let swapped = false;
     const r = await s.run(["kv", "import", file], {
       tty: { stderr: true },
@@ -207,7 +258,13 @@ describe("every path to deletion in import", () => {
   it("a file that changes between its check and its writing prunes nothing", async () => {
     const s = seeded();
     await s.setUp();
-    const file = s.write("moving.ndjson", ndjson([{ key: "p/a", value: "1" }, { key: "p/b", value: "2" }]));
+    const file = s.write(
+      "moving.ndjson",
+      ndjson([
+        { key: "p/a", value: "1" },
+        { key: "p/b", value: "2" },
+      ]),
+    );
     // The first line drawn on a terminal comes after the check and before the first batch.
     let swapped = false;
     const r = await s.run(["kv", "import", file, "--prune", "--prefix", "p/", "--yes"], {
@@ -215,7 +272,13 @@ describe("every path to deletion in import", () => {
       onStderr: (chunk) => {
         if (!swapped && chunk.includes("Importing")) {
           swapped = true;
-          writeFileSync(file, ndjson([{ key: "p/a", value: "1" }, { key: "p/old", value: "o" }]));
+          writeFileSync(
+            file,
+            ndjson([
+              { key: "p/a", value: "1" },
+              { key: "p/old", value: "o" },
+            ]),
+          );
         }
       },
     });

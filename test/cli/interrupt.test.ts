@@ -18,8 +18,8 @@ const SIGNALS = [
   ["SIGTERM", 143],
 ] as const;
 
-const ndjson = (count: number, value = (i: number) => `v${i}`) => Array.from({ length: count }, (_, i) => `${JSON.stringify({ key: `k${String(i).padStart(5, "0")}`, value: value(i) })}\n`).join("");
-
+const ndjson = (count: number, value = (i: number) => `v${i}`) =>
+  Array.from({ length: count }, (_, i) => `${JSON.stringify({ key: `k${String(i).padStart(5, "0")}`, value: value(i) })}\n`).join("");
 
 /** Nothing on stdout and no success line: a stopped command does not look like a finished one. */
 function stopped(r: RunResult, code: number): void {
@@ -68,7 +68,9 @@ describe("kv import, stopped by a signal after batch N (embedded)", () => {
       },
     });
     stopped(r, 130);
-    expect(r.stderr).toContain("Import interrupted by SIGINT after 2 of 3 batches: 4 of 5 entries written (4 created, 0 updated, 0 unchanged); nothing was pruned.");
+    expect(r.stderr).toContain(
+      "Import interrupted by SIGINT after 2 of 3 batches: 4 of 5 entries written (4 created, 0 updated, 0 unchanged); nothing was pruned.",
+    );
     expect((await s.run(["kv", "get", "k99999"])).out).toBe("old");
   });
 
@@ -201,7 +203,12 @@ describe("namespace rm and other commands", () => {
     expect((await s.run(["kv", "set", "k", "v", "-n", "staging"])).code).toBe(0);
     const stop = new AbortController();
     // SIGTERM arrives while the question is on screen; the person then answers yes.
-    const prompter: Prompter = { confirm: async () => (stop.abort("SIGTERM"), true), secret: async () => null, select: async () => null, text: async () => null };
+    const prompter: Prompter = {
+      confirm: async () => (stop.abort("SIGTERM"), true),
+      secret: async () => null,
+      select: async () => null,
+      text: async () => null,
+    };
     const r = await s.run(["kv", "namespace", "rm", "staging"], { interactive: true, prompter, signal: stop.signal });
     stopped(r, 143);
     expect(r.stderr).toContain("Interrupted by SIGTERM; namespace staging was not removed.");
@@ -212,7 +219,12 @@ describe("namespace rm and other commands", () => {
     const s = cliSession();
     expect((await s.run(["kv", "set", "tmp/a", "v"])).code).toBe(0);
     const stop = new AbortController();
-    const prompter: Prompter = { confirm: async () => (stop.abort("SIGINT"), true), secret: async () => null, select: async () => null, text: async () => null };
+    const prompter: Prompter = {
+      confirm: async () => (stop.abort("SIGINT"), true),
+      secret: async () => null,
+      select: async () => null,
+      text: async () => null,
+    };
     const r = await s.run(["kv", "rm", "--prefix", "tmp/"], { interactive: true, prompter, signal: stop.signal });
     stopped(r, 130);
     expect(r.stderr).toContain('Interrupted by SIGINT before removing anything under "tmp/" from default.');

@@ -30,35 +30,134 @@ const BOGUS = ["--no-such-option"];
 function cases(api: { url: string; token: string }, file: (name: string, text: string) => string): Record<string, Cases> {
   const remote = ["--api-url", api.url, "--token", api.token];
   return {
-    login: { ok: [["login", ...remote], ["login", ...remote, "--profile", "second"]], fail: [["login", "--api-url", api.url, "--token", "bogus"], ["login"]] },
+    login: {
+      ok: [
+        ["login", ...remote],
+        ["login", ...remote, "--profile", "second"],
+      ],
+      fail: [["login", "--api-url", api.url, "--token", "bogus"], ["login"]],
+    },
     "profile ls": { ok: [["profile", "ls"]], fail: [["profile", "ls", ...BOGUS]] },
     "profile use": { ok: [["profile", "use", "second"]], fail: [["profile", "use", "nope"]] },
     whoami: { ok: [["whoami", "--local"], ["whoami", ...remote], ["whoami"]], fail: [["whoami", "--api-url", "http://127.0.0.1:1", "--token", "t"]] },
     logout: { ok: [["logout"], ["logout", "--profile", "never"]], fail: [["logout", ...BOGUS]] },
-    "kv set": { ok: [["kv", "set", "k", "v"], ["kv", "set", "k2", "v2"]], fail: [["kv", "set", "", "v"], ["kv", "set", "k", "--ttl", "1s"]] },
-    "kv get": { ok: [["kv", "get", "k"]], fail: [["kv", "get", "missing"], ["kv", "get", "k", "--output", "x", "--cache-ttl", "bogus"]] },
-    // A page that is not the last warns; --all notes its count.
-    "kv ls": { ok: [["kv", "ls"], ["kv", "ls", "--limit", "1"], ["kv", "ls", "--all", "--limit", "1"]], fail: [["kv", "ls", "--limit", "0"], ["kv", "ls", "--cursor", "bogus"]] },
-    "kv import": {
-      ok: [["kv", "import", file("in.ndjson", '{"key":"i","value":"1"}\n')], ["kv", "import", file("in.ndjson", '{"key":"j","value":"1"}\n'), "--dry-run"]],
-      fail: [["kv", "import", file("bad.ndjson", "not json\n")], ["kv", "import", "/nonexistent/in.ndjson"]],
+    "kv set": {
+      ok: [
+        ["kv", "set", "k", "v"],
+        ["kv", "set", "k2", "v2"],
+      ],
+      fail: [
+        ["kv", "set", "", "v"],
+        ["kv", "set", "k", "--ttl", "1s"],
+      ],
     },
-    "kv export": { ok: [["kv", "export"], ["kv", "export", "--format", "json"], ["kv", "export", file("out.ndjson", ""), "--force"]], fail: [["kv", "export", file("kept.ndjson", "x")], ["kv", "export", "-n", "nope"]] },
-    "kv rm": { ok: [["kv", "rm", "k2"], ["kv", "rm", "--prefix", "i", "--dry-run"], ["kv", "rm", "--prefix", "i", "--yes"]], fail: [["kv", "rm", "missing"], ["kv", "rm", "--prefix", "k"]] },
-    "kv bind": { ok: [["kv", "bind", "default", "--route", "/x/*"]], fail: [["kv", "bind", "nope", "--route", "/y/*"], ["kv", "bind", "default"]] },
+    "kv get": {
+      ok: [["kv", "get", "k"]],
+      fail: [
+        ["kv", "get", "missing"],
+        ["kv", "get", "k", "--output", "x", "--cache-ttl", "bogus"],
+      ],
+    },
+    // A page that is not the last warns; --all notes its count.
+    "kv ls": {
+      ok: [
+        ["kv", "ls"],
+        ["kv", "ls", "--limit", "1"],
+        ["kv", "ls", "--all", "--limit", "1"],
+      ],
+      fail: [
+        ["kv", "ls", "--limit", "0"],
+        ["kv", "ls", "--cursor", "bogus"],
+      ],
+    },
+    "kv import": {
+      ok: [
+        ["kv", "import", file("in.ndjson", '{"key":"i","value":"1"}\n')],
+        ["kv", "import", file("in.ndjson", '{"key":"j","value":"1"}\n'), "--dry-run"],
+      ],
+      fail: [
+        ["kv", "import", file("bad.ndjson", "not json\n")],
+        ["kv", "import", "/nonexistent/in.ndjson"],
+      ],
+    },
+    "kv export": {
+      ok: [
+        ["kv", "export"],
+        ["kv", "export", "--format", "json"],
+        ["kv", "export", file("out.ndjson", ""), "--force"],
+      ],
+      fail: [
+        ["kv", "export", file("kept.ndjson", "x")],
+        ["kv", "export", "-n", "nope"],
+      ],
+    },
+    "kv rm": {
+      ok: [
+        ["kv", "rm", "k2"],
+        ["kv", "rm", "--prefix", "i", "--dry-run"],
+        ["kv", "rm", "--prefix", "i", "--yes"],
+      ],
+      fail: [
+        ["kv", "rm", "missing"],
+        ["kv", "rm", "--prefix", "k"],
+      ],
+    },
+    "kv bind": {
+      ok: [["kv", "bind", "default", "--route", "/x/*"]],
+      fail: [
+        ["kv", "bind", "nope", "--route", "/y/*"],
+        ["kv", "bind", "default"],
+      ],
+    },
     "kv bindings": { ok: [["kv", "bindings"]], fail: [["kv", "bindings", ...BOGUS]] },
     "kv unbind": { ok: [["kv", "unbind", "default", "--route", "/x/*"]], fail: [["kv", "unbind", "default", "--route", "/none/*"]] },
-    "kv audit": { ok: [["kv", "audit"], ["kv", "audit", "--limit", "1"]], fail: [["kv", "audit", "--limit", "0"]] },
+    "kv audit": {
+      ok: [
+        ["kv", "audit"],
+        ["kv", "audit", "--limit", "1"],
+      ],
+      fail: [["kv", "audit", "--limit", "0"]],
+    },
     "kv usage": { ok: [["kv", "usage"]], fail: [["kv", "usage", ...BOGUS]] },
-    "kv site": { ok: [["kv", "site"], ["kv", "site", "--tier", "team"]], fail: [["kv", "site", "--tier", "bogus"]] },
-    "kv inspect": { ok: [["kv", "inspect", "k"], ["kv", "inspect", "never-written"]], fail: [["kv", "inspect", ""]] },
-    "kv emulator config": { ok: [["kv", "emulator", "config"], ["kv", "emulator", "config", "--delay", "100ms"]], fail: [["kv", "emulator", "config", "--regions", "A*"]] },
+    "kv site": {
+      ok: [
+        ["kv", "site"],
+        ["kv", "site", "--tier", "team"],
+      ],
+      fail: [["kv", "site", "--tier", "bogus"]],
+    },
+    "kv inspect": {
+      ok: [
+        ["kv", "inspect", "k"],
+        ["kv", "inspect", "never-written"],
+      ],
+      fail: [["kv", "inspect", ""]],
+    },
+    "kv emulator config": {
+      ok: [
+        ["kv", "emulator", "config"],
+        ["kv", "emulator", "config", "--delay", "100ms"],
+      ],
+      fail: [["kv", "emulator", "config", "--regions", "A*"]],
+    },
     "kv emulator clock": { ok: [["kv", "emulator", "clock", "manual"]], fail: [["kv", "emulator", "clock", "bogus"]] },
     "kv emulator advance": { ok: [["kv", "emulator", "advance", "1s"]], fail: [["kv", "emulator", "advance", "soon"]] },
     "kv emulator settle": { ok: [["kv", "emulator", "settle"]], fail: [["kv", "emulator", "settle", ...BOGUS]] },
-    "kv emulator partition": { ok: [["kv", "emulator", "partition", "sin"], ["kv", "emulator", "partition", "sin"]], fail: [["kv", "emulator", "partition", "nowhere"]] },
+    "kv emulator partition": {
+      ok: [
+        ["kv", "emulator", "partition", "sin"],
+        ["kv", "emulator", "partition", "sin"],
+      ],
+      fail: [["kv", "emulator", "partition", "nowhere"]],
+    },
     "kv emulator heal": { ok: [["kv", "emulator", "heal", "sin"]], fail: [["kv", "emulator", "heal", "nowhere"]] },
-    "kv emulator pause": { ok: [["kv", "emulator", "pause", "fra"], ["kv", "emulator", "settle"]], fail: [["kv", "emulator", "pause", "nowhere"]] },
+    "kv emulator pause": {
+      ok: [
+        ["kv", "emulator", "pause", "fra"],
+        ["kv", "emulator", "settle"],
+      ],
+      fail: [["kv", "emulator", "pause", "nowhere"]],
+    },
     "kv emulator resume": { ok: [["kv", "emulator", "resume", "fra"]], fail: [["kv", "emulator", "resume", "nowhere"]] },
     // Its success serves until a signal: see the spawned test below.
     "kv emulator start": { ok: [], fail: [["kv", "emulator", "start", "--port", "nope"]] },
@@ -67,7 +166,13 @@ function cases(api: { url: string; token: string }, file: (name: string, text: s
     "kv emulator record": { ok: [["kv", "emulator", "record", "off"]], fail: [["kv", "emulator", "record"]] },
     "kv namespace create": { ok: [["kv", "namespace", "create", "staging"]], fail: [["kv", "namespace", "create", "Bad Name"]] },
     "kv namespace ls": { ok: [["kv", "namespace", "ls"]], fail: [["kv", "namespace", "ls", ...BOGUS]] },
-    "kv namespace rm": { ok: [["kv", "namespace", "rm", "staging"]], fail: [["kv", "namespace", "rm", "default"], ["kv", "namespace", "rm", "missing"]] },
+    "kv namespace rm": {
+      ok: [["kv", "namespace", "rm", "staging"]],
+      fail: [
+        ["kv", "namespace", "rm", "default"],
+        ["kv", "namespace", "rm", "missing"],
+      ],
+    },
   };
 }
 

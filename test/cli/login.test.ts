@@ -20,9 +20,11 @@ function session() {
   const cwd = tempDir();
   const configDir = join(cwd, "config");
   const base = { YOURSPACE_CONFIG_DIR: configDir, YOURSPACE_DATA_DIR: join(cwd, "data") };
-  const run = (argv: string[], options: { input?: string; env?: Record<string, string> } = {}) => runCli(argv, { cwd, stdin: options.input, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...base, ...options.env } });
+  const run = (argv: string[], options: { input?: string; env?: Record<string, string> } = {}) =>
+    runCli(argv, { cwd, stdin: options.input, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...base, ...options.env } });
   const configPath = join(configDir, "config.json");
-  const config = () => JSON.parse(readFileSync(configPath, "utf8")) as { currentProfile?: string; profiles?: Record<string, { apiUrl: string; token: string; site: string }> };
+  const config = () =>
+    JSON.parse(readFileSync(configPath, "utf8")) as { currentProfile?: string; profiles?: Record<string, { apiUrl: string; token: string; site: string }> };
   return { cwd, configDir, configPath, config, run };
 }
 
@@ -170,7 +172,10 @@ describe("named profiles", () => {
     expect(login.stderr).toContain("as profile staging");
     expect(s.config()).toEqual({
       currentProfile: "default",
-      profiles: { default: { apiUrl: prod.url, token: prod.token, site: "prod-site" }, staging: { apiUrl: staging.url, token: staging.token, site: "staging-site" } },
+      profiles: {
+        default: { apiUrl: prod.url, token: prod.token, site: "prod-site" },
+        staging: { apiUrl: staging.url, token: staging.token, site: "staging-site" },
+      },
     });
 
     expect(ok(await s.run(["whoami"])).out).toContain("site prod-site at");
@@ -229,7 +234,9 @@ describe("target resolution order, shown on the stderr target line", () => {
   it("--local beats env and profile; a profile is used when nothing else is set", async () => {
     const { s, fromProfile, fromEnv, env } = await threeTargets();
     ok(await s.run(["login", "--api-url", fromProfile.url], { input: fromProfile.token }));
-    expect(targetLine(ok(await s.run(["kv", "set", "where", "profile"])))).toBe(`target: platform API at ${fromProfile.url} (site profile-site, from profile default)`);
+    expect(targetLine(ok(await s.run(["kv", "set", "where", "profile"])))).toBe(
+      `target: platform API at ${fromProfile.url} (site profile-site, from profile default)`,
+    );
     const local = ok(await s.run(["kv", "set", "where", "local", "--local"], { env }));
     expect(targetLine(local)).toMatch(/^target: embedded emulator at .* \(site local\)$/);
     expect(ok(await s.run(["kv", "get", "where", "--local"], { env })).out).toBe("local");
@@ -243,7 +250,9 @@ describe("target resolution order, shown on the stderr target line", () => {
 
   it("flag beats env (no profile)", async () => {
     const { s, fromEnv, fromFlag, env } = await threeTargets();
-    expect(targetLine(ok(await s.run(["kv", "set", "where", "env"], { env })))).toBe(`target: platform API at ${fromEnv.url} (site env-site, from YOURSPACE_API_URL)`);
+    expect(targetLine(ok(await s.run(["kv", "set", "where", "env"], { env })))).toBe(
+      `target: platform API at ${fromEnv.url} (site env-site, from YOURSPACE_API_URL)`,
+    );
     const flag = ok(await s.run(["kv", "set", "where", "flag", "--api-url", fromFlag.url, "--token", fromFlag.token], { env }));
     expect(targetLine(flag)).toBe(`target: platform API at ${fromFlag.url} (site flag-site, from --api-url)`);
     secretKept(flag, fromFlag.token);

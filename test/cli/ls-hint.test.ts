@@ -11,7 +11,10 @@ import { T0 } from "../support/engine.js";
  * reads its words, and the command it names runs and gives the next page of the same listing.
  */
 function hints(stderr: string): { next: string[]; all: string[] } {
-  const line = stderr.split("\n").map((l) => (l.startsWith("{") ? (JSON.parse(l) as { warning?: string }).warning ?? "" : l)).find((l) => l.includes("Next page: "));
+  const line = stderr
+    .split("\n")
+    .map((l) => (l.startsWith("{") ? ((JSON.parse(l) as { warning?: string }).warning ?? "") : l))
+    .find((l) => l.includes("Next page: "));
   const match = /Next page: (.*) {2}\(or (.*)\)$/.exec(line ?? "");
   expect(match, stderr).not.toBeNull();
   return { next: shellWords(match![1]!), all: shellWords(match![2]!) };
@@ -75,7 +78,11 @@ describe("the next-page hint of kv ls", () => {
     const env = { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_TOKEN: token };
     for (const key of ["a", "b", "c"]) expect((await runCli(["kv", "set", key, "v", "--api-url", server.url], { cwd, clock, env })).code).toBe(0);
 
-    const byFlag = await runCli(["kv", "ls", "--limit", "2", "--api-url", server.url, "--token", token], { cwd, clock, env: { YOURSPACE_CONFIG_DIR: env.YOURSPACE_CONFIG_DIR } });
+    const byFlag = await runCli(["kv", "ls", "--limit", "2", "--api-url", server.url, "--token", token], {
+      cwd,
+      clock,
+      env: { YOURSPACE_CONFIG_DIR: env.YOURSPACE_CONFIG_DIR },
+    });
     expect(byFlag.code, byFlag.stderr).toBe(0);
     expect(byFlag.stderr).not.toContain(token);
     const { next } = hints(byFlag.stderr);

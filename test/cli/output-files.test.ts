@@ -15,7 +15,12 @@ const WRITERS = [
   { name: "kv export FILE", argv: (file: string) => ["kv", "export", file], wrote: (text: string) => text === '{"key":"k","value":"v"}\n', json: true },
   // --json and --output <file> do not go together: get's JSON is the value.
   { name: "kv get --output FILE", argv: (file: string) => ["kv", "get", "k", "--output", file], wrote: (text: string) => text === "v", json: false },
-  { name: "kv import --report FILE", argv: (file: string, cwd: string) => ["kv", "import", join(cwd, "in.ndjson"), "--report", file], wrote: (text: string) => text.includes('"key":"k"'), json: true },
+  {
+    name: "kv import --report FILE",
+    argv: (file: string, cwd: string) => ["kv", "import", join(cwd, "in.ndjson"), "--report", file],
+    wrote: (text: string) => text.includes('"key":"k"'),
+    json: true,
+  },
 ] as const;
 
 const EARLIER = "earlier contents\n";

@@ -100,7 +100,12 @@ describe("a stored token goes only to the URL it was stored for", () => {
     }
     expect(t.prod.server.engine.get("prod-site", "default", "k").entry?.value.toString()).toBe("v");
     // Another port is another origin.
-    refusedForOtherUrl(await t.run(["kv", "ls", "--api-url", `http://127.0.0.1:${Number(port) + 1}`]), `http://127.0.0.1:${Number(port) + 1}`, t.prod.url, /--api-url/);
+    refusedForOtherUrl(
+      await t.run(["kv", "ls", "--api-url", `http://127.0.0.1:${Number(port) + 1}`]),
+      `http://127.0.0.1:${Number(port) + 1}`,
+      t.prod.url,
+      /--api-url/,
+    );
   });
 
   it("names the profile that has a token for the URL asked for", async () => {
@@ -218,13 +223,16 @@ describe("an unknown profile or site is an error with a suggestion", () => {
 
   it("--site of the embedded emulator: sites exist once created; an unknown one suggests the closest and how to create it", async () => {
     const cwd = tempDir();
-    const run = (argv: string[], env: Record<string, string> = {}) => runCli(argv, { cwd, clock: new ManualClock(T0), env: { YOURSPACE_CONFIG_DIR: join(cwd, "config"), ...env } });
+    const run = (argv: string[], env: Record<string, string> = {}) =>
+      runCli(argv, { cwd, clock: new ManualClock(T0), env: { YOURSPACE_CONFIG_DIR: join(cwd, "config"), ...env } });
     expect((await run(["kv", "emulator", "token", "create", "--site", "shop"])).code).toBe(0);
     const r = await run(["kv", "set", "k", "v", "--site", "shpo"]);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).not.toContain("namespace");
     expect(r.stderr).toMatch(/✖ There is no site "shpo" \(from --site\) in the embedded emulator at .*\.yourspace\./);
-    expect(r.stderr).toContain('Did you mean "shop"? Its sites are local, shop. A site is created with its first token: yourspace kv emulator token create --site shpo');
+    expect(r.stderr).toContain(
+      'Did you mean "shop"? Its sites are local, shop. A site is created with its first token: yourspace kv emulator token create --site shpo',
+    );
     const env = await run(["kv", "ls"], { YOURSPACE_SITE: "nope" });
     expect(env.code).toBe(3);
     expect(env.stderr).toContain('There is no site "nope" (from YOURSPACE_SITE)');

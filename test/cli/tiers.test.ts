@@ -47,7 +47,15 @@ describe("free tier: 50 MB of storage (decimal)", () => {
 
     // An import that crosses the ceiling is refused whole, even one entry per batch (the first would fit).
     const two = await ndjson(join(sb.root, "two.ndjson"), 2, blob, MiB, "y", 46);
-    fails(await local(sb, ["kv", "import", "--format", "ndjson", "--batch-size", "1", two]), 6, /free tier/, /at most 50,000,000 bytes/, re(`stores ${n(46 * BLOB)}`), re(`would add ${n(2 * BLOB)}`), /Nothing was written/);
+    fails(
+      await local(sb, ["kv", "import", "--format", "ndjson", "--batch-size", "1", two]),
+      6,
+      /free tier/,
+      /at most 50,000,000 bytes/,
+      re(`stores ${n(46 * BLOB)}`),
+      re(`would add ${n(2 * BLOB)}`),
+      /Nothing was written/,
+    );
     expect(stable(await usage(sb))).toEqual(stable(filled));
     expect(json(await local(sb, ["kv", "ls", "--json"])).keys).toHaveLength(46);
 
@@ -57,7 +65,11 @@ describe("free tier: 50 MB of storage (decimal)", () => {
     ok(await local(sb, ["kv", "set", blob(46), "--file", oneMiB]));
     const at47 = await usage(sb);
     expect(at47.storage).toMatchObject({ keys: 47, bytes: 47 * BLOB });
-    fails(await local(sb, ["kv", "set", blob(47), "--file", oneMiB]), 6, /Site local is on the free tier, which stores at most 50,000,000 bytes; it stores 49,283,401, and this write would add 1,048,583\. Nothing was written\./);
+    fails(
+      await local(sb, ["kv", "set", blob(47), "--file", oneMiB]),
+      6,
+      /Site local is on the free tier, which stores at most 50,000,000 bytes; it stores 49,283,401, and this write would add 1,048,583\. Nothing was written\./,
+    );
     expect(stable(await usage(sb))).toEqual(stable(at47));
     fails(await local(sb, ["kv", "get", blob(47)]), 3, re(blob(47)));
 
@@ -85,7 +97,14 @@ describe("free tier: 50 MB of storage (decimal)", () => {
     expect(filled.storage).toMatchObject({ keys: 46, bytes: 46 * BLOB });
 
     const two = await ndjson(join(sb.root, "two.ndjson"), 2, blob, MiB, "y", 46);
-    fails(await srv.remote(["kv", "import", "--format", "ndjson", "--batch-size", "1", two]), 6, /free tier/, /50,000,000/, re(n(46 * BLOB)), /Nothing was written/);
+    fails(
+      await srv.remote(["kv", "import", "--format", "ndjson", "--batch-size", "1", two]),
+      6,
+      /free tier/,
+      /50,000,000/,
+      re(n(46 * BLOB)),
+      /Nothing was written/,
+    );
     const keys = await srv.http("GET", "/v1/sites/local/namespaces/default/keys");
     expect(keys.json.keys).toHaveLength(46);
 
@@ -101,7 +120,11 @@ describe("free tier: 50 MB of storage (decimal)", () => {
     expect((await srv.http("PUT", `/v1/sites/local/namespaces/default/values/${blob(46)}`, { body })).status).toBe(200);
     const oneMiB = join(sb.root, "one.bin");
     writeFileSync(oneMiB, body);
-    fails(await srv.remote(["kv", "set", blob(47), "--file", oneMiB]), 6, /free tier, which stores at most 50,000,000 bytes; it stores 49,283,401, and this write would add 1,048,583/);
+    fails(
+      await srv.remote(["kv", "set", blob(47), "--file", oneMiB]),
+      6,
+      /free tier, which stores at most 50,000,000 bytes; it stores 49,283,401, and this write would add 1,048,583/,
+    );
     const put = await srv.http("PUT", `/v1/sites/local/namespaces/default/values/${blob(47)}`, { body });
     expect(put.status).toBe(507);
     expect(put.json).toMatchObject({ code: "QUOTA_EXCEEDED", message: expect.stringMatching(/free tier.*50,000,000.*49,283,401/) });
@@ -119,7 +142,11 @@ describe("free tier: 100,000 keys", () => {
     const full = await usage(sb);
     expect(full.storage).toMatchObject({ keys: 100_000, bytes: 100_000 * 8 });
 
-    fails(await local(sb, ["kv", "set", "one-more", "x"]), 6, /Site local is on the free tier, which holds at most 100,000 keys; it holds 100,000, and this write would add 1\. Nothing was written\./);
+    fails(
+      await local(sb, ["kv", "set", "one-more", "x"]),
+      6,
+      /Site local is on the free tier, which holds at most 100,000 keys; it holds 100,000, and this write would add 1\. Nothing was written\./,
+    );
     const extra = await ndjson(join(sb.root, "extra.ndjson"), 2, key, 1, "w", 99_999);
     fails(await local(sb, ["kv", "import", extra]), 6, /at most 100,000 keys; it holds 100,000, and this write would add 1\./);
     expect(stable(await usage(sb))).toEqual(stable(full));
@@ -148,7 +175,11 @@ describe("preview tier and moving to GA", () => {
     expect(json(await local(sb, ["kv", "site", "--tier", "preview", "--json"]))).toEqual({ site: "local", tier: "preview", auditRetentionDays: 30 });
     expect((await usage(sb)).ceilings).toEqual({ keys: 5_000_000, bytes: null, maxValueBytes: 262_144 });
     ok(await local(sb, ["kv", "set", "at-limit", "--file", file("256k.bin", 262_144)]));
-    fails(await local(sb, ["kv", "set", "over", "--file", file("256k1.bin", 262_145)]), 2, /The value is 262,145 bytes; the preview tier allows at most 262,144 bytes per value\./);
+    fails(
+      await local(sb, ["kv", "set", "over", "--file", file("256k1.bin", 262_145)]),
+      2,
+      /The value is 262,145 bytes; the preview tier allows at most 262,144 bytes per value\./,
+    );
     fails(await local(sb, ["kv", "get", "over"]), 3, /"over"/);
     fails(await local(sb, ["kv", "site", "--tier", "gold"]), 2, /gold/);
 

@@ -56,7 +56,8 @@ function setUp() {
     });
   };
   const file = () => readFileSync(join(project, "yourspace.jsonc"), "utf8");
-  const bindings = async () => JSON.parse((await owner(["kv", "bindings", "--json"])).out).bindings.map((b: { variable: string; access: string }) => `${b.variable} ${b.access}`);
+  const bindings = async () =>
+    JSON.parse((await owner(["kv", "bindings", "--json"])).out).bindings.map((b: { variable: string; access: string }) => `${b.variable} ${b.access}`);
   return { project, owner, user, file, bindings };
 }
 

@@ -63,7 +63,9 @@ describe("concurrent writers on one data directory", () => {
 
     const all = await kvJson<ListJson>(dir, ["ls", "--all"]);
     expect(all.complete).toBe(true);
-    const expectedKeys = Array.from({ length: WORKERS }, (_, w) => Array.from({ length: WRITES_PER_WORKER }, (_, i) => `w${w}/k${String(i).padStart(2, "0")}`)).flat();
+    const expectedKeys = Array.from({ length: WORKERS }, (_, w) =>
+      Array.from({ length: WRITES_PER_WORKER }, (_, i) => `w${w}/k${String(i).padStart(2, "0")}`),
+    ).flat();
     expect(all.keys.map((k) => k.key)).toEqual(expectedKeys.sort());
 
     // Read every key back: right value, and the version `set` printed for it.
@@ -102,7 +104,10 @@ describe("concurrent writers on one data directory", () => {
     const dir = tempDir();
     await ok(kv(dir, ["set", "seed", "0"]));
     const results = (
-      await startWorkers((w, i) => (w % 2 === 0 ? { args: ["set", `rw/${w}-${i}`, String(i)] } : { args: i % 2 === 0 ? ["ls", "--json"] : ["get", "seed"] }), dir)
+      await startWorkers(
+        (w, i) => (w % 2 === 0 ? { args: ["set", `rw/${w}-${i}`, String(i)] } : { args: i % 2 === 0 ? ["ls", "--json"] : ["get", "seed"] }),
+        dir,
+      )
     ).flat();
     expectAllClean(results);
     const keys = (await kvJson<ListJson>(dir, ["ls", "rw/"])).keys;
@@ -122,9 +127,7 @@ describe("concurrent writers on one data directory", () => {
         const parent = tempDir();
         const dir = join(parent, "new-store");
         const results = await Promise.all(
-          Array.from({ length: 16 }, (_, w) =>
-            runBin(["--data-dir", dir, "kv", ...(w % 2 === 0 ? ["set", `k${w}`, "v"] : ["ls", "--json"])], { cwd: parent }),
-          ),
+          Array.from({ length: 16 }, (_, w) => runBin(["--data-dir", dir, "kv", ...(w % 2 === 0 ? ["set", `k${w}`, "v"] : ["ls", "--json"])], { cwd: parent })),
         );
         expectAllClean(results);
       }

@@ -33,7 +33,10 @@ describe("consistency through the built binary, on the manual clock", () => {
     expect((await kv("set", "k", "v3", "--region", "sin")).code).toBe(5);
     await ok(kv("emulator", "record", "off"));
     await ok(kv("set", "k", "v4"));
-    const ops = readFileSync(join(cwd, "history.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const ops = readFileSync(join(cwd, "history.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(ops.map((o) => o.seq)).toEqual([1, 2, 3, 4]);
     expect(ops[0]).toMatchObject({ f: "put", region: "fra", key: "k", value: "v1", type: "ok", version: 1, expiresAt: null });
     expect(ops[1]).toMatchObject({ f: "get", region: "sin", key: "k", consistency: "eventual", type: "ok", value: null, version: null });

@@ -70,7 +70,10 @@ function sharedDir(): string {
 
 /** A store with two keys, made by the test's own user. */
 async function storeWithKeys(dataDir: string, cwd: string): Promise<void> {
-  for (const [key, value] of [["a", "alpha"], ["b", "beta"]]) {
+  for (const [key, value] of [
+    ["a", "alpha"],
+    ["b", "beta"],
+  ]) {
     const r = await runCli(["--data-dir", dataDir, "kv", "set", key!, value!], { cwd });
     expect(r.code, r.stderr).toBe(0);
   }
@@ -121,12 +124,23 @@ describe("a read-only data directory", () => {
       expect(r.stderr).toContain("read-only)");
       check(r);
     }
-    const writes = [["kv", "set", "c", "x"], ["kv", "rm", "a"], ["kv", "import", importFile], ["kv", "namespace", "create", "other"], ["kv", "emulator", "clock", "manual"]];
+    const writes = [
+      ["kv", "set", "c", "x"],
+      ["kv", "rm", "a"],
+      ["kv", "import", importFile],
+      ["kv", "namespace", "create", "other"],
+      ["kv", "emulator", "clock", "manual"],
+    ];
     for (const argv of writes) {
       for (const json of [false, true]) {
         const r = await cli(["--data-dir", dataDir, ...argv, ...(json ? ["--json"] : [])], { cwd: dir, ...OTHER });
         try {
-          expectEnvironmentFailure(r, json, "STORE_READ_ONLY", new RegExp(`${dataDir} is read-only \\(${reason.source}\\); this command writes to it, so nothing was changed`));
+          expectEnvironmentFailure(
+            r,
+            json,
+            "STORE_READ_ONLY",
+            new RegExp(`${dataDir} is read-only \\(${reason.source}\\); this command writes to it, so nothing was changed`),
+          );
         } catch (e) {
           (e as Error).message = `${argv.join(" ")}: ${(e as Error).message}`;
           throw e;
@@ -218,8 +232,18 @@ describe("a read-only data directory", () => {
     makeReadOnly(locked);
     for (const json of [false, true]) {
       const flag = json ? ["--json"] : [];
-      expectEnvironmentFailure(await cli(["--data-dir", empty, "kv", "get", "a", ...flag], { cwd: dir, ...OTHER }), json, "DATA_DIR_UNUSABLE", /holds no store yet, and one cannot be created there/);
-      expectEnvironmentFailure(await cli(["--data-dir", join(locked, "a", "b"), "kv", "ls", ...flag], { cwd: dir, ...OTHER }), json, "DATA_DIR_UNUSABLE", /you may not create a in .*locked/);
+      expectEnvironmentFailure(
+        await cli(["--data-dir", empty, "kv", "get", "a", ...flag], { cwd: dir, ...OTHER }),
+        json,
+        "DATA_DIR_UNUSABLE",
+        /holds no store yet, and one cannot be created there/,
+      );
+      expectEnvironmentFailure(
+        await cli(["--data-dir", join(locked, "a", "b"), "kv", "ls", ...flag], { cwd: dir, ...OTHER }),
+        json,
+        "DATA_DIR_UNUSABLE",
+        /you may not create a in .*locked/,
+      );
     }
   });
 });
@@ -227,7 +251,11 @@ describe("a read-only data directory", () => {
 describe("a data directory under /proc", () => {
   it("is refused at once (Node's recursive mkdir loops forever there), for every command", async () => {
     const dir = tempDir();
-    for (const argv of [["kv", "get", "k"], ["kv", "set", "k", "v"], ["kv", "ls", "--json"]]) {
+    for (const argv of [
+      ["kv", "get", "k"],
+      ["kv", "set", "k", "v"],
+      ["kv", "ls", "--json"],
+    ]) {
       const r = await cli(["--data-dir", "/proc/yourspace-e2e/.yourspace", ...argv], { cwd: dir, timeoutMs: 20_000 });
       expectEnvironmentFailure(r, argv.includes("--json"), "DATA_DIR_UNUSABLE", /procfs/);
     }
@@ -265,7 +293,13 @@ describe.skipIf(!existsSync("/dev/full"))("a standard output that is full (/dev/
     const dir = tempDir();
     const dataDir = join(dir, "store");
     await storeWithKeys(dataDir, dir);
-    for (const argv of [["kv", "get", "a"], ["kv", "ls"], ["kv", "ls", "--json"], ["kv", "export"], ["kv", "usage", "--json"]]) {
+    for (const argv of [
+      ["kv", "get", "a"],
+      ["kv", "ls"],
+      ["kv", "ls", "--json"],
+      ["kv", "export"],
+      ["kv", "usage", "--json"],
+    ]) {
       const full = openSync("/dev/full", "w");
       try {
         const r = await cli(["--data-dir", dataDir, ...argv], { cwd: dir, stdout: full });
@@ -283,10 +317,13 @@ describe.skipIf(!existsSync("/dev/full"))("a standard output that is full (/dev/
  */
 const UNSHARE = AS_ROOT ? ["unshare", "--mount"] : ["unshare", "--map-root-user", "--mount"];
 const canMount = (() => {
-  const probe = spawnSync(UNSHARE[0]!, [...UNSHARE.slice(1), "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /tmp && mount -o remount,ro /tmp"], { encoding: "utf8" });
+  const probe = spawnSync(UNSHARE[0]!, [...UNSHARE.slice(1), "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /tmp && mount -o remount,ro /tmp"], {
+    encoding: "utf8",
+  });
   return probe.status === 0;
 })();
-const inNamespace = (script: string, args: string[], options: Spawned) => run(UNSHARE[0]!, [...UNSHARE.slice(1), "sh", "-c", script, "sh", process.execPath, BIN, ...args], options);
+const inNamespace = (script: string, args: string[], options: Spawned) =>
+  run(UNSHARE[0]!, [...UNSHARE.slice(1), "sh", "-c", script, "sh", process.execPath, BIN, ...args], options);
 
 describe.skipIf(!canMount)("file systems a test mounts (skipped where mounting is not allowed)", () => {
   it("a full disk (SQLITE_FULL) is DISK_FULL; the store keeps what it had, and reads still work", async () => {
@@ -302,10 +339,16 @@ describe.skipIf(!canMount)("file systems a test mounts (skipped where mounting i
       cat /dev/zero > "${mountPoint}/filler" 2>/dev/null
       "$1" "$2" --data-dir "${data}" kv get a --json; echo "exit:$?" >&2`;
     const r = await inNamespace(script, [], { cwd: dir });
-    const failures = r.stderr.split("\n").filter((l) => l.startsWith('{"error"')).map((l) => JSON.parse(l).error);
+    const failures = r.stderr
+      .split("\n")
+      .filter((l) => l.startsWith('{"error"'))
+      .map((l) => JSON.parse(l).error);
     // The write that does not fit; then, with the disk filled to the last byte, even SQLite's -shm
     // cannot be made (an I/O error to SQLite, found to be a full disk).
-    expect(failures.map((f) => f.code), r.stderr).toEqual(["DISK_FULL", "DISK_FULL"]);
+    expect(
+      failures.map((f) => f.code),
+      r.stderr,
+    ).toEqual(["DISK_FULL", "DISK_FULL"]);
     expect(failures[1].message).toContain("no space is left on its disk");
     expect(r.stderr.match(/exit:\d/g)).toEqual(["exit:5", "exit:5"]);
     expect(r.stderr).not.toMatch(/This is a bug|\n\s+at /);
@@ -335,6 +378,7 @@ describe("the built binary", () => {
     const dir = tempDir();
     const file = join(dir, "file");
     writeFileSync(file, "x");
-    for (const argv of commandsOver(file).slice(0, 4)) expectEnvironmentFailure(await cli(["--data-dir", file, ...argv], { cwd: dir }), false, "DATA_DIR_UNUSABLE");
+    for (const argv of commandsOver(file).slice(0, 4))
+      expectEnvironmentFailure(await cli(["--data-dir", file, ...argv], { cwd: dir }), false, "DATA_DIR_UNUSABLE");
   });
 });

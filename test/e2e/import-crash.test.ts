@@ -159,7 +159,10 @@ async function checkAfterKill(s: Store, atLeast: number, kill: number): Promise<
 /** `kv export` of a store: its digest, and its lines parsed. */
 async function exported(s: Store): Promise<{ sha256: string; lines: { key: string; value: string; base64?: boolean; metadata?: unknown }[] }> {
   const r = ok(await s.kv(["export"]), "export");
-  const lines = r.out.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { key: string; value: string; base64?: boolean; metadata?: unknown });
+  const lines = r.out
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as { key: string; value: string; base64?: boolean; metadata?: unknown });
   return { sha256: createHash("sha256").update(r.stdout).digest("hex"), lines };
 }
 
@@ -205,7 +208,14 @@ describe(`an import killed with SIGKILL ${KILLS} times (seed ${SEED})`, () => {
     const last = importRun(crashed, file);
     const finished = await last.exit;
     expect(finished.code, `the last run (seed ${SEED}); stderr: ${finished.stderr}`).toBe(0);
-    expect(JSON.parse(finished.stdout) as Summary).toMatchObject({ total: TOTAL, created: TOTAL - committed, updated: 0, unchanged: committed, deleted: 0, failed: 0 });
+    expect(JSON.parse(finished.stdout) as Summary).toMatchObject({
+      total: TOTAL,
+      created: TOTAL - committed,
+      updated: 0,
+      unchanged: committed,
+      deleted: 0,
+      failed: 0,
+    });
 
     // The reference: the same file imported in one go, by the same main() in this process.
     const reference = JSON.parse(ok(await clean.kv(["import", file, "--batch-size", String(BATCH), "--json"]), "the uninterrupted import").out) as Summary;
@@ -216,7 +226,11 @@ describe(`an import killed with SIGKILL ${KILLS} times (seed ${SEED})`, () => {
     // Reads around the last crash point, then every entry through the export, which is the same bytes.
     for (const i of [0, 1, 5, 16, committed - 1, committed, committed + 1, TOTAL - 1]) {
       const e = expectedEntry(i);
-      const got = JSON.parse(ok(await crashed.kv(["get", e.key, "--json"]), `get ${e.key}`).out) as { value: string; encoding: "utf8" | "base64"; metadata: unknown };
+      const got = JSON.parse(ok(await crashed.kv(["get", e.key, "--json"]), `get ${e.key}`).out) as {
+        value: string;
+        encoding: "utf8" | "base64";
+        metadata: unknown;
+      };
       expect(Buffer.from(got.value, got.encoding).equals(e.value), `value of ${e.key}`).toBe(true);
       expect(got.metadata, `metadata of ${e.key}`).toEqual(e.metadata);
     }

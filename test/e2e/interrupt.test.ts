@@ -40,7 +40,13 @@ async function importThroughGate() {
   const cwd = tempDir();
   const file = join(cwd, "five.ndjson");
   writeFileSync(file, FIVE);
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, YOURSPACE_API_URL: g.url, YOURSPACE_TOKEN: api.token, YOURSPACE_CONFIG_DIR: join(cwd, "config") };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    YOURSPACE_API_URL: g.url,
+    YOURSPACE_TOKEN: api.token,
+    YOURSPACE_CONFIG_DIR: join(cwd, "config"),
+  };
   const args = [BIN, "kv", "import", file, "--batch-size", "1", "--concurrency", "1"];
   const stored = () => api.server.engine.list("local", "default", { prefix: "", limit: 1000 }).keys.map((k) => k.key);
   return { held, env, args, cwd, stored };
@@ -61,7 +67,9 @@ function launch(command: string, args: string[], options: { cwd: string; env: Re
   };
   child.stdout.setEncoding("utf8").on("data", (c: string) => ((out += c), seen()));
   child.stderr.setEncoding("utf8").on("data", (c: string) => ((err += c), seen()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("close", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("close", (code, signal) => resolve({ code, signal })),
+  );
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   });
@@ -106,7 +114,10 @@ describe("a real signal during kv import (no terminal)", () => {
     expect(await p.exited).toEqual({ code: 130, signal: null });
     expect(p.out()).toBe("");
     const last = JSON.parse(p.err().trim().split("\n").at(-1)!);
-    expect(last.error).toMatchObject({ code: "INTERRUPTED", message: "Stopped at once by a second SIGINT; a step in progress may or may not have been applied." });
+    expect(last.error).toMatchObject({
+      code: "INTERRUPTED",
+      message: "Stopped at once by a second SIGINT; a step in progress may or may not have been applied.",
+    });
   });
 });
 

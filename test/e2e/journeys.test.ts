@@ -12,7 +12,12 @@ const { kv, kvJson } = spawned;
 
 /** `yourspace --data-dir <dir> kv <from> | yourspace --data-dir <dir> kv <to>`, through a real pipe. */
 function piped(dir: string, from: readonly string[], to: readonly string[]): Promise<[RunResult, RunResult]> {
-  const start = (args: readonly string[]) => spawn(process.execPath, [BIN, "--data-dir", dir, "kv", ...args], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ["pipe", "pipe", "pipe"] });
+  const start = (args: readonly string[]) =>
+    spawn(process.execPath, [BIN, "--data-dir", dir, "kv", ...args], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
   const collect = (child: ReturnType<typeof start>) =>
     new Promise<RunResult>((done, fail) => {
       const out: Buffer[] = [];

@@ -32,11 +32,17 @@ interface Emulator {
 
 /** Spawns the built binary with `args`; it is killed (by pid) if still running when the test ends. */
 function spawnCli(args: string[], env: Record<string, string>, cwd: string): Emulator {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let err = "";
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (c: string) => (err += c));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   });
@@ -70,11 +76,18 @@ async function startEmulator(extra: string[] = []) {
    * test's process (the same main() the binary runs): the server is the spawned process under test.
    */
   const remote = (argv: string[], token = started.token, input?: string | Buffer) =>
-    cli(argv, cwd, input, { YOURSPACE_CONFIG_DIR: env.YOURSPACE_CONFIG_DIR, YOURSPACE_DATA_DIR: join(cwd, "client-data"), YOURSPACE_API_URL: started.apiUrl, YOURSPACE_TOKEN: token });
+    cli(argv, cwd, input, {
+      YOURSPACE_CONFIG_DIR: env.YOURSPACE_CONFIG_DIR,
+      YOURSPACE_DATA_DIR: join(cwd, "client-data"),
+      YOURSPACE_API_URL: started.apiUrl,
+      YOURSPACE_TOKEN: token,
+    });
   /** The CLI on the same data directory, embedded (--local), in this test's process: another process than the server's. */
   const local = (argv: string[], input?: string | Buffer) => cli(["--local", "--data-dir", dataDir, ...argv], cwd, input, env);
   const ok = (r: RunResult): RunResult => {
-    expect(r.code, `${r.stderr}\n(the emulator: exit ${emulator.child.exitCode ?? "-"} ${emulator.child.signalCode ?? ""}, stderr: ${emulator.stderr()})`).toBe(0);
+    expect(r.code, `${r.stderr}\n(the emulator: exit ${emulator.child.exitCode ?? "-"} ${emulator.child.signalCode ?? ""}, stderr: ${emulator.stderr()})`).toBe(
+      0,
+    );
     return r;
   };
   return { ...emulator, started, cwd, dataDir, env, remote, local, ok };
@@ -104,7 +117,12 @@ async function untilRefused(url: string): Promise<void> {
 describe("kv emulator start, end to end", () => {
   it("prints the URL and token as JSON, serves set/get/ls, and shares its data with --local processes", async () => {
     const emu = await startEmulator();
-    expect(emu.started).toEqual({ apiUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), token: expect.stringMatching(/^ys_/), site: "local", dataDir: emu.dataDir });
+    expect(emu.started).toEqual({
+      apiUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      token: expect.stringMatching(/^ys_/),
+      site: "local",
+      dataDir: emu.dataDir,
+    });
     expect(new URL(emu.started.apiUrl).port).not.toBe("8787");
 
     const set = emu.ok(await emu.remote(["kv", "set", "greeting", "hello from the server"]));
@@ -235,7 +253,12 @@ describe("kv emulator start, end to end", () => {
     socket.write(value.subarray(value.length / 2));
     const text = await answered;
     const head = text.slice(0, text.indexOf("\r\n\r\n"));
-    const headers = Object.fromEntries(head.split("\r\n").slice(1).map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]));
+    const headers = Object.fromEntries(
+      head
+        .split("\r\n")
+        .slice(1)
+        .map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]),
+    );
     return { socket, statusLine: head.split("\r\n")[0], headers, body: text.slice(text.indexOf("\r\n\r\n") + 4) };
   }
 
@@ -270,7 +293,11 @@ describe("kv emulator start, end to end", () => {
 
   it("prints YOURSPACE_API_URL= and YOURSPACE_TOKEN= lines without --json, accepts --token, and stops on SIGINT", async () => {
     const cwd = tempDir();
-    const emu = spawnCli(["--data-dir", join(cwd, "data"), "--token", "dev-token-123", "kv", "emulator", "start", "--port", "0"], { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_DATA_DIR: join(cwd, "data") }, cwd);
+    const emu = spawnCli(
+      ["--data-dir", join(cwd, "data"), "--token", "dev-token-123", "kv", "emulator", "start", "--port", "0"],
+      { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_DATA_DIR: join(cwd, "data") },
+      cwd,
+    );
     const urlLine = await emu.nextLine();
     const tokenLine = await emu.nextLine();
     expect(urlLine).toMatch(/^YOURSPACE_API_URL=http:\/\/127\.0\.0\.1:\d+$/);
@@ -294,7 +321,11 @@ describe("kv emulator start, end to end", () => {
     const outcomes = await Promise.all(
       Array.from({ length: 8 }, async () => {
         const cwd = tempDir();
-        const emu = spawnCli(["--data-dir", join(cwd, "data"), "kv", "emulator", "start", "--port", "0", "--json"], { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_DATA_DIR: join(cwd, "data") }, cwd);
+        const emu = spawnCli(
+          ["--data-dir", join(cwd, "data"), "kv", "emulator", "start", "--port", "0", "--json"],
+          { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_DATA_DIR: join(cwd, "data") },
+          cwd,
+        );
         emu.child.stdout.once("data", () => emu.child.kill("SIGTERM"));
         return emu.exited;
       }),
@@ -312,7 +343,9 @@ describe("kv emulator start, end to end", () => {
     emu.child.kill("SIGTERM");
     expect(await emu.exited).toEqual({ code: 0, signal: null });
     // Started with --json: the warning is a JSON line, like everything on its stderr.
-    expect(emu.stderr()).toContain('{"warning":"Listening on 0.0.0.0: other machines can reach this emulator. Anyone with the token can read and write its data."}');
+    expect(emu.stderr()).toContain(
+      '{"warning":"Listening on 0.0.0.0: other machines can reach this emulator. Anyone with the token can read and write its data."}',
+    );
   });
 
   it("does not warn on the loopback default", async () => {
@@ -331,19 +364,28 @@ describe("kv emulator start, end to end", () => {
     onTestFinished(() => new Promise<void>((resolve) => holder.close(() => resolve())));
     const port = (holder.address() as AddressInfo).port;
     const cwd = tempDir();
-    const r = await runBin(["--data-dir", join(cwd, "data"), "kv", "emulator", "start", "--port", String(port)], { cwd, env: { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_DATA_DIR: join(cwd, "data") } });
+    const r = await runBin(["--data-dir", join(cwd, "data"), "kv", "emulator", "start", "--port", String(port)], {
+      cwd,
+      env: { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_DATA_DIR: join(cwd, "data") },
+    });
     expect(r.code).toBe(2);
     expect(r.out).toBe("");
     expect(r.stderr).toContain(`✖ Port ${port} is already in use.`);
     expect(r.stderr).toContain("  Choose another with --port, or --port 0 for any free port.");
-    const json = await runBin(["--data-dir", join(cwd, "data"), "kv", "emulator", "start", "--port", String(port), "--json"], { cwd, env: { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_DATA_DIR: join(cwd, "data") } });
+    const json = await runBin(["--data-dir", join(cwd, "data"), "kv", "emulator", "start", "--port", String(port), "--json"], {
+      cwd,
+      env: { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_DATA_DIR: join(cwd, "data") },
+    });
     expect(json.code).toBe(2);
     expect(json.stderr).toContain('{"error":{"code":"USAGE","message":"Port');
   });
 
   it("refuses a port that is not a number with exit 2", async () => {
     const cwd = tempDir();
-    const r = await runBin(["--data-dir", join(cwd, "data"), "kv", "emulator", "start", "--port", "99999"], { cwd, env: { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_DATA_DIR: join(cwd, "data") } });
+    const r = await runBin(["--data-dir", join(cwd, "data"), "kv", "emulator", "start", "--port", "99999"], {
+      cwd,
+      env: { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_DATA_DIR: join(cwd, "data") },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--port "99999" is not a port number.');
   });

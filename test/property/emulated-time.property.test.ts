@@ -96,31 +96,56 @@ const command = (label: string, run: (w: World) => void | Promise<void>): Cmd =>
 
 const proc = fc.constantFrom(...PROCESSES);
 const arbitraries: fc.Arbitrary<Cmd>[] = [
-  fc.tuple(proc, fc.constantFrom("manual", "real" as const)).map(([p, mode]) => command(`Clock(${p}, ${mode})`, (w) => void inProcess(w, p, (x) => x.control.setClock(mode)))),
-  fc.tuple(proc, fc.constantFrom(0, 1, 300, 60_000, 7_200_000)).map(([p, ms]) => command(`Advance(${p}, ${ms})`, (w) => void inProcess(w, p, (x) => x.control.advance(ms)))),
-  fc.tuple(proc, fc.constantFrom({ delayMs: 1_000 }, { jitterMs: 0 }, { seed: 7 }, { profile: "strong" }, { profile: "yourspace" })).map(([p, change]) =>
-    command(`Config(${p}, ${JSON.stringify(change)})`, (w) => void inProcess(w, p, (x) => x.control.configure(change))),
-  ),
+  fc
+    .tuple(proc, fc.constantFrom("manual", "real" as const))
+    .map(([p, mode]) => command(`Clock(${p}, ${mode})`, (w) => void inProcess(w, p, (x) => x.control.setClock(mode)))),
+  fc
+    .tuple(proc, fc.constantFrom(0, 1, 300, 60_000, 7_200_000))
+    .map(([p, ms]) => command(`Advance(${p}, ${ms})`, (w) => void inProcess(w, p, (x) => x.control.advance(ms)))),
+  fc
+    .tuple(proc, fc.constantFrom({ delayMs: 1_000 }, { jitterMs: 0 }, { seed: 7 }, { profile: "strong" }, { profile: "yourspace" }))
+    .map(([p, change]) => command(`Config(${p}, ${JSON.stringify(change)})`, (w) => void inProcess(w, p, (x) => x.control.configure(change)))),
   fc.constantFrom(-3_600_000, -60_000, -1, 1, 1_000, 60_000).map((ms) => command(`SystemClock(${ms > 0 ? "+" : ""}${ms})`, (w) => w.system.advance(ms))),
-  fc.tuple(proc, fc.constantFrom("a", "b"), fc.option(fc.constant(60), { nil: undefined })).map(([p, key, ttl]) =>
-    command(`Put(${p}, ${key}${ttl ? `, ttl ${ttl}s` : ""})`, (w) => void inProcess(w, p, (x) => x.engine.put("local", "default", key, { value: Buffer.from(`v${++w.nextValue}`), ttlSeconds: ttl }))),
-  ),
-  fc.tuple(proc, fc.constantFrom("a", "b"), fc.constantFrom("iad", "fra", "sin"), fc.constantFrom("strong", "eventual" as const)).map(([p, key, region, consistency]) =>
-    command(`Get(${p}, ${key}, ${region}, ${consistency})`, (w) => void inProcess(w, p, (x) => x.engine.get("local", "default", key, { region, consistency }))),
-  ),
+  fc
+    .tuple(proc, fc.constantFrom("a", "b"), fc.option(fc.constant(60), { nil: undefined }))
+    .map(([p, key, ttl]) =>
+      command(
+        `Put(${p}, ${key}${ttl ? `, ttl ${ttl}s` : ""})`,
+        (w) => void inProcess(w, p, (x) => x.engine.put("local", "default", key, { value: Buffer.from(`v${++w.nextValue}`), ttlSeconds: ttl })),
+      ),
+    ),
+  fc
+    .tuple(proc, fc.constantFrom("a", "b"), fc.constantFrom("iad", "fra", "sin"), fc.constantFrom("strong", "eventual" as const))
+    .map(([p, key, region, consistency]) =>
+      command(
+        `Get(${p}, ${key}, ${region}, ${consistency})`,
+        (w) => void inProcess(w, p, (x) => x.engine.get("local", "default", key, { region, consistency })),
+      ),
+    ),
   proc.map((p) => command(`Status(${p})`, (w) => observe(w, p))),
   // A CLI process ends and another starts: nothing of the old one's memory survives.
-  fc.constantFrom("cli-a", "cli-b" as const).map((p) => command(`Restart(${p})`, (w) => {
-    w.processes.get(p)!.db.close();
-    open(w, p);
-  })),
+  fc.constantFrom("cli-a", "cli-b" as const).map((p) =>
+    command(`Restart(${p})`, (w) => {
+      w.processes.get(p)!.db.close();
+      open(w, p);
+    }),
+  ),
   // The server's turn of the event loop ends: its next request looks at the settings again.
   fc.constant(command("NextTurn", async () => void (await nextTurn()))),
 ];
 
 function timeProperty(bugs: readonly Bug[] = []) {
   return fc.asyncProperty(fc.commands(arbitraries, { maxCommands: 30, size: "max" }), async (cmds) => {
-    const world: World = { dataDir: tempDir(), system: new ManualClock(T0), recorder: new MemoryRecorder(), bugs, processes: new Map(), latest: Number.NEGATIVE_INFINITY, seen: new Map(), nextValue: 0 };
+    const world: World = {
+      dataDir: tempDir(),
+      system: new ManualClock(T0),
+      recorder: new MemoryRecorder(),
+      bugs,
+      processes: new Map(),
+      latest: Number.NEGATIVE_INFINITY,
+      seen: new Map(),
+      nextValue: 0,
+    };
     for (const p of PROCESSES) open(world, p);
     try {
       await fc.asyncModelRun(() => ({ model: {}, real: world }), cmds);
@@ -145,4 +170,3 @@ describe("emulated time never runs backwards (property)", () => {
     expect((details.errorInstance as ConsistencyViolation).violations[0]!.rule).toBe("time-went-back");
   });
 });
-

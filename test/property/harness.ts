@@ -95,7 +95,11 @@ function tolerateUnavailable(m: Model, region: string, fn: () => void): void {
 }
 
 class Put implements Cmd {
-  constructor(readonly region: string, readonly key: string, readonly ttl: number | undefined) {}
+  constructor(
+    readonly region: string,
+    readonly key: string,
+    readonly ttl: number | undefined,
+  ) {}
   check = () => true;
   run(m: Model, r: Real): void {
     const value = Buffer.from(`v${++m.nextValue}`);
@@ -109,7 +113,10 @@ class Put implements Cmd {
 }
 
 class Delete implements Cmd {
-  constructor(readonly region: string, readonly key: string) {}
+  constructor(
+    readonly region: string,
+    readonly key: string,
+  ) {}
   check = () => true;
   run(m: Model, r: Real): void {
     tolerateUnavailable(m, this.region, () => {
@@ -143,17 +150,26 @@ function read(m: Model, r: Real, region: string, key: string, consistency: Consi
 
 /** A get; in cache profiles it may give its own cache TTL (§1.5). */
 class Get implements Cmd {
-  constructor(readonly region: string, readonly key: string, readonly consistency: Consistency, readonly cacheTtlMs?: number) {}
+  constructor(
+    readonly region: string,
+    readonly key: string,
+    readonly consistency: Consistency,
+    readonly cacheTtlMs?: number,
+  ) {}
   check = () => true;
   run(m: Model, r: Real): void {
     read(m, r, this.region, this.key, this.consistency, this.cacheTtlMs);
   }
-  toString = () => `Get(${this.region}, ${JSON.stringify(this.key)}, ${this.consistency}${this.cacheTtlMs === undefined ? "" : `, cacheTtl ${this.cacheTtlMs} ms`})`;
+  toString = () =>
+    `Get(${this.region}, ${JSON.stringify(this.key)}, ${this.consistency}${this.cacheTtlMs === undefined ? "" : `, cacheTtl ${this.cacheTtlMs} ms`})`;
 }
 
 /** eventual, strong, eventual: the pattern that exposes a missing read-repair (§2.5, "the macros matter"). */
 class Probe implements Cmd {
-  constructor(readonly edge: string, readonly key: string) {}
+  constructor(
+    readonly edge: string,
+    readonly key: string,
+  ) {}
   check = () => true;
   run(m: Model, r: Real): void {
     for (const c of ["eventual", "strong", "eventual"] as const) read(m, r, this.edge, this.key, c);
@@ -163,7 +179,10 @@ class Probe implements Cmd {
 
 /** A full scan with limit 1, following cursors; §1.6 promises no key twice within one scan. */
 class ListAll implements Cmd {
-  constructor(readonly region: string, readonly consistency: Consistency) {}
+  constructor(
+    readonly region: string,
+    readonly consistency: Consistency,
+  ) {}
   check = () => true;
   run(m: Model, r: Real): void {
     tolerateUnavailable(m, this.region, () => {
@@ -196,7 +215,10 @@ class Advance implements Cmd {
 
 /** Jumps to just before, at or just after one of the model's future deadlines (picked by index). */
 class ToDeadline implements Cmd {
-  constructor(readonly index: number, readonly offset: -1 | 0 | 1) {}
+  constructor(
+    readonly index: number,
+    readonly offset: -1 | 0 | 1,
+  ) {}
   private target(m: Readonly<Model>): number | undefined {
     const future = m.deadlines.map((d) => d + this.offset).filter((d) => d > m.now);
     return future.length ? future[this.index % future.length] : undefined;
@@ -211,7 +233,10 @@ class ToDeadline implements Cmd {
 }
 
 class Fault implements Cmd {
-  constructor(readonly command: "partition" | "heal" | "pause" | "resume", readonly edge: string) {}
+  constructor(
+    readonly command: "partition" | "heal" | "pause" | "resume",
+    readonly edge: string,
+  ) {}
   private flags(m: Readonly<Model>): ReadonlySet<string> {
     return this.command === "partition" || this.command === "heal" ? m.partitioned : m.paused;
   }
@@ -282,7 +307,12 @@ function commandArbitraries(params: ModelParams): fc.Arbitrary<Cmd>[] {
     fc.tuple(region, key).map(([r, k]) => new Delete(r, k)),
     // Cache profiles: reads with their own TTL, under the least (raised), shorter and longer than the profile's.
     fc
-      .tuple(region, key, consistency, params.edgeStore === "cache" ? fc.option(fc.constantFrom(10_000, 45_000, 120_000), { nil: undefined }) : fc.constant(undefined))
+      .tuple(
+        region,
+        key,
+        consistency,
+        params.edgeStore === "cache" ? fc.option(fc.constantFrom(10_000, 45_000, 120_000), { nil: undefined }) : fc.constant(undefined),
+      )
       .map(([r, k, c, ttl]) => new Get(r, k, c, ttl)),
     fc.tuple(region, consistency).map(([r, c]) => new ListAll(r, c)),
     fc.tuple(edge, key).map(([e, k]) => new Probe(e, k)),

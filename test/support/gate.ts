@@ -26,7 +26,10 @@ export interface GateAnswer {
  * has seen it (and may hold it, act, or answer in the server's place). Tests use it as the network
  * between the CLI and the API, to act at an exact point of a command: "when the second batch arrives".
  */
-export async function gate(upstream: string, before: (req: SeenRequest) => Promise<GateAnswer | void> | GateAnswer | void): Promise<{ url: string; seen: SeenRequest[] }> {
+export async function gate(
+  upstream: string,
+  before: (req: SeenRequest) => Promise<GateAnswer | void> | GateAnswer | void,
+): Promise<{ url: string; seen: SeenRequest[] }> {
   const seen: SeenRequest[] = [];
   const server = createServer((req, res) => {
     // A request the test let through after the upstream or the client went away is simply dropped.
@@ -44,7 +47,11 @@ export async function gate(upstream: string, before: (req: SeenRequest) => Promi
       return;
     }
     const { host: _host, connection: _connection, "content-length": _length, ...headers } = req.headers;
-    const answer = await request(`${upstream}${req.url}`, { method: req.method as "GET", headers: headers as Record<string, string>, body: seenReq.body.length ? seenReq.body : undefined });
+    const answer = await request(`${upstream}${req.url}`, {
+      method: req.method as "GET",
+      headers: headers as Record<string, string>,
+      body: seenReq.body.length ? seenReq.body : undefined,
+    });
     const body = Buffer.from(await answer.body.arrayBuffer());
     const { connection: _c, "transfer-encoding": _t, "content-length": _l, "keep-alive": _k, ...back } = answer.headers;
     res.writeHead(answer.statusCode, back as Record<string, string>);

@@ -15,7 +15,8 @@ interface KvOptions {
 type Runner = (argv: string[], options: { cwd: string; input?: string | Buffer; env?: Record<string, string | undefined> }) => Promise<RunResult>;
 
 /** The in-process CLI sees the same environment a spawned one gets (PATH and HOME, then `env`). */
-const inProcessRunner: Runner = (argv, { cwd, input, env }) => runCli(argv, { cwd, stdin: input, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+const inProcessRunner: Runner = (argv, { cwd, input, env }) =>
+  runCli(argv, { cwd, stdin: input, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
 
 interface ListedKey {
   key: string;
@@ -30,7 +31,7 @@ export interface ListJson {
   complete: boolean;
 }
 
-export function kvIn(runner: Runner) {
+function kvIn(runner: Runner) {
   /** Runs `yourspace --data-dir <dataDir> kv <args…>` in `dataDir`. */
   const kv = (dataDir: string, args: readonly string[], options: KvOptions = {}): Promise<RunResult> =>
     runner(["--data-dir", dataDir, "kv", ...args], { cwd: dataDir, input: options.input, env: options.env });

@@ -95,7 +95,11 @@ export interface Server {
   /** The CLI against the server: YOURSPACE_API_URL and YOURSPACE_TOKEN (default: the site token). */
   remote(args: readonly string[], options?: RunOptions & { token?: string }): Promise<RunResult>;
   /** One HTTP request with undici; `token: null` sends no Authorization header. */
-  http(method: "GET" | "PUT" | "POST" | "PATCH" | "DELETE", path: string, options?: { token?: string | null; body?: string | Buffer; type?: string }): Promise<HttpAnswer>;
+  http(
+    method: "GET" | "PUT" | "POST" | "PATCH" | "DELETE",
+    path: string,
+    options?: { token?: string | null; body?: string | Buffer; type?: string },
+  ): Promise<HttpAnswer>;
   /** The token's id, as GET /v1/whoami reports it. */
   tokenId(token: string): Promise<string>;
   /** Stops the server as SIGTERM stops `kv emulator start`: requests in flight finish, the ledger is written out. */
@@ -137,7 +141,8 @@ export async function startServer(sb: Sandbox): Promise<Server> {
   return {
     ...started,
     http,
-    remote: (args, options = {}) => local(sb, args, { ...options, env: { YOURSPACE_API_URL: started.apiUrl, YOURSPACE_TOKEN: options.token ?? started.token, ...options.env } }),
+    remote: (args, options = {}) =>
+      local(sb, args, { ...options, env: { YOURSPACE_API_URL: started.apiUrl, YOURSPACE_TOKEN: options.token ?? started.token, ...options.env } }),
     async tokenId(token) {
       const who = await http("GET", "/v1/whoami", { token });
       expect(who.status, who.text).toBe(200);

@@ -10,7 +10,10 @@ describe("parseWireEntry", () => {
   it("reads text, base64, metadata and both kinds of expiry", () => {
     expect(parseWireEntry({ key: "a", value: "on" })).toEqual({ key: "a", value: Buffer.from("on") });
     expect(parseWireEntry({ key: "b", value: "AAEC/w==", base64: true }).value).toEqual(Buffer.from([0, 1, 2, 255]));
-    expect(parseWireEntry({ key: "c", value: "x", expiration: 1_800_000_000, metadata: { o: 1 } })).toMatchObject({ expiresAt: 1_800_000_000_000, metadata: { o: 1 } });
+    expect(parseWireEntry({ key: "c", value: "x", expiration: 1_800_000_000, metadata: { o: 1 } })).toMatchObject({
+      expiresAt: 1_800_000_000_000,
+      metadata: { o: 1 },
+    });
     expect(parseWireEntry({ key: "d", value: "x", expiration_ttl: 3600 })).toMatchObject({ ttlSeconds: 3600 });
   });
 

@@ -9,7 +9,14 @@ function hotKey() {
   let n = 0;
   const write = () => engine.put("local", "default", "hot", { value: Buffer.from(`v${++n}`) });
   const history = () => db.prepare("SELECT version FROM versions WHERE key = ? ORDER BY version").pluck().all(Buffer.from("hot")) as number[];
-  return { engine, clock, control, write, history, read: (region: string) => engine.get("local", "default", "hot", { region, consistency: "eventual" }).entry?.value.toString() };
+  return {
+    engine,
+    clock,
+    control,
+    write,
+    history,
+    read: (region: string) => engine.get("local", "default", "hot", { region, consistency: "eventual" }).entry?.value.toString(),
+  };
 }
 
 describe("compacting a key's history", () => {

@@ -102,7 +102,20 @@ describe("seq order is time order in a recorded history", () => {
   it("the checker flags an operation recorded with a time older than one before it", () => {
     const ops: HistoryOp[] = [
       { seq: 1, t: T0 + 5_000, client: "cli", region: "iad", f: "fault", type: "info", fault: { kind: "advance", ms: 5_000 } },
-      { seq: 2, t: T0, client: "server", region: "iad", f: "get", key: "k", consistency: "strong", type: "ok", value: null, version: null, expiresAt: null, servedFrom: "home" },
+      {
+        seq: 2,
+        t: T0,
+        client: "server",
+        region: "iad",
+        f: "get",
+        key: "k",
+        consistency: "strong",
+        type: "ok",
+        value: null,
+        version: null,
+        expiresAt: null,
+        servedFrom: "home",
+      },
     ];
     const violations = check(ops, new EmulatorControl(twoProcesses().server).status().model);
     expect(violations.map((v) => v.rule)).toEqual(["time-went-back"]);
@@ -121,7 +134,9 @@ describe("seq order is time order in a recorded history", () => {
     onTestFinished(() => server.stop());
     const { token } = server.tokens.create({ site: "local" });
     const call = (method: "GET" | "PUT", key: string, body?: string) =>
-      request(`${server.url}/v1/sites/local/namespaces/default/values/${key}`, { method, body, headers: { authorization: `Bearer ${token}` } }).then((r) => r.body.dump());
+      request(`${server.url}/v1/sites/local/namespaces/default/values/${key}`, { method, body, headers: { authorization: `Bearer ${token}` } }).then((r) =>
+        r.body.dump(),
+      );
     // Requests and advances interleave on one event loop: many requests share a turn with an advance.
     const work: Promise<unknown>[] = [];
     for (let i = 0; i < 40; i++) {
@@ -130,7 +145,10 @@ describe("seq order is time order in a recorded history", () => {
     }
     await Promise.all(work);
     const { readFileSync } = await import("node:fs");
-    const ops = readFileSync(join(cwd, "h.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as HistoryOp);
+    const ops = readFileSync(join(cwd, "h.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as HistoryOp);
     expect(ops.length).toBeGreaterThan(150);
     const back = ops.filter((op, i) => i > 0 && op.t < ops[i - 1]!.t);
     expect(back, JSON.stringify(back.slice(0, 3))).toEqual([]);

@@ -62,7 +62,11 @@ describe("engine", () => {
     expect(del.deleted).toEqual(["k"]);
     expect(del.version! > put).toBe(true);
     expect(engine.get(S, "default", "k").entry).toBeNull();
-    const row = db.prepare("SELECT tombstone, value, version FROM entries WHERE key = ?").get(bytes("k")) as { tombstone: number; value: null; version: number };
+    const row = db.prepare("SELECT tombstone, value, version FROM entries WHERE key = ?").get(bytes("k")) as {
+      tombstone: number;
+      value: null;
+      version: number;
+    };
     expect(row).toMatchObject({ tombstone: 1, value: null });
     expect(row.version).toBe(parseInt(del.version!, 16));
   });
@@ -209,16 +213,26 @@ describe("engine", () => {
   it("keeps a key's history only while some edge may lack its newest version", () => {
     const { engine, clock, db } = freshEngine();
     const history = () =>
-      (db.prepare("SELECT version, superseded_t, value FROM versions ORDER BY version").raw().all() as [number, number | null, Buffer | null][]).map(([v, t, value]) => [v, t, value?.toString() ?? null]);
+      (db.prepare("SELECT version, superseded_t, value FROM versions ORDER BY version").raw().all() as [number, number | null, Buffer | null][]).map(
+        ([v, t, value]) => [v, t, value?.toString() ?? null],
+      );
     for (let i = 1; i <= 4; i++) engine.put(S, "default", "k", { value: bytes(`v${i}`) });
     engine.put(S, "default", "other", { value: bytes("x") }); // written once: no history
     // Versions 1-3, each superseded at T0, and a copy of home's version 4 (its value stays in entries).
-    expect(history()).toEqual([[1, T0, "v1"], [2, T0, "v2"], [3, T0, "v3"], [4, null, null]]);
+    expect(history()).toEqual([
+      [1, T0, "v1"],
+      [2, T0, "v2"],
+      [3, T0, "v3"],
+      [4, null, null],
+    ]);
     expect(engine.get(S, "default", "k", { region: "sin", consistency: "eventual" }).entry).toBeNull(); // no version has reached sin
     clock.advance(1_000); // every edge has version 4 now
     expect(engine.get(S, "default", "k", { region: "sin", consistency: "eventual" }).entry!.value.toString()).toBe("v4"); // the copy, with home's value
     engine.put(S, "default", "k", { value: bytes("v6") });
-    expect(history()).toEqual([[4, T0 + 1_000, "v4"], [6, null, null]]);
+    expect(history()).toEqual([
+      [4, T0 + 1_000, "v4"],
+      [6, null, null],
+    ]);
     new EmulatorControl(engine).configure({ profile: "strong" }); // no delay: nothing to keep
     engine.put(S, "default", "k", { value: bytes("v7") });
     expect(history()).toEqual([]);
@@ -239,8 +253,15 @@ describe("engine", () => {
     db.close();
     const again = freshEngine(dataDir);
     again.clock.advance(1_030);
-    expect(again.db.prepare("SELECT version, superseded_t, value IS NULL FROM versions ORDER BY version").raw().all()).toEqual([[1, T0 + 1_000, 0], [2, T0 + 1_010, 0], [3, null, 1]]);
-    expect(again.engine.get(S, "default", "k", { region: "sin", consistency: "eventual" })).toMatchObject({ entry: { value: bytes("v1") }, read: { ageMs: 30 } });
+    expect(again.db.prepare("SELECT version, superseded_t, value IS NULL FROM versions ORDER BY version").raw().all()).toEqual([
+      [1, T0 + 1_000, 0],
+      [2, T0 + 1_010, 0],
+      [3, null, 1],
+    ]);
+    expect(again.engine.get(S, "default", "k", { region: "sin", consistency: "eventual" })).toMatchObject({
+      entry: { value: bytes("v1") },
+      read: { ageMs: 30 },
+    });
   });
 
   it("reads the store through a mapping, except while exporting, and maps again afterwards", () => {
@@ -276,6 +297,8 @@ describe("engine", () => {
     });
     a.engine.settings.refresh();
     expect(partitioned()).toBe(true);
-    expect(() => a.engine.put(S, "default", "k", { value: bytes("v2") }, { region: "sin" })).toThrow(expect.objectContaining({ code: "UNAVAILABLE" }) as KvError);
+    expect(() => a.engine.put(S, "default", "k", { value: bytes("v2") }, { region: "sin" })).toThrow(
+      expect.objectContaining({ code: "UNAVAILABLE" }) as KvError,
+    );
   });
 });

@@ -43,7 +43,10 @@ describe("get --json on a miss", () => {
         const r = await run("kv", "get", ...args, "--json");
         expect(r.code, r.stderr).toBe(3);
         expect(r.out).toBe("");
-        const lines = r.stderr.trim().split("\n").map((l) => JSON.parse(l) as { error?: { code: string; details?: unknown } });
+        const lines = r.stderr
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l) as { error?: { code: string; details?: unknown } });
         const error = lines.find((l) => l.error)!.error!;
         expect(error.code).toBe("KEY_NOT_FOUND");
         expect(error.details, `${args.join(" ")} (${run === embedded ? "embedded" : "remote"})`).toEqual(details);

@@ -23,9 +23,13 @@ function fresh(seed = 1): Real {
 const put = (r: Real, region: string, key: string, value: string, ttlSeconds?: number) =>
   Number.parseInt(r.engine.put(SITE, NS, key, { value: Buffer.from(value), ttlSeconds }, { region }).version, 16);
 const del = (r: Real, region: string, key: string) => r.engine.delete(SITE, NS, [key], { force: true, region });
-const get = (r: Real, region: string, key: string, consistency: "strong" | "eventual" = "eventual") => seen(r.engine.get(SITE, NS, key, { region, consistency }));
+const get = (r: Real, region: string, key: string, consistency: "strong" | "eventual" = "eventual") =>
+  seen(r.engine.get(SITE, NS, key, { region, consistency }));
 /** What a read saw: [version, value], the pair the guarantees talk about. */
-const seen = (g: GetResult): [number | null, string | null] => [g.read.version === null ? null : Number.parseInt(g.read.version, 16), g.entry?.value.toString() ?? null];
+const seen = (g: GetResult): [number | null, string | null] => [
+  g.read.version === null ? null : Number.parseInt(g.read.version, 16),
+  g.entry?.value.toString() ?? null,
+];
 const at = (r: Real, t: number) => r.clock.set(t);
 const unavailable = (fn: () => unknown) => expect(fn).toThrow(expect.objectContaining({ code: "UNAVAILABLE" }) as KvError);
 const expectClean = (r: Real) => expect(check(r.recorder.ops, r.params)).toEqual([]);
@@ -196,7 +200,6 @@ describe("consistency guarantees, one scenario each (yourspace profile)", () => 
     expect(check(ops, r.params).map((x) => x.rule)).toEqual(["phantom-value"]);
   });
 });
-
 
 /** Engine defects the property found; each scenario is its shrunk counterexample, kept so it stays fixed. */
 describe("regressions found by the consistency property", () => {

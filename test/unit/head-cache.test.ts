@@ -19,10 +19,12 @@ describe("HeadCache", () => {
     const store = new Map<string, Row>([["a", row("a", "1")]]);
     let reads = 0;
     const get = (key: string, stamp = 1) =>
-      cache.get(1, Buffer.from(key), stamp, () => {
-        reads++;
-        return store.get(key);
-      })?.value?.toString() ?? null;
+      cache
+        .get(1, Buffer.from(key), stamp, () => {
+          reads++;
+          return store.get(key);
+        })
+        ?.value?.toString() ?? null;
     expect([get("a"), get("a"), get("missing"), get("missing")]).toEqual(["1", "1", null, null]);
     expect(reads).toBe(2);
     store.set("a", row("a", "2", 2));

@@ -42,21 +42,39 @@ describe("a recorded history", () => {
     onTestFinished(() => server.stop());
     const { token, info } = server.tokens.create({ site: "local" });
     const id = info.id;
-    const res = await request(`${server.url}/v1/sites/local/namespaces/default/values/p%2Fc`, { method: "PUT", body: "3", headers: { authorization: `Bearer ${token}` } });
+    const res = await request(`${server.url}/v1/sites/local/namespaces/default/values/p%2Fc`, {
+      method: "PUT",
+      body: "3",
+      headers: { authorization: `Bearer ${token}` },
+    });
     await res.body.dump();
     expect(res.statusCode).toBe(200);
     await kv("emulator", "clock", "real");
 
-    const ops = readFileSync(join(cwd, "h.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as HistoryOp);
+    const ops = readFileSync(join(cwd, "h.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as HistoryOp);
     const lists = ops.filter((o) => o.f === "list");
     expect(lists).toHaveLength(2);
     expect(lists[0]).toMatchObject({ cursor: null, after: null, limit: 1, complete: false, items: [{ key: "p/a" }] });
     expect(lists[1]).toMatchObject({ cursor: lists[0]!.nextCursor, after: "p/a", limit: 1, complete: true, nextCursor: null, items: [{ key: "p/b" }] });
     expect(ops.find((o) => o.fault?.kind === "partition")!.fault).toEqual({ kind: "partition", region: "iad", regions: ["fra", "sin"] });
-    expect(ops.find((o) => o.fault?.kind === "config")!.fault!.params).toMatchObject({ profile: "cloudflare", cacheTtlMs: 60_000, home: "iad", edges: ["fra", "sin"] });
-    expect(ops.filter((o) => o.fault?.kind === "clock").map((o) => o.fault)).toEqual([{ kind: "clock", mode: "manual" }, { kind: "clock", mode: "real", offsetMs: 0 }]);
+    expect(ops.find((o) => o.fault?.kind === "config")!.fault!.params).toMatchObject({
+      profile: "cloudflare",
+      cacheTtlMs: 60_000,
+      home: "iad",
+      edges: ["fra", "sin"],
+    });
+    expect(ops.filter((o) => o.fault?.kind === "clock").map((o) => o.fault)).toEqual([
+      { kind: "clock", mode: "manual" },
+      { kind: "clock", mode: "real", offsetMs: 0 },
+    ]);
     const gets = ops.filter((o) => o.f === "get");
-    expect(gets.map((o) => [o.servedFrom, o.cacheTtlMs, o.cacheTtlUsedMs])).toEqual([["origin", 120_000, 120_000], ["cache", undefined, 120_000]]);
+    expect(gets.map((o) => [o.servedFrom, o.cacheTtlMs, o.cacheTtlUsedMs])).toEqual([
+      ["origin", 120_000, 120_000],
+      ["cache", undefined, 120_000],
+    ]);
     const apiPut = ops.find((o) => o.f === "put" && o.key === "p/c")!;
     expect(apiPut).toMatchObject({ client: "server", actor: `token:${id}` });
     expect(ops.find((o) => o.f === "put" && o.key === "p/a")!.actor).toMatch(/^local:/);

@@ -56,7 +56,14 @@ describe("firstInvalidUtf8", () => {
   });
 
   it("agrees with Node's isUtf8 on any bytes (fast-check, seed printed on failure)", () => {
-    const utf8ish = fc.array(fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0x80, max: 0xff }), fc.constantFrom(0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0xed, 0xa0)), { maxLength: 40 });
+    const utf8ish = fc.array(
+      fc.oneof(
+        fc.integer({ min: 0, max: 0x7f }),
+        fc.integer({ min: 0x80, max: 0xff }),
+        fc.constantFrom(0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0xed, 0xa0),
+      ),
+      { maxLength: 40 },
+    );
     fc.assert(
       fc.property(utf8ish, (bytes) => {
         const buffer = Uint8Array.from(bytes);

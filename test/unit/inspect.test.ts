@@ -48,9 +48,14 @@ describe("inspect agrees with reads, and with itself", () => {
           for (const region of view.regions) {
             const why = `${profile}/${fault}/+${step}: ${JSON.stringify(region)}`;
             expect(region.behindHome, why).toBe(region.visibleAt! > view.now);
-            if (region.heldBy) expect(r.engine.settings.faults(region.region).some((f) => f.kind === region.heldBy && f.end === null), why).toBe(true);
+            if (region.heldBy)
+              expect(
+                r.engine.settings.faults(region.region).some((f) => f.kind === region.heldBy && f.end === null),
+                why,
+              ).toBe(true);
             if (region.visibleAt === Infinity && fault === null) expect(region.heldBy, why).toBe(null);
-            if (region.visibleAt === Infinity && profile !== "esa" && profile !== "cloudflare" && profile !== "edgeone") expect(region.heldBy, why).not.toBe(null);
+            if (region.visibleAt === Infinity && profile !== "esa" && profile !== "cloudflare" && profile !== "edgeone")
+              expect(region.heldBy, why).not.toBe(null);
           }
           // What inspect says is what a read returns (a read may fill a cache, so it comes after).
           for (const region of view.regions) {

@@ -13,7 +13,11 @@ describe("writeTo", () => {
       },
     });
     const original = sync.write.bind(sync);
-    sync.write = ((chunk: unknown, cb?: (e?: Error | null) => void) => original(chunk as string, () => { finished++; cb?.(); })) as typeof sync.write;
+    sync.write = ((chunk: unknown, cb?: (e?: Error | null) => void) =>
+      original(chunk as string, () => {
+        finished++;
+        cb?.();
+      })) as typeof sync.write;
     for (let i = 1; i <= 100; i++) {
       await writeTo(sync, `line ${i}\n`);
       expect(finished).toBe(i);

@@ -16,9 +16,11 @@ describe("the error catalogue's texts", () => {
 
   it("the CLI keeps its own advice: the flags that do what the platform's hint says", () => {
     const advised = samples.map((s) => withCliAdvice(s.error));
-    expect(advised.some((e) => e.hint?.includes("--metadata '{\"owner\":\"web\"}'"))).toBe(true);
+    expect(advised.some((e) => e.hint?.includes('--metadata \'{"owner":"web"}\''))).toBe(true);
     expect(advised[samples.findIndex((s) => s.name === "limitInvalid")]!.hint).toBe("Use --all to walk every page.");
-    expect(advised[samples.findIndex((s) => s.name === "namespaceProtected")]!.hint).toBe('It always exists. To empty it, run: yourspace kv rm --prefix "" -n x');
+    expect(advised[samples.findIndex((s) => s.name === "namespaceProtected")]!.hint).toBe(
+      'It always exists. To empty it, run: yourspace kv rm --prefix "" -n x',
+    );
     // The message and the code stay the catalogue's.
     for (const [i, e] of advised.entries()) {
       expect(e.message).toBe(samples[i]!.error.message);

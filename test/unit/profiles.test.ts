@@ -21,7 +21,8 @@ function fresh(profile: string): Real {
   return r;
 }
 
-const put = (r: Real, region: string, key: string, value: string, ttlSeconds?: number) => r.engine.put(SITE, NS, key, { value: Buffer.from(value), ttlSeconds }, { region });
+const put = (r: Real, region: string, key: string, value: string, ttlSeconds?: number) =>
+  r.engine.put(SITE, NS, key, { value: Buffer.from(value), ttlSeconds }, { region });
 const del = (r: Real, region: string, key: string) => r.engine.delete(SITE, NS, [key], { force: true, region });
 const get = (r: Real, region: string, key: string, cacheTtlMs?: number): GetResult =>
   r.engine.get(SITE, NS, key, { region, consistency: "eventual", ...(cacheTtlMs !== undefined && { cacheTtlMs }) });
@@ -59,7 +60,9 @@ describe("edgeone", () => {
   // "If the cache misses or has expired (with a maximum validity of 60 seconds) ..."
   it("a cache TTL over 60 s is refused, for the profile and for one read", () => {
     const r = fresh("edgeone");
-    expect(() => r.control.configure({ cacheTtlMs: 120_000 })).toThrow(expect.objectContaining({ code: "USAGE", message: expect.stringContaining("at most 60 s") }));
+    expect(() => r.control.configure({ cacheTtlMs: 120_000 })).toThrow(
+      expect.objectContaining({ code: "USAGE", message: expect.stringContaining("at most 60 s") }),
+    );
     expect(() => r.control.configure({ cacheTtlMs: 30_000 })).not.toThrow();
     put(r, HOME, "k", "v1");
     expect(() => get(r, "fra", "k", 61_000)).toThrow(expect.objectContaining({ code: "USAGE" }));
@@ -70,7 +73,11 @@ describe("edgeone", () => {
   // "limit: ... The default value is 256, and the maximum is 256."
   it("a list page holds at most 256 keys; the cursor goes on to the rest", () => {
     const r = fresh("edgeone");
-    r.engine.putMany(SITE, NS, Array.from({ length: 300 }, (_, i) => ({ key: `k${String(i).padStart(3, "0")}`, value: Buffer.from("v") })));
+    r.engine.putMany(
+      SITE,
+      NS,
+      Array.from({ length: 300 }, (_, i) => ({ key: `k${String(i).padStart(3, "0")}`, value: Buffer.from("v") })),
+    );
     for (const region of [HOME, "fra"]) {
       const first = r.engine.list(SITE, NS, { prefix: "", limit: 1000, region, consistency: "eventual", cursor: null });
       expect(first.keys).toHaveLength(256);
@@ -89,7 +96,13 @@ describe("edgeone", () => {
     const cwd = tempDir();
     const clock = new ManualClock(T0);
     const env = { YOURSPACE_DATA_DIR: join(cwd, "data"), YOURSPACE_CONFIG_DIR: join(cwd, "config") };
-    const kv = (...argv: string[]) => runCli(["kv", ...argv], { cwd, env, clock, stdin: argv.includes("-") ? Array.from({ length: 300 }, (_, i) => JSON.stringify({ key: `k${i}`, value: "v" })).join("\n") : undefined });
+    const kv = (...argv: string[]) =>
+      runCli(["kv", ...argv], {
+        cwd,
+        env,
+        clock,
+        stdin: argv.includes("-") ? Array.from({ length: 300 }, (_, i) => JSON.stringify({ key: `k${i}`, value: "v" })).join("\n") : undefined,
+      });
     expect((await kv("emulator", "config", "--profile", "edgeone")).code).toBe(0);
     const refused = await kv("emulator", "config", "--cache-ttl", "2m");
     expect(refused.code).toBe(2);

@@ -21,7 +21,12 @@ function emulator() {
   return { kv, cwd, dataDir };
 }
 
-const errorOf = (stderr: string) => stderr.trim().split("\n").map((l) => JSON.parse(l) as { error?: { code: string; message: string } }).find((l) => l.error)!.error!;
+const errorOf = (stderr: string) =>
+  stderr
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { error?: { code: string; message: string } })
+    .find((l) => l.error)!.error!;
 
 describe("emulator record checks its file when given", () => {
   it("refuses a file whose directory does not exist, with exit 2, and data commands go on working", async () => {

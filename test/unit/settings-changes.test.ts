@@ -32,7 +32,11 @@ function emulator() {
     const r = await kv("get", key, "--region", region, "--consistency", "eventual", "--json");
     return r.code === 0 ? (JSON.parse(r.out) as { value: string }).value : r.code;
   };
-  const history = () => readFileSync(join(cwd, "h.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as HistoryOp);
+  const history = () =>
+    readFileSync(join(cwd, "h.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as HistoryOp);
   const expectClean = () => expect(formatViolations(check(history(), DEFAULT_PARAMS))).toBe("");
   return { kv, ok, read, expectClean };
 }
@@ -67,7 +71,11 @@ describe("a change of settings applies to the writes after it", () => {
     await ok("emulator", "advance", "300ms");
     await ok("set", "other", "x");
     for (const region of ["fra", "sin"]) expect(await read("k", region)).toBe("v2");
-    for (const change of [["--jitter", "1h"], ["--seed", "99"], ["--profile", "yourspace", "--delay", "1h"]]) {
+    for (const change of [
+      ["--jitter", "1h"],
+      ["--seed", "99"],
+      ["--profile", "yourspace", "--delay", "1h"],
+    ]) {
       await ok("emulator", "config", ...change);
       for (const region of ["fra", "sin"]) expect(await read("k", region)).toBe("v2");
     }

@@ -19,7 +19,8 @@ function setup() {
   const settings = new Settings(db);
   settings.refresh();
   /** Another process commits. */
-  const commit = () => other.prepare("INSERT INTO settings (name, value) VALUES ('record', '\"h.jsonl\"') ON CONFLICT (name) DO UPDATE SET value = excluded.value").run();
+  const commit = () =>
+    other.prepare("INSERT INTO settings (name, value) VALUES ('record', '\"h.jsonl\"') ON CONFLICT (name) DO UPDATE SET value = excluded.value").run();
   /** An optimistic run's look: whether it found the settings out of date. */
   const stale = () => {
     try {

@@ -52,7 +52,7 @@ describe("a data directory that cannot hold a store is refused at once, with the
   function pathOf(bytes: number): string {
     let dir = tempDir();
     const room = bytes - dir.length - 1 - STORE_FILE.length;
-    for (let left = room; left > 0; ) {
+    for (let left = room; left > 0;) {
       const part = Math.min(left - 1, 200);
       dir = join(dir, "d".repeat(Math.max(1, part)));
       left -= Math.max(1, part) + 1;
@@ -71,11 +71,23 @@ describe("a data directory that cannot hold a store is refused at once, with the
   it.each([
     ["a file", (dir: string) => (writeFileSync(join(dir, "x"), ""), join(dir, "x")), /it is a file, not a directory/],
     ["under a file", (dir: string) => (writeFileSync(join(dir, "x"), ""), join(dir, "x", "y")), /a part of its path, .*\/x, is a file/],
-    ["a dangling symbolic link", (dir: string) => (symlinkSync(join(dir, "gone"), join(dir, "x")), join(dir, "x")), /symbolic link to .*gone, which does not exist/],
+    [
+      "a dangling symbolic link",
+      (dir: string) => (symlinkSync(join(dir, "gone"), join(dir, "x")), join(dir, "x")),
+      /symbolic link to .*gone, which does not exist/,
+    ],
     ["a symbolic link to itself", (dir: string) => (symlinkSync(join(dir, "x"), join(dir, "x")), join(dir, "x")), /leads back to itself/],
-    ["under a dangling symbolic link", (dir: string) => (symlinkSync(join(dir, "gone"), join(dir, "x")), join(dir, "x", "y")), /a part of its path, .*\/x, is a symbolic link to .*gone, which does not exist/],
+    [
+      "under a dangling symbolic link",
+      (dir: string) => (symlinkSync(join(dir, "gone"), join(dir, "x")), join(dir, "x", "y")),
+      /a part of its path, .*\/x, is a symbolic link to .*gone, which does not exist/,
+    ],
     ["a name longer than the file system allows", (dir: string) => join(dir, "n".repeat(300)), /a name in its path is longer/],
-    ["holding a directory named kv.sqlite", (dir: string) => (mkdirSync(join(dir, "x", STORE_FILE), { recursive: true }), join(dir, "x")), /kv\.sqlite in it is a directory/],
+    [
+      "holding a directory named kv.sqlite",
+      (dir: string) => (mkdirSync(join(dir, "x", STORE_FILE), { recursive: true }), join(dir, "x")),
+      /kv\.sqlite in it is a directory/,
+    ],
     ["a device", () => "/dev/null", /it is a device, not a directory/],
     ["in /proc", () => "/proc/yourspace-test/.yourspace", /procfs/],
     ["/proc itself", () => "/proc", /procfs/],

@@ -115,7 +115,19 @@ describe("the system's error codes", () => {
     ENOMEM: "RESOURCE_LIMIT",
     ENOBUFS: "RESOURCE_LIMIT",
   };
-  const network = ["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENETDOWN", "ENOTFOUND", "EAI_AGAIN", "EADDRINUSE", "EADDRNOTAVAIL"];
+  const network = [
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "ECONNABORTED",
+    "ETIMEDOUT",
+    "EHOSTUNREACH",
+    "ENETUNREACH",
+    "ENETDOWN",
+    "ENOTFOUND",
+    "EAI_AGAIN",
+    "EADDRINUSE",
+    "EADDRNOTAVAIL",
+  ];
 
   it.each(SYSTEM_ERROR_CODES.map((c) => [c]))("%s is catalogued, inside the data directory and out of it", (code) => {
     const inside = fromSystemError(errno(code, { syscall: "open", path: `${DATA_DIR}/kv.sqlite-shm` }), { dataDir: DATA_DIR });
@@ -142,7 +154,9 @@ describe("the system's error codes", () => {
   });
 
   it("finds the system's error where a library put it, in `cause`", () => {
-    const fetchFailed = new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED", syscall: "connect", address: "127.0.0.1", port: 9 }) });
+    const fetchFailed = new TypeError("fetch failed", {
+      cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED", syscall: "connect", address: "127.0.0.1", port: 9 }),
+    });
     const e = fromSystemError(fetchFailed);
     expectCatalogued(e, "UNAVAILABLE");
     expect(e!.message).toContain("connect 127.0.0.1:9");
@@ -158,7 +172,11 @@ describe("the system's error codes", () => {
     // What a worker thread hands back for an error can lack a message; that is no reason to throw.
     expect(fromSystemError({ code: "SQLITE_CONSTRAINT_TRIGGER" })).toBeUndefined();
     expectCatalogued(fromSystemError({ code: "SQLITE_FULL" }), "DISK_FULL");
-    const hostile = { get code(): string { throw new Error("no"); } };
+    const hostile = {
+      get code(): string {
+        throw new Error("no");
+      },
+    };
     expect(fromSystemError(hostile)).toBeUndefined();
   });
 });

@@ -2,7 +2,15 @@ import { describe, expect, it } from "vitest";
 import { parseDuration, parseTimestamp } from "../../src/core/duration.js";
 import { KvError } from "../../src/core/errors.js";
 import { EXIT } from "../../src/core/exit-codes.js";
-import { parseLimit, parseMetadata, validateExpiresAt, validateKey, validateNamespaceName, validateTtlSeconds, validateValue } from "../../src/core/validate.js";
+import {
+  parseLimit,
+  parseMetadata,
+  validateExpiresAt,
+  validateKey,
+  validateNamespaceName,
+  validateTtlSeconds,
+  validateValue,
+} from "../../src/core/validate.js";
 
 function failure(fn: () => unknown): KvError {
   try {

@@ -8,8 +8,8 @@ export const AUTH_COMMANDS: readonly CommandSpec[] = [
     options: [{ flags: "--profile <name>", description: "store it under this profile (default: the current one)", values: "profiles" }],
     examples: [
       ["yourspace login", "asks for the token at a hidden prompt"],
-      ["echo \"$TOKEN\" | yourspace login --api-url http://127.0.0.1:8787", "in CI, from stdin"],
-      ["yourspace login --profile staging --token \"$STAGING_TOKEN\"", "a second, named profile"],
+      ['echo "$TOKEN" | yourspace login --api-url http://127.0.0.1:8787', "in CI, from stdin"],
+      ['yourspace login --profile staging --token "$STAGING_TOKEN"', "a second, named profile"],
     ],
     load: async () => (await import("../../commands/auth/login.js")).login,
   },

@@ -9,7 +9,11 @@ export const EMULATOR_COMMAND: CommandSpec = {
       name: "config",
       summary: "Show or change the profile, regions and propagation delays",
       options: [
-        { flags: "--profile <name>", description: "yourspace, strong, cloudflare, edgeone or esa", choices: ["yourspace", "strong", "cloudflare", "edgeone", "esa"] },
+        {
+          flags: "--profile <name>",
+          description: "yourspace, strong, cloudflare, edgeone or esa",
+          choices: ["yourspace", "strong", "cloudflare", "edgeone", "esa"],
+        },
         { flags: "--regions <list>", description: "regions, home marked with *: iad*,fra,sin" },
         { flags: "--delay <duration>", description: "fixed propagation delay (plain numbers are ms)" },
         { flags: "--jitter <duration>", description: "random extra delay, up to this much (plain numbers are ms)" },
@@ -52,7 +56,17 @@ export const EMULATOR_COMMAND: CommandSpec = {
         resume: "Release writes held for a paused edge",
       }[command],
       args: [{ name: "region", description: "an edge region (partition and heal also take home: every edge)", required: true, values: "regions" as const }],
-      examples: [[`yourspace kv emulator ${command} sin`, { partition: "writes from sin now exit 5", heal: "sin converges within Δ", pause: "sin serves stale reads until resumed", resume: "sin catches up within Δ" }[command]] as const],
+      examples: [
+        [
+          `yourspace kv emulator ${command} sin`,
+          {
+            partition: "writes from sin now exit 5",
+            heal: "sin converges within Δ",
+            pause: "sin serves stale reads until resumed",
+            resume: "sin catches up within Δ",
+          }[command],
+        ] as const,
+      ],
       load: async () => (await import("../../commands/emulator/fault.js")).fault(command),
     })),
     {

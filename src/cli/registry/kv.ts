@@ -22,8 +22,8 @@ export const KV_COMMANDS: readonly CommandSpec[] = [
     examples: [
       ["yourspace kv set flags/homepage-v2 on", "turn a flag on"],
       ["yourspace kv set sessions/abc --file session.bin --ttl 7d", "store a file's bytes for a week"],
-      ["echo '{\"theme\":\"dark\"}' | yourspace kv set prefs/u1", "read the value from stdin"],
-      ["yourspace kv set flags/beta off --metadata '{\"owner\":\"web\"}'", "attach metadata"],
+      ['echo \'{"theme":"dark"}\' | yourspace kv set prefs/u1', "read the value from stdin"],
+      ['yourspace kv set flags/beta off --metadata \'{"owner":"web"}\'', "attach metadata"],
     ],
     load: async () => (await import("../../commands/kv/set.js")).run,
   },
@@ -35,7 +35,10 @@ export const KV_COMMANDS: readonly CommandSpec[] = [
       namespace,
       region,
       consistency,
-      { flags: "--cache-ttl <duration>", description: "emulator cache profiles: how long the edge may serve its cached copy for this read (default: the profile's; cloudflare's least is 30s)" },
+      {
+        flags: "--cache-ttl <duration>",
+        description: "emulator cache profiles: how long the edge may serve its cached copy for this read (default: the profile's; cloudflare's least is 30s)",
+      },
       { flags: "-o, --output <file>", description: 'write the value to a file (whole or not at all); "-" is stdout, even a terminal', values: "files" },
       replace,
     ],

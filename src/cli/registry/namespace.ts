@@ -25,9 +25,7 @@ export const NAMESPACE_COMMAND: CommandSpec = {
       aliases: ["remove"],
       summary: "Remove a namespace and every key in it",
       args: [{ name: "name", description: "the namespace to remove", required: true, values: "namespaces" }],
-      options: [
-        { flags: "-y, --yes", description: "do not ask for confirmation" },
-      ],
+      options: [{ flags: "-y, --yes", description: "do not ask for confirmation" }],
       examples: [["yourspace kv namespace rm staging --yes", "remove without asking"]],
       load: async () => (await import("../../commands/namespace/rm.js")).remove,
     },

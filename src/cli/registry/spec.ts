@@ -41,7 +41,11 @@ export interface CommandSpec {
 
 /** Options several commands share. */
 export const namespace: OptionSpec = { flags: "-n, --namespace <name>", description: "namespace to use", default: DEFAULT_NAMESPACE, values: "namespaces" };
-export const region: OptionSpec = { flags: "-r, --region <id>", description: "region the command runs in (env: YOURSPACE_REGION; default: the home region)", values: "regions" };
+export const region: OptionSpec = {
+  flags: "-r, --region <id>",
+  description: "region the command runs in (env: YOURSPACE_REGION; default: the home region)",
+  values: "regions",
+};
 export const consistency: OptionSpec = {
   flags: "-c, --consistency <level>",
   description: "strong reads home; eventual reads what the region's edge serves now",
@@ -50,4 +54,3 @@ export const consistency: OptionSpec = {
 };
 
 export const replace: OptionSpec = { flags: "--force", description: "replace a file that exists without asking (it keeps its mode)" };
-

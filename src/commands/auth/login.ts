@@ -31,5 +31,7 @@ export const login: Handler<{ profile?: string }> = async (ctx, _args, opts) => 
   config.set(`profiles.${name}`, profile);
   if (!config.get("currentProfile")) config.set("currentProfile", name);
   if (ctx.out.json) return ctx.out.printJson({ profile: name, apiUrl, site: who.site, token: who.token, configPath: config.path });
-  ctx.out.success(`Logged in to site ${who.site} at ${apiUrl} as profile ${name} (${who.token.kind} token, ${who.token.access}). Credentials are in ${config.path}.`);
+  ctx.out.success(
+    `Logged in to site ${who.site} at ${apiUrl} as profile ${name} (${who.token.kind} token, ${who.token.access}). Credentials are in ${config.path}.`,
+  );
 };

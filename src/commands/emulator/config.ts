@@ -36,11 +36,15 @@ export const config: Handler<ConfigOptions> = async (ctx, _args, opts) => {
 
 /** `iad*,fra,sin`: the starred region is home (the first one when none is starred). */
 function parseRegions(text: string): { home: string; edges: string[] } {
-  const names = text.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const starred = names.filter((n) => n.endsWith("*"));
   if (starred.length > 1) throw errors.usage(`--regions marks ${starred.length} regions as home; mark exactly one with *.`);
   const plain = names.map((n) => n.replace(/\*$/, ""));
-  for (const n of plain) if (!REGION_ID.test(n)) throw errors.usage(`"${n}" is not a region id.`, "Region ids are lower-case letters, digits and '-', for example iad, fra, sin.");
+  for (const n of plain)
+    if (!REGION_ID.test(n)) throw errors.usage(`"${n}" is not a region id.`, "Region ids are lower-case letters, digits and '-', for example iad, fra, sin.");
   if (new Set(plain).size !== plain.length) throw errors.usage("--regions names a region twice.");
   if (plain.length === 0) throw errors.usage("--regions names no region.", "For example: --regions iad*,fra,sin");
   const home = starred.length ? starred[0]!.replace(/\*$/, "") : plain[0]!;

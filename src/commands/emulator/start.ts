@@ -20,7 +20,8 @@ function isLoopback(host: string): boolean {
 
 /** `kv emulator start`: serves the platform API over the data directory until SIGINT or SIGTERM. */
 export const start: Handler<StartOptions> = async (ctx, _args, opts) => {
-  if (!/^\d{1,5}$/.test(opts.port) || Number(opts.port) > 65_535) throw errors.usage(`--port "${opts.port}" is not a port number.`, "Use 0 to 65535; 0 picks a free port.");
+  if (!/^\d{1,5}$/.test(opts.port) || Number(opts.port) > 65_535)
+    throw errors.usage(`--port "${opts.port}" is not a port number.`, "Use 0 to 65535; 0 picks a free port.");
   const remote = !isLoopback(opts.host);
   if (remote && !opts.allowRemote) {
     throw errors.usage(

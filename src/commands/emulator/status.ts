@@ -13,12 +13,20 @@ export const status: Handler = async (ctx) => {
       clock: { mode: s.clock.mode, now: isoOrNull(s.clock.now), offsetMs: s.clock.offsetMs },
       recording: s.recording,
       recordingStopped: s.recordingStopped && { ...s.recordingStopped, at: isoOrNull(s.recordingStopped.at) },
-      regions: s.regions.map((r) => ({ ...r, caughtUpAt: r.caughtUpAt === null || r.caughtUpAt === Infinity ? null : isoOrNull(r.caughtUpAt), held: r.caughtUpAt === Infinity })),
+      regions: s.regions.map((r) => ({
+        ...r,
+        caughtUpAt: r.caughtUpAt === null || r.caughtUpAt === Infinity ? null : isoOrNull(r.caughtUpAt),
+        held: r.caughtUpAt === Infinity,
+      })),
     });
   }
   await ctx.out.line(describeModel(s.model));
   const ahead = s.clock.mode === "real" && s.clock.offsetMs > 0 ? ` (${formatDuration(s.clock.offsetMs)} ahead of the system clock)` : "";
-  const recording = s.recording ? ` · recording to ${s.recording}` : s.recordingStopped ? ` · recording to ${s.recordingStopped.path} stopped at ${isoOrNull(s.recordingStopped.at)}: ${s.recordingStopped.reason}` : "";
+  const recording = s.recording
+    ? ` · recording to ${s.recording}`
+    : s.recordingStopped
+      ? ` · recording to ${s.recordingStopped.path} stopped at ${isoOrNull(s.recordingStopped.at)}: ${s.recordingStopped.reason}`
+      : "";
   await ctx.out.line(`clock: ${s.clock.mode}, ${isoOrNull(s.clock.now)}${ahead}${recording}`);
   await ctx.out.table(
     ["region", "role", "link", "pending", "lag", "caught up"],

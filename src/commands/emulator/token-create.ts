@@ -18,7 +18,11 @@ export const createToken: Handler<TokenOptions> = async (ctx, _args, opts) => {
   const emulator = await ctx.emulator();
   const now = emulator.control().status().clock.now;
   const scoped = opts.namespace !== undefined || opts.readOnly === true;
-  if (opts.route !== undefined && scoped) throw errors.usage("A route token reaches what its route is bound to; --namespace and --read-only do not apply.", "Change the route's bindings with yourspace kv bind.");
+  if (opts.route !== undefined && scoped)
+    throw errors.usage(
+      "A route token reaches what its route is bound to; --namespace and --read-only do not apply.",
+      "Change the route's bindings with yourspace kv bind.",
+    );
   const { token, info } = emulator.tokens().create({
     site,
     kind: opts.route !== undefined ? "route" : scoped ? "scoped" : "site",
@@ -28,9 +32,19 @@ export const createToken: Handler<TokenOptions> = async (ctx, _args, opts) => {
     expiresAt: opts.expiresIn === undefined ? null : now + parseDuration(opts.expiresIn, "--expires-in"),
   });
   if (ctx.out.json) {
-    await ctx.out.printJson({ token, site: info.site, kind: info.kind, access: info.access, namespaces: info.namespaces, route: info.route, expiresAt: isoOrNull(info.expiresAt) });
+    await ctx.out.printJson({
+      token,
+      site: info.site,
+      kind: info.kind,
+      access: info.access,
+      namespaces: info.namespaces,
+      route: info.route,
+      expiresAt: isoOrNull(info.expiresAt),
+    });
   } else {
     await ctx.out.line(token);
-    ctx.out.hint(`A ${info.kind} token for site ${info.site}${info.namespaces ? `, namespaces ${info.namespaces.join(", ")}` : ""}, ${info.access}${info.expiresAt ? `, until ${isoOrNull(info.expiresAt)}` : ""}. It is shown only this once.`);
+    ctx.out.hint(
+      `A ${info.kind} token for site ${info.site}${info.namespaces ? `, namespaces ${info.namespaces.join(", ")}` : ""}, ${info.access}${info.expiresAt ? `, until ${isoOrNull(info.expiresAt)}` : ""}. It is shown only this once.`,
+    );
   }
 };

@@ -20,7 +20,12 @@ export const audit: Handler<AuditOptions> = async (ctx, _args, opts) => {
   if (ctx.out.json) return ctx.out.printJson({ entries: entries.map((e) => ({ ...e, t: isoOrNull(e.t) })) });
   if (entries.length === 0) return ctx.out.note("No audit records match.");
   // count: identical reads within one flush of the log are one record, timed at the first.
-  if (ctx.out.stdoutIsTTY) await ctx.out.table(["time", "actor", "action", "namespace", "key", "region", "outcome", "count"], entries.map((e) => [isoOrNull(e.t)!, e.actor, e.action, e.namespace, e.key ?? "", e.region, e.outcome, String(e.count)]));
+  if (ctx.out.stdoutIsTTY)
+    await ctx.out.table(
+      ["time", "actor", "action", "namespace", "key", "region", "outcome", "count"],
+      entries.map((e) => [isoOrNull(e.t)!, e.actor, e.action, e.namespace, e.key ?? "", e.region, e.outcome, String(e.count)]),
+    );
   else for (const e of entries) await ctx.out.row([isoOrNull(e.t)!, e.actor, e.action, e.namespace, e.key ?? "", e.region, e.outcome, String(e.count)]);
-  if (entries.length === limit) ctx.out.warn(`Showing the newest ${limit} records; there may be more. Narrow with --since, --key or --actor, or raise --limit (at most 1000).`);
+  if (entries.length === limit)
+    ctx.out.warn(`Showing the newest ${limit} records; there may be more. Narrow with --since, --key or --actor, or raise --limit (at most 1000).`);
 };

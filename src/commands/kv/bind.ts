@@ -24,7 +24,11 @@ async function bindBoth(ctx: Context, args: CommandArgs, opts: BindOptions): Pro
   let route = opts.route;
   let access = opts.access;
   if (ctx.interactive && (ns === undefined || route === undefined)) {
-    const asked = await askBinding(ctx, (await backend.listNamespaces()).map((n) => n.name), { ns, route, access });
+    const asked = await askBinding(
+      ctx,
+      (await backend.listNamespaces()).map((n) => n.name),
+      { ns, route, access },
+    );
     ({ ns, route, access } = asked);
   }
   if (ns === undefined) throw errors.usage("Name the namespace to bind.", "yourspace kv bind <namespace> --route <pattern>");
@@ -60,16 +64,17 @@ async function bindBoth(ctx: Context, args: CommandArgs, opts: BindOptions): Pro
 }
 
 async function askBinding(ctx: Context, namespaces: string[], given: { ns?: string; route?: string; access?: string }) {
-  const ns = given.ns ?? (await ctx.prompter.select("Namespace to bind", namespaces.map((n) => ({ value: n }))));
+  const ns =
+    given.ns ??
+    (await ctx.prompter.select(
+      "Namespace to bind",
+      namespaces.map((n) => ({ value: n })),
+    ));
   if (ns === null) throw errors.cancelled();
   const route = given.route ?? (await ctx.prompter.text("Route pattern", "/api/*"));
   if (route === null) throw errors.cancelled();
   const access =
-    given.access ??
-    (await ctx.prompter.select("Access", [
-      { value: "read-only", hint: "the function can read, never write" },
-      { value: "read-write" },
-    ]));
+    given.access ?? (await ctx.prompter.select("Access", [{ value: "read-only", hint: "the function can read, never write" }, { value: "read-write" }]));
   if (access === null) throw errors.cancelled();
   return { ns, route, access };
 }

@@ -25,7 +25,8 @@ export async function untilTargetChanges(ctx: Context, done: "bound" | "unbound"
   try {
     await work();
   } catch (e) {
-    if (isInterruption(e)) throwIfStopped(ctx.signal, (by: StopSignal) => errors.interrupted(by, `Interrupted by ${by}; nothing was ${done}.`, "Nothing was changed."));
+    if (isInterruption(e))
+      throwIfStopped(ctx.signal, (by: StopSignal) => errors.interrupted(by, `Interrupted by ${by}; nothing was ${done}.`, "Nothing was changed."));
     throw e;
   }
 }
@@ -44,7 +45,9 @@ export async function bothOrNeither(path: string, save: PreparedSave, undo: () =
       throw new KvError(
         (e as KvError).code,
         `${(e as Error).message.replace(/\.$/, "")}, and undoing the ${what} on the target failed too (${(u as Error).message.replace(/\.$/, "")}): the target has the change and ${path} does not.`,
-        what === "binding" ? "Make the file writable and run the same bind again, or remove the binding with yourspace kv unbind." : "Make the file writable and run the same unbind again.",
+        what === "binding"
+          ? "Make the file writable and run the same bind again, or remove the binding with yourspace kv unbind."
+          : "Make the file writable and run the same unbind again.",
       );
     }
     const err = e as KvError;

@@ -49,10 +49,16 @@ export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
   } catch (e) {
     await file?.abort();
     throwIfStopped(ctx.signal, (by) =>
-      errors.interrupted(by, `Export interrupted by ${by} after ${count.toLocaleString("en-US")} entries; ${file ? `${target} was left as it was` : "the output is incomplete"}.`, "Run the same command again for a complete export."),
+      errors.interrupted(
+        by,
+        `Export interrupted by ${by} after ${count.toLocaleString("en-US")} entries; ${file ? `${target} was left as it was` : "the output is incomplete"}.`,
+        "Run the same command again for a complete export.",
+      ),
     );
     throw e;
   }
   await file?.commit();
-  ctx.out.success(`Exported ${count.toLocaleString("en-US")} ${count === 1 ? "entry" : "entries"} from ${opts.namespace}${opts.prefix ? ` under "${opts.prefix}"` : ""}${file ? ` to ${target}` : ""}.`);
+  ctx.out.success(
+    `Exported ${count.toLocaleString("en-US")} ${count === 1 ? "entry" : "entries"} from ${opts.namespace}${opts.prefix ? ` under "${opts.prefix}"` : ""}${file ? ` to ${target}` : ""}.`,
+  );
 };

@@ -20,7 +20,8 @@ export const run: Handler<GetOptions> = async (ctx, args, opts) => {
   const key = args.key as string;
   // "-" is stdout, as everywhere else; naming it also says "print it, even to a terminal".
   const toFile = opts.output !== undefined && opts.output !== "-";
-  if (ctx.out.json && toFile) throw errors.usage("--json and --output cannot be used together.", "Use --json for the value and details, or --output to save the value to a file.");
+  if (ctx.out.json && toFile)
+    throw errors.usage("--json and --output cannot be used together.", "Use --json for the value and details, or --output to save the value to a file.");
   const backend = await ctx.backend();
   const region = opts.region ?? ctx.io.env.YOURSPACE_REGION;
   const cacheTtlMs = opts.cacheTtl === undefined ? undefined : parseDuration(opts.cacheTtl, "--cache-ttl", "s");

@@ -22,7 +22,8 @@ export const run: Handler<LsOptions> = async (ctx, args, opts) => {
   const prefix = (args.prefix as string | undefined) ?? "";
   const limit = parseLimit(opts.limit);
   const backend = await ctx.backend();
-  const fetchPage = (cursor: string | null): Promise<ListPage> => backend.list(opts.namespace, { prefix, cursor, limit, region: opts.region ?? ctx.io.env.YOURSPACE_REGION, consistency: opts.consistency });
+  const fetchPage = (cursor: string | null): Promise<ListPage> =>
+    backend.list(opts.namespace, { prefix, cursor, limit, region: opts.region ?? ctx.io.env.YOURSPACE_REGION, consistency: opts.consistency });
 
   if (!opts.all) {
     const page = await fetchPage(opts.cursor ?? null);
@@ -43,7 +44,13 @@ export const run: Handler<LsOptions> = async (ctx, args, opts) => {
   let pages = 0;
   const rows: KeyInfo[] = [];
   do {
-    throwIfStopped(ctx.signal, (by) => errors.interrupted(by, `Listing interrupted by ${by} after ${total.toLocaleString("en-US")} keys; it is incomplete.`, "Run the same command again for the whole listing."));
+    throwIfStopped(ctx.signal, (by) =>
+      errors.interrupted(
+        by,
+        `Listing interrupted by ${by} after ${total.toLocaleString("en-US")} keys; it is incomplete.`,
+        "Run the same command again for the whole listing.",
+      ),
+    );
     const page = await fetchPage(cursor);
     if (ctx.out.json && pages++ === 0) await ctx.out.data('{"keys":[');
     for (const k of page.keys) {

@@ -38,8 +38,13 @@ export const run: Handler<RmOptions> = async (ctx, args, opts) => {
   const prefix = opts.prefix;
   const again = `Run the same command again to remove the rest: ${commandLine("yourspace", "kv", "rm", namespaceFlag(ns), "--prefix", prefix, "--yes")}`;
   const stoppedAfter = (removed: number, of: number) => (by: StopSignal) =>
-    errors.interrupted(by, `Interrupted by ${by} after removing ${removed.toLocaleString("en-US")} of ${of.toLocaleString("en-US")} keys under "${prefix}" from ${ns}.`, again);
-  const nothingRemoved = (by: StopSignal) => errors.interrupted(by, `Interrupted by ${by} before removing anything under "${prefix}" from ${ns}.`, "Nothing was removed.");
+    errors.interrupted(
+      by,
+      `Interrupted by ${by} after removing ${removed.toLocaleString("en-US")} of ${of.toLocaleString("en-US")} keys under "${prefix}" from ${ns}.`,
+      again,
+    );
+  const nothingRemoved = (by: StopSignal) =>
+    errors.interrupted(by, `Interrupted by ${by} before removing anything under "${prefix}" from ${ns}.`, "Nothing was removed.");
   let matched: string[];
   try {
     matched = await keysUnder(backend, ns, prefix);

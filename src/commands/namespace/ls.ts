@@ -8,7 +8,10 @@ export const list: Handler = async (ctx) => {
   if (ctx.out.json) {
     await ctx.out.printJson({ namespaces: namespaces.map((n) => ({ name: n.name, createdAt: isoOrNull(n.createdAt), keys: n.keys })) });
   } else if (ctx.out.stdoutIsTTY) {
-    await ctx.out.table(["namespace", "keys", "created"], namespaces.map((n) => [n.name, n.keys.toLocaleString("en-US"), isoOrNull(n.createdAt) ?? ""]));
+    await ctx.out.table(
+      ["namespace", "keys", "created"],
+      namespaces.map((n) => [n.name, n.keys.toLocaleString("en-US"), isoOrNull(n.createdAt) ?? ""]),
+    );
   } else {
     for (const n of namespaces) await ctx.out.line(n.name);
   }

@@ -16,7 +16,8 @@ export const remove: Handler<{ yes?: boolean }> = async (ctx, args, opts) => {
     // Removing an empty namespace loses nothing; one with keys is confirmed first, like rm --prefix.
     if (existing && existing.keys > 0 && !opts.yes) {
       const what = `remove namespace ${name} and its ${existing.keys} ${existing.keys === 1 ? "key" : "keys"}`;
-      if (!ctx.interactive) throw errors.confirmationRequired(what, `Pass --yes to confirm: ${commandLine("yourspace", "kv", "namespace", "rm", name, "--yes")}`);
+      if (!ctx.interactive)
+        throw errors.confirmationRequired(what, `Pass --yes to confirm: ${commandLine("yourspace", "kv", "namespace", "rm", name, "--yes")}`);
       if (!(await ctx.prompter.confirm(`${what[0]!.toUpperCase()}${what.slice(1)}?`))) throw errors.cancelled();
     }
   } catch (e) {

@@ -44,7 +44,8 @@ export function check(history: readonly HistoryOp[], initial: ModelParams): Viol
   const showWrite = (w: CommittedWrite) =>
     `${w.tombstone ? "delete" : `put ${q(w.value)}${w.expiresAt !== null ? ` (expires ${rel(w.expiresAt)})` : ""}`} of ${q(w.key)} = version ${w.version}, in ${w.region} at ${rel(w.t)} (#${w.op.seq})`;
   const showObs = (o: Observation) => `version ${o.version ?? "none"} value ${q(o.value)}`;
-  const showFaults = (fs: FaultInterval[]) => (fs.length ? fs.map((f) => `${f.kind} [${rel(f.start)}, ${f.end === null ? "open" : rel(f.end)})`).join(", ") : "none");
+  const showFaults = (fs: FaultInterval[]) =>
+    fs.length ? fs.map((f) => `${f.kind} [${rel(f.start)}, ${f.end === null ? "open" : rel(f.end)})`).join(", ") : "none";
 
   const report = (rule: Rule, op: HistoryOp, witness: Witness & { observed: Observation }, why: string) => {
     out.push({ rule, op, witness, message: `${rule}: ${showOp(op)} returned ${q(witness.observed.key)} at ${showObs(witness.observed)}; ${why}` });
@@ -107,8 +108,15 @@ export function check(history: readonly HistoryOp[], initial: ModelParams): Viol
     }
     if (op.type !== "ok" || op.key === undefined || typeof op.version !== "number") return;
     const w: CommittedWrite = {
-      op, key: op.key, version: op.version, value: op.f === "put" ? (op.value ?? null) : null, tombstone: op.f === "delete",
-      expiresAt: op.expiresAt ?? null, t: op.t, region: op.region, params,
+      op,
+      key: op.key,
+      version: op.version,
+      value: op.f === "put" ? (op.value ?? null) : null,
+      tombstone: op.f === "delete",
+      expiresAt: op.expiresAt ?? null,
+      t: op.t,
+      region: op.region,
+      params,
     };
     const k = nsKey(op, w.key);
     const list = writesByKey.get(k) ?? [];
@@ -130,16 +138,22 @@ export function check(history: readonly HistoryOp[], initial: ModelParams): Viol
     const failed = o.value === null ? undefined : failedValues.get(o.value);
     if (failed) report("aborted-read", op, { observed: o, write: failed }, `that value was written by ${showOp(failed)}, which failed and committed nothing`);
     else if (o.value !== null && !committedValues.has(o.value)) report("phantom-value", op, { observed: o }, "no committed write (so far) wrote that value");
-    else if (o.version !== null && (!w || w.key !== o.key)) report("value-version-mismatch", op, { observed: o }, `no committed write of ${q(o.key)} has that version`);
+    else if (o.version !== null && (!w || w.key !== o.key))
+      report("value-version-mismatch", op, { observed: o }, `no committed write of ${q(o.key)} has that version`);
     else if (o.version === null && o.value !== null) report("value-version-mismatch", op, { observed: o }, "a value was returned without a version");
-    else if (w && o.value !== null && (w.tombstone || w.value !== o.value)) report("value-version-mismatch", op, { observed: o, write: w }, `that version is ${showWrite(w)}`);
-    else if (w && o.expiresAt !== w.expiresAt) report("value-version-mismatch", op, { observed: o, write: w }, `reported expiry ${o.expiresAt ?? "none"} but that version is ${showWrite(w)}`);
+    else if (w && o.value !== null && (w.tombstone || w.value !== o.value))
+      report("value-version-mismatch", op, { observed: o, write: w }, `that version is ${showWrite(w)}`);
+    else if (w && o.expiresAt !== w.expiresAt)
+      report("value-version-mismatch", op, { observed: o, write: w }, `reported expiry ${o.expiresAt ?? "none"} but that version is ${showWrite(w)}`);
     else if (w) {
       // Expiry is evaluated against the one emulated clock, so every region agrees on it (§1.4).
       const expired = w.expiresAt !== null && w.expiresAt <= op.t;
-      if (listed && (w.tombstone || expired)) report("listed-dead-key", op, { observed: o, write: w }, `the key was ${w.tombstone ? "deleted" : "expired"} at that version: ${showWrite(w)}`);
-      else if (!listed && o.value === null && !w.tombstone && !expired) report("null-but-live", op, { observed: o, write: w }, `that version is live at ${rel(op.t)}: ${showWrite(w)}`);
-      else if (!listed && o.value !== null && expired) report("read-expired-value", op, { observed: o, write: w }, `that version expired at ${rel(w.expiresAt!)}, at or before the read`);
+      if (listed && (w.tombstone || expired))
+        report("listed-dead-key", op, { observed: o, write: w }, `the key was ${w.tombstone ? "deleted" : "expired"} at that version: ${showWrite(w)}`);
+      else if (!listed && o.value === null && !w.tombstone && !expired)
+        report("null-but-live", op, { observed: o, write: w }, `that version is live at ${rel(op.t)}: ${showWrite(w)}`);
+      else if (!listed && o.value !== null && expired)
+        report("read-expired-value", op, { observed: o, write: w }, `that version expired at ${rel(w.expiresAt!)}, at or before the read`);
     }
 
     const seen = o.version ?? 0; // no record at all orders before every version
@@ -153,7 +167,13 @@ export function check(history: readonly HistoryOp[], initial: ModelParams): Viol
     const path = params.edgeStore === "cache" && op.f === "list" && !home ? "list" : "read";
     const mk = `${op.region}|${k}|${path}`;
     const prev = maxSeen.get(mk);
-    if (prev && seen < prev.version) report("monotonic-reads", op, { observed: o, earlier: prev.op, expectedVersion: prev.version }, `${showOp(prev.op)} had already seen version ${prev.version} there`);
+    if (prev && seen < prev.version)
+      report(
+        "monotonic-reads",
+        op,
+        { observed: o, earlier: prev.op, expectedVersion: prev.version },
+        `${showOp(prev.op)} had already seen version ${prev.version} there`,
+      );
     if (!prev || seen > prev.version) maxSeen.set(mk, { version: seen, op });
 
     const writes = writesByKey.get(k) ?? [];
@@ -161,7 +181,13 @@ export function check(history: readonly HistoryOp[], initial: ModelParams): Viol
       // G7: a read served by home is linearizable, so it returns exactly the latest committed version.
       const latest = writes[writes.length - 1];
       const expected = latest?.version ?? null;
-      if (o.version !== expected) report("stale-strong-read", op, { observed: o, write: latest, expectedVersion: expected }, `home's latest at that point is ${latest ? showWrite(latest) : "no version at all"}`);
+      if (o.version !== expected)
+        report(
+          "stale-strong-read",
+          op,
+          { observed: o, write: latest, expectedVersion: expected },
+          `home's latest at that point is ${latest ? showWrite(latest) : "no version at all"}`,
+        );
     } else if (!listed) {
       // G5: an eventual get at t sees every write whose fault-adjusted deadline vis(w, R) ≤ t.
       // The highest such version is enough; a stale read misses it (and maybe older ones too).
@@ -172,8 +198,12 @@ export function check(history: readonly HistoryOp[], initial: ModelParams): Viol
         const by = vis(cand, op.region, bound);
         if (by > op.t) continue;
         const fs = (faults.get(op.region) ?? []).filter((f) => f.start <= op.t && (f.end === null || f.end >= cand.t)).map((f) => ({ ...f }));
-        report("stale-beyond-bound", op, { observed: o, write: cand, visibleBy: by, deltaMs: bound, faults: fs },
-          `it should have seen ${showWrite(cand)}, visible in ${op.region} by ${rel(by)} (Δ=${bound}ms; faults of ${op.region}: ${showFaults(fs)})`);
+        report(
+          "stale-beyond-bound",
+          op,
+          { observed: o, write: cand, visibleBy: by, deltaMs: bound, faults: fs },
+          `it should have seen ${showWrite(cand)}, visible in ${op.region} by ${rel(by)} (Δ=${bound}ms; faults of ${op.region}: ${showFaults(fs)})`,
+        );
         break;
       }
     }
@@ -211,14 +241,18 @@ export function check(history: readonly HistoryOp[], initial: ModelParams): Viol
   for (const op of ops) {
     // Operations are instantaneous and seq is their real-time order: emulated time never goes back.
     if (latest && op.t < latest.t) {
-      out.push({ rule: "time-went-back", op, witness: { earlier: latest }, message: `time-went-back: ${showOp(op)} is at ${rel(op.t)}, before ${showOp(latest)}, which came first` });
+      out.push({
+        rule: "time-went-back",
+        op,
+        witness: { earlier: latest },
+        message: `time-went-back: ${showOp(op)} is at ${rel(op.t)}, before ${showOp(latest)}, which came first`,
+      });
     }
     if (!latest || op.t > latest.t) latest = op;
     if (op.f === "fault") {
       applyFault(op);
       if (op.fault?.kind !== "advance" && op.fault?.kind !== "settle") tail = []; // a read during a fault is not quiescent
-    }
-    else if (op.f === "put" || op.f === "delete") applyWrite(op);
+    } else if (op.f === "put" || op.f === "delete") applyWrite(op);
     else if (op.type === "ok" && op.f === "get" && op.key !== undefined) {
       checkObservation(op, { key: op.key, version: op.version ?? null, value: op.value ?? null, expiresAt: op.expiresAt ?? null }, false);
       tail.push(op);
@@ -241,7 +275,8 @@ export function check(history: readonly HistoryOp[], initial: ModelParams): Viol
       let from = quietFor.get(id);
       if (from === undefined) {
         from = Number.NEGATIVE_INFINITY;
-        for (const w of byVersion.values()) for (const e of params.edges) from = Math.max(from, vis(w, e, isHomeRead(op) ? staleness(w.params) : boundOf(w, op)));
+        for (const w of byVersion.values())
+          for (const e of params.edges) from = Math.max(from, vis(w, e, isHomeRead(op) ? staleness(w.params) : boundOf(w, op)));
         quietFor.set(id, from);
       }
       return from;

@@ -74,7 +74,9 @@ export class Recording {
     const recording = this.settings.recording;
     if (!recording?.stopped) return;
     this.noticed = true;
-    this.onStopped(`Recording to ${recording.path} stopped at ${new Date(recording.stopped.at).toISOString()}: ${recording.stopped.reason}. Operations are not being recorded.`);
+    this.onStopped(
+      `Recording to ${recording.path} stopped at ${new Date(recording.stopped.at).toISOString()}: ${recording.stopped.reason}. Operations are not being recorded.`,
+    );
   }
 
   private fileRecorderFor(path: string | null): Recorder | undefined {

@@ -28,11 +28,13 @@ function* exportPages(engine: KvContext, site: string, namespace: string, prefix
     // One lower bound per query (the prefix, then the last key sent), so each page is an index seek.
     const page = engine.run(false, () => {
       const ns = engine.namespaceId(site, namespace);
-      return engine.stmt(
-        `SELECT key, value, expires_at, metadata FROM entries
+      return engine
+        .stmt(
+          `SELECT key, value, expires_at, metadata FROM entries
          WHERE ns = ? AND key ${after === null ? ">=" : ">"} ? AND key < ? AND tombstone = 0 AND (expires_at IS NULL OR expires_at > ?)
          ORDER BY key LIMIT ?`,
-      ).all(ns, after ?? Buffer.from(prefix, "utf8"), upper, engine.now(), pageSize) as ExportRow[];
+        )
+        .all(ns, after ?? Buffer.from(prefix, "utf8"), upper, engine.now(), pageSize) as ExportRow[];
     });
     if (page.length === 0) return;
     yield page;

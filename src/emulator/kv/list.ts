@@ -37,56 +37,82 @@ export function list(engine: KvContext, site: string, namespace: string, options
   const requested = options.consistency ?? "strong"; // recorded as asked, as in get()
   const strong = requested === "strong" && !engine.regions.has("strong-read-local");
   const mutates = !engine.regions.isHome(asked) && (strong || engine.regions.model.edgeStore === "cache");
-  return engine.run(mutates, () => {
-    const region = engine.regionNow(options.region);
-    const model = engine.regions.model;
-    const ns = engine.namespaceId(site, namespace);
-    const now = engine.now();
-    // Some platforms hold fewer keys to a page than may be asked (EdgeOne: 256); the cursor goes on.
-    const limit = pageLimit(model, options.limit);
-    let page: ServedPage;
-    if (engine.regions.isHome(region) || strong) {
-      if (engine.regions.partitioned(region)) return engine.fail(engine.unreachable(region, "read"), { f: "list", region, key: options.prefix, consistency: "strong", ns: namespace, t: now, cursor: options.cursor ?? null, limit });
-      page = homePage(engine, ns, options.prefix, after, limit, now);
-      // S-list-repair: a strong list brings the keys it lists into the region.
-      if (!engine.regions.isHome(region)) for (const item of page.items) repairKey(engine, region, ns, Buffer.from(item.key, "utf8"), now);
-    } else if (model.edgeStore === "replica") {
-      page = replicaPage(engine, region, ns, options.prefix, after, limit, now);
-    } else {
-      page = cachedPage(engine, region, ns, namespace, { ...options, limit }, after, now);
-      // A page-cache miss in a partitioned edge has already recorded its failure: end the transaction
-      // with it (using the FAILED marker as a page crashed with a TypeError instead of UNAVAILABLE).
-      if ((page as unknown) === FAILED) return FAILED as never;
-    }
-    // S-list-expiry: expiry is applied when a page is served, cached pages included.
-    const at = engine.regions.expiryClock(region, now);
-    const items = page.items.filter((i) => i.expiresAt === null || i.expiresAt > at);
-    engine.record({
-      t: now, region, f: "list", key: options.prefix, ns: namespace, consistency: engine.regions.isHome(region) ? "strong" : requested, type: "ok",
-      items: items.map(({ key, version, value, expiresAt }) => ({ key, version, value, expiresAt })),
-      cursor: options.cursor ?? null, after, limit, nextCursor: page.cursor, complete: page.cursor === null,
-      ...(page.ttlMs !== undefined && { cacheTtlUsedMs: page.ttlMs }),
-    });
-    const keys: KeyInfo[] = items.map((i) => ({ key: i.key, size: i.size, expiresAt: i.expiresAt, metadata: parseStoredMetadata(i.metadata) }));
-    return { keys, cursor: page.cursor };
-  }, true);
+  return engine.run(
+    mutates,
+    () => {
+      const region = engine.regionNow(options.region);
+      const model = engine.regions.model;
+      const ns = engine.namespaceId(site, namespace);
+      const now = engine.now();
+      // Some platforms hold fewer keys to a page than may be asked (EdgeOne: 256); the cursor goes on.
+      const limit = pageLimit(model, options.limit);
+      let page: ServedPage;
+      if (engine.regions.isHome(region) || strong) {
+        if (engine.regions.partitioned(region))
+          return engine.fail(engine.unreachable(region, "read"), {
+            f: "list",
+            region,
+            key: options.prefix,
+            consistency: "strong",
+            ns: namespace,
+            t: now,
+            cursor: options.cursor ?? null,
+            limit,
+          });
+        page = homePage(engine, ns, options.prefix, after, limit, now);
+        // S-list-repair: a strong list brings the keys it lists into the region.
+        if (!engine.regions.isHome(region)) for (const item of page.items) repairKey(engine, region, ns, Buffer.from(item.key, "utf8"), now);
+      } else if (model.edgeStore === "replica") {
+        page = replicaPage(engine, region, ns, options.prefix, after, limit, now);
+      } else {
+        page = cachedPage(engine, region, ns, namespace, { ...options, limit }, after, now);
+        // A page-cache miss in a partitioned edge has already recorded its failure: end the transaction
+        // with it (using the FAILED marker as a page crashed with a TypeError instead of UNAVAILABLE).
+        if ((page as unknown) === FAILED) return FAILED as never;
+      }
+      // S-list-expiry: expiry is applied when a page is served, cached pages included.
+      const at = engine.regions.expiryClock(region, now);
+      const items = page.items.filter((i) => i.expiresAt === null || i.expiresAt > at);
+      engine.record({
+        t: now,
+        region,
+        f: "list",
+        key: options.prefix,
+        ns: namespace,
+        consistency: engine.regions.isHome(region) ? "strong" : requested,
+        type: "ok",
+        items: items.map(({ key, version, value, expiresAt }) => ({ key, version, value, expiresAt })),
+        cursor: options.cursor ?? null,
+        after,
+        limit,
+        nextCursor: page.cursor,
+        complete: page.cursor === null,
+        ...(page.ttlMs !== undefined && { cacheTtlUsedMs: page.ttlMs }),
+      });
+      const keys: KeyInfo[] = items.map((i) => ({ key: i.key, size: i.size, expiresAt: i.expiresAt, metadata: parseStoredMetadata(i.metadata) }));
+      return { keys, cursor: page.cursor };
+    },
+    true,
+  );
 }
 
 function homePage(engine: KvContext, ns: number, prefix: string, after: string | null, limit: number, now: number): ServedPage {
   const lower = Buffer.from(after ?? prefix, "utf8");
-  const rows = engine.stmt(
-    `SELECT ${ROW_COLUMNS}, length(value) AS size FROM entries
+  const rows = engine
+    .stmt(
+      `SELECT ${ROW_COLUMNS}, length(value) AS size FROM entries
      WHERE ns = ? AND key ${after !== null ? ">" : ">="} ? AND key < ? AND tombstone = 0 AND (expires_at IS NULL OR expires_at > ?)
      ORDER BY key LIMIT ?`,
-  ).all(ns, lower, prefixUpperBound(Buffer.from(prefix, "utf8")), now, limit + 1) as ListRow[];
+    )
+    .all(ns, lower, prefixUpperBound(Buffer.from(prefix, "utf8")), now, limit + 1) as ListRow[];
   return toPage(engine, rows, prefix, limit);
 }
 
 function replicaPage(engine: KvContext, region: string, ns: number, prefix: string, after: string | null, limit: number, now: number): ServedPage {
   const lower = Buffer.from(after ?? prefix, "utf8");
-  const heads = engine.stmt(
-    `SELECT ${ROW_COLUMNS}, length(value) AS size FROM entries WHERE ns = ? AND key ${after !== null ? ">" : ">="} ? AND key < ? ORDER BY key`,
-  ).iterate(ns, lower, prefixUpperBound(Buffer.from(prefix, "utf8"))) as IterableIterator<ListRow>;
+  const heads = engine
+    .stmt(`SELECT ${ROW_COLUMNS}, length(value) AS size FROM entries WHERE ns = ? AND key ${after !== null ? ">" : ">="} ? AND key < ? ORDER BY key`)
+    .iterate(ns, lower, prefixUpperBound(Buffer.from(prefix, "utf8"))) as IterableIterator<ListRow>;
   const at = engine.regions.expiryClock(region, now);
   const rows: ListRow[] = [];
   for (const head of heads) {
@@ -104,30 +130,43 @@ function replicaPage(engine: KvContext, region: string, ns: number, prefix: stri
 function cachedPage(engine: KvContext, region: string, ns: number, namespace: string, options: ListOptions, after: string | null, now: number): ServedPage {
   const pageKey = JSON.stringify([options.prefix, options.cursor ?? null, options.limit]);
   const cached = engine.stmt("SELECT fetched_at, seq, page FROM list_cache WHERE region = ? AND ns = ? AND page_key = ?").get(region, ns, pageKey) as
-    | { fetched_at: number; seq: number; page: string }
-    | undefined;
+    { fetched_at: number; seq: number; page: string } | undefined;
   if (cached) {
     const page = JSON.parse(cached.page) as ServedPage;
     // A page cached before pages kept their TTL lives for the profile's.
     page.ttlMs ??= finiteOrNull(engine.regions.model.cacheTtlMs);
     if (pageFresh(engine, region, ns, cached, page.ttlMs, now)) return page;
   }
-  if (engine.regions.partitioned(region)) return engine.fail(engine.unreachable(region, "read"), { f: "list", region, key: options.prefix, consistency: "eventual", ns: namespace, t: now, cursor: options.cursor ?? null, limit: options.limit });
+  if (engine.regions.partitioned(region))
+    return engine.fail(engine.unreachable(region, "read"), {
+      f: "list",
+      region,
+      key: options.prefix,
+      consistency: "eventual",
+      ns: namespace,
+      t: now,
+      cursor: options.cursor ?? null,
+      limit: options.limit,
+    });
   // A page is kept for the profile's TTL: a list asks for none of its own.
   const page: ServedPage = { ...homePage(engine, ns, options.prefix, after, options.limit, now), ttlMs: finiteOrNull(engine.regions.model.cacheTtlMs) };
-  engine.stmt(
-    `INSERT INTO list_cache (region, ns, page_key, fetched_at, seq, page) VALUES (?, ?, ?, ?, ?, ?)
+  engine
+    .stmt(
+      `INSERT INTO list_cache (region, ns, page_key, fetched_at, seq, page) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (region, ns, page_key) DO UPDATE SET fetched_at = excluded.fetched_at, seq = excluded.seq, page = excluded.page`,
-  ).run(region, ns, pageKey, now, engine.homeSeq(), JSON.stringify(page));
+    )
+    .run(region, ns, pageKey, now, engine.homeSeq(), JSON.stringify(page));
   return page;
 }
 
 function pageFresh(engine: KvContext, region: string, ns: number, cached: { fetched_at: number; seq: number }, ttlMs: number | null, now: number): boolean {
   if (now - cached.fetched_at >= (ttlMs ?? Number.POSITIVE_INFINITY)) return false;
   if (!engine.regions.invalidates()) return true;
-  const newer = engine.stmt(
-    "SELECT version, commit_t, origin FROM entries WHERE version > @seq AND ns = @ns UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND version > @seq AND superseded_t IS NOT NULL",
-  ).all({ ns, seq: cached.seq }) as Row[];
+  const newer = engine
+    .stmt(
+      "SELECT version, commit_t, origin FROM entries WHERE version > @seq AND ns = @ns UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND version > @seq AND superseded_t IS NOT NULL",
+    )
+    .all({ ns, seq: cached.seq }) as Row[];
   return !newer.some((row) => engine.regions.deliveredAt(row, region) <= now);
 }
 

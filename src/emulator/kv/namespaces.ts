@@ -15,12 +15,16 @@ export function createNamespace(engine: KvContext, site: string, name: string): 
 }
 
 export function listNamespaces(engine: KvContext, site: string): NamespaceInfo[] {
-  return engine.run(false, () =>
-    engine.stmt(
-      `SELECT n.name, n.created_at AS createdAt,
+  return engine.run(
+    false,
+    () =>
+      engine
+        .stmt(
+          `SELECT n.name, n.created_at AS createdAt,
          (SELECT count(*) FROM entries e WHERE e.ns = n.id AND e.tombstone = 0 AND (e.expires_at IS NULL OR e.expires_at > ?)) AS keys
        FROM namespaces n WHERE n.site = ? ORDER BY n.name`,
-    ).all(engine.now(), site) as NamespaceInfo[],
+        )
+        .all(engine.now(), site) as NamespaceInfo[],
   );
 }
 

@@ -26,65 +26,81 @@ export function get(engine: KvContext, site: string, namespace: string, key: str
   }
   const mutates = !engine.regions.isHome(asked) && (strong || engine.regions.model.edgeStore === "cache");
   // Otherwise a get is one statement (home's row, or the replica query), the namespace id being cached.
-  return engine.run(mutates || "single", () => {
-    // The settings as they stand inside the transaction (run() may have looked again).
-    const region = engine.regionNow(options.region);
-    const model = engine.regions.model;
-    const ns = engine.namespaceId(site, namespace);
-    const now = engine.now();
-    // An eventual replica read derives its answer from the stored versions alone (one query).
-    const replicaRead = !strong && !engine.regions.isHome(region) && model.edgeStore === "replica";
-    const head = replicaRead ? undefined : engine.head(ns, keyBytes);
-    let served: Row | undefined;
-    let servedFrom: ServedFrom;
-    let ageMs = 0;
-    // Cache profiles: the TTL of the entry served (null: until invalidated).
-    let ttlUsed: number | null | undefined;
-    if (replicaRead) {
-      if (engine.settings.unverified) engine.settings.verify();
-      ({ row: served, behindMs: ageMs } = engine.replicas.replicaRead(region, ns, keyBytes, now));
-      servedFrom = "replica";
-    } else if (engine.regions.isHome(region)) {
-      served = head;
-      servedFrom = "home";
-    } else if (strong) {
-      if (engine.regions.partitioned(region)) return engine.fail(engine.unreachable(region, "read"), { f: "get", region, key, consistency: "strong", ns: namespace, t: now });
-      served = head;
-      servedFrom = "home";
-      if (head) repair(engine, region, ns, head, now);
-    } else {
-      // What this read fetches is kept for its own TTL; what is cached already, for the TTL it was kept with.
-      const ttl = readCacheTtl(model, options.cacheTtlMs);
-      if (options.cacheTtlMs !== undefined) checkCacheTtl(model, ttl, "The read's cache TTL");
-      const cached = engine.caches.cacheEntry(region, ns, keyBytes);
-      if (cached && engine.caches.cacheFresh(cached, region, ns, now)) {
-        served = cached.version === 0 ? undefined : cached;
-        servedFrom = "cache";
-        ageMs = now - cached.fetched_at;
-        ttlUsed = cached.ttl_ms;
-      } else {
-        if (engine.regions.partitioned(region)) return engine.fail(engine.unreachable(region, "read"), { f: "get", region, key, consistency: requested, ns: namespace, t: now });
+  return engine.run(
+    mutates || "single",
+    () => {
+      // The settings as they stand inside the transaction (run() may have looked again).
+      const region = engine.regionNow(options.region);
+      const model = engine.regions.model;
+      const ns = engine.namespaceId(site, namespace);
+      const now = engine.now();
+      // An eventual replica read derives its answer from the stored versions alone (one query).
+      const replicaRead = !strong && !engine.regions.isHome(region) && model.edgeStore === "replica";
+      const head = replicaRead ? undefined : engine.head(ns, keyBytes);
+      let served: Row | undefined;
+      let servedFrom: ServedFrom;
+      let ageMs = 0;
+      // Cache profiles: the TTL of the entry served (null: until invalidated).
+      let ttlUsed: number | null | undefined;
+      if (replicaRead) {
+        if (engine.settings.unverified) engine.settings.verify();
+        ({ row: served, behindMs: ageMs } = engine.replicas.replicaRead(region, ns, keyBytes, now));
+        servedFrom = "replica";
+      } else if (engine.regions.isHome(region)) {
         served = head;
-        servedFrom = "origin";
-        engine.caches.fillCache(region, ns, keyBytes, head, now, ttl);
-        ttlUsed = Number.isFinite(ttl) ? ttl : null;
+        servedFrom = "home";
+      } else if (strong) {
+        if (engine.regions.partitioned(region))
+          return engine.fail(engine.unreachable(region, "read"), { f: "get", region, key, consistency: "strong", ns: namespace, t: now });
+        served = head;
+        servedFrom = "home";
+        if (head) repair(engine, region, ns, head, now);
+      } else {
+        // What this read fetches is kept for its own TTL; what is cached already, for the TTL it was kept with.
+        const ttl = readCacheTtl(model, options.cacheTtlMs);
+        if (options.cacheTtlMs !== undefined) checkCacheTtl(model, ttl, "The read's cache TTL");
+        const cached = engine.caches.cacheEntry(region, ns, keyBytes);
+        if (cached && engine.caches.cacheFresh(cached, region, ns, now)) {
+          served = cached.version === 0 ? undefined : cached;
+          servedFrom = "cache";
+          ageMs = now - cached.fetched_at;
+          ttlUsed = cached.ttl_ms;
+        } else {
+          if (engine.regions.partitioned(region))
+            return engine.fail(engine.unreachable(region, "read"), { f: "get", region, key, consistency: requested, ns: namespace, t: now });
+          served = head;
+          servedFrom = "origin";
+          engine.caches.fillCache(region, ns, keyBytes, head, now, ttl);
+          ttlUsed = Number.isFinite(ttl) ? ttl : null;
+        }
       }
-    }
-    const live = served !== undefined && isLive(served, engine.regions.expiryClock(region, now));
-    // The record is built only when something records: a read is the hottest path there is.
-    if (engine.recording) {
-      engine.record({
-        t: now, region, f: "get", key, ns: namespace, consistency: requested, type: "ok", servedFrom, ...(options.cacheTtlMs !== undefined && { cacheTtlMs: options.cacheTtlMs }),
-        ...(ttlUsed !== undefined && { cacheTtlUsedMs: ttlUsed }),
-        value: live ? (served!.value ?? EMPTY) : null, version: served?.version ?? null, expiresAt: served?.expires_at ?? null,
-      });
-    }
-    const version = served ? formatVersion(served.version) : null;
-    return {
-      entry: live ? toEntry(key, served!, version!) : null,
-      read: { region, version, servedFrom, ageMs },
-    };
-  }, true);
+      const live = served !== undefined && isLive(served, engine.regions.expiryClock(region, now));
+      // The record is built only when something records: a read is the hottest path there is.
+      if (engine.recording) {
+        engine.record({
+          t: now,
+          region,
+          f: "get",
+          key,
+          ns: namespace,
+          consistency: requested,
+          type: "ok",
+          servedFrom,
+          ...(options.cacheTtlMs !== undefined && { cacheTtlMs: options.cacheTtlMs }),
+          ...(ttlUsed !== undefined && { cacheTtlUsedMs: ttlUsed }),
+          value: live ? (served!.value ?? EMPTY) : null,
+          version: served?.version ?? null,
+          expiresAt: served?.expires_at ?? null,
+        });
+      }
+      const version = served ? formatVersion(served.version) : null;
+      return {
+        entry: live ? toEntry(key, served!, version!) : null,
+        read: { region, version, servedFrom, ageMs },
+      };
+    },
+    true,
+  );
 }
 
 /** Read-repair: after a strong read in an edge, the edge holds at least what home returned. */

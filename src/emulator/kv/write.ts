@@ -48,45 +48,56 @@ export function write(engine: KvContext, request: WriteRequest): { region: strin
   const { site, namespace, mutations } = request;
   const prepared: Prepared[] | undefined = request.invalid === "throw" ? mutations.map(prepare) : undefined;
   engine.region(request.region);
-  return engine.run(true, () => {
-    const region = engine.regionNow(request.region);
-    const ns = engine.namespaceId(site, namespace);
-    const now = engine.now();
-    // The site's usage, read once and again after each segment changes it: a query per entry would cost.
-    let siteUse: SiteUse | undefined;
-    const use = () => (siteUse ??= engine.usage.current(site));
-    const resolved = prepared ? prepared.map((p) => resolve(p, now, use)) : mutations.map((m) => resolveOrError(m, now, use));
-    if (engine.regions.partitioned(region)) {
-      const first = mutations[0];
-      // A failed write of one value names it; a failed batch names its first key.
-      const value = mutations.length === 1 && first?.kind === "put" && !(resolved[0] instanceof KvError) ? resolved[0]!.value : undefined;
-      return engine.fail(engine.unreachable(region, "write"), { f: first?.kind ?? "put", region, key: first?.key, ns: namespace, t: now, ...(value && { value }) });
-    }
-    const outcomes: MutationOutcome[] = [];
-    let pending: Pending[] = [];
-    const pendingKeys = new Set<string>();
-    const commitPending = () => {
-      if (commitSegment(engine, site, namespace, ns, region, now, pending, use)) siteUse = undefined;
-      pending = [];
-      pendingKeys.clear();
-    };
-    mutations.forEach((mutation, i) => {
-      const r = resolved[i]!;
-      if (r instanceof KvError) {
-        outcomes.push({ key: mutation.key, outcome: "failed", error: r });
-        return;
+  return engine.run(
+    true,
+    () => {
+      const region = engine.regionNow(request.region);
+      const ns = engine.namespaceId(site, namespace);
+      const now = engine.now();
+      // The site's usage, read once and again after each segment changes it: a query per entry would cost.
+      let siteUse: SiteUse | undefined;
+      const use = () => (siteUse ??= engine.usage.current(site));
+      const resolved = prepared ? prepared.map((p) => resolve(p, now, use)) : mutations.map((m) => resolveOrError(m, now, use));
+      if (engine.regions.partitioned(region)) {
+        const first = mutations[0];
+        // A failed write of one value names it; a failed batch names its first key.
+        const value = mutations.length === 1 && first?.kind === "put" && !(resolved[0] instanceof KvError) ? resolved[0]!.value : undefined;
+        return engine.fail(engine.unreachable(region, "write"), {
+          f: first?.kind ?? "put",
+          region,
+          key: first?.key,
+          ns: namespace,
+          t: now,
+          ...(value && { value }),
+        });
       }
-      if (pendingKeys.has(mutation.key)) commitPending();
-      const head = engine.head(ns, r.keyBytes);
-      const outcome = classify(r, head, now);
-      outcomes.push(outcome);
-      if (outcome.outcome === "unchanged") return;
-      pending.push({ resolved: r, head, outcome });
-      pendingKeys.add(mutation.key);
-    });
-    commitPending();
-    return { region, outcomes };
-  }, true);
+      const outcomes: MutationOutcome[] = [];
+      let pending: Pending[] = [];
+      const pendingKeys = new Set<string>();
+      const commitPending = () => {
+        if (commitSegment(engine, site, namespace, ns, region, now, pending, use)) siteUse = undefined;
+        pending = [];
+        pendingKeys.clear();
+      };
+      mutations.forEach((mutation, i) => {
+        const r = resolved[i]!;
+        if (r instanceof KvError) {
+          outcomes.push({ key: mutation.key, outcome: "failed", error: r });
+          return;
+        }
+        if (pendingKeys.has(mutation.key)) commitPending();
+        const head = engine.head(ns, r.keyBytes);
+        const outcome = classify(r, head, now);
+        outcomes.push(outcome);
+        if (outcome.outcome === "unchanged") return;
+        pending.push({ resolved: r, head, outcome });
+        pendingKeys.add(mutation.key);
+      });
+      commitPending();
+      return { region, outcomes };
+    },
+    true,
+  );
 }
 
 /** What a mutation would do to a key whose home row is `head`. */
@@ -94,14 +105,28 @@ export function classify(r: Resolved, head: Row | undefined, now: number): Mutat
   const key = r.mutation.key;
   const live = head !== undefined && isLive(head, now);
   if (r.mutation.kind === "delete") return { key, outcome: live ? "deleted" : "missing" };
-  if (live && r.mutation.keepIfSame && sameAsStored(r as Resolved & { mutation: typeof r.mutation }, head)) return { key, outcome: "unchanged", version: head.version };
+  if (live && r.mutation.keepIfSame && sameAsStored(r as Resolved & { mutation: typeof r.mutation }, head))
+    return { key, outcome: "unchanged", version: head.version };
   return { key, outcome: live ? "updated" : "created" };
 }
 
 /** Checks a segment's conditions and ceilings, then writes it: versions, rows, usage, history. Whether it wrote. */
-function commitSegment(engine: KvContext, site: string, namespace: string, ns: number, region: string, now: number, segment: readonly Pending[], use: () => SiteUse): boolean {
+function commitSegment(
+  engine: KvContext,
+  site: string,
+  namespace: string,
+  ns: number,
+  region: string,
+  now: number,
+  segment: readonly Pending[],
+  use: () => SiteUse,
+): boolean {
   const missing = segment.filter((p) => p.outcome.outcome === "missing" && p.resolved.mutation.kind === "delete" && p.resolved.mutation.ifMissing === "fail");
-  if (missing.length > 0) throw errors.keysNotFound(missing.map((p) => p.outcome.key), namespace);
+  if (missing.length > 0)
+    throw errors.keysNotFound(
+      missing.map((p) => p.outcome.key),
+      namespace,
+    );
   // An expired key is gone for readers but still stored: deleting it writes the tombstone that frees the space.
   const writes = segment.filter((p) => p.resolved.mutation.kind === "put" || (p.head !== undefined && !p.head.tombstone));
   if (writes.length === 0) return false;
@@ -125,7 +150,17 @@ function commitSegment(engine: KvContext, site: string, namespace: string, ns: n
     apply(engine, ns, row, now, writes[i]!.head);
     writes[i]!.outcome.version = row.version;
     const f = row.tombstone ? "delete" : "put";
-    engine.record({ t: now, region, f, key: writes[i]!.outcome.key, ns: namespace, type: "ok", value: row.value, version: row.version, expiresAt: row.expires_at });
+    engine.record({
+      t: now,
+      region,
+      f,
+      key: writes[i]!.outcome.key,
+      ns: namespace,
+      type: "ok",
+      value: row.value,
+      version: row.version,
+      expiresAt: row.expires_at,
+    });
   });
   engine.usage.apply(site, keys, bytes, rows.length, now);
   return true;

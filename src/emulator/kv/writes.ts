@@ -14,7 +14,13 @@ export function putOne(engine: KvContext, site: string, namespace: string, key: 
 }
 
 /** Deletes keys (each once, however often given); a key not there fails the delete unless `force`. */
-export function deleteKeys(engine: KvContext, site: string, namespace: string, keys: readonly string[], options: { force: boolean; region?: string }): DeleteResult {
+export function deleteKeys(
+  engine: KvContext,
+  site: string,
+  namespace: string,
+  keys: readonly string[],
+  options: { force: boolean; region?: string },
+): DeleteResult {
   const ifMissing = options.force ? "skip" : "fail";
   const mutations = [...new Set(keys)].map((key): Mutation => ({ kind: "delete", key, ifMissing }));
   const { outcomes } = write(engine, { site, namespace, mutations, region: options.region, invalid: "throw" });

@@ -29,10 +29,28 @@ export class Compaction {
     // has a copy of it, without the value, unless this is its first write since it had none), and
     // a copy of the new version, which leaves its value in `entries`: a value is stored twice only
     // once it has been superseded.
-    this.regions.stmt(SUPERSEDE).run(
-      ns, key, replaced.version, replaced.value, replaced.tombstone, replaced.expires_at, replaced.metadata, replaced.commit_t, replaced.origin, incoming.commit_t,
-      ns, key, incoming.version, incoming.tombstone, incoming.expires_at, incoming.metadata, incoming.commit_t, incoming.origin,
-    );
+    this.regions
+      .stmt(SUPERSEDE)
+      .run(
+        ns,
+        key,
+        replaced.version,
+        replaced.value,
+        replaced.tombstone,
+        replaced.expires_at,
+        replaced.metadata,
+        replaced.commit_t,
+        replaced.origin,
+        incoming.commit_t,
+        ns,
+        key,
+        incoming.version,
+        incoming.tombstone,
+        incoming.expires_at,
+        incoming.metadata,
+        incoming.commit_t,
+        incoming.origin,
+      );
     if (this.compactions) this.compactions.set(`${ns}:${key.toString("latin1")}`, { ns, key });
     else this.compact(ns, key, now);
   }
@@ -88,12 +106,19 @@ export class Compaction {
     // rows to JavaScript. Only the versions after it are checked one by one.
     const sure = this.regions.model.edges.reduce((t, edge) => Math.min(t, this.regions.surelyDelivered(edge, now)), Number.MAX_SAFE_INTEGER);
     if (sure > Number.MIN_SAFE_INTEGER) {
-      const end = this.regions.stmt("SELECT version FROM versions WHERE ns = ? AND key = ? AND commit_t > ? ORDER BY version LIMIT 1").pluck().get(ns, key, sure) as number | undefined;
-      const run = this.regions.stmt("SELECT version, commit_t, origin FROM versions WHERE ns = ? AND key = ? AND version < ? ORDER BY version DESC LIMIT 2").all(ns, key, end ?? Number.MAX_SAFE_INTEGER) as Row[];
+      const end = this.regions
+        .stmt("SELECT version FROM versions WHERE ns = ? AND key = ? AND commit_t > ? ORDER BY version LIMIT 1")
+        .pluck()
+        .get(ns, key, sure) as number | undefined;
+      const run = this.regions
+        .stmt("SELECT version, commit_t, origin FROM versions WHERE ns = ? AND key = ? AND version < ? ORDER BY version DESC LIMIT 2")
+        .all(ns, key, end ?? Number.MAX_SAFE_INTEGER) as Row[];
       settled = run[0];
       scanned = run.length; // 2: two or more, which is all the deletion below asks
     }
-    for (const row of this.regions.stmt("SELECT version, commit_t, origin FROM versions WHERE ns = ? AND key = ? AND version > ? ORDER BY version").iterate(ns, key, settled?.version ?? 0) as IterableIterator<Row>) {
+    for (const row of this.regions
+      .stmt("SELECT version, commit_t, origin FROM versions WHERE ns = ? AND key = ? AND version > ? ORDER BY version")
+      .iterate(ns, key, settled?.version ?? 0) as IterableIterator<Row>) {
       if (!this.regions.deliveredEverywhere(row, now)) {
         waiting = row;
         break;

@@ -15,7 +15,11 @@ export class EdgeCaches {
   constructor(private readonly regions: Regions) {}
 
   cacheEntry(region: string, ns: number, key: Buffer): CacheRow | undefined {
-    return withKey(this.regions.stmt(`SELECT ${VALUE_COLUMNS}, fetched_at, ttl_ms FROM cache_entries WHERE region = ? AND ns = ? AND key = ?`).get(region, ns, key) as Omit<CacheRow, "key"> | undefined, key);
+    return withKey(
+      this.regions.stmt(`SELECT ${VALUE_COLUMNS}, fetched_at, ttl_ms FROM cache_entries WHERE region = ? AND ns = ? AND key = ?`).get(region, ns, key) as
+        Omit<CacheRow, "key"> | undefined,
+      key,
+    );
   }
 
   /**
@@ -41,9 +45,11 @@ export class EdgeCaches {
   }
 
   private newerVersions(ns: number, entry: CacheRow): Row[] {
-    return this.regions.stmt(
-      "SELECT version, commit_t, origin FROM entries WHERE ns = @ns AND key = @key AND version > @v UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND key = @key AND version > @v AND superseded_t IS NOT NULL",
-    ).all({ ns, key: entry.key, v: entry.version }) as Row[];
+    return this.regions
+      .stmt(
+        "SELECT version, commit_t, origin FROM entries WHERE ns = @ns AND key = @key AND version > @v UNION ALL SELECT version, commit_t, origin FROM versions WHERE ns = @ns AND key = @key AND version > @v AND superseded_t IS NOT NULL",
+      )
+      .all({ ns, key: entry.key, v: entry.version }) as Row[];
   }
 
   /**
@@ -56,13 +62,28 @@ export class EdgeCaches {
       this.regions.stmt("DELETE FROM cache_entries WHERE region = ? AND ns = ? AND key = ?").run(region, ns, key);
       return;
     }
-    this.regions.stmt(
-      `INSERT INTO cache_entries (region, ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin, fetched_at, ttl_ms)
+    this.regions
+      .stmt(
+        `INSERT INTO cache_entries (region, ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin, fetched_at, ttl_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (region, ns, key) DO UPDATE SET version = excluded.version, value = excluded.value, tombstone = excluded.tombstone,
          expires_at = excluded.expires_at, metadata = excluded.metadata, commit_t = excluded.commit_t, origin = excluded.origin, fetched_at = excluded.fetched_at,
          ttl_ms = excluded.ttl_ms`,
-    ).run(region, ns, key, row?.version ?? 0, row?.value ?? null, row?.tombstone ?? 0, row?.expires_at ?? null, row?.metadata ?? null, row?.commit_t ?? now, row?.origin ?? region, now, Number.isFinite(ttlMs) ? ttlMs : null);
+      )
+      .run(
+        region,
+        ns,
+        key,
+        row?.version ?? 0,
+        row?.value ?? null,
+        row?.tombstone ?? 0,
+        row?.expires_at ?? null,
+        row?.metadata ?? null,
+        row?.commit_t ?? now,
+        row?.origin ?? region,
+        now,
+        Number.isFinite(ttlMs) ? ttlMs : null,
+      );
   }
 
   /** Read-repair into a cache: keep the newer of what is cached and what home returned. */

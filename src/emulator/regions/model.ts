@@ -55,7 +55,10 @@ export function checkProfileLimits(params: ModelParams): void {
 export function checkCacheTtl(params: ModelParams, ttlMs: number, what: string): void {
   const most = MAX_CACHE_TTL_MS[params.profile];
   if (most !== undefined && ttlMs > most) {
-    throw errors.usage(`${what} is ${formatSeconds(ttlMs)}; the ${params.profile} profile keeps a cached entry at most ${formatSeconds(most)}.`, `Ask for ${formatSeconds(most)} or less, or use another profile.`);
+    throw errors.usage(
+      `${what} is ${formatSeconds(ttlMs)}; the ${params.profile} profile keeps a cached entry at most ${formatSeconds(most)}.`,
+      `Ask for ${formatSeconds(most)} or less, or use another profile.`,
+    );
   }
 }
 
@@ -150,7 +153,7 @@ export function deliveryTime(at: number, d: number, faults: readonly FaultInterv
  */
 export function visibilityDeadline(commitT: number, bound: number, faults: readonly FaultInterval[]): number {
   let t = commitT;
-  for (let moved = true; moved; ) {
+  for (let moved = true; moved;) {
     moved = false;
     for (const f of faults) {
       const end = f.end ?? Number.POSITIVE_INFINITY;

@@ -112,7 +112,9 @@ export class Regions {
     // were all committed by its end): one with a shorter delay lowers `least`, which may bring in no
     // other (the bar only rises), so one pass in order of delay suffices.
     const settledSeq = this.settings.settled(region)?.seq ?? 0;
-    const earlier = this.epochs().filter((e) => e.untilVersion > settledSeq && e.params.propagation !== "none").sort((a, b) => a.params.delayMs - b.params.delayMs);
+    const earlier = this.epochs()
+      .filter((e) => e.untilVersion > settledSeq && e.params.propagation !== "none")
+      .sort((a, b) => a.params.delayMs - b.params.delayMs);
     for (const e of earlier) if (e.params.delayMs < least && e.endT > now - least) least = e.params.delayMs;
     return least;
   }

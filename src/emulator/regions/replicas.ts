@@ -52,16 +52,67 @@ export class Replicas {
     // Positional parameters, in the order replicaQuery() names them: binding by name costs more.
     const row = (
       this.hasFloors(region)
-        ? this.replicaQuery(true).get(ns, key, region, ns, key, settledSeq, region, localApply, sure, cutoff, region, now, ns, key, region, ns, key, settledSeq, region, localApply, sure, cutoff, region, now, ns, key)
-        : this.replicaQuery(false).get(ns, key, settledSeq, region, localApply, sure, cutoff, region, now, ns, key, settledSeq, region, localApply, sure, cutoff, region, now, ns, key)
+        ? this.replicaQuery(true).get(
+            ns,
+            key,
+            region,
+            ns,
+            key,
+            settledSeq,
+            region,
+            localApply,
+            sure,
+            cutoff,
+            region,
+            now,
+            ns,
+            key,
+            region,
+            ns,
+            key,
+            settledSeq,
+            region,
+            localApply,
+            sure,
+            cutoff,
+            region,
+            now,
+            ns,
+            key,
+          )
+        : this.replicaQuery(false).get(
+            ns,
+            key,
+            settledSeq,
+            region,
+            localApply,
+            sure,
+            cutoff,
+            region,
+            now,
+            ns,
+            key,
+            settledSeq,
+            region,
+            localApply,
+            sure,
+            cutoff,
+            region,
+            now,
+            ns,
+            key,
+          )
     ) as unknown[] | undefined;
     if (row) {
       const lackingSince = row[7] as number | null; // superseded_t
       return { row: rowOf(row, key), behindMs: lackingSince === null ? 0 : Math.max(0, now - lackingSince) };
     }
-    const oldest = this.regions.stmt(
-      "SELECT min(commit_t) FROM (SELECT commit_t FROM entries WHERE ns = @ns AND key = @key UNION ALL SELECT commit_t FROM versions WHERE ns = @ns AND key = @key)",
-    ).pluck().get({ ns, key }) as number | null;
+    const oldest = this.regions
+      .stmt(
+        "SELECT min(commit_t) FROM (SELECT commit_t FROM entries WHERE ns = @ns AND key = @key UNION ALL SELECT commit_t FROM versions WHERE ns = @ns AND key = @key)",
+      )
+      .pluck()
+      .get({ ns, key }) as number | null;
     return { row: undefined, behindMs: oldest === null ? 0 : Math.max(0, now - oldest) };
   }
 
@@ -125,10 +176,12 @@ export class Replicas {
 
   /** Every stored version of a key, newest first. */
   private allVersions(ns: number, key: Buffer): Row[] {
-    const rows = this.regions.stmt(
-      `SELECT ${VALUE_COLUMNS} FROM entries WHERE ns = @ns AND key = @key
+    const rows = this.regions
+      .stmt(
+        `SELECT ${VALUE_COLUMNS} FROM entries WHERE ns = @ns AND key = @key
        UNION ALL SELECT ${VALUE_COLUMNS} FROM versions WHERE ns = @ns AND key = @key AND superseded_t IS NOT NULL ORDER BY version DESC`,
-    ).all({ ns, key }) as Row[];
+      )
+      .all({ ns, key }) as Row[];
     return rows.map((r) => withKey(r, key)!);
   }
 
@@ -154,9 +207,11 @@ export class Replicas {
   /** Read-repair into a replica: the region now holds at least this version. */
   raiseFloor(region: string, ns: number, key: Buffer, version: number): void {
     this.floorsIn.set(region, true);
-    this.regions.stmt(
-      `INSERT INTO floors (region, ns, key, version) VALUES (?, ?, ?, ?)
+    this.regions
+      .stmt(
+        `INSERT INTO floors (region, ns, key, version) VALUES (?, ?, ?, ?)
        ON CONFLICT (region, ns, key) DO UPDATE SET version = max(version, excluded.version)`,
-    ).run(region, ns, key, version);
+      )
+      .run(region, ns, key, version);
   }
 }

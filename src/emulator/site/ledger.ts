@@ -133,25 +133,27 @@ export class Ledger {
     this.writeMeters = new Map();
     this.readRecords = new Map();
     const now = this.now();
-    this.db.transaction(() => {
-      // Many records to a statement: a statement's own cost is most of what a small insert costs.
-      for (let at = 0; at < audit.length; at += AUDIT_ROWS_PER_INSERT) {
-        const end = Math.min(at + AUDIT_ROWS_PER_INSERT, audit.length);
-        const values: unknown[] = [];
-        for (let i = at; i < end; i++) {
-          const a = audit[i]!;
-          values.push(a.site, a.t, a.actor, a.action, a.namespace, a.key, a.region, a.outcome, a.count);
+    this.db
+      .transaction(() => {
+        // Many records to a statement: a statement's own cost is most of what a small insert costs.
+        for (let at = 0; at < audit.length; at += AUDIT_ROWS_PER_INSERT) {
+          const end = Math.min(at + AUDIT_ROWS_PER_INSERT, audit.length);
+          const values: unknown[] = [];
+          for (let i = at; i < end; i++) {
+            const a = audit[i]!;
+            values.push(a.site, a.t, a.actor, a.action, a.namespace, a.key, a.region, a.outcome, a.count);
+          }
+          this.insertAudit(end - at).run(values);
         }
-        this.insertAudit(end - at).run(values);
-      }
-      for (const [site, m] of reads) this.usage.meterReads(site, m.reads, m.egress, now);
-      for (const m of writeMeters.values()) this.usage.meterWrites(m.site, m.period, m.writes, m.byteMs);
-      // Retention is enforced as the log grows: older records of each site touched are dropped.
-      for (const site of new Set(audit.map((a) => a.site))) {
-        this.db.prepare("DELETE FROM audit WHERE site = ? AND t < ?").run(site, now - retentionDays(this.db, site) * DAY_MS);
-      }
-      this.alongFlush?.();
-    }).immediate();
+        for (const [site, m] of reads) this.usage.meterReads(site, m.reads, m.egress, now);
+        for (const m of writeMeters.values()) this.usage.meterWrites(m.site, m.period, m.writes, m.byteMs);
+        // Retention is enforced as the log grows: older records of each site touched are dropped.
+        for (const site of new Set(audit.map((a) => a.site))) {
+          this.db.prepare("DELETE FROM audit WHERE site = ? AND t < ?").run(site, now - retentionDays(this.db, site) * DAY_MS);
+        }
+        this.alongFlush?.();
+      })
+      .immediate();
   }
 
   private readonly inserts = new Map<number, Statement>();
@@ -159,7 +161,9 @@ export class Ledger {
   private insertAudit(rows: number): Statement {
     let statement = this.inserts.get(rows);
     if (!statement) {
-      statement = this.db.prepare(`INSERT INTO audit (site, t, actor, action, namespace, key, region, outcome, count) VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`);
+      statement = this.db.prepare(
+        `INSERT INTO audit (site, t, actor, action, namespace, key, region, outcome, count) VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+      );
       this.inserts.set(rows, statement);
     }
     return statement;
@@ -174,7 +178,9 @@ export class Ledger {
     // Records past retention are never shown, even before the next prune removes them.
     const from = Math.max(q.since ?? 0, q.withinMs === undefined ? 0 : now - q.withinMs, now - retentionDays(this.db, site) * DAY_MS);
     return this.db
-      .prepare(`SELECT site, t, actor, action, namespace, key, region, outcome, count FROM audit WHERE ${clauses.join(" AND ")} ORDER BY t DESC, id DESC LIMIT @limit`)
+      .prepare(
+        `SELECT site, t, actor, action, namespace, key, region, outcome, count FROM audit WHERE ${clauses.join(" AND ")} ORDER BY t DESC, id DESC LIMIT @limit`,
+      )
       .all({ site, from, key: q.key, actor: q.actor, limit: q.limit ?? 1000 }) as AuditRecord[];
   }
 }

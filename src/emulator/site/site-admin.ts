@@ -32,16 +32,21 @@ export class SiteAdmin {
     if (change.auditRetentionDays !== undefined && !(change.auditRetentionDays >= 1 && change.auditRetentionDays <= 3650)) {
       throw errors.usage("Audit retention must be from 1 to 3650 days.");
     }
-    this.db.transaction(() => {
-      const current = this.info(site);
-      if (change.tier) this.db.prepare("UPDATE sites SET tier = ? WHERE name = ?").run(change.tier, site);
-      if (change.auditRetentionDays !== undefined) {
-        const settings = JSON.parse((this.db.prepare("SELECT settings FROM sites WHERE name = ?").pluck().get(site) as string) || "{}") as Record<string, unknown>;
-        settings.auditRetentionDays = change.auditRetentionDays;
-        this.db.prepare("UPDATE sites SET settings = ? WHERE name = ?").run(JSON.stringify(settings), site);
-      }
-      return current;
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const current = this.info(site);
+        if (change.tier) this.db.prepare("UPDATE sites SET tier = ? WHERE name = ?").run(change.tier, site);
+        if (change.auditRetentionDays !== undefined) {
+          const settings = JSON.parse((this.db.prepare("SELECT settings FROM sites WHERE name = ?").pluck().get(site) as string) || "{}") as Record<
+            string,
+            unknown
+          >;
+          settings.auditRetentionDays = change.auditRetentionDays;
+          this.db.prepare("UPDATE sites SET settings = ? WHERE name = ?").run(JSON.stringify(settings), site);
+        }
+        return current;
+      })
+      .immediate();
     return this.info(site);
   }
 
@@ -67,23 +72,27 @@ export class SiteAdmin {
 
   bindings(site: string, route?: string): Binding[] {
     const rows = this.db
-      .prepare(`SELECT route, variable, namespace, access, created_at AS createdAt FROM bindings WHERE site = ? ${route === undefined ? "" : "AND route = ?"} ORDER BY route, variable`)
+      .prepare(
+        `SELECT route, variable, namespace, access, created_at AS createdAt FROM bindings WHERE site = ? ${route === undefined ? "" : "AND route = ?"} ORDER BY route, variable`,
+      )
       .all(...(route === undefined ? [site] : [site, route])) as Binding[];
     return rows;
   }
 
   bind(site: string, binding: Omit<Binding, "createdAt">): Binding {
     const now = this.now();
-    this.db.transaction(() => {
-      const ns = this.db.prepare("SELECT 1 FROM namespaces WHERE site = ? AND name = ?").get(site, binding.namespace);
-      if (!ns) throw errors.namespaceNotFound(binding.namespace);
-      this.db
-        .prepare(
-          `INSERT INTO bindings (site, route, variable, namespace, access, created_at) VALUES (?, ?, ?, ?, ?, ?)
+    this.db
+      .transaction(() => {
+        const ns = this.db.prepare("SELECT 1 FROM namespaces WHERE site = ? AND name = ?").get(site, binding.namespace);
+        if (!ns) throw errors.namespaceNotFound(binding.namespace);
+        this.db
+          .prepare(
+            `INSERT INTO bindings (site, route, variable, namespace, access, created_at) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (site, route, variable) DO UPDATE SET namespace = excluded.namespace, access = excluded.access`,
-        )
-        .run(site, binding.route, binding.variable, binding.namespace, binding.access, now);
-    }).immediate();
+          )
+          .run(site, binding.route, binding.variable, binding.namespace, binding.access, now);
+      })
+      .immediate();
     return this.bindings(site, binding.route).find((b) => b.variable === binding.variable)!;
   }
 

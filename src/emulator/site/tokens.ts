@@ -77,7 +77,10 @@ export class TokenStore {
   /** Creates the site if needed and returns a new token for it: the only time the secret exists in clear. */
   create(request: CreateToken, given?: string): { token: string; info: TokenInfo } {
     if (given !== undefined && (given.length === 0 || given.length > TOKEN_LIMITS.maxLength || !TOKEN_LIMITS.pattern.test(given))) {
-      throw errors.usage(`A token must be 1 to ${TOKEN_LIMITS.maxLength} characters, without spaces or control characters.`, "Leave out --token to have one made, or give a shorter one.");
+      throw errors.usage(
+        `A token must be 1 to ${TOKEN_LIMITS.maxLength} characters, without spaces or control characters.`,
+        "Leave out --token to have one made, or give a shorter one.",
+      );
     }
     const id = randomBytes(6).toString("hex");
     const token = given ?? `ys_${id}_${randomBytes(24).toString("base64url")}`;
@@ -91,15 +94,17 @@ export class TokenStore {
       expiresAt: request.expiresAt ?? null,
     };
     this.forget();
-    this.db.transaction(() => {
-      const now = this.now();
-      this.db.prepare("INSERT OR IGNORE INTO sites (name, created_at) VALUES (?, ?)").run(info.site, now);
-      this.db.prepare("INSERT OR IGNORE INTO namespaces (site, name, created_at) VALUES (?, 'default', ?)").run(info.site, now);
-      // A token given again (emulator start --token T, restarted) keeps working: same hash, same grant.
-      this.db
-        .prepare("INSERT OR IGNORE INTO tokens (id, hash, site, kind, access, namespaces, route, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .run(id, sha256(token), info.site, info.kind, info.access, info.namespaces ? JSON.stringify(info.namespaces) : null, info.route, info.expiresAt, now);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const now = this.now();
+        this.db.prepare("INSERT OR IGNORE INTO sites (name, created_at) VALUES (?, ?)").run(info.site, now);
+        this.db.prepare("INSERT OR IGNORE INTO namespaces (site, name, created_at) VALUES (?, 'default', ?)").run(info.site, now);
+        // A token given again (emulator start --token T, restarted) keeps working: same hash, same grant.
+        this.db
+          .prepare("INSERT OR IGNORE INTO tokens (id, hash, site, kind, access, namespaces, route, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+          .run(id, sha256(token), info.site, info.kind, info.access, info.namespaces ? JSON.stringify(info.namespaces) : null, info.route, info.expiresAt, now);
+      })
+      .immediate();
     return { token, info };
   }
 

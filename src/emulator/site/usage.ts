@@ -107,9 +107,9 @@ export class SiteUsage {
   }
 
   private stored(site: string): SiteUse {
-    const row = this.stmt("SELECT s.tier, coalesce(u.keys, 0) AS keys, coalesce(u.bytes, 0) AS bytes FROM sites s LEFT JOIN usage u ON u.site = s.name WHERE s.name = ?").get(site) as
-      | { tier: string; keys: number; bytes: number }
-      | undefined;
+    const row = this.stmt(
+      "SELECT s.tier, coalesce(u.keys, 0) AS keys, coalesce(u.bytes, 0) AS bytes FROM sites s LEFT JOIN usage u ON u.site = s.name WHERE s.name = ?",
+    ).get(site) as { tier: string; keys: number; bytes: number } | undefined;
     const tier = row && isTier(row.tier) ? row.tier : "free";
     return { tier, limits: TIERS[tier], keys: row?.keys ?? 0, bytes: row?.bytes ?? 0 };
   }
@@ -143,12 +143,20 @@ export class SiteUsage {
   private gatheredFor(site: string): Gathered {
     let g = this.gathered!.get(site);
     if (!g) {
-      const row = this.stmt("SELECT s.tier, u.keys, u.bytes, u.changed_at AS changedAt FROM sites s LEFT JOIN usage u ON u.site = s.name WHERE s.name = ?").get(site) as
-        | { tier: string; keys: number | null; bytes: number | null; changedAt: number | null }
-        | undefined;
+      const row = this.stmt("SELECT s.tier, u.keys, u.bytes, u.changed_at AS changedAt FROM sites s LEFT JOIN usage u ON u.site = s.name WHERE s.name = ?").get(
+        site,
+      ) as { tier: string; keys: number | null; bytes: number | null; changedAt: number | null } | undefined;
       const keys = row?.keys ?? 0;
       const bytes = row?.bytes ?? 0;
-      g = { tier: row && isTier(row.tier) ? row.tier : "free", keys, bytes, changedAt: row?.changedAt ?? null, storedKeys: keys, storedBytes: bytes, meters: new Map() };
+      g = {
+        tier: row && isTier(row.tier) ? row.tier : "free",
+        keys,
+        bytes,
+        changedAt: row?.changedAt ?? null,
+        storedKeys: keys,
+        storedBytes: bytes,
+        meters: new Map(),
+      };
       this.gathered!.set(site, g);
     }
     return g;
@@ -178,9 +186,10 @@ export class SiteUsage {
   }
 
   meters(site: string, period: string): { reads: number; writes: number; egressBytes: number; byteMs: number } {
-    const row = this.stmt("SELECT reads, writes, egress_bytes AS egressBytes, byte_ms AS byteMs FROM meters WHERE site = ? AND period = ?").get(site, period) as
-      | { reads: number; writes: number; egressBytes: number; byteMs: number }
-      | undefined;
+    const row = this.stmt("SELECT reads, writes, egress_bytes AS egressBytes, byte_ms AS byteMs FROM meters WHERE site = ? AND period = ?").get(
+      site,
+      period,
+    ) as { reads: number; writes: number; egressBytes: number; byteMs: number } | undefined;
     return row ?? { reads: 0, writes: 0, egressBytes: 0, byteMs: 0 };
   }
 

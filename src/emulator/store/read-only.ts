@@ -51,7 +51,11 @@ export function openReadOnly(dataDir: string, file: string, now: number, reason:
   try {
     accessSync(file, constants.R_OK);
   } catch {
-    throw errors.dataDirUnusable(dataDir, `you may neither write nor read ${basename(file)}`, `Ask its owner for access, or choose another data directory with --data-dir or YOURSPACE_DATA_DIR.`);
+    throw errors.dataDirUnusable(
+      dataDir,
+      `you may neither write nor read ${basename(file)}`,
+      `Ask its owner for access, or choose another data directory with --data-dir or YOURSPACE_DATA_DIR.`,
+    );
   }
   let scratch: string | undefined;
   try {
@@ -131,8 +135,12 @@ function guardUserState(db: Database, reason: string): void {
     for (const change of ["INSERT", "UPDATE", "DELETE"]) {
       // A recorded history numbers its records with a counter: a read is refused for that, and says so.
       const when = table === "counters" && change === "UPDATE" ? "WHEN OLD.name <> 'record_seq' " : "";
-      db.exec(`CREATE TEMP TRIGGER read_only_${table}_${change.toLowerCase()} BEFORE ${change} ON main.${table} ${when}BEGIN SELECT RAISE(ABORT, ${refusal}); END`);
+      db.exec(
+        `CREATE TEMP TRIGGER read_only_${table}_${change.toLowerCase()} BEFORE ${change} ON main.${table} ${when}BEGIN SELECT RAISE(ABORT, ${refusal}); END`,
+      );
     }
   }
-  db.exec(`CREATE TEMP TRIGGER read_only_recording BEFORE UPDATE ON main.counters WHEN OLD.name = 'record_seq' BEGIN SELECT RAISE(ABORT, ${quote(READ_ONLY_RECORDING_GUARD + reason)}); END`);
+  db.exec(
+    `CREATE TEMP TRIGGER read_only_recording BEFORE UPDATE ON main.counters WHEN OLD.name = 'record_seq' BEGIN SELECT RAISE(ABORT, ${quote(READ_ONLY_RECORDING_GUARD + reason)}); END`,
+  );
 }

@@ -27,4 +27,3 @@ export function translateSqliteError(e: unknown, dataDir: string): unknown {
   if (e instanceof KvError) return e;
   return fromSystemError(e, { dataDir }) ?? e;
 }
-

@@ -82,7 +82,8 @@ function inspect(dataDir: string): Stats | undefined {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
     if (code === "ENOTDIR") throw errors.dataDirUnusable(dataDir, `a part of its path, ${fileInPath(dataDir) ?? "?"}, is a file, not a directory`);
-    if (code === "ENAMETOOLONG") throw errors.dataDirUnusable(dataDir, "a name in its path is longer than the file system allows", "Choose a directory with a shorter path.");
+    if (code === "ENAMETOOLONG")
+      throw errors.dataDirUnusable(dataDir, "a name in its path is longer than the file system allows", "Choose a directory with a shorter path.");
     throw fromSystemError(e, { dataDir }) ?? e;
   }
 }
@@ -95,7 +96,11 @@ function followLink(link: string, dataDir = link): Stats {
     const code = (e as NodeJS.ErrnoException).code;
     const what = link === dataDir ? "it" : `a part of its path, ${link},`;
     if (code === "ENOENT") {
-      throw errors.dataDirUnusable(dataDir, `${what} is a symbolic link to ${readlinkSync(link)}, which does not exist`, "Create the directory it points to, or choose another one with --data-dir or YOURSPACE_DATA_DIR.");
+      throw errors.dataDirUnusable(
+        dataDir,
+        `${what} is a symbolic link to ${readlinkSync(link)}, which does not exist`,
+        "Create the directory it points to, or choose another one with --data-dir or YOURSPACE_DATA_DIR.",
+      );
     }
     if (code === "ELOOP") throw errors.dataDirUnusable(dataDir, `${what} is a symbolic link that leads back to itself`);
     throw fromSystemError(e, { dataDir }) ?? e;
@@ -103,8 +108,20 @@ function followLink(link: string, dataDir = link): Stats {
 }
 
 function notADirectory(dataDir: string, stats: Stats): Error {
-  const kind = stats.isFile() ? "a file" : stats.isFIFO() ? "a named pipe" : stats.isSocket() ? "a socket" : stats.isCharacterDevice() || stats.isBlockDevice() ? "a device" : "not a directory";
-  return errors.dataDirUnusable(dataDir, `it is ${kind}, not a directory`, "Give a directory (it is created when missing) with --data-dir or YOURSPACE_DATA_DIR.");
+  const kind = stats.isFile()
+    ? "a file"
+    : stats.isFIFO()
+      ? "a named pipe"
+      : stats.isSocket()
+        ? "a socket"
+        : stats.isCharacterDevice() || stats.isBlockDevice()
+          ? "a device"
+          : "not a directory";
+  return errors.dataDirUnusable(
+    dataDir,
+    `it is ${kind}, not a directory`,
+    "Give a directory (it is created when missing) with --data-dir or YOURSPACE_DATA_DIR.",
+  );
 }
 
 /**
@@ -129,8 +146,15 @@ function createDirectory(dataDir: string, file: string): void {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? "";
       if (code === "EEXIST" && inspectQuietly(dir)?.isDirectory()) continue;
-      const reason = code === "EACCES" || code === "EPERM" ? `you may not create ${basename(dir)} in ${dirname(dir)}` : `mkdir ${dir} failed: ${describeErrno(code) ?? (e as Error).message}`;
-      throw errors.dataDirUnusable(dataDir, `it does not exist, and ${reason}`, "Create it yourself, or choose a directory you can write to with --data-dir or YOURSPACE_DATA_DIR.");
+      const reason =
+        code === "EACCES" || code === "EPERM"
+          ? `you may not create ${basename(dir)} in ${dirname(dir)}`
+          : `mkdir ${dir} failed: ${describeErrno(code) ?? (e as Error).message}`;
+      throw errors.dataDirUnusable(
+        dataDir,
+        `it does not exist, and ${reason}`,
+        "Create it yourself, or choose a directory you can write to with --data-dir or YOURSPACE_DATA_DIR.",
+      );
     }
   }
   // The store is local state, never source: keep it out of version control by default.
@@ -158,7 +182,11 @@ function refuseUnfitPlace(dataDir: string, file: string, existing = dataDir): vo
   }
   const kernel = type === undefined ? undefined : KERNEL_FILE_SYSTEMS.get(type);
   if (kernel) {
-    throw errors.dataDirUnusable(dataDir, `it is on ${kernel}, a file system of the kernel that holds no ordinary files`, "Choose a directory on a disk (or tmpfs) with --data-dir or YOURSPACE_DATA_DIR.");
+    throw errors.dataDirUnusable(
+      dataDir,
+      `it is on ${kernel}, a file system of the kernel that holds no ordinary files`,
+      "Choose a directory on a disk (or tmpfs) with --data-dir or YOURSPACE_DATA_DIR.",
+    );
   }
   const long = tooLong(dataDir, file, existing);
   if (long) throw long;
@@ -196,13 +224,23 @@ function noStoreAndCannotMakeOne(dataDir: string, e: unknown): Error {
 function exists(path: string, dataDir: string): boolean {
   try {
     const stats = lstatSync(path);
-    if (stats.isDirectory()) throw errors.dataDirUnusable(dataDir, `${basename(path)} in it is a directory, where the store's file belongs`, `Move ${basename(path)} out of ${dataDir}, or choose another data directory.`);
+    if (stats.isDirectory())
+      throw errors.dataDirUnusable(
+        dataDir,
+        `${basename(path)} in it is a directory, where the store's file belongs`,
+        `Move ${basename(path)} out of ${dataDir}, or choose another data directory.`,
+      );
     return true;
   } catch (e) {
     if (e instanceof KvError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return false;
-    if (code === "EACCES") throw errors.dataDirUnusable(dataDir, "you may not look inside it (permission denied)", "Ask its owner for access, or choose another data directory with --data-dir or YOURSPACE_DATA_DIR.");
+    if (code === "EACCES")
+      throw errors.dataDirUnusable(
+        dataDir,
+        "you may not look inside it (permission denied)",
+        "Ask its owner for access, or choose another data directory with --data-dir or YOURSPACE_DATA_DIR.",
+      );
     throw fromSystemError(e, { dataDir }) ?? e;
   }
 }

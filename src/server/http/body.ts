@@ -7,7 +7,11 @@ import { HEADERS, type BodyShape, type FieldKind } from "../../contract/index.js
 type TooLarge = (size: number, limit: number) => KvError;
 
 const bodyTooLarge: TooLarge = (size, limit) =>
-  new KvError("BODY_TOO_LARGE", `The request body is ${size.toLocaleString("en-US")} bytes or more; the limit is ${limit.toLocaleString("en-US")} bytes.`, "Send a smaller body, or split it across requests.");
+  new KvError(
+    "BODY_TOO_LARGE",
+    `The request body is ${size.toLocaleString("en-US")} bytes or more; the limit is ${limit.toLocaleString("en-US")} bytes.`,
+    "Send a smaller body, or split it across requests.",
+  );
 
 /**
  * A request header (the first, if sent twice), read from the raw list: Node builds `req.headers`, an
@@ -122,7 +126,11 @@ function readDeclared(req: IncomingMessage, length: number): Promise<Buffer> {
 async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = headerOf(req, HEADERS.contentType) ?? "";
   if (!/^application\/json\b/i.test(type)) {
-    throw new KvError("BAD_HEADER", `Content-Type must be application/json, not "${type || "(none)"}".`, "Send the body as JSON with Content-Type: application/json.");
+    throw new KvError(
+      "BAD_HEADER",
+      `Content-Type must be application/json, not "${type || "(none)"}".`,
+      "Send the body as JSON with Content-Type: application/json.",
+    );
   }
   const body = await readBody(req, limit);
   // Decoding would replace bad bytes with U+FFFD, and so store a key or name nobody sent.
@@ -134,7 +142,13 @@ async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   }
 }
 
-const KIND_TEXT: Record<FieldKind, string> = { string: "a string", boolean: "true or false", integer: "a whole number", strings: "an array of strings", array: "an array" };
+const KIND_TEXT: Record<FieldKind, string> = {
+  string: "a string",
+  boolean: "true or false",
+  integer: "a whole number",
+  strings: "an array of strings",
+  array: "an array",
+};
 
 function fits(value: unknown, kind: FieldKind): boolean {
   switch (kind) {

@@ -73,11 +73,18 @@ export async function listen(options: ListenOptions, handle: Handle): Promise<{ 
   // CONNECT asks for a tunnel, which the API does not make.
   server.on("connect", (req: IncomingMessage, socket: Socket) => {
     socket.on("error", () => {});
-    answerAndClose(socket, 405, errorBody("METHOD_NOT_ALLOWED", "CONNECT is not served: the API is not a proxy.", "Send requests to the API's own paths; see docs/api.md."));
+    answerAndClose(
+      socket,
+      405,
+      errorBody("METHOD_NOT_ALLOWED", "CONNECT is not served: the API is not a proxy.", "Send requests to the API's own paths; see docs/api.md."),
+    );
   });
   // Any other expectation gets a JSON 417.
   server.on("checkExpectation", (req, res) => {
-    send(res, { status: 417, json: errorBody("BAD_HEADER", `The expectation "${req.headers[HEADERS.expect]}" is not supported.`, "Leave out the Expect header.") });
+    send(res, {
+      status: 417,
+      json: errorBody("BAD_HEADER", `The expectation "${req.headers[HEADERS.expect]}" is not supported.`, "Leave out the Expect header."),
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) => reject(listenFailure(e, host, port)));
@@ -99,6 +106,11 @@ function refuseTarget(req: IncomingMessage): KvError | undefined {
   const url = req.url ?? "";
   const absolute = /^https?:\/\/[^/?#]*/i.exec(url);
   if (absolute) req.url = url.slice(absolute[0].length).replace(/^(?=[?#]|$)/, "/");
-  if (!req.url!.startsWith("/")) return new KvError("BAD_HEADER", `The request target ${JSON.stringify(url.slice(0, 100))} is not a path.`, `Send a path that starts with /, such as ${ROUTES.whoami}.`);
+  if (!req.url!.startsWith("/"))
+    return new KvError(
+      "BAD_HEADER",
+      `The request target ${JSON.stringify(url.slice(0, 100))} is not a path.`,
+      `Send a path that starts with /, such as ${ROUTES.whoami}.`,
+    );
   return undefined;
 }

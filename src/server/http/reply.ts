@@ -52,7 +52,12 @@ const REASONS: Record<number, string> = { 400: "Bad Request", 405: "Method Not A
 /** An answer written straight to a socket that the HTTP server no longer handles (a parse error, CONNECT), then closed. */
 export function answerAndClose(socket: Socket, status: number, error: ErrorBody): void {
   const text = JSON.stringify(error);
-  const head = [`HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}`, `${HEADERS.contentType}: ${MEDIA.jsonAnswer}`, `${HEADERS.contentLength}: ${Buffer.byteLength(text)}`, `${HEADERS.connection}: close`];
+  const head = [
+    `HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}`,
+    `${HEADERS.contentType}: ${MEDIA.jsonAnswer}`,
+    `${HEADERS.contentLength}: ${Buffer.byteLength(text)}`,
+    `${HEADERS.connection}: close`,
+  ];
   if (socket.writable) socket.end(`${head.join("\r\n")}\r\n\r\n${text}`);
   else socket.destroy();
 }

@@ -19,17 +19,27 @@ export function listenFailure(e: unknown, host: string, port: number): KvError {
     case "EPERM":
       return errors.usage(`This user may not listen on port ${port} of ${host} (${reason}).`, "Use a port from 1024 up, or --port 0 for any free port.");
     case "EADDRNOTAVAIL":
-      return errors.usage(`${host} is not an address of this machine, so the emulator cannot listen on it (${reason}).`, "Give --host an address this machine has, 0.0.0.0 for all of them, or leave it out for 127.0.0.1.");
+      return errors.usage(
+        `${host} is not an address of this machine, so the emulator cannot listen on it (${reason}).`,
+        "Give --host an address this machine has, 0.0.0.0 for all of them, or leave it out for 127.0.0.1.",
+      );
     case "ENOTFOUND":
     case "EAI_AGAIN":
     case "EAI_FAIL":
     case "EAI_NONAME":
-      return errors.usage(`--host "${host}" is neither an IP address nor a name this machine can resolve (${reason}).`, "Give an IP address, such as 127.0.0.1 or 0.0.0.0.");
+      return errors.usage(
+        `--host "${host}" is neither an IP address nor a name this machine can resolve (${reason}).`,
+        "Give an IP address, such as 127.0.0.1 or 0.0.0.0.",
+      );
     case "EAFNOSUPPORT":
     case "EINVAL":
       return errors.usage(`The emulator cannot listen on ${host} here (${reason}).`, "Give --host an IPv4 address, such as 127.0.0.1, or leave it out.");
     default:
-      return new KvError("UNAVAILABLE", `The emulator could not listen on ${host}:${port}: ${reason}.`, "Check --host and --port, or try --port 0 for any free port.");
+      return new KvError(
+        "UNAVAILABLE",
+        `The emulator could not listen on ${host}:${port}: ${reason}.`,
+        "Check --host and --port, or try --port 0 for any free port.",
+      );
   }
 }
 
@@ -39,5 +49,9 @@ export function startFailure(e: unknown, dataDir: string): KvError {
   const { syscall, path } = (e ?? {}) as SystemError;
   // The file system refused the data directory (mkdir, open, ...): the store cannot be opened.
   if (typeof syscall === "string" && typeof path === "string") return errors.dataDirUnusable(dataDir, describeThrown(e));
-  return new KvError("UNAVAILABLE", `The emulator could not start: ${describeThrown(e)}.`, "Check --data-dir (or YOURSPACE_DATA_DIR), --host and --port; YOURSPACE_DEBUG=1 shows more.");
+  return new KvError(
+    "UNAVAILABLE",
+    `The emulator could not start: ${describeThrown(e)}.`,
+    "Check --data-dir (or YOURSPACE_DATA_DIR), --host and --port; YOURSPACE_DEBUG=1 shows more.",
+  );
 }

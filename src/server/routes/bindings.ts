@@ -15,7 +15,8 @@ export const bindings = {
     action: "admin",
     handle: async ({ req, kv }) => {
       const doc = (await readObject(req, API_LIMITS.maxJsonBody, BODIES["PUT bindings"])) as unknown as BindingBody;
-      if (doc.access !== "read-only" && doc.access !== "read-write") throw new KvError("MALFORMED_BODY", `The body must be ${BODIES["PUT bindings"].example}; "access" is ${JSON.stringify(doc.access)}.`);
+      if (doc.access !== "read-only" && doc.access !== "read-write")
+        throw new KvError("MALFORMED_BODY", `The body must be ${BODIES["PUT bindings"].example}; "access" is ${JSON.stringify(doc.access)}.`);
       return { status: 200, json: bindingToWire(await kv.bind({ route: doc.route, variable: doc.variable, namespace: doc.namespace, access: doc.access })) };
     },
   },

@@ -15,7 +15,10 @@ import { values } from "./values.js";
 import { whoami } from "./whoami.js";
 
 /** Every endpoint of the contract, each served by its resource's handler: the type checks that none is missing. */
-const HANDLERS = { ...whoami, ...namespaces, ...keys, ...values, ...bulk, ...exportStream, ...site, ...bindings, ...usage, ...audit } satisfies Record<Endpoint, Handler>;
+const HANDLERS = { ...whoami, ...namespaces, ...keys, ...values, ...bulk, ...exportStream, ...site, ...bindings, ...usage, ...audit } satisfies Record<
+  Endpoint,
+  Handler
+>;
 
 /** The router of the API: each endpoint through the pipeline to its handler; any other path or method answered 404 or 405. */
 export function buildRouter(server: ServerContext) {
@@ -24,7 +27,12 @@ export function buildRouter(server: ServerContext) {
     defaultRoute: (req, res) => {
       const path = (req.url ?? "/").split("?")[0]!;
       const allowed = METHODS.filter((m) => router.find(m, path) !== null);
-      if (allowed.length) send(res, { status: 405, json: errorBody("METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${path}.`, `Use ${allowed.join(" or ")}.`), headers: [HEADERS.allow, allowed.join(", ")] });
+      if (allowed.length)
+        send(res, {
+          status: 405,
+          json: errorBody("METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${path}.`, `Use ${allowed.join(" or ")}.`),
+          headers: [HEADERS.allow, allowed.join(", ")],
+        });
       else send(res, { status: 404, json: errorBody("NOT_FOUND", `There is no route ${path}.`, "See docs/api.md for the routes.") });
     },
     onBadUrl: (path, _req, res) => send(res, { status: 400, json: errorBody("BAD_HEADER", `The path ${path} is not a valid URL.`, null) }),

@@ -78,7 +78,11 @@ function metadataOf(header: string | undefined): Record<string, unknown> | undef
   try {
     parsed = decodeMetadataHeader(header);
   } catch {
-    throw new KvError("INVALID_METADATA", `The ${HEADERS.metadata} header is not base64url-encoded JSON.`, "Encode the metadata object as JSON, then base64url.");
+    throw new KvError(
+      "INVALID_METADATA",
+      `The ${HEADERS.metadata} header is not base64url-encoded JSON.`,
+      "Encode the metadata object as JSON, then base64url.",
+    );
   }
   return validateMetadata(parsed);
 }

@@ -9,8 +9,18 @@ export const whoami = {
       status: 200,
       json: {
         site: token.site,
-        token: { id: token.id, kind: token.kind, access: token.access, namespaces: token.namespaces, expiresAt: isoOrNull(token.expiresAt), route: token.route },
-        bindings: token.kind === "route" ? server.core.admin.bindings(token.site, token.route!).map(({ variable, namespace, access }) => ({ variable, namespace, access })) : null,
+        token: {
+          id: token.id,
+          kind: token.kind,
+          access: token.access,
+          namespaces: token.namespaces,
+          expiresAt: isoOrNull(token.expiresAt),
+          route: token.route,
+        },
+        bindings:
+          token.kind === "route"
+            ? server.core.admin.bindings(token.site, token.route!).map(({ variable, namespace, access }) => ({ variable, namespace, access }))
+            : null,
       } satisfies WireWhoami,
     }),
   },

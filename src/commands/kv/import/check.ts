@@ -32,7 +32,8 @@ export async function checkEntries(source: ImportSource, format: ImportFormat, p
       beforeEach();
       total++;
       if ("error" in item) problems.push({ where: item.where, key: item.key ?? null, code: item.error.code, message: item.error.message });
-      else if (!item.entry.key.startsWith(prefix)) problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key is outside --prefix "${prefix}"` });
+      else if (!item.entry.key.startsWith(prefix))
+        problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key is outside --prefix "${prefix}"` });
       else {
         totalBytes += footprintOf(item.entry);
         if (!hashes.add(item.entry.key)) repeated.add(item.entry.key);
@@ -45,7 +46,8 @@ export async function checkEntries(source: ImportSource, format: ImportFormat, p
     for await (const item of source.entries(format)) {
       if (!("entry" in item) || !repeated.has(item.entry.key)) continue;
       const earlier = first.get(item.entry.key);
-      if (earlier) problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key appears more than once in the file (first at ${earlier})` });
+      if (earlier)
+        problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key appears more than once in the file (first at ${earlier})` });
       else first.set(item.entry.key, item.where);
     }
   }

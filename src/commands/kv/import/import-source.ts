@@ -75,10 +75,15 @@ export class ImportSource {
       // Enough to hold a whole first line: an entry with a 1 MiB value is under 1.5 MB in base64.
       const size = 4 * 1_048_576;
       const { buffer, bytesRead } = await handle.read(Buffer.alloc(size), 0, size, 0);
-      const head = buffer.subarray(0, bytesRead).toString("utf8").replace(/^\uFEFF/, "").trimStart();
+      const head = buffer
+        .subarray(0, bytesRead)
+        .toString("utf8")
+        .replace(/^\uFEFF/, "")
+        .trimStart();
       if (head === "") return "ndjson";
       if (head.startsWith("[")) return "json";
-      if (!head.startsWith("{")) throw errors.usage(`${this.name} is not NDJSON, a JSON array or a JSON object.`, "Give --format ndjson|json|object if it is one of them.");
+      if (!head.startsWith("{"))
+        throw errors.usage(`${this.name} is not NDJSON, a JSON array or a JSON object.`, "Give --format ndjson|json|object if it is one of them.");
       // An NDJSON entry starts with one of the entry's own fields; a flat object with a user's key.
       // (A flat object whose first key is literally "key" or "value" needs --format object.)
       if (/^\{\s*"(key|value|base64|expiration|expiration_ttl|metadata)"\s*:/.test(head)) return "ndjson";
@@ -108,7 +113,12 @@ export class ImportSource {
         continue;
       }
       if ("invalidUtf8At" in line) {
-        yield { where, error: errors.invalidUtf8(`line ${n(line.number)}, byte ${n(line.invalidUtf8At)} of the line (byte ${n(line.offset + line.invalidUtf8At)} of the file)`) };
+        yield {
+          where,
+          error: errors.invalidUtf8(
+            `line ${n(line.number)}, byte ${n(line.invalidUtf8At)} of the line (byte ${n(line.offset + line.invalidUtf8At)} of the file)`,
+          ),
+        };
         continue;
       }
       if (line.text.trim() === "") continue;
@@ -159,7 +169,10 @@ export class ImportSource {
     if (failure && (failure as NodeJS.ErrnoException).code) throw failure;
     if (failure) {
       const expected = format === "json" ? "a JSON array of entries" : "a JSON object of keys and values";
-      throw errors.usage(`${this.name} is not ${expected}: ${failure.message.replace(/^Parser cannot parse input: /, "")}.`, "Check the file, or give --format if it is NDJSON.");
+      throw errors.usage(
+        `${this.name} is not ${expected}: ${failure.message.replace(/^Parser cannot parse input: /, "")}.`,
+        "Check the file, or give --format if it is NDJSON.",
+      );
     }
   }
 }
@@ -169,7 +182,11 @@ function textError(e: ImportTextError, name: string): KvError {
   const { line, column, offset } = e.position;
   const where = `line ${n(line)}, byte ${n(column)} of the line (byte ${n(offset)} of the file)`;
   if (e.kind === "utf8") return errors.invalidUtf8(where, name);
-  if (e.kind === "not-json") return errors.usage(`${name} is not NDJSON, a JSON array or a JSON object: ${where} is outside any entry.`, "Give a file of entries, as kv export writes them.");
+  if (e.kind === "not-json")
+    return errors.usage(
+      `${name} is not NDJSON, a JSON array or a JSON object: ${where} is outside any entry.`,
+      "Give a file of entries, as kv export writes them.",
+    );
   return errors.entryTextTooLong(`the entry that starts at ${where.replace(/ \(byte .*/, "")}`, undefined, MAX_ENTRY_TEXT_BYTES, name);
 }
 

@@ -98,7 +98,7 @@ function lineEnd(chunk: Buffer, from: number): number {
  * or -1 when every byte is well formed.
  */
 export function firstInvalidUtf8(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i]!;
     if (b < 0x80) {
       i++;
@@ -239,7 +239,14 @@ export class JsonTextGuard extends Transform {
         continue;
       }
       const b = bytes[i]!;
-      if (this.depth === 0 && this.options.outsideValues === "whitespace" && b !== 0x5b && b !== 0x7b && !WHITESPACE.has(b) && !this.inByteOrderMark(bytes, i)) {
+      if (
+        this.depth === 0 &&
+        this.options.outsideValues === "whitespace" &&
+        b !== 0x5b &&
+        b !== 0x7b &&
+        !WHITESPACE.has(b) &&
+        !this.inByteOrderMark(bytes, i)
+      ) {
         return new ImportTextError("not-json", this.at(bytes, this.position + i));
       }
       if (this.depth === 1 && this.elementFirst === undefined && !SEPARATORS.has(b)) this.elementFirst = this.at(bytes, this.position + i);

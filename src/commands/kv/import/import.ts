@@ -44,7 +44,8 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     );
   }
   const prefix = opts.prefix ?? "";
-  const stopped = (step: string) => (by: StopSignal) => errors.interrupted(by, `Import interrupted by ${by} ${step}; nothing was written.`, "Run the same command again to import the file.");
+  const stopped = (step: string) => (by: StopSignal) =>
+    errors.interrupted(by, `Import interrupted by ${by} ${step}; nothing was written.`, "Run the same command again to import the file.");
   const source = await ImportSource.open(file(args), ctx.io.stdin, ctx.signal).catch((e: unknown) => {
     throwIfStopped(ctx.signal, stopped(`while reading ${file(args) === "-" ? "stdin" : file(args)}`));
     throw e;
@@ -54,7 +55,9 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     const format = opts.format ?? (await source.detectFormat());
 
     // 1. Validate every entry before anything is written.
-    const { problems, total, totalBytes, keep } = await checkEntries(source, format, prefix, opts.prune === true, () => throwIfStopped(ctx.signal, stopped("while checking the file")));
+    const { problems, total, totalBytes, keep } = await checkEntries(source, format, prefix, opts.prune === true, () =>
+      throwIfStopped(ctx.signal, stopped("while checking the file")),
+    );
     if (problems.length > 0) return reportInvalid(ctx, source.name, problems, total);
     // An empty input (a failed command piped in, a truncated download) never empties the namespace.
     if (opts.prune && total === 0) {
@@ -129,10 +132,23 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     const again = `Run the same command again${source.name === "stdin" ? ", with the same input," : ""} to finish: batches are atomic, and entries already written are skipped as unchanged.`;
     const pruneNote = opts.prune && !opts.dryRun ? "; nothing was pruned" : "";
     try {
-      await writeBatches(source, format, batchSize, opts.dryRun ? 1 : concurrency, ctx.signal, (batch) => submit(backend, ns, batch, { dryRun: opts.dryRun === true, region }), record).catch((e: unknown) => {
+      await writeBatches(
+        source,
+        format,
+        batchSize,
+        opts.dryRun ? 1 : concurrency,
+        ctx.signal,
+        (batch) => submit(backend, ns, batch, { dryRun: opts.dryRun === true, region }),
+        record,
+      ).catch((e: unknown) => {
         // A batch refused whole stops the import: the error says so, and what was written before.
         if (!(e instanceof KvError) || isInterruption(e)) throw e;
-        throw new KvError(e.code, `${e.message} The import stopped ${account()}${pruneNote}.`, `${e.hint ? `${e.hint} ` : ""}Then run the same command again: entries already written are skipped as unchanged.`, e.details);
+        throw new KvError(
+          e.code,
+          `${e.message} The import stopped ${account()}${pruneNote}.`,
+          `${e.hint ? `${e.hint} ` : ""}Then run the same command again: entries already written are skipped as unchanged.`,
+          e.details,
+        );
       });
       throwIfStopped(ctx.signal, (by) => errors.interrupted(by, `${opts.dryRun ? "Dry run" : "Import"} interrupted by ${by} ${account()}${pruneNote}.`, again));
 
@@ -152,7 +168,11 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
       } else if (prunable.length > 0 && failures.length === 0) {
         for (let i = 0; i < prunable.length; i += LIMITS.maxListLimit) {
           throwIfStopped(ctx.signal, (by) =>
-            errors.interrupted(by, `Import interrupted by ${by} while pruning: every entry of the file was written, and ${n(tally.deleted)} of ${n(prunable.length)} keys the file does not have were removed.`, again),
+            errors.interrupted(
+              by,
+              `Import interrupted by ${by} while pruning: every entry of the file was written, and ${n(tally.deleted)} of ${n(prunable.length)} keys the file does not have were removed.`,
+              again,
+            ),
           );
           tally.deleted += (await backend.delete(ns, prunable.slice(i, i + LIMITS.maxListLimit), { force: true, region })).deleted.length;
         }
@@ -186,7 +206,7 @@ async function beforeWriting<T>(signal: AbortSignal, stopped: (step: string) => 
   try {
     return await steps();
   } catch (e) {
-    if (isInterruption(e) || e instanceof KvError && e.code === "CANCELLED") throwIfStopped(signal, stopped("before writing"));
+    if (isInterruption(e) || (e instanceof KvError && e.code === "CANCELLED")) throwIfStopped(signal, stopped("before writing"));
     throw e;
   }
 }

@@ -55,7 +55,15 @@ export async function summarise(ctx: Context, s: Summary): Promise<void> {
   if (ctx.out.json) {
     const base = { namespace: s.namespace, format: s.format, dryRun: s.dryRun, total: s.total, elapsedMs: s.elapsedMs };
     if (s.dryRun) {
-      await ctx.out.printJson({ ...base, added: s.diff.added, changed: s.diff.changed, unchanged: t.unchanged, removed: s.diff.removed, failed: t.failed, failures: s.failures });
+      await ctx.out.printJson({
+        ...base,
+        added: s.diff.added,
+        changed: s.diff.changed,
+        unchanged: t.unchanged,
+        removed: s.diff.removed,
+        failed: t.failed,
+        failures: s.failures,
+      });
     } else await ctx.out.printJson({ ...base, ...t, failures: s.failures });
     return;
   }
