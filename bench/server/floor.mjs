@@ -15,7 +15,7 @@ if (!dir) {
 mkdirSync(dir, { recursive: true });
 const db = new Database(join(dir, "floor.sqlite"));
 db.pragma("journal_mode = WAL");
-db.pragma("synchronous = NORMAL"); // as the emulator's store (src/emulator/store.ts)
+db.pragma("synchronous = NORMAL"); // as the emulator's store (src/emulator/store/store.ts)
 db.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) STRICT, WITHOUT ROWID");
 const read = db.prepare("SELECT value FROM kv WHERE key = ?").pluck();
 const upsert = db.prepare("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
