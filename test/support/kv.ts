@@ -30,7 +30,7 @@ export interface ListJson {
   complete: boolean;
 }
 
-export function kvIn(runner: Runner) {
+function kvIn(runner: Runner) {
   /** Runs `yourspace --data-dir <dataDir> kv <args…>` in `dataDir`. */
   const kv = (dataDir: string, args: readonly string[], options: KvOptions = {}): Promise<RunResult> =>
     runner(["--data-dir", dataDir, "kv", ...args], { cwd: dataDir, input: options.input, env: options.env });
