@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runCli, tempDir, type RunResult } from "../support/cli.js";
+import { ok } from "../support/kv.js";
 
 /**
  * A data directory on the manual clock, driven only through the CLI: each command the same main() the
@@ -15,12 +16,6 @@ function emulator() {
     return r.code === 0 ? (JSON.parse(r.out) as { value: string; version: string; servedFrom: string }) : r.code;
   };
   return { kv, read };
-}
-
-async function ok(result: Promise<RunResult>): Promise<RunResult> {
-  const r = await result;
-  expect(r.code, r.stderr).toBe(0);
-  return r;
 }
 
 describe("consistency through the CLI, on the manual clock", () => {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runBin, tempDir, type RunResult } from "../support/cli.js";
+import { ok } from "../support/kv.js";
 
 /**
  * A data directory on the manual clock, driven only through the built binary: one process per command,
@@ -13,12 +14,6 @@ function emulator() {
   const env = { YOURSPACE_DATA_DIR: `${cwd}/data` };
   const kv = (...argv: string[]): Promise<RunResult> => runBin(["kv", ...argv, "--quiet"], { cwd, env });
   return { kv, cwd };
-}
-
-async function ok(result: Promise<RunResult>): Promise<RunResult> {
-  const r = await result;
-  expect(r.code, r.stderr).toBe(0);
-  return r;
 }
 
 describe("consistency through the built binary, on the manual clock", () => {
