@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { open, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { errors } from "../core/errors.js";
@@ -26,11 +27,12 @@ export async function readLimited(stream: Readable, limit: number = LIMITS.maxVa
   return Buffer.concat(chunks, total);
 }
 
-/** Reads a file byte for byte, refusing one over the value limit before reading it. */
-export async function readValueFile(path: string): Promise<Buffer> {
+/** Reads a file byte for byte, refusing one over the value limit before reading it. `path` is found from `cwd`, the command's directory. */
+export async function readValueFile(path: string, cwd: string): Promise<Buffer> {
+  const at = resolve(cwd, path);
   let size: number;
   try {
-    const info = await stat(path);
+    const info = await stat(at);
     if (info.isDirectory()) throw errors.file(path, "it is a directory");
     size = info.size;
   } catch (e) {
@@ -38,7 +40,7 @@ export async function readValueFile(path: string): Promise<Buffer> {
   }
   if (size > LIMITS.maxValueBytes) throw errors.valueTooLarge(size);
   try {
-    const handle = await open(path, "r");
+    const handle = await open(at, "r");
     try {
       return await readLimited(handle.createReadStream({ autoClose: false }));
     } finally {

@@ -17,7 +17,7 @@ interface SetOptions {
 
 export const run: Handler<SetOptions> = async (ctx, args, opts) => {
   const key = args.key as string;
-  const input: PutInput = { value: await readValue(ctx.io.stdin, args.value as string | undefined, opts.file) };
+  const input: PutInput = { value: await readValue(ctx.io.stdin, args.value as string | undefined, opts.file, ctx.io.cwd) };
   if (opts.ttl !== undefined && opts.expiresAt !== undefined) throw errors.expiryConflict();
   if (opts.ttl !== undefined) input.ttlSeconds = parseDuration(opts.ttl, "--ttl") / 1000;
   if (opts.expiresAt !== undefined) input.expiresAt = parseTimestamp(opts.expiresAt);
@@ -32,10 +32,15 @@ export const run: Handler<SetOptions> = async (ctx, args, opts) => {
   }
 };
 
-async function readValue(stdin: NodeJS.ReadableStream & { isTTY?: boolean }, value: string | undefined, file: string | undefined): Promise<Buffer> {
+async function readValue(
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean },
+  value: string | undefined,
+  file: string | undefined,
+  cwd: string,
+): Promise<Buffer> {
   if (file !== undefined) {
     if (value !== undefined) throw errors.usage("Give the value either as an argument or with --file, not both.");
-    return readValueFile(file);
+    return readValueFile(file, cwd);
   }
   if (value === "-" || (value === undefined && stdin.isTTY !== true)) return readLimited(stdin as import("node:stream").Readable);
   if (value === undefined) {

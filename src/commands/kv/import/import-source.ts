@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream, mkdtempSync } from "node:fs";
 import { open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseWireEntry, type BulkEntry } from "../../../core/bulk.js";
@@ -28,21 +28,26 @@ export class ImportSource {
     private readonly cleanup?: () => Promise<void>,
   ) {}
 
-  /** `signal` stops the copy of standard input: a pipe that never ends must not hold a stopped import. */
-  static async open(path: string, stdin: Readable, signal?: AbortSignal): Promise<ImportSource> {
+  /**
+   * `path` is named as the user gave it and found from `cwd`, the command's directory (not the
+   * process's: a command run in process has its own). `signal` stops the copy of standard input: a
+   * pipe that never ends must not hold a stopped import.
+   */
+  static async open(path: string, cwd: string, stdin: Readable, signal?: AbortSignal): Promise<ImportSource> {
     if (path !== "-") {
+      const at = resolve(cwd, path);
       const refused = (e: unknown) => {
         const code = (e as NodeJS.ErrnoException).code ?? "";
         return errors.file(path, code === "ENOENT" ? "it does not exist" : (describeErrno(code) ?? (e as Error).message));
       };
-      const stats = await stat(path).catch((e: unknown) => Promise.reject(refused(e)));
+      const stats = await stat(at).catch((e: unknown) => Promise.reject(refused(e)));
       if (stats.isDirectory()) throw errors.file(path, "it is a directory");
       // A pipe (`<(command)`), a terminal or a device can be read only once, like standard input: it
       // is copied as it is read (opening it to try would take, and lose, what its writer sends first).
-      if (!stats.isFile()) return ImportSource.spool(createReadStream(path), path, signal);
+      if (!stats.isFile()) return ImportSource.spool(createReadStream(at), path, signal);
       // Opened once now, so a file that cannot be read is reported before anything else happens.
-      await (await open(path, "r").catch((e: unknown) => Promise.reject(refused(e)))).close();
-      return new ImportSource(path, path);
+      await (await open(at, "r").catch((e: unknown) => Promise.reject(refused(e)))).close();
+      return new ImportSource(at, path);
     }
     return ImportSource.spool(stdin, "stdin", signal);
   }

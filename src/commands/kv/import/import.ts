@@ -46,7 +46,7 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
   const prefix = opts.prefix ?? "";
   const stopped = (step: string) => (by: StopSignal) =>
     errors.interrupted(by, `Import interrupted by ${by} ${step}; nothing was written.`, "Run the same command again to import the file.");
-  const source = await ImportSource.open(file(args), ctx.io.stdin, ctx.signal).catch((e: unknown) => {
+  const source = await ImportSource.open(file(args), ctx.io.cwd, ctx.io.stdin, ctx.signal).catch((e: unknown) => {
     throwIfStopped(ctx.signal, stopped(`while reading ${file(args) === "-" ? "stdin" : file(args)}`));
     throw e;
   });
