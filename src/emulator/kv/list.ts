@@ -48,17 +48,7 @@ export function list(engine: KvContext, site: string, namespace: string, options
       const limit = pageLimit(model, options.limit);
       let page: ServedPage;
       if (engine.regions.isHome(region) || strong) {
-        if (engine.regions.partitioned(region))
-          return engine.fail(engine.unreachable(region, "read"), {
-            f: "list",
-            region,
-            key: options.prefix,
-            consistency: "strong",
-            ns: namespace,
-            t: now,
-            cursor: options.cursor ?? null,
-            limit,
-          });
+        if (engine.regions.partitioned(region)) return unreachable(engine, region, namespace, options, "strong", limit, now);
         page = homePage(engine, ns, options.prefix, after, limit, now);
         // S-list-repair: a strong list brings the keys it lists into the region.
         if (!engine.regions.isHome(region)) for (const item of page.items) repairKey(engine, region, ns, Buffer.from(item.key, "utf8"), now);
@@ -137,17 +127,7 @@ function cachedPage(engine: KvContext, region: string, ns: number, namespace: st
     page.ttlMs ??= finiteOrNull(engine.regions.model.cacheTtlMs);
     if (pageFresh(engine, region, ns, cached, page.ttlMs, now)) return page;
   }
-  if (engine.regions.partitioned(region))
-    return engine.fail(engine.unreachable(region, "read"), {
-      f: "list",
-      region,
-      key: options.prefix,
-      consistency: "eventual",
-      ns: namespace,
-      t: now,
-      cursor: options.cursor ?? null,
-      limit: options.limit,
-    });
+  if (engine.regions.partitioned(region)) return unreachable(engine, region, namespace, options, "eventual", options.limit, now);
   // A page is kept for the profile's TTL: a list asks for none of its own.
   const page: ServedPage = { ...homePage(engine, ns, options.prefix, after, options.limit, now), ttlMs: finiteOrNull(engine.regions.model.cacheTtlMs) };
   engine
@@ -183,4 +163,26 @@ function toPage(engine: KvContext, rows: ListRow[], prefix: string, limit: numbe
     metadata: r.metadata,
   }));
   return { items, cursor: more ? encodeCursor(prefix, items[items.length - 1]!.key) : null };
+}
+
+/** A region cut off from home cannot serve the page: the failure, recorded with the page it asked for. */
+function unreachable(
+  engine: KvContext,
+  region: string,
+  namespace: string,
+  options: ListOptions,
+  consistency: "strong" | "eventual",
+  limit: number,
+  now: number,
+): never {
+  return engine.fail(engine.unreachable(region, "read"), {
+    f: "list",
+    region,
+    key: options.prefix,
+    consistency,
+    ns: namespace,
+    t: now,
+    cursor: options.cursor ?? null,
+    limit,
+  });
 }

@@ -49,60 +49,12 @@ export class Replicas {
     const settledSeq = this.regions.settings.settled(region)?.seq ?? 0;
     const cutoff = now - minDelay;
     const sure = this.regions.surelyDelivered(region, now);
-    // Positional parameters, in the order replicaQuery() names them: binding by name costs more.
-    const row = (
-      this.hasFloors(region)
-        ? this.replicaQuery(true).get(
-            ns,
-            key,
-            region,
-            ns,
-            key,
-            settledSeq,
-            region,
-            localApply,
-            sure,
-            cutoff,
-            region,
-            now,
-            ns,
-            key,
-            region,
-            ns,
-            key,
-            settledSeq,
-            region,
-            localApply,
-            sure,
-            cutoff,
-            region,
-            now,
-            ns,
-            key,
-          )
-        : this.replicaQuery(false).get(
-            ns,
-            key,
-            settledSeq,
-            region,
-            localApply,
-            sure,
-            cutoff,
-            region,
-            now,
-            ns,
-            key,
-            settledSeq,
-            region,
-            localApply,
-            sure,
-            cutoff,
-            region,
-            now,
-            ns,
-            key,
-          )
-    ) as unknown[] | undefined;
+    // Positional parameters, in the order replicaQuery() names them: binding by name costs more. The
+    // visibility test appears twice in the query (the newest visible version, and what it lacks).
+    const visible = [settledSeq, region, localApply, sure, cutoff, region, now];
+    const floors = this.hasFloors(region);
+    const test = floors ? [ns, key, region, ns, key, ...visible] : [ns, key, ...visible];
+    const row = this.replicaQuery(floors).get(...test, ...test, ns, key) as unknown[] | undefined;
     if (row) {
       const lackingSince = row[7] as number | null; // superseded_t
       return { row: rowOf(row, key), behindMs: lackingSince === null ? 0 : Math.max(0, now - lackingSince) };
