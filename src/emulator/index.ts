@@ -3,7 +3,8 @@
  * from here and nowhere else in src/emulator/ (a dependency rule checks it). What is not exported
  * here is the emulator's own business.
  */
-export { EmulatorCore, LocalBackend } from "./local-backend.js";
+export { EmulatorCore } from "./emulator-core.js";
+export { LocalBackend } from "./local-backend.js";
 /** @public Part of the facade for the code that will construct a LocalBackend itself (the dev runner). */
 export type { LocalBackendOptions } from "./local-backend.js";
 export { GroupCommit } from "./store/group-commit.js";

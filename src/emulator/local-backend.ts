@@ -23,16 +23,11 @@ import type {
 } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import type { Clock } from "../core/clock.js";
-import { KvError } from "../core/errors.js";
-import { TokenStore } from "./site/tokens.js";
+import { AuditTrail } from "./audit-trail.js";
 import { EmulatorControl } from "./control.js";
-import { Engine } from "./kv/engine.js";
-import { Ledger, type AuditAction } from "./site/ledger.js";
-import { STALE } from "./settings.js";
-import { SiteAdmin } from "./site/site-admin.js";
+import { EmulatorCore } from "./emulator-core.js";
+import type { TokenStore } from "./site/tokens.js";
 import { readOnlyReason } from "./store/read-only.js";
-import type { Database } from "./store/sqlite.js";
-import { openStore } from "./store/store.js";
 
 export interface LocalBackendOptions {
   dataDir: string;
@@ -42,41 +37,6 @@ export interface LocalBackendOptions {
   client?: string;
   /** For the "target" line: data directories are shown relative to here. */
   cwd: string;
-}
-
-/** One open data directory: the store, the engine, the ledger and the site settings over it. */
-export class EmulatorCore {
-  readonly engine: Engine;
-  readonly ledger: Ledger;
-  readonly admin: SiteAdmin;
-  readonly tokens: TokenStore;
-
-  constructor(
-    readonly db: Database,
-    readonly dataDir: string,
-    clock: Clock,
-    client?: string,
-  ) {
-    this.engine = new Engine({ db, dataDir, clock, client });
-    const now = () => this.engine.freshNow();
-    // Audit records take the time the operation they follow already read.
-    this.ledger = new Ledger(db, this.engine.usage, () => this.engine.now(), now);
-    // Reads store no time of their own: the time they used is kept when their audit records are.
-    this.ledger.alongFlush = () => this.engine.keepTime();
-    // Only grouped writes (the API server's) hand their meters over; every other write stores its own.
-    this.engine.usage.deferMeters = (site, period, writes, byteMs) => this.ledger.meterWrites(site, period, writes, byteMs);
-    this.admin = new SiteAdmin(db, this.engine.usage, now);
-    this.tokens = new TokenStore(db, now, this.engine.settings);
-  }
-
-  static open(dataDir: string, clock: Clock, client?: string): EmulatorCore {
-    return new EmulatorCore(openStore({ dataDir, now: clock.now() }), dataDir, clock, client);
-  }
-
-  close(): void {
-    this.ledger.flush();
-    this.db.close();
-  }
 }
 
 /**
@@ -91,7 +51,11 @@ export class LocalBackend implements Backend {
     private readonly actor: string,
     readonly target: TargetInfo,
     private readonly ownsCore = false,
-  ) {}
+  ) {
+    this.trail = new AuditTrail(core, site, actor);
+  }
+
+  private readonly trail: AuditTrail;
 
   static open(options: LocalBackendOptions): LocalBackend {
     const core = EmulatorCore.open(options.dataDir, options.clock, options.client);
@@ -121,7 +85,7 @@ export class LocalBackend implements Backend {
 
   /** get(), answered at once: for the server, which then answers without waiting for a later tick. */
   getNow(ns: string, key: string, options?: ReadOptions): GetResult {
-    return this.audited(
+    return this.trail.run(
       "read",
       ns,
       key,
@@ -137,7 +101,7 @@ export class LocalBackend implements Backend {
 
   /** put(), run at once: for the server's group commit, which runs it inside a shared transaction. */
   putNow(ns: string, key: string, input: PutInput, options?: WriteOptions): WriteResult {
-    return this.audited(
+    return this.trail.run(
       "write",
       ns,
       key,
@@ -158,22 +122,22 @@ export class LocalBackend implements Backend {
     if (options.dryRun) return this.core.engine.delete(this.site, ns, keys, options);
     try {
       const result = this.core.engine.actingFor(this.actor, () => this.core.engine.delete(this.site, ns, keys, options));
-      for (const key of result.deleted) this.log("delete", ns, key, region, "ok");
-      for (const key of result.missing) this.log("delete", ns, key, region, "not-found");
+      for (const key of result.deleted) this.trail.log("delete", ns, key, region, "ok");
+      for (const key of result.missing) this.trail.log("delete", ns, key, region, "not-found");
       return result;
     } catch (e) {
-      this.failed("delete", ns, keys, options.region, e);
+      this.trail.failed("delete", ns, keys, options.region, e);
       throw e;
     }
   }
 
   /** Logs writes that did not happen: they failed, or the transaction they shared failed to commit. */
   failed(action: "write" | "delete", ns: string, keys: readonly string[], region: string | undefined, error: unknown): void {
-    for (const key of keys) this.log(action, ns, key, region ?? this.core.engine.homeRegion, outcomeOf(error));
+    this.trail.failed(action, ns, keys, region, error);
   }
 
   async list(ns: string, options: ListOptions): Promise<ListPage> {
-    return this.audited(
+    return this.trail.run(
       "list",
       ns,
       options.prefix,
@@ -188,10 +152,17 @@ export class LocalBackend implements Backend {
     try {
       const outcomes = this.core.engine.actingFor(this.actor, () => this.core.engine.putMany(this.site, ns, entries, options));
       if (!options.dryRun)
-        for (const o of outcomes) if (o.outcome !== "unchanged") this.log("write", ns, o.key, region, o.outcome === "failed" ? o.error!.code : "ok");
+        for (const o of outcomes) if (o.outcome !== "unchanged") this.trail.log("write", ns, o.key, region, o.outcome === "failed" ? o.error!.code : "ok");
       return outcomes;
     } catch (e) {
-      if (!options.dryRun) for (const entry of entries) this.log("write", ns, entry.key, region, outcomeOf(e));
+      if (!options.dryRun)
+        this.trail.failed(
+          "write",
+          ns,
+          entries.map((entry) => entry.key),
+          region,
+          e,
+        );
       throw e;
     } finally {
       // A batch's records go out with the batch, so a long import never holds them all.
@@ -201,10 +172,7 @@ export class LocalBackend implements Backend {
 
   async *exportEntries(ns: string, options: { prefix: string }): AsyncIterable<ExportedEntry[]> {
     // An export is audited once, as a read of everything under its prefix.
-    this.core.ledger.read(
-      { site: this.site, actor: this.actor, action: "read", namespace: ns, key: `${options.prefix}*`, region: this.core.engine.homeRegion, outcome: "ok" },
-      0,
-    );
+    this.trail.readAll(ns, options.prefix);
     for (const page of this.core.engine.exportEntries(this.site, ns, options.prefix)) {
       yield page.map((r) => ({
         key: r.key.toString("utf8"),
@@ -248,41 +216,6 @@ export class LocalBackend implements Backend {
     if (this.ownsCore) this.core.close();
     else this.core.ledger.flush();
   }
-
-  /** Runs an operation and logs it, with its outcome, whether it succeeds or fails. */
-  private audited<T>(
-    action: AuditAction,
-    ns: string,
-    key: string,
-    region: string | undefined,
-    run: () => T,
-    outcome: (result: T) => [string, number, string | undefined],
-  ): T {
-    const home = this.core.engine.homeRegion;
-    try {
-      const result = this.core.engine.actingFor(this.actor, run);
-      const [what, bytes, servedIn] = outcome(result);
-      const where = servedIn ?? region ?? home;
-      if (action === "read" || action === "list") {
-        this.core.ledger.read({ site: this.site, actor: this.actor, action, namespace: ns, key, region: where, outcome: what }, where === home ? 0 : bytes);
-      } else this.log(action, ns, key, where, what);
-      return result;
-    } catch (e) {
-      // An optimistic read (Settings.optimistic) that failed on settings out of date is run again,
-      // and logged then: it looks before it logs.
-      if (e !== STALE && this.core.engine.settings.unverified) this.core.engine.settings.verify();
-      if (e !== STALE) this.log(action, ns, key, region ?? home, outcomeOf(e));
-      throw e;
-    }
-  }
-
-  private log(action: AuditAction, ns: string, key: string, region: string, outcome: string): void {
-    this.core.ledger.write({ site: this.site, actor: this.actor, action, namespace: ns, key, region, outcome });
-  }
-}
-
-function outcomeOf(e: unknown): string {
-  return e instanceof KvError ? (e.code === "PERMISSION_DENIED" ? "denied" : e.code) : "INTERNAL";
 }
 
 function localUser(): string {

@@ -1,31 +1,16 @@
 import type { Statement } from "better-sqlite3";
-import { DEFAULT_PARAMS, type FaultInterval, type ModelParams } from "./regions/model.js";
+import type { FaultInterval, ModelParams } from "./regions/model.js";
 import type { Database } from "./store/sqlite.js";
-
-/**
- * The data directory's clock: manual (stopped at `now` until advanced), or the system clock plus
- * `offsetMs` (what the manual clock had run ahead of it when real time was turned back on).
- */
-export type ClockSetting = { mode: "manual"; now: number } | { mode: "real"; offsetMs: number };
-
-/** The model's parameters in force for the versions up to `untilVersion`, before a change of settings. */
-export interface Epoch {
-  untilVersion: number;
-  /** When the change came: every version of the epoch was committed by then. */
-  endT: number;
-  params: ModelParams;
-}
-
-/** Recording: to `path`, or stopped by a failure to append (`stopped`), until `record` is run again. */
-export interface RecordSetting {
-  path: string;
-  stopped?: { reason: string; at: number };
-}
-
-export interface Settled {
-  seq: number;
-  t: number;
-}
+import {
+  NO_SETTINGS,
+  readSettings,
+  storedJson,
+  type ClockSetting,
+  type Epoch,
+  type RecordSetting,
+  type Settled,
+  type StoredSettings,
+} from "./stored-settings.js";
 
 /**
  * The emulator's per-directory settings (model, clock, recording, faults, settle marks), read from
@@ -34,13 +19,9 @@ export interface Settled {
  */
 export class Settings {
   private seen = -1;
-  private modelValue: ModelParams = DEFAULT_PARAMS;
-  private clockValue: ClockSetting | null = null;
-  private recordValue: RecordSetting | null = null;
-  private epochsValue: readonly Epoch[] = [];
+  private stored: StoredSettings = NO_SETTINGS;
+  /** stored.floor, raised by this process's own operations (raiseFloor) between loads. */
   private floorValue = Number.NEGATIVE_INFINITY;
-  private faultsByRegion = new Map<string, FaultInterval[]>();
-  private settledByRegion = new Map<string, Settled>();
   private readonly dataVersion: Statement;
 
   constructor(private readonly db: Database) {
@@ -168,26 +149,8 @@ export class Settings {
   private load(v: number): void {
     this.seen = v;
     this.stamp++;
-    const rows = this.db.prepare("SELECT name, value FROM settings").all() as { name: string; value: string }[];
-    const byName = new Map(rows.map((r) => [r.name, JSON.parse(r.value) as unknown]));
-    this.modelValue = withInfinity({ ...DEFAULT_PARAMS, ...((byName.get("model") as Partial<ModelParams> | undefined) ?? {}) });
-    this.clockValue = clockSetting(byName.get("clock"));
-    const record = byName.get("record") as string | RecordSetting | undefined;
-    this.recordValue = record === undefined ? null : typeof record === "string" ? { path: record } : record;
-    this.epochsValue = ((byName.get("epochs") as Epoch[] | undefined) ?? []).map((e) => ({ ...e, params: withInfinity({ ...DEFAULT_PARAMS, ...e.params }) }));
-    // The latest time stored: by a control, a recorded operation or a flush of audit records (the
-    // floor), or by a write (its version's commit time; versions and times grow together).
-    const newest = this.db.prepare("SELECT commit_t FROM entries ORDER BY version DESC LIMIT 1").pluck().get() as number | undefined;
-    this.floorValue = Math.max((byName.get("floor") as number | undefined) ?? Number.NEGATIVE_INFINITY, newest ?? Number.NEGATIVE_INFINITY);
-    this.faultsByRegion = new Map();
-    const faults = this.db.prepare("SELECT region, kind, start_t AS start, end_t AS end FROM faults ORDER BY start_t, id").all() as FaultInterval[];
-    for (const f of faults) {
-      const list = this.faultsByRegion.get(f.region) ?? [];
-      list.push(f);
-      this.faultsByRegion.set(f.region, list);
-    }
-    const settled = this.db.prepare("SELECT region, seq, t FROM settled").all() as ({ region: string } & Settled)[];
-    this.settledByRegion = new Map(settled.map((s) => [s.region, { seq: s.seq, t: s.t }]));
+    this.stored = readSettings(this.db);
+    this.floorValue = this.stored.floor;
   }
 
   /** Our own writes do not move data_version; forget the cache after them. */
@@ -199,33 +162,34 @@ export class Settings {
   // Never read before the first look (or right after our own change): look then.
   get model(): ModelParams {
     if (this.seen === -1) this.refresh();
-    return this.modelValue;
+    return this.stored.model;
   }
   get clock(): ClockSetting | null {
     if (this.seen === -1) this.refresh();
-    return this.clockValue;
+    return this.stored.clock;
   }
   /** The file operations are appended to; null when not recording (or recording stopped on a failure). */
   get record(): string | null {
     if (this.seen === -1) this.refresh();
-    return this.recordValue && !this.recordValue.stopped ? this.recordValue.path : null;
+    const record = this.stored.record;
+    return record && !record.stopped ? record.path : null;
   }
   /** Recording as set, including a recording stopped by a failure to append. */
   get recording(): RecordSetting | null {
     if (this.seen === -1) this.refresh();
-    return this.recordValue;
+    return this.stored.record;
   }
   /** The model's earlier parameters, oldest first: each applies to the versions committed under it. */
   get epochs(): readonly Epoch[] {
     if (this.seen === -1) this.refresh();
-    return this.epochsValue;
+    return this.stored.epochs;
   }
   /** The parameters version `version` was committed under. */
   paramsFor(version: number): ModelParams {
     const epochs = this.epochs;
-    if (epochs.length === 0 || version > epochs[epochs.length - 1]!.untilVersion) return this.modelValue;
+    if (epochs.length === 0 || version > epochs[epochs.length - 1]!.untilVersion) return this.stored.model;
     for (const e of epochs) if (version <= e.untilVersion) return e.params;
-    return this.modelValue;
+    return this.stored.model;
   }
   /** The latest emulated time any process has stored (see Engine.now), as of the last look; -Infinity when none. */
   get floor(): number {
@@ -247,37 +211,22 @@ export class Settings {
   }
   private raiseFloorStatement: Statement | undefined;
   faults(region: string): readonly FaultInterval[] {
-    return this.faultsByRegion.get(region) ?? NO_FAULTS;
+    return this.stored.faultsByRegion.get(region) ?? NO_FAULTS;
   }
   settled(region: string): Settled | undefined {
-    return this.settledByRegion.get(region);
+    return this.stored.settledByRegion.get(region);
   }
 
   write(name: "model" | "clock" | "record" | "epochs", value: unknown): void {
     if (value === null) this.db.prepare("DELETE FROM settings WHERE name = ?").run(name);
     else {
-      const json = JSON.stringify(value, (_k, v: unknown) => (v === Number.POSITIVE_INFINITY ? null : v));
-      this.db.prepare("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(name, json);
+      this.db.prepare("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(name, storedJson(value));
     }
     this.invalidate();
   }
 }
 
 const NO_FAULTS: readonly FaultInterval[] = [];
-
-/** JSON has no Infinity: a cache TTL of null means "until invalidated". */
-function withInfinity(params: ModelParams): ModelParams {
-  if (params.cacheTtlMs === null) params.cacheTtlMs = Number.POSITIVE_INFINITY;
-  return params;
-}
-
-/** The stored clock; a real clock stored before offsets existed has none. */
-function clockSetting(stored: unknown): ClockSetting | null {
-  const c = stored as { mode?: string; now?: number; offsetMs?: number } | undefined;
-  if (c?.mode === "manual" && typeof c.now === "number") return { mode: "manual", now: c.now };
-  if (c?.mode === "real") return { mode: "real", offsetMs: c.offsetMs ?? 0 };
-  return null;
-}
 
 /** Thrown by an optimistic() run that finds its settings out of date; never reaches a user. */
 export const STALE: unique symbol = Symbol("settings out of date");

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { EmulatorCore } from "../../src/emulator/local-backend.js";
+import { EmulatorCore } from "../../src/emulator/emulator-core.js";
 import type { Prompter } from "../../src/commands/context.js";
 import { cliSession, type RunResult } from "../support/cli.js";
 

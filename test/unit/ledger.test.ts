@@ -1,6 +1,7 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
-import { EmulatorCore, LocalBackend } from "../../src/emulator/local-backend.js";
+import { EmulatorCore } from "../../src/emulator/emulator-core.js";
+import { LocalBackend } from "../../src/emulator/local-backend.js";
 import { tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
 

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, statSync, symlinkSync, writeFileSync } from "node
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KvError } from "../../src/core/errors.js";
-import { MAX_STORE_PATH_BYTES } from "../../src/emulator/store/store-dir.js";
+import { MAX_STORE_PATH_BYTES } from "../../src/emulator/store/unfit-places.js";
 import { READ_SIDE_TABLES, USER_STATE_TABLES } from "../../src/emulator/store/read-only.js";
 import { STORE_FILE } from "../../src/emulator/store/store-file.js";
 import { openStore } from "../../src/emulator/store/store.js";

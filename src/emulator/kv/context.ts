@@ -10,10 +10,13 @@ import { Regions } from "../regions/regions.js";
 import { Replicas } from "../regions/replicas.js";
 import { Settings } from "../settings.js";
 import { SiteUsage } from "../site/usage.js";
-import { rowOf, VALUE_COLUMNS, type Row } from "../store/rows.js";
+import type { Row } from "../store/rows.js";
 import { Statements, translateSqliteError, type Database } from "../store/sqlite.js";
 import { WriteGroups } from "./group.js";
-import { HeadCache } from "./head-cache.js";
+import { EmulatedTime } from "./emulated-time.js";
+import type { HeadCache } from "./head-cache.js";
+import { HomeRows } from "./home-rows.js";
+import { NamespaceIds } from "./namespace-ids.js";
 
 export interface EngineOptions {
   db: Database;
@@ -30,9 +33,6 @@ export interface EngineOptions {
 /** What an operation returns after fail(): run() throws the failure instead. */
 export const FAILED = Symbol("failed");
 
-/** Home's last drawn version: the counter, or the newest version stored if a group has drawn past it (see Engine.homeSeq). */
-export const HOME_SEQ = "SELECT max((SELECT value FROM counters WHERE name = 'home_seq'), coalesce((SELECT max(version) FROM entries), 0))";
-
 /**
  * What every operation of the engine shares: the store, emulated time, transactions (run), the
  * region and namespace an operation names, home's rows and their cache, the group commit's state,
@@ -47,19 +47,27 @@ export class KvContext {
   readonly usage: SiteUsage;
   readonly groups: WriteGroups;
   readonly db: Database;
-  private readonly baseClock: Clock;
+  private readonly time: EmulatedTime;
+  private readonly homeRows: HomeRows;
   private readonly dataDir: string;
   private readonly statements: Statements;
   private readonly history: Recording;
-  private readonly namespaceIds = new Map<string, number>();
-  private namespaceStamp = -1;
+  private readonly namespaceIds: NamespaceIds;
 
   constructor(options: EngineOptions) {
     this.db = options.db;
-    this.baseClock = options.clock;
     this.dataDir = options.dataDir;
     this.statements = new Statements(this.db);
     this.settings = new Settings(this.db);
+    this.time = new EmulatedTime(this.settings, options.clock);
+    this.homeRows = new HomeRows(
+      this.db,
+      this.settings,
+      (sql) => this.stmt(sql),
+      () => this.groups.current !== undefined,
+    );
+    this.heads = this.homeRows.cache;
+    this.namespaceIds = new NamespaceIds(this.settings, (sql) => this.stmt(sql));
     this.regions = new Regions(this.db, this.settings, new Set(options.bugs ?? []));
     this.replicas = new Replicas(this.db, this.regions);
     this.caches = new EdgeCaches(this.regions);
@@ -70,20 +78,24 @@ export class KvContext {
     this.history = new Recording(this.settings, options.recorder, options.client ?? `pid-${process.pid}`, nextSeq);
   }
 
-  /**
-   * Emulated time: the data directory's manual clock, or the base (system) clock plus the offset the
-   * manual clock left when real time was turned back on; never less than the latest time any process
-   * has stored (Settings.floor) or this process has seen, so it never runs backwards, not even when
-   * the system clock is stepped back. As of the last look at the settings: an operation that writes
-   * or is recorded looks again inside its transaction (run()), so its time and its place in the
-   * history are read together.
-   */
+  /** Emulated time (see EmulatedTime.now). */
   now(): number {
-    const clock = this.settings.clock;
-    const base = clock?.mode === "manual" ? clock.now : this.baseClock.now() + (clock?.offsetMs ?? 0);
-    const t = Math.max(base, this.settings.floor, this.latest);
-    this.latest = t;
-    return t;
+    return this.time.now();
+  }
+
+  /** The emulated time, after looking for changes another process made (a manual clock advanced). */
+  freshNow(): number {
+    return this.time.freshNow();
+  }
+
+  /** The base clock's time (the system clock, unless a test gives another), without offset or floor. */
+  systemNow(): number {
+    return this.time.systemNow();
+  }
+
+  /** Stores the latest time this process has used, in the caller's write transaction (see now()). */
+  keepTime(): void {
+    this.time.keepTime();
   }
 
   /** The data directory this engine's store is in (":memory:" for a private one). */
@@ -91,27 +103,8 @@ export class KvContext {
     return this.dataDir;
   }
 
-  /** The base clock's time (the system clock, unless a test gives another), without offset or floor. */
-  systemNow(): number {
-    return this.baseClock.now();
-  }
-
-  /** The latest emulated time this process has used. */
-  private latest = Number.NEGATIVE_INFINITY;
-
-  /** Stores the latest time this process has used, in the caller's write transaction (see now()). */
-  keepTime(): void {
-    this.settings.raiseFloor(this.latest);
-  }
-
   get homeRegion(): string {
     return this.settings.model.home;
-  }
-
-  /** The emulated time, after looking for changes another process made (a manual clock advanced). */
-  freshNow(): number {
-    this.settings.refresh();
-    return this.now();
   }
 
   /** Checks a region name against the configured regions; undefined means home. */
@@ -128,21 +121,9 @@ export class KvContext {
     return name;
   }
 
+  /** A namespace's id (see NamespaceIds). */
   namespaceId(site: string, name: string): number {
-    // Namespace ids change only when a namespace is removed and made again: cached until anyone writes.
-    const key = `${site}\u0000${name}`;
-    if (this.namespaceStamp !== this.settings.stamp) {
-      this.namespaceIds.clear();
-      this.namespaceStamp = this.settings.stamp;
-    }
-    let id = this.namespaceIds.get(key);
-    if (id === undefined) {
-      const row = this.stmt("SELECT id FROM namespaces WHERE site = ? AND name = ?").get(site, name) as { id: number } | undefined;
-      if (!row) throw errors.namespaceNotFound(name);
-      id = row.id;
-      this.namespaceIds.set(key, id);
-    }
-    return id;
+    return this.namespaceIds.get(site, name);
   }
 
   /** Forgets the namespace ids and home rows this process holds: a namespace is going. */
@@ -151,44 +132,20 @@ export class KvContext {
     this.heads.clear();
   }
 
+  /** Home's row of a key (see HomeRows.head). */
   head(ns: number, key: Buffer): Row | undefined {
-    if (this.settings.unverified) {
-      // An optimistic read (Settings.optimistic), which runs outside any transaction: one look at the
-      // data_version, then home's row from the cache of rows read since anyone last wrote.
-      this.settings.verify();
-      return this.heads.get(ns, key, this.settings.stamp, () => this.readHead(ns, key));
-    }
-    // One of a group's writes: the group holds the write lock, so the cache (with the group's own
-    // writes, see write.ts) is the store as it now stands.
-    if (this.groups.current) return this.heads.get(ns, key, this.settings.stamp, () => this.readHead(ns, key));
-    return this.readHead(ns, key);
+    return this.homeRows.head(ns, key);
   }
 
-  private readHead(ns: number, key: Buffer): Row | undefined {
-    this.headStatement ??= this.db.prepare(`SELECT ${VALUE_COLUMNS} FROM entries WHERE ns = ? AND key = ?`).raw();
-    const values = this.headStatement.get(ns, key) as unknown[] | undefined;
-    return values && rowOf(values, key);
-  }
-
-  /** Home's row of a key: the hottest statement, prepared once and read as an array (see rowOf). */
-  private headStatement: Statement | undefined;
-  /**
-   * Home's rows as last read by an optimistic read or written by a group's write. Valid while no
-   * other process has committed (the settings' stamp); a key this process writes outside a group is
-   * dropped (write.ts), and everything when a namespace goes or a group's transaction fails.
-   */
-  readonly heads = new HeadCache();
+  /** Home's rows as last read by an optimistic read or written by a group's write (see HomeRows.cache). */
+  readonly heads: HeadCache;
   get headCacheStats(): Readonly<HeadCache["stats"]> {
     return this.heads.stats;
   }
 
-  /**
-   * The last version home has drawn. Every drawn version that was committed is in `entries` (a
-   * key's newest, tombstones included) until its namespace goes, and removeNamespace() raises the
-   * counter to it first: so a group of writes (the API server) need not write the counter back.
-   */
+  /** The last version home has drawn (see HomeRows.homeSeq). */
   homeSeq(): number {
-    return this.stmt(HOME_SEQ).pluck().get() as number;
+    return this.homeRows.homeSeq();
   }
 
   /**

@@ -57,7 +57,7 @@ export function list(engine: KvContext, site: string, namespace: string, options
       } else {
         page = cachedPage(engine, region, ns, namespace, { ...options, limit }, after, now);
         // A page-cache miss in a partitioned edge has already recorded its failure: end the transaction
-        // with it (using the FAILED marker as a page crashed with a TypeError instead of UNAVAILABLE).
+        // with it. The FAILED marker is no page: reading items off it would throw a TypeError, not UNAVAILABLE.
         if ((page as unknown) === FAILED) return FAILED as never;
       }
       // S-list-expiry: expiry is applied when a page is served, cached pages included.

@@ -2,7 +2,8 @@ import type { NamespaceInfo } from "../../core/backend.js";
 import { errors } from "../../core/errors.js";
 import { DEFAULT_NAMESPACE } from "../../core/limits.js";
 import { validateNamespaceName } from "../../core/validate.js";
-import { HOME_SEQ, type KvContext } from "./context.js";
+import type { KvContext } from "./context.js";
+import { HOME_SEQ } from "./home-rows.js";
 
 export function createNamespace(engine: KvContext, site: string, name: string): NamespaceInfo {
   validateNamespaceName(name);

@@ -1,7 +1,8 @@
 import { errors, KvError } from "../../core/errors.js";
 import { ROW_COLUMNS, type Row } from "../store/rows.js";
 import { footprint, type SiteUse } from "../site/usage.js";
-import { HOME_SEQ, type KvContext } from "./context.js";
+import type { KvContext } from "./context.js";
+import { HOME_SEQ } from "./home-rows.js";
 import { readCacheTtl } from "../regions/model.js";
 import { isLive, prepare, resolve, resolveOrError, sameAsStored, type Mutation, type Prepared, type Resolved } from "./mutation.js";
 

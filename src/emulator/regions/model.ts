@@ -94,8 +94,8 @@ export function delay(params: ModelParams, version: number, edgeIndex: number): 
 }
 
 /**
- * The least cache TTL a read may ask for, per profile: Cloudflare raised its floor for `cacheTtl` to
- * 30 s in 2026 (it was 60 s).
+ * The least cache TTL a read may ask for, per profile: Cloudflare's documented floor for `cacheTtl`
+ * (30 s as of 2026), so a read the platform would refuse is refused here too.
  */
 const MIN_CACHE_TTL_MS: Readonly<Record<string, number>> = { cloudflare: 30_000 };
 

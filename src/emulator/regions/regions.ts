@@ -1,6 +1,7 @@
 import type { Statement } from "better-sqlite3";
 import type { Bug } from "../history/bugs.js";
-import type { Epoch, Settings } from "../settings.js";
+import type { Settings } from "../settings.js";
+import type { Epoch } from "../stored-settings.js";
 import type { Row } from "../store/rows.js";
 import { Statements, type Database } from "../store/sqlite.js";
 import { delay, deliveryTime, staleness, type ModelParams } from "./model.js";

@@ -196,15 +196,16 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
   `,
-  // 4: answers to idempotent writes are pruned by age (src/server/idempotency.ts). Without an index that
-  // was a scan of the whole table, which grows by a random key per write, every 1,000 writes. Times
+  // 4: answers to idempotent writes are pruned by age (src/server/idempotency.ts) every 1,000 writes.
+  // Without an index, each pruning scans the whole table, which grows by a random key per write. Times
   // only grow, so this index is appended to: a group of writes adds to its last page.
   `
   CREATE INDEX idempotency_by_time ON idempotency (created_at);
   `,
   // 5: a cached entry lives as long as the read that fetched it asked (Cloudflare's cacheTtl), not as
-  // long as a later read would like: its TTL is kept with it (NULL: until invalidated). Entries cached
-  // before are refetched at their next read, which only ever brings a newer version.
+  // long as a later read would like: its TTL is kept with it (NULL: until invalidated). Entries already
+  // in a store being migrated get a TTL of 0, so their next read refetches them: that only ever brings
+  // a newer version.
   `
   ALTER TABLE cache_entries ADD COLUMN ttl_ms INTEGER;
   UPDATE cache_entries SET ttl_ms = 0;

@@ -1,0 +1,39 @@
+import type { Statement } from "better-sqlite3";
+import { errors } from "../../core/errors.js";
+import type { Settings } from "../settings.js";
+
+/**
+ * A namespace's id by site and name, as every operation looks it up first. Ids change only when a
+ * namespace is removed and made again, so they are cached until anyone writes (the settings' stamp).
+ */
+export class NamespaceIds {
+  private readonly ids = new Map<string, number>();
+  private stamp = -1;
+
+  constructor(
+    private readonly settings: Settings,
+    /** The engine's prepared statements (Statements), shared with every operation. */
+    private readonly stmt: (sql: string) => Statement,
+  ) {}
+
+  /** The id of namespace `name` of `site`; NAMESPACE_NOT_FOUND when there is none. */
+  get(site: string, name: string): number {
+    const key = `${site}\u0000${name}`;
+    if (this.stamp !== this.settings.stamp) {
+      this.ids.clear();
+      this.stamp = this.settings.stamp;
+    }
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      const row = this.stmt("SELECT id FROM namespaces WHERE site = ? AND name = ?").get(site, name) as { id: number } | undefined;
+      if (!row) throw errors.namespaceNotFound(name);
+      id = row.id;
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+
+  clear(): void {
+    this.ids.clear();
+  }
+}

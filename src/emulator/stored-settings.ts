@@ -1,0 +1,98 @@
+import { DEFAULT_PARAMS, type FaultInterval, type ModelParams } from "./regions/model.js";
+import type { Database } from "./store/sqlite.js";
+
+/**
+ * The data directory's clock: manual (stopped at `now` until advanced), or the system clock plus
+ * `offsetMs` (what the manual clock had run ahead of it when real time was turned back on).
+ */
+export type ClockSetting = { mode: "manual"; now: number } | { mode: "real"; offsetMs: number };
+
+/** The model's parameters in force for the versions up to `untilVersion`, before a change of settings. */
+export interface Epoch {
+  untilVersion: number;
+  /** When the change came: every version of the epoch was committed by then. */
+  endT: number;
+  params: ModelParams;
+}
+
+/** Recording: to `path`, or stopped by a failure to append (`stopped`), until `record` is run again. */
+export interface RecordSetting {
+  path: string;
+  stopped?: { reason: string; at: number };
+}
+
+/** A settle mark: every version up to `seq` has reached the region by `t`. */
+export interface Settled {
+  seq: number;
+  t: number;
+}
+
+/** The settings as the store holds them, read in one go (see readSettings). */
+export interface StoredSettings {
+  model: ModelParams;
+  clock: ClockSetting | null;
+  record: RecordSetting | null;
+  epochs: readonly Epoch[];
+  /** The latest emulated time any process has stored; -Infinity when none. */
+  floor: number;
+  faultsByRegion: Map<string, FaultInterval[]>;
+  settledByRegion: Map<string, Settled>;
+}
+
+/** What a directory that has stored no settings yet acts on. */
+export const NO_SETTINGS: StoredSettings = {
+  model: DEFAULT_PARAMS,
+  clock: null,
+  record: null,
+  epochs: [],
+  floor: Number.NEGATIVE_INFINITY,
+  faultsByRegion: new Map(),
+  settledByRegion: new Map(),
+};
+
+/** Reads every setting from the store: the settings table, the faults, the settle marks and the newest commit time. */
+export function readSettings(db: Database): StoredSettings {
+  const rows = db.prepare("SELECT name, value FROM settings").all() as { name: string; value: string }[];
+  const byName = new Map(rows.map((r) => [r.name, JSON.parse(r.value) as unknown]));
+  const model = withInfinity({ ...DEFAULT_PARAMS, ...((byName.get("model") as Partial<ModelParams> | undefined) ?? {}) });
+  const clock = clockSetting(byName.get("clock"));
+  const stored = byName.get("record") as string | RecordSetting | undefined;
+  const record = stored === undefined ? null : typeof stored === "string" ? { path: stored } : stored;
+  const epochs = ((byName.get("epochs") as Epoch[] | undefined) ?? []).map((e) => ({ ...e, params: withInfinity({ ...DEFAULT_PARAMS, ...e.params }) }));
+  // The latest time stored: by a control, a recorded operation or a flush of audit records (the
+  // floor), or by a write (its version's commit time; versions and times grow together).
+  const newest = db.prepare("SELECT commit_t FROM entries ORDER BY version DESC LIMIT 1").pluck().get() as number | undefined;
+  const floor = Math.max((byName.get("floor") as number | undefined) ?? Number.NEGATIVE_INFINITY, newest ?? Number.NEGATIVE_INFINITY);
+  const faultsByRegion = new Map<string, FaultInterval[]>();
+  const faults = db.prepare("SELECT region, kind, start_t AS start, end_t AS end FROM faults ORDER BY start_t, id").all() as FaultInterval[];
+  for (const f of faults) {
+    const list = faultsByRegion.get(f.region) ?? [];
+    list.push(f);
+    faultsByRegion.set(f.region, list);
+  }
+  const settled = db.prepare("SELECT region, seq, t FROM settled").all() as ({ region: string } & Settled)[];
+  const settledByRegion = new Map(settled.map((s) => [s.region, { seq: s.seq, t: s.t }]));
+  return { model, clock, record, epochs, floor, faultsByRegion, settledByRegion };
+}
+
+/** A setting as the store keeps it: JSON, whose Infinity (a cache TTL "until invalidated") is null. */
+export function storedJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (v === Number.POSITIVE_INFINITY ? null : v));
+}
+
+/** JSON has no Infinity: a cache TTL of null means "until invalidated". */
+function withInfinity(params: ModelParams): ModelParams {
+  if (params.cacheTtlMs === null) params.cacheTtlMs = Number.POSITIVE_INFINITY;
+  return params;
+}
+
+/**
+ * The stored clock. A real clock stored without an offset (as stores made by releases that kept none
+ * hold) runs at offset 0, so those stores open unchanged.
+ */
+function clockSetting(stored: unknown): ClockSetting | null {
+  const c = stored as { mode?: string; now?: number; offsetMs?: number } | undefined;
+  if (c?.mode === "manual" && typeof c.now === "number") return { mode: "manual", now: c.now };
+  if (c?.mode === "real") return { mode: "real", offsetMs: c.offsetMs ?? 0 };
+  return null;
+}
