@@ -5,21 +5,25 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { firstInvalidUtf8, ImportTextError, JsonTextGuard, MAX_ENTRY_TEXT_BYTES, readLines, type Line } from "../../src/commands/kv/import/import-text.js";
+import { MAX_ENTRY_TEXT_BYTES } from "../../src/commands/kv/import/entry-text-limit.js";
+import { ImportTextError, JsonTextGuard } from "../../src/commands/kv/import/json-text-guard.js";
+import { readLines, type Line } from "../../src/commands/kv/import/ndjson-lines.js";
+import type { ByteSearch } from "../../src/commands/kv/import/next-byte.js";
+import { firstInvalidUtf8 } from "../../src/commands/kv/import/utf8.js";
 import { tempDir } from "../support/cli.js";
 
 const SEED = 20261205;
 
-async function lines(content: Buffer | string): Promise<Line[]> {
+async function lines(content: Buffer | string, search?: ByteSearch): Promise<Line[]> {
   const file = join(tempDir(), "input");
   writeFileSync(file, content);
   const out: Line[] = [];
-  for await (const line of readLines(file)) out.push(line);
+  for await (const line of readLines(file, search)) out.push(line);
   return out;
 }
 
 /** Feeds `text` to a JsonTextGuard in the given chunk sizes; resolves to its error, if any. */
-async function guard(text: Buffer, chunkSizes: number[] = [text.length]): Promise<ImportTextError | undefined> {
+async function guard(text: Buffer, chunkSizes: number[] = [text.length], search?: ByteSearch): Promise<ImportTextError | undefined> {
   const chunks: Buffer[] = [];
   for (let at = 0, i = 0; at < text.length; i++) {
     const size = Math.max(1, chunkSizes[i % chunkSizes.length]!);
@@ -27,7 +31,7 @@ async function guard(text: Buffer, chunkSizes: number[] = [text.length]): Promis
     at += size;
   }
   try {
-    await pipeline(Readable.from(chunks), new JsonTextGuard(), async (source: AsyncIterable<unknown>) => {
+    await pipeline(Readable.from(chunks), new JsonTextGuard({ search }), async (source: AsyncIterable<unknown>) => {
       for await (const _ of source);
     });
     return undefined;
@@ -35,6 +39,17 @@ async function guard(text: Buffer, chunkSizes: number[] = [text.length]): Promis
     if (e instanceof ImportTextError) return e;
     throw e;
   }
+}
+
+/** Buffer.indexOf that counts the bytes it reads: up to and including the byte found, or to the end. */
+function countingSearch(): { search: ByteSearch; read: () => number } {
+  let read = 0;
+  const search: ByteSearch = (bytes, byte, from) => {
+    const found = bytes.indexOf(byte, from);
+    read += (found === -1 ? bytes.length : found + 1) - from;
+    return found;
+  };
+  return { search, read: () => read };
 }
 
 describe("firstInvalidUtf8", () => {
@@ -152,5 +167,28 @@ describe("JsonTextGuard", () => {
     const text = Buffer.from(`{"a": "1", "b": "${"v".repeat(MAX_ENTRY_TEXT_BYTES)}"}`);
     expect((await guard(text, [1_000_000]))?.kind).toBe("too-long");
     expect(await guard(Buffer.from(`{"a": "1", "b": "${"v".repeat(1000)}"}`))).toBeUndefined();
+  });
+
+  // Bytes read, not time: a walk that searched again from each escape, or from each element, to the
+  // next quote or newline would read the chunk once per escape or element, thousands of times over.
+  it("reads each byte of a chunk at most once per byte it looks for, however many escapes or elements it holds", async () => {
+    const escapes = Buffer.from(`[{"key": "e", "value": "${"\\u0041".repeat(20_000)}"}]`);
+    const elements = Buffer.from(`[${Array.from({ length: 20_000 }, (_, i) => i).join(",")}]\n`);
+    for (const text of [escapes, elements]) {
+      const { search, read } = countingSearch();
+      expect(await guard(text, [16_384], search)).toBeUndefined();
+      // Three bytes are looked for: a quote, a backslash, a newline.
+      expect(read()).toBeLessThanOrEqual(3 * text.length);
+    }
+  });
+});
+
+describe("readLines reads linearly", () => {
+  it("reads each byte at most once per line end it looks for, however many lines a read holds", async () => {
+    const text = "{}\n".repeat(50_000);
+    const { search, read } = countingSearch();
+    expect(await lines(text, search)).toHaveLength(50_000);
+    // Two bytes are looked for: \n and \r.
+    expect(read()).toBeLessThanOrEqual(2 * text.length);
   });
 });

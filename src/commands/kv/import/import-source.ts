@@ -7,7 +7,9 @@ import { pipeline } from "node:stream/promises";
 import { parseWireEntry, type BulkEntry } from "../../../core/bulk.js";
 import { errors, KvError } from "../../../core/errors.js";
 import { describeErrno } from "../../../core/system-errors.js";
-import { ImportTextError, JsonTextGuard, MAX_ENTRY_TEXT_BYTES, readLines } from "./import-text.js";
+import { MAX_ENTRY_TEXT_BYTES } from "./entry-text-limit.js";
+import { ImportTextError, JsonTextGuard } from "./json-text-guard.js";
+import { readLines } from "./ndjson-lines.js";
 
 const n = (x: number): string => x.toLocaleString("en-US");
 
