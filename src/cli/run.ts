@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { systemClock, type Clock } from "../core/clock.js";
-import { describeThrown, KvError, errors } from "../core/errors.js";
+import { describeThrown } from "../core/describe-thrown.js";
+import { KvError, errors } from "../core/errors.js";
 import { fromSystemError } from "../core/system-errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import { DEFAULT_SITE } from "../core/limits.js";

@@ -3,7 +3,8 @@
  * answer that is not the API's (a web page, a redirect, a proxy's) is reported as such.
  */
 import { HEADERS, ROUTES } from "../contract/index.js";
-import { ERROR_EXIT, KvError, type ErrorCode } from "../core/errors.js";
+import { ERROR_EXIT, errors, type ErrorCode, type KvError } from "../core/errors.js";
+import { remoteErrors } from "../core/remote-errors.js";
 
 export interface Response {
   status: number;
@@ -38,7 +39,7 @@ export function toError(res: Response, apiUrl: string): KvError {
         (body.hint === undefined || body.hint === null || typeof body.hint === "string")
       ) {
         const code = (Object.hasOwn(ERROR_EXIT, body.code) ? body.code : "INTERNAL") as ErrorCode;
-        const error = new KvError(code, body.message, body.hint ?? undefined);
+        const error = errors.relayed(code, body.message, body.hint ?? undefined);
         fromApi.add(error);
         return error;
       }
@@ -52,22 +53,14 @@ export function toError(res: Response, apiUrl: string): KvError {
   }
   // A gateway or proxy in front of the API, having trouble: worth retrying.
   if (res.status >= 500 || res.status === 429 || res.status === 408) {
-    return new KvError(
-      "UNAVAILABLE",
-      `The platform API at ${apiUrl} answered HTTP ${res.status} (${describeBody(res)}).`,
-      "The platform is having trouble; try again shortly.",
-    );
+    return remoteErrors.apiInTrouble(apiUrl, res.status, describeBody(res));
   }
   return notPlatformApi(apiUrl, `it answered HTTP ${res.status} with ${describeBody(res)}, not an error of the API`);
 }
 
 /** The URL answered, but not as the platform API does: a web page, another service, a redirect. */
 export function notPlatformApi(apiUrl: string, what: string): KvError {
-  return new KvError(
-    "NOT_PLATFORM_API",
-    `The URL ${apiUrl} did not answer as the platform API: ${what}.`,
-    `Check the API URL (--api-url, YOURSPACE_API_URL or the profile's): it must be the API's base URL, where GET ${ROUTES.whoami} answers JSON.`,
-  );
+  return remoteErrors.notPlatformApi(apiUrl, what, ROUTES.whoami);
 }
 
 /** What an answer held, for a message: its type, size and first characters, printable only. */
@@ -92,9 +85,5 @@ export function unreachable(e: unknown, apiUrl: string): KvError {
         : code.startsWith("UND_ERR_") && code.includes("TIMEOUT")
           ? "it did not answer in time"
           : ((e as Error).message ?? String(e));
-  return new KvError(
-    "UNAVAILABLE",
-    `Cannot reach the platform API at ${apiUrl}: ${why}.`,
-    "Check --api-url or YOURSPACE_API_URL and your network, or start the local emulator: yourspace kv emulator start",
-  );
+  return remoteErrors.apiUnreachable(apiUrl, why);
 }

@@ -23,6 +23,8 @@ import type {
 } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import { errors, KvError } from "../core/errors.js";
+import { outcomeErrors } from "../core/outcome-errors.js";
+import { remoteErrors } from "../core/remote-errors.js";
 import { LIMITS } from "../core/limits.js";
 import { validateKey } from "../core/validate.js";
 import {
@@ -122,11 +124,7 @@ export class HttpBackend implements Backend {
     try {
       origin = new URL(options.apiUrl).origin;
     } catch {
-      throw new KvError(
-        "USAGE",
-        `The API URL "${options.apiUrl}" is not a URL.`,
-        "Give a URL such as http://127.0.0.1:8787 with --api-url or YOURSPACE_API_URL.",
-      );
+      throw remoteErrors.apiUrlNotUrl(options.apiUrl);
     }
     const pool = new Pool(origin, {
       connections: 8,
@@ -266,7 +264,7 @@ export class HttpBackend implements Backend {
         add(await send(part, false));
       } catch (e) {
         if (i === 0 || !(e instanceof KvError)) throw e;
-        throw errors.partiallyApplied({ action: "remove", namespace: ns, ...settled(parts, i, e), cause: e });
+        throw outcomeErrors.partiallyApplied({ action: "remove", namespace: ns, ...settled(parts, i, e), cause: e });
       }
     }
     return merged;
@@ -313,7 +311,7 @@ export class HttpBackend implements Backend {
       } catch (e) {
         if (i === 0 || dryRun || !(e instanceof KvError)) throw e;
         const keys = parts.map(([a, b]) => entries.slice(a, b).map((entry) => entry.key));
-        throw errors.partiallyApplied({ action: "write", namespace: ns, ...settled(keys, i, e), cause: e });
+        throw outcomeErrors.partiallyApplied({ action: "write", namespace: ns, ...settled(keys, i, e), cause: e });
       }
       results.push(...part.results.map(outcomeFromWire));
     }

@@ -1,6 +1,7 @@
 import type { ExportedEntry } from "../core/backend.js";
 import { parseWireEntry, type BulkEntry } from "../core/bulk.js";
 import { KvError } from "../core/errors.js";
+import { remoteErrors } from "../core/remote-errors.js";
 
 /**
  * The entries of a streamed export, a page at a time. A stream that is cut (the server went away) or
@@ -21,11 +22,7 @@ export async function* exportPages(lines: AsyncIterator<string>, apiUrl: string)
         e instanceof KvError || e instanceof SyntaxError
           ? `entry ${received + 1} is malformed (${e.message})`
           : `the connection failed after ${received} entries (${(e as Error).message})`;
-      throw new KvError(
-        "UNAVAILABLE",
-        `The export from the platform API at ${apiUrl} did not complete: ${why}.`,
-        "Run the export again: an export to a file replaces it only once complete.",
-      );
+      throw remoteErrors.exportIncomplete(apiUrl, why);
     }
     received++;
     page.push({ key: entry.key, value: entry.value, metadata: entry.metadata ?? null, expiresAt: entry.expiresAt ?? null });

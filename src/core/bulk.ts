@@ -1,4 +1,4 @@
-import { errors, KvError } from "./errors.js";
+import { errors } from "./errors.js";
 import { LIMITS } from "./limits.js";
 import { validateKey, validateMetadata, validateValue, type Metadata } from "./validate.js";
 
@@ -85,9 +85,7 @@ export function toWireEntry(key: string, value: Buffer, metadata: Metadata | nul
   return wire;
 }
 
-function bad(reason: string): KvError {
-  return new KvError("USAGE", reason);
-}
+const bad = errors.entryInvalid;
 
 function describe(v: unknown): string {
   if (v === undefined) return "missing";

@@ -1,4 +1,3 @@
-import { inspect } from "node:util";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { LIMITS } from "./limits.js";
 
@@ -70,6 +69,11 @@ export class KvError extends Error {
     super(message);
   }
 
+  /** The same error with another hint: the CLI's, naming its flags (src/cli/advice.ts). */
+  withHint(hint: string): KvError {
+    return new KvError(this.code, this.message, hint, this.details, this.exitCode);
+  }
+
   withDetails(details: Record<string, unknown>): this {
     this.details = details;
     return this;
@@ -84,33 +88,19 @@ export class KvError extends Error {
   }
 }
 
-/** What a multi-key operation did before it stopped: keys in the order given, each in exactly one list. */
-export interface PartialOutcome {
-  action: "remove" | "write";
-  namespace: string;
-  /** Keys whose request committed. */
-  done: string[];
-  /** Keys of the request whose answer never came: it may or may not have committed. */
-  unknown: string[];
-  /** Keys never sent, or sent in a request the target refused. */
-  notDone: string[];
-  cause: KvError;
-}
-
-/** `"a"`, `"a", "b"`, or `"first" … "last"`: which keys, in the order given. */
-function keyRange(keys: readonly string[]): string {
-  const q = (k: string) => JSON.stringify(k.length > 60 ? `${k.slice(0, 60)}…` : k);
-  return keys.length <= 2 ? keys.map(q).join(", ") : `${q(keys[0]!)} … ${q(keys[keys.length - 1]!)}`;
-}
-
 const n = (x: number): string => x.toLocaleString("en-US");
 
 /** What an error of usage says to do when its maker says nothing more. */
 const USAGE_HINT = "Check the request against its documented usage.";
 
+/** What an entry of a bulk write or an import file is. */
+const ENTRY_HINT = 'An entry is a JSON object of "key" and "value", with "base64", "metadata", "expiration" or "expiration_ttl" if needed.';
+
 /** Constructors for every error, so that wording lives in one place. */
 export const errors = {
   usage: (message: string, hint: string = USAGE_HINT) => new KvError("USAGE", message, hint),
+  /** An error of this catalogue made elsewhere and passed on as JSON (the API's answer, the server thread's report). */
+  relayed: (code: ErrorCode, message: string, hint: string | undefined) => new KvError(code, message, hint),
 
   keyEmpty: () => new KvError("INVALID_KEY", "The key is empty.", "Keys are 1 to 512 bytes of UTF-8."),
   keyReserved: (key: string) => new KvError("INVALID_KEY", `The key "${key}" is reserved.`, 'Keys may not be "." or "..". Choose another name.'),
@@ -180,13 +170,17 @@ export const errors = {
       "Names are 1 to 63 characters: lower-case letters, digits, '-' and '_', starting with a letter or digit.",
     ),
   namespaceNotFound: (name: string) =>
+    LIMITS.namespacePattern.test(name)
+      ? errors.namespaceMissing(name)
+      : // No namespace can have this name: suggesting to create it would only fail.
+        errors.namespaceNameImpossible(name, LIMITS.namespacePattern.test(name.toLowerCase()) ? name.toLowerCase() : undefined),
+  namespaceMissing: (name: string) =>
+    new KvError("NAMESPACE_NOT_FOUND", `The namespace "${name}" does not exist.`, `Create the namespace "${name}" first, or name one that exists.`),
+  namespaceNameImpossible: (name: string, suggestion: string | undefined) =>
     new KvError(
       "NAMESPACE_NOT_FOUND",
       `The namespace "${name}" does not exist.`,
-      LIMITS.namespacePattern.test(name)
-        ? `Create it with: yourspace kv namespace create ${name}`
-        : // No namespace can have this name: suggesting to create it would only fail.
-          `Namespace names are lower-case letters, digits, '-' and '_'${LIMITS.namespacePattern.test(name.toLowerCase()) ? `: did you mean "${name.toLowerCase()}"?` : "."} List them with: yourspace kv namespace ls`,
+      `Namespace names are lower-case letters, digits, '-' and '_'${suggestion === undefined ? "." : `: did you mean "${suggestion}"?`} List the namespaces to see which exist.`,
     ),
   namespaceExists: (name: string) =>
     new KvError("NAMESPACE_EXISTS", `The namespace "${name}" already exists.`, "Choose another name, or use the existing namespace."),
@@ -194,7 +188,7 @@ export const errors = {
     new KvError("NAMESPACE_PROTECTED", `The namespace "${name}" cannot be removed.`, "It always exists. To empty it, remove its keys."),
 
   bindingNotFound: (what: string, route: string) =>
-    new KvError("NOT_FOUND", `Route ${route} has no binding of ${what}.`, "List bindings with: yourspace kv bindings"),
+    new KvError("NOT_FOUND", `Route ${route} has no binding of ${what}.`, "List the bindings to see which routes have one."),
   siteNotFound: (site: string) => new KvError("NOT_FOUND", `Site "${site}" was not found.`, "Check the site name, or use a token of that site."),
   /** The API's answer for a site other than the token's: whether that site exists is not said. */
   siteUnknownToToken: (site: string, tokenSite: string) =>
@@ -213,7 +207,9 @@ export const errors = {
     new KvError(
       "KEY_NOT_FOUND",
       `The key "${key}" was not found in namespace "${namespace}"${where ? ` (${where})` : ""}.`,
-      where ? "An eventual read in an edge may not see a recent write yet: see yourspace kv inspect <key>." : `List keys with: yourspace kv ls -n ${namespace}`,
+      where
+        ? "An eventual read in an edge may not see a recent write yet: inspect the key to see where it has arrived."
+        : `List the keys of namespace "${namespace}" to see which exist.`,
     ),
   keysNotFound: (keys: string[], namespace: string) =>
     new KvError(
@@ -237,7 +233,7 @@ export const errors = {
     new KvError(
       "MALFORMED_BODY",
       file ? `${file} is not UTF-8 text: invalid UTF-8 at ${where}.` : `invalid UTF-8 at ${where}`,
-      'Keys, text values and metadata are UTF-8; give binary values in base64 with "base64": true (as kv export writes them).',
+      'Keys, text values and metadata are UTF-8; give binary values in base64 with "base64": true (as an export writes them).',
     ),
   entryTextTooLong: (where: string, bytes: number | undefined, limit: number, file?: string) =>
     new KvError(
@@ -245,6 +241,9 @@ export const errors = {
       `${file ? `${file}: ` : ""}${where} is ${bytes === undefined ? `longer than ${n(limit)} bytes` : `${n(bytes)} bytes`}; an entry takes at most ${n(limit)} bytes of text (a 1 MiB value with its key and metadata, every character escaped)${file ? "." : ""}`,
       "Check that the file is the export you meant to import: values are at most 1 MiB.",
     ),
+  /** An entry of a bulk write or an import file that is not one: `reason` says what is wrong with it. */
+  entryInvalid: (reason: string) => new KvError("USAGE", reason, ENTRY_HINT),
+  entryNotJson: (detail: string) => new KvError("MALFORMED_BODY", `not valid JSON: ${detail}`, ENTRY_HINT),
   file: (path: string, reason: string) => new KvError("FILE_ERROR", `Cannot use the file ${path}: ${reason}.`, "Check the path and its permissions."),
   replaceNeedsForce: (path: string) =>
     new KvError(
@@ -268,12 +267,11 @@ export const errors = {
         ? `Region ${region} cannot reach the home region ${home} (partitioned); the write was not committed.`
         : `Region ${region} cannot reach the home region ${home} (partitioned) for this read.`,
       what === "write"
-        ? `Writes go through to home. Heal the link with: yourspace kv emulator heal ${region}`
-        : `Read the region's own copy with an eventual read, or heal the link with: yourspace kv emulator heal ${region}`,
+        ? `Writes go through to home. Heal the link between ${region} and home first.`
+        : `Read the region's own copy with an eventual read, or heal the link between ${region} and home.`,
     ),
 
-  clockNotManual: () =>
-    new KvError("USAGE", "The emulator's clock is real time, so it cannot be advanced.", "Switch to a manual clock first: yourspace kv emulator clock manual"),
+  clockNotManual: () => new KvError("USAGE", "The emulator's clock is real time, so it cannot be advanced.", "Switch the emulator to a manual clock first."),
 
   storeBusy: (dir: string) =>
     new KvError(
@@ -292,8 +290,8 @@ export const errors = {
   storeReadOnlyRecording: (dir: string, reason: string) =>
     new KvError(
       "STORE_READ_ONLY",
-      `The local store in ${dir} is read-only (${reason}), and its operations are being recorded (kv emulator record), which writes to it; nothing was done.`,
-      `Recording needs write access: give your user write access to ${dir}, or have a user who may write turn it off (yourspace kv emulator record off).`,
+      `The local store in ${dir} is read-only (${reason}), and its operations are being recorded, which writes to it; nothing was done.`,
+      `Recording needs write access: give your user write access to ${dir}, or have a user who may write turn recording off.`,
     ),
   storeCorrupt: (dir: string, detail: string) =>
     new KvError(
@@ -334,7 +332,7 @@ export const errors = {
       what === "keys"
         ? `Site ${site} is on the ${tier} tier, which holds at most ${n(ceiling)} keys; it holds ${n(current)}, and this write would add ${n(adding)}. Nothing was written.`
         : `Site ${site} is on the ${tier} tier, which stores at most ${n(ceiling)} bytes; it stores ${n(current)}, and this write would add ${n(adding)}. Nothing was written.`,
-      "Remove keys you no longer need (yourspace kv rm), or move the site to a larger tier.",
+      "Remove keys you no longer need, or move the site to a larger tier.",
     ),
   valueTooLargeForTier: (bytes: number, tier: string, limit: number) =>
     new KvError(
@@ -342,20 +340,6 @@ export const errors = {
       `The value is ${n(bytes)} bytes; the ${tier} tier allows at most ${n(limit)} bytes per value.`,
       "Move the site to a GA tier for values up to 1 MiB, or store less per key.",
     ),
-
-  partiallyApplied: (p: PartialOutcome) => {
-    const total = p.done.length + p.unknown.length + p.notDone.length;
-    const [did, not, noun, plural] = p.action === "remove" ? ["Removed", "removed", "key", "keys"] : ["Wrote", "written", "entry", "entries"];
-    const count = (keys: readonly string[]) => `${n(keys.length)} ${keys.length === 1 ? noun : plural} (${keyRange(keys)})`;
-    return new KvError(
-      "PARTIALLY_APPLIED",
-      `${did} ${n(p.done.length)} of ${n(total)} ${plural} in namespace "${p.namespace}" (${keyRange(p.done)}), then a request failed: ${p.cause.message}` +
-        (p.unknown.length ? ` Whether ${count(p.unknown)} ${p.unknown.length === 1 ? "was" : "were"} ${not} is not known: the answer was lost.` : "") +
-        (p.notDone.length ? ` The other ${count(p.notDone)} ${p.notDone.length === 1 ? "was" : "were"} not ${not}.` : ""),
-      `Nothing ${not} was undone. Look at what the namespace holds now before running the command again.`,
-      { action: p.action, namespace: p.namespace, done: p.done, unknown: p.unknown, notDone: p.notDone, cause: p.cause.toJSON() },
-    );
-  },
 
   idempotencyKeyReused: (key: string) =>
     new KvError(
@@ -366,13 +350,3 @@ export const errors = {
 
   internal: (message: string) => new KvError("INTERNAL", message, "This is a bug in yourspace. Please report it with the command you ran and this message."),
 };
-
-/** A thrown value in words: an error's message, or a short description of anything else. */
-export function describeThrown(e: unknown): string {
-  if (e instanceof Error || (e !== null && typeof e === "object" && typeof (e as { message?: unknown }).message === "string")) {
-    const message = String((e as { message: string }).message).trim();
-    if (message) return message.replace(/\.$/, "");
-  }
-  if (typeof e === "string" && e.trim()) return e.trim().replace(/\.$/, "");
-  return inspect(e, { depth: 2, breakLength: Number.POSITIVE_INFINITY, maxStringLength: 200 });
-}

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { ParseError } from "jsonc-parser";
-import { errors, KvError } from "../core/errors.js";
-import { commandLine, shellQuote } from "../terminal/shell.js";
+import { errors, type KvError } from "../core/errors.js";
+import { remoteErrors } from "../core/remote-errors.js";
 import { didYouMean } from "./suggest.js";
 import { profileChoice, readUserConfig, type UserConfig } from "./user-config.js";
 
@@ -56,11 +56,7 @@ export async function resolveTarget(globals: TargetFlags, env: Record<string, st
   const url = apiUrl ? checkApiUrl(apiUrl[0], apiUrl[1]) : PLATFORM_API_URL;
   const token = givenToken ?? (stored ? ([stored.token, profileSource] as [string, string]) : undefined);
   if (!token) {
-    throw new KvError(
-      "UNAUTHENTICATED",
-      `No token for the platform API at ${url}.`,
-      "Log in with: yourspace login (or set YOURSPACE_TOKEN); use --local for the embedded emulator.",
-    );
+    throw remoteErrors.noToken(url);
   }
   if (token[1] === profileSource && !sameOrigin(url, stored!.apiUrl)) throw tokenForOtherUrl(name, stored!.apiUrl, url, apiUrl?.[1] ?? "--remote", config);
   // A profile's site belongs with its URL and token: it is used only when they come from the profile too.
@@ -111,32 +107,18 @@ function sameOrigin(a: string, b: string): boolean {
 
 function unknownProfile(name: string, chosenBy: string, profiles: string[]): KvError {
   const which = profiles.length ? ` The profiles are ${profiles.join(", ")}.` : " No profile is stored yet.";
-  return new KvError(
-    "NOT_FOUND",
-    `There is no profile "${name}" (chosen by ${chosenBy}).`,
-    `${didYouMean(name, profiles)}${which} Create it with: yourspace login --profile ${shellQuote(name)}`.trim(),
-  );
+  return remoteErrors.profileUnknown(name, chosenBy, `${didYouMean(name, profiles)}${which}`.trim());
 }
 
 function tokenForOtherUrl(name: string, storedFor: string, url: string, source: string, config: UserConfig): KvError {
   const other = Object.entries(config.profiles ?? {}).find(([, p]) => sameOrigin(p.apiUrl, url))?.[0];
-  return new KvError(
-    "UNAUTHENTICATED",
-    `The API URL ${url} (from ${source}) is not the one profile ${name}'s token was stored for (${storedFor}); a stored token is sent only to its own URL.`,
-    other
-      ? `Profile ${other} has a token for ${url}: YOURSPACE_PROFILE=${shellQuote(other)}.`
-      : `To use ${url}, log in there (${commandLine("yourspace", "login", "--api-url", url, "--profile", "<name>")}) or give its token with --token or YOURSPACE_TOKEN; --local uses the embedded emulator.`,
-  );
+  return remoteErrors.tokenForOtherUrl(name, storedFor, url, source, other);
 }
 
 /** The embedded emulator's sites exist once created: the default one, and each `token create --site` makes. */
 export function checkEmbeddedSite(site: string, sites: readonly string[], chosenBy: string, where: string): void {
   if (sites.includes(site)) return;
-  throw new KvError(
-    "NOT_FOUND",
-    `There is no site "${site}" (from ${chosenBy}) in the embedded emulator at ${where}.`,
-    `${didYouMean(site, sites)} Its sites are ${sites.join(", ")}. A site is created with its first token: ${commandLine("yourspace", "kv", "emulator", "token", "create", "--site", site)}`.trim(),
-  );
+  throw remoteErrors.embeddedSiteUnknown(site, chosenBy, where, `${didYouMean(site, sites)} Its sites are ${sites.join(", ")}.`.trim());
 }
 
 const PROJECT_FILES = ["yourspace.jsonc", "yourspace.json"] as const;

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { API_LIMITS, HEADERS } from "../contract/index.js";
-import { KvError } from "../core/errors.js";
+import { apiErrors } from "../core/api-errors.js";
 import { LocalBackend, type EmulatorCore, type GroupCommit, type TokenInfo } from "../emulator/index.js";
 import { headerOf, requestFingerprint } from "./http/body.js";
 import type { Reply } from "./http/reply.js";
@@ -33,7 +33,7 @@ export class ServerContext {
   idempotent(req: IncomingMessage, token: TokenInfo, write: OnceWrite<Reply>): Promise<Reply> {
     const key = headerOf(req, HEADERS.idempotencyKey);
     if (key !== undefined && key.length > API_LIMITS.maxIdempotencyKey) {
-      throw new KvError("BAD_HEADER", `The Idempotency-Key is ${key.length} characters; the limit is ${API_LIMITS.maxIdempotencyKey}.`, "Use a UUID.");
+      throw apiErrors.idempotencyKeyTooLong(key.length, API_LIMITS.maxIdempotencyKey);
     }
     const request = key === undefined ? "" : requestFingerprint(req);
     return this.idempotency.run({ site: token.site, token: token.id, request }, key, write);

@@ -5,7 +5,8 @@
 import type { IncomingMessage } from "node:http";
 import { AUTH_SCHEME, HEADERS, QUERY, SLASHES_BEFORE_KEY } from "../contract/index.js";
 import type { Consistency } from "../core/backend.js";
-import { errors, KvError } from "../core/errors.js";
+import { apiErrors } from "../core/api-errors.js";
+import { errors } from "../core/errors.js";
 import { headerOf } from "./http/body.js";
 
 /** The hint of a refused parameter: the API's callers have docs/api.md, not the CLI's --help. */
@@ -42,7 +43,7 @@ export function bearer(req: IncomingMessage): string | undefined {
   const header = headerOf(req, HEADERS.authorization);
   if (header === undefined) return undefined;
   const match = new RegExp(`^${AUTH_SCHEME}\\s+(\\S+)\\s*$`, "i").exec(header);
-  if (!match) throw new KvError("UNAUTHENTICATED", "The Authorization header is not a bearer token.", `Send Authorization: ${AUTH_SCHEME} <token>.`);
+  if (!match) throw apiErrors.notBearer(AUTH_SCHEME);
   return match[1];
 }
 
@@ -60,7 +61,7 @@ export function keyOf(req: IncomingMessage): string {
   try {
     return decodeURIComponent(raw);
   } catch {
-    throw new KvError("INVALID_KEY", "The key in the path is not valid percent-encoded UTF-8.", "Percent-encode the key's UTF-8 bytes.");
+    throw apiErrors.keyNotPercentEncoded();
   }
 }
 

@@ -1,7 +1,9 @@
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { parentPort, Worker, workerData } from "node:worker_threads";
-import { describeThrown, KvError } from "../core/errors.js";
+import { apiErrors } from "../core/api-errors.js";
+import { describeThrown } from "../core/describe-thrown.js";
+import { errors, KvError } from "../core/errors.js";
 import { fromSystemError } from "../core/system-errors.js";
 import { startFailure } from "./http/start-errors.js";
 
@@ -50,12 +52,7 @@ export function startServerThread(options: ServerThreadOptions, entry = fileURLT
   let ready = false;
   // Whatever ends the thread reaches the main thread as a catalogue error: what crosses the thread's
   // boundary may be any value (an object thrown is a plain object here), never printed as such.
-  const failed = (what: string) =>
-    new KvError(
-      "UNAVAILABLE",
-      ready ? `The emulator's server stopped: ${what}.` : `The emulator could not start: ${what}.`,
-      "Start it again; YOURSPACE_DEBUG=1 shows more. If it keeps happening, report it with this message.",
-    );
+  const failed = (what: string) => apiErrors.serverEnded(ready, what);
   const ended = new Promise<never>((_, reject) => {
     worker.once("error", (e: unknown) => reject(e instanceof KvError ? e : failed(describeThrown(e))));
     // After an "error" event this changes nothing: the first rejection stands.
@@ -70,7 +67,7 @@ export function startServerThread(options: ServerThreadOptions, entry = fileURLT
     worker.once("message", (m: FromThread) => {
       if (m.type === "refused") {
         stopping = true;
-        reject(new KvError(m.code, m.message, m.hint ?? undefined));
+        reject(errors.relayed(m.code, m.message, m.hint ?? undefined));
         return;
       }
       ready = true;

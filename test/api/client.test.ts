@@ -183,7 +183,7 @@ describe("HttpBackend against a mock platform", () => {
     expect(err.code).toBe("UNAVAILABLE");
     expect(err.exitCode).toBe(5);
     expect(err.message).toBe(`Cannot reach the platform API at ${url}: the connection was refused.`);
-    expect(err.hint).toMatch(/--api-url or YOURSPACE_API_URL/);
+    expect(err.hint).toBe("Check the API URL and your network, or start the local emulator.");
     expect(calls).toHaveLength(1);
   });
 

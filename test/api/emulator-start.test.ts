@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { withCliAdvice } from "../../src/cli/advice.js";
 import { listenFailure } from "../../src/server/http/start-errors.js";
 import { BIN, runBin, runCli, tempDir } from "../support/cli.js";
 
@@ -87,8 +88,10 @@ describe("kv emulator start failures", () => {
     expect(err.toJSON()).toEqual({
       code: "USAGE",
       message: "This user may not listen on port 80 of 127.0.0.1 (listen EACCES: permission denied 127.0.0.1:80).",
-      hint: "Use a port from 1024 up, or --port 0 for any free port.",
+      hint: "Use a port from 1024 up, or port 0 for any free port.",
     });
+    // The CLI names its flag.
+    expect(withCliAdvice(err).hint).toBe("Use a port from 1024 up, or --port 0 for any free port.");
     const odd = listenFailure({ weird: true }, "127.0.0.1", 1234);
     expect(odd.message).toBe("The emulator could not listen on 127.0.0.1:1234: { weird: true }.");
   });

@@ -1,10 +1,15 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import ts from "typescript";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { COMMANDS } from "../../src/cli/registry/index.js";
 import { BODIES, ENDPOINTS, HEADERS, MEDIA, paths, PARAMS, type Endpoint, type RouteName } from "../../src/contract/index.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { ApiServer } from "../../src/server/server.js";
 import { tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
+import { catalogueSamples } from "../support/error-samples.js";
 import { samplePaths } from "../support/routes.js";
 
 /**
@@ -14,6 +19,32 @@ import { samplePaths } from "../support/routes.js";
  */
 
 const FLAG = /--[a-z]/i;
+
+/** A command line of the CLI: `yourspace` or `kv` before one of its commands (not "another yourspace process"). */
+const COMMAND = new RegExp(
+  `\\b(yourspace|kv) (${[...COMMANDS.commands!, ...COMMANDS.commands!.flatMap((c) => c.commands ?? [])].map((c) => c.name).join("|")})\\b`,
+);
+
+/** The files that make the catalogue's errors; nothing else in src/ constructs one. */
+const CATALOGUE_FILES = ["errors.ts", "api-errors.ts", "remote-errors.ts", "outcome-errors.ts"].map((f) => join("src/core", f));
+
+/** Every piece of literal text in a file: strings, and the fixed parts of template strings. */
+function literalTexts(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+  const texts: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node)) texts.push(node.text);
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return texts;
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
+}
 
 /** Values no parameter of the API takes. */
 const BAD_VALUES = ["x", "-1", "99999999999999999999", ""];
@@ -107,5 +138,31 @@ describe("no answer of the API names a CLI flag", () => {
     await check({ method: "GET", path: "/v1/nowhere", token: tokens.site });
     expect(answers).toBeGreaterThan(200);
     expect([...new Set(offending)]).toEqual([]);
+  });
+});
+
+describe("no text of the error catalogue names a CLI flag or command", () => {
+  it("every entry, made with sample arguments in each of its variants, names neither", () => {
+    const samples = catalogueSamples();
+    expect(samples.length).toBeGreaterThan(100);
+    const offending = samples.flatMap(({ name, error }) =>
+      [error.message, error.hint ?? ""].filter((text) => FLAG.test(text) || COMMAND.test(text)).map((text) => `${name}: ${text}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  // Samples reach the branches their arguments choose; the source has every branch's text.
+  it("no literal text in the catalogue's files names either, in any branch", () => {
+    const offending = CATALOGUE_FILES.flatMap((file) => literalTexts(file).filter((text) => FLAG.test(text) || COMMAND.test(text)));
+    expect(offending).toEqual([]);
+    // The check reads the texts: a sentence that named a command would be found.
+    expect(COMMAND.test("List keys with: yourspace kv ls -n default")).toBe(true);
+    expect(COMMAND.test("turn it off (kv emulator record off)")).toBe(true);
+    expect(COMMAND.test("Another yourspace process is holding a long write.")).toBe(false);
+  });
+
+  it("nothing outside the catalogue's files constructs an error", () => {
+    const outside = sourceFiles("src").filter((file) => !CATALOGUE_FILES.includes(file) && readFileSync(file, "utf8").includes("new KvError("));
+    expect(outside).toEqual([]);
   });
 });

@@ -50,12 +50,16 @@ describe("the server thread", () => {
         {
           code: "USAGE",
           message: /^203\.0\.113\.1 is not an address of this machine, so the emulator cannot listen on it \(listen EADDRNOTAVAIL/,
-          hint: /Give --host an address this machine has/,
+          hint: /Listen on an address this machine has/,
         },
       ],
       [
         { host: "no-such-host.invalid" },
-        { code: "USAGE", message: /^--host "no-such-host\.invalid" is neither an IP address nor a name this machine can resolve/, hint: /Give an IP address/ },
+        {
+          code: "USAGE",
+          message: /^The host "no-such-host\.invalid" is neither an IP address nor a name this machine can resolve/,
+          hint: /Give an IP address/,
+        },
       ],
       [
         { dataDir: join(writeFileIn(tempDir()), "data") },
@@ -85,7 +89,7 @@ describe("the server thread", () => {
     expect(refused).toMatchObject({
       code: "USAGE",
       message: `Port ${port} is already in use.`,
-      hint: "Choose another with --port, or --port 0 for any free port.",
+      hint: "Choose another port, or port 0 for any free port.",
     });
   });
 

@@ -217,7 +217,7 @@ describe("a read-only data directory", () => {
       chmodSync(history, 0o666);
     });
     const r = await cli(["--data-dir", store.dataDir, "kv", "get", "a", "--json"], { cwd: store.dir, ...OTHER });
-    expectEnvironmentFailure(r, true, "STORE_READ_ONLY", /its operations are being recorded \(kv emulator record\)/);
+    expectEnvironmentFailure(r, true, "STORE_READ_ONLY", /its operations are being recorded, which writes to it/);
     expect(readFileSync(join(store.dataDir, "..", "history.jsonl"), "utf8")).toBe("");
     expect(fingerprint(store.dataDir)).toBe(store.before);
   });

@@ -1,27 +1,61 @@
+import { apiErrors } from "../../src/core/api-errors.js";
 import { errors, type KvError } from "../../src/core/errors.js";
+import { outcomeErrors } from "../../src/core/outcome-errors.js";
+import { remoteErrors } from "../../src/core/remote-errors.js";
+
+/** Every part of the catalogue: the entries of errors.ts and of the files beside it that make errors of its codes. */
+export const CATALOGUE = { errors, apiErrors, remoteErrors, outcomeErrors };
+
+type EntryName = { [Part in keyof typeof CATALOGUE]: keyof (typeof CATALOGUE)[Part] }[keyof typeof CATALOGUE];
+
+const cause = errors.usage("Refused.");
 
 /** Arguments for catalogue constructors whose parameters are not all strings; every other one gets "x" for each. */
-const SAMPLE: Partial<Record<keyof typeof errors, unknown[]>> = {
+const SAMPLE: Partial<Record<EntryName, unknown[]>> = {
+  relayed: ["USAGE", "Refused.", "Check the request."],
   valueTooLarge: [2_000_000],
   keysNotFound: [["a", "b"], "default"],
+  keyNotFound: ["a", "default"],
   unknownRegion: ["mars", ["iad", "fra", "sin"]],
   regionPartitioned: ["sin", "iad", "write"],
   quota: ["local", "free", "keys", 100_000, 99_999, 2],
   interrupted: ["SIGINT", "Interrupted.", "Run the same command again."],
   namespaceNotFound: ["Default"],
   binaryToTerminal: ["logo.png", 2_048, "not UTF-8"],
-  partiallyApplied: [{ action: "remove", namespace: "default", done: ["a"], unknown: ["b"], notDone: ["c"], cause: errors.usage("Refused.") }],
+  partiallyApplied: [{ action: "remove", namespace: "default", done: ["a"], unknown: ["b"], notDone: ["c"], cause }],
+  importStopped: [cause, "after writing 2 entries", true],
+  importEntriesFailed: [{ code: "INVALID_KEY", key: "a", where: "line 1", message: "The key is empty." }, 1, 3, false, undefined],
+  changeUndone: [cause, "binding"],
+  changeHalfDone: [cause, "binding", "EACCES", "yourspace.jsonc"],
+  tokenForOtherUrl: ["work", "https://a.example", "https://b.example", "YOURSPACE_API_URL", undefined],
+  serverEnded: [true, "the thread ended"],
+  portInUse: [8787],
+  portForbidden: [80, "127.0.0.1", "EACCES"],
+  listenFailed: ["127.0.0.1", 8787, "EIO"],
+  apiInTrouble: ["https://api.example", 502, "text/html, 10 bytes"],
+  idempotencyKeyTooLong: [300, 255],
+  bodyTooLarge: [2_000_000, 1_048_576],
+  tooManyKeys: [10_000, 10_001],
+  tooManyEntries: [10_000, 10_001],
 };
 
 /** More argument lists for entries whose texts differ by them. */
-const VARIANTS: Partial<Record<keyof typeof errors, unknown[][]>> = {
+const VARIANTS: Partial<Record<EntryName, unknown[][]>> = {
   regionPartitioned: [["sin", "iad", "read"]],
   namespaceNotFound: [["flags"], ["UPPER-case!"]],
+  namespaceNameImpossible: [["Flags", undefined]],
+  keyNotFound: [["a", "default", "edge sin"]],
+  importEntriesFailed: [[{ code: "INVALID_KEY", key: null, where: "line 1", message: "The key is empty." }, 1, 3, true, "report.ndjson"]],
+  changeHalfDone: [[cause, "unbinding", "EACCES", "yourspace.jsonc"]],
+  tokenForOtherUrl: [["work", "https://a.example", "https://b.example", "YOURSPACE_API_URL", "home"]],
+  serverEnded: [[false, "the thread ended"]],
 };
 
 /** Every entry of the catalogue, made with sample arguments (each variant of the entries that have some). */
-export function catalogueSamples(): { name: keyof typeof errors; args: unknown[]; error: KvError }[] {
-  return (Object.entries(errors) as [keyof typeof errors, (...a: unknown[]) => KvError][]).flatMap(([name, make]) =>
-    [SAMPLE[name] ?? Array.from({ length: make.length }, () => "x"), ...(VARIANTS[name] ?? [])].map((args) => ({ name, args, error: make(...args) })),
+export function catalogueSamples(): { name: EntryName; args: unknown[]; error: KvError }[] {
+  return Object.values(CATALOGUE).flatMap((part) =>
+    (Object.entries(part) as [EntryName, (...a: unknown[]) => KvError][]).flatMap(([name, make]) =>
+      [SAMPLE[name] ?? Array.from({ length: make.length }, () => "x"), ...(VARIANTS[name] ?? [])].map((args) => ({ name, args, error: make(...args) })),
+    ),
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeThrown } from "../../src/core/errors.js";
+import { describeThrown } from "../../src/core/describe-thrown.js";
 
 // The CLI's error boundary and the server thread name whatever was thrown with this: never "[object Object]".
 describe("describeThrown", () => {

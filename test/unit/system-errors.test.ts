@@ -99,7 +99,7 @@ describe("SQLite's result codes", () => {
 it("a read refused because a recorded history would number it says so", () => {
   const translated = fromSystemError(sqlite("SQLITE_CONSTRAINT_TRIGGER", `${READ_ONLY_RECORDING_GUARD}its file system is read-only`), { dataDir: DATA_DIR });
   expectCatalogued(translated, "STORE_READ_ONLY");
-  expect(translated!.message).toContain("being recorded (kv emulator record)");
+  expect(translated!.message).toContain("its operations are being recorded, which writes to it");
 });
 
 describe("the system's error codes", () => {

@@ -1,4 +1,4 @@
-import { KvError } from "../../core/errors.js";
+import { remoteErrors } from "../../core/remote-errors.js";
 import type { Handler } from "../context.js";
 import { DEFAULT_PROFILE, openUserConfig, profileName, readUserConfig } from "../../project/user-config.js";
 
@@ -16,7 +16,7 @@ export const listProfiles: Handler = async (ctx) => {
 export const useProfile: Handler = async (ctx, args) => {
   const name = args.name as string;
   const config = await openUserConfig(ctx.io.env);
-  if (!config.has(`profiles.${name}`)) throw new KvError("NOT_FOUND", `There is no profile ${name}.`, `Create it with: yourspace login --profile ${name}`);
+  if (!config.has(`profiles.${name}`)) throw remoteErrors.profileMissing(name);
   config.set("currentProfile", name);
   if (ctx.out.json) return ctx.out.printJson({ currentProfile: name });
   ctx.out.success(`Commands now use profile ${name} (YOURSPACE_PROFILE overrides it).`);

@@ -1,4 +1,5 @@
 import { errors, KvError } from "../../core/errors.js";
+import { outcomeErrors } from "../../core/outcome-errors.js";
 import type { Binding } from "../../core/backend.js";
 import type { PreparedSave } from "../../project/project-file.js";
 import { isoOrNull } from "../../terminal/format.js";
@@ -42,16 +43,9 @@ export async function bothOrNeither(path: string, save: PreparedSave, undo: () =
     try {
       await undo();
     } catch (u) {
-      throw new KvError(
-        (e as KvError).code,
-        `${(e as Error).message.replace(/\.$/, "")}, and undoing the ${what} on the target failed too (${(u as Error).message.replace(/\.$/, "")}): the target has the change and ${path} does not.`,
-        what === "binding"
-          ? "Make the file writable and run the same bind again, or remove the binding with yourspace kv unbind."
-          : "Make the file writable and run the same unbind again.",
-      );
+      throw outcomeErrors.changeHalfDone(e as KvError, what, (u as Error).message, path);
     }
-    const err = e as KvError;
-    throw new KvError(err.code, `${err.message.replace(/\.$/, "")}; the ${what} on the target was undone, so nothing changed.`, err.hint);
+    throw outcomeErrors.changeUndone(e as KvError, what);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Backend } from "../../core/backend.js";
 import { errors, KvError } from "../../core/errors.js";
+import { outcomeErrors } from "../../core/outcome-errors.js";
 import { LIMITS } from "../../core/limits.js";
 import type { Context, Handler } from "../context.js";
 import { throwIfStopped, type StopSignal } from "../interruption.js";
@@ -72,7 +73,14 @@ export const run: Handler<RmOptions> = async (ctx, args, opts) => {
       removed.push(...(await backend.delete(ns, page, { force: true, region })).deleted);
     } catch (e) {
       if (i === 0 || !(e instanceof KvError)) throw e;
-      throw errors.partiallyApplied({ action: "remove", namespace: ns, done: removed, unknown: page, notDone: matched.slice(i + page.length), cause: e });
+      throw outcomeErrors.partiallyApplied({
+        action: "remove",
+        namespace: ns,
+        done: removed,
+        unknown: page,
+        notDone: matched.slice(i + page.length),
+        cause: e,
+      });
     }
   }
   return report(ctx, ns, removed, [], false);

@@ -1,17 +1,11 @@
 import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { apiErrors } from "../../core/api-errors.js";
 import { KvError } from "../../core/errors.js";
 import { HEADERS, type BodyShape, type FieldKind } from "../../contract/index.js";
 
 type TooLarge = (size: number, limit: number) => KvError;
-
-const bodyTooLarge: TooLarge = (size, limit) =>
-  new KvError(
-    "BODY_TOO_LARGE",
-    `The request body is ${size.toLocaleString("en-US")} bytes or more; the limit is ${limit.toLocaleString("en-US")} bytes.`,
-    "Send a smaller body, or split it across requests.",
-  );
 
 /**
  * A request header (the first, if sent twice), read from the raw list: Node builds `req.headers`, an
@@ -66,7 +60,7 @@ function inviteBody(req: IncomingMessage): void {
  * Reads a request body up to `limit` bytes. A declared Content-Length over the limit is refused
  * before a byte is read; a body that streams past the limit is cut off as soon as it does.
  */
-export async function readBody(req: IncomingMessage, limit: number, tooLarge: TooLarge = bodyTooLarge): Promise<Buffer> {
+export async function readBody(req: IncomingMessage, limit: number, tooLarge: TooLarge = apiErrors.bodyTooLarge): Promise<Buffer> {
   const body = await readLimited(req, limit, tooLarge);
   // Only a write that may be retried needs it (see requestFingerprint).
   if (headerOf(req, HEADERS.idempotencyKey) !== undefined) digests.set(req, createHash("sha256").update(body).digest());
@@ -76,7 +70,7 @@ export async function readBody(req: IncomingMessage, limit: number, tooLarge: To
 async function readLimited(req: IncomingMessage, limit: number, tooLarge: TooLarge): Promise<Buffer> {
   const declared = headerOf(req, HEADERS.contentLength);
   if (declared !== undefined) {
-    if (!/^\d+$/.test(declared)) throw new KvError("BAD_HEADER", `Content-Length "${declared}" is not a number.`, "Send a valid Content-Length, or none.");
+    if (!/^\d+$/.test(declared)) throw apiErrors.contentLengthInvalid(declared);
     if (Number(declared) > limit) throw tooLarge(Number(declared), limit);
     inviteBody(req);
     // The parser stops the body at its declared length, so it cannot run past the limit.
@@ -126,19 +120,15 @@ function readDeclared(req: IncomingMessage, length: number): Promise<Buffer> {
 async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = headerOf(req, HEADERS.contentType) ?? "";
   if (!/^application\/json\b/i.test(type)) {
-    throw new KvError(
-      "BAD_HEADER",
-      `Content-Type must be application/json, not "${type || "(none)"}".`,
-      "Send the body as JSON with Content-Type: application/json.",
-    );
+    throw apiErrors.contentTypeNotJson(type);
   }
   const body = await readBody(req, limit);
   // Decoding would replace bad bytes with U+FFFD, and so store a key or name nobody sent.
-  if (!isUtf8(body)) throw new KvError("MALFORMED_BODY", "The request body is not valid UTF-8.", "Send JSON encoded as UTF-8.");
+  if (!isUtf8(body)) throw apiErrors.bodyNotUtf8();
   try {
     return JSON.parse(body.toString("utf8"));
   } catch (e) {
-    throw new KvError("MALFORMED_BODY", `The request body is not valid JSON: ${(e as Error).message}.`, "Send a JSON document.");
+    throw apiErrors.bodyNotJson((e as Error).message);
   }
 }
 
@@ -175,7 +165,7 @@ function kindOf(value: unknown): string {
  */
 export async function readObject(req: IncomingMessage, limit: number, { fields: shape, example }: BodyShape): Promise<Record<string, unknown>> {
   const doc = await readJson(req, limit);
-  const malformed = (why: string) => new KvError("MALFORMED_BODY", `The body must be ${example}; ${why}.`, "See docs/api.md for the body of each route.");
+  const malformed = (why: string) => apiErrors.bodyNotShaped(example, why);
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw malformed(`this one is ${kindOf(doc)}`);
   const fields = doc as Record<string, unknown>;
   for (const name of Object.keys(fields)) if (!Object.hasOwn(shape, name)) throw malformed(`it has an unknown field ${JSON.stringify(name)}`);

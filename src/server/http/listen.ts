@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { API_LIMITS, HEADERS, ROUTES, STATUS, type ErrorBody } from "../../contract/index.js";
+import { apiErrors } from "../../core/api-errors.js";
 import { KvError } from "../../core/errors.js";
 import { continueWhenRead, headerOf } from "./body.js";
 import { answerAndClose, errorBody, send } from "./reply.js";
@@ -101,16 +102,11 @@ export async function listen(options: ListenOptions, handle: Handle): Promise<{ 
  */
 function refuseTarget(req: IncomingMessage): KvError | undefined {
   if (req.httpVersion === "1.1" && headerOf(req, HEADERS.host) === undefined) {
-    return new KvError("BAD_HEADER", "The request has no Host header; HTTP/1.1 requires one.", "Send Host: <the API's host and port>.");
+    return apiErrors.hostMissing();
   }
   const url = req.url ?? "";
   const absolute = /^https?:\/\/[^/?#]*/i.exec(url);
   if (absolute) req.url = url.slice(absolute[0].length).replace(/^(?=[?#]|$)/, "/");
-  if (!req.url!.startsWith("/"))
-    return new KvError(
-      "BAD_HEADER",
-      `The request target ${JSON.stringify(url.slice(0, 100))} is not a path.`,
-      `Send a path that starts with /, such as ${ROUTES.whoami}.`,
-    );
+  if (!req.url!.startsWith("/")) return apiErrors.targetNotPath(url, ROUTES.whoami);
   return undefined;
 }

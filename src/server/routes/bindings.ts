@@ -1,5 +1,6 @@
 import { API_LIMITS, BODIES, QUERY, bindingToWire, type BindingBody } from "../../contract/index.js";
-import { errors, KvError } from "../../core/errors.js";
+import { apiErrors } from "../../core/api-errors.js";
+import { errors } from "../../core/errors.js";
 import { readObject } from "../http/body.js";
 import { PARAMS_HINT } from "../params.js";
 import type { Resource } from "../pipeline.js";
@@ -16,7 +17,7 @@ export const bindings = {
     handle: async ({ req, kv }) => {
       const doc = (await readObject(req, API_LIMITS.maxJsonBody, BODIES["PUT bindings"])) as unknown as BindingBody;
       if (doc.access !== "read-only" && doc.access !== "read-write")
-        throw new KvError("MALFORMED_BODY", `The body must be ${BODIES["PUT bindings"].example}; "access" is ${JSON.stringify(doc.access)}.`);
+        throw apiErrors.bodyNotShaped(BODIES["PUT bindings"].example, `"access" is ${JSON.stringify(doc.access)}`);
       return { status: 200, json: bindingToWire(await kv.bind({ route: doc.route, variable: doc.variable, namespace: doc.namespace, access: doc.access })) };
     },
   },

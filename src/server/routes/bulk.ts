@@ -1,5 +1,6 @@
 import { API_LIMITS, BODIES, QUERY, outcomeToWire, type BulkDeleteBody, type BulkPutBody } from "../../contract/index.js";
 import { parseWireEntry, type BulkEntry, type BulkOutcome } from "../../core/bulk.js";
+import { apiErrors } from "../../core/api-errors.js";
 import { KvError } from "../../core/errors.js";
 import { LIMITS } from "../../core/limits.js";
 import { readObject } from "../http/body.js";
@@ -12,12 +13,7 @@ export const bulk = {
     action: "write",
     handle: async ({ req, token, kv, params, query, server }) => {
       const doc = (await readObject(req, API_LIMITS.maxJsonBody, BODIES["POST bulkDelete"])) as unknown as BulkDeleteBody;
-      if (doc.keys.length > LIMITS.maxListLimit)
-        throw new KvError(
-          "BODY_TOO_LARGE",
-          `A bulk delete takes at most ${LIMITS.maxListLimit} keys; this one has ${doc.keys.length}.`,
-          "Split the keys across requests.",
-        );
+      if (doc.keys.length > LIMITS.maxListLimit) throw apiErrors.tooManyKeys(LIMITS.maxListLimit, doc.keys.length);
       const run = async (): Promise<Reply> => ({
         status: 200,
         json: await kv.delete(params.ns!, doc.keys, { force: doc.force === true, dryRun: doc.dryRun === true, region: query.get(QUERY.region) ?? undefined }),
@@ -31,11 +27,7 @@ export const bulk = {
     handle: async ({ req, token, kv, params, query, server }) => {
       const doc = (await readObject(req, API_LIMITS.maxBulkBody, BODIES["POST bulkPut"])) as unknown as BulkPutBody;
       if (doc.entries.length > API_LIMITS.maxBulkEntries) {
-        throw new KvError(
-          "BODY_TOO_LARGE",
-          `A bulk write takes at most ${API_LIMITS.maxBulkEntries} entries; this one has ${doc.entries.length}.`,
-          "Split the entries across requests.",
-        );
+        throw apiErrors.tooManyEntries(API_LIMITS.maxBulkEntries, doc.entries.length);
       }
       const { results, valid } = parseEntries(doc.entries);
       const run = async (): Promise<Reply> => {

@@ -1,5 +1,6 @@
 import { decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, MEDIA, QUERY } from "../../contract/index.js";
-import { errors, KvError } from "../../core/errors.js";
+import { apiErrors } from "../../core/api-errors.js";
+import { errors } from "../../core/errors.js";
 import { LIMITS } from "../../core/limits.js";
 import { validateMetadata } from "../../core/validate.js";
 import { headerOf, readBody } from "../http/body.js";
@@ -78,11 +79,7 @@ function metadataOf(header: string | undefined): Record<string, unknown> | undef
   try {
     parsed = decodeMetadataHeader(header);
   } catch {
-    throw new KvError(
-      "INVALID_METADATA",
-      `The ${HEADERS.metadata} header is not base64url-encoded JSON.`,
-      "Encode the metadata object as JSON, then base64url.",
-    );
+    throw apiErrors.metadataHeaderInvalid(HEADERS.metadata);
   }
   return validateMetadata(parsed);
 }

@@ -133,7 +133,7 @@ export class ImportSource {
       try {
         raw = JSON.parse(line.text);
       } catch (e) {
-        yield { where, error: new KvError("MALFORMED_BODY", `not valid JSON: ${(e as Error).message}`) };
+        yield { where, error: errors.entryNotJson((e as Error).message) };
         continue;
       }
       yield item(where, raw);

@@ -1,5 +1,6 @@
 import type { BulkOutcome } from "../../../core/bulk.js";
 import { errors, KvError, type ErrorCode } from "../../../core/errors.js";
+import { outcomeErrors } from "../../../core/outcome-errors.js";
 import { LIMITS } from "../../../core/limits.js";
 import { formatDuration } from "../../../core/duration.js";
 import { commandLine, namespaceFlag } from "../../../terminal/shell.js";
@@ -143,12 +144,7 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
       ).catch((e: unknown) => {
         // A batch refused whole stops the import: the error says so, and what was written before.
         if (!(e instanceof KvError) || isInterruption(e)) throw e;
-        throw new KvError(
-          e.code,
-          `${e.message} The import stopped ${account()}${pruneNote}.`,
-          `${e.hint ? `${e.hint} ` : ""}Then run the same command again: entries already written are skipped as unchanged.`,
-          e.details,
-        );
+        throw outcomeErrors.importStopped(e, account(), pruneNote !== "");
       });
       throwIfStopped(ctx.signal, (by) => errors.interrupted(by, `${opts.dryRun ? "Dry run" : "Import"} interrupted by ${by} ${account()}${pruneNote}.`, again));
 
@@ -190,11 +186,7 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     await summarise(ctx, { namespace: ns, format, total, tally, failures, diff, dryRun: opts.dryRun === true, prune: opts.prune === true, elapsedMs: elapsed });
     if (failures.length > 0) {
       const first = failures[0]!;
-      throw new KvError(
-        first.code as ErrorCode,
-        `${n(failures.length)} of ${n(total)} entries failed (first: ${first.key} at ${first.where}: ${first.message}); the others were written${pruneNote}.`,
-        `Run the same import again to retry only what is missing${opts.report ? `; ${opts.report} has the outcome of every entry` : "; --report <file> records the outcome of every entry"}.`,
-      );
+      throw outcomeErrors.importEntriesFailed({ ...first, code: first.code as ErrorCode }, failures.length, total, pruneNote !== "", opts.report || undefined);
     }
   } finally {
     await source.close();
