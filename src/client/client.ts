@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type {
   AuditEntry,
   AuditQuery,
@@ -13,7 +12,6 @@ import type {
   NamespaceInfo,
   PutInput,
   ReadOptions,
-  ServedFrom,
   SiteChange,
   SiteInfo,
   TargetInfo,
@@ -22,27 +20,17 @@ import type {
   WriteResult,
 } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
-import { errors, KvError } from "../core/errors.js";
-import { outcomeErrors } from "../core/outcome-errors.js";
 import { remoteErrors } from "../core/remote-errors.js";
-import { LIMITS } from "../core/limits.js";
 import { validateKey } from "../core/validate.js";
 import {
-  API_LIMITS,
   auditEntryFromWire,
   bindingBody,
   bindingFromWire,
-  bulkDeleteBody,
-  bulkEntryText,
-  bulkPutBody,
-  decodeMetadataHeader,
   encodeMetadataHeader,
   HEADERS,
   isAudit,
   isBinding,
   isBindings,
-  isBulkResults,
-  isDeleteResult,
   isListPage,
   isNamespace,
   isNamespaceRemoved,
@@ -54,17 +42,13 @@ import {
   isWrite,
   listPageFromWire,
   MEDIA,
-  msOrNull,
   namespaceCreateBody,
   namespaceFromWire,
-  outcomeFromWire,
   paths,
   QUERY,
   siteChangeBody,
   type WireAuditEntry,
   type WireBinding,
-  type WireBulkResults,
-  type WireDelete,
   type WireListPage,
   type WireNamespace,
   type WireNamespaceRemoved,
@@ -72,9 +56,11 @@ import {
   type WireWhoami,
   type WireWrite,
 } from "../contract/index.js";
-import { describeBody, header, notPlatformApi, toError } from "./answers.js";
+import { describeBody, notPlatformApi, toError } from "./answers.js";
 import { exportPages } from "./export-stream.js";
-import { settled, split } from "./partial.js";
+import { deleteKeys, putEntries } from "./bulk-requests.js";
+import { readValue } from "./read-value.js";
+import { JSON_BODY, once } from "./request-headers.js";
 import { Transport } from "./transport.js";
 
 export interface HttpBackendOptions {
@@ -92,9 +78,6 @@ export interface HttpBackendOptions {
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const JSON_BODY = { [HEADERS.contentType]: MEDIA.json };
-/** A write that may be retried: the API does it once per key. */
-const once = () => ({ [HEADERS.idempotencyKey]: randomUUID() });
 
 /**
  * The Backend over the platform API (or an emulator serving it). Requests share a keep-alive pool;
@@ -148,56 +131,8 @@ export class HttpBackend implements Backend {
     return this.http.json(await this.http.call({ method: "GET", path: paths.whoami(), repeatable: true }), isWhoami);
   }
 
-  async get(ns: string, key: string, options: ReadOptions = {}): Promise<GetResult> {
-    // Checked here too: some bad keys (empty, lone surrogates) cannot even be put in a URL.
-    validateKey(key);
-    const res = await this.http.send({
-      method: "GET",
-      path: paths.value(this.site, ns, key),
-      query: {
-        [QUERY.region]: options.region,
-        [QUERY.consistency]: options.consistency,
-        [QUERY.cacheTtl]: options.cacheTtlMs === undefined ? undefined : String(options.cacheTtlMs / 1000),
-      },
-      repeatable: true,
-    });
-    const apiUrl = this.options.apiUrl;
-    const h = (name: string) => header(res, name);
-    const read = {
-      region: h(HEADERS.region) ?? options.region ?? "",
-      version: h(HEADERS.version) ?? null,
-      servedFrom: (h(HEADERS.servedFrom) ?? "home") as ServedFrom,
-      ageMs: Number(h(HEADERS.ageMs) ?? 0),
-    };
-    if (res.status === 404) {
-      const err = toError(res, apiUrl);
-      if (err.code === "KEY_NOT_FOUND") return { entry: null, read };
-      throw err;
-    }
-    if (res.status !== 200) throw toError(res, apiUrl);
-    // Every value the API serves says where it was served from; a page from elsewhere does not.
-    if (h(HEADERS.region) === undefined) throw notPlatformApi(apiUrl, `a read answered HTTP 200 without the ${HEADERS.region} header (${describeBody(res)})`);
-    const metadata = h(HEADERS.metadata);
-    let decoded: unknown = null;
-    if (metadata) {
-      try {
-        decoded = decodeMetadataHeader(metadata);
-      } catch {
-        decoded = undefined;
-      }
-      if (decoded === null || typeof decoded !== "object" || Array.isArray(decoded))
-        throw notPlatformApi(apiUrl, `a read answered a ${HEADERS.metadata} header that is not base64url JSON`);
-    }
-    return {
-      entry: {
-        key,
-        value: res.body,
-        metadata: decoded as Record<string, unknown> | null,
-        expiresAt: msOrNull(h(HEADERS.expiresAt) ?? null),
-        version: read.version ?? "",
-      },
-      read,
-    };
+  get(ns: string, key: string, options: ReadOptions = {}): Promise<GetResult> {
+    return readValue(this.http, this.options.apiUrl, this.site, ns, key, options);
   }
 
   async put(ns: string, key: string, input: PutInput, options: WriteOptions = {}): Promise<WriteResult> {
@@ -219,55 +154,9 @@ export class HttpBackend implements Backend {
     return this.http.json<WireWrite>(res, isWrite);
   }
 
-  /**
-   * Deletes keys, all or nothing as on every target: the API removes at most a request's worth at
-   * once (1,000 keys), so more than that are first checked with dry runs, and a missing key fails the
-   * whole delete before anything is removed. A request that fails after others have removed their keys
-   * (the target went away, a key vanished meanwhile) ends in PARTIALLY_APPLIED, saying which went.
-   */
-  async delete(ns: string, keys: readonly string[], options: DeleteOptions): Promise<DeleteResult> {
-    keys.forEach(validateKey);
-    // A key given twice counts once, as in one transaction.
-    const unique = [...new Set(keys)];
-    const parts = split(
-      unique.map((k) => JSON.stringify(k)),
-      LIMITS.maxListLimit,
-      API_LIMITS.maxJsonBody - 64,
-    ).map(([from, to]) => unique.slice(from, to));
-    const send = (part: string[], dryRun: boolean): Promise<DeleteResult> =>
-      this.http
-        .call({
-          method: "POST",
-          path: paths.bulkDelete(this.site, ns),
-          query: { [QUERY.region]: options.region },
-          body: bulkDeleteBody(part, options.force, dryRun),
-          headers: { ...JSON_BODY, ...(!dryRun && once()) },
-          repeatable: true,
-        })
-        .then((res) => this.http.json<WireDelete>(res, isDeleteResult));
-    if (parts.length === 0) return { deleted: [], missing: [], version: null };
-    if (parts.length === 1) return send(parts[0]!, options.dryRun === true);
-    const merged: DeleteResult = { deleted: [], missing: [], version: null };
-    const add = (r: DeleteResult) => {
-      merged.deleted.push(...r.deleted);
-      merged.missing.push(...r.missing);
-      merged.version = r.version ?? merged.version;
-    };
-    if (options.dryRun || !options.force) {
-      for (const part of parts) add(await send(part, true));
-      if (options.dryRun) return merged;
-      if (merged.missing.length > 0) throw errors.keysNotFound(merged.missing, ns);
-      merged.deleted = [];
-    }
-    for (const [i, part] of parts.entries()) {
-      try {
-        add(await send(part, false));
-      } catch (e) {
-        if (i === 0 || !(e instanceof KvError)) throw e;
-        throw outcomeErrors.partiallyApplied({ action: "remove", namespace: ns, ...settled(parts, i, e), cause: e });
-      }
-    }
-    return merged;
+  /** All or nothing, as on every target (bulk-requests.ts). */
+  delete(ns: string, keys: readonly string[], options: DeleteOptions): Promise<DeleteResult> {
+    return deleteKeys(this.http, paths.bulkDelete(this.site, ns), ns, keys, options);
   }
 
   async list(ns: string, options: ListOptions): Promise<ListPage> {
@@ -286,36 +175,9 @@ export class HttpBackend implements Backend {
     return listPageFromWire(this.http.json<WireListPage>(res, isListPage));
   }
 
-  /**
-   * Writes entries in requests the API takes (at most 1,000 entries and 2 MiB each), in order. Each
-   * request is all or nothing; a request that fails after others were written ends in
-   * PARTIALLY_APPLIED, saying which entries were written and which were not.
-   */
-  async bulkPut(ns: string, entries: readonly BulkEntry[], options: { dryRun?: boolean } & WriteOptions = {}): Promise<BulkOutcome[]> {
-    const wire = entries.map(bulkEntryText);
-    const dryRun = options.dryRun === true;
-    const parts = split(wire, API_LIMITS.maxBulkEntries, API_LIMITS.maxBulkBody - 64);
-    const results: BulkOutcome[] = [];
-    for (const [i, [from, to]] of parts.entries()) {
-      let part: WireBulkResults;
-      try {
-        const res = await this.http.call({
-          method: "POST",
-          path: paths.bulkPut(this.site, ns),
-          query: { [QUERY.region]: options.region },
-          body: bulkPutBody(wire.slice(from, to), dryRun),
-          headers: { ...JSON_BODY, ...(!dryRun && once()) },
-          repeatable: true,
-        });
-        part = this.http.json<WireBulkResults>(res, (doc) => isBulkResults(doc, to - from));
-      } catch (e) {
-        if (i === 0 || dryRun || !(e instanceof KvError)) throw e;
-        const keys = parts.map(([a, b]) => entries.slice(a, b).map((entry) => entry.key));
-        throw outcomeErrors.partiallyApplied({ action: "write", namespace: ns, ...settled(keys, i, e), cause: e });
-      }
-      results.push(...part.results.map(outcomeFromWire));
-    }
-    return results;
+  /** In requests the API takes, each all or nothing (bulk-requests.ts). */
+  bulkPut(ns: string, entries: readonly BulkEntry[], options: { dryRun?: boolean } & WriteOptions = {}): Promise<BulkOutcome[]> {
+    return putEntries(this.http, paths.bulkPut(this.site, ns), ns, entries, options);
   }
 
   async *exportEntries(ns: string, options: { prefix: string }): AsyncIterable<ExportedEntry[]> {
