@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { COMMANDS, type CommandSpec } from "../../src/cli/registry/index.js";
-import { VERSION } from "../../src/cli/run.js";
+import { VERSION } from "../../src/cli/program.js";
 import { runCli, tempDir } from "../support/cli.js";
 
 function leaves(spec: CommandSpec, path: string[] = []): { path: string[]; spec: CommandSpec }[] {

@@ -6,7 +6,7 @@ import { ManualClock } from "../../src/core/clock.js";
 import { errors, KvError } from "../../src/core/errors.js";
 import { withCliAdvice } from "../../src/cli/advice.js";
 import { LIMITS } from "../../src/core/limits.js";
-import { buildProgram } from "../../src/cli/run.js";
+import { buildProgram } from "../../src/cli/program.js";
 import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from "../../src/cli/registry/index.js";
 import { runCli, tempDir, type InProcessOptions } from "../support/cli.js";
 import { T0 } from "../support/engine.js";

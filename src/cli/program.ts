@@ -1,0 +1,93 @@
+import { Command, Option } from "commander";
+import { errors } from "../core/errors.js";
+import type { CommandArgs } from "../commands/context.js";
+import type { Io } from "../terminal/io.js";
+import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from "./registry/index.js";
+
+declare const __VERSION__: string | undefined;
+export const VERSION = typeof __VERSION__ === "string" ? __VERSION__ : "0.0.0-dev";
+
+export type Invoke = (spec: CommandSpec, args: CommandArgs, command: Command) => Promise<void>;
+
+/** The parser, built from the registry; `invoke` runs a command. Exported for tests that parse command lines in hints. */
+export function buildProgram(io: Io, json: boolean, invoke: Invoke): Command {
+  const program = new Command(COMMANDS.name)
+    .description(COMMANDS.summary)
+    .version(VERSION, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      // Only help reaches this (errors are printed by main); under --json stderr carries JSON only.
+      writeErr: (s) => (json ? undefined : io.stderr.write(s)),
+      // Errors are printed by the boundary in main(), in the catalogue's format.
+      outputError: () => {},
+    })
+    .configureHelp({ showGlobalOptions: true })
+    .showSuggestionAfterError(true);
+  for (const o of GLOBAL_OPTIONS) program.addOption(new Option(o.flags, o.description));
+  addCommands(program, COMMANDS, invoke);
+  addHelpCommand(program);
+  return program;
+}
+
+/**
+ * `help <command...>` at every level that has commands: commander's own help command reads one word,
+ * so `yourspace help kv set` would show the help of kv.
+ */
+function addHelpCommand(parent: Command): void {
+  parent.helpCommand(false);
+  parent
+    .command("help")
+    .description("show help for a command")
+    .argument("[command...]", "the command, for example: kv set")
+    .action((words: string[]) => {
+      let target = parent;
+      for (const word of words) {
+        const next = target.commands.find((c) => c.name() === word || c.aliases().includes(word));
+        if (!next || next.name() === "help") {
+          const path = [COMMANDS.name, ...pathOf(target)].join(" ");
+          throw errors.usage(`${path} has no command "${word}".`, `Run "${path} --help" to see its commands.`);
+        }
+        target = next;
+      }
+      target.help();
+    });
+}
+
+function pathOf(command: Command): string[] {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names;
+}
+
+function addCommands(parent: Command, spec: CommandSpec, invoke: Invoke): void {
+  for (const child of spec.commands ?? []) {
+    const cmd = parent.command(child.name).description(child.summary);
+    for (const alias of child.aliases ?? []) cmd.alias(alias);
+    for (const a of child.args ?? []) {
+      const name = `${a.name}${a.variadic ? "..." : ""}`;
+      cmd.argument(a.required ? `<${name}>` : `[${name}]`, a.description);
+    }
+    for (const o of child.options ?? []) {
+      const option = new Option(o.flags, o.description);
+      if (o.default !== undefined) option.default(o.default);
+      if (o.choices) option.choices(o.choices);
+      cmd.addOption(option);
+    }
+    if (child.examples?.length) {
+      const width = Math.max(...child.examples.map(([c]) => c.length));
+      cmd.addHelpText("after", `\nExamples:\n${child.examples.map(([c, why]) => `  ${c.padEnd(width)}  # ${why}`).join("\n")}\n`);
+    }
+    if (child.load) {
+      cmd.action(async (...params: unknown[]) => {
+        const command = params[params.length - 1] as Command;
+        const args: CommandArgs = {};
+        (child.args ?? []).forEach((a, i) => (args[a.name] = params[i] as string | string[] | undefined));
+        await invoke(child, args, command);
+      });
+    }
+    addCommands(cmd, child, invoke);
+    if (child.commands?.length) addHelpCommand(cmd);
+  }
+}
