@@ -1,5 +1,6 @@
 import { apiErrors } from "../core/api-errors.js";
 import { errors, type ErrorCode, type KvError } from "../core/errors.js";
+import { environmentErrors } from "../core/environment-errors.js";
 import { outcomeErrors } from "../core/outcome-errors.js";
 import { remoteErrors } from "../core/remote-errors.js";
 import { commandLine, shellQuote } from "../terminal/shell.js";
@@ -87,6 +88,12 @@ export const RULES: readonly Rule[] = [
     says: errors.regionPartitioned(ARG, ARG, "write"),
     cli: ({ hint: [region] }) => `Writes go through to home. Heal the link with: yourspace kv emulator heal ${region}`,
   },
+  {
+    code: "USAGE",
+    says: errors.edgeStoreSwitchHeld(ARG, ARG, [ARG]),
+    cli: ({ hint: [held] }) => `Heal or resume ${held} first: yourspace kv emulator heal <region> (or: resume <region>).`,
+  },
+  { code: "USAGE", says: errors.tokenTextInvalid(0), cli: () => "Leave out --token to have one made, or give a shorter one." },
   { code: "USAGE", says: errors.clockNotManual(), cli: () => "Switch to a manual clock first: yourspace kv emulator clock manual" },
   {
     code: "QUOTA_EXCEEDED",
@@ -101,15 +108,21 @@ export const RULES: readonly Rule[] = [
   { code: "UNAUTHENTICATED", says: errors.tokenInvalid(), cli: () => "Check YOURSPACE_TOKEN or --token, or log in again with: yourspace login" },
   { code: "UNAUTHENTICATED", says: errors.tokenRevoked(), cli: () => "Log in again with a current token: yourspace login" },
   { code: "UNAUTHENTICATED", says: errors.tokenExpired(ARG), cli: () => "Create a new token and log in again: yourspace login" },
-  { code: "DATA_DIR_UNUSABLE", says: errors.dataDirUnusable(ARG, ARG), cli: () => `Fix it, or choose another directory with ${dataDirFlags}.` },
+  { code: "DATA_DIR_UNUSABLE", says: environmentErrors.dataDirUnusable(ARG, ARG), cli: () => `Fix it, or choose another directory with ${dataDirFlags}.` },
+  // Every other hint about the data directory: the CLI adds where it is chosen.
+  {
+    code: "DATA_DIR_UNUSABLE",
+    says: environmentErrors.dataDirUnusable(ARG, ARG, ARG),
+    cli: ({ hint: [hint] }) => `${hint!.replace(/\.$/, "")} (${dataDirFlags}).`,
+  },
   {
     code: "STORE_READ_ONLY",
-    says: errors.storeReadOnly(ARG, ARG),
+    says: environmentErrors.storeReadOnly(ARG, ARG),
     cli: ({ hint: [dir] }) => `Reads still work. To write, give your user write access to ${dir}, or use another data directory (${dataDirFlags}).`,
   },
   {
     code: "STORE_READ_ONLY",
-    says: errors.storeReadOnlyRecording(ARG, ARG),
+    says: environmentErrors.storeReadOnlyRecording(ARG, ARG),
     cli: ({ hint: [dir] }) =>
       `Recording needs write access: give your user write access to ${dir}, or have a user who may write turn it off (yourspace kv emulator record off).`,
   },

@@ -271,56 +271,18 @@ export const errors = {
         : `Read the region's own copy with an eventual read, or heal the link between ${region} and home.`,
     ),
 
+  /** Switching between edge replicas and edge caches delivers every write to every edge, which `held` cannot receive now. */
+  edgeStoreSwitchHeld: (from: string, to: string, held: string[]) =>
+    new KvError(
+      "USAGE",
+      `Switching from ${from} to ${to} delivers every write to every edge first, and ${held.join(", ")} cannot receive them now (a fault holds ${held.length === 1 ? "it" : "them"}).`,
+      `Heal or resume ${held.join(", ")} first.`,
+    ),
   clockNotManual: () => new KvError("USAGE", "The emulator's clock is real time, so it cannot be advanced.", "Switch the emulator to a manual clock first."),
 
-  storeBusy: (dir: string) =>
-    new KvError(
-      "UNAVAILABLE",
-      `The local store in ${dir} stayed locked by another process for too long.`,
-      "Another yourspace process is holding a long write. Wait for it to finish, then run the command again.",
-    ),
-  dataDirUnusable: (dir: string, problem: string, hint: string = "Fix it, or choose another data directory.") =>
-    new KvError("DATA_DIR_UNUSABLE", `The data directory ${dir} cannot be used: ${problem}.`, hint),
-  storeReadOnly: (dir: string, reason: string) =>
-    new KvError(
-      "STORE_READ_ONLY",
-      `The local store in ${dir} is read-only (${reason}); this command writes to it, so nothing was changed.`,
-      `Reads still work. To write, give your user write access to ${dir}, or use another data directory.`,
-    ),
-  storeReadOnlyRecording: (dir: string, reason: string) =>
-    new KvError(
-      "STORE_READ_ONLY",
-      `The local store in ${dir} is read-only (${reason}), and its operations are being recorded, which writes to it; nothing was done.`,
-      `Recording needs write access: give your user write access to ${dir}, or have a user who may write turn recording off.`,
-    ),
-  storeCorrupt: (dir: string, detail: string) =>
-    new KvError(
-      "STORE_CORRUPT",
-      `The local store in ${dir} is damaged (${detail}).`,
-      `Keep a copy of ${dir}, then move kv.sqlite and kv.sqlite-wal out of it to start an empty store; sqlite3's .recover command may save what is left.`,
-    ),
-  diskFull: (where: string, detail: string) =>
-    new KvError(
-      "DISK_FULL",
-      `There is no room to write ${where} (${detail}); the write that needed it was not completed.`,
-      "Free some space on that disk (or raise the quota or file size limit), then run the command again.",
-    ),
-  ioError: (where: string, detail: string) =>
-    new KvError(
-      "IO_ERROR",
-      `The device holding ${where} failed to read or write (${detail}).`,
-      "Check the disk, its free space and the file size limit (ulimit -f); dmesg shows device errors. Then run the command again.",
-    ),
-  networkFailure: (what: string, detail: string) =>
-    new KvError("UNAVAILABLE", `The network failed (${what}): ${detail}.`, "Check that the server is running and reachable, then run the command again."),
-  resourceLimit: (detail: string) =>
-    new KvError(
-      "RESOURCE_LIMIT",
-      `The system refused a resource this command needs: ${detail}.`,
-      "Close other programs, or raise the limit (ulimit -n for open files), then run the command again.",
-    ),
-
   permission: (message: string, hint: string) => new KvError("PERMISSION_DENIED", message, hint),
+  tokenTextInvalid: (maxLength: number) =>
+    new KvError("USAGE", `A token must be 1 to ${maxLength} characters, without spaces or control characters.`, "Let one be made, or give a shorter one."),
   tokenMissing: () =>
     new KvError("UNAUTHENTICATED", "The request has no bearer token.", "Send Authorization: Bearer <token>, with a token issued for the site."),
   tokenInvalid: () => new KvError("UNAUTHENTICATED", "The token is not valid.", "Send a token this API issued; a token works only where it was issued."),

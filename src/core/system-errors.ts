@@ -1,6 +1,7 @@
 import { statfsSync } from "node:fs";
 import { isAbsolute, relative } from "node:path";
 import { errors, type KvError } from "./errors.js";
+import { environmentErrors } from "./environment-errors.js";
 
 /**
  * Failures of the environment, not of yourspace: a full disk, a read-only or damaged store, a path
@@ -72,19 +73,19 @@ export const SYSTEM_ERROR_CODES: readonly string[] = Object.keys(ERRNO);
  * SQLITE_TOOBIG …) are the program's mistakes and stay bugs.
  */
 const SQLITE: readonly [prefix: string, translate: (dir: string, detail: string, code: string) => KvError][] = [
-  ["SQLITE_BUSY", (dir) => errors.storeBusy(dir)],
-  ["SQLITE_LOCKED", (dir) => errors.storeBusy(dir)],
-  ["SQLITE_PROTOCOL", (dir) => errors.storeBusy(dir)],
-  ["SQLITE_FULL", (dir, detail) => errors.diskFull(`the local store in ${dir}`, detail)],
-  ["SQLITE_READONLY", (dir, _detail, code) => errors.storeReadOnly(dir, READONLY_REASON[code] ?? "SQLite opened it read-only")],
-  ["SQLITE_CORRUPT", (dir, detail) => errors.storeCorrupt(dir, detail)],
-  ["SQLITE_NOTADB", (dir, detail) => errors.storeCorrupt(dir, detail)],
-  ["SQLITE_IOERR_NOMEM", (_dir, detail) => errors.resourceLimit(detail)],
-  ["SQLITE_IOERR", (dir, detail) => errors.ioError(`the local store in ${dir}`, detail)],
-  ["SQLITE_NOMEM", (_dir, detail) => errors.resourceLimit(detail)],
-  ["SQLITE_NOLFS", (dir, detail) => errors.ioError(`the local store in ${dir}`, detail)],
-  ["SQLITE_CANTOPEN", (dir, detail) => errors.dataDirUnusable(dir, `SQLite cannot open its files (${detail})`)],
-  ["SQLITE_PERM", (dir, detail) => errors.dataDirUnusable(dir, `SQLite was refused access to its files (${detail})`)],
+  ["SQLITE_BUSY", (dir) => environmentErrors.storeBusy(dir)],
+  ["SQLITE_LOCKED", (dir) => environmentErrors.storeBusy(dir)],
+  ["SQLITE_PROTOCOL", (dir) => environmentErrors.storeBusy(dir)],
+  ["SQLITE_FULL", (dir, detail) => environmentErrors.diskFull(`the local store in ${dir}`, detail)],
+  ["SQLITE_READONLY", (dir, _detail, code) => environmentErrors.storeReadOnly(dir, READONLY_REASON[code] ?? "SQLite opened it read-only")],
+  ["SQLITE_CORRUPT", (dir, detail) => environmentErrors.storeCorrupt(dir, detail)],
+  ["SQLITE_NOTADB", (dir, detail) => environmentErrors.storeCorrupt(dir, detail)],
+  ["SQLITE_IOERR_NOMEM", (_dir, detail) => environmentErrors.resourceLimit(detail)],
+  ["SQLITE_IOERR", (dir, detail) => environmentErrors.ioError(`the local store in ${dir}`, detail)],
+  ["SQLITE_NOMEM", (_dir, detail) => environmentErrors.resourceLimit(detail)],
+  ["SQLITE_NOLFS", (dir, detail) => environmentErrors.ioError(`the local store in ${dir}`, detail)],
+  ["SQLITE_CANTOPEN", (dir, detail) => environmentErrors.dataDirUnusable(dir, `SQLite cannot open its files (${detail})`)],
+  ["SQLITE_PERM", (dir, detail) => environmentErrors.dataDirUnusable(dir, `SQLite was refused access to its files (${detail})`)],
 ];
 
 const READONLY_REASON: Record<string, string> = {
@@ -140,13 +141,14 @@ function translate(e: unknown, where: Surroundings): KvError | undefined {
 function fromSqlite(e: SystemError, where: Surroundings): KvError | undefined {
   const dir = where.dataDir ?? "the data directory";
   const message = typeof e.message === "string" ? e.message : "";
-  if (e.code === "SQLITE_CONSTRAINT_TRIGGER" && message.startsWith(READ_ONLY_GUARD)) return errors.storeReadOnly(dir, message.slice(READ_ONLY_GUARD.length));
+  if (e.code === "SQLITE_CONSTRAINT_TRIGGER" && message.startsWith(READ_ONLY_GUARD))
+    return environmentErrors.storeReadOnly(dir, message.slice(READ_ONLY_GUARD.length));
   if (e.code === "SQLITE_CONSTRAINT_TRIGGER" && message.startsWith(READ_ONLY_RECORDING_GUARD))
-    return errors.storeReadOnlyRecording(dir, message.slice(READ_ONLY_RECORDING_GUARD.length));
+    return environmentErrors.storeReadOnlyRecording(dir, message.slice(READ_ONLY_RECORDING_GUARD.length));
   const detail = message ? `${e.code}: ${message}` : e.code;
   // SQLite reports a disk that fills up while it grows its -shm or -wal file as an I/O error.
   if (e.code.startsWith("SQLITE_IOERR") && where.dataDir !== undefined && isFull(where.dataDir)) {
-    return errors.diskFull(`the local store in ${dir}`, `${e.code}: no space is left on its disk`);
+    return environmentErrors.diskFull(`the local store in ${dir}`, `${e.code}: no space is left on its disk`);
   }
   for (const [prefix, translate] of SQLITE) if (e.code === prefix || e.code.startsWith(`${prefix}_`)) return translate(dir, detail, e.code);
   return undefined;
@@ -161,19 +163,19 @@ function fromErrno(e: SystemError, kind: Kind, text: string, where: Surroundings
   const detail = `${what ? `${what}: ` : ""}${text} (${e.code})`;
   switch (kind) {
     case "space":
-      return errors.diskFull(path ?? where.subject ?? where.dataDir ?? "to the disk", `${e.code}: ${text}`);
+      return environmentErrors.diskFull(path ?? where.subject ?? where.dataDir ?? "to the disk", `${e.code}: ${text}`);
     case "device":
-      return errors.ioError(path ?? where.subject ?? where.dataDir ?? "a file", `${e.code}: ${text}`);
+      return environmentErrors.ioError(path ?? where.subject ?? where.dataDir ?? "a file", `${e.code}: ${text}`);
     case "resource":
-      return errors.resourceLimit(detail);
+      return environmentErrors.resourceLimit(detail);
     case "network": {
       const peer = e.hostname ?? (e.address ? `${e.address}${e.port !== undefined ? `:${e.port}` : ""}` : undefined);
-      return errors.networkFailure(`${e.syscall ?? "a network operation"}${peer ? ` ${peer}` : ""}`, `${text} (${e.code})`);
+      return environmentErrors.networkFailure(`${e.syscall ?? "a network operation"}${peer ? ` ${peer}` : ""}`, `${text} (${e.code})`);
     }
     case "path": {
       if (inDataDir) {
-        if (e.code === "EROFS") return errors.storeReadOnly(where.dataDir!, text);
-        return errors.dataDirUnusable(where.dataDir!, detail);
+        if (e.code === "EROFS") return environmentErrors.storeReadOnly(where.dataDir!, text);
+        return environmentErrors.dataDirUnusable(where.dataDir!, detail);
       }
       return errors.file(path ?? where.subject ?? "(unnamed)", `${e.syscall ? `${e.syscall} failed: ` : ""}${text} (${e.code})`);
     }

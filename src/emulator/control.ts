@@ -54,10 +54,8 @@ export class EmulatorControl {
       if (storeChanges) {
         const held = current.edges.filter((edge) => settings.faults(edge).some((f) => f.end === null));
         if (held.length) {
-          throw errors.usage(
-            `Switching from ${current.edgeStore === "replica" ? "replicas" : "caches"} to ${next.edgeStore === "replica" ? "replicas" : "caches"} delivers every write to every edge first, and ${held.join(", ")} cannot receive them now (a fault holds ${held.length === 1 ? "it" : "them"}).`,
-            `Heal or resume ${held.join(", ")} first: yourspace kv emulator heal|resume <region>.`,
-          );
+          const kind = (store: string) => (store === "replica" ? "replicas" : "caches");
+          throw errors.edgeStoreSwitchHeld(kind(current.edgeStore), kind(next.edgeStore), held);
         }
       }
       // The versions committed so far keep the parameters they were committed under.

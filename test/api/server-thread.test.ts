@@ -69,7 +69,7 @@ describe("the server thread", () => {
           hint: /choose another data directory/,
         },
       ],
-      [{ token: "has a space" }, { code: "USAGE", message: /^A token must be 1 to 1024 characters/, hint: /Leave out --token/ }],
+      [{ token: "has a space" }, { code: "USAGE", message: /^A token must be 1 to 1024 characters/, hint: /Let one be made/ }],
     ];
     for (const [extra, expected] of cases) {
       const err = (await startServerThread(options(extra), BUNDLE).catch((e: unknown) => e)) as KvError;

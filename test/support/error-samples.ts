@@ -1,10 +1,11 @@
 import { apiErrors } from "../../src/core/api-errors.js";
+import { environmentErrors } from "../../src/core/environment-errors.js";
 import { errors, type KvError } from "../../src/core/errors.js";
 import { outcomeErrors } from "../../src/core/outcome-errors.js";
 import { remoteErrors } from "../../src/core/remote-errors.js";
 
 /** Every part of the catalogue: the entries of errors.ts and of the files beside it that make errors of its codes. */
-export const CATALOGUE = { errors, apiErrors, remoteErrors, outcomeErrors };
+export const CATALOGUE = { errors, environmentErrors, apiErrors, remoteErrors, outcomeErrors };
 
 type EntryName = { [Part in keyof typeof CATALOGUE]: keyof (typeof CATALOGUE)[Part] }[keyof typeof CATALOGUE];
 
@@ -16,6 +17,8 @@ const SAMPLE: Partial<Record<EntryName, unknown[]>> = {
   valueTooLarge: [2_000_000],
   keysNotFound: [["a", "b"], "default"],
   keyNotFound: ["a", "default"],
+  edgeStoreSwitchHeld: ["replicas", "caches", ["fra"]],
+  tokenTextInvalid: [200],
   unknownRegion: ["mars", ["iad", "fra", "sin"]],
   regionPartitioned: ["sin", "iad", "write"],
   quota: ["local", "free", "keys", 100_000, 99_999, 2],

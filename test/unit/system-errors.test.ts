@@ -1,6 +1,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { ERROR_EXIT, KvError, errors } from "../../src/core/errors.js";
+import { environmentErrors } from "../../src/core/environment-errors.js";
 import { fromSystemError, READ_ONLY_GUARD, READ_ONLY_RECORDING_GUARD, SYSTEM_ERROR_CODES } from "../../src/core/system-errors.js";
 
 const DATA_DIR = "/srv/project/.yourspace";
@@ -92,7 +93,7 @@ describe("SQLite's result codes", () => {
   it("a write refused by a read-only store's guard names the directory and why it is read-only", () => {
     const translated = fromSystemError(sqlite("SQLITE_CONSTRAINT_TRIGGER", `${READ_ONLY_GUARD}its file system is read-only`), { dataDir: DATA_DIR });
     expectCatalogued(translated, "STORE_READ_ONLY");
-    expect(translated!.message).toBe(errors.storeReadOnly(DATA_DIR, "its file system is read-only").message);
+    expect(translated!.message).toBe(environmentErrors.storeReadOnly(DATA_DIR, "its file system is read-only").message);
   });
 });
 

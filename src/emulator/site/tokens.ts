@@ -77,10 +77,7 @@ export class TokenStore {
   /** Creates the site if needed and returns a new token for it: the only time the secret exists in clear. */
   create(request: CreateToken, given?: string): { token: string; info: TokenInfo } {
     if (given !== undefined && (given.length === 0 || given.length > TOKEN_LIMITS.maxLength || !TOKEN_LIMITS.pattern.test(given))) {
-      throw errors.usage(
-        `A token must be 1 to ${TOKEN_LIMITS.maxLength} characters, without spaces or control characters.`,
-        "Leave out --token to have one made, or give a shorter one.",
-      );
+      throw errors.tokenTextInvalid(TOKEN_LIMITS.maxLength);
     }
     const id = randomBytes(6).toString("hex");
     const token = given ?? `ys_${id}_${randomBytes(24).toString("base64url")}`;

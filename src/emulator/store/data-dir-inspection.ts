@@ -1,6 +1,7 @@
 import { lstatSync, readlinkSync, statSync, type Stats } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
-import { errors, KvError } from "../../core/errors.js";
+import { KvError } from "../../core/errors.js";
+import { environmentErrors } from "../../core/environment-errors.js";
 import { fromSystemError } from "../../core/system-errors.js";
 
 /* What is at a data directory's path, asked of the file system, with a catalogued error naming what is wrong. */
@@ -13,9 +14,9 @@ export function inspect(dataDir: string): Stats | undefined {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
-    if (code === "ENOTDIR") throw errors.dataDirUnusable(dataDir, `a part of its path, ${fileInPath(dataDir) ?? "?"}, is a file, not a directory`);
+    if (code === "ENOTDIR") throw environmentErrors.dataDirUnusable(dataDir, `a part of its path, ${fileInPath(dataDir) ?? "?"}, is a file, not a directory`);
     if (code === "ENAMETOOLONG")
-      throw errors.dataDirUnusable(dataDir, "a name in its path is longer than the file system allows", "Choose a directory with a shorter path.");
+      throw environmentErrors.dataDirUnusable(dataDir, "a name in its path is longer than the file system allows", "Choose a directory with a shorter path.");
     throw fromSystemError(e, { dataDir }) ?? e;
   }
 }
@@ -28,13 +29,13 @@ export function followLink(link: string, dataDir = link): Stats {
     const code = (e as NodeJS.ErrnoException).code;
     const what = link === dataDir ? "it" : `a part of its path, ${link},`;
     if (code === "ENOENT") {
-      throw errors.dataDirUnusable(
+      throw environmentErrors.dataDirUnusable(
         dataDir,
         `${what} is a symbolic link to ${readlinkSync(link)}, which does not exist`,
-        "Create the directory it points to, or choose another one with --data-dir or YOURSPACE_DATA_DIR.",
+        "Create the directory it points to, or choose another data directory.",
       );
     }
-    if (code === "ELOOP") throw errors.dataDirUnusable(dataDir, `${what} is a symbolic link that leads back to itself`);
+    if (code === "ELOOP") throw environmentErrors.dataDirUnusable(dataDir, `${what} is a symbolic link that leads back to itself`);
     throw fromSystemError(e, { dataDir }) ?? e;
   }
 }
@@ -49,11 +50,7 @@ export function notADirectory(dataDir: string, stats: Stats): Error {
         : stats.isCharacterDevice() || stats.isBlockDevice()
           ? "a device"
           : "not a directory";
-  return errors.dataDirUnusable(
-    dataDir,
-    `it is ${kind}, not a directory`,
-    "Give a directory (it is created when missing) with --data-dir or YOURSPACE_DATA_DIR.",
-  );
+  return environmentErrors.dataDirUnusable(dataDir, `it is ${kind}, not a directory`, "Give a directory, which is created when missing.");
 }
 
 /** Whether the store file is there; a directory in its place, or a directory that may not be looked into, is refused. */
@@ -61,7 +58,7 @@ export function storeFileExists(path: string, dataDir: string): boolean {
   try {
     const stats = lstatSync(path);
     if (stats.isDirectory())
-      throw errors.dataDirUnusable(
+      throw environmentErrors.dataDirUnusable(
         dataDir,
         `${basename(path)} in it is a directory, where the store's file belongs`,
         `Move ${basename(path)} out of ${dataDir}, or choose another data directory.`,
@@ -72,10 +69,10 @@ export function storeFileExists(path: string, dataDir: string): boolean {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return false;
     if (code === "EACCES")
-      throw errors.dataDirUnusable(
+      throw environmentErrors.dataDirUnusable(
         dataDir,
         "you may not look inside it (permission denied)",
-        "Ask its owner for access, or choose another data directory with --data-dir or YOURSPACE_DATA_DIR.",
+        "Ask its owner for access, or choose another data directory.",
       );
     throw fromSystemError(e, { dataDir }) ?? e;
   }

@@ -2,7 +2,8 @@ import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdtempSync
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { errors, KvError } from "../../core/errors.js";
+import { KvError } from "../../core/errors.js";
+import { environmentErrors } from "../../core/environment-errors.js";
 import { fromSystemError, READ_ONLY_GUARD, READ_ONLY_RECORDING_GUARD } from "../../core/system-errors.js";
 import { migrate } from "./schema.js";
 import { translateSqliteError, type Database } from "./sqlite.js";
@@ -51,10 +52,10 @@ export function openReadOnly(dataDir: string, file: string, now: number, reason:
   try {
     accessSync(file, constants.R_OK);
   } catch {
-    throw errors.dataDirUnusable(
+    throw environmentErrors.dataDirUnusable(
       dataDir,
       `you may neither write nor read ${basename(file)}`,
-      `Ask its owner for access, or choose another data directory with --data-dir or YOURSPACE_DATA_DIR.`,
+      "Ask its owner for access, or choose another data directory.",
     );
   }
   let scratch: string | undefined;
@@ -76,7 +77,7 @@ export function openReadOnly(dataDir: string, file: string, now: number, reason:
     const failure = fromSystemError(e, { dataDir });
     // What is wrong with the temporary directory (missing, full, not writable) is said as such.
     if (failure && (failure.code === "RESOURCE_LIMIT" || failure.code === "IO_ERROR" || failure.code === "STORE_CORRUPT")) throw failure;
-    throw errors.dataDirUnusable(
+    throw environmentErrors.dataDirUnusable(
       dataDir,
       `it is read-only (${reason}), and reading it needs a private copy in ${tmpdir()}, which could not be made (${(e as Error).message})`,
       "Point TMPDIR at a directory with room for a copy of the store, or make the data directory writable.",

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { errors } from "../../core/errors.js";
+import { environmentErrors } from "../../core/environment-errors.js";
 import { describeErrno, fromSystemError } from "../../core/system-errors.js";
 import { followLink, inspect, inspectQuietly, notADirectory, storeFileExists } from "./data-dir-inspection.js";
 import { refuseUnfitPlace, tooLong } from "./unfit-places.js";
@@ -61,7 +61,7 @@ function createDirectory(dataDir: string, file: string): void {
   }
   if (inspectQuietly(at)?.isSymbolicLink()) followLink(at, dataDir);
   const stats = inspectQuietly(at) && statSync(at);
-  if (stats && !stats.isDirectory()) throw errors.dataDirUnusable(dataDir, `a part of its path, ${at}, is a file, not a directory`);
+  if (stats && !stats.isDirectory()) throw environmentErrors.dataDirUnusable(dataDir, `a part of its path, ${at}, is a file, not a directory`);
   refuseUnfitPlace(dataDir, file, at);
   for (const dir of missing) {
     try {
@@ -73,11 +73,7 @@ function createDirectory(dataDir: string, file: string): void {
         code === "EACCES" || code === "EPERM"
           ? `you may not create ${basename(dir)} in ${dirname(dir)}`
           : `mkdir ${dir} failed: ${describeErrno(code) ?? (e as Error).message}`;
-      throw errors.dataDirUnusable(
-        dataDir,
-        `it does not exist, and ${reason}`,
-        "Create it yourself, or choose a directory you can write to with --data-dir or YOURSPACE_DATA_DIR.",
-      );
+      throw environmentErrors.dataDirUnusable(dataDir, `it does not exist, and ${reason}`, "Create it yourself, or choose a directory you can write to.");
     }
   }
   // The store is local state, never source: keep it out of version control by default.
@@ -98,10 +94,10 @@ function createDirectory(dataDir: string, file: string): void {
 function noStoreAndCannotMakeOne(dataDir: string, e: unknown): Error {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
-    return errors.dataDirUnusable(
+    return environmentErrors.dataDirUnusable(
       dataDir,
       `it holds no store yet, and one cannot be created there (${code === "EROFS" ? "the file system is read-only" : "you may not write to it"})`,
-      "Choose a directory you can write to with --data-dir or YOURSPACE_DATA_DIR.",
+      "Choose a directory you can write to.",
     );
   }
   return fromSystemError(e, { dataDir }) ?? (e as Error);

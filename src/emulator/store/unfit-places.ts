@@ -1,6 +1,6 @@
 import { realpathSync, statfsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { errors } from "../../core/errors.js";
+import { environmentErrors } from "../../core/environment-errors.js";
 
 /**
  * SQLite's unix VFS opens paths of at most 512 bytes, and names a store's journal by adding
@@ -40,10 +40,10 @@ export function refuseUnfitPlace(dataDir: string, file: string, existing = dataD
   }
   const kernel = type === undefined ? undefined : KERNEL_FILE_SYSTEMS.get(type);
   if (kernel) {
-    throw errors.dataDirUnusable(
+    throw environmentErrors.dataDirUnusable(
       dataDir,
       `it is on ${kernel}, a file system of the kernel that holds no ordinary files`,
-      "Choose a directory on a disk (or tmpfs) with --data-dir or YOURSPACE_DATA_DIR.",
+      "Choose a directory on a disk, or on tmpfs.",
     );
   }
   const long = tooLong(dataDir, file, existing);
@@ -60,7 +60,7 @@ export function tooLong(dataDir: string, file: string, existing = dataDir): Erro
   }
   const bytes = Buffer.byteLength(real);
   if (bytes <= MAX_STORE_PATH_BYTES) return undefined;
-  return errors.dataDirUnusable(
+  return environmentErrors.dataDirUnusable(
     dataDir,
     `the store's path would be ${bytes.toLocaleString("en-US")} bytes long, and SQLite opens paths of at most ${MAX_STORE_PATH_BYTES} bytes`,
     "Choose a directory with a shorter path (a symbolic link does not help: SQLite follows it).",

@@ -1,6 +1,7 @@
 import { apiErrors } from "../../core/api-errors.js";
 import { describeThrown } from "../../core/describe-thrown.js";
-import { errors, KvError } from "../../core/errors.js";
+import { KvError } from "../../core/errors.js";
+import { environmentErrors } from "../../core/environment-errors.js";
 
 /**
  * Why the emulator's server could not start, as catalogue errors with a next step: the address it
@@ -40,6 +41,6 @@ export function startFailure(e: unknown, dataDir: string): KvError {
   if (e instanceof KvError) return e;
   const { syscall, path } = (e ?? {}) as SystemError;
   // The file system refused the data directory (mkdir, open, ...): the store cannot be opened.
-  if (typeof syscall === "string" && typeof path === "string") return errors.dataDirUnusable(dataDir, describeThrown(e));
+  if (typeof syscall === "string" && typeof path === "string") return environmentErrors.dataDirUnusable(dataDir, describeThrown(e));
   return apiErrors.startFailed(describeThrown(e));
 }
