@@ -5,7 +5,7 @@ import { outcomeErrors } from "../../src/core/outcome-errors.js";
 import { remoteErrors } from "../../src/core/remote-errors.js";
 
 /** Every part of the catalogue: the entries of errors.ts and of the files beside it that make errors of its codes. */
-export const CATALOGUE = { errors, environmentErrors, apiErrors, remoteErrors, outcomeErrors };
+const CATALOGUE = { errors, environmentErrors, apiErrors, remoteErrors, outcomeErrors };
 
 type EntryName = { [Part in keyof typeof CATALOGUE]: keyof (typeof CATALOGUE)[Part] }[keyof typeof CATALOGUE];
 
