@@ -17,12 +17,16 @@ import type {
   SiteInfo,
   TargetInfo,
   UsageReport,
-  WriteOptions,
   DeleteOptions,
   WriteResult,
+  PutOptions,
+  BulkPutOptions,
+  IncrOptions,
+  IncrResult,
 } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import type { Clock } from "../core/clock.js";
+import { KvError } from "../core/errors.js";
 import { AuditTrail } from "./audit-trail.js";
 import { EmulatorControl } from "./control.js";
 import { EmulatorCore } from "./emulator-core.js";
@@ -95,12 +99,13 @@ export class LocalBackend implements Backend {
     );
   }
 
-  async put(ns: string, key: string, input: PutInput, options?: WriteOptions): Promise<WriteResult> {
+  async put(ns: string, key: string, input: PutInput, options?: PutOptions): Promise<WriteResult> {
     return this.putNow(ns, key, input, options);
   }
 
   /** put(), run at once: for the server's group commit, which runs it inside a shared transaction. */
-  putNow(ns: string, key: string, input: PutInput, options?: WriteOptions): WriteResult {
+  putNow(ns: string, key: string, input: PutInput, options?: PutOptions): WriteResult {
+    if (options?.onlyIf) throw new KvError("NOT_IMPLEMENTED", "Conditional writes are not implemented yet.");
     return this.trail.run(
       "write",
       ns,
@@ -117,6 +122,7 @@ export class LocalBackend implements Backend {
 
   /** delete(), run at once (see putNow). */
   deleteNow(ns: string, keys: readonly string[], options: DeleteOptions): DeleteResult {
+    if (options.onlyIf) throw new KvError("NOT_IMPLEMENTED", "Conditional removals are not implemented yet.");
     const region = options.region ?? this.core.engine.homeRegion;
     // A dry run changes nothing, so there is nothing to audit (as for a bulk put's).
     if (options.dryRun) return this.core.engine.delete(this.site, ns, keys, options);
@@ -129,6 +135,15 @@ export class LocalBackend implements Backend {
       this.trail.failed("delete", ns, keys, options.region, e);
       throw e;
     }
+  }
+
+  async incr(ns: string, key: string, options?: IncrOptions): Promise<IncrResult> {
+    return this.incrNow(ns, key, options);
+  }
+
+  /** incr(), run at once (see putNow). */
+  incrNow(_ns: string, _key: string, _options?: IncrOptions): IncrResult {
+    throw new KvError("NOT_IMPLEMENTED", "Counters are not implemented yet.");
   }
 
   /** Logs writes that did not happen: they failed, or the transaction they shared failed to commit. */
@@ -147,7 +162,8 @@ export class LocalBackend implements Backend {
     );
   }
 
-  async bulkPut(ns: string, entries: readonly BulkEntry[], options: { dryRun?: boolean } & WriteOptions = {}): Promise<BulkOutcome[]> {
+  async bulkPut(ns: string, entries: readonly BulkEntry[], options: BulkPutOptions = {}): Promise<BulkOutcome[]> {
+    if (options.ifAbsent || entries.some((e) => e.onlyIf)) throw new KvError("NOT_IMPLEMENTED", "Conditional batches are not implemented yet.");
     const region = options.region ?? this.core.engine.homeRegion;
     try {
       const outcomes = this.core.engine.actingFor(this.actor, () => this.core.engine.putMany(this.site, ns, entries, options));
