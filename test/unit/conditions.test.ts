@@ -2,11 +2,15 @@
  * Conditional writes and counters in the engine, on a real store: what each decides, what it
  * answers, and that a refused one writes nothing (docs/consistency.md, "Conditions and counters").
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { ManualClock } from "../../src/core/clock.js";
 import { KvError } from "../../src/core/errors.js";
 import { EmulatorControl } from "../../src/emulator/control.js";
+import { EmulatorCore } from "../../src/emulator/emulator-core.js";
+import { LocalBackend } from "../../src/emulator/local-backend.js";
 import { MemoryRecorder } from "../../src/emulator/history/recorder.js";
 import { Engine } from "../../src/emulator/kv/engine.js";
+import { tempDir } from "../support/cli.js";
 import { freshEngine, T0 } from "../support/engine.js";
 
 const S = "local";
@@ -320,5 +324,25 @@ describe("the history of conditions and counters", () => {
       { f: "incr", key: "k", type: "fail", current: n1, by: "1", error: "NOT_A_COUNTER" },
       { f: "put", key: "k", type: "fail", expected: null, current: n1, error: "CONDITION_FAILED", skipped: true },
     ]);
+  });
+});
+
+describe("the embedded backend", () => {
+  it("audits increments as incr and refused writes with their code, and meters only what was written", async () => {
+    const core = EmulatorCore.open(tempDir(), new ManualClock(T0));
+    onTestFinished(() => core.close());
+    const kv = new LocalBackend(core, "local", "token:t1", { kind: "embedded", description: "test", site: "local" });
+    expect((await kv.incr("default", "hits", { by: 2n })).value).toBe("2");
+    await expect(kv.put("default", "hits", { value: bytes("x") }, { onlyIf: { version: null } })).rejects.toMatchObject({ code: "CONDITION_FAILED" });
+    await expect(kv.incr("default", "hits", { by: 2n ** 63n - 3n })).resolves.toMatchObject({ value: "9223372036854775807" });
+    await expect(kv.incr("default", "hits")).rejects.toMatchObject({ code: "COUNTER_OVERFLOW" });
+    const audit = await kv.audit({ key: "hits" });
+    expect(audit.map((a) => [a.action, a.outcome])).toEqual([
+      ["incr", "ok"],
+      ["write", "CONDITION_FAILED"],
+      ["incr", "ok"],
+      ["incr", "COUNTER_OVERFLOW"],
+    ]);
+    expect((await kv.usage()).writes).toBe(2);
   });
 });
