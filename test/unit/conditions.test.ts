@@ -337,11 +337,12 @@ describe("the embedded backend", () => {
     await expect(kv.incr("default", "hits", { by: 2n ** 63n - 3n })).resolves.toMatchObject({ value: "9223372036854775807" });
     await expect(kv.incr("default", "hits")).rejects.toMatchObject({ code: "COUNTER_OVERFLOW" });
     const audit = await kv.audit({ key: "hits" });
+    // Newest first.
     expect(audit.map((a) => [a.action, a.outcome])).toEqual([
+      ["incr", "COUNTER_OVERFLOW"],
       ["incr", "ok"],
       ["write", "CONDITION_FAILED"],
       ["incr", "ok"],
-      ["incr", "COUNTER_OVERFLOW"],
     ]);
     expect((await kv.usage()).writes).toBe(2);
   });
