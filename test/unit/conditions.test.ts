@@ -235,6 +235,22 @@ describe("counters", () => {
   });
 });
 
+describe("the worked example of docs/consistency.md", () => {
+  it("a rate limit counted at home across two edges, an edge still showing the older count for Δ, and a fixed window", () => {
+    const { engine, clock } = freshEngine();
+    const key = "rate/1.2.3.4";
+    const eventual = (region: string) => engine.get(S, NS, key, { region, consistency: "eventual" }).entry?.value.toString();
+    expect(engine.incr(S, NS, key, { ttlSeconds: 60, region: "fra" }).value).toBe("1");
+    expect(engine.incr(S, NS, key, { ttlSeconds: 60, region: "sin" }).value).toBe("2");
+    expect(engine.incr(S, NS, key, { region: "fra" }).value).toBe("3");
+    expect(eventual("sin")).toBe("2");
+    clock.advance(300);
+    expect(eventual("sin")).toBe("3");
+    clock.advance(60_000);
+    expect(engine.incr(S, NS, key, { region: "sin" }).value).toBe("1");
+  });
+});
+
 describe("batches with conditions", () => {
   it("write only absent keys, reporting the others skipped and leaving them as they were", () => {
     const { engine } = freshEngine();
