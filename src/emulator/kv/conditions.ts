@@ -62,7 +62,7 @@ export function counted(r: Resolved, head: Row | undefined, now: number): KvErro
 }
 
 /** What a value that is not a counter holds, in words for the error, and its first characters. */
-export function describeNonCounter(value: Buffer): { type: string; preview: string } {
+function describeNonCounter(value: Buffer): { type: string; preview: string } {
   if (value.length === 0) return { type: "an empty value", preview: '""' };
   if (!isUtf8(value)) return { type: "binary data", preview: `${value.length} bytes` };
   const text = value.toString("utf8");
