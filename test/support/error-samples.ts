@@ -40,6 +40,15 @@ const SAMPLE: Partial<Record<EntryName, unknown[]>> = {
   bodyTooLarge: [2_000_000, 1_048_576],
   tooManyKeys: [10_000, 10_001],
   tooManyEntries: [10_000, 10_001],
+  conditionFailed: ["flag", null, "0000000000000000002a"],
+  batchConditionsFailed: [
+    [
+      { key: "a", expected: null, current: "0000000000000000002a" },
+      { key: "b", expected: "00000000000000000001", current: null },
+    ],
+  ],
+  notACounter: ["flag", "0000000000000000002a", "text", '"on"'],
+  conditionNeedsOneKey: [2],
 };
 
 /** More argument lists for entries whose texts differ by them. */
@@ -52,6 +61,10 @@ const VARIANTS: Partial<Record<EntryName, unknown[][]>> = {
   changeHalfDone: [[cause, "unbinding", "EACCES", "yourspace.jsonc"]],
   tokenForOtherUrl: [["work", "https://a.example", "https://b.example", "YOURSPACE_API_URL", "home"]],
   serverEnded: [[false, "the thread ended"]],
+  conditionFailed: [
+    ["flag", "00000000000000000001", null],
+    ["flag", "00000000000000000001", "0000000000000000002a"],
+  ],
 };
 
 /** Every entry of the catalogue, made with sample arguments (each variant of the entries that have some). */
