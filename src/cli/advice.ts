@@ -1,4 +1,5 @@
 import { errors, KvError, type ErrorCode } from "../core/errors.js";
+import { commandLine } from "../terminal/shell.js";
 
 /** Stands for an argument of a catalogue entry, so that the entry's own text shows where it goes. */
 const ARG = "\u0000";
@@ -17,12 +18,23 @@ interface Rule {
   /** The catalogue's hint (or message, with `on: "message"`) this rule replaces, as made by its entry. */
   says: KvError;
   on?: "message" | "hint";
-  /** The CLI's hint, from the captures of the platform's text (and the message's, for `on: "message"`). */
-  cli: (captured: string[]) => string;
+  /** The CLI's hint, from the captures of the platform's text (and the message's, for `on: "message"`), and the error's details. */
+  cli: (captured: string[], details: Record<string, unknown>) => string;
 }
 
 const metadataExample = `Pass a JSON object, for example --metadata '{"owner":"web"}'.`;
 const dataDirFlags = "--data-dir or YOURSPACE_DATA_DIR";
+
+/** `yourspace kv get <key> --json`, for the key a condition or a counter named (its details say which). */
+const readAtHome = (details: Record<string, unknown>): string =>
+  commandLine("yourspace", "kv", "get", typeof details.key === "string" ? details.key : "<key>", "--json");
+
+/** What to do after a failed condition: an --if-absent write found the key; an --if-version write found another version. */
+function afterConditionFailed(details: Record<string, unknown>): string {
+  if (details.expected === null)
+    return `The key exists. See it with: ${readAtHome(details)} (in the same namespace); to replace it, write with --if-version <its version>.`;
+  return `Another write came first. Read the current version and value with: ${readAtHome(details)} (in the same namespace), then write again with --if-version <that version>.`;
+}
 
 /**
  * The CLI's own advice. The catalogue's texts are the platform's (the API and the SDK show them to
@@ -75,6 +87,14 @@ const RULES: readonly Rule[] = [
   { code: "UNAUTHENTICATED", says: errors.tokenInvalid(), cli: () => "Check YOURSPACE_TOKEN or --token, or log in again with: yourspace login" },
   { code: "UNAUTHENTICATED", says: errors.tokenRevoked(), cli: () => "Log in again with a current token: yourspace login" },
   { code: "UNAUTHENTICATED", says: errors.tokenExpired(ARG), cli: () => "Create a new token and log in again: yourspace login" },
+  { code: "CONDITION_FAILED", says: errors.conditionFailed(ARG, ARG, ARG), cli: (_, details) => afterConditionFailed(details) },
+  {
+    code: "NOT_A_COUNTER",
+    says: errors.notACounter(ARG, ARG, ARG, ARG),
+    cli: (_, details) =>
+      `A counter holds a signed 64-bit integer in decimal, such as 42 or -7. Increment another key, or start this one again: ${commandLine("yourspace", "kv", "set", typeof details.key === "string" ? details.key : "<key>", "0")}`,
+  },
+  { code: "USAGE", says: errors.incrementZero(ARG), cli: () => "Give --by a whole number other than 0; to see a counter's value, run: yourspace kv get <key>" },
   { code: "DATA_DIR_UNUSABLE", says: errors.dataDirUnusable(ARG, ARG), cli: () => `Fix it, or choose another directory with ${dataDirFlags}.` },
   {
     code: "STORE_READ_ONLY",
@@ -97,7 +117,7 @@ export function withCliAdvice(e: KvError): KvError {
       if (!onMessage) continue;
       captured = onMessage.slice(1);
     }
-    return new KvError(e.code, e.message, rule.cli(captured), e.details, e.exitCode);
+    return new KvError(e.code, e.message, rule.cli(captured, e.details ?? {}), e.details, e.exitCode);
   }
   return e;
 }

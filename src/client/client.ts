@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type {
+  BulkPutOptions,
   IncrOptions,
   IncrResult,
+  PutOptions,
   AuditEntry,
   AuditQuery,
   Backend,
@@ -20,7 +22,6 @@ import type {
   SiteInfo,
   TargetInfo,
   UsageReport,
-  WriteOptions,
   WriteResult,
 } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
@@ -35,6 +36,8 @@ import {
   bulkDeleteBody,
   bulkEntryText,
   bulkPutBody,
+  conditionHeaders,
+  counterBody,
   decodeMetadataHeader,
   encodeMetadataHeader,
   HEADERS,
@@ -42,6 +45,7 @@ import {
   isBinding,
   isBindings,
   isBulkResults,
+  isCounter,
   isDeleteResult,
   isListPage,
   isNamespace,
@@ -64,6 +68,7 @@ import {
   type WireAuditEntry,
   type WireBinding,
   type WireBulkResults,
+  type WireCounter,
   type WireDelete,
   type WireListPage,
   type WireNamespace,
@@ -204,9 +209,9 @@ export class HttpBackend implements Backend {
     };
   }
 
-  async put(ns: string, key: string, input: PutInput, options: WriteOptions = {}): Promise<WriteResult> {
+  async put(ns: string, key: string, input: PutInput, options: PutOptions = {}): Promise<WriteResult> {
     validateKey(key);
-    const headers: Record<string, string> = { [HEADERS.contentType]: MEDIA.value, ...once() };
+    const headers: Record<string, string> = { [HEADERS.contentType]: MEDIA.value, ...once(), ...conditionHeaders(options.onlyIf) };
     if (input.metadata !== undefined) headers[HEADERS.metadata] = encodeMetadataHeader(input.metadata);
     const res = await this.http.call({
       method: "PUT",
@@ -223,11 +228,6 @@ export class HttpBackend implements Backend {
     return this.http.json<WireWrite>(res, isWrite);
   }
 
-  /** The platform API's route for counters is not wired yet (issue 19's surface). */
-  async incr(_ns: string, _key: string, _options?: IncrOptions): Promise<IncrResult> {
-    throw new KvError("NOT_IMPLEMENTED", "Counters are not available over the platform API yet.");
-  }
-
   /**
    * Deletes keys, all or nothing as on every target: the API removes at most a request's worth at
    * once (1,000 keys), so more than that are first checked with dry runs, and a missing key fails the
@@ -236,6 +236,7 @@ export class HttpBackend implements Backend {
    */
   async delete(ns: string, keys: readonly string[], options: DeleteOptions): Promise<DeleteResult> {
     keys.forEach(validateKey);
+    if (options.onlyIf !== undefined) return this.deleteIf(ns, keys, options);
     // A key given twice counts once, as in one transaction.
     const unique = [...new Set(keys)];
     const parts = split(
@@ -279,6 +280,34 @@ export class HttpBackend implements Backend {
     return merged;
   }
 
+  /** A removal with a condition: one key, by the value's own route, its condition as a precondition header. */
+  private async deleteIf(ns: string, keys: readonly string[], options: DeleteOptions): Promise<DeleteResult> {
+    if (new Set(keys).size !== 1) throw errors.conditionNeedsOneKey(keys.length);
+    if (options.dryRun) throw errors.usage("A removal with a condition cannot be a dry run: home decides the condition when it removes the key.");
+    const res = await this.http.call({
+      method: "DELETE",
+      path: paths.value(this.site, ns, keys[0]!),
+      query: { [QUERY.region]: options.region, [QUERY.force]: options.force ? "true" : undefined },
+      headers: { ...once(), ...conditionHeaders(options.onlyIf) },
+      repeatable: true,
+    });
+    return this.http.json<WireDelete>(res, isDeleteResult);
+  }
+
+  async incr(ns: string, key: string, options: IncrOptions = {}): Promise<IncrResult> {
+    validateKey(key);
+    const res = await this.http.call({
+      method: "POST",
+      path: paths.counter(this.site, ns, key),
+      query: { [QUERY.region]: options.region },
+      body: counterBody(options.by, options.ttlSeconds),
+      // Retried with the same key, an increment is added once.
+      headers: { ...JSON_BODY, ...once() },
+      repeatable: true,
+    });
+    return this.http.json<WireCounter>(res, isCounter);
+  }
+
   async list(ns: string, options: ListOptions): Promise<ListPage> {
     const res = await this.http.call({
       method: "GET",
@@ -300,7 +329,7 @@ export class HttpBackend implements Backend {
    * request is all or nothing; a request that fails after others were written ends in
    * PARTIALLY_APPLIED, saying which entries were written and which were not.
    */
-  async bulkPut(ns: string, entries: readonly BulkEntry[], options: { dryRun?: boolean } & WriteOptions = {}): Promise<BulkOutcome[]> {
+  async bulkPut(ns: string, entries: readonly BulkEntry[], options: BulkPutOptions = {}): Promise<BulkOutcome[]> {
     const wire = entries.map(bulkEntryText);
     const dryRun = options.dryRun === true;
     const parts = split(wire, API_LIMITS.maxBulkEntries, API_LIMITS.maxBulkBody - 64);
@@ -312,7 +341,7 @@ export class HttpBackend implements Backend {
           method: "POST",
           path: paths.bulkPut(this.site, ns),
           query: { [QUERY.region]: options.region },
-          body: bulkPutBody(wire.slice(from, to), dryRun),
+          body: bulkPutBody(wire.slice(from, to), dryRun, options.ifAbsent === true),
           headers: { ...JSON_BODY, ...(!dryRun && once()) },
           repeatable: true,
         });

@@ -3,8 +3,12 @@ import type { BulkEntry, WireEntry } from "../core/bulk.js";
 import type { Binding, SiteChange } from "../core/backend.js";
 import type { Endpoint } from "./routes.js";
 
-/** What a field of a JSON request body holds. `integer`: a safe integer; `strings`: an array of strings. */
-export type FieldKind = "string" | "boolean" | "integer" | "strings" | "array";
+/**
+ * What a field of a JSON request body holds. `integer`: a safe integer; `number`: any finite number;
+ * `int64`: a safe integer, or a decimal string for the signed 64-bit integers JSON numbers cannot
+ * carry exactly; `strings`: an array of strings.
+ */
+export type FieldKind = "string" | "boolean" | "integer" | "number" | "int64" | "strings" | "array";
 
 /** A JSON request body: its fields (any other is refused), and how errors show its shape. */
 export interface BodyShape {
@@ -20,8 +24,12 @@ export const BODIES = {
     example: '{"keys": ["…"], "force": false, "dryRun": false}',
   },
   "POST bulkPut": {
-    fields: { entries: { kind: "array", required: true }, dryRun: { kind: "boolean" } },
-    example: '{"entries": [{"key", "value", …}], "dryRun": false}',
+    fields: { entries: { kind: "array", required: true }, dryRun: { kind: "boolean" }, ifAbsent: { kind: "boolean" } },
+    example: '{"entries": [{"key", "value", …}], "dryRun": false, "ifAbsent": false}',
+  },
+  "POST counter": {
+    fields: { by: { kind: "int64" }, ttl: { kind: "number" } },
+    example: '{"by": "<signed 64-bit integer>", "ttl": <seconds>}',
   },
   "PATCH site": { fields: { tier: { kind: "string" }, auditRetentionDays: { kind: "integer" } }, example: '{"tier": "<tier>", "auditRetentionDays": <days>}' },
   "PUT bindings": {
@@ -50,6 +58,14 @@ export interface BulkDeleteBody {
 export interface BulkPutBody {
   entries: unknown[];
   dryRun?: boolean;
+  /** Write only the entries whose keys are absent at home; the others are answered "skipped". */
+  ifAbsent?: boolean;
+}
+
+/** An increment: `by` (default 1) as a decimal string or a safe integer; `ttl` in seconds, from the commit. */
+export interface CounterBody {
+  by?: string | number;
+  ttl?: number;
 }
 
 export interface SiteChangeBody {
@@ -79,7 +95,12 @@ export function bulkEntryText(e: BulkEntry): string {
 }
 
 /** A bulk write's body from its entries' JSON texts (bulkEntryText), joined rather than serialised again. */
-export const bulkPutBody = (entryTexts: readonly string[], dryRun: boolean): string => `{"entries":[${entryTexts.join(",")}],"dryRun":${dryRun}}`;
+export const bulkPutBody = (entryTexts: readonly string[], dryRun: boolean, ifAbsent = false): string =>
+  `{"entries":[${entryTexts.join(",")}],"dryRun":${dryRun}${ifAbsent ? ',"ifAbsent":true' : ""}}`;
+
+/** `by` always travels as a decimal string: a bigint beyond 2^53 has no exact JSON number. */
+export const counterBody = (by: bigint | undefined, ttlSeconds: number | undefined): string =>
+  JSON.stringify({ ...(by !== undefined && { by: by.toString() }), ...(ttlSeconds !== undefined && { ttl: ttlSeconds }) } satisfies CounterBody);
 
 export const siteChangeBody = (change: SiteChange): string => JSON.stringify(change satisfies SiteChangeBody);
 

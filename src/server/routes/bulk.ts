@@ -39,7 +39,11 @@ export const bulk = {
       }
       const { results, valid } = parseEntries(doc.entries);
       const run = async (): Promise<Reply> => {
-        const written = await kv.bulkPut(params.ns!, valid, { dryRun: doc.dryRun === true, region: query.get(QUERY.region) ?? undefined });
+        const written = await kv.bulkPut(params.ns!, valid, {
+          dryRun: doc.dryRun === true,
+          ifAbsent: doc.ifAbsent === true,
+          region: query.get(QUERY.region) ?? undefined,
+        });
         let next = 0;
         return { status: 200, json: { results: results.map((r) => r ?? outcomeToWire(written[next++]!)) } };
       };
