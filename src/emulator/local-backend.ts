@@ -26,7 +26,6 @@ import type {
 } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import type { Clock } from "../core/clock.js";
-import { KvError } from "../core/errors.js";
 import { AuditTrail } from "./audit-trail.js";
 import { EmulatorControl } from "./control.js";
 import { EmulatorCore } from "./emulator-core.js";
@@ -105,7 +104,6 @@ export class LocalBackend implements Backend {
 
   /** put(), run at once: for the server's group commit, which runs it inside a shared transaction. */
   putNow(ns: string, key: string, input: PutInput, options?: PutOptions): WriteResult {
-    if (options?.onlyIf) throw new KvError("NOT_IMPLEMENTED", "Conditional writes are not implemented yet.");
     return this.trail.run(
       "write",
       ns,
@@ -122,7 +120,6 @@ export class LocalBackend implements Backend {
 
   /** delete(), run at once (see putNow). */
   deleteNow(ns: string, keys: readonly string[], options: DeleteOptions): DeleteResult {
-    if (options.onlyIf) throw new KvError("NOT_IMPLEMENTED", "Conditional removals are not implemented yet.");
     const region = options.region ?? this.core.engine.homeRegion;
     // A dry run changes nothing, so there is nothing to audit (as for a bulk put's).
     if (options.dryRun) return this.core.engine.delete(this.site, ns, keys, options);
@@ -142,12 +139,19 @@ export class LocalBackend implements Backend {
   }
 
   /** incr(), run at once (see putNow). */
-  incrNow(_ns: string, _key: string, _options?: IncrOptions): IncrResult {
-    throw new KvError("NOT_IMPLEMENTED", "Counters are not implemented yet.");
+  incrNow(ns: string, key: string, options?: IncrOptions): IncrResult {
+    return this.trail.run(
+      "incr",
+      ns,
+      key,
+      options?.region,
+      () => this.core.engine.incr(this.site, ns, key, options),
+      (r) => ["ok", 0, r.region],
+    );
   }
 
   /** Logs writes that did not happen: they failed, or the transaction they shared failed to commit. */
-  failed(action: "write" | "delete", ns: string, keys: readonly string[], region: string | undefined, error: unknown): void {
+  failed(action: "write" | "delete" | "incr", ns: string, keys: readonly string[], region: string | undefined, error: unknown): void {
     this.trail.failed(action, ns, keys, region, error);
   }
 
@@ -163,12 +167,12 @@ export class LocalBackend implements Backend {
   }
 
   async bulkPut(ns: string, entries: readonly BulkEntry[], options: BulkPutOptions = {}): Promise<BulkOutcome[]> {
-    if (options.ifAbsent || entries.some((e) => e.onlyIf)) throw new KvError("NOT_IMPLEMENTED", "Conditional batches are not implemented yet.");
     const region = options.region ?? this.core.engine.homeRegion;
     try {
       const outcomes = this.core.engine.actingFor(this.actor, () => this.core.engine.putMany(this.site, ns, entries, options));
       if (!options.dryRun)
-        for (const o of outcomes) if (o.outcome !== "unchanged") this.trail.log("write", ns, o.key, region, o.outcome === "failed" ? o.error!.code : "ok");
+        for (const o of outcomes)
+          if (o.outcome !== "unchanged" && o.outcome !== "skipped") this.trail.log("write", ns, o.key, region, o.outcome === "failed" ? o.error!.code : "ok");
       return outcomes;
     } catch (e) {
       if (!options.dryRun)
