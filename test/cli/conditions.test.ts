@@ -91,7 +91,7 @@ describe.each(Object.keys(TARGETS))("conditions and counters in the CLI (%s)", (
     const { kv } = await setUp();
     const v = json(await kv(["kv", "set", "k", "v", "--json"])).version as string;
     fails(await kv(["kv", "set", "k", "x", "--if-version", "latest"]), 2, /"latest" is not a version/);
-    fails(await kv(["kv", "set", "k", "x", "--if-version", v.toUpperCase()]), 2, /is not a version/);
+    fails(await kv(["kv", "set", "k", "x", "--if-version", "0000000000000000000A"]), 2, /is not a version/);
     fails(await kv(["kv", "set", "k", "x", "--if-version", `${v}0`]), 2, /is not a version/);
     fails(await kv(["kv", "set", "k", "x", "--if-absent", "--if-version", v]), 2, /Give --if-absent or --if-version, not both/);
     fails(await kv(["kv", "rm", "k", "other", "--if-version", v]), 2, /--if-version applies to one key; this removal names 2 keys/);
