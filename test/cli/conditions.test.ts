@@ -134,7 +134,10 @@ describe.each(Object.keys(TARGETS))("conditions and counters in the CLI (%s)", (
     const notCounter = await kv(["kv", "incr", "name"]);
     fails(notCounter, 7, /"name" holds .* not a decimal integer/);
     expect(hintOf(notCounter)).toMatch(/start this one again: yourspace kv set name 0$/);
-    expect(errorOf(await kv(["kv", "incr", "name", "--json"]))).toMatchObject({ code: "NOT_A_COUNTER", details: { key: "name", version: expect.stringMatching(VERSION) } });
+    expect(errorOf(await kv(["kv", "incr", "name", "--json"]))).toMatchObject({
+      code: "NOT_A_COUNTER",
+      details: { key: "name", version: expect.stringMatching(VERSION) },
+    });
     for (const text of ["007", "+1", " 1", "1.0", "-0"]) {
       ok(await kv(["kv", "set", "odd", text]));
       fails(await kv(["kv", "incr", "odd"]), 7, /not a decimal integer/);
