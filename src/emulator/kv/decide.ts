@@ -127,8 +127,7 @@ export function historyOfCondition(r: Resolved, decided: Decided | undefined): P
   if (decided === undefined) return {};
   const m = r.mutation;
   if (m.kind === "incr") return { current: decided.current, by: String(m.by) };
-  if (m.kind === "put" && m.skipIfPresent) return { expected: null, current: decided.current };
   const expected = expectedVersion(r);
-  if (expected === undefined) return {};
+  if (expected === undefined) return m.kind === "put" && m.skipIfPresent ? { expected: null, current: decided.current } : {};
   return { expected: expected === null ? null : Number.parseInt(expected, 16), current: decided.current };
 }

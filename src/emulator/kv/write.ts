@@ -142,7 +142,7 @@ function commitSegment(
       namespace,
     );
   // An expired key is gone for readers but still stored: deleting it writes the tombstone that frees the space.
-  const writes = segment.filter((p) => p.resolved.mutation.kind === "put" || (p.head !== undefined && !p.head.tombstone));
+  const writes = segment.filter((p) => p.resolved.mutation.kind !== "delete" || (p.head !== undefined && !p.head.tombstone));
   if (writes.length === 0) return false;
   const rows = writes.map(({ resolved: r }): Row => {
     const tombstone = r.mutation.kind === "delete" ? 1 : 0;
