@@ -25,6 +25,7 @@ import type {
   WriteResult,
 } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
+import { isVersionText, type Condition } from "../core/condition.js";
 import { errors, KvError } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
 import { validateKey } from "../core/validate.js";
@@ -81,6 +82,11 @@ import { describeBody, header, notPlatformApi, toError } from "./answers.js";
 import { exportPages } from "./export-stream.js";
 import { settled, split } from "./partial.js";
 import { Transport } from "./transport.js";
+
+/** A condition's version is checked as the embedded target checks it: a typo is bad input, not a failed condition. */
+function checkVersion(onlyIf: Condition | undefined): void {
+  if (onlyIf !== undefined && onlyIf.version !== null && !isVersionText(onlyIf.version)) throw errors.versionInvalid(onlyIf.version);
+}
 
 export interface HttpBackendOptions {
   apiUrl: string;
@@ -211,6 +217,7 @@ export class HttpBackend implements Backend {
 
   async put(ns: string, key: string, input: PutInput, options: PutOptions = {}): Promise<WriteResult> {
     validateKey(key);
+    checkVersion(options.onlyIf);
     const headers: Record<string, string> = { [HEADERS.contentType]: MEDIA.value, ...once(), ...conditionHeaders(options.onlyIf) };
     if (input.metadata !== undefined) headers[HEADERS.metadata] = encodeMetadataHeader(input.metadata);
     const res = await this.http.call({
@@ -236,7 +243,7 @@ export class HttpBackend implements Backend {
    */
   async delete(ns: string, keys: readonly string[], options: DeleteOptions): Promise<DeleteResult> {
     keys.forEach(validateKey);
-    if (options.onlyIf !== undefined) return this.deleteIf(ns, keys, options);
+    if (options.onlyIf !== undefined) return this.deleteIf(ns, keys, { ...options, onlyIf: options.onlyIf });
     // A key given twice counts once, as in one transaction.
     const unique = [...new Set(keys)];
     const parts = split(
@@ -281,12 +288,21 @@ export class HttpBackend implements Backend {
   }
 
   /** A removal with a condition: one key, by the value's own route, its condition as a precondition header. */
-  private async deleteIf(ns: string, keys: readonly string[], options: DeleteOptions): Promise<DeleteResult> {
-    if (new Set(keys).size !== 1) throw errors.conditionNeedsOneKey(keys.length);
-    if (options.dryRun) throw errors.usage("A removal with a condition cannot be a dry run: home decides the condition when it removes the key.");
+  private async deleteIf(ns: string, keys: readonly string[], options: DeleteOptions & { onlyIf: Condition }): Promise<DeleteResult> {
+    checkVersion(options.onlyIf);
+    const count = new Set(keys).size;
+    if (count !== 1) throw errors.conditionNeedsOneKey(count);
+    const key = keys[0]!;
+    // The API's removal has no dry run: a strong read answers what home holds now, as the embedded dry run does.
+    if (options.dryRun && options.onlyIf.version !== null) {
+      const { entry } = await this.get(ns, key, { region: options.region });
+      const current = entry === null ? null : entry.version;
+      if (current !== options.onlyIf.version) throw errors.conditionFailed(key, options.onlyIf.version, current);
+      return { deleted: [key], missing: [], version: null };
+    }
     const res = await this.http.call({
       method: "DELETE",
-      path: paths.value(this.site, ns, keys[0]!),
+      path: paths.value(this.site, ns, key),
       query: { [QUERY.region]: options.region, [QUERY.force]: options.force ? "true" : undefined },
       headers: { ...once(), ...conditionHeaders(options.onlyIf) },
       repeatable: true,

@@ -19,14 +19,13 @@ const badHeader = (message: string) => new KvError("BAD_HEADER", message, HINT);
 
 /**
  * The condition of a request from its If-Match and If-None-Match headers (undefined when it has
- * neither). `absentAllowed`: whether the route takes `If-None-Match: *` (a removal does not: a key
- * that is absent has nothing to remove). Anything else is refused, never ignored: a condition that
- * was dropped would turn a compare-and-set into a blind write.
+ * neither). A header that is not one of these forms is refused, never ignored: a condition that was
+ * dropped would turn a compare-and-set into a blind write. What a well-formed condition means for a
+ * route (a removal of an absent key removes nothing) the engine says, as on every target.
  */
-export function conditionOf(ifMatch: string | undefined, ifNoneMatch: string | undefined, absentAllowed: boolean): Condition | undefined {
+export function conditionOf(ifMatch: string | undefined, ifNoneMatch: string | undefined): Condition | undefined {
   if (ifMatch !== undefined && ifNoneMatch !== undefined) throw badHeader(`Give ${HEADERS.ifMatch} or ${HEADERS.ifNoneMatch}, not both.`);
   if (ifNoneMatch !== undefined) {
-    if (!absentAllowed) throw badHeader(`This route takes no ${HEADERS.ifNoneMatch}: a key that is absent has nothing to remove.`);
     if (ifNoneMatch.trim() !== "*") throw badHeader(`${HEADERS.ifNoneMatch} must be *, not ${JSON.stringify(shorten(ifNoneMatch))}.`);
     return { version: null };
   }

@@ -80,7 +80,6 @@ describe("conditional writes over HTTP", () => {
       ["PUT", { "if-none-match": `"${v}"` }],
       ["PUT", { "if-none-match": "**" }],
       ["PUT", { "if-match": `"${v}"`, "if-none-match": "*" }],
-      ["DELETE", { "if-none-match": "*" }],
       ["DELETE", { "if-match": "nope" }],
     ];
     for (const [method, headers] of bad) {
@@ -88,6 +87,10 @@ describe("conditional writes over HTTP", () => {
       expect(res.status, `${method} ${JSON.stringify(headers)}: ${res.text}`).toBe(400);
       expect(res.json.code, JSON.stringify(headers)).toBe("BAD_HEADER");
     }
+    // Well formed, but meaningless for a removal: refused as every target refuses it.
+    const absent = await call("DELETE", value("k"), { "if-none-match": "*" });
+    expect(absent.status, absent.text).toBe(400);
+    expect(absent.json.code).toBe("USAGE");
     expect(server.engine.homeSeq()).toBe(before);
     expect((await call("GET", value("k"))).text).toBe("a");
   });
@@ -141,6 +144,17 @@ describe("counters over HTTP", () => {
     const failed = await client.put("default", "lock", { value: Buffer.from("you") }, { onlyIf: { version: null } }).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(KvError);
     expect(failed).toMatchObject({ code: "CONDITION_FAILED", exitCode: 7, details: { key: "lock", expected: null, current: first.version } });
+    // A dry run with a condition says what home would do, and removes nothing.
+    await expect(client.delete("default", ["lock"], { force: false, dryRun: true, onlyIf: { version: "00000000000000000001" } })).rejects.toMatchObject({
+      code: "CONDITION_FAILED",
+      details: { key: "lock", expected: "00000000000000000001", current: first.version },
+    });
+    expect(await client.delete("default", ["lock"], { force: false, dryRun: true, onlyIf: { version: first.version } })).toEqual({
+      deleted: ["lock"],
+      missing: [],
+      version: null,
+    });
+    await expect(client.put("default", "lock", { value: Buffer.from("x") }, { onlyIf: { version: "latest" } })).rejects.toMatchObject({ code: "USAGE" });
     const removed = await client.delete("default", ["lock"], { force: false, onlyIf: { version: first.version } });
     expect(removed).toMatchObject({ deleted: ["lock"], missing: [] });
     await expect(client.delete("default", ["a", "b"], { force: false, onlyIf: { version: first.version } })).rejects.toMatchObject({ code: "USAGE" });

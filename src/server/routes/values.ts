@@ -40,7 +40,7 @@ export const values = {
     handle: async ({ req, token, kv, params, query, server }) => {
       const key = keyOf(req);
       // Checked before the body is read: a malformed precondition is refused without reading a value.
-      const onlyIf = conditionOf(headerOf(req, HEADERS.ifMatch), headerOf(req, HEADERS.ifNoneMatch), true);
+      const onlyIf = conditionOf(headerOf(req, HEADERS.ifMatch), headerOf(req, HEADERS.ifNoneMatch));
       const value = await readBody(req, LIMITS.maxValueBytes, (size) => errors.valueTooLarge(size));
       const metadata = metadataOf(headerOf(req, HEADERS.metadata));
       const ttl = query.get(QUERY.ttl);
@@ -66,7 +66,7 @@ export const values = {
       const key = keyOf(req);
       const region = query.get(QUERY.region) ?? undefined;
       const force = booleanParam(QUERY.force, query.get(QUERY.force));
-      const onlyIf = conditionOf(headerOf(req, HEADERS.ifMatch), headerOf(req, HEADERS.ifNoneMatch), false);
+      const onlyIf = conditionOf(headerOf(req, HEADERS.ifMatch), headerOf(req, HEADERS.ifNoneMatch));
       return server.idempotent(req, token, {
         grouped: () => ({ status: 200, json: kv.deleteNow(params.ns!, [key], { force, region, ...(onlyIf && { onlyIf }) }) }),
         aborted: (error) => kv.failed("delete", params.ns!, [key], region, error),
