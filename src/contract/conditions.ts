@@ -4,7 +4,7 @@
  * entity tags here, quoted as HTTP writes them. The client builds the headers, the server reads them.
  */
 import { isVersionText, type Condition } from "../core/condition.js";
-import { KvError } from "../core/errors.js";
+import { errors, KvError } from "../core/errors.js";
 import { HEADERS } from "./headers-and-query.js";
 
 /** The request headers that carry a condition (none without one). */
@@ -38,4 +38,28 @@ export function conditionOf(ifMatch: string | undefined, ifNoneMatch: string | u
 
 function shorten(text: string): string {
   return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
+/**
+ * A bulk write's entry may carry a condition of its own, `"only_if": {"version": "<version>" | null}`
+ * (null: the key must be absent), beside the fields of wrangler's format. The API takes it, import
+ * files do not: an export never writes one.
+ */
+export const ENTRY_CONDITION = "only_if";
+
+/** An entry's condition on the wire. */
+export const entryConditionToWire = (onlyIf: Condition): { version: string | null } => ({ version: onlyIf.version });
+
+/** An entry's `only_if`, checked; the entry's other fields are checked as any entry's are. */
+export function entryConditionFromWire(raw: unknown): Condition {
+  const bad = (why: string) =>
+    new KvError("USAGE", `"${ENTRY_CONDITION}" ${why}.`, `Send "${ENTRY_CONDITION}": {"version": "<20 hex digits>"} or {"version": null}.`);
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw bad("must be an object");
+  const fields = Object.keys(raw);
+  if (fields.length !== 1 || fields[0] !== "version") throw bad('must have one field, "version"');
+  const { version } = raw as { version: unknown };
+  if (version === null) return { version: null };
+  if (typeof version !== "string") throw bad('"version" must be a version or null');
+  if (!isVersionText(version)) throw errors.versionInvalid(version);
+  return { version };
 }

@@ -1,6 +1,7 @@
 /** The JSON bodies the API takes: their fields, how a refusal shows their shape, and their types. */
 import type { BulkEntry, WireEntry } from "../core/bulk.js";
 import type { Binding, SiteChange } from "../core/backend.js";
+import { ENTRY_CONDITION, entryConditionToWire } from "./conditions.js";
 import type { Endpoint } from "./routes.js";
 
 /**
@@ -85,12 +86,13 @@ export const namespaceCreateBody = (name: string): string => JSON.stringify({ na
 export const bulkDeleteBody = (keys: string[], force: boolean | undefined, dryRun: boolean): string =>
   JSON.stringify({ keys, force, ...(dryRun && { dryRun }) } satisfies BulkDeleteBody);
 
-/** A bulk write's entry as the client sends it: the value always base64, so any bytes survive. */
+/** A bulk write's entry as the client sends it: the value always base64, so any bytes survive; its condition, if any, as `only_if`. */
 export function bulkEntryText(e: BulkEntry): string {
-  const w: WireEntry = { key: e.key, value: e.value.toString("base64"), base64: true };
+  const w: WireEntry & { [ENTRY_CONDITION]?: { version: string | null } } = { key: e.key, value: e.value.toString("base64"), base64: true };
   if (e.metadata !== undefined) w.metadata = e.metadata;
   if (e.expiresAt !== undefined) w.expiration = e.expiresAt / 1000;
   if (e.ttlSeconds !== undefined) w.expiration_ttl = e.ttlSeconds;
+  if (e.onlyIf !== undefined) w[ENTRY_CONDITION] = entryConditionToWire(e.onlyIf);
   return JSON.stringify(w);
 }
 

@@ -168,4 +168,41 @@ describe("counters over HTTP", () => {
     );
     expect(outcomes.map((o) => o.outcome)).toEqual(["skipped", "created"]);
   });
+
+  it("a bulk write's entries may carry conditions (only_if): one that fails fails the batch, which writes nothing and names every failure", async () => {
+    const { call, client } = await serve();
+    const lock = await client.put("default", "lock", { value: Buffer.from("me") });
+    const entries = [
+      { key: "a", value: Buffer.from("1"), onlyIf: { version: null } },
+      { key: "lock", value: Buffer.from("you"), onlyIf: { version: null } },
+      { key: "b", value: Buffer.from("2"), onlyIf: { version: "00000000000000000009" } },
+    ];
+    const failed = await client.bulkPut("default", entries).catch((e: unknown) => e);
+    expect(failed).toMatchObject({
+      code: "CONDITION_FAILED",
+      exitCode: 7,
+      details: {
+        failed: [
+          { key: "lock", expected: null, current: lock.version },
+          { key: "b", expected: "00000000000000000009", current: null },
+        ],
+      },
+    });
+    expect((await call("GET", value("a"))).status).toBe(404);
+    const written = await client.bulkPut("default", [entries[0]!, { ...entries[1]!, onlyIf: { version: lock.version } }]);
+    expect(written.map((o) => o.outcome)).toEqual(["created", "updated"]);
+    // On the wire: "only_if" beside the entry's fields; a malformed one fails its entry alone, as any malformed field does.
+    const json = { "content-type": "application/json" };
+    const raw = await call(
+      "POST",
+      paths.bulkPut("local", "default"),
+      json,
+      JSON.stringify({ entries: [{ key: "c", value: "3", only_if: { version: "latest" } }] }),
+    );
+    expect(raw.json.results).toEqual([
+      { key: "c", outcome: "failed", error: { code: "USAGE", message: expect.stringContaining('"latest" is not a version') } },
+    ]);
+    const shape = await call("POST", paths.bulkPut("local", "default"), json, JSON.stringify({ entries: [{ key: "c", value: "3", only_if: "*" }] }));
+    expect(shape.json.results[0]).toMatchObject({ outcome: "failed", error: { code: "USAGE" } });
+  });
 });
