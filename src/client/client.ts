@@ -26,6 +26,7 @@ import type {
 } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import { isVersionText, type Condition } from "../core/condition.js";
+import { parseIncrement } from "../core/int64.js";
 import { errors, KvError } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
 import { validateKey } from "../core/validate.js";
@@ -312,6 +313,8 @@ export class HttpBackend implements Backend {
 
   async incr(ns: string, key: string, options: IncrOptions = {}): Promise<IncrResult> {
     validateKey(key);
+    // Checked here as the engine checks it, so that the message is the embedded target's.
+    if (options.by !== undefined) parseIncrement(options.by);
     const res = await this.http.call({
       method: "POST",
       path: paths.counter(this.site, ns, key),
