@@ -9,7 +9,7 @@
  * apart (n × 10⁹, or just under the 64-bit limit) so that no counter can reach a value another write
  * used, and the value rules' "unique values" hold for every value a failed write carried.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -18,24 +18,31 @@ import { KvError, type ErrorCode } from "../../src/core/errors.js";
 import { EmulatorControl } from "../../src/emulator/control.js";
 import type { Bug } from "../../src/emulator/history/bugs.js";
 import { check } from "../../src/emulator/history/checker.js";
-import { MemoryRecorder } from "../../src/emulator/history/recorder.js";
+import { MemoryRecorder, type Recorder } from "../../src/emulator/history/recorder.js";
 import { Engine } from "../../src/emulator/kv/engine.js";
 import { staleness, type ModelParams } from "../../src/emulator/regions/model.js";
 import type { Database } from "../../src/emulator/store/sqlite.js";
 import { openStore } from "../../src/emulator/store/store.js";
-import { ConsistencyViolation, EDGES, HOME, NS, REGIONS, SITE, T0 } from "./harness.js";
+import { ConsistencyViolation, EDGES, HOME, REGIONS, SITE, T0 } from "./harness.js";
 
 const KEYS = ["c", "d"] as const;
 const PROCESSES = ["A", "B"] as const;
 
+/**
+ * One store and its two processes, for every run of a property: each run has a namespace of its own
+ * and a recorder of its own (opening two stores per run would cost more than the run).
+ */
 interface Real {
   dir: string;
   dbs: Database[];
   engines: Engine[];
   control: EmulatorControl;
   clock: ManualClock;
+  /** This run's history, and where the processes record (it forwards to the run's recorder). */
   recorder: MemoryRecorder;
-  /** The model the history began with: the checker's starting point. */
+  /** This run's namespace. */
+  ns: string;
+  /** The model the run began with: the checker's starting point. */
   initial: ModelParams;
   quietMs: number;
 }
@@ -49,17 +56,27 @@ interface Model {
 
 type Cmd = fc.Command<Model, Real>;
 
-function createReal(profile: string, seed: number, bugs: readonly Bug[]): Real {
-  const dir = mkdtempSync(join(tmpdir(), "yourspace-conditions-"));
+function openWorld(profile: string, bugs: readonly Bug[]): Real {
+  // A memory file system where there is one: the store is small and thrown away.
+  const dir = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "yourspace-conditions-"));
   const clock = new ManualClock(T0);
-  const recorder = new MemoryRecorder();
-  const dbs = PROCESSES.map(() => openStore({ dataDir: dir, now: clock.now() }));
-  const engines = PROCESSES.map((name, i) => new Engine({ db: dbs[i]!, dataDir: dir, clock, recorder, client: name, bugs }));
-  const control = new EmulatorControl(engines[0]!);
-  const params = control.configure({ profile, home: HOME, edges: [...EDGES], seed });
-  const delta = staleness(params);
-  const quietMs = Math.max(Number.isFinite(delta) ? delta : 0, Number.isFinite(params.cacheTtlMs) ? params.cacheTtlMs : 0, 120_000);
-  return { dir, dbs, engines, control, clock, recorder, initial: params, quietMs };
+  const real = { dir, clock, recorder: new MemoryRecorder(), ns: "", quietMs: 0 } as Omit<Real, "dbs" | "engines" | "control" | "initial"> & Partial<Real>;
+  const forward: Recorder = { record: (op) => real.recorder.record(op) };
+  real.dbs = PROCESSES.map(() => openStore({ dataDir: dir, now: clock.now() }));
+  real.engines = PROCESSES.map((name, i) => new Engine({ db: real.dbs![i]!, dataDir: dir, clock, recorder: forward, client: name, bugs }));
+  real.control = new EmulatorControl(real.engines[0]!);
+  real.initial = real.control.configure({ profile, home: HOME, edges: [...EDGES], seed: 1 });
+  return real as Real;
+}
+
+/** A fresh run: its own namespace, seed and history, and every link up. */
+function startRun(real: Real, run: number, seed: number): void {
+  real.initial = real.control.configure({ seed });
+  real.recorder = new MemoryRecorder();
+  real.ns = `run-${run}`;
+  real.engines[0]!.createNamespace(SITE, real.ns);
+  const delta = staleness(real.initial);
+  real.quietMs = Math.max(Number.isFinite(delta) ? delta : 0, Number.isFinite(real.initial.cacheTtlMs) ? real.initial.cacheTtlMs : 0, 120_000);
 }
 
 /** Runs a write; the failures it may meet are named, anything else fails the run. */
@@ -92,7 +109,10 @@ class Put implements Cmd {
     const n = ++m.nextValue;
     const text = this.kind === "text" ? `v${n}` : this.kind === "number" ? String(n * 1_000_000_000) : String(2n ** 63n - 1n - BigInt(n) * 1000n);
     attempt(m, this.region, [], () => [
-      { key: this.key, version: r.engines[this.p]!.put(SITE, NS, this.key, { value: Buffer.from(text), ttlSeconds: this.ttl }, { region: this.region }).version },
+      {
+        key: this.key,
+        version: r.engines[this.p]!.put(SITE, r.ns, this.key, { value: Buffer.from(text), ttlSeconds: this.ttl }, { region: this.region }).version,
+      },
     ]);
   }
   toString = () => `Put(${PROCESSES[this.p]}, ${this.region}, ${this.key}, ${this.kind}${this.ttl ? `, ttl=${this.ttl}s` : ""})`;
@@ -111,7 +131,7 @@ class CondPut implements Cmd {
     const version = this.pick < 0 ? null : pickVersion(m, this.key, this.pick);
     const value = Buffer.from(`v${++m.nextValue}`);
     attempt(m, this.region, ["CONDITION_FAILED"], () => [
-      { key: this.key, version: r.engines[this.p]!.put(SITE, NS, this.key, { value }, { region: this.region, onlyIf: { version } }).version },
+      { key: this.key, version: r.engines[this.p]!.put(SITE, r.ns, this.key, { value }, { region: this.region, onlyIf: { version } }).version },
     ]);
   }
   toString = () => `CondPut(${PROCESSES[this.p]}, ${this.region}, ${this.key}, ${this.pick < 0 ? "absent" : `version #-${this.pick}`})`;
@@ -128,7 +148,7 @@ class CondDelete implements Cmd {
   run(m: Model, r: Real): void {
     const version = pickVersion(m, this.key, this.pick);
     attempt(m, this.region, ["CONDITION_FAILED"], () => [
-      { key: this.key, version: r.engines[this.p]!.delete(SITE, NS, [this.key], { force: true, region: this.region, onlyIf: { version } }).version },
+      { key: this.key, version: r.engines[this.p]!.delete(SITE, r.ns, [this.key], { force: true, region: this.region, onlyIf: { version } }).version },
     ]);
   }
   toString = () => `CondDelete(${PROCESSES[this.p]}, ${this.region}, ${this.key}, version #-${this.pick})`;
@@ -142,7 +162,9 @@ class Delete implements Cmd {
   ) {}
   check = () => true;
   run(m: Model, r: Real): void {
-    attempt(m, this.region, [], () => [{ key: this.key, version: r.engines[this.p]!.delete(SITE, NS, [this.key], { force: true, region: this.region }).version }]);
+    attempt(m, this.region, [], () => [
+      { key: this.key, version: r.engines[this.p]!.delete(SITE, r.ns, [this.key], { force: true, region: this.region }).version },
+    ]);
   }
   toString = () => `Delete(${PROCESSES[this.p]}, ${this.region}, ${this.key})`;
 }
@@ -158,7 +180,7 @@ class Incr implements Cmd {
   check = () => true;
   run(m: Model, r: Real): void {
     attempt(m, this.region, ["NOT_A_COUNTER", "COUNTER_OVERFLOW"], () => [
-      { key: this.key, version: r.engines[this.p]!.incr(SITE, NS, this.key, { by: this.by, ttlSeconds: this.ttl, region: this.region }).version },
+      { key: this.key, version: r.engines[this.p]!.incr(SITE, r.ns, this.key, { by: this.by, ttlSeconds: this.ttl, region: this.region }).version },
     ]);
   }
   toString = () => `Incr(${PROCESSES[this.p]}, ${this.region}, ${this.key}, by ${this.by}${this.ttl ? `, ttl=${this.ttl}s` : ""})`;
@@ -180,10 +202,14 @@ class Batch implements Cmd {
       ...(i === 0 && this.pick !== undefined && { onlyIf: { version: pickVersion(m, key, this.pick) } }),
     }));
     attempt(m, this.region, ["CONDITION_FAILED"], () =>
-      r.engines[this.p]!.putMany(SITE, NS, entries, { region: this.region, ifAbsent: this.ifAbsent }).map((o) => ({ key: o.key, version: o.version ?? null })),
+      r.engines[this.p]!.putMany(SITE, r.ns, entries, { region: this.region, ifAbsent: this.ifAbsent }).map((o) => ({
+        key: o.key,
+        version: o.version ?? null,
+      })),
     );
   }
-  toString = () => `Batch(${PROCESSES[this.p]}, ${this.region}${this.ifAbsent ? ", if absent" : ""}${this.pick === undefined ? "" : `, first at version #-${this.pick}`})`;
+  toString = () =>
+    `Batch(${PROCESSES[this.p]}, ${this.region}${this.ifAbsent ? ", if absent" : ""}${this.pick === undefined ? "" : `, first at version #-${this.pick}`})`;
 }
 
 class Get implements Cmd {
@@ -196,7 +222,7 @@ class Get implements Cmd {
   check = () => true;
   run(m: Model, r: Real): void {
     try {
-      r.engines[this.p]!.get(SITE, NS, this.key, { region: this.region, consistency: this.strong ? "strong" : "eventual" });
+      r.engines[this.p]!.get(SITE, r.ns, this.key, { region: this.region, consistency: this.strong ? "strong" : "eventual" });
     } catch (e) {
       if (!(e instanceof KvError && e.code === "UNAVAILABLE" && m.partitioned.has(this.region))) throw e;
     }
@@ -246,22 +272,35 @@ function commands(): fc.Arbitrary<Cmd>[] {
   ];
 }
 
-/** One run: a fresh store and two processes, the commands, quiescence, then the checker over the history. */
-export function conditionsProperty(profile: string, bugs: readonly Bug[] = []) {
+/**
+ * The property for a profile, over one store opened on first use: each run its own namespace, seed
+ * and history; quiescence, then the checker over the run's history. `close` removes the store.
+ */
+export function conditionsProperty(
+  profile: string,
+  bugs: readonly Bug[] = [],
+): { property: fc.IPropertyWithHooks<[number, Iterable<Cmd>]>; close: () => void } {
   const arbitraries = commands();
-  return fc.property(fc.integer(), fc.commands(arbitraries, { maxCommands: 30, size: "max" }), (seed, cmds) => {
-    const real = createReal(profile, seed, bugs);
+  let real: Real | undefined;
+  let runs = 0;
+  const property = fc.property(fc.integer(), fc.commands(arbitraries, { maxCommands: 24, size: "max" }), (seed, cmds) => {
+    real ??= openWorld(profile, bugs);
+    startRun(real, ++runs, seed);
+    const model: Model = { nextValue: 0, partitioned: new Set(), versions: new Map() };
     try {
-      const model: Model = { nextValue: 0, partitioned: new Set(), versions: new Map() };
-      fc.modelRun(() => ({ model, real }), cmds);
-      for (const edge of model.partitioned) real.control.fault("heal", edge);
-      real.clock.advance(real.quietMs + 1);
-      for (const region of REGIONS) for (const key of KEYS) real.engines[0]!.get(SITE, NS, key, { region, consistency: "eventual" });
-      const violations = check(real.recorder.ops, real.initial);
-      if (violations.length > 0) throw new ConsistencyViolation(violations);
+      fc.modelRun(() => ({ model, real: real! }), cmds);
     } finally {
-      for (const db of real.dbs) db.close();
-      rmSync(real.dir, { recursive: true, force: true });
+      for (const edge of model.partitioned) real.control.fault("heal", edge);
     }
+    real.clock.advance(real.quietMs + 1);
+    for (const region of REGIONS) for (const key of KEYS) real.engines[0]!.get(SITE, real.ns, key, { region, consistency: "eventual" });
+    const violations = check(real.recorder.ops, real.initial);
+    if (violations.length > 0) throw new ConsistencyViolation(violations);
   });
+  const close = () => {
+    for (const db of real?.dbs ?? []) db.close();
+    if (real) rmSync(real.dir, { recursive: true, force: true });
+    real = undefined;
+  };
+  return { property, close };
 }

@@ -8,7 +8,7 @@
  * counterexample (replay with `fc.assert(..., { seed, path })`).
  */
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import type { Bug } from "../../src/emulator/history/bugs.js";
 import type { Rule } from "../../src/emulator/history/violations.js";
 import { conditionsProperty } from "./conditions-harness.js";
@@ -20,7 +20,9 @@ const NUM_RUNS = Number(process.env.CONSISTENCY_RUNS ?? 500);
 describe("conditions and counters (property)", () => {
   for (const profile of PROFILE_NAMES) {
     it(`${profile}: every history of conditional writes and increments passes the checker`, () => {
-      fc.assert(conditionsProperty(profile), { seed: SEED, numRuns: NUM_RUNS, verbose: 1 });
+      const { property, close } = conditionsProperty(profile);
+      onTestFinished(close);
+      fc.assert(property, { seed: SEED, numRuns: NUM_RUNS, verbose: 1 });
     });
   }
 });
@@ -38,7 +40,9 @@ const BUG_CASES: { bug: Bug; profile: string; caughtBy: Rule[] }[] = [
 describe("the conditions property catches every injected bug", () => {
   for (const { bug, profile, caughtBy } of BUG_CASES) {
     it(`${bug} (${profile}) → ${caughtBy.join(" | ")}`, () => {
-      const details = fc.check(conditionsProperty(profile, [bug]), { seed: SEED, numRuns: NUM_RUNS });
+      const { property, close } = conditionsProperty(profile, [bug]);
+      onTestFinished(close);
+      const details = fc.check(property, { seed: SEED, numRuns: NUM_RUNS });
       expect(details.failed, `${bug} survived ${NUM_RUNS} runs of the ${profile} property`).toBe(true);
       const error = details.errorInstance;
       // Anything else (a crash, an unexpected error) is a harness or engine failure, not a catch.
