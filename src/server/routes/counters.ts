@@ -28,7 +28,7 @@ export const counters = {
           const { value, version, region } = kv.incrNow(params.ns!, key, options);
           return { status: 200, json: { value, version, region } satisfies WireCounter };
         },
-        aborted: (error) => kv.failed("write", params.ns!, [key], options.region, error),
+        aborted: (error) => kv.failed("incr", params.ns!, [key], options.region, error),
       });
     },
   },
