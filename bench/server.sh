@@ -12,7 +12,7 @@
 #   AUTOCANNON=...  an autocannon package directory (…/node_modules/autocannon) to use instead of
 #                   installing autocannon@8
 #   KEEP=1          keep the temporary directory (results JSON, server logs)
-#   FIRST=put-idem  one run of that case (get, put or put-idem) against the emulator before the rounds;
+#   FIRST=put-idem  one run of that case (get, put, put-idem, put-if-absent or incr) against the emulator before the rounds;
 #                   unset, the first load the emulator sees is round 1's GET
 #   EMULATOR_NODE_FLAGS="--no-memory-reducer"
 #                   Node/V8 flags for the emulator's process (a diagnostic: docs/benchmarks.md); unset,
@@ -23,7 +23,10 @@
 #
 # Cases: GET of one 11-byte value; PUT of a 64-byte value, different on every request, to the same
 # key (Content-Type application/octet-stream); and, for the emulator only, the same PUT with a fresh
-# Idempotency-Key on every request, as the CLI's HTTP client sends. Floor and emulator runs alternate
+# Idempotency-Key on every request, as the CLI's HTTP client sends; a conditional PUT (If-None-Match: *)
+# creating a new key on every request; and an increment of one counter (POST …/counters/{key}, no
+# body). The floor has neither condition nor counter: those two are judged against its plain PUT,
+# the work a conditional write or an increment must still do at least. Floor and emulator runs alternate
 # and swap order every round. Besides req/s and latency, the summary gives each server's CPU time
 # per request (from /proc), which other load on the machine disturbs far less than req/s.
 set -euo pipefail
@@ -134,6 +137,8 @@ start_ours() {
   ours=$(field "$tmp/ours.json" apiUrl)
   token=$(field "$tmp/ours.json" token)
   ours_url="$ours/v1/sites/local/namespaces/default/values/$KEY_PATH"
+  ours_new_url="$ours/v1/sites/local/namespaces/default/values/bench%2Fnew"
+  ours_counter_url="$ours/v1/sites/local/namespaces/default/counters/bench%2Fcounter"
   wait_status "$ours/v1/whoami" 200 -H "authorization: Bearer $token"
 }
 start_ours
@@ -141,6 +146,9 @@ start_ours
 HOME="$tmp/home" bin/yourspace kv set "$KEY" "$VALUE" --api-url "$ours" --token "$token" --quiet ||
   die "could not seed $KEY through the emulator's API"
 [ "$(curl -s -H "authorization: Bearer $token" "$ours_url")" = "$VALUE" ] || die "GET $ours_url did not return the seeded value"
+# The conditional PUT creates a key per request: no tier's key ceiling may end a run.
+HOME="$tmp/home" bin/yourspace kv site --tier enterprise --api-url "$ours" --token "$token" --quiet ||
+  die "could not move the emulator's site to the enterprise tier"
 
 start_floor() {
   : >"$tmp/floor.json"
@@ -165,12 +173,14 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # load <seconds> <server> <case>: one autocannon run against the server, JSON on stdout
 load() {
-  local url method=GET auth="" idem=false
+  local url method=GET auth="" idem=false absent=false
   if [ "$2" = floor ]; then url=$floor_url; else url=$ours_url auth=$token; fi
   [ "$3" = get ] || method=PUT
   [ "$3" = put-idem ] && idem=true
+  [ "$3" = put-if-absent ] && absent=true url=$ours_new_url
+  [ "$3" = incr ] && method=POST url=$ours_counter_url
   "${client_cpu[@]}" node bench/server/load.mjs "$ac" \
-    "{\"url\":\"$url\",\"connections\":$CONNECTIONS,\"duration\":$1,\"method\":\"$method\",\"token\":\"$auth\",\"idempotencyKey\":$idem}"
+    "{\"url\":\"$url\",\"connections\":$CONNECTIONS,\"duration\":$1,\"method\":\"$method\",\"token\":\"$auth\",\"idempotencyKey\":$idem,\"ifAbsent\":$absent}"
 }
 
 # A server that exits mid-run is restarted and the run repeated, at most this many times in all
@@ -207,7 +217,7 @@ echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the start; $CONNECTIONS c
 # A diagnostic (docs/benchmarks.md): one run of a case against the emulator before the rounds, so GET
 # is not the first load it sees.
 if [ -n "${FIRST:-}" ]; then
-  case "$FIRST" in get | put | put-idem) ;; *) die "FIRST must be get, put or put-idem, not $FIRST" ;; esac
+  case "$FIRST" in get | put | put-idem | put-if-absent | incr) ;; *) die "FIRST must be get, put, put-idem, put-if-absent or incr, not $FIRST" ;; esac
   echo "first: one run of $FIRST against the emulator" >&2
   run "$FIRST" ours first
 fi
@@ -217,6 +227,9 @@ for round in $(seq 1 "$ROUNDS"); do
   for s in $order; do run put "$s" "$round"; done
   # As the CLI's HTTP client writes: a fresh Idempotency-Key on every request.
   run put-idem ours "$round"
+  # Conditions and counters, decided at home inside the write's transaction (emulator only).
+  run put-if-absent ours "$round"
+  run incr ours "$round"
 done
 
 # --- side by side -----------------------------------------------------------------------------

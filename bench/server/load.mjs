@@ -2,7 +2,11 @@
 // different body on every request with a correct Content-Length (the CLI's -I/[<id>] replacement
 // assumes ids of a fixed length, which they are not, and then stalls).
 // Usage: node bench/server/load.mjs <autocannon package dir> <options JSON>
-//   options: {url, connections, duration, method: "GET"|"PUT", token?, idempotencyKey?: boolean}
+//   options: {url, connections, duration, method: "GET"|"PUT"|"POST", token?, idempotencyKey?: boolean,
+//             ifAbsent?: boolean}
+//   POST: an increment of the counter at `url` (no body: add 1).
+//   ifAbsent (PUT): If-None-Match: * on a new key every request (the URL's last segment, then -<n>), so
+//   every request creates a key and none is refused.
 // Prints autocannon's result as JSON on stdout.
 import { randomBytes, randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
@@ -26,19 +30,24 @@ let n = 0;
 const value = () => Buffer.from(`value-${tag}-${String(n++).padStart(12, "0")}-`.padEnd(64, "x"));
 
 const requests =
-  options.method === "PUT"
-    ? [
-        {
-          method: "PUT",
-          setupRequest: (req) => {
-            const h = { ...req.headers, "content-type": "application/octet-stream" };
-            // The CLI's HTTP client sends a fresh Idempotency-Key with every write.
-            if (options.idempotencyKey) h["idempotency-key"] = randomUUID();
-            return { ...req, method: "PUT", headers: h, body: value() };
+  options.method === "POST"
+    ? [{ method: "POST" }]
+    : options.method === "PUT"
+      ? [
+          {
+            method: "PUT",
+            setupRequest: (req) => {
+              const h = { ...req.headers, "content-type": "application/octet-stream" };
+              // The CLI's HTTP client sends a fresh Idempotency-Key with every write.
+              if (options.idempotencyKey) h["idempotency-key"] = randomUUID();
+              if (!options.ifAbsent) return { ...req, method: "PUT", headers: h, body: value() };
+              h["if-none-match"] = "*";
+              const body = value();
+              return { ...req, method: "PUT", headers: h, body, path: `${req.path}-${tag}-${n}` };
+            },
           },
-        },
-      ]
-    : [{ method: "GET" }];
+        ]
+      : [{ method: "GET" }];
 
 const result = await autocannon({
   url: options.url,

@@ -42,6 +42,8 @@ if (mode === "summary") {
   const get = { floor: load("get", "floor"), ours: load("get", "ours") };
   const put = { floor: load("put", "floor"), ours: load("put", "ours") };
   const idem = load("put-idem", "ours");
+  const ifAbsent = load("put-if-absent", "ours");
+  const incr = load("incr", "ours");
   console.log(
     "req/s: mean over rounds; p50 and p99: worst round (autocannon measures whole ms); server CPU: user+system time of the server process / requests",
   );
@@ -50,6 +52,8 @@ if (mode === "summary") {
   console.log(row("PUT floor", put.floor));
   console.log(row("PUT emulator", put.ours));
   console.log(row("PUT emulator, idempotency key", idem));
+  console.log(row("PUT emulator, If-None-Match *", ifAbsent));
+  console.log(row("incr emulator", incr));
   const g = get.ours.rps / get.floor.rps;
   const p = put.ours.rps / put.floor.rps;
   const cpu = (o, f) => `(CPU per request ${(o.cpuUs / f.cpuUs).toFixed(1)}x the floor's)`;
@@ -61,6 +65,14 @@ if (mode === "summary") {
   );
   console.log(`PUT ours/floor ${p.toFixed(2)}x: target >= 0.60x ${verdict(p >= 0.6)} ${cpu(put.ours, put.floor)}; ${paired(put.ours, put.floor)}`);
   console.log(`PUT with Idempotency-Key ours/floor ${(idem.rps / put.floor.rps).toFixed(2)}x (no target) ${cpu(idem, put.floor)}`);
+  // Judged against the floor's plain PUT: neither has a floor of its own, and neither may cost much more than a write.
+  for (const [label, x] of [
+    ["conditional PUT (If-None-Match *)", ifAbsent],
+    ["incr", incr],
+  ]) {
+    const r = x.rps / put.floor.rps;
+    console.log(`${label} ours/floor PUT ${r.toFixed(2)}x: target >= 0.60x ${verdict(r >= 0.6)} ${cpu(x, put.floor)}; ${paired(x, put.floor)}`);
+  }
   process.exit(0);
 }
 

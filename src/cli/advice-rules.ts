@@ -15,11 +15,22 @@ export interface Rule {
   says: KvError;
   on?: "message";
   /** The CLI's hint, from what the arguments given as ARG were in the hint and (with `on: "message"`) the message. */
-  cli: (captured: { hint: string[]; message: string[] }) => string;
+  cli: (captured: { hint: string[]; message: string[]; details: Record<string, unknown> }) => string;
 }
 
 const metadataExample = `Pass a JSON object, for example --metadata '{"owner":"web"}'.`;
 const dataDirFlags = "--data-dir or YOURSPACE_DATA_DIR";
+/** `yourspace kv get <key> --json`, for the key a condition or a counter named (its details say which). */
+const readAtHome = (details: Record<string, unknown>): string =>
+  commandLine("yourspace", "kv", "get", typeof details.key === "string" ? details.key : "<key>", "--json");
+
+/** What to do after a failed condition: an --if-absent write found the key; an --if-version write found another version. */
+function afterConditionFailed(details: Record<string, unknown>): string {
+  if (details.expected === null)
+    return `The key exists. See it with: ${readAtHome(details)} (in the same namespace); to replace it, write with --if-version <its version>.`;
+  return `Another write came first. Read the current version and value with: ${readAtHome(details)} (in the same namespace), then write again with --if-version <that version>.`;
+}
+
 const namespaceRule = "Namespace names are lower-case letters, digits, '-' and '_'";
 
 /**
@@ -29,6 +40,14 @@ const namespaceRule = "Namespace names are lower-case letters, digits, '-' and '
  * was made, so an error answered by the API reads the same as one from the embedded emulator.
  */
 export const RULES: readonly Rule[] = [
+  { code: "CONDITION_FAILED", says: errors.conditionFailed(ARG, ARG, ARG), cli: ({ details }) => afterConditionFailed(details) },
+  {
+    code: "NOT_A_COUNTER",
+    says: errors.notACounter(ARG, ARG, ARG, ARG),
+    cli: ({ details }) =>
+      `A counter holds a signed 64-bit integer in decimal, such as 42 or -7. Increment another key, or start this one again: ${commandLine("yourspace", "kv", "set", typeof details.key === "string" ? details.key : "<key>", "0")}`,
+  },
+  { code: "USAGE", says: errors.incrementZero(ARG), cli: () => "Give --by a whole number other than 0; to see a counter's value, run: yourspace kv get <key>" },
   { code: "USAGE", says: errors.usage(ARG), cli: () => "Run the command with --help to see its usage." },
   { code: "INVALID_METADATA", says: errors.metadataNotObject(ARG), cli: () => metadataExample },
   { code: "INVALID_EXPIRY", says: errors.ttlTooShort(0), cli: () => "Use --ttl 60s or longer." },

@@ -20,7 +20,7 @@ export function withCliAdvice(e: KvError): KvError {
     if (!onHint) continue;
     const onMessage = rule.on === "message" ? message.exec(e.message) : undefined;
     if (onMessage === null) continue;
-    return e.withHint(rule.cli({ hint: onHint.slice(1), message: onMessage?.slice(1) ?? [] }));
+    return e.withHint(rule.cli({ hint: onHint.slice(1), message: onMessage?.slice(1) ?? [], details: e.details ?? {} }));
   }
   return e;
 }

@@ -32,14 +32,17 @@ export function answeredByApi(error: KvError): boolean {
 export function toError(res: Response, apiUrl: string): KvError {
   if (isJson(res)) {
     try {
-      const body = JSON.parse(res.body.toString("utf8")) as { code?: unknown; message?: unknown; hint?: unknown };
+      const body = JSON.parse(res.body.toString("utf8")) as { code?: unknown; message?: unknown; hint?: unknown; details?: unknown };
       if (
         typeof body.code === "string" &&
         typeof body.message === "string" &&
         (body.hint === undefined || body.hint === null || typeof body.hint === "string")
       ) {
         const code = (Object.hasOwn(ERROR_EXIT, body.code) ? body.code : "INTERNAL") as ErrorCode;
-        const error = errors.relayed(code, body.message, body.hint ?? undefined);
+        // What a script needs beyond the message (a failed condition's current version) travels as it came.
+        const details =
+          body.details !== null && typeof body.details === "object" && !Array.isArray(body.details) ? (body.details as Record<string, unknown>) : undefined;
+        const error = errors.relayed(code, body.message, body.hint ?? undefined, details);
         fromApi.add(error);
         return error;
       }

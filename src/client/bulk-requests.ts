@@ -1,4 +1,4 @@
-import type { DeleteOptions, DeleteResult, WriteOptions } from "../core/backend.js";
+import type { BulkPutOptions, DeleteOptions, DeleteResult } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import { errors, KvError } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
@@ -76,13 +76,7 @@ export async function deleteKeys(http: Transport, path: string, ns: string, keys
  * request is all or nothing; a request that fails after others were written ends in
  * PARTIALLY_APPLIED, saying which entries were written and which were not.
  */
-export async function putEntries(
-  http: Transport,
-  path: string,
-  ns: string,
-  entries: readonly BulkEntry[],
-  options: { dryRun?: boolean } & WriteOptions,
-): Promise<BulkOutcome[]> {
+export async function putEntries(http: Transport, path: string, ns: string, entries: readonly BulkEntry[], options: BulkPutOptions): Promise<BulkOutcome[]> {
   const wire = entries.map(bulkEntryText);
   const dryRun = options.dryRun === true;
   const parts = split(wire, API_LIMITS.maxBulkEntries, API_LIMITS.maxBulkBody - 64);
@@ -94,7 +88,7 @@ export async function putEntries(
         method: "POST",
         path,
         query: { [QUERY.region]: options.region },
-        body: bulkPutBody(wire.slice(from, to), dryRun),
+        body: bulkPutBody(wire.slice(from, to), dryRun, options.ifAbsent === true),
         headers: { ...JSON_BODY, ...(!dryRun && once()) },
         repeatable: true,
       });

@@ -1,6 +1,8 @@
 import type {
+  BulkPutOptions,
   IncrOptions,
   IncrResult,
+  PutOptions,
   AuditEntry,
   AuditQuery,
   Backend,
@@ -18,17 +20,16 @@ import type {
   SiteInfo,
   TargetInfo,
   UsageReport,
-  WriteOptions,
   WriteResult,
 } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import { remoteErrors } from "../core/remote-errors.js";
-import { KvError } from "../core/errors.js";
 import { validateKey } from "../core/validate.js";
 import {
   auditEntryFromWire,
   bindingBody,
   bindingFromWire,
+  conditionHeaders,
   encodeMetadataHeader,
   HEADERS,
   isAudit,
@@ -62,6 +63,7 @@ import {
 import { describeBody, notPlatformApi, toError } from "./answers.js";
 import { exportPages } from "./export-stream.js";
 import { deleteKeys, putEntries } from "./bulk-requests.js";
+import { checkVersion, deleteIf, increment } from "./conditional-requests.js";
 import { readValue } from "./read-value.js";
 import { JSON_BODY, once } from "./request-headers.js";
 import { Transport } from "./transport.js";
@@ -138,9 +140,10 @@ export class HttpBackend implements Backend {
     return readValue(this.http, this.options.apiUrl, this.site, ns, key, options);
   }
 
-  async put(ns: string, key: string, input: PutInput, options: WriteOptions = {}): Promise<WriteResult> {
+  async put(ns: string, key: string, input: PutInput, options: PutOptions = {}): Promise<WriteResult> {
     validateKey(key);
-    const headers: Record<string, string> = { [HEADERS.contentType]: MEDIA.value, ...once() };
+    checkVersion(options.onlyIf);
+    const headers: Record<string, string> = { [HEADERS.contentType]: MEDIA.value, ...once(), ...conditionHeaders(options.onlyIf) };
     if (input.metadata !== undefined) headers[HEADERS.metadata] = encodeMetadataHeader(input.metadata);
     const res = await this.http.call({
       method: "PUT",
@@ -157,14 +160,15 @@ export class HttpBackend implements Backend {
     return this.http.json<WireWrite>(res, isWrite);
   }
 
-  /** The platform API's route for counters is not wired yet (issue 19's surface). */
-  async incr(_ns: string, _key: string, _options?: IncrOptions): Promise<IncrResult> {
-    throw new KvError("NOT_IMPLEMENTED", "Counters are not available over the platform API yet.");
+  /** All or nothing, as on every target (bulk-requests.ts); with a condition, one key by its own route (conditional-requests.ts). */
+  delete(ns: string, keys: readonly string[], options: DeleteOptions): Promise<DeleteResult> {
+    if (options.onlyIf !== undefined)
+      return deleteIf(this.http, this.site, ns, keys, { ...options, onlyIf: options.onlyIf }, (key) => this.get(ns, key, { region: options.region }));
+    return deleteKeys(this.http, paths.bulkDelete(this.site, ns), ns, keys, options);
   }
 
-  /** All or nothing, as on every target (bulk-requests.ts). */
-  delete(ns: string, keys: readonly string[], options: DeleteOptions): Promise<DeleteResult> {
-    return deleteKeys(this.http, paths.bulkDelete(this.site, ns), ns, keys, options);
+  incr(ns: string, key: string, options: IncrOptions = {}): Promise<IncrResult> {
+    return increment(this.http, this.site, ns, key, options);
   }
 
   async list(ns: string, options: ListOptions): Promise<ListPage> {
@@ -184,7 +188,7 @@ export class HttpBackend implements Backend {
   }
 
   /** In requests the API takes, each all or nothing (bulk-requests.ts). */
-  bulkPut(ns: string, entries: readonly BulkEntry[], options: { dryRun?: boolean } & WriteOptions = {}): Promise<BulkOutcome[]> {
+  bulkPut(ns: string, entries: readonly BulkEntry[], options: BulkPutOptions = {}): Promise<BulkOutcome[]> {
     return putEntries(this.http, paths.bulkPut(this.site, ns), ns, entries, options);
   }
 

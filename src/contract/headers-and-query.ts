@@ -15,6 +15,13 @@ export const HEADERS = {
   region: "x-yourspace-region",
   servedFrom: "x-yourspace-served-from",
   ageMs: "x-yourspace-age-ms",
+  /**
+   * A value's PUT and DELETE: write only if home's latest version of the key is this one, sent as an
+   * entity tag (`"<version>"`); a failed condition answers 412 and writes nothing.
+   */
+  ifMatch: "if-match",
+  /** A value's PUT: `*` writes only if the key is absent at home (never written, deleted or expired). */
+  ifNoneMatch: "if-none-match",
   /** Writes: a client-chosen id that makes a retried request return the first attempt's result. */
   idempotencyKey: "idempotency-key",
   requestId: "x-request-id",
@@ -81,6 +88,7 @@ export const PARAMS: Record<Endpoint, readonly QueryName[]> = {
   "PUT value": [QUERY.ttl, QUERY.expiresAt, QUERY.region],
   "DELETE value": [QUERY.force, QUERY.region],
   "POST bulkPut": [QUERY.region],
+  "POST counter": [QUERY.region],
   "POST bulkDelete": [QUERY.region],
   "GET export": [QUERY.prefix],
   "GET site": [],

@@ -1,10 +1,15 @@
 /** The JSON bodies the API takes: their fields, how a refusal shows their shape, and their types. */
 import type { BulkEntry, WireEntry } from "../core/bulk.js";
 import type { Binding, SiteChange } from "../core/backend.js";
+import { ENTRY_CONDITION, entryConditionToWire } from "./conditions.js";
 import type { Endpoint } from "./routes.js";
 
-/** What a field of a JSON request body holds. `integer`: a safe integer; `strings`: an array of strings. */
-export type FieldKind = "string" | "boolean" | "integer" | "strings" | "array";
+/**
+ * What a field of a JSON request body holds. `integer`: a safe integer; `number`: any finite number;
+ * `int64`: a safe integer, or a decimal string for the signed 64-bit integers JSON numbers cannot
+ * carry exactly; `strings`: an array of strings.
+ */
+export type FieldKind = "string" | "boolean" | "integer" | "number" | "int64" | "strings" | "array";
 
 /** A JSON request body: its fields (any other is refused), and how errors show its shape. */
 export interface BodyShape {
@@ -20,8 +25,12 @@ export const BODIES = {
     example: '{"keys": ["…"], "force": false, "dryRun": false}',
   },
   "POST bulkPut": {
-    fields: { entries: { kind: "array", required: true }, dryRun: { kind: "boolean" } },
-    example: '{"entries": [{"key", "value", …}], "dryRun": false}',
+    fields: { entries: { kind: "array", required: true }, dryRun: { kind: "boolean" }, ifAbsent: { kind: "boolean" } },
+    example: '{"entries": [{"key", "value", …}], "dryRun": false, "ifAbsent": false}',
+  },
+  "POST counter": {
+    fields: { by: { kind: "int64" }, ttl: { kind: "number" } },
+    example: '{"by": "<signed 64-bit integer>", "ttl": <seconds>}',
   },
   "PATCH site": { fields: { tier: { kind: "string" }, auditRetentionDays: { kind: "integer" } }, example: '{"tier": "<tier>", "auditRetentionDays": <days>}' },
   "PUT bindings": {
@@ -50,6 +59,14 @@ export interface BulkDeleteBody {
 export interface BulkPutBody {
   entries: unknown[];
   dryRun?: boolean;
+  /** Write only the entries whose keys are absent at home; the others are answered "skipped". */
+  ifAbsent?: boolean;
+}
+
+/** An increment: `by` (default 1) as a decimal string or a safe integer; `ttl` in seconds, from the commit. */
+export interface CounterBody {
+  by?: string | number;
+  ttl?: number;
 }
 
 export interface SiteChangeBody {
@@ -69,17 +86,23 @@ export const namespaceCreateBody = (name: string): string => JSON.stringify({ na
 export const bulkDeleteBody = (keys: string[], force: boolean | undefined, dryRun: boolean): string =>
   JSON.stringify({ keys, force, ...(dryRun && { dryRun }) } satisfies BulkDeleteBody);
 
-/** A bulk write's entry as the client sends it: the value always base64, so any bytes survive. */
+/** A bulk write's entry as the client sends it: the value always base64, so any bytes survive; its condition, if any, as `only_if`. */
 export function bulkEntryText(e: BulkEntry): string {
-  const w: WireEntry = { key: e.key, value: e.value.toString("base64"), base64: true };
+  const w: WireEntry & { [ENTRY_CONDITION]?: { version: string | null } } = { key: e.key, value: e.value.toString("base64"), base64: true };
   if (e.metadata !== undefined) w.metadata = e.metadata;
   if (e.expiresAt !== undefined) w.expiration = e.expiresAt / 1000;
   if (e.ttlSeconds !== undefined) w.expiration_ttl = e.ttlSeconds;
+  if (e.onlyIf !== undefined) w[ENTRY_CONDITION] = entryConditionToWire(e.onlyIf);
   return JSON.stringify(w);
 }
 
 /** A bulk write's body from its entries' JSON texts (bulkEntryText), joined rather than serialised again. */
-export const bulkPutBody = (entryTexts: readonly string[], dryRun: boolean): string => `{"entries":[${entryTexts.join(",")}],"dryRun":${dryRun}}`;
+export const bulkPutBody = (entryTexts: readonly string[], dryRun: boolean, ifAbsent = false): string =>
+  `{"entries":[${entryTexts.join(",")}],"dryRun":${dryRun}${ifAbsent ? ',"ifAbsent":true' : ""}}`;
+
+/** `by` always travels as a decimal string: a bigint beyond 2^53 has no exact JSON number. */
+export const counterBody = (by: bigint | undefined, ttlSeconds: number | undefined): string =>
+  JSON.stringify({ ...(by !== undefined && { by: by.toString() }), ...(ttlSeconds !== undefined && { ttl: ttlSeconds }) } satisfies CounterBody);
 
 export const siteChangeBody = (change: SiteChange): string => JSON.stringify(change satisfies SiteChangeBody);
 

@@ -10,6 +10,8 @@ export const ROUTES = {
   namespace: "/v1/sites/:site/namespaces/:ns",
   keys: "/v1/sites/:site/namespaces/:ns/keys",
   value: "/v1/sites/:site/namespaces/:ns/values/*",
+  /** A counter: a value that holds a decimal integer, added to at home (its key is found as a value's is). */
+  counter: "/v1/sites/:site/namespaces/:ns/counters/*",
   bulkPut: "/v1/sites/:site/namespaces/:ns/bulk/put",
   bulkDelete: "/v1/sites/:site/namespaces/:ns/bulk/delete",
   export: "/v1/sites/:site/namespaces/:ns/export",
@@ -37,6 +39,7 @@ export const paths = {
   namespace: (site: string, ns: string) => fill("namespace", { site, ns }),
   keys: (site: string, ns: string) => fill("keys", { site, ns }),
   value: (site: string, ns: string, key: string) => fill("value", { site, ns }, key),
+  counter: (site: string, ns: string, key: string) => fill("counter", { site, ns }, key),
   bulkPut: (site: string, ns: string) => fill("bulkPut", { site, ns }),
   bulkDelete: (site: string, ns: string) => fill("bulkDelete", { site, ns }),
   export: (site: string, ns: string) => fill("export", { site, ns }),
@@ -46,7 +49,10 @@ export const paths = {
   audit: (site: string) => fill("audit", { site }),
 } satisfies Record<RouteName, (...args: string[]) => string>;
 
-/** Slashes in a value's path before its key (`/v1/sites/{site}/namespaces/{ns}/values/{key}`). */
+/**
+ * Slashes in a value's path before its key (`/v1/sites/{site}/namespaces/{ns}/values/{key}`); a
+ * counter's path has as many (`…/counters/{key}`), so one position finds the key of either.
+ */
 export const SLASHES_BEFORE_KEY = ROUTES.value.split("/").length - 1;
 
 export type Method = "GET" | "PUT" | "POST" | "PATCH" | "DELETE";
@@ -59,6 +65,7 @@ export const ENDPOINTS = {
   namespace: ["DELETE"],
   keys: ["GET"],
   value: ["GET", "PUT", "DELETE"],
+  counter: ["POST"],
   bulkPut: ["POST"],
   bulkDelete: ["POST"],
   export: ["GET"],

@@ -46,9 +46,10 @@ export const STATUS: Record<ErrorCode, number> = {
   NOT_PLATFORM_API: 502,
 };
 
-/** Every error response body. */
+/** Every error response body; `details`, for the errors that have them, says what a program needs beyond the message (a failed condition's current version). */
 export interface ErrorBody {
   code: ErrorCode;
   message: string;
   hint: string | null;
+  details?: Record<string, unknown>;
 }

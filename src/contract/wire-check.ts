@@ -32,6 +32,7 @@ export const isWhoami = shape({
   token: shape({ id: str, kind: str, access: str, namespaces: nullOr(arrayOf(str)), expiresAt: nullOr(iso), route: nullOr(str) }),
 });
 export const isWrite = shape({ version: str, region: str });
+export const isCounter = shape({ value: (v) => typeof v === "string" && /^-?\d+$/.test(v), version: str, region: str });
 export const isDeleteResult = shape({ deleted: arrayOf(str), missing: arrayOf(str), version: nullOr(str) });
 export const isListPage = shape({ keys: arrayOf(shape({ key: str, size: num, expiresAt: nullOr(iso), metadata })), cursor: nullOr(str) });
 const namespace = shape({ name: str, createdAt: iso, keys: num });

@@ -34,7 +34,10 @@ export interface WireNamespaceRemoved {
   removed: true;
 }
 
-/** One result of a bulk write; `old` (dry runs) is the stored entry an update would replace. */
+/**
+ * One result of a bulk write; `old` (dry runs) is the stored entry an update would replace. `skipped`:
+ * an if-absent write found the key at home and left it as it was.
+ */
 export interface WireOutcome {
   key: string;
   outcome: "created" | "updated" | "unchanged" | "skipped" | "failed";
@@ -69,6 +72,13 @@ export type WireUsage = UsageReport;
 
 /** A write's answer: the version it created, in the region that took it. */
 export interface WireWrite {
+  version: string;
+  region: string;
+}
+
+/** An increment's answer: the counter's new value, as a decimal string (a signed 64-bit integer), and the write's version. */
+export interface WireCounter {
+  value: string;
   version: string;
   region: string;
 }

@@ -57,7 +57,7 @@ export interface TargetInfo {
   site: string;
 }
 
-export interface WriteOptions {
+interface WriteOptions {
   /** The region the write is issued in; it goes through to home. Default: home. */
   region?: string;
 }

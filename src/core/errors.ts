@@ -119,7 +119,7 @@ const CONDITION_HINT = "Another write came first. Read the key at home for its c
 export const errors = {
   usage: (message: string, hint: string = USAGE_HINT) => new KvError("USAGE", message, hint),
   /** An error of this catalogue made elsewhere and passed on as JSON (the API's answer, the server thread's report). */
-  relayed: (code: ErrorCode, message: string, hint: string | undefined) => new KvError(code, message, hint),
+  relayed: (code: ErrorCode, message: string, hint: string | undefined, details?: Record<string, unknown>) => new KvError(code, message, hint, details),
 
   keyEmpty: () => new KvError("INVALID_KEY", "The key is empty.", "Keys are 1 to 512 bytes of UTF-8."),
   keyReserved: (key: string) => new KvError("INVALID_KEY", `The key "${key}" is reserved.`, 'Keys may not be "." or "..". Choose another name.'),

@@ -57,7 +57,7 @@ export function pipeline(
       const err = asKvError(e, core.dataDir);
       // A refusal is audited too: who tried to reach what.
       if (err.code === "PERMISSION_DENIED" && token && params.ns !== undefined) {
-        const key = name === "value" ? safeKeyOf(req) : null;
+        const key = name === "value" || name === "counter" ? safeKeyOf(req) : null;
         const kind = method === "DELETE" || name === "bulkDelete" ? "delete" : action === "read" ? "read" : "write";
         core.ledger.write({
           site: token.site,

@@ -98,6 +98,7 @@ const target = (endpoint: Endpoint, query: string): [string, string] => {
 const BODY: Partial<Record<Endpoint, unknown>> = {
   "PUT value": "v",
   "POST bulkPut": { entries: [{ key: "a/2", value: "v" }] },
+  "POST counter": { by: "1" },
   "POST bulkDelete": { keys: ["a/1"], force: true, dryRun: true },
 };
 

@@ -39,6 +39,7 @@ const VALID: Record<keyof typeof BODIES, Record<string, unknown>> = {
   "POST bulkPut": { entries: [{ key: "k", value: "v" }] },
   "PATCH site": { tier: "free", auditRetentionDays: 30 },
   "PUT bindings": { route: "/r/*", variable: "V", namespace: "default", access: "read-only" },
+  "POST counter": { by: "1", ttl: 60 },
 };
 
 /** Numbers JSON.stringify cannot write: put in the text as they are. */
@@ -49,6 +50,8 @@ const json = (doc: unknown) => Buffer.from(JSON.stringify(doc).replace(/"@@([^@]
 const WRONG: Record<FieldKind, unknown[]> = {
   string: [1, null, true, [], {}, ["a"], raw("1e400")],
   boolean: ["true", 1, 0, null, [], {}],
+  number: ["30", null, true, [], {}, raw("1e400"), raw("-1e400")],
+  int64: [1.5, "1.5", "ten", "", " 1", null, true, [], {}, raw("9007199254740993"), raw("1e400")],
   integer: [1.5, "30", null, true, [], {}, raw("9007199254740993"), raw("1e400"), raw("-1e400"), raw("1.0000000000000002")],
   strings: ["k", [1], [null], [["k"]], {}, null, [{}]],
   array: [{}, "x", null, 1, true],

@@ -110,6 +110,11 @@ const fails = (s: Step, code: number, error: string | null): Step => {
   return s;
 };
 const json = <T = any>(s: Step): T => JSON.parse(ok(s).stdout) as T;
+/** The details of the --json error a failed step printed on stderr. */
+const errorDetails = (s: Step): unknown => {
+  const line = s.stderr.split("\n").find((l) => l.startsWith('{"error":'))!;
+  return (JSON.parse(line) as { error: { details?: unknown } }).error.details;
+};
 
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 const UNICODE_KEY = "café/日本語/🎉/with space/and%percent?q=1#frag";
@@ -340,6 +345,91 @@ const SCENARIOS: Record<string, Scenario> = {
     ok(await step(["kv", "emulator", "advance", "90s"]));
     expect(json(await step(["kv", "get", "k", ...inFra]))).toMatchObject({ value: "v2", servedFrom: "cache", ageMs: 90_000 });
     fails(await step(["kv", "get", "k", ...inFra, "--cache-ttl", "soon"]), 2, "USAGE");
+  },
+
+  "conditional writes: --if-absent, --if-version on set and rm, their failures with the current version": async (t, step) => {
+    const created = json(await step(["kv", "set", "lock", "me", "--if-absent", "--json"]));
+    expect(created).toMatchObject({ key: "lock", version: "00000000000000000001" });
+    const taken = fails(await step(["kv", "set", "lock", "you", "--if-absent", "--json"]), 7, "CONDITION_FAILED");
+    expect(errorDetails(taken)).toEqual({ key: "lock", expected: null, current: "00000000000000000001" });
+    fails(await step(["kv", "set", "lock", "you", "--if-absent"]), 7, null);
+    expect(ok(await step(["kv", "get", "lock"])).stdout).toBe("me");
+    expect(json(await step(["kv", "set", "lock", "me2", "--if-version", "00000000000000000001", "--json"]))).toMatchObject({ version: "00000000000000000002" });
+    const stale = fails(await step(["kv", "set", "lock", "me3", "--if-version", "00000000000000000001", "--json"]), 7, "CONDITION_FAILED");
+    expect(errorDetails(stale)).toEqual({ key: "lock", expected: "00000000000000000001", current: "00000000000000000002" });
+    fails(await step(["kv", "rm", "lock", "--if-version", "00000000000000000001", "--json"]), 7, "CONDITION_FAILED");
+    expect(ok(await step(["kv", "get", "lock"])).stdout).toBe("me2");
+    expect(json(await step(["kv", "rm", "lock", "--if-version", "00000000000000000002", "--json"]))).toEqual({
+      namespace: "default",
+      dryRun: false,
+      removed: ["lock"],
+      missing: [],
+    });
+    // Absent again, so a version condition fails (nothing to compare) and --if-absent succeeds.
+    const gone = fails(await step(["kv", "set", "lock", "x", "--if-version", "00000000000000000002", "--json"]), 7, "CONDITION_FAILED");
+    expect(errorDetails(gone)).toEqual({ key: "lock", expected: "00000000000000000002", current: null });
+    fails(await step(["kv", "rm", "lock", "--if-version", "00000000000000000002", "--json"]), 7, "CONDITION_FAILED");
+    ok(await step(["kv", "set", "lock", "again", "--if-absent"]));
+    // Bad input is refused before anything is sent, the same way on both targets.
+    fails(await step(["kv", "set", "lock", "x", "--if-version", "nope", "--json"]), 2, "USAGE");
+    fails(await step(["kv", "set", "lock", "x", "--if-absent", "--if-version", "00000000000000000001", "--json"]), 2, "USAGE");
+    fails(await step(["kv", "rm", "lock", "other", "--if-version", "00000000000000000001", "--json"]), 2, "USAGE");
+    fails(await step(["kv", "set", "lock", "x", "--if-absent", "-n", "ghost", "--json"]), 3, "NAMESPACE_NOT_FOUND");
+  },
+
+  "kv incr: counts from 0, --by, --ttl on creation, not a counter, overflow, partition": async (t, step) => {
+    ok(await step(["kv", "emulator", "clock", "manual"]));
+    expect(ok(await step(["kv", "incr", "hits"])).stdout).toBe("1\n");
+    expect(ok(await step(["kv", "incr", "hits", "--by", "41"])).stdout).toBe("42\n");
+    const counted = json(await step(["kv", "incr", "hits", "--by", "-50", "--json"]));
+    expect(counted).toEqual({ key: "hits", namespace: "default", value: "-8", version: expect.stringMatching(/^[0-9a-f]{20}$/), region: "iad" });
+    expect(json(await step(["kv", "get", "hits", "--json"]))).toMatchObject({ value: "-8", version: counted.version });
+    // The expiry is set when an increment creates the counter, and kept by the ones after: a fixed window.
+    expect(ok(await step(["kv", "incr", "window", "--ttl", "60s"])).stdout).toBe("1\n");
+    ok(await step(["kv", "emulator", "advance", "30s"]));
+    expect(ok(await step(["kv", "incr", "window", "--ttl", "60s"])).stdout).toBe("2\n");
+    ok(await step(["kv", "emulator", "advance", "30s"]));
+    expect(ok(await step(["kv", "incr", "window", "--ttl", "60s"])).stdout).toBe("1\n");
+    ok(await step(["kv", "set", "name", "alice"]));
+    const notCounter = fails(await step(["kv", "incr", "name", "--json"]), 7, "NOT_A_COUNTER");
+    expect(errorDetails(notCounter)).toMatchObject({ key: "name" });
+    fails(await step(["kv", "incr", "name"]), 7, null);
+    ok(await step(["kv", "set", "big", "9223372036854775806"]));
+    expect(ok(await step(["kv", "incr", "big"])).stdout).toBe("9223372036854775807\n");
+    fails(await step(["kv", "incr", "big", "--json"]), 7, "COUNTER_OVERFLOW");
+    expect(ok(await step(["kv", "get", "big"])).stdout).toBe("9223372036854775807");
+    fails(await step(["kv", "incr", "hits", "--by", "1.5", "--json"]), 2, "USAGE");
+    fails(await step(["kv", "incr", "hits", "--by", "0", "--json"]), 2, "USAGE");
+    fails(await step(["kv", "incr", "hits", "--by", "9223372036854775808", "--json"]), 2, "USAGE");
+    ok(await step(["kv", "emulator", "partition", "sin"]));
+    fails(await step(["kv", "incr", "hits", "--region", "sin", "--json"]), 5, "UNAVAILABLE");
+    fails(await step(["kv", "set", "lock", "x", "--if-absent", "--region", "sin", "--json"]), 5, "UNAVAILABLE");
+    ok(await step(["kv", "emulator", "heal", "sin"]));
+    expect(json(await step(["kv", "incr", "hits", "--region", "sin", "--json"]))).toMatchObject({ value: "-7", region: "sin" });
+  },
+
+  "kv import --if-absent writes only absent keys and names those it skipped": async (t, step) => {
+    ok(await step(["kv", "set", "flags/a", "kept"]));
+    const file = join(t.cwd, "defaults.ndjson");
+    writeFileSync(file, ["flags/a", "flags/b", "flags/c"].map((key) => JSON.stringify({ key, value: "default" })).join("\n"));
+    // Its --json summary holds the elapsed time, so it is checked on each target, not compared between them.
+    const summary = async (argv: string[]) => {
+      const r = await t.run(argv);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.out) as Record<string, unknown>;
+    };
+    expect(await summary(["kv", "import", file, "--if-absent", "--dry-run", "--json"])).toMatchObject({
+      added: ["flags/b", "flags/c"],
+      skipped: 1,
+      skippedKeys: ["flags/a"],
+    });
+    // The dry run wrote nothing.
+    fails(await step(["kv", "get", "flags/b", "--json"]), 3, "KEY_NOT_FOUND");
+    expect(await summary(["kv", "import", file, "--if-absent", "--json"])).toMatchObject({ created: 2, updated: 0, skipped: 1, skippedKeys: ["flags/a"] });
+    expect(ok(await step(["kv", "get", "flags/a"])).stdout).toBe("kept");
+    expect(ok(await step(["kv", "get", "flags/b"])).stdout).toBe("default");
+    ok(await step(["kv", "import", file, "--if-absent", "--quiet"]));
+    fails(await step(["kv", "import", file, "--if-absent", "--prune", "--prefix", "flags/", "--json"]), 2, "USAGE");
   },
 };
 

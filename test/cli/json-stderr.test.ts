@@ -47,6 +47,7 @@ function cases(api: { url: string; token: string }, file: (name: string, text: s
         ["kv", "set", "k2", "v2"],
       ],
       fail: [
+        ["kv", "set", "k", "v", "--if-absent"],
         ["kv", "set", "", "v"],
         ["kv", "set", "k", "--ttl", "1s"],
       ],
@@ -125,6 +126,16 @@ function cases(api: { url: string; token: string }, file: (name: string, text: s
         ["kv", "site", "--tier", "team"],
       ],
       fail: [["kv", "site", "--tier", "bogus"]],
+    },
+    "kv incr": {
+      ok: [
+        ["kv", "incr", "hits"],
+        ["kv", "incr", "hits", "--by", "-2"],
+      ],
+      fail: [
+        ["kv", "incr", "k"],
+        ["kv", "incr", "hits", "--by", "zero"],
+      ],
     },
     "kv inspect": {
       ok: [

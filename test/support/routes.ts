@@ -1,6 +1,6 @@
 import { paths, type ROUTES } from "../../src/contract/index.js";
 
-/** A concrete path for every route of the contract, on site local: `default` for values and keys, `scratch` for a namespace. */
+/** A concrete path for every route of the contract, on site local: `default` for values, counters and keys, `scratch` for a namespace. */
 export function samplePaths(key: string): Record<keyof typeof ROUTES, string> {
   return {
     whoami: paths.whoami(),
@@ -8,6 +8,7 @@ export function samplePaths(key: string): Record<keyof typeof ROUTES, string> {
     namespace: paths.namespace("local", "scratch"),
     keys: paths.keys("local", "default"),
     value: paths.value("local", "default", key),
+    counter: paths.counter("local", "default", key),
     bulkPut: paths.bulkPut("local", "default"),
     bulkDelete: paths.bulkDelete("local", "default"),
     export: paths.export("local", "default"),

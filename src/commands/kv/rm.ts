@@ -1,4 +1,5 @@
 import type { Backend } from "../../core/backend.js";
+import { isVersionText } from "../../core/condition.js";
 import { errors, KvError } from "../../core/errors.js";
 import { outcomeErrors } from "../../core/outcome-errors.js";
 import { LIMITS } from "../../core/limits.js";
@@ -13,15 +14,22 @@ interface RmOptions {
   dryRun?: boolean;
   force?: boolean;
   region?: string;
+  ifVersion?: string;
 }
 
 export const run: Handler<RmOptions> = async (ctx, args, opts) => {
   const keys = (args.keys as string[] | undefined) ?? [];
   if (keys.length > 0 && opts.prefix !== undefined) throw errors.usage("Give either keys or --prefix, not both.");
   if (keys.length === 0 && opts.prefix === undefined) throw errors.usage("Name the keys to remove, or use --prefix <prefix>.");
+  if (opts.ifVersion !== undefined) checkConditional(keys, opts);
   const backend = await ctx.backend();
   const ns = opts.namespace;
   const region = opts.region ?? ctx.io.env.YOURSPACE_REGION;
+
+  if (opts.ifVersion !== undefined) {
+    const result = await backend.delete(ns, keys, { force: false, region, onlyIf: { version: opts.ifVersion } });
+    return report(ctx, ns, result.deleted, result.missing, false);
+  }
 
   if (opts.prefix === undefined) {
     if (opts.dryRun) {
@@ -85,6 +93,22 @@ export const run: Handler<RmOptions> = async (ctx, args, opts) => {
   }
   return report(ctx, ns, removed, [], false);
 };
+
+/** A removal with --if-version: one key, decided at home; nothing that would change what it means. */
+function checkConditional(keys: string[], opts: RmOptions): void {
+  if (opts.prefix !== undefined || keys.length !== 1)
+    throw errors.usage(
+      `--if-version applies to one key; this removal names ${opts.prefix !== undefined ? "a prefix" : `${keys.length} keys`}.`,
+      "Remove the key with --if-version on its own, or remove the keys without it.",
+    );
+  if (opts.dryRun) throw errors.usage("--if-version cannot be a dry run: home decides the condition when it removes the key.", "Leave out --dry-run.");
+  if (opts.force)
+    throw errors.usage(
+      "--if-version and --force cannot be given together: a key at a version exists, and a missing one fails the condition.",
+      "Leave out --force.",
+    );
+  if (!isVersionText(opts.ifVersion!)) throw errors.versionInvalid(opts.ifVersion!);
+}
 
 async function keysUnder(backend: Backend, ns: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];

@@ -1,4 +1,5 @@
 import type { PutInput } from "../../core/backend.js";
+import { isVersionText, type Condition } from "../../core/condition.js";
 import { parseDuration, parseTimestamp } from "../../core/duration.js";
 import { errors } from "../../core/errors.js";
 import { parseMetadata } from "../../core/validate.js";
@@ -13,10 +14,14 @@ interface SetOptions {
   expiresAt?: string;
   metadata?: string;
   region?: string;
+  ifAbsent?: boolean;
+  ifVersion?: string;
 }
 
 export const run: Handler<SetOptions> = async (ctx, args, opts) => {
   const key = args.key as string;
+  // Checked before the value is read: stdin is read once, and a refused command must not consume it.
+  const onlyIf = conditionOf(opts);
   const input: PutInput = { value: await readValue(ctx.io.stdin, args.value as string | undefined, opts.file, ctx.io.cwd) };
   if (opts.ttl !== undefined && opts.expiresAt !== undefined) throw errors.expiryConflict();
   if (opts.ttl !== undefined) input.ttlSeconds = parseDuration(opts.ttl, "--ttl") / 1000;
@@ -24,13 +29,22 @@ export const run: Handler<SetOptions> = async (ctx, args, opts) => {
   if (opts.metadata !== undefined) input.metadata = parseMetadata(opts.metadata);
 
   const backend = await ctx.backend();
-  const result = await backend.put(opts.namespace, key, input, { region: opts.region ?? ctx.io.env.YOURSPACE_REGION });
+  const result = await backend.put(opts.namespace, key, input, { region: opts.region ?? ctx.io.env.YOURSPACE_REGION, ...(onlyIf && { onlyIf }) });
   if (ctx.out.json) {
     await ctx.out.printJson({ key, namespace: opts.namespace, version: result.version, size: input.value.byteLength, region: result.region });
   } else {
     ctx.out.success(`Set ${key} in ${opts.namespace} (${formatBytes(input.value.byteLength)}, version ${result.version})`);
   }
 };
+
+/** The write's condition from --if-absent or --if-version (one at most), checked as every target checks a version. */
+function conditionOf(opts: SetOptions): Condition | undefined {
+  if (opts.ifAbsent && opts.ifVersion !== undefined) throw errors.usage("Give --if-absent or --if-version, not both: a key cannot be absent and at a version.");
+  if (opts.ifAbsent) return { version: null };
+  if (opts.ifVersion === undefined) return undefined;
+  if (!isVersionText(opts.ifVersion)) throw errors.versionInvalid(opts.ifVersion);
+  return { version: opts.ifVersion };
+}
 
 async function readValue(
   stdin: NodeJS.ReadableStream & { isTTY?: boolean },

@@ -20,17 +20,25 @@ export function headerOf(req: IncomingMessage, lowerCaseName: string): string | 
   return undefined;
 }
 
+/** Whether a request sends a body: a declared length other than 0, or a chunked one. */
+export function sendsBody(req: IncomingMessage): boolean {
+  const length = headerOf(req, HEADERS.contentLength);
+  return (length !== undefined && length !== "0") || headerOf(req, HEADERS.transferEncoding) !== undefined;
+}
+
 /** SHA-256 of the bodies read of requests that carry an Idempotency-Key. */
 const digests = new WeakMap<IncomingMessage, Buffer>();
 const NO_BODY = createHash("sha256").digest();
 
 /**
- * What a request asked, as one string: method, path and query, metadata header and body. A retry of
+ * What a request asked, as one string: method, path and query, metadata and precondition headers, and body. A retry of
  * the same request has the same fingerprint; a different request under the same Idempotency-Key does not.
  */
 export function requestFingerprint(req: IncomingMessage): string {
   return createHash("sha256")
-    .update(`${req.method} ${req.url}\n${headerOf(req, HEADERS.metadata) ?? ""}\n`)
+    .update(
+      `${req.method} ${req.url}\n${headerOf(req, HEADERS.metadata) ?? ""}\n${headerOf(req, HEADERS.ifMatch) ?? ""}\n${headerOf(req, HEADERS.ifNoneMatch) ?? ""}\n`,
+    )
     .update(digests.get(req) ?? NO_BODY)
     .digest("base64url");
 }
@@ -136,6 +144,8 @@ const KIND_TEXT: Record<FieldKind, string> = {
   string: "a string",
   boolean: "true or false",
   integer: "a whole number",
+  number: "a number",
+  int64: "a whole number (a decimal string beyond 2^53)",
   strings: "an array of strings",
   array: "an array",
 };
@@ -148,6 +158,11 @@ function fits(value: unknown, kind: FieldKind): boolean {
       return typeof value === "boolean";
     case "integer":
       return Number.isSafeInteger(value);
+    case "number":
+      return typeof value === "number" && Number.isFinite(value);
+    case "int64":
+      // The range is checked with the value itself (a signed 64-bit integer), so its message can say so.
+      return Number.isSafeInteger(value) || (typeof value === "string" && /^[+-]?\d+$/.test(value));
     case "strings":
       return Array.isArray(value) && value.every((v) => typeof v === "string");
     case "array":

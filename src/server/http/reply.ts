@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { HEADERS, MEDIA, type ErrorBody } from "../../contract/index.js";
 import type { KvError } from "../../core/errors.js";
-import { headerOf } from "./body.js";
+import { sendsBody } from "./body.js";
 
 /** An answer: JSON (`json`) or raw bytes (`body`). */
 export interface Reply {
@@ -31,9 +31,7 @@ export function send(res: ServerResponse, reply: Reply): void {
   const headers = reply.headers ?? [];
   // A request whose body was not read to the end (refused early) cannot be followed on this connection.
   const req = res.req;
-  const length = headerOf(req, HEADERS.contentLength);
-  const hasBody = (length !== undefined && length !== "0") || headerOf(req, HEADERS.transferEncoding) !== undefined;
-  const unread = hasBody && !req.readableEnded;
+  const unread = sendsBody(req) && !req.readableEnded;
   if (unread || (res.req.socket && stopping.has((res.req.socket as unknown as { server: object }).server))) headers.push(HEADERS.connection, "close");
   let payload: Buffer;
   if (reply.body !== undefined) payload = reply.body;

@@ -1,4 +1,13 @@
-import { API_LIMITS, BODIES, QUERY, outcomeToWire, type BulkDeleteBody, type BulkPutBody } from "../../contract/index.js";
+import {
+  API_LIMITS,
+  BODIES,
+  ENTRY_CONDITION,
+  entryConditionFromWire,
+  QUERY,
+  outcomeToWire,
+  type BulkDeleteBody,
+  type BulkPutBody,
+} from "../../contract/index.js";
 import { parseWireEntry, type BulkEntry, type BulkOutcome } from "../../core/bulk.js";
 import { apiErrors } from "../../core/api-errors.js";
 import { KvError } from "../../core/errors.js";
@@ -31,7 +40,11 @@ export const bulk = {
       }
       const { results, valid } = parseEntries(doc.entries);
       const run = async (): Promise<Reply> => {
-        const written = await kv.bulkPut(params.ns!, valid, { dryRun: doc.dryRun === true, region: query.get(QUERY.region) ?? undefined });
+        const written = await kv.bulkPut(params.ns!, valid, {
+          dryRun: doc.dryRun === true,
+          ifAbsent: doc.ifAbsent === true,
+          region: query.get(QUERY.region) ?? undefined,
+        });
         let next = 0;
         return { status: 200, json: { results: results.map((r) => r ?? outcomeToWire(written[next++]!)) } };
       };
@@ -40,13 +53,20 @@ export const bulk = {
   },
 } satisfies Resource;
 
+/** An entry, with its own condition (`only_if`) when it has one. */
+function withCondition(raw: unknown): BulkEntry {
+  if (raw === null || typeof raw !== "object" || !Object.hasOwn(raw, ENTRY_CONDITION)) return parseWireEntry(raw);
+  const { [ENTRY_CONDITION]: condition, ...rest } = raw as Record<string, unknown>;
+  return { ...parseWireEntry(rest), onlyIf: entryConditionFromWire(condition) };
+}
+
 /** Entries that do not parse fail one by one (their place in `results` holds the failure); the others are still written. */
 function parseEntries(entries: readonly unknown[]): { results: (BulkOutcome | undefined)[]; valid: BulkEntry[] } {
   const results: (BulkOutcome | undefined)[] = [];
   const valid: BulkEntry[] = [];
   for (const raw of entries) {
     try {
-      valid.push(parseWireEntry(raw));
+      valid.push(withCondition(raw));
       results.push(undefined);
     } catch (e) {
       if (!(e instanceof KvError)) throw e;

@@ -6,6 +6,7 @@ import { pipeline, type Handler } from "../pipeline.js";
 import { audit } from "./audit.js";
 import { bindings } from "./bindings.js";
 import { bulk } from "./bulk.js";
+import { counters } from "./counters.js";
 import { exportStream } from "./export.js";
 import { keys } from "./keys.js";
 import { namespaces } from "./namespaces.js";
@@ -15,10 +16,19 @@ import { values } from "./values.js";
 import { whoami } from "./whoami.js";
 
 /** Every endpoint of the contract, each served by its resource's handler: the type checks that none is missing. */
-const HANDLERS = { ...whoami, ...namespaces, ...keys, ...values, ...bulk, ...exportStream, ...site, ...bindings, ...usage, ...audit } satisfies Record<
-  Endpoint,
-  Handler
->;
+const HANDLERS = {
+  ...whoami,
+  ...namespaces,
+  ...keys,
+  ...values,
+  ...counters,
+  ...bulk,
+  ...exportStream,
+  ...site,
+  ...bindings,
+  ...usage,
+  ...audit,
+} satisfies Record<Endpoint, Handler>;
 
 /** The router of the API: each endpoint through the pipeline to its handler; any other path or method answered 404 or 405. */
 export function buildRouter(server: ServerContext) {

@@ -1,4 +1,4 @@
-import { decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, MEDIA, QUERY } from "../../contract/index.js";
+import { conditionOf, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, MEDIA, QUERY } from "../../contract/index.js";
 import { apiErrors } from "../../core/api-errors.js";
 import { errors } from "../../core/errors.js";
 import { LIMITS } from "../../core/limits.js";
@@ -9,7 +9,8 @@ import type { Resource } from "../pipeline.js";
 
 /**
  * One value: read, written, removed. The value's GET answers in the tick it arrives; its PUT and
- * DELETE join the group commit (src/server/group-commit.ts).
+ * DELETE join the group commit (src/server/group-commit.ts). A PUT or DELETE with a precondition
+ * (If-Match, If-None-Match) is decided at home inside that commit, as the embedded target decides it.
  */
 export const values = {
   "GET value": {
@@ -39,6 +40,8 @@ export const values = {
     action: "write",
     handle: async ({ req, token, kv, params, query, server }) => {
       const key = keyOf(req);
+      // Checked before the body is read: a malformed precondition is refused without reading a value.
+      const onlyIf = conditionOf(headerOf(req, HEADERS.ifMatch), headerOf(req, HEADERS.ifNoneMatch));
       const value = await readBody(req, LIMITS.maxValueBytes, (size) => errors.valueTooLarge(size));
       const metadata = metadataOf(headerOf(req, HEADERS.metadata));
       const ttl = query.get(QUERY.ttl);
@@ -52,7 +55,7 @@ export const values = {
       };
       const region = query.get(QUERY.region) ?? undefined;
       return server.idempotent(req, token, {
-        grouped: () => ({ status: 200, json: kv.putNow(params.ns!, key, input, { region }) }),
+        grouped: () => ({ status: 200, json: kv.putNow(params.ns!, key, input, { region, ...(onlyIf && { onlyIf }) }) }),
         aborted: (error) => kv.failed("write", params.ns!, [key], region, error),
       });
     },
@@ -64,8 +67,9 @@ export const values = {
       const key = keyOf(req);
       const region = query.get(QUERY.region) ?? undefined;
       const force = booleanParam(QUERY.force, query.get(QUERY.force));
+      const onlyIf = conditionOf(headerOf(req, HEADERS.ifMatch), headerOf(req, HEADERS.ifNoneMatch));
       return server.idempotent(req, token, {
-        grouped: () => ({ status: 200, json: kv.deleteNow(params.ns!, [key], { force, region }) }),
+        grouped: () => ({ status: 200, json: kv.deleteNow(params.ns!, [key], { force, region, ...(onlyIf && { onlyIf }) }) }),
         aborted: (error) => kv.failed("delete", params.ns!, [key], region, error),
       });
     },

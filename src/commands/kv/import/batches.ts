@@ -1,4 +1,4 @@
-import type { Backend } from "../../../core/backend.js";
+import type { Backend, BulkPutOptions } from "../../../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../../../core/bulk.js";
 import { KvError } from "../../../core/errors.js";
 import type { ImportFormat, ImportSource } from "./import-source.js";
@@ -63,7 +63,7 @@ export async function writeBatches(
  * One batch, retried a few times when the target is unavailable (a write is idempotent here: unchanged
  * entries are skipped). After that its entries are reported as failed, and the import goes on.
  */
-export async function submit(backend: Backend, ns: string, batch: Pending[], options: { dryRun: boolean; region?: string }): Promise<BulkOutcome[]> {
+export async function submit(backend: Backend, ns: string, batch: Pending[], options: BulkPutOptions): Promise<BulkOutcome[]> {
   const entries = batch.map((p) => p.entry);
   for (let attempt = 1; ; attempt++) {
     try {

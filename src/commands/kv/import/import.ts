@@ -27,6 +27,7 @@ interface ImportOptions {
   report?: string;
   force?: boolean;
   region?: string;
+  ifAbsent?: boolean;
 }
 
 export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
@@ -42,6 +43,13 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     throw errors.usage(
       "--prune needs --prefix: the part of the namespace the file replaces.",
       `Name it, for example --prefix flags/. To make the whole namespace match the file, give an empty prefix: ${commandLine("yourspace", "kv", "import", file(args), namespaceFlag(opts.namespace), "--prune", "--prefix", "")}`,
+    );
+  }
+  // One keeps what the namespace holds, the other makes it the file: together they mean neither.
+  if (opts.prune && opts.ifAbsent) {
+    throw errors.usage(
+      "--if-absent and --prune cannot be given together: --if-absent keeps the keys that exist, --prune makes the namespace match the file.",
+      "Choose one of them.",
     );
   }
   const prefix = opts.prefix ?? "";
@@ -85,6 +93,7 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
 
     // 2. Write (or compare) in batches, each one atomic.
     const tally: Tally = { created: 0, updated: 0, unchanged: 0, skipped: 0, deleted: 0, failed: 0 };
+    const skipped: string[] = [];
     const failures: Problem[] = [];
     const diff = { added: [] as string[], changed: [] as { key: string; old: string; new: string }[], removed: [] as string[] };
     // The report appears once there is something in it: an import refused before its first batch
@@ -108,6 +117,7 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
         const { entry, where } = batch[i]!;
         tally[o.outcome]++;
         if (keep && !keep.has(entry.key)) changedSince = true;
+        if (o.outcome === "skipped") skipped.push(entry.key);
         if (o.outcome === "failed") failures.push({ where, key: entry.key, code: o.error!.code, message: o.error!.message });
         if (opts.dryRun && o.outcome === "created") {
           diff.added.push(entry.key);
@@ -129,7 +139,7 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     const account = () =>
       opts.dryRun
         ? `after comparing ${n(recorded)} of ${n(total)} entries; nothing was written`
-        : `after ${n(batches)} of ${n(Math.ceil(total / batchSize))} batches: ${n(recorded - tally.failed)} of ${n(total)} entries written (${n(tally.created)} created, ${n(tally.updated)} updated, ${n(tally.unchanged)} unchanged)${tally.failed ? ` and ${n(tally.failed)} failed` : ""}`;
+        : `after ${n(batches)} of ${n(Math.ceil(total / batchSize))} batches: ${n(recorded - tally.failed)} of ${n(total)} entries written (${n(tally.created)} created, ${n(tally.updated)} updated, ${n(tally.unchanged)} unchanged${opts.ifAbsent ? `, ${n(tally.skipped)} skipped` : ""})${tally.failed ? ` and ${n(tally.failed)} failed` : ""}`;
     const again = `Run the same command again${source.name === "stdin" ? ", with the same input," : ""} to finish: batches are atomic, and entries already written are skipped as unchanged.`;
     const pruneNote = opts.prune && !opts.dryRun ? "; nothing was pruned" : "";
     try {
@@ -139,7 +149,7 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
         batchSize,
         opts.dryRun ? 1 : concurrency,
         ctx.signal,
-        (batch) => submit(backend, ns, batch, { dryRun: opts.dryRun === true, region }),
+        (batch) => submit(backend, ns, batch, { dryRun: opts.dryRun === true, ifAbsent: opts.ifAbsent === true, region }),
         record,
       ).catch((e: unknown) => {
         // A batch refused whole stops the import: the error says so, and what was written before.
@@ -183,7 +193,18 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     }
     const elapsed = Date.now() - started;
     progress.stop(`${opts.dryRun ? "Compared" : "Imported"} ${n(total)} entries in ${formatDuration(elapsed)}`);
-    await summarise(ctx, { namespace: ns, format, total, tally, failures, diff, dryRun: opts.dryRun === true, prune: opts.prune === true, elapsedMs: elapsed });
+    await summarise(ctx, {
+      namespace: ns,
+      format,
+      total,
+      tally,
+      failures,
+      diff,
+      skipped: opts.ifAbsent ? skipped : null,
+      dryRun: opts.dryRun === true,
+      prune: opts.prune === true,
+      elapsedMs: elapsed,
+    });
     if (failures.length > 0) {
       const first = failures[0]!;
       throw outcomeErrors.importEntriesFailed({ ...first, code: first.code as ErrorCode }, failures.length, total, pruneNote !== "", opts.report || undefined);

@@ -26,6 +26,8 @@ export interface Tally {
 
 /** Problems listed in full before the rest are only counted, so a broken file does not flood a terminal. */
 const SHOWN_PROBLEMS = 50;
+/** Skipped keys named on a terminal; --json and --report name them all. */
+const SHOWN_SKIPPED = 10;
 
 export async function reportInvalid(ctx: Context, name: string, problems: Problem[], total: number): Promise<never> {
   if (ctx.out.json) {
@@ -47,6 +49,8 @@ export interface Summary {
   tally: Tally;
   failures: Problem[];
   diff: { added: string[]; changed: { key: string; old: string; new: string }[]; removed: string[] };
+  /** An if-absent import: the keys it left as they were because they existed (null for another import). */
+  skipped: string[] | null;
   dryRun: boolean;
   prune: boolean;
   elapsedMs: number;
@@ -55,28 +59,46 @@ export interface Summary {
 export async function summarise(ctx: Context, s: Summary): Promise<void> {
   const t = s.tally;
   if (ctx.out.json) {
-    const base = { namespace: s.namespace, format: s.format, dryRun: s.dryRun, total: s.total, elapsedMs: s.elapsedMs };
+    const base = {
+      namespace: s.namespace,
+      format: s.format,
+      dryRun: s.dryRun,
+      total: s.total,
+      elapsedMs: s.elapsedMs,
+      ...(s.skipped && { skippedKeys: s.skipped }),
+    };
     if (s.dryRun) {
       await ctx.out.printJson({
         ...base,
         added: s.diff.added,
         changed: s.diff.changed,
         unchanged: t.unchanged,
+        ...(s.skipped && { skipped: t.skipped }),
         removed: s.diff.removed,
         failed: t.failed,
         failures: s.failures,
       });
-    } else await ctx.out.printJson({ ...base, ...t, failures: s.failures });
+    } else {
+      const { skipped, ...others } = t;
+      await ctx.out.printJson({ ...base, ...others, ...(s.skipped && { skipped }), failures: s.failures });
+    }
     return;
   }
   const n = (x: number) => x.toLocaleString("en-US");
+  if (s.skipped && s.skipped.length > 0) {
+    const shown = s.skipped.slice(0, SHOWN_SKIPPED).map((k) => JSON.stringify(k));
+    const more = s.skipped.length > SHOWN_SKIPPED ? `, … and ${n(s.skipped.length - SHOWN_SKIPPED)} more (--json or --report lists them all)` : "";
+    ctx.out.note(
+      `${s.dryRun ? "Would skip" : "Skipped"} ${n(s.skipped.length)} ${s.skipped.length === 1 ? "key that exists" : "keys that exist"}: ${shown.join(", ")}${more}.`,
+    );
+  }
   if (s.dryRun) {
     ctx.out.note(
-      `Dry run against ${s.namespace}: ${n(s.diff.added.length)} to add, ${n(s.diff.changed.length)} to change, ${n(t.unchanged)} unchanged${s.prune ? `, ${n(s.diff.removed.length)} to remove` : ""}. Nothing was written.`,
+      `Dry run against ${s.namespace}: ${n(s.diff.added.length)} to add, ${n(s.diff.changed.length)} to change, ${n(t.unchanged)} unchanged${s.skipped ? `, ${n(t.skipped)} to skip` : ""}${s.prune ? `, ${n(s.diff.removed.length)} to remove` : ""}. Nothing was written.`,
     );
     return;
   }
-  const line = `${n(t.created)} created, ${n(t.updated)} updated, ${n(t.unchanged)} unchanged, ${n(t.deleted)} deleted, ${n(t.failed)} failed`;
+  const line = `${n(t.created)} created, ${n(t.updated)} updated, ${n(t.unchanged)} unchanged${s.skipped ? `, ${n(t.skipped)} skipped` : ""}, ${n(t.deleted)} deleted, ${n(t.failed)} failed`;
   if (t.failed > 0) ctx.out.warn(`Imported into ${s.namespace} with failures: ${line}.`);
   else ctx.out.success(`Imported ${n(s.total)} entries into ${s.namespace}: ${line} (${formatDuration(s.elapsedMs)}).`);
 }
