@@ -4,7 +4,8 @@
  * entity tags here, quoted as HTTP writes them. The client builds the headers, the server reads them.
  */
 import { isVersionText, type Condition } from "../core/condition.js";
-import { errors, KvError } from "../core/errors.js";
+import { apiErrors } from "../core/api-errors.js";
+import { errors } from "../core/errors.js";
 import { HEADERS } from "./headers-and-query.js";
 
 /** The request headers that carry a condition (none without one). */
@@ -13,9 +14,7 @@ export function conditionHeaders(onlyIf: Condition | undefined): Record<string, 
   return onlyIf.version === null ? { [HEADERS.ifNoneMatch]: "*" } : { [HEADERS.ifMatch]: `"${onlyIf.version}"` };
 }
 
-const HINT = `Send ${HEADERS.ifNoneMatch}: * to write only an absent key, or ${HEADERS.ifMatch}: "<version>" with the 20 hex digits of a version a read showed.`;
-
-const badHeader = (message: string) => new KvError("BAD_HEADER", message, HINT);
+const badHeader = apiErrors.conditionHeaderInvalid;
 
 /**
  * The condition of a request from its If-Match and If-None-Match headers (undefined when it has
@@ -52,8 +51,7 @@ export const entryConditionToWire = (onlyIf: Condition): { version: string | nul
 
 /** An entry's `only_if`, checked; the entry's other fields are checked as any entry's are. */
 export function entryConditionFromWire(raw: unknown): Condition {
-  const bad = (why: string) =>
-    new KvError("USAGE", `"${ENTRY_CONDITION}" ${why}.`, `Send "${ENTRY_CONDITION}": {"version": "<20 hex digits>"} or {"version": null}.`);
+  const bad = (why: string) => apiErrors.entryConditionInvalid(ENTRY_CONDITION, why);
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw bad("must be an object");
   const fields = Object.keys(raw);
   if (fields.length !== 1 || fields[0] !== "version") throw bad('must have one field, "version"');

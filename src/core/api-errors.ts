@@ -8,6 +8,15 @@ const n = (x: number): string => x.toLocaleString("en-US");
  * codes and their exit codes are in errors.ts; like every entry there, these texts name no CLI flag.
  */
 export const apiErrors = {
+  /** A precondition header that is neither form: refused, never ignored, since a dropped condition would make a compare-and-set a blind write. */
+  conditionHeaderInvalid: (message: string) =>
+    new KvError(
+      "BAD_HEADER",
+      message,
+      'Send If-None-Match: * to write only an absent key, or If-Match: "<version>" with the 20 hex digits of a version a read showed.',
+    ),
+  entryConditionInvalid: (field: string, why: string) =>
+    new KvError("USAGE", `"${field}" ${why}.`, `Send "${field}": {"version": "<20 hex digits>"} or {"version": null}.`),
   hostMissing: () => new KvError("BAD_HEADER", "The request has no Host header; HTTP/1.1 requires one.", "Send Host: <the API's host and port>."),
   targetNotPath: (target: string, examplePath: string) =>
     new KvError(
