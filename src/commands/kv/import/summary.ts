@@ -18,8 +18,6 @@ export interface Tally {
   created: number;
   updated: number;
   unchanged: number;
-  /** Existing keys an import of absent keys only left alone. */
-  skipped: number;
   deleted: number;
   failed: number;
 }
