@@ -50,6 +50,7 @@ interface Real {
 interface Model {
   nextValue: number;
   partitioned: Set<string>;
+  paused: Set<string>;
   /** Every version an ok write of the key answered: what a client may name in a condition. */
   versions: Map<string, string[]>;
 }
@@ -239,18 +240,23 @@ class Advance implements Cmd {
   toString = () => `Advance(${this.ms}ms)`;
 }
 
+/** A link cut or mended, or an edge's delivery paused or resumed. */
 class Fault implements Cmd {
   constructor(
-    readonly heal: boolean,
+    readonly command: "partition" | "heal" | "pause" | "resume",
     readonly edge: string,
   ) {}
-  check = (m: Readonly<Model>) => m.partitioned.has(this.edge) === this.heal;
-  run(m: Model, r: Real): void {
-    r.control.fault(this.heal ? "heal" : "partition", this.edge);
-    if (this.heal) m.partitioned.delete(this.edge);
-    else m.partitioned.add(this.edge);
+  private flags(m: Readonly<Model>): ReadonlySet<string> {
+    return this.command === "partition" || this.command === "heal" ? m.partitioned : m.paused;
   }
-  toString = () => `${this.heal ? "Heal" : "Partition"}(${this.edge})`;
+  check = (m: Readonly<Model>) => this.flags(m).has(this.edge) === (this.command === "heal" || this.command === "resume");
+  run(m: Model, r: Real): void {
+    r.control.fault(this.command, this.edge);
+    const flags = this.flags(m) as Set<string>;
+    if (this.command === "partition" || this.command === "pause") flags.add(this.edge);
+    else flags.delete(this.edge);
+  }
+  toString = () => `${this.command[0]!.toUpperCase()}${this.command.slice(1)}(${this.edge})`;
 }
 
 function commands(): fc.Arbitrary<Cmd>[] {
@@ -268,7 +274,9 @@ function commands(): fc.Arbitrary<Cmd>[] {
     fc.tuple(p, region, fc.boolean(), fc.option(fc.nat({ max: 2 }), { nil: undefined })).map(([a, b, c, d]) => new Batch(a, b, c, d)),
     fc.tuple(p, region, key, fc.boolean()).map(([a, b, c, d]) => new Get(a, b, c, d)),
     fc.constantFrom(1, 500, 1_500, 61_000).map((ms) => new Advance(ms)),
-    fc.tuple(fc.boolean(), fc.constantFrom(...EDGES)).map(([h, e]) => new Fault(h, e)),
+    fc
+      .tuple(fc.constantFrom("partition" as const, "heal" as const, "pause" as const, "resume" as const), fc.constantFrom(...EDGES))
+      .map(([c, e]) => new Fault(c, e)),
   ];
 }
 
@@ -283,14 +291,15 @@ export function conditionsProperty(
   const arbitraries = commands();
   let real: Real | undefined;
   let runs = 0;
-  const property = fc.property(fc.integer(), fc.commands(arbitraries, { maxCommands: 24, size: "max" }), (seed, cmds) => {
+  const property = fc.property(fc.integer(), fc.commands(arbitraries, { maxCommands: 20, size: "max" }), (seed, cmds) => {
     real ??= openWorld(profile, bugs);
     startRun(real, ++runs, seed);
-    const model: Model = { nextValue: 0, partitioned: new Set(), versions: new Map() };
+    const model: Model = { nextValue: 0, partitioned: new Set(), paused: new Set(), versions: new Map() };
     try {
       fc.modelRun(() => ({ model, real: real! }), cmds);
     } finally {
       for (const edge of model.partitioned) real.control.fault("heal", edge);
+      for (const edge of model.paused) real.control.fault("resume", edge);
     }
     real.clock.advance(real.quietMs + 1);
     for (const region of REGIONS) for (const key of KEYS) real.engines[0]!.get(SITE, real.ns, key, { region, consistency: "eventual" });

@@ -6,6 +6,7 @@ import { failedCondition, liveVersion } from "./conditions.js";
 import type { KvContext } from "./context.js";
 import { formatVersion, parseStoredMetadata } from "./entry.js";
 import { isLive, resolveOrError } from "./mutation.js";
+import { refuseRepeatedConditions } from "./decide.js";
 import { classify } from "./write.js";
 import { bulkPut, deleteCondition } from "./writes.js";
 
@@ -45,6 +46,8 @@ export function planDelete(engine: KvContext, site: string, namespace: string, k
 /** A bulk put's dry run: updates report what they would replace. */
 export function planBulkPut(engine: KvContext, site: string, namespace: string, entries: readonly BulkEntry[], options: BulkPutOptions): BulkOutcome[] {
   const { region } = options;
+  const mutations = entries.map((entry) => bulkPut(entry, options.ifAbsent));
+  refuseRepeatedConditions(mutations);
   engine.region(region);
   return engine.run(
     false,
@@ -54,8 +57,8 @@ export function planBulkPut(engine: KvContext, site: string, namespace: string, 
       const now = engine.now();
       const use = () => engine.usage.current(site);
       const failures: ConditionFailure[] = [];
-      const outcomes = entries.map((entry): BulkOutcome => {
-        const r = resolveOrError(bulkPut(entry, options.ifAbsent), now, use);
+      const outcomes = entries.map((entry, i): BulkOutcome => {
+        const r = resolveOrError(mutations[i]!, now, use);
         if (r instanceof KvError) return { key: entry.key, outcome: "failed", error: { code: r.code, message: r.message } };
         const head = engine.head(ns, r.keyBytes);
         const failure = failedCondition(r, head, now);

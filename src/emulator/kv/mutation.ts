@@ -45,7 +45,7 @@ interface DeleteMutation {
  * Adds `by` to the counter a key holds at home (0 when it has no live value). The value, metadata
  * and expiry written are worked out from home's row inside the write (conditions.ts, counted()).
  */
-export interface IncrMutation {
+interface IncrMutation {
   kind: "incr";
   key: string;
   by: bigint;
