@@ -18,7 +18,7 @@ import { BIN, runBin, tempDir, type RunResult } from "../support/cli.js";
 const FULL = process.env.YOURSPACE_FULL_CONCURRENCY === "1";
 const SIZES = FULL
   ? { processes: 8, incrsPerProcess: 500, httpClients: 4, incrsPerClient: 500, keys: 100, casLoopers: 8, casRounds: 25 }
-  : { processes: 4, incrsPerProcess: 3, httpClients: 4, incrsPerClient: 25, keys: 3, casLoopers: 3, casRounds: 2 };
+  : { processes: 3, incrsPerProcess: 3, httpClients: 4, incrsPerClient: 25, keys: 3, casLoopers: 3, casRounds: 1 };
 const TIMEOUT = FULL ? 3_600_000 : 120_000;
 
 interface Started {
