@@ -75,10 +75,12 @@ function failure(e: unknown, maps: SourceMaps, accept: string | null): Response 
   if (e instanceof FunctionFailure) {
     const cause = e.error;
     if (cause instanceof KvError && cause.code === "FUNCTION_ERROR") return errorResponse(cause, 500, accept);
-    const thrown = cause instanceof Error ? cause : new Error(String(cause));
-    const stack = maps.mapStack(thrown.stack ?? String(thrown));
-    const error = errors.functionFailed(e.route, `${thrown.name}: ${thrown.message}`);
-    return errorResponse(error, 500, accept, stack);
+    // What the function threw is of its own realm: an Error there is no instanceof Error here.
+    const thrown = (typeof cause === "object" && cause !== null ? cause : {}) as { name?: unknown; message?: unknown; stack?: unknown };
+    const text =
+      typeof thrown.message === "string" ? `${typeof thrown.name === "string" ? thrown.name : "Error"}: ${thrown.message}` : `${String(cause)} was thrown`;
+    const error = errors.functionFailed(e.route, text);
+    return errorResponse(error, 500, accept, typeof thrown.stack === "string" ? maps.mapStack(thrown.stack) : undefined);
   }
   if (e instanceof KvError) return errorResponse(e, STATUS[e.code], accept);
   return errorResponse(errors.internal(`Unexpected error: ${(e as Error).message}`), 500, accept, (e as Error).stack);
