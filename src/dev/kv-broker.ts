@@ -33,7 +33,7 @@ export class KvBroker implements KvPort {
     op.servedFrom = read.servedFrom;
     // An absent or expired key has no version to show, whatever the region last held.
     op.version = entry ? read.version : null;
-    op.stale = read.servedFrom === "replica" && read.ageMs > 0;
+    op.stale = read.behind;
     op.ageMs = read.ageMs;
     return {
       value: entry ? entry.value : null,

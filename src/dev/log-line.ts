@@ -37,13 +37,17 @@ function opText(op: KvOp): string {
 
 /**
  * The x-yourspace-kv header: how the request's KV reads were served, one entry per read, in order,
- * separated by ", ": `<key> v=<version|none> from=<home|replica|cache|origin> stale=<0|1> age=<ms>`,
+ * separated by ", ": `<key> v=<version|none> from=<home|replica|cache|origin> stale=<0|1|unknown> age=<ms>`
+ * (stale: home has a newer version; unknown for an edge cache's copy; age as ReadInfo.ageMs),
  * the key percent-encoded. Writes are not listed: they always go to home.
  */
 export function kvHeader(record: RequestRecord): string {
   return record.ops
     .filter((op) => op.op === "get" && !op.error)
-    .map((op) => `${encodeURIComponent(op.key)} v=${op.version ?? "none"} from=${op.servedFrom} stale=${op.stale ? 1 : 0} age=${op.ageMs}`)
+    .map(
+      (op) =>
+        `${encodeURIComponent(op.key)} v=${op.version ?? "none"} from=${op.servedFrom} stale=${op.stale === undefined ? "unknown" : op.stale ? 1 : 0} age=${op.ageMs}`,
+    )
     .join(", ");
 }
 

@@ -14,7 +14,7 @@ export interface KvOp {
   servedFrom?: ServedFrom;
   /** Reads only: the version served, or null when the key is absent, deleted or expired there. */
   version?: string | null;
-  /** Reads from a replica behind home. */
+  /** Reads: whether home has a newer version than the one served; undefined where that cannot be told (an edge cache). */
   stale?: boolean;
   ageMs?: number;
 }
