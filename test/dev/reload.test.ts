@@ -45,7 +45,6 @@ export default async () => new Response(greeting + " " + (await kv.get("name")))
 
     const fixed = dev.nextEvent((e) => e.event === "reload");
     project.write("functions/home.ts", `export default () => new Response("fixed");\n`);
-    setTimeout(() => console.log(JSON.stringify(dev.events)), 3000);
     expect(await fixed).toMatchObject({ ok: true });
     expect(await (await dev.fetch("/")).text()).toBe("fixed");
   });
