@@ -94,6 +94,15 @@ export async function startDev(options: DevOptions): Promise<{ info: DevInfo; cl
       maps,
       region: (name) => engine.region(name ?? serverRegion),
       log: options.onRequest,
+      beforeAnswer: (record, alone) => {
+        if (!record.ops.length || !(alone || record.ops.some((op) => op.op === "put" || op.op === "delete"))) return;
+        // The answer stands whatever happens to the log: what the function did is done.
+        try {
+          core.ledger.flush();
+        } catch (e) {
+          options.onBackgroundError("(the audit log)", e);
+        }
+      },
     });
     const reloader = await Reloader.watch(functions, options.onReload);
     const timer = setInterval(() => core.ledger.flush(), LEDGER_FLUSH_MS);
