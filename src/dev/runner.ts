@@ -34,6 +34,7 @@ export interface DevOptions {
   /** A function failed to build at start (it answers its error until it builds). */
   onLoadError(route: string, error: KvError): void;
   onBackgroundError(route: string, error: unknown): void;
+  onWarning(text: string): void;
 }
 
 /** What the server says it serves, once it accepts requests. */
@@ -100,7 +101,7 @@ export async function startDev(options: DevOptions): Promise<{ info: DevInfo; cl
         try {
           core.ledger.flush();
         } catch (e) {
-          options.onBackgroundError("(the audit log)", e);
+          options.onWarning(`The audit log could not be written: ${(e as Error).message}`);
         }
       },
     });
