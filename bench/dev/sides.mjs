@@ -6,7 +6,8 @@
 // Each side: prepare(dir) makes its project and seeds the value; start(project, cpus) runs it until
 // it says it is ready; path is what the load asks for; rewrite(project, body) saves new code that
 // answers `body` (wrangler and yourspace only); reloaded(line) recognises the server's own signal
-// that new code is in place (yourspace only: wrangler's log says it is reloading, not when it is done).
+// that new code is in place, {"event": "reload", "ok": true} on stderr under --json (yourspace only:
+// wrangler's log says when a reload starts, not when it is done).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -91,7 +92,9 @@ export function sides({ root, peers }) {
     },
     reloaded: (line) => {
       const event = parseJson(line);
-      return event !== undefined && (event.event === "reload" || event.reload !== undefined || event.reloaded !== undefined);
+      if (event?.event !== "reload") return undefined;
+      if (!event.ok) throw new Error(`yourspace dev could not reload: ${line}`);
+      return true;
     },
   };
 
