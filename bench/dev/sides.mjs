@@ -79,7 +79,7 @@ export function sides({ root, peers }) {
     path: "/",
     prepare(dir) {
       mkdirSync(join(dir, "functions"), { recursive: true });
-      writeFileSync(join(dir, "yourspace.jsonc"), JSON.stringify({ routes: [{ pattern: "/*", function: "functions/read.js" }] }, null, 2));
+      writeFileSync(join(dir, "yourspace.jsonc"), JSON.stringify({ routes: [{ pattern: "/*", function: "functions/read.js", kv: "read-only" }] }, null, 2));
       writeEdgeHandler(dir, `await kv.get(${JSON.stringify(KEY)})`);
       execFileSync(process.execPath, [yourspaceBin, "kv", "set", KEY, VALUE], { cwd: dir, stdio: "ignore" });
       return dir;
