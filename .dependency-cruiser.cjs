@@ -1,6 +1,7 @@
 // The dependency rules of src/ (docs/architecture.md explains them). `npm run lint` checks them.
 //   core ← contract ← {client, server}      core ← emulator ← {server, commands}
 //   core ← terminal, project ← commands ← cli ← main
+//   core ← edge ← dev ← commands (the edge SDK, and the runtime of `yourspace dev`)
 const folder = (name) => `^src/${name}/`;
 
 /** What each folder may import, besides itself and node's modules and packages. */
@@ -12,7 +13,9 @@ const allowed = {
   server: ["core", "contract", "emulator"],
   terminal: ["core"],
   project: ["core", "terminal"],
-  commands: ["core", "terminal", "project", "emulator", "client", "server"],
+  edge: ["core"],
+  dev: ["core", "contract", "emulator", "edge", "project", "terminal"],
+  commands: ["core", "terminal", "project", "emulator", "client", "server", "dev"],
   cli: ["core", "terminal", "project", "commands", "emulator", "client"],
 };
 

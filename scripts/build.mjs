@@ -22,7 +22,21 @@ const shared = {
   // better-sqlite3's JavaScript is bundled; its native addon is loaded by path (src/emulator/store.ts),
   // so the `bindings` lookup it would otherwise use is never reached.
   // Libraries that only some commands use stay outside the bundle, so they cost nothing to the others.
-  external: ["bindings", "cli-table3", "@clack/prompts", "undici", "conf", "find-my-way", "jsonc-parser", "stream-json"],
+  // esbuild runs its own binary from its package, so it cannot be bundled; `yourspace dev` alone uses
+  // it, chokidar and trace-mapping.
+  external: [
+    "bindings",
+    "cli-table3",
+    "@clack/prompts",
+    "undici",
+    "conf",
+    "find-my-way",
+    "jsonc-parser",
+    "stream-json",
+    "esbuild",
+    "chokidar",
+    "@jridgewell/trace-mapping",
+  ],
   define: { __VERSION__: JSON.stringify(pkg.version), "import.meta.url": "__importMetaUrl" },
   banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",

@@ -41,6 +41,8 @@ export const STATUS: Record<ErrorCode, number> = {
   IDEMPOTENCY_KEY_REUSED: 422,
   PARTIALLY_APPLIED: 409,
   NOT_PLATFORM_API: 502,
+  INVALID_ROUTE: 400,
+  FUNCTION_ERROR: 500,
 };
 
 /** Every error response body. */

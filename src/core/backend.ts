@@ -103,6 +103,11 @@ interface ReadInfo {
   servedFrom: ServedFrom;
   /** Replicas: how long the served copy has been behind home (0 when current). Caches: age of the entry. */
   ageMs: number;
+  /**
+   * Replicas: whether home has a version the region lacks, even one committed this very moment (ageMs
+   * is then 0). Home and strong reads: false. Caches cannot tell, and leave it out.
+   */
+  behind?: boolean;
 }
 
 export interface GetResult {

@@ -52,6 +52,9 @@ export const ERROR_EXIT = {
   IDEMPOTENCY_KEY_REUSED: EXIT.usage,
   PARTIALLY_APPLIED: EXIT.partial,
   NOT_PLATFORM_API: EXIT.unavailable,
+  // Edge functions: a route the project file or a command names, and a function that failed.
+  INVALID_ROUTE: EXIT.usage,
+  FUNCTION_ERROR: EXIT.unexpected,
 } as const satisfies Record<string, ExitCode>;
 
 export type ErrorCode = keyof typeof ERROR_EXIT;
@@ -259,6 +262,33 @@ export const errors = {
       "Save it to a file, or send standard output to a file or a pipe.",
     ),
 
+  routeInvalid: (pattern: string, why: string) =>
+    new KvError(
+      "INVALID_ROUTE",
+      `The route pattern "${pattern}" is not valid: ${why}.`,
+      'A pattern is a path starting with "/": an exact path ("/login") or a prefix ending in "*" ("/admin/*").',
+    ),
+  /** A write through a binding its route holds read-only: refused by the store, whatever the function called. */
+  bindingReadOnly: (route: string, variable: string, namespace: string) =>
+    new KvError(
+      "PERMISSION_DENIED",
+      `Route ${route} reaches namespace "${namespace}" read-only (as ${variable}); the function cannot write to it.`,
+      `To let it write, make the binding read-write in the route's block of yourspace.jsonc ("access": "read-write", or "kv": "read-write").`,
+    ),
+  bindingMissing: (route: string, variable: string, bound: readonly string[]) =>
+    new KvError(
+      "PERMISSION_DENIED",
+      variable === "default"
+        ? `Route ${route} has no default KV binding${bound.length ? `; it binds ${bound.join(", ")}` : ""}.`
+        : `Route ${route} has no binding named ${variable}${bound.length ? `; it binds ${bound.join(", ")}` : ""}.`,
+      `Bind it in the route's block of yourspace.jsonc ("kv": "read-write", or "kv": { "${variable === "default" ? "FLAGS" : variable}": { "namespace": "…", "access": "read-only" } }).`,
+    ),
+  functionFailed: (route: string, detail: string) =>
+    new KvError(
+      "FUNCTION_ERROR",
+      `The function of route ${route} failed: ${detail}`,
+      "Fix the error at the top of the stack, save, and send the request again.",
+    ),
   unknownRegion: (region: string, regions: string[]) =>
     new KvError("USAGE", `There is no region "${region}".`, `The regions are ${regions.join(", ")}. Name one of them, or change the emulator's regions.`),
   regionPartitioned: (region: string, home: string, what: "read" | "write") =>

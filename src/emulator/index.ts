@@ -14,3 +14,4 @@ export type { TokenInfo, TokenStore } from "./site/tokens.js";
 export type { ConfigChange, FaultCommand } from "./control.js";
 export type { RegionView } from "./region-views.js";
 export type { ModelParams } from "./regions/model.js";
+export { routeAccess, bindingAccess } from "./site/access.js";

@@ -11,9 +11,16 @@ import { findProjectFile } from "./target.js";
  */
 export interface RouteBlock {
   pattern: string;
-  kv?: Record<string, { namespace: string; access: "read-only" | "read-write" }>;
+  /**
+   * The launch post's shorthand ("read-only" or "read-write": the site's default namespace), or named
+   * bindings by variable, where the reserved name "default" is the shorthand's binding.
+   */
+  kv?: "read-only" | "read-write" | Record<string, { namespace: string; access: "read-only" | "read-write" }>;
   [other: string]: unknown;
 }
+
+/** The variable the shorthand's binding has once a block holds named bindings too. */
+export const DEFAULT_BINDING = "default";
 
 const NEW_FILE = `{
   // yourspace project settings: see docs/project-file.md.
@@ -59,7 +66,11 @@ export class ProjectFile {
     const routes = await this.routes();
     const index = routes.findIndex((r) => r.pattern === binding.route);
     const value = { namespace: binding.namespace, access: binding.access };
+    const kv = index < 0 ? undefined : routes[index]!.kv;
     if (index < 0) await this.edit(["routes", routes.length], { pattern: binding.route, kv: { [binding.variable]: value } }, true);
+    // The shorthand becomes the object form, its binding kept as "default", so the route loses nothing.
+    else if (typeof kv === "string")
+      await this.edit(["routes", index, "kv"], { [DEFAULT_BINDING]: { namespace: "default", access: kv }, [binding.variable]: value });
     else await this.edit(["routes", index, "kv", binding.variable], value);
   }
 
@@ -67,8 +78,9 @@ export class ProjectFile {
   async unbind(route: string, variable: string): Promise<boolean> {
     const routes = await this.routes();
     const index = routes.findIndex((r) => r.pattern === route);
-    if (index < 0 || !routes[index]!.kv?.[variable]) return false;
-    const others = Object.keys(routes[index]!.kv!).filter((v) => v !== variable);
+    const kv = index < 0 ? undefined : routes[index]!.kv;
+    if (kv === undefined || typeof kv !== "object" || !kv[variable]) return false;
+    const others = Object.keys(kv).filter((v) => v !== variable);
     await this.edit(others.length ? ["routes", index, "kv", variable] : ["routes", index, "kv"], undefined);
     return true;
   }

@@ -1,6 +1,6 @@
 import type { Binding } from "../core/backend.js";
 import { errors } from "../core/errors.js";
-import type { TokenInfo } from "../emulator/index.js";
+import { routeAccess, type TokenInfo } from "../emulator/index.js";
 
 /** What an endpoint does: reads, writes data, or manages the site (namespaces, bindings, settings, the audit log). */
 export type Action = "read" | "write" | "admin";
@@ -23,19 +23,7 @@ export function authorize(token: TokenInfo, ns: string | null, action: Action, r
   }
   if (ns === null) return;
   if (token.kind === "route") {
-    const binding = routeBindings.find((b) => b.namespace === ns);
-    if (!binding) {
-      throw errors.permission(
-        `Route ${token.route} is not bound to namespace "${ns}"${routeBindings.length ? `; it is bound to ${[...new Set(routeBindings.map((b) => `"${b.namespace}"`))].join(", ")}` : ""}.`,
-        `Bind route ${token.route} to namespace "${ns}" (the site's bindings), or use a site token.`,
-      );
-    }
-    if (action !== "read" && !routeBindings.some((b) => b.namespace === ns && b.access === "read-write")) {
-      throw errors.permission(
-        `Route ${token.route} is bound to namespace "${ns}" read-only (as ${binding.variable}); it cannot write.`,
-        `Bind route ${token.route} to namespace "${ns}" read-write, or write with a site token.`,
-      );
-    }
+    routeAccess(token.route!, routeBindings, ns, action === "read" ? "read" : "write");
     return;
   }
   if (token.namespaces !== null && !token.namespaces.includes(ns)) {

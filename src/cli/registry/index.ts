@@ -1,4 +1,5 @@
 import { AUTH_COMMANDS } from "./auth.js";
+import { DEV_COMMAND } from "./dev.js";
 import { EMULATOR_COMMAND } from "./emulator.js";
 import { KV_COMMANDS } from "./kv.js";
 import { NAMESPACE_COMMAND } from "./namespace.js";
@@ -24,6 +25,7 @@ export const COMMANDS: CommandSpec = {
   summary: "Command line for yourspace Edge KV",
   commands: [
     ...AUTH_COMMANDS,
+    DEV_COMMAND,
     {
       name: "kv",
       summary: "Manage a site's key-value data",

@@ -1,4 +1,5 @@
 import { errors } from "../../core/errors.js";
+import { parseRoutePattern } from "../../core/route-pattern.js";
 import type { Binding } from "../../core/backend.js";
 import { shellQuote } from "../../terminal/escape.js";
 import { ProjectFile } from "../../project/project-file.js";
@@ -33,6 +34,7 @@ async function bindBoth(ctx: Context, args: CommandArgs, opts: BindOptions): Pro
   }
   if (ns === undefined) throw errors.usage("Name the namespace to bind.", "yourspace kv bind <namespace> --route <pattern>");
   if (route === undefined) throw errors.usage("Name the route with --route <pattern>.", `yourspace kv bind ${ns} --route '/api/*'`);
+  parseRoutePattern(route);
   access ??= "read-write";
   if (!(ACCESS as readonly string[]).includes(access)) throw errors.usage(`--access must be read-only or read-write, not "${access}".`);
   const variable = opts.as ?? variableFor(ns);

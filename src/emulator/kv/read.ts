@@ -40,11 +40,12 @@ export function get(engine: KvContext, site: string, namespace: string, key: str
       let served: Row | undefined;
       let servedFrom: ServedFrom;
       let ageMs = 0;
+      let behind: boolean | undefined = false;
       // Cache profiles: the TTL of the entry served (null: until invalidated).
       let ttlUsed: number | null | undefined;
       if (replicaRead) {
         if (engine.settings.unverified) engine.settings.verify();
-        ({ row: served, behindMs: ageMs } = engine.replicas.replicaRead(region, ns, keyBytes, now));
+        ({ row: served, behindMs: ageMs, behind } = engine.replicas.replicaRead(region, ns, keyBytes, now));
         servedFrom = "replica";
       } else if (engine.regions.isHome(region)) {
         served = head;
@@ -64,6 +65,7 @@ export function get(engine: KvContext, site: string, namespace: string, key: str
           served = cached.version === 0 ? undefined : cached;
           servedFrom = "cache";
           ageMs = now - cached.fetched_at;
+          behind = undefined;
           ttlUsed = cached.ttl_ms;
         } else {
           if (engine.regions.partitioned(region))
@@ -96,7 +98,7 @@ export function get(engine: KvContext, site: string, namespace: string, key: str
       const version = served ? formatVersion(served.version) : null;
       return {
         entry: live ? toEntry(key, served!, version!) : null,
-        read: { region, version, servedFrom, ageMs },
+        read: behind === undefined ? { region, version, servedFrom, ageMs } : { region, version, servedFrom, ageMs, behind },
       };
     },
     true,

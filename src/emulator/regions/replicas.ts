@@ -37,12 +37,12 @@ export class Replicas {
    * it in `versions`, newest first; a key without one has only home's version, in `entries`.
    * Visibility is decided inside SQLite, so only the winning row is read into JavaScript.
    */
-  replicaRead(region: string, ns: number, key: Buffer, now: number): { row: Row | undefined; behindMs: number } {
+  replicaRead(region: string, ns: number, key: Buffer, now: number): { row: Row | undefined; behindMs: number; behind: boolean } {
     if (this.regions.has("apply-ignores-version")) {
       const all = this.allVersions(ns, key);
       const row = all[0] ? this.lastArrived(region, all, now, this.floor(region, ns, key)) : undefined;
       const lacking = all.filter((r) => r.version > (row?.version ?? 0)).at(-1);
-      return { row, behindMs: lacking ? Math.max(0, now - lacking.commit_t) : 0 };
+      return { row, behindMs: lacking ? Math.max(0, now - lacking.commit_t) : 0, behind: lacking !== undefined };
     }
     const minDelay = this.regions.leastDelay(region, now);
     const localApply = this.regions.has("no-local-apply") ? 0 : 1;
@@ -57,7 +57,7 @@ export class Replicas {
     const row = this.replicaQuery(floors).get(...test, ...test, ns, key) as unknown[] | undefined;
     if (row) {
       const lackingSince = row[7] as number | null; // superseded_t
-      return { row: rowOf(row, key), behindMs: lackingSince === null ? 0 : Math.max(0, now - lackingSince) };
+      return { row: rowOf(row, key), behindMs: lackingSince === null ? 0 : Math.max(0, now - lackingSince), behind: lackingSince !== null };
     }
     const oldest = this.regions
       .stmt(
@@ -65,7 +65,7 @@ export class Replicas {
       )
       .pluck()
       .get({ ns, key }) as number | null;
-    return { row: undefined, behindMs: oldest === null ? 0 : Math.max(0, now - oldest) };
+    return { row: undefined, behindMs: oldest === null ? 0 : Math.max(0, now - oldest), behind: oldest !== null };
   }
 
   private readonly replicaStatements: (Statement | undefined)[] = [undefined, undefined];

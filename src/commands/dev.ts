@@ -1,0 +1,85 @@
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { errors } from "../core/errors.js";
+import { DEFAULT_SITE } from "../core/limits.js";
+import { logLine } from "../dev/log-line.js";
+import { startDev, type DevInfo } from "../dev/runner.js";
+import { resolveDataDir } from "../project/data-dir.js";
+import type { Handler } from "./context.js";
+
+interface DevOptions {
+  port: string;
+  region?: string;
+  origin?: string;
+  public?: string;
+}
+
+/**
+ * `yourspace dev`: serves the project's routes until SIGINT or SIGTERM. With --json, the first stdout
+ * line is one JSON object (url, dataDir, …), printed once requests are accepted; every later line,
+ * on stderr, is one JSON object: a request, a reload or a warning.
+ */
+export const dev: Handler<DevOptions> = async (ctx, _args, opts) => {
+  if (!/^\d{1,5}$/.test(opts.port) || Number(opts.port) > 65_535)
+    throw errors.usage(`--port "${opts.port}" is not a port number.`, "Use 0 to 65535; 0 picks a free port.");
+  if (opts.origin !== undefined && !/^https?:\/\/[^/]/.test(opts.origin))
+    throw errors.usage(`--origin "${opts.origin}" is not an http or https URL.`, "For example --origin http://localhost:3000");
+  if (opts.public !== undefined && !isDirectory(resolve(ctx.io.cwd, opts.public)))
+    throw errors.usage(`--public "${opts.public}" is not a directory.`, "Name the directory of static files, or leave --public out.");
+  const json = ctx.out.json;
+  const stderr = (line: string) => ctx.io.stderr.write(`${line}\n`);
+  ctx.stopsBetweenSteps(false);
+  const runner = await startDev({
+    cwd: ctx.io.cwd,
+    dataDir: resolveDataDir(ctx.globals.dataDir, ctx.io.env, ctx.io.cwd),
+    site: ctx.globals.site ?? ctx.io.env.YOURSPACE_SITE ?? DEFAULT_SITE,
+    clock: ctx.clock,
+    host: "127.0.0.1",
+    port: Number(opts.port),
+    region: opts.region,
+    origin: opts.origin,
+    publicDir: opts.public,
+    onRequest: (log) => stderr(logLine(log, json)),
+    onReload: (outcome) => {
+      if (json)
+        stderr(
+          JSON.stringify({
+            event: "reload",
+            ok: !outcome.error,
+            files: outcome.files,
+            routes: outcome.routes,
+            ...(outcome.error && { error: outcome.error.toJSON() }),
+          }),
+        );
+      else if (outcome.error) ctx.out.warn(`${outcome.error.message}\n  The last good version keeps serving.`);
+      else ctx.out.note(`Reloaded ${outcome.routes.join(", ") || "nothing"} (${outcome.files.join(", ")}).`);
+    },
+    onLoadError: (route, error) =>
+      json ? stderr(JSON.stringify({ event: "load", ok: false, route, error: error.toJSON() })) : ctx.out.warn(`Route ${route}: ${error.message}`),
+    onBackgroundError: (route, error) => ctx.out.warn(`Route ${route}: a promise given to waitUntil failed: ${(error as Error)?.message ?? String(error)}`),
+  });
+  if (json) await ctx.out.printJson(runner.info);
+  else await printInfo(ctx.out.line.bind(ctx.out), runner.info);
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve();
+    else ctx.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await runner.close();
+};
+
+async function printInfo(line: (text: string) => Promise<void>, info: DevInfo): Promise<void> {
+  await line(`yourspace dev: ${info.url}`);
+  await line(
+    `  data ${info.dataDir} (site ${info.site}), profile ${info.profile}, regions ${info.regions.join(", ")} (home ${info.home}), serving in ${info.region}`,
+  );
+  for (const route of info.routes) {
+    const kv = route.kv.map((b) => `${b.variable === "default" ? "kv" : b.variable}=${b.namespace} ${b.access}`).join(", ");
+    await line(`  ${route.pattern} → ${route.function ?? "(no function)"}${kv ? `  [${kv}]` : ""}`);
+  }
+  if (info.publicDir) await line(`  static files from ${info.publicDir}`);
+  if (info.origin) await line(`  everything else from ${info.origin}`);
+}
+
+function isDirectory(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}

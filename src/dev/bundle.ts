@@ -1,0 +1,59 @@
+import { relative } from "node:path";
+import { errors, KvError } from "../core/errors.js";
+
+/** A function's code, bundled with everything it imports but "yourspace:edge". */
+export interface Bundle {
+  /** The entry file, absolute. */
+  file: string;
+  code: string;
+  /** The source map, as JSON text. */
+  map: string;
+  /** Every file of the project the bundle was made from, absolute: a change to any of them reloads it. */
+  inputs: string[];
+}
+
+/**
+ * Bundles a function with esbuild, at load and on each change, never per request. TypeScript and
+ * JavaScript alike; "yourspace:edge" is left for the realm to provide. A syntax error, an import
+ * that cannot be found, or an import of a Node module is an error naming the file and line.
+ */
+export async function bundle(file: string, projectDir: string): Promise<Bundle> {
+  const { build } = await import("esbuild");
+  try {
+    const result = await build({
+      entryPoints: [file],
+      bundle: true,
+      format: "cjs",
+      platform: "browser",
+      target: "es2022",
+      external: ["yourspace:edge"],
+      sourcemap: "external",
+      sourcesContent: false,
+      outfile: `${file}.bundle.js`,
+      absWorkingDir: projectDir,
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+    });
+    const js = result.outputFiles.find((o) => o.path.endsWith(".js"))!;
+    const map = result.outputFiles.find((o) => o.path.endsWith(".map"))!;
+    const inputs = Object.keys(result.metafile.inputs).map((input) => `${projectDir}/${input}`);
+    return { file, code: js.text, map: map.text, inputs };
+  } catch (e) {
+    throw buildError(e, file, projectDir);
+  }
+}
+
+function buildError(e: unknown, file: string, projectDir: string): KvError {
+  const problems = (e as { errors?: { text: string; location: { file: string; line: number; column: number; lineText: string } | null }[] }).errors;
+  const first = problems?.[0];
+  if (!first) return errors.functionFailed(relative(projectDir, file), (e as Error).message);
+  const where = first.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}` : relative(projectDir, file);
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+  return new KvError(
+    "FUNCTION_ERROR",
+    `${where}: ${first.text}${more}${first.location ? `\n    ${first.location.lineText}` : ""}`,
+    "Fix the file and save it; the last version that built keeps serving until then.",
+    { file: first.location?.file ?? relative(projectDir, file), line: first.location?.line ?? null, column: first.location ? first.location.column + 1 : null },
+  );
+}

@@ -1,0 +1,95 @@
+import { KvError } from "../core/errors.js";
+import type { KvBinding } from "../edge/module.js";
+import type { EdgeRequest } from "./edge-request.js";
+import { responseOf } from "./function-host.js";
+import type { DevRoute } from "./project-routes.js";
+import { inScope, type RequestRecord } from "./request-scope.js";
+import type { RouteFunctions } from "./route-functions.js";
+import { staticFile } from "./static-files.js";
+
+/** A function's failure, with the route it happened in: the server answers it with a 500. */
+export class FunctionFailure extends Error {
+  constructor(
+    readonly route: string,
+    readonly error: unknown,
+  ) {
+    super(`route ${route}`);
+  }
+}
+
+export interface DispatchOptions {
+  routes: readonly DevRoute[];
+  functions: RouteFunctions;
+  /** Named bindings, by variable: the same objects for every route (the broker tells routes apart). */
+  bindingOf(variable: string): KvBinding;
+  publicDir: string | null;
+  origin: string | null;
+  /** A promise handed to ctx.waitUntil() rejected, after the answer was sent. */
+  onBackgroundError(route: string, error: unknown): void;
+}
+
+/**
+ * Where a request goes: the first route whose pattern matches and that has a function; its
+ * ctx.next() goes on to the next matching route, then to a static file of the public directory,
+ * then to the origin, and else answers 404.
+ */
+export class Dispatcher {
+  private readonly envs = new Map<DevRoute, Record<string, KvBinding>>();
+
+  constructor(private readonly options: DispatchOptions) {}
+
+  dispatch(request: EdgeRequest, record: RequestRecord, from = 0): Promise<Response> {
+    const { routes, functions } = this.options;
+    const path = request.url.pathname;
+    for (let i = from; i < routes.length; i++) {
+      const route = routes[i]!;
+      if (!route.file || !route.pattern.matches(path)) continue;
+      const run = functions.functionOf(route);
+      if (run instanceof KvError) return Promise.reject(new FunctionFailure(route.pattern.text, run));
+      const ctx = {
+        next: () => this.dispatch(request, record, i + 1),
+        region: record.region,
+        env: this.envOf(route),
+        waitUntil: (promise: unknown) => {
+          Promise.resolve(promise).catch((e: unknown) => this.options.onBackgroundError(route.pattern.text, e));
+        },
+      };
+      return inScope({ route, request: record }, () => run(request, ctx)).then(
+        (answer) => responseOf(answer, route.pattern.text),
+        (e: unknown) => {
+          throw e instanceof FunctionFailure ? e : new FunctionFailure(route.pattern.text, e);
+        },
+      );
+    }
+    return this.fallThrough(request, path);
+  }
+
+  private async fallThrough(request: EdgeRequest, path: string): Promise<Response> {
+    const { publicDir, origin } = this.options;
+    const file = publicDir === null ? null : staticFile(publicDir, path, request.method);
+    if (file) return file;
+    if (origin !== null) {
+      const url = new URL(request.url.pathname + request.url.search, origin);
+      const headers = new Headers(request.headers);
+      headers.delete("host");
+      return fetch(url, { method: request.method, headers, body: request.body, redirect: "manual", duplex: "half" } as RequestInit);
+    }
+    const error = new KvError(
+      "NOT_FOUND",
+      `No route, file or origin serves ${path}.`,
+      "Add a route for it to yourspace.jsonc, a file to the public directory, or an origin.",
+    );
+    return Response.json({ error: error.toJSON() }, { status: 404 });
+  }
+
+  private envOf(route: DevRoute): Record<string, KvBinding> {
+    let env = this.envs.get(route);
+    if (!env) {
+      env = Object.freeze(
+        Object.fromEntries(route.bindings.filter((b) => b.variable !== "default").map((b) => [b.variable, this.options.bindingOf(b.variable)])),
+      );
+      this.envs.set(route, env);
+    }
+    return env;
+  }
+}

@@ -1,0 +1,56 @@
+import type { KvOp, RequestRecord } from "./request-scope.js";
+
+/** One request as the server's log shows it. */
+export interface RequestLog {
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+  record: RequestRecord;
+}
+
+/**
+ * One line per request on stderr: method, path, status, time, region, and each KV operation with
+ * where it was served from and whether it was stale. With --json, the same as one JSON object.
+ */
+export function logLine(log: RequestLog, json: boolean): string {
+  if (json)
+    return JSON.stringify({
+      event: "request",
+      method: log.method,
+      path: log.path,
+      status: log.status,
+      ms: round(log.ms),
+      region: log.record.region,
+      kv: log.record.ops,
+    });
+  const ops = log.record.ops.map(opText).join(" ");
+  return `${log.method} ${log.path} ${log.status} ${round(log.ms)}ms ${log.record.region}${ops ? ` ${ops}` : ""}`;
+}
+
+function opText(op: KvOp): string {
+  const key = JSON.stringify(op.key);
+  if (op.error) return `[${op.op} ${key} ${op.error}]`;
+  if (op.op !== "get") return `[${op.op} ${key}]`;
+  return `[get ${key} ${op.servedFrom}${op.version === null ? " none" : ""}${op.stale ? ` stale ${op.ageMs}ms` : ""}]`;
+}
+
+/**
+ * The x-yourspace-kv header: how the request's KV reads were served, one entry per read, in order,
+ * separated by ", ": `<key> v=<version|none> from=<home|replica|cache|origin> stale=<0|1|unknown> age=<ms>`
+ * (stale: home has a newer version; unknown for an edge cache's copy; age as ReadInfo.ageMs),
+ * the key percent-encoded. Writes are not listed: they always go to home.
+ */
+export function kvHeader(record: RequestRecord): string {
+  return record.ops
+    .filter((op) => op.op === "get" && !op.error)
+    .map(
+      (op) =>
+        `${encodeURIComponent(op.key)} v=${op.version ?? "none"} from=${op.servedFrom} stale=${op.stale === undefined ? "unknown" : op.stale ? 1 : 0} age=${op.ageMs}`,
+    )
+    .join(", ");
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

@@ -1,0 +1,86 @@
+import { existsSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import type { Binding } from "../core/backend.js";
+import { errors } from "../core/errors.js";
+import { parseRoutePattern, type RoutePattern } from "../core/route-pattern.js";
+import { DEFAULT_BINDING, ProjectFile, type RouteBlock } from "../project/project-file.js";
+
+/** A route `yourspace dev` serves: its pattern, its function's source file and its bindings. */
+export interface DevRoute {
+  pattern: RoutePattern;
+  /** The function's source, absolute; null for a block that only binds (nothing to run). */
+  file: string | null;
+  /** By variable; the shorthand's binding is the variable "default" (the SDK's `kv`). */
+  bindings: Binding[];
+}
+
+export interface DevProject {
+  /** The project file, absolute. */
+  path: string;
+  dir: string;
+  routes: DevRoute[];
+}
+
+const ACCESS = ["read-only", "read-write"];
+
+/**
+ * Reads the routes of the project file nearest to `cwd`. A route block's `kv` is the launch post's
+ * shorthand (`"read-only"` or `"read-write"`: the site's default namespace, the SDK's `kv`), or an
+ * object of named bindings (`ctx.env.VARIABLE`) in which the reserved name `"default"` is the
+ * shorthand's binding, so one block can hold both.
+ */
+export async function readProjectRoutes(cwd: string): Promise<DevProject> {
+  const file = await ProjectFile.open(cwd);
+  if (!file.exists)
+    throw errors.usage(`There is no yourspace.jsonc in ${cwd} or its parents.`, "Run this in a project, or create yourspace.jsonc with its routes.");
+  const dir = dirname(file.path);
+  const blocks = await file.routes();
+  return { path: file.path, dir, routes: blocks.map((block, i) => routeOf(block, i, dir, file.path)) };
+}
+
+function routeOf(block: RouteBlock, index: number, dir: string, path: string): DevRoute {
+  const where = `routes[${index}] of ${path}`;
+  if (typeof block !== "object" || block === null) throw errors.usage(`${where} is not an object.`, 'A route block is { "pattern": "/…", "function": "…" }.');
+  const pattern = parseRoutePattern(block.pattern);
+  const route = pattern.text;
+  return { pattern, file: functionFile(block.function, dir, where), bindings: bindingsOf(block.kv, route, where) };
+}
+
+function functionFile(name: unknown, dir: string, where: string): string | null {
+  if (name === undefined) return null;
+  if (typeof name !== "string" || name === "")
+    throw errors.usage(`"function" in ${where} must be a path or a name.`, 'For example "functions/admin.ts" or "admin".');
+  // A bare name is a file in functions/, TypeScript or JavaScript.
+  const candidates = /^[\w.-]+$/.test(name) && !/\.[cm]?[jt]sx?$/.test(name) ? [`functions/${name}.ts`, `functions/${name}.js`] : [name];
+  for (const candidate of candidates) {
+    const full = isAbsolute(candidate) ? candidate : resolve(dir, candidate);
+    if (existsSync(full)) return full;
+  }
+  throw errors.usage(
+    `The function "${name}" of ${where} was not found (looked for ${candidates.map((c) => relative(dir, join(dir, c)) || c).join(" and ")}).`,
+    'Create the file, or correct the route\'s "function": a path relative to the project file, or a name in functions/.',
+  );
+}
+
+function bindingsOf(kv: unknown, route: string, where: string): Binding[] {
+  if (kv === undefined) return [];
+  const binding = (variable: string, namespace: string, access: Binding["access"]): Binding => ({ route, variable, namespace, access, createdAt: 0 });
+  if (typeof kv === "string") {
+    if (!ACCESS.includes(kv)) throw errors.usage(`"kv" in ${where} is "${kv}"; the shorthand is "read-only" or "read-write".`);
+    return [binding(DEFAULT_BINDING, "default", kv as Binding["access"])];
+  }
+  if (typeof kv !== "object" || kv === null || Array.isArray(kv))
+    throw errors.usage(
+      `"kv" in ${where} must be "read-only", "read-write" or an object of bindings.`,
+      'For example "kv": { "FLAGS": { "namespace": "flags", "access": "read-only" } }.',
+    );
+  return Object.entries(kv as Record<string, unknown>).map(([variable, value]) => {
+    const { namespace, access } = (value ?? {}) as { namespace?: unknown; access?: unknown };
+    if (typeof namespace !== "string" || (access !== undefined && !ACCESS.includes(access as string)))
+      throw errors.usage(
+        `The binding ${variable} in ${where} needs a "namespace" and an "access" of "read-only" or "read-write".`,
+        `For example "${variable}": { "namespace": "flags", "access": "read-only" }.`,
+      );
+    return binding(variable, namespace, (access as Binding["access"] | undefined) ?? "read-write");
+  });
+}

@@ -1,0 +1,87 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { errors, KvError } from "../core/errors.js";
+import { STATUS } from "../contract/status.js";
+import type { Dispatcher } from "./dispatch.js";
+import { FunctionFailure } from "./dispatch.js";
+import { errorResponse } from "./error-page.js";
+import { requestOf, send } from "./http-bridge.js";
+import { kvHeader, type RequestLog } from "./log-line.js";
+import type { RequestRecord } from "./request-scope.js";
+import type { SourceMaps } from "./source-map-stack.js";
+
+/** The request header that picks the region a request is served in. */
+export const REGION_HEADER = "x-yourspace-region";
+/** The response header saying how the request's KV reads were served (log-line.ts: kvHeader). */
+export const KV_HEADER = "x-yourspace-kv";
+
+export interface DevServerOptions {
+  host: string;
+  port: number;
+  dispatcher: Dispatcher;
+  maps: SourceMaps;
+  /** Checks a region's name (undefined: the server's own) and answers the region to serve in. */
+  region(name: string | undefined): string;
+  log(entry: RequestLog): void;
+}
+
+/**
+ * The HTTP side of `yourspace dev`: each request is served in a region (the server's, or the one its
+ * x-yourspace-region header names), through the dispatcher, and answered with headers saying the
+ * region and how KV reads were served. A function's failure is a 500 with its source-mapped stack,
+ * and the server goes on serving.
+ */
+export async function listenDev(options: DevServerOptions): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    void serve(options, req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://${options.host}:${port}` };
+}
+
+async function serve(options: DevServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = performance.now();
+  const header = req.headers[REGION_HEADER];
+  const record: RequestRecord = { region: "", ops: [] };
+  let response: Response;
+  try {
+    record.region = options.region(typeof header === "string" ? header : undefined);
+    const request = await requestOf(req, `http://${req.headers.host ?? "localhost"}`);
+    response = await options.dispatcher.dispatch(request, record);
+  } catch (e) {
+    response = failure(e, options.maps, req.headers.accept ?? null);
+  }
+  const extra: Record<string, string> = { [REGION_HEADER]: record.region || "none" };
+  const kv = kvHeader(record);
+  if (kv) extra[KV_HEADER] = kv;
+  try {
+    await send(res, response, extra);
+  } catch {
+    // The client went away mid-answer: nothing is left to tell it.
+    res.destroy();
+  }
+  options.log({ method: req.method ?? "GET", path: req.url ?? "/", status: response.status, ms: performance.now() - started, record });
+}
+
+function failure(e: unknown, maps: SourceMaps, accept: string | null): Response {
+  if (e instanceof FunctionFailure) {
+    const cause = e.error;
+    if (cause instanceof KvError && cause.code === "FUNCTION_ERROR") return errorResponse(cause, 500, accept);
+    // What the function threw is of its own realm: an Error there is no instanceof Error here.
+    const thrown = (typeof cause === "object" && cause !== null ? cause : {}) as { name?: unknown; message?: unknown; stack?: unknown };
+    const text =
+      typeof thrown.message === "string" ? `${typeof thrown.name === "string" ? thrown.name : "Error"}: ${thrown.message}` : `${String(cause)} was thrown`;
+    const error = errors.functionFailed(e.route, text);
+    return errorResponse(error, 500, accept, typeof thrown.stack === "string" ? maps.mapStack(thrown.stack) : undefined);
+  }
+  if (e instanceof KvError) return errorResponse(e, STATUS[e.code], accept);
+  return errorResponse(errors.internal(`Unexpected error: ${(e as Error).message}`), 500, accept, (e as Error).stack);
+}

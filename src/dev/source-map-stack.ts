@@ -1,0 +1,42 @@
+import { dirname, relative, resolve } from "node:path";
+import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
+
+/** The realm wraps a bundle's code in a function on its first line: columns there are shifted by this. */
+export const WRAPPER_PREFIX = "(function (exports, require, module) {";
+
+/** The bundles loaded now, by the file name their code runs under. */
+export class SourceMaps {
+  private readonly maps = new Map<string, { map: TraceMap; dir: string }>();
+
+  constructor(private readonly projectDir: string) {}
+
+  /** Remembers a bundle's map; `outfile` is where esbuild placed the bundle (its sources are relative to it). */
+  add(filename: string, map: string, outfile: string): void {
+    this.maps.set(filename, { map: new TraceMap(map), dir: dirname(outfile) });
+  }
+
+  /**
+   * A stack with every frame in a bundle replaced by its place in the source: the file relative to
+   * the project, the line and the column a person sees in their editor.
+   */
+  mapStack(stack: string): string {
+    return stack
+      .split("\n")
+      .map((line) => this.mapFrame(line))
+      .join("\n");
+  }
+
+  private mapFrame(line: string): string {
+    const frame = /^(\s*at (?:.*? \()?)(.*):(\d+):(\d+)(\)?)$/.exec(line);
+    if (!frame) return line;
+    const [, head, filename, lineText, columnText, tail] = frame;
+    const found = this.maps.get(filename!);
+    if (!found) return line;
+    const generatedLine = Number(lineText);
+    const column = Number(columnText) - 1 - (generatedLine === 1 ? WRAPPER_PREFIX.length : 0);
+    const original = originalPositionFor(found.map, { line: generatedLine, column: Math.max(0, column) });
+    if (original.source === null) return line;
+    const source = relative(this.projectDir, resolve(found.dir, original.source));
+    return `${head}${source}:${original.line}:${original.column + 1}${tail}`;
+  }
+}

@@ -1,0 +1,102 @@
+import { errors, KvError } from "../core/errors.js";
+import { LIMITS } from "../core/limits.js";
+import { EdgeKvError } from "./edge-error.js";
+import type { KvPort } from "./protocol.js";
+import { bytesOf, readOptionsOf, valueAs } from "./values.js";
+
+/** The most keys one bulk get takes, as Cloudflare's. */
+const MAX_BULK_GET = 100;
+
+/**
+ * One KV binding as a function sees it (the SDK's `kv`, or `ctx.env.VARIABLE`): Cloudflare Workers
+ * KV's methods and answers, with EdgeOne's names where they differ, so ported code needs only the
+ * binding renamed. Every call goes to the host by variable; what the route may do is decided there.
+ */
+export function createBinding(port: KvPort, variable: string) {
+  const binding = {
+    get(key: string | string[], type?: unknown): Promise<unknown> {
+      return settle(() => {
+        const options = readOptionsOf(type);
+        if (Array.isArray(key)) {
+          if (key.length > MAX_BULK_GET)
+            throw errors.usage(`A bulk get takes at most ${MAX_BULK_GET} keys, not ${key.length}.`, "Split the keys into several gets.");
+          if (options.type === "arrayBuffer" || options.type === "stream") throw errors.usage(`A bulk get reads "text" or "json", not "${options.type}".`);
+          const found = new Map<string, unknown>();
+          for (const k of key) {
+            const read = port.get(variable, k, options);
+            found.set(k, read.value === null ? null : valueAs(read.value, options.type));
+          }
+          return found;
+        }
+        const read = port.get(variable, key, options);
+        return read.value === null ? null : valueAs(read.value, options.type);
+      });
+    },
+
+    getWithMetadata(key: string, type?: unknown) {
+      return settle(() => {
+        const options = readOptionsOf(type);
+        const read = port.get(variable, key, options);
+        return {
+          value: read.value === null ? null : valueAs(read.value, options.type),
+          metadata: read.value === null ? null : read.metadata,
+          version: read.version,
+          region: read.region,
+          servedFrom: read.servedFrom,
+          ageMs: read.ageMs,
+        };
+      });
+    },
+
+    async put(key: string, value: unknown, options?: { expiration?: unknown; expirationTtl?: unknown; metadata?: unknown }): Promise<void> {
+      // A stream is read whole before anything is written.
+      let bytes: Uint8Array;
+      try {
+        bytes = await bytesOf(value);
+      } catch (e) {
+        throw edgeError(e);
+      }
+      return settle(() => {
+        const { expiration, expirationTtl, metadata } = options ?? {};
+        if (expiration !== undefined && typeof expiration !== "number") throw errors.usage(`expiration is epoch seconds, a number, not ${typeof expiration}.`);
+        if (expirationTtl !== undefined && typeof expirationTtl !== "number")
+          throw errors.usage(`expirationTtl is seconds, a number, not ${typeof expirationTtl}.`);
+        port.put(variable, key, bytes, { expiration, expirationTtl, metadata });
+      });
+    },
+
+    delete(key: string): Promise<void> {
+      return settle(() => port.delete(variable, key));
+    },
+
+    list(options?: { prefix?: unknown; limit?: unknown; cursor?: unknown }) {
+      return settle(() => {
+        const { prefix = "", limit = LIMITS.maxListLimit, cursor = null } = options ?? {};
+        if (typeof prefix !== "string") throw errors.usage(`prefix must be a string, not ${typeof prefix}.`);
+        if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > LIMITS.maxListLimit) throw errors.limitInvalid(String(limit));
+        if (cursor !== null && typeof cursor !== "string") throw errors.cursorInvalid();
+        const page = port.list(variable, { prefix, limit, cursor: cursor === "" ? null : cursor });
+        const complete = page.cursor === null;
+        return { keys: page.keys, list_complete: complete, complete, cursor: page.cursor ?? undefined };
+      });
+    },
+  };
+  return Object.freeze(binding);
+}
+
+export type KvBinding = ReturnType<typeof createBinding>;
+
+/** Runs a host call and answers as a promise, as the platform's SDKs do; errors become EdgeKvError. */
+function settle<T>(run: () => T): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (e) {
+    return Promise.reject(edgeError(e));
+  }
+}
+
+function edgeError(e: unknown): unknown {
+  if (e instanceof EdgeKvError) return e;
+  if (e instanceof KvError) return new EdgeKvError(e.code, e.message, e.hint ?? null);
+  return e;
+}

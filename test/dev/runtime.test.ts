@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { ok } from "../support/kv.js";
+import { devProject, startDevProcess } from "../support/dev-process.js";
+
+/** The launch post's handler, verbatim. */
+const LAUNCH_POST_HANDLER = `import { kv } from "yourspace:edge";
+export default async function handler(req, ctx) {
+  const sessionToken = req.headers.get("authorization");
+  const session = sessionToken ? await kv.get(\`sessions/\${sessionToken}\`) : null;
+  if (req.url.pathname.startsWith("/admin") && !session) return ctx.redirect("/login");
+  return ctx.next();
+}
+`;
+
+const routes = (list: unknown[]) => JSON.stringify({ routes: list }, null, 2);
+
+describe("yourspace dev: routes, handlers and fall-through", () => {
+  it("runs the launch post's handler verbatim: a redirect without a session, the next route with one", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([
+        { pattern: "/admin/*", function: "admin", kv: "read-only" },
+        { pattern: "/admin/*", function: "functions/page.js" },
+      ]),
+      "functions/admin.ts": LAUNCH_POST_HANDLER,
+      "functions/page.js": `export default async (req) => new Response("admin page for " + req.url.pathname);\n`,
+    });
+    await ok(project.kv("set", "sessions/tok-1", '{"user":"ada"}'));
+    const dev = await startDevProcess(project);
+    expect(dev.info.routes[0]).toEqual({
+      pattern: "/admin/*",
+      function: "functions/admin.ts",
+      kv: [{ variable: "default", namespace: "default", access: "read-only" }],
+    });
+
+    const anonymous = await dev.fetch("/admin/users");
+    expect(anonymous.status).toBe(302);
+    expect(anonymous.headers.get("location")).toBe("/login");
+
+    const signedIn = await dev.fetch("/admin/users", { headers: { authorization: "tok-1" } });
+    expect(signedIn.status).toBe(200);
+    expect(await signedIn.text()).toBe("admin page for /admin/users");
+    expect(signedIn.headers.get("x-yourspace-region")).toBe("iad");
+    expect(signedIn.headers.get("x-yourspace-kv")).toMatch(/^sessions%2Ftok-1 v=\d{20} from=home stale=0 age=0$/);
+  });
+
+  it("falls through to the public directory, then answers 404; a request in an unknown region is 400 naming the regions", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([{ pattern: "*", function: "pass" }]),
+      "functions/pass.ts": `export default (req: Request, ctx: { next(): Promise<Response> }) => ctx.next();\n`,
+      "public/index.html": "<h1>home</h1>",
+      "public/css/site.css": "body{}",
+    });
+    const dev = await startDevProcess(project);
+    const home = await dev.fetch("/");
+    expect([home.status, home.headers.get("content-type"), await home.text()]).toEqual([200, "text/html; charset=utf-8", "<h1>home</h1>"]);
+    expect(await (await dev.fetch("/css/site.css")).text()).toBe("body{}");
+    const missing = await dev.fetch("/nothing/here");
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
+    const escape = await dev.fetch("/..%2f..%2fyourspace.jsonc");
+    expect(escape.status).toBe(404);
+
+    const unknown = await dev.fetch("/", { region: "mars" });
+    expect(unknown.status).toBe(400);
+    const body = (await unknown.json()) as { error: { code: string; message: string; hint: string } };
+    expect(body.error.message).toContain('"mars"');
+    expect(body.error.hint).toContain("iad, fra, sin");
+  });
+
+  it("runs Cloudflare's and EdgeOne's handler shapes with only the binding renamed", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([
+        { pattern: "/cf", function: "cf", kv: { KV: { namespace: "default", access: "read-only" } } },
+        { pattern: "/eo", function: "eo", kv: { my_kv: { namespace: "default", access: "read-only" } } },
+      ]),
+      "functions/cf.ts": `export default {
+  async fetch(request: Request, env: any) {
+    const config = await env.KV.get("config", { type: "json", cacheTtl: 60 });
+    return new Response(JSON.stringify({ url: typeof request.url, theme: config.theme }));
+  },
+};
+`,
+      "functions/eo.js": `export async function onRequest({ request, env }) {
+  const config = await env.my_kv.get("config", "json");
+  return new Response(JSON.stringify({ url: typeof request.url, theme: config.theme }));
+}
+`,
+    });
+    await ok(project.kv("set", "config", '{"theme":"dark"}'));
+    const dev = await startDevProcess(project);
+    expect(await (await dev.fetch("/cf")).json()).toEqual({ url: "string", theme: "dark" });
+    expect(await (await dev.fetch("/eo")).json()).toEqual({ url: "string", theme: "dark" });
+  });
+
+  it("answers an uncaught exception with 500 and the source-mapped stack, as JSON or a page, and keeps serving", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([{ pattern: "/boom", function: "boom" }]),
+      "functions/boom.ts": `import { explode } from "./lib/explode";
+type Query = { ok?: string };
+export default async function handler(req: { url: URL }) {
+  const q: Query = Object.fromEntries(req.url.searchParams);
+  if (q.ok) return new Response("fine");
+  return explode();
+}
+`,
+      "functions/lib/explode.ts": `export function explode(): never {
+  throw new TypeError("the flag was not there");
+}
+`,
+    });
+    const dev = await startDevProcess(project);
+    const json = await dev.fetch("/boom");
+    expect(json.status).toBe(500);
+    const { error } = (await json.json()) as { error: { code: string; message: string; stack: string } };
+    expect(error.code).toBe("FUNCTION_ERROR");
+    expect(error.message).toContain("TypeError: the flag was not there");
+    expect(error.stack).toContain("functions/lib/explode.ts:2:9");
+    expect(error.stack).toContain("functions/boom.ts:6:10");
+
+    const page = await dev.fetch("/boom", { headers: { accept: "text/html,application/xhtml+xml" } });
+    expect(page.status).toBe(500);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(await page.text()).toContain("functions/lib/explode.ts:2:9");
+
+    expect(await (await dev.fetch("/boom?ok=1")).text()).toBe("fine");
+  });
+});
