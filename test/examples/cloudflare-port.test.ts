@@ -9,10 +9,10 @@ test("a Cloudflare Worker reads its settings through env.KV, unchanged", async (
   await site.ok(["kv", "set", "settings:mail", JSON.stringify({ from: "shop@example.com" }), "-n", "settings"]);
   const dev = await site.serve();
 
-  const site_ = await fetch(new URL("/settings?name=site", dev.url));
+  const site_ = await dev.fetch("/settings?name=site");
   expect(site_.status).toBe(200);
   expect(await site_.json()).toEqual({ name: "site", settings: { title: "Teapots", banner: null }, known: ["settings:mail", "settings:site"] });
-  const missing = await fetch(new URL("/settings?name=nothing", dev.url));
+  const missing = await dev.fetch("/settings?name=nothing");
   expect(missing.status).toBe(404);
   expect(await missing.text()).toBe("No settings named nothing");
 });

@@ -6,7 +6,7 @@ test("an EdgeOne Pages Function keeps a cart through my_kv", async () => {
   const site = exampleSite("edgeone-port");
   await site.ok(["kv", "namespace", "create", "carts"]);
   const dev = await site.serve();
-  const cart = (user: string, item?: string) => fetch(new URL(`/cart?user=${user}`, dev.url), item === undefined ? {} : { method: "POST", body: item });
+  const cart = (user: string, item?: string) => dev.fetch(`/cart?user=${user}`, item === undefined ? {} : { method: "POST", body: item });
 
   expect(await (await cart("ada", "teapot")).json()).toEqual({ user: "ada", items: ["teapot"] });
   expect(await (await cart("ada", "kettle")).json()).toEqual({ user: "ada", items: ["teapot", "kettle"] });

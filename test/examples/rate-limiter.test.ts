@@ -7,8 +7,7 @@ test("a client gets five requests a window, then 429, and five more in the next 
   const site = exampleSite("rate-limiter");
   await site.ok(["kv", "emulator", "clock", "manual"]);
   const dev = await site.serve();
-  const call = (client: string, region = "iad") =>
-    fetch(new URL("/api/hello.json", dev.url), { headers: { "x-forwarded-for": client, "x-yourspace-region": region } });
+  const call = (client: string, region = "iad") => dev.fetch("/api/hello.json", { region, headers: { "x-forwarded-for": client } });
 
   for (let n = 4; n >= 0; n--) {
     const answer = await call("203.0.113.7");
@@ -35,7 +34,7 @@ test("across regions the limiter counts from a stale copy: sin lets through a cl
   const site = exampleSite("rate-limiter");
   await site.ok(["kv", "emulator", "clock", "manual"]);
   const dev = await site.serve();
-  const call = (region: string) => fetch(new URL("/api/hello.json", dev.url), { headers: { "x-forwarded-for": "203.0.113.7", "x-yourspace-region": region } });
+  const call = (region: string) => dev.fetch("/api/hello.json", { region, headers: { "x-forwarded-for": "203.0.113.7" } });
 
   for (let n = 0; n < 5; n++) expect((await call("iad")).status).toBe(200);
   expect((await call("iad")).status).toBe(429);

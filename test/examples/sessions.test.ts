@@ -7,11 +7,11 @@ test("a session opened at /login passes the launch post's guard until its TTL ru
   const site = exampleSite("sessions");
   await site.ok(["kv", "emulator", "clock", "manual"]);
   const dev = await site.serve();
-  const request = (path: string, init: RequestInit = {}) => fetch(new URL(path, dev.url), { redirect: "manual", ...init });
+  const request = dev.fetch;
 
   const anonymous = await request("/admin");
   expect(anonymous.status).toBe(302);
-  expect(new URL(anonymous.headers.get("location")!, dev.url).pathname).toBe("/login");
+  expect(new URL(anonymous.headers.get("location")!, dev.info.url).pathname).toBe("/login");
 
   const login = await request("/login", { method: "POST", body: JSON.stringify({ user: "ada" }) });
   expect(login.status).toBe(201);
@@ -37,7 +37,7 @@ test("a session opened at /login passes the launch post's guard until its TTL ru
 test("the login route refuses what is not a login, and writes nothing", async () => {
   const site = exampleSite("sessions");
   const dev = await site.serve();
-  const request = (path: string, init: RequestInit = {}) => fetch(new URL(path, dev.url), { redirect: "manual", ...init });
+  const request = dev.fetch;
 
   expect((await request("/login")).status).toBe(405);
   const noUser = await request("/login", { method: "POST", body: "{}" });

@@ -9,10 +9,10 @@ test("a cached page is served until its tag is invalidated, then rendered from t
   await site.ok(["kv", "set", "products/2", JSON.stringify({ name: "Kettle", price: 30 })]);
   const dev = await site.serve();
   const product = async (id: string) => {
-    const answer = await fetch(new URL(`/products/${id}`, dev.url));
+    const answer = await dev.fetch(`/products/${id}`);
     return { status: answer.status, cache: answer.headers.get("x-cache"), body: await answer.text() };
   };
-  const invalidate = async (tag: string) => (await fetch(new URL(`/invalidate?tag=${encodeURIComponent(tag)}`, dev.url), { method: "POST" })).json();
+  const invalidate = async (tag: string) => (await dev.fetch(`/invalidate?tag=${encodeURIComponent(tag)}`, { method: "POST" })).json();
 
   expect(await product("1")).toMatchObject({ status: 200, cache: "miss", body: expect.stringContaining("<p>18</p>") });
   expect(await product("1")).toMatchObject({ cache: "hit", body: expect.stringContaining("<p>18</p>") });
@@ -41,6 +41,6 @@ test("invalidation answers what it was asked wrong", async () => {
   const site = exampleSite("tag-cache");
   await site.ok(["kv", "namespace", "create", "cache"]);
   const dev = await site.serve();
-  expect((await fetch(new URL("/invalidate", dev.url), { method: "POST" })).status).toBe(400);
-  expect((await fetch(new URL("/invalidate?tag=products", dev.url))).status).toBe(405);
+  expect((await dev.fetch("/invalidate", { method: "POST" })).status).toBe(400);
+  expect((await dev.fetch("/invalidate?tag=products")).status).toBe(405);
 });

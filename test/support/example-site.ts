@@ -1,9 +1,7 @@
-import { spawn } from "node:child_process";
 import { cpSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
-import { onTestFinished } from "vitest";
-import { BIN, runCli, tempDir, type RunResult } from "./cli.js";
+import { runCli, tempDir, type RunResult } from "./cli.js";
+import { startDevProcess, type DevProcess } from "./dev-process.js";
 
 const EXAMPLES = resolve(import.meta.dirname, "../../examples");
 
@@ -28,7 +26,8 @@ export function exampleSite(name: string): ExampleSite {
   const dir = join(tempDir(), name);
   cpSync(join(EXAMPLES, name), dir, { recursive: true, filter: (source) => !source.endsWith(".yourspace") });
   const dataDir = join(dir, ".yourspace");
-  const cli = (argv: string[]) => runCli(["--data-dir", dataDir, ...argv], { cwd: dir });
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, YOURSPACE_DATA_DIR: dataDir };
+  const cli = (argv: string[]) => runCli(argv, { cwd: dir, env });
   return {
     dir,
     dataDir,
@@ -38,26 +37,6 @@ export function exampleSite(name: string): ExampleSite {
       if (result.code !== 0) throw new Error(`yourspace ${argv.join(" ")} exited ${result.code}: ${result.stderr}`);
       return result;
     },
-    serve: () => startDev(dir, dataDir),
+    serve: () => startDevProcess({ dir, env }),
   };
-}
-
-export interface DevProcess {
-  url: string;
-}
-
-/** `yourspace dev --port 0 --json`, ready once its first stdout line (the JSON with the URL) is out. */
-function startDev(cwd: string, dataDir: string): Promise<DevProcess> {
-  const child = spawn(process.execPath, [BIN, "--data-dir", dataDir, "dev", "--port", "0", "--json"], { cwd, stdio: ["ignore", "pipe", "pipe"] });
-  const exited = new Promise((done) => child.once("exit", done));
-  onTestFinished(async () => {
-    child.kill("SIGTERM");
-    await exited;
-  });
-  let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  return new Promise((ready, fail) => {
-    createInterface({ input: child.stdout }).once("line", (line) => ready(JSON.parse(line) as DevProcess));
-    void exited.then(() => fail(new Error(`yourspace dev exited before it was ready:\n${stderr}`)));
-  });
 }
