@@ -19,7 +19,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { groupTicks, TICKS_PER_SECOND } from "./dev/processes.mjs";
+import { groupTicks, killGroup, TICKS_PER_SECOND } from "./dev/processes.mjs";
 import { sides, VALUE } from "./dev/sides.mjs";
 
 const root = resolve(import.meta.dirname, "..");
@@ -39,7 +39,11 @@ const chosen = (process.env.SIDES ?? "wrangler,floor,yourspace").split(",").map(
 });
 const work = mkdtempSync(join(tmpdir(), "yourspace-bench-dev-"));
 const running = new Set();
-process.on("exit", () => rmSync(work, { recursive: true, force: true }));
+process.on("exit", () => {
+  // Servers still running when the run fails: their groups would outlive it.
+  for (const server of running) killGroup(server.pid);
+  rmSync(work, { recursive: true, force: true });
+});
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const ms = (x) => `${x.toFixed(0)} ms`;
@@ -158,19 +162,42 @@ async function measureReloads() {
     if (!side.rewrite) continue;
     const server = await launch(side);
     const took = [];
+    const failedReloads = [];
     try {
       await firstAnswer(server.url);
       for (let n = 1; n <= RELOADS; n++) {
+        // Saves 300 ms apart, as a person's are: each run times one reload, not a burst of saves.
+        await new Promise((wait) => setTimeout(wait, 300));
         const body = `reload-${n}`;
-        const signal = side.reloaded ? server.next(side.reloaded) : undefined;
+        // A save written in place can be seen half-written: a reload that fails is counted, and the
+        // time runs on to the reload that puts the new code in place.
+        const signal = side.reloadEvent
+          ? server.next((line) => {
+              const event = side.reloadEvent(line);
+              if (event && !event.ok) failedReloads.push(event.error?.message ?? line);
+              return event?.ok;
+            })
+          : undefined;
         const t0 = performance.now();
         side.rewrite(side.project, body);
         if (signal) {
-          await signal;
+          // A save the server never reloads is reported, and ends this side's reloads: a late signal
+          // for it would be taken for the next save's.
+          const missed = await withinSeconds(10, signal, "missed").then(
+            () => false,
+            () => true,
+          );
+          if (missed) {
+            console.log(`reload ${side.name}: save ${n} gave no reload signal within 10 s; the remaining saves are not run`);
+            break;
+          }
           const answer = await firstAnswer(server.url);
           if (answer.body !== body) throw new Error(`${side.name} signalled a reload, then answered ${JSON.stringify(answer.body)}, not ${body}`);
         } else {
-          while ((await firstAnswer(server.url)).body !== body);
+          const served = async () => {
+            while ((await firstAnswer(server.url)).body !== body);
+          };
+          await withinSeconds(30, served(), `${side.name} did not serve the new code within 30 s of a save`);
         }
         took.push(performance.now() - t0);
       }
@@ -178,9 +205,17 @@ async function measureReloads() {
       await server.stop();
     }
     console.log(`reload ${side.name}: ${took.map(ms).join(", ")}`);
+    for (const failure of failedReloads) console.log(`reload ${side.name}: a reload failed before the new code was in place: ${failure}`);
     times.set(side.key, took);
   }
   return times;
+}
+
+/** `promise`, or a failure saying `what` once `seconds` pass: a server that misses a save fails the run rather than hanging it. */
+function withinSeconds(seconds, promise, what) {
+  let timer;
+  const late = new Promise((_, fail) => (timer = setTimeout(() => fail(new Error(what)), seconds * 1000)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function report({ starts, load, reloads }) {

@@ -57,10 +57,15 @@ export function startGroup({ command, args, cwd, env, cpus, ready }) {
     async stop() {
       signalGroup(child.pid, "SIGTERM");
       await exited;
-      signalGroup(child.pid, "SIGKILL");
+      killGroup(child.pid);
     },
   };
   return group.next(ready).then((readyAnswer) => ({ ...group, ready: readyAnswer }));
+}
+
+/** SIGKILL to what is left of a group (synchronous, so it can run as the process exits). */
+export function killGroup(pgid) {
+  signalGroup(pgid, "SIGKILL");
 }
 
 function signalGroup(pgid, signal) {

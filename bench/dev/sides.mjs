@@ -5,9 +5,9 @@
 //   yourspace: `yourspace dev` serving the same handler written for `yourspace:edge`, `kv.get(key)`.
 // Each side: prepare(dir) makes its project and seeds the value; start(project, cpus) runs it until
 // it says it is ready; path is what the load asks for; rewrite(project, body) saves new code that
-// answers `body` (wrangler and yourspace only); reloaded(line) recognises the server's own signal
-// that new code is in place, {"event": "reload", "ok": true} on stderr under --json (yourspace only:
-// wrangler's log says when a reload starts, not when it is done).
+// answers `body` (wrangler and yourspace only); reloadEvent(line) recognises the server's own report
+// of a reload, {"event": "reload", "ok": …} on stderr under --json (yourspace only: wrangler's log
+// says when a reload starts, not when it is done).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -90,11 +90,9 @@ export function sides({ root, peers }) {
     rewrite(dir, body) {
       writeEdgeHandler(dir, JSON.stringify(body));
     },
-    reloaded: (line) => {
+    reloadEvent: (line) => {
       const event = parseJson(line);
-      if (event?.event !== "reload") return undefined;
-      if (!event.ok) throw new Error(`yourspace dev could not reload: ${line}`);
-      return true;
+      return event?.event === "reload" ? event : undefined;
     },
   };
 
