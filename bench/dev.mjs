@@ -206,7 +206,7 @@ async function measureReloads() {
     }
     console.log(`reload ${side.name}: ${took.map(ms).join(", ")}`);
     for (const failure of failedReloads) console.log(`reload ${side.name}: a reload failed before the new code was in place: ${failure}`);
-    times.set(side.key, took);
+    if (took.length > 0) times.set(side.key, took);
   }
   return times;
 }
