@@ -56,6 +56,7 @@ export const dev: Handler<DevOptions> = async (ctx, _args, opts) => {
     },
     onLoadError: (route, error) =>
       json ? stderr(JSON.stringify({ event: "load", ok: false, route, error: error.toJSON() })) : ctx.out.warn(`Route ${route}: ${error.message}`),
+    onWarning: (text) => ctx.out.warn(text),
     onBackgroundError: (route, error) => ctx.out.warn(`Route ${route}: a promise given to waitUntil failed: ${(error as Error)?.message ?? String(error)}`),
   });
   if (json) await ctx.out.printJson(runner.info);

@@ -272,7 +272,7 @@ export const errors = {
   bindingReadOnly: (route: string, variable: string, namespace: string) =>
     new KvError(
       "PERMISSION_DENIED",
-      `Route ${route} reaches namespace "${namespace}" read-only (as ${variable}); the function cannot write to it.`,
+      `Route ${route} reaches namespace "${namespace}" read-only (as ${variable === "default" ? "kv, its default binding" : variable}); the function cannot write to it.`,
       `To let it write, make the binding read-write in the route's block of yourspace.jsonc ("access": "read-write", or "kv": "read-write").`,
     ),
   bindingMissing: (route: string, variable: string, bound: readonly string[]) =>

@@ -1,4 +1,4 @@
-import { relative } from "node:path";
+import { relative, resolve } from "node:path";
 import { errors, KvError } from "../core/errors.js";
 
 /** A function's code, bundled with everything it imports but "yourspace:edge". */
@@ -37,7 +37,7 @@ export async function bundle(file: string, projectDir: string): Promise<Bundle> 
     });
     const js = result.outputFiles.find((o) => o.path.endsWith(".js"))!;
     const map = result.outputFiles.find((o) => o.path.endsWith(".map"))!;
-    const inputs = Object.keys(result.metafile.inputs).map((input) => `${projectDir}/${input}`);
+    const inputs = Object.keys(result.metafile.inputs).map((input) => resolve(projectDir, input));
     return { file, code: js.text, map: map.text, inputs };
   } catch (e) {
     throw buildError(e, file, projectDir);

@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import type { FSWatcher } from "chokidar";
 import type { ReloadOutcome, RouteFunctions } from "./route-functions.js";
 
@@ -9,6 +10,7 @@ import type { ReloadOutcome, RouteFunctions } from "./route-functions.js";
  */
 export class Reloader {
   private pending = new Set<string>();
+  private inputs: Set<string>;
   private running: Promise<void> | null = null;
 
   private constructor(
@@ -16,13 +18,18 @@ export class Reloader {
     private readonly functions: RouteFunctions,
     private readonly onReload: (outcome: ReloadOutcome) => void,
   ) {
+    this.inputs = new Set(functions.inputs());
     watcher.on("change", (path) => this.changed(path));
     watcher.on("add", (path) => this.changed(path));
   }
 
+  /**
+   * Watches the folders the inputs are in, not the files: an editor saves by renaming a new file over
+   * the old one, and a watch on the old file would see that once and then nothing more.
+   */
   static async watch(functions: RouteFunctions, onReload: (outcome: ReloadOutcome) => void): Promise<Reloader> {
     const { watch } = await import("chokidar");
-    const watcher = watch(functions.inputs(), { ignoreInitial: true });
+    const watcher = watch(foldersOf(functions.inputs()), { ignoreInitial: true, atomic: false, depth: 0 });
     await new Promise<void>((resolve) => watcher.once("ready", resolve));
     return new Reloader(watcher, functions, onReload);
   }
@@ -33,6 +40,7 @@ export class Reloader {
   }
 
   private changed(path: string): void {
+    if (!this.inputs.has(path)) return;
     this.pending.add(path);
     this.running ??= this.drain().finally(() => {
       this.running = null;
@@ -45,8 +53,13 @@ export class Reloader {
       this.pending.clear();
       const outcome = await this.functions.reload(files);
       // A rebuild may have new imports to watch.
-      this.watcher.add(this.functions.inputs());
+      this.inputs = new Set(this.functions.inputs());
+      this.watcher.add(foldersOf([...this.inputs]));
       this.onReload(outcome);
     }
   }
+}
+
+function foldersOf(files: readonly string[]): string[] {
+  return [...new Set(files.map((f) => dirname(f)))];
 }

@@ -34,6 +34,7 @@ export interface DevOptions {
   /** A function failed to build at start (it answers its error until it builds). */
   onLoadError(route: string, error: KvError): void;
   onBackgroundError(route: string, error: unknown): void;
+  onWarning(text: string): void;
 }
 
 /** What the server says it serves, once it accepts requests. */
@@ -94,6 +95,15 @@ export async function startDev(options: DevOptions): Promise<{ info: DevInfo; cl
       maps,
       region: (name) => engine.region(name ?? serverRegion),
       log: options.onRequest,
+      beforeAnswer: (record, alone) => {
+        if (!record.ops.length || !(alone || record.ops.some((op) => op.op === "put" || op.op === "delete"))) return;
+        // The answer stands whatever happens to the log: what the function did is done.
+        try {
+          core.ledger.flush();
+        } catch (e) {
+          options.onWarning(`The audit log could not be written: ${(e as Error).message}`);
+        }
+      },
     });
     const reloader = await Reloader.watch(functions, options.onReload);
     const timer = setInterval(() => core.ledger.flush(), LEDGER_FLUSH_MS);

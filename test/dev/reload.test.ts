@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { ok } from "../support/kv.js";
+import { devProject, startDevProcess } from "../support/dev-process.js";
+
+describe("yourspace dev reloads a saved function without a restart", () => {
+  it("serves the new code after the reload signal, for the function and for a file it imports, and keeps KV", async () => {
+    const project = devProject({
+      "yourspace.jsonc": JSON.stringify({ routes: [{ pattern: "/", function: "home", kv: "read-write" }] }),
+      "functions/home.ts": `import { greeting } from "./lib/words";
+import { kv } from "yourspace:edge";
+export default async () => new Response(greeting + " " + (await kv.get("name")));
+`,
+      "functions/lib/words.ts": `export const greeting = "hello";\n`,
+    });
+    await ok(project.kv("set", "name", "ada"));
+    const dev = await startDevProcess(project);
+    const pid = dev.child.pid;
+    expect(await (await dev.fetch("/")).text()).toBe("hello ada");
+
+    let reloaded = dev.nextEvent((e) => e.event === "reload");
+    project.write("functions/lib/words.ts", `export const greeting = "bonjour";\n`);
+    expect(await reloaded).toMatchObject({ ok: true, files: ["functions/lib/words.ts"], routes: ["/"] });
+    expect(await (await dev.fetch("/")).text()).toBe("bonjour ada");
+
+    reloaded = dev.nextEvent((e) => e.event === "reload");
+    project.write("functions/home.ts", `export default async () => new Response("replaced");\n`);
+    expect(await reloaded).toMatchObject({ ok: true, files: ["functions/home.ts"] });
+    expect(await (await dev.fetch("/")).text()).toBe("replaced");
+    expect(dev.child.pid).toBe(pid);
+    expect(dev.child.exitCode).toBeNull();
+  });
+
+  it("shows a syntax error with its file and line, and keeps serving the last good version", async () => {
+    const project = devProject({
+      "yourspace.jsonc": JSON.stringify({ routes: [{ pattern: "/", function: "home" }] }),
+      "functions/home.ts": `export default () => new Response("good");\n`,
+    });
+    const dev = await startDevProcess(project);
+    const reloaded = dev.nextEvent((e) => e.event === "reload");
+    project.write("functions/home.ts", `export default () => {\n  return new Response("bad"\n};\n`);
+    const signal = await reloaded;
+    expect(signal).toMatchObject({ ok: false, error: { code: "FUNCTION_ERROR", details: { file: "functions/home.ts", line: 3 } } });
+    expect(signal.error.message).toMatch(/^functions\/home\.ts:3:1: /);
+    expect(await (await dev.fetch("/")).text()).toBe("good");
+
+    const fixed = dev.nextEvent((e) => e.event === "reload");
+    project.write("functions/home.ts", `export default () => new Response("fixed");\n`);
+    expect(await fixed).toMatchObject({ ok: true });
+    expect(await (await dev.fetch("/")).text()).toBe("fixed");
+  });
+});
