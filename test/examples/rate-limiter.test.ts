@@ -45,3 +45,18 @@ test("across regions the limiter counts from a stale copy: sin lets through a cl
   expect(fromSin.headers.get("x-ratelimit-remaining")).toBe("4");
   expect((await call("iad")).status).toBe(200);
 });
+
+test("in a region partitioned from home the limiter's write fails, and the request answers 500 naming why", async () => {
+  const site = exampleSite("rate-limiter");
+  await site.ok(["kv", "emulator", "clock", "manual"]);
+  await site.ok(["kv", "emulator", "partition", "sin"]);
+  const dev = await site.serve();
+
+  const answer = await dev.fetch("/api/hello.json", { region: "sin", headers: { "x-forwarded-for": "203.0.113.7", accept: "application/json" } });
+  expect(answer.status).toBe(500);
+  const { error } = (await answer.json()) as { error: { code: string; message: string } };
+  expect(error.code).toBe("FUNCTION_ERROR");
+  expect(error.message).toContain("partitioned");
+  expect((await site.ok(["kv", "ls", "ratelimit/"])).out).toBe("");
+  expect((await dev.fetch("/api/hello.json", { headers: { "x-forwarded-for": "203.0.113.7" } })).status).toBe(200); // home still counts
+});
