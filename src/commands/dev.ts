@@ -27,7 +27,7 @@ export const dev: Handler<DevOptions> = async (ctx, _args, opts) => {
   if (opts.public !== undefined && !isDirectory(resolve(ctx.io.cwd, opts.public)))
     throw errors.usage(`--public "${opts.public}" is not a directory.`, "Name the directory of static files, or leave --public out.");
   const json = ctx.out.json;
-  const stderr = (line: string) => ctx.io.stderr.write(`${line}\n`);
+  const stderr = linesTo(ctx.io.stderr);
   ctx.stopsBetweenSteps(false);
   const runner = await startDev({
     cwd: ctx.io.cwd,
@@ -83,4 +83,20 @@ async function printInfo(line: (text: string) => Promise<void>, info: DevInfo): 
 
 function isDirectory(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory();
+}
+
+/**
+ * Writes lines to a stream once per turn of the event loop: a busy server logs many requests in
+ * one write rather than one system call each.
+ */
+function linesTo(stream: NodeJS.WritableStream): (line: string) => void {
+  let pending: string[] = [];
+  return (line) => {
+    if (!pending.length)
+      setImmediate(() => {
+        stream.write(pending.join(""));
+        pending = [];
+      });
+    pending.push(`${line}\n`);
+  };
 }

@@ -3,6 +3,7 @@ import { errors } from "../core/errors.js";
 import type { KvBinding } from "../edge/module.js";
 import type { Bundle } from "./bundle.js";
 import { EdgeRequest, standardRequest } from "./edge-request.js";
+import { EdgeResponse } from "./edge-response.js";
 import type { Realm } from "./realm.js";
 
 /** What the runner hands every function call, whatever shape the function has. */
@@ -37,7 +38,7 @@ export function loadFunction(realm: Realm, built: Bundle, filename: string, edge
           region: ctx.region,
           env: ctx.env,
           waitUntil: ctx.waitUntil,
-          redirect: (location: string, status = 302) => new Response(null, { status, headers: { location } }),
+          redirect: (location: string, status = 302) => new EdgeResponse(null, { status, headers: { location } }),
         }),
       );
   }

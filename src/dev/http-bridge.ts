@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { EdgeRequest } from "./edge-request.js";
+import { sourceOf } from "./edge-response.js";
 
 const NO_BODY = new Set(["GET", "HEAD"]);
 
@@ -23,7 +24,15 @@ export async function send(res: ServerResponse, response: Response, extra: Recor
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length) headers["set-cookie"] = cookies;
-  res.writeHead(response.status, { ...headers, ...extra });
+  Object.assign(headers, extra);
+  const source = sourceOf(response);
+  // A body made of text or bytes goes out with the head, in one write.
+  if (source !== undefined) {
+    res.writeHead(response.status, headers);
+    res.end(source ?? undefined);
+    return;
+  }
+  res.writeHead(response.status, headers);
   if (!response.body) {
     res.end();
     return;

@@ -1,6 +1,10 @@
 import { createContext, Script, type Context } from "node:vm";
+import { EdgeResponse } from "./edge-response.js";
 
-/** The web platform's globals a function may use, lent from the host: Request and Response are the host's own. */
+/**
+ * The web platform's globals a function may use, lent from the host: Request is the host's own, and
+ * Response a subclass of it (EdgeResponse), so what a function answers is a Response here too.
+ */
 const LENT_GLOBALS = [
   "Request",
   "Response",
@@ -50,6 +54,7 @@ export class Realm {
   constructor(now: () => number) {
     const globals: Record<string, unknown> = {};
     for (const name of LENT_GLOBALS) globals[name] = (globalThis as Record<string, unknown>)[name];
+    globals.Response = EdgeResponse;
     this.context = createContext(globals, { name: "yourspace dev functions" });
     const install = new Script(EMULATED_DATE, { filename: "yourspace:realm" }).runInContext(this.context) as (now: () => number) => void;
     install(now);

@@ -88,21 +88,23 @@ export async function startDev(options: DevOptions): Promise<{ info: DevInfo; cl
       origin: options.origin ?? null,
       onBackgroundError: options.onBackgroundError,
     });
-    const { server, url } = await listenDev({
+    const audit = new AuditFlush(core, options.onWarning);
+    const { server, url, idle } = await listenDev({
       host: options.host,
       port: options.port,
       dispatcher,
       maps,
-      region: (name) => engine.region(name ?? serverRegion),
-      log: options.onRequest,
-      beforeAnswer: (record, alone) => {
-        if (!record.ops.length || !(alone || record.ops.some((op) => op.op === "put" || op.op === "delete"))) return;
-        // The answer stands whatever happens to the log: what the function did is done.
-        try {
-          core.ledger.flush();
-        } catch (e) {
-          options.onWarning(`The audit log could not be written: ${(e as Error).message}`);
-        }
+      // The settings are looked at once per turn of the event loop, as the API server does: a request
+      // is answered as of a moment after it arrived.
+      region: (name) => engine.settings.pinned(() => engine.regionNow(name ?? serverRegion)),
+      // A write's records are in the log by the time its answer arrives.
+      beforeAnswer: (record) => {
+        if (record.ops.some((op) => op.op === "put" || op.op === "delete")) audit.flush();
+      },
+      log: (entry) => {
+        // Once no request is in flight, reads' records are written out before their log lines.
+        if (entry.record.ops.length) audit.whenIdle(idle);
+        options.onRequest(entry);
       },
     });
     const reloader = await Reloader.watch(functions, options.onReload);
@@ -156,4 +158,37 @@ function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
+}
+
+/**
+ * Writes out the audit records a function's operations gathered: at once for writes, and for reads
+ * at the end of a turn with no request left in flight (before the turn's log lines go out, which
+ * scripts wait for), so a quiet server's log is current and a busy one writes it every
+ * LEDGER_FLUSH_MS rather than per request.
+ */
+class AuditFlush {
+  private scheduled = false;
+
+  constructor(
+    private readonly core: EmulatorCore,
+    private readonly warn: (text: string) => void,
+  ) {}
+
+  flush(): void {
+    // The answer stands whatever happens to the log: what the function did is done.
+    try {
+      this.core.ledger.flush();
+    } catch (e) {
+      this.warn(`The audit log could not be written: ${(e as Error).message}`);
+    }
+  }
+
+  whenIdle(idle: () => boolean): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (idle()) this.flush();
+    });
+  }
 }

@@ -24,12 +24,8 @@ export interface DevServerOptions {
   /** Checks a region's name (undefined: the server's own) and answers the region to serve in. */
   region(name: string | undefined): string;
   log(entry: RequestLog): void;
-  /**
-   * Called once a request's answer is ready, before it is sent; `alone` when no other request is in
-   * flight. The runner writes out the audit log there, so a request's records are in place by the
-   * time its answer arrives, except under load, where they are gathered a few hundred ms.
-   */
-  beforeAnswer(record: RequestRecord, alone: boolean): void;
+  /** Called once a request's answer is ready, before it is sent. */
+  beforeAnswer(record: RequestRecord): void;
 }
 
 /**
@@ -38,11 +34,11 @@ export interface DevServerOptions {
  * region and how KV reads were served. A function's failure is a 500 with its source-mapped stack,
  * and the server goes on serving.
  */
-export async function listenDev(options: DevServerOptions): Promise<{ server: Server; url: string }> {
+export async function listenDev(options: DevServerOptions): Promise<{ server: Server; url: string; idle(): boolean }> {
   let inFlight = 0;
   const server = createServer((req, res) => {
     inFlight++;
-    void serve(options, req, res, () => inFlight === 1).finally(() => inFlight--);
+    void serve(options, req, res).finally(() => inFlight--);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -52,10 +48,10 @@ export async function listenDev(options: DevServerOptions): Promise<{ server: Se
     });
   });
   const { port } = server.address() as AddressInfo;
-  return { server, url: `http://${options.host}:${port}` };
+  return { server, url: `http://${options.host}:${port}`, idle: () => inFlight === 0 };
 }
 
-async function serve(options: DevServerOptions, req: IncomingMessage, res: ServerResponse, alone: () => boolean): Promise<void> {
+async function serve(options: DevServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = performance.now();
   const header = req.headers[REGION_HEADER];
   const record: RequestRecord = { region: "", ops: [] };
@@ -67,7 +63,7 @@ async function serve(options: DevServerOptions, req: IncomingMessage, res: Serve
   } catch (e) {
     response = failure(e, options.maps, req.headers.accept ?? null);
   }
-  options.beforeAnswer(record, alone());
+  options.beforeAnswer(record);
   const extra: Record<string, string> = { [REGION_HEADER]: record.region || "none" };
   const kv = kvHeader(record);
   if (kv) extra[KV_HEADER] = kv;

@@ -25,7 +25,10 @@ export default async () => {
     await ok(project.kv("emulator", "clock", clock));
     const dev = await startDevProcess(project);
     expect(await (await dev.fetch("/visit/a", { region: "fra" })).text()).toBe("1");
+    // A quiet server writes a request's read records out before its log line, which is the signal.
+    const logged = dev.nextEvent((e) => e.event === "request" && e.path === "/visit/b");
     expect(await (await dev.fetch("/visit/b")).text()).toBe("2");
+    await logged;
     const rows = JSON.parse((await ok(project.kv("audit", "--actor", "route:/visit/*", "--json"))).out) as AuditRow[] | { entries: AuditRow[] };
     const entries = (Array.isArray(rows) ? rows : rows.entries).map(({ actor, action, key, region, outcome }) => ({ actor, action, key, region, outcome }));
     expect(entries).toEqual(

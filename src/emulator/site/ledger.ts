@@ -149,7 +149,7 @@ export class Ledger {
         for (const m of writeMeters.values()) this.usage.meterWrites(m.site, m.period, m.writes, m.byteMs);
         // Retention is enforced as the log grows: older records of each site touched are dropped.
         for (const site of new Set(audit.map((a) => a.site))) {
-          this.db.prepare("DELETE FROM audit WHERE site = ? AND t < ?").run(site, now - retentionDays(this.db, site) * DAY_MS);
+          this.statement("DELETE FROM audit WHERE site = ? AND t < ?").run(site, now - retentionDays(this.db, site) * DAY_MS);
         }
         this.alongFlush?.();
       })
@@ -157,6 +157,14 @@ export class Ledger {
   }
 
   private readonly inserts = new Map<number, Statement>();
+  private readonly statements = new Map<string, Statement>();
+
+  /** A statement prepared once: a busy server flushes many times a second. */
+  private statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
 
   private insertAudit(rows: number): Statement {
     let statement = this.inserts.get(rows);
@@ -190,8 +198,12 @@ function recordOf(r: Omit<AuditRecord, "t" | "count">, t: number): AuditRecord {
   return { site: r.site, t, actor: r.actor, action: r.action, namespace: r.namespace, key: r.key, region: r.region, outcome: r.outcome, count: 1 };
 }
 
+const siteSettings = new WeakMap<Database, Statement>();
+
 export function retentionDays(db: Database, site: string): number {
-  const settings = db.prepare("SELECT settings FROM sites WHERE name = ?").pluck().get(site) as string | undefined;
+  let statement = siteSettings.get(db);
+  if (!statement) siteSettings.set(db, (statement = db.prepare("SELECT settings FROM sites WHERE name = ?").pluck()));
+  const settings = statement.get(site) as string | undefined;
   const days = settings ? (JSON.parse(settings) as { auditRetentionDays?: number }).auditRetentionDays : undefined;
   return days ?? DEFAULT_AUDIT_RETENTION_DAYS;
 }
