@@ -58,7 +58,7 @@ export const isAudit = shape({
   entries: arrayOf(shape({ t: iso, actor: str, action: str, namespace: str, key: nullOr(str), region: str, outcome: str, count: num })),
 });
 
-const outcome = shape({ key: str, outcome: (v) => v === "created" || v === "updated" || v === "unchanged" || v === "failed" });
+const outcome = shape({ key: str, outcome: (v) => v === "created" || v === "updated" || v === "unchanged" || v === "skipped" || v === "failed" });
 /** A bulk write's answer: one result per entry sent. */
 export const isBulkResults = (v: unknown, entries: number): boolean =>
   shape({ results: arrayOf(outcome) })(v) && (v as { results: unknown[] }).results.length === entries;

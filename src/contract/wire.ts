@@ -37,7 +37,7 @@ export interface WireNamespaceRemoved {
 /** One result of a bulk write; `old` (dry runs) is the stored entry an update would replace. */
 export interface WireOutcome {
   key: string;
-  outcome: "created" | "updated" | "unchanged" | "failed";
+  outcome: "created" | "updated" | "unchanged" | "skipped" | "failed";
   version?: string;
   error?: { code: string; message: string };
   old?: WireEntry;

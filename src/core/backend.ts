@@ -1,4 +1,5 @@
 import type { BulkEntry, BulkOutcome } from "./bulk.js";
+import type { Condition } from "./condition.js";
 import type { Tier } from "./tiers.js";
 import type { Metadata } from "./validate.js";
 
@@ -9,12 +10,27 @@ import type { Metadata } from "./validate.js";
 export interface Backend {
   readonly target: TargetInfo;
   get(ns: string, key: string, options?: ReadOptions): Promise<GetResult>;
-  put(ns: string, key: string, input: PutInput, options?: WriteOptions): Promise<WriteResult>;
-  /** Removes keys atomically. Unless `force`, a missing key fails the whole call and nothing is removed. */
+  /** Writes one key; with `onlyIf`, only when home's state of the key meets it (else CONDITION_FAILED, nothing written). */
+  put(ns: string, key: string, input: PutInput, options?: PutOptions): Promise<WriteResult>;
+  /**
+   * Removes keys atomically. Unless `force`, a missing key fails the whole call and nothing is removed.
+   * `onlyIf` takes exactly one key (USAGE otherwise) and is decided at home like a put's.
+   */
   delete(ns: string, keys: readonly string[], options: DeleteOptions): Promise<DeleteResult>;
+  /**
+   * Adds `by` (default 1) to the signed 64-bit decimal integer a key holds, at home, and answers the
+   * new value; a missing key counts from 0. NOT_A_COUNTER when the value is anything else,
+   * COUNTER_OVERFLOW when the sum leaves the range; either writes nothing.
+   */
+  incr(ns: string, key: string, options?: IncrOptions): Promise<IncrResult>;
   list(ns: string, options: ListOptions): Promise<ListPage>;
-  /** Writes a batch atomically, skipping entries already stored as given; one outcome per entry. */
-  bulkPut(ns: string, entries: readonly BulkEntry[], options?: { dryRun?: boolean } & WriteOptions): Promise<BulkOutcome[]>;
+  /**
+   * Writes a batch atomically, skipping entries already stored as given; one outcome per entry.
+   * `ifAbsent` leaves every key that exists at home alone (outcome "skipped"). An entry's own
+   * `onlyIf` that fails fails the whole batch (CONDITION_FAILED, naming every failed key) and
+   * nothing is written.
+   */
+  bulkPut(ns: string, entries: readonly BulkEntry[], options?: BulkPutOptions): Promise<BulkOutcome[]>;
   /** Every live entry under a prefix, in key order, page by page. */
   exportEntries(ns: string, options: { prefix: string }): AsyncIterable<ExportedEntry[]>;
   /** The site's tier, what it stores and its meters for the current period. */
@@ -46,11 +62,39 @@ export interface WriteOptions {
   region?: string;
 }
 
+export interface PutOptions extends WriteOptions {
+  onlyIf?: Condition;
+}
+
+export interface BulkPutOptions extends WriteOptions {
+  dryRun?: boolean;
+  /** Write only the keys that do not exist at home; the others are reported "skipped". */
+  ifAbsent?: boolean;
+}
+
+export interface IncrOptions extends WriteOptions {
+  /** A signed 64-bit integer other than 0 (core/int64.ts parseIncrement). Default 1. */
+  by?: bigint;
+  /**
+   * Relative expiry in seconds, applied only when this increment creates the key (it was absent,
+   * deleted or expired): a fixed window, as a rate limiter wants. Incrementing a live counter keeps
+   * its expiry, whatever is given here.
+   */
+  ttlSeconds?: number;
+}
+
+export interface IncrResult extends WriteResult {
+  /** The counter's new value, in decimal (a bigint does not survive JSON). */
+  value: string;
+}
+
 export interface DeleteOptions extends WriteOptions {
   /** Remove the keys that exist and report the others as missing; without it, one missing key fails the whole delete. */
   force: boolean;
   /** Report what would be removed and what is missing, and remove nothing (a missing key is then not an error). */
   dryRun?: boolean;
+  /** Remove only when home's state of the key meets it; only with exactly one key. */
+  onlyIf?: Condition;
 }
 
 export interface ReadOptions {
@@ -192,7 +236,7 @@ export interface AuditQuery {
 export interface AuditEntry {
   t: number;
   actor: string;
-  action: "read" | "list" | "write" | "delete";
+  action: "read" | "list" | "write" | "delete" | "incr";
   namespace: string;
   key: string | null;
   region: string;

@@ -1,3 +1,4 @@
+import type { Condition } from "./condition.js";
 import { errors, KvError } from "./errors.js";
 import { LIMITS } from "./limits.js";
 import { validateKey, validateMetadata, validateValue, type Metadata } from "./validate.js";
@@ -24,9 +25,12 @@ export interface BulkEntry {
   expiresAt?: number;
   /** Relative expiry, seconds from the write. */
   ttlSeconds?: number;
+  /** Write this entry only when home's state of the key meets it; one that fails fails the batch. */
+  onlyIf?: Condition;
 }
 
-type BulkOutcomeKind = "created" | "updated" | "unchanged" | "failed";
+/** "skipped": the batch asked to write only absent keys, and this one existed; it was left as it was. */
+type BulkOutcomeKind = "created" | "updated" | "unchanged" | "skipped" | "failed";
 
 export interface BulkOutcome {
   key: string;

@@ -28,6 +28,10 @@ export const ERROR_EXIT = {
   PERMISSION_DENIED: EXIT.permission,
   UNAVAILABLE: EXIT.unavailable,
   QUOTA_EXCEEDED: EXIT.quota,
+  // Home refused a write as the key stands; a script reads `details` and may retry.
+  CONDITION_FAILED: EXIT.conditionFailed,
+  NOT_A_COUNTER: EXIT.conditionFailed,
+  COUNTER_OVERFLOW: EXIT.conditionFailed,
   // The environment: the data directory, its disk, the system. Never a bug, and never bad input:
   // the target cannot be used as it is (src/core/system-errors.ts names what each covers).
   DATA_DIR_UNUSABLE: EXIT.unavailable,
@@ -110,6 +114,21 @@ const n = (x: number): string => x.toLocaleString("en-US");
 
 /** What an error of usage says to do when its maker says nothing more. */
 const USAGE_HINT = "Check the request against its documented usage.";
+
+/** One condition that home found not to hold: `current` is home's live version of the key, or null for none. */
+export interface ConditionFailure {
+  key: string;
+  expected: string | null;
+  current: string | null;
+}
+
+function conditionMismatch(key: string, expected: string | null, current: string | null): string {
+  if (expected === null) return `The key "${key}" already exists at home (version ${current})`;
+  if (current === null) return `The key "${key}" has no value at home (deleted, expired or never written), not version ${expected}`;
+  return `The key "${key}" is at version ${current} at home, not ${expected}`;
+}
+
+const CONDITION_HINT = "Another write came first. Read the key at home for its current version and value, then decide whether to write again.";
 
 /** Constructors for every error, so that wording lives in one place. */
 export const errors = {
@@ -371,6 +390,54 @@ export const errors = {
       "VALUE_TOO_LARGE",
       `The value is ${n(bytes)} bytes; the ${tier} tier allows at most ${n(limit)} bytes per value.`,
       "Move the site to a GA tier for values up to 1 MiB, or store less per key.",
+    ),
+
+  conditionFailed: (key: string, expected: string | null, current: string | null) =>
+    new KvError("CONDITION_FAILED", `${conditionMismatch(key, expected, current)}; nothing was written.`, CONDITION_HINT, { key, expected, current }),
+  /** A batch whose entries' conditions did not all hold: every failure is named, and the batch wrote nothing. */
+  batchConditionsFailed: (failures: readonly ConditionFailure[]) => {
+    const first = failures[0]!;
+    const more = failures.length > 1 ? ` (and ${n(failures.length - 1)} more ${failures.length === 2 ? "key" : "keys"})` : "";
+    return new KvError(
+      "CONDITION_FAILED",
+      `${conditionMismatch(first.key, first.expected, first.current)}${more}; the batch is all or nothing, so none of it was written.`,
+      CONDITION_HINT,
+      { ...first, failed: failures },
+    );
+  },
+  notACounter: (key: string, version: string, type: string, preview: string) =>
+    new KvError(
+      "NOT_A_COUNTER",
+      `The key "${key}" holds ${type} (${preview}), not a decimal integer, so it cannot be incremented; nothing was written.`,
+      "A counter holds a signed 64-bit integer in decimal, such as 42 or -7. Increment another key, or replace this value first.",
+      { key, version, type, preview },
+    ),
+  counterOverflow: (key: string, version: string, current: string, by: string) =>
+    new KvError(
+      "COUNTER_OVERFLOW",
+      `Adding ${by} to "${key}" (${current}) would leave the signed 64-bit range, -9223372036854775808 to 9223372036854775807; nothing was written.`,
+      "Reset the counter by writing a smaller value, or count in another key.",
+      { key, version, current, by },
+    ),
+  incrementInvalid: (what: string, text: string) =>
+    new KvError(
+      "USAGE",
+      `${what} "${text.length > 40 ? `${text.slice(0, 40)}…` : text}" is not a signed 64-bit integer.`,
+      "Give a whole number from -9223372036854775808 to 9223372036854775807, such as 1 or -5.",
+    ),
+  incrementZero: (what: string) =>
+    new KvError("USAGE", `${what} is 0, which would change nothing.`, "Give a whole number other than 0; read the key at home to see its value."),
+  versionInvalid: (text: string) =>
+    new KvError(
+      "USAGE",
+      `"${text.length > 40 ? `${text.slice(0, 40)}…` : text}" is not a version.`,
+      "A version is the 20 hexadecimal digits a read or a listing of the key shows.",
+    ),
+  conditionNeedsOneKey: (keys: number) =>
+    new KvError(
+      "USAGE",
+      `A condition applies to one key; this removal names ${n(keys)}.`,
+      "Remove the key with a condition on its own, or remove the keys without one.",
     ),
 
   partiallyApplied: (p: PartialOutcome) => {

@@ -7,6 +7,8 @@ export const EXIT = {
   permission: 4,
   unavailable: 5,
   quota: 6,
+  /** A conditional write or an increment that home refused as the key stands: nothing was written. */
+  conditionFailed: 7,
   /** A multi-key operation that stopped part way: some of it was done, and the error says which. */
   partial: 8,
   /** Stopped by SIGINT (Ctrl-C): 128 + 2, as a shell reports a process the signal ended. */

@@ -62,7 +62,7 @@ export class AuditTrail {
   }
 
   /** Logs writes that did not happen: they failed, or the transaction they shared failed to commit. */
-  failed(action: "write" | "delete", ns: string, keys: readonly string[], region: string | undefined, error: unknown): void {
+  failed(action: "write" | "delete" | "incr", ns: string, keys: readonly string[], region: string | undefined, error: unknown): void {
     for (const key of keys) this.log(action, ns, key, region ?? this.core.engine.homeRegion, outcomeOf(error));
   }
 

@@ -17,9 +17,12 @@ import type {
   SiteInfo,
   TargetInfo,
   UsageReport,
-  WriteOptions,
   DeleteOptions,
   WriteResult,
+  PutOptions,
+  BulkPutOptions,
+  IncrOptions,
+  IncrResult,
 } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import type { Clock } from "../core/clock.js";
@@ -95,12 +98,12 @@ export class LocalBackend implements Backend {
     );
   }
 
-  async put(ns: string, key: string, input: PutInput, options?: WriteOptions): Promise<WriteResult> {
+  async put(ns: string, key: string, input: PutInput, options?: PutOptions): Promise<WriteResult> {
     return this.putNow(ns, key, input, options);
   }
 
   /** put(), run at once: for the server's group commit, which runs it inside a shared transaction. */
-  putNow(ns: string, key: string, input: PutInput, options?: WriteOptions): WriteResult {
+  putNow(ns: string, key: string, input: PutInput, options?: PutOptions): WriteResult {
     return this.trail.run(
       "write",
       ns,
@@ -131,8 +134,24 @@ export class LocalBackend implements Backend {
     }
   }
 
+  async incr(ns: string, key: string, options?: IncrOptions): Promise<IncrResult> {
+    return this.incrNow(ns, key, options);
+  }
+
+  /** incr(), run at once (see putNow). */
+  incrNow(ns: string, key: string, options?: IncrOptions): IncrResult {
+    return this.trail.run(
+      "incr",
+      ns,
+      key,
+      options?.region,
+      () => this.core.engine.incr(this.site, ns, key, options),
+      (r) => ["ok", 0, r.region],
+    );
+  }
+
   /** Logs writes that did not happen: they failed, or the transaction they shared failed to commit. */
-  failed(action: "write" | "delete", ns: string, keys: readonly string[], region: string | undefined, error: unknown): void {
+  failed(action: "write" | "delete" | "incr", ns: string, keys: readonly string[], region: string | undefined, error: unknown): void {
     this.trail.failed(action, ns, keys, region, error);
   }
 
@@ -152,12 +171,13 @@ export class LocalBackend implements Backend {
     );
   }
 
-  async bulkPut(ns: string, entries: readonly BulkEntry[], options: { dryRun?: boolean } & WriteOptions = {}): Promise<BulkOutcome[]> {
+  async bulkPut(ns: string, entries: readonly BulkEntry[], options: BulkPutOptions = {}): Promise<BulkOutcome[]> {
     const region = options.region ?? this.core.engine.homeRegion;
     try {
       const outcomes = this.core.engine.actingFor(this.actor, () => this.core.engine.putMany(this.site, ns, entries, options));
       if (!options.dryRun)
-        for (const o of outcomes) if (o.outcome !== "unchanged") this.trail.log("write", ns, o.key, region, o.outcome === "failed" ? o.error!.code : "ok");
+        for (const o of outcomes)
+          if (o.outcome !== "unchanged" && o.outcome !== "skipped") this.trail.log("write", ns, o.key, region, o.outcome === "failed" ? o.error!.code : "ok");
       return outcomes;
     } catch (e) {
       if (!options.dryRun)

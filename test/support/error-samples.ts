@@ -10,6 +10,15 @@ const SAMPLE: Partial<Record<keyof typeof errors, unknown[]>> = {
   interrupted: ["SIGINT", "Interrupted.", "Run the same command again."],
   namespaceNotFound: ["Default"],
   binaryToTerminal: ["logo.png", 2_048, "not UTF-8"],
+  conditionFailed: ["flag", null, "0000000000000000002a"],
+  batchConditionsFailed: [
+    [
+      { key: "a", expected: null, current: "0000000000000000002a" },
+      { key: "b", expected: "00000000000000000001", current: null },
+    ],
+  ],
+  notACounter: ["flag", "0000000000000000002a", "text", '"on"'],
+  conditionNeedsOneKey: [2],
   partiallyApplied: [{ action: "remove", namespace: "default", done: ["a"], unknown: ["b"], notDone: ["c"], cause: errors.usage("Refused.") }],
 };
 
@@ -17,6 +26,10 @@ const SAMPLE: Partial<Record<keyof typeof errors, unknown[]>> = {
 const VARIANTS: Partial<Record<keyof typeof errors, unknown[][]>> = {
   regionPartitioned: [["sin", "iad", "read"]],
   namespaceNotFound: [["flags"], ["UPPER-case!"]],
+  conditionFailed: [
+    ["flag", "00000000000000000001", null],
+    ["flag", "00000000000000000001", "0000000000000000002a"],
+  ],
 };
 
 /** Every entry of the catalogue, made with sample arguments (each variant of the entries that have some). */

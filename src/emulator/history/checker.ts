@@ -10,11 +10,12 @@
  *
  * The pass keeps what it has seen in a HistoryState; each family of rules is in a file of its own:
  * values (value-rules.ts), recency (recency-rules.ts), complete pages and quiescence
- * (completeness-rules.ts). Pure: no clock, no randomness, no I/O; the same history always gives the
+ * (completeness-rules.ts), conditions and counters (condition-rules.ts). Pure: no clock, no randomness, no I/O; the same history always gives the
  * same report.
  */
 import type { ModelParams } from "../regions/model.js";
 import { checkPageComplete, checkQuiescence } from "./completeness-rules.js";
+import { checkCondition } from "./condition-rules.js";
 import { Findings } from "./findings.js";
 import { HistoryState } from "./history-state.js";
 import type { HistoryOp } from "./recorder.js";
@@ -53,8 +54,10 @@ export function check(history: readonly HistoryOp[], initial: ModelParams): Viol
     if (op.f === "fault") {
       state.applyFault(op);
       if (op.fault?.kind !== "advance" && op.fault?.kind !== "settle") state.tail = []; // a read during a fault is not quiescent
-    } else if (op.f === "put" || op.f === "delete") state.applyWrite(op);
-    else if (op.type === "ok" && op.f === "get" && op.key !== undefined) {
+    } else if (op.f === "put" || op.f === "delete" || op.f === "incr") {
+      checkCondition(state, findings, op);
+      state.applyWrite(op);
+    } else if (op.type === "ok" && op.f === "get" && op.key !== undefined) {
       checkObservation(op, { key: op.key, version: op.version ?? null, value: op.value ?? null, expiresAt: op.expiresAt ?? null }, false);
       state.tail.push(op);
     } else if (op.type === "ok" && op.f === "list") {

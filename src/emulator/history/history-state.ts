@@ -22,6 +22,8 @@ export class HistoryState {
   readonly faults = new Map<string, FaultInterval[]>();
   /** Per edge: every write before seq had arrived by t (a change of edge store, or a new edge, delivers everything). */
   private readonly settledMarks = new Map<string, { seq: number; t: number }>();
+  /** By namespace and key: the last write "only if absent" that succeeded (condition-rules.ts). */
+  readonly ifAbsentWinners = new Map<string, CommittedWrite>();
   /** Gets since the last committed write: the candidates for quiescence. */
   tail: HistoryOp[] = [];
 
@@ -103,7 +105,7 @@ export class HistoryState {
       op,
       key: op.key,
       version: op.version,
-      value: op.f === "put" ? (op.value ?? null) : null,
+      value: op.f === "delete" ? null : (op.value ?? null),
       tombstone: op.f === "delete",
       expiresAt: op.expiresAt ?? null,
       t: op.t,
@@ -115,6 +117,7 @@ export class HistoryState {
     list.push(w);
     this.writesByKey.set(k, list);
     this.byVersion.set(w.version, w);
+    if (op.expected === null) this.ifAbsentWinners.set(k, w);
     if (w.value !== null) this.committedValues.set(w.value, w);
     this.ownWrites.set(`${op.region}|${k}`, w); // versions only grow, so the last one is the highest
     this.tail = [];

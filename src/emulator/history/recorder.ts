@@ -16,7 +16,7 @@ export interface HistoryOp {
   /** Who the operation was for: `local:<user>` (the CLI), `token:<id>` or `route:<pattern>` (the API). */
   actor?: string;
   region: string;
-  f: "put" | "delete" | "get" | "list" | "fault";
+  f: "put" | "delete" | "incr" | "get" | "list" | "fault";
   key?: string;
   /** Written or read value as text (base64 with a "base64:" prefix when not UTF-8); null for none. */
   value?: string | null;
@@ -46,6 +46,17 @@ export interface HistoryOp {
   ns?: string;
   servedFrom?: string;
   error?: string;
+  /**
+   * A conditional write: the version it expected home's live one to be (null: the key must be
+   * absent). Present only on conditional writes, ok or failed.
+   */
+  expected?: number | null;
+  /** A conditional write or an increment: home's live version of the key when it was decided (null: none). */
+  current?: number | null;
+  /** An increment: what it added, in decimal (its `value` is the counter's new value). */
+  by?: string;
+  /** A put of a batch of absent keys only, left alone because the key existed (recorded as a failed condition). */
+  skipped?: boolean;
 }
 
 /**

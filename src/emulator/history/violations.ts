@@ -17,9 +17,13 @@ export type Rule =
   | "no-convergence"
   | "lost-write"
   | "time-went-back"
-  | "list-missed-key";
+  | "list-missed-key"
+  | "condition-wrongly-met"
+  | "condition-wrongly-failed"
+  | "incr-sequence"
+  | "if-absent-twice";
 
-/** A committed (ok) put or delete, as the checker remembers it. */
+/** A committed (ok) put, increment or delete, as the checker remembers it. */
 export interface CommittedWrite {
   op: HistoryOp;
   key: string;

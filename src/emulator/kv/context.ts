@@ -143,6 +143,17 @@ export class KvContext {
     return this.heads.stats;
   }
 
+  /** Only with the injected bug "check-outside-transaction": per key, the row this process last wrote or checked (null: none). */
+  private readonly seen = new Map<string, Row | null>();
+
+  lastSeen(ns: number, key: Buffer): Row | null | undefined {
+    return this.seen.get(`${ns}:${key.toString("latin1")}`);
+  }
+
+  noteSeen(ns: number, key: Buffer, row: Row | undefined): void {
+    if (this.regions.has("check-outside-transaction")) this.seen.set(`${ns}:${key.toString("latin1")}`, row ?? null);
+  }
+
   /** The last version home has drawn (see HomeRows.homeSeq). */
   homeSeq(): number {
     return this.homeRows.homeSeq();

@@ -1,19 +1,25 @@
-import type { DeleteResult } from "../../core/backend.js";
+import type { BulkPutOptions, DeleteOptions, DeleteResult } from "../../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../../core/bulk.js";
-import { KvError } from "../../core/errors.js";
+import { errors, KvError, type ConditionFailure } from "../../core/errors.js";
 import { validateKey } from "../../core/validate.js";
+import { failedCondition, liveVersion } from "./conditions.js";
 import type { KvContext } from "./context.js";
 import { formatVersion, parseStoredMetadata } from "./entry.js";
 import { isLive, resolveOrError } from "./mutation.js";
+import { refuseRepeatedConditions } from "./decide.js";
 import { classify } from "./write.js";
-import { bulkPut } from "./writes.js";
+import { bulkPut, deleteCondition } from "./writes.js";
 
 /**
  * Dry runs: what a delete or a bulk put would do, read from the store in one snapshot, written
- * nowhere. They classify each mutation as the write path does (classify()), and write nothing.
+ * nowhere. They classify each mutation as the write path does (classify(), and the conditions of
+ * conditions.ts), and write nothing. A condition that would fail fails the dry run as it would the
+ * write, with the same error.
  */
-export function planDelete(engine: KvContext, site: string, namespace: string, keys: readonly string[], region: string | undefined): DeleteResult {
+export function planDelete(engine: KvContext, site: string, namespace: string, keys: readonly string[], options: DeleteOptions): DeleteResult {
   const keyBytes = new Map(keys.map((key) => [key, validateKey(key)]));
+  const { region } = options;
+  const onlyIf = deleteCondition(keys, options.onlyIf);
   engine.region(region);
   return engine.run(
     false,
@@ -26,6 +32,9 @@ export function planDelete(engine: KvContext, site: string, namespace: string, k
       const missing: string[] = [];
       for (const [key, bytes] of keyBytes) {
         const head = engine.head(ns, bytes);
+        const live = liveVersion(head, now);
+        if (onlyIf && (live === null ? null : formatVersion(live)) !== onlyIf.version)
+          throw errors.conditionFailed(key, onlyIf.version, live === null ? null : formatVersion(live));
         (head && isLive(head, now) ? deleted : missing).push(key);
       }
       return { deleted, missing, version: null };
@@ -35,7 +44,10 @@ export function planDelete(engine: KvContext, site: string, namespace: string, k
 }
 
 /** A bulk put's dry run: updates report what they would replace. */
-export function planBulkPut(engine: KvContext, site: string, namespace: string, entries: readonly BulkEntry[], region: string | undefined): BulkOutcome[] {
+export function planBulkPut(engine: KvContext, site: string, namespace: string, entries: readonly BulkEntry[], options: BulkPutOptions): BulkOutcome[] {
+  const { region } = options;
+  const mutations = entries.map((entry) => bulkPut(entry, options.ifAbsent));
+  refuseRepeatedConditions(mutations);
   engine.region(region);
   return engine.run(
     false,
@@ -44,10 +56,14 @@ export function planBulkPut(engine: KvContext, site: string, namespace: string, 
       const ns = engine.namespaceId(site, namespace);
       const now = engine.now();
       const use = () => engine.usage.current(site);
-      return entries.map((entry): BulkOutcome => {
-        const r = resolveOrError(bulkPut(entry), now, use);
+      const failures: ConditionFailure[] = [];
+      const outcomes = entries.map((entry, i): BulkOutcome => {
+        const r = resolveOrError(mutations[i]!, now, use);
         if (r instanceof KvError) return { key: entry.key, outcome: "failed", error: { code: r.code, message: r.message } };
         const head = engine.head(ns, r.keyBytes);
+        const failure = failedCondition(r, head, now);
+        if (failure) failures.push(failure);
+        if (options.ifAbsent && liveVersion(head, now) !== null) return { key: entry.key, outcome: "skipped" };
         const { outcome, version } = classify(r, head, now);
         if (outcome === "unchanged") return { key: entry.key, outcome, version: formatVersion(version!) };
         if (outcome === "updated")
@@ -58,6 +74,8 @@ export function planBulkPut(engine: KvContext, site: string, namespace: string, 
           };
         return { key: entry.key, outcome: "created" };
       });
+      if (failures.length > 0) throw errors.batchConditionsFailed(failures);
+      return outcomes;
     },
     true,
   );

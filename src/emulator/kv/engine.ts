@@ -1,4 +1,18 @@
-import type { DeleteResult, GetResult, ListOptions, ListPage, NamespaceInfo, PutInput, ReadOptions, WriteOptions, WriteResult } from "../../core/backend.js";
+import type {
+  BulkPutOptions,
+  DeleteOptions,
+  DeleteResult,
+  GetResult,
+  IncrOptions,
+  IncrResult,
+  ListOptions,
+  ListPage,
+  NamespaceInfo,
+  PutInput,
+  PutOptions,
+  ReadOptions,
+  WriteResult,
+} from "../../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../../core/bulk.js";
 import { KvContext } from "./context.js";
 import { planBulkPut, planDelete } from "./dry-run.js";
@@ -6,7 +20,7 @@ import { exportEntries, type ExportRow } from "./export.js";
 import { list } from "./list.js";
 import { createNamespace, listNamespaces, removeNamespace } from "./namespaces.js";
 import { get } from "./read.js";
-import { deleteKeys, putBulk, putOne } from "./writes.js";
+import { deleteKeys, incrOne, putBulk, putOne } from "./writes.js";
 
 /**
  * The emulator's engine: the platform's semantics over one SQLite store, shared by every process
@@ -24,14 +38,19 @@ export class Engine extends KvContext {
     return get(this, site, namespace, key, options);
   }
 
-  put(site: string, namespace: string, key: string, input: PutInput, options: WriteOptions = {}): WriteResult {
+  put(site: string, namespace: string, key: string, input: PutInput, options: PutOptions = {}): WriteResult {
     return putOne(this, site, namespace, key, input, options);
   }
 
-  delete(site: string, namespace: string, keys: readonly string[], options: { force: boolean; dryRun?: boolean } & WriteOptions): DeleteResult {
+  delete(site: string, namespace: string, keys: readonly string[], options: DeleteOptions): DeleteResult {
     // A dry run says what a delete would remove and what it would miss, and writes nothing.
-    if (options.dryRun) return planDelete(this, site, namespace, keys, options.region);
+    if (options.dryRun) return planDelete(this, site, namespace, keys, options);
     return deleteKeys(this, site, namespace, keys, options);
+  }
+
+  /** Adds to the counter a key holds, at home (Backend.incr). */
+  incr(site: string, namespace: string, key: string, options: IncrOptions = {}): IncrResult {
+    return incrOne(this, site, namespace, key, options);
   }
 
   list(site: string, namespace: string, options: ListOptions): ListPage {
@@ -44,9 +63,9 @@ export class Engine extends KvContext {
    * an import again changes nothing. A relative TTL counts as the same expiry when the stored version
    * has one. With `dryRun`, nothing is written and updates report what they would replace.
    */
-  putMany(site: string, namespace: string, entries: readonly BulkEntry[], options: { dryRun?: boolean; region?: string } = {}): BulkOutcome[] {
-    if (options.dryRun) return planBulkPut(this, site, namespace, entries, options.region);
-    return putBulk(this, site, namespace, entries, options.region);
+  putMany(site: string, namespace: string, entries: readonly BulkEntry[], options: BulkPutOptions = {}): BulkOutcome[] {
+    if (options.dryRun) return planBulkPut(this, site, namespace, entries, options);
+    return putBulk(this, site, namespace, entries, options);
   }
 
   /** Every live entry under a prefix, in key order, a page at a time (each page one snapshot). */

@@ -1,4 +1,6 @@
+import type { Condition } from "../../core/condition.js";
 import { errors, KvError } from "../../core/errors.js";
+import { INT64_MAX, INT64_MIN } from "../../core/int64.js";
 import { validateExpiresAt, validateKey, validateMetadata, validateTtlSeconds, validateValue, type Metadata } from "../../core/validate.js";
 import type { Row } from "../store/rows.js";
 import type { SiteUse } from "../site/usage.js";
@@ -7,7 +9,7 @@ import type { SiteUse } from "../site/usage.js";
  * One change to one key, as data: what the write path (write.ts) takes. A new kind of write is a new
  * member of this union (or a new field of one), handled where write.ts classifies and applies it.
  */
-export type Mutation = PutMutation | DeleteMutation;
+export type Mutation = PutMutation | DeleteMutation | IncrMutation;
 
 export interface PutMutation {
   kind: "put";
@@ -24,6 +26,10 @@ export interface PutMutation {
    * version has one.
    */
   keepIfSame?: boolean;
+  /** Write only when home's state of the key meets it (conditions.ts); otherwise the write fails. */
+  onlyIf?: Condition;
+  /** Leave a key that exists at home alone, reported "skipped" (a batch of absent keys only). */
+  skipIfPresent?: boolean;
 }
 
 interface DeleteMutation {
@@ -31,6 +37,20 @@ interface DeleteMutation {
   key: string;
   /** "fail": a key that is not there fails the whole write (KEYS_NOT_FOUND); "skip": it is reported missing. */
   ifMissing: "fail" | "skip";
+  /** Remove only when home's live version of the key is this one; otherwise the write fails. */
+  onlyIf?: { version: string };
+}
+
+/**
+ * Adds `by` to the counter a key holds at home (0 when it has no live value). The value, metadata
+ * and expiry written are worked out from home's row inside the write (conditions.ts, counted()).
+ */
+interface IncrMutation {
+  kind: "incr";
+  key: string;
+  by: bigint;
+  /** Relative expiry, seconds: applied only when the increment creates the key (a fixed window). */
+  ttlSeconds?: number;
 }
 
 /** A mutation whose key, value and metadata are valid, in the form the store keeps. */
@@ -51,6 +71,12 @@ export type Resolved = Prepared;
 export function prepare(mutation: Mutation): Prepared {
   const keyBytes = validateKey(mutation.key);
   if (mutation.kind === "delete") return { mutation, keyBytes, value: null, metadata: null, expiresAt: null };
+  if (mutation.kind === "incr") {
+    // Checked here too, for callers that build the mutation themselves: a bigint knows no range.
+    if (mutation.by === 0n) throw errors.incrementZero("The increment");
+    if (mutation.by < INT64_MIN || mutation.by > INT64_MAX) throw errors.incrementInvalid("The increment", String(mutation.by));
+    return { mutation, keyBytes, value: null, metadata: null, expiresAt: null };
+  }
   validateValue(mutation.value);
   const metadata = mutation.metadata === undefined ? null : JSON.stringify(validateMetadata(mutation.metadata));
   const value = Buffer.from(mutation.value.buffer, mutation.value.byteOffset, mutation.value.byteLength);
@@ -60,7 +86,9 @@ export function prepare(mutation: Mutation): Prepared {
 /** Checks what needs the write's time and the site's tier: the expiry and the value's size. */
 export function resolve(prepared: Prepared, now: number, use: () => SiteUse): Resolved {
   const { mutation, value } = prepared;
-  if (mutation.kind === "delete" || value === null) return prepared;
+  // An increment's time to live is checked now, though it applies only if the increment creates the key.
+  if (mutation.kind === "incr" && mutation.ttlSeconds !== undefined) validateTtlSeconds(mutation.ttlSeconds, now);
+  if (mutation.kind !== "put" || value === null) return prepared;
   // Filled in, not copied: a write's hottest path.
   prepared.expiresAt = resolveExpiry(mutation, now);
   const { limits, tier } = use();

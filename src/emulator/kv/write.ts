@@ -5,6 +5,8 @@ import type { KvContext } from "./context.js";
 import { HOME_SEQ } from "./home-rows.js";
 import { readCacheTtl } from "../regions/model.js";
 import { isLive, prepare, resolve, resolveOrError, sameAsStored, type Mutation, type Prepared, type Resolved } from "./mutation.js";
+import { FAILED } from "./context.js";
+import { decide, historyOfCondition, refuseRepeatedConditions, type Decided } from "./decide.js";
 
 /** A write: mutations of one namespace, committed in one transaction. */
 export interface WriteRequest {
@@ -22,9 +24,11 @@ export interface WriteRequest {
 export interface MutationOutcome {
   key: string;
   /** What the key held, as a reader saw it before the write ("missing": not there, or expired). */
-  outcome: "created" | "updated" | "unchanged" | "deleted" | "missing" | "failed";
+  outcome: "created" | "updated" | "unchanged" | "skipped" | "deleted" | "missing" | "failed";
   /** The version written; for "unchanged", the version kept. */
   version?: number;
+  /** An increment: the counter's new value, in decimal. */
+  counter?: string;
   error?: KvError;
 }
 
@@ -32,13 +36,17 @@ interface Pending {
   resolved: Resolved;
   head: Row | undefined;
   outcome: MutationOutcome;
+  /** A conditional write or an increment: what home held when it was decided (for the history). */
+  decided: Decided | undefined;
 }
 
 /**
  * The one write path: every mutation of the emulator goes through here. It validates each mutation,
- * checks its conditions, draws the versions from home's counter, applies them (keeping what edges
- * may still serve), meters the site's usage and records each write in the history, all inside one
- * write transaction (KvContext.run), so a crash leaves whole writes only.
+ * checks its conditions and works out its increments on home's rows (decide.ts: all of them before
+ * anything is written, so a batch whose conditions do not all hold writes nothing), draws the
+ * versions from home's counter, applies them (keeping what edges may still serve), meters the
+ * site's usage and records each write in the history, all inside one write transaction
+ * (KvContext.run), so a crash leaves whole writes only.
  *
  * Mutations are classified in order against the store as it stands; a key that comes again after a
  * pending write of it first has the pending ones written (one segment), so it is compared with what
@@ -47,6 +55,7 @@ interface Pending {
  */
 export function write(engine: KvContext, request: WriteRequest): { region: string; outcomes: MutationOutcome[] } {
   const { site, namespace, mutations } = request;
+  refuseRepeatedConditions(mutations);
   const prepared: Prepared[] | undefined = request.invalid === "throw" ? mutations.map(prepare) : undefined;
   engine.region(request.region);
   return engine.run(
@@ -61,7 +70,8 @@ export function write(engine: KvContext, request: WriteRequest): { region: strin
       const resolved = prepared ? prepared.map((p) => resolve(p, now, use)) : mutations.map((m) => resolveOrError(m, now, use));
       if (engine.regions.partitioned(region)) {
         const first = mutations[0];
-        // A failed write of one value names it; a failed batch names its first key.
+        // A failed write of one value names it; a failed batch names its first key. A condition is
+        // never guessed from the edge's copy: the write fails as any write does.
         const value = mutations.length === 1 && first?.kind === "put" && !(resolved[0] instanceof KvError) ? resolved[0]!.value : undefined;
         return engine.fail(engine.unreachable(region, "write"), {
           f: first?.kind ?? "put",
@@ -72,6 +82,8 @@ export function write(engine: KvContext, request: WriteRequest): { region: strin
           ...(value && { value }),
         });
       }
+      const decisions = decide(engine, { namespace, ns, region, now }, resolved);
+      if (decisions === FAILED) return FAILED as never;
       const outcomes: MutationOutcome[] = [];
       let pending: Pending[] = [];
       const pendingKeys = new Set<string>();
@@ -88,10 +100,11 @@ export function write(engine: KvContext, request: WriteRequest): { region: strin
         }
         if (pendingKeys.has(mutation.key)) commitPending();
         const head = engine.head(ns, r.keyBytes);
-        const outcome = classify(r, head, now);
+        const skipped = decisions.skipped(r, head);
+        const outcome = skipped ? { key: mutation.key, outcome: "skipped" as const } : classify(r, head, now);
         outcomes.push(outcome);
-        if (outcome.outcome === "unchanged") return;
-        pending.push({ resolved: r, head, outcome });
+        if (outcome.outcome === "unchanged" || outcome.outcome === "skipped") return;
+        pending.push({ resolved: r, head, outcome, decided: decisions.get(r) });
         pendingKeys.add(mutation.key);
       });
       commitPending();
@@ -106,7 +119,7 @@ export function classify(r: Resolved, head: Row | undefined, now: number): Mutat
   const key = r.mutation.key;
   const live = head !== undefined && isLive(head, now);
   if (r.mutation.kind === "delete") return { key, outcome: live ? "deleted" : "missing" };
-  if (live && r.mutation.keepIfSame && sameAsStored(r as Resolved & { mutation: typeof r.mutation }, head))
+  if (live && r.mutation.kind === "put" && r.mutation.keepIfSame && sameAsStored(r as Resolved & { mutation: typeof r.mutation }, head))
     return { key, outcome: "unchanged", version: head.version };
   return { key, outcome: live ? "updated" : "created" };
 }
@@ -129,7 +142,7 @@ function commitSegment(
       namespace,
     );
   // An expired key is gone for readers but still stored: deleting it writes the tombstone that frees the space.
-  const writes = segment.filter((p) => p.resolved.mutation.kind === "put" || (p.head !== undefined && !p.head.tombstone));
+  const writes = segment.filter((p) => p.resolved.mutation.kind !== "delete" || (p.head !== undefined && !p.head.tombstone));
   if (writes.length === 0) return false;
   const rows = writes.map(({ resolved: r }): Row => {
     const tombstone = r.mutation.kind === "delete" ? 1 : 0;
@@ -147,20 +160,23 @@ function commitSegment(
   if (keys > 0 || bytes > 0) engine.usage.check(site, use(), keys, bytes);
   let version = drawVersions(engine, rows.length) - rows.length;
   rows.forEach((row, i) => {
+    const { resolved, head, outcome, decided } = writes[i]!;
     row.version = ++version;
-    apply(engine, ns, row, now, writes[i]!.head);
-    writes[i]!.outcome.version = row.version;
-    const f = row.tombstone ? "delete" : "put";
+    apply(engine, ns, row, now, head);
+    engine.noteSeen(ns, row.key, row);
+    outcome.version = row.version;
+    if (resolved.mutation.kind === "incr") outcome.counter = row.value!.toString("utf8");
     engine.record({
       t: now,
       region,
-      f,
-      key: writes[i]!.outcome.key,
+      f: resolved.mutation.kind,
+      key: outcome.key,
       ns: namespace,
       type: "ok",
       value: row.value,
       version: row.version,
       expiresAt: row.expires_at,
+      ...historyOfCondition(resolved, decided),
     });
   });
   engine.usage.apply(site, keys, bytes, rows.length, now);

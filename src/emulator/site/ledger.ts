@@ -3,7 +3,7 @@ import type { AuditQuery } from "../../core/backend.js";
 import type { Database } from "../store/sqlite.js";
 import type { SiteUsage } from "./usage.js";
 
-export type AuditAction = "read" | "list" | "write" | "delete";
+export type AuditAction = "read" | "list" | "write" | "delete" | "incr";
 
 export interface AuditRecord {
   site: string;

@@ -83,7 +83,7 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     });
 
     // 2. Write (or compare) in batches, each one atomic.
-    const tally: Tally = { created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0 };
+    const tally: Tally = { created: 0, updated: 0, unchanged: 0, skipped: 0, deleted: 0, failed: 0 };
     const failures: Problem[] = [];
     const diff = { added: [] as string[], changed: [] as { key: string; old: string; new: string }[], removed: [] as string[] };
     // The report appears once there is something in it: an import refused before its first batch

@@ -18,6 +18,8 @@ export interface Tally {
   created: number;
   updated: number;
   unchanged: number;
+  /** Existing keys an import of absent keys only left alone. */
+  skipped: number;
   deleted: number;
   failed: number;
 }

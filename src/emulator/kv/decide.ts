@@ -1,0 +1,133 @@
+import { errors, type ConditionFailure, type KvError } from "../../core/errors.js";
+import type { OpRecord } from "../history/recording.js";
+import type { Row } from "../store/rows.js";
+import { counted, deciding, expectedVersion, failedCondition, liveVersion } from "./conditions.js";
+import { FAILED, type KvContext } from "./context.js";
+import type { Mutation, Resolved } from "./mutation.js";
+
+/** What home held of a key when its condition or increment was decided: its live version (null: none). */
+export interface Decided {
+  current: number | null;
+}
+
+/** Where a write runs: its namespace (name and id), region and time. */
+interface WriteAt {
+  namespace: string;
+  ns: number;
+  region: string;
+  now: number;
+}
+
+/**
+ * The conditions and increments of a write, decided on home's rows before anything is written (see
+ * write.ts). A key with a condition or an increment comes once in a write (checked before), so no
+ * other mutation of the same write changes the row it was decided on.
+ */
+export class Decisions {
+  constructor(
+    private readonly engine: KvContext,
+    private readonly at: WriteAt,
+    private readonly decided: Map<Resolved, Decided>,
+  ) {}
+
+  get(r: Resolved): Decided | undefined {
+    return this.decided.get(r);
+  }
+
+  /**
+   * A put of a batch that writes absent keys only, whose key exists at home: left alone, and
+   * recorded as a condition that failed (it committed nothing), without its value, which may well
+   * be the one stored (an import run again).
+   */
+  skipped(r: Resolved, head: Row | undefined): boolean {
+    if (r.mutation.kind !== "put" || !r.mutation.skipIfPresent) return false;
+    const { engine, at } = this;
+    const row = deciding(engine, at.region, at.ns, r.keyBytes, at.now) ?? head;
+    const current = liveVersion(row, at.now);
+    if (current === null) {
+      this.decided.set(r, { current });
+      return false;
+    }
+    engine.record({
+      t: at.now,
+      region: at.region,
+      f: "put",
+      key: r.mutation.key,
+      ns: at.namespace,
+      type: "fail",
+      error: "CONDITION_FAILED",
+      expected: null,
+      current,
+      skipped: true,
+    });
+    return true;
+  }
+}
+
+/**
+ * Refuses a write in which a key with a condition or an increment comes more than once: its condition
+ * would be decided on a row an earlier mutation of the same write replaces.
+ */
+export function refuseRepeatedConditions(mutations: readonly Mutation[]): void {
+  const keys = new Set(mutations.map((m) => m.key));
+  if (keys.size === mutations.length) return;
+  const counts = new Map<string, number>();
+  for (const m of mutations) counts.set(m.key, (counts.get(m.key) ?? 0) + 1);
+  const repeated = mutations.find((m) => counts.get(m.key)! > 1 && (m.kind === "incr" || m.onlyIf !== undefined));
+  if (repeated)
+    throw errors.usage(
+      `The key "${repeated.key}" comes more than once in a write that has a condition on it.`,
+      "Give each key with a condition once in a batch.",
+    );
+}
+
+/**
+ * Decides every condition and increment of a write on home's rows. When one fails, records each that
+ * failed and answers FAILED (run() then throws the error, with nothing written): a single write's
+ * own error, or for a batch one error naming every key whose condition did not hold.
+ */
+export function decide(engine: KvContext, at: WriteAt, resolved: readonly (Resolved | KvError)[]): Decisions | typeof FAILED {
+  const decided = new Map<Resolved, Decided>();
+  const refused: { r: Resolved; error: KvError | undefined; failure: ConditionFailure | undefined; current: number | null }[] = [];
+  for (const r of resolved) {
+    if (!("mutation" in r) || (r.mutation.kind !== "incr" && expectedVersion(r) === undefined)) continue;
+    const head = deciding(engine, at.region, at.ns, r.keyBytes, at.now);
+    engine.noteSeen(at.ns, r.keyBytes, engine.head(at.ns, r.keyBytes));
+    const current = liveVersion(head, at.now);
+    const failure = failedCondition(r, head, at.now);
+    const error = failure ? undefined : counted(r, head, at.now);
+    if (failure || error) refused.push({ r, error, failure, current });
+    else decided.set(r, { current });
+  }
+  if (refused.length === 0) return new Decisions(engine, at, decided);
+  const failures = refused.flatMap((x) => (x.failure ? [x.failure] : []));
+  const error =
+    refused[0]!.error ??
+    (failures.length === 1 && resolved.length === 1
+      ? errors.conditionFailed(failures[0]!.key, failures[0]!.expected, failures[0]!.current)
+      : errors.batchConditionsFailed(failures));
+  const records = refused.map(({ r, error: own, current }): Omit<OpRecord, "type"> & { error: string } => ({
+    t: at.now,
+    region: at.region,
+    f: r.mutation.kind,
+    key: r.mutation.key,
+    ns: at.namespace,
+    error: own?.code ?? "CONDITION_FAILED",
+    ...(r.mutation.kind === "put" && { value: r.value }),
+    ...historyOfCondition(r, { current }),
+  }));
+  for (const record of records.slice(0, -1)) engine.record({ ...record, type: "fail" });
+  const { error: _code, ...last } = records[records.length - 1]!;
+  engine.fail(error, last);
+  return FAILED;
+}
+
+/** The history's fields for a conditional write or an increment: what it expected, what home held, what it added. */
+export function historyOfCondition(r: Resolved, decided: Decided | undefined): Pick<OpRecord, "expected" | "current" | "by"> {
+  if (decided === undefined) return {};
+  const m = r.mutation;
+  if (m.kind === "incr") return { current: decided.current, by: String(m.by) };
+  const expected = expectedVersion(r);
+  if (expected === undefined) return m.kind === "put" && m.skipIfPresent ? { expected: null, current: decided.current } : {};
+  return { expected: expected === null ? null : Number.parseInt(expected, 16), current: decided.current };
+}
