@@ -317,8 +317,10 @@ describe("the history of conditions and counters", () => {
     engine.incr(S, NS, "n", { by: 5n });
     refusal(() => engine.incr(S, NS, "k"));
     engine.putMany(S, NS, [{ key: "k", value: bytes("x") }], { ifAbsent: true });
+    new EmulatorControl(engine).fault("partition", "fra");
+    refusal(() => engine.put(S, NS, "k", { value: bytes("y") }, { region: "fra", onlyIf: { version: v1 } }));
     const writes = recorder.ops
-      .filter((op) => op.f !== "get")
+      .filter((op) => op.f !== "get" && op.f !== "fault")
       .map(({ f, key, type, value, version, expected, current, by, error, skipped }) => ({
         f,
         key,
@@ -339,6 +341,8 @@ describe("the history of conditions and counters", () => {
       { f: "incr", key: "n", type: "ok", value: "5", version: n1 + 1, current: null, by: "5" },
       { f: "incr", key: "k", type: "fail", current: n1, by: "1", error: "NOT_A_COUNTER" },
       { f: "put", key: "k", type: "fail", expected: null, current: n1, error: "CONDITION_FAILED", skipped: true },
+      // Never decided: the region could not reach home.
+      { f: "put", key: "k", type: "fail", value: "y", expected: n1, error: "UNAVAILABLE" },
     ]);
   });
 });

@@ -122,12 +122,18 @@ export function decide(engine: KvContext, at: WriteAt, resolved: readonly (Resol
   return FAILED;
 }
 
+/** The history's fields for what a write asked, before anything was decided (a partitioned region's): its condition, or what it would add. */
+export function asked(m: Mutation): Pick<OpRecord, "expected" | "by"> {
+  if (m.kind === "incr") return { by: String(m.by) };
+  if (m.onlyIf === undefined) return {};
+  return { expected: m.onlyIf.version === null ? null : Number.parseInt(m.onlyIf.version, 16) };
+}
+
 /** The history's fields for a conditional write or an increment: what it expected, what home held, what it added. */
 export function historyOfCondition(r: Resolved, decided: Decided | undefined): Pick<OpRecord, "expected" | "current" | "by"> {
   if (decided === undefined) return {};
   const m = r.mutation;
-  if (m.kind === "incr") return { current: decided.current, by: String(m.by) };
-  const expected = expectedVersion(r);
-  if (expected === undefined) return m.kind === "put" && m.skipIfPresent ? { expected: null, current: decided.current } : {};
-  return { expected: expected === null ? null : Number.parseInt(expected, 16), current: decided.current };
+  // A put of a batch of absent keys only, that found the key absent: recorded as "only if absent".
+  if (m.kind === "put" && m.onlyIf === undefined && m.skipIfPresent) return { expected: null, current: decided.current };
+  return { ...asked(m), current: decided.current };
 }

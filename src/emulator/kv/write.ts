@@ -6,7 +6,7 @@ import { HOME_SEQ } from "./home-rows.js";
 import { readCacheTtl } from "../regions/model.js";
 import { isLive, prepare, resolve, resolveOrError, sameAsStored, type Mutation, type Prepared, type Resolved } from "./mutation.js";
 import { FAILED } from "./context.js";
-import { decide, historyOfCondition, refuseRepeatedConditions, type Decided } from "./decide.js";
+import { asked, decide, historyOfCondition, refuseRepeatedConditions, type Decided } from "./decide.js";
 
 /** A write: mutations of one namespace, committed in one transaction. */
 export interface WriteRequest {
@@ -80,6 +80,7 @@ export function write(engine: KvContext, request: WriteRequest): { region: strin
           ns: namespace,
           t: now,
           ...(value && { value }),
+          ...(mutations.length === 1 && first && asked(first)),
         });
       }
       const decisions = decide(engine, { namespace, ns, region, now }, resolved);
