@@ -71,7 +71,11 @@ export class KvBroker implements KvPort {
     const op: KvOp = { op: "delete", binding: variable, key };
     scope.request.ops.push(op);
     this.track(op, () =>
-      this.backendOf(scope).deleteNow(binding.namespace, [key], { force: true, region: scope.request.region, ...(options.onlyIf && { onlyIf: options.onlyIf }) }),
+      this.backendOf(scope).deleteNow(binding.namespace, [key], {
+        force: true,
+        region: scope.request.region,
+        ...(options.onlyIf && { onlyIf: options.onlyIf }),
+      }),
     );
   }
 

@@ -49,11 +49,7 @@ export function createBinding(port: KvPort, variable: string) {
       });
     },
 
-    async put(
-      key: string,
-      value: unknown,
-      options?: { expiration?: unknown; expirationTtl?: unknown; metadata?: unknown; onlyIf?: unknown },
-    ): Promise<void> {
+    async put(key: string, value: unknown, options?: { expiration?: unknown; expirationTtl?: unknown; metadata?: unknown; onlyIf?: unknown }): Promise<void> {
       // A stream is read whole before anything is written.
       let bytes: Uint8Array;
       try {

@@ -12,7 +12,10 @@ export function conditionOf(onlyIf: unknown): Condition | undefined {
   const hint = "Take the version from getWithMetadata(key), or use null for a key that must not exist yet.";
   const isObject = onlyIf !== null && typeof onlyIf === "object" && !Array.isArray(onlyIf);
   if (!isObject || !("version" in onlyIf))
-    throw errors.usage(`onlyIf must be { version: "<version>" } or { version: null }, not ${isObject ? "an object without a version" : describe(onlyIf)}.`, hint);
+    throw errors.usage(
+      `onlyIf must be { version: "<version>" } or { version: null }, not ${isObject ? "an object without a version" : describe(onlyIf)}.`,
+      hint,
+    );
   const { version } = onlyIf as { version: unknown };
   if (version === null || typeof version === "string") return { version };
   throw errors.usage(`onlyIf.version must be a version string or null, not ${describe(version)}.`, hint);
