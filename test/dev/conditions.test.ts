@@ -105,6 +105,46 @@ describe("conditional writes from a function, decided at home", () => {
     expect((await atHome(project, "flags/beta"))!.value).toBe("off");
   });
 
+  it("docs/edge.md's compare-and-set loop loses no update when requests race", async () => {
+    const project = devProject({
+      "yourspace.jsonc": JSON.stringify({ routes: [{ pattern: "/tag", function: "tag", kv: "read-write" }] }),
+      // Every request's first read happens before any of them writes: they all race on one version.
+      "functions/tag.ts": `import { kv, EdgeKvError } from "yourspace:edge";
+const readers: (() => void)[] = [];
+function allHaveRead(count: number): Promise<void> {
+  return new Promise((resolve) => {
+    readers.push(resolve);
+    if (readers.length === count) for (const go of readers.splice(0)) go();
+  });
+}
+
+export default async function (req: { url: URL }) {
+  const tag = req.url.searchParams.get("t");
+  let tries = 0;
+  for (;;) {
+    tries++;
+    const read = await kv.getWithMetadata("flags/tags", { type: "json", consistency: "strong" });
+    if (tries === 1) await allHaveRead(Number(req.url.searchParams.get("of")));
+    const tags = [...((read.value as string[] | null) ?? []), tag];
+    try {
+      await kv.put("flags/tags", JSON.stringify(tags), { onlyIf: { version: read.version } });
+      return Response.json({ tries });
+    } catch (e) {
+      if (!(e instanceof EdgeKvError && e.code === "CONDITION_FAILED")) throw e;
+    }
+  }
+}
+`,
+    });
+    const dev = await startDevProcess(project);
+    const tags = Array.from({ length: 8 }, (_, n) => `t${n}`);
+    const answers = await Promise.all(tags.map((t) => dev.fetch(`/tag?t=${t}&of=${tags.length}`, { region: t === "t0" ? "iad" : "fra" })));
+    const tries = await Promise.all(answers.map(async (a) => ((await a.json()) as { tries: number }).tries));
+    expect(JSON.parse((await ok(project.kv("get", "flags/tags"))).out).sort()).toEqual(tags);
+    // All read one version: one wrote with it, every other was refused and read again.
+    expect(tries.filter((n) => n === 1)).toHaveLength(1);
+  });
+
   it("delete onlyIf removes the key only at the version given", async () => {
     const { project, call } = await devSite();
     await ok(project.kv("set", "sessions/a", "alice"));
