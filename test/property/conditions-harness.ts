@@ -291,7 +291,7 @@ export function conditionsProperty(
   const arbitraries = commands();
   let real: Real | undefined;
   let runs = 0;
-  const property = fc.property(fc.integer(), fc.commands(arbitraries, { maxCommands: 24, size: "max" }), (seed, cmds) => {
+  const property = fc.property(fc.integer(), fc.commands(arbitraries, { maxCommands: 20, size: "max" }), (seed, cmds) => {
     real ??= openWorld(profile, bugs);
     startRun(real, ++runs, seed);
     const model: Model = { nextValue: 0, partitioned: new Set(), paused: new Set(), versions: new Map() };

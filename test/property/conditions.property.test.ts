@@ -16,14 +16,23 @@ import { ConsistencyViolation, PROFILE_NAMES } from "./harness.js";
 
 const SEED = Number(process.env.CONSISTENCY_SEED ?? 42);
 const NUM_RUNS = Number(process.env.CONSISTENCY_RUNS ?? 500);
+/**
+ * 500 runs take about 2.5 s of CPU per profile; on a 2-core machine shared with other builds the wall
+ * time can be several times that. The limit only stops a hang: nothing here depends on speed.
+ */
+const TIMEOUT_MS = 180_000;
 
 describe("conditions and counters (property)", () => {
   for (const profile of PROFILE_NAMES) {
-    it(`${profile}: every history of conditional writes and increments passes the checker`, () => {
-      const { property, close } = conditionsProperty(profile);
-      onTestFinished(close);
-      fc.assert(property, { seed: SEED, numRuns: NUM_RUNS, verbose: 1 });
-    });
+    it(
+      `${profile}: every history of conditional writes and increments passes the checker`,
+      () => {
+        const { property, close } = conditionsProperty(profile);
+        onTestFinished(close);
+        fc.assert(property, { seed: SEED, numRuns: NUM_RUNS, verbose: 1 });
+      },
+      TIMEOUT_MS,
+    );
   }
 });
 
@@ -39,16 +48,20 @@ const BUG_CASES: { bug: Bug; profile: string; caughtBy: Rule[] }[] = [
 
 describe("the conditions property catches every injected bug", () => {
   for (const { bug, profile, caughtBy } of BUG_CASES) {
-    it(`${bug} (${profile}) → ${caughtBy.join(" | ")}`, () => {
-      const { property, close } = conditionsProperty(profile, [bug]);
-      onTestFinished(close);
-      const details = fc.check(property, { seed: SEED, numRuns: NUM_RUNS });
-      expect(details.failed, `${bug} survived ${NUM_RUNS} runs of the ${profile} property`).toBe(true);
-      const error = details.errorInstance;
-      // Anything else (a crash, an unexpected error) is a harness or engine failure, not a catch.
-      expect(error, String(error)).toBeInstanceOf(ConsistencyViolation);
-      const first = (error as ConsistencyViolation).violations[0]!;
-      expect(caughtBy, `${first.message}\ncounterexample: ${fc.stringify(details.counterexample)}`).toContain(first.rule);
-    });
+    it(
+      `${bug} (${profile}) → ${caughtBy.join(" | ")}`,
+      () => {
+        const { property, close } = conditionsProperty(profile, [bug]);
+        onTestFinished(close);
+        const details = fc.check(property, { seed: SEED, numRuns: NUM_RUNS });
+        expect(details.failed, `${bug} survived ${NUM_RUNS} runs of the ${profile} property`).toBe(true);
+        const error = details.errorInstance;
+        // Anything else (a crash, an unexpected error) is a harness or engine failure, not a catch.
+        expect(error, String(error)).toBeInstanceOf(ConsistencyViolation);
+        const first = (error as ConsistencyViolation).violations[0]!;
+        expect(caughtBy, `${first.message}\ncounterexample: ${fc.stringify(details.counterexample)}`).toContain(first.rule);
+      },
+      TIMEOUT_MS,
+    );
   }
 });

@@ -74,23 +74,31 @@ function describeNonCounter(value: Buffer): { type: string; preview: string } {
 }
 
 /**
- * The row a condition or an increment is decided on: home's, inside the write's transaction. The
+ * Home's row of a key inside the write's transaction (`head`), and the row a condition or an
+ * increment is decided on (`decidedOn`): the same one. The
  * injected bugs put a wrong one in its place, to show that the history checker catches them: the
  * row the writing edge would serve an eventual read ("condition-at-edge"), or the row this process
  * saw when it last wrote or checked the key, as a check made before the write took the store's lock
  * would see it whenever another process wrote in between ("check-outside-transaction").
  */
-export function deciding(engine: KvContext, region: string, ns: number, key: Buffer, now: number): Row | undefined {
-  const head = engine.head(ns, key);
+export function deciding(
+  engine: KvContext,
+  region: string,
+  ns: number,
+  key: Buffer,
+  now: number,
+  head: Row | undefined = engine.head(ns, key),
+): { head: Row | undefined; decidedOn: Row | undefined } {
   const { regions } = engine;
   if (regions.has("check-outside-transaction")) {
     const seen = engine.lastSeen(ns, key);
-    if (seen !== undefined) return seen ?? undefined;
+    engine.noteSeen(ns, key, head);
+    if (seen !== undefined) return { head, decidedOn: seen ?? undefined };
   }
   if (regions.has("condition-at-edge") && !regions.isHome(region)) {
-    if (regions.model.edgeStore === "replica") return engine.replicas.replicaView(region, ns, head, now);
+    if (regions.model.edgeStore === "replica") return { head, decidedOn: engine.replicas.replicaView(region, ns, head, now) };
     const cached = engine.caches.cacheEntry(region, ns, key);
-    if (cached && engine.caches.cacheFresh(cached, region, ns, now)) return cached.version === 0 ? undefined : cached;
+    if (cached && engine.caches.cacheFresh(cached, region, ns, now)) return { head, decidedOn: cached.version === 0 ? undefined : cached };
   }
-  return head;
+  return { head, decidedOn: head };
 }

@@ -5,9 +5,10 @@ import { counted, deciding, expectedVersion, failedCondition, liveVersion } from
 import { FAILED, type KvContext } from "./context.js";
 import type { Mutation, Resolved } from "./mutation.js";
 
-/** What home held of a key when its condition or increment was decided: its live version (null: none). */
+/** What home held of a key when its condition or increment was decided: its live version (null: none), and its row. */
 export interface Decided {
   current: number | null;
+  head: Row | undefined;
 }
 
 /** Where a write runs: its namespace (name and id), region and time. */
@@ -34,6 +35,12 @@ export class Decisions {
     return this.decided.get(r);
   }
 
+  /** Home's row of the key, as read when it was decided, or read now: a decided key comes once in a write, so it is still the row. */
+  head(r: Resolved): Row | undefined {
+    const decided = this.decided.get(r);
+    return decided ? decided.head : this.engine.head(this.at.ns, r.keyBytes);
+  }
+
   /**
    * A put of a batch that writes absent keys only, whose key exists at home: left alone, and
    * recorded as a condition that failed (it committed nothing), without its value, which may well
@@ -42,10 +49,9 @@ export class Decisions {
   skipped(r: Resolved, head: Row | undefined): boolean {
     if (r.mutation.kind !== "put" || !r.mutation.skipIfPresent) return false;
     const { engine, at } = this;
-    const row = deciding(engine, at.region, at.ns, r.keyBytes, at.now) ?? head;
-    const current = liveVersion(row, at.now);
+    const current = liveVersion(deciding(engine, at.region, at.ns, r.keyBytes, at.now, head).decidedOn, at.now);
     if (current === null) {
-      this.decided.set(r, { current });
+      this.decided.set(r, { current, head });
       return false;
     }
     engine.record({
@@ -91,13 +97,12 @@ export function decide(engine: KvContext, at: WriteAt, resolved: readonly (Resol
   const refused: { r: Resolved; error: KvError | undefined; failure: ConditionFailure | undefined; current: number | null }[] = [];
   for (const r of resolved) {
     if (!("mutation" in r) || (r.mutation.kind !== "incr" && expectedVersion(r) === undefined)) continue;
-    const head = deciding(engine, at.region, at.ns, r.keyBytes, at.now);
-    engine.noteSeen(at.ns, r.keyBytes, engine.head(at.ns, r.keyBytes));
-    const current = liveVersion(head, at.now);
-    const failure = failedCondition(r, head, at.now);
-    const error = failure ? undefined : counted(r, head, at.now);
+    const { head, decidedOn } = deciding(engine, at.region, at.ns, r.keyBytes, at.now);
+    const current = liveVersion(decidedOn, at.now);
+    const failure = failedCondition(r, decidedOn, at.now);
+    const error = failure ? undefined : counted(r, decidedOn, at.now);
     if (failure || error) refused.push({ r, error, failure, current });
-    else decided.set(r, { current });
+    else decided.set(r, { current, head });
   }
   if (refused.length === 0) return new Decisions(engine, at, decided);
   const failures = refused.flatMap((x) => (x.failure ? [x.failure] : []));
@@ -114,7 +119,7 @@ export function decide(engine: KvContext, at: WriteAt, resolved: readonly (Resol
     ns: at.namespace,
     error: own?.code ?? "CONDITION_FAILED",
     ...(r.mutation.kind === "put" && { value: r.value }),
-    ...historyOfCondition(r, { current }),
+    ...historyOfCondition(r, { current, head: undefined }),
   }));
   for (const record of records.slice(0, -1)) engine.record({ ...record, type: "fail" });
   const { error: _code, ...last } = records[records.length - 1]!;

@@ -100,7 +100,7 @@ export function write(engine: KvContext, request: WriteRequest): { region: strin
           return;
         }
         if (pendingKeys.has(mutation.key)) commitPending();
-        const head = engine.head(ns, r.keyBytes);
+        const head = decisions.head(r);
         const skipped = decisions.skipped(r, head);
         const outcome = skipped ? { key: mutation.key, outcome: "skipped" as const } : classify(r, head, now);
         outcomes.push(outcome);
