@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import type { EdgeKvError, KvBinding } from "yourspace:edge";
 import { ok } from "../support/kv.js";
 import { devProject, startDevProcess } from "../support/dev-process.js";
 
@@ -288,5 +289,20 @@ describe("kv.incr", () => {
       { action: string; key: string; region: string; outcome: string }[] | { entries: { action: string; key: string; region: string; outcome: string }[] };
     const entries = (Array.isArray(rows) ? rows : rows.entries).map(({ action, key, region, outcome }) => ({ action, key, region, outcome }));
     expect(entries).toContainEqual({ action: "incr", key: "hits", region: "fra", outcome: "ok" });
+  });
+});
+
+describe("types/edge.d.ts", () => {
+  it("declares onlyIf, incr's answers and the error's version as the runtime has them (tsc checks this)", () => {
+    const uses = async (kv: KvBinding) => {
+      expectTypeOf(kv.put("k", "v", { onlyIf: { version: null } })).toEqualTypeOf<Promise<void>>();
+      expectTypeOf(kv.delete("k", { onlyIf: { version: "00000000000000000001" } })).toEqualTypeOf<Promise<void>>();
+      // @ts-expect-error a removal's condition names a version
+      void kv.delete("k", { onlyIf: { version: null } });
+      expectTypeOf(await kv.incr("hits", { expirationTtl: 60 })).toEqualTypeOf<number | bigint>();
+      expectTypeOf(await kv.incr("hits", { by: 2n ** 60n })).toEqualTypeOf<bigint>();
+    };
+    expectTypeOf(uses).toBeFunction();
+    expectTypeOf<EdgeKvError["version"]>().toEqualTypeOf<string | null | undefined>();
   });
 });
