@@ -42,6 +42,20 @@ declare module "yourspace:edge" {
     expirationTtl?: number;
     /** A JSON object of at most 1 KiB, returned by getWithMetadata and list. */
     metadata?: unknown;
+    /** Write only if home's live version of the key is this one; `{ version: null }`: only if the key does not exist. */
+    onlyIf?: { version: string | null };
+  }
+
+  export interface DeleteOptions {
+    /** Remove the key only if home's live version of it is this one. */
+    onlyIf?: { version: string };
+  }
+
+  export interface IncrOptions<By extends number | bigint = number | bigint> {
+    /** A whole number other than 0 (default 1); a number within ±(2^53 − 1), a bigint for the full signed 64-bit range. */
+    by?: By;
+    /** Relative expiry, seconds (at least 60), set only when this increment creates the counter. */
+    expirationTtl?: number;
   }
 
   export interface ListOptions {
@@ -73,8 +87,16 @@ declare module "yourspace:edge" {
     getWithMetadata<T = unknown, M = unknown>(key: string, type: JsonRead): Promise<ValueWithMetadata<T, M>>;
     getWithMetadata<M = unknown>(key: string, type: BufferRead): Promise<ValueWithMetadata<ArrayBuffer, M>>;
     getWithMetadata<M = unknown>(key: string, type: StreamRead): Promise<ValueWithMetadata<ReadableStream, M>>;
+    /** CONDITION_FAILED when onlyIf does not hold at home; nothing is written then. */
     put(key: string, value: string | ArrayBuffer | ArrayBufferView | ReadableStream, options?: PutOptions): Promise<void>;
-    delete(key: string): Promise<void>;
+    /** CONDITION_FAILED when onlyIf does not hold at home; nothing is removed then. */
+    delete(key: string, options?: DeleteOptions): Promise<void>;
+    /**
+     * Adds `by` to the counter at home and answers the new value: a number, or a bigint beyond
+     * ±(2^53 − 1) where a number would be rounded; always a bigint when `by` is one.
+     */
+    incr(key: string, options: IncrOptions<bigint> & { by: bigint }): Promise<bigint>;
+    incr(key: string, options?: IncrOptions<number>): Promise<number | bigint>;
     list<M = unknown>(options?: ListOptions): Promise<ListResult<M>>;
   }
 
@@ -93,6 +115,9 @@ declare module "yourspace:edge" {
     | "INVALID_CURSOR"
     | "NAMESPACE_NOT_FOUND"
     | "QUOTA_EXCEEDED"
+    | "CONDITION_FAILED"
+    | "NOT_A_COUNTER"
+    | "COUNTER_OVERFLOW"
     | "USAGE"
     | (string & {});
 
@@ -102,6 +127,13 @@ declare module "yourspace:edge" {
     readonly code: ErrorCode;
     /** What to do about it. */
     readonly hint: string | null;
+    /** What the API's error body carries for this code (docs/errors.md), or null. */
+    readonly details: Readonly<Record<string, unknown>> | null;
+    /**
+     * CONDITION_FAILED, NOT_A_COUNTER, COUNTER_OVERFLOW: the key's live version at home when the write
+     * was refused (null: none), for a retry's onlyIf. Undefined for other codes.
+     */
+    readonly version: string | null | undefined;
   }
 
   /** The request a handler gets: a standard Request whose url is a URL. */

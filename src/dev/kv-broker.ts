@@ -1,7 +1,8 @@
 import type { Binding } from "../core/backend.js";
+import type { Condition } from "../core/condition.js";
 import { errors } from "../core/errors.js";
 import { bindingAccess, LocalBackend, STALE, type EmulatorCore } from "../emulator/index.js";
-import type { KvPort, PortListPage, PortRead, PortReadOptions, PortWriteOptions } from "../edge/module.js";
+import type { KvPort, PortIncrOptions, PortListPage, PortRead, PortReadOptions, PortWriteOptions } from "../edge/module.js";
 import { currentScope, type KvOp, type Scope } from "./request-scope.js";
 
 /**
@@ -60,16 +61,36 @@ export class KvBroker implements KvPort {
           ...(options.expirationTtl !== undefined && { ttlSeconds: options.expirationTtl }),
           ...(options.metadata !== undefined && { metadata: options.metadata as never }),
         },
-        { region: scope.request.region },
+        { region: scope.request.region, ...(options.onlyIf && { onlyIf: options.onlyIf }) },
       ),
     );
   }
 
-  delete(variable: string, key: string): void {
+  delete(variable: string, key: string, options: { onlyIf?: Condition }): void {
     const { scope, binding } = this.reach(variable, "write");
     const op: KvOp = { op: "delete", binding: variable, key };
     scope.request.ops.push(op);
-    this.track(op, () => this.backendOf(scope).deleteNow(binding.namespace, [key], { force: true, region: scope.request.region }));
+    this.track(op, () =>
+      this.backendOf(scope).deleteNow(binding.namespace, [key], {
+        force: true,
+        region: scope.request.region,
+        ...(options.onlyIf && { onlyIf: options.onlyIf }),
+      }),
+    );
+  }
+
+  incr(variable: string, key: string, options: PortIncrOptions): string {
+    const { scope, binding } = this.reach(variable, "write");
+    const op: KvOp = { op: "incr", binding: variable, key };
+    scope.request.ops.push(op);
+    const result = this.track(op, () =>
+      this.backendOf(scope).incrNow(binding.namespace, key, {
+        by: options.by,
+        region: scope.request.region,
+        ...(options.expirationTtl !== undefined && { ttlSeconds: options.expirationTtl }),
+      }),
+    );
+    return result.value;
   }
 
   list(variable: string, options: { prefix: string; limit: number; cursor: string | null }): PortListPage {

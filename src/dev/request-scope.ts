@@ -4,7 +4,7 @@ import type { DevRoute } from "./project-routes.js";
 
 /** One KV operation a request's functions did, for its log line and its x-yourspace-kv header. */
 export interface KvOp {
-  op: "get" | "put" | "delete" | "list";
+  op: "get" | "put" | "delete" | "incr" | "list";
   /** The binding's variable ("default" is the SDK's kv). */
   binding: string;
   key: string;

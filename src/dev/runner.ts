@@ -99,7 +99,7 @@ export async function startDev(options: DevOptions): Promise<{ info: DevInfo; cl
       region: (name) => engine.settings.pinned(() => engine.regionNow(name ?? serverRegion)),
       // A write's records are in the log by the time its answer arrives.
       beforeAnswer: (record) => {
-        if (record.ops.some((op) => op.op === "put" || op.op === "delete")) audit.flush();
+        if (record.ops.some((op) => op.op !== "get" && op.op !== "list")) audit.flush();
       },
       log: (entry) => {
         // Once no request is in flight, reads' records are written out before their log lines.

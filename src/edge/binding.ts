@@ -3,6 +3,7 @@ import { LIMITS } from "../core/limits.js";
 import { EdgeKvError } from "./edge-error.js";
 import type { KvPort } from "./protocol.js";
 import { bytesOf, readOptionsOf, valueAs } from "./values.js";
+import { conditionOf, counterValue, incrementOf, secondsOf } from "./write-options.js";
 
 /** The most keys one bulk get takes, as Cloudflare's. */
 const MAX_BULK_GET = 100;
@@ -48,7 +49,7 @@ export function createBinding(port: KvPort, variable: string) {
       });
     },
 
-    async put(key: string, value: unknown, options?: { expiration?: unknown; expirationTtl?: unknown; metadata?: unknown }): Promise<void> {
+    async put(key: string, value: unknown, options?: { expiration?: unknown; expirationTtl?: unknown; metadata?: unknown; onlyIf?: unknown }): Promise<void> {
       // A stream is read whole before anything is written.
       let bytes: Uint8Array;
       try {
@@ -57,16 +58,28 @@ export function createBinding(port: KvPort, variable: string) {
         throw edgeError(e);
       }
       return settle(() => {
-        const { expiration, expirationTtl, metadata } = options ?? {};
-        if (expiration !== undefined && typeof expiration !== "number") throw errors.usage(`expiration is epoch seconds, a number, not ${typeof expiration}.`);
-        if (expirationTtl !== undefined && typeof expirationTtl !== "number")
-          throw errors.usage(`expirationTtl is seconds, a number, not ${typeof expirationTtl}.`);
-        port.put(variable, key, bytes, { expiration, expirationTtl, metadata });
+        const { metadata } = options ?? {};
+        const expiration = secondsOf("expiration", options?.expiration, "epoch seconds");
+        const expirationTtl = secondsOf("expirationTtl", options?.expirationTtl, "seconds");
+        const onlyIf = conditionOf(options?.onlyIf);
+        port.put(variable, key, bytes, { expiration, expirationTtl, metadata, ...(onlyIf && { onlyIf }) });
       });
     },
 
-    delete(key: string): Promise<void> {
-      return settle(() => port.delete(variable, key));
+    delete(key: string, options?: { onlyIf?: unknown }): Promise<void> {
+      return settle(() => {
+        const onlyIf = conditionOf(options?.onlyIf);
+        port.delete(variable, key, onlyIf ? { onlyIf } : {});
+      });
+    },
+
+    /** Adds `by` (default 1) to the counter at home and answers its new value (write-options.ts counterValue). */
+    incr(key: string, options?: { by?: unknown; expirationTtl?: unknown }): Promise<number | bigint> {
+      return settle(() => {
+        const by = incrementOf(options?.by);
+        const expirationTtl = secondsOf("expirationTtl", options?.expirationTtl, "seconds");
+        return counterValue(port.incr(variable, key, { by, expirationTtl }), options?.by);
+      });
     },
 
     list(options?: { prefix?: unknown; limit?: unknown; cursor?: unknown }) {
@@ -97,6 +110,6 @@ function settle<T>(run: () => T): Promise<T> {
 
 function edgeError(e: unknown): unknown {
   if (e instanceof EdgeKvError) return e;
-  if (e instanceof KvError) return new EdgeKvError(e.code, e.message, e.hint ?? null);
+  if (e instanceof KvError) return new EdgeKvError(e.code, e.message, e.hint ?? null, e.details ?? null);
   return e;
 }

@@ -15,4 +15,4 @@ export function edgeModule(port: KvPort): { kv: KvBinding; EdgeKvError: typeof E
 
 export { createBinding, EdgeKvError };
 export type { KvBinding };
-export type { KvPort, PortRead, PortListPage, PortWriteOptions, PortReadOptions } from "./protocol.js";
+export type { KvPort, PortRead, PortListPage, PortWriteOptions, PortReadOptions, PortIncrOptions } from "./protocol.js";

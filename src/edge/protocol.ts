@@ -1,4 +1,5 @@
 import type { ServedFrom } from "../core/backend.js";
+import type { Condition } from "../core/condition.js";
 
 /**
  * What the host offers the SDK: every KV operation by binding variable, never by namespace. The host
@@ -8,7 +9,9 @@ import type { ServedFrom } from "../core/backend.js";
 export interface KvPort {
   get(variable: string, key: string, options: PortReadOptions): PortRead;
   put(variable: string, key: string, value: Uint8Array, options: PortWriteOptions): void;
-  delete(variable: string, key: string): void;
+  delete(variable: string, key: string, options: { onlyIf?: Condition }): void;
+  /** Adds to the counter at home; its new value in decimal (a signed 64-bit integer). */
+  incr(variable: string, key: string, options: PortIncrOptions): string;
   list(variable: string, options: { prefix: string; limit: number; cursor: string | null }): PortListPage;
 }
 
@@ -35,6 +38,15 @@ export interface PortWriteOptions {
   /** Relative expiry, seconds. */
   expirationTtl?: number;
   metadata?: unknown;
+  /** Write only when home's state of the key meets it (core/condition.ts). */
+  onlyIf?: Condition;
+}
+
+export interface PortIncrOptions {
+  /** A signed 64-bit integer other than 0. */
+  by: bigint;
+  /** Relative expiry, seconds, set only when the increment creates the counter. */
+  expirationTtl?: number;
 }
 
 export interface PortListPage {

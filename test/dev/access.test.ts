@@ -18,15 +18,17 @@ export default async function (req: Request, ctx: { env: Record<string, any> }) 
     ["kv.put", () => kv.put("k", "x")],
     ["kv.put stream", () => kv.put("k", new Response("x").body)],
     ["kv.delete", () => kv.delete("seeded")],
+    ["kv.incr", () => kv.incr("hits")],
     ["env.RO.put", () => ctx.env.RO.put("k", "x", { expirationTtl: 600 })],
     ["env.RO.delete", () => ctx.env.RO.delete("seeded")],
     ["put.call", () => kv.put.call(ctx.env.RO, "k", "x")],
     ["stolen RW.put", () => (globalThis as any).stolen.put("k", "x")],
     ["stolen RW.delete", () => (globalThis as any).stolen.delete("seeded")],
+    ["stolen RW.incr", () => (globalThis as any).stolen.incr("hits")],
     ["stolen RW.get", () => (globalThis as any).stolen.get("seeded")],
   ];
   for (const [name, value] of Object.entries(edge))
-    for (const method of ["put", "delete"])
+    for (const method of ["put", "delete", "incr"])
       if (value && typeof (value as any)[method] === "function") attempts.push([\`edge.\${name}.\${method}\`, () => (value as any)[method]("k", "x")]);
   attempts.push(["from a timer", () => new Promise((resolve, reject) => setTimeout(() => kv.put("k", "x").then(resolve, reject), 0))]);
   const outcomes: Record<string, string> = {};
@@ -67,18 +69,22 @@ describe("a read-only route cannot write by any path", () => {
       "kv.put": "PERMISSION_DENIED",
       "kv.put stream": "PERMISSION_DENIED",
       "kv.delete": "PERMISSION_DENIED",
+      "kv.incr": "PERMISSION_DENIED",
       "env.RO.put": "PERMISSION_DENIED",
       "env.RO.delete": "PERMISSION_DENIED",
       "put.call": "PERMISSION_DENIED",
       "stolen RW.put": "PERMISSION_DENIED",
       "stolen RW.delete": "PERMISSION_DENIED",
+      "stolen RW.incr": "PERMISSION_DENIED",
       // Not even a read: the route has no binding called RW.
       "stolen RW.get": "PERMISSION_DENIED",
       "edge.kv.put": "PERMISSION_DENIED",
       "edge.kv.delete": "PERMISSION_DENIED",
+      "edge.kv.incr": "PERMISSION_DENIED",
       "from a timer": "PERMISSION_DENIED",
     });
     expect((await project.kv("get", "k")).code).toBe(3);
+    expect((await project.kv("get", "hits")).code).toBe(3);
     expect((await ok(project.kv("get", "seeded"))).out).toBe("v");
   });
 

@@ -6,28 +6,26 @@ const WINDOW_SECONDS = 60;
 
 /**
  * A fixed-window rate limiter: one counter per client and window, ratelimit/<client>/<window>,
- * which expires on its own once its window is over (the platform's shortest TTL is 60 s, so it
- * lives one window past its own). Under the limit the request goes on; over it, 429.
- *
- * The counter is read from the region's own copy and written through to home, so it counts
- * exactly only while a client stays in one region; README.md says what happens across regions.
+ * counted with kv.incr. The increment is decided at home, whatever region the request runs in, and
+ * answers home's new count, so exactly LIMIT requests a window pass, however many arrive at once
+ * and wherever they land. The counter expires on its own: its TTL is set when the window's first
+ * request creates it (the platform's shortest TTL, 60 s, is one window).
  */
 export default async function limit(req, ctx) {
   const client = clientOf(req);
-  const window = Math.floor(Date.now() / 1000 / WINDOW_SECONDS);
-  const key = `ratelimit/${client}/${window}`;
-  const count = Number((await kv.get(key)) ?? 0);
-  const retryAfter = (window + 1) * WINDOW_SECONDS - Math.floor(Date.now() / 1000);
-  if (count >= LIMIT) {
+  const now = Math.floor(Date.now() / 1000);
+  const window = Math.floor(now / WINDOW_SECONDS);
+  const count = await kv.incr(`ratelimit/${client}/${window}`, { expirationTtl: WINDOW_SECONDS });
+  if (count > LIMIT) {
+    const retryAfter = (window + 1) * WINDOW_SECONDS - now;
     return new Response(`Too many requests: ${LIMIT} a minute. Try again in ${retryAfter} s.\n`, {
       status: 429,
       headers: { "retry-after": String(retryAfter), "x-ratelimit-remaining": "0" },
     });
   }
-  await kv.put(key, String(count + 1), { expirationTtl: 2 * WINDOW_SECONDS });
   const answer = await ctx.next();
   const headers = new Headers(answer.headers);
-  headers.set("x-ratelimit-remaining", String(LIMIT - count - 1));
+  headers.set("x-ratelimit-remaining", String(LIMIT - count));
   return new Response(answer.body, { status: answer.status, headers });
 }
 
