@@ -117,6 +117,8 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
         const { entry, where } = batch[i]!;
         tally[o.outcome]++;
         if (keep && !keep.has(entry.key)) changedSince = true;
+        // Only an import that asked for absent keys only may have entries skipped.
+        if (o.outcome === "skipped" && !opts.ifAbsent) throw errors.internal(`The target skipped "${entry.key}", which this import did not ask it to do.`);
         if (o.outcome === "skipped") skipped.push(entry.key);
         if (o.outcome === "failed") failures.push({ where, key: entry.key, code: o.error!.code, message: o.error!.message });
         if (opts.dryRun && o.outcome === "created") {
