@@ -49,6 +49,8 @@ const SAMPLE: Partial<Record<EntryName, unknown[]>> = {
   ],
   notACounter: ["flag", "0000000000000000002a", "text", '"on"'],
   conditionNeedsOneKey: [2],
+  bindingMissing: ["/admin/*", "FLAGS", ["default"]],
+  bindingReadOnly: ["/admin/*", "default", "default"],
 };
 
 /** More argument lists for entries whose texts differ by them. */
@@ -65,6 +67,7 @@ const VARIANTS: Partial<Record<EntryName, unknown[][]>> = {
     ["flag", "00000000000000000001", null],
     ["flag", "00000000000000000001", "0000000000000000002a"],
   ],
+  bindingMissing: [["/admin/*", "default", []]],
 };
 
 /** Every entry of the catalogue, made with sample arguments (each variant of the entries that have some). */
