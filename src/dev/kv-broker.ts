@@ -1,6 +1,6 @@
 import type { Binding } from "../core/backend.js";
 import { errors } from "../core/errors.js";
-import { bindingAccess, LocalBackend, type EmulatorCore } from "../emulator/index.js";
+import { bindingAccess, LocalBackend, STALE, type EmulatorCore } from "../emulator/index.js";
 import type { KvPort, PortListPage, PortRead, PortReadOptions, PortWriteOptions } from "../edge/module.js";
 import { currentScope, type KvOp, type Scope } from "./request-scope.js";
 
@@ -22,13 +22,13 @@ export class KvBroker implements KvPort {
     const { scope, binding } = this.reach(variable, "read");
     const op: KvOp = { op: "get", binding: variable, key };
     scope.request.ops.push(op);
-    const result = this.track(op, () =>
-      this.backendOf(scope).getNow(binding.namespace, key, {
-        region: scope.request.region,
-        consistency: options.consistency,
-        ...(options.cacheTtl !== undefined && { cacheTtlMs: options.cacheTtl * 1000 }),
-      }),
-    );
+    const backend = this.backendOf(scope);
+    const readOptions = {
+      region: scope.request.region,
+      consistency: options.consistency,
+      ...(options.cacheTtl !== undefined && { cacheTtlMs: options.cacheTtl * 1000 }),
+    };
+    const result = this.track(op, () => this.optimistic(() => backend.getNow(binding.namespace, key, readOptions)));
     const { entry, read } = result;
     op.servedFrom = read.servedFrom;
     // An absent or expired key has no version to show, whatever the region last held.
@@ -85,6 +85,21 @@ export class KvBroker implements KvPort {
       })),
       cursor: page.cursor,
     };
+  }
+
+  /**
+   * A read on the settings as last seen, looking at the store's data_version along with the read
+   * itself (one statement, not two), and again on fresh settings if another process changed them:
+   * what the API server does for a GET.
+   */
+  private optimistic<T>(read: () => T): T {
+    const { settings } = this.core.engine;
+    try {
+      return settings.optimistic(read);
+    } catch (e) {
+      if (e !== STALE) throw e;
+      return settings.pinned(read, true);
+    }
   }
 
   /** The running route and its binding of `variable`, refused unless the binding allows the action. */
