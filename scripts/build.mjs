@@ -23,7 +23,7 @@ const shared = {
   // so the `bindings` lookup it would otherwise use is never reached.
   // Libraries that only some commands use stay outside the bundle, so they cost nothing to the others.
   // esbuild runs its own binary from its package, so it cannot be bundled; `yourspace dev` alone uses
-  // it, chokidar and trace-mapping.
+  // it and trace-mapping.
   external: [
     "bindings",
     "cli-table3",
@@ -34,7 +34,6 @@ const shared = {
     "jsonc-parser",
     "stream-json",
     "esbuild",
-    "chokidar",
     "@jridgewell/trace-mapping",
   ],
   define: { __VERSION__: JSON.stringify(pkg.version), "import.meta.url": "__importMetaUrl" },

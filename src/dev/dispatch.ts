@@ -1,5 +1,5 @@
 import { KvError } from "../core/errors.js";
-import type { KvBinding } from "../edge/module.js";
+import { DEFAULT_VARIABLE, type KvBinding } from "../edge/module.js";
 import type { EdgeRequest } from "./edge-request.js";
 import { responseOf } from "./function-host.js";
 import type { DevRoute } from "./project-routes.js";
@@ -86,7 +86,7 @@ export class Dispatcher {
     let env = this.envs.get(route);
     if (!env) {
       env = Object.freeze(
-        Object.fromEntries(route.bindings.filter((b) => b.variable !== "default").map((b) => [b.variable, this.options.bindingOf(b.variable)])),
+        Object.fromEntries(route.bindings.filter((b) => b.variable !== DEFAULT_VARIABLE).map((b) => [b.variable, this.options.bindingOf(b.variable)])),
       );
       this.envs.set(route, env);
     }

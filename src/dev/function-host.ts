@@ -7,7 +7,7 @@ import { EdgeResponse } from "./edge-response.js";
 import type { Realm } from "./realm.js";
 
 /** What the runner hands every function call, whatever shape the function has. */
-export interface CallContext {
+interface CallContext {
   next(): Promise<Response>;
   region: string;
   /** The route's named bindings, by variable. */

@@ -1,5 +1,6 @@
 import { createContext, Script, type Context } from "node:vm";
 import { EdgeResponse } from "./edge-response.js";
+import { WRAPPER_PREFIX } from "./source-map-stack.js";
 
 /**
  * The web platform's globals a function may use, lent from the host: Request is the host's own, and
@@ -65,7 +66,7 @@ export class Realm {
    * out, "yourspace:edge".
    */
   load(code: string, filename: string, edge: unknown): Record<string, unknown> {
-    const wrapper = new Script(`(function (exports, require, module) {${code}\n})`, { filename }).runInContext(this.context) as (
+    const wrapper = new Script(`${WRAPPER_PREFIX}${code}\n})`, { filename }).runInContext(this.context) as (
       exports: unknown,
       require: (id: string) => unknown,
       module: { exports: unknown },

@@ -1,42 +1,55 @@
-import { dirname } from "node:path";
-import type { FSWatcher } from "chokidar";
+import { watch, type FSWatcher } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { ReloadOutcome, RouteFunctions } from "./route-functions.js";
 
 /**
  * Watches every file the functions were built from and rebuilds the routes a saved file is part of,
- * without restarting the server or touching KV. Changes that arrive while a rebuild runs are gathered
- * into the next one, so the last save always wins. `onReload` is told each outcome: the server's
- * signal that the new code (or the error that kept the old) is in place.
+ * without restarting the server or touching KV. It watches the folders, not the files: an editor
+ * saves by renaming a new file over the old one, which a watch on the old file sees once and then
+ * never again (chokidar, tried first, missed half of such saves made 30 ms apart). A save reported
+ * twice, or a file whose text has not changed, rebuilds nothing. Saves that arrive while a rebuild
+ * runs go into the next one, so the last save always wins. `onReload` is told each outcome: the
+ * server's signal that the new code (or the error that kept the old) is in place.
  */
 export class Reloader {
+  private readonly watchers = new Map<string, FSWatcher>();
+  private inputs = new Set<string>();
+  /** Each input's text as last built, so a repeated event for an unchanged file does nothing. */
+  private readonly texts = new Map<string, string>();
   private pending = new Set<string>();
-  private inputs: Set<string>;
   private running: Promise<void> | null = null;
 
   private constructor(
-    private readonly watcher: FSWatcher,
     private readonly functions: RouteFunctions,
     private readonly onReload: (outcome: ReloadOutcome) => void,
-  ) {
-    this.inputs = new Set(functions.inputs());
-    watcher.on("change", (path) => this.changed(path));
-    watcher.on("add", (path) => this.changed(path));
-  }
+  ) {}
 
-  /**
-   * Watches the folders the inputs are in, not the files: an editor saves by renaming a new file over
-   * the old one, and a watch on the old file would see that once and then nothing more.
-   */
   static async watch(functions: RouteFunctions, onReload: (outcome: ReloadOutcome) => void): Promise<Reloader> {
-    const { watch } = await import("chokidar");
-    const watcher = watch(foldersOf(functions.inputs()), { ignoreInitial: true, atomic: false, depth: 0 });
-    await new Promise<void>((resolve) => watcher.once("ready", resolve));
-    return new Reloader(watcher, functions, onReload);
+    const reloader = new Reloader(functions, onReload);
+    await reloader.follow();
+    return reloader;
   }
 
   async close(): Promise<void> {
-    await this.watcher.close();
+    for (const watcher of this.watchers.values()) watcher.close();
+    this.watchers.clear();
     await this.running;
+  }
+
+  /** Watches the folders of every input, and remembers each input's text. */
+  private async follow(): Promise<void> {
+    this.inputs = new Set(this.functions.inputs());
+    for (const file of this.inputs) if (!this.texts.has(file)) this.texts.set(file, await textOf(file));
+    for (const folder of new Set([...this.inputs].map((f) => dirname(f)))) {
+      if (this.watchers.has(folder)) continue;
+      const watcher = watch(folder, (_event, name) => {
+        if (name) this.changed(join(folder, name.toString()));
+      });
+      // A folder removed while watched ends its watch; the files in it are then gone too.
+      watcher.on("error", () => this.watchers.delete(folder));
+      this.watchers.set(folder, watcher);
+    }
   }
 
   private changed(path: string): void {
@@ -51,15 +64,27 @@ export class Reloader {
     while (this.pending.size) {
       const files = [...this.pending];
       this.pending.clear();
-      const outcome = await this.functions.reload(files);
-      // A rebuild may have new imports to watch.
-      this.inputs = new Set(this.functions.inputs());
-      this.watcher.add(foldersOf([...this.inputs]));
+      const saved: string[] = [];
+      for (const file of files) {
+        const text = await textOf(file);
+        if (text === this.texts.get(file)) continue;
+        this.texts.set(file, text);
+        saved.push(file);
+      }
+      if (!saved.length) continue;
+      const outcome = await this.functions.reload(saved);
+      // A rebuild may import new files, in new folders.
+      await this.follow();
       this.onReload(outcome);
     }
   }
 }
 
-function foldersOf(files: readonly string[]): string[] {
-  return [...new Set(files.map((f) => dirname(f)))];
+/** A file's text, or "" while it is missing (between an editor's delete and its write). */
+async function textOf(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch {
+    return "";
+  }
 }

@@ -12,9 +12,9 @@ import type { RequestRecord } from "./request-scope.js";
 import type { SourceMaps } from "./source-map-stack.js";
 
 /** The request header that picks the region a request is served in. */
-export const REGION_HEADER = "x-yourspace-region";
+const REGION_HEADER = "x-yourspace-region";
 /** The response header saying how the request's KV reads were served (log-line.ts: kvHeader). */
-export const KV_HEADER = "x-yourspace-kv";
+const KV_HEADER = "x-yourspace-kv";
 
 export interface DevServerOptions {
   host: string;

@@ -6,7 +6,7 @@ import { onTestFinished } from "vitest";
 import { BIN, runCli, tempDir, type RunResult } from "./cli.js";
 
 /** The first stdout line of `yourspace dev --json`. */
-export interface DevInfo {
+interface DevInfo {
   url: string;
   dataDir: string;
   profile: string;
@@ -16,7 +16,7 @@ export interface DevInfo {
 }
 
 /** A stderr line of `yourspace dev --json`: a request, a reload, a failed load, or a warning. */
-export type DevEvent = Record<string, any>;
+type DevEvent = Record<string, any>;
 
 /**
  * A project in a temporary directory: files by path (yourspace.jsonc, functions/…), its data
