@@ -25,7 +25,7 @@ export function expectedVersion(r: Resolved): string | null | undefined {
   return m.onlyIf === undefined ? undefined : m.onlyIf.version;
 }
 
-/** Whether the mutation's condition holds against `head`; undefined when it holds (or it has none). */
+/** How the mutation's condition fails against `head`; undefined when it holds (or it has none). */
 export function failedCondition(r: Resolved, head: Row | undefined, now: number): ConditionFailure | undefined {
   const expected = expectedVersion(r);
   if (expected === undefined) return undefined;
@@ -54,6 +54,7 @@ export function counted(r: Resolved, head: Row | undefined, now: number): KvErro
     current = parsed;
   }
   const next = addChecked(current, m.by);
+  // Only a live counter can overflow: from 0, every increment in range stays in range.
   if (next === undefined) return errors.counterOverflow(m.key, formatVersion(head!.version), String(current), String(m.by));
   r.value = Buffer.from(String(next));
   r.metadata = live ? head.metadata : null;

@@ -66,7 +66,11 @@ export async function summarise(ctx: Context, s: Summary): Promise<void> {
         failed: t.failed,
         failures: s.failures,
       });
-    } else await ctx.out.printJson({ ...base, ...t, failures: s.failures });
+    } else {
+      // Only an import of absent keys only skips any: the others report what they always have.
+      const { skipped: _skipped, ...others } = t;
+      await ctx.out.printJson({ ...base, ...others, failures: s.failures });
+    }
     return;
   }
   const n = (x: number) => x.toLocaleString("en-US");
