@@ -1,5 +1,6 @@
 import { apiErrors } from "../core/api-errors.js";
 import { errors, type ErrorCode, type KvError } from "../core/errors.js";
+import { conditionErrors } from "../core/condition-errors.js";
 import { environmentErrors } from "../core/environment-errors.js";
 import { outcomeErrors } from "../core/outcome-errors.js";
 import { remoteErrors } from "../core/remote-errors.js";
@@ -40,14 +41,18 @@ const namespaceRule = "Namespace names are lower-case letters, digits, '-' and '
  * was made, so an error answered by the API reads the same as one from the embedded emulator.
  */
 export const RULES: readonly Rule[] = [
-  { code: "CONDITION_FAILED", says: errors.conditionFailed(ARG, ARG, ARG), cli: ({ details }) => afterConditionFailed(details) },
+  { code: "CONDITION_FAILED", says: conditionErrors.conditionFailed(ARG, ARG, ARG), cli: ({ details }) => afterConditionFailed(details) },
   {
     code: "NOT_A_COUNTER",
-    says: errors.notACounter(ARG, ARG, ARG, ARG),
+    says: conditionErrors.notACounter(ARG, ARG, ARG, ARG),
     cli: ({ details }) =>
       `A counter holds a signed 64-bit integer in decimal, such as 42 or -7. Increment another key, or start this one again: ${commandLine("yourspace", "kv", "set", typeof details.key === "string" ? details.key : "<key>", "0")}`,
   },
-  { code: "USAGE", says: errors.incrementZero(ARG), cli: () => "Give --by a whole number other than 0; to see a counter's value, run: yourspace kv get <key>" },
+  {
+    code: "USAGE",
+    says: conditionErrors.incrementZero(ARG),
+    cli: () => "Give --by a whole number other than 0; to see a counter's value, run: yourspace kv get <key>",
+  },
   { code: "USAGE", says: errors.usage(ARG), cli: () => "Run the command with --help to see its usage." },
   { code: "INVALID_METADATA", says: errors.metadataNotObject(ARG), cli: () => metadataExample },
   { code: "INVALID_EXPIRY", says: errors.ttlTooShort(0), cli: () => "Use --ttl 60s or longer." },

@@ -1,6 +1,6 @@
 import type { DeleteOptions, DeleteResult, GetResult, IncrOptions, IncrResult } from "../core/backend.js";
 import { isVersionText, type Condition } from "../core/condition.js";
-import { errors } from "../core/errors.js";
+import { conditionErrors } from "../core/condition-errors.js";
 import { parseIncrement } from "../core/int64.js";
 import { validateKey } from "../core/validate.js";
 import { conditionHeaders, counterBody, isCounter, isDeleteResult, paths, QUERY, type WireCounter, type WireDelete } from "../contract/index.js";
@@ -9,7 +9,7 @@ import type { Transport } from "./transport.js";
 
 /** A condition's version is checked as the embedded target checks it: a typo is bad input, not a failed condition. */
 export function checkVersion(onlyIf: Condition | undefined): void {
-  if (onlyIf !== undefined && onlyIf.version !== null && !isVersionText(onlyIf.version)) throw errors.versionInvalid(onlyIf.version);
+  if (onlyIf !== undefined && onlyIf.version !== null && !isVersionText(onlyIf.version)) throw conditionErrors.versionInvalid(onlyIf.version);
 }
 
 /** A removal with a condition: one key, by the value's own route, its condition as a precondition header. */
@@ -24,13 +24,13 @@ export async function deleteIf(
   keys.forEach(validateKey);
   checkVersion(options.onlyIf);
   const count = new Set(keys).size;
-  if (count !== 1) throw errors.conditionNeedsOneKey(count);
+  if (count !== 1) throw conditionErrors.conditionNeedsOneKey(count);
   const key = keys[0]!;
   // The API's removal has no dry run: a strong read answers what home holds now, as the embedded dry run does.
   if (options.dryRun && options.onlyIf.version !== null) {
     const { entry } = await readAtHome(key);
     const current = entry === null ? null : entry.version;
-    if (current !== options.onlyIf.version) throw errors.conditionFailed(key, options.onlyIf.version, current);
+    if (current !== options.onlyIf.version) throw conditionErrors.conditionFailed(key, options.onlyIf.version, current);
     return { deleted: [key], missing: [], version: null };
   }
   const res = await http.call({

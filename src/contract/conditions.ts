@@ -5,7 +5,7 @@
  */
 import { isVersionText, type Condition } from "../core/condition.js";
 import { apiErrors } from "../core/api-errors.js";
-import { errors } from "../core/errors.js";
+import { conditionErrors } from "../core/condition-errors.js";
 import { HEADERS } from "./headers-and-query.js";
 
 /** The request headers that carry a condition (none without one). */
@@ -58,6 +58,6 @@ export function entryConditionFromWire(raw: unknown): Condition {
   const { version } = raw as { version: unknown };
   if (version === null) return { version: null };
   if (typeof version !== "string") throw bad('"version" must be a version or null');
-  if (!isVersionText(version)) throw errors.versionInvalid(version);
+  if (!isVersionText(version)) throw conditionErrors.versionInvalid(version);
   return { version };
 }

@@ -103,21 +103,6 @@ const USAGE_HINT = "Check the request against its documented usage.";
 /** What an entry of a bulk write or an import file is. */
 const ENTRY_HINT = 'An entry is a JSON object of "key" and "value", with "base64", "metadata", "expiration" or "expiration_ttl" if needed.';
 
-/** One condition that home found not to hold: `current` is home's live version of the key, or null for none. */
-export interface ConditionFailure {
-  key: string;
-  expected: string | null;
-  current: string | null;
-}
-
-function conditionMismatch(key: string, expected: string | null, current: string | null): string {
-  if (expected === null) return `The key "${key}" already exists at home (version ${current})`;
-  if (current === null) return `The key "${key}" has no value at home (deleted, expired or never written), not version ${expected}`;
-  return `The key "${key}" is at version ${current} at home, not ${expected}`;
-}
-
-const CONDITION_HINT = "Another write came first. Read the key at home for its current version and value, then decide whether to write again.";
-
 /** Constructors for every error, so that wording lives in one place. */
 export const errors = {
   usage: (message: string, hint: string = USAGE_HINT) => new KvError("USAGE", message, hint),
@@ -280,33 +265,6 @@ export const errors = {
       "Save it to a file, or send standard output to a file or a pipe.",
     ),
 
-  routeInvalid: (pattern: string, why: string) =>
-    new KvError(
-      "INVALID_ROUTE",
-      `The route pattern "${pattern}" is not valid: ${why}.`,
-      'A pattern is a path starting with "/": an exact path ("/login") or a prefix ending in "*" ("/admin/*").',
-    ),
-  /** A write through a binding its route holds read-only: refused by the store, whatever the function called. */
-  bindingReadOnly: (route: string, variable: string, namespace: string) =>
-    new KvError(
-      "PERMISSION_DENIED",
-      `Route ${route} reaches namespace "${namespace}" read-only (as ${variable === "default" ? "kv, its default binding" : variable}); the function cannot write to it.`,
-      `To let it write, make the binding read-write in the route's block of yourspace.jsonc ("access": "read-write", or "kv": "read-write").`,
-    ),
-  bindingMissing: (route: string, variable: string, bound: readonly string[]) =>
-    new KvError(
-      "PERMISSION_DENIED",
-      variable === "default"
-        ? `Route ${route} has no default KV binding${bound.length ? `; it binds ${bound.join(", ")}` : ""}.`
-        : `Route ${route} has no binding named ${variable}${bound.length ? `; it binds ${bound.join(", ")}` : ""}.`,
-      `Bind it in the route's block of yourspace.jsonc ("kv": "read-write", or "kv": { "${variable === "default" ? "FLAGS" : variable}": { "namespace": "…", "access": "read-only" } }).`,
-    ),
-  functionFailed: (route: string, detail: string) =>
-    new KvError(
-      "FUNCTION_ERROR",
-      `The function of route ${route} failed: ${detail}`,
-      "Fix the error at the top of the stack, save, and send the request again.",
-    ),
   unknownRegion: (region: string, regions: string[]) =>
     new KvError("USAGE", `There is no region "${region}".`, `The regions are ${regions.join(", ")}. Name one of them, or change the emulator's regions.`),
   regionPartitioned: (region: string, home: string, what: "read" | "write") =>
@@ -350,54 +308,6 @@ export const errors = {
       "VALUE_TOO_LARGE",
       `The value is ${n(bytes)} bytes; the ${tier} tier allows at most ${n(limit)} bytes per value.`,
       "Move the site to a GA tier for values up to 1 MiB, or store less per key.",
-    ),
-
-  conditionFailed: (key: string, expected: string | null, current: string | null) =>
-    new KvError("CONDITION_FAILED", `${conditionMismatch(key, expected, current)}; nothing was written.`, CONDITION_HINT, { key, expected, current }),
-  /** A batch whose entries' conditions did not all hold: every failure is named, and the batch wrote nothing. */
-  batchConditionsFailed: (failures: readonly ConditionFailure[]) => {
-    const first = failures[0]!;
-    const more = failures.length > 1 ? ` (and ${n(failures.length - 1)} more ${failures.length === 2 ? "key" : "keys"})` : "";
-    return new KvError(
-      "CONDITION_FAILED",
-      `${conditionMismatch(first.key, first.expected, first.current)}${more}; the batch is all or nothing, so none of it was written.`,
-      CONDITION_HINT,
-      { ...first, failed: failures },
-    );
-  },
-  notACounter: (key: string, version: string, type: string, preview: string) =>
-    new KvError(
-      "NOT_A_COUNTER",
-      `The key "${key}" holds ${type} (${preview}), not a decimal integer, so it cannot be incremented; nothing was written.`,
-      "A counter holds a signed 64-bit integer in decimal, such as 42 or -7. Increment another key, or replace this value first.",
-      { key, version, type, preview },
-    ),
-  counterOverflow: (key: string, version: string, current: string, by: string) =>
-    new KvError(
-      "COUNTER_OVERFLOW",
-      `Adding ${by} to "${key}" (${current}) would leave the signed 64-bit range, -9223372036854775808 to 9223372036854775807; nothing was written.`,
-      "Reset the counter by writing a smaller value, or count in another key.",
-      { key, version, current, by },
-    ),
-  incrementInvalid: (what: string, text: string) =>
-    new KvError(
-      "USAGE",
-      `${what} "${text.length > 40 ? `${text.slice(0, 40)}…` : text}" is not a signed 64-bit integer.`,
-      "Give a whole number from -9223372036854775808 to 9223372036854775807, such as 1 or -5.",
-    ),
-  incrementZero: (what: string) =>
-    new KvError("USAGE", `${what} is 0, which would change nothing.`, "Give a whole number other than 0; read the key at home to see its value."),
-  versionInvalid: (text: string) =>
-    new KvError(
-      "USAGE",
-      `"${text.length > 40 ? `${text.slice(0, 40)}…` : text}" is not a version.`,
-      "A version is the 20 hexadecimal digits a read or a listing of the key shows.",
-    ),
-  conditionNeedsOneKey: (keys: number) =>
-    new KvError(
-      "USAGE",
-      `A condition applies to one key; this removal names ${n(keys)}.`,
-      "Remove the key with a condition on its own, or remove the keys without one.",
     ),
 
   idempotencyKeyReused: (key: string) =>

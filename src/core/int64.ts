@@ -1,4 +1,4 @@
-import { errors } from "./errors.js";
+import { conditionErrors } from "./condition-errors.js";
 
 /** The range of a counter: a signed 64-bit integer, as Redis's INCR and most languages' int64. */
 export const INT64_MIN = -(2n ** 63n);
@@ -33,8 +33,8 @@ export function parseIncrement(input: string | number | bigint, what = "The incr
   if (typeof input === "bigint") n = input;
   else if (typeof input === "number") n = Number.isSafeInteger(input) ? BigInt(input) : undefined;
   else n = /^[+-]?[0-9]{1,19}$/.test(input.trim()) ? BigInt(input.trim()) : undefined;
-  if (n === undefined || !inRange(n)) throw errors.incrementInvalid(what, String(input));
-  if (n === 0n) throw errors.incrementZero(what);
+  if (n === undefined || !inRange(n)) throw conditionErrors.incrementInvalid(what, String(input));
+  if (n === 0n) throw conditionErrors.incrementZero(what);
   return n;
 }
 

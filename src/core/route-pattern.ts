@@ -1,4 +1,4 @@
-import { errors } from "./errors.js";
+import { edgeErrors } from "./edge-errors.js";
 
 /**
  * A route pattern, as `routes[].pattern` in yourspace.jsonc and `kv bind --route` name it: an exact
@@ -15,13 +15,13 @@ const MAX_PATTERN = 1024;
 
 /** Parses a pattern; a bad one is an INVALID_ROUTE error saying what is wrong with it. */
 export function parseRoutePattern(text: string): RoutePattern {
-  if (typeof text !== "string" || text === "") throw errors.routeInvalid(String(text ?? ""), "it is empty");
-  if (text.length > MAX_PATTERN) throw errors.routeInvalid(`${text.slice(0, 40)}…`, `it is ${text.length} characters; the limit is ${MAX_PATTERN}`);
+  if (typeof text !== "string" || text === "") throw edgeErrors.routeInvalid(String(text ?? ""), "it is empty");
+  if (text.length > MAX_PATTERN) throw edgeErrors.routeInvalid(`${text.slice(0, 40)}…`, `it is ${text.length} characters; the limit is ${MAX_PATTERN}`);
   if (text === "*") return { text, matches: () => true };
-  if (!text.startsWith("/")) throw errors.routeInvalid(text, 'it does not start with "/"');
-  if (/[\u0000-\u001f\u007f\s?#]/.test(text)) throw errors.routeInvalid(text, "it holds a space, a control character, ? or #");
+  if (!text.startsWith("/")) throw edgeErrors.routeInvalid(text, 'it does not start with "/"');
+  if (/[\u0000-\u001f\u007f\s?#]/.test(text)) throw edgeErrors.routeInvalid(text, "it holds a space, a control character, ? or #");
   const star = text.indexOf("*");
-  if (star >= 0 && star !== text.length - 1) throw errors.routeInvalid(text, '"*" may only end a pattern');
+  if (star >= 0 && star !== text.length - 1) throw edgeErrors.routeInvalid(text, '"*" may only end a pattern');
   if (star < 0) return { text, matches: (pathname) => pathname === text };
   const prefix = text.slice(0, -1);
   return { text, matches: (pathname) => pathname.startsWith(prefix) };

@@ -1,5 +1,6 @@
 import { relative, resolve } from "node:path";
-import { errors, KvError } from "../core/errors.js";
+import { KvError } from "../core/errors.js";
+import { edgeErrors } from "../core/edge-errors.js";
 
 /** A function's code, bundled with everything it imports but "yourspace:edge". */
 export interface Bundle {
@@ -47,13 +48,11 @@ export async function bundle(file: string, projectDir: string): Promise<Bundle> 
 function buildError(e: unknown, file: string, projectDir: string): KvError {
   const problems = (e as { errors?: { text: string; location: { file: string; line: number; column: number; lineText: string } | null }[] }).errors;
   const first = problems?.[0];
-  if (!first) return errors.functionFailed(relative(projectDir, file), (e as Error).message);
+  if (!first) return edgeErrors.functionFailed(relative(projectDir, file), (e as Error).message);
   const where = first.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}` : relative(projectDir, file);
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
-  return new KvError(
-    "FUNCTION_ERROR",
-    `${where}: ${first.text}${more}${first.location ? `\n    ${first.location.lineText}` : ""}`,
-    "Fix the file and save it; the last version that built keeps serving until then.",
-    { file: first.location?.file ?? relative(projectDir, file), line: first.location?.line ?? null, column: first.location ? first.location.column + 1 : null },
-  );
+  return edgeErrors.functionBuildFailed(where, first.text, problems.length - 1, first.location?.lineText ?? null, {
+    file: first.location?.file ?? relative(projectDir, file),
+    line: first.location?.line ?? null,
+    column: first.location ? first.location.column + 1 : null,
+  });
 }

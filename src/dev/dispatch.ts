@@ -1,3 +1,4 @@
+import { edgeErrors } from "../core/edge-errors.js";
 import { KvError } from "../core/errors.js";
 import { DEFAULT_VARIABLE, type KvBinding } from "../edge/module.js";
 import type { EdgeRequest } from "./edge-request.js";
@@ -74,12 +75,7 @@ export class Dispatcher {
       headers.delete("host");
       return fetch(url, { method: request.method, headers, body: request.standard().body, redirect: "manual", duplex: "half" } as RequestInit);
     }
-    const error = new KvError(
-      "NOT_FOUND",
-      `No route, file or origin serves ${path}.`,
-      "Add a route for it to yourspace.jsonc, a file to the public directory, or an origin.",
-    );
-    return Response.json({ error: error.toJSON() }, { status: 404 });
+    return Response.json({ error: edgeErrors.nothingServes(path).toJSON() }, { status: 404 });
   }
 
   private envOf(route: DevRoute): Record<string, KvBinding> {

@@ -1,5 +1,5 @@
 import { relative } from "node:path";
-import { errors } from "../core/errors.js";
+import { edgeErrors } from "../core/edge-errors.js";
 import type { KvBinding } from "../edge/module.js";
 import type { Bundle } from "./bundle.js";
 import { EdgeRequest, standardRequest } from "./edge-request.js";
@@ -52,7 +52,7 @@ export function loadFunction(realm: Realm, built: Bundle, filename: string, edge
       Promise.resolve(onRequest({ request: standardRequest(request), params: {}, env: ctx.env, next: ctx.next, waitUntil: ctx.waitUntil }));
   }
   const names = Object.keys(exports);
-  throw errors.functionFailed(
+  throw edgeErrors.functionFailed(
     relative(projectDir, built.file),
     `it exports no handler (${names.length ? `it exports ${names.join(", ")}` : "it exports nothing"}). Export a default function (req, ctx), a default object with fetch(request, env, ctx), or a function onRequest(context).`,
   );
@@ -67,5 +67,5 @@ export function responseOf(answer: unknown, route: string): Response {
       : answer === null
         ? "null"
         : `a ${typeof answer === "object" ? ((answer as object).constructor?.name ?? "object") : typeof answer}`;
-  throw errors.functionFailed(route, `it answered ${what}, not a Response. Return a Response, or ctx.next().`);
+  throw edgeErrors.functionFailed(route, `it answered ${what}, not a Response. Return a Response, or ctx.next().`);
 }

@@ -1,5 +1,6 @@
 import { relative } from "node:path";
-import { errors, KvError } from "../core/errors.js";
+import { KvError } from "../core/errors.js";
+import { edgeErrors } from "../core/edge-errors.js";
 import { bundle } from "./bundle.js";
 import { loadFunction, type LoadedFunction } from "./function-host.js";
 import type { DevRoute } from "./project-routes.js";
@@ -44,7 +45,7 @@ export class RouteFunctions {
   functionOf(route: DevRoute): LoadedFunction | KvError {
     const loaded = this.loaded.get(route);
     if (loaded?.run) return loaded.run;
-    return loaded?.error ?? errors.functionFailed(route.pattern.text, "its function is not loaded.");
+    return loaded?.error ?? edgeErrors.functionFailed(route.pattern.text, "its function is not loaded.");
   }
 
   /** Every file a function was built from: what the reloader watches. */
@@ -60,7 +61,7 @@ export class RouteFunctions {
       try {
         await this.load(route);
       } catch (e) {
-        outcome.error ??= e instanceof KvError ? e : errors.functionFailed(route.pattern.text, (e as Error).message);
+        outcome.error ??= e instanceof KvError ? e : edgeErrors.functionFailed(route.pattern.text, (e as Error).message);
       }
     }
     return outcome;
@@ -75,7 +76,7 @@ export class RouteFunctions {
       const run = loadFunction(this.realm, built, filename, this.edge, this.projectDir);
       this.loaded.set(route, { run, error: null, inputs: built.inputs });
     } catch (e) {
-      const error = e instanceof KvError ? e : errors.functionFailed(route.pattern.text, this.maps.mapStack((e as Error).stack ?? String(e)));
+      const error = e instanceof KvError ? e : edgeErrors.functionFailed(route.pattern.text, this.maps.mapStack((e as Error).stack ?? String(e)));
       // The last good version keeps serving; the files to watch stay those it was built from.
       this.loaded.set(route, { run: previous?.run ?? null, error, inputs: previous?.inputs ?? [route.file!] });
       throw error;

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { errors, KvError } from "../core/errors.js";
+import { edgeErrors } from "../core/edge-errors.js";
 import { STATUS } from "../contract/status.js";
 import type { Dispatcher } from "./dispatch.js";
 import { FunctionFailure } from "./dispatch.js";
@@ -83,7 +84,7 @@ function failure(e: unknown, maps: SourceMaps, accept: string | null): Response 
     const thrown = (typeof cause === "object" && cause !== null ? cause : {}) as { name?: unknown; message?: unknown; stack?: unknown };
     const text =
       typeof thrown.message === "string" ? `${typeof thrown.name === "string" ? thrown.name : "Error"}: ${thrown.message}` : `${String(cause)} was thrown`;
-    const error = errors.functionFailed(e.route, text);
+    const error = edgeErrors.functionFailed(e.route, text);
     return errorResponse(error, 500, accept, typeof thrown.stack === "string" ? maps.mapStack(thrown.stack) : undefined);
   }
   if (e instanceof KvError) return errorResponse(e, STATUS[e.code], accept);

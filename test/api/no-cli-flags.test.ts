@@ -26,7 +26,15 @@ const COMMAND = new RegExp(
 );
 
 /** The files that make the catalogue's errors; nothing else in src/ constructs one. */
-const CATALOGUE_FILES = ["errors.ts", "environment-errors.ts", "api-errors.ts", "remote-errors.ts", "outcome-errors.ts"].map((f) => join("src/core", f));
+const CATALOGUE_FILES = [
+  "errors.ts",
+  "environment-errors.ts",
+  "api-errors.ts",
+  "remote-errors.ts",
+  "outcome-errors.ts",
+  "condition-errors.ts",
+  "edge-errors.ts",
+].map((f) => join("src/core", f));
 
 /** Every piece of literal text in a file: strings, and the fixed parts of template strings. */
 function literalTexts(file: string): string[] {

@@ -1,11 +1,13 @@
 import { apiErrors } from "../../src/core/api-errors.js";
+import { conditionErrors } from "../../src/core/condition-errors.js";
+import { edgeErrors } from "../../src/core/edge-errors.js";
 import { environmentErrors } from "../../src/core/environment-errors.js";
 import { errors, type KvError } from "../../src/core/errors.js";
 import { outcomeErrors } from "../../src/core/outcome-errors.js";
 import { remoteErrors } from "../../src/core/remote-errors.js";
 
 /** Every part of the catalogue: the entries of errors.ts and of the files beside it that make errors of its codes. */
-const CATALOGUE = { errors, environmentErrors, apiErrors, remoteErrors, outcomeErrors };
+const CATALOGUE = { errors, environmentErrors, apiErrors, remoteErrors, outcomeErrors, conditionErrors, edgeErrors };
 
 type EntryName = { [Part in keyof typeof CATALOGUE]: keyof (typeof CATALOGUE)[Part] }[keyof typeof CATALOGUE];
 
@@ -14,6 +16,7 @@ const cause = errors.usage("Refused.");
 /** Arguments for catalogue constructors whose parameters are not all strings; every other one gets "x" for each. */
 const SAMPLE: Partial<Record<EntryName, unknown[]>> = {
   relayed: ["USAGE", "Refused.", "Check the request."],
+  functionBuildFailed: ["functions/home.ts:3:1", 'Expected ")" but found "}"', 1, "};", { file: "functions/home.ts", line: 3, column: 1 }],
   valueTooLarge: [2_000_000],
   keysNotFound: [["a", "b"], "default"],
   keyNotFound: ["a", "default"],

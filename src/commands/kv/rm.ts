@@ -1,6 +1,7 @@
 import type { Backend } from "../../core/backend.js";
 import { isVersionText } from "../../core/condition.js";
 import { errors, KvError } from "../../core/errors.js";
+import { conditionErrors } from "../../core/condition-errors.js";
 import { outcomeErrors } from "../../core/outcome-errors.js";
 import { LIMITS } from "../../core/limits.js";
 import type { Context, Handler } from "../context.js";
@@ -107,7 +108,7 @@ function checkConditional(keys: string[], opts: RmOptions): void {
       "--if-version and --force cannot be given together: a key at a version exists, and a missing one fails the condition.",
       "Leave out --force.",
     );
-  if (!isVersionText(opts.ifVersion!)) throw errors.versionInvalid(opts.ifVersion!);
+  if (!isVersionText(opts.ifVersion!)) throw conditionErrors.versionInvalid(opts.ifVersion!);
 }
 
 async function keysUnder(backend: Backend, ns: string, prefix: string): Promise<string[]> {

@@ -2,6 +2,7 @@ import type { PutInput } from "../../core/backend.js";
 import { isVersionText, type Condition } from "../../core/condition.js";
 import { parseDuration, parseTimestamp } from "../../core/duration.js";
 import { errors } from "../../core/errors.js";
+import { conditionErrors } from "../../core/condition-errors.js";
 import { parseMetadata } from "../../core/validate.js";
 import type { Handler } from "../context.js";
 import { readLimited, readValueFile } from "../../terminal/input.js";
@@ -42,7 +43,7 @@ function conditionOf(opts: SetOptions): Condition | undefined {
   if (opts.ifAbsent && opts.ifVersion !== undefined) throw errors.usage("Give --if-absent or --if-version, not both: a key cannot be absent and at a version.");
   if (opts.ifAbsent) return { version: null };
   if (opts.ifVersion === undefined) return undefined;
-  if (!isVersionText(opts.ifVersion)) throw errors.versionInvalid(opts.ifVersion);
+  if (!isVersionText(opts.ifVersion)) throw conditionErrors.versionInvalid(opts.ifVersion);
   return { version: opts.ifVersion };
 }
 

@@ -1,5 +1,7 @@
 import { isUtf8 } from "node:buffer";
-import { errors, type ConditionFailure, type KvError } from "../../core/errors.js";
+import { type KvError } from "../../core/errors.js";
+import { conditionErrors } from "../../core/condition-errors.js";
+import { type ConditionFailure } from "../../core/condition-errors.js";
 import { addChecked, parseCounter } from "../../core/int64.js";
 import type { Row } from "../store/rows.js";
 import type { KvContext } from "./context.js";
@@ -49,13 +51,13 @@ export function counted(r: Resolved, head: Row | undefined, now: number): KvErro
     const parsed = isUtf8(value) ? parseCounter(value.toString("utf8")) : undefined;
     if (parsed === undefined) {
       const { type, preview } = describeNonCounter(value);
-      return errors.notACounter(m.key, formatVersion(head.version), type, preview);
+      return conditionErrors.notACounter(m.key, formatVersion(head.version), type, preview);
     }
     current = parsed;
   }
   const next = addChecked(current, m.by);
   // Only a live counter can overflow: from 0, every increment in range stays in range.
-  if (next === undefined) return errors.counterOverflow(m.key, formatVersion(head!.version), String(current), String(m.by));
+  if (next === undefined) return conditionErrors.counterOverflow(m.key, formatVersion(head!.version), String(current), String(m.by));
   r.value = Buffer.from(String(next));
   r.metadata = live ? head.metadata : null;
   r.expiresAt = live ? head.expires_at : m.ttlSeconds === undefined ? null : now + m.ttlSeconds * 1000;

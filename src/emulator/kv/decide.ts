@@ -1,4 +1,6 @@
-import { errors, type ConditionFailure, type KvError } from "../../core/errors.js";
+import { errors, type KvError } from "../../core/errors.js";
+import { conditionErrors } from "../../core/condition-errors.js";
+import { type ConditionFailure } from "../../core/condition-errors.js";
 import type { OpRecord } from "../history/recording.js";
 import type { Row } from "../store/rows.js";
 import { counted, deciding, expectedVersion, failedCondition, liveVersion } from "./conditions.js";
@@ -109,8 +111,8 @@ export function decide(engine: KvContext, at: WriteAt, resolved: readonly (Resol
   const error =
     refused[0]!.error ??
     (failures.length === 1 && resolved.length === 1
-      ? errors.conditionFailed(failures[0]!.key, failures[0]!.expected, failures[0]!.current)
-      : errors.batchConditionsFailed(failures));
+      ? conditionErrors.conditionFailed(failures[0]!.key, failures[0]!.expected, failures[0]!.current)
+      : conditionErrors.batchConditionsFailed(failures));
   const records = refused.map(({ r, error: own, current }): Omit<OpRecord, "type"> & { error: string } => ({
     t: at.now,
     region: at.region,

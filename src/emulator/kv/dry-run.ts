@@ -1,6 +1,8 @@
 import type { BulkPutOptions, DeleteOptions, DeleteResult } from "../../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../../core/bulk.js";
-import { errors, KvError, type ConditionFailure } from "../../core/errors.js";
+import { KvError } from "../../core/errors.js";
+import { conditionErrors } from "../../core/condition-errors.js";
+import { type ConditionFailure } from "../../core/condition-errors.js";
 import { validateKey } from "../../core/validate.js";
 import { failedCondition, liveVersion } from "./conditions.js";
 import type { KvContext } from "./context.js";
@@ -34,7 +36,7 @@ export function planDelete(engine: KvContext, site: string, namespace: string, k
         const head = engine.head(ns, bytes);
         const live = liveVersion(head, now);
         if (onlyIf && (live === null ? null : formatVersion(live)) !== onlyIf.version)
-          throw errors.conditionFailed(key, onlyIf.version, live === null ? null : formatVersion(live));
+          throw conditionErrors.conditionFailed(key, onlyIf.version, live === null ? null : formatVersion(live));
         (head && isLive(head, now) ? deleted : missing).push(key);
       }
       return { deleted, missing, version: null };
@@ -74,7 +76,7 @@ export function planBulkPut(engine: KvContext, site: string, namespace: string, 
           };
         return { key: entry.key, outcome: "created" };
       });
-      if (failures.length > 0) throw errors.batchConditionsFailed(failures);
+      if (failures.length > 0) throw conditionErrors.batchConditionsFailed(failures);
       return outcomes;
     },
     true,

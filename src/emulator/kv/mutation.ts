@@ -1,5 +1,6 @@
 import type { Condition } from "../../core/condition.js";
 import { errors, KvError } from "../../core/errors.js";
+import { conditionErrors } from "../../core/condition-errors.js";
 import { INT64_MAX, INT64_MIN } from "../../core/int64.js";
 import { validateExpiresAt, validateKey, validateMetadata, validateTtlSeconds, validateValue, type Metadata } from "../../core/validate.js";
 import type { Row } from "../store/rows.js";
@@ -73,8 +74,8 @@ export function prepare(mutation: Mutation): Prepared {
   if (mutation.kind === "delete") return { mutation, keyBytes, value: null, metadata: null, expiresAt: null };
   if (mutation.kind === "incr") {
     // Checked here too, for callers that build the mutation themselves: a bigint knows no range.
-    if (mutation.by === 0n) throw errors.incrementZero("The increment");
-    if (mutation.by < INT64_MIN || mutation.by > INT64_MAX) throw errors.incrementInvalid("The increment", String(mutation.by));
+    if (mutation.by === 0n) throw conditionErrors.incrementZero("The increment");
+    if (mutation.by < INT64_MIN || mutation.by > INT64_MAX) throw conditionErrors.incrementInvalid("The increment", String(mutation.by));
     return { mutation, keyBytes, value: null, metadata: null, expiresAt: null };
   }
   validateValue(mutation.value);

@@ -2,6 +2,7 @@ import type { DeleteOptions, DeleteResult, IncrOptions, IncrResult, PutInput, Pu
 import type { BulkEntry, BulkOutcome } from "../../core/bulk.js";
 import { isVersionText } from "../../core/condition.js";
 import { errors } from "../../core/errors.js";
+import { conditionErrors } from "../../core/condition-errors.js";
 import type { KvContext } from "./context.js";
 import { formatVersion } from "./entry.js";
 import type { Mutation, PutMutation } from "./mutation.js";
@@ -67,7 +68,7 @@ export function deleteCondition(keys: readonly string[], given: DeleteOptions["o
   const onlyIf = checkedCondition(given);
   if (onlyIf === undefined) return undefined;
   const count = new Set(keys).size;
-  if (count !== 1) throw errors.conditionNeedsOneKey(count);
+  if (count !== 1) throw conditionErrors.conditionNeedsOneKey(count);
   if (onlyIf.version === null)
     throw errors.usage("A removal's condition must name a version: removing a key only when it does not exist would remove nothing.");
   return { version: onlyIf.version };
@@ -76,6 +77,7 @@ export function deleteCondition(keys: readonly string[], given: DeleteOptions["o
 /** A condition as given, its version checked for the shape every version has (a typo is bad input, not a failed condition). */
 function checkedCondition(onlyIf: { version: string | null } | undefined): { version: string | null } | undefined {
   if (onlyIf === undefined) return undefined;
-  if (onlyIf.version !== null && (typeof onlyIf.version !== "string" || !isVersionText(onlyIf.version))) throw errors.versionInvalid(String(onlyIf.version));
+  if (onlyIf.version !== null && (typeof onlyIf.version !== "string" || !isVersionText(onlyIf.version)))
+    throw conditionErrors.versionInvalid(String(onlyIf.version));
   return { version: onlyIf.version };
 }

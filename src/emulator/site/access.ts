@@ -1,5 +1,6 @@
 import type { Binding } from "../../core/backend.js";
 import { errors } from "../../core/errors.js";
+import { edgeErrors } from "../../core/edge-errors.js";
 
 /**
  * What a route's function may do to a namespace, as its bindings stand: the one rule behind both
@@ -30,11 +31,11 @@ export function routeAccess(route: string, bindings: readonly Binding[], ns: str
 export function bindingAccess(route: string, bindings: readonly Binding[], variable: string, action: "read" | "write"): Binding {
   const binding = bindings.find((b) => b.variable === variable);
   if (!binding)
-    throw errors.bindingMissing(
+    throw edgeErrors.bindingMissing(
       route,
       variable,
       bindings.map((b) => b.variable),
     );
-  if (action === "write" && binding.access !== "read-write") throw errors.bindingReadOnly(route, variable, binding.namespace);
+  if (action === "write" && binding.access !== "read-write") throw edgeErrors.bindingReadOnly(route, variable, binding.namespace);
   return binding;
 }
