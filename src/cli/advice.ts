@@ -29,8 +29,12 @@ const dataDirFlags = "--data-dir or YOURSPACE_DATA_DIR";
  * people who have no CLI), so they say what to send; at a terminal, the flag that sends it says more.
  * An error is recognised by its code and the catalogue's text, not by where it was made, so an error
  * answered by the API reads the same as one from the embedded emulator.
+ *
+ * Made on the first error reported, not when the CLI loads: making the catalogue's errors formats
+ * numbers, and the first number formatted loads ICU's locale data, which would cost every command's
+ * start-up (about 15 ms) for advice most runs never give.
  */
-const RULES: readonly Rule[] = [
+const rules = (): readonly Rule[] => [
   { code: "USAGE", says: errors.usage(ARG), cli: () => "Run the command with --help to see its usage." },
   { code: "INVALID_METADATA", says: errors.metadataNotObject(ARG), cli: () => metadataExample },
   { code: "INVALID_EXPIRY", says: errors.ttlTooShort(0), cli: () => "Use --ttl 60s or longer." },
@@ -83,11 +87,12 @@ const RULES: readonly Rule[] = [
   },
 ];
 
-const PATTERNS = RULES.map((rule) => ({ rule, hint: shape(rule.says.hint), message: shape(rule.says.message) }));
+let patterns: { rule: Rule; hint: RegExp; message: RegExp }[] | undefined;
 
 /** The error as the CLI reports it: the catalogue's code and message, with the CLI's own hint where it has one. */
 export function withCliAdvice(e: KvError): KvError {
-  for (const { rule, hint, message } of PATTERNS) {
+  patterns ??= rules().map((rule) => ({ rule, hint: shape(rule.says.hint), message: shape(rule.says.message) }));
+  for (const { rule, hint, message } of patterns) {
     if (e.code !== rule.code) continue;
     const onHint = hint.exec(e.hint ?? "");
     if (!onHint) continue;
