@@ -25,7 +25,7 @@ if (isMainThread) {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  void main(process.argv.slice(2), { ...processIo(), signal: stop.signal }).then((code) => {
+  void main(process.argv.slice(2), processIo(stop.signal)).then((code) => {
     // Once stopped, nothing the command left behind (a request in flight, stdin) holds the process.
     if (stop.signal.aborted) process.exit(code);
     process.exitCode = code;

@@ -40,7 +40,7 @@ const namespaceRule = "Namespace names are lower-case letters, digits, '-' and '
  * sends it says more. An error is recognised by its code and the catalogue's text, not by where it
  * was made, so an error answered by the API reads the same as one from the embedded emulator.
  */
-export const RULES: readonly Rule[] = [
+export const cliRules = (): readonly Rule[] => [
   { code: "CONDITION_FAILED", says: conditionErrors.conditionFailed(ARG, ARG, ARG), cli: ({ details }) => afterConditionFailed(details) },
   {
     code: "NOT_A_COUNTER",

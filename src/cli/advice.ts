@@ -1,5 +1,5 @@
 import type { KvError } from "../core/errors.js";
-import { ARG, RULES } from "./advice-rules.js";
+import { ARG, cliRules, type Rule } from "./advice-rules.js";
 
 /**
  * What a catalogue entry says, as a pattern made from the entry itself: each argument given as ARG
@@ -10,11 +10,17 @@ function shape(text: string | undefined): RegExp {
   return new RegExp(`^${escaped.replaceAll(ARG, "(.*)")}$`, "s");
 }
 
-const PATTERNS = RULES.map((rule) => ({ rule, hint: shape(rule.says.hint), message: shape(rule.says.message) }));
+let patterns: { rule: Rule; hint: RegExp; message: RegExp }[] | undefined;
 
-/** The error as the CLI reports it: the catalogue's code and message, with the CLI's own hint where it has one. */
+/**
+ * The error as the CLI reports it: the catalogue's code and message, with the CLI's own hint where it has one.
+ * The rules are made on the first error reported, not when the CLI loads: making the catalogue's errors
+ * formats numbers, and the first number formatted loads ICU's locale data, which would cost every
+ * command's start-up (about 15 ms) for advice most runs never give.
+ */
 export function withCliAdvice(e: KvError): KvError {
-  for (const { rule, hint, message } of PATTERNS) {
+  patterns ??= cliRules().map((rule) => ({ rule, hint: shape(rule.says.hint), message: shape(rule.says.message) }));
+  for (const { rule, hint, message } of patterns) {
     if (rule.code !== undefined && e.code !== rule.code) continue;
     const onHint = hint.exec(e.hint ?? "");
     if (!onHint) continue;

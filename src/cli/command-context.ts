@@ -91,7 +91,10 @@ export function createContext(
     out,
     globals,
     clock,
-    interactive: overrides.interactive ?? (io.stdin.isTTY === true && io.stderr.isTTY === true && !io.env.CI),
+    // Asked when a command wants to know, since asking makes process.stdin (src/terminal/io.ts).
+    get interactive() {
+      return overrides.interactive ?? (io.stdin.isTTY === true && io.stderr.isTTY === true && !io.env.CI);
+    },
     prompter: overrides.prompter ?? clackPrompter(signal),
     signal,
     stopping: false,

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { open, stat } from "node:fs/promises";
+// node:fs loads its promises API on first use; node:fs/promises would load it (and readline) at start-up.
+import { promises as fs } from "node:fs";
 import type { Readable } from "node:stream";
 import { errors } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
@@ -32,7 +33,7 @@ export async function readValueFile(path: string, cwd: string): Promise<Buffer> 
   const at = resolve(cwd, path);
   let size: number;
   try {
-    const info = await stat(at);
+    const info = await fs.stat(at);
     if (info.isDirectory()) throw errors.file(path, "it is a directory");
     size = info.size;
   } catch (e) {
@@ -40,7 +41,7 @@ export async function readValueFile(path: string, cwd: string): Promise<Buffer> 
   }
   if (size > LIMITS.maxValueBytes) throw errors.valueTooLarge(size);
   try {
-    const handle = await open(at, "r");
+    const handle = await fs.open(at, "r");
     try {
       return await readLimited(handle.createReadStream({ autoClose: false }));
     } finally {

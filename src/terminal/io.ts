@@ -11,8 +11,19 @@ export interface Io {
   signal?: AbortSignal;
 }
 
-export function processIo(): Io {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+export function processIo(signal?: AbortSignal): Io {
+  return {
+    // Made when a command first reads it: making it loads the stream classes for whatever stdin is
+    // (a terminal, a pipe, a file), which most commands never need.
+    get stdin() {
+      return process.stdin;
+    },
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    signal,
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
-import type { WriteStream } from "node:fs";
-import { open, realpath, rename, rm, stat, type FileHandle } from "node:fs/promises";
-import { existsSync, type Stats } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
+// node:fs loads its promises API on first use; node:fs/promises would load it (and readline) at start-up.
+import { existsSync, promises as fs, type Stats, type WriteStream } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { errors } from "../core/errors.js";
 import { escapeControls } from "./escape.js";
@@ -45,17 +45,17 @@ export class OutputFile {
     const full = resolve(options.cwd ?? ".", path);
     let existing: Stats | undefined;
     try {
-      existing = await stat(full).catch(() => undefined);
+      existing = await fs.stat(full).catch(() => undefined);
       if (existing?.isDirectory()) throw Object.assign(new Error(path), { code: "EISDIR" });
       // A device or pipe, or /dev/stdout and its kind, even when they lead to a regular file.
       const inPlace = existing && (!existing.isFile() || /^\/(dev|proc)\//.test(full));
-      if (inPlace) return new OutputFile(path, full, null, (await open(full, "w")).createWriteStream());
+      if (inPlace) return new OutputFile(path, full, null, (await fs.open(full, "w")).createWriteStream());
     } catch (e) {
       throw errors.file(path, reasonOf(e as NodeJS.ErrnoException, path, full));
     }
     if (existing) await mayReplace(path, options);
     try {
-      const target = existing ? await realpath(full) : full;
+      const target = existing ? await fs.realpath(full) : full;
       const temp = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
       const handle = await openTemp(temp, existing);
       return new OutputFile(path, target, temp, handle.createWriteStream());
@@ -69,9 +69,9 @@ export class OutputFile {
     try {
       await new Promise<void>((resolve, reject) => this.stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
       if (this.failure) throw this.failure;
-      if (this.temp !== null) await rename(this.temp, this.target);
+      if (this.temp !== null) await fs.rename(this.temp, this.target);
     } catch (e) {
-      if (this.temp !== null) await rm(this.temp, { force: true });
+      if (this.temp !== null) await fs.rm(this.temp, { force: true });
       throw errors.file(this.path, reasonOf(e as NodeJS.ErrnoException, this.path, this.target));
     }
   }
@@ -83,7 +83,7 @@ export class OutputFile {
       this.stream.destroy();
       await closed;
     }
-    if (this.temp !== null) await rm(this.temp, { force: true });
+    if (this.temp !== null) await fs.rm(this.temp, { force: true });
   }
 }
 
@@ -99,14 +99,14 @@ async function mayReplace(path: string, { force, confirm }: OutputFileOptions): 
  * alone is never readable by others on the way.
  */
 async function openTemp(temp: string, existing: Stats | undefined): Promise<FileHandle> {
-  const create = () => open(temp, "wx", existing ? 0o600 : 0o666);
+  const create = () => fs.open(temp, "wx", existing ? 0o600 : 0o666);
   let handle: FileHandle;
   try {
     handle = await create();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     // Left by a process of ours that died with the same pid.
-    await rm(temp, { force: true });
+    await fs.rm(temp, { force: true });
     handle = await create();
   }
   if (existing) {
@@ -118,7 +118,7 @@ async function openTemp(temp: string, existing: Stats | undefined): Promise<File
       await handle.chmod(existing.mode & 0o7777);
     } catch (e) {
       await handle.close();
-      await rm(temp, { force: true });
+      await fs.rm(temp, { force: true });
       throw e;
     }
   }

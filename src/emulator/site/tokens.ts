@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from "node:crypto";
 import type { Statement } from "better-sqlite3";
 import type { Settings } from "../settings.js";
 import type { Database } from "../store/sqlite.js";
@@ -39,7 +38,10 @@ interface TokenRow {
   revoked_at: number | null;
 }
 
-const sha256 = (text: string): Buffer => createHash("sha256").update(text).digest();
+// node:crypto is loaded when a token is first made or checked, not when the emulator is: most
+// commands never do either, and loading it costs each of them a few milliseconds of start-up.
+const crypto = () => process.getBuiltinModule("node:crypto");
+const sha256 = (text: string): Buffer => crypto().createHash("sha256").update(text).digest();
 
 export const TOKEN_LIMITS = {
   /** The longest token accepted, made or given (`emulator start --token`): made ones are 50 characters. */
@@ -79,8 +81,8 @@ export class TokenStore {
     if (given !== undefined && (given.length === 0 || given.length > TOKEN_LIMITS.maxLength || !TOKEN_LIMITS.pattern.test(given))) {
       throw errors.tokenTextInvalid(TOKEN_LIMITS.maxLength);
     }
-    const id = randomBytes(6).toString("hex");
-    const token = given ?? `ys_${id}_${randomBytes(24).toString("base64url")}`;
+    const id = crypto().randomBytes(6).toString("hex");
+    const token = given ?? `ys_${id}_${crypto().randomBytes(24).toString("base64url")}`;
     const info: TokenInfo = {
       id,
       site: request.site,
