@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { runBin, tempDir } from "../support/cli.js";
 import { ok } from "../support/kv.js";
 import { devProject, startDevProcess } from "../support/dev-process.js";
 
@@ -155,5 +156,28 @@ describe("yourspace dev: request bodies and the origin", () => {
     } finally {
       origin.close();
     }
+  });
+});
+
+describe("yourspace dev refuses to start on bad input", () => {
+  it.each([
+    [["--region", "mars"], 'There is no region "mars"', "iad, fra, sin"],
+    [["--origin", "ftp://x"], "is not an http or https URL", "--origin http://localhost:3000"],
+    [["--public", "nowhere"], "is not a directory", "--public"],
+  ])("%j: exit 2, a JSON error on stderr, nothing on stdout", async (args, message, hint) => {
+    const project = devProject({ "yourspace.jsonc": routes([]) });
+    const r = await runBin(["dev", "--json", "--port", "0", ...args], { cwd: project.dir, env: project.env });
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+    const { error } = JSON.parse(r.stderr.trim().split("\n").at(-1)!) as { error: { code: string; message: string; hint: string } };
+    expect(error.message).toContain(message);
+    expect(error.hint).toContain(hint);
+  });
+
+  it("outside a project: exit 2, saying where yourspace.jsonc was looked for", async () => {
+    const dir = tempDir();
+    const r = await runBin(["dev", "--port", "0"], { cwd: dir, env: { YOURSPACE_DATA_DIR: `${dir}/.data` } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`There is no yourspace.jsonc in ${dir} or its parents.`);
   });
 });
