@@ -10,6 +10,8 @@ const SAMPLE: Partial<Record<keyof typeof errors, unknown[]>> = {
   interrupted: ["SIGINT", "Interrupted.", "Run the same command again."],
   namespaceNotFound: ["Default"],
   binaryToTerminal: ["logo.png", 2_048, "not UTF-8"],
+  bindingMissing: ["/admin/*", "FLAGS", ["default"]],
+  bindingReadOnly: ["/admin/*", "default", "default"],
   partiallyApplied: [{ action: "remove", namespace: "default", done: ["a"], unknown: ["b"], notDone: ["c"], cause: errors.usage("Refused.") }],
 };
 
@@ -17,6 +19,7 @@ const SAMPLE: Partial<Record<keyof typeof errors, unknown[]>> = {
 const VARIANTS: Partial<Record<keyof typeof errors, unknown[][]>> = {
   regionPartitioned: [["sin", "iad", "read"]],
   namespaceNotFound: [["flags"], ["UPPER-case!"]],
+  bindingMissing: [["/admin/*", "default", []]],
 };
 
 /** Every entry of the catalogue, made with sample arguments (each variant of the entries that have some). */
