@@ -72,7 +72,7 @@ export class Dispatcher {
       const url = new URL(request.url.pathname + request.url.search, origin);
       const headers = new Headers(request.headers);
       headers.delete("host");
-      return fetch(url, { method: request.method, headers, body: request.body, redirect: "manual", duplex: "half" } as RequestInit);
+      return fetch(url, { method: request.method, headers, body: request.standard().body, redirect: "manual", duplex: "half" } as RequestInit);
     }
     const error = new KvError(
       "NOT_FOUND",

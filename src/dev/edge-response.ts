@@ -1,3 +1,5 @@
+import { HEADERS, MEDIA } from "../contract/index.js";
+
 type Source = string | Uint8Array | null;
 
 /** Statuses a response with a body cannot have, as the Fetch standard says. */
@@ -20,12 +22,12 @@ export class EdgeResponse extends Response {
     super(kept ? null : body, init);
     if (!kept) return;
     this.#source = body;
-    if (typeof body === "string" && !this.headers.has("content-type")) this.headers.set("content-type", "text/plain;charset=UTF-8");
+    if (typeof body === "string" && !this.headers.has(HEADERS.contentType)) this.headers.set(HEADERS.contentType, "text/plain;charset=UTF-8");
   }
 
   static override json(data: unknown, init: ResponseInit = {}): Response {
     const headers = new Headers(init.headers);
-    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+    if (!headers.has(HEADERS.contentType)) headers.set(HEADERS.contentType, MEDIA.json);
     return new EdgeResponse(JSON.stringify(data), { ...init, headers });
   }
 

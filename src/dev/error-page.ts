@@ -1,3 +1,4 @@
+import { HEADERS } from "../contract/index.js";
 import type { KvError } from "../core/errors.js";
 
 /**
@@ -23,7 +24,7 @@ ${error.hint ? `<p><strong>What to do:</strong> ${escapeHtml(error.hint)}</p>` :
 ${stack ? `<pre>${escapeHtml(stack)}</pre>` : ""}
 <p><small>Served by yourspace dev; this page is never what the platform shows your visitors.</small></p></body></html>
 `;
-    return new Response(page, { status, headers: { "content-type": "text/html; charset=utf-8" } });
+    return new Response(page, { status, headers: { [HEADERS.contentType]: "text/html; charset=utf-8" } });
   }
   return Response.json({ error: body }, { status });
 }

@@ -10,10 +10,10 @@ export async function requestOf(req: IncomingMessage, origin: string): Promise<E
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-  if (NO_BODY.has(method)) return new EdgeRequest(origin + (req.url ?? "/"), { method, headers });
+  if (NO_BODY.has(method)) return new EdgeRequest(origin + (req.url ?? "/"), method, headers, null);
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return new EdgeRequest(origin + (req.url ?? "/"), { method, headers, body: Buffer.concat(chunks) });
+  return new EdgeRequest(origin + (req.url ?? "/"), method, headers, Buffer.concat(chunks));
 }
 
 /** Sends a Response, with the runner's own headers added, streaming its body as it comes. */

@@ -1,10 +1,12 @@
 import { createContext, Script, type Context } from "node:vm";
+import { realmFetch, RealmRequest } from "./edge-request.js";
 import { EdgeResponse } from "./edge-response.js";
 import { WRAPPER_PREFIX } from "./source-map-stack.js";
 
 /**
- * The web platform's globals a function may use, lent from the host: Request is the host's own, and
- * Response a subclass of it (EdgeResponse), so what a function answers is a Response here too.
+ * The web platform's globals a function may use, lent from the host; Request, Response and fetch are
+ * the host's with a difference each (edge-request.ts, edge-response.ts), so what a function answers
+ * is a Response here too.
  */
 const LENT_GLOBALS = [
   "Request",
@@ -56,6 +58,8 @@ export class Realm {
     const globals: Record<string, unknown> = {};
     for (const name of LENT_GLOBALS) globals[name] = (globalThis as Record<string, unknown>)[name];
     globals.Response = EdgeResponse;
+    globals.Request = RealmRequest;
+    globals.fetch = realmFetch;
     this.context = createContext(globals, { name: "yourspace dev functions" });
     const install = new Script(EMULATED_DATE, { filename: "yourspace:realm" }).runInContext(this.context) as (now: () => number) => void;
     install(now);

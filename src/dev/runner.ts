@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import type { Server } from "node:http";
+import { performance } from "node:perf_hooks";
 import type { Clock } from "../core/clock.js";
 import { EmulatorCore } from "../emulator/index.js";
 import { createBinding, edgeModule, type KvBinding } from "../edge/module.js";
@@ -52,9 +53,10 @@ export interface DevInfo {
   routes: { pattern: string; function: string | null; kv: { variable: string; namespace: string; access: string }[] }[];
 }
 
-/** How often gathered audit records and read meters are written out, as the API server does. */
-const LEDGER_FLUSH_MS = 200;
+/** Gathered audit records are written out after this many, at the latest. */
 const LEDGER_FLUSH_RECORDS = 256;
+/** How often, at most, request log lines go out, and the audit records of their reads with them. */
+const LOG_INTERVAL_MS = 50;
 
 /**
  * `yourspace dev`'s runtime: the project's routes, their functions in one realm, KV through the
@@ -88,8 +90,8 @@ export async function startDev(options: DevOptions): Promise<{ info: DevInfo; cl
       origin: options.origin ?? null,
       onBackgroundError: options.onBackgroundError,
     });
-    const audit = new AuditFlush(core, options.onWarning);
-    const { server, url, idle } = await listenDev({
+    const log = new RequestLogBatch(core, options.onRequest, options.onWarning);
+    const { server, url } = await listenDev({
       host: options.host,
       port: options.port,
       dispatcher,
@@ -99,17 +101,11 @@ export async function startDev(options: DevOptions): Promise<{ info: DevInfo; cl
       region: (name) => engine.settings.pinned(() => engine.regionNow(name ?? serverRegion)),
       // A write's records are in the log by the time its answer arrives.
       beforeAnswer: (record) => {
-        if (record.ops.some((op) => op.op !== "get" && op.op !== "list")) audit.flush();
+        if (record.ops.some((op) => op.op !== "get" && op.op !== "list")) log.flushAudit();
       },
-      log: (entry) => {
-        // Once no request is in flight, reads' records are written out before their log lines.
-        if (entry.record.ops.length) audit.whenIdle(idle);
-        options.onRequest(entry);
-      },
+      log: (entry) => log.add(entry),
     });
     const reloader = await Reloader.watch(functions, options.onReload);
-    const timer = setInterval(() => core.ledger.flush(), LEDGER_FLUSH_MS);
-    timer.unref();
     const model = engine.settings.model;
     const info: DevInfo = {
       url,
@@ -129,7 +125,7 @@ export async function startDev(options: DevOptions): Promise<{ info: DevInfo; cl
       async close() {
         await reloader.close();
         await closeServer(server);
-        clearInterval(timer);
+        log.drain();
         core.close();
       },
     };
@@ -161,34 +157,46 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /**
- * Writes out the audit records a function's operations gathered: at once for writes, and for reads
- * at the end of a turn with no request left in flight (before the turn's log lines go out, which
- * scripts wait for), so a quiet server's log is current and a busy one writes it every
- * LEDGER_FLUSH_MS rather than per request.
+ * Request log lines, written out at most every LOG_INTERVAL_MS, each batch after the audit records
+ * of its requests' reads: a log line that has appeared means its request's records are in the store
+ * (scripts and tests wait for it), and a busy server writes the log a few times a second rather than
+ * once per request.
  */
-class AuditFlush {
+class RequestLogBatch {
+  private queue: RequestLog[] = [];
   private scheduled = false;
+  private last = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly core: EmulatorCore,
+    private readonly emit: (log: RequestLog) => void,
     private readonly warn: (text: string) => void,
   ) {}
 
-  flush(): void {
+  add(entry: RequestLog): void {
+    this.queue.push(entry);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const wait = this.last + LOG_INTERVAL_MS - performance.now();
+    if (wait > 0) setTimeout(() => this.drain(), wait);
+    else setImmediate(() => this.drain());
+  }
+
+  drain(): void {
+    this.scheduled = false;
+    this.last = performance.now();
+    const queue = this.queue;
+    this.queue = [];
+    if (queue.some((entry) => entry.record.ops.length)) this.flushAudit();
+    for (const entry of queue) this.emit(entry);
+  }
+
+  flushAudit(): void {
     // The answer stands whatever happens to the log: what the function did is done.
     try {
       this.core.ledger.flush();
     } catch (e) {
       this.warn(`The audit log could not be written: ${(e as Error).message}`);
     }
-  }
-
-  whenIdle(idle: () => boolean): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      if (idle()) this.flush();
-    });
   }
 }

@@ -1,3 +1,4 @@
+import { HEADERS } from "../contract/index.js";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
@@ -11,8 +12,8 @@ import { kvHeader, type RequestLog } from "./log-line.js";
 import type { RequestRecord } from "./request-scope.js";
 import type { SourceMaps } from "./source-map-stack.js";
 
-/** The request header that picks the region a request is served in. */
-const REGION_HEADER = "x-yourspace-region";
+/** The request header that picks the region a request is served in; answers carry it too, as the API's do. */
+const REGION_HEADER = HEADERS.region;
 /** The response header saying how the request's KV reads were served (log-line.ts: kvHeader). */
 const KV_HEADER = "x-yourspace-kv";
 
@@ -34,11 +35,9 @@ export interface DevServerOptions {
  * region and how KV reads were served. A function's failure is a 500 with its source-mapped stack,
  * and the server goes on serving.
  */
-export async function listenDev(options: DevServerOptions): Promise<{ server: Server; url: string; idle(): boolean }> {
-  let inFlight = 0;
+export async function listenDev(options: DevServerOptions): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
-    inFlight++;
-    void serve(options, req, res).finally(() => inFlight--);
+    void serve(options, req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -48,7 +47,7 @@ export async function listenDev(options: DevServerOptions): Promise<{ server: Se
     });
   });
   const { port } = server.address() as AddressInfo;
-  return { server, url: `http://${options.host}:${port}`, idle: () => inFlight === 0 };
+  return { server, url: `http://${options.host}:${port}` };
 }
 
 async function serve(options: DevServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,3 +1,4 @@
+import { HEADERS } from "../contract/index.js";
 import { createReadStream, statSync } from "node:fs";
 import { extname, join, normalize, sep } from "node:path";
 import { Readable } from "node:stream";
@@ -43,7 +44,7 @@ export function staticFile(publicDir: string, pathname: string, method: string):
     stats = statOf(path);
   }
   if (!stats?.isFile()) return null;
-  const headers = { "content-type": TYPES[extname(path).toLowerCase()] ?? "application/octet-stream", "content-length": String(stats.size) };
+  const headers = { [HEADERS.contentType]: TYPES[extname(path).toLowerCase()] ?? "application/octet-stream", [HEADERS.contentLength]: String(stats.size) };
   if (method === "HEAD") return new Response(null, { headers });
   return new Response(Readable.toWeb(createReadStream(path)) as ReadableStream, { headers });
 }

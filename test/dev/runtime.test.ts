@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { runBin, tempDir } from "../support/cli.js";
 import { ok } from "../support/kv.js";
 import { devProject, startDevProcess } from "../support/dev-process.js";
 
@@ -123,5 +124,60 @@ export default async function handler(req: { url: URL }) {
     expect(await page.text()).toContain("functions/lib/explode.ts:2:9");
 
     expect(await (await dev.fetch("/boom?ok=1")).text()).toBe("fine");
+  });
+});
+
+describe("yourspace dev: request bodies and the origin", () => {
+  it("gives a handler the request's body, in the launch post's shape and Cloudflare's, and sends what no route serves to --origin", async () => {
+    const { createServer } = await import("node:http");
+    const origin = createServer((req, res) => res.end(`origin saw ${req.method} ${req.url}`));
+    await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
+    const originUrl = `http://127.0.0.1:${(origin.address() as { port: number }).port}`;
+    const project = devProject({
+      "yourspace.jsonc": routes([
+        { pattern: "/echo", function: "echo" },
+        { pattern: "/cf-echo", function: "cf-echo" },
+      ]),
+      "functions/echo.ts": `export default async (req: Request & { url: URL }) => {
+  // A Request made from the one given takes its body, as the standard says.
+  const copy = new Request(req);
+  return Response.json({ method: req.method, body: await copy.text(), isRequest: req instanceof Request, copied: copy.method });
+};
+`,
+      "functions/cf-echo.js": `export default { async fetch(request) { return Response.json({ url: request.url, body: await request.json() }); } };\n`,
+    });
+    try {
+      const dev = await startDevProcess(project, ["--origin", originUrl]);
+      const echoed = await dev.fetch("/echo", { method: "POST", body: "hello" });
+      expect(await echoed.json()).toEqual({ method: "POST", body: "hello", isRequest: true, copied: "POST" });
+      const cf = await dev.fetch("/cf-echo?x=1", { method: "PUT", body: '{"a":1}' });
+      expect(await cf.json()).toEqual({ url: `${dev.info.url}/cf-echo?x=1`, body: { a: 1 } });
+      expect(await (await dev.fetch("/elsewhere?q=2")).text()).toBe("origin saw GET /elsewhere?q=2");
+    } finally {
+      origin.close();
+    }
+  });
+});
+
+describe("yourspace dev refuses to start on bad input", () => {
+  it.each([
+    [["--region", "mars"], 'There is no region "mars"', "iad, fra, sin"],
+    [["--origin", "ftp://x"], "is not an http or https URL", "--origin http://localhost:3000"],
+    [["--public", "nowhere"], "is not a directory", "--public"],
+  ])("%j: exit 2, a JSON error on stderr, nothing on stdout", async (args, message, hint) => {
+    const project = devProject({ "yourspace.jsonc": routes([]) });
+    const r = await runBin(["dev", "--json", "--port", "0", ...args], { cwd: project.dir, env: project.env });
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+    const { error } = JSON.parse(r.stderr.trim().split("\n").at(-1)!) as { error: { code: string; message: string; hint: string } };
+    expect(error.message).toContain(message);
+    expect(error.hint).toContain(hint);
+  });
+
+  it("outside a project: exit 2, saying where yourspace.jsonc was looked for", async () => {
+    const dir = tempDir();
+    const r = await runBin(["dev", "--port", "0"], { cwd: dir, env: { YOURSPACE_DATA_DIR: `${dir}/.data` } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`There is no yourspace.jsonc in ${dir} or its parents.`);
   });
 });

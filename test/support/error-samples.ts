@@ -19,6 +19,8 @@ const SAMPLE: Partial<Record<keyof typeof errors, unknown[]>> = {
   ],
   notACounter: ["flag", "0000000000000000002a", "text", '"on"'],
   conditionNeedsOneKey: [2],
+  bindingMissing: ["/admin/*", "FLAGS", ["default"]],
+  bindingReadOnly: ["/admin/*", "default", "default"],
   partiallyApplied: [{ action: "remove", namespace: "default", done: ["a"], unknown: ["b"], notDone: ["c"], cause: errors.usage("Refused.") }],
 };
 
@@ -30,6 +32,7 @@ const VARIANTS: Partial<Record<keyof typeof errors, unknown[][]>> = {
     ["flag", "00000000000000000001", null],
     ["flag", "00000000000000000001", "0000000000000000002a"],
   ],
+  bindingMissing: [["/admin/*", "default", []]],
 };
 
 /** Every entry of the catalogue, made with sample arguments (each variant of the entries that have some). */
