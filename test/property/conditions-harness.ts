@@ -260,7 +260,9 @@ class Fault implements Cmd {
 }
 
 function commands(): fc.Arbitrary<Cmd>[] {
-  const p = fc.nat({ max: PROCESSES.length - 1 });
+  // Mostly one process, sometimes the other: each switch makes a process look at the store's settings
+  // again (the other wrote), which costs more than the operation; a few switches a run are enough.
+  const p = fc.constantFrom(0, 0, 0, 1);
   const region = fc.constantFrom(...REGIONS);
   const key = fc.constantFrom(...KEYS);
   const pick = fc.integer({ min: -1, max: 2 });
