@@ -1,3 +1,4 @@
+import { inputErrors } from "../core/input-errors.js";
 import { apiErrors } from "../core/api-errors.js";
 import { errors, type ErrorCode, type KvError } from "../core/errors.js";
 import { conditionErrors } from "../core/condition-errors.js";
@@ -54,15 +55,15 @@ export const cliRules = (): readonly Rule[] => [
     cli: () => "Give --by a whole number other than 0; to see a counter's value, run: yourspace kv get <key>",
   },
   { code: "USAGE", says: errors.usage(ARG), cli: () => "Run the command with --help to see its usage." },
-  { code: "INVALID_METADATA", says: errors.metadataNotObject(ARG), cli: () => metadataExample },
-  { code: "INVALID_EXPIRY", says: errors.ttlTooShort(0), cli: () => "Use --ttl 60s or longer." },
-  { code: "INVALID_EXPIRY", says: errors.expiryTooSoon(0), cli: () => "Give a later time, or use --ttl." },
-  { code: "INVALID_EXPIRY", says: errors.expiryTooFar(), cli: () => "Leave out --ttl and --expires-at for a value that never expires." },
-  { code: "USAGE", says: errors.expiryConflict(), on: "message", cli: () => "Choose one of --ttl and --expires-at." },
-  { code: "INVALID_LIMIT", says: errors.limitInvalid(ARG), cli: () => "Use --all to walk every page." },
+  { code: "INVALID_METADATA", says: inputErrors.metadataNotObject(ARG), cli: () => metadataExample },
+  { code: "INVALID_EXPIRY", says: inputErrors.ttlTooShort(0), cli: () => "Use --ttl 60s or longer." },
+  { code: "INVALID_EXPIRY", says: inputErrors.expiryTooSoon(0), cli: () => "Give a later time, or use --ttl." },
+  { code: "INVALID_EXPIRY", says: inputErrors.expiryTooFar(), cli: () => "Leave out --ttl and --expires-at for a value that never expires." },
+  { code: "USAGE", says: inputErrors.expiryConflict(), on: "message", cli: () => "Choose one of --ttl and --expires-at." },
+  { code: "INVALID_LIMIT", says: inputErrors.limitInvalid(ARG), cli: () => "Use --all to walk every page." },
   {
     code: "INVALID_CURSOR",
-    says: errors.cursorInvalid(),
+    says: inputErrors.cursorInvalid(),
     cli: () => "Pass the cursor printed by the previous page of the same prefix, or leave --cursor out to start over.",
   },
   { code: "NAMESPACE_NOT_FOUND", says: errors.namespaceMissing(ARG), cli: ({ hint: [name] }) => `Create it with: yourspace kv namespace create ${name}` },

@@ -1,4 +1,5 @@
 import type { Condition } from "./condition.js";
+import { inputErrors } from "./input-errors.js";
 import { errors } from "./errors.js";
 import { LIMITS } from "./limits.js";
 import { validateKey, validateMetadata, validateValue, type Metadata } from "./validate.js";
@@ -74,7 +75,7 @@ export function parseWireEntry(raw: unknown): BulkEntry {
   if (e.expiration_ttl !== undefined) {
     if (typeof e.expiration_ttl !== "number" || !Number.isFinite(e.expiration_ttl) || e.expiration_ttl < 0)
       throw bad('"expiration_ttl" must be a number of seconds');
-    if (e.expiration_ttl < LIMITS.minTtlSeconds) throw errors.ttlTooShort(e.expiration_ttl);
+    if (e.expiration_ttl < LIMITS.minTtlSeconds) throw inputErrors.ttlTooShort(e.expiration_ttl);
     entry.ttlSeconds = e.expiration_ttl;
   }
   return entry;

@@ -1,4 +1,4 @@
-import { errors } from "./errors.js";
+import { inputErrors } from "./input-errors.js";
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?$/;
@@ -9,11 +9,11 @@ const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?$/;
  */
 export function parseDuration(text: string, option: string, defaultUnit: keyof typeof UNIT_MS = "s"): number {
   const match = DURATION.exec(text.trim());
-  if (!match) throw errors.durationInvalid(option, text);
+  if (!match) throw inputErrors.durationInvalid(option, text);
   const amount = Number(match[1]);
   const unit = (match[2] ?? defaultUnit) as keyof typeof UNIT_MS;
   const ms = Math.round(amount * UNIT_MS[unit]);
-  if (!Number.isSafeInteger(ms)) throw errors.durationInvalid(option, text);
+  if (!Number.isSafeInteger(ms)) throw inputErrors.durationInvalid(option, text);
   return ms;
 }
 
@@ -27,7 +27,7 @@ export function parseTimestamp(text: string): number {
   const trimmed = text.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
   const m = ISO.exec(trimmed);
-  if (!m) throw errors.expiryInvalid(text);
+  if (!m) throw inputErrors.expiryInvalid(text);
   const [, y, mo, d, h = "0", mi = "0", sec = "0"] = m;
   const fields = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec)] as const;
   const check = new Date(Date.UTC(...fields));
@@ -40,7 +40,7 @@ export function parseTimestamp(text: string): number {
     fields[5] < 60;
   // A time without an offset is read as UTC, so the result does not depend on the machine's zone.
   const ms = Date.parse(m[7] || m[4] === undefined ? trimmed : `${trimmed}Z`);
-  if (!valid || Number.isNaN(ms)) throw errors.expiryInvalid(text);
+  if (!valid || Number.isNaN(ms)) throw inputErrors.expiryInvalid(text);
   return ms;
 }
 

@@ -1,19 +1,20 @@
+import { inputErrors } from "./input-errors.js";
 import { errors } from "./errors.js";
 import { LIMITS } from "./limits.js";
 
 /** Pure validators shared by every target. Each returns the normalised value or throws a KvError. */
 
 export function validateKey(key: string): Buffer {
-  if (key.length === 0) throw errors.keyEmpty();
-  if (!key.isWellFormed()) throw errors.keyNotUnicode();
-  if (key === "." || key === "..") throw errors.keyReserved(key);
+  if (key.length === 0) throw inputErrors.keyEmpty();
+  if (!key.isWellFormed()) throw inputErrors.keyNotUnicode();
+  if (key === "." || key === "..") throw inputErrors.keyReserved(key);
   const bytes = Buffer.from(key, "utf8");
-  if (bytes.length > LIMITS.maxKeyBytes) throw errors.keyTooLong(bytes.length);
+  if (bytes.length > LIMITS.maxKeyBytes) throw inputErrors.keyTooLong(bytes.length);
   return bytes;
 }
 
 export function validateValue(value: Uint8Array): void {
-  if (value.byteLength > LIMITS.maxValueBytes) throw errors.valueTooLarge(value.byteLength);
+  if (value.byteLength > LIMITS.maxValueBytes) throw inputErrors.valueTooLarge(value.byteLength);
 }
 
 export type Metadata = Record<string, unknown>;
@@ -24,17 +25,17 @@ export function parseMetadata(text: string): Metadata {
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw errors.metadataNotJson((e as Error).message);
+    throw inputErrors.metadataNotJson((e as Error).message);
   }
   return validateMetadata(parsed);
 }
 
 export function validateMetadata(value: unknown): Metadata {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw errors.metadataNotObject(value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`);
+    throw inputErrors.metadataNotObject(value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`);
   }
   const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
-  if (bytes > LIMITS.maxMetadataBytes) throw errors.metadataTooLarge(bytes);
+  if (bytes > LIMITS.maxMetadataBytes) throw inputErrors.metadataTooLarge(bytes);
   return value as Metadata;
 }
 
@@ -42,22 +43,22 @@ export function validateMetadata(value: unknown): Metadata {
 const MAX_EXPIRES_AT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 export function validateTtlSeconds(seconds: number, nowMs: number): number {
-  if (seconds < LIMITS.minTtlSeconds) throw errors.ttlTooShort(seconds);
-  if (nowMs + seconds * 1000 > MAX_EXPIRES_AT) throw errors.expiryTooFar();
+  if (seconds < LIMITS.minTtlSeconds) throw inputErrors.ttlTooShort(seconds);
+  if (nowMs + seconds * 1000 > MAX_EXPIRES_AT) throw inputErrors.expiryTooFar();
   return seconds;
 }
 
 /** Absolute expiry in epoch milliseconds, checked against `now` (also epoch ms). */
 export function validateExpiresAt(expiresAtMs: number, nowMs: number): number {
   const ahead = (expiresAtMs - nowMs) / 1000;
-  if (ahead < LIMITS.minTtlSeconds) throw errors.expiryTooSoon(ahead);
-  if (expiresAtMs > MAX_EXPIRES_AT) throw errors.expiryTooFar();
+  if (ahead < LIMITS.minTtlSeconds) throw inputErrors.expiryTooSoon(ahead);
+  if (expiresAtMs > MAX_EXPIRES_AT) throw inputErrors.expiryTooFar();
   return expiresAtMs;
 }
 
 export function parseLimit(text: string): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > LIMITS.maxListLimit) throw errors.limitInvalid(text);
+  if (!Number.isSafeInteger(n) || n < 1 || n > LIMITS.maxListLimit) throw inputErrors.limitInvalid(text);
   return n;
 }
 

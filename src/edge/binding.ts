@@ -1,3 +1,4 @@
+import { inputErrors } from "../core/input-errors.js";
 import { errors, KvError } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
 import { EdgeKvError } from "./edge-error.js";
@@ -86,8 +87,8 @@ export function createBinding(port: KvPort, variable: string) {
       return settle(() => {
         const { prefix = "", limit = LIMITS.maxListLimit, cursor = null } = options ?? {};
         if (typeof prefix !== "string") throw errors.usage(`prefix must be a string, not ${typeof prefix}.`);
-        if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > LIMITS.maxListLimit) throw errors.limitInvalid(String(limit));
-        if (cursor !== null && typeof cursor !== "string") throw errors.cursorInvalid();
+        if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > LIMITS.maxListLimit) throw inputErrors.limitInvalid(String(limit));
+        if (cursor !== null && typeof cursor !== "string") throw inputErrors.cursorInvalid();
         const page = port.list(variable, { prefix, limit, cursor: cursor === "" ? null : cursor });
         const complete = page.cursor === null;
         return { keys: page.keys, list_complete: complete, complete, cursor: page.cursor ?? undefined };

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 // node:fs loads its promises API on first use; node:fs/promises would load it (and readline) at start-up.
 import { promises as fs } from "node:fs";
 import type { Readable } from "node:stream";
+import { inputErrors } from "../core/input-errors.js";
 import { errors } from "../core/errors.js";
 import { LIMITS } from "../core/limits.js";
 
@@ -21,10 +22,10 @@ export async function readLimited(stream: Readable, limit: number = LIMITS.maxVa
     if (total <= limit) chunks.push(buf);
     else if (total > COUNT_UP_TO) {
       stream.destroy();
-      throw errors.valueTooLarge(COUNT_UP_TO, true);
+      throw inputErrors.valueTooLarge(COUNT_UP_TO, true);
     }
   }
-  if (total > limit) throw errors.valueTooLarge(total);
+  if (total > limit) throw inputErrors.valueTooLarge(total);
   return Buffer.concat(chunks, total);
 }
 
@@ -39,7 +40,7 @@ export async function readValueFile(path: string, cwd: string): Promise<Buffer> 
   } catch (e) {
     throw asFileError(e, path);
   }
-  if (size > LIMITS.maxValueBytes) throw errors.valueTooLarge(size);
+  if (size > LIMITS.maxValueBytes) throw inputErrors.valueTooLarge(size);
   try {
     const handle = await fs.open(at, "r");
     try {

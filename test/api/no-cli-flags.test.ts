@@ -34,6 +34,7 @@ const CATALOGUE_FILES = [
   "outcome-errors.ts",
   "condition-errors.ts",
   "edge-errors.ts",
+  "input-errors.ts",
 ].map((f) => join("src/core", f));
 
 /** Every piece of literal text in a file: strings, and the fixed parts of template strings. */

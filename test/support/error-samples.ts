@@ -1,13 +1,14 @@
 import { apiErrors } from "../../src/core/api-errors.js";
 import { conditionErrors } from "../../src/core/condition-errors.js";
 import { edgeErrors } from "../../src/core/edge-errors.js";
+import { inputErrors } from "../../src/core/input-errors.js";
 import { environmentErrors } from "../../src/core/environment-errors.js";
 import { errors, type KvError } from "../../src/core/errors.js";
 import { outcomeErrors } from "../../src/core/outcome-errors.js";
 import { remoteErrors } from "../../src/core/remote-errors.js";
 
 /** Every part of the catalogue: the entries of errors.ts and of the files beside it that make errors of its codes. */
-const CATALOGUE = { errors, environmentErrors, apiErrors, remoteErrors, outcomeErrors, conditionErrors, edgeErrors };
+const CATALOGUE = { errors, inputErrors, environmentErrors, apiErrors, remoteErrors, outcomeErrors, conditionErrors, edgeErrors };
 
 type EntryName = { [Part in keyof typeof CATALOGUE]: keyof (typeof CATALOGUE)[Part] }[keyof typeof CATALOGUE];
 

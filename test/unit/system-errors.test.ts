@@ -1,6 +1,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { ERROR_EXIT, KvError, errors } from "../../src/core/errors.js";
+import { inputErrors } from "../../src/core/input-errors.js";
+import { ERROR_EXIT, KvError } from "../../src/core/errors.js";
 import { environmentErrors } from "../../src/core/environment-errors.js";
 import { fromSystemError, READ_ONLY_GUARD, READ_ONLY_RECORDING_GUARD, SYSTEM_ERROR_CODES } from "../../src/core/system-errors.js";
 
@@ -167,7 +168,7 @@ describe("the system's error codes", () => {
     expect(fromSystemError(new TypeError("x is not a function"))).toBeUndefined();
     expect(fromSystemError(new RangeError("Invalid array length"))).toBeUndefined();
     expect(fromSystemError(Object.assign(new Error("x"), { code: "ERR_INVALID_ARG_TYPE" }))).toBeUndefined();
-    expect(fromSystemError(errors.keyEmpty())).toBeUndefined();
+    expect(fromSystemError(inputErrors.keyEmpty())).toBeUndefined();
     expect(fromSystemError(undefined)).toBeUndefined();
     expect(fromSystemError("a string")).toBeUndefined();
     // What a worker thread hands back for an error can lack a message; that is no reason to throw.

@@ -1,6 +1,7 @@
 import type { PutInput } from "../../core/backend.js";
 import { isVersionText, type Condition } from "../../core/condition.js";
 import { parseDuration, parseTimestamp } from "../../core/duration.js";
+import { inputErrors } from "../../core/input-errors.js";
 import { errors } from "../../core/errors.js";
 import { conditionErrors } from "../../core/condition-errors.js";
 import { parseMetadata } from "../../core/validate.js";
@@ -24,7 +25,7 @@ export const run: Handler<SetOptions> = async (ctx, args, opts) => {
   // Checked before the value is read: stdin is read once, and a refused command must not consume it.
   const onlyIf = conditionOf(opts);
   const input: PutInput = { value: await readValue(ctx.io.stdin, args.value as string | undefined, opts.file, ctx.io.cwd) };
-  if (opts.ttl !== undefined && opts.expiresAt !== undefined) throw errors.expiryConflict();
+  if (opts.ttl !== undefined && opts.expiresAt !== undefined) throw inputErrors.expiryConflict();
   if (opts.ttl !== undefined) input.ttlSeconds = parseDuration(opts.ttl, "--ttl") / 1000;
   if (opts.expiresAt !== undefined) input.expiresAt = parseTimestamp(opts.expiresAt);
   if (opts.metadata !== undefined) input.metadata = parseMetadata(opts.metadata);

@@ -1,4 +1,4 @@
-import { errors } from "../../core/errors.js";
+import { inputErrors } from "../../core/input-errors.js";
 
 /**
  * List cursors are opaque to clients: base64url of `{p: prefix, k: lastKey}`. Binding the cursor to its
@@ -13,10 +13,10 @@ export function decodeCursor(cursor: string, prefix: string): string {
   try {
     parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    throw errors.cursorInvalid();
+    throw inputErrors.cursorInvalid();
   }
   const { p, k } = (parsed ?? {}) as { p?: unknown; k?: unknown };
-  if (p !== prefix || typeof k !== "string" || !k.startsWith(prefix)) throw errors.cursorInvalid();
+  if (p !== prefix || typeof k !== "string" || !k.startsWith(prefix)) throw inputErrors.cursorInvalid();
   return k;
 }
 

@@ -1,4 +1,5 @@
 import { conditionOf, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, MEDIA, QUERY } from "../../contract/index.js";
+import { inputErrors } from "../../core/input-errors.js";
 import { apiErrors } from "../../core/api-errors.js";
 import { errors } from "../../core/errors.js";
 import { LIMITS } from "../../core/limits.js";
@@ -42,7 +43,7 @@ export const values = {
       const key = keyOf(req);
       // Checked before the body is read: a malformed precondition is refused without reading a value.
       const onlyIf = conditionOf(headerOf(req, HEADERS.ifMatch), headerOf(req, HEADERS.ifNoneMatch));
-      const value = await readBody(req, LIMITS.maxValueBytes, (size) => errors.valueTooLarge(size));
+      const value = await readBody(req, LIMITS.maxValueBytes, (size) => inputErrors.valueTooLarge(size));
       const metadata = metadataOf(headerOf(req, HEADERS.metadata));
       const ttl = query.get(QUERY.ttl);
       const expiresAt = query.get(QUERY.expiresAt);
