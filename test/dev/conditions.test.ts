@@ -278,7 +278,8 @@ describe("kv.incr", () => {
     expect(await atHome(project, "new")).toBeNull();
     expect((await call({ op: "incr", key: "hits" }, { region: "fra" })).result).toBe(3);
 
-    const logged = dev.events.filter((e) => e.event === "request" && e.region === "sin").map((e) => e.kv);
+    // In sin: two increments (one refused) and the refused conditional write.
+    const logged = (await dev.eventsWhen(3, (e) => e.event === "request" && e.region === "sin")).map((e) => e.kv);
     expect(logged).toContainEqual([{ op: "incr", binding: "default", key: "hits", error: "UNAVAILABLE" }]);
   });
 

@@ -62,7 +62,7 @@ describe("yourspace dev on the manual clock: the model's regions, as a function 
     expect(await fresh.json()).toMatchObject({ value: "on", servedFrom: "replica" });
     expect(fresh.headers.get("x-yourspace-kv")).toContain("stale=0");
 
-    const logged = dev.events.filter((e) => e.event === "request" && e.region === "sin");
+    const logged = await dev.eventsWhen(3, (e) => e.event === "request" && e.region === "sin");
     expect(logged[0]).toMatchObject({
       method: "GET",
       path: "/flag",

@@ -44,6 +44,11 @@ export interface DevProcess {
   events: DevEvent[];
   /** The next stderr event (from now on) that `match` accepts. */
   nextEvent(match: (event: DevEvent) => boolean): Promise<DevEvent>;
+  /**
+   * The first `count` events, so far or to come, that `match` accepts: a request's log line may follow
+   * its answer (lines go out once per turn), so a test waits for the lines it reads.
+   */
+  eventsWhen(count: number, match: (event: DevEvent) => boolean): Promise<DevEvent[]>;
   fetch(path: string, init?: RequestInit & { region?: string }): Promise<Response>;
   child: ChildProcess;
 }
@@ -93,6 +98,16 @@ export function startDevProcess(project: { dir: string; env: Record<string, stri
         events,
         child,
         nextEvent: (match) => new Promise((found) => waiting.push({ match, resolve: found })),
+        eventsWhen: (count, match) =>
+          new Promise((found) => {
+            const seen = events.filter(match);
+            if (seen.length >= count) return found(seen.slice(0, count));
+            const waiter = {
+              match: (e: DevEvent) => match(e) && seen.push(e) >= count,
+              resolve: () => found(seen.slice(0, count)),
+            };
+            waiting.push(waiter);
+          }),
         fetch: (path, init = {}) => {
           const { region, ...rest } = init;
           const headers = new Headers(rest.headers);
