@@ -27,7 +27,8 @@ const ACCESS = ["read-only", "read-write"];
  * Reads the routes of the project file nearest to `cwd`. A route block's `kv` is the launch post's
  * shorthand (`"read-only"` or `"read-write"`: the site's default namespace, the SDK's `kv`), or an
  * object of named bindings (`ctx.env.VARIABLE`) in which the reserved name `"default"` is the
- * shorthand's binding, so one block can hold both.
+ * shorthand's binding, so one block can hold both. Without either, `kv` is the default namespace,
+ * read-write.
  */
 export async function readProjectRoutes(cwd: string): Promise<DevProject> {
   const file = await ProjectFile.open(cwd);
@@ -62,7 +63,17 @@ function functionFile(name: unknown, dir: string, where: string): string | null 
   );
 }
 
+/**
+ * The route's bindings. The SDK's `kv` is always one of them: the site's default namespace,
+ * read-write unless the block says otherwise (the shorthand, or a "default" entry), as on the platform.
+ */
 function bindingsOf(kv: unknown, route: string, where: string): Binding[] {
+  const bindings = declaredBindings(kv, route, where);
+  if (bindings.some((b) => b.variable === DEFAULT_BINDING)) return bindings;
+  return [{ route, variable: DEFAULT_BINDING, namespace: "default", access: "read-write", createdAt: 0 }, ...bindings];
+}
+
+function declaredBindings(kv: unknown, route: string, where: string): Binding[] {
   if (kv === undefined) return [];
   const binding = (variable: string, namespace: string, access: Binding["access"]): Binding => ({ route, variable, namespace, access, createdAt: 0 });
   if (typeof kv === "string") {

@@ -112,4 +112,25 @@ export default async () => {
     });
     expect(answer.hint).not.toMatch(/--/);
   });
+
+  it("gives a route that does not make kv read-only the default namespace read-write, and ctx.env only what it names", async () => {
+    const project = devProject({
+      "yourspace.jsonc": JSON.stringify({
+        routes: [
+          { pattern: "/plain", function: "counter" },
+          { pattern: "/named", function: "counter", kv: { FLAGS: { namespace: "default", access: "read-only" } } },
+        ],
+      }),
+      "functions/counter.ts": `import { kv } from "yourspace:edge";
+export default async (req, ctx) => {
+  await kv.put("visits", req.url.pathname);
+  return Response.json({ stored: await kv.get("visits"), env: Object.keys(ctx.env) });
+};
+`,
+    });
+    const dev = await startDevProcess(project);
+    expect(await (await dev.fetch("/plain")).json()).toEqual({ stored: "/plain", env: [] });
+    expect(await (await dev.fetch("/named")).json()).toEqual({ stored: "/named", env: ["FLAGS"] });
+    expect((await ok(project.kv("get", "visits"))).out).toBe("/named");
+  });
 });
