@@ -9,9 +9,14 @@ import type { ReloadOutcome, RouteFunctions } from "./route-functions.js";
  * saves by renaming a new file over the old one, which a watch on the old file sees once and then
  * never again (chokidar, tried first, missed half of such saves made 30 ms apart). A save reported
  * twice, or a file whose text has not changed, rebuilds nothing. Saves that arrive while a rebuild
- * runs go into the next one, so the last save always wins. `onReload` is told each outcome: the
- * server's signal that the new code (or the error that kept the old) is in place.
+ * runs go into the next one, so the last save always wins. A burst of events is read once it has
+ * been quiet for QUIET_MS: an editor that writes in place truncates the file first, and reading it
+ * between the two would report a half-written file as an error for a moment (webpack's watcher waits
+ * 20 ms the same way). `onReload` is told each outcome: the server's signal that the new code (or
+ * the error that kept the old) is in place.
  */
+const QUIET_MS = 20;
+
 export class Reloader {
   private readonly watchers = new Map<string, FSWatcher>();
   private inputs = new Set<string>();
@@ -19,6 +24,8 @@ export class Reloader {
   private readonly texts = new Map<string, string>();
   private pending = new Set<string>();
   private running: Promise<void> | null = null;
+  /** Restarted by every event; when it fires, the files saved meanwhile are read. */
+  private quiet: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly functions: RouteFunctions,
@@ -41,6 +48,7 @@ export class Reloader {
   }
 
   async close(): Promise<void> {
+    if (this.quiet) clearTimeout(this.quiet);
     for (const watcher of this.watchers.values()) watcher.close();
     this.watchers.clear();
     await this.running;
@@ -65,8 +73,16 @@ export class Reloader {
     if (path === this.projectFile) return void this.projectChanged();
     if (!this.inputs.has(path)) return;
     this.pending.add(path);
+    if (this.quiet) this.quiet.refresh();
+    else this.quiet = setTimeout(() => this.settled(), QUIET_MS);
+  }
+
+  private settled(): void {
+    this.quiet = null;
     this.running ??= this.drain().finally(() => {
       this.running = null;
+      // Saves that came in while the last rebuild ran, and are quiet by now.
+      if (this.pending.size && !this.quiet) this.settled();
     });
   }
 
@@ -78,7 +94,7 @@ export class Reloader {
   }
 
   private async drain(): Promise<void> {
-    while (this.pending.size) {
+    while (this.pending.size && !this.quiet) {
       const files = [...this.pending];
       this.pending.clear();
       const saved: string[] = [];
