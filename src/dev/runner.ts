@@ -5,6 +5,7 @@ import { performance } from "node:perf_hooks";
 import type { Clock } from "../core/clock.js";
 import { EmulatorCore } from "../emulator/index.js";
 import { createBinding, edgeModule, type KvBinding } from "../edge/module.js";
+import { startBundler } from "./bundle.js";
 import { Dispatcher } from "./dispatch.js";
 import { KvBroker } from "./kv-broker.js";
 import type { RequestLog } from "./log-line.js";
@@ -64,6 +65,7 @@ const LOG_INTERVAL_MS = 50;
  */
 export async function startDev(options: DevOptions): Promise<{ info: DevInfo; close(): Promise<void> }> {
   const project = await readProjectRoutes(options.cwd);
+  if (project.routes.some((route) => route.file !== null)) await startBundler();
   const core = EmulatorCore.open(options.dataDir, options.clock, "dev");
   try {
     const { engine } = core;
