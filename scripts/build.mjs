@@ -27,6 +27,22 @@ function lazyChildProcess() {
   };
 }
 
+// `await import("esbuild")` of an external CommonJS package goes through Node's ES module loader,
+// which first scans the package's source for its exports (about 19 ms for esbuild, at every start of
+// `yourspace dev`). Packages listed here are reached through a bundled stand-in that require()s them.
+const REQUIRED_EXTERNALS = /^(esbuild|@jridgewell\/trace-mapping)$/;
+function requireCommonJs() {
+  return {
+    name: "require-commonjs",
+    setup(b) {
+      b.onResolve({ filter: REQUIRED_EXTERNALS }, (args) =>
+        args.namespace === "required" ? { path: args.path, external: true } : { path: args.path, namespace: "required" },
+      );
+      b.onLoad({ filter: /.*/, namespace: "required" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }));
+    },
+  };
+}
+
 const shared = {
   // Paths are the project's, wherever the script is run from.
   absWorkingDir: new URL("..", import.meta.url).pathname,
@@ -58,7 +74,7 @@ const shared = {
   banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
   write: false,
-  plugins: [lazyChildProcess()],
+  plugins: [lazyChildProcess(), requireCommonJs()],
 };
 
 const cli = await build({ ...shared, entryPoints: ["src/main.ts"], outfile: "dist/cli.cjs" });
