@@ -8,7 +8,7 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 /**
  * The Response functions construct in the realm: a standard Response that keeps a body given as
  * text or bytes as it is, and makes the body's stream only if something reads it. Most answers are
- * never read back, and making that stream was the largest cost of a request; the server sends the
+ * never read back, and a Response with a stream costs many times one without; the server sends the
  * kept body with the head, in one write. Bodies of any other kind (a stream, a form) are given to
  * Response itself.
  */

@@ -23,10 +23,19 @@ export class Reloader {
   private constructor(
     private readonly functions: RouteFunctions,
     private readonly onReload: (outcome: ReloadOutcome) => void,
+    /** The project file: its routes are read at start only, so a change to it is reported, not applied. */
+    private readonly projectFile: string,
+    private readonly onProjectChange: () => void,
   ) {}
 
-  static async watch(functions: RouteFunctions, onReload: (outcome: ReloadOutcome) => void): Promise<Reloader> {
-    const reloader = new Reloader(functions, onReload);
+  static async watch(
+    functions: RouteFunctions,
+    onReload: (outcome: ReloadOutcome) => void,
+    projectFile: string,
+    onProjectChange: () => void,
+  ): Promise<Reloader> {
+    const reloader = new Reloader(functions, onReload, projectFile, onProjectChange);
+    reloader.texts.set(projectFile, await textOf(projectFile));
     await reloader.follow();
     return reloader;
   }
@@ -41,7 +50,7 @@ export class Reloader {
   private async follow(): Promise<void> {
     this.inputs = new Set(this.functions.inputs());
     for (const file of this.inputs) if (!this.texts.has(file)) this.texts.set(file, await textOf(file));
-    for (const folder of new Set([...this.inputs].map((f) => dirname(f)))) {
+    for (const folder of new Set([...this.inputs, this.projectFile].map((f) => dirname(f)))) {
       if (this.watchers.has(folder)) continue;
       const watcher = watch(folder, (_event, name) => {
         if (name) this.changed(join(folder, name.toString()));
@@ -53,11 +62,19 @@ export class Reloader {
   }
 
   private changed(path: string): void {
+    if (path === this.projectFile) return void this.projectChanged();
     if (!this.inputs.has(path)) return;
     this.pending.add(path);
     this.running ??= this.drain().finally(() => {
       this.running = null;
     });
+  }
+
+  private async projectChanged(): Promise<void> {
+    const text = await textOf(this.projectFile);
+    if (text === this.texts.get(this.projectFile)) return;
+    this.texts.set(this.projectFile, text);
+    this.onProjectChange();
   }
 
   private async drain(): Promise<void> {

@@ -105,7 +105,9 @@ export async function startDev(options: DevOptions): Promise<{ info: DevInfo; cl
       },
       log: (entry) => log.add(entry),
     });
-    const reloader = await Reloader.watch(functions, options.onReload);
+    const reloader = await Reloader.watch(functions, options.onReload, project.path, () =>
+      options.onWarning(`${project.path} changed: its routes and bindings are read at start; restart yourspace dev to serve them.`),
+    );
     const model = engine.settings.model;
     const info: DevInfo = {
       url,

@@ -49,3 +49,17 @@ export default async () => new Response(greeting + " " + (await kv.get("name")))
     expect(await (await dev.fetch("/")).text()).toBe("fixed");
   });
 });
+
+describe("a change to yourspace.jsonc under yourspace dev", () => {
+  it("is reported with a warning to restart, and the routes read at start keep serving", async () => {
+    const project = devProject({
+      "yourspace.jsonc": JSON.stringify({ routes: [{ pattern: "/", function: "home" }] }),
+      "functions/home.ts": `export default () => new Response("home");\n`,
+    });
+    const dev = await startDevProcess(project);
+    const warned = dev.nextEvent((e) => typeof e.warning === "string");
+    project.write("yourspace.jsonc", JSON.stringify({ routes: [{ pattern: "/other", function: "home" }] }));
+    expect((await warned).warning).toContain("restart yourspace dev");
+    expect(await (await dev.fetch("/")).text()).toBe("home");
+  });
+});
