@@ -18,7 +18,7 @@ const rw = (route: string, variable: string, namespace = "default") => ({ route,
 const ro = (route: string, variable: string, namespace = "default") => ({ route, variable, namespace, access: "read-only", createdAt: 0 });
 
 describe("the routes yourspace dev reads from yourspace.jsonc", () => {
-  it("reads the shorthand, named bindings, both in one block, and finds functions by path or by name (.ts, then .js)", async () => {
+  it("reads the shorthand, named bindings, both in one block, kv read-write where unsaid, and finds functions by path or by name (.ts, then .js)", async () => {
     const dir = project(
       `{
   // comments and trailing commas are fine
@@ -27,6 +27,7 @@ describe("the routes yourspace dev reads from yourspace.jsonc", () => {
     { "pattern": "/api/*", "function": "functions/api.js", "kv": { "FLAGS": { "namespace": "flags", "access": "read-only" } } },
     { "pattern": "/both", "function": "both", "kv": { "default": { "namespace": "default", "access": "read-write" }, "FLAGS": { "namespace": "flags" } } },
     { "pattern": "/bound-only", "kv": "read-write" },
+    { "pattern": "/silent", "function": "both" },
   ],
 }`,
       ["functions/admin.ts", "functions/api.js", "functions/both.js"],
@@ -35,9 +36,11 @@ describe("the routes yourspace dev reads from yourspace.jsonc", () => {
     expect(path).toBe(join(dir, "yourspace.jsonc"));
     expect(routes.map((r) => ({ pattern: r.pattern.text, file: r.file, bindings: r.bindings }))).toEqual([
       { pattern: "/admin/*", file: join(dir, "functions/admin.ts"), bindings: [ro("/admin/*", "default")] },
-      { pattern: "/api/*", file: join(dir, "functions/api.js"), bindings: [ro("/api/*", "FLAGS", "flags")] },
+      { pattern: "/api/*", file: join(dir, "functions/api.js"), bindings: [rw("/api/*", "default"), ro("/api/*", "FLAGS", "flags")] },
       { pattern: "/both", file: join(dir, "functions/both.js"), bindings: [rw("/both", "default"), rw("/both", "FLAGS", "flags")] },
       { pattern: "/bound-only", file: null, bindings: [rw("/bound-only", "default")] },
+      // A block that does not make kv read-only gets it read-write, as on the platform.
+      { pattern: "/silent", file: join(dir, "functions/both.js"), bindings: [rw("/silent", "default")] },
     ]);
   });
 
