@@ -23,7 +23,7 @@ import { Engine } from "../../src/emulator/kv/engine.js";
 import { staleness, type ModelParams } from "../../src/emulator/regions/model.js";
 import type { Database } from "../../src/emulator/store/sqlite.js";
 import { openStore } from "../../src/emulator/store/store.js";
-import { ConsistencyViolation, EDGES, HOME, REGIONS, SITE, T0 } from "./harness.js";
+import { ConsistencyViolation, EDGES, Fault, HOME, REGIONS, SITE, T0 } from "./harness.js";
 
 const KEYS = ["c", "d"] as const;
 const PROCESSES = ["A", "B"] as const;
@@ -240,25 +240,6 @@ class Advance implements Cmd {
   toString = () => `Advance(${this.ms}ms)`;
 }
 
-/** A link cut or mended, or an edge's delivery paused or resumed. */
-class Fault implements Cmd {
-  constructor(
-    readonly command: "partition" | "heal" | "pause" | "resume",
-    readonly edge: string,
-  ) {}
-  private flags(m: Readonly<Model>): ReadonlySet<string> {
-    return this.command === "partition" || this.command === "heal" ? m.partitioned : m.paused;
-  }
-  check = (m: Readonly<Model>) => this.flags(m).has(this.edge) === (this.command === "heal" || this.command === "resume");
-  run(m: Model, r: Real): void {
-    r.control.fault(this.command, this.edge);
-    const flags = this.flags(m) as Set<string>;
-    if (this.command === "partition" || this.command === "pause") flags.add(this.edge);
-    else flags.delete(this.edge);
-  }
-  toString = () => `${this.command[0]!.toUpperCase()}${this.command.slice(1)}(${this.edge})`;
-}
-
 function commands(): fc.Arbitrary<Cmd>[] {
   // Mostly one process, sometimes the other: each switch makes a process look at the store's settings
   // again (the other wrote), which costs more than the operation; a few switches a run are enough.
@@ -278,7 +259,7 @@ function commands(): fc.Arbitrary<Cmd>[] {
     fc.constantFrom(1, 500, 1_500, 61_000).map((ms) => new Advance(ms)),
     fc
       .tuple(fc.constantFrom("partition" as const, "heal" as const, "pause" as const, "resume" as const), fc.constantFrom(...EDGES))
-      .map(([c, e]) => new Fault(c, e)),
+      .map(([c, e]) => new Fault<Model, Real>(c, e)),
   ];
 }
 

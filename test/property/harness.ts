@@ -232,22 +232,32 @@ class ToDeadline implements Cmd {
   toString = () => `ToDeadline(#${this.index}, ${this.offset >= 0 ? "+" : ""}${this.offset})`;
 }
 
-class Fault implements Cmd {
+/** What faults change in a model: the edges cut off from home, and those whose delivery is paused. */
+export interface FaultState {
+  partitioned: Set<string>;
+  paused: Set<string>;
+}
+
+/**
+ * A link cut or mended, or an edge's delivery paused or resumed, in the emulator and in the model.
+ * `onLifted` is what a model expects once a fault ends (the messages it held arrive by then).
+ */
+export class Fault<M extends FaultState, R extends { control: EmulatorControl }> implements fc.Command<M, R> {
   constructor(
     readonly command: "partition" | "heal" | "pause" | "resume",
     readonly edge: string,
+    private readonly onLifted: (m: M, r: R) => void = () => {},
   ) {}
-  private flags(m: Readonly<Model>): ReadonlySet<string> {
+  private flags(m: Readonly<M>): Set<string> {
     return this.command === "partition" || this.command === "heal" ? m.partitioned : m.paused;
   }
-  check = (m: Readonly<Model>) => this.flags(m).has(this.edge) === (this.command === "heal" || this.command === "resume");
-  run(m: Model, r: Real): void {
+  check = (m: Readonly<M>) => this.flags(m).has(this.edge) === (this.command === "heal" || this.command === "resume");
+  run(m: M, r: R): void {
     r.control.fault(this.command, this.edge);
-    const flags = this.flags(m) as Set<string>;
-    if (this.command === "partition" || this.command === "pause") flags.add(this.edge);
+    if (this.command === "partition" || this.command === "pause") this.flags(m).add(this.edge);
     else {
-      flags.delete(this.edge);
-      m.deadlines.push(m.now + r.delta); // held messages arrive by heal + Δ
+      this.flags(m).delete(this.edge);
+      this.onLifted(m, r);
     }
   }
   toString = () => `${this.command[0]!.toUpperCase()}${this.command.slice(1)}(${this.edge})`;
@@ -318,7 +328,10 @@ function commandArbitraries(params: ModelParams): fc.Arbitrary<Cmd>[] {
     fc.tuple(edge, key).map(([e, k]) => new Probe(e, k)),
     fc.constantFrom(...steps).map((ms) => new Advance(ms)),
     fc.tuple(fc.nat({ max: 31 }), fc.constantFrom<-1 | 0 | 1>(-1, 0, 1)).map(([i, o]) => new ToDeadline(i, o)),
-    fc.tuple(fc.constantFrom("partition", "heal", "pause", "resume" as const), edge).map(([c, e]) => new Fault(c, e)),
+    fc.tuple(fc.constantFrom("partition", "heal", "pause", "resume" as const), edge).map(
+      // Held messages arrive by heal + Δ.
+      ([c, e]) => new Fault<Model, Real>(c, e, (m, r) => m.deadlines.push(m.now + r.delta)),
+    ),
   ];
 }
 
