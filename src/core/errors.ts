@@ -55,6 +55,8 @@ export const ERROR_EXIT = {
   IDEMPOTENCY_KEY_REUSED: EXIT.usage,
   PARTIALLY_APPLIED: EXIT.partial,
   NOT_PLATFORM_API: EXIT.unavailable,
+  // The emulator's controls and region views asked of a target that is not an emulator.
+  NOT_AN_EMULATOR: EXIT.notFound,
   // Edge functions: a route the project file or a command names, and a function that failed.
   INVALID_ROUTE: EXIT.usage,
   FUNCTION_ERROR: EXIT.unexpected,
