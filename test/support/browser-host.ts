@@ -44,13 +44,13 @@ export async function hostFixture(extra: Partial<BrowserHostOptions> = {}): Prom
     host,
     pageDir,
     index: INDEX_HTML,
-    signIn: () => signIn(host, host.mintUrl()),
+    signIn: () => signIn(host),
   };
 }
 
-/** Opens a one-time URL as a browser would: its cookie, then the session's CSRF token. */
-async function signIn(host: { origin: string }, url: string): Promise<{ cookie: string; csrf: string }> {
-  const opened = await request(url);
+/** Opens a fresh one-time URL of `host` as a browser would: its cookie, then the session's CSRF token. */
+export async function signIn(host: { origin: string; mintUrl(): string }): Promise<{ cookie: string; csrf: string }> {
+  const opened = await request(host.mintUrl());
   await opened.body.dump();
   expect(opened.statusCode).toBe(303);
   const cookie = String(opened.headers["set-cookie"]).split(";")[0]!;

@@ -57,7 +57,7 @@ export function refuse(res: ServerResponse, error: KvError, as: "json" | "text",
   answer(res, status, { ...headers, [HEADERS.contentType]: TEXT }, Buffer.from(text));
 }
 
-const REASONS: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large" };
+const REASONS: Record<number, string> = { 400: "Bad Request", 405: "Method Not Allowed", 408: "Request Timeout", 431: "Request Header Fields Too Large" };
 
 /** An answer written straight to a socket HTTP parsing gave up on, then closed. */
 export function answerSocketAndClose(socket: NodeJS.WritableStream & { writable: boolean; destroy(): void }, status: number, text: string): void {

@@ -122,6 +122,11 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
           : [400, "The request is not valid HTTP."];
     answerSocketAndClose(socket, status, `${text}\n`);
   });
+  // CONNECT asks for a tunnel, which the host does not make.
+  server.on("connect", (_req: IncomingMessage, socket: Socket) => {
+    socket.on("error", () => {});
+    answerSocketAndClose(socket, 405, "CONNECT is not served: the KV browser's host is not a proxy.\n");
+  });
   const port = await new Promise<number>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) =>
       reject(browserErrors.listenFailed(`${host}:${options.port ?? 0}`, describeErrno(e.code ?? "") ?? describeThrown(e))),
