@@ -36,6 +36,7 @@ const CATALOGUE_FILES = [
   "edge-errors.ts",
   "input-errors.ts",
   "emulator-errors.ts",
+  "browser-errors.ts",
 ].map((f) => join("src/core", f));
 
 /** Every piece of literal text in a file: strings, and the fixed parts of template strings. */
