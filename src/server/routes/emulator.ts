@@ -4,6 +4,7 @@ import { FAULT_COMMANDS, type FaultCommand } from "../../core/emulator-views.js"
 import { KvError } from "../../core/errors.js";
 import { actorOf } from "../authorize.js";
 import { readObject } from "../http/body.js";
+import type { Reply } from "../http/reply.js";
 import type { Call, Resource } from "../pipeline.js";
 
 /**
@@ -24,7 +25,7 @@ export const emulator = {
     handle: async (call) => {
       const { mode } = (await readObject(call.req, API_LIMITS.maxJsonBody, BODIES["POST emulatorClock"])) as unknown as ClockBody;
       if (mode !== "manual" && mode !== "real") throw emulatorErrors.clockModeUnknown(mode);
-      return audited(call, `clock ${mode}`, null, async () => ({ status: 200, json: await call.kv.controls().setClock(mode) }));
+      return audited(call, `clock ${mode}`, null, () => call.kv.controls().setClock(mode));
     },
   },
 
@@ -32,13 +33,13 @@ export const emulator = {
     action: "control",
     handle: async (call) => {
       const { ms } = (await readObject(call.req, API_LIMITS.maxJsonBody, BODIES["POST emulatorAdvance"])) as unknown as AdvanceBody;
-      return audited(call, `advance ${ms}ms`, null, async () => ({ status: 200, json: await call.kv.controls().advance(ms) }));
+      return audited(call, `advance ${ms}ms`, null, () => call.kv.controls().advance(ms));
     },
   },
 
   "POST emulatorSettle": {
     action: "control",
-    handle: (call) => audited(call, "settle", null, async () => ({ status: 200, json: await call.kv.controls().settle() })),
+    handle: (call) => audited(call, "settle", null, () => call.kv.controls().settle()),
   },
 
   "POST emulatorFaults": {
@@ -46,10 +47,13 @@ export const emulator = {
     handle: async (call) => {
       const { command, region } = (await readObject(call.req, API_LIMITS.maxJsonBody, BODIES["POST emulatorFaults"])) as unknown as FaultBody;
       if (!isFaultCommand(command)) throw emulatorErrors.faultCommandUnknown(command);
-      return audited(call, command, region, async () => {
-        const json = await call.kv.controls().fault(command, region);
-        return { status: 200, json, outcome: json.changed ? "ok" : "unchanged" };
-      });
+      return audited(
+        call,
+        command,
+        region,
+        () => call.kv.controls().fault(command, region),
+        (answer) => (answer.changed ? "ok" : "unchanged"),
+      );
     },
   },
 } satisfies Resource;
@@ -58,13 +62,14 @@ function isFaultCommand(command: string): command is FaultCommand {
   return (FAULT_COMMANDS as readonly string[]).includes(command);
 }
 
-/** Runs a control and records it, or its failure, in the acting token's audit log. */
-async function audited<T extends { status: number; json: unknown; outcome?: string }>(
+/** Runs a control and records it, or its failure, in the acting token's audit log; answers what it answered. */
+async function audited<T>(
   { token, server }: Call,
   control: string,
   region: string | null,
   run: () => Promise<T>,
-): Promise<{ status: number; json: unknown }> {
+  outcomeOf: (answer: T) => string = () => "ok",
+): Promise<Reply> {
   const { core } = server;
   const record = (outcome: string) =>
     core.ledger.write({
@@ -77,9 +82,9 @@ async function audited<T extends { status: number; json: unknown; outcome?: stri
       outcome,
     });
   try {
-    const { status, json, outcome } = await run();
-    record(outcome ?? "ok");
-    return { status, json };
+    const answer = await run();
+    record(outcomeOf(answer));
+    return { status: 200, json: answer };
   } catch (e) {
     record(e instanceof KvError ? e.code : "INTERNAL");
     throw e;
