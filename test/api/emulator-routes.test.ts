@@ -135,6 +135,21 @@ describe("who may use the emulator's routes", () => {
     expect((await call("GET", paths.regions("local", "default", "k"), { token: tokens.route })).status).toBe(403);
   });
 
+  it("a read-write site token of any site drives the controls (one emulator serves every site), recorded in its own site's log", async () => {
+    const { server, call, client } = await serve();
+    const other = server.tokens.create({ site: "other" }).token;
+    expect((await call("POST", paths.emulatorFaults(), { token: other, body: '{"command":"pause","region":"fra"}' })).body).toEqual({
+      region: "fra",
+      fault: "pause",
+      changed: true,
+    });
+    expect((await call("GET", paths.emulator())).body.regions[1].paused).toBe(true);
+    server.core.ledger.flush();
+    expect((await client.audit({})).filter((e) => e.action === "control")).toEqual([]);
+    const otherLog = await call("GET", paths.audit("other"), { token: other });
+    expect(otherLog.body.entries).toMatchObject([{ action: "control", key: "pause", region: "fra", outcome: "ok" }]);
+  });
+
   it("another site's token sees no region view of this site, and a token scoped elsewhere none of this namespace", async () => {
     const { server, call } = await serve();
     server.engine.put("local", "default", "k", { value: Buffer.from("secret") });
