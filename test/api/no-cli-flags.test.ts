@@ -35,6 +35,7 @@ const CATALOGUE_FILES = [
   "condition-errors.ts",
   "edge-errors.ts",
   "input-errors.ts",
+  "emulator-errors.ts",
   "browser-errors.ts",
 ].map((f) => join("src/core", f));
 
