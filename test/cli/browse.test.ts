@@ -214,7 +214,8 @@ describe("kv browse on a platform target", () => {
     const api = await startServer(sb);
     const running = browse([], sb.cwd, { ...sb.env, YOURSPACE_API_URL: api.apiUrl, YOURSPACE_TOKEN: api.token });
     const { cookie, session, origin } = await open(await running.url);
-    expect(session).toEqual({ csrf: session.csrf, target: { kind: "remote", apiUrl: api.apiUrl }, site: "local", emulator: false });
+    // An emulator's API server, reached as a platform: its controls are there.
+    expect(session).toEqual({ csrf: session.csrf, target: { kind: "remote", apiUrl: api.apiUrl }, site: "local", emulator: true });
     expect(JSON.stringify(session)).not.toContain(api.token);
     const who = await request(`${origin}/kv/api/v1/whoami`, { headers: { cookie } });
     expect(await who.body.json()).toMatchObject({ token: { id: await api.tokenId(api.token) } });

@@ -32,11 +32,16 @@ export const browse: Handler<BrowseOptions> = async (ctx, _args, opts) => {
   if (target.kind === "remote") {
     // Opening the backend checks the URL and the token, finds the token's site and says which target this is.
     const backend = await ctx.backend();
+    // An emulator's API server (kv emulator start) has the controls and region views; the platform does not.
+    const emulator = await (await ctx.emulatorControls()).status().then(
+      () => true,
+      () => false,
+    );
     const { startBrowserHost } = await import("../../browser/host/host.js");
     const host = await startBrowserHost({
       apiUrl: target.apiUrl,
       token: target.token,
-      describe: { target: { kind: "remote", apiUrl: target.apiUrl }, site: backend.target.site, emulator: false },
+      describe: { target: { kind: "remote", apiUrl: target.apiUrl }, site: backend.target.site, emulator },
     });
     serving = { url: host.url, what: `the platform API at ${target.apiUrl}`, stop: () => host.stop() };
   } else {
