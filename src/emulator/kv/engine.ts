@@ -18,7 +18,8 @@ import { KvContext } from "./context.js";
 import { planBulkPut, planDelete } from "./dry-run.js";
 import { exportEntries, type ExportRow } from "./export.js";
 import { list } from "./list.js";
-import { createNamespace, listNamespaces, removeNamespace } from "./namespaces.js";
+import { createNamespace, listNamespaces } from "./namespaces.js";
+import { beginNamespaceRemoval, removeNamespaceStep } from "./namespace-removal.js";
 import { get } from "./read.js";
 import { deleteKeys, incrOne, putBulk, putOne } from "./writes.js";
 
@@ -81,7 +82,18 @@ export class Engine extends KvContext {
     return listNamespaces(this, site);
   }
 
+  /** Removes a namespace and its keys, step after step (see namespace-removal.ts). */
   removeNamespace(site: string, name: string): void {
-    removeNamespace(this, site, name);
+    for (const id of this.beginNamespaceRemoval(site, name)) while (this.removeNamespaceStep(site, id) !== null);
+  }
+
+  /** Hides a namespace and returns the ids removeNamespaceStep() empties (see namespace-removal.ts). */
+  beginNamespaceRemoval(site: string, name: string): number[] {
+    return beginNamespaceRemoval(this, site, name);
+  }
+
+  /** Removes the next keys of a namespace being removed: how many, or null once it is gone. */
+  removeNamespaceStep(site: string, id: number): number | null {
+    return removeNamespaceStep(this, site, id);
   }
 }

@@ -86,11 +86,17 @@ export function list(engine: KvContext, site: string, namespace: string, options
   );
 }
 
+/**
+ * A page lists keys, not values: a value is read only for a recorded history. length() takes a
+ * value's size from its row's header, so a page of large values reads none of their pages.
+ */
+const PAGE_COLUMNS = ROW_COLUMNS.replace("value", "NULL AS value");
+
 function homePage(engine: KvContext, ns: number, prefix: string, after: string | null, limit: number, now: number): ServedPage {
   const lower = Buffer.from(after ?? prefix, "utf8");
   const rows = engine
     .stmt(
-      `SELECT ${ROW_COLUMNS}, length(value) AS size FROM entries
+      `SELECT ${engine.recording ? ROW_COLUMNS : PAGE_COLUMNS}, length(value) AS size FROM entries
      WHERE ns = ? AND key ${after !== null ? ">" : ">="} ? AND key < ? AND tombstone = 0 AND (expires_at IS NULL OR expires_at > ?)
      ORDER BY key LIMIT ?`,
     )
