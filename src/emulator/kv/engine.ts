@@ -16,7 +16,7 @@ import type {
 import type { BulkEntry, BulkOutcome } from "../../core/bulk.js";
 import { KvContext } from "./context.js";
 import { planBulkPut, planDelete } from "./dry-run.js";
-import { exportEntries, type ExportRow } from "./export.js";
+import { exportEntries, unmap, type ExportRow } from "./export.js";
 import { list } from "./list.js";
 import { createNamespace, listNamespaces } from "./namespaces.js";
 import { beginNamespaceRemoval, removeNamespaceStep } from "./namespace-removal.js";
@@ -66,7 +66,12 @@ export class Engine extends KvContext {
    */
   putMany(site: string, namespace: string, entries: readonly BulkEntry[], options: BulkPutOptions = {}): BulkOutcome[] {
     if (options.dryRun) return planBulkPut(this, site, namespace, entries, options);
-    return putBulk(this, site, namespace, entries, options);
+    const restore = unmap(this);
+    try {
+      return putBulk(this, site, namespace, entries, options);
+    } finally {
+      restore();
+    }
   }
 
   /** Every live entry under a prefix, in key order, a page at a time (each page one snapshot). */
