@@ -43,7 +43,11 @@ export interface Backend {
   audit(query: AuditQuery): Promise<AuditEntry[]>;
   createNamespace(name: string): Promise<NamespaceInfo>;
   listNamespaces(): Promise<NamespaceInfo[]>;
-  removeNamespace(name: string): Promise<void>;
+  /**
+   * Removes a namespace and its keys. The embedded emulator removes them a few thousand at a time,
+   * each step its own transaction, and tells `onProgress` how many each step removed.
+   */
+  removeNamespace(name: string, onProgress?: (removed: number) => void): Promise<void>;
   close(): Promise<void>;
 }
 

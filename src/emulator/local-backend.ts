@@ -240,8 +240,15 @@ export class LocalBackend implements Backend {
   async listNamespaces(): Promise<NamespaceInfo[]> {
     return this.core.engine.listNamespaces(this.site);
   }
-  async removeNamespace(name: string): Promise<void> {
-    this.core.engine.removeNamespace(this.site, name);
+  async removeNamespace(name: string, onProgress?: (removed: number) => void): Promise<void> {
+    const engine = this.core.engine;
+    for (const id of engine.beginNamespaceRemoval(this.site, name)) {
+      for (let removed = engine.removeNamespaceStep(this.site, id); removed !== null; removed = engine.removeNamespaceStep(this.site, id)) {
+        onProgress?.(removed);
+        // Between steps, the event loop: a server removing a namespace keeps answering meanwhile.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
   }
   async close(): Promise<void> {
     if (this.ownsCore) this.core.close();

@@ -28,7 +28,7 @@ export async function peekStore(dataDir: string): Promise<StorePeek | undefined>
   const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 50, nativeBinding: nativeBindingPath() });
   return {
     sites: () => column(db.prepare("SELECT name FROM sites ORDER BY name").all()),
-    namespaces: (site) => column(db.prepare("SELECT name FROM namespaces WHERE site = ? ORDER BY name").all(site)),
+    namespaces: (site) => column(db.prepare("SELECT name FROM namespaces WHERE site = ? AND name NOT LIKE '~%' ORDER BY name").all(site)),
     regions: () => regions(db),
     keys: (site, namespace, prefix, max) => keysUnder(db, site, namespace, prefix, max),
     close: () => db.close(),

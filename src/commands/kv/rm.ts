@@ -7,6 +7,7 @@ import { LIMITS } from "../../core/limits.js";
 import type { Context, Handler } from "../context.js";
 import { throwIfStopped, type StopSignal } from "../interruption.js";
 import { commandLine, namespaceFlag } from "../../terminal/shell.js";
+import { startProgress } from "../../terminal/progress.js";
 
 interface RmOptions {
   namespace: string;
@@ -74,13 +75,16 @@ export const run: Handler<RmOptions> = async (ctx, args, opts) => {
   // the whole prefix. A page that fails after others were removed is reported as such: the pages
   // before it went, it may or may not have, the ones after it did not.
   const removed: string[] = [];
+  const progress = startProgress(ctx, "Removing", matched.length);
   for (let i = 0; i < matched.length; i += LIMITS.maxListLimit) {
     throwIfStopped(ctx.signal, stoppedAfter(removed.length, matched.length));
     const page = matched.slice(i, i + LIMITS.maxListLimit);
     try {
       // Keys that vanished since they were listed are not an error: the goal is that none are left.
       removed.push(...(await backend.delete(ns, page, { force: true, region })).deleted);
+      progress.advance(page.length);
     } catch (e) {
+      progress.clear();
       if (i === 0 || !(e instanceof KvError)) throw e;
       throw outcomeErrors.partiallyApplied({
         action: "remove",
@@ -92,6 +96,7 @@ export const run: Handler<RmOptions> = async (ctx, args, opts) => {
       });
     }
   }
+  progress.clear();
   return report(ctx, ns, removed, [], false);
 };
 

@@ -2,17 +2,23 @@ import { errors } from "../../core/errors.js";
 import type { Handler } from "../context.js";
 import { throwIfStopped, type StopSignal } from "../interruption.js";
 import { commandLine } from "../../terminal/shell.js";
+import { startProgress } from "../../terminal/progress.js";
 
 /** `kv namespace rm`: removes a namespace and its keys, asking first when it has any. */
 export const remove: Handler<{ yes?: boolean }> = async (ctx, args, opts) => {
   const name = args.name as string;
-  // The removal is one atomic step: a signal before it stops the command with nothing removed, and
-  // one during it lets it finish.
+  // A signal before the removal stops the command with nothing removed. Once it has begun, the
+  // namespace is gone for every reader and its keys leave a few thousand at a time: a signal then
+  // lets it finish, and a removal a crash stopped is finished by running the same command again.
   ctx.stopsBetweenSteps();
   const backend = await ctx.backend();
   const notRemoved = (by: StopSignal) => errors.interrupted(by, `Interrupted by ${by}; namespace ${name} was not removed.`, "Nothing was removed.");
+  // Counting a namespace's keys reads all of them: done only to ask, or to draw progress for a person.
+  const counts = !opts.yes || (ctx.out.stderrIsTTY && !ctx.out.json && !ctx.out.quiet);
+  let keys: number;
   try {
-    const existing = (await backend.listNamespaces()).find((n) => n.name === name);
+    const existing = counts ? (await backend.listNamespaces()).find((n) => n.name === name) : undefined;
+    keys = existing?.keys ?? 0;
     // Removing an empty namespace loses nothing; one with keys is confirmed first, like rm --prefix.
     if (existing && existing.keys > 0 && !opts.yes) {
       const what = `remove namespace ${name} and its ${existing.keys} ${existing.keys === 1 ? "key" : "keys"}`;
@@ -25,7 +31,14 @@ export const remove: Handler<{ yes?: boolean }> = async (ctx, args, opts) => {
     throw e;
   }
   throwIfStopped(ctx.signal, notRemoved);
-  await backend.removeNamespace(name);
+  const progress = startProgress(ctx, `Removing ${name}`, keys);
+  try {
+    await backend.removeNamespace(name, (removed) => progress.advance(removed));
+  } catch (e) {
+    progress.clear();
+    throw e;
+  }
+  progress.clear();
   if (ctx.out.json) await ctx.out.printJson({ name, removed: true });
   else ctx.out.success(`Removed namespace ${name}`);
 };

@@ -16,9 +16,10 @@ import type {
 import type { BulkEntry, BulkOutcome } from "../../core/bulk.js";
 import { KvContext } from "./context.js";
 import { planBulkPut, planDelete } from "./dry-run.js";
-import { exportEntries, type ExportRow } from "./export.js";
+import { exportEntries, unmap, type ExportRow } from "./export.js";
 import { list } from "./list.js";
-import { createNamespace, listNamespaces, removeNamespace } from "./namespaces.js";
+import { createNamespace, listNamespaces } from "./namespaces.js";
+import { beginNamespaceRemoval, removeNamespaceStep } from "./namespace-removal.js";
 import { get } from "./read.js";
 import { deleteKeys, incrOne, putBulk, putOne } from "./writes.js";
 
@@ -65,7 +66,12 @@ export class Engine extends KvContext {
    */
   putMany(site: string, namespace: string, entries: readonly BulkEntry[], options: BulkPutOptions = {}): BulkOutcome[] {
     if (options.dryRun) return planBulkPut(this, site, namespace, entries, options);
-    return putBulk(this, site, namespace, entries, options);
+    const restore = unmap(this);
+    try {
+      return putBulk(this, site, namespace, entries, options);
+    } finally {
+      restore();
+    }
   }
 
   /** Every live entry under a prefix, in key order, a page at a time (each page one snapshot). */
@@ -81,7 +87,18 @@ export class Engine extends KvContext {
     return listNamespaces(this, site);
   }
 
+  /** Removes a namespace and its keys, step after step (see namespace-removal.ts). */
   removeNamespace(site: string, name: string): void {
-    removeNamespace(this, site, name);
+    for (const id of this.beginNamespaceRemoval(site, name)) while (this.removeNamespaceStep(site, id) !== null);
+  }
+
+  /** Hides a namespace and returns the ids removeNamespaceStep() empties (see namespace-removal.ts). */
+  beginNamespaceRemoval(site: string, name: string): number[] {
+    return beginNamespaceRemoval(this, site, name);
+  }
+
+  /** Removes the next keys of a namespace being removed: how many, or null once it is gone. */
+  removeNamespaceStep(site: string, id: number): number | null {
+    return removeNamespaceStep(this, site, id);
   }
 }

@@ -1,0 +1,179 @@
+import { execFileSync, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { BIN, runBin, runCli, tempDir, type RunResult } from "../support/cli.js";
+
+/**
+ * What the scale bench (bench/scale.sh) checks at 5,000,000 keys, at a size that takes seconds: a
+ * `kv namespace rm` and a `kv rm --prefix` killed with SIGKILL part way leave a store that opens,
+ * passes integrity_check, counts in its usage exactly the keys it holds, and that the same command
+ * finishes; and the tier's key ceiling holds exactly while an import and `kv set`s from other
+ * processes race for the last of it.
+ *
+ * Why these sizes prove the same: both removals work a step at a time, each step its own
+ * transaction (namespace rm 4,000 keys, rm --prefix 1,000), so a kill lands between or inside steps
+ * whatever the total; 12,000 and 3,000 keys give each removal three steps, and the kill is placed
+ * after the first by what the store shows, never by time. The ceiling is checked in the write's
+ * transaction against the site's usage row, the same whether it is the free tier's 100,000 keys or
+ * the Team tier's 5,000,000, so the free tier's is raced here.
+ */
+
+const MAKE_FILE = resolve(import.meta.dirname, "../../bench/make-import-file.mjs");
+
+function site() {
+  const dir = tempDir();
+  const dataDir = join(dir, "data");
+  const env = { YOURSPACE_CONFIG_DIR: join(dir, "config") };
+  const kv = (args: readonly string[]) => runCli(["--data-dir", dataDir, "kv", ...args], { cwd: dir, env });
+  const bin = (args: readonly string[]) => runBin(["--data-dir", dataDir, "kv", ...args], { cwd: dir, env });
+  const file = (n: number, name: string) => {
+    const path = join(dir, name);
+    execFileSync(process.execPath, [MAKE_FILE, String(n), path]);
+    return path;
+  };
+  return { dir, dataDir, env, kv, bin, file };
+}
+
+function ok(r: RunResult, what: string): RunResult {
+  expect(r.code, `${what} exited ${r.code}; stderr: ${r.stderr}`).toBe(0);
+  return r;
+}
+
+/** The store, looked at directly: integrity, keys held, and what usage says it holds. */
+function inspect(dataDir: string): { integrity: string; live: number; usageKeys: number } {
+  const db = new Database(join(dataDir, "kv.sqlite"));
+  try {
+    return {
+      integrity: db.pragma("integrity_check", { simple: true }) as string,
+      live: db.prepare("SELECT count(*) FROM entries WHERE tombstone = 0").pluck().get() as number,
+      usageKeys: db.prepare("SELECT keys FROM usage").pluck().get() as number,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Spawns the binary, and kills it with SIGKILL once `partWay` holds of the store (read between turns
+ * of this event loop): first SIGSTOP, then a second look, so the kill lands where the look saw it.
+ * Rejects if the command ends first.
+ */
+async function killPartWay(s: ReturnType<typeof site>, args: string[], partWay: (db: Database.Database) => boolean): Promise<void> {
+  const child = spawn(process.execPath, [BIN, "--data-dir", s.dataDir, "kv", ...args], {
+    cwd: s.dir,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...s.env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  const closed = new Promise<NodeJS.Signals | null>((done) => child.once("close", (_code, signal) => done(signal)));
+  const db = new Database(join(s.dataDir, "kv.sqlite"), { readonly: true });
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${args.join(" ")} ended (${child.exitCode}) before it was part way; stderr: ${stderr}`);
+      if (partWay(db)) {
+        child.kill("SIGSTOP");
+        expect(partWay(db), `${args.join(" ")} was still part way once stopped`).toBe(true);
+        child.kill("SIGKILL");
+        break;
+      }
+      await new Promise((next) => setImmediate(next));
+    }
+  } finally {
+    db.close();
+  }
+  expect(await closed).toBe("SIGKILL");
+}
+
+describe("removals killed part way", () => {
+  it("a namespace rm killed after its first step: the store is whole, its usage exact, and the same command finishes it", async () => {
+    const s = site();
+    ok(await s.kv(["namespace", "create", "mirror"]), "namespace create");
+    ok(await s.kv(["import", "-n", "mirror", s.file(12_000, "mirror.ndjson"), "--quiet"]), "import");
+    ok(await s.kv(["set", "kept", "here"]), "set");
+    const hidden = (db: Database.Database) => db.prepare("SELECT id FROM namespaces WHERE name LIKE '~removing/%'").pluck().get() as number | undefined;
+    await killPartWay(s, ["namespace", "rm", "mirror", "--yes"], (db) => {
+      const id = hidden(db);
+      if (id === undefined) return false;
+      const left = db.prepare("SELECT count(*) FROM entries WHERE ns = ?").pluck().get(id) as number;
+      return left > 0 && left < 12_000;
+    });
+
+    const after = inspect(s.dataDir);
+    expect(after.integrity).toBe("ok");
+    expect(after.live).toBeGreaterThan(1);
+    expect(after.usageKeys).toBe(after.live);
+    // Gone for every reader at once, though its keys are still being removed.
+    const names = JSON.parse(ok(await s.kv(["namespace", "ls", "--json"]), "namespace ls").out) as { namespaces: { name: string }[] };
+    expect(names.namespaces.map((n) => n.name)).toEqual(["default"]);
+
+    ok(await s.bin(["namespace", "rm", "mirror", "--yes"]), "namespace rm again");
+    expect(inspect(s.dataDir)).toEqual({ integrity: "ok", live: 1, usageKeys: 1 });
+    // The name is free again, and empty.
+    ok(await s.kv(["namespace", "create", "mirror"]), "namespace create again");
+    expect(JSON.parse(ok(await s.kv(["ls", "-n", "mirror", "--json"]), "ls").out)).toMatchObject({ keys: [] });
+  });
+
+  it("an rm --prefix killed after its first page: the store is whole, its usage exact, and the same command removes the rest", async () => {
+    const s = site();
+    ok(await s.kv(["import", s.file(3_000, "flags.ndjson"), "--quiet"]), "import");
+    ok(await s.kv(["set", "kept", "here"]), "set");
+    await killPartWay(s, ["rm", "--prefix", "flags/", "--yes"], (db) => {
+      const left = db
+        .prepare("SELECT count(*) FROM entries WHERE tombstone = 0 AND key >= CAST('flags/' AS BLOB) AND key < CAST('flags0' AS BLOB)")
+        .pluck()
+        .get() as number;
+      return left > 0 && left < 3_000;
+    });
+
+    const after = inspect(s.dataDir);
+    expect(after.integrity).toBe("ok");
+    expect(after.usageKeys).toBe(after.live);
+    expect(after.live % 1_000, `${after.live} keys left: whole pages of 1,000 only, and "kept"`).toBe(1);
+
+    ok(await s.bin(["rm", "--prefix", "flags/", "--yes"]), "rm --prefix again");
+    expect(inspect(s.dataDir)).toEqual({ integrity: "ok", live: 1, usageKeys: 1 });
+  });
+});
+
+describe("the tier's key ceiling under concurrent writers", () => {
+  // Most of its time is the 100,000-key import it starts from and 30 processes: longer than the default limit on a busy machine.
+  it("never holds one key more than the free tier's 100,000, whoever wins the last of them", { timeout: 90_000 }, async () => {
+    const s = site();
+    const room = 30;
+    ok(await s.kv(["import", s.file(100_000 - room, "base.ndjson"), "--quiet"]), "import");
+    // Racing for the room: an import of 30 new keys in batches of 10 (it fits when it starts, as an
+    // import checks first), and three processes setting 10 keys each: 60 keys for 30 places.
+    const extra = s.file(30, "extra.ndjson");
+    writeFileSync(extra, readFileSync(extra, "utf8").replaceAll('"flags/', '"extra/'));
+    const setter = async (p: number) => {
+      const codes: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const r = await s.bin(["set", `set/${p}/${i}`, "v", "--json"]);
+        codes.push(r.code === 0 ? "ok" : (/"code":"([A-Z_]+)"/.exec(r.stderr)?.[1] ?? r.stderr));
+      }
+      return codes;
+    };
+    const [imported, ...sets] = await Promise.all([s.bin(["import", extra, "--batch-size", "10", "--json"]), setter(1), setter(2), setter(3)]);
+    const created = (JSON.parse(imported.out || "{}") as { created?: number }).created ?? 0;
+    const setsOk = sets.flat().filter((c) => c === "ok").length;
+    expect(
+      sets.flat().filter((c) => c !== "ok"),
+      "sets fail only on the ceiling",
+    ).toEqual(sets.flat().filter((c) => c === "QUOTA_EXCEEDED"));
+
+    const after = inspect(s.dataDir);
+    expect(after.integrity).toBe("ok");
+    expect(after.live).toBe(100_000 - room + created + setsOk);
+    expect(after.live).toBeLessThanOrEqual(100_000);
+    expect(after.usageKeys).toBe(after.live);
+    // Filling what the race left: the store then holds exactly the ceiling, and one more is refused.
+    for (let i = after.live; i < 100_000; i++) ok(await s.kv(["set", `fill/${i}`, "v"]), "fill");
+    const refused = await s.kv(["set", "one-more", "v", "--json"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("QUOTA_EXCEEDED");
+    expect(inspect(s.dataDir)).toEqual({ integrity: "ok", live: 100_000, usageKeys: 100_000 });
+  });
+});
