@@ -2,6 +2,7 @@
 //   core ← contract ← {client, server}      core ← emulator ← {server, commands}
 //   core ← terminal, project ← commands ← cli ← main
 //   core ← edge ← dev ← commands (the edge SDK, and the runtime of `yourspace dev`)
+//   core ← contract ← browser ← commands (the KV browser: its host, and its page)
 const folder = (name) => `^src/${name}/`;
 
 /** What each folder may import, besides itself and node's modules and packages. */
@@ -15,7 +16,8 @@ const allowed = {
   project: ["core", "terminal"],
   edge: ["core"],
   dev: ["core", "contract", "emulator", "edge", "project", "terminal"],
-  commands: ["core", "terminal", "project", "emulator", "client", "server", "dev"],
+  browser: ["core", "contract"],
+  commands: ["core", "terminal", "project", "emulator", "client", "server", "dev", "browser"],
   cli: ["core", "terminal", "project", "commands", "emulator", "client"],
   // The KV browser's page runs in a browser: it reaches the platform only over HTTP, through the contract.
   "browser/page": ["core", "contract"],

@@ -2,6 +2,7 @@ import { inputErrors } from "../core/input-errors.js";
 import { apiErrors } from "../core/api-errors.js";
 import { errors, type ErrorCode, type KvError } from "../core/errors.js";
 import { conditionErrors } from "../core/condition-errors.js";
+import { emulatorErrors } from "../core/emulator-errors.js";
 import { environmentErrors } from "../core/environment-errors.js";
 import { outcomeErrors } from "../core/outcome-errors.js";
 import { remoteErrors } from "../core/remote-errors.js";
@@ -179,6 +180,12 @@ export const cliRules = (): readonly Rule[] => [
     cli: ({ hint: [whoami] }) =>
       `Check the API URL (--api-url, YOURSPACE_API_URL or the profile's): it must be the API's base URL, where GET ${whoami} answers JSON.`,
   },
+  {
+    code: "NOT_AN_EMULATOR",
+    says: emulatorErrors.notAnEmulator(ARG),
+    cli: () => "Use --local for the embedded emulator on this data directory, or point --api-url at the API of: yourspace kv emulator start",
+  },
+  { code: "USAGE", says: emulatorErrors.clockModeUnknown(ARG), cli: () => "Use: yourspace kv emulator clock manual (or real)" },
   {
     code: "UNAUTHENTICATED",
     says: remoteErrors.noToken(ARG),

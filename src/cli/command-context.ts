@@ -2,6 +2,7 @@ import { systemClock, type Clock } from "../core/clock.js";
 import { DEFAULT_SITE } from "../core/limits.js";
 import type { Context, Globals, Prompter } from "../commands/context.js";
 import type { Backend } from "../core/backend.js";
+import type { HttpBackend } from "../client/client.js";
 import type { LocalBackend } from "../emulator/index.js";
 import { checkEmbeddedSite, resolveTarget } from "../project/target.js";
 import { resolveDataDir } from "../project/data-dir.js";
@@ -86,6 +87,14 @@ export function createContext(
     }
     return (guarded ??= guardBackend(backend, signal));
   };
+  const openEmulator = async (): Promise<LocalBackend> => {
+    const emulator = await openLocal();
+    if (backend === undefined) {
+      backend = emulator;
+      out.target(emulator.target);
+    }
+    return emulator;
+  };
   return {
     io,
     out,
@@ -104,13 +113,12 @@ export function createContext(
       this.announce = announce;
     },
     backend: openBackend,
-    async emulator() {
-      const emulator = await openLocal();
-      if (backend === undefined) {
-        backend = emulator;
-        out.target(emulator.target);
-      }
-      return emulator;
+    emulator: openEmulator,
+    async emulatorControls() {
+      const target = await resolveTarget(globals, io.env, io.cwd);
+      if (target.kind === "embedded") return (await openEmulator()).controls();
+      await openBackend();
+      return (backend as HttpBackend).emulator();
     },
     async dispose() {
       if (backend && backend !== local) await backend.close();

@@ -61,6 +61,7 @@ import {
   type WireWrite,
 } from "../contract/index.js";
 import { describeBody, notPlatformApi, toError } from "./answers.js";
+import { HttpEmulatorControls } from "./emulator-controls.js";
 import { exportPages } from "./export-stream.js";
 import { deleteKeys, putEntries } from "./bulk-requests.js";
 import { checkVersion, deleteIf, increment } from "./conditional-requests.js";
@@ -270,6 +271,11 @@ export class HttpBackend implements Backend {
       await this.http.call({ method: "DELETE", path: paths.namespace(this.site, name), headers: once(), repeatable: true }),
       isNamespaceRemoved,
     );
+  }
+
+  /** The emulator's controls and region views, where the target is an emulator's API server. */
+  emulator(): HttpEmulatorControls {
+    return new HttpEmulatorControls(this.http, this.site);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Backend } from "../core/backend.js";
 import type { Clock } from "../core/clock.js";
+import type { EmulatorControls } from "../core/emulator-views.js";
 import type { LocalBackend } from "../emulator/index.js";
 import type { Io } from "../terminal/io.js";
 import type { Output } from "../terminal/output.js";
@@ -35,6 +36,11 @@ export interface Context {
   backend(): Promise<Backend>;
   /** The embedded emulator over the data directory's store: its controls, tokens and site. */
   emulator(): Promise<LocalBackend>;
+  /**
+   * The emulator's controls and region views on the target, as the other commands choose it: the
+   * embedded emulator, or an emulator's API server (a platform that is not one refuses them).
+   */
+  emulatorControls(): Promise<EmulatorControls>;
   /** True when a person can be asked: both stdin and stderr are terminals and CI is not set. */
   interactive: boolean;
   /** Aborted when the process is asked to stop (SIGINT, SIGTERM); the reason is the signal's name. */

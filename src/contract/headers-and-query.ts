@@ -98,6 +98,12 @@ export const PARAMS: Record<Endpoint, readonly QueryName[]> = {
   "DELETE bindings": [QUERY.route, QUERY.variable],
   "GET usage": [],
   "GET audit": [QUERY.key, QUERY.actor, QUERY.since, QUERY.withinMs, QUERY.limit],
+  "GET regions": [],
+  "GET emulator": [],
+  "POST emulatorClock": [],
+  "POST emulatorAdvance": [],
+  "POST emulatorSettle": [],
+  "POST emulatorFaults": [],
 };
 
 export function encodeMetadataHeader(metadata: Record<string, unknown>): string {

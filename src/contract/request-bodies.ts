@@ -42,6 +42,12 @@ export const BODIES = {
     },
     example: '{"route", "variable", "namespace", "access": "read-only" | "read-write"}',
   },
+  "POST emulatorClock": { fields: { mode: { kind: "string", required: true } }, example: '{"mode": "manual" | "real"}' },
+  "POST emulatorAdvance": { fields: { ms: { kind: "integer", required: true } }, example: '{"ms": <milliseconds, a whole number from 0>}' },
+  "POST emulatorFaults": {
+    fields: { command: { kind: "string", required: true }, region: { kind: "string", required: true } },
+    example: '{"command": "partition" | "heal" | "pause" | "resume", "region": "<region id>"}',
+  },
 } as const satisfies Partial<Record<Endpoint, BodyShape>>;
 
 /** The bodies as the server has them once their shape is checked (BODIES), before their values are. */
@@ -81,6 +87,19 @@ export interface BindingBody {
   access: string;
 }
 
+export interface ClockBody {
+  mode: string;
+}
+
+export interface AdvanceBody {
+  ms: number;
+}
+
+export interface FaultBody {
+  command: string;
+  region: string;
+}
+
 export const namespaceCreateBody = (name: string): string => JSON.stringify({ name } satisfies NamespaceCreateBody);
 
 export const bulkDeleteBody = (keys: string[], force: boolean | undefined, dryRun: boolean): string =>
@@ -108,3 +127,7 @@ export const siteChangeBody = (change: SiteChange): string => JSON.stringify(cha
 
 export const bindingBody = (b: Omit<Binding, "createdAt">): string =>
   JSON.stringify({ route: b.route, variable: b.variable, namespace: b.namespace, access: b.access } satisfies BindingBody);
+
+export const clockBody = (mode: string): string => JSON.stringify({ mode } satisfies ClockBody);
+export const advanceBody = (ms: number): string => JSON.stringify({ ms } satisfies AdvanceBody);
+export const faultBody = (command: string, region: string): string => JSON.stringify({ command, region } satisfies FaultBody);

@@ -19,6 +19,14 @@ export const ROUTES = {
   bindings: "/v1/sites/:site/bindings",
   usage: "/v1/sites/:site/usage",
   audit: "/v1/sites/:site/audit",
+  /** What each region of a key serves now, and when the newest write becomes visible there (its key is found as a value's is). */
+  regions: "/v1/sites/:site/namespaces/:ns/regions/*",
+  /** The emulator's own routes: its model, clock and faults. A platform that is not the emulator does not serve them. */
+  emulator: "/v1/emulator",
+  emulatorClock: "/v1/emulator/clock",
+  emulatorAdvance: "/v1/emulator/advance",
+  emulatorSettle: "/v1/emulator/settle",
+  emulatorFaults: "/v1/emulator/faults",
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
@@ -47,11 +55,18 @@ export const paths = {
   bindings: (site: string) => fill("bindings", { site }),
   usage: (site: string) => fill("usage", { site }),
   audit: (site: string) => fill("audit", { site }),
+  regions: (site: string, ns: string, key: string) => fill("regions", { site, ns }, key),
+  emulator: () => ROUTES.emulator,
+  emulatorClock: () => ROUTES.emulatorClock,
+  emulatorAdvance: () => ROUTES.emulatorAdvance,
+  emulatorSettle: () => ROUTES.emulatorSettle,
+  emulatorFaults: () => ROUTES.emulatorFaults,
 } satisfies Record<RouteName, (...args: string[]) => string>;
 
 /**
  * Slashes in a value's path before its key (`/v1/sites/{site}/namespaces/{ns}/values/{key}`); a
- * counter's path has as many (`…/counters/{key}`), so one position finds the key of either.
+ * counter's path has as many (`…/counters/{key}`), and a region view's (`…/regions/{key}`), so one
+ * position finds the key of each.
  */
 export const SLASHES_BEFORE_KEY = ROUTES.value.split("/").length - 1;
 
@@ -73,6 +88,12 @@ export const ENDPOINTS = {
   bindings: ["GET", "PUT", "DELETE"],
   usage: ["GET"],
   audit: ["GET"],
+  regions: ["GET"],
+  emulator: ["GET"],
+  emulatorClock: ["POST"],
+  emulatorAdvance: ["POST"],
+  emulatorSettle: ["POST"],
+  emulatorFaults: ["POST"],
 } as const satisfies Record<RouteName, readonly Method[]>;
 
 /** One method of one route, as "GET value". */

@@ -63,3 +63,32 @@ const outcome = shape({ key: str, outcome: (v) => v === "created" || v === "upda
 /** A bulk write's answer: one result per entry sent. */
 export const isBulkResults = (v: unknown, entries: number): boolean =>
   shape({ results: arrayOf(outcome) })(v) && (v as { results: unknown[] }).results.length === entries;
+
+/** The emulator's answers (src/core/emulator-views.ts). */
+const regionStatus = shape({ region: str, role: str, partitioned: bool, paused: bool, pending: num, lagMs: num, caughtUpAt: nullOr(iso), held: bool });
+export const isEmulatorStatus = shape({
+  profile: str,
+  home: str,
+  edges: arrayOf(str),
+  clock: shape({ mode: str, now: iso, offsetMs: num }),
+  recording: nullOr(str),
+  regions: arrayOf(regionStatus),
+});
+export const isClock = shape({ mode: str, now: iso, offsetMs: num });
+export const isAdvance = shape({ mode: str, now: iso, advancedMs: num });
+export const isSettle = shape({ settled: arrayOf(str), held: arrayOf(str) });
+export const isFault = shape({ region: str, fault: str, changed: bool });
+const regionView = shape({
+  region: str,
+  version: nullOr(str),
+  value: nullOr(str),
+  live: bool,
+  expiresAt: nullOr(iso),
+  servedFrom: str,
+  behindHome: bool,
+  visibleAt: nullOr(iso),
+  heldBy: nullOr(str),
+  unavailable: bool,
+  held: bool,
+});
+export const isKeyView = shape({ key: str, namespace: str, now: iso, homeVersion: nullOr(str), regions: arrayOf(regionView) });

@@ -236,7 +236,8 @@ export interface AuditQuery {
 export interface AuditEntry {
   t: number;
   actor: string;
-  action: "read" | "list" | "write" | "delete" | "incr";
+  /** `control`: the emulator's clock or faults changed through its API (namespace "": the whole emulator). */
+  action: "read" | "list" | "write" | "delete" | "incr" | "control";
   namespace: string;
   key: string | null;
   region: string;

@@ -1,8 +1,10 @@
+import type { ClockMode, EmulatorStatus, FaultCommand, KeyView, ModelParams } from "../core/emulator-views.js";
+import { emulatorErrors, LATEST_EMULATED_TIME } from "../core/emulator-errors.js";
 import { errors } from "../core/errors.js";
 import { checkHistoryFile } from "./history/recorder.js";
 import type { Engine } from "./kv/engine.js";
-import { checkProfileLimits, paramsForProfile, PROFILES, type ModelParams } from "./regions/model.js";
-import { inspectKey, regionStatus, type EmulatorStatus, type KeyView } from "./region-views.js";
+import { checkProfileLimits, paramsForProfile, PROFILES } from "./regions/model.js";
+import { inspectKey, regionStatus } from "./region-views.js";
 
 export interface ConfigChange {
   profile?: string;
@@ -13,8 +15,6 @@ export interface ConfigChange {
   cacheTtlMs?: number;
   seed?: number;
 }
-
-export type FaultCommand = "partition" | "heal" | "pause" | "resume";
 
 /** The emulator's controls: its settings, clock and faults, and views of what each region holds. */
 export class EmulatorControl {
@@ -92,7 +92,7 @@ export class EmulatorControl {
    * the current time; real time resumes from the current time, so after a manual clock has run ahead
    * of the system clock, emulated time stays that far ahead (`offsetMs`) rather than going back.
    */
-  setClock(mode: "real" | "manual"): { mode: "real" | "manual"; now: number; offsetMs: number } {
+  setClock(mode: ClockMode): { mode: ClockMode; now: number; offsetMs: number } {
     return this.engine.run(true, () => {
       const now = this.engine.now();
       const offsetMs = mode === "real" ? Math.max(0, now - this.engine.systemNow()) : 0;
@@ -109,9 +109,10 @@ export class EmulatorControl {
   }
 
   advance(ms: number): number {
-    if (!(ms >= 0 && Number.isFinite(ms))) throw errors.usage(`The clock only moves forward: ${ms} ms is not a duration to advance by.`);
     return this.engine.run(true, () => {
       if (this.engine.settings.clock?.mode !== "manual") throw errors.clockNotManual();
+      const limitMs = Math.max(0, LATEST_EMULATED_TIME - this.engine.now());
+      if (!(Number.isSafeInteger(ms) && ms >= 0 && ms <= limitMs)) throw emulatorErrors.advanceOutOfRange(ms, limitMs);
       const now = this.engine.now() + ms;
       this.engine.settings.write("clock", { mode: "manual", now });
       this.engine.record({ t: now, region: this.engine.settings.model.home, f: "fault", type: "info", fault: { kind: "advance", ms } });

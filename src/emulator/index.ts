@@ -11,7 +11,5 @@ export { GroupCommit } from "./store/group-commit.js";
 export { STALE } from "./settings.js";
 export { translateSqliteError, type Database } from "./store/sqlite.js";
 export type { TokenInfo, TokenStore } from "./site/tokens.js";
-export type { ConfigChange, FaultCommand } from "./control.js";
-export type { RegionView } from "./region-views.js";
-export type { ModelParams } from "./regions/model.js";
+export type { ConfigChange } from "./control.js";
 export { routeAccess, bindingAccess } from "./site/access.js";

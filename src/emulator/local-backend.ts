@@ -28,6 +28,7 @@ import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import type { Clock } from "../core/clock.js";
 import { AuditTrail } from "./audit-trail.js";
 import { EmulatorControl } from "./control.js";
+import { EmbeddedControls } from "./controls.js";
 import { EmulatorCore } from "./emulator-core.js";
 import type { TokenStore } from "./site/tokens.js";
 import { readOnlyReason } from "./store/read-only.js";
@@ -75,6 +76,11 @@ export class LocalBackend implements Backend {
   /** The emulator's controls (regions, clock, faults) over the same store. */
   control(): EmulatorControl {
     return new EmulatorControl(this.core.engine);
+  }
+
+  /** The controls and region views as JSON, the same on every target (src/core/emulator-views.ts). */
+  controls(): EmbeddedControls {
+    return new EmbeddedControls(this.control(), this.site);
   }
 
   /** The emulator's sites and tokens, as its API server checks them. */

@@ -1,65 +1,11 @@
+import type { EmulatorStatus, KeyView, RegionStatus, RegionView } from "../core/emulator-views.js";
 import { historyValue } from "./history/recorder.js";
 import type { Engine } from "./kv/engine.js";
 import { formatVersion } from "./kv/entry.js";
-import { staleness, type ModelParams } from "./regions/model.js";
+import { staleness } from "./regions/model.js";
 import type { Row } from "./store/rows.js";
 
 /* What `emulator status` and `emulator inspect` show: views of the regions that change nothing. */
-
-interface RegionStatus {
-  region: string;
-  role: "home" | "edge";
-  partitioned: boolean;
-  paused: boolean;
-  /** Versions committed at home that have not reached this region yet. */
-  pending: number;
-  /** How long the oldest of them has waited, ms (0 when none). */
-  lagMs: number;
-  /** When the last of them arrives, epoch ms; null when none, Infinity while a fault holds them. */
-  caughtUpAt: number | null;
-}
-
-export interface EmulatorStatus {
-  model: ModelParams;
-  /** The staleness bound Δ, ms. */
-  deltaMs: number;
-  /** offsetMs: how far emulated time is ahead of the system clock (real mode; 0 for manual). */
-  clock: { mode: "real" | "manual"; now: number; offsetMs: number };
-  recording: string | null;
-  /** A recording that stopped because its file could not be appended to. */
-  recordingStopped: { path: string; reason: string; at: number } | null;
-  regions: RegionStatus[];
-}
-
-export interface RegionView {
-  region: string;
-  /** The version this region serves to an eventual read now; null when it has none. */
-  version: string | null;
-  value: string | null;
-  live: boolean;
-  expiresAt: number | null;
-  servedFrom: "home" | "replica" | "cache" | "origin";
-  /** The region serves an older version than home's newest (or none of it). */
-  behindHome: boolean;
-  /**
-   * When home's newest version becomes what the region serves, epoch ms (now or earlier when it
-   * already is); Infinity when nothing scheduled brings it: a fault holds it (heldBy), or a cached
-   * copy is kept until an invalidation that will not come. Null when home has no version.
-   */
-  visibleAt: number | null;
-  heldBy: "partition" | "pause" | null;
-  /** An eventual read here fails now: no cached copy, and no way to home. */
-  unavailable: boolean;
-}
-
-/** What an eventual read of a key returns in each region now (see inspectKey). */
-export interface KeyView {
-  key: string;
-  now: number;
-  /** Home's newest version; null when home has none. */
-  home: string | null;
-  regions: RegionView[];
-}
 
 /** The model in force, the clock, the recording, and how far behind home each edge is. */
 export function regionStatus(engine: Engine): EmulatorStatus {

@@ -2,8 +2,12 @@ import type { Binding } from "../core/backend.js";
 import { errors } from "../core/errors.js";
 import { routeAccess, type TokenInfo } from "../emulator/index.js";
 
-/** What an endpoint does: reads, writes data, or manages the site (namespaces, bindings, settings, the audit log). */
-export type Action = "read" | "write" | "admin";
+/**
+ * What an endpoint does: reads, writes data, manages the site (namespaces, bindings, settings, the
+ * audit log), or drives the emulator's controls (its clock and faults), which change what every site
+ * of the emulator sees.
+ */
+export type Action = "read" | "write" | "admin" | "control";
 
 /** Who a token acts as, in the audit log. */
 export function actorOf(token: TokenInfo): string {
@@ -19,6 +23,12 @@ export function authorize(token: TokenInfo, ns: string | null, action: Action, r
     throw errors.permission(
       `This ${token.kind} token cannot manage the site (namespaces, bindings, settings, the audit log); only a site token can.`,
       "Use a site token.",
+    );
+  }
+  if (action === "control" && (token.kind !== "site" || token.access === "read-only")) {
+    throw errors.permission(
+      `This ${token.access} ${token.kind} token cannot change the emulator's clock or faults: they change what every site of the emulator sees.`,
+      "Use a read-write site token.",
     );
   }
   if (ns === null) return;

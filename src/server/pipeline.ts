@@ -15,7 +15,7 @@ import { send, type Reply } from "./http/reply.js";
 import { bearer, checkQuery, keyOf, NO_QUERY, queryOf } from "./params.js";
 
 /** A request that passed the pipeline, as its handler sees it. */
-interface Call {
+export interface Call {
   req: IncomingMessage;
   params: Record<string, string | undefined>;
   query: URLSearchParams;
@@ -56,14 +56,15 @@ export function pipeline(
     const fail = (e: unknown) => {
       const err = asKvError(e, core.dataDir);
       // A refusal is audited too: who tried to reach what.
-      if (err.code === "PERMISSION_DENIED" && token && params.ns !== undefined) {
-        const key = name === "value" || name === "counter" ? safeKeyOf(req) : null;
-        const kind = method === "DELETE" || name === "bulkDelete" ? "delete" : action === "read" ? "read" : "write";
+      if (err.code === "PERMISSION_DENIED" && token && (params.ns !== undefined || action === "control")) {
+        const key = name === "value" || name === "counter" || name === "regions" ? safeKeyOf(req) : null;
+        const kind = action === "control" ? "control" : method === "DELETE" || name === "bulkDelete" ? "delete" : action === "read" ? "read" : "write";
         core.ledger.write({
           site: token.site,
           actor: actorOf(token),
           action: kind,
-          namespace: params.ns,
+          // The emulator's controls act on no one namespace.
+          namespace: params.ns ?? "",
           key,
           region: core.engine.homeRegion,
           outcome: "denied",

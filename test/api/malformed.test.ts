@@ -40,6 +40,9 @@ const VALID: Record<keyof typeof BODIES, Record<string, unknown>> = {
   "PATCH site": { tier: "free", auditRetentionDays: 30 },
   "PUT bindings": { route: "/r/*", variable: "V", namespace: "default", access: "read-only" },
   "POST counter": { by: "1", ttl: 60 },
+  "POST emulatorClock": { mode: "manual" },
+  "POST emulatorAdvance": { ms: 1000 },
+  "POST emulatorFaults": { command: "partition", region: "fra" },
 };
 
 /** Numbers JSON.stringify cannot write: put in the text as they are. */

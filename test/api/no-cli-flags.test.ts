@@ -35,6 +35,8 @@ const CATALOGUE_FILES = [
   "condition-errors.ts",
   "edge-errors.ts",
   "input-errors.ts",
+  "emulator-errors.ts",
+  "browser-errors.ts",
 ].map((f) => join("src/core", f));
 
 /** Every piece of literal text in a file: strings, and the fixed parts of template strings. */

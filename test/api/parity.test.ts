@@ -408,6 +408,41 @@ const SCENARIOS: Record<string, Scenario> = {
     expect(json(await step(["kv", "incr", "hits", "--region", "sin", "--json"]))).toMatchObject({ value: "-7", region: "sin" });
   },
 
+  "the emulator's controls and region views: status, clock, advance, settle, faults and inspect, as JSON and as text": async (t, step) => {
+    ok(await step(["kv", "emulator", "clock", "manual", "--json"]));
+    ok(await step(["kv", "set", "k", "v1"]));
+    ok(await step(["kv", "emulator", "settle", "--json"]));
+    ok(await step(["kv", "set", "k", "v2"]));
+    const status = json(await step(["kv", "emulator", "status", "--json"]));
+    expect(status).toMatchObject({ profile: "yourspace", home: "iad", clock: { mode: "manual" } });
+    expect(status.regions.map((r: { pending: number }) => r.pending)).toEqual([0, 1, 1]);
+    ok(await step(["kv", "emulator", "status"]));
+    const view = json(await step(["kv", "inspect", "k", "--json"]));
+    expect(view.regions.map((r: { region: string; behindHome: boolean }) => [r.region, r.behindHome])).toEqual([
+      ["iad", false],
+      ["fra", true],
+      ["sin", true],
+    ]);
+    ok(await step(["kv", "inspect", "k"]));
+    expect(json(await step(["kv", "emulator", "partition", "sin", "--json"]))).toEqual({ region: "sin", fault: "partition", changed: true });
+    ok(await step(["kv", "emulator", "partition", "sin"]));
+    ok(await step(["kv", "emulator", "advance", "1s", "--json"]));
+    expect(json(await step(["kv", "inspect", "k", "--json"])).regions[2]).toMatchObject({ region: "sin", heldBy: "partition", visibleAt: null, held: true });
+    ok(await step(["kv", "inspect", "k"]));
+    ok(await step(["kv", "emulator", "status"]));
+    expect(json(await step(["kv", "emulator", "settle", "--json"]))).toEqual({ settled: ["fra"], held: ["sin"] });
+    ok(await step(["kv", "emulator", "settle"]));
+    ok(await step(["kv", "emulator", "pause", "fra"]));
+    ok(await step(["kv", "emulator", "resume", "fra", "--json"]));
+    ok(await step(["kv", "emulator", "heal", "sin"]));
+    ok(await step(["kv", "inspect", "never-written"]));
+    ok(await step(["kv", "emulator", "clock", "real"]));
+    fails(await step(["kv", "emulator", "advance", "1s", "--json"]), 2, "USAGE");
+    fails(await step(["kv", "emulator", "partition", "mars", "--json"]), 2, "USAGE");
+    fails(await step(["kv", "emulator", "pause", "iad", "--json"]), 2, "USAGE");
+    fails(await step(["kv", "inspect", "k", "-n", "ghost", "--json"]), 3, "NAMESPACE_NOT_FOUND");
+  },
+
   "kv import --if-absent writes only absent keys and names those it skipped": async (t, step) => {
     ok(await step(["kv", "set", "flags/a", "kept"]));
     const file = join(t.cwd, "defaults.ndjson");

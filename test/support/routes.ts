@@ -16,5 +16,11 @@ export function samplePaths(key: string): Record<keyof typeof ROUTES, string> {
     bindings: paths.bindings("local"),
     usage: paths.usage("local"),
     audit: paths.audit("local"),
+    regions: paths.regions("local", "default", key),
+    emulator: paths.emulator(),
+    emulatorClock: paths.emulatorClock(),
+    emulatorAdvance: paths.emulatorAdvance(),
+    emulatorSettle: paths.emulatorSettle(),
+    emulatorFaults: paths.emulatorFaults(),
   };
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import { KvError } from "../../src/core/errors.js";
-import type { RegionView } from "../../src/emulator/region-views.js";
+import type { RegionView } from "../../src/core/emulator-views.js";
 import { runCli, tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
 import { createReal, EDGES, NS, PROFILE_NAMES, SITE, type Real } from "../property/harness.js";

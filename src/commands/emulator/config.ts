@@ -1,8 +1,9 @@
 import { parseDuration } from "../../core/duration.js";
 import { errors } from "../../core/errors.js";
+import { modelJson } from "../../core/emulator-views.js";
 import type { ConfigChange } from "../../emulator/index.js";
 import type { Handler } from "../context.js";
-import { describeModel, modelJson } from "./model-text.js";
+import { describeModel } from "./model-text.js";
 
 const REGION_ID = /^[a-z][a-z0-9-]{0,15}$/;
 
@@ -28,8 +29,8 @@ export const config: Handler<ConfigOptions> = async (ctx, _args, opts) => {
     change.seed = Number(opts.seed);
   }
   const control = (await ctx.emulator()).control();
-  const model = Object.keys(change).length > 0 ? control.configure(change) : control.status().model;
-  if (ctx.out.json) return ctx.out.printJson(modelJson(model));
+  const model = modelJson(Object.keys(change).length > 0 ? control.configure(change) : control.status().model);
+  if (ctx.out.json) return ctx.out.printJson(model);
   if (Object.keys(change).length > 0) ctx.out.success("Emulator configured.");
   await ctx.out.line(describeModel(model));
 };

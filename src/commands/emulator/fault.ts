@@ -1,4 +1,4 @@
-import type { FaultCommand } from "../../emulator/index.js";
+import type { FaultCommand } from "../../core/emulator-views.js";
 import type { Handler } from "../context.js";
 
 const FAULT_WORDS: Record<FaultCommand, [done: string, noop: string]> = {
@@ -12,8 +12,9 @@ const FAULT_WORDS: Record<FaultCommand, [done: string, noop: string]> = {
 export function fault(command: FaultCommand): Handler {
   return async (ctx, args) => {
     const region = args.region as string;
-    const changed = (await ctx.emulator()).control().fault(command, region);
-    if (ctx.out.json) return ctx.out.printJson({ region, fault: command, changed });
+    const result = await (await ctx.emulatorControls()).fault(command, region);
+    if (ctx.out.json) return ctx.out.printJson(result);
+    const { changed } = result;
     const [done, noop] = FAULT_WORDS[command];
     if (changed) ctx.out.success(`${region} ${done}.`);
     else ctx.out.note(`${region} ${noop}; nothing changed.`);

@@ -3,29 +3,11 @@
  * delivery times and the staleness bound. Nothing here reads a clock or a random source; the
  * engine derives what each region sees from these and the stored state (docs/consistency.md).
  */
+import type { ModelParams } from "../../core/emulator-views.js";
 import { errors } from "../../core/errors.js";
 
-type EdgeStore = "replica" | "cache";
-type Propagation = "push" | "invalidate" | "none";
+export type { ModelParams };
 export type Consistency = "strong" | "eventual";
-
-export interface ModelParams {
-  profile: string;
-  home: string;
-  edges: string[];
-  edgeStore: EdgeStore;
-  propagation: Propagation;
-  /** Fixed part of the propagation delay to each edge. */
-  delayMs: number;
-  /** Random part: each (write, edge) gets a delay in [delayMs, delayMs + jitterMs], from a hash. */
-  jitterMs: number;
-  /** Cache profiles: how long an edge serves a cached entry. Infinity means until invalidated. */
-  cacheTtlMs: number;
-  /** Cache profiles: whether misses (absent keys) are cached too. */
-  negativeCache: boolean;
-  /** Seeds the delay hash, so a data directory's delays are reproducible. */
-  seed: number;
-}
 
 type ProfileParams = Omit<ModelParams, "home" | "edges" | "seed" | "profile">;
 

@@ -3,7 +3,8 @@ import type { AuditQuery } from "../../core/backend.js";
 import type { Database } from "../store/sqlite.js";
 import type { SiteUsage } from "./usage.js";
 
-export type AuditAction = "read" | "list" | "write" | "delete" | "incr";
+/** `control`: the emulator's clock or faults changed through its API, recorded with namespace "" (the whole emulator). */
+export type AuditAction = "read" | "list" | "write" | "delete" | "incr" | "control";
 
 export interface AuditRecord {
   site: string;

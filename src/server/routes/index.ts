@@ -7,9 +7,11 @@ import { audit } from "./audit.js";
 import { bindings } from "./bindings.js";
 import { bulk } from "./bulk.js";
 import { counters } from "./counters.js";
+import { emulator } from "./emulator.js";
 import { exportStream } from "./export.js";
 import { keys } from "./keys.js";
 import { namespaces } from "./namespaces.js";
+import { regions } from "./regions.js";
 import { site } from "./site.js";
 import { usage } from "./usage.js";
 import { values } from "./values.js";
@@ -28,6 +30,8 @@ const HANDLERS = {
   ...bindings,
   ...usage,
   ...audit,
+  ...regions,
+  ...emulator,
 } satisfies Record<Endpoint, Handler>;
 
 /** The router of the API: each endpoint through the pipeline to its handler; any other path or method answered 404 or 405. */

@@ -1,0 +1,207 @@
+// How long the KV browser takes to show the first page of keys of a 1M-key namespace, against the
+// floor in the same run: the API request for that same page, sent straight to the emulator's server,
+// and the same request through the browser host's proxy.
+//   - Seeds a data directory once with `kv import` of a generated file (bench/make-import-file.mjs) and
+//     keeps it under $TMPDIR, so later runs skip the seeding (delete it, or set BENCH_RESEED=1, to redo).
+//   - `kv emulator start --json` on it; the page's host is the one it prints (`browserUrl`), or, while
+//     the command does not start one, startBrowserHost (src/browser/host/host.ts) in this process.
+//   - Headless Chromium (Debian's, through playwright-core) signs in once with the one-time URL, then
+//     opens `/kv/#ns=default` in a new tab N times: each time from navigation start to the moment the
+//     page sets `document.body.dataset.keysReady` (a MutationObserver records the page's own clock).
+//   - The floor: the exact keys request the page made (its path and query, captured), N times each,
+//     straight to the API and through the host's proxy, with undici.
+// Usage: node bench/browser.mjs [opens, default 20] [keys, default 1000000]
+// The functions given to the page (READY_PROBE, waitForFunction, evaluate) run in the browser.
+/* global window, document, MutationObserver */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+import { request } from "undici";
+import { loadSrc } from "./lib/load-src.mjs";
+
+const root = resolve(import.meta.dirname, "..");
+const OPENS = Number(process.argv[2] ?? 20);
+const KEYS = Number(process.argv[3] ?? 1_000_000);
+const TARGET_MS = 300;
+const ys = join(root, "bin/yourspace");
+const pageDir = join(root, "dist/browser");
+const env = { ...process.env, YOURSPACE_CONFIG_DIR: mkdtempSync(join(tmpdir(), "yourspace-bench-browser-config-")) };
+
+if (!existsSync(join(root, "dist/cli.cjs"))) spawnSync(process.execPath, [join(root, "scripts/build.mjs")], { stdio: "inherit" });
+if (!existsSync(join(pageDir, "index.html"))) {
+  console.error(`The page is not built: ${pageDir}/index.html is missing (node scripts/build.mjs builds it once the page exists).`);
+  process.exit(1);
+}
+
+/** Runs the CLI to the end; fails the bench, with its stderr, if it fails. */
+function cli(args) {
+  const r = spawnSync(process.execPath, [ys, ...args], { env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`yourspace ${args.join(" ")} exited ${r.status}: ${r.stderr.trim().split("\n").slice(-3).join(" ")}`);
+  return r.stdout;
+}
+
+/** The seeded data directory: made once per key count, then reused. */
+function seeded() {
+  const dataDir = join(tmpdir(), `yourspace-bench-browser-${KEYS}`);
+  const done = join(dataDir, ".seeded");
+  if (existsSync(done) && !process.env.BENCH_RESEED) return dataDir;
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(tmpdir(), `yourspace-bench-browser-${KEYS}.ndjson`);
+  console.error(`Seeding ${KEYS.toLocaleString("en-US")} keys into ${dataDir} (once) …`);
+  spawnSync(process.execPath, [join(root, "bench/make-import-file.mjs"), String(KEYS), file], { stdio: "inherit" });
+  // A namespace of 1M keys is beyond the free tier's ceilings.
+  cli(["--data-dir", dataDir, "kv", "site", "--tier", "enterprise", "--quiet"]);
+  const t = performance.now();
+  const summary = JSON.parse(cli(["--data-dir", dataDir, "kv", "import", file, "--json"]));
+  if (summary.created !== KEYS) throw new Error(`the import created ${summary.created} keys, not ${KEYS}`);
+  console.error(`Seeded in ${((performance.now() - t) / 1000).toFixed(1)} s.`);
+  rmSync(file, { force: true });
+  spawnSync("touch", [done]);
+  return dataDir;
+}
+
+/** `kv emulator start --json`: resolves to its first line, parsed, and the child. */
+async function startEmulator(dataDir) {
+  const child = spawn(process.execPath, [ys, "--data-dir", dataDir, "kv", "emulator", "start", "--port", "0", "--json"], {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const line = await new Promise((ready, fail) => {
+    let text = "";
+    child.stdout.on("data", (chunk) => {
+      text += chunk;
+      if (text.includes("\n")) ready(text.slice(0, text.indexOf("\n")));
+    });
+    child.once("exit", (code) => fail(new Error(`kv emulator start exited ${code} before it was ready`)));
+  });
+  return { started: JSON.parse(line), child };
+}
+
+/** The host the command printed, or one started here with the same API and token. */
+async function browserHost(started, dataDir) {
+  if (started.browserUrl) return { url: started.browserUrl, origin: new URL(started.browserUrl).origin, stop: async () => {}, own: false };
+  const { startBrowserHost } = await loadSrc("src/browser/host/host.ts");
+  const host = await startBrowserHost({
+    apiUrl: started.apiUrl,
+    token: started.token,
+    pageDir,
+    describe: { target: { kind: "emulator", dataDir, apiUrl: started.apiUrl }, site: started.site, emulator: true },
+  });
+  return { url: host.url, origin: host.origin, stop: () => host.stop(), own: true };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const p90 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.9) - 1)];
+const fmt = (xs) =>
+  `median ${median(xs).toFixed(0)} ms, p90 ${p90(xs).toFixed(0)} ms (fastest ${Math.min(...xs).toFixed(0)}, slowest ${Math.max(...xs).toFixed(0)})`;
+
+/** Records, in the page's own clock (from navigation start), when keysReady is first set. */
+const READY_PROBE = () => {
+  const record = () => {
+    if (document.body?.dataset.keysReady !== undefined && window.__keysReadyAt === undefined) window.__keysReadyAt = performance.now();
+  };
+  new MutationObserver(record).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-keys-ready"], childList: true });
+};
+
+/** Sends one GET and reads its whole answer; milliseconds. */
+async function timedGet(url, headers) {
+  const t = performance.now();
+  const res = await request(url, { headers });
+  await res.body.arrayBuffer();
+  if (res.statusCode !== 200) throw new Error(`GET ${url} answered ${res.statusCode}`);
+  return performance.now() - t;
+}
+
+const dataDir = seeded();
+const loadStart = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const { started, child } = await startEmulator(dataDir);
+const host = await browserHost(started, dataDir);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+try {
+  const context = await browser.newContext();
+  await context.addInitScript(READY_PROBE);
+  // Signs in: the one-time secret becomes the session cookie, and the page loads once (warm-up).
+  const first = await context.newPage();
+  let keysRequest = null;
+  first.on("request", (r) => {
+    const url = new URL(r.url());
+    if (keysRequest === null && url.pathname.endsWith("/namespaces/default/keys")) keysRequest = url;
+  });
+  await first.goto(host.url);
+  await first.goto(`${host.origin}/kv/#ns=default`);
+  await first.waitForFunction(() => window.__keysReadyAt !== undefined, null, { timeout: 30_000 });
+  const shown = await first.evaluate(() => document.body.dataset.keysReady);
+  await first.close();
+  if (keysRequest === null) throw new Error("the page showed keys without a keys request the bench could see");
+
+  const page = [];
+  const wall = [];
+  const keysSent = [];
+  const keysAnswered = [];
+  const rendered = [];
+  for (let i = 0; i < OPENS; i++) {
+    const tab = await context.newPage();
+    // The tab's renderer is started first: the figure is the page's, not the browser's start of a process.
+    await tab.goto(`${host.origin}/kv/session`);
+    const t = performance.now();
+    await tab.goto(`${host.origin}/kv/#ns=default`);
+    await tab.waitForFunction(() => window.__keysReadyAt !== undefined, null, { timeout: 30_000, polling: 5 });
+    wall.push(performance.now() - t);
+    const timing = await tab.evaluate(() => {
+      // Where the time went, in the page's clock: the keys request's start and end (Resource Timing).
+      const keys = performance.getEntriesByType("resource").find((e) => /\/namespaces\/default\/keys/.test(e.name));
+      return { ready: window.__keysReadyAt, sent: keys?.startTime ?? NaN, answered: keys?.responseEnd ?? NaN };
+    });
+    page.push(timing.ready);
+    keysSent.push(timing.sent);
+    keysAnswered.push(timing.answered - timing.sent);
+    rendered.push(timing.ready - timing.answered);
+    await tab.close();
+  }
+
+  // The same first page, as the page asked for it: straight to the API, and through the host's proxy.
+  const apiPath = keysRequest.pathname.slice(keysRequest.pathname.indexOf("/v1/")) + keysRequest.search;
+  const cookie = (await context.cookies(`${host.origin}/kv/`)).map((c) => `${c.name}=${c.value}`).join("; ");
+  const direct = [];
+  const proxied = [];
+  for (let i = 0; i < OPENS; i++) {
+    direct.push(await timedGet(`${started.apiUrl}${apiPath}`, { authorization: `Bearer ${started.token}` }));
+    proxied.push(await timedGet(keysRequest.href, { cookie }));
+  }
+  const commit = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim() || "?";
+  const chromiumVersion = browser.version();
+  console.log(
+    `${KEYS.toLocaleString("en-US")} keys in namespace default; ${OPENS} opens; node ${process.version}, Chromium ${chromiumVersion}, commit ${commit}; ` +
+      `host ${host.own ? "started by the bench (startBrowserHost)" : "printed by kv emulator start"}; load average ${loadStart} at the start, ` +
+      `${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} at the end`,
+  );
+  console.log(`the page's keys request: GET ${apiPath} (${shown} rows shown)`);
+  console.log(`page, navigation start → keysReady (the page's clock): ${fmt(page)}`);
+  console.log(`page, goto → keysReady seen by the bench:            ${fmt(wall)}`);
+  console.log(`  of which: navigation start → keys request sent:     ${fmt(keysSent)}`);
+  console.log(`            keys request sent → answered:             ${fmt(keysAnswered)}`);
+  console.log(`            keys answered → keysReady:                 ${fmt(rendered)}`);
+  console.log(`floor, the same GET straight to the API:              ${fmt(direct)}`);
+  console.log(`floor, the same GET through the host's proxy:         ${fmt(proxied)}`);
+  console.log(`target: first page ≤ ${TARGET_MS} ms: ${median(page) <= TARGET_MS && p90(page) <= TARGET_MS ? "met" : "NOT met"} (median and p90)`);
+} finally {
+  await browser.close();
+  await host.stop();
+  child.kill("SIGTERM");
+  rmSync(env.YOURSPACE_CONFIG_DIR, { recursive: true, force: true });
+}
