@@ -14,7 +14,8 @@
 //
 // Usage: node bench/dev.mjs [seconds per load run, default 10] [rounds, default 2]
 // Environment: STARTS=5 counted starts per side, RELOADS=5 saves per side, WARMUP=3 seconds of load
-// discarded before each side's rounds, PIN=1, SIDES=wrangler,floor,yourspace to leave some out.
+// discarded before each side's rounds, PIN=1, SIDES=wrangler,floor,yourspace to leave some out (no-browser: yourspace
+// dev --no-browser, to see what the KV browser it starts once ready costs; wrangler is installed only when it runs).
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -31,12 +32,13 @@ const WARMUP = Number(process.env.WARMUP ?? 3);
 const PIN = process.env.PIN !== "0" && availableParallelism() >= 2;
 const peers = resolve(process.env.PEERS ?? join(tmpdir(), "yourspace-bench-peers"));
 
-installPeers();
 const all = sides({ root, peers });
 const chosen = (process.env.SIDES ?? "wrangler,floor,yourspace").split(",").map((name) => {
-  if (!all[name]) throw new Error(`unknown side ${name}: wrangler, floor or yourspace`);
+  if (!all[name]) throw new Error(`unknown side ${name}: ${Object.keys(all).join(", ")}`);
   return { key: name, ...all[name] };
 });
+const withWrangler = chosen.some((side) => side.key === "wrangler");
+installPeers();
 const work = mkdtempSync(join(tmpdir(), "yourspace-bench-dev-"));
 const running = new Set();
 process.on("exit", () => {
@@ -49,7 +51,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const ms = (x) => `${x.toFixed(0)} ms`;
 
 try {
-  console.log(`node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(1)} at the start; wrangler ${wranglerVersion()}`);
+  console.log(
+    `node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(1)} at the start${withWrangler ? `; wrangler ${wranglerVersion()}` : ""}`,
+  );
   for (const side of chosen) side.project = await side.prepare(join(work, side.key));
 
   const starts = await measureStarts();
@@ -60,10 +64,12 @@ try {
   for (const server of running) await server.stop();
 }
 
+/** wrangler only when it is a side of this run; autocannon always, for the load runs. */
 function installPeers() {
-  if (existsSync(join(peers, "node_modules", "wrangler")) && existsSync(join(peers, "node_modules", "autocannon"))) return;
-  console.log(`installing wrangler@3 and autocannon@8 into ${peers}`);
-  execFileSync("npm", ["i", "--prefix", peers, "--no-audit", "--no-fund", "wrangler@3", "autocannon@8"], { stdio: "inherit" });
+  const needed = ["autocannon@8", ...(withWrangler ? ["wrangler@3"] : [])].filter((spec) => !existsSync(join(peers, "node_modules", spec.split("@")[0])));
+  if (needed.length === 0) return;
+  console.log(`installing ${needed.join(" and ")} into ${peers}`);
+  execFileSync("npm", ["i", "--prefix", peers, "--no-audit", "--no-fund", ...needed], { stdio: "inherit" });
 }
 
 function wranglerVersion() {

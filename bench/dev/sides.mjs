@@ -96,7 +96,16 @@ export function sides({ root, peers }) {
     },
   };
 
-  return { wrangler, floor, yourspace };
+  // The same, without the KV browser that dev starts once it serves: what the browser costs dev.
+  const noBrowser = {
+    ...yourspace,
+    name: "yourspace dev --no-browser",
+    start(dir, cpus) {
+      return startGroup({ command: process.execPath, args: [yourspaceBin, "dev", "--port", "0", "--json", "--no-browser"], cwd: dir, cpus, ready: jsonUrl });
+    },
+  };
+
+  return { wrangler, floor, yourspace, "no-browser": noBrowser };
 }
 
 function writeCloudflareHandler(dir, expression) {

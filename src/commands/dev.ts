@@ -1,17 +1,21 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { describeThrown } from "../core/describe-thrown.js";
 import { errors } from "../core/errors.js";
 import { DEFAULT_SITE } from "../core/limits.js";
 import { logLine } from "../dev/log-line.js";
 import { startDev, type DevInfo } from "../dev/runner.js";
 import { resolveDataDir } from "../project/data-dir.js";
-import type { Handler } from "./context.js";
+import { startLocalBrowser } from "./browser-host.js";
+import type { Context, Handler } from "./context.js";
 
 interface DevOptions {
   port: string;
   region?: string;
   origin?: string;
   public?: string;
+  /** False with --no-browser. */
+  browser: boolean;
 }
 
 /**
@@ -61,12 +65,43 @@ export const dev: Handler<DevOptions> = async (ctx, _args, opts) => {
   });
   if (json) await ctx.out.printJson(runner.info);
   else await printInfo(ctx.out.line.bind(ctx.out), runner.info);
+  // The KV browser starts once dev serves, so that it adds nothing to the time dev takes to be ready.
+  const browser = opts.browser && !ctx.signal.aborted ? await startBrowser(ctx, runner.info) : undefined;
+  if (browser && json) stderr(JSON.stringify({ event: "browser", url: browser.url }));
+  else if (browser) await ctx.out.line(`Browse: ${browser.url}`);
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();
     else ctx.signal.addEventListener("abort", () => resolve(), { once: true });
   });
+  await browser?.stop();
   await runner.close();
 };
+
+/**
+ * The KV browser for dev's data directory: the platform API served by a thread of this process (dev
+ * itself serves the project's routes, not the API), and the browser's host in front of it. If it
+ * cannot start, dev serves on without it.
+ */
+async function startBrowser(ctx: Context, info: DevInfo): Promise<{ url: string; stop(): Promise<void> } | undefined> {
+  const { startServerThread } = await import("../server/server-thread.js");
+  try {
+    const server = await startServerThread({ dataDir: info.dataDir, host: "127.0.0.1", port: 0, site: info.site });
+    const browser = await startLocalBrowser(ctx.out, server, info).catch(async (e: unknown) => {
+      await server.stop();
+      throw e;
+    });
+    return {
+      url: browser.url,
+      async stop() {
+        await browser.stop();
+        await server.stop();
+      },
+    };
+  } catch (e) {
+    ctx.out.warn(`The KV browser did not start: ${describeThrown(e)}. yourspace dev serves on without it.`);
+    return undefined;
+  }
+}
 
 async function printInfo(line: (text: string) => Promise<void>, info: DevInfo): Promise<void> {
   await line(`yourspace dev: ${info.url}`);

@@ -38,8 +38,14 @@ export interface ServerThread {
   stop(): Promise<void>;
 }
 
+/** This bundle (dist/cli.cjs); run from source, as the tests run commands, the bundle built from it. */
+function bundleEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith(".ts") ? fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url)) : here;
+}
+
 /** Starts the server in a worker thread running this same bundle (src/main.ts); resolves once it listens. */
-export function startServerThread(options: ServerThreadOptions, entry = fileURLToPath(import.meta.url)): Promise<ServerThread> {
+export function startServerThread(options: ServerThreadOptions, entry = bundleEntry()): Promise<ServerThread> {
   // Read when the worker's heap is created; the main thread's heap is already set up and keeps its size.
   setFlagsFromString(YOUNG_GENERATION_FLAG);
   let worker: Worker;

@@ -172,6 +172,8 @@ function cases(api: { url: string; token: string }, file: (name: string, text: s
     "kv emulator resume": { ok: [["kv", "emulator", "resume", "fra"]], fail: [["kv", "emulator", "resume", "nowhere"]] },
     // Its success serves until a signal: see the spawned test below.
     "kv emulator start": { ok: [], fail: [["kv", "emulator", "start", "--port", "nope"]] },
+    // With no server on the data directory it serves until a signal: its --json output is in test/cli/browse.test.ts.
+    "kv browse": { ok: [], fail: [["kv", "browse", ...BOGUS]] },
     // Servers run until stopped: yourspace dev's --json lines are tested through its process (test/dev).
     dev: { ok: [], fail: [["dev", "--port", "nope"]] },
     "kv emulator token create": { ok: [["kv", "emulator", "token", "create"]], fail: [["kv", "emulator", "token", "create", "--expires-in", "soon"]] },
@@ -237,7 +239,7 @@ describe("--json: every stderr line is JSON, stdout is empty on failure", () => 
     expect(Object.keys(table).sort()).toEqual(leaves(COMMANDS).sort());
     for (const [name, c] of Object.entries(table)) {
       expect(c.fail.length, name).toBeGreaterThan(0);
-      if (name !== "kv emulator start" && name !== "dev") expect(c.ok.length, name).toBeGreaterThan(0);
+      if (name !== "kv emulator start" && name !== "dev" && name !== "kv browse") expect(c.ok.length, name).toBeGreaterThan(0);
     }
   });
 

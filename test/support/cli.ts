@@ -40,6 +40,8 @@ export interface InProcessOptions {
   signal?: AbortSignal;
   /** Sees every chunk written to stderr as it is written, before the command goes on (to act on a progress line, say). */
   onStderr?: (chunk: string) => void;
+  /** Sees every chunk written to stdout as it is written (a server's ready line, say). */
+  onStdout?: (chunk: string) => void;
 }
 
 /**
@@ -78,7 +80,10 @@ export async function runCli(argv: string[], options: InProcessOptions): Promise
     }),
     { isTTY: options.tty?.stderr ?? false },
   );
-  stdout.on("data", (c: Buffer) => outChunks.push(c));
+  stdout.on("data", (c: Buffer) => {
+    outChunks.push(c);
+    options.onStdout?.(c.toString("utf8"));
+  });
   const code = await main(
     argv,
     { stdin, stdout, stderr, env: { ...options.env }, cwd: options.cwd, signal: options.signal },

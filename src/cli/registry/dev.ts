@@ -9,6 +9,7 @@ export const DEV_COMMAND: CommandSpec = {
     { flags: "--region <id>", description: "region requests are served in (default home; a request's x-yourspace-region overrides)", values: "regions" },
     { flags: "--origin <url>", description: "where requests no route or file serves are sent" },
     { flags: "--public <dir>", description: "static files served after the routes (default public/ beside yourspace.jsonc)", values: "files" },
+    { flags: "--no-browser", description: "do not serve the KV browser (it listens on a loopback port of its own)" },
   ],
   examples: [
     ["yourspace dev", "serve on http://127.0.0.1:8788; saving a function reloads it"],

@@ -76,9 +76,10 @@ export const EMULATOR_COMMAND: CommandSpec = {
         { flags: "--port <n>", description: "port to listen on; 0 picks a free one", default: "8787" },
         { flags: "--host <host>", description: "address to listen on (anything but loopback is reachable by others)", default: "127.0.0.1" },
         { flags: "--allow-remote", description: "allow a --host other machines can reach (refused without it)" },
+        { flags: "--no-browser", description: "do not serve the KV browser (it listens on a loopback port of its own)" },
       ],
       examples: [
-        ["yourspace kv emulator start", "print YOURSPACE_API_URL and YOURSPACE_TOKEN, serve until Ctrl-C"],
+        ["yourspace kv emulator start", "print YOURSPACE_API_URL and YOURSPACE_TOKEN and the KV browser's URL, serve until Ctrl-C"],
         ["yourspace kv emulator start --port 0 --json", "any free port; the URL and token as JSON"],
         ["yourspace kv emulator start --token dev-token", "accept a token of your choosing (global --token)"],
       ],

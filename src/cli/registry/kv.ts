@@ -225,6 +225,18 @@ export const KV_COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import("../../commands/kv/site.js")).site,
   },
   {
+    name: "browse",
+    summary: "Open the KV browser: keys, values and regions in a web page",
+    options: [{ flags: "--no-open", description: "print the URL without opening a browser (never opened without a display or a terminal)" }],
+    examples: [
+      ["yourspace kv browse", "open the emulator of this data directory (the running server's, or one started until Ctrl-C)"],
+      ["yourspace kv browse --no-open", "print a one-time URL to open yourself"],
+      ["yourspace kv browse --json", 'print {"url": …} for a script'],
+      ["yourspace kv browse --remote", "browse the platform, through a local page that holds your token"],
+    ],
+    load: async () => (await import("../../commands/kv/browse.js")).browse,
+  },
+  {
     name: "inspect",
     summary: "Show what each region serves for a key, and when it catches up",
     args: [{ name: "key", description: "the key to inspect", required: true, values: "keys" }],

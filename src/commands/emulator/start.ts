@@ -1,6 +1,8 @@
 import { isIP } from "node:net";
+import { describeThrown } from "../../core/describe-thrown.js";
 import { errors } from "../../core/errors.js";
 import { DEFAULT_SITE } from "../../core/limits.js";
+import { startLocalBrowser } from "../browser-host.js";
 import type { Handler } from "../context.js";
 import { resolveDataDir } from "../../project/data-dir.js";
 
@@ -8,6 +10,8 @@ interface StartOptions {
   port: string;
   host: string;
   allowRemote?: boolean;
+  /** False with --no-browser. */
+  browser: boolean;
 }
 
 /** An address only this machine can reach: 127.0.0.0/8, ::1 (or IPv4 loopback mapped into IPv6), localhost. */
@@ -49,14 +53,26 @@ export const start: Handler<StartOptions> = async (ctx, _args, opts) => {
     throw e;
   });
   if (remote) ctx.out.warn(`Listening on ${opts.host}: other machines can reach this emulator. Anyone with the token can read and write its data.`);
-  if (ctx.out.json) await ctx.out.printJson({ apiUrl: server.url, token: server.token, site, dataDir });
+  // The KV browser, on a loopback port of its own whatever --host says: the page is for this machine's user.
+  const browser = opts.browser
+    ? await startLocalBrowser(ctx.out, server, { dataDir, site }).catch((e: unknown) => {
+        ctx.out.warn(`The KV browser did not start: ${describeThrown(e)}. The platform API is served all the same.`);
+        return undefined;
+      })
+    : undefined;
+  if (ctx.out.json) await ctx.out.printJson({ apiUrl: server.url, token: server.token, site, dataDir, browserUrl: browser?.url ?? null });
   else {
     await ctx.out.line(`YOURSPACE_API_URL=${server.url}`);
     await ctx.out.line(`YOURSPACE_TOKEN=${server.token}`);
+    if (browser) ctx.out.note(`Browse: ${browser.url}`);
     ctx.out.hint(`Serving the platform API for site ${site} from ${dataDir}. Stop with Ctrl-C.`);
   }
   // A server thread that dies ends the command with its error, and leaves no handlers behind either.
-  await Promise.race([stopped, server.ended]).finally(stop);
+  try {
+    await Promise.race([stopped, server.ended]).finally(stop);
+  } finally {
+    await browser?.stop();
+  }
   await server.stop();
   ctx.out.note("Emulator stopped; every request in flight was answered.");
 };
