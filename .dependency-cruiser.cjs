@@ -19,6 +19,8 @@ const allowed = {
   browser: ["core", "contract"],
   commands: ["core", "terminal", "project", "emulator", "client", "server", "dev", "browser"],
   cli: ["core", "terminal", "project", "commands", "emulator", "client"],
+  // The KV browser's page runs in a browser: it reaches the platform only over HTTP, through the contract.
+  "browser/page": ["core", "contract"],
 };
 
 module.exports = {
@@ -59,6 +61,6 @@ module.exports = {
     doNotFollow: { path: "node_modules" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"], extensions: [".ts", ".js"] },
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"], extensions: [".ts", ".tsx", ".js"] },
   },
 };

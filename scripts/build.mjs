@@ -3,7 +3,7 @@
 // Command handlers and the store are bundled but evaluated only when a command needs them; the
 // libraries that few commands use (tables, prompts, HTTP, config files) stay external and load on demand.
 import { build } from "esbuild";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
@@ -97,3 +97,31 @@ for (const file of [...cli.outputFiles, ...complete.outputFiles]) {
 
 // Shell completions come from the same command registry as the parser and --help.
 await import("./completions.mjs");
+
+// The KV browser's page: one script and one style sheet beside index.html in dist/browser/, which the
+// page's host serves as they are. Everything the page runs ships in the package: no network at run time.
+const page = "src/browser/page";
+mkdirSync(new URL("../dist/browser", import.meta.url), { recursive: true });
+await build({
+  absWorkingDir: shared.absWorkingDir,
+  entryPoints: { app: `${page}/main.tsx` },
+  outdir: "dist/browser",
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  jsx: "automatic",
+  jsxImportSource: "preact",
+  minify: shared.minify,
+  legalComments: "none",
+  logLevel: "warning",
+});
+copyFileSync(new URL(`../${page}/index.html`, import.meta.url), new URL("../dist/browser/index.html", import.meta.url));
+await build({
+  absWorkingDir: shared.absWorkingDir,
+  entryPoints: { app: `${page}/app.css` },
+  outdir: "dist/browser",
+  bundle: true,
+  minify: shared.minify,
+  logLevel: "warning",
+});

@@ -1,0 +1,72 @@
+/** The platform API's endpoints the page uses, typed; every request goes through api.ts. */
+import { HEADERS, QUERY } from "../../contract/headers-and-query.js";
+import { paths } from "../../contract/routes.js";
+import type {
+  WireAuditEntry,
+  WireBinding,
+  WireBulkResults,
+  WireDelete,
+  WireListPage,
+  WireNamespace,
+  WireSite,
+  WireUsage,
+  WireWrite,
+} from "../../contract/wire.js";
+import { apiUrl, call, callJson, jsonBody } from "./api.js";
+import { metadataHeader, parseMetadataHeader } from "./bytes.js";
+
+export const namespaces = async (site: string) => (await callJson<{ namespaces: WireNamespace[] }>(paths.namespaces(site))).namespaces;
+export const bindings = async (site: string) => (await callJson<{ bindings: WireBinding[] }>(paths.bindings(site))).bindings;
+export const siteInfo = (site: string) => callJson<WireSite>(paths.site(site));
+export const usage = (site: string) => callJson<WireUsage>(paths.usage(site));
+
+export const listKeys = (site: string, ns: string, prefix: string, cursor: string | null, limit: number) =>
+  callJson<WireListPage>(paths.keys(site, ns), { query: { [QUERY.prefix]: prefix || undefined, [QUERY.cursor]: cursor ?? undefined, [QUERY.limit]: limit } });
+
+export interface StoredValue {
+  bytes: Uint8Array;
+  version: string | null;
+  expiresAt: string | null;
+  metadata: Record<string, unknown> | null;
+}
+
+/** One value, read at home (a strong read: what a write's compare-and-set is checked against). */
+export async function getValue(site: string, ns: string, key: string): Promise<StoredValue> {
+  const res = await call(paths.value(site, ns, key));
+  const metadata = res.headers.get(HEADERS.metadata);
+  return {
+    bytes: new Uint8Array(await res.arrayBuffer()),
+    version: res.headers.get(HEADERS.version),
+    expiresAt: res.headers.get(HEADERS.expiresAt),
+    metadata: metadata === null ? null : parseMetadataHeader(metadata),
+  };
+}
+
+export interface WriteOptions {
+  /** Write only if home holds this version; null: only if the key is absent. */
+  onlyIf: string | null;
+  metadata: Record<string, unknown> | null;
+  expiry: { ttlSeconds: number } | { expiresAt: number } | null;
+}
+
+export function putValue(site: string, ns: string, key: string, bytes: Uint8Array, { onlyIf, metadata, expiry }: WriteOptions): Promise<WireWrite> {
+  const headers: Record<string, string> = onlyIf === null ? { [HEADERS.ifNoneMatch]: "*" } : { [HEADERS.ifMatch]: `"${onlyIf}"` };
+  if (metadata) headers[HEADERS.metadata] = metadataHeader(metadata);
+  const query = expiry === null ? {} : "ttlSeconds" in expiry ? { [QUERY.ttl]: expiry.ttlSeconds } : { [QUERY.expiresAt]: expiry.expiresAt };
+  return callJson<WireWrite>(paths.value(site, ns, key), { method: "PUT", headers, query, body: bytes as Uint8Array<ArrayBuffer> });
+}
+
+export const deleteValue = (site: string, ns: string, key: string, version: string) =>
+  callJson<WireDelete>(paths.value(site, ns, key), { method: "DELETE", headers: { [HEADERS.ifMatch]: `"${version}"` } });
+
+export const bulkDelete = (site: string, ns: string, keys: string[]) =>
+  callJson<WireDelete>(paths.bulkDelete(site, ns), { method: "POST", ...jsonBody({ keys, force: true }) });
+
+export const bulkPut = (site: string, ns: string, entries: unknown[]) =>
+  callJson<WireBulkResults>(paths.bulkPut(site, ns), { method: "POST", ...jsonBody({ entries }) });
+
+/** The export stream's URL: the browser downloads it as the API streams it. */
+export const exportUrl = (site: string, ns: string, prefix: string) => apiUrl(paths.export(site, ns), { [QUERY.prefix]: prefix || undefined });
+
+export const auditOfKey = async (site: string, key: string, limit: number) =>
+  (await callJson<{ entries: WireAuditEntry[] }>(paths.audit(site), { query: { [QUERY.key]: key, [QUERY.limit]: limit } })).entries;

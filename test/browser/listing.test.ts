@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, keysReady, openBrowser, openAt, screenshot, seed, startKvSite, type KvBrowser, type KvSite } from "../support/browser.js";
+
+// One server, host and browser for the file; the first test signs the browser in.
+let site: KvSite;
+let browser: KvBrowser;
+
+beforeAll(async () => {
+  site = await startKvSite();
+  browser = await openBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await site?.stop();
+});
+
+const keyName = (i: number) => `user/${String(Math.floor(i / 1000)).padStart(2, "0")}/${String(i).padStart(5, "0")}`;
+const keysShown = (page: KvBrowser["page"]) => page.locator("tr[data-key]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-key")));
+
+describe("the KV browser's access", () => {
+  it("serves nothing without the one-time secret, then the page with the session cookie it becomes", async () => {
+    const { page, context } = browser;
+    const origin = new URL(site.host.url).origin;
+    for (const path of ["/kv/", "/kv/app.js", "/kv/app.css", "/kv/session", `/kv/api/v1/sites/${site.site}/namespaces`]) {
+      const answer = await page.goto(`${origin}${path}`);
+      expect(answer!.status(), path).toBe(401);
+      expect(await answer!.text(), path).not.toMatch(/<script|keysReady|namespaces/);
+    }
+    expect(await context.cookies()).toEqual([]);
+
+    const signedIn = await page.goto(site.host.mintUrl());
+    expect(signedIn!.status()).toBe(200);
+    expect(new URL(page.url()).search).toBe("");
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/kv/" });
+    await eventually(() => page.getByRole("banner").textContent()).toContain(site.dataDir);
+    expect(await page.getByRole("banner").textContent()).toMatch(/Sitelocal.*Tier\w+.*Profileyourspace, clock manual/);
+    await screenshot(page, "banner-and-namespaces");
+  });
+
+  it("renders a key and a value holding <script> as text, and runs neither", async () => {
+    const { page } = browser;
+    const key = `<script>window.__ran = "key"</script><img src=x onerror="window.__ran='img'">`;
+    const value = `<script>window.__ran = "value"</script><img src=x onerror="window.__ran='value img'"><b>bold</b>`;
+    const created = await site.api("POST", `/v1/sites/${site.site}/namespaces`, JSON.stringify({ name: "markup" }), { "content-type": "application/json" });
+    expect(created.status).toBe(201);
+    await seed(site, "markup", [{ key, value }]);
+    await openAt(page, site, `#ns=markup&key=${encodeURIComponent(key)}`);
+    await eventually(() => page.locator("pre.text").textContent()).toBe(value);
+    expect(await page.locator(`tr[data-key]`).first().locator("button").textContent()).toBe(key);
+    expect(await page.locator("#key-heading code").textContent()).toBe(key);
+    // Whatever the markup tried, nothing ran and no element came of it.
+    const found = await page.evaluate(`({
+      ran: window.__ran,
+      scripts: document.querySelectorAll("script").length,
+      images: document.querySelectorAll("main img").length,
+      bold: document.querySelectorAll("main b").length,
+    })`);
+    expect(found).toEqual({ ran: undefined, scripts: 1, images: 0, bold: 0 });
+    await screenshot(page, "script-as-text");
+  });
+});
+
+describe("the key list", () => {
+  it("lists 10,000 keys a page at a time, by prefix, and as a tree", async () => {
+    const { page } = browser;
+    await seed(
+      site,
+      "default",
+      Array.from({ length: 10_000 }, (_, i) => ({ key: keyName(i), value: `v${i}`, ...(i % 1000 === 0 && { metadata: { n: i } }) })),
+    );
+    await openAt(page, site, "#ns=default");
+    await eventually(() => keysReady(page)).toBe("100");
+    expect((await keysShown(page)).slice(0, 2)).toEqual([keyName(0), keyName(1)]);
+    expect(await page.locator(`tr[data-key="${keyName(0)}"] td`).allTextContents()).toEqual([keyName(0), "2 B", "never", '{"n":0}', "—"]);
+    await screenshot(page, "keys");
+
+    await page.getByLabel("Per page").selectOption("1000");
+    const rows = page.locator("tr[data-key]");
+    // A page is on screen when the page says it shows 1,000 rows and the first is the one expected.
+    const pageStarting = (key: string) => page.locator(`body[data-keys-ready="1000"] tbody tr:first-child[data-key="${key}"]`).waitFor();
+    for (let pageNo = 0; pageNo < 10; pageNo++) {
+      await pageStarting(keyName(pageNo * 1000));
+      expect(await rows.count()).toBe(1000);
+      expect(await rows.last().getAttribute("data-key")).toBe(keyName(pageNo * 1000 + 999));
+      if (pageNo < 9) await page.getByRole("button", { name: "Next page" }).click();
+    }
+    expect(await page.getByRole("button", { name: "Next page" }).isDisabled()).toBe(true);
+    await page.getByRole("button", { name: "Previous page" }).click();
+    await pageStarting(keyName(8000));
+
+    await page.getByLabel("Prefix").fill("user/04/0412");
+    await eventually(() => keysShown(page)).toEqual(Array.from({ length: 10 }, (_, i) => keyName(4120 + i)));
+
+    await page.getByLabel("Prefix").fill("user/");
+    await page.getByLabel("Tree by /").check();
+    await eventually(() => page.locator("tr[data-folder]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-folder")))).toEqual(["user/00/"]);
+    await page.locator('tr[data-folder="user/00/"] button').click();
+    await eventually(() => keysReady(page)).toBe("1000");
+    expect(new URL(page.url()).hash).toBe("#ns=default&prefix=user%2F00%2F");
+    await screenshot(page, "keys-tree");
+  });
+
+  it("deletes every key under a prefix after showing how many there are", async () => {
+    const { page } = browser;
+    await seed(site, "default", [...Array.from({ length: 30 }, (_, i) => ({ key: `tmp/${i}`, value: "x" })), { key: "tmpfile", value: "kept" }]);
+    await openAt(page, site, "#ns=default&prefix=tmp%2F");
+    await eventually(() => keysReady(page)).toBe("30");
+    await page.getByRole("button", { name: "Delete by prefix…" }).click();
+    const confirm = page.getByRole("group", { name: "Confirm deleting by prefix" });
+    await eventually(() => confirm.textContent()).toContain("30 keys starting with “tmp/” will be deleted.");
+    await screenshot(page, "prefix-delete");
+    await confirm.getByRole("button", { name: "Delete 30" }).click();
+    await eventually(() => page.getByText("Deleted 30 keys.").count()).toBe(1);
+    await eventually(() => keysReady(page)).toBe("0");
+    const left = await site.api("GET", `/v1/sites/${site.site}/namespaces/default/keys?prefix=tmp`);
+    expect(left.json.keys.map((k: { key: string }) => k.key)).toEqual(["tmpfile"]);
+  });
+});
