@@ -27,7 +27,7 @@ export interface KvSite {
   stop(): Promise<void>;
 }
 
-export interface ApiAnswer {
+interface ApiAnswer {
   status: number;
   bytes: Buffer;
   json: any;
@@ -112,14 +112,14 @@ export async function openBrowser(): Promise<KvBrowser> {
 /** Signs the page in with a fresh one-time URL and opens the page at a deep link (`#ns=…&key=…`). */
 export async function signIn(page: Page, site: KvSite, hash = ""): Promise<void> {
   await page.goto(site.host.mintUrl());
-  if (hash) await page.goto(`${new URL(site.host.url).origin}/kv/${hash}`);
+  if (hash) await page.goto(`${site.host.origin}/kv/${hash}`);
 }
 
 /** Opens a deep link in the signed-in page and waits for its first page of keys. */
 export async function openAt(page: Page, site: KvSite, hash: string): Promise<void> {
   // A change of the hash alone would not load the page again: start from a blank page.
   await page.goto("about:blank");
-  await page.goto(`${new URL(site.host.url).origin}/kv/${hash}`);
+  await page.goto(`${site.host.origin}/kv/${hash}`);
   await page.locator("body[data-keys-ready]").waitFor({ state: "attached" });
 }
 

@@ -7,15 +7,10 @@
 import { HEADERS, MEDIA } from "../../contract/headers-and-query.js";
 import type { ErrorBody } from "../../contract/status.js";
 import type { ErrorCode } from "../../core/errors.js";
-import { HOST_PATHS, CSRF_HEADER } from "./host-paths.js";
+import { BROWSER_HEADERS, BROWSER_PATHS, type BrowserSession } from "../../contract/browser-host.js";
 import { hostHint, NETWORK_HINT, PAGE_HINTS } from "./error-advice.js";
 
-export interface Session {
-  csrf: string;
-  target: { kind: "emulator"; dataDir: string; apiUrl: string } | { kind: "remote"; apiUrl: string };
-  site: string;
-  emulator: boolean;
-}
+export type Session = BrowserSession;
 
 /** A failure as the user reads it: what happened, and what to do. */
 export class PageError extends Error {
@@ -33,7 +28,7 @@ export class PageError extends Error {
 let csrf = "";
 
 export async function openSession(): Promise<Session> {
-  const session = (await (await send(HOST_PATHS.session, { method: "GET" })).json()) as Session;
+  const session = (await (await send(BROWSER_PATHS.session, { method: "GET" })).json()) as Session;
   csrf = session.csrf;
   return session;
 }
@@ -45,7 +40,8 @@ export function apiUrl(path: string, query: Query = {}): string {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
   const search = params.toString();
-  return `${HOST_PATHS.api}${path}${search ? `?${search}` : ""}`;
+  // The proxy's prefix ends in "/", an API path starts with one.
+  return `${BROWSER_PATHS.api}${path.slice(1)}${search ? `?${search}` : ""}`;
 }
 
 export interface Call {
@@ -58,7 +54,7 @@ export interface Call {
 /** One API request; resolves with the answer when it is a success, throws a PageError otherwise. */
 export function call(path: string, { method = "GET", query, headers = {}, body }: Call = {}): Promise<Response> {
   const writing = method !== "GET";
-  return send(apiUrl(path, query), { method, body, headers: writing ? { ...headers, [CSRF_HEADER]: csrf } : headers });
+  return send(apiUrl(path, query), { method, body, headers: writing ? { ...headers, [BROWSER_HEADERS.csrf]: csrf } : headers });
 }
 
 export async function callJson<T>(path: string, options: Call = {}): Promise<T> {

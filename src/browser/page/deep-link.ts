@@ -7,12 +7,12 @@ export interface Place {
   key: string | null;
 }
 
-export function parsePlace(hash: string): Place {
+function parsePlace(hash: string): Place {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   return { ns: params.get("ns"), prefix: params.get("prefix") ?? "", key: params.get("key") };
 }
 
-export function formatPlace(place: Place): string {
+function formatPlace(place: Place): string {
   const parts: string[] = [];
   if (place.ns !== null) parts.push(`ns=${encodeURIComponent(place.ns)}`);
   if (place.prefix) parts.push(`prefix=${encodeURIComponent(place.prefix)}`);

@@ -9,7 +9,6 @@ export const PAGE_HINTS: Partial<Record<ErrorCode, string>> = {
   NAMESPACE_NOT_FOUND: "It may have been removed: choose another namespace.",
   CONDITION_FAILED: "Someone else wrote the key after you opened it: reload it to see their version, then decide.",
   QUOTA_EXCEEDED: "The Usage panel shows what the site holds against its tier; remove keys or change the tier.",
-  UNAUTHENTICATED: "The server no longer accepts the page's token: start the browser again from the command line.",
 };
 
 export const NETWORK_HINT = "Check that the command that printed this page's URL is still running, then reload the page.";

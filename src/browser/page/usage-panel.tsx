@@ -32,13 +32,11 @@ export function UsagePanel({ site, changes }: { site: string; changes: number })
 }
 
 function Gauge({ label, used, ceiling, show }: { label: string; used: number; ceiling: number | null; show: (n: number) => string }) {
-  const id = `gauge-${label.toLowerCase()}`;
+  const text = `${label}: ${show(used)} of ${ceiling === null ? "no limit" : show(ceiling)}`;
   return (
     <div class="gauge">
-      <label for={id}>
-        {label}: {show(used)} of {ceiling === null ? "no limit" : show(ceiling)}
-      </label>
-      {ceiling !== null && <meter id={id} min={0} max={ceiling} value={used} high={ceiling * 0.9} />}
+      <span>{text}</span>
+      {ceiling !== null && <meter aria-label={text} min={0} max={ceiling} value={used} high={ceiling * 0.9} />}
     </div>
   );
 }

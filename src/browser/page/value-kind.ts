@@ -3,9 +3,9 @@ import { decodeUtf8 } from "./bytes.js";
 
 export type Shown = { kind: "image"; type: string } | { kind: "json"; text: string; value: unknown } | { kind: "text"; text: string } | { kind: "binary" };
 
-/** The media type the metadata gives (`contentType`, `content-type`, `content_type` or `mimeType`). */
-export function metadataType(metadata: Record<string, unknown> | null): string | null {
-  for (const name of ["contentType", "content-type", "content_type", "mimeType"]) {
+/** The media type the metadata gives (`contentType`, `content_type` or `mimeType`). */
+function metadataType(metadata: Record<string, unknown> | null): string | null {
+  for (const name of ["contentType", "content_type", "mimeType"]) {
     const value = metadata?.[name];
     if (typeof value === "string") return value.toLowerCase();
   }
