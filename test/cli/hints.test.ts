@@ -158,7 +158,7 @@ describe("what commands print when they fail", () => {
     const s = await session();
     const ran: string[] = [];
     for (const argv of leaves()) {
-      // These serve until stopped.
+      // They serve until stopped.
       if (argv.join(" ") === "kv emulator start" || argv.join(" ") === "kv browse") continue;
       const r = await s.run(argv);
       ran.push(argv.join(" "));
