@@ -1,6 +1,7 @@
 import { errors } from "../../core/errors.js";
 import { DEFAULT_NAMESPACE } from "../../core/limits.js";
 import type { KvContext } from "./context.js";
+import { unmap } from "./export.js";
 import { HOME_SEQ } from "./home-rows.js";
 
 /**
@@ -44,6 +45,16 @@ export function beginNamespaceRemoval(engine: KvContext, site: string, name: str
  * is gone.
  */
 export function removeNamespaceStep(engine: KvContext, site: string, id: number): number | null {
+  // Each page is read once, to be freed: kept mapped, all of them would stay in this process's memory.
+  const restore = unmap(engine);
+  try {
+    return removeStep(engine, site, id);
+  } finally {
+    restore();
+  }
+}
+
+function removeStep(engine: KvContext, site: string, id: number): number | null {
   return engine.run(true, () => {
     const exists = engine.stmt("SELECT 1 FROM namespaces WHERE id = ? AND site = ? AND name LIKE ?").get(id, site, `${REMOVING}%`);
     if (!exists) return null;
