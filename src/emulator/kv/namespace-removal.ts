@@ -10,8 +10,11 @@ import { HOME_SEQ } from "./home-rows.js";
  * crash stopped is found again by the name it had.
  */
 const REMOVING = "~removing/";
-/** Keys removed per transaction: each holds the write lock for tens of milliseconds, not the whole namespace's time. */
-const KEYS_PER_STEP = 4_000;
+/**
+ * Keys removed per transaction: each takes a few milliseconds of CPU (about 17 ms for 4,000 keys of
+ * 720 bytes), so another process waits for the write lock that long, not the whole namespace's time.
+ */
+const KEYS_PER_STEP = 1_000;
 
 /**
  * Starts removing a namespace, in one short transaction: it is hidden from every lookup by name,
