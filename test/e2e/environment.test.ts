@@ -332,10 +332,9 @@ describe.skipIf(!canMount)("file systems a test mounts (skipped where mounting i
     mkdirSync(mountPoint);
     const data = join(mountPoint, "store");
     // One shell in one namespace: the tmpfs lives as long as the script.
-    // A new store takes about 500 kB (16 KiB pages): room for it and its first key, not for 1 MB more.
-    const script = `mount -t tmpfs -o size=1400k tmpfs "${mountPoint}" || exit 99
+    const script = `mount -t tmpfs -o size=400k tmpfs "${mountPoint}" || exit 99
       "$1" "$2" --data-dir "${data}" kv set a alpha 2>/dev/null || exit 98
-      head -c 1000000 /dev/zero | "$1" "$2" --data-dir "${data}" kv set big --json; echo "exit:$?" >&2
+      head -c 600000 /dev/zero | "$1" "$2" --data-dir "${data}" kv set big --json; echo "exit:$?" >&2
       "$1" "$2" --data-dir "${data}" kv get a
       cat /dev/zero > "${mountPoint}/filler" 2>/dev/null
       "$1" "$2" --data-dir "${data}" kv get a --json; echo "exit:$?" >&2`;
