@@ -15,7 +15,7 @@
 # a TTL, 5% with metadata). The file, the seeded store and the floor's table are kept in
 # ${TMPDIR:-/tmp}/yourspace-scale-<keys>-<layout>/ so a rerun skips the import; the layout is a hash
 # of the store's schema and opening code, so a change to either seeds again. SCALE_RESEED=1 seeds
-# again anyway; SCALE_SEED_ONLY=1 seeds and stops. Needs hyperfine (apt-get install hyperfine) and GNU time.
+# again anyway; SCALE_SEED_ONLY=1 seeds and stops; SCALE_ONLY=removals runs the removals alone. Needs hyperfine (apt-get install hyperfine) and GNU time.
 # Usage: bash bench/scale.sh            SCALE_KEYS=1000000 bash bench/scale.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,6 +82,7 @@ small_key=$(sed -n '500p' "$cache/small.ndjson" | node -e 'process.stdin.on("dat
 middle=sessions/
 scan=orders/2026/
 
+if [ "${SCALE_ONLY:-}" != "removals" ]; then
 # ---- New processes: the big store against the 1,000-key one -----------------------------------------
 # RUNS runs each in one hyperfine run: wall medians, and CPU (user + system, means), on which the
 # verdict rests: on a machine other work shares, wall time is mostly the wait for a core.
@@ -113,6 +114,8 @@ timed "floor scan all" /dev/null node bench/scale/floor.mjs scan "$cache/floor.s
 held=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).storage.bytes)' "$work/usage.json")
 on_disk=$(du -cb "$big"/kv.sqlite* | tail -1 | cut -f1)
 
+fi
+
 # ---- Removals, each on a copy, with another process on the store -----------------------------------
 removal() { # name, command…
   local name=$1
@@ -120,7 +123,7 @@ removal() { # name, command…
   rm -rf "$work/copy"
   echo "Copying the store for $name …" >&2
   cp -r "$big" "$work/copy"
-  node bench/scale/lock-probe.mjs "$work/copy" "$key" >"$work/probe.out" &
+  node bench/scale/lock-probe.mjs "$work/copy" "$ns" "$key" >"$work/probe.out" &
   local probe=$!
   until grep -q ready "$work/probe.out" 2>/dev/null; do sleep 0.1; done
   timed "$name" "$work/$name.out" "$@"
@@ -152,6 +155,7 @@ against() {
 }
 # within <name> <s> <MiB>: whether its wall time and peak RSS are within the target.
 within() { awk -v w="${wall[$1]}" -v m="${rss[$1]}" -v tw="$2" -v tm="$3" 'BEGIN { print (w <= tw && m <= tm ? "yes" : "**no**") }'; }
+if [ "${SCALE_ONLY:-}" != "removals" ]; then
 printf '| kv import | %s | ≤ 90 s, ≤ 250 MiB | %s |\n' "$(against import "floor import" "raw insert")" "$(within import 90 250)"
 ratio_row "kv get (median)" "${cli[get]}" 1.1
 ratio_row "kv ls --limit 1000 $middle" "${cli[ls middle]}" 1.2
@@ -163,6 +167,7 @@ printf '| list page in process (pages of 1,000) | %s | | | ≤ 5 ms | %s |\n' "$
 printf '| kv ls --all --json %s (%s keys; raw: %s rows) | %s | ≤ 2× | %s |\n' "$scan" "$listed" "$scanned" "$(against "ls --all" "floor scan" "raw scan")" \
   "$(awk -v a="${cpu["ls --all"]}" -v b="${cpu["floor scan"]}" 'BEGIN { print (a <= 2 * b ? "yes (CPU)" : "**no**") }')"
 printf '| kv export (all) | %s | ≤ 30 s, ≤ 150 MiB | %s |\n' "$(against export "floor scan all" "raw scan")" "$(within export 30 150)"
+fi
 for name in "rm --prefix" "namespace rm"; do
   lock=$(node -e 'console.log(JSON.parse(process.argv[1]).writeLock.maxMs)' "${probed[$name]}")
   extra=""
@@ -170,5 +175,5 @@ for name in "rm --prefix" "namespace rm"; do
   printf '| kv %s%s | %s s wall, %s s CPU, %s MiB | another process: %s | | ≤ 60 s, lock ≤ 200 ms | %s |\n' "$name" "$extra" "${wall[$name]}" "${cpu[$name]}" "${rss[$name]}" "${probed[$name]}" \
     "$(awk -v w="${wall[$name]}" -v l="$lock" 'BEGIN { print (w <= 60 && l <= 200 ? "yes" : "**no**") }')"
 done
-printf '| store size on disk | %s bytes | %s bytes held | %s× | ≤ 1.6× | %s |\n' "$on_disk" "$held" \
+[ "${SCALE_ONLY:-}" = "removals" ] || printf '| store size on disk | %s bytes | %s bytes held | %s× | ≤ 1.6× | %s |\n' "$on_disk" "$held" \
   "$(awk -v a="$on_disk" -v b="$held" 'BEGIN { printf "%.2f", a / b }')" "$(awk -v a="$on_disk" -v b="$held" 'BEGIN { print (a <= 1.6 * b ? "yes" : "**no**") }')"

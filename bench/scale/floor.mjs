@@ -17,7 +17,7 @@ function upperBound(prefix) {
 
 if (command === "load") {
   const db = new Database(b);
-  db.pragma("page_size = 16384");
+  db.pragma("page_size = 4096");
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.exec("CREATE TABLE kv (key BLOB PRIMARY KEY, value BLOB NOT NULL, expires_at INTEGER, metadata TEXT) STRICT, WITHOUT ROWID");

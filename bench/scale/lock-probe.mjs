@@ -1,13 +1,14 @@
 // Another process on the store while a long command runs: every 20 ms it reads one key and takes the
 // write lock (BEGIN IMMEDIATE, then ROLLBACK), and times how long each waited. On SIGTERM it prints
 // one JSON line: the count, the longest and the 99th percentile of each, in ms.
-// Usage: node bench/scale/lock-probe.mjs <data dir> <key>   (prints "ready" once it has looked once)
+// Usage: node bench/scale/lock-probe.mjs <data dir> <namespace> <key>   (prints "ready" once it has looked once)
 import { join } from "node:path";
 import Database from "better-sqlite3";
 
-const [dir, key] = process.argv.slice(2);
+const [dir, namespace, key] = process.argv.slice(2);
 const db = new Database(join(dir, "kv.sqlite"), { timeout: 120_000 });
-const read = db.prepare("SELECT length(value) FROM entries WHERE key = ?").pluck();
+// By (ns, key), the primary key: the key alone would scan the table.
+const read = db.prepare("SELECT length(value) FROM entries WHERE ns = (SELECT id FROM namespaces WHERE name = ?) AND key = ?").pluck();
 const begin = db.prepare("BEGIN IMMEDIATE");
 const rollback = db.prepare("ROLLBACK");
 const reads = [];
@@ -16,7 +17,7 @@ let stopping = false;
 
 function probe() {
   let t = performance.now();
-  read.get(Buffer.from(key, "utf8"));
+  read.get(namespace, Buffer.from(key, "utf8"));
   reads.push(performance.now() - t);
   t = performance.now();
   begin.run();

@@ -56,6 +56,10 @@ describe("signing in", () => {
 
   it("turns a one-time secret into an HttpOnly, SameSite=Strict cookie for /kv/ and a 303 to the page; the secret then works no more", async () => {
     const { host } = await hostFixture();
+    // A HEAD of the URL (a link checker, say) does not spend it.
+    const checked = await request(host.url, { method: "HEAD" });
+    expect(checked.statusCode).toBe(401);
+    expect(checked.headers["set-cookie"]).toBeUndefined();
     expect(host.url).toMatch(new RegExp(`^${host.origin}/kv/\\?secret=[A-Za-z0-9_-]{43}$`));
     expect(host.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const opened = await request(host.url);

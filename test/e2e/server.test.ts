@@ -122,6 +122,7 @@ describe("kv emulator start, end to end", () => {
       token: expect.stringMatching(/^ys_/),
       site: "local",
       dataDir: emu.dataDir,
+      browserUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/kv\/\?secret=/),
     });
     expect(new URL(emu.started.apiUrl).port).not.toBe("8787");
 

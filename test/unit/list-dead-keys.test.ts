@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { freshEngine } from "../support/engine.js";
 
 /**
- * A page passes over at most 1,000 deleted or expired keys (list.ts): past them it ends short, with a
- * cursor after the last one it passed. 2,500 deleted and 2,500 expired keys between live ones make
- * the scan meet that bound several times; what must hold is that pages stay short of work, never
- * wrong: every live key once, in order, none of the dead.
+ * A page passes over at most ten deleted or expired keys per key it may list (list.ts): past them it
+ * ends short, with a cursor after the last one it passed. 2,500 deleted and 2,500 expired keys
+ * between live ones, listed 100 to a page, make the scan meet that bound many times; what must hold
+ * is that pages stay short of work, never wrong: every live key once, in order, none of the dead.
  */
 describe("list pages over deleted and expired keys", () => {
-  it("ends a page short after 1,000 dead keys and lists every live key once across the pages", () => {
+  it("ends a page short after 1,000 dead keys for a limit of 100, and lists every live key once across the pages", () => {
     const { engine, clock, db } = freshEngine();
     const key = (i: number) => `k/${String(i).padStart(5, "0")}`;
     const live: string[] = [];
@@ -40,6 +40,7 @@ describe("list pages over deleted and expired keys", () => {
     expect(pages.flat()).toEqual(live);
     // 4,995 dead keys, at most 1,000 to a page: at least five pages, the first ones short.
     expect(pages.length).toBeGreaterThanOrEqual(5);
+    expect(pages.slice(0, 4).every((p) => p.length < 100)).toBe(true);
     expect(pages[0]!.length).toBeLessThan(100);
   });
 });

@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { BROWSER_HEADERS } from "../../contract/browser-host.js";
 import { HEADERS, MEDIA, STATUS } from "../../contract/index.js";
 import type { KvError } from "../../core/errors.js";
@@ -60,7 +61,7 @@ export function refuse(res: ServerResponse, error: KvError, as: "json" | "text",
 const REASONS: Record<number, string> = { 400: "Bad Request", 405: "Method Not Allowed", 408: "Request Timeout", 431: "Request Header Fields Too Large" };
 
 /** An answer written straight to a socket HTTP parsing gave up on, then closed. */
-export function answerSocketAndClose(socket: NodeJS.WritableStream & { writable: boolean; destroy(): void }, status: number, text: string): void {
+export function answerSocketAndClose(socket: Socket, status: number, text: string): void {
   if (!socket.writable) {
     socket.destroy();
     return;

@@ -17,8 +17,9 @@ import { refuse, secured } from "./answers.js";
 /**
  * Headers of the browser's request that are not passed on: those of this connection alone, the
  * browser's credentials for the host (its cookie, its CSRF token) and where the request came from.
- * The API gets the host's token instead; everything else (the body's type and length, conditions,
- * idempotency keys) goes as sent.
+ * The API gets the host's token instead; the browser's fetch metadata (`sec-…`) is the host's to
+ * check, not the API's; everything else (the body's type and length, conditions, idempotency keys)
+ * goes as sent.
  */
 const NOT_FORWARDED = new Set<string>([
   HEADERS.host,
@@ -77,7 +78,9 @@ export function apiProxy(apiUrl: string, token: string): ApiProxy {
         res.writeHead(answer.statusCode ?? 502, secured(without(answer.headers, NOT_RETURNED)));
         answer.pipe(res);
         // An answer cut off by the API is cut off for the browser too, never ended as if whole.
-        answer.on("aborted", () => res.destroy());
+        answer.on("close", () => {
+          if (!answer.complete) res.destroy();
+        });
         answer.on("error", () => res.destroy());
       });
       upstream.on("error", (e: NodeJS.ErrnoException) => {
@@ -88,6 +91,7 @@ export function apiProxy(apiUrl: string, token: string): ApiProxy {
       res.on("close", () => {
         if (!res.writableFinished) upstream.destroy();
       });
+      req.on("error", () => upstream.destroy());
       req.pipe(upstream);
     },
     close() {

@@ -77,7 +77,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     if (foreign) return fail(foreign);
     if (path === BROWSER_PATHS.mint) return mint(req, res, fail);
     if (`${path}/` === BROWSER_PATHS.prefix) return answer(res, 308, { [HEADERS.location]: `${BROWSER_PATHS.prefix}${at < 0 ? "" : `?${query}`}` });
-    const secret = path === BROWSER_PATHS.prefix ? new URLSearchParams(query).get(BROWSER_SECRET_QUERY) : null;
+    // Only a browser opening the URL spends its secret: not a HEAD (a link checker), not a form's POST.
+    const secret = path === BROWSER_PATHS.prefix && req.method === "GET" ? new URLSearchParams(query).get(BROWSER_SECRET_QUERY) : null;
     const session = sessionOf(sessions, req.headers[BROWSER_HEADERS.cookie], cookie);
     if (secret !== null) {
       const signedIn = sessions.redeem(secret);

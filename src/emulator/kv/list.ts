@@ -93,11 +93,13 @@ export function list(engine: KvContext, site: string, namespace: string, options
 const PAGE_COLUMNS = ROW_COLUMNS.replace("value", "NULL AS value");
 
 /**
- * Deleted and expired keys a page passes over at most. Past them it ends short, its cursor after the
- * last one it passed, so a range of a million deleted or expired keys never makes one page slow: a
- * page may be short, never wrong (the platform's pages may be short too).
+ * Deleted and expired keys a page passes over at most, per key it may list. Past them it ends short,
+ * its cursor after the last one it passed, so a range of a million deleted or expired keys never
+ * makes one page slow: a page may be short, never wrong (the platform's pages may be short too).
+ * Ten per key keeps pages full after the deletes people usually make, and bounds the scan (10,000
+ * rows for a page of 1,000, a few milliseconds: a dead row's value is never read).
  */
-const DEAD_PER_PAGE = 1_000;
+const DEAD_PER_KEY = 10;
 
 function homePage(engine: KvContext, ns: number, prefix: string, after: string | null, limit: number, now: number): ServedPage {
   const lower = Buffer.from(after ?? prefix, "utf8");
@@ -113,7 +115,7 @@ function homePage(engine: KvContext, ns: number, prefix: string, after: string |
     if (row.tombstone === 0 && (row.expires_at === null || row.expires_at > now)) {
       rows.push(row);
       if (rows.length > limit) break;
-    } else if (++dead > DEAD_PER_PAGE) {
+    } else if (++dead > DEAD_PER_KEY * limit) {
       return { ...toPage(engine, rows, prefix, limit), cursor: encodeCursor(prefix, row.key.toString("utf8")) };
     }
   }

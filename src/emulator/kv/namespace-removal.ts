@@ -1,6 +1,7 @@
 import { errors } from "../../core/errors.js";
 import { DEFAULT_NAMESPACE } from "../../core/limits.js";
 import type { KvContext } from "./context.js";
+import { unmap } from "./export.js";
 import { HOME_SEQ } from "./home-rows.js";
 
 /**
@@ -9,8 +10,11 @@ import { HOME_SEQ } from "./home-rows.js";
  * crash stopped is found again by the name it had.
  */
 const REMOVING = "~removing/";
-/** Keys removed per transaction: each holds the write lock for tens of milliseconds, not the whole namespace's time. */
-const KEYS_PER_STEP = 4_000;
+/**
+ * Keys removed per transaction: each takes a few milliseconds of CPU (about 17 ms for 4,000 keys of
+ * 720 bytes), so another process waits for the write lock that long, not the whole namespace's time.
+ */
+const KEYS_PER_STEP = 1_000;
 
 /**
  * Starts removing a namespace, in one short transaction: it is hidden from every lookup by name,
@@ -44,6 +48,16 @@ export function beginNamespaceRemoval(engine: KvContext, site: string, name: str
  * is gone.
  */
 export function removeNamespaceStep(engine: KvContext, site: string, id: number): number | null {
+  // Each page is read once, to be freed: kept mapped, all of them would stay in this process's memory.
+  const restore = unmap(engine);
+  try {
+    return removeStep(engine, site, id);
+  } finally {
+    restore();
+  }
+}
+
+function removeStep(engine: KvContext, site: string, id: number): number | null {
   return engine.run(true, () => {
     const exists = engine.stmt("SELECT 1 FROM namespaces WHERE id = ? AND site = ? AND name LIKE ?").get(id, site, `${REMOVING}%`);
     if (!exists) return null;

@@ -9,15 +9,6 @@ import { diagnoseOpenFailure, prepareDataDir } from "./store-dir.js";
 /** How much of the store file reads may map into memory. */
 const MMAP_BYTES = 256 * 1024 * 1024;
 
-/**
- * Page size of a new store (SQLite's default is 4 KiB). Entries are kept in a WITHOUT ROWID table,
- * whose rows live in the index's pages: on 4 KiB pages a row holds at most about 1 KB before the rest
- * spills to overflow pages, and a store of values of 10 B–4 KB left 45% of its pages unused (2.1×
- * the bytes it holds). On 16 KiB pages a row of up to about 4 KB stays whole (1.44×). A store made
- * before keeps its page size: SQLite changes it only when the file is rebuilt out of WAL mode.
- */
-const PAGE_BYTES = 16 * 1024;
-
 /** How long a writer waits for another process's transaction before giving up. */
 const BUSY_TIMEOUT_MS = 30_000;
 
@@ -47,8 +38,6 @@ export function openStore({ dataDir, now }: OpenOptions): Database {
   let db: Database | undefined;
   try {
     db = new BetterSqlite3(file, { timeout: BUSY_TIMEOUT_MS, nativeBinding: nativeBindingPath() });
-    // Only a file with no tables yet takes it; on any other it changes nothing.
-    db.pragma(`page_size = ${PAGE_BYTES}`);
     enableWal(db);
     db.pragma("synchronous = NORMAL");
     // Reads through a mapping rather than a system call per page: an edge read walks more of the

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# kill -9 at full size, outside `npm test` (test/e2e/scale-crash.test.ts runs the small versions):
+# for each of `kv import` of the whole file into a new store, `kv rm --prefix sessions/` and
+# `kv namespace rm mirror` (each on a copy of the store bench/scale.sh seeded), starts the command,
+# kills it with SIGKILL after KILL_AFTER seconds (default 20), then checks that the store opens
+# (`kv usage`), passes `PRAGMA integrity_check`, counts in its usage exactly the keys it holds, and
+# that the same command run again completes.
+# Usage: bash bench/scale.sh first (it seeds the store), then
+#        bash bench/scale/crash.sh            SCALE_KEYS=1000000 KILL_AFTER=5 bash bench/scale/crash.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+N=${SCALE_KEYS:-5000000}
+KILL_AFTER=${KILL_AFTER:-20}
+layout=$(cat src/emulator/store/schema.ts src/emulator/store/store.ts bench/scale/make-data.mjs | sha256sum | cut -c1-10)
+cache="${TMPDIR:-/tmp}/yourspace-scale-$N-$layout"
+[ -f "$cache/seeded" ] || { echo "No seeded store in $cache: run SCALE_KEYS=$N bash bench/scale.sh first." >&2; exit 1; }
+ys="$PWD/bin/yourspace"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export YOURSPACE_CONFIG_DIR="$work/config"
+
+# check <data dir>: "integrity, live keys, usage keys"
+check() {
+  node -e '
+    const Database = require("better-sqlite3");
+    const db = new Database(process.argv[1] + "/kv.sqlite", { readonly: true });
+    const integrity = db.pragma("integrity_check", { simple: true });
+    const live = db.prepare("SELECT count(*) FROM entries WHERE tombstone = 0").pluck().get();
+    const usage = db.prepare("SELECT keys FROM usage").pluck().get();
+    console.log(`integrity ${integrity}, ${live} keys held, usage counts ${usage}${live === usage ? "" : " (MISMATCH)"}`);
+    process.exit(integrity === "ok" && live === usage ? 0 : 1);
+  ' "$1"
+}
+
+crash() { # name, data dir, command…
+  local name=$1 dir=$2
+  shift 2
+  echo "== $name: killed after ${KILL_AFTER} s"
+  "$@" >/dev/null 2>"$work/err" &
+  local pid=$!
+  sleep "$KILL_AFTER"
+  if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; else echo "   (it finished first: raise KILL_AFTER)"; fi
+  wait "$pid" 2>/dev/null || true
+  "$ys" --data-dir "$dir" kv usage --quiet >/dev/null && echo "   opens"
+  echo "   after the kill: $(check "$dir")"
+  local t=$SECONDS
+  "$@" >/dev/null 2>"$work/err" || { echo "   the re-run failed:" && tail -3 "$work/err"; return 1; }
+  echo "   re-run completed in $((SECONDS - t)) s: $(check "$dir")"
+}
+
+"$ys" --data-dir "$work/import" kv site --tier team --quiet
+"$ys" --data-dir "$work/import" kv namespace create mirror --quiet
+crash "kv import of $N keys" "$work/import" "$ys" --data-dir "$work/import" kv import -n mirror "$cache/data.ndjson" --quiet
+rm -rf "$work/import"
+
+cp -r "$cache/store" "$work/copy"
+crash "kv rm --prefix sessions/" "$work/copy" "$ys" --data-dir "$work/copy" kv rm -n mirror --prefix sessions/ --yes --quiet
+rm -rf "$work/copy"
+
+cp -r "$cache/store" "$work/copy"
+crash "kv namespace rm mirror" "$work/copy" "$ys" --data-dir "$work/copy" kv namespace rm mirror --yes --quiet
