@@ -19,7 +19,7 @@ describe("yourspace dev's KV browser", () => {
 export default async () => new Response((await kv.get("flags/beta")) ?? "unset");
 `,
     });
-    const dev = await startDevProcess(project);
+    const dev = await startDevProcess(project, [], { browser: true });
     const { url } = await dev.eventsWhen(1, (e) => e.event === "browser").then(([e]) => e as { url: string });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/kv\/\?secret=[A-Za-z0-9_-]{43}$/);
     const opened = await request(url);
@@ -45,7 +45,7 @@ export default async () => new Response((await kv.get("flags/beta")) ?? "unset")
 
   it("--no-browser: no URL, and nothing for kv browse to find", async () => {
     const project = devProject({ "yourspace.jsonc": JSON.stringify({ routes: [] }) });
-    const dev = await startDevProcess(project, ["--no-browser"]);
+    const dev = await startDevProcess(project, ["--no-browser"], { browser: true });
     expect((await dev.fetch("/")).status).toBe(404);
     expect(existsSync(join(project.dataDir, "browser-host.json"))).toBe(false);
     // Its browser, when on, is announced before dev stops however soon it is stopped: all events are in by its exit.

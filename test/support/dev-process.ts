@@ -55,10 +55,16 @@ export interface DevProcess {
 
 /**
  * Spawns `bin/yourspace dev --json --port 0` in a project and resolves with its first stdout line,
- * which it prints once it accepts requests. Stopped (SIGTERM) when the test finishes.
+ * which it prints once it accepts requests. Stopped (SIGTERM) when the test finishes. Without
+ * `browser`, the KV browser is left out (`--no-browser`): it starts an API server thread that only
+ * the tests of the browser need.
  */
-export function startDevProcess(project: { dir: string; env: Record<string, string | undefined> }, args: string[] = []): Promise<DevProcess> {
-  const child = spawn(process.execPath, [BIN, "dev", "--json", "--port", "0", ...args], {
+export function startDevProcess(
+  project: { dir: string; env: Record<string, string | undefined> },
+  args: string[] = [],
+  { browser = false }: { browser?: boolean } = {},
+): Promise<DevProcess> {
+  const child = spawn(process.execPath, [BIN, "dev", "--json", "--port", "0", ...(browser ? [] : ["--no-browser"]), ...args], {
     cwd: project.dir,
     env: project.env,
     stdio: ["ignore", "pipe", "pipe"],
