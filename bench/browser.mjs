@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 import { request } from "undici";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./lib/chromium.mjs";
 import { loadSrc } from "./lib/load-src.mjs";
 
 const root = resolve(import.meta.dirname, "..");
@@ -120,17 +121,8 @@ const loadStart = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).j
 const { started, child } = await startEmulator(dataDir);
 const host = await browserHost(started, dataDir);
 const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
+  executablePath: CHROMIUM_PATH,
+  args: CHROMIUM_ARGS,
 });
 try {
   const context = await browser.newContext();

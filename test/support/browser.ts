@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { request } from "undici";
 import { expect } from "vitest";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../bench/lib/chromium.mjs";
 import { startBrowserHost, type BrowserHost } from "../../src/browser/host/host.js";
 import { DEFAULT_SITE } from "../../src/core/limits.js";
 import { ApiServer } from "../../src/server/server.js";
@@ -84,19 +85,10 @@ export interface KvBrowser {
 export async function openBrowser(): Promise<KvBrowser> {
   const profile = mkdtempSync(join(tmpdir(), "yourspace-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
+    executablePath: CHROMIUM_PATH,
     headless: true,
     acceptDownloads: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: CHROMIUM_ARGS,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return {

@@ -2,6 +2,7 @@
 import { auditOfKey } from "./kv-api.js";
 import { ErrorNote } from "./notes.js";
 import { useLoad } from "./use-load.js";
+import { ColumnHeads } from "./column-heads.js";
 
 const SHOWN = 200;
 
@@ -12,16 +13,7 @@ export function AuditLog({ site, ns, name, writes }: { site: string; ns: string;
   if (log.data.length === 0) return <p>The audit log has no record of this key.</p>;
   return (
     <table aria-label="Audit log of the key">
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Actor</th>
-          <th scope="col">Action</th>
-          <th scope="col">Region</th>
-          <th scope="col">Outcome</th>
-          <th scope="col">Count</th>
-        </tr>
-      </thead>
+      <ColumnHeads names={["Time", "Actor", "Action", "Region", "Outcome", "Count"]} />
       <tbody>
         {log.data.map((e, i) => (
           <tr key={i}>

@@ -8,16 +8,11 @@ import { useState } from "preact/hooks";
 import { PageError } from "./api.js";
 import { decodeUtf8 } from "./bytes.js";
 import { formatBytes } from "./format.js";
-import { auditOfKey, putValue, type StoredValue, type WriteOptions } from "./kv-api.js";
+import { auditOfKey, putValue, type OpenedKey, type StoredValue, type WriteOptions } from "./kv-api.js";
 import { ErrorNote } from "./notes.js";
 import { checkEdit, type Draft } from "./edit-check.js";
 
-interface Props {
-  site: string;
-  ns: string;
-  name: string;
-  stored: StoredValue | null;
-  now: number;
+interface Props extends OpenedKey {
   /** A write succeeded: its version. */
   onSaved: (version: string) => void;
   onReload: () => void;

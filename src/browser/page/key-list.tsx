@@ -10,6 +10,7 @@ import { ErrorNote } from "./notes.js";
 import { NamespaceTools } from "./namespace-tools.js";
 import { useLoad } from "./use-load.js";
 import type { WireListPage } from "../../contract/wire.js";
+import { ColumnHeads } from "./column-heads.js";
 
 const PAGE_SIZES = [50, 100, 500, 1000];
 
@@ -92,15 +93,7 @@ export function KeyList(props: Props) {
         </button>
       </nav>
       <table aria-label="Keys" class="key-table" aria-busy={page.loading ? "true" : "false"}>
-        <thead>
-          <tr>
-            <th scope="col">Key</th>
-            <th scope="col">Size</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Metadata</th>
-            <th scope="col">Version</th>
-          </tr>
-        </thead>
+        <ColumnHeads names={["Key", "Size", "Expires", "Metadata", "Version"]} />
         <tbody>
           {rows.map((row) =>
             row.kind === "folder" ? (

@@ -23,6 +23,15 @@ export const usage = (site: string) => callJson<WireUsage>(paths.usage(site));
 export const listKeys = (site: string, ns: string, prefix: string, cursor: string | null, limit: number) =>
   callJson<WireListPage>(paths.keys(site, ns), { query: { [QUERY.prefix]: prefix || undefined, [QUERY.cursor]: cursor ?? undefined, [QUERY.limit]: limit } });
 
+/** What a view of one opened key is given: where the key is, what was read of it, and the target's time. */
+export interface OpenedKey {
+  site: string;
+  ns: string;
+  name: string;
+  stored: StoredValue | null;
+  now: number;
+}
+
 export interface StoredValue {
   bytes: Uint8Array;
   version: string | null;

@@ -10,6 +10,7 @@ import { ErrorNote, Notice } from "./notes.js";
 import { ClockControls } from "./clock-controls.js";
 import type { TargetClock } from "./target-clock.js";
 import { useLoad } from "./use-load.js";
+import { ColumnHeads } from "./column-heads.js";
 
 interface Props {
   site: string;
@@ -73,19 +74,7 @@ function RegionTable({ view, status, onFault }: { view: KeyViewJson; status: Sta
       <caption>
         {view.homeVersion ? `Home's newest version: ${view.homeVersion}` : "Home has never had this key."} Emulated time {view.now}.
       </caption>
-      <thead>
-        <tr>
-          <th scope="col">Region</th>
-          <th scope="col">Serves</th>
-          <th scope="col">Version</th>
-          <th scope="col">Value</th>
-          <th scope="col">Served from</th>
-          <th scope="col">Stale</th>
-          <th scope="col">Oldest pending write</th>
-          <th scope="col">Newest write visible</th>
-          <th scope="col">Link</th>
-        </tr>
-      </thead>
+      <ColumnHeads names={["Region", "Serves", "Version", "Value", "Served from", "Stale", "Oldest pending write", "Newest write visible", "Link"]} />
       <tbody>
         {view.regions.map((r) => {
           const link = status.regions.find((s) => s.region === r.region);

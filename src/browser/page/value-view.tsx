@@ -3,16 +3,11 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { hexDump } from "./bytes.js";
 import { countdown, formatBytes } from "./format.js";
 import { JsonTree } from "./json-tree.js";
-import { deleteValue, type StoredValue } from "./kv-api.js";
+import { deleteValue, type OpenedKey, type StoredValue } from "./kv-api.js";
 import { ErrorNote } from "./notes.js";
 import { shownAs } from "./value-kind.js";
 
-interface Props {
-  site: string;
-  ns: string;
-  name: string;
-  stored: StoredValue | null;
-  now: number;
+interface Props extends OpenedKey {
   onDeleted: () => void;
   onCreate: () => void;
 }
