@@ -13,7 +13,7 @@ const { kvJson } = inProcess;
  * share a version.
  */
 const WORKERS = 4;
-const WRITES_PER_WORKER = 15;
+const WRITES_PER_WORKER = 6;
 
 interface SetJson {
   key: string;
