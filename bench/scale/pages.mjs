@@ -24,5 +24,7 @@ console.log(`${file}: ${mb(size)} MB on ${pageSize}-byte pages, ${mb(held)} MB o
 console.log("| table or index | MB | share of the file | × held | payload MB | unused MB | overflow pages |");
 console.log("|---|---|---|---|---|---|---|");
 for (const r of rows.filter((r) => r.bytes >= size / 1000))
-  console.log(`| ${r.name} | ${mb(r.bytes)} | ${((100 * r.bytes) / size).toFixed(1)}% | ${(r.bytes / held).toFixed(3)} | ${mb(r.payload)} | ${mb(r.unused)} | ${r.overflow} |`);
+  console.log(
+    `| ${r.name} | ${mb(r.bytes)} | ${((100 * r.bytes) / size).toFixed(1)}% | ${(r.bytes / held).toFixed(3)} | ${mb(r.payload)} | ${mb(r.unused)} | ${r.overflow} |`,
+  );
 db.close();
