@@ -18,6 +18,7 @@ const UNSAFE = new RegExp(UNSAFE_SOURCE, "gu");
 const HAS_UNSAFE = new RegExp(UNSAFE_SOURCE, "u");
 /** The same set without C0 controls: JSON.stringify escapes those itself, and its own newlines are layout. */
 const UNSAFE_IN_JSON = new RegExp(UNSAFE_SOURCE.replace("\\u0000-\\u001f", ""), "gu");
+const BEYOND_ASCII = /[^\u0000-\u007e]/;
 
 const SHORT: Record<string, string> = { "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r" };
 
@@ -64,7 +65,9 @@ export function readKeyLine(line: string): string {
  */
 export function safeJson(value: unknown, indent?: number): string {
   const text = JSON.stringify(value, null, indent);
-  return text.replace(UNSAFE_IN_JSON, escapeChar);
+  // Every character UNSAFE_IN_JSON matches is above U+007E: text without one (most of an export's
+  // lines) is checked by a simple class, several times quicker than the full pattern.
+  return BEYOND_ASCII.test(text) ? text.replace(UNSAFE_IN_JSON, escapeChar) : text;
 }
 
 /**

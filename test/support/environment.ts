@@ -81,9 +81,12 @@ export function corruptAllButTheHeader(dataDir: string): void {
   closeSync(fd);
 }
 
-/** Damages the last leaf page of the entries table: reads of other keys work, a full listing finds it. */
+/**
+ * Damages the last leaf, in key order, of home's index by key: reads of the last keys reach it, reads
+ * of other keys work, a full listing (which walks that index) finds it.
+ */
 export function corruptLastEntriesPage(dataDir: string): void {
-  corruptPages(dataDir, "SELECT max(pageno) FROM dbstat WHERE name = 'entries' AND pagetype = 'leaf'");
+  corruptPages(dataDir, "SELECT pageno FROM dbstat WHERE name = 'entries_by_key' AND pagetype = 'leaf' ORDER BY path DESC LIMIT 1");
 }
 
 /** Damages every page of the audit log (its table and index): data is read well, the log is not written. */

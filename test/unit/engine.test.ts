@@ -262,6 +262,8 @@ describe("engine", () => {
       entry: { value: bytes("v1") },
       read: { ageMs: 30 },
     });
+    // Home's rows moved to a rowid table (migration 6), whole: a WITHOUT ROWID table has no rowid to select.
+    expect(again.db.prepare("SELECT rowid > 0, version, CAST(value AS TEXT) FROM entries").raw().all()).toEqual([[1, 3, "v3"]]);
   });
 
   it("reads the store through a mapping, except while exporting, and maps again afterwards", () => {

@@ -198,6 +198,12 @@ function drawVersions(engine: KvContext, count: number): number {
 const UPSERT_ENTRY = `INSERT INTO entries (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (ns, key) DO UPDATE SET version = excluded.version, value = excluded.value, tombstone = excluded.tombstone,
     expires_at = excluded.expires_at, metadata = excluded.metadata, commit_t = excluded.commit_t, origin = excluded.origin`;
+/**
+ * A key home holds already: its row updated where it is. The upsert would first draw a new rowid and
+ * probe the unique index before finding the row; this finds it once.
+ */
+const UPDATE_ENTRY = `UPDATE entries SET version = ?, value = ?, tombstone = ?, expires_at = ?, metadata = ?, commit_t = ?, origin = ?
+  WHERE ns = ? AND key = ?`;
 
 /**
  * Commits a version at home, keeping the one it replaces while an edge may still serve it, and
@@ -213,7 +219,10 @@ function apply(engine: KvContext, ns: number, row: Row, now: number, replaced: R
     engine.heads.set(ns, row, engine.settings.stamp);
     group.written.push({ ns, key: row.key });
   } else engine.heads.drop(ns, row.key);
-  engine.stmt(UPSERT_ENTRY).run(ns, row.key, row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin);
+  const updated =
+    replaced !== undefined &&
+    engine.stmt(UPDATE_ENTRY).run(row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin, ns, row.key).changes === 1;
+  if (!updated) engine.stmt(UPSERT_ENTRY).run(ns, row.key, row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin);
   if (!regions.isHome(row.origin) && regions.model.edgeStore === "cache") {
     // Visible where written: the writing edge's cache takes the new version and drops its list pages.
     if (!regions.has("no-local-apply")) engine.caches.fillCache(row.origin, ns, row.key, row, now, readCacheTtl(regions.model, undefined));

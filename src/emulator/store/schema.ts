@@ -210,6 +210,32 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE cache_entries ADD COLUMN ttl_ms INTEGER;
   UPDATE cache_entries SET ttl_ms = 0;
   `,
+  // 6: home's rows move from a WITHOUT ROWID table into a rowid table with a unique index on (ns, key).
+  // A WITHOUT ROWID table keeps its rows in an index's pages, where a row longer than about 1 KB (of a
+  // 4 KiB page) spills to overflow pages, so values of a few KB left half the table's pages unused: a
+  // store of such values was 2.1× the bytes it held. A rowid table's leaf takes a row of up to about
+  // 4 KB whole; the unique index holds only (ns, key, rowid). Every query reads the same columns as
+  // before, by the same (ns, key); an update of a key's row leaves its index entry alone. Rows are
+  // copied in key order, so the rowids of a namespace follow its keys, as a scan in key order reads them.
+  `
+  CREATE TABLE entries_by_rowid (
+    ns         INTEGER NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,
+    key        BLOB NOT NULL,
+    version    INTEGER NOT NULL,
+    value      BLOB,
+    tombstone  INTEGER NOT NULL DEFAULT 0,
+    expires_at INTEGER,
+    metadata   TEXT,
+    commit_t   INTEGER NOT NULL,
+    origin     TEXT NOT NULL
+  ) STRICT;
+  INSERT INTO entries_by_rowid (ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin)
+    SELECT ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin FROM entries ORDER BY ns, key;
+  DROP TABLE entries;
+  ALTER TABLE entries_by_rowid RENAME TO entries;
+  CREATE UNIQUE INDEX entries_by_key ON entries (ns, key);
+  CREATE INDEX entries_by_version ON entries (version);
+  `,
 ];
 
 /** Brings a store to the newest schema, in one write transaction, with the default site and namespace. */
