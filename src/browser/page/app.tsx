@@ -6,6 +6,7 @@ import { ErrorNote } from "./notes.js";
 import { KeyPanel } from "./key-panel.js";
 import { KeyList } from "./key-list.js";
 import { Namespaces } from "./namespaces.js";
+import { firstPageSettled } from "./first-page.js";
 import { useTargetClock } from "./target-clock.js";
 import { UsagePanel } from "./usage-panel.js";
 
@@ -30,6 +31,8 @@ function Browser({ session }: { session: Session }) {
   const versionKey = (ns: string, key: string) => JSON.stringify([ns, key]);
   const remember = (ns: string, key: string, version: string | null) => setVersions((known) => new Map(known).set(versionKey(ns, key), version));
   const site = session.site;
+  // With no namespace open, no key list holds the other requests back.
+  if (place.ns === null) firstPageSettled();
   return (
     <>
       <Banner session={session} status={clock.status} />

@@ -11,6 +11,7 @@ import { NamespaceTools } from "./namespace-tools.js";
 import { useLoad } from "./use-load.js";
 import type { WireListPage } from "../../contract/wire.js";
 import { ColumnHeads } from "./column-heads.js";
+import { firstPageSettled } from "./first-page.js";
 
 const PAGE_SIZES = [50, 100, 500, 1000];
 
@@ -48,6 +49,7 @@ export function KeyList(props: Props) {
   useLayoutEffect(() => {
     if (page.loading) delete document.body.dataset.keysReady;
     else if (page.data) document.body.dataset.keysReady = String(keyRows);
+    if (!page.loading) firstPageSettled();
   }, [page.data, page.loading, keyRows]);
 
   return (

@@ -1,5 +1,6 @@
 /** The site's namespaces, each with the routes bound to it and whether they may write. */
 import { bindings, namespaces } from "./kv-api.js";
+import { afterFirstPage } from "./first-page.js";
 import { ErrorNote } from "./notes.js";
 import { useLoad } from "./use-load.js";
 
@@ -12,7 +13,7 @@ interface Props {
 }
 
 export function Namespaces({ site, selected, changes, onSelect }: Props) {
-  const list = useLoad(async () => ({ namespaces: await namespaces(site), bindings: await bindings(site) }), [site, changes]);
+  const list = useLoad(() => afterFirstPage(async () => ({ namespaces: await namespaces(site), bindings: await bindings(site) })), [site, changes]);
   if (list.error) return <ErrorNote error={list.error} />;
   if (!list.data) return <p role="status">Loading namespaces…</p>;
   return (

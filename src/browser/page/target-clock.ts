@@ -4,6 +4,7 @@
  * the browser's clock for a remote target.
  */
 import { useEffect, useState } from "preact/hooks";
+import { afterFirstPage } from "./first-page.js";
 import { emulatorStatus, type EmulatorStatus } from "./emulator-api.js";
 
 export interface TargetClock {
@@ -16,7 +17,7 @@ export function useTargetClock(emulator: boolean): TargetClock {
   const [status, setStatus] = useState<EmulatorStatus | null>(null);
   const [tick, setTick] = useState(0);
   const refresh = async () => {
-    if (emulator) setStatus(await emulatorStatus());
+    if (emulator) setStatus(await afterFirstPage(emulatorStatus));
   };
   useEffect(() => void refresh().catch(() => undefined), [emulator]);
   const manual = status?.clock.mode === "manual";

@@ -1,11 +1,12 @@
 /** The site's usage this period against its tier's ceilings. */
 import { formatBytes } from "./format.js";
 import { usage } from "./kv-api.js";
+import { afterFirstPage } from "./first-page.js";
 import { ErrorNote } from "./notes.js";
 import { useLoad } from "./use-load.js";
 
 export function UsagePanel({ site, changes }: { site: string; changes: number }) {
-  const report = useLoad(() => usage(site), [site, changes]);
+  const report = useLoad(() => afterFirstPage(() => usage(site)), [site, changes]);
   if (report.error) return <ErrorNote error={report.error} />;
   const u = report.data;
   if (!u) return null;
