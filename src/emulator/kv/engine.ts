@@ -111,8 +111,8 @@ export class Engine extends KvContext {
     return beginNamespaceRemoval(this, site, name);
   }
 
-  /** Removes the next keys of a namespace being removed: how many, or null once it is gone. */
-  removeNamespaceStep(site: string, id: number): number | null {
-    return removeNamespaceStep(this, site, id);
+  /** Removes the next `keys` keys of a namespace being removed: how many, and how long it held the write lock; null once it is gone. */
+  removeNamespaceStep(site: string, id: number, keys?: number): { removed: number; heldMs: number } | null {
+    return removeNamespaceStep(this, site, id, keys);
   }
 }

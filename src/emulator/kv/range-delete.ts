@@ -74,7 +74,10 @@ export function removeRangeStep(engine: KvContext, step: RangeStep): RangeStepRe
       if (held.rows > 0) {
         const atOnce = deliveredAtOnce(engine, region, now, held.rows);
         if (atOnce === "mixed" || keyByKey(engine, region)) {
-          const keys = engine.stmt(`SELECT key FROM entries WHERE ${BOUNDS} AND tombstone = 0 ORDER BY key`).pluck().all(...bounds) as Buffer[];
+          const keys = engine
+            .stmt(`SELECT key FROM entries WHERE ${BOUNDS} AND tombstone = 0 ORDER BY key`)
+            .pluck()
+            .all(...bounds) as Buffer[];
           const mutations = keys.map((k) => ({ kind: "delete" as const, key: k.toString("utf8"), ifMissing: "skip" as const }));
           write(engine, { site: step.site, namespace: step.namespace, mutations, region: step.region, invalid: "throw" });
         } else tombstone(engine, { site: step.site, ns, where: BOUNDS, bounds, region, now, atOnce }, held);
