@@ -101,6 +101,17 @@ export interface DeleteOptions extends WriteOptions {
   onlyIf?: Condition;
 }
 
+export interface PrefixDeleteOptions extends WriteOptions {
+  cursor: string | null;
+}
+
+export interface PrefixDeleteStep {
+  /** Live keys this step removed. */
+  removed: number;
+  /** Where the next step starts; null once the prefix holds no key. */
+  cursor: string | null;
+}
+
 export interface ReadOptions {
   /** The region that serves the read. Default: home. */
   region?: string;

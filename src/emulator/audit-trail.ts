@@ -61,6 +61,11 @@ export class AuditTrail {
     this.core.ledger.read(record, 0);
   }
 
+  /** A step of removing everything under a prefix: one record for its `count` keys. */
+  removedAll(ns: string, prefix: string, region: string, count: number): void {
+    this.core.ledger.write({ site: this.site, actor: this.actor, action: "delete", namespace: ns, key: `${prefix}*`, region, outcome: "ok" }, count);
+  }
+
   /** Logs writes that did not happen: they failed, or the transaction they shared failed to commit. */
   failed(action: "write" | "delete" | "incr", ns: string, keys: readonly string[], region: string | undefined, error: unknown): void {
     for (const key of keys) this.log(action, ns, key, region ?? this.core.engine.homeRegion, outcomeOf(error));

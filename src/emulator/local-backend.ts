@@ -23,6 +23,8 @@ import type {
   BulkPutOptions,
   IncrOptions,
   IncrResult,
+  PrefixDeleteOptions,
+  PrefixDeleteStep,
 } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
 import type { Clock } from "../core/clock.js";
@@ -32,6 +34,7 @@ import { EmbeddedControls } from "./controls.js";
 import { EmulatorCore } from "./emulator-core.js";
 import type { TokenStore } from "./site/tokens.js";
 import { readOnlyReason } from "./store/read-only.js";
+import { makeWay, StepSize } from "./kv/step-size.js";
 
 export interface LocalBackendOptions {
   dataDir: string;
@@ -60,6 +63,8 @@ export class LocalBackend implements Backend {
   }
 
   private readonly trail: AuditTrail;
+  /** Rows per step of a long removal, by how long the last held the write lock (see StepSize). */
+  private readonly steps = new StepSize();
 
   static open(options: LocalBackendOptions): LocalBackend {
     const core = EmulatorCore.open(options.dataDir, options.clock, options.client);
@@ -136,6 +141,31 @@ export class LocalBackend implements Backend {
       return result;
     } catch (e) {
       this.trail.failed("delete", ns, keys, options.region, e);
+      throw e;
+    }
+  }
+
+  /** A step sized by the last (see StepSize), then a pause as long, so other processes' writers get the lock between steps. */
+  async deletePrefix(ns: string, prefix: string, options: PrefixDeleteOptions): Promise<PrefixDeleteStep> {
+    const step = this.deletePrefixNow(ns, prefix, options);
+    await makeWay(step.heldMs);
+    return { removed: step.removed, cursor: step.cursor };
+  }
+
+  /** One step of deletePrefix() at once, `limit` rows looked at (by default as StepSize says): for the server, one step a request. */
+  deletePrefixNow(ns: string, prefix: string, options: PrefixDeleteOptions & { limit?: number }): PrefixDeleteStep & { heldMs: number } {
+    const engine = this.core.engine;
+    const region = options.region ?? engine.homeRegion;
+    try {
+      const limit = options.limit ?? this.steps.next;
+      const step = engine.actingFor(this.actor, () =>
+        engine.deletePrefixStep(this.site, ns, prefix, { cursor: options.cursor, region: options.region, limit }),
+      );
+      if (options.limit === undefined) this.steps.took(step.heldMs);
+      if (step.removed > 0) this.trail.removedAll(ns, prefix, region, step.removed);
+      return step;
+    } catch (e) {
+      this.trail.failed("delete", ns, [`${prefix}*`], options.region, e);
       throw e;
     }
   }
@@ -243,10 +273,14 @@ export class LocalBackend implements Backend {
   async removeNamespace(name: string, onProgress?: (removed: number) => void): Promise<void> {
     const engine = this.core.engine;
     for (const id of engine.beginNamespaceRemoval(this.site, name)) {
-      for (let removed = engine.removeNamespaceStep(this.site, id); removed !== null; removed = engine.removeNamespaceStep(this.site, id)) {
-        onProgress?.(removed);
-        // Between steps, the event loop: a server removing a namespace keeps answering meanwhile.
-        await new Promise((resolve) => setImmediate(resolve));
+      for (;;) {
+        const step = engine.removeNamespaceStep(this.site, id, this.steps.next);
+        if (step === null) break;
+        this.steps.took(step.heldMs);
+        onProgress?.(step.removed);
+        // Between steps, a pause: other processes' writers take the lock, and a server removing a
+        // namespace keeps answering meanwhile.
+        await makeWay(step.heldMs);
       }
     }
   }

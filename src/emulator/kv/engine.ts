@@ -21,7 +21,7 @@ import { list } from "./list.js";
 import { createNamespace, listNamespaces } from "./namespaces.js";
 import { beginNamespaceRemoval, removeNamespaceStep } from "./namespace-removal.js";
 import { get } from "./read.js";
-import { deleteKeys, incrOne, putBulk, putOne } from "./writes.js";
+import { deleteKeys, deletePrefixStep, incrOne, putBulk, putOne, type PrefixStep } from "./writes.js";
 
 /**
  * The emulator's engine: the platform's semantics over one SQLite store, shared by every process
@@ -47,6 +47,20 @@ export class Engine extends KvContext {
     // A dry run says what a delete would remove and what it would miss, and writes nothing.
     if (options.dryRun) return planDelete(this, site, namespace, keys, options);
     return deleteKeys(this, site, namespace, keys, options);
+  }
+
+  /**
+   * Removes the next keys under a prefix, from `cursor` on (null: the first), each a tombstone as any
+   * delete, looking at `limit` rows at most: one transaction, whose write lock is held about as long
+   * as `limit` says (see range-delete.ts). Run again with the cursor it returns until that is null.
+   */
+  deletePrefixStep(site: string, namespace: string, prefix: string, options: { cursor: string | null; region?: string; limit: number }): PrefixStep {
+    const restore = unmap(this);
+    try {
+      return deletePrefixStep(this, site, namespace, prefix, options);
+    } finally {
+      restore();
+    }
   }
 
   /** Adds to the counter a key holds, at home (Backend.incr). */
@@ -97,8 +111,8 @@ export class Engine extends KvContext {
     return beginNamespaceRemoval(this, site, name);
   }
 
-  /** Removes the next keys of a namespace being removed: how many, or null once it is gone. */
-  removeNamespaceStep(site: string, id: number): number | null {
-    return removeNamespaceStep(this, site, id);
+  /** Removes the next `keys` keys of a namespace being removed: how many, and how long it held the write lock; null once it is gone. */
+  removeNamespaceStep(site: string, id: number, keys?: number): { removed: number; heldMs: number } | null {
+    return removeNamespaceStep(this, site, id, keys);
   }
 }

@@ -11,8 +11,9 @@ import { HOME_SEQ } from "./home-rows.js";
  */
 const REMOVING = "~removing/";
 /**
- * Keys removed per transaction: each takes a few milliseconds of CPU (about 17 ms for 4,000 keys of
- * 720 bytes), so another process waits for the write lock that long, not the whole namespace's time.
+ * Keys removed per transaction unless the caller sizes the steps (LocalBackend does, by how long each
+ * held the write lock: StepSize): about 4 ms of CPU for 1,000 keys of 720 bytes, so another process
+ * waits for the write lock that long, not the whole namespace's time.
  */
 const KEYS_PER_STEP = 1_000;
 
@@ -47,25 +48,33 @@ export function beginNamespaceRemoval(engine: KvContext, site: string, name: str
  * none are left, the namespace itself. Returns how many keys it removed, or null when the namespace
  * is gone.
  */
-export function removeNamespaceStep(engine: KvContext, site: string, id: number): number | null {
+export function removeNamespaceStep(engine: KvContext, site: string, id: number, keys = KEYS_PER_STEP): { removed: number; heldMs: number } | null {
   // Each page is read once, to be freed: kept mapped, all of them would stay in this process's memory.
   const restore = unmap(engine);
+  let started = 0;
   try {
-    return removeStep(engine, site, id);
+    const removed = engine.run(true, () => {
+      // eslint-disable-next-line no-restricted-syntax -- how long the write lock is held is real time, whatever the emulated clock says
+      started = performance.now();
+      return removeStep(engine, site, id, keys);
+    });
+    // eslint-disable-next-line no-restricted-syntax -- how long the write lock is held is real time, whatever the emulated clock says
+    return removed === null ? null : { removed, heldMs: performance.now() - started };
   } finally {
     restore();
   }
 }
 
-function removeStep(engine: KvContext, site: string, id: number): number | null {
-  return engine.run(true, () => {
+/** Inside the step's transaction. */
+function removeStep(engine: KvContext, site: string, id: number, keys: number): number | null {
+  {
     const exists = engine.stmt("SELECT 1 FROM namespaces WHERE id = ? AND site = ? AND name LIKE ?").get(id, site, `${REMOVING}%`);
     if (!exists) return null;
     // The last key of this step; none: fewer keys are left than a step takes, so all of them go.
     const last = engine
       .stmt("SELECT key FROM entries WHERE ns = ? ORDER BY key LIMIT 1 OFFSET ?")
       .pluck()
-      .get(id, KEYS_PER_STEP - 1) as Buffer | undefined;
+      .get(id, keys - 1) as Buffer | undefined;
     const range = last === undefined ? "ns = ?" : "ns = ? AND key <= ?";
     const bounds = last === undefined ? [id] : [id, last];
     // What these keys occupy, as footprint() counts it: live and expired versions alike, never a delete.
@@ -85,5 +94,5 @@ function removeStep(engine: KvContext, site: string, id: number): number | null 
       engine.stmt("DELETE FROM namespaces WHERE id = ?").run(id);
     }
     return held.rows;
-  });
+  }
 }

@@ -52,6 +52,9 @@ interface Pending {
  * pending write of it first has the pending ones written (one segment), so it is compared with what
  * was just written. Each segment is checked against the tier's ceilings whole, before any of it is
  * written, and takes consecutive versions.
+ *
+ * The removal of a key range is its other input (range-delete.ts): the same rows, versions, usage
+ * and history, written set-wise a step at a time, and through write() where that is not the same.
  */
 export function write(engine: KvContext, request: WriteRequest): { region: string; outcomes: MutationOutcome[] } {
   const { site, namespace, mutations } = request;
@@ -185,7 +188,7 @@ function commitSegment(
 }
 
 /** Draws `count` versions from home's counter; returns the last. */
-function drawVersions(engine: KvContext, count: number): number {
+export function drawVersions(engine: KvContext, count: number): number {
   const group = engine.groups.current;
   if (group) {
     group.version = (group.version ?? engine.homeSeq()) + count;

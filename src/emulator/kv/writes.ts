@@ -7,6 +7,8 @@ import type { KvContext } from "./context.js";
 import { formatVersion } from "./entry.js";
 import type { Mutation, PutMutation } from "./mutation.js";
 import { write } from "./write.js";
+import { decodeCursor, encodeCursor, prefixUpperBound } from "./cursor.js";
+import { removeRangeStep } from "./range-delete.js";
 
 /* The Backend's writes (a put, a delete of keys, an increment, a bulk put or an import) as requests to the one write path. */
 
@@ -38,6 +40,27 @@ export function deleteKeys(engine: KvContext, site: string, namespace: string, k
     // Versions are drawn in order: the last written is the newest.
     version: written.length ? formatVersion(written[written.length - 1]!) : null,
   };
+}
+
+/** A step of removing every key under a prefix: how many it removed, the cursor of the next step (null: none left), and how long it held the write lock. */
+export interface PrefixStep {
+  removed: number;
+  cursor: string | null;
+  heldMs: number;
+}
+
+/** Removes the next keys under a prefix, `limit` rows at most looked at, in one transaction (range-delete.ts). */
+export function deletePrefixStep(
+  engine: KvContext,
+  site: string,
+  namespace: string,
+  prefix: string,
+  options: { cursor: string | null; region?: string; limit: number },
+): PrefixStep {
+  const from = Buffer.from(prefix, "utf8");
+  const after = options.cursor === null ? null : Buffer.from(decodeCursor(options.cursor, prefix), "utf8");
+  const step = removeRangeStep(engine, { site, namespace, region: options.region, from, below: prefixUpperBound(from), after, limit: options.limit });
+  return { removed: step.removed, cursor: step.last === null ? null : encodeCursor(prefix, step.last.toString("utf8")), heldMs: step.heldMs };
 }
 
 /** An entry of a bulk put or an import: left alone when the key already holds it (or, `ifAbsent`, holds anything). */

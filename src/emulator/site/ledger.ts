@@ -91,8 +91,9 @@ export class Ledger {
 
   private writeMeters = new Map<string, { site: string; period: string; writes: number; byteMs: number }>();
 
-  write(record: Omit<AuditRecord, "t" | "count">): void {
-    this.audit.push(recordOf(record, this.opTime()));
+  /** A write, a delete or an increment; `count`: how many keys one record stands for (a prefix's removal, a step at a time). */
+  write(record: Omit<AuditRecord, "t" | "count">, count = 1): void {
+    this.audit.push({ ...recordOf(record, this.opTime()), count });
     // A read after this write is a new record: no record's reads span a write, so the log keeps its order.
     if (this.readRecords.size > 0) this.readRecords.clear();
     if (this.audit.length >= this.flushAt && !this.held) this.flush();
