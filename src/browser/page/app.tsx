@@ -1,5 +1,5 @@
-import { useEffect, useState } from "preact/hooks";
-import { openSession, type Session } from "./api.js";
+import { useLayoutEffect, useState } from "preact/hooks";
+import type { Session } from "./api.js";
 import { Banner } from "./banner.js";
 import { usePlace } from "./deep-link.js";
 import { ErrorNote } from "./notes.js";
@@ -11,10 +11,10 @@ import { useTargetClock } from "./target-clock.js";
 import { UsagePanel } from "./usage-panel.js";
 
 /** The page: what it shows (banner), where (namespaces), the keys, and the key opened. */
-export function App() {
+export function App({ opening }: { opening: Promise<Session> }) {
   const [session, setSession] = useState<Session | null>(null);
   const [failure, setFailure] = useState<unknown>(null);
-  useEffect(() => void openSession().then(setSession, setFailure), []);
+  useLayoutEffect(() => void opening.then(setSession, setFailure), [opening]);
   if (failure) return <ErrorNote error={failure} />;
   if (!session) return <p role="status">Opening the session…</p>;
   return <Browser session={session} />;

@@ -7,7 +7,7 @@ export interface Place {
   key: string | null;
 }
 
-function parsePlace(hash: string): Place {
+export function parsePlace(hash: string): Place {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   return { ns: params.get("ns"), prefix: params.get("prefix") ?? "", key: params.get("key") };
 }

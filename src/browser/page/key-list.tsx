@@ -11,7 +11,7 @@ import { NamespaceTools } from "./namespace-tools.js";
 import { useLoad } from "./use-load.js";
 import type { WireListPage } from "../../contract/wire.js";
 import { ColumnHeads } from "./column-heads.js";
-import { firstPageSettled } from "./first-page.js";
+import { FIRST_PAGE_SIZE, firstPageSettled, listingOf, takeEarlyPage } from "./first-page.js";
 
 const PAGE_SIZES = [50, 100, 500, 1000];
 
@@ -31,17 +31,20 @@ interface Props {
 
 export function KeyList(props: Props) {
   const { site, ns, prefix, now, onOpen } = props;
-  const [limit, setLimit] = useState(100);
+  const [limit, setLimit] = useState(FIRST_PAGE_SIZE);
   const [tree, setTree] = useState(false);
   // Where this listing is: the cursors of the pages before this one (to go back) and this page's.
   // Another namespace, prefix or page size starts again from the first page.
-  const listing = JSON.stringify([site, ns, prefix, limit]);
+  const listing = listingOf(site, ns, prefix, limit);
   const [paging, setPaging] = useState<{ listing: string; trail: (string | null)[]; cursor: string | null }>({ listing, trail: [], cursor: null });
   const { trail, cursor } = paging.listing === listing ? paging : { trail: [], cursor: null };
   const goTo = (nextTrail: (string | null)[], nextCursor: string | null) => setPaging({ listing, trail: nextTrail, cursor: nextCursor });
   // Bumped by the Refresh button: others write to the store too.
   const [refreshed, setRefreshed] = useState(0);
-  const page = useLoad(() => listKeys(site, ns, prefix, cursor, limit), [listing, cursor, props.changes, refreshed]);
+  const page = useLoad(
+    () => (cursor === null ? takeEarlyPage(listing) : undefined) ?? listKeys(site, ns, prefix, cursor, limit),
+    [listing, cursor, props.changes, refreshed],
+  );
   const rows = page.data ? shownRows(page.data, prefix, tree) : [];
   const keyRows = rows.filter((r) => r.kind === "key").length;
   // The signal that a page of keys is on screen (and, while one loads, that it is not), given as

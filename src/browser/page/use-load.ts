@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useLayoutEffect, useRef, useState } from "preact/hooks";
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -23,6 +23,8 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
     );
     // The caller's dependencies decide when to load again, as with useEffect.
   }, deps);
-  useEffect(run, [run]);
+  // The request goes out as soon as the component is in the document, not after the next paint, where
+  // Preact runs effects: that waits for an animation frame, up to 100 ms where frames are throttled.
+  useLayoutEffect(run, [run]);
   return { ...state, reload: run };
 }
