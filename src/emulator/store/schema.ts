@@ -8,6 +8,23 @@ import type { Database } from "./sqlite.js";
  *
  * Keys are stored as BLOBs of UTF-8 so that SQLite's memcmp ordering is UTF-8 byte order.
  */
+/**
+ * The columns of a stored record: home's newest version of a key (entries), a superseded one (versions)
+ * and an edge's cached copy (cache_entries) are the same record. Frozen: migrations that have run on
+ * users' stores were written with this text, so a record that needs another column gets a new
+ * migration that adds it, never an edit here.
+ */
+const RECORD_COLUMNS = `ns         INTEGER NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,
+    key        BLOB NOT NULL,
+    version    INTEGER NOT NULL,
+    value      BLOB,
+    tombstone  INTEGER NOT NULL DEFAULT 0,
+    expires_at INTEGER,
+    metadata   TEXT,
+    commit_t   INTEGER NOT NULL,
+    origin     TEXT NOT NULL`;
+const RECORD_COLUMN_NAMES = "ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin";
+
 const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
@@ -102,15 +119,7 @@ const MIGRATIONS: readonly string[] = [
 
   -- Home's authoritative map: the newest version of every key, tombstones included.
   CREATE TABLE entries (
-    ns         INTEGER NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,
-    key        BLOB NOT NULL,
-    version    INTEGER NOT NULL,
-    value      BLOB,
-    tombstone  INTEGER NOT NULL DEFAULT 0,
-    expires_at INTEGER,
-    metadata   TEXT,
-    commit_t   INTEGER NOT NULL,
-    origin     TEXT NOT NULL,
+    ${RECORD_COLUMNS},
     PRIMARY KEY (ns, key)
   ) STRICT, WITHOUT ROWID;
   -- Versions only grow, so this index is appended to: recent writes, for propagation status and caches.
@@ -120,15 +129,7 @@ const MIGRATIONS: readonly string[] = [
   -- versions, dropped once a newer one has reached every edge (and, from the second migration on,
   -- when each was superseded, and a copy of home's version).
   CREATE TABLE versions (
-    ns         INTEGER NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,
-    key        BLOB NOT NULL,
-    version    INTEGER NOT NULL,
-    value      BLOB,
-    tombstone  INTEGER NOT NULL DEFAULT 0,
-    expires_at INTEGER,
-    metadata   TEXT,
-    commit_t   INTEGER NOT NULL,
-    origin     TEXT NOT NULL,
+    ${RECORD_COLUMNS},
     PRIMARY KEY (ns, key, version)
   ) STRICT, WITHOUT ROWID;
 
@@ -156,15 +157,7 @@ const MIGRATIONS: readonly string[] = [
   -- Cache profiles: an edge's cached copy of a key (version 0: a cached miss) ...
   CREATE TABLE cache_entries (
     region     TEXT NOT NULL,
-    ns         INTEGER NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,
-    key        BLOB NOT NULL,
-    version    INTEGER NOT NULL,
-    value      BLOB,
-    tombstone  INTEGER NOT NULL DEFAULT 0,
-    expires_at INTEGER,
-    metadata   TEXT,
-    commit_t   INTEGER NOT NULL,
-    origin     TEXT NOT NULL,
+    ${RECORD_COLUMNS},
     fetched_at INTEGER NOT NULL,
     PRIMARY KEY (region, ns, key)
   ) STRICT, WITHOUT ROWID;
@@ -188,7 +181,7 @@ const MIGRATIONS: readonly string[] = [
   UPDATE versions AS v SET superseded_t = coalesce(
     (SELECT n.commit_t FROM versions n WHERE n.ns = v.ns AND n.key = v.key AND n.version > v.version ORDER BY n.version LIMIT 1),
     (SELECT h.commit_t FROM entries h WHERE h.ns = v.ns AND h.key = v.key));
-  INSERT INTO versions (ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin)
+  INSERT INTO versions (${RECORD_COLUMN_NAMES})
     SELECT ns, key, version, NULL, tombstone, expires_at, metadata, commit_t, origin FROM entries e
     WHERE EXISTS (SELECT 1 FROM versions v WHERE v.ns = e.ns AND v.key = e.key);
   `,
@@ -219,18 +212,10 @@ const MIGRATIONS: readonly string[] = [
   // copied in key order, so the rowids of a namespace follow its keys, as a scan in key order reads them.
   `
   CREATE TABLE entries_by_rowid (
-    ns         INTEGER NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,
-    key        BLOB NOT NULL,
-    version    INTEGER NOT NULL,
-    value      BLOB,
-    tombstone  INTEGER NOT NULL DEFAULT 0,
-    expires_at INTEGER,
-    metadata   TEXT,
-    commit_t   INTEGER NOT NULL,
-    origin     TEXT NOT NULL
+    ${RECORD_COLUMNS}
   ) STRICT;
-  INSERT INTO entries_by_rowid (ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin)
-    SELECT ns, key, version, value, tombstone, expires_at, metadata, commit_t, origin FROM entries ORDER BY ns, key;
+  INSERT INTO entries_by_rowid (${RECORD_COLUMN_NAMES})
+    SELECT ${RECORD_COLUMN_NAMES} FROM entries ORDER BY ns, key;
   DROP TABLE entries;
   ALTER TABLE entries_by_rowid RENAME TO entries;
   CREATE UNIQUE INDEX entries_by_key ON entries (ns, key);
