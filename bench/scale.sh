@@ -10,12 +10,15 @@
 #   - `kv rm --prefix` of the 20% prefix (1,000,000 keys at 5M) and `kv namespace rm` of everything,
 #     each on a copy of the store, while another process reads and takes the write lock every 20 ms
 #     (bench/scale/lock-probe.mjs: its longest wait is the longest lock the command held);
-#   - the store's size on disk against the bytes of keys, values and metadata it holds.
+#   - the store's size on disk against the bytes of keys, values and metadata it holds;
+#   - an eventual read in an edge of keys with 10 pending versions each, against a home read of the
+#     same keys, on a copy of the store (bench/scale/edge-reads.mjs).
 # Data: bench/scale/make-data.mjs (keys of 20–60 bytes under 302 prefixes, values 10 B–4 KiB, 10% with
 # a TTL, 5% with metadata). The file, the seeded store and the floor's table are kept in
 # ${TMPDIR:-/tmp}/yourspace-scale-<keys>-<layout>/ so a rerun skips the import; the layout is a hash
 # of the store's schema and opening code, so a change to either seeds again. SCALE_RESEED=1 seeds
-# again anyway; SCALE_SEED_ONLY=1 seeds and stops; SCALE_ONLY=removals runs the removals alone. Needs hyperfine (apt-get install hyperfine) and GNU time.
+# again anyway; SCALE_SEED_ONLY=1 seeds and stops; SCALE_ONLY=removals runs the removals alone,
+# SCALE_ONLY=edge the edge reads alone. Needs hyperfine (apt-get install hyperfine) and GNU time.
 # Usage: bash bench/scale.sh            SCALE_KEYS=1000000 bash bench/scale.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,7 +85,8 @@ small_key=$(sed -n '500p' "$cache/small.ndjson" | node -e 'process.stdin.on("dat
 middle=sessions/
 scan=orders/2026/
 
-if [ "${SCALE_ONLY:-}" != "removals" ]; then
+only=${SCALE_ONLY:-}
+if [ -z "$only" ]; then
 # ---- New processes: the big store against the 1,000-key one -----------------------------------------
 # RUNS runs each in one hyperfine run: wall medians, and CPU (user + system, means), on which the
 # verdict rests: on a machine other work shares, wall time is mostly the wait for a core.
@@ -116,6 +120,16 @@ on_disk=$(du -cb "$big"/kv.sqlite* | tail -1 | cut -f1)
 
 fi
 
+# ---- Eventual reads in an edge with pending versions, on a copy -------------------------------------
+if [ -z "$only" ] || [ "$only" = edge ]; then
+  rm -rf "$work/copy"
+  echo "Copying the store for the edge reads …" >&2
+  cp -r "$big" "$work/copy"
+  echo "Timing edge reads …" >&2
+  edge_reads=$(node bench/scale/edge-reads.mjs "$work/copy" "$ns" 10000 10)
+  rm -rf "$work/copy"
+fi
+
 # ---- Removals, each on a copy, with another process on the store -----------------------------------
 removal() { # name, command…
   local name=$1
@@ -132,10 +146,12 @@ removal() { # name, command…
   probed[$name]=$(tail -1 "$work/probe.out")
 }
 declare -A probed
+if [ -z "$only" ] || [ "$only" = removals ]; then
 removal "rm --prefix" "$ys" --data-dir "$work/copy" kv rm -n "$ns" --prefix "$middle" --yes --json
 removed_prefix=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).removed.length)' "$work/rm --prefix.out")
 removal "namespace rm" "$ys" --data-dir "$work/copy" kv namespace rm "$ns" --yes --json
 rm -rf "$work/copy"
+fi
 
 # ---- The table ---------------------------------------------------------------------------------------
 verdict() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b ? "yes" : "**no**") }'; }
@@ -155,7 +171,7 @@ against() {
 }
 # within <name> <s> <MiB>: whether its wall time and peak RSS are within the target.
 within() { awk -v w="${wall[$1]}" -v m="${rss[$1]}" -v tw="$2" -v tm="$3" 'BEGIN { print (w <= tw && m <= tm ? "yes" : "**no**") }'; }
-if [ "${SCALE_ONLY:-}" != "removals" ]; then
+if [ -z "$only" ]; then
 printf '| kv import | %s | ≤ 90 s, ≤ 250 MiB | %s |\n' "$(against import "floor import" "raw insert")" "$(within import 90 250)"
 ratio_row "kv get (median)" "${cli[get]}" 1.1
 ratio_row "kv ls --limit 1000 $middle" "${cli[ls middle]}" 1.2
@@ -168,6 +184,12 @@ printf '| kv ls --all --json %s (%s keys; raw: %s rows) | %s | ≤ 2× | %s |\n'
   "$(awk -v a="${cpu["ls --all"]}" -v b="${cpu["floor scan"]}" 'BEGIN { print (a <= 2 * b ? "yes (CPU)" : "**no**") }')"
 printf '| kv export (all) | %s | ≤ 30 s, ≤ 150 MiB | %s |\n' "$(against export "floor scan all" "raw scan")" "$(within export 30 150)"
 fi
+if [ -z "$only" ] || [ "$only" = edge ]; then
+  read -r edge_cpu edge_cell home_cell < <(node -e 'const r = JSON.parse(process.argv[1]);
+    console.log(r.ratio.cpu, `${r.edgeUs.cpu}_µs_CPU,_${r.edgeUs.wall}_µs_wall_(${r.edgeRegion},_${r.keys}_keys_×_${r.versions}_versions)`, `${r.homeUs.cpu}_µs_CPU,_${r.homeUs.wall}_µs_wall_(${r.homeRegion})`)' "$edge_reads")
+  printf '| eventual edge read, pending versions | %s | home read of the same keys: %s | %s× CPU | ≤ 1.5× | %s |\n' "${edge_cell//_/ }" "${home_cell//_/ }" "$edge_cpu" "$(verdict "$edge_cpu" 1.5)"
+fi
+if [ -z "$only" ] || [ "$only" = removals ]; then
 for name in "rm --prefix" "namespace rm"; do
   lock=$(node -e 'console.log(JSON.parse(process.argv[1]).writeLock.maxMs)' "${probed[$name]}")
   extra=""
@@ -175,5 +197,8 @@ for name in "rm --prefix" "namespace rm"; do
   printf '| kv %s%s | %s s wall, %s s CPU, %s MiB | another process: %s | | ≤ 60 s, lock ≤ 200 ms | %s |\n' "$name" "$extra" "${wall[$name]}" "${cpu[$name]}" "${rss[$name]}" "${probed[$name]}" \
     "$(awk -v w="${wall[$name]}" -v l="$lock" 'BEGIN { print (w <= 60 && l <= 200 ? "yes" : "**no**") }')"
 done
-[ "${SCALE_ONLY:-}" = "removals" ] || printf '| store size on disk | %s bytes | %s bytes held | %s× | ≤ 1.6× | %s |\n' "$on_disk" "$held" \
-  "$(awk -v a="$on_disk" -v b="$held" 'BEGIN { printf "%.2f", a / b }')" "$(awk -v a="$on_disk" -v b="$held" 'BEGIN { print (a <= 1.6 * b ? "yes" : "**no**") }')"
+fi
+if [ -z "$only" ]; then
+  printf '| store size on disk | %s bytes | %s bytes held | %s× | ≤ 1.6× | %s |\n' "$on_disk" "$held" \
+    "$(awk -v a="$on_disk" -v b="$held" 'BEGIN { printf "%.2f", a / b }')" "$(awk -v a="$on_disk" -v b="$held" 'BEGIN { print (a <= 1.6 * b ? "yes" : "**no**") }')"
+fi
