@@ -20,6 +20,11 @@
 #                   sized by the binary itself (src/server/server-thread.ts), whatever is given here
 #   SIDE=2          rounds of the side-by-side runs after the others (both servers loaded at once;
 #                   GET and PUT); SIDE=0 leaves them out
+#   STORE=<dir>     run the emulator on a copy of this data directory instead of a new one, and
+#   FLOOR_DB=<file> the floor on a copy of this SQLite file (a table kv with a key and a value column):
+#                   with bench/scale.sh's seeded store and floor table, both servers answer from
+#                   millions of rows (the copies are made in the temporary directory, so the
+#                   originals are never written)
 #
 # Cases: GET of one 11-byte value; PUT of a 64-byte value, different on every request, to the same
 # key (Content-Type application/octet-stream); and, for the emulator only, the same PUT with a fresh
@@ -126,6 +131,17 @@ wait_status() {
 # The emulator, from the built binary, in a private data directory and HOME (no user config, no env).
 # A restart reuses the data directory and the token.
 mkdir -p "$tmp/home"
+if [ -n "${STORE:-}" ]; then
+  [ -f "$STORE/kv.sqlite" ] || die "STORE=$STORE holds no store (kv.sqlite)"
+  echo "copying the store $STORE …" >&2
+  cp -r "$STORE" "$tmp/ours"
+fi
+if [ -n "${FLOOR_DB:-}" ]; then
+  [ -f "$FLOOR_DB" ] || die "FLOOR_DB=$FLOOR_DB does not exist"
+  echo "copying the floor's table $FLOOR_DB …" >&2
+  mkdir -p "$tmp/floor"
+  cp "$FLOOR_DB" "$tmp/floor/floor.sqlite"
+fi
 token=
 start_ours() {
   : >"$tmp/ours.json"
@@ -213,6 +229,7 @@ run() {
   node bench/server/summary.mjs line "$out" "$name" "$server" "$round" >&2 || die "requests failed during $name against $server: see $out.json"
 }
 
+[ -n "${STORE:-}${FLOOR_DB:-}" ] && echo "emulator on a copy of ${STORE:-a new data directory}, floor on a copy of ${FLOOR_DB:-a new table}" >&2
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the start; $CONNECTIONS connections, ${WARMUP} s warmup + ${DURATION} s measured per run, $ROUNDS rounds, autocannon $ac_version${server_cpu:+, servers on CPU 1 and autocannon on CPU 0}" >&2
 # A diagnostic (docs/benchmarks.md): one run of a case against the emulator before the rounds, so GET
 # is not the first load it sees.
@@ -259,6 +276,6 @@ fi
 
 # --- summary ----------------------------------------------------------------------------------
 echo
-echo "node $(node --version), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//' || echo unknown CPU)), autocannon $ac_version, $tree, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+echo "node $(node --version), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//' || echo unknown CPU)), autocannon $ac_version, $tree${STORE:+, emulator on a copy of $STORE}${FLOOR_DB:+, floor on a copy of $FLOOR_DB}, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 node bench/server/summary.mjs summary "$tmp/results" "$ROUNDS" "$(getconf CLK_TCK)"
 [ "$SIDE_ROUNDS" -gt 0 ] && node bench/server/summary.mjs side "$tmp/results" "$SIDE_ROUNDS" "$(getconf CLK_TCK)"
