@@ -12,13 +12,14 @@
 #     (bench/scale/lock-probe.mjs: its longest wait is the longest lock the command held);
 #   - the store's size on disk against the bytes of keys, values and metadata it holds;
 #   - an eventual read in an edge of keys with 10 pending versions each, against a home read of the
-#     same keys, on a copy of the store (bench/scale/edge-reads.mjs).
+#     same keys, on a copy of the store (bench/scale/edge-reads.mjs); then, on that copy, every key
+#     with a TTL expired: list pages before and after they are reclaimed (bench/scale/expired.mjs).
 # Data: bench/scale/make-data.mjs (keys of 20–60 bytes under 302 prefixes, values 10 B–4 KiB, 10% with
 # a TTL, 5% with metadata). The file, the seeded store and the floor's table are kept in
 # ${TMPDIR:-/tmp}/yourspace-scale-<keys>-<layout>/ so a rerun skips the import; the layout is a hash
 # of the store's schema and opening code, so a change to either seeds again. SCALE_RESEED=1 seeds
 # again anyway; SCALE_SEED_ONLY=1 seeds and stops; SCALE_ONLY=removals runs the removals alone,
-# SCALE_ONLY=edge the edge reads alone. Needs hyperfine (apt-get install hyperfine) and GNU time.
+# SCALE_ONLY=edge the edge reads and the expired keys alone. Needs hyperfine (apt-get install hyperfine) and GNU time.
 # Usage: bash bench/scale.sh            SCALE_KEYS=1000000 bash bench/scale.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -127,6 +128,8 @@ if [ -z "$only" ] || [ "$only" = edge ]; then
   cp -r "$big" "$work/copy"
   echo "Timing edge reads …" >&2
   edge_reads=$(node bench/scale/edge-reads.mjs "$work/copy" "$ns" 10000 10)
+  echo "Expiring the keys with a TTL, then reclaiming them …" >&2
+  expired_run=$(node bench/scale/expired.mjs "$work/copy" "$ns")
   rm -rf "$work/copy"
 fi
 
@@ -188,6 +191,8 @@ if [ -z "$only" ] || [ "$only" = edge ]; then
   read -r edge_cpu edge_cell home_cell < <(node -e 'const r = JSON.parse(process.argv[1]);
     console.log(r.ratio.cpu, `${r.edgeUs.cpu}_µs_CPU,_${r.edgeUs.wall}_µs_wall_(${r.edgeRegion},_${r.keys}_keys_×_${r.versions}_versions)`, `${r.homeUs.cpu}_µs_CPU,_${r.homeUs.wall}_µs_wall_(${r.homeRegion})`)' "$edge_reads")
   printf '| eventual edge read, pending versions | %s | home read of the same keys: %s | %s× CPU | ≤ 1.5× | %s |\n' "${edge_cell//_/ }" "${home_cell//_/ }" "$edge_cpu" "$(verdict "$edge_cpu" 1.5)"
+  printf '| list pages with every TTL key expired, then reclaimed | %s | | | pages ≤ 5 ms, expired keys reclaimed | %s |\n' "$expired_run" \
+    "$(node -e 'const r = JSON.parse(process.argv[1]); console.log(r.left === 0 && r.listBefore.cpuMs.median <= 5 && r.listAfter.cpuMs.median <= 5 ? "yes (median CPU)" : "**no**")' "$expired_run")"
 fi
 if [ -z "$only" ] || [ "$only" = removals ]; then
 for name in "rm --prefix" "namespace rm"; do

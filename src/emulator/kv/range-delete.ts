@@ -1,5 +1,6 @@
 import { ROW_COLUMNS } from "../store/rows.js";
 import type { KvContext } from "./context.js";
+import { reclaimAfterWrite } from "./reclaim.js";
 import { drawVersions, write } from "./write.js";
 
 /** One step of removing the keys in [from, below): the rows after `after` (exclusive), `limit` of them at most. */
@@ -81,7 +82,11 @@ export function removeRangeStep(engine: KvContext, step: RangeStep): RangeStepRe
             .all(...bounds) as Buffer[];
           const mutations = keys.map((k) => ({ kind: "delete" as const, key: k.toString("utf8"), ifMissing: "skip" as const }));
           write(engine, { site: step.site, namespace: step.namespace, mutations, region: step.region, invalid: "throw" });
-        } else tombstone(engine, { site: step.site, ns, where: BOUNDS, bounds, region, now, atOnce }, held);
+        } else {
+          const seqBefore = engine.homeSeq();
+          tombstone(engine, { site: step.site, ns, where: BOUNDS, bounds, region, now, atOnce }, held);
+          reclaimAfterWrite(engine, seqBefore, engine.homeSeq(), now);
+        }
       }
       return { removed: held.live, last: last ?? null };
     },

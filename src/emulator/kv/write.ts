@@ -7,6 +7,7 @@ import { readCacheTtl } from "../regions/model.js";
 import { isLive, prepare, resolve, resolveOrError, sameAsStored, type Mutation, type Prepared, type Resolved } from "./mutation.js";
 import { FAILED } from "./context.js";
 import { asked, decide, historyOfCondition, refuseRepeatedConditions, type Decided } from "./decide.js";
+import { reclaimAfterWrite } from "./reclaim.js";
 
 /** A write: mutations of one namespace, committed in one transaction. */
 export interface WriteRequest {
@@ -112,6 +113,10 @@ export function write(engine: KvContext, request: WriteRequest): { region: strin
         pendingKeys.add(mutation.key);
       });
       commitPending();
+      // The versions this write drew, one per row written, in order (an unchanged key's is its old one).
+      const drawn = outcomes.filter((o) => o.version !== undefined && o.outcome !== "unchanged");
+      const newest = drawn[drawn.length - 1]?.version;
+      if (newest !== undefined) reclaimAfterWrite(engine, newest - drawn.length, newest, now);
       return { region, outcomes };
     },
     true,

@@ -221,6 +221,13 @@ const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX entries_by_key ON entries (ns, key);
   CREATE INDEX entries_by_version ON entries (version);
   `,
+  // 7: home's dead rows (deleted keys, and keys with an expiry) by when they died, so that writes can
+  // reclaim those every edge has had (src/emulator/kv/reclaim.ts) without scanning the rest. Partial:
+  // keys without a TTL, most of a store, are not in it.
+  `
+  CREATE INDEX entries_by_death ON entries ((CASE WHEN tombstone = 1 THEN commit_t ELSE expires_at END))
+    WHERE (tombstone = 1 OR expires_at IS NOT NULL);
+  `,
 ];
 
 /** Brings a store to the newest schema, in one write transaction, with the default site and namespace. */
