@@ -30,6 +30,7 @@ const SAMPLE: Partial<Record<EntryName, unknown[]>> = {
   namespaceNotFound: ["Default"],
   binaryToTerminal: ["logo.png", 2_048, "not UTF-8"],
   partiallyApplied: [{ action: "remove", namespace: "default", done: ["a"], unknown: ["b"], notDone: ["c"], cause }],
+  prefixPartlyRemoved: [{ namespace: "default", prefix: "tmp/", removed: 1_000, counted: 2_500, cause }],
   importStopped: [cause, "after writing 2 entries", true],
   importEntriesFailed: [{ code: "INVALID_KEY", key: "a", where: "line 1", message: "The key is empty." }, 1, 3, false, undefined],
   changeUndone: [cause, "binding"],
