@@ -83,13 +83,24 @@ describe("bad requests get structured errors and the server stays up", () => {
   it("a prefix's removal: a bad cursor, a missing prefix or fields of the wrong type are refused, and remove nothing", async () => {
     const { server, auth, stillUp } = await serve();
     const path = paths.deletePrefix("local", "default");
-    const post = (body: string) => request(`${server.url}${path}`, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body });
-    for (const k of ["a/1", "a/2", "b/1"]) await request(`${server.url}${paths.value("local", "default", k)}`, { method: "PUT", headers: { authorization: auth }, body: "v" });
+    const post = (body: string) =>
+      request(`${server.url}${path}`, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body });
+    for (const k of ["a/1", "a/2", "b/1"])
+      await request(`${server.url}${paths.value("local", "default", k)}`, { method: "PUT", headers: { authorization: auth }, body: "v" });
     const otherPrefix = Buffer.from(JSON.stringify({ p: "b/", k: "b/1" })).toString("base64url");
     const outside = Buffer.from(JSON.stringify({ p: "a/", k: "b/1" })).toString("base64url");
     for (const cursor of ["garbage!", "", otherPrefix, outside, Buffer.from("[1,2]").toString("base64url")])
       await expectError(await post(JSON.stringify({ prefix: "a/", cursor })), 400, "INVALID_CURSOR");
-    for (const body of ["{}", '{"cursor": null}', '{"prefix": null}', '{"prefix": 1}', '{"prefix": ["a/"]}', '{"prefix": "a/", "cursor": 7}', '{"prefix": "a/", "limit": 5}', '"a/"'])
+    for (const body of [
+      "{}",
+      '{"cursor": null}',
+      '{"prefix": null}',
+      '{"prefix": 1}',
+      '{"prefix": ["a/"]}',
+      '{"prefix": "a/", "cursor": 7}',
+      '{"prefix": "a/", "limit": 5}',
+      '"a/"',
+    ])
       await expectError(await post(body), 400, "MALFORMED_BODY");
     const ghost = await request(`${server.url}${paths.deletePrefix("local", "ghost")}`, {
       method: "POST",

@@ -205,7 +205,12 @@ const SCENARIOS: Record<string, Scenario> = {
     ok(await step(["kv", "rm", "missing", "--force"]));
     fails(await step(["kv", "rm", "--prefix", "tmp/", "--json"]), 2, "CONFIRMATION_REQUIRED");
     expect(ok(await step(["kv", "rm", "--prefix", "tmp/", "--dry-run"])).stdout).toBe("tmp/1\ntmp/2\ntmp/3\n");
-    expect(json(await step(["kv", "rm", "--prefix", "tmp/", "--dry-run", "--json"]))).toEqual({ namespace: "default", prefix: "tmp/", dryRun: true, removed: 3 });
+    expect(json(await step(["kv", "rm", "--prefix", "tmp/", "--dry-run", "--json"]))).toEqual({
+      namespace: "default",
+      prefix: "tmp/",
+      dryRun: true,
+      removed: 3,
+    });
     expect(json(await step(["kv", "rm", "--prefix", "tmp/", "--yes", "--json"]))).toEqual({ namespace: "default", prefix: "tmp/", dryRun: false, removed: 3 });
     ok(await step(["kv", "rm", "--prefix", "tmp/", "--yes"]));
     expect(ok(await step(["kv", "ls"])).stdout).toBe("keep\n");
