@@ -47,10 +47,10 @@ export const outcomeErrors = {
    * order, so what is left is the keys from the failed step's first on; that step itself committed
    * or not as a whole, which a lost answer leaves unknown.
    */
-  prefixPartlyRemoved: (p: { namespace: string; prefix: string; removed: number; counted: number; cause: KvError }) =>
+  prefixPartlyRemoved: (p: { namespace: string; prefix: string; removed: number; counted: number | null; cause: KvError }) =>
     new KvError(
       "PARTIALLY_APPLIED",
-      `Removed ${n(p.removed)} of the ${n(p.counted)} keys counted under "${p.prefix}" in namespace "${p.namespace}", then a step failed: ${p.cause.message}` +
+      `Removed ${n(p.removed)}${p.counted === null ? "" : ` of the ${n(p.counted)}`} keys ${p.counted === null ? "" : "counted "}under "${p.prefix}" in namespace "${p.namespace}", then a step failed: ${p.cause.message}` +
         " The keys after those were not removed; if the failed step's answer was lost, it may have removed some of them.",
       "Nothing removed was undone. Run the same removal again to remove the rest.",
       { action: "remove", namespace: p.namespace, prefix: p.prefix, removed: p.removed, counted: p.counted, cause: p.cause.toJSON() },

@@ -277,7 +277,7 @@ describe("kv audit", () => {
     const steps = await audit(sb, ["--key", "p/*"]);
     expect(steps.length).toBeGreaterThan(1);
     for (const e of steps) expect(e).toMatchObject({ actor: LOCAL_ACTOR, action: "delete", namespace: "default", key: "p/*", outcome: "ok" });
-    expect(steps.reduce((sum, e) => sum + e.count, 0)).toBe(2_500);
+    expect(steps.reduce((sum, e) => sum + (e as typeof e & { count: number }).count, 0)).toBe(2_500);
     const after = await usage(sb);
     expect(after.writes - before.writes).toBe(2_500);
     expect(after.storage.keys).toBe(0);

@@ -64,6 +64,7 @@ const VARIANTS: Partial<Record<EntryName, unknown[][]>> = {
   namespaceNotFound: [["flags"], ["UPPER-case!"]],
   namespaceNameImpossible: [["Flags", undefined]],
   keyNotFound: [["a", "default", "edge sin"]],
+  prefixPartlyRemoved: [[{ namespace: "default", prefix: "tmp/", removed: 1_000, counted: null, cause }]],
   importEntriesFailed: [[{ code: "INVALID_KEY", key: null, where: "line 1", message: "The key is empty." }, 1, 3, true, "report.ndjson"]],
   changeHalfDone: [[cause, "unbinding", "EACCES", "yourspace.jsonc"]],
   tokenForOtherUrl: [["work", "https://a.example", "https://b.example", "YOURSPACE_API_URL", "home"]],
