@@ -151,7 +151,7 @@ removal() { # name, command…
 declare -A probed
 if [ -z "$only" ] || [ "$only" = removals ]; then
 removal "rm --prefix" "$ys" --data-dir "$work/copy" kv rm -n "$ns" --prefix "$middle" --yes --json
-removed_prefix=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).removed.length)' "$work/rm --prefix.out")
+removed_prefix=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).removed)' "$work/rm --prefix.out")
 removal "namespace rm" "$ys" --data-dir "$work/copy" kv namespace rm "$ns" --yes --json
 rm -rf "$work/copy"
 fi

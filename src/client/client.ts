@@ -14,6 +14,8 @@ import type {
   ListOptions,
   ListPage,
   NamespaceInfo,
+  PrefixDeleteOptions,
+  PrefixDeleteStep,
   PutInput,
   ReadOptions,
   SiteChange,
@@ -30,6 +32,7 @@ import {
   bindingBody,
   bindingFromWire,
   conditionHeaders,
+  deletePrefixBody,
   encodeMetadataHeader,
   HEADERS,
   isAudit,
@@ -39,6 +42,7 @@ import {
   isNamespace,
   isNamespaceRemoved,
   isNamespaces,
+  isPrefixDeleted,
   isRemoved,
   isSite,
   isUsage,
@@ -56,6 +60,7 @@ import {
   type WireListPage,
   type WireNamespace,
   type WireNamespaceRemoved,
+  type WirePrefixDeleted,
   type WireRemoved,
   type WireWhoami,
   type WireWrite,
@@ -166,6 +171,20 @@ export class HttpBackend implements Backend {
     if (options.onlyIf !== undefined)
       return deleteIf(this.http, this.site, ns, keys, { ...options, onlyIf: options.onlyIf }, (key) => this.get(ns, key, { region: options.region }));
     return deleteKeys(this.http, paths.bulkDelete(this.site, ns), ns, keys, options);
+  }
+
+  /** One step a request; the server sizes it and pauses after it, so other writers get the lock between steps. */
+  async deletePrefix(ns: string, prefix: string, options: PrefixDeleteOptions): Promise<PrefixDeleteStep> {
+    const res = await this.http.call({
+      method: "POST",
+      path: paths.deletePrefix(this.site, ns),
+      query: { [QUERY.region]: options.region },
+      body: deletePrefixBody(prefix, options.cursor),
+      headers: { ...JSON_BODY, ...once() },
+      repeatable: true,
+    });
+    const { removed, cursor } = this.http.json<WirePrefixDeleted>(res, isPrefixDeleted);
+    return { removed, cursor };
   }
 
   incr(ns: string, key: string, options: IncrOptions = {}): Promise<IncrResult> {

@@ -90,6 +90,7 @@ export const PARAMS: Record<Endpoint, readonly QueryName[]> = {
   "POST bulkPut": [QUERY.region],
   "POST counter": [QUERY.region],
   "POST bulkDelete": [QUERY.region],
+  "POST deletePrefix": [QUERY.region],
   "GET export": [QUERY.prefix],
   "GET site": [],
   "PATCH site": [],

@@ -7,9 +7,10 @@ import type { Endpoint } from "./routes.js";
 /**
  * What a field of a JSON request body holds. `integer`: a safe integer; `number`: any finite number;
  * `int64`: a safe integer, or a decimal string for the signed 64-bit integers JSON numbers cannot
- * carry exactly; `strings`: an array of strings.
+ * carry exactly; `strings`: an array of strings; `stringOrNull`: a string, or null for none (a cursor
+ * a client passes on as it was answered).
  */
-export type FieldKind = "string" | "boolean" | "integer" | "number" | "int64" | "strings" | "array";
+export type FieldKind = "string" | "stringOrNull" | "boolean" | "integer" | "number" | "int64" | "strings" | "array";
 
 /** A JSON request body: its fields (any other is refused), and how errors show its shape. */
 export interface BodyShape {
@@ -23,6 +24,10 @@ export const BODIES = {
   "POST bulkDelete": {
     fields: { keys: { kind: "strings", required: true }, force: { kind: "boolean" }, dryRun: { kind: "boolean" } },
     example: '{"keys": ["…"], "force": false, "dryRun": false}',
+  },
+  "POST deletePrefix": {
+    fields: { prefix: { kind: "string", required: true }, cursor: { kind: "stringOrNull" } },
+    example: '{"prefix": "…", "cursor": null}',
   },
   "POST bulkPut": {
     fields: { entries: { kind: "array", required: true }, dryRun: { kind: "boolean" }, ifAbsent: { kind: "boolean" } },
@@ -59,6 +64,12 @@ export interface BulkDeleteBody {
   keys: string[];
   force?: boolean;
   dryRun?: boolean;
+}
+
+/** One step of removing a prefix: from `cursor`, the one the step before answered (absent or null: the first step). */
+export interface DeletePrefixBody {
+  prefix: string;
+  cursor?: string | null;
 }
 
 /** `entries` are checked one by one (parseWireEntry): one that does not parse fails alone. */
@@ -104,6 +115,8 @@ export const namespaceCreateBody = (name: string): string => JSON.stringify({ na
 
 export const bulkDeleteBody = (keys: string[], force: boolean | undefined, dryRun: boolean): string =>
   JSON.stringify({ keys, force, ...(dryRun && { dryRun }) } satisfies BulkDeleteBody);
+
+export const deletePrefixBody = (prefix: string, cursor: string | null): string => JSON.stringify({ prefix, cursor } satisfies DeletePrefixBody);
 
 /** A bulk write's entry as the client sends it: the value always base64, so any bytes survive; its condition, if any, as `only_if`. */
 export function bulkEntryText(e: BulkEntry): string {

@@ -34,6 +34,7 @@ export const isWhoami = shape({
 export const isWrite = shape({ version: str, region: str });
 export const isCounter = shape({ value: (v) => typeof v === "string" && /^-?\d+$/.test(v), version: str, region: str });
 export const isDeleteResult = shape({ deleted: arrayOf(str), missing: arrayOf(str), version: nullOr(str) });
+export const isPrefixDeleted = shape({ removed: (v) => Number.isSafeInteger(v) && (v as number) >= 0, cursor: nullOr(str) });
 export const isListPage = shape({ keys: arrayOf(shape({ key: str, size: num, expiresAt: nullOr(iso), metadata })), cursor: nullOr(str) });
 const namespace = shape({ name: str, createdAt: iso, keys: num });
 export const isNamespace = namespace;

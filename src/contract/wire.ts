@@ -90,6 +90,12 @@ export interface WireDelete {
   version: string | null;
 }
 
+/** A step of a prefix's removal: the live keys it removed, and the cursor of the next step (null: the prefix holds no key now). */
+export interface WirePrefixDeleted {
+  removed: number;
+  cursor: string | null;
+}
+
 export interface WireRemoved {
   removed: boolean;
 }

@@ -23,6 +23,12 @@ export interface Backend {
    * COUNTER_OVERFLOW when the sum leaves the range; either writes nothing.
    */
   incr(ns: string, key: string, options?: IncrOptions): Promise<IncrResult>;
+  /**
+   * One step of removing every key under a prefix: a bounded number of keys, in one transaction that
+   * holds the write lock briefly, each removed as a delete removes it (a tombstone, metered, audited).
+   * Run again with the cursor it answers until that is null; a step holds no lock past its answer.
+   */
+  deletePrefix(ns: string, prefix: string, options: PrefixDeleteOptions): Promise<PrefixDeleteStep>;
   list(ns: string, options: ListOptions): Promise<ListPage>;
   /**
    * Writes a batch atomically, skipping entries already stored as given; one outcome per entry.

@@ -42,6 +42,20 @@ export const outcomeErrors = {
     );
   },
 
+  /**
+   * A prefix's removal stopped by a failed step after earlier steps removed keys. Steps go in key
+   * order, so what is left is the keys from the failed step's first on; that step itself committed
+   * or not as a whole, which a lost answer leaves unknown.
+   */
+  prefixPartlyRemoved: (p: { namespace: string; prefix: string; removed: number; counted: number | null; cause: KvError }) =>
+    new KvError(
+      "PARTIALLY_APPLIED",
+      `Removed ${n(p.removed)}${p.counted === null ? "" : ` of the ${n(p.counted)}`} keys ${p.counted === null ? "" : "counted "}under "${p.prefix}" in namespace "${p.namespace}", then a step failed: ${p.cause.message}` +
+        " The keys after those were not removed; if the failed step's answer was lost, it may have removed some of them.",
+      "Nothing removed was undone. Run the same removal again to remove the rest.",
+      { action: "remove", namespace: p.namespace, prefix: p.prefix, removed: p.removed, counted: p.counted, cause: p.cause.toJSON() },
+    ),
+
   /** An import stopped by a batch refused whole; `account` says what was written before it. */
   importStopped: (cause: KvError, account: string, notPruned: boolean) =>
     new KvError(

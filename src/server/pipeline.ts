@@ -58,7 +58,14 @@ export function pipeline(
       // A refusal is audited too: who tried to reach what.
       if (err.code === "PERMISSION_DENIED" && token && (params.ns !== undefined || action === "control")) {
         const key = name === "value" || name === "counter" || name === "regions" ? safeKeyOf(req) : null;
-        const kind = action === "control" ? "control" : method === "DELETE" || name === "bulkDelete" ? "delete" : action === "read" ? "read" : "write";
+        const kind =
+          action === "control"
+            ? "control"
+            : method === "DELETE" || name === "bulkDelete" || name === "deletePrefix"
+              ? "delete"
+              : action === "read"
+                ? "read"
+                : "write";
         core.ledger.write({
           site: token.site,
           actor: actorOf(token),

@@ -80,6 +80,42 @@ describe("bad requests get structured errors and the server stays up", () => {
     await stillUp();
   });
 
+  it("a prefix's removal: a bad cursor, a missing prefix or fields of the wrong type are refused, and remove nothing", async () => {
+    const { server, auth, stillUp } = await serve();
+    const path = paths.deletePrefix("local", "default");
+    const post = (body: string) =>
+      request(`${server.url}${path}`, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body });
+    for (const k of ["a/1", "a/2", "b/1"])
+      await request(`${server.url}${paths.value("local", "default", k)}`, { method: "PUT", headers: { authorization: auth }, body: "v" });
+    const otherPrefix = Buffer.from(JSON.stringify({ p: "b/", k: "b/1" })).toString("base64url");
+    const outside = Buffer.from(JSON.stringify({ p: "a/", k: "b/1" })).toString("base64url");
+    for (const cursor of ["garbage!", "", otherPrefix, outside, Buffer.from("[1,2]").toString("base64url")])
+      await expectError(await post(JSON.stringify({ prefix: "a/", cursor })), 400, "INVALID_CURSOR");
+    for (const body of [
+      "{}",
+      '{"cursor": null}',
+      '{"prefix": null}',
+      '{"prefix": 1}',
+      '{"prefix": ["a/"]}',
+      '{"prefix": "a/", "cursor": 7}',
+      '{"prefix": "a/", "limit": 5}',
+      '"a/"',
+    ])
+      await expectError(await post(body), 400, "MALFORMED_BODY");
+    const ghost = await request(`${server.url}${paths.deletePrefix("local", "ghost")}`, {
+      method: "POST",
+      headers: { authorization: auth, "content-type": "application/json" },
+      body: '{"prefix": "a/"}',
+    });
+    await expectError(ghost, 404, "NAMESPACE_NOT_FOUND");
+    expect(server.engine.list("local", "default", { prefix: "", limit: 10 }).keys.map((k) => k.key)).toEqual(["a/1", "a/2", "b/1"]);
+    // And a good one, answered as the contract says.
+    const res = await post('{"prefix": "a/", "cursor": null}');
+    expect(res.statusCode).toBe(200);
+    expect(await res.body.json()).toEqual({ removed: 2, cursor: null });
+    await stillUp();
+  });
+
   it("a JSON body with the wrong or no content type: 400 BAD_HEADER", async () => {
     const { server, auth, stillUp } = await serve();
     for (const type of ["text/plain", "application/x-www-form-urlencoded", undefined]) {

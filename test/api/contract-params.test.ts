@@ -100,6 +100,7 @@ const BODY: Partial<Record<Endpoint, unknown>> = {
   "POST bulkPut": { entries: [{ key: "a/2", value: "v" }] },
   "POST counter": { by: "1" },
   "POST bulkDelete": { keys: ["a/1"], force: true, dryRun: true },
+  "POST deletePrefix": { prefix: "a/" },
 };
 
 /**

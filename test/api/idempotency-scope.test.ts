@@ -46,6 +46,11 @@ const WRITES: Record<string, { method: string; path: (ns: string) => string; bod
     path: (ns) => paths.bulkDelete("local", ns),
     body: () => JSON.stringify({ keys: ["password-reset/alice"], force: true }),
   },
+  "POST deletePrefix": {
+    method: "POST",
+    path: (ns) => paths.deletePrefix("local", ns),
+    body: () => JSON.stringify({ prefix: "password-reset/", cursor: null }),
+  },
   "POST bulkPut": {
     method: "POST",
     path: (ns) => paths.bulkPut("local", ns),
@@ -69,6 +74,7 @@ describe("idempotency keys are scoped to the token and the request", () => {
       if (endpoint === "POST bulkPut")
         expect(own).toEqual({ results: [{ key: "password-reset/alice", outcome: "created", version: formatVersion(before + 1) }] });
       if (endpoint === "DELETE value" || endpoint === "POST bulkDelete") expect(own).toEqual({ deleted: [], missing: ["password-reset/alice"], version: null });
+      if (endpoint === "POST deletePrefix") expect(own).toEqual({ removed: 0, cursor: null });
     }
   });
 

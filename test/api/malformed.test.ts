@@ -36,6 +36,7 @@ const ALL_ENDPOINTS = (Object.keys(ENDPOINTS) as (keyof typeof ENDPOINTS)[]).fla
 const VALID: Record<keyof typeof BODIES, Record<string, unknown>> = {
   "POST namespaces": { name: "fresh" },
   "POST bulkDelete": { keys: ["k"], force: true },
+  "POST deletePrefix": { prefix: "k", cursor: null },
   "POST bulkPut": { entries: [{ key: "k", value: "v" }] },
   "PATCH site": { tier: "free", auditRetentionDays: 30 },
   "PUT bindings": { route: "/r/*", variable: "V", namespace: "default", access: "read-only" },
@@ -52,6 +53,7 @@ const json = (doc: unknown) => Buffer.from(JSON.stringify(doc).replace(/"@@([^@]
 
 const WRONG: Record<FieldKind, unknown[]> = {
   string: [1, null, true, [], {}, ["a"], raw("1e400")],
+  stringOrNull: [1, true, [], {}, ["a"], raw("1e400")],
   boolean: ["true", 1, 0, null, [], {}],
   number: ["30", null, true, [], {}, raw("1e400"), raw("-1e400")],
   int64: [1.5, "1.5", "ten", "", " 1", null, true, [], {}, raw("9007199254740993"), raw("1e400")],

@@ -205,14 +205,18 @@ const SCENARIOS: Record<string, Scenario> = {
     ok(await step(["kv", "rm", "missing", "--force"]));
     fails(await step(["kv", "rm", "--prefix", "tmp/", "--json"]), 2, "CONFIRMATION_REQUIRED");
     expect(ok(await step(["kv", "rm", "--prefix", "tmp/", "--dry-run"])).stdout).toBe("tmp/1\ntmp/2\ntmp/3\n");
-    expect(json(await step(["kv", "rm", "--prefix", "tmp/", "--yes", "--json"]))).toEqual({
+    expect(json(await step(["kv", "rm", "--prefix", "tmp/", "--dry-run", "--json"]))).toEqual({
       namespace: "default",
-      dryRun: false,
-      removed: ["tmp/1", "tmp/2", "tmp/3"],
-      missing: [],
+      prefix: "tmp/",
+      dryRun: true,
+      removed: 3,
     });
+    expect(json(await step(["kv", "rm", "--prefix", "tmp/", "--yes", "--json"]))).toEqual({ namespace: "default", prefix: "tmp/", dryRun: false, removed: 3 });
     ok(await step(["kv", "rm", "--prefix", "tmp/", "--yes"]));
     expect(ok(await step(["kv", "ls"])).stdout).toBe("keep\n");
+    // Metered as any delete: a write per key removed.
+    expect(json(await step(["kv", "usage", "--json"]))).toMatchObject({ storage: { keys: 1 } });
+    fails(await step(["kv", "rm", "--prefix", "tmp/", "-n", "ghost", "--yes", "--json"]), 3, "NAMESPACE_NOT_FOUND");
     fails(await step(["kv", "rm", "--json"]), 2, "USAGE");
     fails(await step(["kv", "rm", "x", "-n", "ghost", "--json"]), 3, "NAMESPACE_NOT_FOUND");
   },
@@ -238,6 +242,17 @@ const SCENARIOS: Record<string, Scenario> = {
       missing: ["missing"],
     });
     expect(ok(await step(["kv", "ls"])).stdout).toBe("");
+  },
+
+  // More keys than one step of a prefix's removal takes: the same count, and none left, on both targets.
+  "rm --prefix of 2,500 keys, in steps from the cursor each answers": async (t, step) => {
+    const file = join(t.cwd, "keys.ndjson");
+    const line = (key: string) => JSON.stringify({ key, value: key });
+    writeFileSync(file, [...Array.from({ length: 2_500 }, (_, i) => line(`p/${String(i).padStart(5, "0")}`)), line("p0"), line("o")].join("\n"));
+    ok(await step(["kv", "import", file, "--yes", "--quiet"]));
+    expect(json(await step(["kv", "rm", "--prefix", "p/", "--yes", "--json"]))).toEqual({ namespace: "default", prefix: "p/", dryRun: false, removed: 2_500 });
+    expect(ok(await step(["kv", "ls"])).stdout).toBe("o\np0\n");
+    expect(json(await step(["kv", "usage", "--json"]))).toMatchObject({ writes: 2_502 + 2_500, storage: { keys: 2 } });
   },
 
   "namespace create, ls, rm": async (t, step) => {

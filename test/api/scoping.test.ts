@@ -33,6 +33,7 @@ const ENDPOINTS: Endpoint[] = [
   { name: "put value", method: "PUT", path: (s) => paths.value(s, "secret", "k"), body: "overwritten", type: "application/octet-stream" },
   { name: "delete value", method: "DELETE", path: (s) => paths.value(s, "secret", "k") },
   { name: "bulk delete", method: "POST", path: (s) => paths.bulkDelete(s, "secret"), body: '{"keys":["k"],"force":true}', type: "application/json" },
+  { name: "prefix delete", method: "POST", path: (s) => paths.deletePrefix(s, "secret"), body: '{"prefix":""}', type: "application/json" },
   { name: "bulk put", method: "POST", path: (s) => paths.bulkPut(s, "secret"), body: '{"entries":[{"key":"k","value":"x"}]}', type: "application/json" },
   { name: "export", method: "GET", path: (s) => paths.export(s, "secret") },
 ];
@@ -255,6 +256,10 @@ describe("scoped tokens are refused what they lack: 403 over HTTP, exit 4 throug
     const rm = await cli(["kv", "rm", "k", "-n", "secret", "--json"], token);
     expect(rm.code).toBe(4);
     expect(rm.stderr).toContain('"code":"PERMISSION_DENIED"');
+    // A prefix's removal counts what it would remove (a read), then is refused at its first step.
+    const rmPrefix = await cli(["kv", "rm", "--prefix", "", "-n", "secret", "--yes", "--json"], token);
+    expect(rmPrefix.code).toBe(4);
+    expect(rmPrefix.stderr).toContain('"code":"PERMISSION_DENIED"');
     expect((await cli(["kv", "get", "k", "-n", "secret"], token)).out).toBe("alpha's secret");
     expect(server.engine.get("alpha", "secret", "k").entry?.value.toString()).toBe("alpha's secret");
   });

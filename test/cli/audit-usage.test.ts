@@ -262,6 +262,27 @@ describe("kv audit", () => {
     expect(chronological(keyed).map((e) => `${e.actor} ${e.action} ${e.outcome}`)).toEqual(["route:/admin/* write denied", "route:/admin/* delete denied"]);
   });
 
+  it("a prefix's removal is audited a record per step, key <prefix>*, counting the keys the step removed, and metered a write per key", async () => {
+    const sb = sandbox();
+    const file = join(sb.cwd, "keys.ndjson");
+    writeFileSync(file, Array.from({ length: 2_500 }, (_, i) => `${JSON.stringify({ key: `p/${String(i).padStart(4, "0")}`, value: "v" })}\n`).join(""));
+    ok(await local(sb, ["kv", "import", file, "--quiet"]));
+    const before = await usage(sb);
+    expect(json(ok(await local(sb, ["kv", "rm", "--prefix", "p/", "--yes", "--json"])))).toEqual({
+      namespace: "default",
+      prefix: "p/",
+      dryRun: false,
+      removed: 2_500,
+    });
+    const steps = await audit(sb, ["--key", "p/*"]);
+    expect(steps.length).toBeGreaterThan(1);
+    for (const e of steps) expect(e).toMatchObject({ actor: LOCAL_ACTOR, action: "delete", namespace: "default", key: "p/*", outcome: "ok" });
+    expect(steps.reduce((sum, e) => sum + (e as typeof e & { count: number }).count, 0)).toBe(2_500);
+    const after = await usage(sb);
+    expect(after.writes - before.writes).toBe(2_500);
+    expect(after.storage.keys).toBe(0);
+  });
+
   it("retention is a site setting (30 days by default): older records are not returned, and are deleted from the table with the next write", async () => {
     const sb = sandbox();
     expect(json(await local(sb, ["kv", "site", "--json"]))).toEqual({ site: "local", tier: "free", auditRetentionDays: 30 });

@@ -296,6 +296,7 @@ describe("route tokens", () => {
       ["delete value", "DELETE", "/v1/sites/local/namespaces/flags/values/beta", undefined, undefined],
       ["bulk delete", "POST", "/v1/sites/local/namespaces/flags/bulk/delete", '{"keys":["beta","gamma"],"force":true}', "application/json"],
       ["bulk put", "POST", "/v1/sites/local/namespaces/flags/bulk/put", '{"entries":[{"key":"beta","value":"hacked"}]}', "application/json"],
+      ["prefix delete", "POST", "/v1/sites/local/namespaces/flags/bulk/delete-prefix", '{"prefix":"","cursor":null}', "application/json"],
     ];
     for (const [name, method, path, body, type] of writes) {
       const res = await srv.http(method, path, { token: route, body, type });

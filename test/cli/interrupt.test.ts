@@ -155,14 +155,37 @@ describe("long commands against the platform API, without a terminal, stopped wh
     });
   }
 
-  it("rm --prefix: stops between pages of 1,000, says how many it removed, and names the command that removes the rest", async () => {
-    const { api, s, stop, stopAt } = await remote(2_500);
-    const env = await stopAt(/bulk\/delete/, 2);
+  it("rm --prefix: stops between steps, says how many it removed, and names the command that removes the rest", async () => {
+    const { api, s, env: direct, stop, stopAt } = await remote(2_500);
+    // The first step of a token the server has not seen remove anything takes 1,000 rows (StepSize).
+    const env = await stopAt(/bulk\/delete-prefix/, 1);
     const r = await s.run(["kv", "rm", "--prefix", "k", "--yes"], { env, signal: stop.signal });
     stopped(r, 130);
-    expect(r.stderr).toContain('Interrupted by SIGINT after removing 2,000 of 2,500 keys under "k" from default.');
+    // With --yes and no terminal the keys are not counted first: nobody would see the count.
+    expect(r.stderr).toContain('Interrupted by SIGINT after removing 1,000 keys under "k" from default.');
     expect(r.stderr).toContain("Run the same command again to remove the rest: yourspace kv rm --prefix k --yes");
-    expect(await keysOf(api)).toBe(500);
+    expect(await keysOf(api)).toBe(1_000);
+    const again = await s.run(["kv", "rm", "--prefix", "k", "--yes", "--json"], { env: direct });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.out)).toEqual({ namespace: "default", prefix: "k", dryRun: false, removed: 1_500 });
+    expect(await keysOf(api)).toBe(0);
+  });
+
+  it("rm --prefix: a step refused after others removed keys is PARTIALLY_APPLIED, with the count removed", async () => {
+    const { api, s, env } = await remote(2_500);
+    let steps = 0;
+    const g = await gate(api.url, (req) => {
+      if (/bulk\/delete-prefix/.test(req.path) && ++steps === 2)
+        return { status: 503, body: JSON.stringify({ code: "UNAVAILABLE", message: "The platform is busy.", hint: null }) };
+    });
+    const r = await s.run(["kv", "rm", "--prefix", "k", "--yes", "--json"], { env: { ...env, YOURSPACE_API_URL: g.url } });
+    expect(r.code, r.stderr).toBe(8);
+    expect(r.out).toBe("");
+    const { error } = JSON.parse(r.stderr.trim().split("\n").at(-1)!) as { error: { code: string; message: string; details: Record<string, unknown> } };
+    expect(error.code).toBe("PARTIALLY_APPLIED");
+    expect(error.message).toContain('Removed 1,000 keys under "k" in namespace "default", then a step failed: The platform is busy.');
+    expect(error.details).toMatchObject({ action: "remove", namespace: "default", prefix: "k", removed: 1_000, counted: null });
+    expect(await keysOf(api)).toBe(1_000);
   });
 
   it("ls --all: stops between pages and says the listing is incomplete", async () => {

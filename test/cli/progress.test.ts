@@ -111,3 +111,26 @@ describe("the progress line", () => {
     ]);
   });
 });
+
+describe("the progress of kv rm --prefix", () => {
+  it("on a terminal, counts the keys removed so far against those counted, a step at a time", async () => {
+    const cwd = tempDir();
+    const clock = new ManualClock(T0);
+    const file = join(cwd, "entries.ndjson");
+    writeFileSync(file, Array.from({ length: 2_500 }, (_, i) => `${JSON.stringify({ key: `k${String(i).padStart(4, "0")}`, value: "v" })}\n`).join(""));
+    expect((await runCli(["kv", "import", file, "--quiet"], { cwd, clock })).code).toBe(0);
+    const r = await runCli(["kv", "rm", "--prefix", "k", "--yes"], {
+      cwd,
+      clock,
+      tty: { stderr: true },
+      // Past the redraw interval: every step is drawn.
+      onStderr: (chunk) => chunk.includes("Removing") && clock.advance(1_000),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const drawn = r.stderr.split(REDRAW).filter((s) => s.startsWith("Removing"));
+    expect(drawn[0]).toContain(" 0/2,500 ");
+    // The embedded target's first step takes 1,000 rows (StepSize), whatever the machine.
+    expect(drawn[1]).toContain(" 1,000/2,500 ");
+    expect(screen(r.stderr).join("\n")).toContain('Removed 2,500 keys under "k" from default.');
+  });
+});

@@ -9,11 +9,12 @@ import { BIN, runBin, runCli, tempDir, type RunResult } from "../support/cli.js"
  * What the scale bench (bench/scale.sh) checks at 5,000,000 keys, at a size that takes seconds: a
  * `kv namespace rm` and a `kv rm --prefix` killed with SIGKILL part way leave a store that opens,
  * passes integrity_check, counts in its usage exactly the keys it holds, and that the same command
- * finishes; and the tier's key ceiling holds exactly while an import and `kv set`s from other
+ * finishes; that a compaction killed part way leaves the same and is finished by running its write
+ * again; and the tier's key ceiling holds exactly while an import and `kv set`s from other
  * processes race for the last of it.
  *
  * Why these sizes prove the same: both removals work a step at a time, each step its own
- * transaction (1,000 keys for both), so a kill lands between or inside steps
+ * transaction (sized by how long the last held the write lock, 1,000 rows to start), so a kill lands between or inside steps
  * whatever the total; 10,000 and 5,000 keys give the removals ten and five steps (room for this
  * process to see one part way on a busy machine), and the kill is placed after the first by what
  * the store shows, never by time. The ceiling is checked in the write's
@@ -117,7 +118,7 @@ describe("removals killed part way", () => {
     expect(JSON.parse(ok(await s.kv(["ls", "-n", "mirror", "--json"]), "ls").out)).toMatchObject({ keys: [] });
   });
 
-  it("an rm --prefix killed after its first page: the store is whole, its usage exact, and the same command removes the rest", async () => {
+  it("an rm --prefix killed after its first step: the store is whole, its usage exact, and the same command removes the rest", async () => {
     const s = site();
     ok(await s.kv(["import", s.file(5_000, "flags.ndjson"), "--quiet"]), "import");
     ok(await s.kv(["set", "kept", "here"]), "set");
@@ -132,10 +133,74 @@ describe("removals killed part way", () => {
     const after = inspect(s.dataDir);
     expect(after.integrity).toBe("ok");
     expect(after.usageKeys).toBe(after.live);
-    expect(after.live % 1_000, `${after.live} keys left: whole pages of 1,000 only, and "kept"`).toBe(1);
+    // Steps go in key order, each whole or not at all: what is left is the prefix's last keys, every one before them removed.
+    const db = new Database(join(s.dataDir, "kv.sqlite"), { readonly: true });
+    const under = "key >= CAST('flags/' AS BLOB) AND key < CAST('flags0' AS BLOB)";
+    const lastRemoved = db.prepare(`SELECT max(key) FROM entries WHERE tombstone = 1 AND ${under}`).pluck().get() as Buffer;
+    const firstLeft = db.prepare(`SELECT min(key) FROM entries WHERE tombstone = 0 AND ${under}`).pluck().get() as Buffer;
+    const removed = db.prepare(`SELECT count(*) FROM entries WHERE tombstone = 1 AND ${under}`).pluck().get() as number;
+    db.close();
+    expect(Buffer.compare(lastRemoved, firstLeft), `${lastRemoved} removed, ${firstLeft} left`).toBe(-1);
+    expect(removed + after.live).toBe(5_001);
 
     ok(await s.bin(["rm", "--prefix", "flags/", "--yes"]), "rm --prefix again");
     expect(inspect(s.dataDir)).toEqual({ integrity: "ok", live: 1, usageKeys: 1 });
+  });
+});
+
+describe("a compaction killed part way", () => {
+  /**
+   * A key's history is compacted by the write that supersedes it, in that write's transaction
+   * (src/emulator/regions/compaction.ts): here 5,000 keys each hold three versions no edge has
+   * (written three times on a stopped clock), the clock then moves past their delivery, and an
+   * import writes each once more, dropping the two that every edge now has. 20 batches of 250 give
+   * the kill room to land part way, placed by what the store shows, never by time.
+   */
+  it("leaves each key's history as its last committed write left it, and the import run again compacts the rest", async () => {
+    const s = site();
+    const file = (value: string) => {
+      const path = join(s.dir, `${value}.ndjson`);
+      writeFileSync(path, Array.from({ length: 5_000 }, (_, i) => `${JSON.stringify({ key: `h/${String(i).padStart(5, "0")}`, value })}\n`).join(""));
+      return path;
+    };
+    ok(await s.kv(["emulator", "clock", "manual"]), "clock manual");
+    for (const value of ["v1", "v2", "v3"]) ok(await s.kv(["import", file(value), "--quiet"]), `import ${value}`);
+    ok(await s.kv(["emulator", "advance", "10s"]), "advance");
+    const histories = (db: Database.Database) =>
+      db
+        .prepare(
+          `SELECT CAST(e.value AS TEXT) AS head, (SELECT count(*) FROM versions v WHERE v.ns = e.ns AND v.key = e.key) AS versions, count(*) AS keys
+           FROM entries e GROUP BY 1, 2 ORDER BY 1, 2`,
+        )
+        .all() as { head: string; versions: number; keys: number }[];
+    const before = new Database(join(s.dataDir, "kv.sqlite"), { readonly: true });
+    expect(histories(before)).toEqual([{ head: "v3", versions: 3, keys: 5_000 }]);
+    before.close();
+
+    const v4 = file("v4");
+    await killPartWay(s, ["import", v4, "--batch-size", "250", "--quiet"], (db) => {
+      const written = db.prepare("SELECT count(*) FROM entries WHERE value = CAST('v4' AS BLOB)").pluck().get() as number;
+      return written > 0 && written < 5_000;
+    });
+
+    const after = inspect(s.dataDir);
+    expect(after.integrity).toBe("ok");
+    expect(after).toMatchObject({ live: 5_000, usageKeys: 5_000 });
+    // A key rewritten kept the version every edge has and its new one; a key not reached, all three of its own.
+    const db = new Database(join(s.dataDir, "kv.sqlite"), { readonly: true });
+    const partWay = histories(db);
+    db.close();
+    expect(partWay.map(({ head, versions }) => [head, versions])).toEqual([
+      ["v3", 3],
+      ["v4", 2],
+    ]);
+    expect(partWay[0]!.keys + partWay[1]!.keys).toBe(5_000);
+
+    ok(await s.bin(["import", v4, "--quiet"]), "import again");
+    expect(inspect(s.dataDir)).toEqual({ integrity: "ok", live: 5_000, usageKeys: 5_000 });
+    const end = new Database(join(s.dataDir, "kv.sqlite"), { readonly: true });
+    expect(histories(end)).toEqual([{ head: "v4", versions: 2, keys: 5_000 }]);
+    end.close();
   });
 });
 

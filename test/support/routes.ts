@@ -11,6 +11,7 @@ export function samplePaths(key: string): Record<keyof typeof ROUTES, string> {
     counter: paths.counter("local", "default", key),
     bulkPut: paths.bulkPut("local", "default"),
     bulkDelete: paths.bulkDelete("local", "default"),
+    deletePrefix: paths.deletePrefix("local", "default"),
     export: paths.export("local", "default"),
     site: paths.site("local"),
     bindings: paths.bindings("local"),

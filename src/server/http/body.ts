@@ -142,6 +142,7 @@ async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
 
 const KIND_TEXT: Record<FieldKind, string> = {
   string: "a string",
+  stringOrNull: "a string or null",
   boolean: "true or false",
   integer: "a whole number",
   number: "a number",
@@ -154,6 +155,8 @@ function fits(value: unknown, kind: FieldKind): boolean {
   switch (kind) {
     case "string":
       return typeof value === "string";
+    case "stringOrNull":
+      return value === null || typeof value === "string";
     case "boolean":
       return typeof value === "boolean";
     case "integer":

@@ -11,6 +11,7 @@ import { emulator } from "./emulator.js";
 import { exportStream } from "./export.js";
 import { keys } from "./keys.js";
 import { namespaces } from "./namespaces.js";
+import { prefixDelete } from "./prefix-delete.js";
 import { regions } from "./regions.js";
 import { site } from "./site.js";
 import { usage } from "./usage.js";
@@ -25,6 +26,7 @@ const HANDLERS = {
   ...values,
   ...counters,
   ...bulk,
+  ...prefixDelete,
   ...exportStream,
   ...site,
   ...bindings,
