@@ -7,11 +7,14 @@
 //     the command does not start one, startBrowserHost (src/browser/host/host.ts) in this process.
 //   - Headless Chromium (Debian's, through playwright-core) signs in once with the one-time URL, then
 //     opens `/kv/#ns=default` in a new tab N times: each time from navigation start to the moment the
-//     page sets `document.body.dataset.keysReady` (a MutationObserver records the page's own clock).
+//     page sets `document.body.dataset.keysReady` (a MutationObserver records the page's own clock, and
+//     says so in a console message). Nothing of Playwright's runs in the page until then: a
+//     waitForFunction would have Playwright evaluate its own script (some 100 ms of the page's main
+//     thread, seen in a Chromium trace) in the middle of the page's start.
 //   - The floor: the exact keys request the page made (its path and query, captured), N times each,
 //     straight to the API and through the host's proxy, with undici.
 // Usage: node bench/browser.mjs [opens, default 20] [keys, default 1000000]
-// The functions given to the page (READY_PROBE, waitForFunction, evaluate) run in the browser.
+// The functions given to the page (READY_PROBE, evaluate) run in the browser.
 /* global window, document, MutationObserver */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -99,13 +102,23 @@ const p90 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.c
 const fmt = (xs) =>
   `median ${median(xs).toFixed(0)} ms, p90 ${p90(xs).toFixed(0)} ms (fastest ${Math.min(...xs).toFixed(0)}, slowest ${Math.max(...xs).toFixed(0)})`;
 
-/** Records, in the page's own clock (from navigation start), when keysReady is first set. */
-const READY_PROBE = () => {
+/** The console message the probe sends when the page is ready. */
+const READY_MESSAGE = "yourspace-bench: keysReady";
+
+/** Records, in the page's own clock (from navigation start), when keysReady is first set, and says so on the console. */
+const READY_PROBE = (message) => {
   const record = () => {
-    if (document.body?.dataset.keysReady !== undefined && window.__keysReadyAt === undefined) window.__keysReadyAt = performance.now();
+    if (document.body?.dataset.keysReady === undefined || window.__keysReadyAt !== undefined) return;
+    window.__keysReadyAt = performance.now();
+    console.debug(message);
   };
   new MutationObserver(record).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-keys-ready"], childList: true });
 };
+
+/** Resolves when the tab's probe says the keys are shown (a console message: nothing runs in the page for it). */
+function readySignal(tab) {
+  return tab.waitForEvent("console", { predicate: (m) => m.text() === READY_MESSAGE, timeout: 30_000 });
+}
 
 /** Sends one GET and reads its whole answer; milliseconds. */
 async function timedGet(url, headers) {
@@ -126,7 +139,7 @@ const browser = await chromium.launch({
 });
 try {
   const context = await browser.newContext();
-  await context.addInitScript(READY_PROBE);
+  await context.addInitScript(READY_PROBE, READY_MESSAGE);
   // Signs in: the one-time secret becomes the session cookie, and the page loads once (warm-up).
   const first = await context.newPage();
   let keysRequest = null;
@@ -135,8 +148,9 @@ try {
     if (keysRequest === null && url.pathname.endsWith("/namespaces/default/keys")) keysRequest = url;
   });
   await first.goto(host.url);
+  const firstReady = readySignal(first);
   await first.goto(`${host.origin}/kv/#ns=default`);
-  await first.waitForFunction(() => window.__keysReadyAt !== undefined, null, { timeout: 30_000 });
+  await firstReady;
   const shown = await first.evaluate(() => document.body.dataset.keysReady);
   await first.close();
   if (keysRequest === null) throw new Error("the page showed keys without a keys request the bench could see");
@@ -152,9 +166,10 @@ try {
     const tab = await context.newPage();
     // The tab's renderer is started first: the figure is the page's, not the browser's start of a process.
     await tab.goto(`${host.origin}/kv/session`);
+    const ready = readySignal(tab);
     const t = performance.now();
     await tab.goto(`${host.origin}/kv/#ns=default`);
-    await tab.waitForFunction(() => window.__keysReadyAt !== undefined, null, { timeout: 30_000, polling: 5 });
+    await ready;
     wall.push(performance.now() - t);
     const timing = await tab.evaluate(() => {
       // Where the time went, in the page's clock: the keys request's start and end (Resource Timing).
