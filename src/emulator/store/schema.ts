@@ -221,6 +221,13 @@ const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX entries_by_key ON entries (ns, key);
   CREATE INDEX entries_by_version ON entries (version);
   `,
+  // 7: each namespace keeps how many keys it stores (rows that are not tombstones: expired keys count
+  // until a write or a delete replaces them, as the site's usage counts them), kept by every write
+  // (namespace-keys.ts), so listing the namespaces reads a row each instead of counting every entry.
+  `
+  ALTER TABLE namespaces ADD COLUMN stored_keys INTEGER NOT NULL DEFAULT 0;
+  UPDATE namespaces SET stored_keys = (SELECT count(*) FROM entries e WHERE e.ns = namespaces.id AND e.tombstone = 0);
+  `,
 ];
 
 /** Brings a store to the newest schema, in one write transaction, with the default site and namespace. */
