@@ -3,9 +3,14 @@ import { render } from "preact";
 import { openSession } from "./api.js";
 import { App } from "./app.js";
 import { readDescription } from "./early-start.js";
+import { earlyPageArrived } from "./first-page.js";
+
+/** How long the first render waits for the first page of keys early.js asked for (usually answered already). */
+const FIRST_PAGE_WAIT_MS = 100;
 
 // The session (its CSRF token, which only changes need) is asked for as the script runs; what the page
-// shows, it knows from the description the host put in the document, so it renders at once, the key
-// list taking the first page early.js asked for. A document without it waits for the session's.
+// shows, it knows from the description the host put in the document, so it renders as soon as the
+// first page of keys is here, the key list taking it. A document without it waits for the session's.
 const opening = openSession();
+await earlyPageArrived(FIRST_PAGE_WAIT_MS);
 render(<App described={readDescription()} opening={opening} />, document.getElementById("app")!);
