@@ -157,6 +157,8 @@ try {
 
   const page = [];
   const wall = [];
+  const documentIn = [];
+  const bundleIn = [];
   const keysSent = [];
   const keysAnswered = [];
   const rendered = [];
@@ -175,9 +177,13 @@ try {
       // Where the time went, in the page's clock: the keys request's start and end (Resource Timing).
       const entries = performance.getEntriesByType("resource");
       const keys = entries.find((e) => /\/namespaces\/default\/keys/.test(e.name));
+      const bundle = entries.find((e) => e.name.endsWith("/kv/app.js"));
+      const nav = performance.getEntriesByType("navigation")[0];
       const api = entries.filter((e) => e.name.includes("/kv/api/") && e.startTime <= window.__keysReadyAt);
       return {
         ready: window.__keysReadyAt,
+        document: nav?.responseEnd ?? NaN,
+        bundle: bundle?.responseEnd ?? NaN,
         sent: keys?.startTime ?? NaN,
         answered: keys?.responseEnd ?? NaN,
         others: api.filter((e) => e !== keys).map((e) => [new URL(e.name).pathname.replace(/^.*\/kv\/api/, ""), e.responseEnd - e.startTime]),
@@ -185,6 +191,8 @@ try {
     });
     for (const [path, ms] of timing.others) (others[path] ??= []).push(ms);
     page.push(timing.ready);
+    documentIn.push(timing.document);
+    bundleIn.push(timing.bundle);
     keysSent.push(timing.sent);
     keysAnswered.push(timing.answered - timing.sent);
     rendered.push(timing.ready - timing.answered);
@@ -214,6 +222,8 @@ try {
   console.log(`the page's keys request: GET ${apiPath} (${shown} rows shown)`);
   console.log(`page, navigation start → keysReady (the page's clock): ${fmt(page)}`);
   console.log(`page, goto → keysReady seen by the bench:            ${fmt(wall)}`);
+  console.log(`  navigation start → the document (HTML) in:          ${fmt(documentIn)}`);
+  console.log(`  navigation start → the bundle (app.js) in:          ${fmt(bundleIn)}`);
   console.log(`  of which: navigation start → keys request sent:     ${fmt(keysSent)}`);
   console.log(`            keys request sent → answered:             ${fmt(keysAnswered)}`);
   console.log(`            keys answered → keysReady:                 ${fmt(rendered)}`);
