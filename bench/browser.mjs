@@ -13,7 +13,10 @@
 //     thread, seen in a Chromium trace) in the middle of the page's start.
 //   - The floor: the exact keys request the page made (its path and query, captured), N times each,
 //     straight to the API and through the host's proxy, with undici.
-// Usage: node bench/browser.mjs [opens, default 20] [keys, default 1000000]
+//   - BENCH_TRACE=1: each open is traced (Chromium's tracing), and the page's renderer main thread's
+//     CPU time until keysReady is given besides (bench/lib/renderer-cpu.mjs): the page's own work,
+//     which a busy machine stretches far less than its wall time. Tracing slows the page somewhat.
+// Usage: [BENCH_TRACE=1] node bench/browser.mjs [opens, default 20] [keys, default 1000000]
 // The functions given to the page (READY_PROBE, evaluate) run in the browser.
 /* global window, document, MutationObserver */
 import { spawn, spawnSync } from "node:child_process";
@@ -24,11 +27,13 @@ import { chromium } from "playwright-core";
 import { request } from "undici";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./lib/chromium.mjs";
 import { loadSrc } from "./lib/load-src.mjs";
+import { rendererCpu, TRACE_CATEGORIES } from "./lib/renderer-cpu.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const OPENS = Number(process.argv[2] ?? 20);
 const KEYS = Number(process.argv[3] ?? 1_000_000);
 const TARGET_MS = 300;
+const TRACE = process.env.BENCH_TRACE === "1";
 const ys = join(root, "bin/yourspace");
 const pageDir = join(root, "dist/browser");
 const env = { ...process.env, YOURSPACE_CONFIG_DIR: mkdtempSync(join(tmpdir(), "yourspace-bench-browser-config-")) };
@@ -158,6 +163,9 @@ try {
   const page = [];
   const wall = [];
   const documentIn = [];
+  const cpuTotal = [];
+  const cpuScript = [];
+  const cpuLayout = [];
   const bundleIn = [];
   const keysSent = [];
   const keysAnswered = [];
@@ -169,10 +177,12 @@ try {
     // The tab's renderer is started first: the figure is the page's, not the browser's start of a process.
     await tab.goto(`${host.origin}/kv/session`);
     const ready = readySignal(tab);
+    if (TRACE) await browser.startTracing(tab, { categories: TRACE_CATEGORIES });
     const t = performance.now();
     await tab.goto(`${host.origin}/kv/#ns=default`);
     await ready;
     wall.push(performance.now() - t);
+    const trace = TRACE ? (await browser.stopTracing()).toString("utf8") : null;
     const timing = await tab.evaluate(() => {
       // Where the time went, in the page's clock: the keys request's start and end (Resource Timing).
       const entries = performance.getEntriesByType("resource");
@@ -191,6 +201,12 @@ try {
     });
     for (const [path, ms] of timing.others) (others[path] ??= []).push(ms);
     page.push(timing.ready);
+    if (trace !== null) {
+      const used = rendererCpu(trace, "/kv/app.js", timing.ready);
+      cpuTotal.push(used.total);
+      cpuScript.push(used.script);
+      cpuLayout.push(used.styleAndLayout);
+    }
     documentIn.push(timing.document);
     bundleIn.push(timing.bundle);
     keysSent.push(timing.sent);
@@ -222,6 +238,11 @@ try {
   console.log(`the page's keys request: GET ${apiPath} (${shown} rows shown)`);
   console.log(`page, navigation start → keysReady (the page's clock): ${fmt(page)}`);
   console.log(`page, goto → keysReady seen by the bench:            ${fmt(wall)}`);
+  if (TRACE) {
+    console.log(`(traced) the renderer main thread's CPU until keysReady:  ${fmt(cpuTotal)}`);
+    console.log(`  of which script:                                   ${fmt(cpuScript)}`);
+    console.log(`  of which style and layout:                         ${fmt(cpuLayout)}`);
+  }
   console.log(`  navigation start → the document (HTML) in:          ${fmt(documentIn)}`);
   console.log(`  navigation start → the bundle (app.js) in:          ${fmt(bundleIn)}`);
   console.log(`  of which: navigation start → keys request sent:     ${fmt(keysSent)}`);
