@@ -32,7 +32,7 @@ export function readDescription(): BrowserDescription | null {
 }
 
 /** The first page of keys asked for by early.js: which listing it is, and the answer's promise. */
-export interface EarlyFirstPage {
+interface EarlyFirstPage {
   listing: string;
   answer: Promise<Response>;
 }
