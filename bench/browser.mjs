@@ -7,11 +7,17 @@
 //     the command does not start one, startBrowserHost (src/browser/host/host.ts) in this process.
 //   - Headless Chromium (Debian's, through playwright-core) signs in once with the one-time URL, then
 //     opens `/kv/#ns=default` in a new tab N times: each time from navigation start to the moment the
-//     page sets `document.body.dataset.keysReady` (a MutationObserver records the page's own clock).
+//     page sets `document.body.dataset.keysReady` (a MutationObserver records the page's own clock, and
+//     says so in a console message). Nothing of Playwright's runs in the page until then: a
+//     waitForFunction would have Playwright evaluate its own script (some 100 ms of the page's main
+//     thread, seen in a Chromium trace) in the middle of the page's start.
 //   - The floor: the exact keys request the page made (its path and query, captured), N times each,
 //     straight to the API and through the host's proxy, with undici.
-// Usage: node bench/browser.mjs [opens, default 20] [keys, default 1000000]
-// The functions given to the page (READY_PROBE, waitForFunction, evaluate) run in the browser.
+//   - BENCH_TRACE=1: each open is traced (Chromium's tracing), and the page's renderer main thread's
+//     CPU time until keysReady is given besides (bench/lib/renderer-cpu.mjs): the page's own work,
+//     which a busy machine stretches far less than its wall time. Tracing slows the page somewhat.
+// Usage: [BENCH_TRACE=1] node bench/browser.mjs [opens, default 20] [keys, default 1000000]
+// The functions given to the page (READY_PROBE, evaluate) run in the browser.
 /* global window, document, MutationObserver */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -21,11 +27,13 @@ import { chromium } from "playwright-core";
 import { request } from "undici";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./lib/chromium.mjs";
 import { loadSrc } from "./lib/load-src.mjs";
+import { rendererCpu, TRACE_CATEGORIES } from "./lib/renderer-cpu.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const OPENS = Number(process.argv[2] ?? 20);
 const KEYS = Number(process.argv[3] ?? 1_000_000);
 const TARGET_MS = 300;
+const TRACE = process.env.BENCH_TRACE === "1";
 const ys = join(root, "bin/yourspace");
 const pageDir = join(root, "dist/browser");
 const env = { ...process.env, YOURSPACE_CONFIG_DIR: mkdtempSync(join(tmpdir(), "yourspace-bench-browser-config-")) };
@@ -99,13 +107,23 @@ const p90 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.c
 const fmt = (xs) =>
   `median ${median(xs).toFixed(0)} ms, p90 ${p90(xs).toFixed(0)} ms (fastest ${Math.min(...xs).toFixed(0)}, slowest ${Math.max(...xs).toFixed(0)})`;
 
-/** Records, in the page's own clock (from navigation start), when keysReady is first set. */
-const READY_PROBE = () => {
+/** The console message the probe sends when the page is ready. */
+const READY_MESSAGE = "yourspace-bench: keysReady";
+
+/** Records, in the page's own clock (from navigation start), when keysReady is first set, and says so on the console. */
+const READY_PROBE = (message) => {
   const record = () => {
-    if (document.body?.dataset.keysReady !== undefined && window.__keysReadyAt === undefined) window.__keysReadyAt = performance.now();
+    if (document.body?.dataset.keysReady === undefined || window.__keysReadyAt !== undefined) return;
+    window.__keysReadyAt = performance.now();
+    console.debug(message);
   };
   new MutationObserver(record).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-keys-ready"], childList: true });
 };
+
+/** Resolves when the tab's probe says the keys are shown (a console message: nothing runs in the page for it). */
+function readySignal(tab) {
+  return tab.waitForEvent("console", { predicate: (m) => m.text() === READY_MESSAGE, timeout: 30_000 });
+}
 
 /** Sends one GET and reads its whole answer; milliseconds. */
 async function timedGet(url, headers) {
@@ -126,7 +144,7 @@ const browser = await chromium.launch({
 });
 try {
   const context = await browser.newContext();
-  await context.addInitScript(READY_PROBE);
+  await context.addInitScript(READY_PROBE, READY_MESSAGE);
   // Signs in: the one-time secret becomes the session cookie, and the page loads once (warm-up).
   const first = await context.newPage();
   let keysRequest = null;
@@ -135,14 +153,20 @@ try {
     if (keysRequest === null && url.pathname.endsWith("/namespaces/default/keys")) keysRequest = url;
   });
   await first.goto(host.url);
+  const firstReady = readySignal(first);
   await first.goto(`${host.origin}/kv/#ns=default`);
-  await first.waitForFunction(() => window.__keysReadyAt !== undefined, null, { timeout: 30_000 });
+  await firstReady;
   const shown = await first.evaluate(() => document.body.dataset.keysReady);
   await first.close();
   if (keysRequest === null) throw new Error("the page showed keys without a keys request the bench could see");
 
   const page = [];
   const wall = [];
+  const documentIn = [];
+  const cpuTotal = [];
+  const cpuScript = [];
+  const cpuLayout = [];
+  const bundleIn = [];
   const keysSent = [];
   const keysAnswered = [];
   const rendered = [];
@@ -152,17 +176,24 @@ try {
     const tab = await context.newPage();
     // The tab's renderer is started first: the figure is the page's, not the browser's start of a process.
     await tab.goto(`${host.origin}/kv/session`);
+    const ready = readySignal(tab);
+    if (TRACE) await browser.startTracing(tab, { categories: TRACE_CATEGORIES });
     const t = performance.now();
     await tab.goto(`${host.origin}/kv/#ns=default`);
-    await tab.waitForFunction(() => window.__keysReadyAt !== undefined, null, { timeout: 30_000, polling: 5 });
+    await ready;
     wall.push(performance.now() - t);
+    const trace = TRACE ? (await browser.stopTracing()).toString("utf8") : null;
     const timing = await tab.evaluate(() => {
       // Where the time went, in the page's clock: the keys request's start and end (Resource Timing).
       const entries = performance.getEntriesByType("resource");
       const keys = entries.find((e) => /\/namespaces\/default\/keys/.test(e.name));
+      const bundle = entries.find((e) => e.name.endsWith("/kv/app.js"));
+      const nav = performance.getEntriesByType("navigation")[0];
       const api = entries.filter((e) => e.name.includes("/kv/api/") && e.startTime <= window.__keysReadyAt);
       return {
         ready: window.__keysReadyAt,
+        document: nav?.responseEnd ?? NaN,
+        bundle: bundle?.responseEnd ?? NaN,
         sent: keys?.startTime ?? NaN,
         answered: keys?.responseEnd ?? NaN,
         others: api.filter((e) => e !== keys).map((e) => [new URL(e.name).pathname.replace(/^.*\/kv\/api/, ""), e.responseEnd - e.startTime]),
@@ -170,6 +201,14 @@ try {
     });
     for (const [path, ms] of timing.others) (others[path] ??= []).push(ms);
     page.push(timing.ready);
+    if (trace !== null) {
+      const used = rendererCpu(trace, "/kv/app.js", timing.ready);
+      cpuTotal.push(used.total);
+      cpuScript.push(used.script);
+      cpuLayout.push(used.styleAndLayout);
+    }
+    documentIn.push(timing.document);
+    bundleIn.push(timing.bundle);
     keysSent.push(timing.sent);
     keysAnswered.push(timing.answered - timing.sent);
     rendered.push(timing.ready - timing.answered);
@@ -186,7 +225,7 @@ try {
   for (let i = 0; i < OPENS; i++) {
     direct.push(await timedGet(`${started.apiUrl}${apiPath}`, bearer));
     proxied.push(await timedGet(keysRequest.href, { cookie }));
-    // The request the page sends beside the keys that costs the most: each namespace's live keys, counted.
+    // The page's request for the namespaces, each with its stored keys (a count kept by the writes since migration 7).
     namespaces.push(await timedGet(`${started.apiUrl}${apiPath.slice(0, apiPath.indexOf("/namespaces/") + "/namespaces".length)}`, bearer));
   }
   const commit = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim() || "?";
@@ -199,13 +238,20 @@ try {
   console.log(`the page's keys request: GET ${apiPath} (${shown} rows shown)`);
   console.log(`page, navigation start → keysReady (the page's clock): ${fmt(page)}`);
   console.log(`page, goto → keysReady seen by the bench:            ${fmt(wall)}`);
+  if (TRACE) {
+    console.log(`(traced) the renderer main thread's CPU until keysReady:  ${fmt(cpuTotal)}`);
+    console.log(`  of which script:                                   ${fmt(cpuScript)}`);
+    console.log(`  of which style and layout:                         ${fmt(cpuLayout)}`);
+  }
+  console.log(`  navigation start → the document (HTML) in:          ${fmt(documentIn)}`);
+  console.log(`  navigation start → the bundle (app.js) in:          ${fmt(bundleIn)}`);
   console.log(`  of which: navigation start → keys request sent:     ${fmt(keysSent)}`);
   console.log(`            keys request sent → answered:             ${fmt(keysAnswered)}`);
   console.log(`            keys answered → keysReady:                 ${fmt(rendered)}`);
   for (const [path, ms] of Object.entries(others)) console.log(`  alongside: GET ${path} took ${fmt(ms)} (${ms.length} of ${OPENS} opens)`);
   console.log(`floor, the same GET straight to the API:              ${fmt(direct)}`);
   console.log(`floor, the same GET through the host's proxy:         ${fmt(proxied)}`);
-  console.log(`for scale, GET …/namespaces (live keys counted) alone:  ${fmt(namespaces)}`);
+  console.log(`for scale, GET …/namespaces (stored keys) alone:        ${fmt(namespaces)}`);
   console.log(`target: first page ≤ ${TARGET_MS} ms: ${median(page) <= TARGET_MS && p90(page) <= TARGET_MS ? "met" : "NOT met"} (median and p90)`);
 } finally {
   await browser.close();

@@ -98,7 +98,7 @@ for (const file of [...cli.outputFiles, ...complete.outputFiles]) {
 // Shell completions come from the same command registry as the parser and --help.
 await import("./completions.mjs");
 
-// The KV browser's page: one script and one style sheet beside index.html in dist/browser/, which the
+// The KV browser's page: one script (and a small first one) and one style sheet beside index.html in dist/browser/, which the
 // page's host serves as they are. Everything the page runs ships in the package: no network at run time.
 const page = "src/browser/page";
 mkdirSync(new URL("../dist/browser", import.meta.url), { recursive: true });
@@ -112,6 +112,20 @@ await build({
   target: "es2022",
   jsx: "automatic",
   jsxImportSource: "preact",
+  minify: shared.minify,
+  legalComments: "none",
+  logLevel: "warning",
+});
+// Its first script, run before the bundle loads: a classic script (index.html runs it in order, ahead of
+// the module), which asks for the first page of keys (src/browser/page/early.ts).
+await build({
+  absWorkingDir: shared.absWorkingDir,
+  entryPoints: { early: `${page}/early.ts` },
+  outdir: "dist/browser",
+  bundle: true,
+  format: "iife",
+  platform: "browser",
+  target: "es2022",
   minify: shared.minify,
   legalComments: "none",
   logLevel: "warning",

@@ -18,6 +18,15 @@ export const BROWSER_PATHS = {
   mint: `${PREFIX}mint`,
 } as const;
 
+/**
+ * The page's index.html holds this text where the host puts what it describes itself as (the
+ * BrowserDescription, as JSON, escaped for an attribute): the `content` of a meta element named
+ * DESCRIPTION_META. The page then knows its site before it has asked anything, and asks for the keys
+ * it is opened at from its first, small script (early.js), before its bundle has loaded.
+ */
+export const DESCRIPTION_PLACEHOLDER = "%YOURSPACE_DESCRIPTION%";
+export const DESCRIPTION_META = "yourspace-description";
+
 /** The query parameter of the printed URL that holds the one-time secret. */
 export const BROWSER_SECRET_QUERY = "secret";
 

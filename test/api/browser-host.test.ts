@@ -1,5 +1,8 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { request } from "undici";
 import { describe, expect, it } from "vitest";
+import { DESCRIPTION_META, DESCRIPTION_PLACEHOLDER } from "../../src/contract/browser-host.js";
 import { hostFixture, INDEX_HTML } from "../support/browser-host.js";
 import { rawRequest } from "./raw-http.js";
 
@@ -104,6 +107,28 @@ describe("signing in", () => {
     expect(csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // Each sign-in is a session of its own.
     expect((await signIn()).csrf).not.toBe(csrf);
+  });
+
+  it("puts what the banner shows, not the CSRF token, in the page's document, as an attribute's text that no markup in it escapes", async () => {
+    const dataDir = `/tmp/a "quoted" <b>dir</b> & 'more'`;
+    const { host, api, pageDir, signIn } = await hostFixture({
+      describe: { target: { kind: "emulator", dataDir, apiUrl: "http://127.0.0.1:1" }, site: "local", emulator: true },
+    });
+    writeFileSync(join(pageDir, "index.html"), `<meta name="${DESCRIPTION_META}" content="${DESCRIPTION_PLACEHOLDER}"><p>${DESCRIPTION_PLACEHOLDER}</p>`);
+    const { cookie, csrf } = await signIn();
+    const page = await request(`${host.origin}/kv/`, { headers: { cookie } });
+    expect(page.headers).toMatchObject(SECURITY_HEADERS);
+    const html = await page.body.text();
+    const [, content, rest] = /^<meta name="yourspace-description" content="([^"<>]*)"><p>(.*)<\/p>$/.exec(html) ?? [];
+    expect(content, html).toBeDefined();
+    const unescaped = content!.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+    expect(JSON.parse(unescaped)).toEqual({ target: { kind: "emulator", dataDir, apiUrl: "http://127.0.0.1:1" }, site: "local", emulator: true });
+    expect(html).not.toContain(csrf);
+    expect(html).not.toContain(api.token);
+    // Only the first place is filled; other files are served as they are.
+    expect(rest).toBe(DESCRIPTION_PLACEHOLDER);
+    const script = await request(`${host.origin}/kv/app.js`, { headers: { cookie } });
+    expect(await script.body.text()).toBe("console.log('app');");
   });
 
   it("mints a fresh URL for a process with the discovery key, and for nobody else", async () => {

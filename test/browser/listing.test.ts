@@ -57,7 +57,7 @@ describe("the KV browser's access", () => {
       images: document.querySelectorAll("main img").length,
       bold: document.querySelectorAll("main b").length,
     })`);
-    expect(found).toEqual({ ran: undefined, scripts: 1, images: 0, bold: 0 });
+    expect(found).toEqual({ ran: undefined, scripts: 2, images: 0, bold: 0 });
     await screenshot(page, "script-as-text");
   });
 });
@@ -104,6 +104,31 @@ describe("the key list", () => {
     await screenshot(page, "keys-tree");
     // Ten pages of a thousand rows each: a few seconds on an idle machine, many more when its two cores are shared.
   }, 90_000);
+
+  it("asks for the first page of keys before its bundle has loaded, and the bundle shows that answer without asking again", async () => {
+    const { page } = browser;
+    const keyRequests: string[] = [];
+    const listen = (r: { url(): string }) => void (new URL(r.url()).pathname.endsWith("/namespaces/default/keys") && keyRequests.push(r.url()));
+    page.on("request", listen);
+    // The bundle is held back until the keys have been asked for: were the keys asked for by the
+    // bundle, neither would come and the page would never show them.
+    let keysAsked: () => void = () => undefined;
+    const asked = new Promise<void>((resolve) => (keysAsked = resolve));
+    page.on("request", (r) => void (new URL(r.url()).pathname.endsWith("/namespaces/default/keys") && keysAsked()));
+    await page.route("**/kv/app.js", async (route) => {
+      await asked;
+      await route.continue();
+    });
+    try {
+      await openAt(page, site, "#ns=default&prefix=user%2F01%2F");
+      expect(await keysReady(page)).toBe("100");
+      expect(await keysShown(page).then((keys) => keys[0])).toBe(keyName(1000));
+      expect(keyRequests).toEqual([`${site.host.origin}/kv/api/v1/sites/${site.site}/namespaces/default/keys?prefix=user%2F01%2F&limit=100`]);
+    } finally {
+      await page.unroute("**/kv/app.js");
+      page.removeAllListeners("request");
+    }
+  });
 
   it("deletes every key under a prefix after showing how many there are", async () => {
     const { page } = browser;

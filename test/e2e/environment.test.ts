@@ -170,8 +170,8 @@ describe("a read-only data directory", () => {
   it("serves a store made by an older version, migrating only its private copy", async () => {
     const store = await readOnlyStore((dataDir) => {
       const db = new BetterSqlite3(join(dataDir, STORE_FILE));
-      // As the fourth schema left it: before the idempotency index and cached entries' TTLs.
-      db.exec("DROP INDEX idempotency_by_time; ALTER TABLE cache_entries DROP COLUMN ttl_ms");
+      // As the fourth schema left it: before the idempotency index, cached entries' TTLs and namespaces' stored keys.
+      db.exec("DROP INDEX idempotency_by_time; ALTER TABLE cache_entries DROP COLUMN ttl_ms; ALTER TABLE namespaces DROP COLUMN stored_keys");
       db.pragma("user_version = 3");
       db.close();
     });

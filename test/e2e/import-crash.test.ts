@@ -85,7 +85,7 @@ function expectedEntry(i: number): { key: string; value: Buffer; metadata: Recor
   return { key, value: Buffer.from(`value-${i}-${"x".repeat(i % 100)}`), metadata: i % 5 === 0 ? { owner: "web", n: i } : null };
 }
 
-/** Live keys in the default namespace, as `kv namespace ls --json` counts them. */
+/** Keys stored in the default namespace, as `kv namespace ls --json` counts them. */
 async function keyCount(s: Store): Promise<number> {
   const r = ok(await s.kv(["namespace", "ls", "--json"]), "namespace ls");
   return (JSON.parse(r.out) as { namespaces: { name: string; keys: number }[] }).namespaces.find((n) => n.name === "default")!.keys;

@@ -248,7 +248,7 @@ describe("engine", () => {
     // The earlier layout: superseded versions only, no superseded_t column, no audit count,
     // idempotency index or cache entry TTL, schema version 1.
     db.exec(
-      "DELETE FROM versions WHERE superseded_t IS NULL; ALTER TABLE versions DROP COLUMN superseded_t; ALTER TABLE audit DROP COLUMN count; DROP INDEX idempotency_by_time; ALTER TABLE cache_entries DROP COLUMN ttl_ms; PRAGMA user_version = 1",
+      "DELETE FROM versions WHERE superseded_t IS NULL; ALTER TABLE versions DROP COLUMN superseded_t; ALTER TABLE audit DROP COLUMN count; DROP INDEX idempotency_by_time; ALTER TABLE cache_entries DROP COLUMN ttl_ms; ALTER TABLE namespaces DROP COLUMN stored_keys; PRAGMA user_version = 1",
     );
     db.close();
     const again = freshEngine(dataDir);

@@ -24,6 +24,7 @@ function setUp() {
   const rows = () => db.prepare("SELECT count(*) FROM entries").pluck().get() as number;
   const history = () => db.prepare("SELECT count(*) FROM versions").pluck().get() as number;
   const usage = () => db.prepare("SELECT keys, bytes FROM usage WHERE site = 'local'").get() as { keys: number; bytes: number };
+  const storedKeys = () => db.prepare("SELECT stored_keys FROM namespaces WHERE site = 'local' AND name = 'default'").pluck().get() as number;
   /** What every region answers: each key's value (eventual reads) and the listed keys. */
   const answers = (keys: readonly string[]) =>
     regions.map((region) => ({
@@ -31,14 +32,14 @@ function setUp() {
       values: keys.map((key) => engine.get("local", "default", key, { region, consistency: "eventual" }).entry?.value.toString() ?? null),
       listed: engine.list("local", "default", { prefix: "", limit: 1000, region, consistency: "eventual" }).keys.map((k) => k.key),
     }));
-  return { engine, clock, control, put, rows, history, usage, answers };
+  return { engine, clock, control, put, rows, history, usage, storedKeys, answers };
 }
 
 const keys = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, "0")}`);
 
 describe("reclaiming dead rows", () => {
   it("removes deleted and expired keys once every edge has them, and changes no answer", () => {
-    const { engine, clock, put, rows, history, usage, answers } = setUp();
+    const { engine, clock, put, rows, history, usage, storedKeys, answers } = setUp();
     const live = keys("live/", 20);
     const expiring = keys("ttl/", 30);
     const deleted = keys("gone/", 40);
@@ -58,6 +59,7 @@ describe("reclaiming dead rows", () => {
     const before = answers(all);
     const heldBefore = usage();
     expect(heldBefore.keys).toBe(50); // an expired key is counted until it is reclaimed
+    expect(storedKeys()).toBe(50);
 
     expect(reclaimDeadRows(engine as Engine, now(), 1_000)).toBe(70);
     expect(rows()).toBe(20);
@@ -65,6 +67,7 @@ describe("reclaiming dead rows", () => {
     const bytesOf = (ks: string[]) => ks.reduce((n, k) => n + Buffer.byteLength(k) * 2 + "value of ".length, 0);
     expect(usage()).toEqual({ keys: 20, bytes: heldBefore.bytes - bytesOf(expiring) });
     expect(usage().bytes).toBe(bytesOf(live));
+    expect(storedKeys()).toBe(20);
     expect(answers(all)).toEqual(before);
     // A reclaimed key written again starts afresh, with a newer version than anything before it.
     const again = engine.put("local", "default", deleted[0]!, { value: Buffer.from("back") });

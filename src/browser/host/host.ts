@@ -17,7 +17,7 @@ import { describeErrno } from "../../core/system-errors.js";
 import { answer, answerJson, answerSocketAndClose, refuse } from "./answers.js";
 import { apiProxy } from "./api-proxy.js";
 import { checkCsrf, checkFetchSite, checkHost, checkOrigin, ownHosts } from "./guards.js";
-import { defaultPageDir, servePageFile } from "./page-files.js";
+import { defaultPageDir, pageFiles } from "./page-files.js";
 import { mintKey as newMintKey, sameSecret, sessionOf, Sessions } from "./sessions.js";
 
 export interface BrowserHostOptions {
@@ -55,7 +55,7 @@ export interface BrowserHost {
  */
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const host = options.host ?? "127.0.0.1";
-  const pageDir = options.pageDir ?? defaultPageDir();
+  const servePageFile = pageFiles(options.pageDir ?? defaultPageDir());
   const sessions = new Sessions();
   const proxy = apiProxy(options.apiUrl, options.token);
   const key = newMintKey();
@@ -101,7 +101,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       return answerJson(res, 200, { csrf: session.csrf, ...options.describe } satisfies BrowserSession);
     }
     if (!path.startsWith(BROWSER_PATHS.prefix)) return fail(browserErrors.notFound(path));
-    void servePageFile(res, pageDir, path.slice(BROWSER_PATHS.prefix.length), path).catch(() => res.destroy());
+    void servePageFile(res, path.slice(BROWSER_PATHS.prefix.length), path, options.describe).catch(() => res.destroy());
   };
 
   /** A fresh sign-in address, for a local process that read the key from the discovery file (never a browser). */

@@ -3,6 +3,7 @@ import { open } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DESCRIPTION_PLACEHOLDER, type BrowserDescription } from "../../contract/browser-host.js";
 import { HEADERS } from "../../contract/index.js";
 import { browserErrors } from "../../core/browser-errors.js";
 import { answer, refuse } from "./answers.js";
@@ -37,15 +38,31 @@ const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 /** Files larger than this are not the page's (its whole bundle is far smaller). */
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
-/** GET or HEAD of a file of the page: `name` is the path after the prefix ("" is index.html). */
-export async function servePageFile(res: ServerResponse, pageDir: string, name: string, shownPath: string): Promise<void> {
-  const file = name === "" ? "index.html" : name;
-  if (!FILE_NAME.test(file)) return refuse(res, browserErrors.notFound(shownPath), "text");
-  const body = await readRegularFile(join(pageDir, file));
-  if (body === undefined) {
-    return refuse(res, name === "" ? browserErrors.pageMissing(pageDir) : browserErrors.notFound(shownPath), "text");
-  }
-  answer(res, 200, { [HEADERS.contentType]: CONTENT_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream" }, body);
+/**
+ * GET or HEAD of a file of the page: `name` is the path after the prefix ("" is index.html). The page's
+ * document gets `description` (what the host describes itself as) in place of DESCRIPTION_PLACEHOLDER.
+ * A file is read once and then served from memory: the page's files do not change while it is served,
+ * and a first page opened at once should not wait on file reads.
+ */
+export function pageFiles(pageDir: string): (res: ServerResponse, name: string, shownPath: string, description: BrowserDescription) => Promise<void> {
+  const read = new Map<string, Buffer>();
+  return async (res, name, shownPath, description) => {
+    const file = name === "" ? "index.html" : name;
+    if (!FILE_NAME.test(file)) return refuse(res, browserErrors.notFound(shownPath), "text");
+    const body = read.get(file) ?? (await readRegularFile(join(pageDir, file)));
+    if (body === undefined) {
+      return refuse(res, name === "" ? browserErrors.pageMissing(pageDir) : browserErrors.notFound(shownPath), "text");
+    }
+    read.set(file, body);
+    const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
+    answer(res, 200, { [HEADERS.contentType]: type }, file === "index.html" ? withDescription(body, description) : body);
+  };
+}
+
+/** The document with the description put in, as an attribute's text: JSON, its markup characters escaped. */
+function withDescription(html: Buffer, description: BrowserDescription): Buffer {
+  const text = JSON.stringify(description).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return Buffer.from(html.toString("utf8").replace(DESCRIPTION_PLACEHOLDER, () => text));
 }
 
 /**

@@ -8,6 +8,7 @@ import { HEADERS, MEDIA } from "../../contract/headers-and-query.js";
 import type { ErrorBody } from "../../contract/status.js";
 import type { ErrorCode } from "../../core/errors.js";
 import { BROWSER_HEADERS, BROWSER_PATHS, type BrowserSession } from "../../contract/browser-host.js";
+import { apiUrl, type Query } from "./api-url.js";
 import { hostHint, NETWORK_HINT, PAGE_HINTS } from "./error-advice.js";
 
 export type Session = BrowserSession;
@@ -25,23 +26,15 @@ export class PageError extends Error {
   }
 }
 
-let csrf = "";
+/** The session's CSRF token, which every change waits for: the page reads without it meanwhile. */
+let csrf: Promise<string> = new Promise(() => undefined);
 
-export async function openSession(): Promise<Session> {
-  const session = (await (await send(BROWSER_PATHS.session, { method: "GET" })).json()) as Session;
-  csrf = session.csrf;
-  return session;
-}
-
-type Query = Record<string, string | number | undefined>;
-
-/** An API path under the host's proxy, with its query (undefined parameters left out). */
-export function apiUrl(path: string, query: Query = {}): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
-  const search = params.toString();
-  // The proxy's prefix ends in "/", an API path starts with one.
-  return `${BROWSER_PATHS.api}${path.slice(1)}${search ? `?${search}` : ""}`;
+export function openSession(): Promise<Session> {
+  const opening = send(BROWSER_PATHS.session, { method: "GET" }).then((res) => res.json() as Promise<Session>);
+  csrf = opening.then((session) => session.csrf);
+  // A change made after a failed opening fails with its error; until then nobody need hear of it here.
+  csrf.catch(() => undefined);
+  return opening;
 }
 
 export interface Call {
@@ -52,9 +45,14 @@ export interface Call {
 }
 
 /** One API request; resolves with the answer when it is a success, throws a PageError otherwise. */
-export function call(path: string, { method = "GET", query, headers = {}, body }: Call = {}): Promise<Response> {
+export async function call(path: string, { method = "GET", query, headers = {}, body }: Call = {}): Promise<Response> {
   const writing = method !== "GET";
-  return send(apiUrl(path, query), { method, body, headers: writing ? { ...headers, [BROWSER_HEADERS.csrf]: csrf } : headers });
+  return send(apiUrl(path, query), { method, body, headers: writing ? { ...headers, [BROWSER_HEADERS.csrf]: await csrf } : headers });
+}
+
+/** A GET of an address apiUrl() made. */
+export function getUrl(url: string): Promise<Response> {
+  return send(url, { method: "GET" });
 }
 
 export async function callJson<T>(path: string, options: Call = {}): Promise<T> {
@@ -66,10 +64,15 @@ export function jsonBody(value: unknown): Pick<Call, "headers" | "body"> {
   return { headers: { [HEADERS.contentType]: MEDIA.json }, body: JSON.stringify(value) };
 }
 
-async function send(url: string, init: RequestInit): Promise<Response> {
+function send(url: string, init: RequestInit): Promise<Response> {
+  return answerOf(fetch(url, { ...init, credentials: "same-origin", cache: "no-store" }));
+}
+
+/** The answer to a request already sent (early.ts sends one before this bundle runs), or its PageError. */
+export async function answerOf(sent: Promise<Response>): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(url, { ...init, credentials: "same-origin", cache: "no-store" });
+    res = await sent;
   } catch (e) {
     throw new PageError(`The page's server did not answer (${(e as Error).message}).`, NETWORK_HINT, 0, "NETWORK");
   }

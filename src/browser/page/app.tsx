@@ -1,4 +1,5 @@
 import { useLayoutEffect, useState } from "preact/hooks";
+import type { BrowserDescription } from "../../contract/browser-host.js";
 import type { Session } from "./api.js";
 import { Banner } from "./banner.js";
 import { usePlace } from "./deep-link.js";
@@ -10,17 +11,21 @@ import { firstPageSettled } from "./first-page.js";
 import { useTargetClock } from "./target-clock.js";
 import { UsagePanel } from "./usage-panel.js";
 
-/** The page: what it shows (banner), where (namespaces), the keys, and the key opened. */
-export function App({ opening }: { opening: Promise<Session> }) {
-  const [session, setSession] = useState<Session | null>(null);
+/**
+ * The page: what it shows (banner), where (namespaces), the keys, and the key opened. It shows them
+ * from the description the host put in the document (`described`), or else once the session answers;
+ * a session that fails to open is shown instead, since no change could be made without it.
+ */
+export function App({ described, opening }: { described: BrowserDescription | null; opening: Promise<Session> }) {
+  const [session, setSession] = useState<BrowserDescription | null>(described);
   const [failure, setFailure] = useState<unknown>(null);
-  useLayoutEffect(() => void opening.then(setSession, setFailure), [opening]);
+  useLayoutEffect(() => void opening.then((opened) => setSession((shown) => shown ?? opened), setFailure), [opening]);
   if (failure) return <ErrorNote error={failure} />;
   if (!session) return <p role="status">Opening the session…</p>;
   return <Browser session={session} />;
 }
 
-function Browser({ session }: { session: Session }) {
+function Browser({ session }: { session: BrowserDescription }) {
   const [place, go] = usePlace();
   const clock = useTargetClock(session.emulator);
   // Bumped by every write, so the list and the usage show it.

@@ -1,11 +1,11 @@
 /** What the page shows: the embedded emulator and its data directory, or the remote target; the site, its tier and the profile. */
-import type { Session } from "./api.js";
+import type { BrowserDescription } from "../../contract/browser-host.js";
 import type { EmulatorStatus } from "./emulator-api.js";
 import { afterFirstPage } from "./first-page.js";
 import { siteInfo } from "./kv-api.js";
 import { useLoad } from "./use-load.js";
 
-export function Banner({ session, status }: { session: Session; status: EmulatorStatus | null }) {
+export function Banner({ session, status }: { session: BrowserDescription; status: EmulatorStatus | null }) {
   const site = useLoad(() => afterFirstPage(() => siteInfo(session.site)), [session.site]);
   const target = session.target;
   return (

@@ -11,7 +11,8 @@ import { NamespaceTools } from "./namespace-tools.js";
 import { useLoad } from "./use-load.js";
 import type { WireListPage } from "../../contract/wire.js";
 import { ColumnHeads } from "./column-heads.js";
-import { FIRST_PAGE_SIZE, firstPageSettled, listingOf, takeEarlyPage } from "./first-page.js";
+import { FIRST_PAGE_SIZE, listingOf } from "./early-start.js";
+import { firstPageSettled, takeEarlyPage } from "./first-page.js";
 
 const PAGE_SIZES = [50, 100, 500, 1000];
 

@@ -12,7 +12,9 @@ import type {
   WireUsage,
   WireWrite,
 } from "../../contract/wire.js";
-import { apiUrl, call, callJson, jsonBody } from "./api.js";
+import { answerOf, call, callJson, getUrl, jsonBody } from "./api.js";
+import { apiUrl } from "./api-url.js";
+import { keysUrl } from "./early-start.js";
 import { metadataHeader, parseMetadataHeader } from "./bytes.js";
 
 export const namespaces = async (site: string) => (await callJson<{ namespaces: WireNamespace[] }>(paths.namespaces(site))).namespaces;
@@ -20,8 +22,11 @@ export const bindings = async (site: string) => (await callJson<{ bindings: Wire
 export const siteInfo = (site: string) => callJson<WireSite>(paths.site(site));
 export const usage = (site: string) => callJson<WireUsage>(paths.usage(site));
 
-export const listKeys = (site: string, ns: string, prefix: string, cursor: string | null, limit: number) =>
-  callJson<WireListPage>(paths.keys(site, ns), { query: { [QUERY.prefix]: prefix || undefined, [QUERY.cursor]: cursor ?? undefined, [QUERY.limit]: limit } });
+export const listKeys = async (site: string, ns: string, prefix: string, cursor: string | null, limit: number) =>
+  (await (await getUrl(keysUrl(site, ns, prefix, cursor, limit))).json()) as WireListPage;
+
+/** A page of keys from the answer to the request early.ts sent. */
+export const earlyPageOfKeys = async (sent: Promise<Response>) => (await (await answerOf(sent)).json()) as WireListPage;
 
 /** What a view of one opened key is given: where the key is, what was read of it, and the target's time. */
 export interface OpenedKey {

@@ -2,15 +2,15 @@
 import { render } from "preact";
 import { openSession } from "./api.js";
 import { App } from "./app.js";
-import { parsePlace } from "./deep-link.js";
-import { requestFirstPageEarly } from "./first-page.js";
+import { readDescription } from "./early-start.js";
+import { earlyPageArrived } from "./first-page.js";
 
-// Asked for as the script runs, before anything renders: the session, and with it the first page of
-// the namespace the URL names, which is what the user opened the page to see.
-const opening = openSession().then((session) => {
-  const place = parsePlace(location.hash);
-  requestFirstPageEarly(session.site, place.ns, place.prefix);
-  return session;
-});
+/** How long the first render waits for the first page of keys early.js asked for (usually answered already). */
+const FIRST_PAGE_WAIT_MS = 100;
 
-render(<App opening={opening} />, document.getElementById("app")!);
+// The session (its CSRF token, which only changes need) is asked for as the script runs; what the page
+// shows, it knows from the description the host put in the document, so it renders as soon as the
+// first page of keys is here, the key list taking it. A document without it waits for the session's.
+const opening = openSession();
+await earlyPageArrived(FIRST_PAGE_WAIT_MS);
+render(<App described={readDescription()} opening={opening} />, document.getElementById("app")!);

@@ -7,7 +7,7 @@ import { useLoad } from "./use-load.js";
 interface Props {
   site: string;
   selected: string | null;
-  /** Bumped by every write the page makes, so the key counts follow. */
+  /** Bumped by every write the page makes, so the stored-key counts follow. */
   changes: number;
   onSelect: (ns: string) => void;
 }
@@ -25,9 +25,9 @@ export function Namespaces({ site, selected, changes, onSelect }: Props) {
           return (
             <li key={ns.name}>
               <button type="button" aria-current={ns.name === selected ? "true" : undefined} onClick={() => onSelect(ns.name)}>
-                {ns.name}{" "}
-                <span class="muted">
-                  ({ns.keys.toLocaleString("en")} {ns.keys === 1 ? "key" : "keys"})
+                {ns.name} {/* Stored keys: an expired key counts until a write or a delete replaces it (docs/api.md). */}
+                <span class="muted" title="Expired keys count until a write or a delete replaces them">
+                  ({ns.keys.toLocaleString("en")} stored {ns.keys === 1 ? "key" : "keys"})
                 </span>
               </button>
               {bound.length > 0 && (

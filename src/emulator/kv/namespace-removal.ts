@@ -3,6 +3,7 @@ import { DEFAULT_NAMESPACE } from "../../core/limits.js";
 import type { KvContext } from "./context.js";
 import { unmap } from "./export.js";
 import { HOME_SEQ } from "./home-rows.js";
+import { addStoredKeys } from "./namespace-keys.js";
 
 /**
  * A namespace being removed is first renamed to this, followed by its id and its name: no namespace
@@ -88,6 +89,7 @@ function removeStep(engine: KvContext, site: string, id: number, keys: number): 
     engine.stmt(`DELETE FROM versions WHERE ${range}`).run(...bounds);
     engine.stmt(`DELETE FROM entries WHERE ${range}`).run(...bounds);
     if (held.keys > 0 || held.bytes > 0) engine.usage.apply(site, -held.keys, -held.bytes, 0, engine.now());
+    addStoredKeys(engine, id, -held.keys);
     if (last === undefined) {
       // The namespace's last rows: edges' copies and read repairs of its keys, then the namespace.
       for (const table of ["floors", "cache_entries", "list_cache"]) engine.stmt(`DELETE FROM ${table} WHERE ns = ?`).run(id);

@@ -2,6 +2,7 @@ import { ROW_COLUMNS } from "../store/rows.js";
 import type { KvContext } from "./context.js";
 import { reclaimAfterWrite } from "./reclaim.js";
 import { drawVersions, write } from "./write.js";
+import { addStoredKeys } from "./namespace-keys.js";
 
 /** One step of removing the keys in [from, below): the rows after `after` (exclusive), `limit` of them at most. */
 export interface RangeStep {
@@ -163,4 +164,5 @@ function tombstone(
   // cleared cache costs a read, never a wrong answer.
   engine.heads.clear();
   engine.usage.apply(site, -held.rows, -held.bytes, held.rows, now);
+  addStoredKeys(engine, ns, -held.rows);
 }

@@ -1,8 +1,9 @@
 import type { KvContext } from "./context.js";
+import { addStoredKeys } from "./namespace-keys.js";
 
 /**
  * When a row became dead: a tombstone when it was written, an expiring row when it expires. The same
- * text as the index entries_by_death (schema.ts, migration 7), which SQLite matches by its text.
+ * text as the index entries_by_death (schema.ts, migration 8), which SQLite matches by its text.
  */
 const DEAD_AT = "(CASE WHEN tombstone = 1 THEN commit_t ELSE expires_at END)";
 /** The index's condition, also matched by its text: only these rows are ever in it. */
@@ -27,8 +28,8 @@ interface DeadRow {
 /**
  * Reclaims home's dead rows: a key deleted, or expired, whose last version has reached every edge.
  * No region can serve anything of such a key but its absence, so its row and its history go, and an
- * expired key's bytes come off its site's usage (a tombstone's already had). Nothing a read, a list
- * or a condition answers changes, only how much the store holds: without this, a range of deleted or
+ * expired key comes off its site's usage and its namespace's stored keys (a deleted one left both when
+ * it was deleted). Nothing a read, a list or a condition answers changes, only how much the store holds: without this, a range of deleted or
  * expired keys stays in `entries`, for every list page to step over and the disk to keep.
  *
  * Writes pay for it, in the transaction of the write that moved home's version counter past a
@@ -67,6 +68,7 @@ export function reclaimDeadRows(engine: KvContext, now: number, limit: number): 
     freed.set(row.ns, ns);
   }
   for (const [ns, { keys, bytes }] of freed) {
+    addStoredKeys(engine, ns, -keys);
     const site = engine.stmt("SELECT site FROM namespaces WHERE id = ?").pluck().get(ns) as string | undefined;
     if (site !== undefined) engine.usage.apply(site, -keys, -bytes, 0, now);
   }

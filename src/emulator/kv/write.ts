@@ -3,6 +3,7 @@ import { ROW_COLUMNS, type Row } from "../store/rows.js";
 import { footprint, type SiteUse } from "../site/usage.js";
 import type { KvContext } from "./context.js";
 import { HOME_SEQ } from "./home-rows.js";
+import { addStoredKeys } from "./namespace-keys.js";
 import { readCacheTtl } from "../regions/model.js";
 import { isLive, prepare, resolve, resolveOrError, sameAsStored, type Mutation, type Prepared, type Resolved } from "./mutation.js";
 import { FAILED } from "./context.js";
@@ -189,6 +190,7 @@ function commitSegment(
     });
   });
   engine.usage.apply(site, keys, bytes, rows.length, now);
+  addStoredKeys(engine, ns, keys);
   return true;
 }
 

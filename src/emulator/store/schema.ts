@@ -221,7 +221,14 @@ const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX entries_by_key ON entries (ns, key);
   CREATE INDEX entries_by_version ON entries (version);
   `,
-  // 7: home's dead rows (deleted keys, and keys with an expiry) by when they died, so that writes can
+  // 7: each namespace keeps how many keys it stores (rows that are not tombstones: expired keys count
+  // until they are reclaimed or replaced, as the site's usage counts them), kept by every write
+  // (namespace-keys.ts), so listing the namespaces reads a row each instead of counting every entry.
+  `
+  ALTER TABLE namespaces ADD COLUMN stored_keys INTEGER NOT NULL DEFAULT 0;
+  UPDATE namespaces SET stored_keys = (SELECT count(*) FROM entries e WHERE e.ns = namespaces.id AND e.tombstone = 0);
+  `,
+  // 8: home's dead rows (deleted keys, and keys with an expiry) by when they died, so that writes can
   // reclaim those every edge has had (src/emulator/kv/reclaim.ts) without scanning the rest. Partial:
   // keys without a TTL, most of a store, are not in it.
   `
