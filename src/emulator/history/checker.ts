@@ -58,8 +58,10 @@ export function check(history: readonly HistoryOp[], initial: ModelParams): Viol
       checkCondition(state, findings, op);
       state.applyWrite(op);
     } else if (op.type === "ok" && op.f === "get" && op.key !== undefined) {
-      checkObservation(op, { key: op.key, version: op.version ?? null, value: op.value ?? null, expiresAt: op.expiresAt ?? null }, false);
-      state.tail.push(op);
+      const observed = observedBy(state, op, op.key);
+      checkObservation(op, observed, false);
+      // Quiescence compares the version a read saw, a reclaimed row's included.
+      state.tail.push(observed.version === (op.version ?? null) ? op : { ...op, version: observed.version });
     } else if (op.type === "ok" && op.f === "list") {
       for (const item of op.items ?? []) checkObservation(op, { key: item.key, version: item.version, value: item.value, expiresAt: item.expiresAt }, true);
       if (state.isHomeRead(op)) checkPageComplete(state, findings, op);
@@ -68,4 +70,23 @@ export function check(history: readonly HistoryOp[], initial: ModelParams): Viol
 
   checkQuiescence(state, findings);
   return findings.violations;
+}
+
+/**
+ * What a get saw. A read of a key whose row home has reclaimed (src/emulator/kv/reclaim.ts) names no
+ * version: the row was dead (deleted, or expired by then) and had reached every edge. Such a read saw
+ * that dead write, as a read of the row would have, so it is checked as having seen it, but only
+ * where the write was visible by then: an absent key where an older live version was still due is
+ * still a violation.
+ */
+function observedBy(state: HistoryState, op: HistoryOp, key: string): Observation {
+  const observed = { key, version: op.version ?? null, value: op.value ?? null, expiresAt: op.expiresAt ?? null };
+  if (observed.version !== null || observed.value !== null) return observed;
+  const writes = state.writesByKey.get(state.nsKey(op, key));
+  const newest = writes?.[writes.length - 1];
+  if (newest === undefined) return observed;
+  const dead = newest.tombstone || (newest.expiresAt !== null && newest.expiresAt <= op.t);
+  const region = state.isHomeRead(op) ? state.params.home : op.region;
+  if (!dead || state.vis(newest, region, state.boundOf(newest, op)) > op.t) return observed;
+  return { ...observed, version: newest.version, expiresAt: newest.expiresAt };
 }
