@@ -22,7 +22,7 @@ const wallClockAndRandom = [
 ];
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "completions/**", "coverage/**"] },
+  { ignores: ["dist/**", "node_modules/**", "completions/**", "coverage/**", ".cache/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

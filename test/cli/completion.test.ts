@@ -125,7 +125,8 @@ describe("shell completion: the scripts, as bash runs them", () => {
   /** What bash puts in COMPREPLY for a line typed up to the cursor (the built binary answers). */
   function tab(cwd: string, env: Record<string, string>, line: string): string[] {
     const script = `source ${JSON.stringify(BASH)}; COMP_WORDS=(${JSON.stringify(BIN)}); COMP_CWORD=1; COMP_LINE=${JSON.stringify(`${BIN}${line}`)}; COMP_POINT=\${#COMP_LINE}; _yourspace; printf '%s\\n' "\${COMPREPLY[@]}"`;
-    return execFileSync("bash", ["-c", script], { cwd, env: { PATH: process.env.PATH, LC_ALL: "C.UTF-8", ...env }, encoding: "utf8" })
+    // --norc: Node's pipes are sockets, and bash with a socket for stdin reads ~/.bashrc as if run over ssh.
+    return execFileSync("bash", ["--norc", "-c", script], { cwd, env: { PATH: process.env.PATH, LC_ALL: "C.UTF-8", ...env }, encoding: "utf8" })
       .split("\n")
       .filter(Boolean);
   }

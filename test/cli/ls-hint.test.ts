@@ -21,7 +21,8 @@ function hints(stderr: string): { next: string[]; all: string[] } {
 }
 
 function shellWords(command: string): string[] {
-  const out = execFileSync("bash", ["-c", `printf '%s\\0' ${command}`], { env: { PATH: process.env.PATH, LC_ALL: "C.UTF-8" } });
+  // --norc: Node's pipes are sockets, and bash with a socket for stdin reads ~/.bashrc as if run over ssh; the words must not depend on it.
+  const out = execFileSync("bash", ["--norc", "-c", `printf '%s\\0' ${command}`], { env: { PATH: process.env.PATH, LC_ALL: "C.UTF-8" } });
   const words = out.toString("utf8").split("\0").slice(0, -1);
   expect(words.slice(0, 3)).toEqual(["yourspace", "kv", "ls"]);
   return words.slice(1);
