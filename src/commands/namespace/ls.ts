@@ -9,7 +9,7 @@ export const list: Handler = async (ctx) => {
     await ctx.out.printJson({ namespaces: namespaces.map((n) => ({ name: n.name, createdAt: isoOrNull(n.createdAt), keys: n.keys })) });
   } else if (ctx.out.stdoutIsTTY) {
     await ctx.out.table(
-      ["namespace", "keys", "created"],
+      ["namespace", "stored keys", "created"],
       namespaces.map((n) => [n.name, n.keys.toLocaleString("en-US"), isoOrNull(n.createdAt) ?? ""]),
     );
   } else {
