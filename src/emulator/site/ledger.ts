@@ -145,7 +145,8 @@ export class Ledger {
             const a = audit[i]!;
             values.push(a.site, a.t, a.actor, a.action, a.namespace, a.key, a.region, a.outcome, a.count);
           }
-          this.insertAudit(end - at).run(values);
+          // As arguments, not one array: better-sqlite3 reads an array's items one property lookup at a time.
+          this.insertAudit(end - at).run(...values);
         }
         for (const [site, m] of reads) this.usage.meterReads(site, m.reads, m.egress, now);
         for (const m of writeMeters.values()) this.usage.meterWrites(m.site, m.period, m.writes, m.byteMs);
