@@ -93,7 +93,10 @@ export class Ledger {
 
   /** A write, a delete or an increment; `count`: how many keys one record stands for (a prefix's removal, a step at a time). */
   write(record: Omit<AuditRecord, "t" | "count">, count = 1): void {
-    this.audit.push({ ...recordOf(record, this.opTime()), count });
+    // Made once and counted in place: every operation is audited.
+    const audited = recordOf(record, this.opTime());
+    audited.count = count;
+    this.audit.push(audited);
     // A read after this write is a new record: no record's reads span a write, so the log keeps its order.
     if (this.readRecords.size > 0) this.readRecords.clear();
     if (this.audit.length >= this.flushAt && !this.held) this.flush();
