@@ -9,6 +9,8 @@
 # Usage: bash bench/server-callgrind.sh <checkout> <put|incr|cond> [warm-up requests, default 4000] [requests, default 3000]
 #   The checkout must be built (node scripts/build.mjs). Takes several minutes: valgrind runs Node
 #   about 50 times slower. Runs of two checkouts may go at once: the counts do not depend on the load.
+# Environment: NODE_FLAGS="--single-threaded" (V8 compiles and collects on the JavaScript thread, so
+#   when the JIT finishes a function depends less on how the threads were scheduled)
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: bash bench/server-callgrind.sh <checkout> <put|incr|cond> [warm-up] [requests]" >&2; exit 2; }
 command -v valgrind >/dev/null || { echo "bench/server-callgrind.sh: valgrind is not installed" >&2; exit 1; }
@@ -30,7 +32,7 @@ trap cleanup EXIT
 mkdir -p "$tmp/home"
 env -u YOURSPACE_API_URL -u YOURSPACE_TOKEN -u YOURSPACE_DATA_DIR -u YOURSPACE_SITE -u YOURSPACE_REGION HOME="$tmp/home" \
   valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$tmp/cg.%p" --dump-instr=no \
-  node "$checkout/bin/yourspace" kv emulator start --port 0 --json --data-dir "$tmp/data" >"$tmp/server.json" 2>"$tmp/server.log" &
+  node ${NODE_FLAGS:-} "$checkout/bin/yourspace" kv emulator start --port 0 --json --data-dir "$tmp/data" >"$tmp/server.json" 2>"$tmp/server.log" &
 vpid=$!
 for _ in $(seq 1 1500); do [ -s "$tmp/server.json" ] && break; sleep 0.2; done
 [ -s "$tmp/server.json" ] || { cat "$tmp/server.log" >&2; echo "bench/server-callgrind.sh: the server did not start" >&2; exit 1; }
