@@ -7,7 +7,7 @@
 # Usage: bash bench/server-ab.sh <checkout A> <checkout B> [seconds per run, default 5] [runs, default 3]
 #   Each checkout must be built (npm install, or node scripts/build.mjs) and have node_modules.
 #   A checkout of an older commit: git worktree add /tmp/a <commit>, then build it there.
-# Environment: METHOD=GET|PUT (default GET); WARMUP=3; AUTOCANNON=…/node_modules/autocannon as in
+# Environment: METHOD=GET|PUT|POST (default GET; POST: an increment of one counter); WARMUP=3; AUTOCANNON=…/node_modules/autocannon as in
 # bench/server.sh (otherwise autocannon@8 is installed into a temporary directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,7 +45,9 @@ start() {
   local i
   for i in $(seq 1 150); do [ -s "$tmp/$1.json" ] && break; sleep 0.1; done
   [ -s "$tmp/$1.json" ] || { cat "$tmp/$1.log" >&2; echo "bench/server-ab.sh: the server of $2 did not start" >&2; exit 1; }
-  eval "url_$1=\$(field \"\$tmp/\$1.json\" apiUrl)/v1/sites/local/namespaces/default/values/bench%2Fsmall"
+  # POST: an increment of one counter, as bench/server.sh's incr case.
+  if [ "$METHOD" = POST ]; then path=counters/bench%2Fcounter; else path=values/bench%2Fsmall; fi
+  eval "url_$1=\$(field \"\$tmp/\$1.json\" apiUrl)/v1/sites/local/namespaces/default/$path"
   eval "token_$1=\$(field \"\$tmp/\$1.json\" token)"
   HOME="$tmp/home-$1" node "$2/bin/yourspace" kv set bench/small hello-world --api-url "$(field "$tmp/$1.json" apiUrl)" --token "$(field "$tmp/$1.json" token)" --quiet
 }

@@ -38,11 +38,14 @@ export function checkQuery(query: URLSearchParams, accepted: ReadonlySet<string>
   }
 }
 
+/** Made once: every request is authenticated, and building a RegExp compiles it. Not global, so it keeps no state between calls. */
+const BEARER = new RegExp(`^${AUTH_SCHEME}\\s+(\\S+)\\s*$`, "i");
+
 /** The token of `Authorization: Bearer <token>`, if the header is sent. */
 export function bearer(req: IncomingMessage): string | undefined {
   const header = headerOf(req, HEADERS.authorization);
   if (header === undefined) return undefined;
-  const match = new RegExp(`^${AUTH_SCHEME}\\s+(\\S+)\\s*$`, "i").exec(header);
+  const match = BEARER.exec(header);
   if (!match) throw apiErrors.notBearer(AUTH_SCHEME);
   return match[1];
 }

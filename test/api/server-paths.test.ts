@@ -209,6 +209,48 @@ describe("what a group gathers and writes once (versions, usage, meters, history
   });
 });
 
+describe("the site's usage, when writes leave its keys and bytes as they were", () => {
+  it("leaves the usage row alone and meters the writes; storage over time is the same as when each write moved it", async () => {
+    const grouped = setup();
+    const single = setup();
+    for (const store of [grouped, single]) await store.kv.put("default", "a", { value: Buffer.from("1234") });
+    const before = grouped.core.db.prepare("SELECT keys, bytes, changed_at FROM usage").get();
+    grouped.clock.advance(60_000);
+    single.clock.advance(60_000);
+    // A value replaced by one of its size: the group writes no usage page.
+    await Promise.all([grouped.writes.run(put(grouped.kv, "a", "5678")), grouped.writes.run(put(grouped.kv, "a", "9abc"))]);
+    await single.kv.put("default", "a", { value: Buffer.from("5678") });
+    await single.kv.put("default", "a", { value: Buffer.from("9abc") });
+    for (const store of [grouped, single]) {
+      expect(store.core.db.prepare("SELECT keys, bytes, changed_at FROM usage").get()).toEqual(before);
+      store.clock.advance(3_600_000);
+    }
+    const [g, s] = [grouped, single].map((store) => (store.core.ledger.flush(), store.core.admin.report("local")));
+    expect(g!.writes).toBe(3);
+    expect(g).toEqual(s);
+    // "a" held 5 bytes (a key of 1, a value of 4) for 61 minutes.
+    expect(g!.storage.gbHours * 1e9 * 3_600_000).toBeCloseTo(5 * 3_660_000, 3);
+  });
+
+  it("meters the bytes held across the end of a billing period into the period they were held in", async () => {
+    const { core, clock, kv } = setup();
+    // An hour before the end of January 2027.
+    clock.set(Date.UTC(2027, 1, 1) - 3_600_000);
+    await kv.put("default", "a", { value: Buffer.from("1234") });
+    clock.advance(2 * 3_600_000);
+    // A change of size in February: the hour held in January is January's, the hour since is February's.
+    await kv.put("default", "a", { value: Buffer.from("123456789") });
+    core.ledger.flush();
+    const byteMs = Object.fromEntries(
+      core.db
+        .prepare("SELECT period, byte_ms FROM meters")
+        .all()
+        .map((r) => [(r as { period: string }).period, (r as { byte_ms: number }).byte_ms]),
+    );
+    expect(byteMs).toEqual({ "2027-01": 5 * 3_600_000, "2027-02": 5 * 3_600_000 });
+  });
+});
+
 describe("group commit (property)", () => {
   const SEED = 20_261_123;
   type Op = { kind: "put"; key: string; value: string } | { kind: "delete"; key: string } | { kind: "fail"; key: string };

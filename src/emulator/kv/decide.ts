@@ -77,6 +77,8 @@ export class Decisions {
  * would be decided on a row an earlier mutation of the same write replaces.
  */
 export function refuseRepeatedConditions(mutations: readonly Mutation[]): void {
+  // A single write (almost every one) repeats nothing: no set to build.
+  if (mutations.length < 2) return;
   const keys = new Set(mutations.map((m) => m.key));
   if (keys.size === mutations.length) return;
   const counts = new Map<string, number>();

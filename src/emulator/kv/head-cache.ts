@@ -53,8 +53,15 @@ export class HeadCache {
       value.copy(own);
       row = { ...row, value: own };
     }
-    this.drop(ns, row.key);
-    this.rows.set(idOf(ns, row.key), row);
+    // The key's id made once, for the row it replaces and the new one: a write's hottest path.
+    const id = idOf(ns, row.key);
+    const replaced = this.rows.get(id);
+    if (replaced !== undefined) {
+      // Deleted first, so the key moves to the newest end of the map's order, as a new key.
+      this.rows.delete(id);
+      this.bytes -= sizeOf(replaced);
+    }
+    this.rows.set(id, row);
     this.bytes += sizeOf(row);
     while (this.bytes > this.limits.maxBytes || this.rows.size > this.limits.maxKeys) this.evictOldest();
   }

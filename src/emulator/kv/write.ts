@@ -176,18 +176,20 @@ function commitSegment(
     engine.noteSeen(ns, row.key, row);
     outcome.version = row.version;
     if (resolved.mutation.kind === "incr") outcome.counter = row.value!.toString("utf8");
-    engine.record({
-      t: now,
-      region,
-      f: resolved.mutation.kind,
-      key: outcome.key,
-      ns: namespace,
-      type: "ok",
-      value: row.value,
-      version: row.version,
-      expiresAt: row.expires_at,
-      ...historyOfCondition(resolved, decided),
-    });
+    // Built only to be recorded: a server's grouped writes never are (they run alone while recording).
+    if (engine.recording)
+      engine.record({
+        t: now,
+        region,
+        f: resolved.mutation.kind,
+        key: outcome.key,
+        ns: namespace,
+        type: "ok",
+        value: row.value,
+        version: row.version,
+        expiresAt: row.expires_at,
+        ...historyOfCondition(resolved, decided),
+      });
   });
   engine.usage.apply(site, keys, bytes, rows.length, now);
   addStoredKeys(engine, ns, keys);

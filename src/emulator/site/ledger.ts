@@ -93,7 +93,10 @@ export class Ledger {
 
   /** A write, a delete or an increment; `count`: how many keys one record stands for (a prefix's removal, a step at a time). */
   write(record: Omit<AuditRecord, "t" | "count">, count = 1): void {
-    this.audit.push({ ...recordOf(record, this.opTime()), count });
+    // Made once and counted in place: every operation is audited.
+    const audited = recordOf(record, this.opTime());
+    audited.count = count;
+    this.audit.push(audited);
     // A read after this write is a new record: no record's reads span a write, so the log keeps its order.
     if (this.readRecords.size > 0) this.readRecords.clear();
     if (this.audit.length >= this.flushAt && !this.held) this.flush();
@@ -145,7 +148,8 @@ export class Ledger {
             const a = audit[i]!;
             values.push(a.site, a.t, a.actor, a.action, a.namespace, a.key, a.region, a.outcome, a.count);
           }
-          this.insertAudit(end - at).run(values);
+          // As arguments, not one array: better-sqlite3 reads an array's items one property lookup at a time.
+          this.insertAudit(end - at).run(...values);
         }
         for (const [site, m] of reads) this.usage.meterReads(site, m.reads, m.egress, now);
         for (const m of writeMeters.values()) this.usage.meterWrites(m.site, m.period, m.writes, m.byteMs);

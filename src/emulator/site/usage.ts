@@ -25,6 +25,7 @@ interface Gathered {
   /** As stored when the group began. */
   storedKeys: number;
   storedBytes: number;
+  storedChangedAt: number | null;
   /** Writes and storage over time to add, by metering period. */
   meters: Map<string, { writes: number; byteMs: number }>;
 }
@@ -74,6 +75,9 @@ export class SiteUsage {
         if (this.deferMeters) this.uncommitted.push({ site, period, ...m });
         else this.meterWrites(site, period, m.writes, m.byteMs);
       }
+      // Writes that left the site's keys and bytes as they were (a value replaced by one of its
+      // size, a hot key's usual write) change nothing stored here: the group writes one page fewer.
+      if (g.keys === g.storedKeys && g.bytes === g.storedBytes && g.changedAt === g.storedChangedAt) continue;
       this.storeUsage(site, g.keys - g.storedKeys, g.bytes - g.storedBytes, g.changedAt!);
     }
   }
@@ -121,22 +125,41 @@ export class SiteUsage {
     if (bytes > 0 && maxBytes !== null && use.bytes + bytes > maxBytes) throw errors.quota(site, use.tier, "storage", maxBytes, use.bytes, bytes);
   }
 
-  /** Records a change in what the site stores, and `writes` writes, at time `now`. */
+  /**
+   * Records a change in what the site stores, and `writes` writes, at time `now`. Storage over time
+   * is metered when what is stored changes: the bytes held since the last change, into the periods
+   * they were held in. Writes that change neither keys nor bytes leave it (and changed_at) alone, as
+   * the bytes held did not change; the usage report adds what is held since changed_at.
+   */
   apply(site: string, keys: number, bytes: number, writes: number, now: number): void {
+    const changed = keys !== 0 || bytes !== 0;
     if (this.gathered) {
       const g = this.gatheredFor(site);
-      const period = periodOf(now);
-      const m = g.meters.get(period) ?? { writes: 0, byteMs: 0 };
-      m.writes += writes;
-      m.byteMs += held(g.bytes, g.changedAt, now);
-      g.meters.set(period, m);
+      const meter = (period: string) => {
+        let m = g.meters.get(period);
+        if (!m) g.meters.set(period, (m = { writes: 0, byteMs: 0 }));
+        return m;
+      };
+      meter(periodOf(now)).writes += writes;
+      if (!changed) return;
+      heldByPeriod(g.bytes, g.changedAt, now, (period, byteMs) => (meter(period).byteMs += byteMs));
       g.keys += keys;
       g.bytes += bytes;
       g.changedAt = now;
       return;
     }
+    const period = periodOf(now);
+    if (!changed) {
+      this.meterWrites(site, period, writes, 0);
+      return;
+    }
     const before = this.stmt("SELECT bytes, changed_at FROM usage WHERE site = ?").get(site) as { bytes: number; changed_at: number } | undefined;
-    this.meterWrites(site, periodOf(now), writes, held(before?.bytes ?? 0, before?.changed_at ?? null, now));
+    let current = 0;
+    heldByPeriod(before?.bytes ?? 0, before?.changed_at ?? null, now, (p, byteMs) => {
+      if (p === period) current += byteMs;
+      else this.meterWrites(site, p, 0, byteMs);
+    });
+    this.meterWrites(site, period, writes, current);
     this.storeUsage(site, keys, bytes, now);
   }
 
@@ -155,6 +178,7 @@ export class SiteUsage {
         changedAt: row?.changedAt ?? null,
         storedKeys: keys,
         storedBytes: bytes,
+        storedChangedAt: row?.changedAt ?? null,
         meters: new Map(),
       };
       this.gathered!.set(site, g);
@@ -202,7 +226,28 @@ export class SiteUsage {
   }
 }
 
-/** Storage over time: the bytes held since the last change until now, times how long they were held. */
-function held(bytes: number, since: number | null, now: number): number {
-  return since === null ? 0 : bytes * Math.max(0, now - since);
+/**
+ * Storage over time: the bytes held since the last change until now, times how long they were held,
+ * given to `add` by the billing period each part of that time fell in (the last one is now's).
+ */
+function heldByPeriod(bytes: number, since: number | null, now: number, add: (period: string, byteMs: number) => void): void {
+  if (since === null) return;
+  const period = periodOf(now);
+  // Almost always within the period of now (periodOf remembers it).
+  if (since <= now && periodOf(since) === period) {
+    add(period, bytes * (now - since));
+    return;
+  }
+  let from = since;
+  while (from < now) {
+    const end = Math.min(now, nextPeriodStart(from));
+    add(periodOf(from), bytes * (end - from));
+    from = end;
+  }
+}
+
+/** When the billing period after the one `t` falls in begins (periods are calendar months, UTC). */
+function nextPeriodStart(t: number): number {
+  const d = new Date(t);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }

@@ -33,13 +33,15 @@ export function send(res: ServerResponse, reply: Reply): void {
   const req = res.req;
   const unread = sendsBody(req) && !req.readableEnded;
   if (unread || (res.req.socket && stopping.has((res.req.socket as unknown as { server: object }).server))) headers.push(HEADERS.connection, "close");
-  let payload: Buffer;
+  // JSON goes out as a string: node:http then sends the head and the body in one write, where a
+  // Buffer would be a second chunk (a writev) and an allocation, on every write's answer.
+  let payload: Buffer | string;
   if (reply.body !== undefined) payload = reply.body;
   else {
-    payload = Buffer.from(JSON.stringify(reply.json ?? null));
+    payload = JSON.stringify(reply.json ?? null);
     headers.push(HEADERS.contentType, MEDIA.jsonAnswer);
   }
-  headers.push(HEADERS.contentLength, String(payload.length));
+  headers.push(HEADERS.contentLength, String(typeof payload === "string" ? Buffer.byteLength(payload) : payload.length));
   res.writeHead(reply.status, headers);
   res.end(payload);
   if (unread) res.once("finish", () => res.req.socket?.destroySoon());
