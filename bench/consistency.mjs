@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSrc } from "./lib/load-src.mjs";
+import { alternate } from "./lib/alternate.mjs";
 
 const KEYS = Number(process.argv[2] ?? 100_000);
 const VERSIONS = Number(process.argv[3] ?? 10);
@@ -49,14 +50,10 @@ const sample = engine.get("local", "default", key(1), edge);
 if (sample.entry.value.toString() !== (SETTLED ? `v${VERSIONS}-1` : "v1-1") || sample.read.servedFrom !== "replica")
   throw new Error("edge read did not serve the expected version");
 
-run(home);
-run(edge);
-const homeRuns = [];
-const edgeRuns = [];
-for (let i = 0; i < 7; i++) {
-  homeRuns.push(run(home));
-  edgeRuns.push(run(edge));
-}
+const [homeRuns, edgeRuns] = alternate(
+  () => run(home),
+  () => run(edge),
+);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const h = median(homeRuns);
 const e = median(edgeRuns);

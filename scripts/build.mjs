@@ -102,34 +102,20 @@ await import("./completions.mjs");
 // page's host serves as they are. Everything the page runs ships in the package: no network at run time.
 const page = "src/browser/page";
 mkdirSync(new URL("../dist/browser", import.meta.url), { recursive: true });
-await build({
+const pageScript = {
   absWorkingDir: shared.absWorkingDir,
-  entryPoints: { app: `${page}/main.tsx` },
   outdir: "dist/browser",
   bundle: true,
-  format: "esm",
   platform: "browser",
   target: "es2022",
-  jsx: "automatic",
-  jsxImportSource: "preact",
   minify: shared.minify,
   legalComments: "none",
   logLevel: "warning",
-});
+};
+await build({ ...pageScript, entryPoints: { app: `${page}/main.tsx` }, format: "esm", jsx: "automatic", jsxImportSource: "preact" });
 // Its first script, run before the bundle loads: a classic script (index.html runs it in order, ahead of
 // the module), which asks for the first page of keys (src/browser/page/early.ts).
-await build({
-  absWorkingDir: shared.absWorkingDir,
-  entryPoints: { early: `${page}/early.ts` },
-  outdir: "dist/browser",
-  bundle: true,
-  format: "iife",
-  platform: "browser",
-  target: "es2022",
-  minify: shared.minify,
-  legalComments: "none",
-  logLevel: "warning",
-});
+await build({ ...pageScript, entryPoints: { early: `${page}/early.ts` }, format: "iife" });
 copyFileSync(new URL(`../${page}/index.html`, import.meta.url), new URL("../dist/browser/index.html", import.meta.url));
 await build({
   absWorkingDir: shared.absWorkingDir,

@@ -6,6 +6,7 @@
 // Prints one JSON line: keys, versions, pending versions stored, µs per read of each, and the ratio.
 // Usage: node bench/scale/edge-reads.mjs <data dir (a copy)> <namespace> [keys, 10000] [versions, 10]
 import { loadSrc } from "../lib/load-src.mjs";
+import { alternate } from "../lib/alternate.mjs";
 
 const [dir, namespace, keysText = "10000", versionsText = "10"] = process.argv.slice(2);
 const KEYS = Number(keysText);
@@ -62,14 +63,10 @@ function run(options) {
   const used = process.cpuUsage(cpu);
   return { wallUs: ((performance.now() - wall) * 1000) / order.length, cpuUs: (used.user + used.system) / order.length };
 }
-run(home);
-run(edge);
-const homeRuns = [];
-const edgeRuns = [];
-for (let i = 0; i < 7; i++) {
-  homeRuns.push(run(home));
-  edgeRuns.push(run(edge));
-}
+const [homeRuns, edgeRuns] = alternate(
+  () => run(home),
+  () => run(edge),
+);
 const median = (runs, field) => runs.map((r) => r[field]).sort((a, b) => a - b)[runs.length >> 1];
 const pending = db.prepare("SELECT count(*) FROM versions").pluck().get();
 const result = {
