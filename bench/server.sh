@@ -158,13 +158,14 @@ start_ours() {
   wait_status "$ours/v1/whoami" 200 -H "authorization: Bearer $token"
 }
 start_ours
+# The conditional PUT creates a key per request, and a STORE may be full already: no tier's key
+# ceiling may end a run.
+HOME="$tmp/home" bin/yourspace kv site --tier enterprise --api-url "$ours" --token "$token" --quiet ||
+  die "could not move the emulator's site to the enterprise tier"
 # Seed with the CLI, through the API.
 HOME="$tmp/home" bin/yourspace kv set "$KEY" "$VALUE" --api-url "$ours" --token "$token" --quiet ||
   die "could not seed $KEY through the emulator's API"
 [ "$(curl -s -H "authorization: Bearer $token" "$ours_url")" = "$VALUE" ] || die "GET $ours_url did not return the seeded value"
-# The conditional PUT creates a key per request: no tier's key ceiling may end a run.
-HOME="$tmp/home" bin/yourspace kv site --tier enterprise --api-url "$ours" --token "$token" --quiet ||
-  die "could not move the emulator's site to the enterprise tier"
 
 start_floor() {
   : >"$tmp/floor.json"

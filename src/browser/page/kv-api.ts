@@ -8,6 +8,7 @@ import type {
   WireDelete,
   WireListPage,
   WireNamespace,
+  WirePrefixDeleted,
   WireSite,
   WireUsage,
   WireWrite,
@@ -73,8 +74,9 @@ export function putValue(site: string, ns: string, key: string, bytes: Uint8Arra
 export const deleteValue = (site: string, ns: string, key: string, version: string) =>
   callJson<WireDelete>(paths.value(site, ns, key), { method: "DELETE", headers: { [HEADERS.ifMatch]: `"${version}"` } });
 
-export const bulkDelete = (site: string, ns: string, keys: string[]) =>
-  callJson<WireDelete>(paths.bulkDelete(site, ns), { method: "POST", ...jsonBody({ keys, force: true }) });
+/** One step of removing the keys under a prefix: from the cursor the step before answered (null: the first). */
+export const deletePrefixStep = (site: string, ns: string, prefix: string, cursor: string | null) =>
+  callJson<WirePrefixDeleted>(paths.deletePrefix(site, ns), { method: "POST", ...jsonBody({ prefix, cursor }) });
 
 export const bulkPut = (site: string, ns: string, entries: unknown[]) =>
   callJson<WireBulkResults>(paths.bulkPut(site, ns), { method: "POST", ...jsonBody({ entries }) });

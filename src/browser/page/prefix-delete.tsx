@@ -1,11 +1,15 @@
-/** Deleting every key under a prefix: counted first and shown, then removed a request at a time. */
+/**
+ * Deleting every key under a prefix: counted first, a page at a time, and shown; then removed by the
+ * API's bounded steps (POST …/bulk/delete-prefix), so no key list is held and no request holds the
+ * store's write lock for the whole prefix.
+ */
 import { useEffect, useState } from "preact/hooks";
 import { API_LIMITS } from "../../contract/limits.js";
 import { errorText } from "./api.js";
-import { bulkDelete, listKeys } from "./kv-api.js";
+import { deletePrefixStep, listKeys } from "./kv-api.js";
 import { ErrorNote, Notice } from "./notes.js";
 
-type Step = { at: "idle" } | { at: "counting" } | { at: "confirm"; keys: string[] } | { at: "deleting"; done: number; of: number };
+type Step = { at: "idle" } | { at: "counting" } | { at: "confirm"; count: number } | { at: "deleting"; done: number; of: number };
 
 export function PrefixDelete({ site, ns, prefix, onChanged }: { site: string; ns: string; prefix: string; onChanged: () => void }) {
   const [step, setStep] = useState<Step>({ at: "idle" });
@@ -19,32 +23,34 @@ export function PrefixDelete({ site, ns, prefix, onChanged }: { site: string; ns
     setNotice(null);
     setStep({ at: "counting" });
     try {
-      const keys: string[] = [];
+      let count = 0;
       let cursor: string | null = null;
       do {
         const page = await listKeys(site, ns, prefix, cursor, API_LIMITS.maxListLimit);
-        keys.push(...page.keys.map((k) => k.key));
+        count += page.keys.length;
         cursor = page.cursor;
       } while (cursor !== null);
-      setStep({ at: "confirm", keys });
+      setStep({ at: "confirm", count });
     } catch (e) {
       setError(e);
       setStep({ at: "idle" });
     }
   };
 
-  const remove = async (keys: string[]) => {
+  const remove = async (of: number) => {
     let done = 0;
-    setStep({ at: "deleting", done, of: keys.length });
+    setStep({ at: "deleting", done, of });
     try {
-      for (let at = 0; at < keys.length; at += API_LIMITS.maxBulkEntries) {
-        const answer = await bulkDelete(site, ns, keys.slice(at, at + API_LIMITS.maxBulkEntries));
-        done += answer.deleted.length;
-        setStep({ at: "deleting", done, of: keys.length });
-      }
+      let cursor: string | null = null;
+      do {
+        const answer = await deletePrefixStep(site, ns, prefix, cursor);
+        done += answer.removed;
+        cursor = answer.cursor;
+        setStep({ at: "deleting", done, of: Math.max(of, done) });
+      } while (cursor !== null);
       setNotice(`Deleted ${done.toLocaleString("en")} ${done === 1 ? "key" : "keys"}.`);
     } catch (e) {
-      setNotice(`Deleted ${done.toLocaleString("en")} of ${keys.length.toLocaleString("en")} keys, then: ${errorText(e)}`);
+      setNotice(`Deleted ${done.toLocaleString("en")} of ${of.toLocaleString("en")} keys, then: ${errorText(e)}`);
       setError(e);
     }
     setStep({ at: "idle" });
@@ -62,10 +68,10 @@ export function PrefixDelete({ site, ns, prefix, onChanged }: { site: string; ns
       {step.at === "confirm" && (
         <div role="group" aria-label="Confirm deleting by prefix" class="confirm">
           <span>
-            {step.keys.length.toLocaleString("en")} {step.keys.length === 1 ? what : what.replace(/^key/, "keys")} will be deleted.
+            {step.count.toLocaleString("en")} {step.count === 1 ? what : what.replace(/^key/, "keys")} will be deleted.
           </span>
-          <button type="button" class="danger" disabled={step.keys.length === 0} onClick={() => remove(step.keys)}>
-            Delete {step.keys.length.toLocaleString("en")}
+          <button type="button" class="danger" disabled={step.count === 0} onClick={() => remove(step.count)}>
+            Delete {step.count.toLocaleString("en")}
           </button>
           <button type="button" onClick={() => setStep({ at: "idle" })}>
             Cancel
