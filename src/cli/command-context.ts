@@ -61,7 +61,10 @@ export function createContext(
       const dataDir = resolveDataDir(globals.dataDir, io.env, io.cwd);
       opened.dataDir = dataDir;
       const site = globals.site ?? io.env.YOURSPACE_SITE ?? DEFAULT_SITE;
-      local = LocalBackend.open({ dataDir, site, clock, cwd: io.cwd, client: io.env.YOURSPACE_CLIENT });
+      // A store an earlier version made is migrated on first open: seconds at millions of keys, which
+      // nobody should mistake for a hang.
+      const onStoreUpgrade = () => out.note(`Upgrading the store in ${dataDir} to this version's layout (once; a store of millions of keys takes a while) …`);
+      local = LocalBackend.open({ dataDir, site, clock, cwd: io.cwd, client: io.env.YOURSPACE_CLIENT, onStoreUpgrade });
       local.core.engine.onRecordingStopped = (note) => out.warn(`${note} Record again with: yourspace kv emulator record <file> (or: record off)`);
     }
     return local;

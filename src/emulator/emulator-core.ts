@@ -35,8 +35,9 @@ export class EmulatorCore {
     this.tokens = new TokenStore(db, now, this.engine.settings);
   }
 
-  static open(dataDir: string, clock: Clock, client?: string): EmulatorCore {
-    return new EmulatorCore(openStore({ dataDir, now: clock.now() }), dataDir, clock, client);
+  /** `onUpgrade`: see migrate (a store made by an earlier version). */
+  static open(dataDir: string, clock: Clock, client?: string, onUpgrade?: (from: number, to: number) => void): EmulatorCore {
+    return new EmulatorCore(openStore({ dataDir, now: clock.now(), onUpgrade }), dataDir, clock, client);
   }
 
   close(): void {

@@ -44,6 +44,8 @@ export interface LocalBackendOptions {
   client?: string;
   /** For the "target" line: data directories are shown relative to here. */
   cwd: string;
+  /** Told before a store made by an earlier version is migrated, which holds the write lock meanwhile. */
+  onStoreUpgrade?: (from: number, to: number) => void;
 }
 
 /**
@@ -67,7 +69,7 @@ export class LocalBackend implements Backend {
   private readonly steps = new StepSize();
 
   static open(options: LocalBackendOptions): LocalBackend {
-    const core = EmulatorCore.open(options.dataDir, options.clock, options.client);
+    const core = EmulatorCore.open(options.dataDir, options.clock, options.client, options.onStoreUpgrade);
     const shown = relative(options.cwd, options.dataDir) || ".";
     const readOnly = readOnlyReason(core.db) === undefined ? "" : ", read-only";
     const target: TargetInfo = {

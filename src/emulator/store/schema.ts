@@ -237,10 +237,15 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-/** Brings a store to the newest schema, in one write transaction, with the default site and namespace. */
-export function migrate(db: Database, now: number): void {
+/**
+ * Brings a store to the newest schema, in one write transaction, with the default site and namespace.
+ * `onUpgrade` is told first when a store made by an earlier version is to be migrated: on a store of
+ * millions of keys that takes seconds, the write lock held all along.
+ */
+export function migrate(db: Database, now: number, onUpgrade?: (from: number, to: number) => void): void {
   const current = db.pragma("user_version", { simple: true }) as number;
   if (current >= MIGRATIONS.length) return;
+  if (current > 0) onUpgrade?.(current, MIGRATIONS.length);
   db.transaction(() => {
     // Re-read inside the write lock: another process may have migrated meanwhile.
     const version = db.pragma("user_version", { simple: true }) as number;

@@ -17,6 +17,8 @@ export interface OpenOptions {
   dataDir: string;
   /** Time used for rows created while opening (the default namespace). */
   now: number;
+  /** Told before a store made by an earlier version is migrated (see migrate). */
+  onUpgrade?: (from: number, to: number) => void;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface OpenOptions {
  * processes. A store this process may not write to is opened read-only (see openReadOnly). Every
  * failure is a catalogued error that names the directory and what is wrong with it.
  */
-export function openStore({ dataDir, now }: OpenOptions): Database {
+export function openStore({ dataDir, now, onUpgrade }: OpenOptions): Database {
   if (dataDir === ":memory:") {
     const db = new BetterSqlite3(":memory:", { nativeBinding: nativeBindingPath() });
     db.pragma("foreign_keys = ON");
@@ -45,7 +47,7 @@ export function openStore({ dataDir, now }: OpenOptions): Database {
     // turns it off for its own run (Engine.exportEntries).
     db.pragma(`mmap_size = ${MMAP_BYTES}`);
     db.pragma("foreign_keys = ON");
-    migrate(db, now);
+    migrate(db, now, onUpgrade);
     return db;
   } catch (e) {
     db?.close();
