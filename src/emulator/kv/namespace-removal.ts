@@ -3,6 +3,7 @@ import { DEFAULT_NAMESPACE } from "../../core/limits.js";
 import type { KvContext } from "./context.js";
 import { unmap } from "./export.js";
 import { HOME_SEQ } from "./home-rows.js";
+import { warmUp } from "./warm-up.js";
 import { addStoredKeys } from "./namespace-keys.js";
 
 /**
@@ -54,6 +55,7 @@ export function removeNamespaceStep(engine: KvContext, site: string, id: number,
   const restore = unmap(engine);
   let started = 0;
   try {
+    warmUp(engine, "ns = ?", () => [id], keys);
     const removed = engine.run(true, () => {
       // eslint-disable-next-line no-restricted-syntax -- how long the write lock is held is real time, whatever the emulated clock says
       started = performance.now();

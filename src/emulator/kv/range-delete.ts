@@ -1,6 +1,7 @@
 import { ROW_COLUMNS } from "../store/rows.js";
 import type { KvContext } from "./context.js";
 import { reclaimAfterWrite } from "./reclaim.js";
+import { warmUp } from "./warm-up.js";
 import { drawVersions, write } from "./write.js";
 import { addStoredKeys } from "./namespace-keys.js";
 
@@ -48,6 +49,7 @@ function within(first: boolean, toEnd: boolean): string {
  */
 export function removeRangeStep(engine: KvContext, step: RangeStep): RangeStepResult {
   engine.region(step.region);
+  warmUp(engine, within(step.after === null, true), () => [engine.namespaceId(step.site, step.namespace), step.after ?? step.from, step.below], step.limit);
   let started = 0;
   const result = engine.run(
     true,
