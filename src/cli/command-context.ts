@@ -7,6 +7,7 @@ import type { LocalBackend } from "../emulator/index.js";
 import { checkEmbeddedSite, resolveTarget } from "../project/target.js";
 import { resolveDataDir } from "../project/data-dir.js";
 import { guardBackend } from "../commands/interruption.js";
+import { storeUpgradeNote } from "../commands/store-upgrade-note.js";
 import type { Io } from "../terminal/io.js";
 import { wantsColor, type Output } from "../terminal/output.js";
 import { clackPrompter } from "./prompter.js";
@@ -61,9 +62,7 @@ export function createContext(
       const dataDir = resolveDataDir(globals.dataDir, io.env, io.cwd);
       opened.dataDir = dataDir;
       const site = globals.site ?? io.env.YOURSPACE_SITE ?? DEFAULT_SITE;
-      // A store an earlier version made is migrated on first open: seconds at millions of keys, which
-      // nobody should mistake for a hang.
-      const onStoreUpgrade = () => out.note(`Upgrading the store in ${dataDir} to this version's layout (once; a store of millions of keys takes a while) …`);
+      const onStoreUpgrade = () => out.note(storeUpgradeNote(dataDir));
       local = LocalBackend.open({ dataDir, site, clock, cwd: io.cwd, client: io.env.YOURSPACE_CLIENT, onStoreUpgrade });
       local.core.engine.onRecordingStopped = (note) => out.warn(`${note} Record again with: yourspace kv emulator record <file> (or: record off)`);
     }

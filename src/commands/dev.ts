@@ -8,6 +8,7 @@ import { startDev, type DevInfo } from "../dev/runner.js";
 import { resolveDataDir } from "../project/data-dir.js";
 import { startLocalBrowser } from "./browser-host.js";
 import type { Context, Handler } from "./context.js";
+import { storeUpgradeNote } from "./store-upgrade-note.js";
 
 interface DevOptions {
   port: string;
@@ -33,9 +34,10 @@ export const dev: Handler<DevOptions> = async (ctx, _args, opts) => {
   const json = ctx.out.json;
   const stderr = linesTo(ctx.io.stderr);
   ctx.stopsBetweenSteps(false);
+  const dataDir = resolveDataDir(ctx.globals.dataDir, ctx.io.env, ctx.io.cwd);
   const runner = await startDev({
     cwd: ctx.io.cwd,
-    dataDir: resolveDataDir(ctx.globals.dataDir, ctx.io.env, ctx.io.cwd),
+    dataDir,
     site: ctx.globals.site ?? ctx.io.env.YOURSPACE_SITE ?? DEFAULT_SITE,
     clock: ctx.clock,
     host: "127.0.0.1",
@@ -43,6 +45,7 @@ export const dev: Handler<DevOptions> = async (ctx, _args, opts) => {
     region: opts.region,
     origin: opts.origin,
     publicDir: opts.public,
+    onStoreUpgrade: () => ctx.out.note(storeUpgradeNote(dataDir)),
     onRequest: (log) => stderr(logLine(log, json)),
     onReload: (outcome) => {
       if (json)

@@ -31,6 +31,8 @@ export interface DevOptions {
   origin?: string;
   /** Static files; default the project's public/ when it exists. */
   publicDir?: string;
+  /** Called before a store an earlier version made is migrated (seconds at millions of keys). */
+  onStoreUpgrade?: () => void;
   onRequest(log: RequestLog): void;
   onReload(outcome: ReloadOutcome): void;
   /** A function failed to build at start (it answers its error until it builds). */
@@ -66,7 +68,7 @@ const LOG_INTERVAL_MS = 50;
 export async function startDev(options: DevOptions): Promise<{ info: DevInfo; close(): Promise<void> }> {
   const project = await readProjectRoutes(options.cwd);
   if (project.routes.some((route) => route.file !== null)) await startBundler();
-  const core = EmulatorCore.open(options.dataDir, options.clock, "dev");
+  const core = EmulatorCore.open(options.dataDir, options.clock, "dev", options.onStoreUpgrade);
   try {
     const { engine } = core;
     engine.settings.oncePerTurn = true;

@@ -26,7 +26,15 @@ export interface ServerThreadOptions {
   token?: string;
 }
 
-type FromThread = { type: "ready"; url: string; token: string } | { type: "refused"; code: KvError["code"]; message: string; hint: string | null };
+type FromThread =
+  { type: "upgrading" } | { type: "ready"; url: string; token: string } | { type: "refused"; code: KvError["code"]; message: string; hint: string | null };
+
+export interface ServerThreadHooks {
+  /** The thread's script; by default this bundle. */
+  entry?: string;
+  /** Called before the thread migrates a store an earlier version made (seconds at millions of keys). */
+  onStoreUpgrade?: () => void;
+}
 
 export interface ServerThread {
   url: string;
@@ -45,7 +53,7 @@ function bundleEntry(): string {
 }
 
 /** Starts the server in a worker thread running this same bundle (src/main.ts); resolves once it listens. */
-export function startServerThread(options: ServerThreadOptions, entry = bundleEntry()): Promise<ServerThread> {
+export function startServerThread(options: ServerThreadOptions, { entry = bundleEntry(), onStoreUpgrade }: ServerThreadHooks = {}): Promise<ServerThread> {
   // Read when the worker's heap is created; the main thread's heap is already set up and keeps its size.
   setFlagsFromString(YOUNG_GENERATION_FLAG);
   let worker: Worker;
@@ -70,7 +78,12 @@ export function startServerThread(options: ServerThreadOptions, entry = bundleEn
   ended.catch(() => {});
   return new Promise<ServerThread>((resolve, reject) => {
     ended.catch(reject);
-    worker.once("message", (m: FromThread) => {
+    const answered = (m: FromThread) => {
+      if (m.type === "upgrading") {
+        onStoreUpgrade?.();
+        return;
+      }
+      worker.off("message", answered);
       if (m.type === "refused") {
         stopping = true;
         reject(errors.relayed(m.code, m.message, m.hint ?? undefined));
@@ -89,7 +102,8 @@ export function startServerThread(options: ServerThreadOptions, entry = bundleEn
           if (code !== 0) await ended;
         },
       });
-    });
+    };
+    worker.on("message", answered);
   });
 }
 
@@ -101,7 +115,8 @@ export async function serveInThread(): Promise<void> {
   let server: Awaited<ReturnType<typeof ApiServer.start>> | undefined;
   let token: string;
   try {
-    server = await ApiServer.start({ dataDir: data.dataDir, host: data.host, port: data.port });
+    const onStoreUpgrade = () => port.postMessage({ type: "upgrading" } satisfies FromThread);
+    server = await ApiServer.start({ dataDir: data.dataDir, host: data.host, port: data.port, onStoreUpgrade });
     ({ token } = server.tokens.create({ site: data.site }, data.token));
   } catch (e) {
     await server?.stop().catch(() => {});

@@ -15,6 +15,8 @@ export interface ServerOptions {
   clock?: Clock;
   /** How long a client may take to send a whole request. */
   requestTimeoutMs?: number;
+  /** Called before a store an earlier version made is migrated (seconds at millions of keys). */
+  onStoreUpgrade?: () => void;
 }
 
 /** How often the server writes out gathered audit records and read meters, and after how many records at most. */
@@ -45,7 +47,7 @@ export class ApiServer {
   }
 
   static async start(options: ServerOptions): Promise<ApiServer> {
-    const core = EmulatorCore.open(options.dataDir, options.clock ?? systemClock, "server");
+    const core = EmulatorCore.open(options.dataDir, options.clock ?? systemClock, "server", options.onStoreUpgrade);
     // A server gathers audit records and looks at the settings once per turn of the event loop.
     core.ledger.flushAt = LEDGER_FLUSH_RECORDS;
     core.engine.settings.oncePerTurn = true;

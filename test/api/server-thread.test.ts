@@ -34,7 +34,7 @@ function threadScript(body: string): string {
 
 describe("the server thread", () => {
   it("serves the API from the bundle with the token asked for, and stops when told", async () => {
-    const thread = await startServerThread(options({ token: "thread-token-1" }), BUNDLE);
+    const thread = await startServerThread(options({ token: "thread-token-1" }), { entry: BUNDLE });
     expect(thread.token).toBe("thread-token-1");
     const who = await request(`${thread.url}/v1/whoami`, { headers: { authorization: "Bearer thread-token-1" } });
     expect(who.statusCode).toBe(200);
@@ -72,7 +72,7 @@ describe("the server thread", () => {
       [{ token: "has a space" }, { code: "USAGE", message: /^A token must be 1 to 1024 characters/, hint: /Let one be made/ }],
     ];
     for (const [extra, expected] of cases) {
-      const err = (await startServerThread(options(extra), BUNDLE).catch((e: unknown) => e)) as KvError;
+      const err = (await startServerThread(options(extra), { entry: BUNDLE }).catch((e: unknown) => e)) as KvError;
       expect(err, JSON.stringify(extra)).toBeInstanceOf(KvError);
       expect(err.code, err.message).toBe(expected.code);
       expect(err.message).toMatch(expected.message);
@@ -81,9 +81,9 @@ describe("the server thread", () => {
   });
 
   it("passes on a refusal as the same KvError: a port in use", async () => {
-    const first = await startServerThread(options(), BUNDLE);
+    const first = await startServerThread(options(), { entry: BUNDLE });
     const port = Number(new URL(first.url).port);
-    const refused = await startServerThread(options({ port }), BUNDLE).catch((e: unknown) => e);
+    const refused = await startServerThread(options({ port }), { entry: BUNDLE }).catch((e: unknown) => e);
     await first.stop();
     expect(refused).toBeInstanceOf(KvError);
     expect(refused).toMatchObject({
@@ -98,14 +98,14 @@ describe("the server thread", () => {
       const space = require("node:v8").getHeapSpaceStatistics().find((s) => s.space_name === "new_space");
       parentPort.postMessage({ type: "ready", url: String(space.space_size), token: "" });
       parentPort.once("message", () => parentPort.close());`);
-    const thread = await startServerThread(options(), file);
+    const thread = await startServerThread(options(), { entry: file });
     await thread.stop();
     expect(Number(thread.url)).toBe(16 * 1024 * 1024);
   });
 
   it("rejects the start with the error that ends a thread before it is ready, as a catalogue error", async () => {
     const file = threadScript(`throw new Error("the store could not be opened");`);
-    const err = await startServerThread(options(), file).catch((e: unknown) => e);
+    const err = await startServerThread(options(), { entry: file }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KvError);
     expect(err).toMatchObject({ code: "UNAVAILABLE", message: "The emulator could not start: the store could not be opened." });
   });
@@ -120,7 +120,7 @@ describe("the server thread", () => {
       ['Promise.reject({ reason: "unhandled" });', "This error originated"],
     ];
     for (const [body, words] of thrown) {
-      const err = (await startServerThread(options(), threadScript(body)).catch((e: unknown) => e)) as KvError;
+      const err = (await startServerThread(options(), { entry: threadScript(body) }).catch((e: unknown) => e)) as KvError;
       expect(err, body).toBeInstanceOf(KvError);
       expect(err.code, body).toBe("UNAVAILABLE");
       expect(err.message, body).toContain(words);
@@ -133,7 +133,7 @@ describe("the server thread", () => {
     const file = threadScript(`
       parentPort.postMessage({ type: "ready", url: "http://127.0.0.1:1", token: "t" });
       parentPort.close();`);
-    const thread = await startServerThread(options(), file);
+    const thread = await startServerThread(options(), { entry: file });
     await expect(thread.ended).rejects.toThrow("The emulator's server stopped: the server thread ended with exit code 0.");
   });
 
@@ -141,7 +141,7 @@ describe("the server thread", () => {
     const file = threadScript(`
       parentPort.postMessage({ type: "ready", url: "http://127.0.0.1:1", token: "t" });
       parentPort.once("message", () => process.exit(3));`);
-    const thread = await startServerThread(options(), file);
+    const thread = await startServerThread(options(), { entry: file });
     await expect(thread.stop()).rejects.toThrow("The emulator's server stopped: the server thread ended with exit code 3.");
   });
 
@@ -149,7 +149,7 @@ describe("the server thread", () => {
     const file = threadScript(`
       parentPort.postMessage({ type: "ready", url: "http://127.0.0.1:1", token: "t" });
       parentPort.once("message", () => { throw new Error("the ledger could not be written"); });`);
-    const thread = await startServerThread(options(), file);
+    const thread = await startServerThread(options(), { entry: file });
     await expect(thread.stop()).rejects.toThrow("the ledger could not be written");
   });
 });

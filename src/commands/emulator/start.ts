@@ -5,6 +5,7 @@ import { DEFAULT_SITE } from "../../core/limits.js";
 import { startLocalBrowser } from "../browser-host.js";
 import type { Handler } from "../context.js";
 import { resolveDataDir } from "../../project/data-dir.js";
+import { storeUpgradeNote } from "../store-upgrade-note.js";
 
 interface StartOptions {
   port: string;
@@ -47,7 +48,10 @@ export const start: Handler<StartOptions> = async (ctx, _args, opts) => {
     if (ctx.signal.aborted) resolve();
     else ctx.signal.addEventListener("abort", stop);
   });
-  const server = await startServerThread({ dataDir, host: opts.host, port: Number(opts.port), site, token: ctx.globals.token }).catch((e: unknown) => {
+  const server = await startServerThread(
+    { dataDir, host: opts.host, port: Number(opts.port), site, token: ctx.globals.token },
+    { onStoreUpgrade: () => ctx.out.note(storeUpgradeNote(dataDir)) },
+  ).catch((e: unknown) => {
     // A server that did not start leaves no handlers behind, so the error is reported and the command exits.
     stop();
     throw e;

@@ -4,6 +4,7 @@ import { resolveTarget } from "../../project/target.js";
 import { startLocalBrowser } from "../browser-host.js";
 import type { Context, Handler } from "../context.js";
 import { canOpenBrowser, openInBrowser } from "./open-in-browser.js";
+import { storeUpgradeNote } from "../store-upgrade-note.js";
 
 interface BrowseOptions {
   /** False with --no-open. */
@@ -73,7 +74,7 @@ export const browse: Handler<BrowseOptions> = async (ctx, _args, opts) => {
 async function serveEmulator(ctx: Context, dataDir: string): Promise<Serving> {
   const { startServerThread } = await import("../../server/server-thread.js");
   const site = ctx.globals.site ?? ctx.io.env.YOURSPACE_SITE ?? DEFAULT_SITE;
-  const server = await startServerThread({ dataDir, host: "127.0.0.1", port: 0, site });
+  const server = await startServerThread({ dataDir, host: "127.0.0.1", port: 0, site }, { onStoreUpgrade: () => ctx.out.note(storeUpgradeNote(dataDir)) });
   try {
     const browser = await startLocalBrowser(ctx.out, server, { dataDir, site });
     return {
