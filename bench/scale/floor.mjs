@@ -64,8 +64,8 @@ if (command === "load") {
   const page = (from) =>
     db.prepare(
       `SELECT CAST(group_concat(line, '') AS BLOB) AS text, count(*) AS n, max(key) AS last FROM (
-         SELECT key, '{"key":' || json_quote(CAST(key AS TEXT)) || ',"value":' || json_quote(CAST(value AS TEXT))
-           || ',"expiration":' || ifnull(expires_at, 'null') || ',"metadata":' || ifnull(metadata, 'null') || '}' || char(10) AS line
+         SELECT key, concat('{"key":', json_quote(CAST(key AS TEXT)), ',"value":', json_quote(CAST(value AS TEXT)),
+           ',"expiration":', ifnull(expires_at, 'null'), ',"metadata":', ifnull(metadata, 'null'), '}', char(10)) AS line
          FROM kv WHERE key ${from} ? AND key < ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY key LIMIT 1000)`,
     );
   // The first page starts at the prefix itself, the next ones after the last key written.

@@ -15,16 +15,17 @@ const LIVE = "ns = ? AND key > ? AND key < ? AND tombstone = 0 AND (expires_at I
  * A byte that is never UTF-8: a row whose line SQLite would write differently from JSON.stringify
  * (an expiry beyond what a double holds exactly, a missing value) writes it, so its page is not UTF-8
  * and is sent as rows. Expiries: whole seconds as an integer, else seconds with the trailing zeros of
- * three decimals dropped, which is how JavaScript prints them below 10^14 ms.
+ * three decimals dropped, which is how JavaScript prints them below 10^14 ms. One concat() rather
+ * than a chain of || copies each line once, not once per part (8% of the CPU time).
  */
-const LINE = `'{"key":' || json_quote(CAST(key AS TEXT))
-  || CASE WHEN value IS NULL THEN x'ff' ELSE ',"value":' || json_quote(CAST(value AS TEXT)) END
-  || CASE WHEN expires_at IS NULL THEN ''
-          WHEN expires_at < 0 OR expires_at >= 100000000000000 THEN x'ff'
-          WHEN expires_at % 1000 = 0 THEN ',"expiration":' || (expires_at / 1000)
-          ELSE ',"expiration":' || rtrim(printf('%d.%03d', expires_at / 1000, expires_at % 1000), '0') END
-  || CASE WHEN metadata IS NULL THEN '' ELSE ',"metadata":' || metadata END
-  || '}' || char(10)`;
+const LINE = `concat('{"key":', json_quote(CAST(key AS TEXT)),
+  CASE WHEN value IS NULL THEN x'ff' ELSE concat(',"value":', json_quote(CAST(value AS TEXT))) END,
+  CASE WHEN expires_at IS NULL THEN ''
+       WHEN expires_at < 0 OR expires_at >= 100000000000000 THEN x'ff'
+       WHEN expires_at % 1000 = 0 THEN concat(',"expiration":', expires_at / 1000)
+       ELSE concat(',"expiration":', rtrim(printf('%d.%03d', expires_at / 1000, expires_at % 1000), '0')) END,
+  CASE WHEN metadata IS NULL THEN '' ELSE concat(',"metadata":', metadata) END,
+  '}', char(10))`;
 
 /**
  * SQLite writes each page's lines and joins them (json_quote escapes exactly as JSON.stringify does
