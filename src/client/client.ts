@@ -25,7 +25,8 @@ import type {
   UsageReport,
   WriteResult,
 } from "../core/backend.js";
-import { toExportLines, type BulkEntry, type BulkOutcome } from "../core/bulk.js";
+import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
+import { toExportLines } from "../core/export-lines.js";
 import { remoteErrors } from "../core/remote-errors.js";
 import { validateKey } from "../core/validate.js";
 import {

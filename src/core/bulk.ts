@@ -1,5 +1,3 @@
-import { isUtf8 } from "node:buffer";
-import type { ExportedEntry, ExportLines } from "./backend.js";
 import type { Condition } from "./condition.js";
 import { inputErrors } from "./input-errors.js";
 import { errors } from "./errors.js";
@@ -90,13 +88,6 @@ export function toWireEntry(key: string, value: Buffer, metadata: Metadata | nul
   if (expiresAt !== null) wire.expiration = expiresAt % 1000 === 0 ? expiresAt / 1000 : Number((expiresAt / 1000).toFixed(3));
   if (metadata !== null) wire.metadata = metadata;
   return wire;
-}
-
-/** Entries as an export's NDJSON (ExportLines): one wire entry a line. */
-export function toExportLines(entries: readonly ExportedEntry[]): ExportLines {
-  let text = "";
-  for (const e of entries) text += `${JSON.stringify(toWireEntry(e.key, e.value, e.metadata, e.expiresAt, isUtf8(e.value)))}\n`;
-  return { text, count: entries.length };
 }
 
 const bad = errors.entryInvalid;

@@ -27,7 +27,8 @@ import type {
   PrefixDeleteOptions,
   PrefixDeleteStep,
 } from "../core/backend.js";
-import { toExportLines, type BulkEntry, type BulkOutcome } from "../core/bulk.js";
+import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
+import { toExportLines } from "../core/export-lines.js";
 import type { ExportRow } from "./kv/export.js";
 import type { Clock } from "../core/clock.js";
 import { AuditTrail } from "./audit-trail.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toExportLines } from "../../src/core/bulk.js";
+import { toExportLines } from "../../src/core/export-lines.js";
 import type { ExportRow } from "../../src/emulator/kv/export.js";
 import type { Engine } from "../../src/emulator/kv/engine.js";
 import { freshEngine, T0 } from "../support/engine.js";
