@@ -40,7 +40,7 @@ export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
     for await (const page of backend.exportLines(opts.namespace, { prefix: opts.prefix ?? "" })) {
       if (page.count === 0) continue;
       const lines = terminalSafe(page.text);
-      await writeTo(out, json ? `${count === 0 ? "\n" : ",\n"}${lines.toString().slice(0, -1).replaceAll("\n", ",\n")}` : lines);
+      await writeTo(out, json ? arrayItems(lines, count === 0) : lines);
       count += page.count;
     }
     if (json) await writeTo(out, count === 0 ? "]\n" : "\n]\n");
@@ -68,4 +68,24 @@ export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
 function terminalSafe(text: ExportLines["text"]): Buffer | string {
   if (typeof text !== "string" && isAscii(text) && text.indexOf(0x7f) === -1) return text;
   return safeJsonText(text.toString());
+}
+
+const NEWLINE = Buffer.from("\n");
+const COMMA_NEWLINE = Buffer.from(",\n");
+
+/**
+ * The lines as items of a JSON array, each on its own line: a comma after every item but the page's
+ * last, and one before its first unless it opens the array. Bytes stay bytes: a page decoded to a
+ * string and encoded again costs as much as the rest of the export.
+ */
+function arrayItems(lines: Buffer | string, first: boolean): Buffer | string {
+  if (typeof lines === "string") return `${first ? "\n" : ",\n"}${lines.slice(0, -1).replaceAll("\n", ",\n")}`;
+  const parts: Buffer[] = [first ? NEWLINE : COMMA_NEWLINE];
+  let from = 0;
+  for (let end = lines.indexOf(10); end !== -1; end = lines.indexOf(10, from)) {
+    if (from > 0) parts.push(COMMA_NEWLINE);
+    parts.push(lines.subarray(from, end));
+    from = end + 1;
+  }
+  return Buffer.concat(parts);
 }
