@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { describe, expect, it } from "vitest";
 import { toExportLines } from "../../src/core/export-lines.js";
 import type { ExportRow } from "../../src/emulator/kv/export.js";
@@ -64,5 +65,22 @@ describe("engine.exportText", () => {
     expect(kinds).toEqual(["text", "rows", "text", "rows"]);
     expect(text).toBe(expected(engine, ""));
     expect(text).toContain('{"key":"b","value":"b","metadata":{"n":1}}');
+  });
+
+  it("relies on json_quote escaping UTF-8 text exactly as JSON.stringify does", () => {
+    const { db } = freshEngine();
+    const quote = db.prepare("SELECT CAST(json_quote(CAST(? AS TEXT)) AS BLOB)").pluck();
+    // The characters JSON escapes, those safeJson adds, and ones beyond the Basic Multilingual Plane.
+    const pool = ["a", '"', "\\", "\n", "\t", "\b", "\f", "\r", "\u0000", "\u0001", "\u001f", "\u007f", "\u0080", "\u009f", "é", "\u2028"];
+    pool.push("\u2029", "\u200d", "😀", "/", "'", " ", "<", "\ufeff", "\u{e0001}", "\ud7ff", "\uffff");
+    let seed = 7;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (let i = 0; i < 20_000; i++) {
+      let text = "";
+      for (let n = Math.floor(random() * 8); n > 0; n--) text += pool[Math.floor(random() * pool.length)];
+      const bytes = Buffer.from(text, "utf8");
+      expect(isUtf8(bytes)).toBe(true);
+      expect((quote.get(bytes) as Buffer).toString("utf8"), JSON.stringify(text)).toBe(JSON.stringify(text));
+    }
   });
 });
