@@ -10,6 +10,7 @@ import type {
   DeleteOptions,
   DeleteResult,
   ExportedEntry,
+  ExportLines,
   GetResult,
   ListOptions,
   ListPage,
@@ -25,6 +26,7 @@ import type {
   WriteResult,
 } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
+import { toExportLines } from "../core/export-lines.js";
 import { remoteErrors } from "../core/remote-errors.js";
 import { validateKey } from "../core/validate.js";
 import {
@@ -226,6 +228,10 @@ export class HttpBackend implements Backend {
     } finally {
       await lines.return?.();
     }
+  }
+
+  async *exportLines(ns: string, options: { prefix: string }): AsyncIterable<ExportLines> {
+    for await (const page of this.exportEntries(ns, options)) yield toExportLines(page);
   }
 
   async usage(): Promise<UsageReport> {

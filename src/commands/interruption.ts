@@ -56,15 +56,17 @@ export function guardBackend(backend: Backend, signal: AbortSignal): Backend {
       if (typeof value !== "function" || property === "close") return value;
       return (...args: unknown[]) => {
         const by = stopSignal(signal);
-        if (by) return property === "exportEntries" ? stoppedEntries(by) : Promise.reject(stoppedAtOnce(by));
+        if (by) return STREAMS.has(property) ? stoppedEntries(by) : Promise.reject(stoppedAtOnce(by));
         const result = (value as (...a: unknown[]) => unknown).apply(target, args);
-        return property === "exportEntries" ? pagesUntilStopped(result as AsyncIterable<unknown>, signal) : result;
+        return STREAMS.has(property) ? pagesUntilStopped(result as AsyncIterable<unknown>, signal) : result;
       };
     },
   });
 }
 
 const UNGUARDED = Symbol("unguarded");
+/** The calls that answer pages: they stop between two. */
+const STREAMS = new Set<string | symbol>(["exportEntries", "exportLines"]);
 
 /** The backend without the guard: for undoing a step whose effect must not be left half-done after a signal. */
 export function unguarded(backend: Backend): Backend {

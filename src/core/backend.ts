@@ -39,6 +39,8 @@ export interface Backend {
   bulkPut(ns: string, entries: readonly BulkEntry[], options?: BulkPutOptions): Promise<BulkOutcome[]>;
   /** Every live entry under a prefix, in key order, page by page. */
   exportEntries(ns: string, options: { prefix: string }): AsyncIterable<ExportedEntry[]>;
+  /** The same pages as NDJSON, the form `kv export` and the export route write (see ExportLines). */
+  exportLines(ns: string, options: { prefix: string }): AsyncIterable<ExportLines>;
   /** The site's tier, what it stores and its meters for the current period. */
   usage(): Promise<UsageReport>;
   updateSite(change: SiteChange): Promise<SiteInfo>;
@@ -186,6 +188,15 @@ export interface ExportedEntry {
   value: Buffer;
   metadata: Metadata | null;
   expiresAt: number | null;
+}
+
+/**
+ * A page of an export as NDJSON: for each entry, `JSON.stringify(toWireEntry(…))` and a newline,
+ * as UTF-8 bytes or a string. The embedded emulator has SQLite write the bytes.
+ */
+export interface ExportLines {
+  text: Buffer | string;
+  count: number;
 }
 
 export interface KeyInfo {

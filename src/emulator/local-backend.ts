@@ -7,6 +7,7 @@ import type {
   Binding,
   DeleteResult,
   ExportedEntry,
+  ExportLines,
   GetResult,
   ListOptions,
   ListPage,
@@ -27,6 +28,8 @@ import type {
   PrefixDeleteStep,
 } from "../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../core/bulk.js";
+import { toExportLines } from "../core/export-lines.js";
+import type { ExportRow } from "./kv/export.js";
 import type { Clock } from "../core/clock.js";
 import { AuditTrail } from "./audit-trail.js";
 import { EmulatorControl } from "./control.js";
@@ -236,13 +239,13 @@ export class LocalBackend implements Backend {
   async *exportEntries(ns: string, options: { prefix: string }): AsyncIterable<ExportedEntry[]> {
     // An export is audited once, as a read of everything under its prefix.
     this.trail.readAll(ns, options.prefix);
-    for (const page of this.core.engine.exportEntries(this.site, ns, options.prefix)) {
-      yield page.map((r) => ({
-        key: r.key.toString("utf8"),
-        value: r.value,
-        metadata: r.metadata === null ? null : (JSON.parse(r.metadata) as ExportedEntry["metadata"]),
-        expiresAt: r.expires_at,
-      }));
+    for (const page of this.core.engine.exportEntries(this.site, ns, options.prefix)) yield page.map(exportedEntry);
+  }
+
+  async *exportLines(ns: string, options: { prefix: string }): AsyncIterable<ExportLines> {
+    this.trail.readAll(ns, options.prefix);
+    for (const page of this.core.engine.exportText(this.site, ns, options.prefix)) {
+      yield "text" in page ? page : toExportLines(page.rows.map(exportedEntry));
     }
   }
 
@@ -298,4 +301,13 @@ function localUser(): string {
   } catch {
     return "unknown";
   }
+}
+
+function exportedEntry(r: ExportRow): ExportedEntry {
+  return {
+    key: r.key.toString("utf8"),
+    value: r.value,
+    metadata: r.metadata === null ? null : (JSON.parse(r.metadata) as ExportedEntry["metadata"]),
+    expiresAt: r.expires_at,
+  };
 }

@@ -64,10 +64,17 @@ export function readKeyLine(line: string): string {
  * invisible formatting characters raw, so they are written as \u escapes too.
  */
 export function safeJson(value: unknown, indent?: number): string {
-  const text = JSON.stringify(value, null, indent);
+  return safeJsonText(JSON.stringify(value, null, indent));
+}
+
+/**
+ * safeJson's escapes applied to JSON already written (an export's NDJSON, written by SQLite): every
+ * character they replace is inside a string, so lines escaped together read as each escaped alone.
+ */
+export function safeJsonText(json: string): string {
   // Every character UNSAFE_IN_JSON matches is above U+007E: text without one (most of an export's
   // lines) is checked by a simple class, several times quicker than the full pattern.
-  return BEYOND_ASCII.test(text) ? text.replace(UNSAFE_IN_JSON, escapeChar) : text;
+  return BEYOND_ASCII.test(json) ? json.replace(UNSAFE_IN_JSON, escapeChar) : json;
 }
 
 /**

@@ -66,6 +66,11 @@ const METHODS: Record<string, (b: HttpBackend) => Promise<unknown>> = {
       // read through
     }
   },
+  exportLines: async (b) => {
+    for await (const _page of b.exportLines("default", { prefix: "" })) {
+      // read through
+    }
+  },
   usage: (b) => b.usage(),
   updateSite: (b) => b.updateSite({ tier: "free" }),
   listBindings: (b) => b.listBindings(),

@@ -255,6 +255,39 @@ describe("export | import round-trips a namespace byte for byte", () => {
   });
 });
 
+describe("export's exact bytes", () => {
+  // The lines SQLite writes for an embedded store must be what JSON.stringify of each wire entry, with
+  // the characters that drive a terminal escaped, has always been: C0 controls and DEL, a C1 control,
+  // line and paragraph separators, a bidi override, a zero-width joiner beside ASCII (escaped) and
+  // inside an emoji (kept), a value that is not UTF-8 (base64), an expiry in milliseconds, metadata
+  // with a key JSON.stringify moves first, and a key beyond ASCII.
+  const seed = [
+    String.raw`{"key":"a/plain","value":"hello","expiration":4102444800,"metadata":{"owner":"web","n":7}}`,
+    String.raw`{"key":"b/controls","value":"a\u0000b\u001b[2J\n\t\"\\\u007f\u0085end"}`,
+    String.raw`{"key":"c/separators","value":"line\u2028para\u2029 zwj\u200dx 👩\u200d💻 bidi\u202e ok"}`,
+    String.raw`{"key":"d/binary","value":"/wD+","base64":true}`,
+    String.raw`{"key":"e/ms","value":"soon","expiration":4102444800.25}`,
+    String.raw`{"key":"f/ключ é","value":"ünïcödé","metadata":{"x":1.5,"note":"\u2028é\"\\","2":[null,true]}}`,
+    String.raw`{"key":"g/empty","value":""}`,
+  ];
+  const lines = [
+    String.raw`{"key":"a/plain","value":"hello","expiration":4102444800,"metadata":{"owner":"web","n":7}}`,
+    String.raw`{"key":"b/controls","value":"a\u0000b\u001b[2J\n\t\"\\\u007f\u0085end"}`,
+    String.raw`{"key":"c/separators","value":"line\u2028para\u2029 zwj\u200dx 👩` + "\u200d" + String.raw`💻 bidi\u202e ok"}`,
+    String.raw`{"key":"d/binary","value":"/wD+","base64":true}`,
+    String.raw`{"key":"e/ms","value":"soon","expiration":4102444800.25}`,
+    String.raw`{"key":"f/ключ é","value":"ünïcödé","metadata":{"2":[null,true],"x":1.5,"note":"\u2028é\"\\"}}`,
+    String.raw`{"key":"g/empty","value":""}`,
+  ];
+
+  it("NDJSON and a JSON array, embedded", async () => {
+    const ys = sandbox();
+    ok(await ys.kv(["import", ys.write("seed.ndjson", `${seed.join("\n")}\n`)]));
+    expect(ok(await ys.kv(["export"])).out).toBe(`${lines.join("\n")}\n`);
+    expect(ok(await ys.kv(["export", "--format", "json"])).out).toBe(`[\n${lines.join(",\n")}\n]\n`);
+  });
+});
+
 describe("format detection", () => {
   it("reads NDJSON, a JSON array and a flat object; --format forces; - and no file read stdin", async () => {
     const ys = sandbox();

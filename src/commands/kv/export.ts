@@ -1,10 +1,10 @@
-import { isUtf8 } from "node:buffer";
-import { toWireEntry } from "../../core/bulk.js";
+import { isAscii } from "node:buffer";
+import type { ExportLines } from "../../core/backend.js";
 import { errors } from "../../core/errors.js";
 import type { Handler } from "../context.js";
 import { throwIfStopped } from "../interruption.js";
 import { writeTo } from "../../terminal/io.js";
-import { safeJson } from "../../terminal/escape.js";
+import { safeJsonText } from "../../terminal/escape.js";
 import { OutputFile } from "../../terminal/output-file.js";
 import { outputFileOptions } from "../output-file-options.js";
 import type { Writable } from "node:stream";
@@ -19,6 +19,8 @@ interface ExportOptions {
 /**
  * Streams a namespace out, page by page: NDJSON (one entry per line) or a JSON array, the format
  * `kv import` and wrangler's bulk files read. Binary values are base64; metadata and expiry are kept.
+ * The target writes each page's lines (an embedded store has SQLite write them); a JSON array puts
+ * commas between them, which raw newlines only ever separate (JSON escapes those inside strings).
  */
 export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
   if (opts.format !== "ndjson" && opts.format !== "json") throw errors.usage(`--format must be ndjson or json, not "${opts.format}".`);
@@ -35,15 +37,11 @@ export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
   let count = 0;
   try {
     if (json) await writeTo(out, "[");
-    for await (const page of backend.exportEntries(opts.namespace, { prefix: opts.prefix ?? "" })) {
-      let chunk = "";
-      for (const e of page) {
-        // The same JSON, with the characters that would drive a terminal written as \u escapes.
-        const line = safeJson(toWireEntry(e.key, e.value, e.metadata, e.expiresAt, isUtf8(e.value)));
-        chunk += json ? `${count === 0 ? "\n" : ",\n"}${line}` : `${line}\n`;
-        count++;
-      }
-      await writeTo(out, chunk);
+    for await (const page of backend.exportLines(opts.namespace, { prefix: opts.prefix ?? "" })) {
+      if (page.count === 0) continue;
+      const lines = terminalSafe(page.text);
+      await writeTo(out, json ? arrayItems(lines, count === 0) : lines);
+      count += page.count;
     }
     if (json) await writeTo(out, count === 0 ? "]\n" : "\n]\n");
   } catch (e) {
@@ -62,3 +60,32 @@ export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
     `Exported ${count.toLocaleString("en-US")} ${count === 1 ? "entry" : "entries"} from ${opts.namespace}${opts.prefix ? ` under "${opts.prefix}"` : ""}${file ? ` to ${target}` : ""}.`,
   );
 };
+
+/**
+ * The lines with the characters that would drive a terminal written as \u escapes. Bytes that are
+ * all printable ASCII (nearly every page of most stores) need none, and are written as they came.
+ */
+function terminalSafe(text: ExportLines["text"]): Buffer | string {
+  if (typeof text !== "string" && isAscii(text) && text.indexOf(0x7f) === -1) return text;
+  return safeJsonText(text.toString());
+}
+
+const NEWLINE = Buffer.from("\n");
+const COMMA_NEWLINE = Buffer.from(",\n");
+
+/**
+ * The lines as items of a JSON array, each on its own line: a comma after every item but the page's
+ * last, and one before its first unless it opens the array. Bytes stay bytes: a page decoded to a
+ * string and encoded again costs as much as the rest of the export.
+ */
+function arrayItems(lines: Buffer | string, first: boolean): Buffer | string {
+  if (typeof lines === "string") return `${first ? "\n" : ",\n"}${lines.slice(0, -1).replaceAll("\n", ",\n")}`;
+  const parts: Buffer[] = [first ? NEWLINE : COMMA_NEWLINE];
+  let from = 0;
+  for (let end = lines.indexOf(10); end !== -1; end = lines.indexOf(10, from)) {
+    if (from > 0) parts.push(COMMA_NEWLINE);
+    parts.push(lines.subarray(from, end));
+    from = end + 1;
+  }
+  return Buffer.concat(parts);
+}

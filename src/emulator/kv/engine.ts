@@ -17,6 +17,7 @@ import type { BulkEntry, BulkOutcome } from "../../core/bulk.js";
 import { KvContext } from "./context.js";
 import { planBulkPut, planDelete } from "./dry-run.js";
 import { exportEntries, unmap, type ExportRow } from "./export.js";
+import { exportText, type ExportTextPage } from "./export-text.js";
 import { list } from "./list.js";
 import { createNamespace, listNamespaces } from "./namespaces.js";
 import { beginNamespaceRemoval, removeNamespaceStep } from "./namespace-removal.js";
@@ -91,6 +92,11 @@ export class Engine extends KvContext {
   /** Every live entry under a prefix, in key order, a page at a time (each page one snapshot). */
   exportEntries(site: string, namespace: string, prefix: string, pageSize?: number): Generator<ExportRow[]> {
     return exportEntries(this, site, namespace, prefix, pageSize);
+  }
+
+  /** The same pages, each as the NDJSON an export writes where SQLite can write it exactly (export-text.ts). */
+  exportText(site: string, namespace: string, prefix: string, pageSize?: number): Generator<ExportTextPage> {
+    return exportText(this, site, namespace, prefix, pageSize);
   }
 
   createNamespace(site: string, name: string): NamespaceInfo {

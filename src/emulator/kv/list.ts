@@ -14,6 +14,9 @@ interface ListRow extends Row {
   size: number;
 }
 
+/** What a page needs of a row. */
+type PageRow = Pick<ListRow, "key" | "version" | "value" | "expires_at" | "metadata" | "size">;
+
 interface PageItem extends HistoryItem {
   size: number;
   metadata: string | null;
@@ -87,12 +90,6 @@ export function list(engine: KvContext, site: string, namespace: string, options
 }
 
 /**
- * A page lists keys, not values: a value is read only for a recorded history. length() takes a
- * value's size from its row's header, so a page of large values reads none of their pages.
- */
-const PAGE_COLUMNS = ROW_COLUMNS.replace("value", "NULL AS value");
-
-/**
  * Deleted and expired keys a page passes over at most, per key it may list. Past them it ends short,
  * its cursor after the last one it passed, so a range of a million deleted or expired keys never
  * makes one page slow: a page may be short, never wrong (the platform's pages may be short too).
@@ -101,25 +98,39 @@ const PAGE_COLUMNS = ROW_COLUMNS.replace("value", "NULL AS value");
  */
 const DEAD_PER_KEY = 10;
 
+/**
+ * A page lists keys, not values: a value is read only for a recorded history. length() takes a
+ * value's size from its row's header, so a page of large values reads none of their pages. Only the
+ * columns a page uses, as arrays (a raw statement), a batch of limit + 1 rows at a time: at 5M keys
+ * this is a third of a page's time, where each row is otherwise an object of every column, stepped
+ * to one by one.
+ */
 function homePage(engine: KvContext, ns: number, prefix: string, after: string | null, limit: number, now: number): ServedPage {
-  const lower = Buffer.from(after ?? prefix, "utf8");
-  const range = engine
-    .stmt(
-      `SELECT ${engine.recording ? ROW_COLUMNS : PAGE_COLUMNS}, length(value) AS size FROM entries
-     WHERE ns = ? AND key ${after !== null ? ">" : ">="} ? AND key < ? ORDER BY key`,
-    )
-    .iterate(ns, lower, prefixUpperBound(Buffer.from(prefix, "utf8"))) as IterableIterator<ListRow>;
-  const rows: ListRow[] = [];
+  const upper = prefixUpperBound(Buffer.from(prefix, "utf8"));
+  let lower: Buffer = Buffer.from(after ?? prefix, "utf8");
+  let inclusive = after === null;
+  const rows: PageRow[] = [];
   let dead = 0;
-  for (const row of range) {
-    if (row.tombstone === 0 && (row.expires_at === null || row.expires_at > now)) {
-      rows.push(row);
-      if (rows.length > limit) break;
-    } else if (++dead > DEAD_PER_KEY * limit) {
-      return { ...toPage(engine, rows, prefix, limit), cursor: encodeCursor(prefix, row.key.toString("utf8")) };
+  for (;;) {
+    const batch = engine
+      .stmt(
+        `SELECT key, version, ${engine.recording ? "value" : "NULL"}, tombstone = 0 AND (expires_at IS NULL OR expires_at > ?), expires_at, metadata, length(value)
+         FROM entries WHERE ns = ? AND key ${inclusive ? ">=" : ">"} ? AND key < ? ORDER BY key LIMIT ?`,
+      )
+      .raw()
+      .all(now, ns, lower, upper, limit + 1) as [Buffer, number, Buffer | null, number, number | null, string | null, number][];
+    for (const [key, version, value, live, expiresAt, metadata, size] of batch) {
+      if (live) {
+        rows.push({ key, version, value, expires_at: expiresAt, metadata, size });
+        if (rows.length > limit) return toPage(engine, rows, prefix, limit);
+      } else if (++dead > DEAD_PER_KEY * limit) {
+        return { ...toPage(engine, rows, prefix, limit), cursor: encodeCursor(prefix, key.toString("utf8")) };
+      }
     }
+    if (batch.length <= limit) return toPage(engine, rows, prefix, limit);
+    lower = batch[batch.length - 1]![0];
+    inclusive = false;
   }
-  return toPage(engine, rows, prefix, limit);
 }
 
 function replicaPage(engine: KvContext, region: string, ns: number, prefix: string, after: string | null, limit: number, now: number): ServedPage {
@@ -174,7 +185,7 @@ function pageFresh(engine: KvContext, region: string, ns: number, cached: { fetc
   return !newer.some((row) => engine.regions.deliveredAt(row, region) <= now);
 }
 
-function toPage(engine: KvContext, rows: ListRow[], prefix: string, limit: number): ServedPage {
+function toPage(engine: KvContext, rows: PageRow[], prefix: string, limit: number): ServedPage {
   const more = engine.regions.has("list-drops-cursor") ? rows.length > limit + 1 : rows.length > limit;
   // Values only for a recorded history's list items: a page of large values is not copied otherwise.
   const recording = engine.recording;
