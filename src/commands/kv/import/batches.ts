@@ -42,10 +42,6 @@ export async function writeBatches(
     inFlight.add(recorded);
     void recorded.finally(() => inFlight.delete(recorded));
     if (inFlight.size >= concurrency) await Promise.race(inFlight);
-    // A batch the target answered at once (the embedded store does) is recorded before the next is
-    // taken, so a signal or a failure it brings stops the import right after it, as the account
-    // says; a batch still on its way (the API) leaves the reading to go on at the next turn.
-    else await Promise.race([recorded, new Promise<void>((next) => setImmediate(next))]);
   };
   const stop = () => failed || signal?.aborted === true;
   let batch: Pending[] = [];
