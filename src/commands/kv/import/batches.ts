@@ -45,16 +45,15 @@ export async function writeBatches(
   };
   const stop = () => failed || signal?.aborted === true;
   let batch: Pending[] = [];
-  reading: for await (const items of source.entries(format))
-    for (const item of items) {
-      if (stop()) break reading;
-      if (!("entry" in item)) continue;
-      batch.push({ entry: item.entry, where: item.where });
-      if (batch.length === size) {
-        await dispatch(batch);
-        batch = [];
-      }
+  for await (const item of source.entries(format)) {
+    if (stop()) break;
+    if (!("entry" in item)) continue;
+    batch.push({ entry: item.entry, where: item.where });
+    if (batch.length === size) {
+      await dispatch(batch);
+      batch = [];
     }
+  }
   if (batch.length && !stop()) await dispatch(batch);
   await chain;
   if (failure) throw failure.error;

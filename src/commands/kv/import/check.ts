@@ -28,31 +28,29 @@ export async function checkEntries(source: ImportSource, format: ImportFormat, p
   {
     // Scoped to the first pass: the hashes of every key are let go before the second.
     const hashes = new KeyHashLog();
-    for await (const items of source.entries(format))
-      for (const item of items) {
-        beforeEach();
-        total++;
-        if ("error" in item) problems.push({ where: item.where, key: item.key ?? null, code: item.error.code, message: item.error.message });
-        else if (!item.entry.key.startsWith(prefix))
-          problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key is outside --prefix "${prefix}"` });
-        else {
-          totalBytes += footprintOf(item.entry);
-          hashes.add(item.entry.key);
-          keep?.add(item.entry.key);
-        }
+    for await (const item of source.entries(format)) {
+      beforeEach();
+      total++;
+      if ("error" in item) problems.push({ where: item.where, key: item.key ?? null, code: item.error.code, message: item.error.message });
+      else if (!item.entry.key.startsWith(prefix))
+        problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key is outside --prefix "${prefix}"` });
+      else {
+        totalBytes += footprintOf(item.entry);
+        hashes.add(item.entry.key);
+        keep?.add(item.entry.key);
       }
+    }
     repeated = hashes.repeated();
   }
   if (repeated.size > 0) {
     const first = new Map<string, string>();
-    for await (const items of source.entries(format))
-      for (const item of items) {
-        if (!("entry" in item) || !repeated.has(item.entry.key)) continue;
-        const earlier = first.get(item.entry.key);
-        if (earlier)
-          problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key appears more than once in the file (first at ${earlier})` });
-        else first.set(item.entry.key, item.where);
-      }
+    for await (const item of source.entries(format)) {
+      if (!("entry" in item) || !repeated.has(item.entry.key)) continue;
+      const earlier = first.get(item.entry.key);
+      if (earlier)
+        problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key appears more than once in the file (first at ${earlier})` });
+      else first.set(item.entry.key, item.where);
+    }
   }
   return { problems, total, totalBytes, keep };
 }

@@ -9,7 +9,7 @@ import { errors, KvError } from "../../../core/errors.js";
 import { describeErrno } from "../../../core/system-errors.js";
 import { MAX_ENTRY_TEXT_BYTES } from "./entry-text-limit.js";
 import { ImportTextError, JsonTextGuard } from "./json-text-guard.js";
-import { readLineChunks } from "./ndjson-lines.js";
+import { readLines } from "./ndjson-lines.js";
 
 const n = (x: number): string => x.toLocaleString("en-US");
 
@@ -106,44 +106,37 @@ export class ImportSource {
     }
   }
 
-  /**
-   * The entries, in file order, each parsed and checked on its own, a run of them at a time (each run
-   * in order, none empty): NDJSON by each read of the file (see readLineChunks), JSON one by one.
-   */
-  async *entries(format: ImportFormat): AsyncGenerator<SourceItem[]> {
-    if (format === "ndjson") yield* this.ndjson();
-    else for await (const item of this.streamed(format)) yield [item];
+  /** The entries, in file order, each parsed and checked on its own. */
+  entries(format: ImportFormat): AsyncGenerator<SourceItem> {
+    if (format === "ndjson") return this.ndjson();
+    return this.streamed(format);
   }
 
-  private async *ndjson(): AsyncGenerator<SourceItem[]> {
-    for await (const lines of readLineChunks(this.path)) {
-      const items: SourceItem[] = [];
-      for (const line of lines) {
-        const where = `${this.name}:${line.number}`;
-        if ("tooLong" in line) {
-          items.push({ where, error: errors.entryTextTooLong(`line ${n(line.number)}`, line.tooLong, MAX_ENTRY_TEXT_BYTES) });
-          continue;
-        }
-        if ("invalidUtf8At" in line) {
-          items.push({
-            where,
-            error: errors.invalidUtf8(
-              `line ${n(line.number)}, byte ${n(line.invalidUtf8At)} of the line (byte ${n(line.offset + line.invalidUtf8At)} of the file)`,
-            ),
-          });
-          continue;
-        }
-        if (line.text.trim() === "") continue;
-        let raw: unknown;
-        try {
-          raw = JSON.parse(line.text);
-        } catch (e) {
-          items.push({ where, error: errors.entryNotJson((e as Error).message) });
-          continue;
-        }
-        items.push(item(where, raw));
+  private async *ndjson(): AsyncGenerator<SourceItem> {
+    for await (const line of readLines(this.path)) {
+      const where = `${this.name}:${line.number}`;
+      if ("tooLong" in line) {
+        yield { where, error: errors.entryTextTooLong(`line ${n(line.number)}`, line.tooLong, MAX_ENTRY_TEXT_BYTES) };
+        continue;
       }
-      if (items.length > 0) yield items;
+      if ("invalidUtf8At" in line) {
+        yield {
+          where,
+          error: errors.invalidUtf8(
+            `line ${n(line.number)}, byte ${n(line.invalidUtf8At)} of the line (byte ${n(line.offset + line.invalidUtf8At)} of the file)`,
+          ),
+        };
+        continue;
+      }
+      if (line.text.trim() === "") continue;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line.text);
+      } catch (e) {
+        yield { where, error: errors.entryNotJson((e as Error).message) };
+        continue;
+      }
+      yield item(where, raw);
     }
   }
 

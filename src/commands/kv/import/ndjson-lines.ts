@@ -21,15 +21,6 @@ export type Line =
  * for each kind of line end, however many lines a read holds.
  */
 export async function* readLines(path: string, search: ByteSearch = indexOfByte): AsyncGenerator<Line> {
-  for await (const lines of readLineChunks(path, search)) yield* lines;
-}
-
-/**
- * readLines, the lines that each read of the file completes handed out together: each step of an
- * async generator, at every layer a line passes through, costs a few hundred nanoseconds, and an
- * import reads millions of lines twice.
- */
-export async function* readLineChunks(path: string, search: ByteSearch = indexOfByte): AsyncGenerator<Line[]> {
   let parts: Buffer[] = [];
   let held = 0;
   let length = 0;
@@ -37,7 +28,6 @@ export async function* readLineChunks(path: string, search: ByteSearch = indexOf
   let offset = 0;
   let position = 0;
   let afterCr = false;
-  let lines: Line[] = [];
   const finish = (): Line => {
     let bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, held);
     let start = offset;
@@ -77,7 +67,7 @@ export async function* readLineChunks(path: string, search: ByteSearch = indexOf
         held = 0;
       }
       if (end === -1) break;
-      lines.push(finish());
+      yield finish();
       const crlf = chunk[end] === 0x0d && chunk[end + 1] === 0x0a;
       if (chunk[end] === 0x0d && end + 1 === chunk.length) afterCr = true;
       at = end + (crlf ? 2 : 1);
@@ -85,12 +75,8 @@ export async function* readLineChunks(path: string, search: ByteSearch = indexOf
       offset = position + at;
     }
     position += chunk.length;
-    if (lines.length > 0) {
-      yield lines;
-      lines = [];
-    }
   }
-  if (length > 0) yield [finish()];
+  if (length > 0) yield finish();
 }
 
 /** The nearer of two indexes, either of which may be -1 (none). */
