@@ -4,7 +4,8 @@
 #   - import of 1,000,000 entries;
 #   - export of those 1,000,000 keys to /dev/null;
 #   - `wrangler kv bulk put --local` of the same 100,000 entries (as a JSON array), for the ratio.
-# Files come from bench/make-import-file.mjs. Wall time and peak RSS from /usr/bin/time -v (one run each).
+# Files come from bench/make-import-file.mjs. Wall time, CPU time (user + sys: what a shared machine
+# leaves comparable) and peak RSS from /usr/bin/time -v (one run each).
 # wrangler is installed on the fly into a temporary directory (never as a project dependency); set
 # WRANGLER_BIN to use one already installed, or BENCH_WRANGLER=0 to skip it. If it cannot be installed or
 # run, the documented figure (223 s for 100k keys, ../shared/design/anchors.md) is used instead, and said so.
@@ -29,7 +30,7 @@ node bench/make-import-file.mjs 100000 "$dir/100k.json" json
 node bench/make-import-file.mjs 1000000 "$dir/1m.ndjson"
 
 # measure <name> <stdout file> <command…>: runs once under /usr/bin/time -v, records seconds and MB.
-declare -A wall rss rss_kb
+declare -A wall cpu rss rss_kb
 measure() {
   local name=$1 out=$2
   shift 2
@@ -40,6 +41,7 @@ measure() {
     return 1
   fi
   wall[$name]=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.2f", s }' "$dir/$name.time")
+  cpu[$name]=$(awk -F': ' '/(User|System) time \(seconds\)/ { s += $2 } END { printf "%.2f", s }' "$dir/$name.time")
   rss_kb[$name]=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$dir/$name.time")
   rss[$name]=$(awk -v k="${rss_kb[$name]}" 'BEGIN { printf "%.1f", k / 1024 }')
 }
@@ -102,19 +104,19 @@ row() { # name target_s target_mb
   local met="yes"
   awk -v w="${wall[$1]}" -v t="$2" 'BEGIN { exit !(w <= t) }' || met="NO"
   [ "${rss_kb[$1]}" -le $(($3 * 1024)) ] || met="NO"
-  printf '| %-28s | %8s s | %7s MiB | ≤ %2s s, ≤ %3s MiB | %-3s |\n' "$1" "${wall[$1]}" "${rss[$1]}" "$2" "$3" "$met"
+  printf '| %-28s | %8s s | %8s s | %7s MiB | ≤ %2s s, ≤ %3s MiB | %-3s |\n' "$1" "${wall[$1]}" "${cpu[$1]}" "${rss[$1]}" "$2" "$3" "$met"
 }
 echo
 echo "$(nproc) CPUs, node $(node --version), commit $commit (dist/ as built then); load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 echo
-echo "| run                          |       wall |    peak RSS | target            | met |"
-echo "|------------------------------|------------|-------------|-------------------|-----|"
+echo "| run                          |       wall |  CPU (u+s) |    peak RSS | target            | met |"
+echo "|------------------------------|------------|------------|-------------|-------------------|-----|"
 row "import 100k" 3 150
-printf '| %-28s | %8s s | %7s MiB | %-17s |     |\n' "import 100k shuffled" "${wall["import 100k shuffled"]}" "${rss["import 100k shuffled"]}" "(for honesty)"
+printf '| %-28s | %8s s | %8s s | %7s MiB | %-17s |     |\n' "import 100k shuffled" "${wall["import 100k shuffled"]}" "${cpu["import 100k shuffled"]}" "${rss["import 100k shuffled"]}" "(for honesty)"
 row "import 1M" 20 200
 row "export 1M" 6 150
 if [ -n "$wrangler_s" ]; then
-  printf '| %-28s | %8s s | %7s MiB | %-17s |     |\n' "wrangler $wrangler_version 100k" "$wrangler_s" "${rss["wrangler 100k"]}" "(reference)"
+  printf '| %-28s | %8s s | %8s s | %7s MiB | %-17s |     |\n' "wrangler $wrangler_version 100k" "$wrangler_s" "${cpu["wrangler 100k"]}" "${rss["wrangler 100k"]}" "(reference)"
   ref=$wrangler_s
   src="measured in this run"
 else

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { KeyHashes } from "../../src/core/key-hashes.js";
+import { KeyHashes, KeyHashLog } from "../../src/core/key-hashes.js";
 
 const SEED = 7;
 
@@ -30,5 +30,37 @@ describe("KeyHashes", () => {
     expect(hashes.size).toBe(100_000);
     expect(hashes.has("flags/00000042")).toBe(true);
     expect(hashes.has("flags/00100000")).toBe(false);
+  });
+});
+
+describe("KeyHashLog", () => {
+  it("finds exactly the hashes of keys added more than once, for any sequence of adds (seed 7)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: "binary", maxLength: 4 }), { maxLength: 300 }), (keys) => {
+        const log = new KeyHashLog();
+        const count = new Map<string, number>();
+        for (const key of keys) {
+          log.add(key);
+          count.set(key, (count.get(key) ?? 0) + 1);
+        }
+        const repeated = log.repeated();
+        for (const [key, n] of count) expect(repeated.has(key)).toBe(n > 1);
+        expect(repeated.size).toBe([...count.values()].filter((n) => n > 1).length);
+      }),
+      { seed: SEED, numRuns: 300, verbose: 1 },
+    );
+  });
+
+  it("finds repeats that fall in different chunks of the log (over two million keys, three chunks)", () => {
+    const log = new KeyHashLog();
+    const key = (i: number) => `sessions/${i.toString(36).padStart(8, "0")}`;
+    const total = 2_200_000;
+    for (let i = 0; i < total; i++) log.add(key(i));
+    // Again, in the third chunk: keys first added in the first, the second and the third.
+    for (const i of [3, 1_500_000, total - 1]) log.add(key(i));
+    const repeated = log.repeated();
+    expect(repeated.size).toBe(3);
+    for (const i of [3, 1_500_000, total - 1]) expect(repeated.has(key(i))).toBe(true);
+    expect(repeated.has(key(4))).toBe(false);
   });
 });

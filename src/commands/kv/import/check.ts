@@ -1,4 +1,4 @@
-import { KeyHashes } from "../../../core/key-hashes.js";
+import { KeyHashLog, type KeyHashes } from "../../../core/key-hashes.js";
 import { footprintOf } from "./batches.js";
 import type { ImportFormat, ImportSource } from "./import-source.js";
 import type { Problem } from "./summary.js";
@@ -15,19 +15,19 @@ export interface Checked {
 
 /**
  * Validates every entry before anything is written. Duplicate keys are found by hash (8 bytes per key
- * in a typed array, not the key: a million keys take 16 MB); keys whose hash repeats are then compared
+ * in typed arrays, not the key: a million keys take 8 MiB); keys whose hash repeats are then compared
  * for real in one more pass. Only pruning keeps the keys themselves. `beforeEach` runs before each
  * entry (it throws when the command is stopped).
  */
 export async function checkEntries(source: ImportSource, format: ImportFormat, prefix: string, prune: boolean, beforeEach: () => void): Promise<Checked> {
-  const repeated = new KeyHashes(16);
+  let repeated: KeyHashes;
   const keep = prune ? new Set<string>() : undefined;
   const problems: Problem[] = [];
   let total = 0;
   let totalBytes = 0;
   {
     // Scoped to the first pass: the hashes of every key are let go before the second.
-    const hashes = new KeyHashes();
+    const hashes = new KeyHashLog();
     for await (const item of source.entries(format)) {
       beforeEach();
       total++;
@@ -36,10 +36,11 @@ export async function checkEntries(source: ImportSource, format: ImportFormat, p
         problems.push({ where: item.where, key: item.entry.key, code: "USAGE", message: `the key is outside --prefix "${prefix}"` });
       else {
         totalBytes += footprintOf(item.entry);
-        if (!hashes.add(item.entry.key)) repeated.add(item.entry.key);
+        hashes.add(item.entry.key);
         keep?.add(item.entry.key);
       }
     }
+    repeated = hashes.repeated();
   }
   if (repeated.size > 0) {
     const first = new Map<string, string>();
