@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { BIN, runBin, tempDir, type RunResult } from "../support/cli.js";
+import { BIN, runBin, runCli, tempDir, type RunResult } from "../support/cli.js";
 
 /**
  * Conditions and counters under real concurrency: `kv emulator start` spawned, and many CLI processes
@@ -54,6 +54,14 @@ function kvProcess(s: Started & { cwd: string; env: Record<string, string> }, ar
   return runBin(["kv", ...args], { cwd: s.cwd, env: { ...s.env, YOURSPACE_API_URL: s.apiUrl, YOURSPACE_TOKEN: s.token } });
 }
 
+/** `yourspace kv <args…>` in this test's process, against the server: reads what the racing processes left. */
+function kvHere(s: Started & { cwd: string; env: Record<string, string> }, args: string[]): Promise<RunResult> {
+  return runCli(["kv", ...args], {
+    cwd: s.cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...s.env, YOURSPACE_API_URL: s.apiUrl, YOURSPACE_TOKEN: s.token },
+  });
+}
+
 function clean(r: RunResult, what: string): RunResult {
   expect(r.code, `${what}: exit ${r.code}, stderr: ${r.stderr}`).toBe(0);
   return r;
@@ -100,7 +108,7 @@ describe(`conditions and counters under concurrency (${FULL ? "the issue's sizes
       const total = SIZES.processes * SIZES.incrsPerProcess + SIZES.httpClients * SIZES.incrsPerClient;
       // Every increment was added once and saw every one before it: the answers are exactly 1..total.
       expect(answered.sort((a, b) => a - b)).toEqual(range(total).map((i) => i + 1));
-      expect(clean(await kvProcess(s, ["get", "hits"]), "get").out).toBe(String(total));
+      expect(clean(await kvHere(s, ["get", "hits"]), "get").out).toBe(String(total));
     },
     TIMEOUT,
   );
@@ -129,7 +137,7 @@ describe(`conditions and counters under concurrency (${FULL ? "the issue's sizes
           expect(loser.r.code, loser.r.stderr).toBe(7);
           expect(errorOf(loser.r)).toMatchObject({ code: "CONDITION_FAILED", details: { key, expected: null, current: version } });
         }
-        const stored = JSON.parse(clean(await kvProcess(s, ["get", key, "--json"]), `get ${key}`).out) as { value: string; version: string };
+        const stored = JSON.parse(clean(await kvHere(s, ["get", key, "--json"]), `get ${key}`).out) as { value: string; version: string };
         expect(stored).toMatchObject({ value: `process ${winner.process}`, version });
       }
     },
@@ -140,7 +148,7 @@ describe(`conditions and counters under concurrency (${FULL ? "the issue's sizes
     `${SIZES.casLoopers} compare-and-set loops (get --json, then set --if-version, again on exit 7) × ${SIZES.casRounds} updates lose none`,
     async () => {
       const s = await startEmulator();
-      clean(await kvProcess(s, ["set", "total", "0"]), "seed");
+      clean(await kvHere(s, ["set", "total", "0"]), "seed");
       let conflicts = 0;
       await Promise.all(
         range(SIZES.casLoopers).map(async (p) => {
@@ -158,7 +166,7 @@ describe(`conditions and counters under concurrency (${FULL ? "the issue's sizes
           }
         }),
       );
-      expect(clean(await kvProcess(s, ["get", "total"]), "get").out).toBe(String(SIZES.casLoopers * SIZES.casRounds));
+      expect(clean(await kvHere(s, ["get", "total"]), "get").out).toBe(String(SIZES.casLoopers * SIZES.casRounds));
       // Shown with the verbose reporter: how often the loops met each other (0 would mean they never raced).
       console.info(`compare-and-set: ${conflicts} conflicts retried`);
     },
