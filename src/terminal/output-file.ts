@@ -15,14 +15,20 @@ export interface OutputFileOptions {
 }
 
 /**
+ * Paths that stand for a stream this process already has (/dev/stdout, /dev/fd/3, /proc/self/fd/1)
+ * or for the kernel's files: written in place. /dev/shm and the like hold ordinary files.
+ */
+const STREAM_ALIAS = /^\/(proc\/|dev\/(stdout|stderr|fd\/))/;
+
+/**
  * A file the CLI writes (an export, a value, an import's report) that appears whole or not at all. It
  * is written beside its target under a temporary name and renamed over the target by commit(); abort()
  * removes it and leaves the target as it was. A file that exists is replaced only with --force or
  * after a person said yes, and the new one keeps its mode (and its owner and group, where the
  * system lets us). A symbolic link stays a link: the file it points to is replaced. A target that is
- * not a regular file (a named pipe), or is under /dev or /proc (/dev/stdout), is written in place,
- * as a shell's redirection would, without asking. A target that cannot be written is reported by
- * create(), before any work starts.
+ * not a regular file (a named pipe), or is one of a process's streams by name (/dev/stdout,
+ * /dev/fd/N, /proc/…), is written in place, as a shell's redirection would, without asking. A target
+ * that cannot be written is reported by create(), before any work starts.
  */
 export class OutputFile {
   private failure: Error | undefined;
@@ -48,7 +54,7 @@ export class OutputFile {
       existing = await fs.stat(full).catch(() => undefined);
       if (existing?.isDirectory()) throw Object.assign(new Error(path), { code: "EISDIR" });
       // A device or pipe, or /dev/stdout and its kind, even when they lead to a regular file.
-      const inPlace = existing && (!existing.isFile() || /^\/(dev|proc)\//.test(full));
+      const inPlace = existing && (!existing.isFile() || STREAM_ALIAS.test(full));
       if (inPlace) return new OutputFile(path, full, null, (await fs.open(full, "w")).createWriteStream());
     } catch (e) {
       throw errors.file(path, reasonOf(e as NodeJS.ErrnoException, path, full));

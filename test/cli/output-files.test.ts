@@ -1,6 +1,6 @@
-import { chmodSync, chownSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import type { Prompter } from "../../src/commands/context.js";
 import { runCli, tempDir, type InProcessOptions } from "../support/cli.js";
@@ -109,6 +109,19 @@ describe.each(WRITERS)("$name over a file that exists", ({ argv: words, wrote, j
     expect(r.code, r.stderr).toBe(0);
     expect(wrote(readFileSync(join(cwd, "new"), "utf8"))).toBe(true);
     expect((await run(argv("/dev/null"))).code).toBe(0);
+  });
+
+  // /dev/shm is a file system of ordinary files, though under /dev: only a stream's own names
+  // (/dev/stdout, /dev/fd/N, /proc/…) are written in place.
+  it.skipIf(!existsSync("/dev/shm"))("treats a file under /dev/shm as any file: refused without --force, left as it was", async () => {
+    const { cwd, run } = session();
+    expect((await run(["kv", "set", "k", "v"])).code).toBe(0);
+    const dir = mkdtempSync("/dev/shm/yourspace-output-");
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const path = existing(dir, "out");
+    const r = await run(words(path, cwd));
+    expect(r.code, r.stderr).toBe(2);
+    expect(readFileSync(path, "utf8")).toBe(EARLIER);
   });
 });
 
