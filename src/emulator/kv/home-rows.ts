@@ -29,6 +29,8 @@ export class HomeRows {
     private readonly stmt: (sql: string) => Statement,
     /** The group of writes running, if any (see WriteGroups.current). */
     private readonly inGroup: () => boolean,
+    /** Writes out the rows the group's writes hold (WriteGroups.flushRows), before a read of the store. */
+    private readonly flushGroup: () => void,
   ) {}
 
   head(ns: number, key: Buffer): Row | undefined {
@@ -40,7 +42,8 @@ export class HomeRows {
     }
     // One of a group's writes: the group holds the write lock, so the cache (with the group's own
     // writes, see write.ts) is the store as it stands.
-    if (this.inGroup()) return this.cache.get(ns, key, this.settings.stamp, () => this.read(ns, key));
+    // A key not in the cache is read from the store, once the group's rows are in it.
+    if (this.inGroup()) return this.cache.get(ns, key, this.settings.stamp, () => this.readFlushed(ns, key));
     return this.read(ns, key);
   }
 
@@ -50,7 +53,13 @@ export class HomeRows {
    * counter to it first: so a group of writes (the API server) need not write the counter back.
    */
   homeSeq(): number {
+    this.flushGroup();
     return this.stmt(HOME_SEQ).pluck().get() as number;
+  }
+
+  private readFlushed(ns: number, key: Buffer): Row | undefined {
+    this.flushGroup();
+    return this.read(ns, key);
   }
 
   private read(ns: number, key: Buffer): Row | undefined {
