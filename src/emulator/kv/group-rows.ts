@@ -33,16 +33,17 @@ function idOf(ns: number, key: Buffer): string {
  * three statements for every write. A key written again in the group keeps only its newest row in
  * `entries`, and each of its versions once in `versions`, as the statements one write at a time
  * would have left them. The group holds the write lock all along, so no other process reads the
- * store in between; in this process, whatever reads `entries` or `versions` inside a group (a read
- * of home's row that is not in the cache, home's version counter, a sweep, a compaction) flushes first.
+ * store in between; in this process, a read of home's row inside a group looks here first (row()),
+ * and whatever else reads `entries` or `versions` inside a group (home's version counter, a sweep,
+ * a compaction, an edge's view) flushes first.
  */
 export class GroupRows {
   /** Home's newest row of each key written, and whether `entries` held a row of it before the group. */
-  private entries = new Map<string, { ns: number; row: Row; held: boolean }>();
+  private readonly entries = new Map<string, { ns: number; row: Row; held: boolean }>();
   /** The history's rows, by key and version: the values of upsertVersions' columns. */
-  private versions = new Map<string, unknown[]>();
+  private readonly versions = new Map<string, unknown[]>();
   /** Stored keys to add, by namespace. */
-  private keys = new Map<number, number>();
+  private readonly keys = new Map<number, number>();
 
   constructor(private readonly stmt: (sql: string) => Statement) {}
 
@@ -51,6 +52,11 @@ export class GroupRows {
     const id = idOf(ns, row.key);
     const earlier = this.entries.get(id);
     this.entries.set(id, { ns, row, held: earlier ? earlier.held : held });
+  }
+
+  /** Home's newest row of a key, if the group wrote it and holds the row still. */
+  row(ns: number, key: Buffer): Row | undefined {
+    return this.entries.size === 0 ? undefined : this.entries.get(idOf(ns, key))?.row;
   }
 
   /** A version of the key's history: superseded at `supersededAt`, with its value; or (null) home's newest, whose value stays in `entries`. */
@@ -104,10 +110,9 @@ export class GroupRows {
 
   /** Forgets what is held: the group's transaction failed, or the write that held it was undone. */
   clear(): void {
-    if (this.empty) return;
-    this.entries = new Map();
-    this.versions = new Map();
-    this.keys = new Map();
+    this.entries.clear();
+    this.versions.clear();
+    this.keys.clear();
   }
 
   /** The multi-row inserts, by row count: prepared once, never their text built again. */

@@ -2,6 +2,7 @@ import type { Statement } from "better-sqlite3";
 import type { Settings } from "../settings.js";
 import { rowOf, VALUE_COLUMNS, type Row } from "../store/rows.js";
 import type { Database } from "../store/sqlite.js";
+import type { GroupRows } from "./group-rows.js";
 import { HeadCache } from "./head-cache.js";
 
 /** Home's last drawn version: the counter, or the newest version stored if a group has drawn past it (see HomeRows.homeSeq). */
@@ -29,8 +30,8 @@ export class HomeRows {
     private readonly stmt: (sql: string) => Statement,
     /** The group of writes running, if any (see WriteGroups.current). */
     private readonly inGroup: () => boolean,
-    /** Writes out the rows the group's writes hold (WriteGroups.flushRows), before a read of the store. */
-    private readonly flushGroup: () => void,
+    /** The group's rows (GroupRows): home's newest row of a key the group wrote, not yet stored. */
+    private readonly groupRows: GroupRows,
   ) {}
 
   head(ns: number, key: Buffer): Row | undefined {
@@ -42,8 +43,8 @@ export class HomeRows {
     }
     // One of a group's writes: the group holds the write lock, so the cache (with the group's own
     // writes, see write.ts) is the store as it stands.
-    // A key not in the cache is read from the store, once the group's rows are in it.
-    if (this.inGroup()) return this.cache.get(ns, key, this.settings.stamp, () => this.readFlushed(ns, key));
+    // A key the cache let go may have a row the group holds and has not stored yet.
+    if (this.inGroup()) return this.cache.get(ns, key, this.settings.stamp, () => this.groupRows.row(ns, key) ?? this.read(ns, key));
     return this.read(ns, key);
   }
 
@@ -53,13 +54,9 @@ export class HomeRows {
    * counter to it first: so a group of writes (the API server) need not write the counter back.
    */
   homeSeq(): number {
-    this.flushGroup();
+    // With the group's rows stored: the newest version is among them.
+    this.groupRows.flush();
     return this.stmt(HOME_SEQ).pluck().get() as number;
-  }
-
-  private readFlushed(ns: number, key: Buffer): Row | undefined {
-    this.flushGroup();
-    return this.read(ns, key);
   }
 
   private read(ns: number, key: Buffer): Row | undefined {
