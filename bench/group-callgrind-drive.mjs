@@ -17,8 +17,10 @@ const { ManualClock, serverWrites, EmulatorCore, LocalBackend } = await loadSrc(
 const dir = mkdtempSync(join(tmpdir(), "yourspace-bench-group-cg-"));
 const clock = new ManualClock(Date.UTC(2027, 0, 1));
 const core = EmulatorCore.open(dir, clock);
-// As the server: audit records written out 256 at a time; the enterprise tier, so new keys meet no ceiling.
+// As the server: audit records written out 256 at a time, the settings looked at once per turn; the
+// enterprise tier, so new keys meet no ceiling.
 core.ledger.flushAt = 256;
+core.engine.settings.oncePerTurn = true;
 core.db.prepare("UPDATE sites SET tier = 'enterprise'").run();
 const writes = serverWrites(core);
 const kv = new LocalBackend(core, "local", "token:bench", { kind: "embedded", description: "bench", site: "local" });

@@ -13,11 +13,14 @@ set -euo pipefail
 for tool in valgrind callgrind_annotate; do command -v "$tool" >/dev/null || { echo "bench/group-callgrind.sh: $tool is not installed" >&2; exit 1; }; done
 here=$(cd "$(dirname "$0")" && pwd)
 checkout=$(cd "$1" && pwd)
-GROUPS=${3:-1000}
+COUNT=${3:-1000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" --dump-instr=no \
-  node --single-threaded "$here/group-callgrind-drive.mjs" "$checkout" "$GROUPS" "$2" >/dev/null 2>"$tmp/log" || { cat "$tmp/log" >&2; exit 1; }
-inclusive() { callgrind_annotate --inclusive=yes "$tmp/cg.out" | grep -F "$1" | head -1 | awk '{ gsub(",", "", $1); print $1 }'; }
-writes=$((GROUPS * 5))
+valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.%p" --dump-instr=no \
+  node --single-threaded "$here/group-callgrind-drive.mjs" "$checkout" "$COUNT" "$2" >/dev/null 2>"$tmp/log" || { cat "$tmp/log" >&2; exit 1; }
+# Node's own process, the largest profile (bundling the source starts esbuild, another process).
+callgrind_annotate --inclusive=yes --threshold=100 "$(ls -S "$tmp"/cg.* | head -1)" >"$tmp/annotated"
+# The first line naming it (the whole of a function, not a recursive call's): its count, without commas.
+inclusive() { awk -v name="$1" 'index($0, name) { gsub(",", "", $1); print $1; exit }' "$tmp/annotated"; }
+writes=$((COUNT * 5))
 echo "$checkout ($(git -C "$checkout" rev-parse --short HEAD 2>/dev/null || echo '?')), $2, $writes writes in groups of 5: per write, $(($(inclusive 'Statement::JS_run') / writes)) instructions in run(), $(($(inclusive 'sqlite3_step [') / writes)) in sqlite3_step; $(($(inclusive 'PROGRAM TOTALS') / writes)) in all (V8's compiler included)"
