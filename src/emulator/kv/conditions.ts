@@ -99,6 +99,8 @@ export function deciding(
     if (seen !== undefined) return { head, decidedOn: seen ?? undefined };
   }
   if (regions.has("condition-at-edge") && !regions.isHome(region)) {
+    // An edge's view is read from the store: with a group's rows in it.
+    engine.groups.flushRows();
     if (regions.model.edgeStore === "replica") return { head, decidedOn: engine.replicas.replicaView(region, ns, head, now) };
     const cached = engine.caches.cacheEntry(region, ns, key);
     if (cached && engine.caches.cacheFresh(cached, region, ns, now)) return { head, decidedOn: cached.version === 0 ? undefined : cached };

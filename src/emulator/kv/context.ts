@@ -13,6 +13,7 @@ import { SiteUsage } from "../site/usage.js";
 import type { Row } from "../store/rows.js";
 import { Statements, translateSqliteError, type Database } from "../store/sqlite.js";
 import { WriteGroups } from "./group.js";
+import { GroupRows } from "./group-rows.js";
 import { EmulatedTime } from "./emulated-time.js";
 import type { HeadCache } from "./head-cache.js";
 import { HomeRows } from "./home-rows.js";
@@ -60,11 +61,13 @@ export class KvContext {
     this.statements = new Statements(this.db);
     this.settings = new Settings(this.db);
     this.time = new EmulatedTime(this.settings, options.clock);
+    const groupRows = new GroupRows((sql) => this.stmt(sql));
     this.homeRows = new HomeRows(
       this.db,
       this.settings,
       (sql) => this.stmt(sql),
       () => this.groups.current !== undefined,
+      groupRows,
     );
     this.heads = this.homeRows.cache;
     this.namespaceIds = new NamespaceIds(this.settings, (sql) => this.stmt(sql));
@@ -73,7 +76,7 @@ export class KvContext {
     this.caches = new EdgeCaches(this.regions);
     this.compaction = new Compaction(this.regions);
     this.usage = new SiteUsage(this.db);
-    this.groups = new WriteGroups(this.heads, this.usage, this.compaction, () => this.now());
+    this.groups = new WriteGroups(this.heads, groupRows, this.usage, this.compaction, () => this.now());
     const nextSeq = () => this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value").pluck().get() as number;
     this.history = new Recording(this.settings, options.recorder, options.client ?? `pid-${process.pid}`, nextSeq);
   }

@@ -1,6 +1,7 @@
 import type { Gathering } from "../store/group-commit.js";
 import type { Compaction } from "../regions/compaction.js";
 import type { SiteUsage } from "../site/usage.js";
+import type { GroupRows } from "./group-rows.js";
 import type { HeadCache } from "./head-cache.js";
 
 export interface GroupMark {
@@ -15,8 +16,9 @@ export interface GroupMark {
  * begin and end, both inside that transaction, each write runs in the group's transaction (or the
  * savepoint its caller gives it) rather than one of its own, draws its version from home's last
  * version as held in memory (never written back: see Engine.homeSeq), gathers its usage and meters
- * (SiteUsage.begin), and leaves compacting its key's history to end: usage is written once per
- * group, meters once it has committed (SiteUsage.committed), and a hot key's history compacted once.
+ * (SiteUsage.begin), holds the rows it stores (GroupRows), and leaves compacting its key's history
+ * to end: rows are written in a few statements per group, usage once per group, meters once it has
+ * committed (SiteUsage.committed), and a hot key's history compacted once.
  */
 export class WriteGroups {
   /** The group running now, if any: the last version it drew and the rows its writes left in the cache. */
@@ -24,6 +26,8 @@ export class WriteGroups {
 
   constructor(
     private readonly heads: HeadCache,
+    /** The rows the group's writes store, written out by end(), or sooner by flushRows(). */
+    readonly rows: GroupRows,
     private readonly usage: SiteUsage,
     private readonly compaction: Compaction,
     private readonly now: () => number,
@@ -45,12 +49,18 @@ export class WriteGroups {
     this.compaction.deferCompaction();
   }
 
-  /** Where the group stands before a write: undo() goes back to it if the write's savepoint is undone. */
+  /**
+   * Where the group stands before a write: undo() goes back to it if the write's savepoint is undone.
+   * The rows held so far are written out here, outside that savepoint, so undoing it undoes only the
+   * write's own (this is the rare path: a write of the group failed, and each now runs in a savepoint).
+   */
   private mark(): GroupMark {
+    this.rows.flush();
     return { version: this.current?.version, written: this.current?.written.length ?? 0, usage: this.usage.mark() };
   }
 
   private undo(mark: GroupMark): void {
+    this.rows.clear();
     if (this.current) {
       this.current.version = mark.version;
       for (const { ns, key } of this.current.written.splice(mark.written)) this.heads.drop(ns, key);
@@ -58,10 +68,17 @@ export class WriteGroups {
     this.usage.undo(mark.usage);
   }
 
+  /** Writes out the rows the group's writes hold: before anything reads `entries` or `versions` inside a group. */
+  flushRows(): void {
+    this.rows.flush();
+  }
+
   /** Writes out what the group's writes gathered, in its transaction, before it commits. */
   private end(): void {
     if (!this.current) return;
     this.current = undefined;
+    // Before the compaction, which reads the history the rows add to.
+    this.rows.flush();
     this.usage.end();
     this.compaction.compactDeferred(this.now());
     // No time to store: the group's versions carry it (Settings.floor reads the newest).
@@ -70,6 +87,7 @@ export class WriteGroups {
   /** The group's transaction failed: forget what it gathered. */
   private abort(): void {
     this.current = undefined;
+    this.rows.clear();
     // The rows its writes left in the cache were never stored.
     this.heads.clear();
     this.usage.abort();

@@ -2,6 +2,7 @@ import type { Statement } from "better-sqlite3";
 import type { Settings } from "../settings.js";
 import { rowOf, VALUE_COLUMNS, type Row } from "../store/rows.js";
 import type { Database } from "../store/sqlite.js";
+import type { GroupRows } from "./group-rows.js";
 import { HeadCache } from "./head-cache.js";
 
 /** Home's last drawn version: the counter, or the newest version stored if a group has drawn past it (see HomeRows.homeSeq). */
@@ -29,6 +30,8 @@ export class HomeRows {
     private readonly stmt: (sql: string) => Statement,
     /** The group of writes running, if any (see WriteGroups.current). */
     private readonly inGroup: () => boolean,
+    /** The group's rows (GroupRows): home's newest row of a key the group wrote, not yet stored. */
+    private readonly groupRows: GroupRows,
   ) {}
 
   head(ns: number, key: Buffer): Row | undefined {
@@ -40,7 +43,8 @@ export class HomeRows {
     }
     // One of a group's writes: the group holds the write lock, so the cache (with the group's own
     // writes, see write.ts) is the store as it stands.
-    if (this.inGroup()) return this.cache.get(ns, key, this.settings.stamp, () => this.read(ns, key));
+    // A key the cache let go may have a row the group holds and has not stored yet.
+    if (this.inGroup()) return this.cache.get(ns, key, this.settings.stamp, () => this.groupRows.row(ns, key) ?? this.read(ns, key));
     return this.read(ns, key);
   }
 
@@ -50,6 +54,8 @@ export class HomeRows {
    * counter to it first: so a group of writes (the API server) need not write the counter back.
    */
   homeSeq(): number {
+    // With the group's rows stored: the newest version is among them.
+    this.groupRows.flush();
     return this.stmt(HOME_SEQ).pluck().get() as number;
   }
 

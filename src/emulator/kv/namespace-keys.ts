@@ -7,5 +7,8 @@ import type { KvContext } from "./context.js";
  * without a scan.
  */
 export function addStoredKeys(engine: KvContext, ns: number, keys: number): void {
-  if (keys !== 0) engine.stmt("UPDATE namespaces SET stored_keys = stored_keys + ? WHERE id = ?").run(keys, ns);
+  if (keys === 0) return;
+  // A group of writes adds its namespaces' counts once (GroupRows): nothing reads them inside it.
+  if (engine.groups.current) engine.groups.rows.addKeys(ns, keys);
+  else engine.stmt("UPDATE namespaces SET stored_keys = stored_keys + ? WHERE id = ?").run(keys, ns);
 }

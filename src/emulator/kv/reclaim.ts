@@ -45,6 +45,8 @@ export function reclaimAfterWrite(engine: KvContext, before: number, after: numb
 
 /** One sweep: the `limit` rows dead longest, of which those delivered everywhere go. Returns how many went. */
 export function reclaimDeadRows(engine: KvContext, now: number, limit: number): number {
+  // Inside a group of writes, the rows its writes hold are in the store before it is read.
+  engine.groups.flushRows();
   const rows = engine
     .stmt(
       `SELECT rowid AS id, ns, key, version, tombstone, commit_t, origin,

@@ -9,6 +9,7 @@ import { isLive, prepare, resolve, resolveOrError, sameAsStored, type Mutation, 
 import { FAILED } from "./context.js";
 import { asked, decide, historyOfCondition, refuseRepeatedConditions, type Decided } from "./decide.js";
 import { reclaimAfterWrite } from "./reclaim.js";
+import { UPDATE_ENTRY } from "./group-rows.js";
 
 /** A write: mutations of one namespace, committed in one transaction. */
 export interface WriteRequest {
@@ -210,12 +211,6 @@ export function drawVersions(engine: KvContext, count: number): number {
 const UPSERT_ENTRY = `INSERT INTO entries (ns, ${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (ns, key) DO UPDATE SET version = excluded.version, value = excluded.value, tombstone = excluded.tombstone,
     expires_at = excluded.expires_at, metadata = excluded.metadata, commit_t = excluded.commit_t, origin = excluded.origin`;
-/**
- * A key home holds already: its row updated where it is. The upsert would first draw a new rowid and
- * probe the unique index before finding the row; this finds it once.
- */
-const UPDATE_ENTRY = `UPDATE entries SET version = ?, value = ?, tombstone = ?, expires_at = ?, metadata = ?, commit_t = ?, origin = ?
-  WHERE ns = ? AND key = ?`;
 
 /**
  * Commits a version at home, keeping the one it replaces while an edge may still serve it, and
@@ -223,18 +218,23 @@ const UPDATE_ENTRY = `UPDATE entries SET version = ?, value = ?, tombstone = ?, 
  */
 function apply(engine: KvContext, ns: number, row: Row, now: number, replaced: Row | undefined): void {
   const { regions } = engine;
-  if (replaced !== undefined) engine.compaction.supersede(ns, row.key, replaced, row, now);
   // A group's write leaves its row in the cache, and takes it out if it is undone (WriteGroups.undo,
-  // abort); any other write takes the key out, in case its transaction rolls back.
+  // abort), and its rows are written with the group's (GroupRows); any other write takes the key out
+  // of the cache, in case its transaction rolls back, and writes its rows now.
   const group = engine.groups.current;
+  const held = group ? engine.groups.rows : undefined;
+  if (replaced !== undefined) engine.compaction.supersede(ns, row.key, replaced, row, now, held);
   if (group) {
     engine.heads.set(ns, row, engine.settings.stamp);
     group.written.push({ ns, key: row.key });
-  } else engine.heads.drop(ns, row.key);
-  const updated =
-    replaced !== undefined &&
-    engine.stmt(UPDATE_ENTRY).run(row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin, ns, row.key).changes === 1;
-  if (!updated) engine.stmt(UPSERT_ENTRY).run(ns, row.key, row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin);
+    held!.entry(ns, row, replaced !== undefined);
+  } else {
+    engine.heads.drop(ns, row.key);
+    const updated =
+      replaced !== undefined &&
+      engine.stmt(UPDATE_ENTRY).run(row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin, ns, row.key).changes === 1;
+    if (!updated) engine.stmt(UPSERT_ENTRY).run(ns, row.key, row.version, row.value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin);
+  }
   if (!regions.isHome(row.origin) && regions.model.edgeStore === "cache") {
     // Visible where written: the writing edge's cache takes the new version and drops its list pages.
     if (!regions.has("no-local-apply")) engine.caches.fillCache(row.origin, ns, row.key, row, now, readCacheTtl(regions.model, undefined));

@@ -4,6 +4,15 @@ import type { Regions } from "./regions.js";
 const SUPERSEDE = `INSERT INTO versions (ns, ${ROW_COLUMNS}, superseded_t) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, NULL, ?, ?, ?, ?, ?, NULL)
   ON CONFLICT (ns, key, version) DO UPDATE SET superseded_t = excluded.superseded_t, value = excluded.value`;
 
+/**
+ * A group of writes' history rows, held to be written out together (kv/group-rows.ts): a version
+ * superseded at a time, with its value, or (null) home's newest, whose value stays in `entries`.
+ */
+export interface HeldHistory {
+  version(ns: number, row: Row, supersededAt: number | null): void;
+  forgetVersions(ns: number, key: Buffer): void;
+}
+
 /** Keys whose next useful compaction time is remembered, at most. */
 const COMPACT_AFTER_KEYS = 10_000;
 /** A key's history is compacted at most this often (emulated ms); less often keeps more rows, never changes a read. */
@@ -17,12 +26,21 @@ export class Compaction {
    * Keeps a key's history while some edge may still serve an older version than home's: the version
    * a write replaces, marked with when it was superseded, and a copy of the new one (superseded_t
    * NULL, its value left in `entries`), so that a key with a history has all of it in `versions`. Call before the new version
-   * replaces home's version `replaced`.
+   * replaces home's version `replaced`. `held`: a group's rows, which take the two rows instead of
+   * a statement (only while compactions are deferred: the group flushes them before it compacts).
    */
-  supersede(ns: number, key: Buffer, replaced: Row, incoming: Row, now: number): void {
+  supersede(ns: number, key: Buffer, replaced: Row, incoming: Row, now: number, held?: HeldHistory): void {
     if (this.regions.deliveredEverywhere(incoming, now)) {
       // Every edge has the new version at once (no delay, or no propagation): nothing older is served.
+      held?.forgetVersions(ns, key);
       this.regions.stmt("DELETE FROM versions WHERE ns = ? AND key = ?").run(ns, key);
+      return;
+    }
+    if (held) {
+      // The same two rows, written out with the rest of a group's (kv/group-rows.ts).
+      held.version(ns, replaced, incoming.commit_t);
+      held.version(ns, incoming, null);
+      this.compactions!.set(`${ns}:${key.toString("latin1")}`, { ns, key });
       return;
     }
     // One statement: home's version, marked superseded with its value (the key's history already
