@@ -63,7 +63,15 @@ function openWorld(profile: string, bugs: readonly Bug[]): Real {
   const clock = new ManualClock(T0);
   const real = { dir, clock, recorder: new MemoryRecorder(), ns: "", quietMs: 0 } as Omit<Real, "dbs" | "engines" | "control" | "initial"> & Partial<Real>;
   const forward: Recorder = { record: (op) => real.recorder.record(op) };
-  real.dbs = PROCESSES.map(() => openStore({ dataDir: dir, now: clock.now() }));
+  real.dbs = PROCESSES.map(() => {
+    const db = openStore({ dataDir: dir, now: clock.now() });
+    // Reads go through SQLite's page cache, not its mapping of the file: after another connection
+    // commits, SQLite unmaps the whole file and maps it again (about 0.2 ms), and here the two
+    // connections take turns at every step. One connection a process, as the CLI and the server
+    // run, never pays it; what a read answers is the same either way.
+    db.pragma("mmap_size = 0");
+    return db;
+  });
   real.engines = PROCESSES.map((name, i) => new Engine({ db: real.dbs![i]!, dataDir: dir, clock, recorder: forward, client: name, bugs }));
   real.control = new EmulatorControl(real.engines[0]!);
   real.initial = real.control.configure({ profile, home: HOME, edges: [...EDGES], seed: 1 });
