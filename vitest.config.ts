@@ -1,4 +1,21 @@
+import { accessSync, constants } from "node:fs";
 import { defineConfig } from "vitest/config";
+
+/**
+ * Where the tests' temporary directories go: a memory file system where the machine has one and
+ * TMPDIR does not say otherwise. The suite makes thousands of short-lived stores, and on a disk
+ * each pays for the file system's journal (test/cli took 16% less CPU on /dev/shm). The stores are
+ * the same SQLite files either way.
+ */
+function testTmpDir(): Record<string, string> {
+  if (process.env.TMPDIR) return {};
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    return { TMPDIR: "/dev/shm" };
+  } catch {
+    return {};
+  }
+}
 
 export default defineConfig({
   test: {
@@ -12,6 +29,7 @@ export default defineConfig({
     // (docs/testing.md). Every test makes its own directories, stores and servers, so nothing a test
     // checks is carried over.
     isolate: false,
+    env: testTmpDir(),
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
