@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Startup time of `yourspace kv get` on the embedded store, against `node -e 0` in the same run.
+# Startup time of `yourspace kv get` on the embedded store, against `node -e 0` in the same run, and
+# of `kv get` against the API (an emulator server on a loopback port), against a Node process that
+# makes the same GET with node:http.
 # Besides wall time it prints CPU time (user + system, hyperfine's means), which other load on the
 # machine disturbs far less: on a busy machine, judge by that ratio.
 # Needs hyperfine (apt-get install hyperfine). Usage: bash bench/startup.sh [runs]
@@ -9,23 +11,39 @@ command -v hyperfine >/dev/null || { echo "hyperfine is not installed: apt-get i
 [ -f dist/cli.cjs ] || npm run build >/dev/null
 runs=${1:-50}
 dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+server=""
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$dir"' EXIT
 export YOURSPACE_DATA_DIR="$dir/data"
 bin/yourspace kv set flags/homepage-v2 on --quiet
+# The API: a server over a store of its own, ready once it prints its address.
+mkfifo "$dir/ready"
+bin/yourspace --data-dir "$dir/server-data" kv emulator start --port 0 --json >"$dir/ready" &
+server=$!
+read -r started <"$dir/ready"
+api_url=$(node -e 'console.log(JSON.parse(process.argv[1]).apiUrl)' "$started")
+api_token=$(node -e 'console.log(JSON.parse(process.argv[1]).token)' "$started")
+remote="env YOURSPACE_API_URL=$api_url YOURSPACE_TOKEN=$api_token YOURSPACE_CONFIG_DIR=$dir/config"
+YOURSPACE_API_URL=$api_url YOURSPACE_TOKEN=$api_token YOURSPACE_CONFIG_DIR=$dir/config bin/yourspace kv set flags/homepage-v2 on --quiet
+http_get="node -e 'require(\"node:http\").get(process.argv[1], { headers: { authorization: \"Bearer $api_token\" } }, (r) => r.resume())' $api_url/v1/sites/local/namespaces/default/values/flags/homepage-v2"
 hyperfine -N --warmup 5 --runs "$runs" --export-json "$dir/startup.json" \
   -n 'node -e 0' 'node -e 0' \
   -n 'yourspace kv get' 'bin/yourspace kv get flags/homepage-v2 --quiet' \
   -n 'yourspace kv set' 'bin/yourspace kv set flags/homepage-v2 on --quiet' \
   -n 'yourspace kv ls' 'bin/yourspace kv ls --quiet' \
-  -n 'yourspace --version' 'bin/yourspace --version'
+  -n 'yourspace --version' 'bin/yourspace --version' \
+  -n 'node:http GET' "$http_get" \
+  -n 'yourspace kv get (API)' "$remote bin/yourspace kv get flags/homepage-v2 --quiet"
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).results;
-  const floor = r[0].median;
   const cpu = (x) => x.user + x.system;
-  for (const x of r)
+  // Each command beside its floor: the API command beside node:http making the same GET, the others beside node -e 0.
+  const floorOf = (x) => r.find((f) => f.command === (x.command.endsWith("(API)") ? "node:http GET" : "node -e 0"));
+  for (const x of r) {
+    const f = floorOf(x);
     console.log(
-      `${x.command.padEnd(22)} median ${(x.median * 1000).toFixed(1)} ms  ${(x.median / floor).toFixed(2)}x node -e 0;` +
-        `  CPU ${(cpu(x) * 1000).toFixed(1)} ms  ${(cpu(x) / cpu(r[0])).toFixed(2)}x`,
+      `${x.command.padEnd(24)} median ${(x.median * 1000).toFixed(1)} ms  ${(x.median / f.median).toFixed(2)}x ${f.command};` +
+        `  CPU ${(cpu(x) * 1000).toFixed(1)} ms  ${(cpu(x) / cpu(f)).toFixed(2)}x`,
     );
+  }
   console.log(`load average ${require("fs").readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
 ' "$dir/startup.json"

@@ -75,6 +75,7 @@ import { checkVersion, deleteIf, increment } from "./conditional-requests.js";
 import { readValue } from "./read-value.js";
 import { JSON_BODY, once } from "./request-headers.js";
 import { Transport } from "./transport.js";
+import { undiciPool } from "./undici-pool.js";
 
 export interface HttpBackendOptions {
   apiUrl: string;
@@ -114,7 +115,7 @@ export class HttpBackend implements Backend {
   }
 
   static async open(options: HttpBackendOptions): Promise<HttpBackend> {
-    const { Pool } = await import("undici");
+    const Pool = undiciPool();
     const timeout = options.timeoutMs ?? 30_000;
     let origin: string;
     try {

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runBin, tempDir } from "../support/cli.js";
+import { apiServer } from "../support/gate.js";
 
 /**
  * What a fresh process loads to run a command that needs none of these Node modules. Each costs every
@@ -9,16 +10,24 @@ import { runBin, tempDir } from "../support/cli.js";
  */
 const LOADED_ON_FIRST_USE = ["NativeModule crypto", "NativeModule child_process", "NativeModule internal/fs/promises"];
 
-/** Runs the built binary with a preload that writes, as the process exits, the Node modules it loaded. */
-async function modulesLoadedBy(argv: string[], dir: string): Promise<string[]> {
-  const list = join(dir, "modules.txt");
-  const preload = join(dir, "record-modules.cjs");
-  writeFileSync(preload, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));\n`);
-  const result = await runBin(argv, { cwd: dir, env: { YOURSPACE_DATA_DIR: join(dir, "data"), NODE_OPTIONS: `--require ${preload}` } });
+/**
+ * Runs the built binary with a preload that writes, as the process exits, what it loaded: Node's own
+ * modules, then the files it required.
+ */
+async function loadedBy(argv: string[], dir: string, env: Record<string, string> = {}): Promise<{ modules: string[]; files: string[] }> {
+  const list = join(dir, "loaded.json");
+  const preload = join(dir, "record-loaded.cjs");
+  writeFileSync(
+    preload,
+    `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, JSON.stringify({ modules: process.moduleLoadList, files: Object.keys(require.cache) })));\n`,
+  );
+  const result = await runBin(argv, { cwd: dir, env: { YOURSPACE_DATA_DIR: join(dir, "data"), NODE_OPTIONS: `--require ${preload}`, ...env } });
   expect(result.stderr).toBe("");
   expect(result.code).toBe(0);
-  return readFileSync(list, "utf8").split("\n");
+  return JSON.parse(readFileSync(list, "utf8")) as { modules: string[]; files: string[] };
 }
+
+const modulesLoadedBy = async (argv: string[], dir: string): Promise<string[]> => (await loadedBy(argv, dir)).modules;
 
 describe("start-up", () => {
   it("kv get on the embedded store loads neither crypto, child processes nor the promise file API", async () => {
@@ -33,5 +42,15 @@ describe("start-up", () => {
   it("--version loads none of them either", async () => {
     const loaded = await modulesLoadedBy(["--version"], tempDir());
     expect(loaded.filter((m) => LOADED_ON_FIRST_USE.includes(m))).toEqual([]);
+  });
+
+  it("a command against the API loads undici's pool, not the rest of undici", async () => {
+    const { url, token } = await apiServer();
+    const dir = tempDir();
+    const { files } = await loadedBy(["kv", "ls", "--quiet"], dir, { YOURSPACE_API_URL: url, YOURSPACE_TOKEN: token });
+    const undici = files.filter((f) => f.includes("/node_modules/undici/")).map((f) => f.slice(f.indexOf("/undici/") + 1));
+    expect(undici).toContain("undici/lib/dispatcher/pool.js");
+    // undici's entry point, and through it fetch, WebSocket and the mocks, each a cost at every start.
+    expect(undici.filter((f) => f === "undici/index.js" || f.startsWith("undici/lib/web/") || f.startsWith("undici/lib/mock/"))).toEqual([]);
   });
 });
