@@ -140,7 +140,7 @@ function before(a: Run, b: Run): boolean {
 }
 
 function siftDown(heap: Run[], from: number): void {
-  for (let i = from; ;) {
+  for (let i = from; ; ) {
     const l = 2 * i + 1;
     const r = l + 1;
     let least = i;

@@ -27,7 +27,9 @@ export interface ServerThreadOptions {
 }
 
 type FromThread =
-  { type: "upgrading" } | { type: "ready"; url: string; token: string } | { type: "refused"; code: KvError["code"]; message: string; hint: string | null };
+  | { type: "upgrading" }
+  | { type: "ready"; url: string; token: string }
+  | { type: "refused"; code: KvError["code"]; message: string; hint: string | null };
 
 export interface ServerThreadHooks {
   /** The thread's script; by default this bundle. */

@@ -287,7 +287,8 @@ describe("kv.incr", () => {
     const { project, call } = await devSite();
     expect((await call({ op: "incr", key: "hits" }, { region: "fra" })).result).toBe(1);
     const rows = JSON.parse((await ok(project.kv("audit", "--actor", "route:/op", "--json"))).out) as
-      { action: string; key: string; region: string; outcome: string }[] | { entries: { action: string; key: string; region: string; outcome: string }[] };
+      | { action: string; key: string; region: string; outcome: string }[]
+      | { entries: { action: string; key: string; region: string; outcome: string }[] };
     const entries = (Array.isArray(rows) ? rows : rows.entries).map(({ action, key, region, outcome }) => ({ action, key, region, outcome }));
     expect(entries).toContainEqual({ action: "incr", key: "hits", region: "fra", outcome: "ok" });
   });

@@ -52,7 +52,7 @@ describe("a data directory that cannot hold a store is refused at once, with the
   function pathOf(bytes: number): string {
     let dir = tempDir();
     const room = bytes - dir.length - 1 - STORE_FILE.length;
-    for (let left = room; left > 0;) {
+    for (let left = room; left > 0; ) {
       const part = Math.min(left - 1, 200);
       dir = join(dir, "d".repeat(Math.max(1, part)));
       left -= Math.max(1, part) + 1;

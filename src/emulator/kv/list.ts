@@ -155,7 +155,8 @@ function replicaPage(engine: KvContext, region: string, ns: number, prefix: stri
 function cachedPage(engine: KvContext, region: string, ns: number, namespace: string, options: ListOptions, after: string | null, now: number): ServedPage {
   const pageKey = JSON.stringify([options.prefix, options.cursor ?? null, options.limit]);
   const cached = engine.stmt("SELECT fetched_at, seq, page FROM list_cache WHERE region = ? AND ns = ? AND page_key = ?").get(region, ns, pageKey) as
-    { fetched_at: number; seq: number; page: string } | undefined;
+    | { fetched_at: number; seq: number; page: string }
+    | undefined;
   if (cached) {
     const page = JSON.parse(cached.page) as ServedPage;
     // A page cached before pages kept their TTL lives for the profile's.

@@ -17,7 +17,8 @@ export class EdgeCaches {
   cacheEntry(region: string, ns: number, key: Buffer): CacheRow | undefined {
     return withKey(
       this.regions.stmt(`SELECT ${VALUE_COLUMNS}, fetched_at, ttl_ms FROM cache_entries WHERE region = ? AND ns = ? AND key = ?`).get(region, ns, key) as
-        Omit<CacheRow, "key"> | undefined,
+        | Omit<CacheRow, "key">
+        | undefined,
       key,
     );
   }

@@ -135,7 +135,7 @@ export function deliveryTime(at: number, d: number, faults: readonly FaultInterv
  */
 export function visibilityDeadline(commitT: number, bound: number, faults: readonly FaultInterval[]): number {
   let t = commitT;
-  for (let moved = true; moved;) {
+  for (let moved = true; moved; ) {
     moved = false;
     for (const f of faults) {
       const end = f.end ?? Number.POSITIVE_INFINITY;

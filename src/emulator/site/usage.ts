@@ -210,10 +210,9 @@ export class SiteUsage {
   }
 
   meters(site: string, period: string): { reads: number; writes: number; egressBytes: number; byteMs: number } {
-    const row = this.stmt("SELECT reads, writes, egress_bytes AS egressBytes, byte_ms AS byteMs FROM meters WHERE site = ? AND period = ?").get(
-      site,
-      period,
-    ) as { reads: number; writes: number; egressBytes: number; byteMs: number } | undefined;
+    const row = this.stmt("SELECT reads, writes, egress_bytes AS egressBytes, byte_ms AS byteMs FROM meters WHERE site = ? AND period = ?").get(site, period) as
+      | { reads: number; writes: number; egressBytes: number; byteMs: number }
+      | undefined;
     return row ?? { reads: 0, writes: 0, egressBytes: 0, byteMs: 0 };
   }
 

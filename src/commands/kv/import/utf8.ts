@@ -4,7 +4,7 @@
  * or -1 when every byte is well formed.
  */
 export function firstInvalidUtf8(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length;) {
+  for (let i = 0; i < bytes.length; ) {
     const b = bytes[i]!;
     if (b < 0x80) {
       i++;
