@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HeadCache } from "../../src/emulator/kv/head-cache.js";
 import type { Row } from "../../src/emulator/store/rows.js";
@@ -85,5 +86,98 @@ describe("HeadCache", () => {
     expect(cache.size).toBe(1);
     fill("huge", 2_000);
     expect(cache.size).toBe(0);
+  });
+
+  it("keeps a rewritten key in its place of arrival, and a key that was dropped and came back at the end", () => {
+    const cache = new HeadCache({ maxKeys: 3, maxBytes: 1_000 });
+    const read = (key: string) => cache.get(1, Buffer.from(key), 1, () => row(key, "stored"));
+    for (const key of ["a", "b", "c"]) read(key);
+    cache.set(1, row("a", "written", 2), 1);
+    cache.drop(1, Buffer.from("b"));
+    read("b");
+    // Arrivals now: a, c, b. Two newcomers push out a, then c (b's first arrival is passed over).
+    read("d");
+    read("e");
+    const { hits } = cache.stats;
+    for (const key of ["b", "d", "e"]) read(key);
+    expect(cache.stats.hits - hits).toBe(3);
+    read("c");
+    expect(cache.stats.hits - hits).toBe(3);
+  });
+
+  it("keeps the order of arrival through a key dropped and read back thousands of times (its list is rebuilt on the way)", () => {
+    const cache = new HeadCache({ maxKeys: 3, maxBytes: 1_000_000 });
+    const read = (key: string) => cache.get(1, Buffer.from(key), 1, () => row(key, "stored"));
+    // a and b arrive and are pushed out before the loop: the list has been consumed in part.
+    for (const key of ["a", "b", "x", "y"]) read(key);
+    for (let i = 0; i < 5_000; i++) {
+      cache.drop(1, Buffer.from("c"));
+      read("c");
+    }
+    read("d");
+    const { hits } = cache.stats;
+    for (const key of ["y", "c", "d"]) read(key);
+    expect(cache.stats.hits - hits).toBe(3);
+    read("x");
+    expect(cache.stats.hits - hits).toBe(3);
+  });
+
+  it("holds what a cache that keeps its keys in a list of arrivals holds, whatever the reads, writes, drops and stamps (seed 21)", () => {
+    const key = fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h");
+    // A new stamp empties the cache: rare, so that the cache fills between two.
+    const op = fc.oneof(
+      { arbitrary: fc.record({ kind: fc.constant("get" as const), key, size: fc.nat(120), present: fc.boolean() }), weight: 8 },
+      { arbitrary: fc.record({ kind: fc.constant("set" as const), key, size: fc.nat(120) }), weight: 8 },
+      { arbitrary: fc.record({ kind: fc.constant("drop" as const), key }), weight: 4 },
+      { arbitrary: fc.record({ kind: fc.constant("stamp" as const) }), weight: 1 },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        const limits = { maxKeys: 3, maxBytes: 1_200 };
+        const cache = new HeadCache(limits);
+        // The model: [key, value or null] in order of arrival, the oldest first.
+        let model: [string, string | null][] = [];
+        const modelSize = (value: string | null, key: string) => 64 + key.length + (value?.length ?? 0);
+        const evict = () => {
+          while (model.length > limits.maxKeys || model.reduce((sum, [k, v]) => sum + modelSize(v, k), 0) > limits.maxBytes) model.shift();
+        };
+        // A new stamp empties the cache at the next read or write that names it.
+        let stamp = 1;
+        let named = 1;
+        for (const o of ops) {
+          if ((o.kind === "get" || o.kind === "set") && named !== stamp) {
+            named = stamp;
+            model = [];
+          }
+          if (o.kind === "stamp") stamp++;
+          else if (o.kind === "drop") {
+            cache.drop(1, Buffer.from(o.key));
+            model = model.filter(([k]) => k !== o.key);
+          } else if (o.kind === "set") {
+            const value = "s".repeat(o.size);
+            cache.set(1, row(o.key, value), stamp);
+            const at = model.findIndex(([k]) => k === o.key);
+            if (at >= 0) model[at] = [o.key, value];
+            else model.push([o.key, value]);
+            evict();
+          } else {
+            const stored = o.present ? "g".repeat(o.size) : null;
+            const got = cache.get(1, Buffer.from(o.key), stamp, () => (stored === null ? undefined : row(o.key, stored)));
+            const at = model.findIndex(([k]) => k === o.key);
+            if (at >= 0) expect(got?.value?.toString() ?? null).toBe(model[at]![1]);
+            else {
+              expect(got?.value?.toString() ?? null).toBe(stored);
+              model.push([o.key, stored]);
+              evict();
+            }
+          }
+          expect(cache.size).toBe(model.length);
+        }
+        // What the cache holds, read without going to the store, is the model's.
+        if (named !== stamp) model = [];
+        for (const [k, v] of model) expect(cache.get(1, Buffer.from(k), stamp, () => row(k, "not cached"))?.value?.toString() ?? null).toBe(v);
+      }),
+      { seed: 21, numRuns: 300 },
+    );
   });
 });
