@@ -16,7 +16,7 @@ import type {
 import type { BulkEntry, BulkOutcome } from "../../core/bulk.js";
 import { KvContext } from "./context.js";
 import { planBulkPut, planDelete } from "./dry-run.js";
-import { exportEntries, unmap, type ExportRow } from "./export.js";
+import { exportEntries, type ExportRow } from "./export.js";
 import { exportText, type ExportTextPage } from "./export-text.js";
 import { list } from "./list.js";
 import { createNamespace, listNamespaces } from "./namespaces.js";
@@ -37,6 +37,7 @@ import { deleteKeys, deletePrefixStep, incrOne, putBulk, putOne, type PrefixStep
  */
 export class Engine extends KvContext {
   get(site: string, namespace: string, key: string, options: ReadOptions = {}): GetResult {
+    this.mapping.resume();
     return get(this, site, namespace, key, options);
   }
 
@@ -56,12 +57,8 @@ export class Engine extends KvContext {
    * as `limit` says (see range-delete.ts). Run again with the cursor it returns until that is null.
    */
   deletePrefixStep(site: string, namespace: string, prefix: string, options: { cursor: string | null; region?: string; limit: number }): PrefixStep {
-    const restore = unmap(this);
-    try {
-      return deletePrefixStep(this, site, namespace, prefix, options);
-    } finally {
-      restore();
-    }
+    this.mapping.suspend();
+    return deletePrefixStep(this, site, namespace, prefix, options);
   }
 
   /** Adds to the counter a key holds, at home (Backend.incr). */
@@ -70,6 +67,7 @@ export class Engine extends KvContext {
   }
 
   list(site: string, namespace: string, options: ListOptions): ListPage {
+    this.mapping.resume();
     return list(this, site, namespace, options);
   }
 
@@ -81,12 +79,8 @@ export class Engine extends KvContext {
    */
   putMany(site: string, namespace: string, entries: readonly BulkEntry[], options: BulkPutOptions = {}): BulkOutcome[] {
     if (options.dryRun) return planBulkPut(this, site, namespace, entries, options);
-    const restore = unmap(this);
-    try {
-      return putBulk(this, site, namespace, entries, options);
-    } finally {
-      restore();
-    }
+    this.mapping.suspend();
+    return putBulk(this, site, namespace, entries, options);
   }
 
   /** Every live entry under a prefix, in key order, a page at a time (each page one snapshot). */

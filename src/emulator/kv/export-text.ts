@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { prefixUpperBound } from "./cursor.js";
 import type { KvContext } from "./context.js";
-import { unmap, type ExportRow } from "./export.js";
+import type { ExportRow } from "./export.js";
 
 /**
  * A page of an export: its entries as NDJSON text, byte for byte what `JSON.stringify(toWireEntry(…))`
@@ -38,23 +38,19 @@ const LINE = `concat('{"key":', json_quote(CAST(key AS TEXT)),
  * each page again.
  */
 export function* exportText(engine: KvContext, site: string, namespace: string, prefix: string, pageSize = 1000): Generator<ExportTextPage> {
-  const restore = unmap(engine);
-  try {
-    const start = Buffer.from(prefix, "utf8");
-    const upper = prefixUpperBound(start);
-    // The first page starts at the prefix itself: a key equal to it is the only one "> start" misses.
-    let after: Buffer | null = null;
-    for (;;) {
-      const lower: Buffer = after ?? start;
-      const inclusive: boolean = after === null;
-      const page: ReadPage = engine.run(false, () => readPage(engine, engine.namespaceId(site, namespace), lower, inclusive, upper, pageSize));
-      if (page.count === 0) return;
-      yield page.rows ? { rows: page.rows } : { text: page.text, count: page.count };
-      if (page.count < pageSize) return;
-      after = page.last;
-    }
-  } finally {
-    restore();
+  const start = Buffer.from(prefix, "utf8");
+  const upper = prefixUpperBound(start);
+  // The first page starts at the prefix itself: a key equal to it is the only one "> start" misses.
+  let after: Buffer | null = null;
+  for (;;) {
+    engine.mapping.suspend();
+    const lower: Buffer = after ?? start;
+    const inclusive: boolean = after === null;
+    const page: ReadPage = engine.run(false, () => readPage(engine, engine.namespaceId(site, namespace), lower, inclusive, upper, pageSize));
+    if (page.count === 0) return;
+    yield page.rows ? { rows: page.rows } : { text: page.text, count: page.count };
+    if (page.count < pageSize) return;
+    after = page.last;
   }
 }
 

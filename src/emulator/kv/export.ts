@@ -8,34 +8,12 @@ export interface ExportRow {
   metadata: string | null;
 }
 
-/** Every live entry under a prefix, in key order, a page at a time (each page one snapshot). */
+/** Every live entry under a prefix, in key order, a page at a time (each page one snapshot, read unmapped: store-mapping.ts). */
 export function* exportEntries(engine: KvContext, site: string, namespace: string, prefix: string, pageSize = 1000): Generator<ExportRow[]> {
-  const restore = unmap(engine);
-  try {
-    yield* exportPages(engine, site, namespace, prefix, pageSize);
-  } finally {
-    restore();
-  }
-}
-
-/**
- * Turns off the store's mapping until the function it returns is called. A bulk read or write (an
- * export, an import's batch) touches each page once: mapped, every page it touched would stay
- * resident in this process; read through SQLite's small page cache, memory stays flat however large
- * the store is.
- */
-export function unmap(engine: KvContext): () => void {
-  const mapped = engine.db.pragma("mmap_size", { simple: true }) as number;
-  if (mapped > 0) engine.db.pragma("mmap_size = 0");
-  return () => {
-    if (mapped > 0) engine.db.pragma(`mmap_size = ${mapped}`);
-  };
-}
-
-function* exportPages(engine: KvContext, site: string, namespace: string, prefix: string, pageSize: number): Generator<ExportRow[]> {
   let after: Buffer | null = null;
   const upper = prefixUpperBound(Buffer.from(prefix, "utf8"));
   for (;;) {
+    engine.mapping.suspend();
     // One lower bound per query (the prefix, then the last key sent), so each page is an index seek.
     const page = engine.run(false, () => {
       const ns = engine.namespaceId(site, namespace);

@@ -1,7 +1,6 @@
 import { errors } from "../../core/errors.js";
 import { DEFAULT_NAMESPACE } from "../../core/limits.js";
 import type { KvContext } from "./context.js";
-import { unmap } from "./export.js";
 import { HOME_SEQ } from "./home-rows.js";
 import { warmUp } from "./warm-up.js";
 import { addStoredKeys } from "./namespace-keys.js";
@@ -52,20 +51,16 @@ export function beginNamespaceRemoval(engine: KvContext, site: string, name: str
  */
 export function removeNamespaceStep(engine: KvContext, site: string, id: number, keys = KEYS_PER_STEP): { removed: number; heldMs: number } | null {
   // Each page is read once, to be freed: kept mapped, all of them would stay in this process's memory.
-  const restore = unmap(engine);
+  engine.mapping.suspend();
   let started = 0;
-  try {
-    warmUp(engine, "ns = ?", () => [id], keys);
-    const removed = engine.run(true, () => {
-      // eslint-disable-next-line no-restricted-syntax -- how long the write lock is held is real time, whatever the emulated clock says
-      started = performance.now();
-      return removeStep(engine, site, id, keys);
-    });
+  warmUp(engine, "ns = ?", () => [id], keys);
+  const removed = engine.run(true, () => {
     // eslint-disable-next-line no-restricted-syntax -- how long the write lock is held is real time, whatever the emulated clock says
-    return removed === null ? null : { removed, heldMs: performance.now() - started };
-  } finally {
-    restore();
-  }
+    started = performance.now();
+    return removeStep(engine, site, id, keys);
+  });
+  // eslint-disable-next-line no-restricted-syntax -- how long the write lock is held is real time, whatever the emulated clock says
+  return removed === null ? null : { removed, heldMs: performance.now() - started };
 }
 
 /** Inside the step's transaction. */
