@@ -16,7 +16,7 @@ import { WriteGroups } from "./group.js";
 import { GroupRows } from "./group-rows.js";
 import { EmulatedTime } from "./emulated-time.js";
 import type { HeadCache } from "./head-cache.js";
-import { StoreMapping } from "./store-mapping.js";
+import { StoreMode } from "./store-mode.js";
 import { HomeRows } from "./home-rows.js";
 import { NamespaceIds } from "./namespace-ids.js";
 
@@ -49,8 +49,8 @@ export class KvContext {
   readonly usage: SiteUsage;
   readonly groups: WriteGroups;
   readonly db: Database;
-  /** The store's memory mapping: off for bulk work, on again for ordinary reads (store-mapping.ts). */
-  readonly mapping: StoreMapping;
+  /** The store's settings for ordinary or bulk work (store-mode.ts). */
+  readonly mode: StoreMode;
   private readonly time: EmulatedTime;
   private readonly homeRows: HomeRows;
   private readonly dataDir: string;
@@ -60,7 +60,7 @@ export class KvContext {
 
   constructor(options: EngineOptions) {
     this.db = options.db;
-    this.mapping = new StoreMapping(this.db);
+    this.mode = new StoreMode(this.db);
     this.dataDir = options.dataDir;
     this.statements = new Statements(this.db);
     this.settings = new Settings(this.db);

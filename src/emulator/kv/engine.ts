@@ -37,7 +37,7 @@ import { deleteKeys, deletePrefixStep, incrOne, putBulk, putOne, type PrefixStep
  */
 export class Engine extends KvContext {
   get(site: string, namespace: string, key: string, options: ReadOptions = {}): GetResult {
-    this.mapping.resume();
+    this.mode.ordinary();
     return get(this, site, namespace, key, options);
   }
 
@@ -57,7 +57,7 @@ export class Engine extends KvContext {
    * as `limit` says (see range-delete.ts). Run again with the cursor it returns until that is null.
    */
   deletePrefixStep(site: string, namespace: string, prefix: string, options: { cursor: string | null; region?: string; limit: number }): PrefixStep {
-    this.mapping.suspend();
+    this.mode.bulk();
     return deletePrefixStep(this, site, namespace, prefix, options);
   }
 
@@ -67,7 +67,7 @@ export class Engine extends KvContext {
   }
 
   list(site: string, namespace: string, options: ListOptions): ListPage {
-    this.mapping.resume();
+    this.mode.ordinary();
     return list(this, site, namespace, options);
   }
 
@@ -79,7 +79,7 @@ export class Engine extends KvContext {
    */
   putMany(site: string, namespace: string, entries: readonly BulkEntry[], options: BulkPutOptions = {}): BulkOutcome[] {
     if (options.dryRun) return planBulkPut(this, site, namespace, entries, options);
-    this.mapping.suspend();
+    this.mode.bulk();
     return putBulk(this, site, namespace, entries, options);
   }
 

@@ -43,7 +43,7 @@ export function* exportText(engine: KvContext, site: string, namespace: string, 
   // The first page starts at the prefix itself: a key equal to it is the only one "> start" misses.
   let after: Buffer | null = null;
   for (;;) {
-    engine.mapping.suspend();
+    engine.mode.bulk();
     const lower: Buffer = after ?? start;
     const inclusive: boolean = after === null;
     const page: ReadPage = engine.run(false, () => readPage(engine, engine.namespaceId(site, namespace), lower, inclusive, upper, pageSize));

@@ -8,12 +8,12 @@ export interface ExportRow {
   metadata: string | null;
 }
 
-/** Every live entry under a prefix, in key order, a page at a time (each page one snapshot, read unmapped: store-mapping.ts). */
+/** Every live entry under a prefix, in key order, a page at a time (each page one snapshot, read as bulk work: store-mode.ts). */
 export function* exportEntries(engine: KvContext, site: string, namespace: string, prefix: string, pageSize = 1000): Generator<ExportRow[]> {
   let after: Buffer | null = null;
   const upper = prefixUpperBound(Buffer.from(prefix, "utf8"));
   for (;;) {
-    engine.mapping.suspend();
+    engine.mode.bulk();
     // One lower bound per query (the prefix, then the last key sent), so each page is an index seek.
     const page = engine.run(false, () => {
       const ns = engine.namespaceId(site, namespace);

@@ -51,7 +51,7 @@ export function beginNamespaceRemoval(engine: KvContext, site: string, name: str
  */
 export function removeNamespaceStep(engine: KvContext, site: string, id: number, keys = KEYS_PER_STEP): { removed: number; heldMs: number } | null {
   // Each page is read once, to be freed: kept mapped, all of them would stay in this process's memory.
-  engine.mapping.suspend();
+  engine.mode.bulk();
   let started = 0;
   warmUp(engine, "ns = ?", () => [id], keys);
   const removed = engine.run(true, () => {
