@@ -1,7 +1,7 @@
-import { describe, expect, expectTypeOf, it } from "vitest";
+import { afterAll, describe, expect, expectTypeOf, it } from "vitest";
 import type { EdgeKvError, KvBinding } from "yourspace:edge";
 import { ok } from "../support/kv.js";
-import { devProject, startDevProcess } from "../support/dev-process.js";
+import { devProject, startDevProcess, type Cleanup } from "../support/dev-process.js";
 
 /**
  * One function that runs the KV call a request's JSON body names, through the default binding, and
@@ -37,25 +37,41 @@ interface Answer {
   details?: Record<string, unknown> | null;
 }
 
-async function devSite() {
-  const project = devProject({
-    "yourspace.jsonc": JSON.stringify({
-      routes: [
-        { pattern: "/op", function: "op", kv: "read-write" },
-        { pattern: "/read-only", function: "op", kv: "read-only" },
-      ],
-    }),
-    "functions/op.ts": OP,
-  });
+async function devSite(cleanup?: Cleanup) {
+  const project = devProject(
+    {
+      "yourspace.jsonc": JSON.stringify({
+        routes: [
+          { pattern: "/op", function: "op", kv: "read-write" },
+          { pattern: "/read-only", function: "op", kv: "read-only" },
+        ],
+      }),
+      "functions/op.ts": OP,
+    },
+    cleanup,
+  );
   await ok(project.kv("emulator", "config", "--profile", "yourspace", "--regions", "iad*,fra,sin"));
   await ok(project.kv("emulator", "clock", "manual"));
-  const dev = await startDevProcess(project);
+  const dev = await startDevProcess(project, [], { cleanup });
   const call = async (body: Record<string, unknown>, options: { region?: string; path?: string } = {}): Promise<Answer> => {
     const answer = await dev.fetch(options.path ?? "/op", { method: "POST", body: JSON.stringify(body), region: options.region });
     expect([200, 409]).toContain(answer.status);
     return (await answer.json()) as Answer;
   };
   return { project, dev, call };
+}
+
+/**
+ * One site for the tests of a describe that each use keys of their own and change nothing the
+ * whole site sees (the clock, a partition): a dev process costs about half a second of CPU to start.
+ */
+function sharedDevSite(): () => Promise<Awaited<ReturnType<typeof devSite>>> {
+  const undo: (() => void | Promise<void>)[] = [];
+  let site: ReturnType<typeof devSite> | undefined;
+  afterAll(async () => {
+    for (const step of undo.reverse()) await step();
+  });
+  return () => (site ??= devSite((step) => undo.push(step)));
 }
 
 /** What home holds of a key, from the CLI in another process. */
@@ -72,8 +88,10 @@ function expectNoFlags(answer: Answer) {
 }
 
 describe("conditional writes from a function, decided at home", () => {
+  const shared = sharedDevSite();
+
   it("create-if-absent: of racing requests exactly one wins; the others get CONDITION_FAILED with the winner's version", async () => {
-    const { project, call } = await devSite();
+    const { project, call } = await shared();
     const racers = Array.from({ length: 8 }, (_, n) => call({ op: "put", key: "claims/slot", value: `racer-${n}`, options: { onlyIf: { version: null } } }));
     const answers = await Promise.all(racers);
     const winners = answers.filter((a) => a.code === undefined);
@@ -88,7 +106,7 @@ describe("conditional writes from a function, decided at home", () => {
   });
 
   it("compare-and-set with the version from getWithMetadata: a stale version fails, a retry with the error's version succeeds", async () => {
-    const { project, call } = await devSite();
+    const { project, call } = await shared();
     await ok(project.kv("set", "flags/beta", "off"));
     const read = await call({ op: "read", key: "flags/beta" });
     const seen = read.result.version as string;
@@ -147,7 +165,7 @@ export default async function (req: { url: URL }) {
   });
 
   it("delete onlyIf removes the key only at the version given", async () => {
-    const { project, call } = await devSite();
+    const { project, call } = await shared();
     await ok(project.kv("set", "sessions/a", "alice"));
     const first = (await atHome(project, "sessions/a"))!;
     await ok(project.kv("set", "sessions/a", "alice, again"));
@@ -167,7 +185,7 @@ export default async function (req: { url: URL }) {
   });
 
   it("refuses a malformed condition as bad input, writing nothing", async () => {
-    const { project, call } = await devSite();
+    const { project, call } = await shared();
     const cases: [unknown, RegExp][] = [
       [{}, /^onlyIf must be \{ version: "<version>" \} or \{ version: null \}, not an object without a version\.$/],
       ["00000000000000000001", /not the string "00000000000000000001"/],
@@ -187,8 +205,10 @@ export default async function (req: { url: URL }) {
 });
 
 describe("kv.incr", () => {
+  const shared = sharedDevSite();
+
   it("counts at home and answers the new value as a number; by adds any signed amount", async () => {
-    const { project, call } = await devSite();
+    const { project, call } = await shared();
     for (const expected of [1, 2, 3]) expect(await call({ op: "incr", key: "hits" })).toEqual({ type: "number", result: expected });
     expect(await call({ op: "incr", key: "hits", options: { by: 10 } })).toEqual({ type: "number", result: 13 });
     expect(await call({ op: "incr", key: "hits", options: { by: -20 } })).toEqual({ type: "number", result: -7 });
@@ -196,7 +216,7 @@ describe("kv.incr", () => {
   });
 
   it("answers a bigint where a number would be rounded, and for a bigint increment", async () => {
-    const { project, call } = await devSite();
+    const { project, call } = await shared();
     await ok(project.kv("set", "big", String(Number.MAX_SAFE_INTEGER)));
     expect(await call({ op: "incr", key: "big" })).toEqual({ type: "bigint", result: "9007199254740992" });
     expect(await call({ op: "incr", key: "small", bigBy: "5" })).toEqual({ type: "bigint", result: "5" });
@@ -204,7 +224,7 @@ describe("kv.incr", () => {
   });
 
   it("refuses a value that is not a decimal integer with its type, and an overflow, writing nothing", async () => {
-    const { project, call } = await devSite();
+    const { project, call } = await shared();
     await ok(project.kv("set", "greeting", "hello"));
     const greeting = (await atHome(project, "greeting"))!;
     const notCounter = await call({ op: "incr", key: "greeting" });
@@ -226,7 +246,7 @@ describe("kv.incr", () => {
   });
 
   it("refuses a bad increment or TTL as bad input, writing nothing", async () => {
-    const { project, call } = await devSite();
+    const { project, call } = await shared();
     const cases: [Record<string, unknown>, string, RegExp][] = [
       [{ by: 0 }, "USAGE", /is 0, which would change nothing/],
       [{ by: 1.5 }, "USAGE", /"1\.5" is not a signed 64-bit integer/],
@@ -236,12 +256,12 @@ describe("kv.incr", () => {
       [{ expirationTtl: 5 }, "INVALID_EXPIRY", /^The time to live is 5 s; the minimum is 60 s\.$/],
     ];
     for (const [options, code, message] of cases) {
-      const answer = await call({ op: "incr", key: "hits", options });
+      const answer = await call({ op: "incr", key: "refused-hits", options });
       expect(answer.code, JSON.stringify(options)).toBe(code);
       expect(answer.message).toMatch(message);
       expectNoFlags(answer);
     }
-    expect(await atHome(project, "hits")).toBeNull();
+    expect(await atHome(project, "refused-hits")).toBeNull();
   });
 
   it("sets the TTL when it creates the counter, so the window's counter expires and counting starts again", async () => {
@@ -254,13 +274,15 @@ describe("kv.incr", () => {
   });
 
   it("is refused on a read-only route, where the data is, and writes nothing", async () => {
-    const { project, call } = await devSite();
-    const refused = await call({ op: "incr", key: "hits" }, { path: "/read-only" });
+    const { project, call } = await shared();
+    const refused = await call({ op: "incr", key: "ro-hits" }, { path: "/read-only" });
     expect(refused.code).toBe("PERMISSION_DENIED");
     expect(refused.message).toContain("read-only");
     expect(refused.version).toBe("undefined");
-    expect((await call({ op: "put", key: "hits", value: "1", options: { onlyIf: { version: null } } }, { path: "/read-only" })).code).toBe("PERMISSION_DENIED");
-    expect(await atHome(project, "hits")).toBeNull();
+    expect((await call({ op: "put", key: "ro-hits", value: "1", options: { onlyIf: { version: null } } }, { path: "/read-only" })).code).toBe(
+      "PERMISSION_DENIED",
+    );
+    expect(await atHome(project, "ro-hits")).toBeNull();
   });
 
   it("goes to home from an edge; in a region partitioned from home it fails with UNAVAILABLE and writes nothing", async () => {
@@ -284,13 +306,13 @@ describe("kv.incr", () => {
   });
 
   it("is audited with the route as actor", async () => {
-    const { project, call } = await devSite();
-    expect((await call({ op: "incr", key: "hits" }, { region: "fra" })).result).toBe(1);
+    const { project, call } = await shared();
+    expect((await call({ op: "incr", key: "audited-hits" }, { region: "fra" })).result).toBe(1);
     const rows = JSON.parse((await ok(project.kv("audit", "--actor", "route:/op", "--json"))).out) as
       | { action: string; key: string; region: string; outcome: string }[]
       | { entries: { action: string; key: string; region: string; outcome: string }[] };
     const entries = (Array.isArray(rows) ? rows : rows.entries).map(({ action, key, region, outcome }) => ({ action, key, region, outcome }));
-    expect(entries).toContainEqual({ action: "incr", key: "hits", region: "fra", outcome: "ok" });
+    expect(entries).toContainEqual({ action: "incr", key: "audited-hits", region: "fra", outcome: "ok" });
   });
 });
 

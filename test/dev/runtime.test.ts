@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runBin, tempDir } from "../support/cli.js";
+import { runCli, tempDir } from "../support/cli.js";
 import { ok } from "../support/kv.js";
 import { devProject, startDevProcess } from "../support/dev-process.js";
 
@@ -159,6 +159,8 @@ describe("yourspace dev: request bodies and the origin", () => {
   });
 });
 
+// Refused before anything starts, so the CLI runs in process (the same main() the binary runs): a
+// spawned binary cost about 0.3 s of CPU each.
 describe("yourspace dev refuses to start on bad input", () => {
   it.each([
     [["--region", "mars"], 'There is no region "mars"', "iad, fra, sin"],
@@ -166,7 +168,7 @@ describe("yourspace dev refuses to start on bad input", () => {
     [["--public", "nowhere"], "is not a directory", "--public"],
   ])("%j: exit 2, a JSON error on stderr, nothing on stdout", async (args, message, hint) => {
     const project = devProject({ "yourspace.jsonc": routes([]) });
-    const r = await runBin(["dev", "--json", "--port", "0", ...args], { cwd: project.dir, env: project.env });
+    const r = await runCli(["dev", "--json", "--port", "0", ...args], { cwd: project.dir, env: project.env });
     expect(r.code).toBe(2);
     expect(r.out).toBe("");
     const { error } = JSON.parse(r.stderr.trim().split("\n").at(-1)!) as { error: { code: string; message: string; hint: string } };
@@ -176,7 +178,7 @@ describe("yourspace dev refuses to start on bad input", () => {
 
   it("outside a project: exit 2, saying where yourspace.jsonc was looked for", async () => {
     const dir = tempDir();
-    const r = await runBin(["dev", "--port", "0"], { cwd: dir, env: { YOURSPACE_DATA_DIR: `${dir}/.data` } });
+    const r = await runCli(["dev", "--port", "0"], { cwd: dir, env: { YOURSPACE_DATA_DIR: `${dir}/.data` } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`There is no yourspace.jsonc in ${dir} or its parents.`);
   });

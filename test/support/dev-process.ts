@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { onTestFinished } from "vitest";
@@ -15,6 +16,12 @@ interface DevInfo {
   routes: { pattern: string; function: string | null; kv: { variable: string; namespace: string; access: string }[] }[];
 }
 
+/**
+ * Who undoes what a helper made: by default the current test, when it finishes; a file's shared
+ * project and process, made in beforeAll, pass a list their afterAll runs.
+ */
+export type Cleanup = (undo: () => void | Promise<void>) => void;
+
 /** A stderr line of `yourspace dev --json`: a request, a reload, a failed load, or a warning. */
 type DevEvent = Record<string, any>;
 
@@ -22,8 +29,8 @@ type DevEvent = Record<string, any>;
  * A project in a temporary directory: files by path (yourspace.jsonc, functions/…), its data
  * directory inside it, and the CLI run in process over the same data directory (`kv`).
  */
-export function devProject(files: Record<string, string>) {
-  const dir = tempDir();
+export function devProject(files: Record<string, string>, cleanup?: Cleanup) {
+  const dir = cleanup ? sharedDir(cleanup) : tempDir();
   const dataDir = join(dir, ".data");
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, YOURSPACE_DATA_DIR: dataDir };
   /** Writes a file whole under a temporary name and renames it into place, as editors save. */
@@ -36,6 +43,12 @@ export function devProject(files: Record<string, string>) {
   for (const [path, text] of Object.entries(files)) write(path, text);
   const kv = (...argv: string[]): Promise<RunResult> => runCli(["kv", ...argv], { cwd: dir, env });
   return { dir, dataDir, env, write, kv };
+}
+
+function sharedDir(cleanup: Cleanup): string {
+  const dir = mkdtempSync(join(tmpdir(), "yourspace-test-"));
+  cleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export interface DevProcess {
@@ -55,21 +68,21 @@ export interface DevProcess {
 
 /**
  * Spawns `bin/yourspace dev --json --port 0` in a project and resolves with its first stdout line,
- * which it prints once it accepts requests. Stopped (SIGTERM) when the test finishes. Without
+ * which it prints once it accepts requests. Stopped (SIGTERM) when the test finishes, or by `cleanup`. Without
  * `browser`, the KV browser is left out (`--no-browser`): it starts an API server thread that only
  * the tests of the browser need.
  */
 export function startDevProcess(
   project: { dir: string; env: Record<string, string | undefined> },
   args: string[] = [],
-  { browser = false }: { browser?: boolean } = {},
+  { browser = false, cleanup = onTestFinished }: { browser?: boolean; cleanup?: Cleanup } = {},
 ): Promise<DevProcess> {
   const child = spawn(process.execPath, [BIN, "dev", "--json", "--port", "0", ...(browser ? [] : ["--no-browser"]), ...args], {
     cwd: project.dir,
     env: project.env,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  onTestFinished(
+  cleanup(
     () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
