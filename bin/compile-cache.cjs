@@ -10,8 +10,9 @@ const Module = require("node:module");
 // The bundle's on-demand imports of ES-module libraries (see scripts/build.mjs) resolve from here.
 globalThis.__yourspaceImport = (specifier) => import(specifier);
 
-module.exports = function load(file) {
-  const cacheFile = `${file}.v8cache`;
+/** `cacheSuffix`: V8 takes a cache only from a process with the same flags, so each set of flags keeps its own. */
+module.exports = function load(file, cacheSuffix = ".v8cache") {
+  const cacheFile = `${file}${cacheSuffix}`;
   const source = fs.readFileSync(file, "utf8");
   let cachedData;
   try {

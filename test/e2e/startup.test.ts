@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runBin, tempDir } from "../support/cli.js";
+import { BIN, runBin, tempDir } from "../support/cli.js";
 import { apiServer } from "../support/gate.js";
 
 /**
@@ -52,5 +52,25 @@ describe("start-up", () => {
     expect(undici).toContain("undici/lib/dispatcher/pool.js");
     // undici's entry point, and through it fetch, WebSocket and the mocks, each a cost at every start.
     expect(undici.filter((f) => f === "undici/index.js" || f.startsWith("undici/lib/web/") || f.startsWith("undici/lib/mock/"))).toEqual([]);
+  });
+
+  it("keeps yourspace dev's V8 code cache apart from the one of every other command: running one never rewrites the other", async () => {
+    // A copy of the binary and its bundle, so that no other test's process writes these caches meanwhile.
+    const root = tempDir();
+    mkdirSync(join(root, "bin"));
+    mkdirSync(join(root, "dist"));
+    for (const file of ["bin/yourspace", "bin/compile-cache.cjs", "dist/cli.cjs"]) copyFileSync(join(dirname(BIN), "..", file), join(root, file));
+    const run = async (argv: string[]) => {
+      const r = await runBin(argv, { cwd: root, env: { YOURSPACE_DATA_DIR: join(root, "data") }, bin: join(root, "bin/yourspace") });
+      expect(r.code, r.stderr).toBe(0);
+    };
+    // Each cache written whole and renamed into place: a new inode is a rewrite.
+    const caches = () => ["dist/cli.cjs.v8cache", "dist/cli.cjs.dev.v8cache"].map((f) => statSync(join(root, f)).ino);
+    await run(["--version"]);
+    await run(["dev", "--help"]);
+    const written = caches();
+    await run(["--version"]);
+    await run(["dev", "--help"]);
+    expect(caches()).toEqual(written);
   });
 });

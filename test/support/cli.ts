@@ -97,12 +97,14 @@ export interface SpawnOptions {
   cwd: string;
   input?: string | Buffer;
   env?: Record<string, string | undefined>;
+  /** Another copy of the binary (bin/yourspace) to run. */
+  bin?: string;
 }
 
 /** Spawns the built binary as a user would, with no terminal. */
 export function runBin(argv: string[], options: SpawnOptions): Promise<RunResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...argv], {
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...argv], {
       cwd: options.cwd,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
