@@ -3,7 +3,7 @@ import type { FaultInterval, ModelParams } from "./regions/model.js";
 import type { Database } from "./store/sqlite.js";
 import {
   NO_SETTINGS,
-  readSettings,
+  SettingsReader,
   storedJson,
   type ClockSetting,
   type Epoch,
@@ -23,9 +23,11 @@ export class Settings {
   /** stored.floor, raised by this process's own operations (raiseFloor) between loads. */
   private floorValue = Number.NEGATIVE_INFINITY;
   private readonly dataVersion: Statement;
+  private readonly reader: SettingsReader;
 
   constructor(private readonly db: Database) {
     this.dataVersion = db.prepare("PRAGMA data_version").pluck();
+    this.reader = new SettingsReader(db);
   }
 
   /** Changes whenever another connection has committed since: caches of stored state key on it. */
@@ -149,7 +151,7 @@ export class Settings {
   private load(v: number): void {
     this.seen = v;
     this.stamp++;
-    this.stored = readSettings(this.db);
+    this.stored = this.reader.read();
     this.floorValue = this.stored.floor;
   }
 

@@ -76,3 +76,33 @@ describe("Settings.verify", () => {
     expect(settings.optimistic(() => settings.record)).toBe("mine.jsonl");
   });
 });
+
+describe("reading the settings again", () => {
+  it("takes each setting as another process last stored it, a text of the same length included", () => {
+    const dataDir = tempDir();
+    const db = openStore({ dataDir, now: T0 });
+    const other = new BetterSqlite3(join(dataDir, STORE_FILE));
+    onTestFinished(() => {
+      other.close();
+      db.close();
+    });
+    const settings = new Settings(db);
+    const store = (name: string, value: unknown) =>
+      other.prepare("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(name, JSON.stringify(value));
+    const epoch = (untilVersion: number, delayMs: number) => ({ untilVersion, endT: T0, params: { delayMs } });
+    store("epochs", [epoch(1, 100)]);
+    settings.refresh();
+    expect(settings.epochs.map((e) => [e.untilVersion, e.params.delayMs, e.params.propagation])).toEqual([[1, 100, "push"]]);
+    // Unchanged, and read again after another commit: the same epochs.
+    store("record", "h.jsonl");
+    settings.refresh();
+    expect(settings.epochs.map((e) => e.params.delayMs)).toEqual([100]);
+    // Another text of the same length.
+    store("epochs", [epoch(2, 300)]);
+    settings.refresh();
+    expect(settings.epochs.map((e) => [e.untilVersion, e.params.delayMs])).toEqual([[2, 300]]);
+    store("epochs", [epoch(2, 300), epoch(5, 40)]);
+    settings.refresh();
+    expect(settings.epochs.map((e) => e.params.delayMs)).toEqual([300, 40]);
+  });
+});
