@@ -1,11 +1,12 @@
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, runCli, type RunResult } from "../support/cli.js";
+import { benchEntry as expectedEntry, writeBenchImportFile } from "../support/import-file.js";
 
 /**
  * A `kv import` killed with SIGKILL, several times over, then run to the end: after every kill the
@@ -35,7 +36,6 @@ const SEED = 17;
 const TOTAL = 6_000;
 const BATCH = 20;
 const KILLS = 3;
-const MAKE_FILE = resolve(import.meta.dirname, "../../bench/make-import-file.mjs");
 
 /** mulberry32: a small generator whose numbers depend only on the seed. */
 function seededRandom(seed: number): () => number {
@@ -76,13 +76,6 @@ function store(root: string, name: string): Store {
 function ok(r: RunResult, what: string): RunResult {
   expect(r.code, `${what} exited ${r.code} (seed ${SEED}); stderr: ${r.stderr}`).toBe(0);
   return r;
-}
-
-/** What bench/make-import-file.mjs writes for entry i (kept in step with it). */
-function expectedEntry(i: number): { key: string; value: Buffer; metadata: Record<string, unknown> | null } {
-  const key = `flags/${String(i).padStart(8, "0")}`;
-  if (i % 16 === 0) return { key, value: Buffer.from(Array.from({ length: 48 }, (_, j) => (i + j * 7) % 256)), metadata: null };
-  return { key, value: Buffer.from(`value-${i}-${"x".repeat(i % 100)}`), metadata: i % 5 === 0 ? { owner: "web", n: i } : null };
 }
 
 /** Keys stored in the default namespace, as `kv namespace ls --json` counts them. */
@@ -175,7 +168,8 @@ describe(`an import killed with SIGKILL ${KILLS} times (seed ${SEED})`, () => {
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), "yourspace-import-crash-"));
     file = join(root, "import.ndjson");
-    execFileSync(process.execPath, [MAKE_FILE, String(TOTAL), file]);
+    // bench/make-import-file.mjs's file, written in this process.
+    writeBenchImportFile(file, TOTAL);
     crashed = store(root, "crashed");
     clean = store(root, "clean");
     // The store exists before the first run, for the test to watch it from the start.
@@ -204,11 +198,10 @@ describe(`an import killed with SIGKILL ${KILLS} times (seed ${SEED})`, () => {
       expect(committed, `kill ${kill} (seed ${SEED})`).toBeGreaterThan(before);
     }
 
-    // Run the same import again, to the end: what was committed is unchanged, the rest created.
-    const last = importRun(crashed, file);
-    const finished = await last.exit;
-    expect(finished.code, `the last run (seed ${SEED}); stderr: ${finished.stderr}`).toBe(0);
-    expect(JSON.parse(finished.stdout) as Summary).toMatchObject({
+    // Run the same import again, to the end (the CLI in this process: the processes under test are the
+    // ones killed): what was committed is unchanged, the rest created.
+    const finished = ok(await crashed.kv(["import", file, "--batch-size", String(BATCH), "--json"]), "the last run");
+    expect(JSON.parse(finished.out) as Summary).toMatchObject({
       total: TOTAL,
       created: TOTAL - committed,
       updated: 0,
