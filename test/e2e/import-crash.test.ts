@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, runCli, type RunResult } from "../support/cli.js";
 import { benchEntry as expectedEntry, writeBenchImportFile } from "../support/import-file.js";
+import { whenStoreShows } from "../support/store-watch.js";
 
 /**
  * A `kv import` killed with SIGKILL, several times over, then run to the end: after every kill the
@@ -24,8 +25,8 @@ import { benchEntry as expectedEntry, writeBenchImportFile } from "../support/im
  * million entries is measured by bench/ instead.
  *
  * The kills are placed by what the store shows, never by time: the test reads the store's version
- * counter (a committed transaction's, as any reader sees it) between turns of its event loop and
- * kills the import as soon as it reaches the point chosen for that run. (The import's --report is no
+ * counter (a committed transaction's, as any reader sees it) after each write to the store's files
+ * and kills the import as soon as it reaches the point chosen for that run. (The import's --report is no
  * signal here: the import reads its file a mebibyte at a time and does not yield in between, so the
  * report reaches a reader in one piece at the end.) The points are drawn from a fixed seed, printed
  * in every failure message, over the first 60% of the file, so every run is caught with batches
@@ -103,19 +104,16 @@ function importRun(s: Store, file: string) {
 
 /**
  * Resolves once the store has committed at least `entries` entries, as its version counter shows (one
- * row read between two turns of this process's event loop, so the import is caught within a batch or
- * two of the point); rejects if the import ends first.
+ * row read after each write to the store's files, so the import is caught within a batch or two of the
+ * point); rejects if the import ends first.
  */
 async function committedAtLeast(s: Store, entries: number, run: ReturnType<typeof importRun>): Promise<void> {
   const db = new Database(join(s.dataDir, "kv.sqlite"), { fileMustExist: true });
   try {
     const seq = db.prepare("SELECT value FROM counters WHERE name = 'home_seq'").pluck();
-    while ((seq.get() as number) < entries) {
-      if (run.child.exitCode !== null || run.child.signalCode !== null) {
-        const e = await run.exit;
-        throw new Error(`the import ended (${e.code ?? e.signal}) before ${entries} entries were committed (seed ${SEED}); stderr: ${e.stderr}`);
-      }
-      await new Promise((next) => setImmediate(next));
+    if (!(await whenStoreShows(s.dataDir, run.child, () => (seq.get() as number) >= entries))) {
+      const e = await run.exit;
+      throw new Error(`the import ended (${e.code ?? e.signal}) before ${entries} entries were committed (seed ${SEED}); stderr: ${e.stderr}`);
     }
   } finally {
     db.close();
