@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { BIN, runBin, runCli, tempDir, type RunResult } from "../support/cli.js";
 import { writeBenchImportFile, writeSmallImportFile } from "../support/import-file.js";
+import { whenStoreShows } from "../support/store-watch.js";
 
 /**
  * What the scale bench (bench/scale.sh) checks at 5,000,000 keys, at a size that takes seconds: a
@@ -64,8 +65,8 @@ function inspect(dataDir: string): { integrity: string; live: number; usageKeys:
 }
 
 /**
- * Spawns the binary, and kills it with SIGKILL once `partWay` holds of the store (read between turns
- * of this event loop): first SIGSTOP, then a second look, so the kill lands where the look saw it.
+ * Spawns the binary, and kills it with SIGKILL once `partWay` holds of the store (read after each
+ * write to its files): first SIGSTOP, then a second look, so the kill lands where the look saw it.
  * Rejects if the command ends first.
  */
 async function killPartWay(s: ReturnType<typeof site>, args: string[], partWay: (db: Database.Database) => boolean): Promise<void> {
@@ -79,16 +80,11 @@ async function killPartWay(s: ReturnType<typeof site>, args: string[], partWay: 
   const closed = new Promise<NodeJS.Signals | null>((done) => child.once("close", (_code, signal) => done(signal)));
   const db = new Database(join(s.dataDir, "kv.sqlite"), { readonly: true });
   try {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`${args.join(" ")} ended (${child.exitCode}) before it was part way; stderr: ${stderr}`);
-      if (partWay(db)) {
-        child.kill("SIGSTOP");
-        expect(partWay(db), `${args.join(" ")} was still part way once stopped`).toBe(true);
-        child.kill("SIGKILL");
-        break;
-      }
-      await new Promise((next) => setImmediate(next));
-    }
+    if (!(await whenStoreShows(s.dataDir, child, () => partWay(db))))
+      throw new Error(`${args.join(" ")} ended (${child.exitCode}) before it was part way; stderr: ${stderr}`);
+    child.kill("SIGSTOP");
+    expect(partWay(db), `${args.join(" ")} was still part way once stopped`).toBe(true);
+    child.kill("SIGKILL");
   } finally {
     db.close();
   }
