@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
  * node process it would take to run it (about 0.1 s of CPU a file before it writes a line).
  */
 
-export interface BenchEntry {
+interface BenchEntry {
   key: string;
   value: Buffer;
   metadata: Record<string, unknown> | null;
