@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BIN, runBin, tempDir, type RunResult } from "../support/cli.js";
+import { BIN, runCli, tempDir, type RunResult } from "../support/cli.js";
 
 /**
  * `kv bind` / `kv unbind` in a project directory the user cannot write, with the built binary (node
@@ -27,8 +27,11 @@ function setUp() {
   mkdirSync(dataDir);
   writeFileSync(join(project, "yourspace.jsonc"), PROJECT);
   const env = { YOURSPACE_DATA_DIR: dataDir, YOURSPACE_CONFIG_DIR: join(root, "config") };
-  /** As the test's own user, who can write everything. */
-  const owner = (args: string[]) => runBin(args, { cwd: project, env });
+  /**
+   * As the test's own user, who can write everything: the CLI in this process (the same main()), for
+   * the fixtures and the reads that check what the other user's process left.
+   */
+  const owner = (args: string[]) => runCli(args, { cwd: project, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
   /** As a user who cannot write the project directory (nobody, when the test runs as root). */
   const user = (args: string[]): Promise<RunResult> => {
     if (asRoot) {

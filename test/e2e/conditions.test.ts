@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { request } from "undici";
-import { describe, expect, it, onTestFinished } from "vitest";
-import { BIN, runBin, runCli, tempDir, type RunResult } from "../support/cli.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BIN, runBin, runCli, type RunResult } from "../support/cli.js";
 
 /**
  * Conditions and counters under real concurrency: `kv emulator start` spawned, and many CLI processes
@@ -27,9 +29,15 @@ interface Started {
   site: string;
 }
 
-/** `kv emulator start --port 0 --json` over a fresh data directory, ready once it prints its line; killed when the test ends. */
-async function startEmulator(): Promise<Started & { cwd: string; env: Record<string, string> }> {
-  const cwd = tempDir();
+type Emulator = Started & { cwd: string; env: Record<string, string> };
+
+/**
+ * `kv emulator start --port 0 --json` over a fresh data directory, ready once it prints its line;
+ * stopped with SIGKILL by `stop`. One serves every test here: each races on keys of its own
+ * ("hits", "lock/…", "total"), and checks only those, so no test sees what another wrote.
+ */
+async function startEmulator(): Promise<{ emulator: Emulator; stop: () => Promise<void> }> {
+  const cwd = mkdtempSync(join(tmpdir(), "yourspace-conditions-"));
   const env = { YOURSPACE_CONFIG_DIR: join(cwd, "config"), YOURSPACE_DATA_DIR: join(cwd, "data") };
   const child = spawn(process.execPath, [BIN, "kv", "emulator", "start", "--port", "0", "--json"], {
     cwd,
@@ -38,24 +46,33 @@ async function startEmulator(): Promise<Started & { cwd: string; env: Record<str
   });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-  onTestFinished(() => {
+  const exited = new Promise<void>((done) => child.once("close", () => done()));
+  const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
+    await exited;
+    rmSync(cwd, { recursive: true, force: true });
+  };
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const first = await lines.next();
-  if (first.done) throw new Error(`kv emulator start ended before its ready line; stderr: ${stderr}`);
+  if (first.done) {
+    await stop();
+    throw new Error(`kv emulator start ended before its ready line; stderr: ${stderr}`);
+  }
   const started = JSON.parse(first.value as string) as Started;
   // The CLI processes reach the server only: their own data directory is never the server's.
-  return { ...started, cwd, env: { YOURSPACE_CONFIG_DIR: env.YOURSPACE_CONFIG_DIR, YOURSPACE_DATA_DIR: join(cwd, "client-data") } };
+  return {
+    emulator: { ...started, cwd, env: { YOURSPACE_CONFIG_DIR: env.YOURSPACE_CONFIG_DIR, YOURSPACE_DATA_DIR: join(cwd, "client-data") } },
+    stop,
+  };
 }
 
 /** `yourspace kv <args…>` as a process of its own, against the server. */
-function kvProcess(s: Started & { cwd: string; env: Record<string, string> }, args: string[]): Promise<RunResult> {
+function kvProcess(s: Emulator, args: string[]): Promise<RunResult> {
   return runBin(["kv", ...args], { cwd: s.cwd, env: { ...s.env, YOURSPACE_API_URL: s.apiUrl, YOURSPACE_TOKEN: s.token } });
 }
 
 /** `yourspace kv <args…>` in this test's process, against the server: reads what the racing processes left. */
-function kvHere(s: Started & { cwd: string; env: Record<string, string> }, args: string[]): Promise<RunResult> {
+function kvHere(s: Emulator, args: string[]): Promise<RunResult> {
   return runCli(["kv", ...args], {
     cwd: s.cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...s.env, YOURSPACE_API_URL: s.apiUrl, YOURSPACE_TOKEN: s.token },
@@ -77,10 +94,16 @@ function errorOf(r: RunResult): { code: string; details?: Record<string, unknown
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe(`conditions and counters under concurrency (${FULL ? "the issue's sizes" : "small sizes; YOURSPACE_FULL_CONCURRENCY=1 for the issue's"})`, () => {
+  let s: Emulator;
+  let stop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    ({ emulator: s, stop } = await startEmulator());
+  });
+  afterAll(() => stop?.());
+
   it(
     `${SIZES.processes} processes × ${SIZES.incrsPerProcess} kv incr and ${SIZES.httpClients} HTTP clients × ${SIZES.incrsPerClient} increments of one key end at the total, each answer a different value`,
     async () => {
-      const s = await startEmulator();
       const fromCli = Promise.all(
         range(SIZES.processes).map(async (p) => {
           const values: string[] = [];
@@ -116,7 +139,6 @@ describe(`conditions and counters under concurrency (${FULL ? "the issue's sizes
   it(
     `${SIZES.processes} processes racing kv set --if-absent on ${SIZES.keys} keys: exactly one winner per key, and the losers are told its version`,
     async () => {
-      const s = await startEmulator();
       const keys = range(SIZES.keys).map((k) => `lock/${k}`);
       // Each process takes the keys in its own order, so that every key is contended at different times.
       const attempts = await Promise.all(
@@ -147,7 +169,6 @@ describe(`conditions and counters under concurrency (${FULL ? "the issue's sizes
   it(
     `${SIZES.casLoopers} compare-and-set loops (get --json, then set --if-version, again on exit 7) × ${SIZES.casRounds} updates lose none`,
     async () => {
-      const s = await startEmulator();
       clean(await kvHere(s, ["set", "total", "0"]), "seed");
       let conflicts = 0;
       await Promise.all(

@@ -104,11 +104,11 @@ describe("a read-only data directory", () => {
     [["kv", "emulator", "status"], (r) => expect(r.out).toContain("home")],
   ];
 
-  async function readOnlyStore(prepare?: (dataDir: string) => void) {
+  async function readOnlyStore(prepare?: (dataDir: string) => void | Promise<void>) {
     const dir = sharedDir();
     const dataDir = join(dir, "store");
     await storeWithKeys(dataDir, dir);
-    prepare?.(dataDir);
+    await prepare?.(dataDir);
     makeReadOnly(dataDir);
     const importFile = join(dir, "entries.ndjson");
     writeFileSync(importFile, '{"key":"c","value":"gamma"}\n');
@@ -209,10 +209,11 @@ describe("a read-only data directory", () => {
   });
 
   it("being recorded refuses reads too, saying that recording is what writes", async () => {
-    const store = await readOnlyStore((dataDir) => {
+    const store = await readOnlyStore(async (dataDir) => {
       const history = join(dataDir, "..", "history.jsonl");
-      // Recording is set up by the owner, who may write; the history file is left writable by anyone.
-      spawnSync(process.execPath, [BIN, "--data-dir", dataDir, "kv", "emulator", "record", history]);
+      // Recording is set up by the owner, who may write (the CLI in this process); the history file is left writable by anyone.
+      const recording = await runCli(["--data-dir", dataDir, "kv", "emulator", "record", history], { cwd: join(dataDir, "..") });
+      expect(recording.code, recording.stderr).toBe(0);
       writeFileSync(history, "");
       chmodSync(history, 0o666);
     });
@@ -283,7 +284,8 @@ describe("a file size limit (RLIMIT_FSIZE) that a write runs into", () => {
     const read = await limited(["--data-dir", dataDir, "kv", "get", "a"], { cwd: dir });
     expect(read.code, read.stderr).toBe(0);
     expect(read.out).toBe("alpha");
-    const missing = await cli(["--data-dir", dataDir, "kv", "get", "big"], { cwd: dir });
+    // Read back by the CLI in this process, without the limit: the limited processes are the ones under test.
+    const missing = await runCli(["--data-dir", dataDir, "kv", "get", "big"], { cwd: dir });
     expect(missing.code).toBe(3);
   });
 });

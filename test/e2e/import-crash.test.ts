@@ -1,11 +1,13 @@
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, runCli, type RunResult } from "../support/cli.js";
+import { benchEntry as expectedEntry, writeBenchImportFile } from "../support/import-file.js";
+import { whenStoreShows } from "../support/store-watch.js";
 
 /**
  * A `kv import` killed with SIGKILL, several times over, then run to the end: after every kill the
@@ -23,8 +25,8 @@ import { BIN, runCli, type RunResult } from "../support/cli.js";
  * million entries is measured by bench/ instead.
  *
  * The kills are placed by what the store shows, never by time: the test reads the store's version
- * counter (a committed transaction's, as any reader sees it) between turns of its event loop and
- * kills the import as soon as it reaches the point chosen for that run. (The import's --report is no
+ * counter (a committed transaction's, as any reader sees it) after each write to the store's files
+ * and kills the import as soon as it reaches the point chosen for that run. (The import's --report is no
  * signal here: the import reads its file a mebibyte at a time and does not yield in between, so the
  * report reaches a reader in one piece at the end.) The points are drawn from a fixed seed, printed
  * in every failure message, over the first 60% of the file, so every run is caught with batches
@@ -35,7 +37,6 @@ const SEED = 17;
 const TOTAL = 6_000;
 const BATCH = 20;
 const KILLS = 3;
-const MAKE_FILE = resolve(import.meta.dirname, "../../bench/make-import-file.mjs");
 
 /** mulberry32: a small generator whose numbers depend only on the seed. */
 function seededRandom(seed: number): () => number {
@@ -78,13 +79,6 @@ function ok(r: RunResult, what: string): RunResult {
   return r;
 }
 
-/** What bench/make-import-file.mjs writes for entry i (kept in step with it). */
-function expectedEntry(i: number): { key: string; value: Buffer; metadata: Record<string, unknown> | null } {
-  const key = `flags/${String(i).padStart(8, "0")}`;
-  if (i % 16 === 0) return { key, value: Buffer.from(Array.from({ length: 48 }, (_, j) => (i + j * 7) % 256)), metadata: null };
-  return { key, value: Buffer.from(`value-${i}-${"x".repeat(i % 100)}`), metadata: i % 5 === 0 ? { owner: "web", n: i } : null };
-}
-
 /** Keys stored in the default namespace, as `kv namespace ls --json` counts them. */
 async function keyCount(s: Store): Promise<number> {
   const r = ok(await s.kv(["namespace", "ls", "--json"]), "namespace ls");
@@ -110,19 +104,16 @@ function importRun(s: Store, file: string) {
 
 /**
  * Resolves once the store has committed at least `entries` entries, as its version counter shows (one
- * row read between two turns of this process's event loop, so the import is caught within a batch or
- * two of the point); rejects if the import ends first.
+ * row read after each write to the store's files, so the import is caught within a batch or two of the
+ * point); rejects if the import ends first.
  */
 async function committedAtLeast(s: Store, entries: number, run: ReturnType<typeof importRun>): Promise<void> {
   const db = new Database(join(s.dataDir, "kv.sqlite"), { fileMustExist: true });
   try {
     const seq = db.prepare("SELECT value FROM counters WHERE name = 'home_seq'").pluck();
-    while ((seq.get() as number) < entries) {
-      if (run.child.exitCode !== null || run.child.signalCode !== null) {
-        const e = await run.exit;
-        throw new Error(`the import ended (${e.code ?? e.signal}) before ${entries} entries were committed (seed ${SEED}); stderr: ${e.stderr}`);
-      }
-      await new Promise((next) => setImmediate(next));
+    if (!(await whenStoreShows(s.dataDir, run.child, () => (seq.get() as number) >= entries))) {
+      const e = await run.exit;
+      throw new Error(`the import ended (${e.code ?? e.signal}) before ${entries} entries were committed (seed ${SEED}); stderr: ${e.stderr}`);
     }
   } finally {
     db.close();
@@ -175,7 +166,8 @@ describe(`an import killed with SIGKILL ${KILLS} times (seed ${SEED})`, () => {
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), "yourspace-import-crash-"));
     file = join(root, "import.ndjson");
-    execFileSync(process.execPath, [MAKE_FILE, String(TOTAL), file]);
+    // bench/make-import-file.mjs's file, written in this process.
+    writeBenchImportFile(file, TOTAL);
     crashed = store(root, "crashed");
     clean = store(root, "clean");
     // The store exists before the first run, for the test to watch it from the start.
@@ -204,11 +196,10 @@ describe(`an import killed with SIGKILL ${KILLS} times (seed ${SEED})`, () => {
       expect(committed, `kill ${kill} (seed ${SEED})`).toBeGreaterThan(before);
     }
 
-    // Run the same import again, to the end: what was committed is unchanged, the rest created.
-    const last = importRun(crashed, file);
-    const finished = await last.exit;
-    expect(finished.code, `the last run (seed ${SEED}); stderr: ${finished.stderr}`).toBe(0);
-    expect(JSON.parse(finished.stdout) as Summary).toMatchObject({
+    // Run the same import again, to the end (the CLI in this process: the processes under test are the
+    // ones killed): what was committed is unchanged, the rest created.
+    const finished = ok(await crashed.kv(["import", file, "--batch-size", String(BATCH), "--json"]), "the last run");
+    expect(JSON.parse(finished.out) as Summary).toMatchObject({
       total: TOTAL,
       created: TOTAL - committed,
       updated: 0,

@@ -1,9 +1,11 @@
-import { execFileSync, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { BIN, runBin, runCli, tempDir, type RunResult } from "../support/cli.js";
+import { writeBenchImportFile, writeSmallImportFile } from "../support/import-file.js";
+import { whenStoreShows } from "../support/store-watch.js";
 
 /**
  * What the scale bench (bench/scale.sh) checks at 5,000,000 keys, at a size that takes seconds: a
@@ -22,20 +24,25 @@ import { BIN, runBin, runCli, tempDir, type RunResult } from "../support/cli.js"
  * the Team tier's 5,000,000, so the free tier's is raced here.
  */
 
-const MAKE_FILE = resolve(import.meta.dirname, "../../bench/make-import-file.mjs");
-
 function site() {
   const dir = tempDir();
   const dataDir = join(dir, "data");
   const env = { YOURSPACE_CONFIG_DIR: join(dir, "config") };
   const kv = (args: readonly string[]) => runCli(["--data-dir", dataDir, "kv", ...args], { cwd: dir, env });
   const bin = (args: readonly string[]) => runBin(["--data-dir", dataDir, "kv", ...args], { cwd: dir, env });
+  /** bench/make-import-file.mjs's entries (values of 20–120 bytes, some binary, some with metadata), written in this process. */
   const file = (n: number, name: string) => {
     const path = join(dir, name);
-    execFileSync(process.execPath, [MAKE_FILE, String(n), path]);
+    writeBenchImportFile(path, n);
     return path;
   };
-  return { dir, dataDir, env, kv, bin, file };
+  /** One-byte values: for the key ceiling, which counts keys whatever their size. */
+  const smallFile = (n: number, name: string, prefix: string) => {
+    const path = join(dir, name);
+    writeSmallImportFile(path, n, prefix);
+    return path;
+  };
+  return { dir, dataDir, env, kv, bin, file, smallFile };
 }
 
 function ok(r: RunResult, what: string): RunResult {
@@ -58,8 +65,8 @@ function inspect(dataDir: string): { integrity: string; live: number; usageKeys:
 }
 
 /**
- * Spawns the binary, and kills it with SIGKILL once `partWay` holds of the store (read between turns
- * of this event loop): first SIGSTOP, then a second look, so the kill lands where the look saw it.
+ * Spawns the binary, and kills it with SIGKILL once `partWay` holds of the store (read after each
+ * write to its files): first SIGSTOP, then a second look, so the kill lands where the look saw it.
  * Rejects if the command ends first.
  */
 async function killPartWay(s: ReturnType<typeof site>, args: string[], partWay: (db: Database.Database) => boolean): Promise<void> {
@@ -73,16 +80,11 @@ async function killPartWay(s: ReturnType<typeof site>, args: string[], partWay: 
   const closed = new Promise<NodeJS.Signals | null>((done) => child.once("close", (_code, signal) => done(signal)));
   const db = new Database(join(s.dataDir, "kv.sqlite"), { readonly: true });
   try {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`${args.join(" ")} ended (${child.exitCode}) before it was part way; stderr: ${stderr}`);
-      if (partWay(db)) {
-        child.kill("SIGSTOP");
-        expect(partWay(db), `${args.join(" ")} was still part way once stopped`).toBe(true);
-        child.kill("SIGKILL");
-        break;
-      }
-      await new Promise((next) => setImmediate(next));
-    }
+    if (!(await whenStoreShows(s.dataDir, child, () => partWay(db))))
+      throw new Error(`${args.join(" ")} ended (${child.exitCode}) before it was part way; stderr: ${stderr}`);
+    child.kill("SIGSTOP");
+    expect(partWay(db), `${args.join(" ")} was still part way once stopped`).toBe(true);
+    child.kill("SIGKILL");
   } finally {
     db.close();
   }
@@ -111,7 +113,8 @@ describe("removals killed part way", () => {
     const names = JSON.parse(ok(await s.kv(["namespace", "ls", "--json"]), "namespace ls").out) as { namespaces: { name: string }[] };
     expect(names.namespaces.map((n) => n.name)).toEqual(["default"]);
 
-    ok(await s.bin(["namespace", "rm", "mirror", "--yes"]), "namespace rm again");
+    // The re-run is the CLI in this process (the same main()): the process under test is the one killed.
+    ok(await s.kv(["namespace", "rm", "mirror", "--yes"]), "namespace rm again");
     expect(inspect(s.dataDir)).toEqual({ integrity: "ok", live: 1, usageKeys: 1 });
     // The name is free again, and empty.
     ok(await s.kv(["namespace", "create", "mirror"]), "namespace create again");
@@ -143,7 +146,7 @@ describe("removals killed part way", () => {
     expect(Buffer.compare(lastRemoved, firstLeft), `${lastRemoved} removed, ${firstLeft} left`).toBe(-1);
     expect(removed + after.live).toBe(5_001);
 
-    ok(await s.bin(["rm", "--prefix", "flags/", "--yes"]), "rm --prefix again");
+    ok(await s.kv(["rm", "--prefix", "flags/", "--yes"]), "rm --prefix again");
     expect(inspect(s.dataDir)).toEqual({ integrity: "ok", live: 1, usageKeys: 1 });
   });
 });
@@ -196,7 +199,7 @@ describe("a compaction killed part way", () => {
     ]);
     expect(partWay[0]!.keys + partWay[1]!.keys).toBe(5_000);
 
-    ok(await s.bin(["import", v4, "--quiet"]), "import again");
+    ok(await s.kv(["import", v4, "--quiet"]), "import again");
     expect(inspect(s.dataDir)).toEqual({ integrity: "ok", live: 5_000, usageKeys: 5_000 });
     const end = new Database(join(s.dataDir, "kv.sqlite"), { readonly: true });
     expect(histories(end)).toEqual([{ head: "v4", versions: 2, keys: 5_000 }]);
@@ -209,11 +212,10 @@ describe("the tier's key ceiling under concurrent writers", () => {
   it("never holds one key more than the free tier's 100,000, whoever wins the last of them", { timeout: 90_000 }, async () => {
     const s = site();
     const room = 30;
-    ok(await s.kv(["import", s.file(100_000 - room, "base.ndjson"), "--quiet"]), "import");
+    ok(await s.kv(["import", s.smallFile(100_000 - room, "base.ndjson", "flags/"), "--quiet"]), "import");
     // Racing for the room: an import of 30 new keys in batches of 10 (it fits when it starts, as an
     // import checks first), and three processes setting 10 keys each: 60 keys for 30 places.
-    const extra = s.file(30, "extra.ndjson");
-    writeFileSync(extra, readFileSync(extra, "utf8").replaceAll('"flags/', '"extra/'));
+    const extra = s.smallFile(30, "extra.ndjson", "extra/");
     const setter = async (p: number) => {
       const codes: string[] = [];
       for (let i = 0; i < 10; i++) {
