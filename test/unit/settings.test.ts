@@ -88,7 +88,9 @@ describe("reading the settings again", () => {
     });
     const settings = new Settings(db);
     const store = (name: string, value: unknown) =>
-      other.prepare("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(name, JSON.stringify(value));
+      other
+        .prepare("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+        .run(name, JSON.stringify(value));
     const epoch = (untilVersion: number, delayMs: number) => ({ untilVersion, endT: T0, params: { delayMs } });
     store("epochs", [epoch(1, 100)]);
     settings.refresh();
