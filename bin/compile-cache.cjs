@@ -10,9 +10,8 @@ const Module = require("node:module");
 // The bundle's on-demand imports of ES-module libraries (see scripts/build.mjs) resolve from here.
 globalThis.__yourspaceImport = (specifier) => import(specifier);
 
-/** `cacheSuffix`: V8 takes a cache only from a process with the same flags, so each set of flags keeps its own. */
-module.exports = function load(file, cacheSuffix = ".v8cache") {
-  const cacheFile = `${file}${cacheSuffix}`;
+module.exports = function load(file) {
+  const cacheFile = `${file}.v8cache`;
   const source = fs.readFileSync(file, "utf8");
   let cachedData;
   try {

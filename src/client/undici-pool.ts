@@ -4,6 +4,14 @@
  * at the start of every command that talks to an API, for a client that needs only these modules.
  * undici's entry point puts the request API on the dispatcher's prototype in the same way; the
  * version is pinned by the lockfile, and every remote test goes through this loader.
+ *
+ * undici parses answers with llhttp compiled to WebAssembly, which V8 compiles once quickly and then
+ * again, optimised, on a background thread that an exiting process waits for: 160 ms of every such
+ * command, for a parser that reads a few answers. WebAssembly compiled from here on keeps the quick
+ * compile. The flag is set here, not as the process starts: V8 takes a code cache only from a process
+ * with the same flags, and bin/compile-cache.cjs has read the CLI's by now, so commands with and
+ * without it share one cache; `yourspace dev`, whose edge functions may run WebAssembly of their own,
+ * never comes here.
  */
 import { createRequire } from "node:module";
 import type { Pool } from "undici";
@@ -13,6 +21,7 @@ let loaded: typeof Pool | undefined;
 export function undiciPool(): typeof Pool {
   if (loaded) return loaded;
   const require = createRequire(import.meta.url);
+  (require("node:v8") as typeof import("node:v8")).setFlagsFromString("--liftoff-only");
   const Dispatcher = require("undici/lib/dispatcher/dispatcher.js") as { prototype: object };
   Object.assign(Dispatcher.prototype, require("undici/lib/api/index.js"));
   loaded = require("undici/lib/dispatcher/pool.js") as typeof Pool;

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BIN, runBin, tempDir } from "../support/cli.js";
@@ -54,23 +54,26 @@ describe("start-up", () => {
     expect(undici.filter((f) => f === "undici/index.js" || f.startsWith("undici/lib/web/") || f.startsWith("undici/lib/mock/"))).toEqual([]);
   });
 
-  it("keeps yourspace dev's V8 code cache apart from the one of every other command: running one never rewrites the other", async () => {
-    // A copy of the binary and its bundle, so that no other test's process writes these caches meanwhile.
+  it("a command against the API and one on the embedded store share V8's code cache: neither rewrites it", async () => {
+    // A copy of the binary and its bundle (its libraries linked), so that no other test's process writes this cache meanwhile.
     const root = tempDir();
     mkdirSync(join(root, "bin"));
     mkdirSync(join(root, "dist"));
-    for (const file of ["bin/yourspace", "bin/compile-cache.cjs", "dist/cli.cjs"]) copyFileSync(join(dirname(BIN), "..", file), join(root, file));
-    const run = async (argv: string[]) => {
-      const r = await runBin(argv, { cwd: root, env: { YOURSPACE_DATA_DIR: join(root, "data") }, bin: join(root, "bin/yourspace") });
+    const repo = join(dirname(BIN), "..");
+    for (const file of ["bin/yourspace", "bin/compile-cache.cjs", "dist/cli.cjs"]) copyFileSync(join(repo, file), join(root, file));
+    symlinkSync(join(repo, "node_modules"), join(root, "node_modules"));
+    const { url, token } = await apiServer();
+    const run = async (api: boolean) => {
+      const env = { YOURSPACE_DATA_DIR: join(root, "data"), ...(api && { YOURSPACE_API_URL: url, YOURSPACE_TOKEN: token }) };
+      const r = await runBin(["kv", "ls", "--quiet"], { cwd: root, env, bin: join(root, "bin/yourspace") });
       expect(r.code, r.stderr).toBe(0);
     };
-    // Each cache written whole and renamed into place: a new inode is a rewrite.
-    const caches = () => ["dist/cli.cjs.v8cache", "dist/cli.cjs.dev.v8cache"].map((f) => statSync(join(root, f)).ino);
-    await run(["--version"]);
-    await run(["dev", "--help"]);
-    const written = caches();
-    await run(["--version"]);
-    await run(["dev", "--help"]);
-    expect(caches()).toEqual(written);
+    // The cache is written whole and renamed into place: a new inode is a rewrite.
+    const cache = () => statSync(join(root, "dist/cli.cjs.v8cache")).ino;
+    await run(false);
+    const written = cache();
+    await run(true);
+    await run(false);
+    expect(cache()).toBe(written);
   });
 });
