@@ -31,7 +31,7 @@ function setup() {
       return true;
     }
   };
-  return { settings, commit, stale };
+  return { settings, commit, stale, other };
 }
 
 describe("Settings.verify", () => {
@@ -79,14 +79,7 @@ describe("Settings.verify", () => {
 
 describe("reading the settings again", () => {
   it("takes each setting as another process last stored it, a text of the same length included", () => {
-    const dataDir = tempDir();
-    const db = openStore({ dataDir, now: T0 });
-    const other = new BetterSqlite3(join(dataDir, STORE_FILE));
-    onTestFinished(() => {
-      other.close();
-      db.close();
-    });
-    const settings = new Settings(db);
+    const { settings, other } = setup();
     const store = (name: string, value: unknown) =>
       other
         .prepare("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
