@@ -1,7 +1,8 @@
-import { isMainThread } from "node:worker_threads";
+import { isMainThread, workerData } from "node:worker_threads";
 import { processIo } from "./terminal/io.js";
 import { signalExitCode, type StopSignal } from "./commands/interruption.js";
 import { main } from "./cli/run.js";
+import { PARSER_THREAD } from "./commands/kv/import/thread-kind.js";
 
 if (isMainThread) {
   // A reader that goes away (`yourspace kv ls | head -1`) is not an error. Any other failure of
@@ -30,7 +31,10 @@ if (isMainThread) {
     if (stop.signal.aborted) process.exit(code);
     process.exitCode = code;
   });
+} else if ((workerData as { kind?: string } | null)?.kind === PARSER_THREAD) {
+  // `kv import` parses the file in a thread while the main thread writes it.
+  void import("./commands/kv/import/parser-thread.js").then((thread) => thread.parseInThread());
 } else {
-  // The only thread this bundle starts is `kv emulator start`'s server (src/server/server-thread.ts).
+  // The other thread this bundle starts is `kv emulator start`'s server (src/server/server-thread.ts).
   void import("./server/server-thread.js").then((thread) => thread.serveInThread());
 }

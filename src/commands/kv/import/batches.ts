@@ -2,22 +2,38 @@ import type { Backend, BulkPutOptions } from "../../../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../../../core/bulk.js";
 import { KvError } from "../../../core/errors.js";
 import type { ImportFormat, ImportSource } from "./import-source.js";
+import type { Pending } from "./packed-batch.js";
+import { parsedInThread } from "./parser-thread.js";
 
-/** An entry on its way to the target, and where the file has it. */
-export interface Pending {
-  entry: BulkEntry;
-  where: string;
+/**
+ * The file's valid entries again, in batches of `size`. NDJSON (standard input too: it was copied to a
+ * file) is parsed in a worker thread, so that this thread only writes; the JSON forms are parsed here.
+ */
+export function readBatches(source: ImportSource, format: ImportFormat, size: number): AsyncGenerator<Pending[]> {
+  return format === "ndjson" ? parsedInThread(source.path, source.name, size) : parsedHere(source, format, size);
+}
+
+/** The batches, parsed in this thread. */
+export async function* parsedHere(source: ImportSource, format: ImportFormat, size: number): AsyncGenerator<Pending[]> {
+  let batch: Pending[] = [];
+  for await (const item of source.entries(format)) {
+    if (!("entry" in item)) continue;
+    batch.push({ entry: item.entry, where: item.where });
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 /**
- * Reads the file again and hands out batches, at most `concurrency` in flight, outcomes recorded in
- * file order. After a batch fails (or a signal), no more are sent; every batch already sent is awaited
- * and recorded, so the account of what was written is whole; then the first failure is thrown.
+ * Hands out the batches, at most `concurrency` in flight, outcomes recorded in file order. After a
+ * batch fails (or a signal), no more are sent; every batch already sent is awaited and recorded, so
+ * the account of what was written is whole; then the first failure is thrown.
  */
 export async function writeBatches(
-  source: ImportSource,
-  format: ImportFormat,
-  size: number,
+  batches: AsyncIterable<Pending[]>,
   concurrency: number,
   signal: AbortSignal | null,
   send: (batch: Pending[]) => Promise<BulkOutcome[]>,
@@ -44,17 +60,10 @@ export async function writeBatches(
     if (inFlight.size >= concurrency) await Promise.race(inFlight);
   };
   const stop = () => failed || signal?.aborted === true;
-  let batch: Pending[] = [];
-  for await (const item of source.entries(format)) {
+  for await (const batch of batches) {
     if (stop()) break;
-    if (!("entry" in item)) continue;
-    batch.push({ entry: item.entry, where: item.where });
-    if (batch.length === size) {
-      await dispatch(batch);
-      batch = [];
-    }
+    await dispatch(batch);
   }
-  if (batch.length && !stop()) await dispatch(batch);
   await chain;
   if (failure) throw failure.error;
 }

@@ -17,7 +17,7 @@ export const IMPORT_FORMATS = ["ndjson", "json", "object"] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 /** One entry of an import file, or why it is not one; `where` says where it is, for the report. */
-export type SourceItem = { where: string; entry: BulkEntry } | { where: string; key?: string; error: KvError };
+export type SourceItem = { where: string; entry: BulkEntry; line?: number } | { where: string; key?: string; error: KvError };
 
 /**
  * A file to import from, read as a stream as many times as needed (validation, then writing). Standard
@@ -66,6 +66,11 @@ export class ImportSource {
       throw e instanceof ImportTextError ? textError(e, name) : e;
     }
     return new ImportSource(spool, name, cleanup);
+  }
+
+  /** A file another thread opened (and checked) as `name`: the parser thread reads it again. */
+  static opened(path: string, name: string): ImportSource {
+    return new ImportSource(path, name);
   }
 
   async close(): Promise<void> {
@@ -136,7 +141,9 @@ export class ImportSource {
         yield { where, error: errors.entryNotJson((e as Error).message) };
         continue;
       }
-      yield item(where, raw);
+      const parsed = item(where, raw);
+      if ("entry" in parsed) parsed.line = line.number;
+      yield parsed;
     }
   }
 

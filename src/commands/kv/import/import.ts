@@ -9,9 +9,10 @@ import { noProgress, startProgress } from "../../../terminal/progress.js";
 import type { CommandArgs, Handler } from "../../context.js";
 import { isInterruption, throwIfStopped, type StopSignal } from "../../interruption.js";
 import { outputFileOptions } from "../../output-file-options.js";
-import { submit, writeBatches, type Pending } from "./batches.js";
+import { readBatches, submit, writeBatches } from "./batches.js";
 import { checkEntries } from "./check.js";
 import { IMPORT_FORMATS, ImportSource, type ImportFormat } from "./import-source.js";
+import type { Pending } from "./packed-batch.js";
 import { checkCeilings, keysToPrune } from "./plan.js";
 import { preview, reportInvalid, summarise, type Problem, type Tally } from "./summary.js";
 
@@ -146,9 +147,7 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     const pruneNote = opts.prune && !opts.dryRun ? "; nothing was pruned" : "";
     try {
       await writeBatches(
-        source,
-        format,
-        batchSize,
+        readBatches(source, format, batchSize),
         opts.dryRun ? 1 : concurrency,
         ctx.signal,
         (batch) => submit(backend, ns, batch, { dryRun: opts.dryRun === true, ifAbsent: opts.ifAbsent === true, region }),

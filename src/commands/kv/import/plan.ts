@@ -1,7 +1,7 @@
 import type { Backend } from "../../../core/backend.js";
 import { errors } from "../../../core/errors.js";
 import { LIMITS } from "../../../core/limits.js";
-import { footprintOf, writeBatches } from "./batches.js";
+import { footprintOf, readBatches, writeBatches } from "./batches.js";
 import type { ImportFormat, ImportSource } from "./import-source.js";
 
 /**
@@ -27,9 +27,7 @@ export async function checkCeilings(
   let keys = 0;
   let bytes = 0;
   await writeBatches(
-    source,
-    format,
-    size,
+    readBatches(source, format, size),
     1,
     null,
     (batch) =>
