@@ -2,7 +2,7 @@ import { isMainThread, workerData } from "node:worker_threads";
 import { processIo } from "./terminal/io.js";
 import { signalExitCode, type StopSignal } from "./commands/interruption.js";
 import { main } from "./cli/run.js";
-import { PARSER_THREAD } from "./commands/kv/import/thread-kind.js";
+import { CHECKER_THREAD, PARSER_THREAD } from "./commands/kv/import/thread-kind.js";
 
 if (isMainThread) {
   // A reader that goes away (`yourspace kv ls | head -1`) is not an error. Any other failure of
@@ -32,8 +32,11 @@ if (isMainThread) {
     process.exitCode = code;
   });
 } else if ((workerData as { kind?: string } | null)?.kind === PARSER_THREAD) {
-  // `kv import` parses the file in a thread while the main thread writes it.
+  // `kv import` parses the file in a thread while the main thread writes it,
   void import("./commands/kv/import/parser-thread.js").then((thread) => thread.parseInThread());
+} else if ((workerData as { kind?: string } | null)?.kind === CHECKER_THREAD) {
+  // and checks half of a large file in a thread while the main thread checks the other half.
+  void import("./commands/kv/import/checker-thread.js").then((thread) => thread.checkPartInThread());
 } else {
   // The other thread this bundle starts is `kv emulator start`'s server (src/server/server-thread.ts).
   void import("./server/server-thread.js").then((thread) => thread.serveInThread());

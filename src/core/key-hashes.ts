@@ -82,6 +82,19 @@ export class KeyHashLog {
   private readonly chunks: Uint32Array[] = [];
   /** Hashes in the last chunk. */
   private filled = CHUNK;
+  /** The chunks of other logs (another thread's, over another part of the file), and their lengths. */
+  private readonly adopted: LoggedHashes = { chunks: [], lengths: [] };
+
+  /** The hashes as they are held, to hand to another thread (their buffers can be transferred). */
+  take(): LoggedHashes {
+    return { chunks: this.chunks, lengths: this.chunks.map((_, i) => (i === this.chunks.length - 1 ? this.filled : CHUNK)) };
+  }
+
+  /** Adds another log's hashes (what its take() gave): their repeats with these are found too. */
+  adopt(other: LoggedHashes): void {
+    this.adopted.chunks.push(...other.chunks);
+    this.adopted.lengths.push(...other.lengths);
+  }
 
   add(key: string): void {
     if (this.filled === CHUNK) {
@@ -99,8 +112,11 @@ export class KeyHashLog {
   repeated(): KeyHashes {
     const repeated = new KeyHashes(16);
     const runs: Run[] = [];
-    this.chunks.forEach((words, i) => {
-      const length = i === this.chunks.length - 1 ? this.filled : CHUNK;
+    const { chunks, lengths } = this.take();
+    chunks.push(...this.adopted.chunks);
+    lengths.push(...this.adopted.lengths);
+    chunks.forEach((words, i) => {
+      const length = lengths[i]!;
       new BigUint64Array(words.buffer, words.byteOffset, length).sort();
       if (length > 0) runs.push({ words, length, at: 0 });
     });
@@ -124,6 +140,12 @@ export class KeyHashLog {
     }
     return repeated;
   }
+}
+
+/** A log's chunks of hashes, and how many each holds. */
+export interface LoggedHashes {
+  chunks: Uint32Array[];
+  lengths: number[];
 }
 
 /** A sorted chunk of the log, being merged: `at` is its next hash. */

@@ -9,7 +9,7 @@ import { errors, KvError } from "../../../core/errors.js";
 import { describeErrno } from "../../../core/system-errors.js";
 import { MAX_ENTRY_TEXT_BYTES } from "./entry-text-limit.js";
 import { ImportTextError, JsonTextGuard } from "./json-text-guard.js";
-import { readLines } from "./ndjson-lines.js";
+import { readLines, type ByteRange } from "./ndjson-lines.js";
 
 const n = (x: number): string => x.toLocaleString("en-US");
 
@@ -117,8 +117,9 @@ export class ImportSource {
     return this.streamed(format);
   }
 
-  private async *ndjson(): AsyncGenerator<SourceItem> {
-    for await (const line of readLines(this.path)) {
+  /** The NDJSON entries of part of the file; `where` counts lines from the part's start. */
+  async *ndjson(range?: ByteRange): AsyncGenerator<SourceItem> {
+    for await (const line of readLines(this.path, undefined, range)) {
       const where = `${this.name}:${line.number}`;
       if ("tooLong" in line) {
         yield { where, error: errors.entryTextTooLong(`line ${n(line.number)}`, line.tooLong, MAX_ENTRY_TEXT_BYTES) };

@@ -65,8 +65,13 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     const format = opts.format ?? (await source.detectFormat());
 
     // 1. Validate every entry before anything is written.
-    const { problems, total, totalBytes, keep } = await checkEntries(source, format, prefix, opts.prune === true, () =>
-      throwIfStopped(ctx.signal, stopped("while checking the file")),
+    const { problems, total, totalBytes, keep } = await checkEntries(
+      source,
+      format,
+      prefix,
+      opts.prune === true,
+      () => throwIfStopped(ctx.signal, stopped("while checking the file")),
+      { signal: ctx.signal },
     );
     if (problems.length > 0) return reportInvalid(ctx, source.name, problems, total);
     // An empty input (a failed command piped in, a truncated download) never empties the namespace.

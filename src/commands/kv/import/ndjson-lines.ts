@@ -15,23 +15,32 @@ export type Line =
   | { number: number; offset: number; tooLong: number };
 
 /**
+ * Part of a file that starts at a line's start: `end` excluded. Its lines are numbered from 1 (a
+ * thread checking half a file needs no number, only whether the lines are valid).
+ */
+export interface ByteRange {
+  start: number;
+  end?: number;
+}
+
+/**
  * The lines of a file, as a reader of NDJSON needs them: each checked as UTF-8 on its bytes, before
  * decoding (which would turn a bad byte into U+FFFD), and bounded in length. A line ends at \n, \r\n
  * or a lone \r; a UTF-8 byte order mark before the first line is skipped. Each byte is searched once
  * for each kind of line end, however many lines a read holds.
  */
-export async function* readLines(path: string, search: ByteSearch = indexOfByte): AsyncGenerator<Line> {
+export async function* readLines(path: string, search: ByteSearch = indexOfByte, range?: ByteRange): AsyncGenerator<Line> {
   let parts: Buffer[] = [];
   let held = 0;
   let length = 0;
   let number = 1;
-  let offset = 0;
-  let position = 0;
+  let offset = range?.start ?? 0;
+  let position = offset;
   let afterCr = false;
   const finish = (): Line => {
     let bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, held);
     let start = offset;
-    if (number === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    if (offset === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
       bytes = bytes.subarray(3);
       start += 3;
     }
@@ -46,7 +55,7 @@ export async function* readLines(path: string, search: ByteSearch = indexOfByte)
     length = 0;
     return line;
   };
-  for await (const chunk of createReadStream(path, { highWaterMark: READ_BYTES }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_BYTES, start: range?.start, end: range?.end === undefined ? undefined : range.end - 1 }) as AsyncIterable<Buffer>) {
     const lf = new NextByte(chunk, 0x0a, search);
     const cr = new NextByte(chunk, 0x0d, search);
     let at = 0;

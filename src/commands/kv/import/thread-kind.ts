@@ -1,2 +1,3 @@
-/** `workerData.kind` of the import's parser thread: src/main.ts starts it instead of the server's. */
+/** `workerData.kind` of the import's threads: src/main.ts starts them instead of the server's. */
 export const PARSER_THREAD = "import-parser";
+export const CHECKER_THREAD = "import-checker";

@@ -1,0 +1,42 @@
+import { fileURLToPath } from "node:url";
+import { describeThrown } from "../../../core/describe-thrown.js";
+import { errors, KvError, type ErrorCode } from "../../../core/errors.js";
+
+/** This bundle (dist/cli.cjs); run from source, as the tests run commands, the bundle built from it. */
+export function bundleEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith(".ts") ? fileURLToPath(new URL("../../../../dist/cli.cjs", import.meta.url)) : here;
+}
+
+/**
+ * An import thread's heap. What it parses dies young, and a young generation of V8's default size
+ * (tens of MiB) would be resident beside the main thread's: the peak RSS of the whole import counts.
+ */
+export const THREAD_HEAP = { maxYoungGenerationSizeMb: 6 };
+
+/** An error thrown in an import thread, as its parts: the catalogue's, or the system's (a read that failed). */
+export type Thrown =
+  | { kv: true; code: ErrorCode; message: string; hint?: string; details?: Record<string, unknown> }
+  | { kv: false; message: string; code?: string; errno?: number; syscall?: string; path?: string };
+
+export function flatten(e: unknown): Thrown {
+  if (e instanceof KvError) return { kv: true, code: e.code, message: e.message, hint: e.hint, details: e.details };
+  const { code, errno, syscall, path } = e as NodeJS.ErrnoException;
+  return { kv: false, message: e instanceof Error ? e.message : describeThrown(e), code, errno, syscall, path };
+}
+
+/** The error as the main thread would have had it had it read the file itself. */
+export function revive(t: Thrown): Error {
+  if (t.kv) return errors.relayed(t.code, t.message, t.hint, t.details);
+  const e = new Error(t.message) as NodeJS.ErrnoException;
+  if (t.code !== undefined) e.code = t.code;
+  if (t.errno !== undefined) e.errno = t.errno;
+  if (t.syscall !== undefined) e.syscall = t.syscall;
+  if (t.path !== undefined) e.path = t.path;
+  return e;
+}
+
+/** What ended a thread that was not asked to end: a bug, reported as one. */
+export function threadEnded(name: string, why: string): KvError {
+  return errors.internal(`The thread reading ${name} ended before the end of the file: ${why}.`);
+}
