@@ -47,7 +47,13 @@ export async function halfway(path: string, above = SPLIT_ABOVE_BYTES): Promise<
 }
 
 /** Checks the NDJSON file from `start` to its end in a worker thread; `stop` ends the thread. */
-export function checkInThread(path: string, name: string, start: number, prefix: string, entry = bundleEntry()): { result: Promise<PartChecked>; stop(): Promise<number> } {
+export function checkInThread(
+  path: string,
+  name: string,
+  start: number,
+  prefix: string,
+  entry = bundleEntry(),
+): { result: Promise<PartChecked>; stop(): Promise<number> } {
   const data: CheckerThreadData = { kind: CHECKER_THREAD, path, name, start, prefix };
   const worker = new Worker(entry, { workerData: data, argv: [], stdin: false, resourceLimits: THREAD_HEAP });
   const result = new Promise<PartChecked>((resolve, reject) => {
@@ -68,7 +74,10 @@ export async function checkPartInThread(): Promise<void> {
     const hashes = new KeyHashLog();
     const { total, totalBytes, problems } = await checkItems(ImportSource.opened(path, name).ndjson({ start }), prefix, hashes, undefined, () => {});
     const part: PartChecked = { total, totalBytes, problems: problems.length, hashes: hashes.take() };
-    port.postMessage({ type: "checked", part } satisfies FromChecker, part.hashes.chunks.map((c) => c.buffer as ArrayBuffer));
+    port.postMessage(
+      { type: "checked", part } satisfies FromChecker,
+      part.hashes.chunks.map((c) => c.buffer as ArrayBuffer),
+    );
   } catch (e) {
     port.postMessage({ type: "failed", error: flatten(e) } satisfies FromChecker);
   }

@@ -55,7 +55,11 @@ export async function* readLines(path: string, search: ByteSearch = indexOfByte,
     length = 0;
     return line;
   };
-  for await (const chunk of createReadStream(path, { highWaterMark: READ_BYTES, start: range?.start, end: range?.end === undefined ? undefined : range.end - 1 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(path, {
+    highWaterMark: READ_BYTES,
+    start: range?.start,
+    end: range?.end === undefined ? undefined : range.end - 1,
+  }) as AsyncIterable<Buffer>) {
     const lf = new NextByte(chunk, 0x0a, search);
     const cr = new NextByte(chunk, 0x0d, search);
     let at = 0;
