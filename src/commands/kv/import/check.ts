@@ -14,7 +14,7 @@ export interface Checked {
   keep: Set<string> | undefined;
 }
 
-export interface CheckOptions {
+interface CheckOptions {
   /** Stops the wait for the other thread's half; `beforeEach` then throws. */
   signal?: AbortSignal;
   /** Files from this size are checked half in another thread (tests lower it). */

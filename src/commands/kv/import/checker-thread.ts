@@ -8,7 +8,7 @@ import { CHECKER_THREAD } from "./thread-kind.js";
 import { bundleEntry, flatten, revive, THREAD_HEAP, threadEnded, type Thrown } from "./thread-messages.js";
 
 /** A file smaller than this is checked in one thread: a thread costs tens of milliseconds to start. */
-export const SPLIT_ABOVE_BYTES = 64 * 1_048_576;
+const SPLIT_ABOVE_BYTES = 64 * 1_048_576;
 /** How far past the middle a line's end is looked for (a line of the longest entry fits). */
 const LOOK_BYTES = 4 * 1_048_576;
 
@@ -21,7 +21,7 @@ interface CheckerThreadData {
 }
 
 /** The second part's account: its problems only counted (any one sends the check back to one thread). */
-export interface PartChecked {
+interface PartChecked {
   total: number;
   totalBytes: number;
   problems: number;

@@ -12,7 +12,7 @@ export function bundleEntry(): string {
  * An import thread's heap. What it parses dies young, and a young generation of V8's default size
  * (tens of MiB) would be resident beside the main thread's: the peak RSS of the whole import counts.
  */
-export const THREAD_HEAP = { maxYoungGenerationSizeMb: 6 };
+export const THREAD_HEAP = { maxYoungGenerationSizeMb: 3 };
 
 /** An error thrown in an import thread, as its parts: the catalogue's, or the system's (a read that failed). */
 export type Thrown =
