@@ -29,9 +29,12 @@ export async function* parsedInThread(path: string, name: string, size: number, 
   const worker = new Worker(entry, { workerData: data, argv: [], stdin: false, resourceLimits: THREAD_HEAP });
   const inbox: FromParser[] = [];
   let wake: (() => void) | undefined;
+  // The writer is woken in a turn of its own (setImmediate), never inside the message's callback: a
+  // port delivers up to a thousand waiting messages in one callback, and a writer woken inside it
+  // would write batch after batch there, with no turn of the event loop in which a signal is seen.
   const deliver = (m: FromParser) => {
     inbox.push(m);
-    wake?.();
+    if (wake) setImmediate(wake);
     wake = undefined;
   };
   worker.on("message", deliver);
