@@ -1,13 +1,23 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { importThreads } from "../../src/commands/kv/import/thread-messages.js";
 import { tempDir, type RunResult } from "../support/cli.js";
 import { runInDir } from "../support/in-dir.js";
 
 /**
- * `kv import` of NDJSON writes what its parser thread hands over; a JSON array is parsed in the main
- * thread. The same entries through both must leave the same store, and a refused file nothing.
+ * `kv import` of a large NDJSON file writes what its parser thread hands over; a JSON array is parsed
+ * in the main thread. The same entries through both must leave the same store, and a refused file
+ * nothing. The files here are small: every file goes through the threads while these tests run.
  */
+
+const fromBytes = importThreads.fromBytes;
+beforeAll(() => {
+  importThreads.fromBytes = 0;
+});
+afterAll(() => {
+  importThreads.fromBytes = fromBytes;
+});
 
 function sandbox() {
   const dir = tempDir();

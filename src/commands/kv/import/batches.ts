@@ -1,16 +1,21 @@
+import { statSync } from "node:fs";
 import type { Backend, BulkPutOptions } from "../../../core/backend.js";
 import type { BulkEntry, BulkOutcome } from "../../../core/bulk.js";
 import { KvError } from "../../../core/errors.js";
 import type { ImportFormat, ImportSource } from "./import-source.js";
 import type { Pending } from "./packed-batch.js";
 import { parsedInThread } from "./parser-thread.js";
+import { importThreads } from "./thread-messages.js";
 
 /**
- * The file's valid entries again, in batches of `size`. NDJSON (standard input too: it was copied to a
- * file) is parsed in a worker thread, so that this thread only writes; the JSON forms are parsed here.
+ * The file's valid entries again, in batches of `size`. A large NDJSON file (standard input too: it
+ * was copied to a file) is parsed in a worker thread, so that this thread only writes; smaller files
+ * and the JSON forms are parsed here.
  */
 export function readBatches(source: ImportSource, format: ImportFormat, size: number): AsyncGenerator<Pending[]> {
-  return format === "ndjson" ? parsedInThread(source.path, source.name, size) : parsedHere(source, format, size);
+  return format === "ndjson" && statSync(source.path).size >= importThreads.fromBytes
+    ? parsedInThread(source.path, source.name, size)
+    : parsedHere(source, format, size);
 }
 
 /** The batches, parsed in this thread. */

@@ -5,10 +5,8 @@ import { KeyHashLog, type LoggedHashes } from "../../../core/key-hashes.js";
 import { checkItems } from "./check-items.js";
 import { ImportSource } from "./import-source.js";
 import { CHECKER_THREAD } from "./thread-kind.js";
-import { bundleEntry, flatten, revive, THREAD_HEAP, threadEnded, type Thrown } from "./thread-messages.js";
+import { bundleEntry, flatten, importThreads, revive, THREAD_HEAP, threadEnded, type Thrown } from "./thread-messages.js";
 
-/** A file smaller than this is checked in one thread: a thread costs tens of milliseconds to start. */
-const SPLIT_ABOVE_BYTES = 64 * 1_048_576;
 /** How far past the middle a line's end is looked for (a line of the longest entry fits). */
 const LOOK_BYTES = 4 * 1_048_576;
 
@@ -31,7 +29,7 @@ interface PartChecked {
 type FromChecker = { type: "checked"; part: PartChecked } | { type: "failed"; error: Thrown };
 
 /** Where the second half of the file starts: just after the first line end past its middle; none for a small file. */
-export async function halfway(path: string, above = SPLIT_ABOVE_BYTES): Promise<number | undefined> {
+export async function halfway(path: string, above = importThreads.fromBytes): Promise<number | undefined> {
   const { size } = await stat(path);
   if (size < above || size < 2) return undefined;
   const middle = Math.floor(size / 2);
