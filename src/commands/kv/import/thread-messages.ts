@@ -9,12 +9,12 @@ export function bundleEntry(): string {
 }
 
 /**
- * From what size a file is checked and parsed in worker threads. A thread costs about 20 MiB and
- * tens of milliseconds to start, which a small file does not repay: a 100k-line import peaked at
- * 152 MiB with the parser thread and 131 MiB without. The tests lower it to run small files through
- * the threads.
+ * From what size a file is checked and parsed in worker threads. The threads take a 5M-line file
+ * (3.7 GB) from 106 to 86 s, but each costs memory while it parses: at 1M lines (107 MB) the import
+ * peaked at 167–213 MiB with them and 177 MiB without, to save a few of its 13 s, and at 100k lines
+ * at 152 MiB against 131. The tests lower it to run small files through the threads.
  */
-export const importThreads = { fromBytes: 64 * 1_048_576 };
+export const importThreads = { fromBytes: 256 * 1_048_576 };
 
 /**
  * An import thread's heap. What it parses dies young, and a young generation of V8's default size
