@@ -9,10 +9,10 @@ export function bundleEntry(): string {
 }
 
 /**
- * From what size a file is checked and parsed in worker threads. The threads take a 5M-line file
- * (3.7 GB) from 106 to 86 s, but each costs memory while it parses: at 1M lines (107 MB) the import
- * peaked at 167–213 MiB with them and 177 MiB without, to save a few of its 13 s, and at 100k lines
- * at 152 MiB against 131. The tests lower it to run small files through the threads.
+ * From what size a file is checked and parsed in worker threads: where they pay for themselves. They
+ * take a 5M-line file (3.7 GB) from 106 to 82–86 s of wall time; at 1M lines (107 MB) they saved
+ * 1.3 of 14.6 s for 3 s more CPU and 163 MiB at the peak against 154. The tests lower it to run small
+ * files through the threads.
  */
 export const importThreads = { fromBytes: 256 * 1_048_576 };
 
