@@ -30,8 +30,8 @@ command -v hyperfine >/dev/null || { echo "hyperfine is not installed: apt-get i
 N=${SCALE_KEYS:-5000000}
 RUNS=${SCALE_RUNS:-15}
 ys="$PWD/bin/yourspace"
-layout=$(cat src/emulator/store/schema.ts src/emulator/store/store.ts bench/scale/make-data.mjs | sha256sum | cut -c1-10)
-cache="${TMPDIR:-/tmp}/yourspace-scale-$N-$layout"
+. bench/scale/seeded-store.sh
+cache=$(scale_cache "$N")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export YOURSPACE_CONFIG_DIR="$work/config"

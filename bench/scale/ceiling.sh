@@ -12,9 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=5000000
 ROOM=30
-layout=$(cat src/emulator/store/schema.ts src/emulator/store/store.ts bench/scale/make-data.mjs | sha256sum | cut -c1-10)
-cache="${TMPDIR:-/tmp}/yourspace-scale-$N-$layout"
-[ -f "$cache/seeded" ] || { echo "No seeded store in $cache: run bash bench/scale.sh first." >&2; exit 1; }
+. bench/scale/seeded-store.sh
+cache=$(scale_cache "$N")
+require_seeded "$cache" "$N"
 ys="$PWD/bin/yourspace"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

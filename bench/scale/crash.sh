@@ -13,9 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${SCALE_KEYS:-5000000}
 KILL_AFTER=${KILL_AFTER:-20}
-layout=$(cat src/emulator/store/schema.ts src/emulator/store/store.ts bench/scale/make-data.mjs | sha256sum | cut -c1-10)
-cache="${TMPDIR:-/tmp}/yourspace-scale-$N-$layout"
-[ -f "$cache/seeded" ] || { echo "No seeded store in $cache: run SCALE_KEYS=$N bash bench/scale.sh first." >&2; exit 1; }
+. bench/scale/seeded-store.sh
+cache=$(scale_cache "$N")
 ys="$PWD/bin/yourspace"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -53,6 +52,7 @@ crash() { # name, data dir, command…
 
 CASES=${CASES:-import rm-prefix namespace-rm compaction}
 chosen() { [[ " $CASES " == *" $1 "* ]]; }
+if chosen import || chosen rm-prefix || chosen namespace-rm; then require_seeded "$cache" "$N"; fi
 
 if chosen import; then
   "$ys" --data-dir "$work/import" kv site --tier team --quiet
