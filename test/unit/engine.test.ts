@@ -288,6 +288,10 @@ describe("engine", () => {
     expect(mode()).toEqual(mapped);
     engine.putMany(S, "default", [{ key: "k9", value: bytes("v9") }]);
     expect(mode()).toEqual(bulk);
+    engine.get(S, "default", "k0");
+    // A dry run too: an import's check of the tier's ceilings runs every key through one.
+    engine.putMany(S, "default", [{ key: "k8", value: bytes("v8") }], { dryRun: true });
+    expect(mode()).toEqual(bulk);
     engine.list(S, "default", { prefix: "", limit: 10 });
     expect(mode()).toEqual(mapped);
     const early = engine.exportEntries(S, "default", "", 2);
