@@ -77,7 +77,7 @@ tab ${JSON.stringify(cases["kv get sessions/<Tab> (100 of 90,000)"])}; echo "ans
   };
   console.log(`${count.toLocaleString("en-US")} keys, ${rounds} rounds, Node ${process.version}; medians`);
   row("node -e 0 (floor)", "floor");
-  Object.keys(cases).forEach((name, i) => row(name, String(i)));
+  for (const [i, name] of Object.keys(cases).entries()) row(name, String(i));
   console.log(`values offered for sessions/: ${wall.get("answer")[0] * 1000}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

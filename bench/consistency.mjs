@@ -21,7 +21,7 @@ const engine = new Engine({ db, dataDir: dir, clock });
 new EmulatorControl(engine).configure({ profile: "yourspace" });
 const key = (i) => `flags/${String(i).padStart(6, "0")}`;
 
-let t = performance.now();
+const t = performance.now();
 // Version 1 of every key reaches every region; versions 2..N are written within one Δ, so none has.
 db.transaction(() => {
   for (let i = 0; i < KEYS; i++) engine.put("local", "default", key(i), { value: Buffer.from(`v1-${i}`) });

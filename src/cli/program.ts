@@ -83,7 +83,7 @@ function addCommands(parent: Command, spec: CommandSpec, invoke: Invoke): void {
       cmd.action(async (...params: unknown[]) => {
         const command = params[params.length - 1] as Command;
         const args: CommandArgs = {};
-        (child.args ?? []).forEach((a, i) => (args[a.name] = params[i] as string | string[] | undefined));
+        for (const [i, a] of (child.args ?? []).entries()) args[a.name] = params[i] as string | string[] | undefined;
         await invoke(child, args, command);
       });
     }

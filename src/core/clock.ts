@@ -4,8 +4,7 @@ export interface Clock {
   now(): number;
 }
 
-// The one reading of the machine's clock, injected wherever time is needed.
-// eslint-disable-next-line no-restricted-syntax
+// biome-ignore lint/plugin/no-wall-clock: the one reading of the machine's clock, injected wherever time is needed
 export const systemClock: Clock = { now: () => Date.now() };
 
 /** A clock that only moves when told to. */

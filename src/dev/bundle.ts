@@ -1,5 +1,5 @@
 import { relative, resolve } from "node:path";
-import { KvError } from "../core/errors.js";
+import type { KvError } from "../core/errors.js";
 import { edgeErrors } from "../core/edge-errors.js";
 
 /** A function's code, bundled with everything it imports but "yourspace:edge". */

@@ -2,7 +2,7 @@ import { relative } from "node:path";
 import { edgeErrors } from "../core/edge-errors.js";
 import type { KvBinding } from "../edge/module.js";
 import type { Bundle } from "./bundle.js";
-import { EdgeRequest, standardRequest } from "./edge-request.js";
+import { type EdgeRequest, standardRequest } from "./edge-request.js";
 import { EdgeResponse } from "./edge-response.js";
 import type { Realm } from "./realm.js";
 

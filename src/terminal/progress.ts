@@ -51,11 +51,11 @@ export function startProgress(ctx: ProgressHost, label: string, total: number): 
     return `${label} ${"█".repeat(filled)}${"░".repeat(BAR_WIDTH - filled)} ${n(done)}/${n(total)} · ${n(Math.round(rate))}/s · ${left}s left`;
   };
   // A line longer than the terminal wraps, and a carriage return then goes back only to the last row.
-  const fit = (text: string) => text.slice(0, Math.max(1, (stderr.columns ?? 80) - 1));
+  const fitToWidth = (text: string) => text.slice(0, Math.max(1, (stderr.columns ?? 80) - 1));
   const draw = () => {
     drawn = now();
     shown = true;
-    stderr.write(`${REDRAW}${fit(describe())}`);
+    stderr.write(`${REDRAW}${fitToWidth(describe())}`);
   };
   draw();
   // A signal is answered on stderr at once (src/commands/interruption.ts): the bar makes way for it.

@@ -120,7 +120,7 @@ const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 const UNICODE_KEY = "café/日本語/🎉/with space/and%percent?q=1#frag";
 
 const SCENARIOS: Record<string, Scenario> = {
-  "set and get: text, empty, binary (all 256 bytes), Unicode key, metadata, ttl": async (t, step) => {
+  "set and get: text, empty, binary (all 256 bytes), Unicode key, metadata, ttl": async (_t, step) => {
     expect(ok(await step(["kv", "set", "greeting", "héllo wörld"])).stdout).toBe("");
     expect(ok(await step(["kv", "get", "greeting"])).stdout).toBe("héllo wörld");
     ok(await step(["kv", "set", "empty", ""]));
@@ -151,7 +151,7 @@ const SCENARIOS: Record<string, Scenario> = {
     json(await step(["kv", "ls", "--json"]));
   },
 
-  "get of a missing key or namespace": async (t, step) => {
+  "get of a missing key or namespace": async (_t, step) => {
     fails(await step(["kv", "get", "nope"]), 3, null);
     fails(await step(["kv", "get", "nope", "--json"]), 3, "KEY_NOT_FOUND");
     fails(await step(["kv", "get", "nope", "-n", "ghost", "--json"]), 3, "NAMESPACE_NOT_FOUND");
@@ -159,14 +159,14 @@ const SCENARIOS: Record<string, Scenario> = {
     fails(await step(["kv", "get", "nope", "--region", "mars", "--json"]), 2, "USAGE");
   },
 
-  "get --json has the same keys on both targets": async (t, step) => {
+  "get --json has the same keys on both targets": async (_t, step) => {
     ok(await step(["kv", "set", "k", "v"]));
     const doc = json(await step(["kv", "get", "k", "--json"]));
     expect(Object.keys(doc).sort()).toEqual(["ageMs", "encoding", "expiresAt", "key", "metadata", "region", "servedFrom", "value", "version"]);
     expect(doc).toMatchObject({ version: "00000000000000000001", region: "iad", servedFrom: "home" });
   },
 
-  "ls: pages with --limit and --cursor, --all, prefix": async (t, step) => {
+  "ls: pages with --limit and --cursor, --all, prefix": async (_t, step) => {
     for (const k of ["a/1", "a/2", "a/3", "b/1", "é", "z"]) ok(await step(["kv", "set", k, `v-${k}`]));
     const first = json(await step(["kv", "ls", "--limit", "2", "--json"]));
     expect(first.keys.map((k: { key: string }) => k.key)).toEqual(["a/1", "a/2"]);
@@ -188,7 +188,7 @@ const SCENARIOS: Record<string, Scenario> = {
     fails(await step(["kv", "ls", "-n", "ghost", "--json"]), 3, "NAMESPACE_NOT_FOUND");
   },
 
-  "rm: one, several all-or-nothing, missing, --force, --prefix --yes": async (t, step) => {
+  "rm: one, several all-or-nothing, missing, --force, --prefix --yes": async (_t, step) => {
     for (const k of ["a", "b", "c", "tmp/1", "tmp/2", "tmp/3", "keep"]) ok(await step(["kv", "set", k, k]));
     ok(await step(["kv", "rm", "a"]));
     fails(await step(["kv", "get", "a", "--json"]), 3, "KEY_NOT_FOUND");
@@ -255,7 +255,7 @@ const SCENARIOS: Record<string, Scenario> = {
     expect(json(await step(["kv", "usage", "--json"]))).toMatchObject({ writes: 2_502 + 2_500, storage: { keys: 2 } });
   },
 
-  "namespace create, ls, rm": async (t, step) => {
+  "namespace create, ls, rm": async (_t, step) => {
     expect(json(await step(["kv", "namespace", "create", "staging", "--json"]))).toEqual({ name: "staging", createdAt: new Date(T0).toISOString(), keys: 0 });
     ok(await step(["kv", "namespace", "create", "other"]));
     fails(await step(["kv", "namespace", "create", "staging", "--json"]), 2, "NAMESPACE_EXISTS");
@@ -307,13 +307,13 @@ const SCENARIOS: Record<string, Scenario> = {
     fails(await step(["kv", "get", "k", "--json"]), 3, "KEY_NOT_FOUND");
   },
 
-  "an empty key is INVALID_KEY (exit 2) for set and get": async (t, step) => {
+  "an empty key is INVALID_KEY (exit 2) for set and get": async (_t, step) => {
     fails(await step(["kv", "set", "", "v", "--json"]), 2, "INVALID_KEY");
     fails(await step(["kv", "set", "", "v"]), 2, null);
     fails(await step(["kv", "get", "", "--json"]), 2, "INVALID_KEY");
   },
 
-  "--region and --consistency eventual on the manual clock": async (t, step) => {
+  "--region and --consistency eventual on the manual clock": async (_t, step) => {
     ok(await step(["kv", "emulator", "clock", "manual"]));
     ok(await step(["kv", "set", "k", "v1"]));
     ok(await step(["kv", "emulator", "settle"]));
@@ -341,7 +341,7 @@ const SCENARIOS: Record<string, Scenario> = {
     fails(await step(["kv", "get", "short", "--json"]), 3, "KEY_NOT_FOUND");
   },
 
-  "a read's own --cache-ttl under the cloudflare profile (30 s at least) sets how long what it fetches is cached": async (t, step) => {
+  "a read's own --cache-ttl under the cloudflare profile (30 s at least) sets how long what it fetches is cached": async (_t, step) => {
     ok(await step(["kv", "emulator", "clock", "manual"]));
     ok(await step(["kv", "emulator", "config", "--profile", "cloudflare"]));
     const inFra = ["--region", "fra", "--consistency", "eventual", "--json"];
@@ -362,7 +362,7 @@ const SCENARIOS: Record<string, Scenario> = {
     fails(await step(["kv", "get", "k", ...inFra, "--cache-ttl", "soon"]), 2, "USAGE");
   },
 
-  "conditional writes: --if-absent, --if-version on set and rm, their failures with the current version": async (t, step) => {
+  "conditional writes: --if-absent, --if-version on set and rm, their failures with the current version": async (_t, step) => {
     const created = json(await step(["kv", "set", "lock", "me", "--if-absent", "--json"]));
     expect(created).toMatchObject({ key: "lock", version: "00000000000000000001" });
     const taken = fails(await step(["kv", "set", "lock", "you", "--if-absent", "--json"]), 7, "CONDITION_FAILED");
@@ -392,7 +392,7 @@ const SCENARIOS: Record<string, Scenario> = {
     fails(await step(["kv", "set", "lock", "x", "--if-absent", "-n", "ghost", "--json"]), 3, "NAMESPACE_NOT_FOUND");
   },
 
-  "kv incr: counts from 0, --by, --ttl on creation, not a counter, overflow, partition": async (t, step) => {
+  "kv incr: counts from 0, --by, --ttl on creation, not a counter, overflow, partition": async (_t, step) => {
     ok(await step(["kv", "emulator", "clock", "manual"]));
     expect(ok(await step(["kv", "incr", "hits"])).stdout).toBe("1\n");
     expect(ok(await step(["kv", "incr", "hits", "--by", "41"])).stdout).toBe("42\n");
@@ -423,7 +423,7 @@ const SCENARIOS: Record<string, Scenario> = {
     expect(json(await step(["kv", "incr", "hits", "--region", "sin", "--json"]))).toMatchObject({ value: "-7", region: "sin" });
   },
 
-  "the emulator's controls and region views: status, clock, advance, settle, faults and inspect, as JSON and as text": async (t, step) => {
+  "the emulator's controls and region views: status, clock, advance, settle, faults and inspect, as JSON and as text": async (_t, step) => {
     ok(await step(["kv", "emulator", "clock", "manual", "--json"]));
     ok(await step(["kv", "set", "k", "v1"]));
     ok(await step(["kv", "emulator", "settle", "--json"]));

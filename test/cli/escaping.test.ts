@@ -17,7 +17,7 @@ const SGR = /\u001b\[[0-9;]*m/g;
 
 function expectClean(text: string, where: string): void {
   const found = RAW.exec(text.replace(SGR, ""));
-  expect(found, `${where} holds U+${found?.[0].codePointAt(0)!.toString(16).padStart(4, "0")} raw:\n${JSON.stringify(text)}`).toBeNull();
+  expect(found, `${where} holds U+${found?.[0].codePointAt(0)?.toString(16).padStart(4, "0")} raw:\n${JSON.stringify(text)}`).toBeNull();
 }
 
 /** The characters that did damage in the examples, and their relatives. */

@@ -58,8 +58,8 @@ describe("yourspace dev: routes, handlers and fall-through", () => {
     const missing = await dev.fetch("/nothing/here");
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
-    const escape = await dev.fetch("/..%2f..%2fyourspace.jsonc");
-    expect(escape.status).toBe(404);
+    const climbing = await dev.fetch("/..%2f..%2fyourspace.jsonc");
+    expect(climbing.status).toBe(404);
 
     const unknown = await dev.fetch("/", { region: "mars" });
     expect(unknown.status).toBe(400);

@@ -96,7 +96,7 @@ describe("concurrent writers on one data directory", () => {
 
     // Read every key of its own back: right value, and the version `set` printed for it.
     const got = await pool(ownWrites, WORKERS, (p) => kvJson<{ key: string; value: string; version: string }>(dir, ["get", p.key]));
-    got.forEach((g, n) => expect(g).toMatchObject({ key: ownWrites[n]!.key, value: ownWrites[n]!.value, version: ownWrites[n]!.version }));
+    for (const [n, g] of got.entries()) expect(g).toMatchObject({ key: ownWrites[n]!.key, value: ownWrites[n]!.value, version: ownWrites[n]!.version });
 
     // The shared key holds the write with the highest version, whichever process made it.
     const sharedWrites = printed.filter((p) => p.shared);

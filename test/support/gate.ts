@@ -28,6 +28,7 @@ export interface GateAnswer {
  */
 export async function gate(
   upstream: string,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that answers nothing is written with no return, which is void, not undefined
   before: (req: SeenRequest) => Promise<GateAnswer | void> | GateAnswer | void,
 ): Promise<{ url: string; seen: SeenRequest[] }> {
   const seen: SeenRequest[] = [];

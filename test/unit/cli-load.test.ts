@@ -5,9 +5,9 @@ afterEach(() => vi.restoreAllMocks());
 describe("loading the CLI", () => {
   it("formats no number: the first one a process formats loads ICU's locale data, milliseconds of every start-up", async () => {
     vi.resetModules();
-    const toLocaleString = vi.spyOn(Number.prototype, "toLocaleString");
+    const localeFormat = vi.spyOn(Number.prototype, "toLocaleString");
     const { main } = await import("../../src/cli/run.js");
     expect(main).toBeTypeOf("function");
-    expect(toLocaleString).not.toHaveBeenCalled();
+    expect(localeFormat).not.toHaveBeenCalled();
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { GetResult } from "../../src/core/backend.js";
-import { KvError } from "../../src/core/errors.js";
+import type { KvError } from "../../src/core/errors.js";
 import { check } from "../../src/emulator/history/checker.js";
 import { delay, paramsForProfile, visibilityDeadline } from "../../src/emulator/regions/model.js";
 import { createReal, EDGES, HOME, NS, REGIONS, SITE, T0, type Real } from "../property/harness.js";

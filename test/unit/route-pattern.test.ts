@@ -19,7 +19,7 @@ describe("route patterns (yourspace.jsonc routes[].pattern, kv bind --route)", (
     expect(parseRoutePattern(pattern).matches(path)).toBe(matches);
   });
 
-  it.each(["", "admin", "/a*b", "/a/**", "/a?b", "/a#b", "/a b", "/a\u0000", "/" + "x".repeat(1024)])("refuses %j with INVALID_ROUTE", (pattern) => {
+  it.each(["", "admin", "/a*b", "/a/**", "/a?b", "/a#b", "/a b", "/a\u0000", `/${"x".repeat(1024)}`])("refuses %j with INVALID_ROUTE", (pattern) => {
     const thrown = (() => {
       try {
         parseRoutePattern(pattern);

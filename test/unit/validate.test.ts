@@ -30,7 +30,7 @@ describe("validateKey", () => {
   });
 
   it("measures bytes, not characters", () => {
-    const e = failure(() => validateKey("é".repeat(256) + "a"));
+    const e = failure(() => validateKey(`${"é".repeat(256)}a`));
     expect(e.code).toBe("INVALID_KEY");
     expect(e.message).toContain("513 bytes");
     expect(e.message).toContain("512");

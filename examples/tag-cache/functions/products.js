@@ -14,7 +14,7 @@ export default async function products(req, ctx) {
 
   const product = await kv.get(`products/${id}`, "json");
   if (!product) return new Response(`No product ${id}.\n`, { status: 404 });
-  const html = `<!doctype html>\n<title>${escape(product.name)}</title>\n<h1>${escape(product.name)}</h1>\n<p>${escape(String(product.price))}</p>\n`;
+  const html = `<!doctype html>\n<title>${escapeHtml(product.name)}</title>\n<h1>${escapeHtml(product.name)}</h1>\n<p>${escapeHtml(String(product.price))}</p>\n`;
   await remember(ctx.env.CACHE, path, html, ["products", `product:${id}`]);
   return page(html, "miss");
 }
@@ -23,6 +23,6 @@ function page(html, cache) {
   return new Response(html, { headers: { "content-type": "text/html; charset=utf-8", "x-cache": cache } });
 }
 
-function escape(text) {
+function escapeHtml(text) {
   return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }

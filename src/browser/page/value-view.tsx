@@ -80,7 +80,8 @@ function Preview({ stored, name }: { stored: StoredValue; name: string }) {
     return (
       <figure>
         <figcaption>Binary value, as a hex dump</figcaption>
-        <pre class="hex" aria-label="Hex dump" tabIndex={0}>
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling area takes the focus so that a keyboard can scroll it */}
+        <pre class="hex" role="region" aria-label="Hex dump" tabIndex={0}>
           {hexDump(stored.bytes)}
         </pre>
       </figure>
@@ -96,11 +97,12 @@ function Preview({ stored, name }: { stored: StoredValue; name: string }) {
           </button>
         </figcaption>
         {raw ? (
-          <pre class="text" tabIndex={0}>
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling area takes the focus so that a keyboard can scroll it
+          <pre class="text" role="region" aria-label="JSON as text" tabIndex={0}>
             {shown.text}
           </pre>
         ) : (
-          <div class="json" aria-label="JSON value">
+          <div class="json" role="region" aria-label="JSON value">
             <JsonTree value={shown.value} />
           </div>
         )}
@@ -110,7 +112,8 @@ function Preview({ stored, name }: { stored: StoredValue; name: string }) {
   return (
     <figure>
       <figcaption>Text</figcaption>
-      <pre class="text" aria-label="Text value" tabIndex={0}>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling area takes the focus so that a keyboard can scroll it */}
+      <pre class="text" role="region" aria-label="Text value" tabIndex={0}>
         {shown.text}
       </pre>
     </figure>

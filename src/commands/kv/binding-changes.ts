@@ -1,4 +1,4 @@
-import { errors, KvError } from "../../core/errors.js";
+import { errors, type KvError } from "../../core/errors.js";
 import { outcomeErrors } from "../../core/outcome-errors.js";
 import type { Binding } from "../../core/backend.js";
 import type { PreparedSave } from "../../project/project-file.js";

@@ -72,7 +72,7 @@ export class HistoryState {
   applyFault(op: HistoryOp): void {
     const f = op.fault;
     if (f?.kind === "config" && f.params) return this.applyConfig(op, { ...f.params, cacheTtlMs: f.params.cacheTtlMs ?? Number.POSITIVE_INFINITY });
-    if (!f || !f.region || !["partition", "heal", "pause", "resume"].includes(f.kind)) return; // settle/advance only speed things up
+    if (!f?.region || !["partition", "heal", "pause", "resume"].includes(f.kind)) return; // settle/advance only speed things up
     const kind = f.kind === "partition" || f.kind === "heal" ? "partition" : "pause";
     const opens = f.kind === "partition" || f.kind === "pause";
     // partition(home) cuts every edge, as the controls do; the history says which.

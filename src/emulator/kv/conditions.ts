@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
-import { type KvError } from "../../core/errors.js";
+import type { KvError } from "../../core/errors.js";
 import { conditionErrors } from "../../core/condition-errors.js";
-import { type ConditionFailure } from "../../core/condition-errors.js";
+import type { ConditionFailure } from "../../core/condition-errors.js";
 import { addChecked, parseCounter } from "../../core/int64.js";
 import type { Row } from "../store/rows.js";
 import type { KvContext } from "./context.js";

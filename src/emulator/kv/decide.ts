@@ -1,6 +1,6 @@
 import { errors, type KvError } from "../../core/errors.js";
 import { conditionErrors } from "../../core/condition-errors.js";
-import { type ConditionFailure } from "../../core/condition-errors.js";
+import type { ConditionFailure } from "../../core/condition-errors.js";
 import type { OpRecord } from "../history/recording.js";
 import type { Row } from "../store/rows.js";
 import { counted, deciding, expectedVersion, failedCondition, liveVersion } from "./conditions.js";

@@ -2,7 +2,7 @@ import type { BulkPutOptions, DeleteOptions, DeleteResult } from "../../core/bac
 import type { BulkEntry, BulkOutcome } from "../../core/bulk.js";
 import { KvError } from "../../core/errors.js";
 import { conditionErrors } from "../../core/condition-errors.js";
-import { type ConditionFailure } from "../../core/condition-errors.js";
+import type { ConditionFailure } from "../../core/condition-errors.js";
 import { validateKey } from "../../core/validate.js";
 import { failedCondition, liveVersion } from "./conditions.js";
 import type { KvContext } from "./context.js";

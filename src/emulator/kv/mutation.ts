@@ -110,6 +110,7 @@ export function resolveOrError(mutation: Mutation, now: number, use: () => SiteU
 /** Whether a put would leave the key as it is (see PutMutation.keepIfSame); `head` is live. */
 export function sameAsStored(put: Resolved & { mutation: PutMutation }, head: Row): boolean {
   return (
+    // biome-ignore lint/complexity/useOptionalChain: the answer is a boolean, which `head.value?.equals` would make boolean | undefined
     head.value !== null &&
     head.value.equals(put.value!) &&
     head.metadata === put.metadata &&

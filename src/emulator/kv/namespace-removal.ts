@@ -55,11 +55,11 @@ export function removeNamespaceStep(engine: KvContext, site: string, id: number,
   let started = 0;
   warmUp(engine, "ns = ?", () => [id], keys);
   const removed = engine.run(true, () => {
-    // eslint-disable-next-line no-restricted-syntax -- how long the write lock is held is real time, whatever the emulated clock says
+    // biome-ignore lint/plugin/no-wall-clock: how long the write lock is held is real time, whatever the emulated clock says
     started = performance.now();
     return removeStep(engine, site, id, keys);
   });
-  // eslint-disable-next-line no-restricted-syntax -- how long the write lock is held is real time, whatever the emulated clock says
+  // biome-ignore lint/plugin/no-wall-clock: how long the write lock is held is real time, whatever the emulated clock says
   return removed === null ? null : { removed, heldMs: performance.now() - started };
 }
 

@@ -54,7 +54,7 @@ export function removeRangeStep(engine: KvContext, step: RangeStep): RangeStepRe
   const result = engine.run(
     true,
     () => {
-      // eslint-disable-next-line no-restricted-syntax -- how long the write lock is held is real time, whatever the emulated clock says
+      // biome-ignore lint/plugin/no-wall-clock: how long the write lock is held is real time, whatever the emulated clock says
       started = performance.now();
       const region = engine.regionNow(step.region);
       if (engine.regions.partitioned(region) && !engine.recording) throw engine.unreachable(region, "write");
@@ -95,7 +95,7 @@ export function removeRangeStep(engine: KvContext, step: RangeStep): RangeStepRe
     },
     true,
   );
-  // eslint-disable-next-line no-restricted-syntax -- how long the write lock is held is real time, whatever the emulated clock says
+  // biome-ignore lint/plugin/no-wall-clock: how long the write lock is held is real time, whatever the emulated clock says
   return { ...result, heldMs: performance.now() - started };
 }
 

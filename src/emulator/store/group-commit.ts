@@ -118,7 +118,7 @@ export class GroupCommit {
     }
     this.stats.transactions++;
     this.stats.writes += group.length;
-    group.forEach((p, i) => (outcomes[i]!.ok ? p.resolve(outcomes[i]!.value) : p.reject(outcomes[i]!.value)));
+    for (const [i, p] of group.entries()) outcomes[i]!.ok ? p.resolve(outcomes[i]!.value) : p.reject(outcomes[i]!.value);
   }
 
   /**

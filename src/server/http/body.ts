@@ -2,7 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { apiErrors } from "../../core/api-errors.js";
-import { KvError } from "../../core/errors.js";
+import type { KvError } from "../../core/errors.js";
 import { HEADERS, type BodyShape, type FieldKind } from "../../contract/index.js";
 
 type TooLarge = (size: number, limit: number) => KvError;

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { API_LIMITS, HEADERS, ROUTES, STATUS, type ErrorBody } from "../../contract/index.js";
 import { apiErrors } from "../../core/api-errors.js";
-import { KvError } from "../../core/errors.js";
+import type { KvError } from "../../core/errors.js";
 import { continueWhenRead, headerOf } from "./body.js";
 import { answerAndClose, errorBody, send } from "./reply.js";
 import { listenFailure } from "./start-errors.js";
@@ -72,7 +72,7 @@ export async function listen(options: ListenOptions, handle: Handle): Promise<{ 
     else res.once("socket", next);
   });
   // CONNECT asks for a tunnel, which the API does not make.
-  server.on("connect", (req: IncomingMessage, socket: Socket) => {
+  server.on("connect", (_req: IncomingMessage, socket: Socket) => {
     socket.on("error", () => {});
     answerAndClose(
       socket,
