@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, keysReady, openBrowser, openAt, screenshot, seed, startKvSite, type KvBrowser, type KvSite } from "../support/browser.js";
+import { eventually, keysReady, openBrowser, openAt, screenshot, seed, signIn, startKvSite, type KvBrowser, type KvSite } from "../support/browser.js";
 
-// One server, host and browser for the file; the first test signs the browser in.
+// One server, host and browser for the file, signed in; each test runs alone as well as after the others (`-t`).
 let site: KvSite;
 let browser: KvBrowser;
 
 beforeAll(async () => {
   site = await startKvSite();
   browser = await openBrowser();
+  await signIn(browser.page, site);
 });
 
 afterAll(async () => {
@@ -22,6 +23,8 @@ describe("the KV browser's access", () => {
   it("serves nothing without the one-time secret, then the page with the session cookie it becomes", async () => {
     const { page, context } = browser;
     const origin = site.host.origin;
+    // Signed out, as a browser that has never been given the one-time URL.
+    await context.clearCookies();
     for (const path of ["/kv/", "/kv/app.js", "/kv/app.css", "/kv/session", `/kv/api/v1/sites/${site.site}/namespaces`]) {
       const answer = await page.goto(`${origin}${path}`);
       expect(answer!.status(), path).toBe(401);
@@ -63,13 +66,16 @@ describe("the KV browser's access", () => {
 });
 
 describe("the key list", () => {
-  it("lists 10,000 keys a page at a time, by prefix, and as a tree", async () => {
-    const { page } = browser;
-    await seed(
+  beforeAll(() =>
+    seed(
       site,
       "default",
       Array.from({ length: 10_000 }, (_, i) => ({ key: keyName(i), value: `v${i}`, ...(i % 1000 === 0 && { metadata: { n: i } }) })),
-    );
+    ),
+  );
+
+  it("lists 10,000 keys a page at a time, by prefix, and as a tree", async () => {
+    const { page } = browser;
     await openAt(page, site, "#ns=default");
     await eventually(() => keysReady(page)).toBe("100");
     expect((await keysShown(page)).slice(0, 2)).toEqual([keyName(0), keyName(1)]);
