@@ -12,10 +12,13 @@ import { T0 } from "../support/engine.js";
 
 /**
  * Under --json every stderr line is a JSON object and stdout is empty on failure, for every command.
- * Each command has a success and a failure here, run in order on one data directory (a later case
- * may use what an earlier one made); the table must name every command in the registry.
+ * Each command has a success and a failure here, run on a data directory of its own after what the
+ * case is given (the key it reads, the profile it switches to); the table must name every command in
+ * the registry.
  */
 interface Cases {
+  /** Commands that make what the case needs, each expected to succeed; their output is not checked. */
+  given?: string[][];
   ok: string[][];
   fail: string[][];
 }
@@ -38,7 +41,7 @@ function cases(api: { url: string; token: string }, file: (name: string, text: s
       fail: [["login", "--api-url", api.url, "--token", "bogus"], ["login"]],
     },
     "profile ls": { ok: [["profile", "ls"]], fail: [["profile", "ls", ...BOGUS]] },
-    "profile use": { ok: [["profile", "use", "second"]], fail: [["profile", "use", "nope"]] },
+    "profile use": { given: [["login", ...remote, "--profile", "second"]], ok: [["profile", "use", "second"]], fail: [["profile", "use", "nope"]] },
     whoami: { ok: [["whoami", "--local"], ["whoami", ...remote], ["whoami"]], fail: [["whoami", "--api-url", "http://127.0.0.1:1", "--token", "t"]] },
     logout: { ok: [["logout"], ["logout", "--profile", "never"]], fail: [["logout", ...BOGUS]] },
     "kv set": {
@@ -53,6 +56,7 @@ function cases(api: { url: string; token: string }, file: (name: string, text: s
       ],
     },
     "kv get": {
+      given: [["kv", "set", "k", "v"]],
       ok: [["kv", "get", "k"]],
       fail: [
         ["kv", "get", "missing"],
@@ -93,6 +97,11 @@ function cases(api: { url: string; token: string }, file: (name: string, text: s
       ],
     },
     "kv rm": {
+      given: [
+        ["kv", "set", "k", "v"],
+        ["kv", "set", "k2", "v2"],
+        ["kv", "set", "i", "1"],
+      ],
       ok: [
         ["kv", "rm", "k2"],
         ["kv", "rm", "--prefix", "i", "--dry-run"],
@@ -111,7 +120,11 @@ function cases(api: { url: string; token: string }, file: (name: string, text: s
       ],
     },
     "kv bindings": { ok: [["kv", "bindings"]], fail: [["kv", "bindings", ...BOGUS]] },
-    "kv unbind": { ok: [["kv", "unbind", "default", "--route", "/x/*"]], fail: [["kv", "unbind", "default", "--route", "/none/*"]] },
+    "kv unbind": {
+      given: [["kv", "bind", "default", "--route", "/x/*"]],
+      ok: [["kv", "unbind", "default", "--route", "/x/*"]],
+      fail: [["kv", "unbind", "default", "--route", "/none/*"]],
+    },
     "kv audit": {
       ok: [
         ["kv", "audit"],
@@ -128,6 +141,7 @@ function cases(api: { url: string; token: string }, file: (name: string, text: s
       fail: [["kv", "site", "--tier", "bogus"]],
     },
     "kv incr": {
+      given: [["kv", "set", "k", "v"]],
       ok: [
         ["kv", "incr", "hits"],
         ["kv", "incr", "hits", "--by", "-2"],
@@ -152,7 +166,11 @@ function cases(api: { url: string; token: string }, file: (name: string, text: s
       fail: [["kv", "emulator", "config", "--regions", "A*"]],
     },
     "kv emulator clock": { ok: [["kv", "emulator", "clock", "manual"]], fail: [["kv", "emulator", "clock", "bogus"]] },
-    "kv emulator advance": { ok: [["kv", "emulator", "advance", "1s"]], fail: [["kv", "emulator", "advance", "soon"]] },
+    "kv emulator advance": {
+      given: [["kv", "emulator", "clock", "manual"]],
+      ok: [["kv", "emulator", "advance", "1s"]],
+      fail: [["kv", "emulator", "advance", "soon"]],
+    },
     "kv emulator settle": { ok: [["kv", "emulator", "settle"]], fail: [["kv", "emulator", "settle", ...BOGUS]] },
     "kv emulator partition": {
       ok: [
@@ -161,7 +179,11 @@ function cases(api: { url: string; token: string }, file: (name: string, text: s
       ],
       fail: [["kv", "emulator", "partition", "nowhere"]],
     },
-    "kv emulator heal": { ok: [["kv", "emulator", "heal", "sin"]], fail: [["kv", "emulator", "heal", "nowhere"]] },
+    "kv emulator heal": {
+      given: [["kv", "emulator", "partition", "sin"]],
+      ok: [["kv", "emulator", "heal", "sin"]],
+      fail: [["kv", "emulator", "heal", "nowhere"]],
+    },
     "kv emulator pause": {
       ok: [
         ["kv", "emulator", "pause", "fra"],
@@ -169,7 +191,11 @@ function cases(api: { url: string; token: string }, file: (name: string, text: s
       ],
       fail: [["kv", "emulator", "pause", "nowhere"]],
     },
-    "kv emulator resume": { ok: [["kv", "emulator", "resume", "fra"]], fail: [["kv", "emulator", "resume", "nowhere"]] },
+    "kv emulator resume": {
+      given: [["kv", "emulator", "pause", "fra"]],
+      ok: [["kv", "emulator", "resume", "fra"]],
+      fail: [["kv", "emulator", "resume", "nowhere"]],
+    },
     // Its success serves until a signal: see the spawned test below.
     "kv emulator start": { ok: [], fail: [["kv", "emulator", "start", "--port", "nope"]] },
     // With no server on the data directory it serves until a signal: its --json output is in test/cli/browse.test.ts.
@@ -182,6 +208,7 @@ function cases(api: { url: string; token: string }, file: (name: string, text: s
     "kv namespace create": { ok: [["kv", "namespace", "create", "staging"]], fail: [["kv", "namespace", "create", "Bad Name"]] },
     "kv namespace ls": { ok: [["kv", "namespace", "ls"]], fail: [["kv", "namespace", "ls", ...BOGUS]] },
     "kv namespace rm": {
+      given: [["kv", "namespace", "create", "staging"]],
       ok: [["kv", "namespace", "rm", "staging"]],
       fail: [
         ["kv", "namespace", "rm", "default"],
@@ -218,8 +245,8 @@ describe("--json: every stderr line is JSON, stdout is empty on failure", () => 
   let server: ApiServer;
   let table: Record<string, Cases>;
   const clock = new ManualClock(T0);
-  const env = () => ({ YOURSPACE_CONFIG_DIR: join(dir, "config"), YOURSPACE_DATA_DIR: join(dir, "data") });
-  const run = (argv: string[]) => runCli([...argv, "--json"], { cwd: dir, clock, env: env() });
+  const run = (argv: string[], home = dir) =>
+    runCli([...argv, "--json"], { cwd: home, clock, env: { YOURSPACE_CONFIG_DIR: join(home, "config"), YOURSPACE_DATA_DIR: join(home, "data") } });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "yourspace-json-"));
@@ -244,16 +271,21 @@ describe("--json: every stderr line is JSON, stdout is empty on failure", () => 
   });
 
   it.each(leaves(COMMANDS))("%s", async (name) => {
-    const { ok, fail } = table[name]!;
+    const { given = [], ok, fail } = table[name]!;
+    const home = mkdtempSync(join(dir, "case-"));
+    for (const argv of given) {
+      const r = await run(argv, home);
+      expect(r.code, `given ${argv.join(" ")}: ${r.stderr}`).toBe(0);
+    }
     for (const argv of ok) {
-      const r = await run(argv);
+      const r = await run(argv, home);
       const what = argv.join(" ");
       expect(r.code, `${what}: ${r.stderr}`).toBe(0);
       expectJsonLines(r.stderr, `${what}: stderr`);
       expectValidStdout(r, what);
     }
     for (const argv of fail) {
-      const r = await run(argv);
+      const r = await run(argv, home);
       const what = argv.join(" ");
       expect(r.code, `${what} should fail`).not.toBe(0);
       const lines = expectJsonLines(r.stderr, `${what}: stderr`);
