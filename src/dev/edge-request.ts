@@ -10,24 +10,33 @@ export class RealmRequest extends Request {
 
 /**
  * The request a handler gets: a Request whose `url` is a URL, as the launch post's
- * `req.url.pathname` uses it. Most handlers look at its method, url and headers only, so the standard
- * Request (whose making was a good part of a request's cost) is made the first time anything else
- * is asked of it: its body, signal, clone()… Handlers of Cloudflare's and EdgeOne's shapes get that
- * standard Request, whose url is a string, as on those platforms.
+ * `req.url.pathname` uses it. Most handlers look at its method and url only, so its Headers, and the
+ * standard Request (whose making was a good part of a request's cost), are made the first time they
+ * are asked for: its headers; its body, signal, clone()… Handlers of Cloudflare's and EdgeOne's
+ * shapes get that standard Request, whose url is a string, as on those platforms.
  */
 export class EdgeRequest {
   #url: URL | undefined;
+  #headers: Headers | undefined;
   #standard: Request | undefined;
 
+  /** `rawHeaders`: names and values in turn, as node:http gives them. */
   constructor(
     private readonly href: string,
     readonly method: string,
-    readonly headers: Headers,
+    private readonly rawHeaders: readonly string[],
     private readonly content: Uint8Array | null,
   ) {}
 
   get url(): URL {
     return (this.#url ??= new URL(this.href));
+  }
+
+  get headers(): Headers {
+    if (this.#headers) return this.#headers;
+    const headers = new Headers();
+    for (let i = 0; i < this.rawHeaders.length; i += 2) headers.append(this.rawHeaders[i]!, this.rawHeaders[i + 1]!);
+    return (this.#headers = headers);
   }
 
   /** The standard Request this one stands for. */

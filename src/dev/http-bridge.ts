@@ -7,13 +7,10 @@ const NO_BODY = new Set(["GET", "HEAD"]);
 /** A node request as the Request a function gets; a body is read whole first (dev bodies are small). */
 export async function requestOf(req: IncomingMessage, origin: string): Promise<EdgeRequest> {
   const method = req.method ?? "GET";
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-  if (NO_BODY.has(method)) return new EdgeRequest(origin + (req.url ?? "/"), method, headers, null);
+  if (NO_BODY.has(method)) return new EdgeRequest(origin + (req.url ?? "/"), method, req.rawHeaders, null);
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return new EdgeRequest(origin + (req.url ?? "/"), method, headers, Buffer.concat(chunks));
+  return new EdgeRequest(origin + (req.url ?? "/"), method, req.rawHeaders, Buffer.concat(chunks));
 }
 
 /** Sends a Response, with the runner's own headers added, streaming its body as it comes. */
