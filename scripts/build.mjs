@@ -27,21 +27,44 @@ function lazyChildProcess() {
   };
 }
 
-// `await import("esbuild")` of an external CommonJS package goes through Node's ES module loader,
-// which first scans the package's source for its exports (about 19 ms for esbuild, at every start of
-// `yourspace dev`). Packages listed here are reached through a bundled stand-in that require()s them.
-const REQUIRED_EXTERNALS = /^(esbuild|@jridgewell\/trace-mapping)$/;
-function requireCommonJs() {
+// `await import("jsonc-parser")` of an external CommonJS package goes through Node's ES module
+// loader, which loads its own modules and scans the package's source for its exports first: 12 ms
+// on a `kv get` in a project (which reads yourspace.jsonc with jsonc-parser), about 19 ms for esbuild
+// at every start of `yourspace dev`. Every external but the ES modules below is CommonJS, and is
+// reached, as Node's own modules are, through a bundled stand-in that require()s it;
+// test/e2e/startup.test.ts checks that a command run in a project loads nothing through that loader.
+const ES_MODULE_EXTERNALS = new Set(["conf", "@clack/prompts"]);
+const packageOf = (specifier) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+function requireCommonJs(externals) {
+  const commonJs = (specifier) =>
+    specifier.startsWith("node:") || (externals.includes(packageOf(specifier)) && !ES_MODULE_EXTERNALS.has(packageOf(specifier)));
   return {
     name: "require-commonjs",
     setup(b) {
-      b.onResolve({ filter: REQUIRED_EXTERNALS }, (args) =>
-        args.namespace === "required" ? { path: args.path, external: true } : { path: args.path, namespace: "required" },
-      );
+      b.onResolve({ filter: /^[@\w]/ }, (args) => {
+        if (args.namespace === "required") return { path: args.path, external: true };
+        return args.kind === "dynamic-import" && commonJs(args.path) ? { path: args.path, namespace: "required" } : undefined;
+      });
       b.onLoad({ filter: /.*/, namespace: "required" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }));
     },
   };
 }
+
+// Libraries that only some commands use stay outside the bundle, so they cost nothing to the others.
+// esbuild runs its own binary from its package, so it cannot be bundled; `yourspace dev` alone uses
+// it and trace-mapping.
+const EXTERNALS = [
+  "bindings",
+  "cli-table3",
+  "@clack/prompts",
+  "undici",
+  "conf",
+  "find-my-way",
+  "jsonc-parser",
+  "stream-json",
+  "esbuild",
+  "@jridgewell/trace-mapping",
+];
 
 const shared = {
   // Paths are the project's, wherever the script is run from.
@@ -55,26 +78,12 @@ const shared = {
   legalComments: "none",
   // better-sqlite3's JavaScript is bundled; its native addon is loaded by path (src/emulator/store.ts),
   // so the `bindings` lookup it would otherwise use is never reached.
-  // Libraries that only some commands use stay outside the bundle, so they cost nothing to the others.
-  // esbuild runs its own binary from its package, so it cannot be bundled; `yourspace dev` alone uses
-  // it and trace-mapping.
-  external: [
-    "bindings",
-    "cli-table3",
-    "@clack/prompts",
-    "undici",
-    "conf",
-    "find-my-way",
-    "jsonc-parser",
-    "stream-json",
-    "esbuild",
-    "@jridgewell/trace-mapping",
-  ],
+  external: EXTERNALS,
   define: { __VERSION__: JSON.stringify(pkg.version), "import.meta.url": "__importMetaUrl" },
   banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
   write: false,
-  plugins: [lazyChildProcess(), requireCommonJs()],
+  plugins: [lazyChildProcess(), requireCommonJs(EXTERNALS)],
 };
 
 const cli = await build({ ...shared, entryPoints: ["src/main.ts"], outfile: "dist/cli.cjs" });
