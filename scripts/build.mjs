@@ -34,10 +34,13 @@ function lazyChildProcess() {
 // reached, as Node's own modules are, through a bundled stand-in that require()s it;
 // test/e2e/startup.test.ts checks that a command run in a project loads nothing through that loader.
 const ES_MODULE_EXTERNALS = new Set(["conf", "@clack/prompts"]);
-const packageOf = (specifier) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+const packageOf = (specifier) =>
+  specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
 function requireCommonJs(externals) {
-  const commonJs = (specifier) =>
-    specifier.startsWith("node:") || (externals.includes(packageOf(specifier)) && !ES_MODULE_EXTERNALS.has(packageOf(specifier)));
+  const commonJs = (specifier) => specifier.startsWith("node:") || (externals.includes(packageOf(specifier)) && !ES_MODULE_EXTERNALS.has(packageOf(specifier)));
   return {
     name: "require-commonjs",
     setup(b) {
