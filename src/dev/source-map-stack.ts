@@ -1,18 +1,29 @@
+import { createRequire } from "node:module";
 import { dirname, relative, resolve } from "node:path";
-import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
+import type { TraceMap } from "@jridgewell/trace-mapping";
+
+type TraceMapping = typeof import("@jridgewell/trace-mapping");
+let traceMapping: TraceMapping | undefined;
+
+/** The library that reads source maps, loaded the first time a stack is mapped: most runs of dev never map one. */
+function loadTraceMapping(): TraceMapping {
+  const require = createRequire(import.meta.url);
+  return (traceMapping ??= require("@jridgewell/trace-mapping") as TraceMapping);
+}
 
 /** The realm wraps a bundle's code in a function on its first line: columns there are shifted by this. */
 export const WRAPPER_PREFIX = "(function (exports, require, module) {";
 
 /** The bundles loaded now, by the file name their code runs under. */
 export class SourceMaps {
-  private readonly maps = new Map<string, { map: TraceMap; dir: string }>();
+  /** Each bundle's map as esbuild wrote it, parsed the first time a frame in that bundle is mapped. */
+  private readonly maps = new Map<string, { text: string; parsed?: TraceMap; dir: string }>();
 
   constructor(private readonly projectDir: string) {}
 
   /** Remembers a bundle's map; `outfile` is where esbuild placed the bundle (its sources are relative to it). */
   add(filename: string, map: string, outfile: string): void {
-    this.maps.set(filename, { map: new TraceMap(map), dir: dirname(outfile) });
+    this.maps.set(filename, { text: map, dir: dirname(outfile) });
   }
 
   /**
@@ -34,7 +45,9 @@ export class SourceMaps {
     if (!found) return line;
     const generatedLine = Number(lineText);
     const column = Number(columnText) - 1 - (generatedLine === 1 ? WRAPPER_PREFIX.length : 0);
-    const original = originalPositionFor(found.map, { line: generatedLine, column: Math.max(0, column) });
+    const { TraceMap, originalPositionFor } = loadTraceMapping();
+    found.parsed ??= new TraceMap(found.text);
+    const original = originalPositionFor(found.parsed, { line: generatedLine, column: Math.max(0, column) });
     if (original.source === null) return line;
     const source = relative(this.projectDir, resolve(found.dir, original.source));
     return `${head}${source}:${original.line}:${original.column + 1}${tail}`;
