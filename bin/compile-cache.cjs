@@ -1,6 +1,7 @@
 // Loads a CommonJS bundle through V8's code cache: the compiled code is kept beside the bundle, so
-// later starts skip parsing and compiling it (Node 20 has no built-in compile cache). A cache V8
-// rejects (another Node version) is rebuilt; one that cannot be written is simply not kept.
+// later starts skip parsing and compiling it (Node 20 has no built-in compile cache). The build
+// writes the CLI's cache (`yourspace __code-cache`); a missing one, or one V8 rejects (another Node
+// version), is written by the next command; one that cannot be written is simply not kept.
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");

@@ -2,6 +2,7 @@
 // milliseconds sooner than an ES module, and one file because every file loaded costs a read.
 // Command handlers and the store are bundled but evaluated only when a command needs them; the
 // libraries that few commands use (tables, prompts, HTTP, config files) stay external and load on demand.
+import { execFileSync } from "node:child_process";
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
@@ -99,6 +100,15 @@ const complete = await build({
 for (const file of [...cli.outputFiles, ...complete.outputFiles]) {
   const text = file.path.endsWith(".cjs") ? file.text.replace(/\bimport\((?=")/g, "(globalThis.__yourspaceImport??(s=>import(s)))(") : file.text;
   writeFileSync(file.path, text);
+}
+
+// V8's code cache for the bundle, written by a process that has run the commonest commands
+// (src/cli/code-cache-warm-up.ts), so that every install starts with the same one. A machine where
+// that cannot run still works: the first command writes a cache instead (bin/compile-cache.cjs).
+try {
+  execFileSync(process.execPath, [new URL("../bin/yourspace", import.meta.url).pathname, "__code-cache"], { stdio: ["ignore", "ignore", "inherit"] });
+} catch (e) {
+  console.warn(`The code cache was not written (${e.message.split("\n")[0]}); the first command will write it.`);
 }
 
 // Shell completions come from the same command registry as the parser and --help.

@@ -1,10 +1,15 @@
 import { isMainThread, workerData } from "node:worker_threads";
 import { processIo } from "./terminal/io.js";
 import { signalExitCode, type StopSignal } from "./commands/interruption.js";
+import { CODE_CACHE_COMMAND, warmCodeCache } from "./cli/code-cache-warm-up.js";
 import { main } from "./cli/run.js";
 import { CHECKER_THREAD, PARSER_THREAD } from "./commands/kv/import/thread-kind.js";
 
-if (isMainThread) {
+if (isMainThread && process.argv[2] === CODE_CACHE_COMMAND) {
+  void warmCodeCache().then((code) => {
+    process.exitCode = code;
+  });
+} else if (isMainThread) {
   // A reader that goes away (`yourspace kv ls | head -1`) is not an error. Any other failure of
   // stdout (a full disk behind a redirection) is reported by main(), as a catalogued error.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BIN, runBin, tempDir } from "../support/cli.js";
@@ -28,6 +28,24 @@ async function loadedBy(argv: string[], dir: string, env: Record<string, string>
 }
 
 const modulesLoadedBy = async (argv: string[], dir: string): Promise<string[]> => (await loadedBy(argv, dir)).modules;
+
+/**
+ * A copy of the binary and its bundle (its libraries linked), so that no other test's process writes
+ * its code cache meanwhile; with the cache the build wrote, or none.
+ */
+function binaryCopy(withBuiltCache: boolean): string {
+  const root = tempDir();
+  mkdirSync(join(root, "bin"));
+  mkdirSync(join(root, "dist"));
+  const repo = join(dirname(BIN), "..");
+  const files = ["bin/yourspace", "bin/compile-cache.cjs", "dist/cli.cjs", ...(withBuiltCache ? ["dist/cli.cjs.v8cache"] : [])];
+  for (const file of files) copyFileSync(join(repo, file), join(root, file));
+  symlinkSync(join(repo, "node_modules"), join(root, "node_modules"));
+  return root;
+}
+
+/** The code cache is written whole and renamed into place: a new inode is a rewrite. */
+const codeCacheInode = (root: string) => statSync(join(root, "dist/cli.cjs.v8cache")).ino;
 
 describe("start-up", () => {
   it("kv get on the embedded store loads neither crypto, child processes nor the promise file API", async () => {
@@ -68,25 +86,37 @@ describe("start-up", () => {
   });
 
   it("a command against the API and one on the embedded store share V8's code cache: neither rewrites it", async () => {
-    // A copy of the binary and its bundle (its libraries linked), so that no other test's process writes this cache meanwhile.
-    const root = tempDir();
-    mkdirSync(join(root, "bin"));
-    mkdirSync(join(root, "dist"));
-    const repo = join(dirname(BIN), "..");
-    for (const file of ["bin/yourspace", "bin/compile-cache.cjs", "dist/cli.cjs"]) copyFileSync(join(repo, file), join(root, file));
-    symlinkSync(join(repo, "node_modules"), join(root, "node_modules"));
+    const root = binaryCopy(false);
     const { url, token } = await apiServer();
     const run = async (api: boolean) => {
       const env = { YOURSPACE_DATA_DIR: join(root, "data"), ...(api && { YOURSPACE_API_URL: url, YOURSPACE_TOKEN: token }) };
       const r = await runBin(["kv", "ls", "--quiet"], { cwd: root, env, bin: join(root, "bin/yourspace") });
       expect(r.code, r.stderr).toBe(0);
     };
-    // The cache is written whole and renamed into place: a new inode is a rewrite.
-    const cache = () => statSync(join(root, "dist/cli.cjs.v8cache")).ino;
     await run(false);
-    const written = cache();
+    const written = codeCacheInode(root);
     await run(true);
     await run(false);
-    expect(cache()).toBe(written);
+    expect(codeCacheInode(root)).toBe(written);
+  });
+
+  it("the build writes the code cache, and commands use it as it is", async () => {
+    const root = binaryCopy(true);
+    const built = codeCacheInode(root);
+    for (const argv of [["kv", "set", "flags/a", "on"], ["kv", "get", "flags/a"], ["--version"]]) {
+      const r = await runBin([...argv, "--quiet"], { cwd: root, env: { YOURSPACE_DATA_DIR: join(root, "data") }, bin: join(root, "bin/yourspace") });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    // A cache V8 rejected (made by another Node, or for another bundle) would have been written again.
+    expect(codeCacheInode(root)).toBe(built);
+  });
+
+  it("the build's run of the commonest commands writes the cache and leaves no store behind", async () => {
+    const root = binaryCopy(false);
+    const tmp = tempDir();
+    const r = await runBin(["__code-cache"], { cwd: root, env: { TMPDIR: tmp }, bin: join(root, "bin/yourspace") });
+    expect([r.code, r.stdout.length, r.stderr]).toEqual([0, 0, ""]);
+    expect(statSync(join(root, "dist/cli.cjs.v8cache")).size).toBeGreaterThan(0);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 });
