@@ -75,14 +75,16 @@ describe("start-up", () => {
     expect(loaded.filter((m) => LOADED_ON_FIRST_USE.includes(m))).toEqual([]);
   });
 
-  it("a command against the API loads undici's pool, not the rest of undici", async () => {
+  it("a command against the API loads undici's pool, not the rest of undici, nor HTTP/2, TLS or crypto for plain HTTP", async () => {
     const { url, token } = await apiServer();
     const dir = tempDir();
-    const { files } = await loadedBy(["kv", "ls", "--quiet"], dir, { YOURSPACE_API_URL: url, YOURSPACE_TOKEN: token });
+    const { files, modules } = await loadedBy(["kv", "ls", "--quiet"], dir, { YOURSPACE_API_URL: url, YOURSPACE_TOKEN: token });
     const undici = files.filter((f) => f.includes("/node_modules/undici/")).map((f) => f.slice(f.indexOf("/undici/") + 1));
     expect(undici).toContain("undici/lib/dispatcher/pool.js");
     // undici's entry point, and through it fetch, WebSocket and the mocks, each a cost at every start.
     expect(undici.filter((f) => f === "undici/index.js" || f.startsWith("undici/lib/web/") || f.startsWith("undici/lib/mock/"))).toEqual([]);
+    // Nor its HTTP/2 half, which would load Node's http2, tls and crypto; a read makes no idempotency key.
+    expect(modules.filter((m) => ["NativeModule http2", "NativeModule tls", "NativeModule crypto"].includes(m))).toEqual([]);
   });
 
   it("a command against the API and one on the embedded store share V8's code cache: neither rewrites it", async () => {
