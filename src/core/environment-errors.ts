@@ -12,6 +12,12 @@ export const environmentErrors = {
       `The local store in ${dir} stayed locked by another process for too long.`,
       "Another yourspace process is holding a long write. Wait for it to finish, then run the command again.",
     ),
+  projectFileBusy: (path: string, holder: number | undefined, lock: string) =>
+    new KvError(
+      "UNAVAILABLE",
+      `Another yourspace command${holder === undefined ? "" : ` (process ${holder})`} is changing ${path}, and did not finish in time; nothing was changed.`,
+      `Wait for it to finish, then run the command again. If no yourspace command is running, remove ${lock}.`,
+    ),
   dataDirUnusable: (dir: string, problem: string, hint: string = "Fix it, or choose another data directory.") =>
     new KvError("DATA_DIR_UNUSABLE", `The data directory ${dir} cannot be used: ${problem}.`, hint),
   storeReadOnly: (dir: string, reason: string) =>

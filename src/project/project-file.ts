@@ -1,7 +1,8 @@
 import { chmodSync, existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Binding } from "../core/backend.js";
-import { errors } from "../core/errors.js";
+import { errors, KvError } from "../core/errors.js";
+import { holdProjectFile } from "./project-file-lock.js";
 import { findProjectFile } from "./target.js";
 
 /**
@@ -41,11 +42,39 @@ export class ProjectFile {
     readonly created: boolean,
   ) {}
 
+  /** Lets go of the file held by openToChange(). */
+  release: () => void = () => {};
+
   /** The nearest project file, or a new yourspace.jsonc in the working directory. */
   static async open(cwd: string): Promise<ProjectFile> {
     const found = findProjectFile(cwd);
     if (found) return new ProjectFile(found, readFileSync(found, "utf8"), false);
     return new ProjectFile(join(cwd, "yourspace.jsonc"), NEW_FILE, true);
+  }
+
+  /**
+   * The same, held for a change (kv bind, kv unbind): no other command changes it until release(),
+   * and it is read once held, so the change is made to the text as it stands.
+   */
+  static async openToChange(cwd: string): Promise<ProjectFile> {
+    for (;;) {
+      const path = findProjectFile(cwd) ?? join(cwd, "yourspace.jsonc");
+      let release: () => void;
+      try {
+        release = await holdProjectFile(path);
+      } catch (e) {
+        if (e instanceof KvError) throw e;
+        throw errors.file(path, `${reasonOf(e)}; nothing was changed`);
+      }
+      // Another command may have made a project file nearer than the one held while this one waited.
+      if ((findProjectFile(cwd) ?? path) !== path) {
+        release();
+        continue;
+      }
+      const file = await ProjectFile.open(cwd);
+      file.release = release;
+      return file;
+    }
   }
 
   async routes(): Promise<RouteBlock[]> {

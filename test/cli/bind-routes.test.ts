@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "jsonc-parser";
 import { describe, expect, it } from "vitest";
+import { holdProjectFile } from "../../src/project/project-file-lock.js";
 import { fails, local, ok, sandbox } from "../support/site.js";
 
 /** kv bind and the route blocks `yourspace dev` reads: the pattern syntax, and the launch post's shorthand. */
@@ -42,5 +43,32 @@ describe("kv bind on route blocks written by hand", () => {
     expect(error.code).toBe("INVALID_ROUTE");
     expect(error.message).toContain(why);
     expect(ok(await local(sb, ["kv", "bindings"])).out).toBe("");
+  });
+});
+
+describe("kv bind and kv unbind beside another command changing the project file", () => {
+  it("wait for it, then make their change to the file as that command left it, and let go of the file", async () => {
+    const sb = sandbox();
+    const file = join(sb.cwd, "yourspace.jsonc");
+    writeFileSync(file, `{ "routes": [] }\n`);
+    ok(await local(sb, ["kv", "namespace", "create", "flags"]));
+    // Another command holds the file, and adds a route before it lets go.
+    const release = await holdProjectFile(file);
+    const binding = local(sb, ["kv", "bind", "flags", "--route", "/b"]);
+    // Turns of the event loop in which a bind that did not wait would have read and written the file.
+    for (let turn = 0; turn < 50; turn++) await new Promise((resolve) => setImmediate(resolve));
+    writeFileSync(file, `{ "routes": [{ "pattern": "/a", "function": "a" }] }\n`);
+    release();
+    ok(await binding);
+    expect(parse(readFileSync(file, "utf8")).routes).toEqual([
+      { pattern: "/a", function: "a" },
+      { pattern: "/b", kv: { FLAGS: { namespace: "flags", access: "read-write" } } },
+    ]);
+    expect(existsSync(`${file}.lock`)).toBe(false);
+    // Refused by the target (no such namespace), the command lets go of the file all the same.
+    fails(await local(sb, ["kv", "bind", "nope", "--route", "/c"]), 3);
+    ok(await local(sb, ["kv", "unbind", "flags", "--route", "/b"]));
+    expect(parse(readFileSync(file, "utf8")).routes).toEqual([{ pattern: "/a", function: "a" }, { pattern: "/b" }]);
+    expect(existsSync(`${file}.lock`)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { errors } from "../../core/errors.js";
 import { parseRoutePattern } from "../../core/route-pattern.js";
-import type { Binding } from "../../core/backend.js";
+import type { Backend, Binding } from "../../core/backend.js";
 import { shellQuote } from "../../terminal/escape.js";
 import { ProjectFile } from "../../project/project-file.js";
 import type { CommandArgs, Context, Handler } from "../context.js";
@@ -41,11 +41,23 @@ async function bindBoth(ctx: Context, args: CommandArgs, opts: BindOptions): Pro
   if (!VARIABLE.test(variable)) throw errors.usage(`"${variable}" is not a variable name.`, "Use upper-case letters, digits and _, for example --as FLAGS.");
 
   const binding = { route, variable, namespace: ns, access: access as Binding["access"] };
-  // Two places change, both or neither. The file is edited in memory (a broken file fails here) and
-  // written beside itself (one that cannot be written fails here); then the target registers the
-  // binding (it may refuse: no such namespace, no permission); then the file is put in place, and if
-  // that fails, the target is put back as it was.
-  const file = await ProjectFile.open(ctx.io.cwd);
+  // No other command changes the project file until this one has put its change in place.
+  const file = await ProjectFile.openToChange(ctx.io.cwd);
+  try {
+    await registerBinding(ctx, backend, file, binding);
+  } finally {
+    file.release();
+  }
+}
+
+/**
+ * Registers the binding with the target and in the project file, both or neither. The file is edited
+ * in memory (a broken file fails here) and written beside itself (one that cannot be written fails
+ * here); then the target registers the binding (it may refuse: no such namespace, no permission);
+ * then the file is put in place, and if that fails, the target is put back as it was.
+ */
+async function registerBinding(ctx: Context, backend: Backend, file: ProjectFile, binding: Omit<Binding, "createdAt">): Promise<void> {
+  const { route, variable, namespace: ns, access } = binding;
   await file.bind(binding);
   const before = (await backend.listBindings()).find((b) => b.route === route && b.variable === variable);
   const save = file.prepare();
@@ -59,7 +71,7 @@ async function bindBoth(ctx: Context, args: CommandArgs, opts: BindOptions): Pro
   }
   // Once the target has changed, a signal no longer stops the command: it finishes, or undoes.
   const target = unguarded(backend);
-  await bothOrNeither(file.path, save, () => (before ? target.bind(withoutTime(before)) : target.unbind(route!, variable)), "binding");
+  await bothOrNeither(file.path, save, () => (before ? target.bind(withoutTime(before)) : target.unbind(route, variable)), "binding");
   if (ctx.out.json) return ctx.out.printJson({ binding: wireBinding(registered), file: file.path, created: file.created });
   ctx.out.success(`Bound ${ns} to route ${route} as ${variable}, ${access}${file.created ? ` (created ${file.path})` : ` (${file.path})`}.`);
   ctx.out.hint(`The route's function needs a route token: yourspace kv emulator token create --route ${shellQuote(route)}`);

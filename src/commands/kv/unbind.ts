@@ -1,5 +1,5 @@
 import { errors } from "../../core/errors.js";
-import type { Binding } from "../../core/backend.js";
+import type { Backend, Binding } from "../../core/backend.js";
 import { ProjectFile } from "../../project/project-file.js";
 import type { CommandArgs, Context, Handler } from "../context.js";
 import { stoppedAtOnce, throwIfStopped, unguarded } from "../interruption.js";
@@ -13,11 +13,27 @@ async function unbindBoth(ctx: Context, args: CommandArgs, opts: { route?: strin
   const backend = await ctx.backend();
   const bound = (await backend.listBindings()).filter((b) => b.route === opts.route && (opts.as ? b.variable === opts.as : b.namespace === ns));
   if (ns === undefined && opts.as === undefined) throw errors.usage("Name the namespace, or the variable with --as.");
-  // As for bind: the file is written beside itself first, the target changed next, the file put in
-  // place last, and the target's bindings restored if that fails.
   const route = opts.route;
-  const file = await ProjectFile.open(ctx.io.cwd);
   const variables = bound.length ? bound.map((b) => b.variable) : [opts.as ?? variableFor(ns!)];
+  // No other command changes the project file until this one has put its change in place.
+  const file = await ProjectFile.openToChange(ctx.io.cwd);
+  try {
+    await unbindInBoth(ctx, backend, file, { route, variables, bound, name: ns ?? opts.as! });
+  } finally {
+    file.release();
+  }
+}
+
+/**
+ * As for bind: the file is written beside itself first, the target changed next, the file put in
+ * place last, and the target's bindings restored if that fails.
+ */
+async function unbindInBoth(
+  ctx: Context,
+  backend: Backend,
+  file: ProjectFile,
+  { route, variables, bound, name }: { route: string; variables: string[]; bound: Binding[]; name: string },
+): Promise<void> {
   let fromFile = 0;
   if (file.exists) for (const variable of variables) if (await file.unbind(route, variable)) fromFile++;
   const save = fromFile ? file.prepare() : undefined;
@@ -38,7 +54,7 @@ async function unbindBoth(ctx: Context, args: CommandArgs, opts: { route?: strin
     throw e;
   }
   if (save) await bothOrNeither(file.path, save, restore, "unbinding");
-  if (removed.length === 0 && fromFile === 0) throw errors.bindingNotFound(ns ?? opts.as!, route);
-  if (ctx.out.json) return ctx.out.printJson({ route: opts.route, removed: variables, file: fromFile ? file.path : null });
-  ctx.out.success(`Unbound ${variables.join(", ")} from route ${opts.route}.`);
+  if (removed.length === 0 && fromFile === 0) throw errors.bindingNotFound(name, route);
+  if (ctx.out.json) return ctx.out.printJson({ route, removed: variables, file: fromFile ? file.path : null });
+  ctx.out.success(`Unbound ${variables.join(", ")} from route ${route}.`);
 }
