@@ -16,6 +16,7 @@ import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from "./registry/index.js"
  * handlers throw typed errors and never exit; here they become a message and a documented exit code.
  */
 export async function main(argv: readonly string[], io: Io, overrides: Overrides = {}): Promise<number> {
+  forgetEmptySettings(io.env);
   let out = new Output(io, { json: argv.includes("--json"), quiet: false, color: wantsColor(io, !argv.includes("--no-color")) });
   let exitCode: number = EXIT.ok;
   const opened: Opened = {};
@@ -124,4 +125,13 @@ function commandPath(argv: readonly string[]): string[] {
     spec = next;
   }
   return path;
+}
+
+/**
+ * An empty YOURSPACE_ variable is one that is not set: `YOURSPACE_SITE= yourspace …` is how a shell
+ * clears one for a command, and some were already read that way (the API URL, the token, the
+ * profile) where others were taken as the value "" (the site, the region).
+ */
+function forgetEmptySettings(env: Io["env"]): void {
+  for (const name of Object.keys(env)) if (name.startsWith("YOURSPACE_") && env[name] === "") delete env[name];
 }

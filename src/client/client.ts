@@ -115,6 +115,8 @@ export class HttpBackend implements Backend {
   }
 
   static async open(options: HttpBackendOptions): Promise<HttpBackend> {
+    // A Bearer token is visible ASCII: anything else would fail in the HTTP client as if the network had.
+    if (!/^[\x21-\x7e]+$/.test(options.token)) throw remoteErrors.tokenNotSendable();
     const Pool = undiciPool();
     const timeout = options.timeoutMs ?? 30_000;
     let origin: string;

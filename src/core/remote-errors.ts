@@ -32,6 +32,12 @@ export const remoteErrors = {
       `No token for the platform API at ${apiUrl}.`,
       "Log in, or give a token (YOURSPACE_TOKEN); or use the embedded emulator instead.",
     ),
+  tokenNotSendable: () =>
+    new KvError(
+      "USAGE",
+      "The token holds a space, a line break or another character that an HTTP header cannot carry, so it was not sent.",
+      "Copy the token again, without anything around it.",
+    ),
   /** `known`: which profiles there are, and the one meant, if one is close. */
   profileUnknown: (name: string, chosenBy: string, known: string) =>
     new KvError("NOT_FOUND", `There is no profile "${name}" (chosen by ${chosenBy}).`, `${known} Log in under that name to create it.`),

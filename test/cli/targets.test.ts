@@ -160,6 +160,19 @@ describe("API URLs are checked before any request", () => {
     }
   });
 
+  it("a token no HTTP header can carry (a line break, a space) is refused before anything is sent", async () => {
+    const t = await loggedIn();
+    for (const token of ["ab\ncd", "ab cd", "tok\r\n"]) {
+      const r = await t.run(["kv", "ls", "--api-url", t.attacker.url, "--token", token, "--json"]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(JSON.parse(r.stderr.trim().split("\n").at(-1)!).error).toMatchObject({
+        code: "USAGE",
+        message: expect.stringContaining("an HTTP header cannot carry"),
+      });
+    }
+    expect(t.attacker.requests).toEqual([]);
+  });
+
   it("credentials in the URL are refused, and not repeated", async () => {
     const t = await loggedIn();
     const withCredentials = t.attacker.url.replace("http://", "http://user:s3cret@");
@@ -236,6 +249,10 @@ describe("an unknown profile or site is an error with a suggestion", () => {
     const env = await run(["kv", "ls"], { YOURSPACE_SITE: "nope" });
     expect(env.code).toBe(3);
     expect(env.stderr).toContain('There is no site "nope" (from YOURSPACE_SITE)');
+    // An empty variable is not set, as YOURSPACE_API_URL= and YOURSPACE_TOKEN= already were: the default site and region.
+    const cleared = await run(["kv", "get", "k", "--json"], { YOURSPACE_SITE: "", YOURSPACE_REGION: "" });
+    expect(cleared.code, cleared.stderr).toBe(3);
+    expect(JSON.parse(cleared.stderr.trim().split("\n").at(-1)!).error.code).toBe("KEY_NOT_FOUND");
     // Following the hint works.
     expect((await run(["kv", "emulator", "token", "create", "--site", "shpo"])).code).toBe(0);
     expect((await run(["kv", "set", "k", "v", "--site", "shpo"])).code).toBe(0);
