@@ -1,6 +1,7 @@
 import { inputErrors } from "./input-errors.js";
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const UNIT_NAMES = { ms: "milliseconds", s: "seconds", m: "minutes", h: "hours", d: "days", w: "weeks" } as const;
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?$/;
 
 /**
@@ -9,11 +10,11 @@ const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?$/;
  */
 export function parseDuration(text: string, option: string, defaultUnit: keyof typeof UNIT_MS = "s"): number {
   const match = DURATION.exec(text.trim());
-  if (!match) throw inputErrors.durationInvalid(option, text);
+  if (!match) throw inputErrors.durationInvalid(option, text, UNIT_NAMES[defaultUnit]);
   const amount = Number(match[1]);
   const unit = (match[2] ?? defaultUnit) as keyof typeof UNIT_MS;
   const ms = Math.round(amount * UNIT_MS[unit]);
-  if (!Number.isSafeInteger(ms)) throw inputErrors.durationInvalid(option, text);
+  if (!Number.isSafeInteger(ms)) throw inputErrors.durationInvalid(option, text, UNIT_NAMES[defaultUnit]);
   return ms;
 }
 

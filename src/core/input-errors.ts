@@ -52,9 +52,9 @@ export const inputErrors = {
   expiryTooFar: () => new KvError("INVALID_EXPIRY", "The expiry is after the year 9999.", "Give no expiry for a value that never expires."),
   expiryInvalid: (text: string) =>
     new KvError("INVALID_EXPIRY", `"${text}" is not a time.`, "Give an ISO 8601 time (2027-01-31T12:00:00Z) or epoch seconds (1800000000)."),
-  /** `what` names the value: the CLI passes its option (--ttl), the API its parameter. */
-  durationInvalid: (what: string, text: string) =>
-    new KvError("USAGE", `${what} "${text}" is not a duration.`, "Use a number with a unit: 90s, 10m, 12h, 7d, or plain seconds."),
+  /** `what` names the value: the CLI passes its option (--ttl), the API its parameter; `plain`, what a number alone counts. */
+  durationInvalid: (what: string, text: string, plain: string) =>
+    new KvError("USAGE", `${what} "${text}" is not a duration.`, `Use a number with a unit: 90s, 10m, 12h, 7d, or a plain number of ${plain}.`),
   expiryConflict: () => new KvError("USAGE", "A time to live and an expiry time cannot be given together.", "Choose one of them."),
 
   limitInvalid: (text: string) =>

@@ -162,6 +162,19 @@ describe("kv set refuses bad input and writes nothing", () => {
     const r = await kv(dir, ["set", "k", "v", "--expires-at", "2099-01-01 junk"]);
     expectFailure(r, 2, /is not a time/);
   });
+
+  it("a duration that is not one says what a plain number counts for that option", async () => {
+    const dir = tempDir();
+    for (const [argv, plain] of [
+      [["set", "k", "v", "--ttl", "soon"], "seconds"],
+      [["site", "--audit-retention", "soon"], "days"],
+      [["emulator", "config", "--jitter", "-1"], "milliseconds"],
+    ] as const) {
+      const r = await kv(dir, [...argv]);
+      expectFailure(r, 2, /is not a duration/);
+      expect(r.stderr).toContain(`or a plain number of ${plain}.`);
+    }
+  });
 });
 
 describe("values and expiries at the edges of what the CLI can represent", () => {
