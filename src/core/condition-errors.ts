@@ -64,7 +64,7 @@ export const conditionErrors = {
     new KvError(
       "USAGE",
       `"${text.length > 40 ? `${text.slice(0, 40)}…` : text}" is not a version.`,
-      "A version is the 20 hexadecimal digits a read or a listing of the key shows.",
+      "A version is the 20 hexadecimal digits a read of the key shows.",
     ),
   conditionNeedsOneKey: (keys: number) =>
     new KvError(
