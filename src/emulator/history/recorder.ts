@@ -67,7 +67,7 @@ interface ControlOp {
   kind: "partition" | "heal" | "pause" | "resume" | "settle" | "advance" | "clock" | "config";
   region?: string;
   ms?: number;
-  /** partition and heal: the edges whose link it cut or mended (every edge for the home region). */
+  /** partition, heal, pause and resume: the edges whose link it acted on (the one named; a history written by an emulator that took home for every edge lists them all). */
   regions?: string[];
   mode?: "manual" | "real";
   offsetMs?: number;
