@@ -2,8 +2,10 @@ import type { FileHandle } from "node:fs/promises";
 // node:fs loads its promises API on first use; node:fs/promises would load it (and readline) at start-up.
 import { existsSync, promises as fs, type Stats, type WriteStream } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { errors } from "../core/errors.js";
+import { errors, KvError } from "../core/errors.js";
+import { fromSystemError } from "../core/system-errors.js";
 import { escapeControls } from "./escape.js";
+import { writeTo } from "./io.js";
 
 export interface OutputFileOptions {
   /** What a relative path is relative to (the command's working directory). */
@@ -57,7 +59,7 @@ export class OutputFile {
       const inPlace = existing && (!existing.isFile() || STREAM_ALIAS.test(full));
       if (inPlace) return new OutputFile(path, full, null, (await fs.open(full, "w")).createWriteStream());
     } catch (e) {
-      throw errors.file(path, reasonOf(e as NodeJS.ErrnoException, path, full));
+      throw fileFailure(e, path, full);
     }
     if (existing) await mayReplace(path, options);
     try {
@@ -66,7 +68,17 @@ export class OutputFile {
       const handle = await openTemp(temp, existing);
       return new OutputFile(path, target, temp, handle.createWriteStream());
     } catch (e) {
-      throw errors.file(path, reasonOf(e as NodeJS.ErrnoException, path, full));
+      throw fileFailure(e, path, full);
+    }
+  }
+
+  /** Writes `chunk` to the file; a failure is reported as the file's (fileFailure), and the file is dropped. */
+  async write(chunk: string | Uint8Array): Promise<void> {
+    try {
+      await writeTo(this.stream, chunk);
+    } catch (e) {
+      await this.abort();
+      throw fileFailure(e, this.path, this.target);
     }
   }
 
@@ -78,7 +90,7 @@ export class OutputFile {
       if (this.temp !== null) await fs.rename(this.temp, this.target);
     } catch (e) {
       if (this.temp !== null) await fs.rm(this.temp, { force: true });
-      throw errors.file(this.path, reasonOf(e as NodeJS.ErrnoException, this.path, this.target));
+      throw fileFailure(e, this.path, this.target);
     }
   }
 
@@ -131,6 +143,22 @@ async function openTemp(temp: string, existing: Stats | undefined): Promise<File
   return handle;
 }
 
+/** What the environment refused a file, as the catalogue says it for any file. */
+const ENVIRONMENT_CODES: readonly string[] = ["DISK_FULL", "IO_ERROR", "RESOURCE_LIMIT"];
+
+/**
+ * A failure to open or write `path` (as the user wrote it; `full` resolved), naming it and never its
+ * temporary name: a full disk or a file past the size limit is DISK_FULL, a failing device IO_ERROR,
+ * the system's limits RESOURCE_LIMIT, as for the store's files; anything else is FILE_ERROR with the reason.
+ */
+function fileFailure(e: unknown, path: string, full: string): KvError {
+  if (e instanceof KvError) return e;
+  const failure = e as NodeJS.ErrnoException;
+  const system = fromSystemError({ code: failure.code, message: failure.message, syscall: failure.syscall }, { subject: path });
+  if (system && ENVIRONMENT_CODES.includes(system.code)) return system;
+  return errors.file(path, reasonOf(failure, path, full));
+}
+
 /** Why `path` (as the user wrote it; `full` resolved) cannot be written, in words. */
 function reasonOf(e: NodeJS.ErrnoException, path: string, full = path): string {
   switch (e.code) {
@@ -144,8 +172,6 @@ function reasonOf(e: NodeJS.ErrnoException, path: string, full = path): string {
     case "EPERM":
     case "EROFS":
       return "permission denied";
-    case "ENOSPC":
-      return "the disk is full";
     default:
       return e.message;
   }
