@@ -3,6 +3,7 @@ import type { FileHandle } from "node:fs/promises";
 import { existsSync, promises as fs, type Stats, type WriteStream } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { errors, KvError } from "../core/errors.js";
+import { isStoreFile } from "../core/store-files.js";
 import { fromSystemError } from "../core/system-errors.js";
 import { escapeControls } from "./escape.js";
 import { writeTo } from "./io.js";
@@ -14,6 +15,8 @@ export interface OutputFileOptions {
   force?: boolean;
   /** Asks a person; undefined when there is nobody to ask. */
   confirm?: (question: string) => Promise<boolean>;
+  /** The data directory whose store files (core/store-files.ts) are never written, however they are named. */
+  dataDir?: string;
 }
 
 /**
@@ -30,7 +33,8 @@ const STREAM_ALIAS = /^\/(proc\/|dev\/(stdout|stderr|fd\/))/;
  * system lets us). A symbolic link stays a link: the file it points to is replaced. A target that is
  * not a regular file (a named pipe), or is one of a process's streams by name (/dev/stdout,
  * /dev/fd/N, /proc/…), is written in place, as a shell's redirection would, without asking. A target
- * that cannot be written is reported by create(), before any work starts.
+ * that cannot be written, or that is one of the store's own files, is reported by create(), before
+ * any work starts.
  */
 export class OutputFile {
   private failure: Error | undefined;
@@ -51,6 +55,7 @@ export class OutputFile {
   /** Opens `path` (as the user wrote it: messages name it so) for writing. */
   static async create(path: string, options: OutputFileOptions = {}): Promise<OutputFile> {
     const full = resolve(options.cwd ?? ".", path);
+    if (options.dataDir !== undefined && isStoreFile(full, options.dataDir)) throw errors.storeFileNamed(path, options.dataDir);
     let existing: Stats | undefined;
     try {
       existing = await fs.stat(full).catch(() => undefined);
