@@ -198,6 +198,11 @@ export const cliRules = (): readonly Rule[] => [
     cli: ({ hint: [known], message: [name] }) => `${known} Create it with: yourspace login --profile ${shellQuote(name!)}`,
   },
   {
+    code: "USAGE",
+    says: remoteErrors.userConfigDamaged(ARG, ARG),
+    cli: () => "Fix it, or remove it and log in again with: yourspace login",
+  },
+  {
     code: "NOT_FOUND",
     says: remoteErrors.profileMissing(ARG),
     on: "message",

@@ -29,6 +29,7 @@ export function storeSources(env: Record<string, string | undefined>, cwd: strin
           if (source === "sites") return store.sites();
           if (source === "namespaces") return store.namespaces(site);
           if (source === "regions") return store.regions();
+          if (source === "edges") return store.regions().slice(1);
           const namespace = typeof given.get("--namespace") === "string" ? (given.get("--namespace") as string) : DEFAULT_NAMESPACE;
           return store.keys(site, namespace, typed, MAX_VALUES);
         } finally {

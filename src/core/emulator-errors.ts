@@ -18,6 +18,9 @@ export const emulatorErrors = {
     ),
   faultCommandUnknown: (command: string) =>
     new KvError("USAGE", `There is no fault command ${JSON.stringify(command)}.`, `The fault commands are ${FAULT_COMMANDS.join(", ")}.`),
+  /** Faults cut or hold the link between an edge and home; home has no such link of its own. */
+  homeRegionFault: (home: string, edges: readonly string[]) =>
+    new KvError("USAGE", `${home} is the home region; faults apply to the link between an edge and home.`, `Name an edge: ${edges.join(", ")}.`),
   clockModeUnknown: (mode: string) => new KvError("USAGE", `The clock is "manual" or "real", not ${JSON.stringify(mode)}.`, "Choose manual or real."),
   /** `limitMs`: how far the clock may still move before it passes LATEST_EMULATED_TIME. */
   advanceOutOfRange: (ms: number, limitMs: number) =>

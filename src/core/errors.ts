@@ -195,6 +195,13 @@ export const errors = {
   entryInvalid: (reason: string) => new KvError("USAGE", reason, ENTRY_HINT),
   entryNotJson: (detail: string) => new KvError("MALFORMED_BODY", `not valid JSON: ${detail}`, ENTRY_HINT),
   file: (path: string, reason: string) => new KvError("FILE_ERROR", `Cannot use the file ${path}: ${reason}.`, "Check the path and its permissions."),
+  /** A file named for writing that is the store's own (core/store-files.ts): writing it would destroy the store. */
+  storeFileNamed: (path: string, dataDir: string) =>
+    new KvError(
+      "FILE_ERROR",
+      `Cannot use the file ${path}: it is one of the data directory's own store files (in ${dataDir}); writing it would destroy the store.`,
+      "Name a file outside the store: not kv.sqlite, nor the -wal, -shm or -journal file beside it.",
+    ),
   replaceNeedsForce: (path: string) =>
     new KvError(
       "CONFIRMATION_REQUIRED",

@@ -41,6 +41,9 @@ export const remoteErrors = {
   /** `known`: which profiles there are, and the one meant, if one is close. */
   profileUnknown: (name: string, chosenBy: string, known: string) =>
     new KvError("NOT_FOUND", `There is no profile "${name}" (chosen by ${chosenBy}).`, `${known} Log in under that name to create it.`),
+  /** `problem`: what is wrong with the file, in words that finish "is damaged: …". */
+  userConfigDamaged: (path: string, problem: string) =>
+    new KvError("USAGE", `The config file ${path} is damaged: ${problem}.`, "Fix it, or remove it and log in again."),
   profileMissing: (name: string) => new KvError("NOT_FOUND", `There is no profile ${name}.`, "Log in under that name to create it."),
   /** `other`: a stored profile whose token is for `apiUrl`, if there is one. */
   tokenForOtherUrl: (profile: string, storedFor: string, apiUrl: string, source: string, other: string | undefined) =>

@@ -138,27 +138,19 @@ export class EmulatorControl {
     });
   }
 
-  /** Starts or ends a fault. Returns false when there was nothing to change. */
+  /** Starts or ends a fault on an edge's link to home (home itself has none). Returns false when there was nothing to change. */
   fault(command: FaultCommand, region: string): boolean {
     return this.engine.run(true, () => {
-      const model = this.engine.settings.model;
-      const edges = region === model.home && command !== "pause" && command !== "resume" ? model.edges : [this.edge(region)];
+      const edge = this.edge(region);
       const kind = command === "partition" || command === "heal" ? "partition" : "pause";
       const now = this.engine.now();
-      let changed = false;
-      for (const edge of edges) {
-        const open = this.engine.settings.faults(edge).some((f) => f.kind === kind && f.end === null);
-        if (command === "partition" || command === "pause") {
-          if (!open) this.db("INSERT INTO faults (region, kind, start_t) VALUES (?, ?, ?)", edge, kind, now);
-          changed ||= !open;
-        } else {
-          if (open) this.db("UPDATE faults SET end_t = ? WHERE region = ? AND kind = ? AND end_t IS NULL", now, edge, kind);
-          changed ||= open;
-        }
-      }
+      const open = this.engine.settings.faults(edge).some((f) => f.kind === kind && f.end === null);
+      const starts = command === "partition" || command === "pause";
+      if (starts && !open) this.db("INSERT INTO faults (region, kind, start_t) VALUES (?, ?, ?)", edge, kind, now);
+      if (!starts && open) this.db("UPDATE faults SET end_t = ? WHERE region = ? AND kind = ? AND end_t IS NULL", now, edge, kind);
       this.engine.settings.invalidate();
-      this.engine.record({ t: now, region, f: "fault", type: "info", fault: { kind: command, region, regions: edges } });
-      return changed;
+      this.engine.record({ t: now, region, f: "fault", type: "info", fault: { kind: command, region, regions: [edge] } });
+      return starts !== open;
     });
   }
 
@@ -179,8 +171,7 @@ export class EmulatorControl {
 
   private edge(region: string): string {
     const model = this.engine.settings.model;
-    if (region === model.home)
-      throw errors.usage(`${region} is the home region; faults apply to the link between an edge and home.`, `Name an edge: ${model.edges.join(", ")}.`);
+    if (region === model.home) throw emulatorErrors.homeRegionFault(region, model.edges);
     if (!model.edges.includes(region)) throw errors.unknownRegion(region, [model.home, ...model.edges]);
     return region;
   }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { errors } from "../core/errors.js";
+import { remoteErrors } from "../core/remote-errors.js";
 import { fromSystemError } from "../core/system-errors.js";
 
 /** One set of credentials: where the API is, the token, and its site. */
@@ -27,9 +28,11 @@ function configDir(env: Record<string, string | undefined>): string {
 /**
  * Reads the user's profiles. This runs on every command, so it reads the file directly; the `conf`
  * library (and its start-up cost) is loaded only by the commands that write it (login, logout).
+ * A file that cannot be read, or holds something other than profiles, is an error: taken for no
+ * config, commands would go elsewhere without a word, and a profile of another shape would fail as a bug.
  */
 export function readUserConfig(env: Record<string, string | undefined>): UserConfig {
-  const path = join(configDir(env), "config.json");
+  const path = userConfigPath(env);
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -38,16 +41,35 @@ export function readUserConfig(env: Record<string, string | undefined>): UserCon
     // Out of open files or memory is the system's limit, not the file's fault.
     throw fromSystemError(e) ?? errors.file(path, (e as Error).message);
   }
-  // A config that cannot be read is not taken for no config: commands would go elsewhere without a word.
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw errors.usage(`The config file ${path} is not valid JSON: ${(e as Error).message}.`, "Fix it, or remove it and log in again with: yourspace login");
+    throw remoteErrors.userConfigDamaged(path, `it is not valid JSON (${(e as Error).message})`);
   }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
-    throw errors.usage(`The config file ${path} is not a JSON object.`, "Fix it, or remove it and log in again with: yourspace login");
+  const problem = configProblem(doc);
+  if (problem !== null) throw remoteErrors.userConfigDamaged(path, problem);
   return doc as UserConfig;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** What makes `doc` something other than a UserConfig, or null when it is one. Fields of its own are kept, not judged. */
+function configProblem(doc: unknown): string | null {
+  if (!isObject(doc)) return "it is not a JSON object";
+  if (doc.currentProfile !== undefined && typeof doc.currentProfile !== "string") return '"currentProfile" is not a string';
+  if (doc.profiles === undefined) return null;
+  if (!isObject(doc.profiles)) return '"profiles" is not an object';
+  for (const [name, profile] of Object.entries(doc.profiles)) {
+    const fields = ["apiUrl", "token", "site"] as const;
+    if (!isObject(profile) || fields.some((f) => typeof profile[f] !== "string"))
+      return `profile ${JSON.stringify(name)} is not an object with apiUrl, token and site as strings`;
+  }
+  return null;
+}
+
+function userConfigPath(env: Record<string, string | undefined>): string {
+  return join(configDir(env), "config.json");
 }
 
 export function profileName(env: Record<string, string | undefined>, config: UserConfig): string {
@@ -64,8 +86,12 @@ export function profileChoice(env: Record<string, string | undefined>, config: U
   return { name: DEFAULT_PROFILE, chosenBy: null };
 }
 
-/** Opens the config for writing, with conf: atomic writes, and a file only the user can read. */
+/**
+ * Opens the config for writing, with conf: atomic writes, and a file only the user can read. The
+ * file is read and checked first, so a damaged one is reported as every reader reports it.
+ */
 export async function openUserConfig(env: Record<string, string | undefined>) {
+  readUserConfig(env);
   const { default: Conf } = await import("conf");
   return new Conf<UserConfig>({ projectName: "yourspace", cwd: configDir(env), configName: "config", configFileMode: 0o600 });
 }

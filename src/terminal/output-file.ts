@@ -2,8 +2,11 @@ import type { FileHandle } from "node:fs/promises";
 // node:fs loads its promises API on first use; node:fs/promises would load it (and readline) at start-up.
 import { existsSync, promises as fs, type Stats, type WriteStream } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { errors } from "../core/errors.js";
+import { errors, KvError } from "../core/errors.js";
+import { isStoreFile } from "../core/store-files.js";
+import { fromSystemError } from "../core/system-errors.js";
 import { escapeControls } from "./escape.js";
+import { writeTo } from "./io.js";
 
 export interface OutputFileOptions {
   /** What a relative path is relative to (the command's working directory). */
@@ -12,6 +15,8 @@ export interface OutputFileOptions {
   force?: boolean;
   /** Asks a person; undefined when there is nobody to ask. */
   confirm?: (question: string) => Promise<boolean>;
+  /** The data directory whose store files (core/store-files.ts) are never written, however they are named. */
+  dataDir?: string;
 }
 
 /**
@@ -28,7 +33,8 @@ const STREAM_ALIAS = /^\/(proc\/|dev\/(stdout|stderr|fd\/))/;
  * system lets us). A symbolic link stays a link: the file it points to is replaced. A target that is
  * not a regular file (a named pipe), or is one of a process's streams by name (/dev/stdout,
  * /dev/fd/N, /proc/…), is written in place, as a shell's redirection would, without asking. A target
- * that cannot be written is reported by create(), before any work starts.
+ * that cannot be written, or that is one of the store's own files, is reported by create(), before
+ * any work starts.
  */
 export class OutputFile {
   private failure: Error | undefined;
@@ -49,6 +55,7 @@ export class OutputFile {
   /** Opens `path` (as the user wrote it: messages name it so) for writing. */
   static async create(path: string, options: OutputFileOptions = {}): Promise<OutputFile> {
     const full = resolve(options.cwd ?? ".", path);
+    if (options.dataDir !== undefined && isStoreFile(full, options.dataDir)) throw errors.storeFileNamed(path, options.dataDir);
     let existing: Stats | undefined;
     try {
       existing = await fs.stat(full).catch(() => undefined);
@@ -57,7 +64,7 @@ export class OutputFile {
       const inPlace = existing && (!existing.isFile() || STREAM_ALIAS.test(full));
       if (inPlace) return new OutputFile(path, full, null, (await fs.open(full, "w")).createWriteStream());
     } catch (e) {
-      throw errors.file(path, reasonOf(e as NodeJS.ErrnoException, path, full));
+      throw fileFailure(e, path, full);
     }
     if (existing) await mayReplace(path, options);
     try {
@@ -66,7 +73,17 @@ export class OutputFile {
       const handle = await openTemp(temp, existing);
       return new OutputFile(path, target, temp, handle.createWriteStream());
     } catch (e) {
-      throw errors.file(path, reasonOf(e as NodeJS.ErrnoException, path, full));
+      throw fileFailure(e, path, full);
+    }
+  }
+
+  /** Writes `chunk` to the file; a failure is reported as the file's (fileFailure), and the file is dropped. */
+  async write(chunk: string | Uint8Array): Promise<void> {
+    try {
+      await writeTo(this.stream, chunk);
+    } catch (e) {
+      await this.abort();
+      throw fileFailure(e, this.path, this.target);
     }
   }
 
@@ -78,7 +95,7 @@ export class OutputFile {
       if (this.temp !== null) await fs.rename(this.temp, this.target);
     } catch (e) {
       if (this.temp !== null) await fs.rm(this.temp, { force: true });
-      throw errors.file(this.path, reasonOf(e as NodeJS.ErrnoException, this.path, this.target));
+      throw fileFailure(e, this.path, this.target);
     }
   }
 
@@ -131,6 +148,22 @@ async function openTemp(temp: string, existing: Stats | undefined): Promise<File
   return handle;
 }
 
+/** What the environment refused a file, as the catalogue says it for any file. */
+const ENVIRONMENT_CODES: readonly string[] = ["DISK_FULL", "IO_ERROR", "RESOURCE_LIMIT"];
+
+/**
+ * A failure to open or write `path` (as the user wrote it; `full` resolved), naming it and never its
+ * temporary name: a full disk or a file past the size limit is DISK_FULL, a failing device IO_ERROR,
+ * the system's limits RESOURCE_LIMIT, as for the store's files; anything else is FILE_ERROR with the reason.
+ */
+function fileFailure(e: unknown, path: string, full: string): KvError {
+  if (e instanceof KvError) return e;
+  const failure = e as NodeJS.ErrnoException;
+  const system = fromSystemError({ code: failure.code, message: failure.message, syscall: failure.syscall }, { subject: path });
+  if (system && ENVIRONMENT_CODES.includes(system.code)) return system;
+  return errors.file(path, reasonOf(failure, path, full));
+}
+
 /** Why `path` (as the user wrote it; `full` resolved) cannot be written, in words. */
 function reasonOf(e: NodeJS.ErrnoException, path: string, full = path): string {
   switch (e.code) {
@@ -144,8 +177,6 @@ function reasonOf(e: NodeJS.ErrnoException, path: string, full = path): string {
     case "EPERM":
     case "EROFS":
       return "permission denied";
-    case "ENOSPC":
-      return "the disk is full";
     default:
       return e.message;
   }

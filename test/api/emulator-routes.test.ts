@@ -181,6 +181,8 @@ describe("what the emulator's routes refuse", () => {
     ["an unknown fault command", "POST", paths.emulatorFaults(), '{"command":"explode","region":"fra"}', 400, "USAGE"],
     ["an unknown region", "POST", paths.emulatorFaults(), '{"command":"partition","region":"mars"}', 400, "USAGE"],
     ["a pause of home", "POST", paths.emulatorFaults(), '{"command":"pause","region":"iad"}', 400, "USAGE"],
+    ["a partition of home", "POST", paths.emulatorFaults(), '{"command":"partition","region":"iad"}', 400, "USAGE"],
+    ["a heal of home", "POST", paths.emulatorFaults(), '{"command":"heal","region":"iad"}', 400, "USAGE"],
     ["a region view of a missing namespace", "GET", paths.regions("local", "ghost", "k"), undefined, 404, "NAMESPACE_NOT_FOUND"],
     ["a query parameter", "GET", `${paths.emulator()}?region=fra`, undefined, 400, "USAGE"],
   ];

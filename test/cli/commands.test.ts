@@ -171,9 +171,29 @@ describe("rm", () => {
     const dry = await run(["kv", "rm", "--prefix", "tmp/", "--dry-run"]);
     expect(dry.out).toBe("tmp/a\ntmp/b\n");
     expect(dry.stderr).toContain("Would remove 2 keys");
-    const json = JSON.parse((await run(["kv", "rm", "keep", "ghost", "--dry-run", "--json"])).out);
+    const json = JSON.parse((await run(["kv", "rm", "keep", "ghost", "--dry-run", "--force", "--json"])).out);
     expect(json).toEqual({ namespace: "default", dryRun: true, removed: ["keep"], missing: ["ghost"] });
+    const forced = await run(["kv", "rm", "keep", "ghost", "--dry-run", "--force"]);
+    expect([forced.code, forced.out]).toEqual([0, "keep\n"]);
+    expect(forced.stderr).toContain("Would remove 1 key from default");
+    expect(forced.stderr).toContain("Not found, would be skipped: ghost");
     expect((await run(["kv", "ls"])).out).toBe("keep\ntmp/a\ntmp/b\n");
+  });
+
+  it("a dry run with a missing key and no --force fails as the removal would, and promises nothing", async () => {
+    const { run } = session();
+    await run(["kv", "set", "keep", "v"]);
+    const dry = await run(["kv", "rm", "--dry-run", "keep", "ghost", "--json"]);
+    const real = await run(["kv", "rm", "keep", "ghost", "--json"]);
+    expect([dry.code, dry.out]).toEqual([3, ""]);
+    expect(dry.code).toBe(real.code);
+    expect(dry.stderr).toBe(real.stderr);
+    expect(JSON.parse(dry.stderr.trim().split("\n").at(-1)!).error.code).toBe("KEY_NOT_FOUND");
+    const human = await run(["kv", "rm", "--dry-run", "keep", "ghost"]);
+    expect([human.code, human.out]).toEqual([3, ""]);
+    expect(human.stderr).not.toContain("Would remove");
+    expect(human.stderr).toContain("--force");
+    expect((await run(["kv", "ls"])).out).toBe("keep\n");
   });
 
   it("removes several keys, and with --force ignores missing ones", async () => {

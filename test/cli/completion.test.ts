@@ -73,7 +73,10 @@ describe("shell completion: what it offers", () => {
     expect(await values("login --profile ")).toEqual(["prod", "staging"]);
     expect(await values("profile use p")).toEqual(["prod"]);
     expect(await values("kv ls --site ")).toEqual(["local", "shop"]);
-    expect(await values("kv emulator partition ")).toEqual(["iad", "fra", "sin"]);
+    expect(await values("kv get --region ")).toEqual(["iad", "fra", "sin"]);
+    // A fault names an edge: home is refused.
+    expect(await values("kv emulator partition ")).toEqual(["fra", "sin"]);
+    expect(await values("kv emulator pause ")).toEqual(["fra", "sin"]);
   });
 
   it("completes keys for get, rm and inspect a level at a time, in the namespace given, leaving out removed and unprintable keys", async () => {

@@ -55,6 +55,25 @@ describe("consistency through the CLI, on the manual clock", () => {
     expect(JSON.parse((await ok(kv("get", "k", "--json"))).out).value).toBe("v2");
   });
 
+  it.each(["partition", "heal", "pause", "resume"])("%s of the home region is refused, naming the edges, and changes nothing", async (command) => {
+    const { kv } = emulator();
+    const refused = await kv("emulator", command, "iad", "--json");
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stderr.trim().split("\n").at(-1)!).error).toEqual({
+      code: "USAGE",
+      message: "iad is the home region; faults apply to the link between an edge and home.",
+      hint: "Name an edge: fra, sin.",
+    });
+    const status = JSON.parse((await ok(kv("emulator", "status", "--json"))).out);
+    expect(status.regions.map((r: { partitioned: boolean; paused: boolean }) => [r.partitioned, r.paused])).toEqual([
+      [false, false],
+      [false, false],
+      [false, false],
+    ]);
+    await ok(kv("set", "k", "v", "--region", "fra"));
+    await ok(kv("set", "k", "v", "--region", "iad"));
+  });
+
   it("a delete travels as a tombstone, and an older write arriving late never brings the key back", async () => {
     const { kv, read } = emulator();
     await ok(kv("emulator", "clock", "manual"));

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ApiServer } from "../../src/server/server.js";
@@ -220,6 +220,47 @@ describe("named profiles", () => {
     expect(JSON.stringify(s.config())).not.toContain(prod.token);
   });
 });
+
+describe("a damaged config file", () => {
+  const damaged: [string, string][] = [
+    ["{bad", "it is not valid JSON (Expected property name or '}' in JSON at position 1)"],
+    ["[]", "it is not a JSON object"],
+    ['{"currentProfile":3}', '"currentProfile" is not a string'],
+    ['{"profiles":["a"]}', '"profiles" is not an object'],
+    ['{"profiles":{"a":null}}', 'profile "a" is not an object with apiUrl, token and site as strings'],
+    [
+      '{"currentProfile":"a","profiles":{"a":{"apiUrl":"http://127.0.0.1:1","token":"t"}}}',
+      'profile "a" is not an object with apiUrl, token and site as strings',
+    ],
+  ];
+  it.each(damaged)("%s: every command that reads or writes it reports it as whoami does, and it is left as it was", async (text, problem) => {
+    const s = session();
+    mkdirSync(s.configDir, { recursive: true });
+    writeFileSync(s.configPath, text);
+    const expected = {
+      code: "USAGE",
+      message: `The config file ${s.configPath} is damaged: ${problem}.`,
+      hint: "Fix it, or remove it and log in again with: yourspace login",
+    };
+    const commands = [
+      ["whoami"],
+      ["login", "--api-url", "http://127.0.0.1:1"],
+      ["logout"],
+      ["logout", "--profile", "a"],
+      ["profile", "ls"],
+      ["profile", "use", "a"],
+      ["kv", "ls"],
+    ];
+    for (const argv of commands) {
+      const r = await s.run([...argv, "--json"], { input: "a-token", env: { YOURSPACE_PROFILE: "a" } });
+      expect([argv.join(" "), r.code, lastJson(r.stderr)]).toEqual([argv.join(" "), 2, { error: expected }]);
+    }
+    expect(readFileSync(s.configPath, "utf8")).toBe(text);
+  });
+});
+
+/** The last line of a --json stderr: the error, after the target line. */
+const lastJson = (stderr: string): unknown => JSON.parse(stderr.trim().split("\n").at(-1)!);
 
 describe("target resolution order, shown on the stderr target line", () => {
   async function threeTargets() {

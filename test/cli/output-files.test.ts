@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
@@ -137,5 +137,38 @@ describe("a file that cannot be written", () => {
       expect(proc.stderr).toContain("Cannot use the file /proc/out.ndjson: no file can be created in /proc.");
     }
     expect(readdirSync(cwd).sort()).toEqual([".yourspace", "in.ndjson"]);
+  });
+});
+
+describe.each(WRITERS)("$name naming the store's own file", ({ argv: words, json: hasJson }) => {
+  it("refuses before anything is written, however the file is named, and the store keeps working", async () => {
+    const { cwd, run } = session();
+    expect((await run(["kv", "set", "k", "v"])).code).toBe(0);
+    const dataDir = join(cwd, ".yourspace");
+    symlinkSync(dataDir, join(cwd, "data-link"));
+    symlinkSync(join(dataDir, "kv.sqlite"), join(cwd, "link.out"));
+    symlinkSync(join(dataDir, "kv.sqlite-journal"), join(cwd, "dangling.out"));
+    for (const file of [
+      ".yourspace/kv.sqlite",
+      ".yourspace/kv.sqlite-wal",
+      ".yourspace/kv.sqlite-shm",
+      "data-link/kv.sqlite",
+      "data-link/../.yourspace/kv.sqlite-wal",
+      "link.out",
+      "dangling.out",
+      join(dataDir, "kv.sqlite"),
+    ]) {
+      const r = await run([...words(file, cwd), "--force", ...(hasJson ? ["--json"] : [])]);
+      expect([file, r.code, r.out]).toEqual([file, 2, ""]);
+      const error = {
+        code: "FILE_ERROR",
+        message: `Cannot use the file ${file}: it is one of the data directory's own store files (in ${dataDir}); writing it would destroy the store.`,
+        hint: "Name a file outside the store: not kv.sqlite, nor the -wal, -shm or -journal file beside it.",
+      };
+      if (hasJson) expect(JSON.parse(r.stderr.trim().split("\n").at(-1)!).error).toEqual(error);
+      else expect(r.stderr).toContain(`✖ ${error.message}\n  ${error.hint}\n`);
+      expect((await run(["kv", "get", "k"])).out).toBe("v");
+    }
+    expect(readdirSync(dataDir).filter((f) => f.includes("partial") || f.endsWith("-journal"))).toEqual([]);
   });
 });

@@ -221,7 +221,7 @@ describe("an unknown profile or site is an error with a suggestion", () => {
       const r = await runCli(["kv", "ls"], { cwd, env: { YOURSPACE_CONFIG_DIR: configDir } });
       expect(r.code).toBe(2);
       expect(r.stderr).not.toContain("embedded");
-      expect(r.stderr).toContain(`✖ The config file ${join(configDir, "config.json")} is not`);
+      expect(r.stderr).toContain(`✖ The config file ${join(configDir, "config.json")} is damaged: it is not`);
       // --local needs no config.
       expect((await runCli(["kv", "ls", "--local"], { cwd, env: { YOURSPACE_CONFIG_DIR: configDir } })).code).toBe(0);
     }

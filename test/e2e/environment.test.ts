@@ -288,6 +288,29 @@ describe("a file size limit (RLIMIT_FSIZE) that a write runs into", () => {
     const missing = await runCli(["--data-dir", dataDir, "kv", "get", "big"], { cwd: dir });
     expect(missing.code).toBe(3);
   });
+
+  it("an output file that runs into it is named, as DISK_FULL, in export and get --output; nothing is left and the store is untouched", async () => {
+    const dir = tempDir();
+    const dataDir = join(dir, "store");
+    // Written by the CLI in this process, without the limit: the value alone is past it.
+    const stored = await runCli(["--data-dir", dataDir, "kv", "set", "big"], { cwd: dir, stdin: Buffer.alloc(1_000_000, "x") });
+    expect(stored.code, stored.stderr).toBe(0);
+    for (const json of [false, true]) {
+      for (const argv of [
+        ["kv", "export", "out.ndjson", "--force"],
+        ["kv", "export", "out.ndjson", "--format", "json"],
+        ["kv", "get", "big", "--output", "out.ndjson", "--force"],
+      ]) {
+        if (json && argv.includes("--output")) continue; // --json and --output do not go together
+        const r = await limited(["--data-dir", dataDir, ...argv, ...(json ? ["--json"] : [])], { cwd: dir });
+        expectEnvironmentFailure(r, json, "DISK_FULL", /^There is no room to write out\.ndjson \(EFBIG/);
+        expect(r.stderr).not.toContain(dataDir);
+        expect(readdirSync(dir).sort()).toEqual(["store"]);
+      }
+    }
+    const read = await runCli(["--data-dir", dataDir, "kv", "get", "big"], { cwd: dir });
+    expect([read.code, read.out.length]).toEqual([0, 1_000_000]);
+  });
 });
 
 describe.skipIf(!existsSync("/dev/full"))("a standard output that is full (/dev/full)", () => {

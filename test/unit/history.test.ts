@@ -1,7 +1,7 @@
 /**
  * A recorded history carries what an independent checker needs (docs/history.md): each list page's
  * cursor, the key it starts after, its limit and whether it is the last; the cache TTL a read was
- * served with; the edges a home partition cut; changes of settings and clock with their new values;
+ * served with; the edge a partition cut; changes of settings and clock with their new values;
  * and who each operation was for, CLI user or API token.
  */
 import { readFileSync } from "node:fs";
@@ -33,8 +33,8 @@ describe("a recorded history", () => {
     await kv("set", "p/a", "1");
     await kv("set", "p/b", "2");
     await kv("ls", "p/", "--limit", "1", "--all");
-    await kv("emulator", "partition", "iad");
-    await kv("emulator", "heal", "iad");
+    await kv("emulator", "partition", "fra");
+    await kv("emulator", "heal", "fra");
     await kv("emulator", "config", "--profile", "cloudflare");
     await kv("get", "p/a", "--region", "fra", "--consistency", "eventual", "--cache-ttl", "2m");
     await kv("get", "p/a", "--region", "fra", "--consistency", "eventual");
@@ -59,7 +59,7 @@ describe("a recorded history", () => {
     expect(lists).toHaveLength(2);
     expect(lists[0]).toMatchObject({ cursor: null, after: null, limit: 1, complete: false, items: [{ key: "p/a" }] });
     expect(lists[1]).toMatchObject({ cursor: lists[0]!.nextCursor, after: "p/a", limit: 1, complete: true, nextCursor: null, items: [{ key: "p/b" }] });
-    expect(ops.find((o) => o.fault?.kind === "partition")!.fault).toEqual({ kind: "partition", region: "iad", regions: ["fra", "sin"] });
+    expect(ops.find((o) => o.fault?.kind === "partition")!.fault).toEqual({ kind: "partition", region: "fra", regions: ["fra"] });
     expect(ops.find((o) => o.fault?.kind === "config")!.fault!.params).toMatchObject({
       profile: "cloudflare",
       cacheTtlMs: 60_000,

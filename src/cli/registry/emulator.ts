@@ -55,7 +55,7 @@ export const EMULATOR_COMMAND: CommandSpec = {
         pause: "Hold writes on their way to an edge",
         resume: "Release writes held for a paused edge",
       }[command],
-      args: [{ name: "region", description: "an edge region (partition and heal also take home: every edge)", required: true, values: "regions" as const }],
+      args: [{ name: "region", description: "an edge region (not home)", required: true, values: "edges" as const }],
       examples: [
         [
           `yourspace kv emulator ${command} sin`,

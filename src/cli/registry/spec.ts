@@ -25,8 +25,8 @@ export interface OptionSpec {
   values?: ValueSource;
 }
 
-/** Values shell completion offers: from the target's store, the user's profiles, or the file system. */
-export type ValueSource = "keys" | "namespaces" | "profiles" | "regions" | "sites" | "files";
+/** Values shell completion offers: from the target's store (`edges`: its regions but home), the user's profiles, or the file system. */
+export type ValueSource = "keys" | "namespaces" | "profiles" | "regions" | "edges" | "sites" | "files";
 
 export interface CommandSpec {
   name: string;

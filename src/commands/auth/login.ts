@@ -16,6 +16,8 @@ export const login: Handler<{ profile?: string }> = async (ctx, _args, opts) => 
   if (!token && ctx.io.stdin.isTTY !== true) token = (await readLimited(ctx.io.stdin, 4096)).toString("utf8").trim();
   if (!token && ctx.interactive) token = (await ctx.prompter.secret(`Token for ${apiUrl}`)) ?? undefined;
   if (!token) throw errors.usage("No token given.", "Pass --token, pipe the token on stdin, or run login at a terminal to be asked for it.");
+  // A damaged config is reported before the token is sent anywhere: it could not be stored.
+  const config = await openUserConfig(ctx.io.env);
 
   const { HttpBackend } = await import("../../client/client.js");
   const api = await HttpBackend.open({ apiUrl, token, site: null });
@@ -25,7 +27,6 @@ export const login: Handler<{ profile?: string }> = async (ctx, _args, opts) => 
   } finally {
     await api.close();
   }
-  const config = await openUserConfig(ctx.io.env);
   const name = opts.profile ?? profileName(ctx.io.env, config.store);
   const profile: Profile = { apiUrl, token, site: who.site };
   config.set(`profiles.${name}`, profile);

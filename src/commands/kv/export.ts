@@ -7,7 +7,6 @@ import { writeTo } from "../../terminal/io.js";
 import { safeJsonText } from "../../terminal/escape.js";
 import { OutputFile } from "../../terminal/output-file.js";
 import { outputFileOptions } from "../output-file-options.js";
-import type { Writable } from "node:stream";
 
 interface ExportOptions {
   namespace: string;
@@ -32,18 +31,19 @@ export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
   // file that exists is replaced only with --force or a yes. /dev/stdout is this process's stdout,
   // which may be a socket that cannot be opened by name.
   const file = target === "-" || target === "/dev/stdout" ? undefined : await OutputFile.create(target, outputFileOptions(ctx, opts.force));
-  const out: Writable = file?.stream ?? ctx.io.stdout;
+  // A file's own failures (a full disk, its size limit) name the file; stdout's are the error boundary's.
+  const write = file ? (chunk: string | Uint8Array) => file.write(chunk) : (chunk: string | Uint8Array) => writeTo(ctx.io.stdout, chunk);
   const json = opts.format === "json";
   let count = 0;
   try {
-    if (json) await writeTo(out, "[");
+    if (json) await write("[");
     for await (const page of backend.exportLines(opts.namespace, { prefix: opts.prefix ?? "" })) {
       if (page.count === 0) continue;
       const lines = terminalSafe(page.text);
-      await writeTo(out, json ? arrayItems(lines, count === 0) : lines);
+      await write(json ? arrayItems(lines, count === 0) : lines);
       count += page.count;
     }
-    if (json) await writeTo(out, count === 0 ? "]\n" : "\n]\n");
+    if (json) await write(count === 0 ? "]\n" : "\n]\n");
   } catch (e) {
     await file?.abort();
     throwIfStopped(ctx.signal, (by) =>

@@ -51,7 +51,7 @@ export const run: Handler<GetOptions> = async (ctx, args, opts) => {
   if (toFile) {
     // Written whole or not at all, and an existing file is replaced only with --force or a yes.
     const file = await OutputFile.create(opts.output!, outputFileOptions(ctx, opts.force));
-    file.stream.write(entry.value);
+    await file.write(entry.value);
     await file.commit();
     ctx.out.success(`Wrote ${formatBytes(entry.value.length)} to ${opts.output}`);
     return;

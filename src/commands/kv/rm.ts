@@ -35,10 +35,11 @@ export const run: Handler<RmOptions> = async (ctx, args, opts) => {
 
   if (opts.prefix === undefined) {
     if (opts.dryRun) {
-      const found = await Promise.all(keys.map(async (k) => ((await backend.get(ns, k)).entry ? k : null)));
-      const present = [...new Set(found.filter((k): k is string => k !== null))];
-      const missing = [...new Set(keys.filter((k) => !present.includes(k)))];
-      return report(ctx, ns, present, missing, true);
+      // The target's dry run lists what is missing whatever force says; the answer here is the real
+      // run's: without --force, a missing key refuses the whole removal.
+      const plan = await backend.delete(ns, keys, { force: true, dryRun: true, region });
+      if (!opts.force && plan.missing.length > 0) throw errors.keysNotFound(plan.missing, ns);
+      return report(ctx, ns, plan.deleted, plan.missing, true);
     }
     const result = await backend.delete(ns, keys, { force: opts.force === true, region });
     return report(ctx, ns, result.deleted, result.missing, false);

@@ -75,7 +75,7 @@ export class HistoryState {
     if (!f?.region || !["partition", "heal", "pause", "resume"].includes(f.kind)) return; // settle/advance only speed things up
     const kind = f.kind === "partition" || f.kind === "heal" ? "partition" : "pause";
     const opens = f.kind === "partition" || f.kind === "pause";
-    // partition(home) cuts every edge, as the controls do; the history says which.
+    // The history says which edges (a history from an emulator that took home for every edge lists them all).
     for (const region of f.regions ?? (f.region === this.params.home ? this.params.edges : [f.region])) {
       const list = this.faults.get(region) ?? [];
       this.faults.set(region, list);

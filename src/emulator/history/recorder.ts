@@ -1,7 +1,8 @@
 import { isUtf8 } from "node:buffer";
-import { appendFileSync, closeSync, openSync, realpathSync, statSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { appendFileSync, closeSync, openSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { errors, KvError } from "../../core/errors.js";
+import { isStoreFile } from "../../core/store-files.js";
 import type { ModelParams } from "../regions/model.js";
 
 /**
@@ -67,7 +68,7 @@ interface ControlOp {
   kind: "partition" | "heal" | "pause" | "resume" | "settle" | "advance" | "clock" | "config";
   region?: string;
   ms?: number;
-  /** partition and heal: the edges whose link it cut or mended (every edge for the home region). */
+  /** partition, heal, pause and resume: the edges whose link it acted on (the one named; a history written by an emulator that took home for every edge lists them all). */
   regions?: string[];
   mode?: "manual" | "real";
   offsetMs?: number;
@@ -91,9 +92,6 @@ export function historyValue(value: Buffer | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   return isUtf8(value) ? value.toString("utf8") : `base64:${value.toString("base64")}`;
 }
-
-/** The files of a data directory's store: a history must never be appended to one of them. */
-const STORE_FILES = ["kv.sqlite", "kv.sqlite-wal", "kv.sqlite-shm", "kv.sqlite-journal"];
 
 /**
  * Checks that operations can be appended to `path` (absolute), creating it if it does not exist:
@@ -125,22 +123,7 @@ export function checkHistoryFile(path: string, dataDir: string): void {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw fail(why(e));
   }
   if (existing?.isDirectory()) throw fail("it is a directory");
-  // Where appending would really write: through a symbolic link to the file, or to its directory.
-  let where: string;
-  try {
-    where = existing ? realpathSync(path) : join(realpathSync(dir), basename(path));
-  } catch (e) {
-    throw fail(why(e));
-  }
-  if (dataDir !== ":memory:") {
-    let store = dataDir;
-    try {
-      store = realpathSync(dataDir);
-    } catch {
-      // Not made yet: compared as given.
-    }
-    if (STORE_FILES.some((f) => join(store, f) === where)) throw fail("it is one of the data directory's own store files");
-  }
+  if (dataDir !== ":memory:" && isStoreFile(path, dataDir)) throw errors.storeFileNamed(path, dataDir);
   try {
     closeSync(openSync(path, "a"));
   } catch (e) {

@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 
 /* Where a store is: its file in a data directory, and SQLite's addon. Light, for shell completion (peek.ts). */
 
-export const STORE_FILE = "kv.sqlite";
+export { STORE_FILE } from "../../core/store-files.js";
 
 const require = createRequire(import.meta.url);
 
