@@ -45,6 +45,7 @@ export const isUsage = shape({
   site: str,
   tier: str,
   auditRetentionDays: num,
+  now: iso,
   period: str,
   reads: num,
   writes: num,

@@ -236,6 +236,8 @@ export interface SiteChange {
 }
 
 export interface UsageReport extends SiteInfo {
+  /** The target's time when it answered, ISO 8601: what the expiries of writes are measured against. */
+  now: string;
   /** The billing period: a calendar month, UTC ("2027-01"). */
   period: string;
   reads: number;

@@ -194,6 +194,17 @@ export const errors = {
   /** An entry of a bulk write or an import file that is not one: `reason` says what is wrong with it. */
   entryInvalid: (reason: string) => new KvError("USAGE", reason, ENTRY_HINT),
   entryNotJson: (detail: string) => new KvError("MALFORMED_BODY", `not valid JSON: ${detail}`, ENTRY_HINT),
+  /**
+   * An import file with invalid entries, none of it written. `details.errors` lists each (where it is,
+   * its key, the code and the message), so a script has them where it reads the error.
+   */
+  importInvalid: (file: string, total: number, problems: readonly { where: string; key: string | null; code: string; message: string }[]) =>
+    new KvError(
+      "USAGE",
+      `${n(problems.length)} of ${n(total)} entries in ${file} ${problems.length === 1 ? "is" : "are"} invalid; nothing was written.`,
+      "Fix the invalid entries, each listed with where it is and why, and run the import again.",
+      { file, total, invalid: problems.length, errors: problems },
+    ),
   file: (path: string, reason: string) => new KvError("FILE_ERROR", `Cannot use the file ${path}: ${reason}.`, "Check the path and its permissions."),
   /** A file named for writing that is the store's own (core/store-files.ts): writing it would destroy the store. */
   storeFileNamed: (path: string, dataDir: string) =>

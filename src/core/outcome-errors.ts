@@ -65,18 +65,41 @@ export const outcomeErrors = {
       cause.details,
       cause.exitCode,
     ),
-  /** Entries of an import refused one by one, the others written; `report` is the file that has each outcome, if one was asked for. */
+  /**
+   * Entries of an import refused one by one when written (for a reason the check before writing could
+   * not know, such as a clock that moved), the others written; `report` is the file that has each
+   * outcome, if one was asked for and written. A dry run wrote nothing.
+   */
   importEntriesFailed: (
     first: { code: ErrorCode; key: string | null; where: string; message: string },
     failed: number,
     total: number,
     notPruned: boolean,
     report: string | undefined,
+    dryRun = false,
   ) =>
+    dryRun
+      ? new KvError(
+          first.code,
+          `${n(failed)} of ${n(total)} entries would fail (first: ${first.key} at ${first.where}: ${first.message}); nothing was written.`,
+          "Fix those entries, or run the dry run again if the target's clock or settings have changed since.",
+        )
+      : new KvError(
+          first.code,
+          `${n(failed)} of ${n(total)} entries failed (first: ${first.key} at ${first.where}: ${first.message}); the others were written${notPruned ? "; nothing was pruned" : ""}.`,
+          `Run the same import again to retry only what is missing; ${report === undefined ? "a report file records the outcome of every entry" : `${report} has the outcome of every entry`}.`,
+        ),
+  /**
+   * An import done whole whose report file could not be written: the cause's code (and exit code),
+   * with what the import did (`done`), so that nobody runs it again for the report's sake.
+   */
+  importReportNotWritten: (cause: KvError, done: string) =>
     new KvError(
-      first.code,
-      `${n(failed)} of ${n(total)} entries failed (first: ${first.key} at ${first.where}: ${first.message}); the others were written${notPruned ? "; nothing was pruned" : ""}.`,
-      `Run the same import again to retry only what is missing; ${report === undefined ? "a report file records the outcome of every entry" : `${report} has the outcome of every entry`}.`,
+      cause.code,
+      `${done}, but its report could not be written: ${cause.message}`,
+      `${cause.hint ? `${cause.hint} ` : ""}The import itself need not be run again.`,
+      cause.details,
+      cause.exitCode,
     ),
 
   /** The project file could not take a change the target made, and the target's change was undone. */

@@ -1,6 +1,7 @@
 import { inputErrors } from "./input-errors.js";
 import { errors } from "./errors.js";
 import { LIMITS } from "./limits.js";
+import type { Tier, TierLimits } from "./tiers.js";
 
 /** Pure validators shared by every target. Each returns the normalised value or throws a KvError. */
 
@@ -54,6 +55,30 @@ export function validateExpiresAt(expiresAtMs: number, nowMs: number): number {
   if (ahead < LIMITS.minTtlSeconds) throw inputErrors.expiryTooSoon(ahead);
   if (expiresAtMs > MAX_EXPIRES_AT) throw inputErrors.expiryTooFar();
   return expiresAtMs;
+}
+
+/** A put as the checks at its write's time see it: the value, and its expiry as given. */
+export interface TimedPut {
+  value: Uint8Array;
+  /** Relative expiry, seconds from the write. */
+  ttlSeconds?: number;
+  /** Absolute expiry, epoch ms. */
+  expiresAt?: number;
+}
+
+/**
+ * What a put must meet when it is written at `nowMs` to a site of `tier`: an expiry at least the
+ * minimum ahead and not past the latest, and a value the tier takes. The write path checks each put
+ * with it, and an import checks its file with it, against the target's time and tier, before writing.
+ * Answers the expiry, epoch ms, or null for none.
+ */
+export function validatePutAt(put: TimedPut, nowMs: number, site: { tier: Tier; limits: TierLimits }): number | null {
+  let expiresAt: number | null = null;
+  if (put.ttlSeconds !== undefined) expiresAt = nowMs + validateTtlSeconds(put.ttlSeconds, nowMs) * 1000;
+  else if (put.expiresAt !== undefined) expiresAt = validateExpiresAt(put.expiresAt, nowMs);
+  const { maxValueBytes } = site.limits;
+  if (put.value.byteLength > maxValueBytes) throw errors.valueTooLargeForTier(put.value.byteLength, site.tier, maxValueBytes);
+  return expiresAt;
 }
 
 export function parseLimit(text: string): number {

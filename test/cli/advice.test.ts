@@ -35,14 +35,27 @@ describe("the CLI's advice, in place of the catalogue's hint", () => {
   });
 
   it("names the flag that records each entry's outcome, or the file that does", async () => {
-    const { run, write, cwd } = cliSession();
-    // A preview site takes values up to 256 KiB: the second entry is refused when written, the first written.
-    expect((await run(["kv", "site", "--tier", "preview"])).code).toBe(0);
-    const file = write("in.ndjson", `{"key": "a", "value": "1"}\n{"key": "b", "value": "${"v".repeat(300_000)}"}\n`);
-    const plain = await run(["kv", "import", file, "--json"]);
+    const { run, write, cwd, clock } = cliSession();
+    // Valid at the check, two minutes ahead; the clock moves an hour at the prune's prompt, so the
+    // second entry is refused when written and the first is written.
+    const later = {
+      confirm: async () => {
+        clock.advance(3_600_000);
+        return true;
+      },
+      secret: async () => null,
+      select: async () => null,
+      text: async () => null,
+    };
+    const importing = async (extra: string[]) => {
+      const file = write("in.ndjson", `{"key": "a", "value": "1"}\n{"key": "b", "value": "2", "expiration": ${clock.now() / 1000 + 120}}\n`);
+      expect((await run(["kv", "set", "gone", "x"])).code).toBe(0);
+      return run(["kv", "import", file, "--prune", "--prefix", "", ...extra, "--json"], { interactive: true, prompter: later });
+    };
+    const plain = await importing([]);
     expect(failure(plain.stderr).hint).toBe("Run the same import again to retry only what is missing; --report <file> records the outcome of every entry.");
     const report = join(cwd, "report.ndjson");
-    const reported = await run(["kv", "import", file, "--report", report, "--json"]);
+    const reported = await importing(["--report", report]);
     expect(failure(reported.stderr).hint).toBe(`Run the same import again to retry only what is missing; ${report} has the outcome of every entry.`);
   });
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, tempDir, type RunResult } from "../support/cli.js";
-import { expectFailure, inProcess, ok } from "../support/kv.js";
+import { expectFailure, inProcess, ok, spawned } from "../support/kv.js";
 
 const { allKeys, kv, kvJson } = inProcess;
 
@@ -444,5 +444,41 @@ describe("--json errors", () => {
     expect(lines[0]).toEqual({ target: { kind: "embedded", description: expect.stringContaining("embedded emulator"), site: "local" } });
     expect(Object.keys(lines[1]!)).toEqual(["error"]);
     expect((lines[1] as unknown as JsonError).error.code).toBe("KEY_NOT_FOUND");
+  });
+});
+
+describe("kv import: invalid entries on stdin are reported as in a file", () => {
+  const CASES: [name: string, text: string, code: string][] = [
+    ["an empty key", '{"key":"","value":"v"}\n', "INVALID_KEY"],
+    ["a key given twice", '{"key":"a","value":"1"}\n{"key":"a","value":"2"}\n', "USAGE"],
+    ["a key with a lone surrogate", '{"key":"\\ud800","value":"v"}\n', "INVALID_KEY"],
+  ];
+
+  /** The JSON error a failed --json import ends stderr with, stdout empty. */
+  function importError(r: RunResult): { code: string; message: string; hint: string; details: { errors: { where: string; code: string }[] } } {
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout.length).toBe(0);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    return JSON.parse(r.stderr.trimEnd().split("\n").at(-1)!).error;
+  }
+
+  it.each(CASES)("%s: the catalogued error and exit 2, in process", async (_name, text, code) => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "in.ndjson"), text);
+    const fromFile = importError(await kv(dir, ["import", "in.ndjson", "--json"]));
+    const fromStdin = importError(await kv(dir, ["import", "-", "--json"], { input: text }));
+    expect(fromStdin).toMatchObject({ code: "USAGE", message: expect.stringMatching(/ in stdin (is|are) invalid; nothing was written\.$/) });
+    expect(fromStdin.details.errors.map((e) => e.code)).toContain(code);
+    expect(fromStdin.details.errors.map((e) => e.where.replace(/^stdin/, "in.ndjson"))).toEqual(fromFile.details.errors.map((e) => e.where));
+    expectFailure(await kv(dir, ["import", "-"], { input: text }), 2, /in stdin (is|are) invalid; nothing was written/);
+    expect(await allKeys(dir)).toEqual([]);
+  });
+
+  // The error was once thrown where nothing awaited it, while standard input's copy was removed: the
+  // process died of an uncaught exception (exit 1, the bundle's source on stderr). Only a process shows that.
+  it("through the built binary: exit 2 and the JSON error, no crash", async () => {
+    const dir = tempDir();
+    const r = await spawned.kv(dir, ["import", "-", "--json"], { input: CASES[0]![1] });
+    expect(importError(r)).toMatchObject({ code: "USAGE", details: { errors: [{ where: "stdin:1", code: "INVALID_KEY" }] } });
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -8,7 +8,9 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { ApiServer } from "../../src/server/server.js";
-import { tempDir, type RunResult } from "../support/cli.js";
+import type { ManualClock } from "../../src/core/clock.js";
+import type { Prompter } from "../../src/commands/context.js";
+import { cliSession, tempDir, type RunResult } from "../support/cli.js";
 import { runInDir } from "../support/in-dir.js";
 import { pool } from "../support/kv.js";
 
@@ -64,10 +66,16 @@ function json<T = any>(r: RunResult, what = "command"): T {
   return JSON.parse(r.out) as T;
 }
 
-/** Parses a failed --json run's stdout (the import's own report), checking the exit code. */
-function failedJson<T = any>(r: RunResult, code: number): T {
+/** A failed --json run's error (the last line on stderr), checking the exit code and that stdout is empty. */
+function failedError(r: RunResult, code: number): { code: string; message: string; hint: string; details?: any } {
   expect(r.code, `stderr: ${r.stderr}`).toBe(code);
-  return JSON.parse(r.out) as T;
+  expect(r.out, "stdout of a failed --json run").toBe("");
+  return JSON.parse(r.stderr.trimEnd().split("\n").at(-1)!).error;
+}
+
+/** The details of a failed --json run's error: the invalid entries, or the summary of what was written. */
+function failedJson<T = any>(r: RunResult, code: number): T {
+  return failedError(r, code).details as T;
 }
 
 /**
@@ -415,10 +423,9 @@ describe("validation comes first", () => {
     expect(human.stderr).toMatch(/^! bad\.ndjson:9: not valid JSON/m);
     expect(human.stderr).toMatch(/✖ 8 of 10 entries in bad\.ndjson are invalid; nothing was written\./);
 
-    const report = failedJson<{ ok: boolean; file: string; total: number; invalid: number; errors: Problem[] }>(await ys.kv(["import", file, "--json"]), 2);
+    const report = failedJson<{ file: string; total: number; invalid: number; errors: Problem[] }>(await ys.kv(["import", file, "--json"]), 2);
     // Duplicates are found after the pass over the file, so they may be listed after the other problems.
     expect({ ...report, errors: inFileOrder(report.errors) }).toEqual({
-      ok: false,
       file: "bad.ndjson",
       total: 10,
       invalid: 8,
@@ -434,8 +441,8 @@ describe("validation comes first", () => {
   it("JSON array: every problem with [index], key and reason; nothing written", async () => {
     const ys = sandbox();
     const file = ys.write("bad.json", JSON.stringify([...entries(), 42, { key: "good/2", value: "fine" }]));
-    const report = failedJson<{ ok: boolean; errors: Problem[] }>(await ys.kv(["import", file, "--json"]), 2);
-    expect(report).toMatchObject({ ok: false, file: "bad.json", total: 10, invalid: 8 });
+    const report = failedJson<{ errors: Problem[] }>(await ys.kv(["import", file, "--json"]), 2);
+    expect(report).toMatchObject({ file: "bad.json", total: 10, invalid: 8 });
     expect(inFileOrder(report.errors)).toEqual([
       ...reasons.map(([key, code, reason], i) => ({ where: `bad.json[${i + 1}]`, key, code, message: expect.stringMatching(reason) })),
       { where: "bad.json[8]", key: null, code: "USAGE", message: expect.stringMatching(/must be an object.*not a number/) },
@@ -444,6 +451,50 @@ describe("validation comes first", () => {
     expect(human.code).toBe(2);
     expect(human.stderr).toContain('! bad.json[2] "bad/missing-value": "value" is missing');
     expect(json(await ys.kv(["ls", "--json"])).keys).toEqual([]);
+  });
+
+  it("entries the write would refuse are refused first, against the emulator's clock and the site's tier; --dry-run too", async () => {
+    const { run, write, clock } = cliSession();
+    const T = clock.now();
+    // The emulator's clock runs 30 days ahead of the CLI's: expiries are measured against the emulator's.
+    expect((await run(["kv", "emulator", "clock", "manual"])).code).toBe(0);
+    expect((await run(["kv", "emulator", "advance", "30d"])).code).toBe(0);
+    expect((await run(["kv", "site", "--tier", "preview"])).code).toBe(0);
+    const file = "refused.ndjson";
+    write(
+      file,
+      ndjson([
+        { key: "good/1", value: "1" },
+        { key: "past", value: "v", expiration: 1 },
+        { key: "past-for-the-emulator", value: "v", expiration: T / 1000 + 10 * DAY },
+        { key: "far", value: "v", expiration: 1e300 },
+        { key: "far-ttl", value: "v", expiration_ttl: 1e300 },
+        { key: "over-preview", value: "x".repeat(300_000) },
+        { key: "good/2", value: "2", expiration: T / 1000 + 31 * DAY },
+      ]),
+    );
+    const expected: [key: string, code: string, reason: RegExp][] = [
+      ["past", "INVALID_EXPIRY", /in the past/],
+      ["past-for-the-emulator", "INVALID_EXPIRY", /in the past/],
+      ["far", "INVALID_EXPIRY", /after the year 9999/],
+      ["far-ttl", "INVALID_EXPIRY", /after the year 9999/],
+      ["over-preview", "VALUE_TOO_LARGE", /300,000 bytes; the preview tier allows at most 262,144 bytes/],
+    ];
+    for (const dryRun of [false, true]) {
+      const flags = dryRun ? ["--dry-run"] : [];
+      const human = await run(["kv", "import", file, ...flags]);
+      expect(human.code, human.stderr).toBe(2);
+      expect(human.out).toBe("");
+      for (const [i, [key, , reason]] of expected.entries())
+        expect(human.stderr).toMatch(new RegExp(`! refused\\.ndjson:${i + 2} ${JSON.stringify(key)}: .*${reason.source}`));
+      expect(human.stderr).toMatch(/✖ 5 of 7 entries in refused\.ndjson are invalid; nothing was written\./);
+      expect(human.stderr).not.toMatch(/were written|Dry run against/);
+      const details = failedJson<{ errors: Problem[] }>(await run(["kv", "import", file, ...flags, "--json"]), 2);
+      expect(details.errors).toEqual(
+        expected.map(([key, code, reason], i) => ({ where: `refused.ndjson:${i + 2}`, key, code, message: expect.stringMatching(reason) })),
+      );
+    }
+    expect(JSON.parse((await run(["kv", "ls", "--json"])).out).keys).toEqual([]);
   });
 });
 
@@ -584,35 +635,48 @@ describe("dry run and prune", () => {
   });
 });
 
+/** Says yes at the prune's prompt, after the check and before the first batch, and moves the clock by `ms` first. */
+const yesAfter = (clock: ManualClock, ms: number): Prompter => ({
+  confirm: async () => {
+    clock.advance(ms);
+    return true;
+  },
+  secret: async () => null,
+  select: async () => null,
+  text: async () => null,
+});
+
 describe("--report and per-key failures (embedded)", () => {
-  it("writes one NDJSON line per entry with its outcome; failed keys are named, the rest are written", async () => {
-    const ys = sandbox();
-    ok(
-      await ys.kv([
-        "import",
-        ys.write(
-          "seed.ndjson",
-          ndjson([
-            { key: "r/c", value: "old" },
-            { key: "r/d", value: "same" },
-          ]),
-        ),
-      ]),
-    );
-    // An expiry in the past passes the file's validation (it depends on the target's clock) and fails at write.
+  it("an entry refused when written (the clock moved past its expiry since the check) fails alone: the others are written, each outcome reported", async () => {
+    const { run, write, clock, cwd } = cliSession();
+    const seed = ndjson([
+      { key: "r/c", value: "old" },
+      { key: "r/d", value: "same" },
+      { key: "r/old", value: "pruned only when every entry is written" },
+    ]);
+    expect((await run(["kv", "import", write("seed.ndjson", seed)])).code).toBe(0);
+    // Valid at the check, two minutes ahead of the emulator's clock; an hour has passed when it is written.
     const rows = [
       { key: "r/a", value: "1" },
-      { key: "r/b", value: "2", expiration: 1 },
+      { key: "r/b", value: "2", expiration: clock.now() / 1000 + 120 },
       { key: "r/c", value: "new" },
       { key: "r/d", value: "same" },
     ];
-    const result = await ys.kv(["import", ys.write("r.ndjson", ndjson(rows)), "--report", "report.ndjson", "--json"]);
-    const summary = failedJson<Summary>(result, 2);
+    write("r.ndjson", ndjson(rows));
+    const args = ["kv", "import", "r.ndjson", "--prune", "--prefix", "r/", "--report", "report.ndjson", "--json"];
+    const result = await run(args, { interactive: true, prompter: yesAfter(clock, 3_600_000) });
+    // Under --json the summary is the error's details, and stdout stays empty.
+    const error = failedError(result, 2);
+    expect(error).toMatchObject({
+      code: "INVALID_EXPIRY",
+      message: expect.stringMatching(/^1 of 4 entries failed \(first: r\/b at r\.ndjson:2: .*in the past.*\); the others were written; nothing was pruned\.$/),
+    });
+    expect(error.hint).toBe("Run the same import again to retry only what is missing; report.ndjson has the outcome of every entry.");
+    const summary = error.details as Summary;
     expect(counts(summary)).toEqual({ created: 1, updated: 1, unchanged: 1, deleted: 0, failed: 1 });
     expect(summary.failures).toEqual([{ where: "r.ndjson:2", key: "r/b", code: "INVALID_EXPIRY", message: expect.stringMatching(/in the past/) }]);
-    expect(result.stderr).toMatch(/"code":"INVALID_EXPIRY".*1 of 4 entries failed \(first: r\/b at r\.ndjson:2/);
 
-    const report = readFileSync(join(ys.dir, "report.ndjson"), "utf8")
+    const report = readFileSync(join(cwd, "report.ndjson"), "utf8")
       .trimEnd()
       .split("\n")
       .map((l) => JSON.parse(l));
@@ -622,12 +686,17 @@ describe("--report and per-key failures (embedded)", () => {
       { key: "r/c", where: "r.ndjson:3", outcome: "updated", version: expect.stringMatching(/^[0-9a-f]{20}$/) },
       { key: "r/d", where: "r.ndjson:4", outcome: "unchanged", version: expect.stringMatching(/^[0-9a-f]{20}$/) },
     ]);
-    expect(json(await ys.kv(["ls", "--json"])).keys.map((k: { key: string }) => k.key)).toEqual(["r/a", "r/c", "r/d"]);
-    // The human form says the others were written and points at the report.
-    const human = await ys.kv(["import", "r.ndjson", "--report", "report2.ndjson"]);
+    expect(JSON.parse((await run(["kv", "ls", "--json"])).out).keys.map((k: { key: string }) => k.key)).toEqual(["r/a", "r/c", "r/d", "r/old"]);
+
+    // The human form says the others were written and points at the report; r/b is now in the past at the check.
+    write("r2.ndjson", ndjson([...rows.slice(0, 1), { ...rows[1]!, expiration: clock.now() / 1000 + 120 }, ...rows.slice(2)]));
+    const human = await run(["kv", "import", "r2.ndjson", "--prune", "--prefix", "r/", "--report", "report2.ndjson"], {
+      interactive: true,
+      prompter: yesAfter(clock, 3_600_000),
+    });
     expect(human.code).toBe(2);
     expect(human.stderr).toMatch(/! Imported into default with failures: 0 created, 0 updated, 3 unchanged, 0 deleted, 1 failed\./);
-    expect(human.stderr).toMatch(/the others were written/);
+    expect(human.stderr).toMatch(/the others were written; nothing was pruned/);
     expect(human.stderr).toContain("report2.ndjson has the outcome of every entry");
   });
 });
@@ -652,6 +721,37 @@ describe("files the CLI writes appear whole or not at all", () => {
     expect((await ys.kv(["get", "a"])).code).toBe(3); // the import wrote nothing
     expect(leftovers(ys.dir)).toEqual([]);
   });
+
+  it("a report path that cannot be written is refused before the file is checked", async () => {
+    const ys = sandbox();
+    const file = ys.write("invalid.ndjson", ndjson([{ key: "", value: "1" }]));
+    const r = await ys.kv(["import", file, "--report", "missing/report.ndjson", "--json"]);
+    expect(failedError(r, 2)).toMatchObject({ code: "FILE_ERROR", message: expect.stringMatching(/its directory missing does not exist/) });
+  });
+
+  it.skipIf(!existsSync("/dev/full"))(
+    "a report that cannot be written (/dev/full) fails the command, saying the import was done and what it wrote",
+    async () => {
+      const ys = sandbox();
+      const file = ys.write("r.ndjson", ndjson([{ key: "r1", value: "1" }]));
+      const human = await ys.kv(["import", file, "--report", "/dev/full"]);
+      expect(human.code, human.stderr).toBe(2);
+      expect(human.out).toBe("");
+      expect(human.stderr).toMatch(/✔ Imported 1 entries into default: 1 created/);
+      expect(human.stderr).toContain(
+        "✖ The import into default was done (1 created, 0 updated, 0 unchanged, 0 deleted, 0 failed), but its report could not be written: Cannot use the file /dev/full: the disk is full.",
+      );
+      expect(human.stderr).toContain("The import itself need not be run again.");
+      expect(ok(await ys.kv(["get", "r1"])).out).toBe("1");
+      // Under --json the summary is the error's details.
+      const error = failedError(await ys.kv(["import", file, "--report", "/dev/full", "--json"]), 2);
+      expect(error).toMatchObject({
+        code: "FILE_ERROR",
+        message: expect.stringMatching(/^The import into default was done \(0 created, 0 updated, 1 unchanged/),
+      });
+      expect(counts(error.details)).toEqual({ created: 0, updated: 0, unchanged: 1, deleted: 0, failed: 0 });
+    },
+  );
 
   it("an import refused before its first batch leaves no report, and an earlier one as it was", async () => {
     const ys = sandbox();
@@ -848,11 +948,11 @@ describe("the platform API target (kv emulator start)", () => {
     expect(json(await server.remote(["ls", "-n", "guarded", "--json"], undefined, readOnly)).keys).toEqual([]);
   });
 
-  it("a per-key failure at the server (an expiry past the server's clock) names exactly that key; the rest are written", async () => {
+  it("entries the server's clock puts in the past are refused by the check, each with file:line; nothing is written", async () => {
     const local = sandbox();
     ok(await server.remote(["namespace", "create", "partial"]));
     ok(await local.kv(["namespace", "create", "partial"]));
-    // Client-side validation checks shapes and limits only; the expiry is checked against the target's clock.
+    // The shapes are the file's to check; the expiries are measured against the target's clock, as it answers.
     const rows = [
       { key: "x/1", value: "1" },
       { key: "x/2", value: "2", expiration: 1_000 },
@@ -865,26 +965,15 @@ describe("the platform API target (kv emulator start)", () => {
     local.write("partial.ndjson", text);
     const args = ["import", "partial.ndjson", "-n", "partial", "--batch-size", "2", "--report", "partial.report", "--json"];
     const [viaApi, embedded] = await Promise.all([server.remote(args), local.kv(args)]);
-    const summary = failedJson<Summary>(viaApi, 2);
-    expect(counts(summary)).toEqual({ created: 3, updated: 0, unchanged: 0, deleted: 0, failed: 2 });
-    expect(summary.failures.map((f) => [f.key, f.where, f.code])).toEqual([
+    const refused = failedJson<{ total: number; invalid: number; errors: Problem[] }>(viaApi, 2);
+    expect(refused).toMatchObject({ file: "partial.ndjson", total: 5, invalid: 2 });
+    expect(refused.errors.map((f) => [f.key, f.where, f.code])).toEqual([
       ["x/2", "partial.ndjson:2", "INVALID_EXPIRY"],
       ["x/4", "partial.ndjson:4", "INVALID_EXPIRY"],
     ]);
-    expect(withoutTime(summary as never)).toEqual(withoutTime(failedJson(embedded, 2)));
-
-    const report = readFileSync(join(server.ys.dir, "partial.report"), "utf8")
-      .trimEnd()
-      .split("\n")
-      .map((l) => JSON.parse(l) as { key: string; outcome: string });
-    expect(report.map((r) => [r.key, r.outcome])).toEqual([
-      ["x/1", "created"],
-      ["x/2", "failed"],
-      ["x/3", "created"],
-      ["x/4", "failed"],
-      ["x/5", "created"],
-    ]);
-    expect(json(await server.remote(["ls", "-n", "partial", "--json"])).keys.map((k: { key: string }) => k.key)).toEqual(["x/1", "x/3", "x/5"]);
+    expect(failedJson(embedded, 2)).toEqual(refused);
+    expect(existsSync(join(server.ys.dir, "partial.report"))).toBe(false);
+    expect(json(await server.remote(["ls", "-n", "partial", "--json"])).keys).toEqual([]);
   });
 
   // Regression: the client sends a whole --batch-size batch in one bulk request without splitting it by size, so
@@ -945,7 +1034,7 @@ describe("known bugs", () => {
     expect(r.code).toBe(2);
     // Today: "✖ first-bad.ndjson is not a JSON object of keys and values: unexpected characters." and no report.
     expect(r.stderr).not.toContain("is not a JSON object of keys and values");
-    expect(JSON.parse(r.out).errors).toEqual([{ where: "first-bad.ndjson:1", key: "a", code: "USAGE", message: '"value" is missing' }]);
+    expect(failedJson(r, 2).errors).toEqual([{ where: "first-bad.ndjson:1", key: "a", code: "USAGE", message: '"value" is missing' }]);
   });
 
   // Regression: parseWireEntry() is documented to check "everything that does not depend on the clock", but an
@@ -963,7 +1052,7 @@ describe("known bugs", () => {
     const r = await ys.kv(["import", file, "--json"]);
     // Today: t/ok is written, t/short fails at write time ("The time to live is 10 s; the minimum is 60 s.").
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.out)).toMatchObject({ ok: false, errors: [{ where: "ttl.ndjson:2", key: "t/short" }] });
+    expect(failedJson(r, 2)).toMatchObject({ errors: [{ where: "ttl.ndjson:2", key: "t/short" }] });
     expect(json(await ys.kv(["ls", "--json"])).keys).toEqual([]);
   });
 });

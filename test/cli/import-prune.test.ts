@@ -147,26 +147,33 @@ describe("every path to deletion in import", () => {
     expect(await s.keys()).toBe("p/a\np/b\np/new\nq/x\n");
   });
 
-  it("an entry that fails at write: the others are written, nothing is pruned, exit non-zero", async () => {
+  it("an entry that fails at write (the clock moved past its expiry since the check): the others are written, nothing is pruned, exit non-zero", async () => {
     const s = seeded();
     await s.setUp();
-    // An expiry in the past passes the file's checks (it depends on the target's clock) and fails at write.
+    // Valid at the check, two minutes ahead; an hour passes at the prompt, before the first batch.
     const file = s.write(
       "one-fails.ndjson",
       ndjson([
         { key: "p/a", value: "changed" },
-        { key: "p/b", value: "2", expiration: 1 },
+        { key: "p/b", value: "2", expiration: s.clock.now() / 1000 + 120 },
         { key: "p/new", value: "n" },
       ]),
     );
-    const r = await s.run(["kv", "import", file, "--prune", "--prefix", "p/", "--yes", "--batch-size", "1"]);
+    const later: Prompter = {
+      ...answer(true),
+      confirm: async () => {
+        s.clock.advance(3_600_000);
+        return true;
+      },
+    };
+    const r = await s.run(["kv", "import", file, "--prune", "--prefix", "p/", "--batch-size", "1"], { interactive: true, prompter: later });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/1 of 3 entries failed .*; the others were written; nothing was pruned\./);
+    expect(r.stderr).toMatch(/1 of 3 entries failed .*in the past.*; the others were written; nothing was pruned\./);
     expect(await s.keys()).toBe("p/a\np/b\np/new\np/old\nq/x\n");
     expect((await s.run(["kv", "get", "p/a"])).out).toBe("changed");
   });
 
-  it("entries the tier refuses fail one by one: the others are written, nothing is pruned", async () => {
+  it("entries the tier refuses are refused by the check: nothing is written or removed", async () => {
     const s = seeded();
     await s.setUp();
     // Preview caps values at 256 KiB.
@@ -180,9 +187,9 @@ describe("every path to deletion in import", () => {
       ]),
     );
     const r = await s.run(["kv", "import", file, "--prune", "--prefix", "p/", "--yes", "--batch-size", "1"]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/1 of 3 entries failed .*preview tier allows at most.*; the others were written; nothing was pruned\./);
-    expect(await s.keys()).toBe("p/a\np/b\np/new\np/old\nq/x\n");
+    failed(r, 2, /too-big\.ndjson:2 "p\/big": .*preview tier allows at most[\s\S]*1 of 3 entries in .*too-big\.ndjson is invalid; nothing was written\./);
+    expect(await s.keys()).toBe(SEEDED);
+    expect((await s.run(["kv", "get", "p/a"])).out).toBe("1");
   });
 
   it("a batch the target refuses whole stops the import, accounting for every batch sent; nothing is pruned", async () => {

@@ -111,10 +111,12 @@ describe("kv import, stopped by a signal after batch N (embedded)", () => {
   it("a dry run stopped part-way says what it compared and that it wrote nothing", async () => {
     const s = cliSession();
     const stop = new AbortController();
-    const r = await s.run(["kv", "import", s.write("five.ndjson", ndjson(5)), "--dry-run", "--batch-size", "1", "--json"], {
+    // Stopped as the comparison starts, once the file is checked.
+    const r = await s.run(["kv", "import", s.write("five.ndjson", ndjson(5)), "--dry-run", "--batch-size", "1"], {
       signal: stop.signal,
+      tty: { stderr: true },
       onStderr: (chunk) => {
-        if (chunk.includes('"target"')) stop.abort("SIGINT");
+        if (chunk.includes("Comparing")) stop.abort("SIGINT");
       },
     });
     expect(r.code, r.stderr).toBe(130);

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -83,6 +83,11 @@ function cases(api: { url: string; token: string }, file: (name: string, text: s
       fail: [
         ["kv", "import", file("bad.ndjson", "not json\n")],
         ["kv", "import", "/nonexistent/in.ndjson"],
+        // Invalid entries, listed in the error's details.
+        ["kv", "import", file("invalid.ndjson", '{"key":"","value":"v"}\n{"key":"p","value":"v","expiration":1}\n')],
+        ["kv", "import", file("invalid.ndjson", '{"key":"","value":"v"}\n'), "--dry-run"],
+        // Imported, with a report that cannot be written: the summary goes with the error.
+        ...(existsSync("/dev/full") ? [["kv", "import", file("in.ndjson", '{"key":"k","value":"1"}\n'), "--report", "/dev/full"]] : []),
       ],
     },
     "kv export": {

@@ -17,8 +17,8 @@ async function usage(sb: Sandbox): Promise<Usage> {
   return json<Usage>(await local(sb, ["kv", "usage", "--json"]));
 }
 
-/** A usage report without GB-hours, which grow with the (real) clock between two reports. */
-const stable = ({ storage: { gbHours: _g, ...storage }, ...rest }: Usage) => ({ ...rest, storage });
+/** A usage report without its time and GB-hours, which move with the (real) clock between two reports. */
+const stable = ({ now: _now, storage: { gbHours: _g, ...storage }, ...rest }: Usage) => ({ ...rest, storage });
 
 /** An NDJSON file of `count` entries `key(i)` whose values are `size` bytes of `fill`. */
 async function ndjson(path: string, count: number, key: (i: number) => string, size: number, fill = "x", from = 0): Promise<string> {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { KeyHashLog } from "../../src/core/key-hashes.js";
+import { TIERS } from "../../src/core/tiers.js";
 import { parsedHere } from "../../src/commands/kv/import/batches.js";
 import { checkEntries } from "../../src/commands/kv/import/check.js";
 import { halfway } from "../../src/commands/kv/import/checker-thread.js";
@@ -95,7 +96,10 @@ describe("the parser thread", () => {
 });
 
 describe("the check in two halves", () => {
-  const check = (path: string, splitAbove: number) => checkEntries(ImportSource.opened(path, "f.ndjson"), "ndjson", "", false, () => {}, { splitAbove });
+  // A free site, at a time well before the hard lines' expiries.
+  const target = { now: Date.UTC(2026, 0, 1), tier: "free" as const, limits: TIERS.free };
+  const check = (path: string, splitAbove: number) =>
+    checkEntries(ImportSource.opened(path, "f.ndjson"), "ndjson", "", target, false, () => {}, { splitAbove });
 
   it("splits after a line end past the middle, and counts and measures as one thread does", async () => {
     const path = hardFile("split.ndjson", hardLines(500));

@@ -1,8 +1,8 @@
 import type { Condition } from "../../core/condition.js";
-import { errors, KvError } from "../../core/errors.js";
+import { KvError } from "../../core/errors.js";
 import { conditionErrors } from "../../core/condition-errors.js";
 import { INT64_MAX, INT64_MIN } from "../../core/int64.js";
-import { validateExpiresAt, validateKey, validateMetadata, validateTtlSeconds, validateValue, type Metadata } from "../../core/validate.js";
+import { validateKey, validateMetadata, validatePutAt, validateTtlSeconds, validateValue, type Metadata } from "../../core/validate.js";
 import type { Row } from "../store/rows.js";
 import type { SiteUse } from "../site/usage.js";
 
@@ -91,9 +91,7 @@ export function resolve(prepared: Prepared, now: number, use: () => SiteUse): Re
   if (mutation.kind === "incr" && mutation.ttlSeconds !== undefined) validateTtlSeconds(mutation.ttlSeconds, now);
   if (mutation.kind !== "put" || value === null) return prepared;
   // Filled in, not copied: a write's hottest path.
-  prepared.expiresAt = resolveExpiry(mutation, now);
-  const { limits, tier } = use();
-  if (value.length > limits.maxValueBytes) throw errors.valueTooLargeForTier(value.length, tier, limits.maxValueBytes);
+  prepared.expiresAt = validatePutAt(mutation, now, use());
   return prepared;
 }
 
@@ -120,10 +118,4 @@ export function sameAsStored(put: Resolved & { mutation: PutMutation }, head: Ro
 
 export function isLive(row: Pick<Row, "tombstone" | "expires_at">, now: number): boolean {
   return row.tombstone === 0 && (row.expires_at === null || row.expires_at > now);
-}
-
-function resolveExpiry(input: Pick<PutMutation, "ttlSeconds" | "expiresAt">, now: number): number | null {
-  if (input.ttlSeconds !== undefined) return now + validateTtlSeconds(input.ttlSeconds, now) * 1000;
-  if (input.expiresAt !== undefined) return validateExpiresAt(input.expiresAt, now);
-  return null;
 }

@@ -61,6 +61,7 @@ export class SiteAdmin {
     const byteMs = meters.byteMs + (since === null ? 0 : use.bytes * Math.max(0, now - Math.max(since, Date.parse(`${period}-01T00:00:00Z`))));
     return {
       ...info,
+      now: new Date(now).toISOString(),
       period,
       reads: meters.reads,
       writes: meters.writes,

@@ -1,5 +1,5 @@
 import { KeyHashLog, type KeyHashes } from "../../../core/key-hashes.js";
-import { checkItems } from "./check-items.js";
+import { checkItems, type TargetTerms } from "./check-items.js";
 import { checkInThread, halfway } from "./checker-thread.js";
 import type { ImportFormat, ImportSource } from "./import-source.js";
 import type { Problem } from "./summary.js";
@@ -22,7 +22,8 @@ interface CheckOptions {
 }
 
 /**
- * Validates every entry before anything is written. Duplicate keys are found by hash (8 bytes per key
+ * Validates every entry before anything is written, as the write will (against the target's time and
+ * tier, `target`), so that nothing the write would refuse is left for it to find. Duplicate keys are found by hash (8 bytes per key
  * in typed arrays, not the key: a million keys take 8 MiB); keys whose hash repeats are then compared
  * for real in one more pass. Only pruning keeps the keys themselves. `beforeEach` runs before each
  * entry (it throws when the command is stopped).
@@ -35,6 +36,7 @@ export async function checkEntries(
   source: ImportSource,
   format: ImportFormat,
   prefix: string,
+  target: TargetTerms,
   prune: boolean,
   beforeEach: () => void,
   { signal, splitAbove }: CheckOptions = {},
@@ -46,9 +48,9 @@ export async function checkEntries(
   if (split !== undefined) {
     // Scoped: the hashes of every key are let go before the file is read again.
     const hashes = new KeyHashLog();
-    const other = checkInThread(source.path, source.name, split, prefix);
+    const other = checkInThread(source.path, source.name, split, prefix, target);
     try {
-      const mine = await checkItems(source.ndjson({ start: 0, end: split }), prefix, hashes, undefined, beforeEach);
+      const mine = await checkItems(source.ndjson({ start: 0, end: split }), prefix, target, hashes, undefined, beforeEach);
       const theirs = await stoppable(other.result, signal, beforeEach);
       if (mine.problems.length === 0 && theirs.problems === 0) {
         hashes.adopt(theirs.hashes);
@@ -61,7 +63,7 @@ export async function checkEntries(
   }
   if (!checked) {
     const hashes = new KeyHashLog();
-    checked = await checkItems(source.entries(format), prefix, hashes, keep, beforeEach);
+    checked = await checkItems(source.entries(format), prefix, target, hashes, keep, beforeEach);
     repeated = hashes.repeated();
   }
   const { problems } = checked;

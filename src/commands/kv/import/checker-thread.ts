@@ -2,7 +2,7 @@ import { open, stat } from "node:fs/promises";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { describeThrown } from "../../../core/describe-thrown.js";
 import { KeyHashLog, type LoggedHashes } from "../../../core/key-hashes.js";
-import { checkItems } from "./check-items.js";
+import { checkItems, type TargetTerms } from "./check-items.js";
 import { ImportSource } from "./import-source.js";
 import { CHECKER_THREAD } from "./thread-kind.js";
 import { bundleEntry, flatten, importThreads, revive, THREAD_HEAP, threadEnded, type Thrown } from "./thread-messages.js";
@@ -16,6 +16,7 @@ interface CheckerThreadData {
   name: string;
   start: number;
   prefix: string;
+  target: TargetTerms;
 }
 
 /** The second part's account: its problems only counted (any one sends the check back to one thread). */
@@ -50,9 +51,10 @@ export function checkInThread(
   name: string,
   start: number,
   prefix: string,
+  target: TargetTerms,
   entry = bundleEntry(),
 ): { result: Promise<PartChecked>; stop(): Promise<number> } {
-  const data: CheckerThreadData = { kind: CHECKER_THREAD, path, name, start, prefix };
+  const data: CheckerThreadData = { kind: CHECKER_THREAD, path, name, start, prefix, target };
   const worker = new Worker(entry, { workerData: data, argv: [], stdin: false, resourceLimits: THREAD_HEAP });
   const result = new Promise<PartChecked>((resolve, reject) => {
     worker.once("message", (m: FromChecker) => (m.type === "checked" ? resolve(m.part) : reject(revive(m.error))));
@@ -66,11 +68,11 @@ export function checkInThread(
 
 /** The thread's side (started by src/main.ts). */
 export async function checkPartInThread(): Promise<void> {
-  const { path, name, start, prefix } = workerData as CheckerThreadData;
+  const { path, name, start, prefix, target } = workerData as CheckerThreadData;
   const port = parentPort!;
   try {
     const hashes = new KeyHashLog();
-    const { total, totalBytes, problems } = await checkItems(ImportSource.opened(path, name).ndjson({ start }), prefix, hashes, undefined, () => {});
+    const { total, totalBytes, problems } = await checkItems(ImportSource.opened(path, name).ndjson({ start }), prefix, target, hashes, undefined, () => {});
     const part: PartChecked = { total, totalBytes, problems: problems.length, hashes: hashes.take() };
     port.postMessage(
       { type: "checked", part } satisfies FromChecker,

@@ -1,3 +1,4 @@
+import type { UsageReport } from "../../../core/backend.js";
 import type { BulkOutcome } from "../../../core/bulk.js";
 import { errors, KvError, type ErrorCode } from "../../../core/errors.js";
 import { outcomeErrors } from "../../../core/outcome-errors.js";
@@ -14,7 +15,8 @@ import { checkEntries } from "./check.js";
 import { IMPORT_FORMATS, ImportSource, type ImportFormat } from "./import-source.js";
 import type { Pending } from "./packed-batch.js";
 import { checkCeilings, keysToPrune } from "./plan.js";
-import { preview, reportInvalid, summarise, type Problem, type Tally } from "./summary.js";
+import { invalidEntries, preview, summarise, summaryJson, tallyLine, type Problem, type Summary, type Tally } from "./summary.js";
+import type { TargetTerms } from "./check-items.js";
 
 interface ImportOptions {
   namespace: string;
@@ -61,19 +63,31 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     throw e;
   });
   const started = Date.now();
+  // Opened before the work, so that a report that cannot be written (a missing directory, a file
+  // that may not be replaced) fails first; it appears only once there is something in it: an import
+  // refused before its first batch removes it (and leaves an earlier report at that path as it was).
+  let report: OutputFile | undefined;
+  let reportSettled = false;
   try {
     const format = opts.format ?? (await source.detectFormat());
+    if (opts.report) report = await OutputFile.create(opts.report, outputFileOptions(ctx, opts.force));
 
-    // 1. Validate every entry before anything is written.
+    // 1. Validate every entry before anything is written, as the target will when it is written.
+    const backend = await ctx.backend();
+    const target = await backend.usage().then(targetTerms, (e: unknown) => {
+      if (isInterruption(e)) throwIfStopped(ctx.signal, stopped("while checking the file"));
+      throw e;
+    });
     const { problems, total, totalBytes, keep } = await checkEntries(
       source,
       format,
       prefix,
+      target,
       opts.prune === true,
       () => throwIfStopped(ctx.signal, stopped("while checking the file")),
       { signal: ctx.signal },
     );
-    if (problems.length > 0) return reportInvalid(ctx, source.name, problems, total);
+    if (problems.length > 0) throw invalidEntries(ctx, source.name, problems, total);
     // An empty input (a failed command piped in, a truncated download) never empties the namespace.
     if (opts.prune && total === 0) {
       throw errors.usage(
@@ -82,7 +96,6 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
       );
     }
 
-    const backend = await ctx.backend();
     const ns = opts.namespace;
     const region = opts.region ?? ctx.io.env.YOURSPACE_REGION;
     const prunable = await beforeWriting(ctx.signal, stopped, async () => {
@@ -102,9 +115,6 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
     const skipped: string[] = [];
     const failures: Problem[] = [];
     const diff = { added: [] as string[], changed: [] as { key: string; old: string; new: string }[], removed: [] as string[] };
-    // The report appears once there is something in it: an import refused before its first batch
-    // leaves none (and leaves an earlier report at that path as it was).
-    const report = opts.report ? await OutputFile.create(opts.report, outputFileOptions(ctx, opts.force)) : undefined;
     let reported = 0;
     let finished = false;
     let batches = 0;
@@ -150,6 +160,7 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
         : `after ${n(batches)} of ${n(Math.ceil(total / batchSize))} batches: ${n(recorded - tally.failed)} of ${n(total)} entries written (${n(tally.created)} created, ${n(tally.updated)} updated, ${n(tally.unchanged)} unchanged${opts.ifAbsent ? `, ${n(tally.skipped)} skipped` : ""})${tally.failed ? ` and ${n(tally.failed)} failed` : ""}`;
     const again = `Run the same command again${source.name === "stdin" ? ", with the same input," : ""} to finish: batches are atomic, and entries already written are skipped as unchanged.`;
     const pruneNote = opts.prune && !opts.dryRun ? "; nothing was pruned" : "";
+    let failure: { error: unknown } | undefined;
     try {
       await writeBatches(
         readBatches(source, format, batchSize),
@@ -192,14 +203,19 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
       finished = true;
     } catch (e) {
       progress.clear();
-      throw e;
-    } finally {
-      // Cut short after some batches, the report says what those did.
-      if (report) await (finished || reported > 0 ? report.commit() : report.abort());
+      failure = { error: e };
+    }
+    // Cut short after some batches, the report says what those did. A report that cannot be written
+    // undoes nothing the import did: that is said, never hidden behind the report's failure.
+    const reportFailure = report ? await settleReport(report, finished || reported > 0) : undefined;
+    reportSettled = true;
+    if (failure) {
+      if (reportFailure) ctx.out.warn(`The report was not written either: ${reportFailure.message}`);
+      throw failure.error;
     }
     const elapsed = Date.now() - started;
     progress.stop(`${opts.dryRun ? "Compared" : "Imported"} ${n(total)} entries in ${formatDuration(elapsed)}`);
-    await summarise(ctx, {
+    const summary: Summary = {
       namespace: ns,
       format,
       total,
@@ -210,15 +226,52 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
       dryRun: opts.dryRun === true,
       prune: opts.prune === true,
       elapsedMs: elapsed,
-    });
+    };
+    let failed: KvError | undefined;
     if (failures.length > 0) {
       const first = failures[0]!;
-      throw outcomeErrors.importEntriesFailed({ ...first, code: first.code as ErrorCode }, failures.length, total, pruneNote !== "", opts.report || undefined);
+      const reportName = opts.report && !reportFailure ? opts.report : undefined;
+      failed = outcomeErrors.importEntriesFailed(
+        { ...first, code: first.code as ErrorCode },
+        failures.length,
+        total,
+        pruneNote !== "",
+        reportName,
+        opts.dryRun,
+      );
+    } else if (reportFailure) {
+      const done = opts.dryRun ? `The dry run against ${ns} was done (nothing was written)` : `The import into ${ns} was done (${tallyLine(summary)})`;
+      failed = outcomeErrors.importReportNotWritten(reportFailure, done);
     }
+    // Under --json a failure leaves stdout empty: the summary goes with the error.
+    await summarise(ctx, summary, failed !== undefined);
+    if (failures.length > 0 && reportFailure) ctx.out.warn(`The report was not written: ${reportFailure.message}`);
+    if (failed) throw failed.withDetails({ ...failed.details, ...summaryJson(summary) });
   } finally {
+    if (report && !reportSettled) await report.abort();
     await source.close();
   }
 };
+
+/** What the check measures each entry against: the target's time and its site's tier, as it answered. */
+function targetTerms(use: UsageReport): TargetTerms {
+  return { now: Date.parse(use.now), tier: use.tier, limits: use.ceilings };
+}
+
+/** Puts the report in place (or drops it when it has nothing in it); a failure to is answered, not thrown. */
+async function settleReport(report: OutputFile, keep: boolean): Promise<KvError | undefined> {
+  if (!keep) {
+    await report.abort();
+    return undefined;
+  }
+  try {
+    await report.commit();
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof KvError)) throw e;
+    return e;
+  }
+}
 
 /** The steps before the first batch: a signal there stops the import with nothing written. */
 async function beforeWriting<T>(signal: AbortSignal, stopped: (step: string) => (by: StopSignal) => KvError, steps: () => Promise<T>): Promise<T> {

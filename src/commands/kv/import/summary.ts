@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { formatDuration } from "../../../core/duration.js";
-import { errors } from "../../../core/errors.js";
+import { errors, type KvError } from "../../../core/errors.js";
 import { summarize } from "../../../terminal/format.js";
 import type { Context } from "../../context.js";
 import type { ImportFormat } from "./import-source.js";
@@ -24,22 +24,23 @@ export interface Tally {
   failed: number;
 }
 
+const n = (x: number) => x.toLocaleString("en-US");
+
 /** Problems listed in full before the rest are only counted, so a broken file does not flood a terminal. */
 const SHOWN_PROBLEMS = 50;
 /** Skipped keys named on a terminal; --json and --report name them all. */
 const SHOWN_SKIPPED = 10;
 
-export async function reportInvalid(ctx: Context, name: string, problems: Problem[], total: number): Promise<never> {
-  if (ctx.out.json) {
-    await ctx.out.printJson({ ok: false, file: name, total, invalid: problems.length, errors: problems });
-  } else {
+/**
+ * The error for a file with invalid entries, each of them listed: on a terminal, as a line each (the
+ * first few); under --json, in the error's details, with stdout left empty as on every failure.
+ */
+export function invalidEntries(ctx: Context, name: string, problems: Problem[], total: number): KvError {
+  if (!ctx.out.json) {
     for (const p of problems.slice(0, SHOWN_PROBLEMS)) ctx.out.warn(`${p.where}${p.key !== null ? ` ${JSON.stringify(p.key)}` : ""}: ${p.message}`);
-    if (problems.length > SHOWN_PROBLEMS) ctx.out.warn(`… and ${(problems.length - SHOWN_PROBLEMS).toLocaleString("en-US")} more (--json lists them all).`);
+    if (problems.length > SHOWN_PROBLEMS) ctx.out.warn(`… and ${n(problems.length - SHOWN_PROBLEMS)} more (--json lists them all).`);
   }
-  throw errors.usage(
-    `${problems.length.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} entries in ${name} ${problems.length === 1 ? "is" : "are"} invalid; nothing was written.`,
-    "Fix the entries listed above and run the import again.",
-  );
+  return errors.importInvalid(name, total, problems);
 }
 
 export interface Summary {
@@ -56,35 +57,48 @@ export interface Summary {
   elapsedMs: number;
 }
 
-export async function summarise(ctx: Context, s: Summary): Promise<void> {
+/** The summary as --json gives it: on stdout after a success, in the error's details after a failure. */
+export function summaryJson(s: Summary): Record<string, unknown> {
+  const t = s.tally;
+  const base = {
+    namespace: s.namespace,
+    format: s.format,
+    dryRun: s.dryRun,
+    total: s.total,
+    elapsedMs: s.elapsedMs,
+    ...(s.skipped && { skippedKeys: s.skipped }),
+  };
+  if (s.dryRun)
+    return {
+      ...base,
+      added: s.diff.added,
+      changed: s.diff.changed,
+      unchanged: t.unchanged,
+      ...(s.skipped && { skipped: t.skipped }),
+      removed: s.diff.removed,
+      failed: t.failed,
+      failures: s.failures,
+    };
+  const { skipped, ...others } = t;
+  return { ...base, ...others, ...(s.skipped && { skipped }), failures: s.failures };
+}
+
+/** What an import did, in words: "3 created, 1 updated, … 0 failed". */
+export function tallyLine(s: Summary): string {
+  const t = s.tally;
+  return `${n(t.created)} created, ${n(t.updated)} updated, ${n(t.unchanged)} unchanged${s.skipped ? `, ${n(t.skipped)} skipped` : ""}, ${n(t.deleted)} deleted, ${n(t.failed)} failed`;
+}
+
+/**
+ * Prints the summary: under --json, the document on stdout (only after a success: a failure's is in
+ * its error's details); for a person, the lines on stderr, whether or not the import then fails.
+ */
+export async function summarise(ctx: Context, s: Summary, failed: boolean): Promise<void> {
   const t = s.tally;
   if (ctx.out.json) {
-    const base = {
-      namespace: s.namespace,
-      format: s.format,
-      dryRun: s.dryRun,
-      total: s.total,
-      elapsedMs: s.elapsedMs,
-      ...(s.skipped && { skippedKeys: s.skipped }),
-    };
-    if (s.dryRun) {
-      await ctx.out.printJson({
-        ...base,
-        added: s.diff.added,
-        changed: s.diff.changed,
-        unchanged: t.unchanged,
-        ...(s.skipped && { skipped: t.skipped }),
-        removed: s.diff.removed,
-        failed: t.failed,
-        failures: s.failures,
-      });
-    } else {
-      const { skipped, ...others } = t;
-      await ctx.out.printJson({ ...base, ...others, ...(s.skipped && { skipped }), failures: s.failures });
-    }
+    if (!failed) await ctx.out.printJson(summaryJson(s));
     return;
   }
-  const n = (x: number) => x.toLocaleString("en-US");
   if (s.skipped && s.skipped.length > 0) {
     const shown = s.skipped.slice(0, SHOWN_SKIPPED).map((k) => JSON.stringify(k));
     const more = s.skipped.length > SHOWN_SKIPPED ? `, … and ${n(s.skipped.length - SHOWN_SKIPPED)} more (--json or --report lists them all)` : "";
@@ -98,7 +112,7 @@ export async function summarise(ctx: Context, s: Summary): Promise<void> {
     );
     return;
   }
-  const line = `${n(t.created)} created, ${n(t.updated)} updated, ${n(t.unchanged)} unchanged${s.skipped ? `, ${n(t.skipped)} skipped` : ""}, ${n(t.deleted)} deleted, ${n(t.failed)} failed`;
+  const line = tallyLine(s);
   if (t.failed > 0) ctx.out.warn(`Imported into ${s.namespace} with failures: ${line}.`);
   else ctx.out.success(`Imported ${n(s.total)} entries into ${s.namespace}: ${line} (${formatDuration(s.elapsedMs)}).`);
 }
