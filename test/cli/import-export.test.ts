@@ -735,18 +735,19 @@ describe("files the CLI writes appear whole or not at all", () => {
       const ys = sandbox();
       const file = ys.write("r.ndjson", ndjson([{ key: "r1", value: "1" }]));
       const human = await ys.kv(["import", file, "--report", "/dev/full"]);
-      expect(human.code, human.stderr).toBe(2);
+      // A full disk is DISK_FULL (exit 5) for every file the CLI writes.
+      expect(human.code, human.stderr).toBe(5);
       expect(human.out).toBe("");
       expect(human.stderr).toMatch(/✔ Imported 1 entries into default: 1 created/);
       expect(human.stderr).toContain(
-        "✖ The import into default was done (1 created, 0 updated, 0 unchanged, 0 deleted, 0 failed), but its report could not be written: Cannot use the file /dev/full: the disk is full.",
+        "✖ The import into default was done (1 created, 0 updated, 0 unchanged, 0 deleted, 0 failed), but its report could not be written: There is no room to write /dev/full",
       );
       expect(human.stderr).toContain("The import itself need not be run again.");
       expect(ok(await ys.kv(["get", "r1"])).out).toBe("1");
       // Under --json the summary is the error's details.
-      const error = failedError(await ys.kv(["import", file, "--report", "/dev/full", "--json"]), 2);
+      const error = failedError(await ys.kv(["import", file, "--report", "/dev/full", "--json"]), 5);
       expect(error).toMatchObject({
-        code: "FILE_ERROR",
+        code: "DISK_FULL",
         message: expect.stringMatching(/^The import into default was done \(0 created, 0 updated, 1 unchanged/),
       });
       expect(counts(error.details)).toEqual({ created: 0, updated: 0, unchanged: 1, deleted: 0, failed: 0 });
