@@ -15,6 +15,13 @@ export const apiErrors = {
       message,
       'Send If-None-Match: * to write only an absent key, or If-Match: "<version>" with the 20 hex digits of a version a read showed.',
     ),
+  /** A precondition on a route that takes none: refused, not ignored, for the same reason. */
+  conditionNotTaken: (what: string) =>
+    new KvError(
+      "BAD_HEADER",
+      `${what} takes no precondition (If-Match, If-None-Match); nothing was done.`,
+      "Send the request without If-Match and If-None-Match: only a value's PUT and DELETE take them (a bulk write's entries carry their own condition).",
+    ),
   entryConditionInvalid: (field: string, why: string) =>
     new KvError("USAGE", `"${field}" ${why}.`, `Send "${field}": {"version": "<20 hex digits>"} or {"version": null}.`),
   hostMissing: () => new KvError("BAD_HEADER", "The request has no Host header; HTTP/1.1 requires one.", "Send Host: <the API's host and port>."),

@@ -3,8 +3,9 @@
  * takes, the key at the end of a value's path, and the bearer token.
  */
 import type { IncomingMessage } from "node:http";
-import { AUTH_SCHEME, HEADERS, QUERY, SLASHES_BEFORE_KEY } from "../contract/index.js";
+import { AUTH_SCHEME, conditionOf, HEADERS, QUERY, SLASHES_BEFORE_KEY } from "../contract/index.js";
 import type { Consistency } from "../core/backend.js";
+import type { Condition } from "../core/condition.js";
 import { apiErrors } from "../core/api-errors.js";
 import { errors } from "../core/errors.js";
 import { headerOf } from "./http/body.js";
@@ -37,6 +38,36 @@ export function checkQuery(query: URLSearchParams, accepted: ReadonlySet<string>
     seen.add(name);
   }
 }
+
+/**
+ * The condition a request's If-Match or If-None-Match sets (undefined when it sends neither), read
+ * in one pass over the raw headers. A precondition is never ignored: on an endpoint that takes none
+ * (`takesOne` false) it is refused, and so is a header sent on two lines, which HTTP reads as one
+ * list of tags, not the one tag a condition is.
+ */
+export function conditionOfRequest(req: IncomingMessage, takesOne: boolean, what: string): Condition | undefined {
+  const raw = req.rawHeaders;
+  let ifMatch: string | undefined;
+  let ifNoneMatch: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.length === IF_MATCH.length || name.length === IF_NONE_MATCH.length ? name.toLowerCase() : "";
+    if (lower === IF_MATCH) {
+      if (ifMatch !== undefined) throw twice(name);
+      ifMatch = raw[i + 1]!;
+    } else if (lower === IF_NONE_MATCH) {
+      if (ifNoneMatch !== undefined) throw twice(name);
+      ifNoneMatch = raw[i + 1]!;
+    }
+  }
+  if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
+  if (!takesOne) throw apiErrors.conditionNotTaken(what);
+  return conditionOf(ifMatch, ifNoneMatch);
+}
+
+const IF_MATCH = HEADERS.ifMatch;
+const IF_NONE_MATCH = HEADERS.ifNoneMatch;
+const twice = (name: string) => apiErrors.conditionHeaderInvalid(`${name} is sent on more than one line; a condition is one header with one value.`);
 
 /** Made once: every request is authenticated, and building a RegExp compiles it. Not global, so it keeps no state between calls. */
 const BEARER = new RegExp(`^${AUTH_SCHEME}\\s+(\\S+)\\s*$`, "i");
