@@ -35,6 +35,12 @@ export const apiErrors = {
   idempotencyKeyTooLong: (length: number, limit: number) =>
     new KvError("BAD_HEADER", `The Idempotency-Key is ${length} characters; the limit is ${limit}.`, "Use a UUID."),
   keyNotPercentEncoded: () => new KvError("INVALID_KEY", "The key in the path is not valid percent-encoded UTF-8.", "Percent-encode the key's UTF-8 bytes."),
+  queryNotPercentEncoded: (parameter: string) =>
+    new KvError(
+      "BAD_HEADER",
+      `The query parameter ${JSON.stringify(parameter)} is not valid percent-encoded UTF-8.`,
+      "Percent-encode each parameter's UTF-8 bytes, as encodeURIComponent does.",
+    ),
   metadataHeaderInvalid: (header: string) =>
     new KvError("INVALID_METADATA", `The ${header} header is not base64url-encoded JSON.`, "Encode the metadata object as JSON, then base64url."),
 

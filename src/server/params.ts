@@ -16,12 +16,31 @@ export const PARAMS_HINT = "See docs/api.md for the parameters of each route.";
 /** The query of a URL without one; never changed (handlers only read their query). */
 export const NO_QUERY: URLSearchParams = new URLSearchParams();
 
-/** The query string's parameters, without parsing the whole URL (the router has the path). */
+/**
+ * The query string's parameters, without parsing the whole URL (the router has the path). Invalid
+ * percent-encoding is refused, as in the path: URLSearchParams would decode it to U+FFFD, and so
+ * list, export or filter by a prefix nobody sent.
+ */
 export function queryOf(url: string): URLSearchParams {
   const at = url.indexOf("?");
   if (at < 0) return NO_QUERY;
   const hash = url.indexOf("#", at);
-  return new URLSearchParams(url.slice(at + 1, hash < 0 ? undefined : hash));
+  const text = url.slice(at + 1, hash < 0 ? undefined : hash);
+  if (text.includes("%")) checkPercentEncoding(text);
+  return new URLSearchParams(text);
+}
+
+/** Every %XX of a query string, decoded as UTF-8 as decodeURIComponent decodes a key in the path, or a refusal naming the parameter. */
+function checkPercentEncoding(text: string): void {
+  for (const part of text.split("&")) {
+    if (!part.includes("%")) continue;
+    try {
+      decodeURIComponent(part);
+    } catch {
+      const name = part.slice(0, part.includes("=") ? part.indexOf("=") : undefined);
+      throw apiErrors.queryNotPercentEncoded(name.length > 60 ? `${name.slice(0, 60)}…` : name);
+    }
+  }
 }
 
 /** Refuses query parameters the endpoint does not take, and any given twice. */

@@ -374,7 +374,7 @@ describe("bad requests get structured errors and the server stays up", () => {
       request(`${server.url}${path}`, { method: "PUT", headers: { authorization: auth, ...headers }, body: "v" });
     await expectError(await get(`${paths.keys("local", "default")}?limit=abc`), 400, "INVALID_LIMIT");
     await expectError(await get(`${paths.keys("local", "default")}?limit=0`), 400, "INVALID_LIMIT");
-    await expectError(await get(`${paths.keys("local", "default")}?cursor=%%%`), 400, "INVALID_CURSOR");
+    await expectError(await get(`${paths.keys("local", "default")}?cursor=nope`), 400, "INVALID_CURSOR");
     await expectError(await get(`${paths.keys("local", "default")}?consistency=sometimes`), 400, "USAGE");
     await expectError(await get(`${VALUE}?region=mars`), 400, "USAGE");
     await expectError(await put(`${VALUE}?ttl=soon`), 400, "USAGE");
@@ -394,6 +394,31 @@ describe("bad requests get structured errors and the server stays up", () => {
     await expectError(bulk, 413, "BODY_TOO_LARGE");
     await stillUp();
     expect(server.engine.homeSeq()).toBe(0);
+  });
+
+  it("a query parameter that does not percent-decode as UTF-8 answers 400 BAD_HEADER, as the path does", async () => {
+    const { server, auth, stillUp } = await serve();
+    server.engine.put("local", "default", "\uFFFDkey", { value: Buffer.from("v") });
+    const get = (path: string) => request(`${server.url}${path}`, { headers: { authorization: auth } });
+    const keys = paths.keys("local", "default");
+    for (const path of [
+      `${keys}?prefix=%FF`,
+      `${keys}?prefix=%E0%A4`,
+      `${keys}?prefix=%ED%A0%80`,
+      `${keys}?limit=5&prefix=a%`,
+      `${keys}?prefix=%zz`,
+      `${keys}?pre%FFfix=a`,
+      `${paths.export("local", "default")}?prefix=%FF`,
+      `${paths.audit("local")}?key=%FF`,
+      `${paths.value("local", "default", "k")}?region=%C0%AF`,
+    ]) {
+      const body = await expectError(await get(path), 400, "BAD_HEADER");
+      expect(body.message, path).toMatch(/percent-encoded/);
+    }
+    // Valid encoding still decodes: U+FFFD sent as its own UTF-8 finds the key.
+    const listed = await get(`${keys}?prefix=%EF%BF%BD`);
+    expect(((await listed.body.json()) as { keys: { key: string }[] }).keys.map((k) => k.key)).toEqual(["\uFFFDkey"]);
+    await stillUp();
   });
 
   it("every error status is the catalogue's status for its code", async () => {
