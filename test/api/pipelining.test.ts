@@ -164,6 +164,15 @@ describe("pipelined writes and reads of one key", () => {
     expect(server.engine.get("local", "default", "k").entry).toBeNull();
   });
 
+  it("every whole request before bytes that are not HTTP gets its answer, in order", async () => {
+    const { server, token, host } = await serve();
+    const put = (key: string) =>
+      `PUT ${paths.value("local", "default", key)} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${token}\r\nContent-Length: 1\r\n\r\nv`;
+    const stream = await rawExchange(server.url, `${put("a")}${put("b")}GARBAGE\r\n\r\n`);
+    expect(parseResponses(stream).map((r) => r.status)).toEqual([200, 200]);
+    expect(server.engine.get("local", "default", "b").entry?.value.toString()).toBe("v");
+  });
+
   it("a request after one answered with Connection: close is not run", async () => {
     const { server, token, host } = await serve();
     const put = (key: string, auth: string) => `PUT ${paths.value("local", "default", key)} HTTP/1.1\r\nHost: ${host}\r\n${auth}Content-Length: 1\r\n\r\nv`;
