@@ -1,7 +1,7 @@
 import { inputErrors } from "../../core/input-errors.js";
 
 /** What a cursor continues: a listing of keys, or a removal of the keys under a prefix, step by step. */
-export type CursorKind = "list" | "deletePrefix";
+type CursorKind = "list" | "deletePrefix";
 
 /** What a cursor belongs to: the walk it continues, in which namespace, under which prefix. */
 export interface CursorScope {
