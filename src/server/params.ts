@@ -1,6 +1,6 @@
 /**
  * What a request says beyond its route: the query, checked against the parameters the endpoint
- * takes, the key at the end of a value's path, and the bearer token.
+ * takes, the key at the end of a value's path, its precondition, and the bearer token.
  */
 import type { IncomingMessage } from "node:http";
 import { AUTH_SCHEME, conditionOf, HEADERS, QUERY, SLASHES_BEFORE_KEY } from "../contract/index.js";
