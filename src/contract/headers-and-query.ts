@@ -17,7 +17,8 @@ export const HEADERS = {
   ageMs: "x-yourspace-age-ms",
   /**
    * A value's PUT and DELETE: write only if home's latest version of the key is this one, sent as an
-   * entity tag (`"<version>"`); a failed condition answers 412 and writes nothing.
+   * entity tag (`"<version>"`); a failed condition answers 412 and writes nothing. PRECONDITIONS
+   * says which endpoints take it.
    */
   ifMatch: "if-match",
   /** A value's PUT: `*` writes only if the key is absent at home (never written, deleted or expired). */
@@ -105,6 +106,40 @@ export const PARAMS: Record<Endpoint, readonly QueryName[]> = {
   "POST emulatorAdvance": [],
   "POST emulatorSettle": [],
   "POST emulatorFaults": [],
+};
+
+/**
+ * Whether each endpoint takes a precondition (`If-Match`, `If-None-Match`). One that does not refuses
+ * a request carrying either (`400` `BAD_HEADER`) and does nothing, rather than ignore it: a dropped
+ * condition would turn a compare-and-set into a blind write.
+ */
+export const PRECONDITIONS: Record<Endpoint, boolean> = {
+  "GET whoami": false,
+  "GET namespaces": false,
+  "POST namespaces": false,
+  "DELETE namespace": false,
+  "GET keys": false,
+  "GET value": false,
+  "PUT value": true,
+  "DELETE value": true,
+  "POST bulkPut": false,
+  "POST counter": false,
+  "POST bulkDelete": false,
+  "POST deletePrefix": false,
+  "GET export": false,
+  "GET site": false,
+  "PATCH site": false,
+  "GET bindings": false,
+  "PUT bindings": false,
+  "DELETE bindings": false,
+  "GET usage": false,
+  "GET audit": false,
+  "GET regions": false,
+  "GET emulator": false,
+  "POST emulatorClock": false,
+  "POST emulatorAdvance": false,
+  "POST emulatorSettle": false,
+  "POST emulatorFaults": false,
 };
 
 export function encodeMetadataHeader(metadata: Record<string, unknown>): string {

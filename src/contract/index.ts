@@ -4,7 +4,7 @@
  * both import it from here, so they cannot disagree; docs/api.md describes the same contract for people.
  */
 export { ROUTES, paths, SLASHES_BEFORE_KEY, METHODS, ENDPOINTS, endpointParts, type RouteName, type Endpoint } from "./routes.js";
-export { AUTH_SCHEME, HEADERS, MEDIA, QUERY, PARAMS, encodeMetadataHeader, decodeMetadataHeader } from "./headers-and-query.js";
+export { AUTH_SCHEME, HEADERS, MEDIA, QUERY, PARAMS, PRECONDITIONS, encodeMetadataHeader, decodeMetadataHeader } from "./headers-and-query.js";
 export * from "./request-bodies.js";
 export * from "./wire.js";
 export { conditionHeaders, conditionOf, ENTRY_CONDITION, entryConditionFromWire } from "./conditions.js";

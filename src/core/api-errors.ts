@@ -15,6 +15,13 @@ export const apiErrors = {
       message,
       'Send If-None-Match: * to write only an absent key, or If-Match: "<version>" with the 20 hex digits of a version a read showed.',
     ),
+  /** A precondition on a route that takes none: refused, not ignored, for the same reason. */
+  conditionNotTaken: (what: string) =>
+    new KvError(
+      "BAD_HEADER",
+      `${what} takes no precondition (If-Match, If-None-Match); nothing was done.`,
+      "Send the request without If-Match and If-None-Match: only a value's PUT and DELETE take them (a bulk write's entries carry their own condition).",
+    ),
   entryConditionInvalid: (field: string, why: string) =>
     new KvError("USAGE", `"${field}" ${why}.`, `Send "${field}": {"version": "<20 hex digits>"} or {"version": null}.`),
   hostMissing: () => new KvError("BAD_HEADER", "The request has no Host header; HTTP/1.1 requires one.", "Send Host: <the API's host and port>."),
@@ -28,6 +35,12 @@ export const apiErrors = {
   idempotencyKeyTooLong: (length: number, limit: number) =>
     new KvError("BAD_HEADER", `The Idempotency-Key is ${length} characters; the limit is ${limit}.`, "Use a UUID."),
   keyNotPercentEncoded: () => new KvError("INVALID_KEY", "The key in the path is not valid percent-encoded UTF-8.", "Percent-encode the key's UTF-8 bytes."),
+  queryNotPercentEncoded: (parameter: string) =>
+    new KvError(
+      "BAD_HEADER",
+      `The query parameter ${JSON.stringify(parameter)} is not valid percent-encoded UTF-8.`,
+      "Percent-encode each parameter's UTF-8 bytes, as encodeURIComponent does.",
+    ),
   metadataHeaderInvalid: (header: string) =>
     new KvError("INVALID_METADATA", `The ${header} header is not base64url-encoded JSON.`, "Encode the metadata object as JSON, then base64url."),
 

@@ -1,10 +1,11 @@
 /**
  * What a request says beyond its route: the query, checked against the parameters the endpoint
- * takes, the key at the end of a value's path, and the bearer token.
+ * takes, the key at the end of a value's path, its precondition, and the bearer token.
  */
 import type { IncomingMessage } from "node:http";
-import { AUTH_SCHEME, HEADERS, QUERY, SLASHES_BEFORE_KEY } from "../contract/index.js";
+import { AUTH_SCHEME, conditionOf, HEADERS, QUERY, SLASHES_BEFORE_KEY } from "../contract/index.js";
 import type { Consistency } from "../core/backend.js";
+import type { Condition } from "../core/condition.js";
 import { apiErrors } from "../core/api-errors.js";
 import { errors } from "../core/errors.js";
 import { headerOf } from "./http/body.js";
@@ -15,12 +16,31 @@ export const PARAMS_HINT = "See docs/api.md for the parameters of each route.";
 /** The query of a URL without one; never changed (handlers only read their query). */
 export const NO_QUERY: URLSearchParams = new URLSearchParams();
 
-/** The query string's parameters, without parsing the whole URL (the router has the path). */
+/**
+ * The query string's parameters, without parsing the whole URL (the router has the path). Invalid
+ * percent-encoding is refused, as in the path: URLSearchParams would decode it to U+FFFD, and so
+ * list, export or filter by a prefix nobody sent.
+ */
 export function queryOf(url: string): URLSearchParams {
   const at = url.indexOf("?");
   if (at < 0) return NO_QUERY;
   const hash = url.indexOf("#", at);
-  return new URLSearchParams(url.slice(at + 1, hash < 0 ? undefined : hash));
+  const text = url.slice(at + 1, hash < 0 ? undefined : hash);
+  if (text.includes("%")) checkPercentEncoding(text);
+  return new URLSearchParams(text);
+}
+
+/** Every %XX of a query string, decoded as UTF-8 as decodeURIComponent decodes a key in the path, or a refusal naming the parameter. */
+function checkPercentEncoding(text: string): void {
+  for (const part of text.split("&")) {
+    if (!part.includes("%")) continue;
+    try {
+      decodeURIComponent(part);
+    } catch {
+      const name = part.slice(0, part.includes("=") ? part.indexOf("=") : undefined);
+      throw apiErrors.queryNotPercentEncoded(name.length > 60 ? `${name.slice(0, 60)}…` : name);
+    }
+  }
 }
 
 /** Refuses query parameters the endpoint does not take, and any given twice. */
@@ -37,6 +57,36 @@ export function checkQuery(query: URLSearchParams, accepted: ReadonlySet<string>
     seen.add(name);
   }
 }
+
+/**
+ * The condition a request's If-Match or If-None-Match sets (undefined when it sends neither), read
+ * in one pass over the raw headers. A precondition is never ignored: on an endpoint that takes none
+ * (`takesOne` false) it is refused, and so is a header sent on two lines, which HTTP reads as one
+ * list of tags, not the one tag a condition is.
+ */
+export function conditionOfRequest(req: IncomingMessage, takesOne: boolean, what: string): Condition | undefined {
+  const raw = req.rawHeaders;
+  let ifMatch: string | undefined;
+  let ifNoneMatch: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.length === IF_MATCH.length || name.length === IF_NONE_MATCH.length ? name.toLowerCase() : "";
+    if (lower === IF_MATCH) {
+      if (ifMatch !== undefined) throw twice(name);
+      ifMatch = raw[i + 1]!;
+    } else if (lower === IF_NONE_MATCH) {
+      if (ifNoneMatch !== undefined) throw twice(name);
+      ifNoneMatch = raw[i + 1]!;
+    }
+  }
+  if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
+  if (!takesOne) throw apiErrors.conditionNotTaken(what);
+  return conditionOf(ifMatch, ifNoneMatch);
+}
+
+const IF_MATCH = HEADERS.ifMatch;
+const IF_NONE_MATCH = HEADERS.ifNoneMatch;
+const twice = (name: string) => apiErrors.conditionHeaderInvalid(`${name} is sent on more than one line; a condition is one header with one value.`);
 
 /** Made once: every request is authenticated, and building a RegExp compiles it. Not global, so it keeps no state between calls. */
 const BEARER = new RegExp(`^${AUTH_SCHEME}\\s+(\\S+)\\s*$`, "i");

@@ -1,18 +1,20 @@
 /**
  * The path every request of an endpoint takes: authenticate (the bearer token), scope (the token's
- * site), authorize (what the token may do on this namespace), check the query, run the resource's
- * handler, answer. A refusal is audited, and every error becomes the contract's answer here, in one
- * place. The handlers (routes/) see only a checked call.
+ * site), authorize (what the token may do on this namespace), check the query and the precondition
+ * headers (refused where the endpoint takes none), run the resource's handler, answer. A refusal is
+ * audited, and every error becomes the contract's answer here, in one place. The handlers (routes/)
+ * see only a checked call.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { endpointParts, PARAMS, STATUS, type Endpoint } from "../contract/index.js";
+import { endpointParts, PARAMS, PRECONDITIONS, ROUTES, STATUS, type Endpoint } from "../contract/index.js";
+import type { Condition } from "../core/condition.js";
 import { errors, KvError } from "../core/errors.js";
 import { fromSystemError } from "../core/system-errors.js";
 import { STALE, type LocalBackend, type TokenInfo } from "../emulator/index.js";
 import { actorOf, authorize, type Action } from "./authorize.js";
 import type { ServerContext } from "./context.js";
 import { send, type Reply } from "./http/reply.js";
-import { bearer, checkQuery, keyOf, NO_QUERY, queryOf } from "./params.js";
+import { bearer, checkQuery, conditionOfRequest, keyOf, NO_QUERY, queryOf } from "./params.js";
 
 /** A request that passed the pipeline, as its handler sees it. */
 export interface Call {
@@ -21,6 +23,8 @@ export interface Call {
   query: URLSearchParams;
   token: TokenInfo;
   site: string;
+  /** The request's precondition (If-Match, If-None-Match), on an endpoint that takes one. */
+  onlyIf: Condition | undefined;
   /** The emulator as this token's site and actor: every operation is audited under it. */
   kv: LocalBackend;
   server: ServerContext;
@@ -48,6 +52,9 @@ export function pipeline(
   const { core } = server;
   const [method, name] = endpointParts(endpoint);
   const accepted = new Set<string>(PARAMS[endpoint]);
+  const takesCondition = PRECONDITIONS[endpoint];
+  // The endpoint as docs/api.md writes it, for a refusal that names it.
+  const shown = `${method} ${ROUTES[name].replace(/:(\w+)/g, "{$1}").replace("*", "{key}")}`;
   // A value's GET runs on the settings as last seen (Settings.optimistic): the engine looks at the
   // store's data_version when it reads, once per turn, and may answer from its cache of home rows.
   const optimistic = endpoint === "GET value";
@@ -93,10 +100,11 @@ export function pipeline(
         const site = params.site ?? token.site;
         // Another site's data answers as if it did not exist, whether or not it does.
         if (site !== token.site) throw errors.siteUnknownToToken(site, token.site);
-        const call: Call = { req, params, query, token, site, kv: server.backendFor(site, token), server };
         authorize(token, params.ns ?? null, action, token.kind === "route" ? core.admin.bindings(site, token.route!) : []);
         if (query !== NO_QUERY) checkQuery(query, accepted);
-        return handle(call, res);
+        // Checked before the handler reads a body: a refused precondition is refused without reading a value.
+        const onlyIf = conditionOfRequest(req, takesCondition, shown);
+        return handle({ req, params, query, token, site, onlyIf, kv: server.backendFor(site, token), server }, res);
       };
       const { settings } = core.engine;
       // Another process changed the store since the settings were loaded: again, on fresh ones.

@@ -80,6 +80,43 @@ describe("bad requests get structured errors and the server stays up", () => {
     await stillUp();
   });
 
+  it("a cursor is taken only by the route, namespace and prefix that answered it", async () => {
+    const { server, auth } = await serve();
+    for (const k of ["m1", "m2", "m3"]) server.engine.put("local", "default", k, { value: Buffer.from("v") });
+    server.engine.createNamespace("local", "other");
+    const call = async (method: "GET" | "POST", path: string, body?: unknown) => {
+      const res = await request(`${server.url}${path}`, {
+        method,
+        headers: { authorization: auth, ...(body !== undefined && { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.statusCode, json: (await res.body.json()) as { code?: string; cursor: string } };
+    };
+    const listed = await call("GET", `${paths.keys("local", "default")}?prefix=m&limit=1`);
+    expect(listed.json.cursor).toEqual(expect.any(String));
+    // A listing's cursor, given to a removal: refused, and nothing removed.
+    const removal = await call("POST", paths.deletePrefix("local", "default"), { prefix: "m", cursor: listed.json.cursor });
+    expect([removal.status, removal.json.code]).toEqual([400, "INVALID_CURSOR"]);
+    expect(["m1", "m2", "m3"].map((k) => server.engine.get("local", "default", k).entry !== null)).toEqual([true, true, true]);
+    // The listing's cursor in another namespace, with the same prefix: refused too.
+    const elsewhere = await call("GET", `${paths.keys("local", "other")}?prefix=m&cursor=${listed.json.cursor}`);
+    expect([elsewhere.status, elsewhere.json.code]).toEqual([400, "INVALID_CURSOR"]);
+    // A cursor of the time before cursors named their route ({p, k}): a listing takes it, a removal does not.
+    const old = Buffer.from(JSON.stringify({ p: "m", k: "m1" })).toString("base64url");
+    const oldListed = await call("GET", `${paths.keys("local", "default")}?prefix=m&cursor=${old}`);
+    expect(oldListed.status).toBe(200);
+    const oldRemoval = await call("POST", paths.deletePrefix("local", "default"), { prefix: "m", cursor: old });
+    expect([oldRemoval.status, oldRemoval.json.code]).toEqual([400, "INVALID_CURSOR"]);
+    // A removal's own cursor goes on; a listing refuses it.
+    const step = server.engine.deletePrefixStep("local", "default", "m", { cursor: null, limit: 1 });
+    expect(step.cursor).toEqual(expect.any(String));
+    const listedFrom = await call("GET", `${paths.keys("local", "default")}?prefix=m&cursor=${step.cursor}`);
+    expect([listedFrom.status, listedFrom.json.code]).toEqual([400, "INVALID_CURSOR"]);
+    const next = await call("POST", paths.deletePrefix("local", "default"), { prefix: "m", cursor: step.cursor });
+    expect(next.status).toBe(200);
+    expect(["m1", "m2", "m3"].map((k) => server.engine.get("local", "default", k).entry)).toEqual([null, null, null]);
+  });
+
   it("a prefix's removal: a bad cursor, a missing prefix or fields of the wrong type are refused, and remove nothing", async () => {
     const { server, auth, stillUp } = await serve();
     const path = paths.deletePrefix("local", "default");
@@ -374,7 +411,7 @@ describe("bad requests get structured errors and the server stays up", () => {
       request(`${server.url}${path}`, { method: "PUT", headers: { authorization: auth, ...headers }, body: "v" });
     await expectError(await get(`${paths.keys("local", "default")}?limit=abc`), 400, "INVALID_LIMIT");
     await expectError(await get(`${paths.keys("local", "default")}?limit=0`), 400, "INVALID_LIMIT");
-    await expectError(await get(`${paths.keys("local", "default")}?cursor=%%%`), 400, "INVALID_CURSOR");
+    await expectError(await get(`${paths.keys("local", "default")}?cursor=nope`), 400, "INVALID_CURSOR");
     await expectError(await get(`${paths.keys("local", "default")}?consistency=sometimes`), 400, "USAGE");
     await expectError(await get(`${VALUE}?region=mars`), 400, "USAGE");
     await expectError(await put(`${VALUE}?ttl=soon`), 400, "USAGE");
@@ -394,6 +431,31 @@ describe("bad requests get structured errors and the server stays up", () => {
     await expectError(bulk, 413, "BODY_TOO_LARGE");
     await stillUp();
     expect(server.engine.homeSeq()).toBe(0);
+  });
+
+  it("a query parameter that does not percent-decode as UTF-8 answers 400 BAD_HEADER, as the path does", async () => {
+    const { server, auth, stillUp } = await serve();
+    server.engine.put("local", "default", "\uFFFDkey", { value: Buffer.from("v") });
+    const get = (path: string) => request(`${server.url}${path}`, { headers: { authorization: auth } });
+    const keys = paths.keys("local", "default");
+    for (const path of [
+      `${keys}?prefix=%FF`,
+      `${keys}?prefix=%E0%A4`,
+      `${keys}?prefix=%ED%A0%80`,
+      `${keys}?limit=5&prefix=a%`,
+      `${keys}?prefix=%zz`,
+      `${keys}?pre%FFfix=a`,
+      `${paths.export("local", "default")}?prefix=%FF`,
+      `${paths.audit("local")}?key=%FF`,
+      `${paths.value("local", "default", "k")}?region=%C0%AF`,
+    ]) {
+      const body = await expectError(await get(path), 400, "BAD_HEADER");
+      expect(body.message, path).toMatch(/percent-encoded/);
+    }
+    // Valid encoding still decodes: U+FFFD sent as its own UTF-8 finds the key.
+    const listed = await get(`${keys}?prefix=%EF%BF%BD`);
+    expect(((await listed.body.json()) as { keys: { key: string }[] }).keys.map((k) => k.key)).toEqual(["\uFFFDkey"]);
+    await stillUp();
   });
 
   it("every error status is the catalogue's status for its code", async () => {

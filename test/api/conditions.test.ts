@@ -3,10 +3,11 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import { HttpBackend } from "../../src/client/client.js";
 import { KvError } from "../../src/core/errors.js";
-import { paths } from "../../src/contract/index.js";
+import { endpointParts, paths, PRECONDITIONS, type Endpoint } from "../../src/contract/index.js";
 import { ApiServer } from "../../src/server/server.js";
 import { tempDir } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
+import { rawRequest } from "./raw-http.js";
 
 /**
  * Conditions and counters on the wire: the If-Match / If-None-Match preconditions of a value's PUT and
@@ -26,7 +27,7 @@ async function serve() {
   };
   const client = await HttpBackend.open({ apiUrl: server.url, token, site: "local", retries: 0 });
   onTestFinished(() => client.close());
-  return { server, call, client };
+  return { server, call, client, token };
 }
 
 const value = (key: string) => paths.value("local", "default", key);
@@ -93,6 +94,69 @@ describe("conditional writes over HTTP", () => {
     expect(absent.json.code).toBe("USAGE");
     expect(server.engine.homeSeq()).toBe(before);
     expect((await call("GET", value("k"))).text).toBe("a");
+  });
+
+  it("If-Match or If-None-Match sent on two lines answers 400 BAD_HEADER, whichever line holds the current version", async () => {
+    const { server, token } = await serve();
+    const v = server.engine.put("local", "default", "k", { value: Buffer.from("a") }).version;
+    const host = new URL(server.url).host;
+    const put = (lines: string[]) =>
+      rawRequest(
+        server.url,
+        `PUT ${value("k")} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${token}\r\n${lines.map((l) => `${l}\r\n`).join("")}Content-Length: 1\r\nConnection: close\r\n\r\nb`,
+      );
+    const stale = '"00000000000000000001"';
+    for (const lines of [
+      [`If-Match: "${v}"`, `If-Match: ${stale}`],
+      [`If-Match: ${stale}`, `If-Match: "${v}"`],
+      [`if-match: "${v}"`, `IF-MATCH: "${v}"`],
+      ["If-None-Match: *", "If-None-Match: *"],
+    ]) {
+      const res = await put(lines);
+      expect(res.status, `${lines.join(", ")}: ${res.body.toString()}`).toBe(400);
+      expect((res.json as { code: string }).code).toBe("BAD_HEADER");
+    }
+    expect(server.engine.get("local", "default", "k").entry?.version).toBe(v);
+  });
+
+  it("every route that takes no precondition refuses one with 400 BAD_HEADER and does nothing", async () => {
+    const { server, call } = await serve();
+    server.engine.put("local", "default", "k", { value: Buffer.from("1") });
+    const before = server.engine.homeSeq();
+    const refused: Endpoint[] = [];
+    for (const [endpoint, takes] of Object.entries(PRECONDITIONS) as [Endpoint, boolean][]) {
+      if (takes) continue;
+      const [method, name] = endpointParts(endpoint);
+      const path = (paths[name] as (...a: string[]) => string)(...(name.startsWith("emulator") || name === "whoami" ? [] : ["local", "default", "k"]));
+      const headers: Record<string, string>[] = [{ "if-match": '"00000000000000000001"' }, { "if-none-match": "*" }];
+      for (const header of headers) {
+        const res = await call(method as "GET", path, { "content-type": "application/json", ...header }, method === "GET" ? undefined : "{}");
+        expect(res.status, `${endpoint} ${JSON.stringify(header)}: ${res.text}`).toBe(400);
+        expect(res.json.code).toBe("BAD_HEADER");
+      }
+      refused.push(endpoint);
+    }
+    expect(refused).toContain("POST counter");
+    expect(server.engine.homeSeq()).toBe(before);
+  });
+
+  it("a namespace's removal, a counter and bulk writes with a precondition are refused, not done blind", async () => {
+    const { server, call } = await serve();
+    await call("POST", paths.namespaces("local"), { "content-type": "application/json" }, JSON.stringify({ name: "flags" }));
+    const cur = server.engine.put("local", "default", "c", { value: Buffer.from("10") }).version;
+    const json = { "content-type": "application/json" };
+    const stale = { "if-match": '"00000000000000000001"' };
+    expect((await call("DELETE", paths.namespace("local", "flags"), stale)).status).toBe(400);
+    expect((await call("POST", counter("c"), stale)).status).toBe(400);
+    expect((await call("POST", counter("c"), { "if-none-match": "*" })).status).toBe(400);
+    expect((await call("POST", counter("c"), { "if-match": `"${cur}"` })).status).toBe(400);
+    const entries = JSON.stringify({ entries: [{ key: "n", value: "v" }] });
+    expect((await call("POST", paths.bulkPut("local", "default"), { ...json, ...stale }, entries)).status).toBe(400);
+    const keys = JSON.stringify({ keys: ["c"] });
+    expect((await call("POST", paths.bulkDelete("local", "default"), { ...json, ...stale }, keys)).status).toBe(400);
+    expect((await call("GET", paths.namespaces("local"))).json.namespaces.map((n: { name: string }) => n.name)).toContain("flags");
+    expect(server.engine.get("local", "default", "c").entry?.value.toString()).toBe("10");
+    expect(server.engine.get("local", "default", "n").entry).toBeNull();
   });
 
   it("a precondition is part of what an Idempotency-Key stands for", async () => {

@@ -141,3 +141,44 @@ describe("pipelined requests", () => {
     expect(res.headers.connection).toBe("close");
   });
 });
+
+describe("pipelined writes and reads of one key", () => {
+  it("each request is handled after the one before it on the connection: as if sent one after another", async () => {
+    const { server, token, host } = await serve();
+    const auth = `Host: ${host}\r\nAuthorization: Bearer ${token}\r\n`;
+    const value = paths.value("local", "default", "k");
+    const stream = await rawExchange(
+      server.url,
+      `PUT ${value} HTTP/1.1\r\n${auth}Content-Length: 2\r\n\r\n10` +
+        `POST ${paths.counter("local", "default", "k")} HTTP/1.1\r\n${auth}\r\n` +
+        `GET ${value} HTTP/1.1\r\n${auth}\r\n` +
+        `DELETE ${value} HTTP/1.1\r\n${auth}Connection: close\r\n\r\n`,
+    );
+    const [put, incr, get, del] = parseResponses(stream);
+    const json = (r: ParsedResponse | undefined) => JSON.parse(r!.body.toString());
+    expect([put, incr, get, del].map((r) => r?.status)).toEqual([200, 200, 200, 200]);
+    expect(json(incr)).toMatchObject({ value: "11" });
+    expect(json(incr).version > json(put).version).toBe(true);
+    expect(get!.body.toString()).toBe("11");
+    expect(json(del)).toMatchObject({ deleted: ["k"] });
+    expect(server.engine.get("local", "default", "k").entry).toBeNull();
+  });
+
+  it("every whole request before bytes that are not HTTP gets its answer, in order", async () => {
+    const { server, token, host } = await serve();
+    const put = (key: string) =>
+      `PUT ${paths.value("local", "default", key)} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${token}\r\nContent-Length: 1\r\n\r\nv`;
+    const stream = await rawExchange(server.url, `${put("a")}${put("b")}GARBAGE\r\n\r\n`);
+    expect(parseResponses(stream).map((r) => r.status)).toEqual([200, 200]);
+    expect(server.engine.get("local", "default", "b").entry?.value.toString()).toBe("v");
+  });
+
+  it("a request after one answered with Connection: close is not run", async () => {
+    const { server, token, host } = await serve();
+    const put = (key: string, auth: string) => `PUT ${paths.value("local", "default", key)} HTTP/1.1\r\nHost: ${host}\r\n${auth}Content-Length: 1\r\n\r\nv`;
+    // Refused before its body is read, the first closes the connection: the second is never answered, so never applied.
+    const stream = await rawExchange(server.url, put("refused", "") + put("after", `Authorization: Bearer ${token}\r\n`));
+    expect(parseResponses(stream).map((r) => r.status)).toEqual([401]);
+    expect(server.engine.get("local", "default", "after").entry).toBeNull();
+  });
+});

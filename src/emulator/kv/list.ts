@@ -2,7 +2,7 @@ import type { KeyInfo, ListOptions, ListPage } from "../../core/backend.js";
 import { pageLimit } from "../regions/model.js";
 import { ROW_COLUMNS, type Row } from "../store/rows.js";
 import { historyValue, type HistoryItem } from "../history/recorder.js";
-import { decodeCursor, encodeCursor, prefixUpperBound } from "./cursor.js";
+import { decodeCursor, encodeCursor, prefixUpperBound, type CursorScope } from "./cursor.js";
 import { FAILED, type KvContext } from "./context.js";
 import { parseStoredMetadata } from "./entry.js";
 import { repairKey } from "./read.js";
@@ -35,7 +35,8 @@ function finiteOrNull(ms: number): number | null {
 
 /** A page of keys under a prefix, as the region asked sees it (see get() in read.ts). */
 export function list(engine: KvContext, site: string, namespace: string, options: ListOptions): ListPage {
-  const after = options.cursor ? decodeCursor(options.cursor, options.prefix) : null;
+  const scope: CursorScope = { kind: "list", namespace, prefix: options.prefix };
+  const after = options.cursor ? decodeCursor(options.cursor, scope) : null;
   const asked = engine.region(options.region);
   const requested = options.consistency ?? "strong"; // recorded as asked, as in get()
   const strong = requested === "strong" && !engine.regions.has("strong-read-local");
@@ -52,13 +53,13 @@ export function list(engine: KvContext, site: string, namespace: string, options
       let page: ServedPage;
       if (engine.regions.isHome(region) || strong) {
         if (engine.regions.partitioned(region)) return unreachable(engine, region, namespace, options, "strong", limit, now);
-        page = homePage(engine, ns, options.prefix, after, limit, now);
+        page = homePage(engine, ns, scope, after, limit, now);
         // S-list-repair: a strong list brings the keys it lists into the region.
         if (!engine.regions.isHome(region)) for (const item of page.items) repairKey(engine, region, ns, Buffer.from(item.key, "utf8"), now);
       } else if (model.edgeStore === "replica") {
-        page = replicaPage(engine, region, ns, options.prefix, after, limit, now);
+        page = replicaPage(engine, region, ns, scope, after, limit, now);
       } else {
-        page = cachedPage(engine, region, ns, namespace, { ...options, limit }, after, now);
+        page = cachedPage(engine, region, ns, scope, { ...options, limit }, after, now);
         // A page-cache miss in a partitioned edge has already recorded its failure: end the transaction
         // with it. The FAILED marker is no page: reading items off it would throw a TypeError, not UNAVAILABLE.
         if ((page as unknown) === FAILED) return FAILED as never;
@@ -105,7 +106,8 @@ const DEAD_PER_KEY = 10;
  * this is a third of a page's time, where each row is otherwise an object of every column, stepped
  * to one by one.
  */
-function homePage(engine: KvContext, ns: number, prefix: string, after: string | null, limit: number, now: number): ServedPage {
+function homePage(engine: KvContext, ns: number, scope: CursorScope, after: string | null, limit: number, now: number): ServedPage {
+  const { prefix } = scope;
   const upper = prefixUpperBound(Buffer.from(prefix, "utf8"));
   let lower: Buffer = Buffer.from(after ?? prefix, "utf8");
   let inclusive = after === null;
@@ -122,18 +124,19 @@ function homePage(engine: KvContext, ns: number, prefix: string, after: string |
     for (const [key, version, value, live, expiresAt, metadata, size] of batch) {
       if (live) {
         rows.push({ key, version, value, expires_at: expiresAt, metadata, size });
-        if (rows.length > limit) return toPage(engine, rows, prefix, limit);
+        if (rows.length > limit) return toPage(engine, rows, scope, limit);
       } else if (++dead > DEAD_PER_KEY * limit) {
-        return { ...toPage(engine, rows, prefix, limit), cursor: encodeCursor(prefix, key.toString("utf8")) };
+        return { ...toPage(engine, rows, scope, limit), cursor: encodeCursor(scope, key.toString("utf8")) };
       }
     }
-    if (batch.length <= limit) return toPage(engine, rows, prefix, limit);
+    if (batch.length <= limit) return toPage(engine, rows, scope, limit);
     lower = batch[batch.length - 1]![0];
     inclusive = false;
   }
 }
 
-function replicaPage(engine: KvContext, region: string, ns: number, prefix: string, after: string | null, limit: number, now: number): ServedPage {
+function replicaPage(engine: KvContext, region: string, ns: number, scope: CursorScope, after: string | null, limit: number, now: number): ServedPage {
+  const { prefix } = scope;
   const lower = Buffer.from(after ?? prefix, "utf8");
   const heads = engine
     .stmt(`SELECT ${ROW_COLUMNS}, length(value) AS size FROM entries WHERE ns = ? AND key ${after !== null ? ">" : ">="} ? AND key < ? ORDER BY key`)
@@ -148,11 +151,11 @@ function replicaPage(engine: KvContext, region: string, ns: number, prefix: stri
       break;
     }
   }
-  return toPage(engine, rows, prefix, limit);
+  return toPage(engine, rows, scope, limit);
 }
 
 /** Cache profiles: list pages are cached per (prefix, cursor, limit) and refetched from home when stale. */
-function cachedPage(engine: KvContext, region: string, ns: number, namespace: string, options: ListOptions, after: string | null, now: number): ServedPage {
+function cachedPage(engine: KvContext, region: string, ns: number, scope: CursorScope, options: ListOptions, after: string | null, now: number): ServedPage {
   const pageKey = JSON.stringify([options.prefix, options.cursor ?? null, options.limit]);
   const cached = engine.stmt("SELECT fetched_at, seq, page FROM list_cache WHERE region = ? AND ns = ? AND page_key = ?").get(region, ns, pageKey) as
     | { fetched_at: number; seq: number; page: string }
@@ -163,9 +166,9 @@ function cachedPage(engine: KvContext, region: string, ns: number, namespace: st
     page.ttlMs ??= finiteOrNull(engine.regions.model.cacheTtlMs);
     if (pageFresh(engine, region, ns, cached, page.ttlMs, now)) return page;
   }
-  if (engine.regions.partitioned(region)) return unreachable(engine, region, namespace, options, "eventual", options.limit, now);
+  if (engine.regions.partitioned(region)) return unreachable(engine, region, scope.namespace, options, "eventual", options.limit, now);
   // A page is kept for the profile's TTL: a list asks for none of its own.
-  const page: ServedPage = { ...homePage(engine, ns, options.prefix, after, options.limit, now), ttlMs: finiteOrNull(engine.regions.model.cacheTtlMs) };
+  const page: ServedPage = { ...homePage(engine, ns, scope, after, options.limit, now), ttlMs: finiteOrNull(engine.regions.model.cacheTtlMs) };
   engine
     .stmt(
       `INSERT INTO list_cache (region, ns, page_key, fetched_at, seq, page) VALUES (?, ?, ?, ?, ?, ?)
@@ -186,7 +189,7 @@ function pageFresh(engine: KvContext, region: string, ns: number, cached: { fetc
   return !newer.some((row) => engine.regions.deliveredAt(row, region) <= now);
 }
 
-function toPage(engine: KvContext, rows: PageRow[], prefix: string, limit: number): ServedPage {
+function toPage(engine: KvContext, rows: PageRow[], scope: CursorScope, limit: number): ServedPage {
   const more = engine.regions.has("list-drops-cursor") ? rows.length > limit + 1 : rows.length > limit;
   // Values only for a recorded history's list items: a page of large values is not copied otherwise.
   const recording = engine.recording;
@@ -198,7 +201,7 @@ function toPage(engine: KvContext, rows: PageRow[], prefix: string, limit: numbe
     size: r.size ?? 0,
     metadata: r.metadata,
   }));
-  return { items, cursor: more ? encodeCursor(prefix, items[items.length - 1]!.key) : null };
+  return { items, cursor: more ? encodeCursor(scope, items[items.length - 1]!.key) : null };
 }
 
 /** A region cut off from home cannot serve the page: the failure, recorded with the page it asked for. */

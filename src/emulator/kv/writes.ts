@@ -58,9 +58,10 @@ export function deletePrefixStep(
   options: { cursor: string | null; region?: string; limit: number },
 ): PrefixStep {
   const from = Buffer.from(prefix, "utf8");
-  const after = options.cursor === null ? null : Buffer.from(decodeCursor(options.cursor, prefix), "utf8");
+  const scope = { kind: "deletePrefix", namespace, prefix } as const;
+  const after = options.cursor === null ? null : Buffer.from(decodeCursor(options.cursor, scope), "utf8");
   const step = removeRangeStep(engine, { site, namespace, region: options.region, from, below: prefixUpperBound(from), after, limit: options.limit });
-  return { removed: step.removed, cursor: step.last === null ? null : encodeCursor(prefix, step.last.toString("utf8")), heldMs: step.heldMs };
+  return { removed: step.removed, cursor: step.last === null ? null : encodeCursor(scope, step.last.toString("utf8")), heldMs: step.heldMs };
 }
 
 /** An entry of a bulk put or an import: left alone when the key already holds it (or, `ifAbsent`, holds anything). */

@@ -30,6 +30,7 @@ export async function listen(options: ListenOptions, handle: Handle): Promise<{ 
     if (refusal) send(res, { status: STATUS[refusal.code], json: refusal.toJSON() });
     else handle(req, res);
   };
+  const routeInTurn = (req: IncomingMessage, res: ServerResponse) => inTurn(req, res, () => route(req, res));
   const server = createServer(
     {
       requestTimeout,
@@ -40,7 +41,7 @@ export async function listen(options: ListenOptions, handle: Handle): Promise<{ 
       requireHostHeader: false,
       maxHeaderSize: API_LIMITS.maxHeaderBytes,
     },
-    route,
+    routeInTurn,
   );
   // Malformed requests and clients too slow to send theirs still get a JSON error.
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -52,24 +53,22 @@ export async function listen(options: ListenOptions, handle: Handle): Promise<{ 
           ? [431, "BAD_HEADER", "The request headers are too large."]
           : [400, "BAD_HEADER", "The request is not valid HTTP."];
     const answer = () => answerAndClose(socket, status, { code, message, hint: null });
-    // A whole request before the bad bytes on this connection (pipelined) gets its own answer first.
+    // Whole requests before the bad bytes on this connection (pipelined) get their own answers first.
     // One whose own body failed or timed out is not waited for: its handler is waiting on that body.
-    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (inFlight && !inFlight.writableFinished && inFlight.req.complete) {
-      inFlight.shouldKeepAlive = false;
-      inFlight.once("finish", answer);
+    const last = lastOn(socket);
+    if (last && !last.writableFinished && last.req.complete) {
+      last.shouldKeepAlive = false;
+      last.once("finish", answer);
     } else answer();
   });
   // Expect: 100-continue. Node would write "100 Continue" at once, even while an earlier request's
   // answer on the same connection is still going out (pipelining): the 100 then lands inside that
-  // answer. Such a request waits until its answer is next, and its 100 is sent when its body is read.
+  // answer. Such a request waits for its turn like any other, and its 100 is sent when its body is read.
   server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
-    const next = () => {
+    inTurn(req, res, () => {
       continueWhenRead(req, res);
       route(req, res);
-    };
-    if (res.socket) next();
-    else res.once("socket", next);
+    });
   });
   // CONNECT asks for a tunnel, which the API does not make.
   server.on("connect", (_req: IncomingMessage, socket: Socket) => {
@@ -94,6 +93,34 @@ export async function listen(options: ListenOptions, handle: Handle): Promise<{ 
   const address = server.address() as { port: number };
   const shownHost = host.includes(":") ? `[${host}]` : host;
   return { server, url: `http://${shownHost}:${address.port}` };
+}
+
+/** The response of the latest request that had to wait for its turn on a connection (see inTurn). */
+const WAITING = Symbol("latest waiting response");
+
+type ServerSocket = Socket & { _httpMessage?: ServerResponse | null; [WAITING]?: ServerResponse };
+
+/**
+ * Runs a request's handling once every request before it on its connection has been handled and
+ * answered (HTTP/1.1 pipelining): each sees what the ones before it wrote, as if sent one after
+ * another. Node emits every pipelined request at once and only orders the answers; it gives a
+ * response its socket when the answers before it are sent, so a request not pipelined behind
+ * another (its response has the socket already) runs at once, at the cost of a check or two.
+ * Nor is a request run that can never be answered: one read after an answer closed the connection.
+ */
+function inTurn(req: IncomingMessage, res: ServerResponse, run: () => void): void {
+  if (res.socket) {
+    if (!res.socket.writableEnded) run();
+    return;
+  }
+  (req.socket as ServerSocket)[WAITING] = res;
+  res.once("socket", run);
+}
+
+/** The response of the last request received on a connection, while it is not yet sent. */
+function lastOn(socket: Socket): ServerResponse | null | undefined {
+  const waiting = (socket as ServerSocket)[WAITING];
+  return waiting && !waiting.writableFinished ? waiting : (socket as ServerSocket)._httpMessage;
 }
 
 /**

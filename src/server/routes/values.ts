@@ -1,4 +1,4 @@
-import { conditionOf, decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, MEDIA, QUERY } from "../../contract/index.js";
+import { decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, MEDIA, QUERY } from "../../contract/index.js";
 import { inputErrors } from "../../core/input-errors.js";
 import { apiErrors } from "../../core/api-errors.js";
 import { errors } from "../../core/errors.js";
@@ -39,10 +39,8 @@ export const values = {
 
   "PUT value": {
     action: "write",
-    handle: async ({ req, token, kv, params, query, server }) => {
+    handle: async ({ req, token, kv, params, query, server, onlyIf }) => {
       const key = keyOf(req);
-      // Checked before the body is read: a malformed precondition is refused without reading a value.
-      const onlyIf = conditionOf(headerOf(req, HEADERS.ifMatch), headerOf(req, HEADERS.ifNoneMatch));
       const value = await readBody(req, LIMITS.maxValueBytes, (size) => inputErrors.valueTooLarge(size));
       const metadata = metadataOf(headerOf(req, HEADERS.metadata));
       const ttl = query.get(QUERY.ttl);
@@ -64,11 +62,10 @@ export const values = {
 
   "DELETE value": {
     action: "write",
-    handle: ({ req, token, kv, params, query, server }) => {
+    handle: ({ req, token, kv, params, query, server, onlyIf }) => {
       const key = keyOf(req);
       const region = query.get(QUERY.region) ?? undefined;
       const force = booleanParam(QUERY.force, query.get(QUERY.force));
-      const onlyIf = conditionOf(headerOf(req, HEADERS.ifMatch), headerOf(req, HEADERS.ifNoneMatch));
       return server.idempotent(req, token, {
         grouped: () => ({ status: 200, json: kv.deleteNow(params.ns!, [key], { force, region, ...(onlyIf && { onlyIf }) }) }),
         aborted: (error) => kv.failed("delete", params.ns!, [key], region, error),
