@@ -70,7 +70,7 @@ export function parseWireEntry(raw: unknown): BulkEntry {
   if (e.expiration !== undefined && e.expiration_ttl !== undefined) throw bad('give "expiration" or "expiration_ttl", not both');
   if (e.expiration !== undefined) {
     if (typeof e.expiration !== "number" || !Number.isFinite(e.expiration) || e.expiration < 0) throw bad('"expiration" must be epoch seconds');
-    entry.expiresAt = Math.round(e.expiration * 1000);
+    entry.expiresAt = e.expiration * 1000;
   }
   if (e.expiration_ttl !== undefined) {
     if (typeof e.expiration_ttl !== "number" || !Number.isFinite(e.expiration_ttl) || e.expiration_ttl < 0)

@@ -42,18 +42,30 @@ export function validateMetadata(value: unknown): Metadata {
 /** The latest expiry accepted: the end of year 9999, so every expiry prints as an ISO time. */
 const MAX_EXPIRES_AT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
-export function validateTtlSeconds(seconds: number, nowMs: number): number {
-  if (seconds < LIMITS.minTtlSeconds) throw inputErrors.ttlTooShort(seconds);
-  if (nowMs + seconds * 1000 > MAX_EXPIRES_AT) throw inputErrors.expiryTooFar();
-  return seconds;
+/**
+ * Expiries are kept in whole milliseconds. One that falls inside a millisecond moves to its end, so a
+ * key never expires before it was asked to; a fraction within the float's own rounding error of a
+ * whole millisecond (60.3 s is 60299.999… ms) is that millisecond.
+ */
+function wholeMsUp(ms: number): number {
+  return Math.ceil(ms - Math.abs(ms) * Number.EPSILON * 4);
 }
 
-/** Absolute expiry in epoch milliseconds, checked against `now` (also epoch ms). */
+/** A time to live of `seconds` from `nowMs` (epoch ms, whole): the expiry, epoch ms, whole. */
+export function expiryAfterTtl(seconds: number, nowMs: number): number {
+  if (!(seconds >= LIMITS.minTtlSeconds)) throw inputErrors.ttlTooShort(seconds);
+  const expiresAt = nowMs + wholeMsUp(seconds * 1000);
+  if (expiresAt > MAX_EXPIRES_AT) throw inputErrors.expiryTooFar();
+  return expiresAt;
+}
+
+/** Absolute expiry in epoch milliseconds, checked against `now` (also epoch ms): as kept, whole. */
 export function validateExpiresAt(expiresAtMs: number, nowMs: number): number {
-  const ahead = (expiresAtMs - nowMs) / 1000;
-  if (ahead < LIMITS.minTtlSeconds) throw inputErrors.expiryTooSoon(ahead);
-  if (expiresAtMs > MAX_EXPIRES_AT) throw inputErrors.expiryTooFar();
-  return expiresAtMs;
+  const expiresAt = wholeMsUp(expiresAtMs);
+  const ahead = (expiresAt - nowMs) / 1000;
+  if (!(ahead >= LIMITS.minTtlSeconds)) throw inputErrors.expiryTooSoon(ahead);
+  if (expiresAt > MAX_EXPIRES_AT) throw inputErrors.expiryTooFar();
+  return expiresAt;
 }
 
 export function parseLimit(text: string): number {

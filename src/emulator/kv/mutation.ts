@@ -2,7 +2,7 @@ import type { Condition } from "../../core/condition.js";
 import { errors, KvError } from "../../core/errors.js";
 import { conditionErrors } from "../../core/condition-errors.js";
 import { INT64_MAX, INT64_MIN } from "../../core/int64.js";
-import { validateExpiresAt, validateKey, validateMetadata, validateTtlSeconds, validateValue, type Metadata } from "../../core/validate.js";
+import { expiryAfterTtl, validateExpiresAt, validateKey, validateMetadata, validateValue, type Metadata } from "../../core/validate.js";
 import type { Row } from "../store/rows.js";
 import type { SiteUse } from "../site/usage.js";
 
@@ -88,7 +88,7 @@ export function prepare(mutation: Mutation): Prepared {
 export function resolve(prepared: Prepared, now: number, use: () => SiteUse): Resolved {
   const { mutation, value } = prepared;
   // An increment's time to live is checked now, though it applies only if the increment creates the key.
-  if (mutation.kind === "incr" && mutation.ttlSeconds !== undefined) validateTtlSeconds(mutation.ttlSeconds, now);
+  if (mutation.kind === "incr" && mutation.ttlSeconds !== undefined) expiryAfterTtl(mutation.ttlSeconds, now);
   if (mutation.kind !== "put" || value === null) return prepared;
   // Filled in, not copied: a write's hottest path.
   prepared.expiresAt = resolveExpiry(mutation, now);
@@ -123,7 +123,7 @@ export function isLive(row: Pick<Row, "tombstone" | "expires_at">, now: number):
 }
 
 function resolveExpiry(input: Pick<PutMutation, "ttlSeconds" | "expiresAt">, now: number): number | null {
-  if (input.ttlSeconds !== undefined) return now + validateTtlSeconds(input.ttlSeconds, now) * 1000;
+  if (input.ttlSeconds !== undefined) return expiryAfterTtl(input.ttlSeconds, now);
   if (input.expiresAt !== undefined) return validateExpiresAt(input.expiresAt, now);
   return null;
 }

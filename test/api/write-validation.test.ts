@@ -1,0 +1,63 @@
+import { request } from "undici";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { paths } from "../../src/contract/index.js";
+import { ManualClock } from "../../src/core/clock.js";
+import { ApiServer } from "../../src/server/server.js";
+import { tempDir } from "../support/cli.js";
+import { T0 } from "../support/engine.js";
+
+/**
+ * What a write is given, checked the same on every path: sub-millisecond expiries, bulk puts that are
+ * all or nothing, metadata and values that are not what they say, counter increments.
+ */
+
+async function serve() {
+  const server = await ApiServer.start({ dataDir: tempDir(), port: 0, clock: new ManualClock(T0) });
+  onTestFinished(() => server.stop());
+  const { token } = server.tokens.create({ site: "local" });
+  const call = async (method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}) => {
+    const res = await request(`${server.url}${path}`, {
+      method: method as "GET",
+      headers: { authorization: `Bearer ${token}`, ...(typeof body === "string" && { "content-type": "application/json" }), ...headers },
+      ...(body !== undefined && { body }),
+    });
+    const text = await res.body.text();
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      text,
+      json: String(res.headers["content-type"]).startsWith("application/json") ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+    };
+  };
+  const value = (key: string, query = "") => `${paths.value("local", "default", key)}${query}`;
+  return { server, call, value };
+}
+
+describe("an expiry finer than a millisecond", () => {
+  it("is kept rounded up to the next millisecond, on a put, a counter and a bulk put", async () => {
+    const { call, value } = await serve();
+    for (const [key, query, expiresAt] of [
+      ["t1", "?ttl=60.0001", T0 + 60_001],
+      ["t2", "?ttl=100.123456", T0 + 100_124],
+      ["t3", `?expires_at=${T0 / 1000 + 1000}.0001`, T0 + 1_000_001],
+    ] as const) {
+      expect((await call("PUT", value(key, query), Buffer.from("x"))).status).toBe(200);
+      const read = await call("GET", value(key));
+      expect(read.headers["x-yourspace-expires-at"]).toBe(new Date(expiresAt).toISOString());
+    }
+    expect((await call("POST", paths.counter("local", "default", "c"), '{"ttl":60.0001}')).status).toBe(200);
+    const bulk = await call(
+      "POST",
+      paths.bulkPut("local", "default"),
+      JSON.stringify({
+        entries: [
+          { key: "b1", value: "x", expiration_ttl: 60.0001 },
+          { key: "b2", value: "x" },
+        ],
+      }),
+    );
+    expect(bulk.status, JSON.stringify(bulk.json)).toBe(200);
+    expect((await call("GET", value("b1"))).headers["x-yourspace-expires-at"]).toBe(new Date(T0 + 60_001).toISOString());
+    expect((await call("GET", value("b2"))).status).toBe(200);
+  });
+});
