@@ -60,6 +60,17 @@ export const conditionErrors = {
     ),
   incrementZero: (what: string) =>
     new KvError("USAGE", `${what} is 0, which would change nothing.`, "Give a whole number other than 0; read the key at home to see its value."),
+  /**
+   * An invalid entry of a batch that has conditions, which is all or nothing: the entry's own error
+   * (its code, and so its status), naming the entry, with `key` and `index` (its place in the batch, from 0).
+   */
+  batchEntryInvalid: (index: number, key: string, cause: KvError) =>
+    new KvError(
+      cause.code,
+      `The entry at index ${n(index)} of the batch (key ${JSON.stringify(key)}) is invalid: ${cause.message} The batch has conditions, so it is all or nothing: none of it was written.`,
+      cause.hint ?? "Correct the entry, then send the batch again.",
+      { key, index },
+    ),
   versionInvalid: (text: string) =>
     new KvError(
       "USAGE",

@@ -61,3 +61,31 @@ describe("an expiry finer than a millisecond", () => {
     expect((await call("GET", value("b2"))).status).toBe(200);
   });
 });
+
+describe("a bulk put with conditions", () => {
+  it("writes nothing when an entry is invalid, and names the entry", async () => {
+    const { call, value } = await serve();
+    const bulk = (entries: unknown[], dryRun = false) => call("POST", paths.bulkPut("local", "default"), JSON.stringify({ entries, dryRun }));
+    for (const [bad, code] of [
+      [{ key: "q2", value: "x", only_if: { version: "zz" } }, "USAGE"],
+      [{ key: "q2", value: "x", only_if: { version: null }, expiration_ttl: 5 }, "INVALID_EXPIRY"],
+      // Invalid only once the write's time is known: an absolute expiry in the past.
+      [{ key: "q2", value: "x", only_if: { version: null }, expiration: 1 }, "INVALID_EXPIRY"],
+    ] as const) {
+      for (const dryRun of [false, true]) {
+        const res = await bulk([{ key: "q1", value: "x" }, bad], dryRun);
+        expect(res.status, JSON.stringify(res.json)).toBe(400);
+        expect(res.json).toMatchObject({ code, details: { key: "q2", index: 1 } });
+        expect(res.json!.message).toContain('index 1 of the batch (key "q2")');
+      }
+      expect((await call("GET", value("q1"))).status).toBe(404);
+    }
+    // An invalid entry in a batch without conditions still fails alone.
+    const alone = await bulk([
+      { key: "q1", value: "x" },
+      { key: "q2", value: "x", expiration_ttl: 5 },
+    ]);
+    expect(alone.status).toBe(200);
+    expect((await call("GET", value("q1"))).status).toBe(200);
+  });
+});

@@ -107,6 +107,16 @@ export function resolveOrError(mutation: Mutation, now: number, use: () => SiteU
   }
 }
 
+/**
+ * A batch with a condition on any of its puts is all or nothing: an entry that is invalid fails all
+ * of it, named, rather than failing alone while the others are written.
+ */
+export function refuseInvalidInConditionalBatch(mutations: readonly Mutation[], resolved: readonly (Resolved | KvError)[]): void {
+  const i = resolved.findIndex((r) => r instanceof KvError);
+  if (i < 0 || !mutations.some((m) => m.kind === "put" && m.onlyIf !== undefined)) return;
+  throw conditionErrors.batchEntryInvalid(i, mutations[i]!.key, resolved[i] as KvError);
+}
+
 /** Whether a put would leave the key as it is (see PutMutation.keepIfSame); `head` is live. */
 export function sameAsStored(put: Resolved & { mutation: PutMutation }, head: Row): boolean {
   return (
