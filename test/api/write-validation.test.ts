@@ -12,7 +12,8 @@ import { T0 } from "../support/engine.js";
  */
 
 async function serve() {
-  const server = await ApiServer.start({ dataDir: tempDir(), port: 0, clock: new ManualClock(T0) });
+  const clock = new ManualClock(T0);
+  const server = await ApiServer.start({ dataDir: tempDir(), port: 0, clock });
   onTestFinished(() => server.stop());
   const { token } = server.tokens.create({ site: "local" });
   const call = async (method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}) => {
@@ -30,7 +31,7 @@ async function serve() {
     };
   };
   const value = (key: string, query = "") => `${paths.value("local", "default", key)}${query}`;
-  return { server, call, value };
+  return { server, clock, call, value };
 }
 
 describe("an expiry finer than a millisecond", () => {
@@ -87,5 +88,16 @@ describe("a bulk put with conditions", () => {
     ]);
     expect(alone.status).toBe(200);
     expect((await call("GET", value("q1"))).status).toBe(200);
+  });
+});
+
+describe("deleting a key that has expired", () => {
+  it("reports it missing, with no version: nothing was deleted", async () => {
+    const { call, value, clock } = await serve();
+    for (const key of ["e1", "e2"]) expect((await call("PUT", value(key, "?ttl=60"), Buffer.from("x"))).status).toBe(200);
+    clock.advance(61_000);
+    expect((await call("DELETE", value("e1", "?force=true"))).json).toEqual({ deleted: [], missing: ["e1"], version: null });
+    const bulk = await call("POST", paths.bulkDelete("local", "default"), JSON.stringify({ keys: ["e2"], force: true }));
+    expect(bulk.json).toEqual({ deleted: [], missing: ["e2"], version: null });
   });
 });
