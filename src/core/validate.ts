@@ -36,7 +36,27 @@ export function validateMetadata(value: unknown): Metadata {
   }
   const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
   if (bytes > LIMITS.maxMetadataBytes) throw inputErrors.metadataTooLarge(bytes);
+  refuseWhatJsonCannotKeep(value);
   return value as Metadata;
+}
+
+/**
+ * Refuses what would be stored as something else: a number JSON.parse read as Infinity (stored as
+ * null) and text holding a lone surrogate (stored as U+FFFD). Walked with a stack, not recursion,
+ * though metadata within its limit is shallow.
+ */
+function refuseWhatJsonCannotKeep(root: object): void {
+  const stack: [unknown, string][] = [[root, "$"]];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === "number" && !Number.isFinite(value)) throw inputErrors.metadataNumberNotFinite(path);
+    if (typeof value === "string" && !value.isWellFormed()) throw inputErrors.metadataNotUnicode(`the text at ${path} holds a lone surrogate`);
+    if (value === null || typeof value !== "object") continue;
+    for (const [name, item] of Object.entries(value)) {
+      if (!name.isWellFormed()) throw inputErrors.metadataNotUnicode(`a name in ${path} holds a lone surrogate`);
+      stack.push([item, Array.isArray(value) ? `${path}[${name}]` : `${path}.${name}`]);
+    }
+  }
 }
 
 /** The latest expiry accepted: the end of year 9999, so every expiry prints as an ISO time. */

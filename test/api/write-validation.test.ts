@@ -101,3 +101,26 @@ describe("deleting a key that has expired", () => {
     expect(bulk.json).toEqual({ deleted: [], missing: ["e2"], version: null });
   });
 });
+
+describe("metadata and values that would be stored as something else", () => {
+  it("are refused: a number JSON cannot hold, bytes that are not UTF-8, a lone surrogate", async () => {
+    const { call, value } = await serve();
+    const header = (bytes: Buffer) => ({ "x-yourspace-metadata": bytes.toString("base64url") });
+    for (const bytes of [Buffer.from('{"x":1e400}'), Buffer.from([0x7b, 0x22, 0x78, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), Buffer.from('{"x":"\\ud800"}')]) {
+      const res = await call("PUT", value("m"), Buffer.from("v"), header(bytes));
+      expect(res.status, bytes.toString("latin1")).toBe(400);
+      expect(res.json!.code).toBe("INVALID_METADATA");
+    }
+    expect((await call("GET", value("m"))).status).toBe(404);
+    // Written by hand: JSON.stringify would not leave the escapes as they are.
+    const body =
+      '{"entries":[{"key":"b1","value":"x","metadata":{"n":1e400}},{"key":"b2","value":"x","metadata":{"\\ud800":1}},{"key":"b3","value":"\\ud800"}]}';
+    const bulk = await call("POST", paths.bulkPut("local", "default"), body);
+    expect(bulk.status).toBe(200);
+    expect((bulk.json!.results as { outcome: string; error: { code: string } }[]).map((r) => [r.outcome, r.error?.code])).toEqual([
+      ["failed", "INVALID_METADATA"],
+      ["failed", "INVALID_METADATA"],
+      ["failed", "USAGE"],
+    ]);
+  });
+});
