@@ -56,7 +56,7 @@ export const conditionErrors = {
     new KvError(
       "USAGE",
       `${what} "${text.length > 40 ? `${text.slice(0, 40)}…` : text}" is not a signed 64-bit integer.`,
-      "Give a whole number from -9223372036854775808 to 9223372036854775807, such as 1 or -5.",
+      "Give a whole number from -9223372036854775808 to 9223372036854775807 in plain decimal (no + and no leading zeros), such as 1 or -5.",
     ),
   incrementZero: (what: string) =>
     new KvError("USAGE", `${what} is 0, which would change nothing.`, "Give a whole number other than 0; read the key at home to see its value."),

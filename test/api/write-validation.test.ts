@@ -124,3 +124,18 @@ describe("metadata and values that would be stored as something else", () => {
     ]);
   });
 });
+
+describe("a counter's by", () => {
+  it("is taken only as a counter is stored, and anything else that is a number or text is USAGE", async () => {
+    const { call } = await serve();
+    const incr = (by: unknown) => call("POST", paths.counter("local", "default", "c"), JSON.stringify({ by }));
+    for (const by of ["+5", "05", "1e3", " 5", 1.5, "1.5", 2 ** 60]) {
+      const res = await incr(by);
+      expect(res.status, JSON.stringify(by)).toBe(400);
+      expect(res.json!.code, JSON.stringify(by)).toBe("USAGE");
+    }
+    expect((await incr(true)).json!.code).toBe("MALFORMED_BODY");
+    expect((await incr("-5")).json).toMatchObject({ value: "-5" });
+    expect((await incr(7)).json).toMatchObject({ value: "2" });
+  });
+});
