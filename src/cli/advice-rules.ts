@@ -93,7 +93,7 @@ export const cliRules = (): readonly Rule[] => [
       const name = typeof details.namespace === "string" ? details.namespace : "<namespace>";
       const first = bound[0];
       const unbind = first ? commandLine("yourspace", "kv", "unbind", name, "--route", first.route, "--as", first.variable) : "yourspace kv unbind";
-      return `Unbind ${bound.length > 1 ? "each route" : "it"} first (yourspace kv bindings lists them), for example: ${unbind}`;
+      return `Unbind ${bound.length > 1 ? "each route" : "it"} first, for example: ${unbind} (list the bindings with: yourspace kv bindings)`;
     },
   },
   { code: "NOT_FOUND", says: errors.bindingNotFound(ARG, ARG), cli: () => "List bindings with: yourspace kv bindings" },
