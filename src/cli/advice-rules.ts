@@ -2,6 +2,7 @@ import { inputErrors } from "../core/input-errors.js";
 import { apiErrors } from "../core/api-errors.js";
 import { errors, type ErrorCode, type KvError } from "../core/errors.js";
 import { conditionErrors } from "../core/condition-errors.js";
+import { edgeErrors } from "../core/edge-errors.js";
 import { emulatorErrors } from "../core/emulator-errors.js";
 import { environmentErrors } from "../core/environment-errors.js";
 import { outcomeErrors } from "../core/outcome-errors.js";
@@ -84,7 +85,19 @@ export const cliRules = (): readonly Rule[] => [
     on: "message",
     cli: ({ message: [name] }) => `It always exists. To empty it, run: yourspace kv rm --prefix "" -n ${name}`,
   },
+  {
+    code: "NAMESPACE_PROTECTED",
+    says: errors.namespaceBound(ARG, []),
+    cli: ({ details }) => {
+      const bound = Array.isArray(details.bindings) ? (details.bindings as { route: string; variable: string }[]) : [];
+      const name = typeof details.namespace === "string" ? details.namespace : "<namespace>";
+      const first = bound[0];
+      const unbind = first ? commandLine("yourspace", "kv", "unbind", name, "--route", first.route, "--as", first.variable) : "yourspace kv unbind";
+      return `Unbind ${bound.length > 1 ? "each route" : "it"} first, for example: ${unbind} (list the bindings with: yourspace kv bindings)`;
+    },
+  },
   { code: "NOT_FOUND", says: errors.bindingNotFound(ARG, ARG), cli: () => "List bindings with: yourspace kv bindings" },
+  { code: "USAGE", says: edgeErrors.variableInvalid(ARG, ARG), cli: () => "Use upper-case letters, digits and _, for example --as FLAGS." },
   {
     code: "KEY_NOT_FOUND",
     says: errors.keyNotFound(ARG, ARG, ARG),

@@ -2,6 +2,7 @@
  * The names a request or an answer carries besides its path: headers, and the query parameters each
  * endpoint takes.
  */
+import { inputErrors } from "../core/input-errors.js";
 import type { Endpoint } from "./routes.js";
 
 /** Every header the API reads or writes, by name (lower case, as Node gives them). */
@@ -146,6 +147,14 @@ export function encodeMetadataHeader(metadata: Record<string, unknown>): string 
   return Buffer.from(JSON.stringify(metadata), "utf8").toString("base64url");
 }
 
+/** The header's JSON; bytes that are not UTF-8 are refused, not read as U+FFFD. */
 export function decodeMetadataHeader(text: string): unknown {
-  return JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+  let json: string;
+  try {
+    // Fatal: bytes that are not UTF-8 throw. A byte order mark is kept, for JSON.parse to refuse as before.
+    json = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(Buffer.from(text, "base64url"));
+  } catch {
+    throw inputErrors.metadataNotUnicode("the header's bytes are not UTF-8");
+  }
+  return JSON.parse(json);
 }

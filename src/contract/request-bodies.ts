@@ -6,8 +6,8 @@ import type { Endpoint } from "./routes.js";
 
 /**
  * What a field of a JSON request body holds. `integer`: a safe integer; `number`: any finite number;
- * `int64`: a safe integer, or a decimal string for the signed 64-bit integers JSON numbers cannot
- * carry exactly; `strings`: an array of strings; `stringOrNull`: a string, or null for none (a cursor
+ * `int64`: a number or a string, which the route checks is a signed 64-bit integer (a decimal string
+ * for those JSON numbers cannot carry exactly); `strings`: an array of strings; `stringOrNull`: a string, or null for none (a cursor
  * a client passes on as it was answered).
  */
 export type FieldKind = "string" | "stringOrNull" | "boolean" | "integer" | "number" | "int64" | "strings" | "array";

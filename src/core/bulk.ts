@@ -63,14 +63,18 @@ export function parseWireEntry(raw: unknown): BulkEntry {
   if (e.base64 === true) {
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(e.value) || e.value.length % 4 === 1) throw bad('"value" is not valid base64');
     value = Buffer.from(e.value, "base64");
-  } else value = Buffer.from(e.value, "utf8");
+  } else {
+    // Encoded, a lone surrogate would be stored as U+FFFD: refused, as it is in a key.
+    if (!e.value.isWellFormed()) throw bad('"value" is not valid Unicode (it holds a lone surrogate); binary values are base64 with "base64": true');
+    value = Buffer.from(e.value, "utf8");
+  }
   validateValue(value);
   const entry: BulkEntry = { key: e.key, value };
   if (e.metadata !== undefined) entry.metadata = validateMetadata(e.metadata);
   if (e.expiration !== undefined && e.expiration_ttl !== undefined) throw bad('give "expiration" or "expiration_ttl", not both');
   if (e.expiration !== undefined) {
     if (typeof e.expiration !== "number" || !Number.isFinite(e.expiration) || e.expiration < 0) throw bad('"expiration" must be epoch seconds');
-    entry.expiresAt = Math.round(e.expiration * 1000);
+    entry.expiresAt = e.expiration * 1000;
   }
   if (e.expiration_ttl !== undefined) {
     if (typeof e.expiration_ttl !== "number" || !Number.isFinite(e.expiration_ttl) || e.expiration_ttl < 0)

@@ -56,10 +56,21 @@ export const conditionErrors = {
     new KvError(
       "USAGE",
       `${what} "${text.length > 40 ? `${text.slice(0, 40)}…` : text}" is not a signed 64-bit integer.`,
-      "Give a whole number from -9223372036854775808 to 9223372036854775807, such as 1 or -5.",
+      "Give a whole number from -9223372036854775808 to 9223372036854775807 in plain decimal (no + and no leading zeros), such as 1 or -5.",
     ),
   incrementZero: (what: string) =>
     new KvError("USAGE", `${what} is 0, which would change nothing.`, "Give a whole number other than 0; read the key at home to see its value."),
+  /**
+   * An invalid entry of a batch that has conditions, which is all or nothing: the entry's own error
+   * (its code, and so its status), naming the entry, with `key` and `index` (its place in the batch, from 0).
+   */
+  batchEntryInvalid: (index: number, key: string, cause: KvError) =>
+    new KvError(
+      cause.code,
+      `The entry at index ${n(index)} of the batch (key ${JSON.stringify(key)}) is invalid: ${cause.message} The batch has conditions, so it is all or nothing: none of it was written.`,
+      cause.hint ?? "Correct the entry, then send the batch again.",
+      { key, index },
+    ),
   versionInvalid: (text: string) =>
     new KvError(
       "USAGE",

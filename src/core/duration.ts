@@ -18,15 +18,28 @@ export function parseDuration(text: string, option: string, defaultUnit: keyof t
   return ms;
 }
 
+/**
+ * Parses a time to live (`--ttl`) as parseDuration does, in seconds and not rounded: the write keeps
+ * expiries in whole milliseconds and rounds them once, up (core/validate.ts).
+ */
+export function parseTtlSeconds(text: string, option: string): number {
+  const match = DURATION.exec(text.trim());
+  if (!match) throw inputErrors.durationInvalid(option, text, UNIT_NAMES.s);
+  const seconds = (Number(match[1]) * UNIT_MS[(match[2] ?? "s") as keyof typeof UNIT_MS]) / 1000;
+  if (!Number.isFinite(seconds)) throw inputErrors.durationInvalid(option, text, UNIT_NAMES.s);
+  return seconds;
+}
+
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /**
- * Parses `--expires-at`: an ISO 8601 date or time, or epoch seconds. Returns epoch milliseconds.
+ * Parses `--expires-at`: an ISO 8601 date or time, or epoch seconds. Returns epoch milliseconds, which may hold a fraction.
  * Strict, because Date.parse accepts trailing junk and rolls impossible dates over (Feb 30 → Mar 2).
  */
 export function parseTimestamp(text: string): number {
   const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  // Not rounded here: the write rounds an expiry once, up to a whole millisecond (core/validate.ts).
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
   const m = ISO.exec(trimmed);
   if (!m) throw inputErrors.expiryInvalid(text);
   const [, y, mo, d, h = "0", mi = "0", sec = "0"] = m;

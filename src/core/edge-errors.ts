@@ -12,6 +12,12 @@ export const edgeErrors = {
       `The route pattern "${pattern}" is not valid: ${why}.`,
       'A pattern is a path starting with "/": an exact path ("/login") or a prefix ending in "*" ("/admin/*").',
     ),
+  variableInvalid: (variable: string, why: string) =>
+    new KvError(
+      "USAGE",
+      `"${variable.length > 40 ? `${variable.slice(0, 40)}…` : variable}" is not a variable name: ${why}.`,
+      "A variable name is upper-case letters, digits and _, not starting with a digit, such as FLAGS.",
+    ),
   /** A write through a binding its route holds read-only: refused by the store, whatever the function called. */
   bindingReadOnly: (route: string, variable: string, namespace: string) =>
     new KvError(

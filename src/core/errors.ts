@@ -137,6 +137,17 @@ export const errors = {
   namespaceProtected: (name: string) =>
     new KvError("NAMESPACE_PROTECTED", `The namespace "${name}" cannot be removed.`, "It always exists. To empty it, remove its keys."),
 
+  /** A namespace routes are bound to: removing it would leave their bindings reaching nothing, or a namespace made later of its name. */
+  namespaceBound: (name: string, bindings: readonly { route: string; variable: string }[]) =>
+    new KvError(
+      "NAMESPACE_PROTECTED",
+      `The namespace "${name}" cannot be removed: ${bindings.length === 1 ? "route" : "routes"} ${bindings
+        .slice(0, 5)
+        .map((b) => `${b.route} (as ${b.variable})`)
+        .join(", ")}${bindings.length > 5 ? ` and ${n(bindings.length - 5)} more` : ""} ${bindings.length === 1 ? "is" : "are"} bound to it.`,
+      "Remove its bindings first (the site's bindings list them), then remove the namespace.",
+      { namespace: name, bindings: bindings.map(({ route, variable }) => ({ route, variable })) },
+    ),
   bindingNotFound: (what: string, route: string) =>
     new KvError("NOT_FOUND", `Route ${route} has no binding of ${what}.`, "List the bindings to see which routes have one."),
   siteNotFound: (site: string) => new KvError("NOT_FOUND", `Site "${site}" was not found.`, "Check the site name, or use a token of that site."),

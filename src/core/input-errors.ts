@@ -30,6 +30,19 @@ export const inputErrors = {
     new KvError("INVALID_METADATA", `The metadata is not valid JSON: ${detail}.`, `Send a JSON object, for example {"owner":"web"}.`),
   metadataNotObject: (kind: string) =>
     new KvError("INVALID_METADATA", `The metadata must be a JSON object, not ${kind}.`, `Send a JSON object, for example {"owner":"web"}.`),
+  /** A number JSON.parse could only read as Infinity (1e400), which JSON cannot hold: it would be stored as null. */
+  metadataNumberNotFinite: (path: string) =>
+    new KvError(
+      "INVALID_METADATA",
+      `The metadata holds a number too large for a 64-bit float at ${path}.`,
+      "Give numbers within ±1.8e308, or send a large number as a string.",
+    ),
+  metadataNotUnicode: (where: string) =>
+    new KvError(
+      "INVALID_METADATA",
+      `The metadata is not valid Unicode: ${where}.`,
+      "Metadata is JSON text in UTF-8; send binary data in the value, or encode it (base64) in a string.",
+    ),
   metadataTooLarge: (bytes: number) =>
     new KvError(
       "INVALID_METADATA",

@@ -24,7 +24,7 @@ export function parseCounter(text: string): bigint | undefined {
 
 /**
  * An increment as a request gives it (text or a number), checked: a signed 64-bit integer other
- * than 0. Zero is refused because an increment always writes a new version, and one that adds
+ * than 0, text in the one spelling a counter holds ("5", "-5"; never "+5", "05" or "1e3"). Zero is refused because an increment always writes a new version, and one that adds
  * nothing would report a change that did not happen; a strong read gives the value at home.
  * `what` names the input in the message (the CLI's option, the API's parameter).
  */
@@ -32,7 +32,8 @@ export function parseIncrement(input: string | number | bigint, what = "The incr
   let n: bigint | undefined;
   if (typeof input === "bigint") n = input;
   else if (typeof input === "number") n = Number.isSafeInteger(input) ? BigInt(input) : undefined;
-  else n = /^[+-]?[0-9]{1,19}$/.test(input.trim()) ? BigInt(input.trim()) : undefined;
+  // Text as a stored counter spells it (CANONICAL): what an increment takes, a counter may hold.
+  else n = input.length <= 20 && CANONICAL.test(input) ? BigInt(input) : undefined;
   if (n === undefined || !inRange(n)) throw conditionErrors.incrementInvalid(what, String(input));
   if (n === 0n) throw conditionErrors.incrementZero(what);
   return n;

@@ -11,12 +11,18 @@ export interface RoutePattern {
   matches(pathname: string): boolean;
 }
 
-const MAX_PATTERN = 1024;
+/**
+ * The longest pattern, in UTF-8 bytes: percent-encoded (three characters a byte at most), it still fits
+ * the query string of the request that removes its binding, within the API's limit on a request's head.
+ */
+const MAX_PATTERN_BYTES = 1024;
 
 /** Parses a pattern; a bad one is an INVALID_ROUTE error saying what is wrong with it. */
 export function parseRoutePattern(text: string): RoutePattern {
   if (typeof text !== "string" || text === "") throw edgeErrors.routeInvalid(String(text ?? ""), "it is empty");
-  if (text.length > MAX_PATTERN) throw edgeErrors.routeInvalid(`${text.slice(0, 40)}…`, `it is ${text.length} characters; the limit is ${MAX_PATTERN}`);
+  if (!text.isWellFormed()) throw edgeErrors.routeInvalid(text.toWellFormed(), "it is not valid Unicode (a lone surrogate)");
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes > MAX_PATTERN_BYTES) throw edgeErrors.routeInvalid(`${text.slice(0, 40)}…`, `it is ${bytes} bytes; the limit is ${MAX_PATTERN_BYTES}`);
   if (text === "*") return { text, matches: () => true };
   if (!text.startsWith("/")) throw edgeErrors.routeInvalid(text, 'it does not start with "/"');
   if (/[\u0000-\u001f\u007f\s?#]/.test(text)) throw edgeErrors.routeInvalid(text, "it holds a space, a control character, ? or #");

@@ -37,24 +37,56 @@ export function validateMetadata(value: unknown): Metadata {
   }
   const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
   if (bytes > LIMITS.maxMetadataBytes) throw inputErrors.metadataTooLarge(bytes);
+  refuseWhatJsonCannotKeep(value);
   return value as Metadata;
+}
+
+/**
+ * Refuses what would be stored as something else: a number JSON.parse read as Infinity (stored as
+ * null) and text holding a lone surrogate (stored as U+FFFD). Walked with a stack, not recursion,
+ * though metadata within its limit is shallow.
+ */
+function refuseWhatJsonCannotKeep(root: object): void {
+  const stack: [unknown, string][] = [[root, "$"]];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === "number" && !Number.isFinite(value)) throw inputErrors.metadataNumberNotFinite(path);
+    if (typeof value === "string" && !value.isWellFormed()) throw inputErrors.metadataNotUnicode(`the text at ${path} holds a lone surrogate`);
+    if (value === null || typeof value !== "object") continue;
+    for (const [name, item] of Object.entries(value)) {
+      if (!name.isWellFormed()) throw inputErrors.metadataNotUnicode(`a name in ${path} holds a lone surrogate`);
+      stack.push([item, Array.isArray(value) ? `${path}[${name}]` : `${path}.${name}`]);
+    }
+  }
 }
 
 /** The latest expiry accepted: the end of year 9999, so every expiry prints as an ISO time. */
 const MAX_EXPIRES_AT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
-export function validateTtlSeconds(seconds: number, nowMs: number): number {
-  if (seconds < LIMITS.minTtlSeconds) throw inputErrors.ttlTooShort(seconds);
-  if (nowMs + seconds * 1000 > MAX_EXPIRES_AT) throw inputErrors.expiryTooFar();
-  return seconds;
+/**
+ * Expiries are kept in whole milliseconds. One that falls inside a millisecond moves to its end, so a
+ * key never expires before it was asked to; a fraction within the float's own rounding error of a
+ * whole millisecond (60.3 s is 60299.999… ms) is that millisecond.
+ */
+function wholeMsUp(ms: number): number {
+  return Math.ceil(ms - Math.abs(ms) * Number.EPSILON * 4);
 }
 
-/** Absolute expiry in epoch milliseconds, checked against `now` (also epoch ms). */
+/** A time to live of `seconds` from `nowMs` (epoch ms, whole): the expiry, epoch ms, whole. */
+export function expiryAfterTtl(seconds: number, nowMs: number): number {
+  if (!(seconds >= LIMITS.minTtlSeconds)) throw inputErrors.ttlTooShort(seconds);
+  const expiresAt = nowMs + wholeMsUp(seconds * 1000);
+  if (expiresAt > MAX_EXPIRES_AT) throw inputErrors.expiryTooFar();
+  return expiresAt;
+}
+
+/** Absolute expiry in epoch milliseconds, checked against `now` (also epoch ms): as kept, whole. */
 export function validateExpiresAt(expiresAtMs: number, nowMs: number): number {
-  const ahead = (expiresAtMs - nowMs) / 1000;
-  if (ahead < LIMITS.minTtlSeconds) throw inputErrors.expiryTooSoon(ahead);
-  if (expiresAtMs > MAX_EXPIRES_AT) throw inputErrors.expiryTooFar();
-  return expiresAtMs;
+  const expiresAt = wholeMsUp(expiresAtMs);
+  const ahead = (expiresAt - nowMs) / 1000;
+  if (!(ahead >= LIMITS.minTtlSeconds)) throw inputErrors.expiryTooSoon(ahead);
+  if (expiresAt > MAX_EXPIRES_AT) throw inputErrors.expiryTooFar();
+  return expiresAt;
 }
 
 /** A put as the checks at its write's time see it: the value, and its expiry as given. */
@@ -74,7 +106,7 @@ export interface TimedPut {
  */
 export function validatePutAt(put: TimedPut, nowMs: number, site: { tier: Tier; limits: TierLimits }): number | null {
   let expiresAt: number | null = null;
-  if (put.ttlSeconds !== undefined) expiresAt = nowMs + validateTtlSeconds(put.ttlSeconds, nowMs) * 1000;
+  if (put.ttlSeconds !== undefined) expiresAt = expiryAfterTtl(put.ttlSeconds, nowMs);
   else if (put.expiresAt !== undefined) expiresAt = validateExpiresAt(put.expiresAt, nowMs);
   const { maxValueBytes } = site.limits;
   if (put.value.byteLength > maxValueBytes) throw errors.valueTooLargeForTier(put.value.byteLength, site.tier, maxValueBytes);

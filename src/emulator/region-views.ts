@@ -18,16 +18,26 @@ export function regionStatus(engine: Engine): EmulatorStatus {
     const regions: RegionStatus[] = [
       { region: model.home, role: "home", partitioned: false, paused: false, pending: 0, lagMs: 0, caughtUpAt: null },
       ...model.edges.map((edge): RegionStatus => {
-        const waiting = pending.filter((row) => engine.regions.deliveredAt(row, edge) > now);
+        // A loop, not Math.min(...) and Math.max(...): a manual clock can hold any number of writes pending.
+        let waiting = 0;
+        let oldest = Number.POSITIVE_INFINITY;
+        let caughtUpAt = Number.NEGATIVE_INFINITY;
+        for (const row of pending) {
+          const delivered = engine.regions.deliveredAt(row, edge);
+          if (delivered <= now) continue;
+          waiting++;
+          if (row.commit_t < oldest) oldest = row.commit_t;
+          if (delivered > caughtUpAt) caughtUpAt = delivered;
+        }
         const faults = settings.faults(edge);
         return {
           region: edge,
           role: "edge",
           partitioned: faults.some((f) => f.kind === "partition" && f.end === null),
           paused: faults.some((f) => f.kind === "pause" && f.end === null),
-          pending: waiting.length,
-          lagMs: waiting.length ? now - Math.min(...waiting.map((w) => w.commit_t)) : 0,
-          caughtUpAt: waiting.length ? Math.max(...waiting.map((w) => engine.regions.deliveredAt(w, edge))) : null,
+          pending: waiting,
+          lagMs: waiting ? now - oldest : 0,
+          caughtUpAt: waiting ? caughtUpAt : null,
         };
       }),
     ];

@@ -255,7 +255,8 @@ describe("counters over HTTP", () => {
     expect((await call("GET", value("a"))).status).toBe(404);
     const written = await client.bulkPut("default", [entries[0]!, { ...entries[1]!, onlyIf: { version: lock.version } }]);
     expect(written.map((o) => o.outcome)).toEqual(["created", "updated"]);
-    // On the wire: "only_if" beside the entry's fields; a malformed one fails its entry alone, as any malformed field does.
+    // On the wire: "only_if" beside the entry's fields; a malformed one fails the batch, which has
+    // conditions and so is all or nothing, naming the entry.
     const json = { "content-type": "application/json" };
     const raw = await call(
       "POST",
@@ -263,10 +264,9 @@ describe("counters over HTTP", () => {
       json,
       JSON.stringify({ entries: [{ key: "c", value: "3", only_if: { version: "latest" } }] }),
     );
-    expect(raw.json.results).toEqual([
-      { key: "c", outcome: "failed", error: { code: "USAGE", message: expect.stringContaining('"latest" is not a version') } },
-    ]);
+    expect(raw.status).toBe(400);
+    expect(raw.json).toMatchObject({ code: "USAGE", message: expect.stringContaining('"latest" is not a version'), details: { key: "c", index: 0 } });
     const shape = await call("POST", paths.bulkPut("local", "default"), json, JSON.stringify({ entries: [{ key: "c", value: "3", only_if: "*" }] }));
-    expect(shape.json.results[0]).toMatchObject({ outcome: "failed", error: { code: "USAGE" } });
+    expect(shape.json).toMatchObject({ code: "USAGE", details: { key: "c", index: 0 } });
   });
 });

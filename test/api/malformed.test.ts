@@ -56,7 +56,8 @@ const WRONG: Record<FieldKind, unknown[]> = {
   stringOrNull: [1, true, [], {}, ["a"], raw("1e400")],
   boolean: ["true", 1, 0, null, [], {}],
   number: ["30", null, true, [], {}, raw("1e400"), raw("-1e400")],
-  int64: [1.5, "1.5", "ten", "", " 1", null, true, [], {}, raw("9007199254740993"), raw("1e400")],
+  // Of the kind only: a number or a string that is not a signed 64-bit integer is USAGE, as documented (write-validation.test.ts).
+  int64: [null, true, [], {}, ["1"]],
   integer: [1.5, "30", null, true, [], {}, raw("9007199254740993"), raw("1e400"), raw("-1e400"), raw("1.0000000000000002")],
   strings: ["k", [1], [null], [["k"]], {}, null, [{}]],
   array: [{}, "x", null, 1, true],

@@ -54,6 +54,18 @@ const SET_CASES: SetCase[] = [
   { name: "metadata that is a string", args: () => ["set", "k", "v", "--metadata", '"web"'], code: 2, message: /must be a JSON object, not a string/ },
   { name: "metadata that is null", args: () => ["set", "k", "v", "--metadata", "null"], code: 2, message: /must be a JSON object, not null/ },
   {
+    name: "metadata with a number beyond a double",
+    args: () => ["set", "k", "v", "--metadata", '{"x":1e400}'],
+    code: 2,
+    message: /metadata holds a number too large for a 64-bit float at \$\.x/,
+  },
+  {
+    name: "metadata with a lone surrogate",
+    args: () => ["set", "k", "v", "--metadata", '{"x":"\\ud800"}'],
+    code: 2,
+    message: /metadata is not valid Unicode: the text at \$\.x holds a lone surrogate/,
+  },
+  {
     name: "metadata over 1 KiB",
     args: () => ["set", "k", "v", "--metadata", JSON.stringify({ note: "x".repeat(1_014) })],
     code: 2,

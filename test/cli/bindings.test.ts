@@ -393,3 +393,17 @@ describe("route tokens", () => {
     fails(await asRoute(["kv", "get", "-n", "flags", "beta"]), 4, /Route \/admin\/\* is not bound to namespace "flags"\./);
   });
 });
+
+describe("kv namespace rm of a bound namespace", () => {
+  it("is refused, naming the route and how to unbind it; after kv unbind it is removed", async () => {
+    const sb = sandbox();
+    ok(await local(sb, ["kv", "namespace", "create", "bnd"]));
+    ok(await local(sb, ["kv", "bind", "bnd", "--route", "/b/*"]));
+    const refused = await local(sb, ["kv", "namespace", "rm", "bnd", "--yes"]);
+    fails(refused, 2, /The namespace "bnd" cannot be removed: route \/b\/\* \(as BND\) is bound to it\./);
+    expect(refused.stderr).toContain("yourspace kv unbind bnd --route '/b/*' --as BND");
+    expect(json(await local(sb, ["kv", "bindings", "--json"])).bindings).toHaveLength(1);
+    ok(await local(sb, ["kv", "unbind", "bnd", "--route", "/b/*"]));
+    ok(await local(sb, ["kv", "namespace", "rm", "bnd", "--yes"]));
+  });
+});

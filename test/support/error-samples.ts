@@ -56,6 +56,8 @@ const SAMPLE: Partial<Record<EntryName, unknown[]>> = {
   conditionNeedsOneKey: [2],
   bindingMissing: ["/admin/*", "FLAGS", ["default"]],
   bindingReadOnly: ["/admin/*", "default", "default"],
+  namespaceBound: ["flags", [{ route: "/admin/*", variable: "FLAGS" }]],
+  batchEntryInvalid: [1, "a", errors.usage("Refused.")],
 };
 
 /** More argument lists for entries whose texts differ by them. */
@@ -74,6 +76,7 @@ const VARIANTS: Partial<Record<EntryName, unknown[][]>> = {
     ["flag", "00000000000000000001", "0000000000000000002a"],
   ],
   bindingMissing: [["/admin/*", "default", []]],
+  namespaceBound: [["flags", Array.from({ length: 7 }, (_, i) => ({ route: `/r${i}/*`, variable: "FLAGS" }))]],
 };
 
 /** Every entry of the catalogue, made with sample arguments (each variant of the entries that have some). */

@@ -2,15 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseDuration, parseTimestamp } from "../../src/core/duration.js";
 import { KvError } from "../../src/core/errors.js";
 import { EXIT } from "../../src/core/exit-codes.js";
-import {
-  parseLimit,
-  parseMetadata,
-  validateExpiresAt,
-  validateKey,
-  validateNamespaceName,
-  validateTtlSeconds,
-  validateValue,
-} from "../../src/core/validate.js";
+import { parseLimit, parseMetadata, expiryAfterTtl, validateExpiresAt, validateKey, validateNamespaceName, validateValue } from "../../src/core/validate.js";
 
 function failure(fn: () => unknown): KvError {
   try {
@@ -93,9 +85,20 @@ describe("parseMetadata", () => {
 describe("expiry", () => {
   it("requires a TTL of at least 60 s", () => {
     const now = Date.UTC(2027, 0, 1);
-    expect(validateTtlSeconds(60, now)).toBe(60);
-    expect(failure(() => validateTtlSeconds(59, now)).message).toContain("59 s");
-    expect(failure(() => validateTtlSeconds(100_000_000 * 86_400, now)).message).toContain("after the year 9999");
+    expect(expiryAfterTtl(60, now)).toBe(now + 60_000);
+    expect(failure(() => expiryAfterTtl(59, now)).message).toContain("59 s");
+    expect(failure(() => expiryAfterTtl(100_000_000 * 86_400, now)).message).toContain("after the year 9999");
+  });
+
+  it("keeps an expiry in whole milliseconds, rounded up so it is never earlier than asked", () => {
+    const now = Date.UTC(2027, 0, 1);
+    expect(expiryAfterTtl(60.0001, now)).toBe(now + 60_001);
+    expect(expiryAfterTtl(100.123456, now)).toBe(now + 100_124);
+    // 60.3 × 1000 is 60299.999… in binary: the float's own error is not a fraction of a millisecond.
+    expect(expiryAfterTtl(60.3, now)).toBe(now + 60_300);
+    expect(expiryAfterTtl(60.001, now)).toBe(now + 60_001);
+    expect(validateExpiresAt(now + 60_000.1, now)).toBe(now + 60_001);
+    expect(validateExpiresAt(1_799_999_999.0001 * 1000, 1_700_000_000_000)).toBe(1_799_999_999_001);
   });
 
   it("requires an absolute expiry at least 60 s ahead of the clock", () => {

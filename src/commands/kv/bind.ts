@@ -1,5 +1,5 @@
 import { errors } from "../../core/errors.js";
-import { parseRoutePattern } from "../../core/route-pattern.js";
+import { validateBindingNames } from "../../core/binding-names.js";
 import type { Backend, Binding } from "../../core/backend.js";
 import { shellQuote } from "../../terminal/escape.js";
 import { ProjectFile } from "../../project/project-file.js";
@@ -7,7 +7,6 @@ import type { CommandArgs, Context, Handler } from "../context.js";
 import { stoppedAtOnce, throwIfStopped, unguarded } from "../interruption.js";
 import { bothOrNeither, untilTargetChanges, variableFor, wireBinding, withoutTime } from "./binding-changes.js";
 
-const VARIABLE = /^[A-Z_][A-Z0-9_]*$/;
 const ACCESS = ["read-only", "read-write"] as const;
 
 interface BindOptions {
@@ -34,11 +33,10 @@ async function bindBoth(ctx: Context, args: CommandArgs, opts: BindOptions): Pro
   }
   if (ns === undefined) throw errors.usage("Name the namespace to bind.", "yourspace kv bind <namespace> --route <pattern>");
   if (route === undefined) throw errors.usage("Name the route with --route <pattern>.", `yourspace kv bind ${ns} --route '/api/*'`);
-  parseRoutePattern(route);
   access ??= "read-write";
   if (!(ACCESS as readonly string[]).includes(access)) throw errors.usage(`--access must be read-only or read-write, not "${access}".`);
   const variable = opts.as ?? variableFor(ns);
-  if (!VARIABLE.test(variable)) throw errors.usage(`"${variable}" is not a variable name.`, "Use upper-case letters, digits and _, for example --as FLAGS.");
+  validateBindingNames(route, variable);
 
   const binding = { route, variable, namespace: ns, access: access as Binding["access"] };
   // No other command changes the project file until this one has put its change in place.

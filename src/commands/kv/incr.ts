@@ -1,5 +1,5 @@
 import type { IncrOptions } from "../../core/backend.js";
-import { parseDuration } from "../../core/duration.js";
+import { parseTtlSeconds } from "../../core/duration.js";
 import { parseIncrement } from "../../core/int64.js";
 import type { Handler } from "../context.js";
 
@@ -19,7 +19,7 @@ export const run: Handler<IncrCommandOptions> = async (ctx, args, opts) => {
   const key = args.key as string;
   const options: IncrOptions = { region: opts.region ?? ctx.io.env.YOURSPACE_REGION };
   if (opts.by !== undefined) options.by = parseIncrement(opts.by, "--by");
-  if (opts.ttl !== undefined) options.ttlSeconds = parseDuration(opts.ttl, "--ttl") / 1000;
+  if (opts.ttl !== undefined) options.ttlSeconds = parseTtlSeconds(opts.ttl, "--ttl");
   const backend = await ctx.backend();
   const result = await backend.incr(opts.namespace, key, options);
   if (ctx.out.json) await ctx.out.printJson({ key, namespace: opts.namespace, value: result.value, version: result.version, region: result.region });

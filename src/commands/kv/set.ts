@@ -1,6 +1,6 @@
 import type { PutInput } from "../../core/backend.js";
 import { isVersionText, type Condition } from "../../core/condition.js";
-import { parseDuration, parseTimestamp } from "../../core/duration.js";
+import { parseTimestamp, parseTtlSeconds } from "../../core/duration.js";
 import { inputErrors } from "../../core/input-errors.js";
 import { errors } from "../../core/errors.js";
 import { conditionErrors } from "../../core/condition-errors.js";
@@ -26,7 +26,7 @@ export const run: Handler<SetOptions> = async (ctx, args, opts) => {
   const onlyIf = conditionOf(opts);
   const input: PutInput = { value: await readValue(ctx.io.stdin, args.value as string | undefined, opts.file, ctx.io.cwd) };
   if (opts.ttl !== undefined && opts.expiresAt !== undefined) throw inputErrors.expiryConflict();
-  if (opts.ttl !== undefined) input.ttlSeconds = parseDuration(opts.ttl, "--ttl") / 1000;
+  if (opts.ttl !== undefined) input.ttlSeconds = parseTtlSeconds(opts.ttl, "--ttl");
   if (opts.expiresAt !== undefined) input.expiresAt = parseTimestamp(opts.expiresAt);
   if (opts.metadata !== undefined) input.metadata = parseMetadata(opts.metadata);
 

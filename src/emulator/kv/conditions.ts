@@ -6,6 +6,7 @@ import { addChecked, parseCounter } from "../../core/int64.js";
 import type { Row } from "../store/rows.js";
 import type { KvContext } from "./context.js";
 import { formatVersion } from "./entry.js";
+import { expiryAfterTtl } from "../../core/validate.js";
 import { isLive, type Resolved } from "./mutation.js";
 
 /**
@@ -60,7 +61,7 @@ export function counted(r: Resolved, head: Row | undefined, now: number): KvErro
   if (next === undefined) return conditionErrors.counterOverflow(m.key, formatVersion(head!.version), String(current), String(m.by));
   r.value = Buffer.from(String(next));
   r.metadata = live ? head.metadata : null;
-  r.expiresAt = live ? head.expires_at : m.ttlSeconds === undefined ? null : now + m.ttlSeconds * 1000;
+  r.expiresAt = live ? head.expires_at : m.ttlSeconds === undefined ? null : expiryAfterTtl(m.ttlSeconds, now);
   return undefined;
 }
 

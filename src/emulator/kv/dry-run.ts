@@ -7,7 +7,7 @@ import { validateKey } from "../../core/validate.js";
 import { failedCondition, liveVersion } from "./conditions.js";
 import type { KvContext } from "./context.js";
 import { formatVersion, parseStoredMetadata } from "./entry.js";
-import { isLive, resolveOrError } from "./mutation.js";
+import { isLive, refuseInvalidInConditionalBatch, resolveOrError } from "./mutation.js";
 import { refuseRepeatedConditions } from "./decide.js";
 import { classify } from "./write.js";
 import { bulkPut, deleteCondition } from "./writes.js";
@@ -59,8 +59,10 @@ export function planBulkPut(engine: KvContext, site: string, namespace: string, 
       const now = engine.now();
       const use = () => engine.usage.current(site);
       const failures: ConditionFailure[] = [];
+      const resolved = mutations.map((m) => resolveOrError(m, now, use));
+      refuseInvalidInConditionalBatch(mutations, resolved);
       const outcomes = entries.map((entry, i): BulkOutcome => {
-        const r = resolveOrError(mutations[i]!, now, use);
+        const r = resolved[i]!;
         if (r instanceof KvError) return { key: entry.key, outcome: "failed", error: { code: r.code, message: r.message } };
         const head = engine.head(ns, r.keyBytes);
         const failure = failedCondition(r, head, now);

@@ -102,7 +102,8 @@ export class GroupRows {
     }
     this.insert(fresh, 9, this.entryInserts, upsertEntries);
     const history: unknown[] = [];
-    for (const values of this.versions.values()) history.push(...values);
+    // Pushed one by one: spread into push(), a long list would overflow the stack.
+    for (const values of this.versions.values()) for (const value of values) history.push(value);
     this.insert(history, 10, this.versionInserts, upsertVersions);
     for (const [ns, keys] of this.keys) if (keys !== 0) this.stmt("UPDATE namespaces SET stored_keys = stored_keys + ? WHERE id = ?").run(keys, ns);
     this.clear();

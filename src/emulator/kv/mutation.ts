@@ -2,7 +2,7 @@ import type { Condition } from "../../core/condition.js";
 import { KvError } from "../../core/errors.js";
 import { conditionErrors } from "../../core/condition-errors.js";
 import { INT64_MAX, INT64_MIN } from "../../core/int64.js";
-import { validateKey, validateMetadata, validatePutAt, validateTtlSeconds, validateValue, type Metadata } from "../../core/validate.js";
+import { expiryAfterTtl, validateKey, validateMetadata, validatePutAt, validateValue, type Metadata } from "../../core/validate.js";
 import type { Row } from "../store/rows.js";
 import type { SiteUse } from "../site/usage.js";
 
@@ -88,7 +88,7 @@ export function prepare(mutation: Mutation): Prepared {
 export function resolve(prepared: Prepared, now: number, use: () => SiteUse): Resolved {
   const { mutation, value } = prepared;
   // An increment's time to live is checked now, though it applies only if the increment creates the key.
-  if (mutation.kind === "incr" && mutation.ttlSeconds !== undefined) validateTtlSeconds(mutation.ttlSeconds, now);
+  if (mutation.kind === "incr" && mutation.ttlSeconds !== undefined) expiryAfterTtl(mutation.ttlSeconds, now);
   if (mutation.kind !== "put" || value === null) return prepared;
   // Filled in, not copied: a write's hottest path.
   prepared.expiresAt = validatePutAt(mutation, now, use());
@@ -103,6 +103,16 @@ export function resolveOrError(mutation: Mutation, now: number, use: () => SiteU
     if (!(e instanceof KvError)) throw e;
     return e;
   }
+}
+
+/**
+ * A batch with a condition on any of its puts is all or nothing: an entry that is invalid fails all
+ * of it, named, rather than failing alone while the others are written.
+ */
+export function refuseInvalidInConditionalBatch(mutations: readonly Mutation[], resolved: readonly (Resolved | KvError)[]): void {
+  const i = resolved.findIndex((r) => r instanceof KvError);
+  if (i < 0 || !mutations.some((m) => m.kind === "put" && m.onlyIf !== undefined)) return;
+  throw conditionErrors.batchEntryInvalid(i, mutations[i]!.key, resolved[i] as KvError);
 }
 
 /** Whether a put would leave the key as it is (see PutMutation.keepIfSame); `head` is live. */

@@ -36,6 +36,12 @@ export function beginNamespaceRemoval(engine: KvContext, site: string, name: str
     const id = (engine.stmt("SELECT id FROM namespaces WHERE site = ? AND name = ?").get(site, name) as { id: number } | undefined)?.id;
     if (id === undefined && stopped.length === 0) throw errors.namespaceNotFound(name);
     if (id !== undefined) {
+      // Bindings name a namespace by name: they would reach a namespace made later of the same name.
+      const bound = engine.stmt("SELECT route, variable FROM bindings WHERE site = ? AND namespace = ? ORDER BY route, variable").all(site, name) as {
+        route: string;
+        variable: string;
+      }[];
+      if (bound.length > 0) throw errors.namespaceBound(name, bound);
       engine.stmt(`UPDATE counters SET value = (${HOME_SEQ}) WHERE name = 'home_seq'`).run();
       engine.stmt("UPDATE namespaces SET name = ? WHERE id = ?").run(`${REMOVING}${id}/${name}`, id);
     }

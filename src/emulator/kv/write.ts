@@ -5,7 +5,17 @@ import type { KvContext } from "./context.js";
 import { HOME_SEQ } from "./home-rows.js";
 import { addStoredKeys } from "./namespace-keys.js";
 import { readCacheTtl } from "../regions/model.js";
-import { isLive, prepare, resolve, resolveOrError, sameAsStored, type Mutation, type Prepared, type Resolved } from "./mutation.js";
+import {
+  isLive,
+  prepare,
+  refuseInvalidInConditionalBatch,
+  resolve,
+  resolveOrError,
+  sameAsStored,
+  type Mutation,
+  type Prepared,
+  type Resolved,
+} from "./mutation.js";
 import { FAILED } from "./context.js";
 import { asked, decide, historyOfCondition, refuseRepeatedConditions, type Decided } from "./decide.js";
 import { reclaimAfterWrite } from "./reclaim.js";
@@ -74,6 +84,7 @@ export function write(engine: KvContext, request: WriteRequest): { region: strin
       let siteUse: SiteUse | undefined;
       const use = () => (siteUse ??= engine.usage.current(site));
       const resolved = prepared ? prepared.map((p) => resolve(p, now, use)) : mutations.map((m) => resolveOrError(m, now, use));
+      if (!prepared) refuseInvalidInConditionalBatch(mutations, resolved);
       if (engine.regions.partitioned(region)) {
         const first = mutations[0];
         // A failed write of one value names it; a failed batch names its first key. A condition is

@@ -33,11 +33,12 @@ export function deleteKeys(engine: KvContext, site: string, namespace: string, k
   const onlyIf = deleteCondition(keys, options.onlyIf);
   const mutations = [...new Set(keys)].map((key): Mutation => ({ kind: "delete", key, ifMissing, ...(onlyIf && { onlyIf }) }));
   const { outcomes } = write(engine, { site, namespace, mutations, region: options.region, invalid: "throw" });
-  const written = outcomes.filter((o) => o.version !== undefined).map((o) => o.version!);
+  // An expired key's tombstone is written too (it frees the space), but it deleted nothing a reader had.
+  const written = outcomes.filter((o) => o.outcome === "deleted").map((o) => o.version!);
   return {
     deleted: outcomes.filter((o) => o.outcome === "deleted").map((o) => o.key),
     missing: outcomes.filter((o) => o.outcome === "missing").map((o) => o.key),
-    // Versions are drawn in order: the last written is the newest.
+    // Versions are drawn in order: the last deleted is the newest of them.
     version: written.length ? formatVersion(written[written.length - 1]!) : null,
   };
 }

@@ -3,6 +3,7 @@ import { errors } from "../../core/errors.js";
 import { isTier, periodOf, TIER_NAMES } from "../../core/tiers.js";
 import { retentionDays } from "./ledger.js";
 import type { Database } from "../store/sqlite.js";
+import { validateBindingNames } from "../../core/binding-names.js";
 import type { SiteUsage } from "./usage.js";
 
 const HOUR_MS = 3_600_000;
@@ -81,6 +82,7 @@ export class SiteAdmin {
   }
 
   bind(site: string, binding: Omit<Binding, "createdAt">): Binding {
+    validateBindingNames(binding.route, binding.variable);
     const now = this.now();
     this.db
       .transaction(() => {

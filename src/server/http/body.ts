@@ -146,7 +146,7 @@ const KIND_TEXT: Record<FieldKind, string> = {
   boolean: "true or false",
   integer: "a whole number",
   number: "a number",
-  int64: "a whole number (a decimal string beyond 2^53)",
+  int64: "a number or a decimal string",
   strings: "an array of strings",
   array: "an array",
 };
@@ -164,8 +164,9 @@ function fits(value: unknown, kind: FieldKind): boolean {
     case "number":
       return typeof value === "number" && Number.isFinite(value);
     case "int64":
-      // The range is checked with the value itself (a signed 64-bit integer), so its message can say so.
-      return Number.isSafeInteger(value) || (typeof value === "string" && /^[+-]?\d+$/.test(value));
+      // Only the kind: which numbers and texts are integers, and in range, is checked with the value
+      // itself (core/int64.ts, parseIncrement), whose USAGE error can say so.
+      return typeof value === "number" || typeof value === "string";
     case "strings":
       return Array.isArray(value) && value.every((v) => typeof v === "string");
     case "array":

@@ -10,6 +10,7 @@ import {
 } from "../../contract/index.js";
 import { parseWireEntry, type BulkEntry, type BulkOutcome } from "../../core/bulk.js";
 import { apiErrors } from "../../core/api-errors.js";
+import { conditionErrors } from "../../core/condition-errors.js";
 import { KvError } from "../../core/errors.js";
 import { LIMITS } from "../../core/limits.js";
 import { readObject } from "../http/body.js";
@@ -60,19 +61,25 @@ function withCondition(raw: unknown): BulkEntry {
   return { ...parseWireEntry(rest), onlyIf: entryConditionFromWire(condition) };
 }
 
-/** Entries that do not parse fail one by one (their place in `results` holds the failure); the others are still written. */
+/**
+ * Entries that do not parse fail one by one (their place in `results` holds the failure); the others
+ * are still written. A batch with a condition on any entry is all or nothing: one that does not
+ * parse fails the request, named.
+ */
 function parseEntries(entries: readonly unknown[]): { results: (BulkOutcome | undefined)[]; valid: BulkEntry[] } {
   const results: (BulkOutcome | undefined)[] = [];
   const valid: BulkEntry[] = [];
-  for (const raw of entries) {
+  const conditional = entries.some((raw) => raw !== null && typeof raw === "object" && Object.hasOwn(raw, ENTRY_CONDITION));
+  entries.forEach((raw, index) => {
     try {
       valid.push(withCondition(raw));
       results.push(undefined);
     } catch (e) {
       if (!(e instanceof KvError)) throw e;
       const key = typeof (raw as { key?: unknown })?.key === "string" ? (raw as { key: string }).key : "";
+      if (conditional) throw conditionErrors.batchEntryInvalid(index, key, e);
       results.push({ key, outcome: "failed", error: { code: e.code, message: e.message } });
     }
-  }
+  });
   return { results, valid };
 }

@@ -1,7 +1,7 @@
 import { decodeMetadataHeader, encodeMetadataHeader, HEADERS, isoOrNull, MEDIA, QUERY } from "../../contract/index.js";
 import { inputErrors } from "../../core/input-errors.js";
 import { apiErrors } from "../../core/api-errors.js";
-import { errors } from "../../core/errors.js";
+import { errors, KvError } from "../../core/errors.js";
 import { LIMITS } from "../../core/limits.js";
 import { validateMetadata } from "../../core/validate.js";
 import { headerOf, readBody } from "../http/body.js";
@@ -80,7 +80,8 @@ function metadataOf(header: string | undefined): Record<string, unknown> | undef
   let parsed: unknown;
   try {
     parsed = decodeMetadataHeader(header);
-  } catch {
+  } catch (e) {
+    if (e instanceof KvError) throw e;
     throw apiErrors.metadataHeaderInvalid(HEADERS.metadata);
   }
   return validateMetadata(parsed);
