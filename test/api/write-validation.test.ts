@@ -34,6 +34,15 @@ async function serve() {
   return { server, clock, call, value };
 }
 
+describe("an expiry given twice", () => {
+  it("ttl and expires_at together answer 400 USAGE, and nothing is written", async () => {
+    const { call, value } = await serve();
+    const both = await call("PUT", value("both", `?ttl=100&expires_at=${T0 / 1000 + 1000}`), Buffer.from("x"));
+    expect([both.status, both.json?.code]).toEqual([400, "USAGE"]);
+    expect((await call("GET", value("both"))).status).toBe(404);
+  });
+});
+
 describe("an expiry finer than a millisecond", () => {
   it("is kept rounded up to the next millisecond, on a put, a counter and a bulk put", async () => {
     const { call, value } = await serve();
