@@ -3,7 +3,8 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Binding } from "../core/backend.js";
 import { errors } from "../core/errors.js";
 import { parseRoutePattern, type RoutePattern } from "../core/route-pattern.js";
-import { DEFAULT_BINDING, ProjectFile, type RouteBlock } from "../project/project-file.js";
+import { ProjectFile, type RouteBlock } from "../project/project-file.js";
+import { DEFAULT_BINDING, declaredBindings } from "../project/route-bindings.js";
 
 /** A route `yourspace dev` serves: its pattern, its function's source file and its bindings. */
 export interface DevRoute {
@@ -20,8 +21,6 @@ export interface DevProject {
   dir: string;
   routes: DevRoute[];
 }
-
-const ACCESS = ["read-only", "read-write"];
 
 /**
  * Reads the routes of the project file nearest to `cwd`. A route block's `kv` is the launch post's
@@ -71,27 +70,4 @@ function bindingsOf(kv: unknown, route: string, where: string): Binding[] {
   const bindings = declaredBindings(kv, route, where);
   if (bindings.some((b) => b.variable === DEFAULT_BINDING)) return bindings;
   return [{ route, variable: DEFAULT_BINDING, namespace: "default", access: "read-write", createdAt: 0 }, ...bindings];
-}
-
-function declaredBindings(kv: unknown, route: string, where: string): Binding[] {
-  if (kv === undefined) return [];
-  const binding = (variable: string, namespace: string, access: Binding["access"]): Binding => ({ route, variable, namespace, access, createdAt: 0 });
-  if (typeof kv === "string") {
-    if (!ACCESS.includes(kv)) throw errors.usage(`"kv" in ${where} is "${kv}"; the shorthand is "read-only" or "read-write".`);
-    return [binding(DEFAULT_BINDING, "default", kv as Binding["access"])];
-  }
-  if (typeof kv !== "object" || kv === null || Array.isArray(kv))
-    throw errors.usage(
-      `"kv" in ${where} must be "read-only", "read-write" or an object of bindings.`,
-      'For example "kv": { "FLAGS": { "namespace": "flags", "access": "read-only" } }.',
-    );
-  return Object.entries(kv as Record<string, unknown>).map(([variable, value]) => {
-    const { namespace, access } = (value ?? {}) as { namespace?: unknown; access?: unknown };
-    if (typeof namespace !== "string" || (access !== undefined && !ACCESS.includes(access as string)))
-      throw errors.usage(
-        `The binding ${variable} in ${where} needs a "namespace" and an "access" of "read-only" or "read-write".`,
-        `For example "${variable}": { "namespace": "flags", "access": "read-only" }.`,
-      );
-    return binding(variable, namespace, (access as Binding["access"] | undefined) ?? "read-write");
-  });
 }

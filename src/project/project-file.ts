@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Binding } from "../core/backend.js";
 import { errors, KvError } from "../core/errors.js";
 import { holdProjectFile } from "./project-file-lock.js";
+import { DEFAULT_BINDING, declaredBindings } from "./route-bindings.js";
 import { findProjectFile } from "./target.js";
 
 /**
@@ -19,9 +20,6 @@ export interface RouteBlock {
   kv?: "read-only" | "read-write" | Record<string, { namespace: string; access: "read-only" | "read-write" }>;
   [other: string]: unknown;
 }
-
-/** The variable the shorthand's binding has once a block holds named bindings too. */
-export const DEFAULT_BINDING = "default";
 
 const NEW_FILE = `{
   // yourspace project settings: see docs/project-file.md.
@@ -95,7 +93,7 @@ export class ProjectFile {
     const routes = await this.routes();
     const index = routes.findIndex((r) => r.pattern === binding.route);
     const value = { namespace: binding.namespace, access: binding.access };
-    const kv = index < 0 ? undefined : routes[index]!.kv;
+    const kv = index < 0 ? undefined : this.checkedKv(routes[index]!, index);
     if (index < 0) await this.edit(["routes", routes.length], { pattern: binding.route, kv: { [binding.variable]: value } }, true);
     // The shorthand becomes the object form, its binding kept as "default", so the route loses nothing.
     else if (typeof kv === "string")
@@ -107,7 +105,7 @@ export class ProjectFile {
   async unbind(route: string, variable: string): Promise<boolean> {
     const routes = await this.routes();
     const index = routes.findIndex((r) => r.pattern === route);
-    const kv = index < 0 ? undefined : routes[index]!.kv;
+    const kv = index < 0 ? undefined : this.checkedKv(routes[index]!, index);
     if (kv === undefined || typeof kv !== "object" || !kv[variable]) return false;
     const others = Object.keys(kv).filter((v) => v !== variable);
     await this.edit(others.length ? ["routes", index, "kv", variable] : ["routes", index, "kv"], undefined);
@@ -144,6 +142,12 @@ export class ProjectFile {
         rmSync(temp, { force: true });
       },
     };
+  }
+
+  /** A block's `kv`, once it is one `yourspace dev` would take: a change is never made to, or on top of, one it would refuse. */
+  private checkedKv(block: RouteBlock, index: number): RouteBlock["kv"] {
+    declaredBindings(block.kv, block.pattern, `routes[${index}] of ${this.path}`);
+    return block.kv;
   }
 
   get exists(): boolean {

@@ -30,6 +30,21 @@ describe("kv bind on route blocks written by hand", () => {
     expect(readFileSync(file, "utf8")).toBe(`{ "routes": [{ "pattern": "/x", "kv": "read-write" }] }\n`);
   });
 
+  it("refuses to change a route block that yourspace dev would refuse, and changes nothing", async () => {
+    const sb = sandbox();
+    const file = join(sb.cwd, "yourspace.jsonc");
+    ok(await local(sb, ["kv", "namespace", "create", "flags"]));
+    for (const kv of ['"read-everything"', "[]", '{ "FLAGS": { "access": "read-only" } }']) {
+      const text = `{ "routes": [{ "pattern": "/a", "kv": ${kv} }] }\n`;
+      writeFileSync(file, text);
+      expect(fails(await local(sb, ["kv", "bind", "flags", "--route", "/a"]), 2)).toContain(`routes[0] of ${file}`);
+      expect(readFileSync(file, "utf8")).toBe(text);
+      fails(await local(sb, ["kv", "unbind", "flags", "--route", "/a"]), 2);
+      expect(readFileSync(file, "utf8")).toBe(text);
+    }
+    expect(ok(await local(sb, ["kv", "bindings"])).out).toBe("");
+  });
+
   it.each([
     ["admin/*", 'does not start with "/"'],
     ["/a*/b", '"*" may only end a pattern'],
