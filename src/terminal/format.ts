@@ -23,9 +23,14 @@ export function isoOrNull(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
+/**
+ * The start of a text, at most `width` characters, for a table cell or a one-line summary. Its
+ * whitespace is kept: the table (or JSON) escapes a newline or a tab, so "x\ny" never looks like
+ * "x y".
+ */
 export function summarize(text: string, width: number): string {
-  const flat = text.replace(/\s+/g, " ");
-  return flat.length <= width ? flat : `${flat.slice(0, Math.max(1, width - 1))}…`;
+  const chars = Array.from(text);
+  return chars.length <= width ? text : `${chars.slice(0, Math.max(1, width - 1)).join("")}…`;
 }
 
 /**

@@ -89,6 +89,9 @@ describe("what reaches a terminal", () => {
     const inspect = await run(["kv", "inspect", clear], { tty: { stdout: true } });
     expect(inspect.out).toContain("v\\u001b]0;title\\u0007");
     expectClean(inspect.out, "the inspect table");
+    // A newline or a tab in a value is shown escaped, never as a space: "x\ny" and "x y" look different.
+    expect((await run(["kv", "set", "lines", "x\ny\tz"])).code).toBe(0);
+    expect((await run(["kv", "inspect", "lines"], { tty: { stdout: true } })).out).toContain("x\\ny\\tz");
   });
 
   it("escapes what Output prints when colour is on, and keeps only its own colour codes", async () => {
