@@ -298,6 +298,18 @@ describe("export's exact bytes", () => {
 });
 
 describe("format detection", () => {
+  it("a flat object's number that JSON would not keep as written is an invalid entry, and nothing is written", async () => {
+    const ys = sandbox();
+    const file = ys.write("o.json", '{"ok":12,"big":12345678901234567890,"huge":1e400,"deep":{"x":[9007199254740993]},"fine":{"y":[2.5]}}');
+    const error = failedError(await ys.kv(["import", file, "--json"]), 2);
+    expect(error.details.errors.map((e: { key: string; message: string }) => [e.key, e.message.match(/reads as (\S+)\)/)?.[1]])).toEqual([
+      ["big", "12345678901234567000"],
+      ["huge", "Infinity"],
+      ["deep", "9007199254740992"],
+    ]);
+    expect(ok(await ys.kv(["ls"])).out).toBe("");
+  });
+
   it("reads NDJSON, a JSON array and a flat object; --format forces; - and no file read stdin", async () => {
     const ys = sandbox();
     await Promise.all(["nd", "arr", "obj", "forced", "stdin", "bare"].map(async (ns) => ok(await ys.kv(["namespace", "create", ns]))));

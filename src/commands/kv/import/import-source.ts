@@ -171,8 +171,10 @@ export class ImportSource {
         if (format === "json") yield item(`${this.name}[${key as number}]`, value);
         else {
           // A flat object maps keys to values; non-string values are stored as their JSON text.
-          const text = typeof value === "string" ? value : JSON.stringify(value);
-          yield item(`${this.name} key ${JSON.stringify(key)}`, { key, value: text });
+          const where = `${this.name} key ${JSON.stringify(key)}`;
+          const inexact = inexactNumber(value);
+          if (inexact !== undefined) yield { where, key: String(key), error: errors.entryInvalid(inexactNumberReason(inexact)) };
+          else yield item(where, { key, value: typeof value === "string" ? value : JSON.stringify(value) });
         }
       }
     } catch (e) {
@@ -203,6 +205,24 @@ function textError(e: ImportTextError, name: string): KvError {
       "Give a file of entries, as kv export writes them.",
     );
   return errors.entryTextTooLong(`the entry that starts at ${where.replace(/ \(byte .*/, "")}`, undefined, MAX_ENTRY_TEXT_BYTES, name);
+}
+
+/**
+ * A number in a flat object's value that its JSON text would not keep: JSON.parse reads
+ * 12345678901234567890 as 12345678901234567000, and 1e400 as Infinity, which JSON writes as null.
+ */
+function inexactNumber(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) && (!Number.isInteger(value) || Number.isSafeInteger(value)) ? undefined : value;
+  if (typeof value !== "object" || value === null) return undefined;
+  for (const inner of Object.values(value)) {
+    const found = inexactNumber(inner);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function inexactNumberReason(read: number): string {
+  return `The value holds a number that would not be stored as written (it reads as ${read}); put it in quotes to store its text.`;
 }
 
 function item(where: string, raw: unknown): SourceItem {
