@@ -2,7 +2,8 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, type ParseError } from "jsonc-parser";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../support/cli.js";
+import type { Prompter } from "../../src/commands/context.js";
+import { cliSession, runCli } from "../support/cli.js";
 import { createToken, fails, json, local, ok, sandbox, startServer, type HttpAnswer, type Sandbox } from "../support/site.js";
 
 /**
@@ -405,5 +406,26 @@ describe("kv namespace rm of a bound namespace", () => {
     expect(json(await local(sb, ["kv", "bindings", "--json"])).bindings).toHaveLength(1);
     ok(await local(sb, ["kv", "unbind", "bnd", "--route", "/b/*"]));
     ok(await local(sb, ["kv", "namespace", "rm", "bnd", "--yes"]));
+  });
+
+  it("with keys, at a terminal, is refused before anything is asked; so is the default namespace", async () => {
+    const { run } = cliSession();
+    ok(await run(["kv", "namespace", "create", "bnd"]));
+    ok(await run(["kv", "set", "k", "v", "-n", "bnd"]));
+    ok(await run(["kv", "set", "k", "v"]));
+    ok(await run(["kv", "bind", "bnd", "--route", "/b/*"]));
+    ok(await run(["kv", "bind", "bnd", "--route", "/a/*", "--as", "STORE"]));
+    const asked: string[] = [];
+    const prompter: Prompter = {
+      confirm: async (m) => (asked.push(m), true),
+      secret: async () => null,
+      select: async () => null,
+      text: async () => null,
+    };
+    const bound = await run(["kv", "namespace", "rm", "bnd"], { interactive: true, prompter });
+    fails(bound, 2, /The namespace "bnd" cannot be removed: routes \/a\/\* \(as STORE\), \/b\/\* \(as BND\) are bound to it\./);
+    fails(await run(["kv", "namespace", "rm", "default"], { interactive: true, prompter }), 2, /The namespace "default" cannot be removed\./);
+    expect(asked).toEqual([]);
+    expect(json(await run(["kv", "get", "k", "-n", "bnd", "--json"])).value).toBe("v");
   });
 });

@@ -1,4 +1,6 @@
+import type { Backend } from "../../core/backend.js";
 import { errors } from "../../core/errors.js";
+import { DEFAULT_NAMESPACE } from "../../core/limits.js";
 import type { Handler } from "../context.js";
 import { throwIfStopped, type StopSignal } from "../interruption.js";
 import { commandLine } from "../../terminal/shell.js";
@@ -21,6 +23,7 @@ export const remove: Handler<{ yes?: boolean }> = async (ctx, args, opts) => {
     keys = existing?.keys ?? 0;
     // Removing an empty namespace loses nothing; one with keys is confirmed first, like rm --prefix.
     if (existing && existing.keys > 0 && !opts.yes) {
+      await refuseUnremovable(backend, name);
       const what = `remove namespace ${name} and its ${existing.keys} ${existing.keys === 1 ? "key" : "keys"}`;
       if (!ctx.interactive)
         throw errors.confirmationRequired(what, `Pass --yes to confirm: ${commandLine("yourspace", "kv", "namespace", "rm", name, "--yes")}`);
@@ -42,3 +45,19 @@ export const remove: Handler<{ yes?: boolean }> = async (ctx, args, opts) => {
   if (ctx.out.json) await ctx.out.printJson({ name, removed: true });
   else ctx.out.success(`Removed namespace ${name}`);
 };
+
+/**
+ * Refuses, before asking, a removal the target would refuse anyway (the target checks again when it
+ * removes): being asked to confirm what cannot happen would tell a person it could.
+ */
+async function refuseUnremovable(backend: Backend, name: string): Promise<void> {
+  if (name === DEFAULT_NAMESPACE) throw errors.namespaceProtected(name);
+  const bound = (await backend.listBindings())
+    .filter((b) => b.namespace === name)
+    .sort((a, b) => (a.route === b.route ? compare(a.variable, b.variable) : compare(a.route, b.route)));
+  if (bound.length > 0) throw errors.namespaceBound(name, bound);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
