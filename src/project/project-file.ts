@@ -101,11 +101,26 @@ export class ProjectFile {
     else await this.edit(["routes", index, "kv", binding.variable], value);
   }
 
-  /** Removes a binding; an empty kv block is removed with it. Resolves false when it was not there. */
+  /** The bindings a route's block declares (none when the file or the block is missing). */
+  async declared(route: string): Promise<Binding[]> {
+    if (!this.exists) return [];
+    const routes = await this.routes();
+    const index = routes.findIndex((r) => r.pattern === route);
+    return index < 0 ? [] : declaredBindings(routes[index]!.kv, route, this.blockName(index));
+  }
+
+  /**
+   * Removes a binding; an empty kv block is removed with it, and so is the shorthand when its binding,
+   * "default", is the one removed. Resolves false when it was not there.
+   */
   async unbind(route: string, variable: string): Promise<boolean> {
     const routes = await this.routes();
     const index = routes.findIndex((r) => r.pattern === route);
     const kv = index < 0 ? undefined : this.checkedKv(routes[index]!, index);
+    if (typeof kv === "string" && variable === DEFAULT_BINDING) {
+      await this.edit(["routes", index, "kv"], undefined);
+      return true;
+    }
     if (kv === undefined || typeof kv !== "object" || !kv[variable]) return false;
     const others = Object.keys(kv).filter((v) => v !== variable);
     await this.edit(others.length ? ["routes", index, "kv", variable] : ["routes", index, "kv"], undefined);
@@ -146,8 +161,12 @@ export class ProjectFile {
 
   /** A block's `kv`, once it is one `yourspace dev` would take: a change is never made to, or on top of, one it would refuse. */
   private checkedKv(block: RouteBlock, index: number): RouteBlock["kv"] {
-    declaredBindings(block.kv, block.pattern, `routes[${index}] of ${this.path}`);
+    declaredBindings(block.kv, block.pattern, this.blockName(index));
     return block.kv;
+  }
+
+  private blockName(index: number): string {
+    return `routes[${index}] of ${this.path}`;
   }
 
   get exists(): boolean {

@@ -30,6 +30,28 @@ describe("kv bind on route blocks written by hand", () => {
     expect(readFileSync(file, "utf8")).toBe(`{ "routes": [{ "pattern": "/x", "kv": "read-write" }] }\n`);
   });
 
+  it("unbinds the shorthand as the default namespace's binding, by namespace or by --as default", async () => {
+    const sb = sandbox();
+    const file = join(sb.cwd, "yourspace.jsonc");
+    const shorthand = `{\n  "routes": [\n    { "pattern": "/x", "function": "x", "kv": "read-write" } // x writes\n  ]\n}\n`;
+    for (const how of [["default"], ["--as", "default"]]) {
+      writeFileSync(file, shorthand);
+      const r = ok(await local(sb, ["kv", "unbind", ...how, "--route", "/x", "--json"]));
+      expect(JSON.parse(r.out)).toEqual({ route: "/x", removed: ["default"], file });
+      const text = readFileSync(file, "utf8");
+      expect(text).toContain("// x writes");
+      expect(parse(text)).toEqual({ routes: [{ pattern: "/x", function: "x" }] });
+    }
+  });
+
+  it("unbinds a namespace by the variable the file names it as, when the target has no binding", async () => {
+    const sb = sandbox();
+    const file = join(sb.cwd, "yourspace.jsonc");
+    writeFileSync(file, `{ "routes": [{ "pattern": "/x", "kv": { "STORE": { "namespace": "flags" }, "OTHER": { "namespace": "other" } } }] }\n`);
+    ok(await local(sb, ["kv", "unbind", "flags", "--route", "/x"]));
+    expect(parse(readFileSync(file, "utf8"))).toEqual({ routes: [{ pattern: "/x", kv: { OTHER: { namespace: "other" } } }] });
+  });
+
   it("refuses to change a route block that yourspace dev would refuse, and changes nothing", async () => {
     const sb = sandbox();
     const file = join(sb.cwd, "yourspace.jsonc");

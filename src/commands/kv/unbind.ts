@@ -11,13 +11,18 @@ async function unbindBoth(ctx: Context, args: CommandArgs, opts: { route?: strin
   const ns = args.namespace as string | undefined;
   if (opts.route === undefined) throw errors.usage("Name the route with --route <pattern>.");
   const backend = await ctx.backend();
-  const bound = (await backend.listBindings()).filter((b) => b.route === opts.route && (opts.as ? b.variable === opts.as : b.namespace === ns));
-  if (ns === undefined && opts.as === undefined) throw errors.usage("Name the namespace, or the variable with --as.");
   const route = opts.route;
-  const variables = bound.length ? bound.map((b) => b.variable) : [opts.as ?? variableFor(ns!)];
+  const named = (b: Binding) => b.route === route && (opts.as ? b.variable === opts.as : b.namespace === ns);
+  const bound = (await backend.listBindings()).filter(named);
+  if (ns === undefined && opts.as === undefined) throw errors.usage("Name the namespace, or the variable with --as.");
   // No other command changes the project file until this one has put its change in place.
   const file = await ProjectFile.openToChange(ctx.io.cwd);
   try {
+    // The variables bound on either side: the file may name one the target does not have, such as
+    // the shorthand's "default".
+    const declared = (await file.declared(route)).filter(named).map((b) => b.variable);
+    const found = [...new Set([...bound.map((b) => b.variable), ...declared])];
+    const variables = found.length ? found : [opts.as ?? variableFor(ns!)];
     await unbindInBoth(ctx, backend, file, { route, variables, bound, name: ns ?? opts.as! });
   } finally {
     file.release();
