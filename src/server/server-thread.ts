@@ -1,7 +1,7 @@
-import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { apiErrors } from "../core/api-errors.js";
+import { bundleEntry } from "../core/bundle-entry.js";
 import { describeThrown } from "../core/describe-thrown.js";
 import { errors, KvError } from "../core/errors.js";
 import { fromSystemError } from "../core/system-errors.js";
@@ -46,12 +46,6 @@ export interface ServerThread {
   ended: Promise<never>;
   /** Lets requests in flight finish, writes everything out and ends the thread. */
   stop(): Promise<void>;
-}
-
-/** This bundle (dist/cli.cjs); run from source, as the tests run commands, the bundle built from it. */
-function bundleEntry(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith(".ts") ? fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url)) : here;
 }
 
 /** Starts the server in a worker thread running this same bundle (src/main.ts); resolves once it listens. */

@@ -5,7 +5,8 @@ import { KeyHashLog, type LoggedHashes } from "../../../core/key-hashes.js";
 import { checkItems, type TargetTerms } from "./check-items.js";
 import { ImportSource } from "./import-source.js";
 import { CHECKER_THREAD } from "./thread-kind.js";
-import { bundleEntry, flatten, importThreads, revive, THREAD_HEAP, threadEnded, type Thrown } from "./thread-messages.js";
+import { bundleEntry } from "../../../core/bundle-entry.js";
+import { flatten, importThreads, revive, THREAD_HEAP, threadEnded, type Thrown } from "./thread-messages.js";
 
 /** How far past the middle a line's end is looked for (a line of the longest entry fits). */
 const LOOK_BYTES = 4 * 1_048_576;

@@ -3,7 +3,8 @@ import { describeThrown } from "../../../core/describe-thrown.js";
 import { ImportSource } from "./import-source.js";
 import { pack, unpack, type LineEntry, type PackedBatch, type Pending } from "./packed-batch.js";
 import { PARSER_THREAD } from "./thread-kind.js";
-import { bundleEntry, flatten, revive, THREAD_HEAP, threadEnded, type Thrown } from "./thread-messages.js";
+import { bundleEntry } from "../../../core/bundle-entry.js";
+import { flatten, revive, THREAD_HEAP, threadEnded, type Thrown } from "./thread-messages.js";
 
 /**
  * Batches handed over but not yet taken by the writer. It bounds the memory between the threads (a

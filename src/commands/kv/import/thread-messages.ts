@@ -1,12 +1,5 @@
-import { fileURLToPath } from "node:url";
 import { describeThrown } from "../../../core/describe-thrown.js";
 import { errors, KvError, type ErrorCode } from "../../../core/errors.js";
-
-/** This bundle (dist/cli.cjs); run from source, as the tests run commands, the bundle built from it. */
-export function bundleEntry(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith(".ts") ? fileURLToPath(new URL("../../../../dist/cli.cjs", import.meta.url)) : here;
-}
 
 /**
  * From what size a file is checked and parsed in worker threads: where they pay for themselves. They

@@ -1,0 +1,10 @@
+import { fileURLToPath } from "node:url";
+
+/**
+ * The file worker threads run: this bundle (dist/cli.cjs), which starts as a thread's code when it is
+ * one (src/main.ts). Run from source, as the tests run commands, the bundle built from that source.
+ */
+export function bundleEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith(".ts") ? fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url)) : here;
+}
