@@ -218,4 +218,16 @@ describe("what commands print when they fail", () => {
     expect(r.stderr).not.toContain("--dry-run");
     expect(r.stderr).toContain("Pass --yes to confirm: yourspace kv namespace rm staging --yes");
   });
+
+  it("an eventual read that finds nothing names the key to inspect, not <key>", async () => {
+    const s = await session();
+    expect((await s.run(["kv", "namespace", "create", "staging"])).code).toBe(0);
+    const argv = ["kv", "get", "my key", "-n", "staging", "--region", "sin", "--consistency", "eventual"];
+    const r = await s.run(argv);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("See where the key has arrived with: yourspace kv inspect 'my key' -n staging");
+    await expectFollowable(r.stderr, argv.join(" "), commandOf(argv));
+    const home = await s.run(["kv", "get", "ghost", "--region", "sin", "--consistency", "eventual"]);
+    expect(home.stderr).toContain("yourspace kv inspect ghost\n");
+  });
 });
