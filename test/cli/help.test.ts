@@ -29,6 +29,17 @@ describe("help", () => {
     expect(spec.examples?.length).toBeGreaterThan(0);
   });
 
+  it("writes a default the one way commander does, as (default: …), and a range as 1 to n", () => {
+    const texts = (spec: CommandSpec): string[] => [
+      spec.summary,
+      ...(spec.options ?? []).map((o) => o.description),
+      ...(spec.args ?? []).map((a) => a.description),
+      ...(spec.commands ?? []).flatMap(texts),
+    ];
+    const odd = texts(COMMANDS).filter((t) => /[(;,] ?default [^:]|\d\.\.\d/.test(t));
+    expect(odd).toEqual([]);
+  });
+
   it.each(all.map((l) => [l.path.join(" "), l] as const))("help %s shows the same help as --help", async (_name, { path }) => {
     const cwd = tempDir();
     const asked = await runCli(["help", ...path], { cwd });
