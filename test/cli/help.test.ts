@@ -76,4 +76,18 @@ describe("help", () => {
     const json = await runCli(["kv", "get", "--json"], { cwd: tempDir() });
     expect(JSON.parse(json.stderr).error).toMatchObject({ code: "USAGE", message: "missing required argument 'key'" });
   });
+
+  it("gives commander's suggestion for a typo as the hint, not as an escaped newline in the message", async () => {
+    const command = await runCli(["kv", "sett", "a", "b", "--json"], { cwd: tempDir() });
+    expect(command.code).toBe(2);
+    expect(JSON.parse(command.stderr).error).toMatchObject({
+      code: "USAGE",
+      message: "unknown command 'sett'",
+      hint: 'Did you mean set? Run "yourspace kv --help" to see its usage.',
+    });
+    const option = await runCli(["kv", "set", "a", "b", "--tll", "90s"], { cwd: tempDir() });
+    expect(option.stderr).toContain("unknown option '--tll'\n");
+    expect(option.stderr).toContain('Did you mean --ttl? Run "yourspace kv set --help" to see its usage.');
+    expect(option.stderr).not.toContain("\\n");
+  });
 });
