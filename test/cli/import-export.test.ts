@@ -308,6 +308,10 @@ describe("format detection", () => {
       ["deep", "9007199254740992"],
     ]);
     expect(ok(await ys.kv(["ls"])).out).toBe("");
+    // A person reads each entry once named: where it is in a flat object is its key.
+    const shown = await ys.kv(["import", file]);
+    expect(shown.stderr).toContain('o.json key "big": The value holds a number');
+    expect(shown.stderr).not.toContain('"big" "big"');
   });
 
   it("reads NDJSON, a JSON array and a flat object; --format forces; - and no file read stdin", async () => {
