@@ -117,7 +117,7 @@ export async function summarise(ctx: Context, s: Summary, failed: boolean): Prom
   }
   const line = tallyLine(s);
   if (t.failed > 0) ctx.out.warn(`Imported into ${s.namespace} with failures: ${line}.`);
-  else ctx.out.success(`Imported ${n(s.total)} entries into ${s.namespace}: ${line} (${formatDuration(s.elapsedMs)}).`);
+  else ctx.out.success(`Imported ${n(s.total)} ${s.total === 1 ? "entry" : "entries"} into ${s.namespace}: ${line} (${formatDuration(s.elapsedMs)}).`);
 }
 
 export function preview(value: Buffer): string {
