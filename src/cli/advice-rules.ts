@@ -247,6 +247,12 @@ export const cliRules = (): readonly Rule[] => [
     cli: () => "Run the same import again to retry only what is missing; --report <file> records the outcome of every entry.",
   },
   {
+    code: "NAMESPACE_NOT_FOUND",
+    says: outcomeErrors.importStopped(errors.namespaceMissing(ARG), ARG, false),
+    cli: ({ hint: [name] }) =>
+      `Create it with: ${commandLine("yourspace", "kv", "namespace", "create", name!)} (or name one that exists with -n), then run the same import again.`,
+  },
+  {
     says: outcomeErrors.changeHalfDone(errors.usage(ARG), "binding", ARG, ARG),
     cli: () => "Make the file writable and run the same bind again, or remove the binding with yourspace kv unbind.",
   },

@@ -138,7 +138,7 @@ export const KV_COMMANDS: readonly CommandSpec[] = [
       ["yourspace kv import flags.json --dry-run", "see the diff first"],
       ["yourspace kv import flags.ndjson --prefix flags/ --prune --yes", "make flags/ exactly the file"],
       ["yourspace kv import defaults.json --if-absent", "seed defaults without overwriting what is set"],
-      ["yourspace kv export | yourspace kv import -n backup -", "copy a namespace"],
+      ["yourspace kv export | yourspace kv import -n backup -", "copy a namespace into backup (made first with: yourspace kv namespace create backup)"],
     ],
     load: async () => (await import("../../commands/kv/import/import.js")).run,
   },
