@@ -7,7 +7,7 @@ import { emulatorErrors } from "../core/emulator-errors.js";
 import { environmentErrors } from "../core/environment-errors.js";
 import { outcomeErrors } from "../core/outcome-errors.js";
 import { remoteErrors } from "../core/remote-errors.js";
-import { commandLine, shellQuote } from "../terminal/shell.js";
+import { commandLine, namespaceFlag, shellQuote } from "../terminal/shell.js";
 
 /** Stands for an argument of a catalogue entry, so that the entry's own text shows where it goes. */
 export const ARG = "\u0000";
@@ -101,7 +101,9 @@ export const cliRules = (): readonly Rule[] => [
   {
     code: "KEY_NOT_FOUND",
     says: errors.keyNotFound(ARG, ARG, ARG),
-    cli: () => "An eventual read in an edge may not see a recent write yet: see yourspace kv inspect <key>.",
+    on: "message",
+    cli: ({ message: [key, ns] }) =>
+      `An eventual read in an edge may not see a recent write yet. See where the key has arrived with: ${commandLine("yourspace", "kv", "inspect", key, namespaceFlag(ns!))}`,
   },
   { code: "KEY_NOT_FOUND", says: errors.keyNotFound(ARG, ARG), cli: ({ hint: [ns] }) => `List keys with: yourspace kv ls -n ${ns}` },
   { code: "KEY_NOT_FOUND", says: errors.keysNotFound([ARG], ARG), cli: () => "Use --force to remove the keys that exist and ignore the missing ones." },
@@ -243,6 +245,12 @@ export const cliRules = (): readonly Rule[] => [
   {
     says: outcomeErrors.importEntriesFailed({ code: "USAGE", key: ARG, where: ARG, message: ARG }, 0, 0, false, undefined),
     cli: () => "Run the same import again to retry only what is missing; --report <file> records the outcome of every entry.",
+  },
+  {
+    code: "NAMESPACE_NOT_FOUND",
+    says: outcomeErrors.importStopped(errors.namespaceMissing(ARG), ARG, false),
+    cli: ({ hint: [name] }) =>
+      `Create it with: ${commandLine("yourspace", "kv", "namespace", "create", name!)} (or name one that exists with -n), then run the same import again.`,
   },
   {
     says: outcomeErrors.changeHalfDone(errors.usage(ARG), "binding", ARG, ARG),

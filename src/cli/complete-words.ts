@@ -81,7 +81,8 @@ export async function complete(words: readonly string[], sources: ValueSources):
       const option = optionsHere().find((o) => flagsOf(o).includes(flag));
       return option && takesValue(option) ? valuesFor(option.values, option.choices, `${flag}=`, inline) : NONE;
     }
-    return offer([...optionsHere().flatMap((o) => flagsOf(o).filter((f) => f.startsWith("--"))), "--help"], "", typed);
+    // --help and --version are the parser's own, taken by every command, so the registry does not list them.
+    return offer([...optionsHere().flatMap((o) => flagsOf(o).filter((f) => f.startsWith("--"))), "--help", "--version"], "", typed);
   }
   if (helpFor) return offer(commandNames(spec), "", typed);
   if (spec.commands) return offer([...commandNames(spec), "help"], "", typed);

@@ -90,7 +90,10 @@ function report(e: unknown, out: Output, io: Io, argv: readonly string[], opened
       if (out.json) out.error(errors.usage(`"${path}" needs a command.`, `Run "${path} --help" to see its commands.`));
       return EXIT.usage;
     }
-    out.error(errors.usage(e.message.replace(/^error: /, ""), `Run "${commandPath(argv).join(" ")} --help" to see its usage.`));
+    // commander puts its suggestion ("Did you mean set?") on a line of its own: it is advice, so it leads the hint.
+    const [what, suggestion] = e.message.replace(/^error: /, "").split(/\n\((.*)\)$/s);
+    const usage = `Run "${commandPath(argv).join(" ")} --help" to see its usage.`;
+    out.error(errors.usage(what!.replaceAll("\n", " "), suggestion ? `${suggestion.replaceAll("\n", " ")} ${usage}` : usage));
     return EXIT.usage;
   }
   if (e instanceof KvError) {

@@ -197,6 +197,15 @@ const PROBES: Record<string, Probe> = {
   },
 };
 
+describe("the route table of docs/api.md", () => {
+  it("lists every endpoint of the contract, and only those", () => {
+    const section = DOCS.slice(DOCS.indexOf("\n## Routes"), DOCS.indexOf("\n## ", DOCS.indexOf("\n## Routes") + 1));
+    const rows = [...section.matchAll(/^\| `([A-Z]+)` \| `(\/v1\/[^`?]*)[^`]*` \|/gm)].map(([, method, path]) => `${method} ${routeOf(path!)}`);
+    expect(rows.length).toBe(new Set(rows).size);
+    expect([...rows].sort()).toEqual([...ALL_ENDPOINTS].sort());
+  });
+});
+
 describe("query parameters: contract, docs and server agree", () => {
   it("every name in PARAMS is a QUERY name, and every QUERY name is taken by some endpoint", () => {
     const names = new Set<string>(Object.values(QUERY));

@@ -106,6 +106,8 @@ describe("kv audit", () => {
     expect(await audit(sb, ["--actor", "token:000000000000"])).toEqual([]);
     expect(await audit(sb, ["--since", "1h"])).toHaveLength(entries.length);
     fails(await local(sb, ["kv", "audit", "--since", "yesterday"]), 2, /--since "yesterday" is not a duration/);
+    expect(ok(await local(sb, ["kv", "audit", "--limit", "1"])).stderr).toContain("Showing the newest record; there may be more.");
+    expect(ok(await local(sb, ["kv", "audit", "--limit", "2"])).stderr).toContain("Showing the newest 2 records; there may be more.");
 
     // Key names only: the values are in no output and not in the table itself.
     const plain = ok(await local(sb, ["kv", "audit"]));

@@ -187,6 +187,7 @@ describe("kv bind / unbind / bindings on the embedded emulator", () => {
     const ci = await runCli(["kv", "bind", "flags"], { cwd: sb.cwd, env: { ...sb.env, CI: "1" }, tty: { stdin: true, stderr: true } });
     expect(ci.code, ci.stderr).toBe(2);
     expect(ci.stderr).toContain("Name the route with --route <pattern>.");
+    expect(ci.stderr).toContain("For example: yourspace kv bind flags --route '/api/*'");
     expect(existsSync(file)).toBe(false);
     expect(json(await local(sb, ["kv", "bindings", "--json"]))).toEqual({ bindings: [] });
   });

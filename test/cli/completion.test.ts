@@ -54,6 +54,8 @@ describe("shell completion: what it offers", () => {
     expect(await values("kv get flags/a --con")).toEqual(["--consistency"]);
     expect(await values("kv import f.json --dr")).toEqual(["--dry-run"]);
     expect(await values("help kv s")).toEqual(["set", "site"]);
+    expect(await values("--ver")).toEqual(["--version"]);
+    expect(await values("kv get k --v")).toEqual(["--version"]);
   });
 
   it("completes the choices the registry declares", async () => {

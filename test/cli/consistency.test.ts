@@ -19,6 +19,14 @@ function emulator() {
 }
 
 describe("consistency through the CLI, on the manual clock", () => {
+  it("advance names what it could not read as a duration", async () => {
+    const { kv } = emulator();
+    await ok(kv("emulator", "clock", "manual"));
+    const r = await kv("emulator", "advance", "soon");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('The time to advance by "soon" is not a duration.');
+  });
+
   it("a write in fra is read in fra at once and reaches sin within 300 ms", async () => {
     const { kv, read } = emulator();
     await ok(kv("emulator", "config", "--profile", "yourspace", "--regions", "iad*,fra,sin", "--delay", "100ms", "--jitter", "200ms"));

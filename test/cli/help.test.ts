@@ -29,6 +29,17 @@ describe("help", () => {
     expect(spec.examples?.length).toBeGreaterThan(0);
   });
 
+  it("writes a default the one way commander does, as (default: …), and a range as 1 to n", () => {
+    const texts = (spec: CommandSpec): string[] => [
+      spec.summary,
+      ...(spec.options ?? []).map((o) => o.description),
+      ...(spec.args ?? []).map((a) => a.description),
+      ...(spec.commands ?? []).flatMap(texts),
+    ];
+    const odd = texts(COMMANDS).filter((t) => /[(;,] ?default [^:]|\d\.\.\d/.test(t));
+    expect(odd).toEqual([]);
+  });
+
   it.each(all.map((l) => [l.path.join(" "), l] as const))("help %s shows the same help as --help", async (_name, { path }) => {
     const cwd = tempDir();
     const asked = await runCli(["help", ...path], { cwd });
@@ -64,5 +75,19 @@ describe("help", () => {
     expect(r.stderr).toContain('Run "yourspace kv get --help"');
     const json = await runCli(["kv", "get", "--json"], { cwd: tempDir() });
     expect(JSON.parse(json.stderr).error).toMatchObject({ code: "USAGE", message: "missing required argument 'key'" });
+  });
+
+  it("gives commander's suggestion for a typo as the hint, not as an escaped newline in the message", async () => {
+    const command = await runCli(["kv", "sett", "a", "b", "--json"], { cwd: tempDir() });
+    expect(command.code).toBe(2);
+    expect(JSON.parse(command.stderr).error).toMatchObject({
+      code: "USAGE",
+      message: "unknown command 'sett'",
+      hint: 'Did you mean set? Run "yourspace kv --help" to see its usage.',
+    });
+    const option = await runCli(["kv", "set", "a", "b", "--tll", "90s"], { cwd: tempDir() });
+    expect(option.stderr).toContain("unknown option '--tll'\n");
+    expect(option.stderr).toContain('Did you mean --ttl? Run "yourspace kv set --help" to see its usage.');
+    expect(option.stderr).not.toContain("\\n");
   });
 });

@@ -218,4 +218,26 @@ describe("what commands print when they fail", () => {
     expect(r.stderr).not.toContain("--dry-run");
     expect(r.stderr).toContain("Pass --yes to confirm: yourspace kv namespace rm staging --yes");
   });
+
+  it("an import into a namespace that does not exist says how to create it", async () => {
+    const s = await session();
+    const file = s.write("one.ndjson", `${JSON.stringify({ key: "p/a", value: "1" })}\n`);
+    const argv = ["kv", "import", file, "-n", "backup"];
+    const r = await s.run(argv);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("Create it with: yourspace kv namespace create backup (or name one that exists with -n), then run the same import again.");
+    await expectFollowable(r.stderr, argv.join(" "), commandOf(argv));
+  });
+
+  it("an eventual read that finds nothing names the key to inspect, not <key>", async () => {
+    const s = await session();
+    expect((await s.run(["kv", "namespace", "create", "staging"])).code).toBe(0);
+    const argv = ["kv", "get", "my key", "-n", "staging", "--region", "sin", "--consistency", "eventual"];
+    const r = await s.run(argv);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("See where the key has arrived with: yourspace kv inspect 'my key' -n staging");
+    await expectFollowable(r.stderr, argv.join(" "), commandOf(argv));
+    const home = await s.run(["kv", "get", "ghost", "--region", "sin", "--consistency", "eventual"]);
+    expect(home.stderr).toContain("yourspace kv inspect ghost\n");
+  });
 });

@@ -308,6 +308,10 @@ describe("format detection", () => {
       ["deep", "9007199254740992"],
     ]);
     expect(ok(await ys.kv(["ls"])).out).toBe("");
+    // A person reads each entry once named: where it is in a flat object is its key.
+    const shown = await ys.kv(["import", file]);
+    expect(shown.stderr).toContain('o.json key "big": The value holds a number');
+    expect(shown.stderr).not.toContain('"big" "big"');
   });
 
   it("reads NDJSON, a JSON array and a flat object; --format forces; - and no file read stdin", async () => {
@@ -750,7 +754,7 @@ describe("files the CLI writes appear whole or not at all", () => {
       // A full disk is DISK_FULL (exit 5) for every file the CLI writes.
       expect(human.code, human.stderr).toBe(5);
       expect(human.out).toBe("");
-      expect(human.stderr).toMatch(/✔ Imported 1 entries into default: 1 created/);
+      expect(human.stderr).toMatch(/✔ Imported 1 entry into default: 1 created/);
       expect(human.stderr).toContain(
         "✖ The import into default was done (1 created, 0 updated, 0 unchanged, 0 deleted, 0 failed), but its report could not be written: There is no room to write /dev/full",
       );

@@ -102,6 +102,7 @@ describe("listing 2,500 keys", () => {
     expect(r.stderr).toMatch(/Showing 10 keys; more exist/);
     expect(r.stderr).toMatch(/--cursor \S+/);
     expect(r.stderr).toMatch(/--all/);
+    expect((await kv(dir, ["ls", "--limit", "1"])).stderr).toMatch(/Showing 1 key; more exist/);
   });
 
   it("a prefix listing paginates within the prefix only", async () => {

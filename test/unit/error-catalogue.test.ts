@@ -49,6 +49,18 @@ describe("the error catalogue (src/core/errors.ts, src/contract/contract.ts, doc
     expect(Object.keys(STATUS).sort()).toEqual(Object.keys(ERROR_EXIT).sort());
   });
 
+  it("is given whole, with the same statuses and exit codes, by the errors table of docs/api.md", () => {
+    const api = readFileSync(resolve(ROOT, "docs/api.md"), "utf8");
+    const section = api.slice(api.indexOf("\n## Errors"), api.indexOf("\n## ", api.indexOf("\n## Errors") + 1));
+    const table = section
+      .split("\n")
+      .filter((line) => /^\| `[A-Z_]+` \|/.test(line))
+      .map((line) => line.split(" | ").map((c) => c.replace(/^\| ?/, "").replaceAll("`", "").trim()));
+    expect(table.map(([code]) => code).sort()).toEqual(Object.keys(ERROR_EXIT).sort());
+    for (const [code, status, exit] of table)
+      expect([code, Number(status), Number(exit)]).toEqual([code, STATUS[code as ErrorCode], ERROR_EXIT[code as ErrorCode]]);
+  });
+
   it("is linked from the README's section for scripts", () => {
     const readme = readFileSync(resolve(ROOT, "README.md"), "utf8");
     const forScripts = readme.slice(readme.indexOf("### For scripts"), readme.indexOf("### Exit codes"));

@@ -91,7 +91,7 @@ export const EMULATOR_COMMAND: CommandSpec = {
       commands: [
         {
           name: "create",
-          summary: "Create a token for a site (--site, default local), created if needed",
+          summary: "Create a token for a site (--site; default: local), created if needed",
           options: [
             { flags: "--namespace <ns...>", description: "limit the token to these namespaces", values: "namespaces" },
             { flags: "--read-only", description: "the token can read but not write" },

@@ -61,7 +61,7 @@ export const KV_COMMANDS: readonly CommandSpec[] = [
     options: [
       namespace,
       region,
-      { flags: "--by <n>", description: "a signed 64-bit integer other than 0 (default 1)" },
+      { flags: "--by <n>", description: "a signed 64-bit integer other than 0 (default: 1)" },
       { flags: "--ttl <duration>", description: `when this creates the counter, expire it after a time: 1m, 1h (at least ${LIMITS.minTtlSeconds}s)` },
     ],
     examples: [
@@ -127,7 +127,7 @@ export const KV_COMMANDS: readonly CommandSpec[] = [
       { flags: "--prune", description: "also remove keys under --prefix that the file does not have (needs --prefix; '' is the whole namespace)" },
       { flags: "--prefix <prefix>", description: "the part of the namespace the file covers (entries must be under it)" },
       { flags: "-y, --yes", description: "do not ask before pruning" },
-      { flags: "--batch-size <n>", description: "entries per atomic batch (1..1000)", default: "1000" },
+      { flags: "--batch-size <n>", description: "entries per atomic batch, 1 to 1000", default: "1000" },
       { flags: "--concurrency <n>", description: "batches in flight at once (platform API)", default: "4" },
       { flags: "--report <file>", description: "write the outcome of every entry as NDJSON", values: "files" },
       { flags: "--if-absent", description: "write only keys that do not exist at home; the report lists those skipped" },
@@ -138,7 +138,7 @@ export const KV_COMMANDS: readonly CommandSpec[] = [
       ["yourspace kv import flags.json --dry-run", "see the diff first"],
       ["yourspace kv import flags.ndjson --prefix flags/ --prune --yes", "make flags/ exactly the file"],
       ["yourspace kv import defaults.json --if-absent", "seed defaults without overwriting what is set"],
-      ["yourspace kv export | yourspace kv import -n backup -", "copy a namespace"],
+      ["yourspace kv export | yourspace kv import -n backup -", "copy a namespace into backup (made first with: yourspace kv namespace create backup)"],
     ],
     load: async () => (await import("../../commands/kv/import/import.js")).run,
   },
@@ -164,7 +164,7 @@ export const KV_COMMANDS: readonly CommandSpec[] = [
     args: [{ name: "namespace", description: "the namespace to bind (asked for on a terminal)", values: "namespaces" }],
     options: [
       { flags: "--route <pattern>", description: "the route whose function gets the binding (asked for on a terminal)" },
-      { flags: "--access <access>", description: "read-only or read-write (default read-write)", choices: ["read-only", "read-write"] },
+      { flags: "--access <access>", description: "read-only or read-write (default: read-write)", choices: ["read-only", "read-write"] },
       { flags: "--as <VARIABLE>", description: "the variable the function reads it as (default: the namespace, upper-cased)" },
     ],
     examples: [

@@ -3,7 +3,7 @@ import type { Handler } from "../context.js";
 
 /** `kv emulator advance <duration>`: moves the manual clock. */
 export const advance: Handler = async (ctx, args) => {
-  const ms = parseDuration(args.duration as string, "duration", "ms");
+  const ms = parseDuration(args.duration as string, "The time to advance by", "ms");
   const result = await (await ctx.emulatorControls()).advance(ms);
   if (ctx.out.json) return ctx.out.printJson(result);
   ctx.out.success(`Advanced ${formatDuration(ms)}; emulated time is ${result.now}.`);

@@ -27,5 +27,7 @@ export const audit: Handler<AuditOptions> = async (ctx, _args, opts) => {
     );
   else for (const e of entries) await ctx.out.row([isoOrNull(e.t)!, e.actor, e.action, e.namespace, e.key ?? "", e.region, e.outcome, String(e.count)]);
   if (entries.length === limit)
-    ctx.out.warn(`Showing the newest ${limit} records; there may be more. Narrow with --since, --key or --actor, or raise --limit (at most 1000).`);
+    ctx.out.warn(
+      `Showing the newest ${limit === 1 ? "record" : `${limit} records`}; there may be more. Narrow with --since, --key or --actor, or raise --limit (at most 1000).`,
+    );
 };

@@ -2,6 +2,7 @@ import { errors } from "../../core/errors.js";
 import { validateBindingNames } from "../../core/binding-names.js";
 import type { Backend, Binding } from "../../core/backend.js";
 import { shellQuote } from "../../terminal/escape.js";
+import { commandLine } from "../../terminal/shell.js";
 import { ProjectFile } from "../../project/project-file.js";
 import type { CommandArgs, Context, Handler } from "../context.js";
 import { stoppedAtOnce, throwIfStopped, unguarded } from "../interruption.js";
@@ -31,8 +32,9 @@ async function bindBoth(ctx: Context, args: CommandArgs, opts: BindOptions): Pro
     );
     ({ ns, route, access } = asked);
   }
-  if (ns === undefined) throw errors.usage("Name the namespace to bind.", "yourspace kv bind <namespace> --route <pattern>");
-  if (route === undefined) throw errors.usage("Name the route with --route <pattern>.", `yourspace kv bind ${ns} --route '/api/*'`);
+  if (ns === undefined) throw errors.usage("Name the namespace to bind.", "For example: yourspace kv bind <namespace> --route <pattern>");
+  if (route === undefined)
+    throw errors.usage("Name the route with --route <pattern>.", `For example: ${commandLine("yourspace", "kv", "bind", ns, "--route", "/api/*")}`);
   access ??= "read-write";
   if (!(ACCESS as readonly string[]).includes(access)) throw errors.usage(`--access must be read-only or read-write, not "${access}".`);
   const variable = opts.as ?? variableFor(ns);

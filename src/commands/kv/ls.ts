@@ -30,7 +30,8 @@ export const run: Handler<LsOptions> = async (ctx, args, opts) => {
     await printPage(ctx, page.keys, page.cursor);
     if (page.cursor !== null) {
       const again = (...more: string[]) => sameListing(ctx, prefix, opts, more);
-      ctx.out.warn(`Showing ${page.keys.length} keys; more exist. Next page: ${again("--cursor", page.cursor)}  (or ${again("--all")})`);
+      const shown = page.keys.length;
+      ctx.out.warn(`Showing ${shown} ${shown === 1 ? "key" : "keys"}; more exist. Next page: ${again("--cursor", page.cursor)}  (or ${again("--all")})`);
     }
     return;
   }

@@ -214,7 +214,7 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
       throw failure.error;
     }
     const elapsed = Date.now() - started;
-    progress.stop(`${opts.dryRun ? "Compared" : "Imported"} ${n(total)} entries in ${formatDuration(elapsed)}`);
+    progress.stop(`${opts.dryRun ? "Compared" : "Imported"} ${n(total)} ${total === 1 ? "entry" : "entries"} in ${formatDuration(elapsed)}`);
     const summary: Summary = {
       namespace: ns,
       format,

@@ -35,9 +35,12 @@ const SHOWN_SKIPPED = 10;
  * The error for a file with invalid entries, each of them listed: on a terminal, as a line each (the
  * first few); under --json, in the error's details, with stdout left empty as on every failure.
  */
+/** Whether a problem's place already names its key, as a flat object's entries are found (`o.json key "n"`), or it has none. */
+const named = (p: Problem): boolean => p.key === null || p.where.endsWith(` key ${JSON.stringify(p.key)}`);
+
 export function invalidEntries(ctx: Context, name: string, problems: Problem[], total: number): KvError {
   if (!ctx.out.json) {
-    for (const p of problems.slice(0, SHOWN_PROBLEMS)) ctx.out.warn(`${p.where}${p.key !== null ? ` ${JSON.stringify(p.key)}` : ""}: ${p.message}`);
+    for (const p of problems.slice(0, SHOWN_PROBLEMS)) ctx.out.warn(`${p.where}${named(p) ? "" : ` ${JSON.stringify(p.key)}`}: ${p.message}`);
     if (problems.length > SHOWN_PROBLEMS) ctx.out.warn(`… and ${n(problems.length - SHOWN_PROBLEMS)} more (--json lists them all).`);
   }
   return errors.importInvalid(name, total, problems);
@@ -114,7 +117,7 @@ export async function summarise(ctx: Context, s: Summary, failed: boolean): Prom
   }
   const line = tallyLine(s);
   if (t.failed > 0) ctx.out.warn(`Imported into ${s.namespace} with failures: ${line}.`);
-  else ctx.out.success(`Imported ${n(s.total)} entries into ${s.namespace}: ${line} (${formatDuration(s.elapsedMs)}).`);
+  else ctx.out.success(`Imported ${n(s.total)} ${s.total === 1 ? "entry" : "entries"} into ${s.namespace}: ${line} (${formatDuration(s.elapsedMs)}).`);
 }
 
 export function preview(value: Buffer): string {
