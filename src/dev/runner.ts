@@ -155,10 +155,15 @@ function describe(route: DevRoute, dir: string): DevInfo["routes"][number] {
   };
 }
 
+/**
+ * Stops serving at once: requests still running are cut off, since a function that never answers,
+ * or streams without end, would otherwise keep the server from stopping. A function's KV calls are
+ * each whole when made, so cutting a request off leaves no write half done.
+ */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
-    server.closeIdleConnections();
+    server.closeAllConnections();
   });
 }
 

@@ -8,6 +8,7 @@ import { STATUS } from "../contract/status.js";
 import type { Dispatcher } from "./dispatch.js";
 import { FunctionFailure } from "./dispatch.js";
 import { errorResponse } from "./error-page.js";
+import { listenFailure } from "../server/http/start-errors.js";
 import { requestOf, send } from "./http-bridge.js";
 import { kvHeader, type RequestLog } from "./log-line.js";
 import type { RequestRecord } from "./request-scope.js";
@@ -41,9 +42,11 @@ export async function listenDev(options: DevServerOptions): Promise<{ server: Se
     void serve(options, req, res);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    // A port in use, or one this user may not take, is refused as `kv emulator start` refuses it.
+    const refused = (e: unknown) => reject(listenFailure(e, options.host, options.port));
+    server.once("error", refused);
     server.listen(options.port, options.host, () => {
-      server.off("error", reject);
+      server.off("error", refused);
       resolve();
     });
   });

@@ -127,6 +127,23 @@ export default async function handler(req: { url: URL }) {
   });
 });
 
+describe("yourspace dev stops", () => {
+  it.each(["SIGINT", "SIGTERM"] as const)("on %s at once, cutting off a request whose function is still answering", async (signal) => {
+    const project = devProject({
+      "yourspace.jsonc": routes([{ pattern: "/forever", function: "forever" }]),
+      // An answer whose body never ends: its head has arrived, so the request is in flight.
+      "functions/forever.js": `export default () => new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode("tick")); } }));\n`,
+    });
+    const dev = await startDevProcess(project);
+    const answer = await dev.fetch("/forever");
+    expect(answer.status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => dev.child.once("exit", (code) => resolve(code)));
+    dev.child.kill(signal);
+    expect(await exited).toBe(0);
+    await expect(answer.text()).rejects.toThrow();
+  });
+});
+
 describe("yourspace dev: request bodies and the origin", () => {
   it("gives a handler the request's body, in the launch post's shape and Cloudflare's, and sends what no route serves to --origin", async () => {
     const { createServer } = await import("node:http");
@@ -174,6 +191,24 @@ describe("yourspace dev refuses to start on bad input", () => {
     const { error } = JSON.parse(r.stderr.trim().split("\n").at(-1)!) as { error: { code: string; message: string; hint: string } };
     expect(error.message).toContain(message);
     expect(error.hint).toContain(hint);
+  });
+
+  it("on a port in use: exit 2, naming the port and how to choose another, as kv emulator start does", async () => {
+    const { createServer } = await import("node:net");
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = String((taken.address() as { port: number }).port);
+      const project = devProject({ "yourspace.jsonc": routes([]) });
+      const r = await runCli(["dev", "--json", "--no-browser", "--port", port], { cwd: project.dir, env: project.env });
+      expect(r.code).toBe(2);
+      expect(r.out).toBe("");
+      const { error } = JSON.parse(r.stderr.trim().split("\n").at(-1)!) as { error: { code: string; message: string; hint: string } };
+      expect(error).toMatchObject({ code: "USAGE", message: `Port ${port} is already in use.` });
+      expect(error.hint).toContain("--port 0");
+    } finally {
+      taken.close();
+    }
   });
 
   it("outside a project: exit 2, saying where yourspace.jsonc was looked for", async () => {
