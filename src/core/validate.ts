@@ -49,7 +49,11 @@ function jsonOf(value: object): string {
   try {
     return JSON.stringify(value);
   } catch (e) {
-    throw inputErrors.metadataNotJson(String((e as Error)?.message ?? e).split("\n")[0]!.replace(/\.$/, ""));
+    throw inputErrors.metadataNotJson(
+      String((e as Error)?.message ?? e)
+        .split("\n")[0]!
+        .replace(/\.$/, ""),
+    );
   }
 }
 

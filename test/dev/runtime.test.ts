@@ -95,7 +95,11 @@ describe("yourspace dev: routes, handlers and fall-through", () => {
 
   it("answers an uncaught exception with 500 and the source-mapped stack, as JSON or a page, and keeps serving", async () => {
     const project = devProject({
-      "yourspace.jsonc": routes([{ pattern: "/boom", function: "boom" }]),
+      "yourspace.jsonc": routes([
+        { pattern: "/boom", function: "boom" },
+        { pattern: "/throws-object", function: "throws-object" },
+      ]),
+      "functions/throws-object.js": `export default () => { throw { reason: "no flag" }; };\n`,
       "functions/boom.ts": `import { explode } from "./lib/explode";
 type Query = { ok?: string };
 export default async function handler(req: { url: URL }) {
@@ -117,6 +121,11 @@ export default async function handler(req: { url: URL }) {
     expect(error.message).toContain("TypeError: the flag was not there");
     expect(error.stack).toContain("functions/lib/explode.ts:2:9");
     expect(error.stack).toContain("functions/boom.ts:6:10");
+    // The server's own frames below the function's say nothing to its author.
+    expect(error.stack.split("\n").at(-1)).toContain("functions/boom.ts:6:10");
+    // The terminal says what the 500 was, not only that there was one.
+    const [logged] = await dev.eventsWhen(1, (e) => e.event === "request" && e.path === "/boom");
+    expect(logged!.error).toEqual({ code: "FUNCTION_ERROR", message: error.message, stack: error.stack });
 
     const page = await dev.fetch("/boom", { headers: { accept: "text/html,application/xhtml+xml" } });
     expect(page.status).toBe(500);
@@ -124,6 +133,10 @@ export default async function handler(req: { url: URL }) {
     expect(await page.text()).toContain("functions/lib/explode.ts:2:9");
 
     expect(await (await dev.fetch("/boom?ok=1")).text()).toBe("fine");
+
+    // A thrown value that is not an Error is shown as what it is, not as "[object Object]".
+    const thrown = (await (await dev.fetch("/throws-object")).json()) as { error: { message: string } };
+    expect(thrown.error.message).toBe('The function of route /throws-object failed: {"reason":"no flag"} was thrown');
   });
 });
 
