@@ -157,6 +157,59 @@ describe("yourspace dev stops", () => {
   });
 });
 
+describe("yourspace dev: how an answer's body is framed and encoded", () => {
+  it("passes on a gzip origin's answer gzip-encoded, and frames a function's body whatever length it claims", async () => {
+    const { createServer } = await import("node:http");
+    const { gzipSync, gunzipSync } = await import("node:zlib");
+    const text = "from the origin, compressed. ".repeat(40);
+    const compressed = gzipSync(text);
+    const origin = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip", "content-length": compressed.length });
+      res.end(compressed);
+    });
+    await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
+    try {
+      const project = devProject({
+        "yourspace.jsonc": routes([
+          { pattern: "/claims", function: "claims" },
+          { pattern: "/proxied", function: "proxied" },
+        ]),
+        "functions/claims.js": `export default () => new Response("hello", { headers: { "content-length": "1", "transfer-encoding": "gzip" } });\n`,
+        // The usual proxy: the origin's answer, headers and all, through fetch(), which decodes its body.
+        "functions/proxied.js": `export default async (req) => { const r = await fetch(new URL("/", req.headers.get("x-origin"))); return new Response(r.body, r); };\n`,
+      });
+      const originUrl = `http://127.0.0.1:${(origin.address() as { port: number }).port}`;
+      const dev = await startDevProcess(project, ["--origin", originUrl]);
+      // Read the bytes as sent (node's http, which decodes nothing), then decode them as a browser would.
+      const raw = async (path: string, headers: Record<string, string> = {}) => {
+        const { request } = await import("node:http");
+        return new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+          request(dev.info.url + path, { headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+            res.on("error", reject);
+          })
+            .on("error", reject)
+            .end();
+        });
+      };
+      for (const [path, headers] of [
+        ["/elsewhere", {}],
+        ["/proxied", { "x-origin": originUrl }],
+      ] as const) {
+        const answer = await raw(path, headers);
+        expect(answer.headers["content-encoding"]).toBe("gzip");
+        expect(gunzipSync(answer.body).toString()).toBe(text);
+      }
+      const claims = await raw("/claims");
+      expect([claims.headers["content-length"], claims.headers["transfer-encoding"], claims.body.toString()]).toEqual(["5", undefined, "hello"]);
+    } finally {
+      origin.close();
+    }
+  });
+});
+
 describe("yourspace dev: request bodies and the origin", () => {
   it("gives a handler the request's body, in the launch post's shape and Cloudflare's, and sends what no route serves to --origin", async () => {
     const { createServer } = await import("node:http");
