@@ -58,11 +58,20 @@ export const dev: Handler<DevOptions> = async (ctx, _args, opts) => {
             ...(outcome.error && { error: outcome.error.toJSON() }),
           }),
         );
-      else if (outcome.error) ctx.out.warn(`${outcome.error.message}\n  The last good version keeps serving.`);
-      else ctx.out.note(`Reloaded ${outcome.routes.join(", ") || "nothing"} (${outcome.files.join(", ")}).`);
+      else if (outcome.error) {
+        const [first = "", ...rest] = outcome.error.message.split("\n");
+        ctx.out.warn(first, [...rest.map((line) => line.trim()), "The last good version keeps serving."]);
+      } else ctx.out.note(`Reloaded ${outcome.routes.join(", ") || "nothing"} (${outcome.files.join(", ")}).`);
     },
-    onLoadError: (route, error) =>
-      json ? stderr(JSON.stringify({ event: "load", ok: false, route, error: error.toJSON() })) : ctx.out.warn(`Route ${route}: ${error.message}`),
+    onLoadError: (route, error) => {
+      if (json) return stderr(JSON.stringify({ event: "load", ok: false, route, error: error.toJSON() }));
+      // A build error's source line, or a stack, is shown on lines of its own.
+      const [first = "", ...rest] = error.message.split("\n");
+      ctx.out.warn(
+        `Route ${route}: ${first}`,
+        rest.map((line) => line.trim()),
+      );
+    },
     onWarning: (text) => ctx.out.warn(text),
     onBackgroundError: (route, error) => ctx.out.warn(`Route ${route}: a promise given to waitUntil failed: ${(error as Error)?.message ?? String(error)}`),
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
 import { ok } from "../support/kv.js";
 import { devProject, startDevProcess } from "../support/dev-process.js";
 
@@ -61,5 +62,25 @@ describe("a change to yourspace.jsonc under yourspace dev", () => {
     project.write("yourspace.jsonc", JSON.stringify({ routes: [{ pattern: "/other", function: "home" }] }));
     expect((await warned).warning).toContain("restart yourspace dev");
     expect(await (await dev.fetch("/")).text()).toBe("home");
+  });
+});
+
+describe("yourspace dev in a terminal", () => {
+  it("shows a build error's source line on a line of its own, not as an escaped \\n", async () => {
+    const project = devProject({
+      "yourspace.jsonc": JSON.stringify({ routes: [{ pattern: "/", function: "home" }] }),
+      "functions/home.ts": `export default () => {\n  return new Response("bad" +);\n};\n`,
+    });
+    const stop = new AbortController();
+    // Stopped as Ctrl-C stops it, once it says it serves: the load warning comes before that.
+    const r = await runCli(["dev", "--port", "0", "--no-browser"], {
+      cwd: project.dir,
+      env: project.env,
+      signal: stop.signal,
+      onStdout: (chunk) => {
+        if (chunk.includes("yourspace dev:")) stop.abort("SIGINT");
+      },
+    });
+    expect(r.stderr).toContain('! Route /: functions/home.ts:2:30: Unexpected ")"\n  return new Response("bad" +);\n');
   });
 });
