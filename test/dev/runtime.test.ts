@@ -163,7 +163,7 @@ describe("yourspace dev: how an answer's body is framed and encoded", () => {
     const { gzipSync, gunzipSync } = await import("node:zlib");
     const text = "from the origin, compressed. ".repeat(40);
     const compressed = gzipSync(text);
-    const origin = createServer((req, res) => {
+    const origin = createServer((_req, res) => {
       res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip", "content-length": compressed.length });
       res.end(compressed);
     });
