@@ -18,7 +18,11 @@ export function declaredBindings(kv: unknown, route: string, where: string): Bin
   if (kv === undefined) return [];
   const binding = (variable: string, namespace: string, access: Binding["access"]): Binding => ({ route, variable, namespace, access, createdAt: 0 });
   if (typeof kv === "string") {
-    if (!ACCESS.includes(kv)) throw errors.usage(`"kv" in ${where} is "${kv}"; the shorthand is "read-only" or "read-write".`);
+    if (!ACCESS.includes(kv))
+      throw errors.usage(
+        `"kv" in ${where} is "${kv}"; the shorthand is "read-only" or "read-write".`,
+        'Write "kv": "read-only" or "kv": "read-write", or an object of named bindings.',
+      );
     return [binding(DEFAULT_BINDING, "default", kv as Binding["access"])];
   }
   if (typeof kv !== "object" || kv === null || Array.isArray(kv))
