@@ -60,7 +60,8 @@ export function createBinding(port: KvPort, variable: string) {
         throw edgeError(e);
       }
       return settle(() => {
-        const { metadata } = options ?? {};
+        // Cloudflare's put takes null metadata as none, as ported code passes it.
+        const metadata = options?.metadata ?? undefined;
         const expiration = secondsOf("expiration", options?.expiration, "epoch seconds");
         const expirationTtl = secondsOf("expirationTtl", options?.expirationTtl, "seconds");
         // As the API refuses ttl with expires_at: neither silently wins.
@@ -88,7 +89,9 @@ export function createBinding(port: KvPort, variable: string) {
 
     list(options?: { prefix?: unknown; limit?: unknown; cursor?: unknown }) {
       return settle(() => {
-        const { prefix = "", limit = LIMITS.maxListLimit, cursor = null } = options ?? {};
+        const { limit = LIMITS.maxListLimit, cursor = null } = options ?? {};
+        // null is every key, as Cloudflare's list takes it (a search parameter that is absent, say).
+        const prefix = options?.prefix ?? "";
         if (typeof prefix !== "string") throw errors.usage(`prefix must be a string, not ${typeof prefix}.`);
         if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > LIMITS.maxListLimit) throw inputErrors.limitInvalid(String(limit));
         if (cursor !== null && typeof cursor !== "string") throw inputErrors.cursorInvalid();

@@ -60,3 +60,20 @@ describe("the SDK refuses arguments of the wrong kind with an EdgeKvError, as th
     });
   });
 });
+
+describe("the SDK takes what Cloudflare's KV takes", () => {
+  it("a null prefix lists every key, and null metadata is none", async () => {
+    const project = devProject({
+      "yourspace.jsonc": JSON.stringify({ routes: [{ pattern: "/", function: "nulls" }] }),
+      "functions/nulls.ts": `import { kv } from "yourspace:edge";
+export default async (req: Request & { url: URL }) => {
+  await kv.put("a/1", "x", { metadata: null });
+  const listed = await kv.list({ prefix: req.url.searchParams.get("prefix") });
+  return Response.json({ names: listed.keys.map((k) => k.name), metadata: (await kv.getWithMetadata("a/1")).metadata });
+};
+`,
+    });
+    const dev = await startDevProcess(project);
+    expect(await (await dev.fetch("/")).json()).toEqual({ names: ["a/1"], metadata: null });
+  });
+});
