@@ -16,7 +16,8 @@ import type { ReloadOutcome } from "./route-functions.js";
 import { RouteFunctions } from "./route-functions.js";
 import { listenDev } from "./server.js";
 import { SourceMaps } from "./source-map-stack.js";
-import type { KvError } from "../core/errors.js";
+import { describeThrown } from "../core/describe-thrown.js";
+import { KvError } from "../core/errors.js";
 
 export interface DevOptions {
   cwd: string;
@@ -109,8 +110,8 @@ export async function startDev(options: DevOptions): Promise<{ info: DevInfo; cl
       },
       log: (entry) => log.add(entry),
     });
-    const reloader = await Reloader.watch(functions, options.onReload, project.path, () =>
-      options.onWarning(`${project.path} changed: its routes and bindings are read at start; restart yourspace dev to serve them.`),
+    const reloader = await Reloader.watch(functions, options.onReload, project.path, (asServed) =>
+      projectChanged(project.path, options.cwd, asServed).then(options.onWarning),
     );
     const model = engine.settings.model;
     const info: DevInfo = {
@@ -138,6 +139,21 @@ export async function startDev(options: DevOptions): Promise<{ info: DevInfo; cl
   } catch (e) {
     core.close();
     throw e;
+  }
+}
+
+/**
+ * What to say of a change to the project file, whose routes are read at start only: whether a
+ * restart would serve it, fail on it (why, so it can be fixed first), or was not needed after all.
+ */
+async function projectChanged(path: string, cwd: string, asServed: boolean): Promise<string> {
+  if (asServed) return `${path} is as it was at start again: the routes served are its routes.`;
+  try {
+    await readProjectRoutes(cwd);
+    return `${path} changed: its routes and bindings are read at start; restart yourspace dev to serve them.`;
+  } catch (e) {
+    const why = e instanceof KvError ? e.message : describeThrown(e);
+    return `${path} changed, and yourspace dev would refuse it: ${why} The routes read at start keep serving.`;
   }
 }
 

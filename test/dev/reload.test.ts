@@ -63,6 +63,19 @@ describe("a change to yourspace.jsonc under yourspace dev", () => {
     expect((await warned).warning).toContain("restart yourspace dev");
     expect(await (await dev.fetch("/")).text()).toBe("home");
   });
+
+  it("says when a restart would refuse the file, and when it is back to what is served", async () => {
+    const served = JSON.stringify({ routes: [{ pattern: "/", function: "home" }] });
+    const project = devProject({ "yourspace.jsonc": served, "functions/home.ts": `export default () => new Response("home");\n` });
+    const dev = await startDevProcess(project);
+    let warned = dev.nextEvent((e) => typeof e.warning === "string");
+    project.write("yourspace.jsonc", '{ "routes": [ ');
+    expect((await warned).warning).toMatch(/changed, and yourspace dev would refuse it: .* is not valid JSONC: .* The routes read at start keep serving\.$/);
+    warned = dev.nextEvent((e) => typeof e.warning === "string");
+    project.write("yourspace.jsonc", served);
+    expect((await warned).warning).toContain("is as it was at start again: the routes served are its routes.");
+    expect(await (await dev.fetch("/")).text()).toBe("home");
+  });
 });
 
 describe("yourspace dev in a terminal", () => {
