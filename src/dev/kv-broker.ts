@@ -126,6 +126,8 @@ export class KvBroker implements KvPort {
       );
     const op: KvOp = { op: kind, binding: variable, key };
     scope.request.ops.push(op);
+    // Logged once the call is over (the log goes out later in the turn), with its outcome.
+    scope.request.afterLogged?.(op);
     const binding = this.track(op, () => bindingAccess(scope.route.pattern.text, scope.route.bindings, variable, action));
     return { scope, binding, op };
   }

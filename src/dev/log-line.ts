@@ -17,6 +17,8 @@ export interface RequestLog {
   ms: number;
   record: RequestRecord;
   error?: LoggedError;
+  /** KV operations the request's functions made after its line was logged: a line of their own. */
+  afterAnswer?: boolean;
 }
 
 /**
@@ -26,6 +28,7 @@ export interface RequestLog {
  * the function's frames, so the terminal says what the 500 was, not only that there was one.
  */
 export function logLine(log: RequestLog, json: boolean): string {
+  if (log.afterAnswer) return afterAnswerLine(log, json);
   if (json)
     return JSON.stringify({
       event: "request",
@@ -40,6 +43,15 @@ export function logLine(log: RequestLog, json: boolean): string {
   const ops = log.record.ops.map(opText).join(" ");
   const line = `${log.method} ${log.path} ${log.status} ${round(log.ms)}ms ${log.record.region}${ops ? ` ${ops}` : ""}`;
   return log.error ? `${line}\n${errorText(log.error)}` : line;
+}
+
+/**
+ * KV operations a request's functions made after its line was logged (ctx.waitUntil's work, a
+ * timer): `GET /path after its answer iad [put "key"]`, or under --json an "afterAnswer" event.
+ */
+function afterAnswerLine(log: RequestLog, json: boolean): string {
+  if (json) return JSON.stringify({ event: "afterAnswer", method: log.method, path: log.path, region: log.record.region, kv: log.record.ops });
+  return `${log.method} ${log.path} after its answer ${log.record.region} ${log.record.ops.map(opText).join(" ")}`;
 }
 
 /** The error under its request's line: the message, then the stack's frames, each line escaped. */

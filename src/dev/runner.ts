@@ -215,7 +215,12 @@ class RequestLogBatch {
     const queue = this.queue;
     this.queue = [];
     if (queue.some((entry) => entry.record.ops.length)) this.flushAudit();
-    for (const entry of queue) this.emit(entry);
+    for (const entry of queue) {
+      this.emit(entry);
+      if (entry.afterAnswer) continue;
+      const { method, path, status, record } = entry;
+      record.afterLogged = (op) => this.add({ method, path, status, ms: 0, record: { region: record.region, ops: [op] }, afterAnswer: true });
+    }
   }
 
   flushAudit(): void {

@@ -140,6 +140,33 @@ export default async function handler(req: { url: URL }) {
   });
 });
 
+describe("yourspace dev's log", () => {
+  it("shows KV operations a function made after its request's line, work given to ctx.waitUntil, on a line of their own", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([
+        { pattern: "/start", function: "start" },
+        { pattern: "/release", function: "release" },
+      ]),
+      // The work given to waitUntil writes once a later request lets it: after /start's line is out.
+      "functions/start.js": `import { kv } from "yourspace:edge";
+export default (req, ctx) => {
+  ctx.waitUntil(new Promise((resolve) => { globalThis.release = resolve; }).then(() => kv.put("later", "1")));
+  return new Response("started");
+};
+`,
+      "functions/release.js": `export default () => { globalThis.release(); return new Response("released"); };\n`,
+    });
+    const dev = await startDevProcess(project);
+    expect(await (await dev.fetch("/start")).text()).toBe("started");
+    const [started] = await dev.eventsWhen(1, (e) => e.event === "request" && e.path === "/start");
+    expect(started!.kv).toEqual([]);
+    const later = dev.nextEvent((e) => e.event === "afterAnswer");
+    expect(await (await dev.fetch("/release")).text()).toBe("released");
+    expect(await later).toEqual({ event: "afterAnswer", method: "GET", path: "/start", region: "iad", kv: [{ op: "put", binding: "default", key: "later" }] });
+    expect((await ok(project.kv("get", "later"))).out).toBe("1");
+  });
+});
+
 describe("yourspace dev stops", () => {
   it.each(["SIGINT", "SIGTERM"] as const)("on %s at once, cutting off a request whose function is still answering", async (signal) => {
     const project = devProject({

@@ -34,3 +34,18 @@ describe("yourspace dev's log line for a request that failed", () => {
     expect(logLine({ ...failed, status: 200, error: undefined }, false)).toBe("GET /boom 200 1.3ms iad");
   });
 });
+
+describe("yourspace dev's log line for KV operations after a request's answer", () => {
+  it("names the request they belong to", () => {
+    const late = {
+      method: "POST",
+      path: "/visit",
+      status: 200,
+      ms: 0,
+      afterAnswer: true,
+      record: { region: "fra", ops: [{ op: "put" as const, binding: "default", key: "visits" }] },
+    };
+    expect(logLine(late, false)).toBe('POST /visit after its answer fra [put "visits"]');
+    expect(JSON.parse(logLine(late, true))).toEqual({ event: "afterAnswer", method: "POST", path: "/visit", region: "fra", kv: late.record.ops });
+  });
+});
