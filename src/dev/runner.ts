@@ -7,6 +7,7 @@ import { EmulatorCore } from "../emulator/index.js";
 import { createBinding, edgeModule, type KvBinding } from "../edge/module.js";
 import { startBundler } from "./bundle.js";
 import { Dispatcher } from "./dispatch.js";
+import { type ConsoleLevel, functionConsole } from "./function-console.js";
 import { KvBroker } from "./kv-broker.js";
 import type { RequestLog } from "./log-line.js";
 import { readProjectRoutes, type DevRoute } from "./project-routes.js";
@@ -40,6 +41,8 @@ export interface DevOptions {
   onLoadError(route: string, error: KvError): void;
   onBackgroundError(route: string, error: unknown): void;
   onWarning(text: string): void;
+  /** What a function wrote with console.log (level "log") or console.error (level "error"), one call at a time. */
+  onConsole(level: ConsoleLevel, text: string): void;
 }
 
 /** What the server says it serves, once it accepts requests. */
@@ -78,7 +81,7 @@ export async function startDev(options: DevOptions): Promise<{ info: DevInfo; cl
     const broker = new KvBroker(core, options.site);
     const bindings = new Map<string, KvBinding>();
     const bindingOf = (variable: string) => bindings.get(variable) ?? bindings.set(variable, createBinding(broker, variable)).get(variable)!;
-    const realm = new Realm(() => engine.now());
+    const realm = new Realm(() => engine.now(), functionConsole(options.onConsole));
     const maps = new SourceMaps(project.dir);
     const functions = new RouteFunctions(realm, edgeModule(broker), project.dir, maps);
     await functions.loadAll(project.routes);

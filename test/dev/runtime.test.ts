@@ -167,6 +167,27 @@ export default (req, ctx) => {
   });
 });
 
+describe("a function's console", () => {
+  it("writes to stderr, one --json line a call, so stdout's first line stays the server's JSON", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([{ pattern: "/", function: "chatty" }]),
+      "functions/chatty.js": `console.log("loading");
+export default () => { console.log("serving", { n: 1 }); console.error("oops"); return new Response("ok"); };
+`,
+    });
+    // The ready line is stdout's first: startDevProcess parses it.
+    const dev = await startDevProcess(project);
+    expect(dev.info.url).toMatch(/^http:/);
+    expect(await (await dev.fetch("/")).text()).toBe("ok");
+    const lines = await dev.eventsWhen(3, (e) => e.event === "console");
+    expect(lines).toEqual([
+      { event: "console", level: "log", text: "loading" },
+      { event: "console", level: "log", text: "serving { n: 1 }" },
+      { event: "console", level: "error", text: "oops" },
+    ]);
+  });
+});
+
 describe("yourspace dev stops", () => {
   it.each(["SIGINT", "SIGTERM"] as const)("on %s at once, cutting off a request whose function is still answering", async (signal) => {
     const project = devProject({
