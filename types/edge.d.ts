@@ -40,7 +40,7 @@ declare module "yourspace:edge" {
     expiration?: number;
     /** Relative expiry, seconds (at least 60). */
     expirationTtl?: number;
-    /** A JSON object of at most 1 KiB, returned by getWithMetadata and list. */
+    /** A JSON object of at most 1 KiB, returned by getWithMetadata and list; null, as undefined, is none. */
     metadata?: unknown;
     /** Write only if home's live version of the key is this one; `{ version: null }`: only if the key does not exist. */
     onlyIf?: { version: string | null };
@@ -59,7 +59,8 @@ declare module "yourspace:edge" {
   }
 
   export interface ListOptions {
-    prefix?: string;
+    /** null, as undefined, lists every key (Cloudflare's types allow it). */
+    prefix?: string | null;
     /** 1 to 1000; default 1000. */
     limit?: number;
     cursor?: string | null;

@@ -4,6 +4,7 @@ import { describeThrown } from "../core/describe-thrown.js";
 import { errors } from "../core/errors.js";
 import { DEFAULT_SITE } from "../core/limits.js";
 import { logLine } from "../dev/log-line.js";
+import { escapeControls } from "../terminal/escape.js";
 import { startDev, type DevInfo } from "../dev/runner.js";
 import { resolveDataDir } from "../project/data-dir.js";
 import { startLocalBrowser } from "./browser-host.js";
@@ -22,7 +23,7 @@ interface DevOptions {
 /**
  * `yourspace dev`: serves the project's routes until SIGINT or SIGTERM. With --json, the first stdout
  * line is one JSON object (url, dataDir, …), printed once requests are accepted; every later line,
- * on stderr, is one JSON object: a request, a reload or a warning.
+ * on stderr, is one JSON object: a request, a reload, a function's console output or a warning.
  */
 export const dev: Handler<DevOptions> = async (ctx, _args, opts) => {
   if (!/^\d{1,5}$/.test(opts.port) || Number(opts.port) > 65_535)
@@ -58,12 +59,23 @@ export const dev: Handler<DevOptions> = async (ctx, _args, opts) => {
             ...(outcome.error && { error: outcome.error.toJSON() }),
           }),
         );
-      else if (outcome.error) ctx.out.warn(`${outcome.error.message}\n  The last good version keeps serving.`);
-      else ctx.out.note(`Reloaded ${outcome.routes.join(", ") || "nothing"} (${outcome.files.join(", ")}).`);
+      else if (outcome.error) {
+        const [first = "", ...rest] = outcome.error.message.split("\n");
+        ctx.out.warn(first, [...rest.map((line) => line.trim()), "The last good version keeps serving."]);
+      } else ctx.out.note(`Reloaded ${outcome.routes.join(", ") || "nothing"} (${outcome.files.join(", ")}).`);
     },
-    onLoadError: (route, error) =>
-      json ? stderr(JSON.stringify({ event: "load", ok: false, route, error: error.toJSON() })) : ctx.out.warn(`Route ${route}: ${error.message}`),
+    onLoadError: (route, error) => {
+      if (json) return stderr(JSON.stringify({ event: "load", ok: false, route, error: error.toJSON() }));
+      // A build error's source line, or a stack, is shown on lines of its own.
+      const [first = "", ...rest] = error.message.split("\n");
+      ctx.out.warn(
+        `Route ${route}: ${first}`,
+        rest.map((line) => line.trim()),
+      );
+    },
     onWarning: (text) => ctx.out.warn(text),
+    // After the request lines written so far, in the order things happened.
+    onConsole: (level, text) => stderr(json ? JSON.stringify({ event: "console", level, text }) : text.split("\n").map(escapeControls).join("\n")),
     onBackgroundError: (route, error) => ctx.out.warn(`Route ${route}: a promise given to waitUntil failed: ${(error as Error)?.message ?? String(error)}`),
   });
   if (json) await ctx.out.printJson(runner.info);

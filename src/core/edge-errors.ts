@@ -33,6 +33,13 @@ export const edgeErrors = {
         : `Route ${route} has no binding named ${variable}${bound.length ? `; it binds ${bound.join(", ")}` : ""}.`,
       `Bind it in the route's block of yourspace.jsonc ("kv": "read-write", or "kv": { "${variable === "default" ? "FLAGS" : variable}": { "namespace": "…", "access": "read-only" } }).`,
     ),
+  /** A route block binding a name no namespace can have. */
+  bindingNamespaceInvalid: (variable: string, where: string, namespace: string) =>
+    new KvError(
+      "INVALID_NAMESPACE",
+      `The binding ${variable} in ${where} names ${JSON.stringify(namespace)}, which is not a valid namespace name.`,
+      "Names are 1 to 63 characters: lower-case letters, digits, '-' and '_', starting with a letter or digit.",
+    ),
   functionFailed: (route: string, detail: string) =>
     new KvError(
       "FUNCTION_ERROR",

@@ -35,10 +35,26 @@ export function validateMetadata(value: unknown): Metadata {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw inputErrors.metadataNotObject(value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`);
   }
-  const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
+  const bytes = Buffer.byteLength(jsonOf(value), "utf8");
   if (bytes > LIMITS.maxMetadataBytes) throw inputErrors.metadataTooLarge(bytes);
   refuseWhatJsonCannotKeep(value);
   return value as Metadata;
+}
+
+/**
+ * Metadata as JSON text. An object a function built may not be JSON at all (a bigint in it, a cycle,
+ * a toJSON that throws): that is the metadata's fault, not a bug.
+ */
+function jsonOf(value: object): string {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    throw inputErrors.metadataNotJson(
+      String((e as Error)?.message ?? e)
+        .split("\n")[0]!
+        .replace(/\.$/, ""),
+    );
+  }
 }
 
 /**

@@ -55,7 +55,8 @@ export class Dispatcher {
           Promise.resolve(promise).catch((e: unknown) => this.options.onBackgroundError(route.pattern.text, e));
         },
       };
-      return inScope({ route, request: record }, () => run(request, ctx)).then(
+      // Async, so that a handler that throws before it returns (one that is not async) fails as one that rejects.
+      return inScope({ route, request: record }, async () => run(request, ctx)).then(
         (answer) => responseOf(answer, route.pattern.text),
         (e: unknown) => {
           throw e instanceof FunctionFailure ? e : new FunctionFailure(route.pattern.text, e);

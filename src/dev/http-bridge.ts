@@ -1,8 +1,19 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable, type Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { createBrotliCompress, createDeflate, createGzip } from "node:zlib";
 import { EdgeRequest } from "./edge-request.js";
 import { sourceOf } from "./edge-response.js";
 
 const NO_BODY = new Set(["GET", "HEAD"]);
+
+/**
+ * Headers that say how the body is framed on the wire. A Response's body is the bytes themselves, so
+ * what it says of their framing need not hold (a length copied from another answer, a coding fetch()
+ * has already undone): the server frames what it sends itself.
+ */
+const FRAMING = new Set(["content-length", "transfer-encoding"]);
 
 /** A node request as the Request a function gets; a body is read whole first (dev bodies are small). */
 export async function requestOf(req: IncomingMessage, origin: string): Promise<EdgeRequest> {
@@ -13,18 +24,25 @@ export async function requestOf(req: IncomingMessage, origin: string): Promise<E
   return new EdgeRequest(origin + (req.url ?? "/"), method, req.rawHeaders, Buffer.concat(chunks));
 }
 
-/** Sends a Response, with the runner's own headers added, streaming its body as it comes. */
+/**
+ * Sends a Response, with the runner's own headers added, streaming its body as it comes. A body is
+ * sent encoded as its Content-Encoding says, as the platform does: a Response's body is never encoded
+ * (fetch() decodes what it receives), so an origin's gzip answer passed on as it is, or a function's
+ * `content-encoding: gzip`, arrives gzip-encoded.
+ */
 export async function send(res: ServerResponse, response: Response, extra: Record<string, string>): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") headers[name] = value;
+    if (name !== "set-cookie" && !FRAMING.has(name)) headers[name] = value;
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length) headers["set-cookie"] = cookies;
   Object.assign(headers, extra);
-  const source = sourceOf(response);
+  const encoder = encoderFor(response.headers.get("content-encoding"));
+  const source = encoder ? undefined : sourceOf(response);
   // A body made of text or bytes goes out with the head, in one write.
   if (source !== undefined) {
+    if (source !== null) headers["content-length"] = String(Buffer.byteLength(source));
     res.writeHead(response.status, headers);
     res.end(source ?? undefined);
     return;
@@ -34,6 +52,10 @@ export async function send(res: ServerResponse, response: Response, extra: Recor
     res.end();
     return;
   }
+  if (encoder) {
+    await pipeline(Readable.fromWeb(response.body as NodeReadableStream), encoder, res);
+    return;
+  }
   const reader = response.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
@@ -41,4 +63,19 @@ export async function send(res: ServerResponse, response: Response, extra: Recor
     if (!res.write(value)) await new Promise((resolve) => res.once("drain", resolve));
   }
   res.end();
+}
+
+/** The compressor for a Content-Encoding the server can apply; none for identity or a coding it does not know. */
+function encoderFor(coding: string | null): Transform | null {
+  switch (coding?.trim().toLowerCase()) {
+    case "gzip":
+    case "x-gzip":
+      return createGzip();
+    case "deflate":
+      return createDeflate();
+    case "br":
+      return createBrotliCompress();
+    default:
+      return null;
+  }
 }

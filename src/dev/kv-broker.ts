@@ -20,9 +20,7 @@ export class KvBroker implements KvPort {
   ) {}
 
   get(variable: string, key: string, options: PortReadOptions): PortRead {
-    const { scope, binding } = this.reach(variable, "read");
-    const op: KvOp = { op: "get", binding: variable, key };
-    scope.request.ops.push(op);
+    const { scope, binding, op } = this.reach(variable, "read", "get", key);
     const backend = this.backendOf(scope);
     const readOptions = {
       region: scope.request.region,
@@ -47,9 +45,7 @@ export class KvBroker implements KvPort {
   }
 
   put(variable: string, key: string, value: Uint8Array, options: PortWriteOptions): void {
-    const { scope, binding } = this.reach(variable, "write");
-    const op: KvOp = { op: "put", binding: variable, key };
-    scope.request.ops.push(op);
+    const { scope, binding, op } = this.reach(variable, "write", "put", key);
     this.track(op, () =>
       this.backendOf(scope).putNow(
         binding.namespace,
@@ -67,9 +63,7 @@ export class KvBroker implements KvPort {
   }
 
   delete(variable: string, key: string, options: { onlyIf?: Condition }): void {
-    const { scope, binding } = this.reach(variable, "write");
-    const op: KvOp = { op: "delete", binding: variable, key };
-    scope.request.ops.push(op);
+    const { scope, binding, op } = this.reach(variable, "write", "delete", key);
     this.track(op, () =>
       this.backendOf(scope).deleteNow(binding.namespace, [key], {
         force: true,
@@ -80,9 +74,7 @@ export class KvBroker implements KvPort {
   }
 
   incr(variable: string, key: string, options: PortIncrOptions): string {
-    const { scope, binding } = this.reach(variable, "write");
-    const op: KvOp = { op: "incr", binding: variable, key };
-    scope.request.ops.push(op);
+    const { scope, binding, op } = this.reach(variable, "write", "incr", key);
     const result = this.track(op, () =>
       this.backendOf(scope).incrNow(binding.namespace, key, {
         by: options.by,
@@ -94,9 +86,7 @@ export class KvBroker implements KvPort {
   }
 
   list(variable: string, options: { prefix: string; limit: number; cursor: string | null }): PortListPage {
-    const { scope, binding } = this.reach(variable, "read");
-    const op: KvOp = { op: "list", binding: variable, key: options.prefix };
-    scope.request.ops.push(op);
+    const { scope, binding, op } = this.reach(variable, "read", "list", options.prefix);
     const page = this.track(op, () => this.backendOf(scope).listNow(binding.namespace, { ...options, region: scope.request.region, consistency: "eventual" }));
     return {
       keys: page.keys.map((k) => ({
@@ -123,15 +113,23 @@ export class KvBroker implements KvPort {
     }
   }
 
-  /** The running route and its binding of `variable`, refused unless the binding allows the action. */
-  private reach(variable: string, action: "read" | "write"): { scope: Scope; binding: Binding } {
+  /**
+   * The running route and its binding of `variable`, refused unless the binding allows the action.
+   * The operation is in the request's record either way: a refused write shows in the log.
+   */
+  private reach(variable: string, action: "read" | "write", kind: KvOp["op"], key: string): { scope: Scope; binding: Binding; op: KvOp } {
     const scope = currentScope();
     if (!scope)
       throw errors.usage(
         "KV was used outside a request (at a module's top level, or from a timer set there); a function reaches KV only while it answers a request.",
         "Move the call into the handler.",
       );
-    return { scope, binding: bindingAccess(scope.route.pattern.text, scope.route.bindings, variable, action) };
+    const op: KvOp = { op: kind, binding: variable, key };
+    scope.request.ops.push(op);
+    // Logged once the call is over (the log goes out later in the turn), with its outcome.
+    scope.request.afterLogged?.(op);
+    const binding = this.track(op, () => bindingAccess(scope.route.pattern.text, scope.route.bindings, variable, action));
+    return { scope, binding, op };
   }
 
   private track<T>(op: KvOp, run: () => T): T {

@@ -1,4 +1,13 @@
+import { escapeControls } from "../terminal/escape.js";
 import type { KvOp, RequestRecord } from "./request-scope.js";
+
+/** Why a request was answered with an error of the runner's (a function that failed, an unknown region). */
+export interface LoggedError {
+  code: string;
+  message: string;
+  /** A failed function's stack, mapped to its sources. */
+  stack?: string;
+}
 
 /** One request as the server's log shows it. */
 export interface RequestLog {
@@ -7,13 +16,19 @@ export interface RequestLog {
   status: number;
   ms: number;
   record: RequestRecord;
+  error?: LoggedError;
+  /** KV operations the request's functions made after its line was logged: a line of their own. */
+  afterAnswer?: boolean;
 }
 
 /**
  * One line per request on stderr: method, path, status, time, region, and each KV operation with
- * where it was served from and whether it was stale. With --json, the same as one JSON object.
+ * where it was served from and whether it was stale. With --json, the same as one JSON object. A
+ * request the runner answered with an error (a function that threw) is followed by the error and
+ * the function's frames, so the terminal says what the 500 was, not only that there was one.
  */
 export function logLine(log: RequestLog, json: boolean): string {
+  if (log.afterAnswer) return afterAnswerLine(log, json);
   if (json)
     return JSON.stringify({
       event: "request",
@@ -23,9 +38,28 @@ export function logLine(log: RequestLog, json: boolean): string {
       ms: round(log.ms),
       region: log.record.region,
       kv: log.record.ops,
+      ...(log.error && { error: log.error }),
     });
   const ops = log.record.ops.map(opText).join(" ");
-  return `${log.method} ${log.path} ${log.status} ${round(log.ms)}ms ${log.record.region}${ops ? ` ${ops}` : ""}`;
+  const line = `${log.method} ${log.path} ${log.status} ${round(log.ms)}ms ${log.record.region}${ops ? ` ${ops}` : ""}`;
+  return log.error ? `${line}\n${errorText(log.error)}` : line;
+}
+
+/**
+ * KV operations a request's functions made after its line was logged (ctx.waitUntil's work, a
+ * timer): `GET /path after its answer iad [put "key"]`, or under --json an "afterAnswer" event.
+ */
+function afterAnswerLine(log: RequestLog, json: boolean): string {
+  if (json) return JSON.stringify({ event: "afterAnswer", method: log.method, path: log.path, region: log.record.region, kv: log.record.ops });
+  return `${log.method} ${log.path} after its answer ${log.record.region} ${log.record.ops.map(opText).join(" ")}`;
+}
+
+/** The error under its request's line: the message, then the stack's frames, each line escaped. */
+function errorText(error: LoggedError): string {
+  const frames = (error.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
+  return [`  ✖ ${error.code}: ${error.message}`, ...frames.map((f) => `    ${f.trim()}`)]
+    .map((l) => l.split("\n").map(escapeControls).join("\n    "))
+    .join("\n");
 }
 
 function opText(op: KvOp): string {

@@ -38,7 +38,6 @@ const LENT_GLOBALS = [
   "setInterval",
   "clearInterval",
   "queueMicrotask",
-  "console",
   "performance",
 ] as const;
 
@@ -54,9 +53,11 @@ const LENT_GLOBALS = [
 export class Realm {
   private readonly context: Context;
 
-  constructor(now: () => number) {
+  /** `console`: what the function's console is (function-console.ts), never the host's, which writes to stdout. */
+  constructor(now: () => number, console: Console) {
     const globals: Record<string, unknown> = {};
     for (const name of LENT_GLOBALS) globals[name] = (globalThis as Record<string, unknown>)[name];
+    globals.console = console;
     globals.Response = EdgeResponse;
     globals.Request = RealmRequest;
     globals.fetch = realmFetch;

@@ -23,6 +23,8 @@ export class Reloader {
   /** Each input's text as last built, so a repeated event for an unchanged file does nothing. */
   private readonly texts = new Map<string, string>();
   private pending = new Set<string>();
+  /** The project file's text at start. */
+  private servedProject = "";
   private running: Promise<void> | null = null;
   /** Restarted by every event; when it fires, the files saved meanwhile are read. */
   private quiet: NodeJS.Timeout | null = null;
@@ -32,17 +34,19 @@ export class Reloader {
     private readonly onReload: (outcome: ReloadOutcome) => void,
     /** The project file: its routes are read at start only, so a change to it is reported, not applied. */
     private readonly projectFile: string,
-    private readonly onProjectChange: () => void,
+    /** `asServed`: the file holds again what it held at start, the routes being served. */
+    private readonly onProjectChange: (asServed: boolean) => void,
   ) {}
 
   static async watch(
     functions: RouteFunctions,
     onReload: (outcome: ReloadOutcome) => void,
     projectFile: string,
-    onProjectChange: () => void,
+    onProjectChange: (asServed: boolean) => void,
   ): Promise<Reloader> {
     const reloader = new Reloader(functions, onReload, projectFile, onProjectChange);
-    reloader.texts.set(projectFile, await textOf(projectFile));
+    reloader.servedProject = await textOf(projectFile);
+    reloader.texts.set(projectFile, reloader.servedProject);
     await reloader.follow();
     return reloader;
   }
@@ -90,7 +94,7 @@ export class Reloader {
     const text = await textOf(this.projectFile);
     if (text === this.texts.get(this.projectFile)) return;
     this.texts.set(this.projectFile, text);
-    this.onProjectChange();
+    this.onProjectChange(text === this.servedProject);
   }
 
   private async drain(): Promise<void> {

@@ -23,6 +23,11 @@ export interface KvOp {
 export interface RequestRecord {
   region: string;
   ops: KvOp[];
+  /**
+   * Set once the request's log line is out: told of each operation made after that (work given to
+   * ctx.waitUntil, a timer), which the line could not show.
+   */
+  afterLogged?: (op: KvOp) => void;
 }
 
 /** The running function's route and its request: held by the host, never handed to a function. */

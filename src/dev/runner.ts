@@ -7,6 +7,7 @@ import { EmulatorCore } from "../emulator/index.js";
 import { createBinding, edgeModule, type KvBinding } from "../edge/module.js";
 import { startBundler } from "./bundle.js";
 import { Dispatcher } from "./dispatch.js";
+import { type ConsoleLevel, functionConsole } from "./function-console.js";
 import { KvBroker } from "./kv-broker.js";
 import type { RequestLog } from "./log-line.js";
 import { readProjectRoutes, type DevRoute } from "./project-routes.js";
@@ -16,7 +17,8 @@ import type { ReloadOutcome } from "./route-functions.js";
 import { RouteFunctions } from "./route-functions.js";
 import { listenDev } from "./server.js";
 import { SourceMaps } from "./source-map-stack.js";
-import type { KvError } from "../core/errors.js";
+import { describeThrown } from "../core/describe-thrown.js";
+import { KvError } from "../core/errors.js";
 
 export interface DevOptions {
   cwd: string;
@@ -39,6 +41,8 @@ export interface DevOptions {
   onLoadError(route: string, error: KvError): void;
   onBackgroundError(route: string, error: unknown): void;
   onWarning(text: string): void;
+  /** What a function wrote with console.log (level "log") or console.error (level "error"), one call at a time. */
+  onConsole(level: ConsoleLevel, text: string): void;
 }
 
 /** What the server says it serves, once it accepts requests. */
@@ -77,7 +81,7 @@ export async function startDev(options: DevOptions): Promise<{ info: DevInfo; cl
     const broker = new KvBroker(core, options.site);
     const bindings = new Map<string, KvBinding>();
     const bindingOf = (variable: string) => bindings.get(variable) ?? bindings.set(variable, createBinding(broker, variable)).get(variable)!;
-    const realm = new Realm(() => engine.now());
+    const realm = new Realm(() => engine.now(), functionConsole(options.onConsole));
     const maps = new SourceMaps(project.dir);
     const functions = new RouteFunctions(realm, edgeModule(broker), project.dir, maps);
     await functions.loadAll(project.routes);
@@ -109,8 +113,8 @@ export async function startDev(options: DevOptions): Promise<{ info: DevInfo; cl
       },
       log: (entry) => log.add(entry),
     });
-    const reloader = await Reloader.watch(functions, options.onReload, project.path, () =>
-      options.onWarning(`${project.path} changed: its routes and bindings are read at start; restart yourspace dev to serve them.`),
+    const reloader = await Reloader.watch(functions, options.onReload, project.path, (asServed) =>
+      projectChanged(project.path, options.cwd, asServed).then(options.onWarning),
     );
     const model = engine.settings.model;
     const info: DevInfo = {
@@ -141,6 +145,21 @@ export async function startDev(options: DevOptions): Promise<{ info: DevInfo; cl
   }
 }
 
+/**
+ * What to say of a change to the project file, whose routes are read at start only: whether a
+ * restart would serve it, fail on it (why, so it can be fixed first), or was not needed after all.
+ */
+async function projectChanged(path: string, cwd: string, asServed: boolean): Promise<string> {
+  if (asServed) return `${path} is as it was at start again: the routes served are its routes.`;
+  try {
+    await readProjectRoutes(cwd);
+    return `${path} changed: its routes and bindings are read at start; restart yourspace dev to serve them.`;
+  } catch (e) {
+    const why = e instanceof KvError ? e.message : describeThrown(e);
+    return `${path} changed, and yourspace dev would refuse it: ${why} The routes read at start keep serving.`;
+  }
+}
+
 function publicDirOf(given: string | undefined, cwd: string, projectDir: string): string | null {
   if (given !== undefined) return isAbsolute(given) ? given : resolve(cwd, given);
   const fallback = resolve(projectDir, "public");
@@ -155,10 +174,15 @@ function describe(route: DevRoute, dir: string): DevInfo["routes"][number] {
   };
 }
 
+/**
+ * Stops serving at once: requests still running are cut off, since a function that never answers,
+ * or streams without end, would otherwise keep the server from stopping. A function's KV calls are
+ * each whole when made, so cutting a request off leaves no write half done.
+ */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
-    server.closeIdleConnections();
+    server.closeAllConnections();
   });
 }
 
@@ -194,7 +218,12 @@ class RequestLogBatch {
     const queue = this.queue;
     this.queue = [];
     if (queue.some((entry) => entry.record.ops.length)) this.flushAudit();
-    for (const entry of queue) this.emit(entry);
+    for (const entry of queue) {
+      this.emit(entry);
+      if (entry.afterAnswer) continue;
+      const { method, path, status, record } = entry;
+      record.afterLogged = (op) => this.add({ method, path, status, ms: 0, record: { region: record.region, ops: [op] }, afterAnswer: true });
+    }
   }
 
   flushAudit(): void {

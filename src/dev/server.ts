@@ -8,8 +8,9 @@ import { STATUS } from "../contract/status.js";
 import type { Dispatcher } from "./dispatch.js";
 import { FunctionFailure } from "./dispatch.js";
 import { errorResponse } from "./error-page.js";
+import { listenFailure } from "../server/http/start-errors.js";
 import { requestOf, send } from "./http-bridge.js";
-import { kvHeader, type RequestLog } from "./log-line.js";
+import { kvHeader, type LoggedError, type RequestLog } from "./log-line.js";
 import type { RequestRecord } from "./request-scope.js";
 import type { SourceMaps } from "./source-map-stack.js";
 
@@ -41,9 +42,11 @@ export async function listenDev(options: DevServerOptions): Promise<{ server: Se
     void serve(options, req, res);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    // A port in use, or one this user may not take, is refused as `kv emulator start` refuses it.
+    const refused = (e: unknown) => reject(listenFailure(e, options.host, options.port));
+    server.once("error", refused);
     server.listen(options.port, options.host, () => {
-      server.off("error", reject);
+      server.off("error", refused);
       resolve();
     });
   });
@@ -56,12 +59,13 @@ async function serve(options: DevServerOptions, req: IncomingMessage, res: Serve
   const header = req.headers[REGION_HEADER];
   const record: RequestRecord = { region: "", ops: [] };
   let response: Response;
+  let error: LoggedError | undefined;
   try {
     record.region = options.region(typeof header === "string" ? header : undefined);
     const request = await requestOf(req, `http://${req.headers.host ?? "localhost"}`);
     response = await options.dispatcher.dispatch(request, record);
   } catch (e) {
-    response = failure(e, options.maps, req.headers.accept ?? null);
+    ({ response, error } = failure(e, options.maps, req.headers.accept ?? null));
   }
   options.beforeAnswer(record);
   const extra: Record<string, string> = { [REGION_HEADER]: record.region || "none" };
@@ -73,20 +77,38 @@ async function serve(options: DevServerOptions, req: IncomingMessage, res: Serve
     // The client went away mid-answer: nothing is left to tell it.
     res.destroy();
   }
-  options.log({ method: req.method ?? "GET", path: req.url ?? "/", status: response.status, ms: performance.now() - started, record });
+  options.log({ method: req.method ?? "GET", path: req.url ?? "/", status: response.status, ms: performance.now() - started, record, ...(error && { error }) });
 }
 
-function failure(e: unknown, maps: SourceMaps, accept: string | null): Response {
+/** The answer to a request that failed, and what the log says of it. */
+function failure(e: unknown, maps: SourceMaps, accept: string | null): { response: Response; error: LoggedError } {
+  const answer = (error: KvError, status: number, stack?: string) => ({
+    response: errorResponse(error, status, accept, stack),
+    error: { code: error.code, message: error.message, ...(stack && { stack }) },
+  });
   if (e instanceof FunctionFailure) {
     const cause = e.error;
-    if (cause instanceof KvError && cause.code === "FUNCTION_ERROR") return errorResponse(cause, 500, accept);
+    if (cause instanceof KvError && cause.code === "FUNCTION_ERROR") return answer(cause, 500);
     // What the function threw is of its own realm: an Error there is no instanceof Error here.
     const thrown = (typeof cause === "object" && cause !== null ? cause : {}) as { name?: unknown; message?: unknown; stack?: unknown };
     const text =
-      typeof thrown.message === "string" ? `${typeof thrown.name === "string" ? thrown.name : "Error"}: ${thrown.message}` : `${String(cause)} was thrown`;
-    const error = edgeErrors.functionFailed(e.route, text);
-    return errorResponse(error, 500, accept, typeof thrown.stack === "string" ? maps.mapStack(thrown.stack) : undefined);
+      typeof thrown.message === "string"
+        ? `${typeof thrown.name === "string" ? thrown.name : "Error"}: ${thrown.message}`
+        : `${describeThrownValue(cause)} was thrown`;
+    return answer(edgeErrors.functionFailed(e.route, text), 500, typeof thrown.stack === "string" ? maps.mapStack(thrown.stack) : undefined);
   }
-  if (e instanceof KvError) return errorResponse(e, STATUS[e.code], accept);
-  return errorResponse(errors.internal(`Unexpected error: ${(e as Error).message}`), 500, accept, (e as Error).stack);
+  if (e instanceof KvError) return answer(e, STATUS[e.code]);
+  return answer(errors.internal(`Unexpected error: ${(e as Error).message}`), 500, (e as Error).stack);
+}
+
+/** A thrown value that is not an Error, as its author would recognise it: an object as its JSON, not "[object Object]". */
+function describeThrownValue(value: unknown): string {
+  if (typeof value !== "object" || value === null) return typeof value === "string" ? JSON.stringify(value) : String(value);
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined) return json.length > 200 ? `${json.slice(0, 200)}…` : json;
+  } catch {
+    // A cycle, or a bigint: its string form is all there is.
+  }
+  return String(value);
 }

@@ -28,28 +28,31 @@ export class SourceMaps {
 
   /**
    * A stack with every frame in a bundle replaced by its place in the source: the file relative to
-   * the project, the line and the column a person sees in their editor.
+   * the project, the line and the column a person sees in their editor. The frames below the
+   * function's last one are the server's own (the dispatcher, node's internals), which say nothing
+   * to the function's author: they are left out.
    */
   mapStack(stack: string): string {
-    return stack
-      .split("\n")
-      .map((line) => this.mapFrame(line))
-      .join("\n");
+    const lines = stack.split("\n").map((line) => this.mapFrame(line));
+    const last = lines.findLastIndex((line) => line.mapped);
+    return (last === -1 ? lines : lines.slice(0, last + 1)).map((line) => line.text).join("\n");
   }
 
-  private mapFrame(line: string): string {
+  private mapFrame(line: string): { text: string; mapped: boolean } {
+    const unmapped = { text: line, mapped: false };
     const frame = /^(\s*at (?:.*? \()?)(.*):(\d+):(\d+)(\)?)$/.exec(line);
-    if (!frame) return line;
+    if (!frame) return unmapped;
     const [, head, filename, lineText, columnText, tail] = frame;
     const found = this.maps.get(filename!);
-    if (!found) return line;
+    if (!found) return unmapped;
     const generatedLine = Number(lineText);
     const column = Number(columnText) - 1 - (generatedLine === 1 ? WRAPPER_PREFIX.length : 0);
     const { TraceMap, originalPositionFor } = loadTraceMapping();
     found.parsed ??= new TraceMap(found.text);
     const original = originalPositionFor(found.parsed, { line: generatedLine, column: Math.max(0, column) });
-    if (original.source === null) return line;
+    // A bundle's own frame (esbuild's helpers) is the function's too, though it has no source.
+    if (original.source === null) return { text: line, mapped: true };
     const source = relative(this.projectDir, resolve(found.dir, original.source));
-    return `${head}${source}:${original.line}:${original.column + 1}${tail}`;
+    return { text: `${head}${source}:${original.line}:${original.column + 1}${tail}`, mapped: true };
   }
 }

@@ -4,7 +4,7 @@ import { LIMITS } from "../core/limits.js";
 import { EdgeKvError } from "./edge-error.js";
 import type { KvPort } from "./protocol.js";
 import { bytesOf, readOptionsOf, valueAs } from "./values.js";
-import { conditionOf, counterValue, incrementOf, secondsOf } from "./write-options.js";
+import { conditionOf, counterValue, incrementOf, keyOf, secondsOf } from "./write-options.js";
 
 /** The most keys one bulk get takes, as Cloudflare's. */
 const MAX_BULK_GET = 100;
@@ -25,12 +25,12 @@ export function createBinding(port: KvPort, variable: string) {
           if (options.type === "arrayBuffer" || options.type === "stream") throw errors.usage(`A bulk get reads "text" or "json", not "${options.type}".`);
           const found = new Map<string, unknown>();
           for (const k of key) {
-            const read = port.get(variable, k, options);
+            const read = port.get(variable, keyOf(k), options);
             found.set(k, read.value === null ? null : valueAs(read.value, options.type));
           }
           return found;
         }
-        const read = port.get(variable, key, options);
+        const read = port.get(variable, keyOf(key), options);
         return read.value === null ? null : valueAs(read.value, options.type);
       });
     },
@@ -38,7 +38,7 @@ export function createBinding(port: KvPort, variable: string) {
     getWithMetadata(key: string, type?: unknown) {
       return settle(() => {
         const options = readOptionsOf(type);
-        const read = port.get(variable, key, options);
+        const read = port.get(variable, keyOf(key), options);
         return {
           value: read.value === null ? null : valueAs(read.value, options.type),
           metadata: read.value === null ? null : read.metadata,
@@ -54,23 +54,27 @@ export function createBinding(port: KvPort, variable: string) {
       // A stream is read whole before anything is written.
       let bytes: Uint8Array;
       try {
+        keyOf(key);
         bytes = await bytesOf(value);
       } catch (e) {
         throw edgeError(e);
       }
       return settle(() => {
-        const { metadata } = options ?? {};
+        // Cloudflare's put takes null metadata as none, as ported code passes it.
+        const metadata = options?.metadata ?? undefined;
         const expiration = secondsOf("expiration", options?.expiration, "epoch seconds");
         const expirationTtl = secondsOf("expirationTtl", options?.expirationTtl, "seconds");
+        // As the API refuses ttl with expires_at: neither silently wins.
+        if (expiration !== undefined && expirationTtl !== undefined) throw inputErrors.expiryConflict();
         const onlyIf = conditionOf(options?.onlyIf);
-        port.put(variable, key, bytes, { expiration, expirationTtl, metadata, ...(onlyIf && { onlyIf }) });
+        port.put(variable, keyOf(key), bytes, { expiration, expirationTtl, metadata, ...(onlyIf && { onlyIf }) });
       });
     },
 
     delete(key: string, options?: { onlyIf?: unknown }): Promise<void> {
       return settle(() => {
         const onlyIf = conditionOf(options?.onlyIf);
-        port.delete(variable, key, onlyIf ? { onlyIf } : {});
+        port.delete(variable, keyOf(key), onlyIf ? { onlyIf } : {});
       });
     },
 
@@ -79,13 +83,15 @@ export function createBinding(port: KvPort, variable: string) {
       return settle(() => {
         const by = incrementOf(options?.by);
         const expirationTtl = secondsOf("expirationTtl", options?.expirationTtl, "seconds");
-        return counterValue(port.incr(variable, key, { by, expirationTtl }), options?.by);
+        return counterValue(port.incr(variable, keyOf(key), { by, expirationTtl }), options?.by);
       });
     },
 
     list(options?: { prefix?: unknown; limit?: unknown; cursor?: unknown }) {
       return settle(() => {
-        const { prefix = "", limit = LIMITS.maxListLimit, cursor = null } = options ?? {};
+        const { limit = LIMITS.maxListLimit, cursor = null } = options ?? {};
+        // null is every key, as Cloudflare's list takes it (a search parameter that is absent, say).
+        const prefix = options?.prefix ?? "";
         if (typeof prefix !== "string") throw errors.usage(`prefix must be a string, not ${typeof prefix}.`);
         if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > LIMITS.maxListLimit) throw inputErrors.limitInvalid(String(limit));
         if (cursor !== null && typeof cursor !== "string") throw inputErrors.cursorInvalid();

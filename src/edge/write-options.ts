@@ -30,6 +30,12 @@ export function incrementOf(by: unknown): bigint {
   return parseIncrement(by, "The increment by");
 }
 
+/** A key as a function gives it: a string (its length and content are checked where it is used, as for every target). */
+export function keyOf(key: unknown): string {
+  if (typeof key === "string") return key;
+  throw errors.usage(`A key must be a string, not ${describe(key)}.`, "Pass the key as text, such as String(id) for a number.");
+}
+
 /** A number of seconds given as `name`, or undefined; anything else is bad input. */
 export function secondsOf(name: string, value: unknown, what: string): number | undefined {
   if (value === undefined || typeof value === "number") return value;

@@ -84,7 +84,11 @@ export class ProjectFile {
         `${this.path} is not valid JSONC: ${printParseErrorCode(problems[0]!.error)} at offset ${problems[0]!.offset}.`,
         "Fix the file and run the command again.",
       );
-    if (doc?.routes !== undefined && !Array.isArray(doc.routes)) throw errors.usage(`"routes" in ${this.path} must be an array of route blocks.`);
+    if (doc?.routes !== undefined && !Array.isArray(doc.routes))
+      throw errors.usage(
+        `"routes" in ${this.path} must be an array of route blocks.`,
+        'For example "routes": [{ "pattern": "/admin/*", "function": "admin" }].',
+      );
     return (doc?.routes as RouteBlock[] | undefined) ?? [];
   }
 

@@ -1,5 +1,7 @@
 import type { Binding } from "../core/backend.js";
+import { edgeErrors } from "../core/edge-errors.js";
 import { errors } from "../core/errors.js";
+import { LIMITS } from "../core/limits.js";
 
 /** The variable the shorthand's binding has once a block holds named bindings too. */
 export const DEFAULT_BINDING = "default";
@@ -16,7 +18,11 @@ export function declaredBindings(kv: unknown, route: string, where: string): Bin
   if (kv === undefined) return [];
   const binding = (variable: string, namespace: string, access: Binding["access"]): Binding => ({ route, variable, namespace, access, createdAt: 0 });
   if (typeof kv === "string") {
-    if (!ACCESS.includes(kv)) throw errors.usage(`"kv" in ${where} is "${kv}"; the shorthand is "read-only" or "read-write".`);
+    if (!ACCESS.includes(kv))
+      throw errors.usage(
+        `"kv" in ${where} is "${kv}"; the shorthand is "read-only" or "read-write".`,
+        'Write "kv": "read-only" or "kv": "read-write", or an object of named bindings.',
+      );
     return [binding(DEFAULT_BINDING, "default", kv as Binding["access"])];
   }
   if (typeof kv !== "object" || kv === null || Array.isArray(kv))
@@ -31,6 +37,8 @@ export function declaredBindings(kv: unknown, route: string, where: string): Bin
         `The binding ${variable} in ${where} needs a "namespace" and an "access" of "read-only" or "read-write".`,
         `For example "${variable}": { "namespace": "flags", "access": "read-only" }.`,
       );
+    // A name no namespace can have would otherwise be reported, call by call, as one to create.
+    if (!LIMITS.namespacePattern.test(namespace)) throw edgeErrors.bindingNamespaceInvalid(variable, where, namespace);
     return binding(variable, namespace, (access as Binding["access"] | undefined) ?? "read-write");
   });
 }

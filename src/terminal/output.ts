@@ -111,9 +111,14 @@ export class Output {
     this.stderr({ ok: text }, () => `${this.c.green("✔")} ${escapeControls(text)}`);
   }
 
-  /** Warnings are never silenced: they say something the user would otherwise miss. */
-  warn(text: string): void {
-    this.stderr({ warning: text }, () => `${this.c.yellow("!")} ${escapeControls(text)}`);
+  /**
+   * Warnings are never silenced: they say something the user would otherwise miss. `detail` is lines
+   * shown under it, indented (a source line, a stack), each escaped on its own so they stay lines.
+   */
+  warn(text: string, detail: readonly string[] = []): void {
+    this.stderr({ warning: [text, ...detail].join("\n") }, () =>
+      [`${this.c.yellow("!")} ${escapeControls(text)}`, ...detail.map((line) => `  ${escapeControls(line)}`)].join("\n"),
+    );
   }
 
   error(err: KvError): void {

@@ -111,6 +111,9 @@ export default async () => {
       hint: expect.stringContaining("yourspace.jsonc") as unknown,
     });
     expect(answer.hint).not.toMatch(/--/);
+    // The refusal is in the server's log, where the developer watches.
+    const [logged] = await dev.eventsWhen(1, (e) => e.event === "request" && e.path === "/flags/x");
+    expect(logged!.kv).toEqual([{ op: "put", binding: "default", key: "flags/x", error: "PERMISSION_DENIED" }]);
   });
 
   it("gives a route that does not make kv read-only the default namespace read-write, and ctx.env only what it names", async () => {

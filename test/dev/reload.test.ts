@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
 import { ok } from "../support/kv.js";
 import { devProject, startDevProcess } from "../support/dev-process.js";
 
@@ -61,5 +62,38 @@ describe("a change to yourspace.jsonc under yourspace dev", () => {
     project.write("yourspace.jsonc", JSON.stringify({ routes: [{ pattern: "/other", function: "home" }] }));
     expect((await warned).warning).toContain("restart yourspace dev");
     expect(await (await dev.fetch("/")).text()).toBe("home");
+  });
+
+  it("says when a restart would refuse the file, and when it is back to what is served", async () => {
+    const served = JSON.stringify({ routes: [{ pattern: "/", function: "home" }] });
+    const project = devProject({ "yourspace.jsonc": served, "functions/home.ts": `export default () => new Response("home");\n` });
+    const dev = await startDevProcess(project);
+    let warned = dev.nextEvent((e) => typeof e.warning === "string");
+    project.write("yourspace.jsonc", '{ "routes": [ ');
+    expect((await warned).warning).toMatch(/changed, and yourspace dev would refuse it: .* is not valid JSONC: .* The routes read at start keep serving\.$/);
+    warned = dev.nextEvent((e) => typeof e.warning === "string");
+    project.write("yourspace.jsonc", served);
+    expect((await warned).warning).toContain("is as it was at start again: the routes served are its routes.");
+    expect(await (await dev.fetch("/")).text()).toBe("home");
+  });
+});
+
+describe("yourspace dev in a terminal", () => {
+  it("shows a build error's source line on a line of its own, not as an escaped \\n", async () => {
+    const project = devProject({
+      "yourspace.jsonc": JSON.stringify({ routes: [{ pattern: "/", function: "home" }] }),
+      "functions/home.ts": `export default () => {\n  return new Response("bad" +);\n};\n`,
+    });
+    const stop = new AbortController();
+    // Stopped as Ctrl-C stops it, once it says it serves: the load warning comes before that.
+    const r = await runCli(["dev", "--port", "0", "--no-browser"], {
+      cwd: project.dir,
+      env: project.env,
+      signal: stop.signal,
+      onStdout: (chunk) => {
+        if (chunk.includes("yourspace dev:")) stop.abort("SIGINT");
+      },
+    });
+    expect(r.stderr).toContain('! Route /: functions/home.ts:2:30: Unexpected ")"\n  return new Response("bad" +);\n');
   });
 });

@@ -95,7 +95,11 @@ describe("yourspace dev: routes, handlers and fall-through", () => {
 
   it("answers an uncaught exception with 500 and the source-mapped stack, as JSON or a page, and keeps serving", async () => {
     const project = devProject({
-      "yourspace.jsonc": routes([{ pattern: "/boom", function: "boom" }]),
+      "yourspace.jsonc": routes([
+        { pattern: "/boom", function: "boom" },
+        { pattern: "/throws-object", function: "throws-object" },
+      ]),
+      "functions/throws-object.js": `export default () => { throw { reason: "no flag" }; };\n`,
       "functions/boom.ts": `import { explode } from "./lib/explode";
 type Query = { ok?: string };
 export default async function handler(req: { url: URL }) {
@@ -117,6 +121,11 @@ export default async function handler(req: { url: URL }) {
     expect(error.message).toContain("TypeError: the flag was not there");
     expect(error.stack).toContain("functions/lib/explode.ts:2:9");
     expect(error.stack).toContain("functions/boom.ts:6:10");
+    // The server's own frames below the function's say nothing to its author.
+    expect(error.stack.split("\n").at(-1)).toContain("functions/boom.ts:6:10");
+    // The terminal says what the 500 was, not only that there was one.
+    const [logged] = await dev.eventsWhen(1, (e) => e.event === "request" && e.path === "/boom");
+    expect(logged!.error).toEqual({ code: "FUNCTION_ERROR", message: error.message, stack: error.stack });
 
     const page = await dev.fetch("/boom", { headers: { accept: "text/html,application/xhtml+xml" } });
     expect(page.status).toBe(500);
@@ -124,6 +133,128 @@ export default async function handler(req: { url: URL }) {
     expect(await page.text()).toContain("functions/lib/explode.ts:2:9");
 
     expect(await (await dev.fetch("/boom?ok=1")).text()).toBe("fine");
+
+    // A thrown value that is not an Error is shown as what it is, not as "[object Object]".
+    const thrown = (await (await dev.fetch("/throws-object")).json()) as { error: { message: string } };
+    expect(thrown.error.message).toBe('The function of route /throws-object failed: {"reason":"no flag"} was thrown');
+  });
+});
+
+describe("yourspace dev's log", () => {
+  it("shows KV operations a function made after its request's line, work given to ctx.waitUntil, on a line of their own", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([
+        { pattern: "/start", function: "start" },
+        { pattern: "/release", function: "release" },
+      ]),
+      // The work given to waitUntil writes once a later request lets it: after /start's line is out.
+      "functions/start.js": `import { kv } from "yourspace:edge";
+export default (req, ctx) => {
+  ctx.waitUntil(new Promise((resolve) => { globalThis.release = resolve; }).then(() => kv.put("later", "1")));
+  return new Response("started");
+};
+`,
+      "functions/release.js": `export default () => { globalThis.release(); return new Response("released"); };\n`,
+    });
+    const dev = await startDevProcess(project);
+    expect(await (await dev.fetch("/start")).text()).toBe("started");
+    const [started] = await dev.eventsWhen(1, (e) => e.event === "request" && e.path === "/start");
+    expect(started!.kv).toEqual([]);
+    const later = dev.nextEvent((e) => e.event === "afterAnswer");
+    expect(await (await dev.fetch("/release")).text()).toBe("released");
+    expect(await later).toEqual({ event: "afterAnswer", method: "GET", path: "/start", region: "iad", kv: [{ op: "put", binding: "default", key: "later" }] });
+    expect((await ok(project.kv("get", "later"))).out).toBe("1");
+  });
+});
+
+describe("a function's console", () => {
+  it("writes to stderr, one --json line a call, so stdout's first line stays the server's JSON", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([{ pattern: "/", function: "chatty" }]),
+      "functions/chatty.js": `console.log("loading");
+export default () => { console.log("serving", { n: 1 }); console.error("oops"); return new Response("ok"); };
+`,
+    });
+    // The ready line is stdout's first: startDevProcess parses it.
+    const dev = await startDevProcess(project);
+    expect(dev.info.url).toMatch(/^http:/);
+    expect(await (await dev.fetch("/")).text()).toBe("ok");
+    const lines = await dev.eventsWhen(3, (e) => e.event === "console");
+    expect(lines).toEqual([
+      { event: "console", level: "log", text: "loading" },
+      { event: "console", level: "log", text: "serving { n: 1 }" },
+      { event: "console", level: "error", text: "oops" },
+    ]);
+  });
+});
+
+describe("yourspace dev stops", () => {
+  it.each(["SIGINT", "SIGTERM"] as const)("on %s at once, cutting off a request whose function is still answering", async (signal) => {
+    const project = devProject({
+      "yourspace.jsonc": routes([{ pattern: "/forever", function: "forever" }]),
+      // An answer whose body never ends: its head has arrived, so the request is in flight.
+      "functions/forever.js": `export default () => new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode("tick")); } }));\n`,
+    });
+    const dev = await startDevProcess(project);
+    const answer = await dev.fetch("/forever");
+    expect(answer.status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => dev.child.once("exit", (code) => resolve(code)));
+    dev.child.kill(signal);
+    expect(await exited).toBe(0);
+    await expect(answer.text()).rejects.toThrow();
+  });
+});
+
+describe("yourspace dev: how an answer's body is framed and encoded", () => {
+  it("passes on a gzip origin's answer gzip-encoded, and frames a function's body whatever length it claims", async () => {
+    const { createServer } = await import("node:http");
+    const { gzipSync, gunzipSync } = await import("node:zlib");
+    const text = "from the origin, compressed. ".repeat(40);
+    const compressed = gzipSync(text);
+    const origin = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip", "content-length": compressed.length });
+      res.end(compressed);
+    });
+    await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
+    try {
+      const project = devProject({
+        "yourspace.jsonc": routes([
+          { pattern: "/claims", function: "claims" },
+          { pattern: "/proxied", function: "proxied" },
+        ]),
+        "functions/claims.js": `export default () => new Response("hello", { headers: { "content-length": "1", "transfer-encoding": "gzip" } });\n`,
+        // The usual proxy: the origin's answer, headers and all, through fetch(), which decodes its body.
+        "functions/proxied.js": `export default async (req) => { const r = await fetch(new URL("/", req.headers.get("x-origin"))); return new Response(r.body, r); };\n`,
+      });
+      const originUrl = `http://127.0.0.1:${(origin.address() as { port: number }).port}`;
+      const dev = await startDevProcess(project, ["--origin", originUrl]);
+      // Read the bytes as sent (node's http, which decodes nothing), then decode them as a browser would.
+      const raw = async (path: string, headers: Record<string, string> = {}) => {
+        const { request } = await import("node:http");
+        return new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+          request(dev.info.url + path, { headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+            res.on("error", reject);
+          })
+            .on("error", reject)
+            .end();
+        });
+      };
+      for (const [path, headers] of [
+        ["/elsewhere", {}],
+        ["/proxied", { "x-origin": originUrl }],
+      ] as const) {
+        const answer = await raw(path, headers);
+        expect(answer.headers["content-encoding"]).toBe("gzip");
+        expect(gunzipSync(answer.body).toString()).toBe(text);
+      }
+      const claims = await raw("/claims");
+      expect([claims.headers["content-length"], claims.headers["transfer-encoding"], claims.body.toString()]).toEqual(["5", undefined, "hello"]);
+    } finally {
+      origin.close();
+    }
   });
 });
 
@@ -174,6 +305,24 @@ describe("yourspace dev refuses to start on bad input", () => {
     const { error } = JSON.parse(r.stderr.trim().split("\n").at(-1)!) as { error: { code: string; message: string; hint: string } };
     expect(error.message).toContain(message);
     expect(error.hint).toContain(hint);
+  });
+
+  it("on a port in use: exit 2, naming the port and how to choose another, as kv emulator start does", async () => {
+    const { createServer } = await import("node:net");
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = String((taken.address() as { port: number }).port);
+      const project = devProject({ "yourspace.jsonc": routes([]) });
+      const r = await runCli(["dev", "--json", "--no-browser", "--port", port], { cwd: project.dir, env: project.env });
+      expect(r.code).toBe(2);
+      expect(r.out).toBe("");
+      const { error } = JSON.parse(r.stderr.trim().split("\n").at(-1)!) as { error: { code: string; message: string; hint: string } };
+      expect(error).toMatchObject({ code: "USAGE", message: `Port ${port} is already in use.` });
+      expect(error.hint).toContain("--port 0");
+    } finally {
+      taken.close();
+    }
   });
 
   it("outside a project: exit 2, saying where yourspace.jsonc was looked for", async () => {

@@ -51,7 +51,16 @@ describe("the routes yourspace dev reads from yourspace.jsonc", () => {
     [{ routes: [{ pattern: "/a", kv: { FLAGS: { access: "read-only" } } }] }, "USAGE", /FLAGS .* needs a "namespace"/],
     [{ routes: [{ pattern: "/a", kv: ["x"] }] }, "USAGE", /must be "read-only", "read-write" or an object/],
     [{ routes: "all" }, "USAGE", /must be an array/],
+    [
+      { routes: [{ pattern: "/a", kv: { X: { namespace: "Bad Name!" } } }] },
+      "INVALID_NAMESPACE",
+      /^The binding X in routes\[0\] of .* names "Bad Name!", which is not a valid namespace name\.$/,
+    ],
   ])("refuses a bad block: %j", async (config, code, message) => {
-    await expect(readProjectRoutes(project(config))).rejects.toMatchObject({ code, message: expect.stringMatching(message) as unknown });
+    const refused = readProjectRoutes(project(config));
+    await expect(refused).rejects.toMatchObject({ code, message: expect.stringMatching(message) as unknown });
+    // The fix is in the file: the hint shows what to write, never the generic usage one.
+    const { hint } = (await refused.catch((e: unknown) => e)) as { hint: string };
+    expect(hint).not.toMatch(/documented usage/);
   });
 });

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { logLine } from "../../src/dev/log-line.js";
+
+describe("yourspace dev's log line for a request that failed", () => {
+  const failed = {
+    method: "GET",
+    path: "/boom",
+    status: 500,
+    ms: 1.25,
+    record: { region: "iad", ops: [] },
+    error: {
+      code: "FUNCTION_ERROR",
+      message: "The function of route /boom failed: TypeError: the flag was not\u001b[31m there",
+      stack: "TypeError: the flag was not there\n    at explode (functions/lib/explode.ts:2:9)\n    at handler (functions/boom.ts:6:10)",
+    },
+  };
+
+  it("is followed in the terminal by the error and the function's frames, escaped", () => {
+    expect(logLine(failed, false)).toBe(
+      [
+        "GET /boom 500 1.3ms iad",
+        "  ✖ FUNCTION_ERROR: The function of route /boom failed: TypeError: the flag was not\\u001b[31m there",
+        "    at explode (functions/lib/explode.ts:2:9)",
+        "    at handler (functions/boom.ts:6:10)",
+      ].join("\n"),
+    );
+  });
+
+  it("carries the error under --json", () => {
+    expect(JSON.parse(logLine(failed, true))).toMatchObject({ event: "request", status: 500, error: failed.error });
+  });
+
+  it("is one line for a request that did not fail", () => {
+    expect(logLine({ ...failed, status: 200, error: undefined }, false)).toBe("GET /boom 200 1.3ms iad");
+  });
+});
+
+describe("yourspace dev's log line for KV operations after a request's answer", () => {
+  it("names the request they belong to", () => {
+    const late = {
+      method: "POST",
+      path: "/visit",
+      status: 200,
+      ms: 0,
+      afterAnswer: true,
+      record: { region: "fra", ops: [{ op: "put" as const, binding: "default", key: "visits" }] },
+    };
+    expect(logLine(late, false)).toBe('POST /visit after its answer fra [put "visits"]');
+    expect(JSON.parse(logLine(late, true))).toEqual({ event: "afterAnswer", method: "POST", path: "/visit", region: "fra", kv: late.record.ops });
+  });
+});
