@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, openBrowser, openAt, screenshot, signIn, startKvSite, type KvBrowser, type KvSite } from "../support/browser.js";
+import { eventually, openBrowser, openAt, screenshot, seed, signIn, startKvSite, type KvBrowser, type KvSite } from "../support/browser.js";
 
 let site: KvSite;
 let browser: KvBrowser;
@@ -36,6 +36,36 @@ describe("a value", () => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: /^Download/ }).click()]);
     expect(download.suggestedFilename()).toBe("blob");
     expect(new Uint8Array(await readFile((await download.path())!))).toEqual(bytes);
+  });
+
+  it("shows an SVG image whose address, opened in a tab of its own, runs its scripts in an origin the host serves nothing", async () => {
+    const { context, page } = browser;
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><script>window.__ran = origin</script><rect width="20" height="20" fill="red"/></svg>`;
+    await seed(site, "default", [{ key: "pictures/drawing.svg", value: svg, metadata: { contentType: "Image/SVG+XML; charset=utf-8" } }]);
+    await openAt(page, site, "#ns=default&key=pictures%2Fdrawing.svg");
+    const image = page.getByRole("img", { name: "The image stored at pictures/drawing.svg" });
+    await eventually(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(20);
+    // "Open image in new tab": the image's address as a document of its own.
+    const tab = await context.newPage();
+    try {
+      await tab.goto((await image.getAttribute("src"))!);
+      expect(await tab.evaluate("window.__ran")).not.toBe(site.host.origin);
+      const session = await tab.evaluate(
+        `fetch(${JSON.stringify(`${site.host.origin}/kv/session`)}, { credentials: "include" }).then((r) => r.text(), () => "refused")`,
+      );
+      expect(session).toBe("refused");
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it("shows HTML or XML bytes as text, whatever type their metadata claims", async () => {
+    const { page } = browser;
+    const html = "<html><body><script>window.__ran = 1</script>hi</body></html>";
+    await seed(site, "default", [{ key: "pictures/page.html", value: html, metadata: { contentType: "image/x-anything" } }]);
+    await openAt(page, site, "#ns=default&key=pictures%2Fpage.html");
+    await eventually(() => page.locator("pre.text").textContent()).toBe(html);
+    expect(await page.locator("main img").count()).toBe(0);
   });
 
   it("saves a JSON edit, after refusing JSON that does not parse", async () => {
