@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, keysReady, openBrowser, openAt, screenshot, seed, signIn, startKvSite, type KvBrowser, type KvSite } from "../support/browser.js";
 
@@ -34,12 +36,35 @@ describe("the KV browser's access", () => {
 
     const signedIn = await page.goto(site.host.mintUrl());
     expect(signedIn!.status()).toBe(200);
-    expect(new URL(page.url()).search).toBe("");
+    await page.waitForURL(`${origin}/kv/`);
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/kv/" });
     await eventually(() => page.getByRole("banner").textContent()).toMatch(/Sitelocal.*Tier\w+.*Profileyourspace, clock manual/);
     expect(await page.getByRole("banner").textContent()).toContain(site.dataDir);
     await screenshot(page, "banner-and-namespaces");
+  });
+
+  it("signs in a browser that opens the one-time URL from a link on another site", async () => {
+    const { context } = browser;
+    const url = site.host.mintUrl();
+    const elsewhere = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(`<a href="${url}">Open the KV browser</a>`);
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, "localhost", resolve));
+    const tab = await context.newPage();
+    try {
+      await context.clearCookies();
+      await tab.goto(`http://localhost:${(elsewhere.address() as AddressInfo).port}/`);
+      await tab.getByRole("link", { name: "Open the KV browser" }).click();
+      await tab.waitForURL(`${site.host.origin}/kv/`);
+      await eventually(() => tab.getByRole("banner").textContent()).toMatch(/Sitelocal/);
+    } finally {
+      await tab.close();
+      elsewhere.closeAllConnections();
+      await new Promise((resolve) => elsewhere.close(resolve));
+      await signIn(browser.page, site);
+    }
   });
 
   it("renders a key and a value holding <script> as text, and runs neither", async () => {

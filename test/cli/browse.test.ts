@@ -53,7 +53,8 @@ function browse(args: string[], cwd: string, env: Record<string, string>, tty = 
 async function open(url: string): Promise<{ cookie: string; session: any; origin: string }> {
   const opened = await request(url);
   await opened.body.dump();
-  expect(opened.statusCode, url).toBe(303);
+  expect(opened.statusCode, url).toBe(200);
+  expect(opened.headers["set-cookie"], url).toBeDefined();
   const cookie = String(opened.headers["set-cookie"]).split(";")[0]!;
   const { origin } = new URL(url);
   const session = await request(`${origin}/kv/session`, { headers: { cookie } });

@@ -14,7 +14,7 @@ import { browserErrors } from "../../core/browser-errors.js";
 import { describeThrown } from "../../core/describe-thrown.js";
 import type { KvError } from "../../core/errors.js";
 import { describeErrno } from "../../core/system-errors.js";
-import { answer, answerJson, answerSocketAndClose, refuse } from "./answers.js";
+import { answer, answerJson, answerSignedIn, answerSocketAndClose, refuse } from "./answers.js";
 import { apiProxy } from "./api-proxy.js";
 import { checkCsrf, checkFetchSite, checkHost, checkOrigin, ownHosts } from "./guards.js";
 import { defaultPageDir, pageFiles } from "./page-files.js";
@@ -85,7 +85,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       // A spent secret in a browser already signed in (a reload of the printed URL) just opens the page.
       if (!signedIn && !session) return fail(browserErrors.noSession());
       const setCookie = signedIn ? { [BROWSER_HEADERS.setCookie]: `${cookie}=${signedIn.id}; HttpOnly; SameSite=Strict; Path=${BROWSER_PATHS.prefix}` } : {};
-      return answer(res, 303, { ...setCookie, [HEADERS.location]: BROWSER_PATHS.prefix });
+      return answerSignedIn(res, setCookie);
     }
     if (!session) return fail(browserErrors.noSession());
     if (path.startsWith(BROWSER_PATHS.api)) {
