@@ -90,6 +90,26 @@ describe("the KV browser's access", () => {
   });
 });
 
+describe("keys that would look alike", () => {
+  it("show every character that hides or reorders text as its escape, as the CLI prints them, in the list, the tree and the key's heading", async () => {
+    const { page } = browser;
+    const created = await site.api("POST", `/v1/sites/${site.site}/namespaces`, JSON.stringify({ name: "lookalikes" }), { "content-type": "application/json" });
+    expect(created.status).toBe(201);
+    const keys = ["a b", "a\nb", "admin", "admin\u200b", "invoice\u202efdp.exe", "bell\u0007", "dir\u2028/x"];
+    await seed(site, "lookalikes", [...keys.map((key) => ({ key, value: "v" })), { key: "meta", value: "v", metadata: { owner: "ev\u202eil" } }]);
+    await openAt(page, site, "#ns=lookalikes");
+    const shown = await page.locator("tr[data-key] button.key").allTextContents();
+    expect(shown).toEqual(['"a\\nb"', "a b", "admin", '"admin\\u200b"', '"bell\\u0007"', '"dir\\u2028/x"', '"invoice\\u202efdp.exe"', "meta"]);
+    expect(await page.locator('tr[data-key="meta"] td.meta').textContent()).toBe('{"owner":"ev\\u202eil"}');
+    await page.getByLabel("Tree by /").check();
+    await eventually(() => page.locator("tr[data-folder] button").allTextContents()).toEqual(['📁 "dir\\u2028/"']);
+    await page.getByLabel("Tree by /").uncheck();
+    await openAt(page, site, `#ns=lookalikes&key=${encodeURIComponent("admin\u200b")}`);
+    await eventually(() => page.locator("#key-heading code").textContent()).toBe('"admin\\u200b"');
+    await screenshot(page, "lookalike-keys");
+  });
+});
+
 describe("the key list", () => {
   beforeAll(() =>
     seed(

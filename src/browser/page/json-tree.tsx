@@ -1,12 +1,13 @@
 /** JSON, pretty and collapsible: objects and arrays are disclosure widgets (details/summary), open to two levels. */
+import { safeJson } from "../../core/escape.js";
 
 export function JsonTree({ value, name, depth = 0 }: { value: unknown; name?: string; depth?: number }) {
-  const label = name === undefined ? null : <span class="json-name">{JSON.stringify(name)}: </span>;
+  const label = name === undefined ? null : <span class="json-name">{safeJson(name)}: </span>;
   if (value === null || typeof value !== "object") {
     return (
       <div class="json-leaf">
         {label}
-        <span class={`json-${value === null ? "null" : typeof value}`}>{JSON.stringify(value)}</span>
+        <span class={`json-${value === null ? "null" : typeof value}`}>{safeJson(value)}</span>
       </div>
     );
   }

@@ -1,5 +1,6 @@
 /** A value as it is stored: its facts, the value shown by kind, a download of its exact bytes, and deleting it. */
 import { useEffect, useMemo, useState } from "preact/hooks";
+import { safeJson } from "../../core/escape.js";
 import { base64, hexDump } from "./bytes.js";
 import { countdown, formatBytes } from "./format.js";
 import { JsonTree } from "./json-tree.js";
@@ -46,7 +47,7 @@ export function ValueView({ site, ns, name, stored, now, onDeleted, onCreate }: 
         <dt>Expires</dt>
         <dd>{stored.expiresAt === null ? "never" : `${countdown(stored.expiresAt, now)} (${stored.expiresAt})`}</dd>
         <dt>Metadata</dt>
-        <dd>{stored.metadata === null ? "none" : <code>{JSON.stringify(stored.metadata)}</code>}</dd>
+        <dd>{stored.metadata === null ? "none" : <code>{safeJson(stored.metadata)}</code>}</dd>
       </dl>
       <div class="actions">
         <Download name={name} bytes={stored.bytes} />
