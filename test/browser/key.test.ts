@@ -68,6 +68,26 @@ describe("a value", () => {
     expect(await page.locator("main img").count()).toBe(0);
   });
 
+  it("refuses the reserved keys . and .. with the API's entry, sending nothing: a browser would send their paths to another route", async () => {
+    const { page } = browser;
+    for (const key of [".", ".."]) {
+      const sent: string[] = [];
+      const record = (r: { method(): string; url(): string }) => sent.push(`${r.method()} ${new URL(r.url()).pathname}`);
+      page.on("request", record);
+      try {
+        await openAt(page, site, `#ns=default&key=${encodeURIComponent(key)}`);
+        await eventually(() => page.locator(".key-panel [role=alert]").first().textContent()).toBe(
+          `The key "${key}" is reserved.Keys may not be "." or "..". Choose another name.`,
+        );
+        await page.getByRole("tab", { name: "Regions" }).click();
+        await eventually(() => page.locator(".key-panel [role=alert]").last().textContent()).toContain(`The key "${key}" is reserved.`);
+      } finally {
+        page.off("request", record);
+      }
+      expect(sent.filter((s) => /\/namespaces\/default\/?$|\/values\/|\/regions\//.test(s))).toEqual([]);
+    }
+  });
+
   it("saves a JSON edit, after refusing JSON that does not parse", async () => {
     const { page } = browser;
     const before = await put("doc", '{"a":1}');
