@@ -15,7 +15,7 @@ import { describeThrown } from "../../core/describe-thrown.js";
 import type { KvError } from "../../core/errors.js";
 import { describeErrno } from "../../core/system-errors.js";
 import { answer, answerJson, answerSignedIn, answerSocketAndClose, refuse } from "./answers.js";
-import { apiProxy } from "./api-proxy.js";
+import { apiProxy, staysBelowBase } from "./api-proxy.js";
 import { checkCsrf, checkFetchSite, checkHost, checkOrigin, ownHosts } from "./guards.js";
 import { defaultPageDir, pageFiles } from "./page-files.js";
 import { mintKey as newMintKey, sameSecret, sessionOf, Sessions } from "./sessions.js";
@@ -91,7 +91,9 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     if (path.startsWith(BROWSER_PATHS.api)) {
       const refused = checkFetchSite(req) ?? checkCsrf(req, session);
       if (refused) return fail(refused);
-      return proxy.forward(req, res, `/${target.slice(BROWSER_PATHS.api.length)}`);
+      const apiPath = `/${target.slice(BROWSER_PATHS.api.length)}`;
+      if (!staysBelowBase(apiPath)) return fail(browserErrors.notFound(path));
+      return proxy.forward(req, res, apiPath);
     }
     if (req.method !== "GET" && req.method !== "HEAD")
       return refuse(res, browserErrors.methodNotAllowed(req.method ?? "", "GET or HEAD"), as, { [HEADERS.allow]: "GET, HEAD" });
