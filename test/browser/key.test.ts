@@ -88,6 +88,32 @@ describe("a value", () => {
     }
   });
 
+  it("shows JSON nested thousands deep, or of a hundred thousand items, a level and a thousand items at a time", async () => {
+    const { page } = browser;
+    const errors: string[] = [];
+    const record = (e: Error) => errors.push(e.message);
+    page.on("pageerror", record);
+    try {
+      await put("json/deep", `${"[".repeat(5000)}${"]".repeat(5000)}`);
+      await openAt(page, site, "#ns=default&key=json%2Fdeep");
+      const tree = page.getByRole("region", { name: "JSON value" });
+      await eventually(() => tree.locator("details").count()).toBe(3);
+      expect(await tree.locator("details[open]").count()).toBe(2);
+      await tree.locator("details:not([open]) > summary").click();
+      await eventually(() => tree.locator("details").count()).toBe(4);
+
+      await put("json/long", JSON.stringify(Array.from({ length: 100_000 }, (_, i) => i)));
+      await openAt(page, site, "#ns=default&key=json%2Flong");
+      await eventually(() => tree.locator(".json-leaf").count()).toBe(1000);
+      await tree.getByRole("button", { name: "Show 1000 more of 99000 left" }).click();
+      await eventually(() => tree.locator(".json-leaf").count()).toBe(2000);
+      expect(await tree.locator(".json-leaf").last().textContent()).toBe("1999");
+    } finally {
+      page.off("pageerror", record);
+    }
+    expect(errors).toEqual([]);
+  });
+
   it("saves a JSON edit, after refusing JSON that does not parse", async () => {
     const { page } = browser;
     const before = await put("doc", '{"a":1}');
