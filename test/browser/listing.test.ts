@@ -91,7 +91,7 @@ describe("the KV browser's access", () => {
 });
 
 describe("keys that would look alike", () => {
-  it("show every character that hides or reorders text as its escape, as the CLI prints them, in the list, the tree and the key's heading", async () => {
+  it("show every character that hides or reorders text as its escape, as the CLI prints them, in the list, the tree, the key's heading and an import's failures", async () => {
     const { page } = browser;
     const created = await site.api("POST", `/v1/sites/${site.site}/namespaces`, JSON.stringify({ name: "lookalikes" }), { "content-type": "application/json" });
     expect(created.status).toBe(201);
@@ -107,6 +107,12 @@ describe("keys that would look alike", () => {
     await openAt(page, site, `#ns=lookalikes&key=${encodeURIComponent("admin\u200b")}`);
     await eventually(() => page.locator("#key-heading code").textContent()).toBe('"admin\\u200b"');
     await screenshot(page, "lookalike-keys");
+    // An import's entries the API did not write are listed by key the same way.
+    const file = `${JSON.stringify({ key: "admin\u200b", value: "v", expiration_ttl: 1 })}\n`;
+    await page
+      .getByLabel("Import file (NDJSON, JSON array or object)")
+      .setInputFiles({ name: "e.ndjson", mimeType: "application/x-ndjson", buffer: Buffer.from(file) });
+    await eventually(() => page.getByRole("list", { name: "Entries not imported" }).locator("code").allTextContents()).toEqual(['"admin\\u200b"']);
   });
 });
 
