@@ -153,6 +153,8 @@ try {
     if (keysRequest === null && url.pathname.endsWith("/namespaces/default/keys")) keysRequest = url;
   });
   await first.goto(host.url);
+  // The sign-in answer opens the page itself (a refresh); the next navigation waits for that one.
+  await first.waitForURL(`${host.origin}/kv/`);
   const firstReady = readySignal(first);
   await first.goto(`${host.origin}/kv/#ns=default`);
   await firstReady;

@@ -1,4 +1,4 @@
-import { hasUnsafe } from "../terminal/escape.js";
+import { hasUnsafe } from "../core/escape.js";
 import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec, type ValueSource } from "./registry/index.js";
 
 /** What completes a word: values to offer, or the file system's names. */

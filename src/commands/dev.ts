@@ -4,7 +4,7 @@ import { describeThrown } from "../core/describe-thrown.js";
 import { errors } from "../core/errors.js";
 import { DEFAULT_SITE } from "../core/limits.js";
 import { logLine } from "../dev/log-line.js";
-import { escapeControls } from "../terminal/escape.js";
+import { escapeControls } from "../core/escape.js";
 import { startDev, type DevInfo } from "../dev/runner.js";
 import { resolveDataDir } from "../project/data-dir.js";
 import { startLocalBrowser } from "./browser-host.js";

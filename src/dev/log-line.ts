@@ -1,4 +1,4 @@
-import { escapeControls } from "../terminal/escape.js";
+import { escapeControls } from "../core/escape.js";
 import type { KvOp, RequestRecord } from "./request-scope.js";
 
 /** Why a request was answered with an error of the runner's (a function that failed, an unknown region). */

@@ -8,7 +8,7 @@ import { STATUS } from "../contract/status.js";
 import type { Dispatcher } from "./dispatch.js";
 import { FunctionFailure } from "./dispatch.js";
 import { errorResponse } from "./error-page.js";
-import { listenFailure } from "../server/http/start-errors.js";
+import { listenFailure } from "../core/listen-errors.js";
 import { requestOf, send } from "./http-bridge.js";
 import { kvHeader, type LoggedError, type RequestLog } from "./log-line.js";
 import type { RequestRecord } from "./request-scope.js";

@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { errors, KvError } from "../core/errors.js";
 import { isStoreFile } from "../core/store-files.js";
 import { fromSystemError } from "../core/system-errors.js";
-import { escapeControls } from "./escape.js";
+import { escapeControls } from "../core/escape.js";
 import { writeTo } from "./io.js";
 
 export interface OutputFileOptions {

@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from "chalk";
 import type { KvError } from "../core/errors.js";
-import { escapeControls, keyLine, safeJson } from "./escape.js";
+import { escapeControls, keyLine, safeJson } from "../core/escape.js";
 import { writeTo, type Io } from "./io.js";
 
 export interface OutputOptions {
@@ -13,7 +13,7 @@ export interface OutputOptions {
  * The only place that writes. stdout carries data (values, keys, JSON); stderr carries everything meant
  * for people: notes, warnings, progress and errors.
  *
- * Text for people is escaped here (src/terminal/escape.ts), whatever it quotes, so a key or a path never
+ * Text for people is escaped here (src/core/escape.ts), whatever it quotes, so a key or a path never
  * reaches a terminal raw; colour is added afterwards, by this class only, which is why handlers get
  * no chalk of their own. Under --json every stderr line is one JSON object: {"target"}, {"note"},
  * {"ok"}, {"warning"} or {"error"}.

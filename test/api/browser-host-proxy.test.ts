@@ -178,6 +178,40 @@ describe("paths", () => {
     expect(page.body.toString()).toBe(INDEX_HTML);
   });
 
+  it("no path passed on to the API climbs out of its base path: dot segments, encoded or not, and backslashes are refused before anything is sent", async () => {
+    // An API behind a base path, on a server that serves something else beside it.
+    const received: string[] = [];
+    const server = createServer((req, res) => {
+      received.push(`${req.url} ${req.headers.authorization}`);
+      res.end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { host } = await hostFixture({ apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/platform/`, token: "platform-token" });
+    const { cookie } = await signIn(host);
+    const { port } = new URL(host.origin);
+    for (const path of [
+      "/kv/api/../other",
+      "/kv/api/v1/%2e%2e/%2E%2E/other",
+      "/kv/api/.%2e/other",
+      "/kv/api/v1/./whoami",
+      "/kv/api/v1\\..\\other",
+      "/kv/api/%2e",
+    ]) {
+      const r = await rawRequest(host.origin, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: ${cookie}\r\nConnection: close\r\n\r\n`);
+      expect(r.status, path).toBe(404);
+      expect(r.json, path).toMatchObject({ code: "NOT_FOUND" });
+    }
+    expect(received).toEqual([]);
+    // Keys holding dots and slashes are one encoded segment each, and pass.
+    for (const key of ["..%2Fother", "...", ".hidden", "a%2F..%2Fb"]) {
+      const r = await request(`${host.origin}/kv/api${NS}/values/${key}`, { headers: { cookie } });
+      expect(r.statusCode, key).toBe(200);
+      await r.body.dump();
+    }
+    expect(received).toEqual(["..%2Fother", "...", ".hidden", "a%2F..%2Fb"].map((key) => `/platform${NS}/values/${key} Bearer platform-token`));
+  });
+
   it("many bad requests do not take the host down", async () => {
     const { host, signIn } = await hostFixture();
     const { cookie } = await signIn();

@@ -57,7 +57,7 @@ describe("signing in", () => {
     }
   });
 
-  it("turns a one-time secret into an HttpOnly, SameSite=Strict cookie for /kv/ and a 303 to the page; the secret then works no more", async () => {
+  it("turns a one-time secret into an HttpOnly, SameSite=Strict cookie for /kv/ and a document that opens the page; the secret then works no more", async () => {
     const { host } = await hostFixture();
     // A HEAD of the URL (a link checker, say) does not spend it.
     const checked = await request(host.url, { method: "HEAD" });
@@ -66,10 +66,12 @@ describe("signing in", () => {
     expect(host.url).toMatch(new RegExp(`^${host.origin}/kv/\\?secret=[A-Za-z0-9_-]{43}$`));
     expect(host.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const opened = await request(host.url);
-    await opened.body.dump();
-    expect(opened.statusCode).toBe(303);
-    expect(opened.headers.location).toBe("/kv/");
+    expect(opened.statusCode).toBe(200);
+    expect(opened.headers.location).toBeUndefined();
+    expect(opened.headers["content-type"]).toBe("text/html; charset=utf-8");
     expect(opened.headers).toMatchObject(SECURITY_HEADERS);
+    // Not a redirect, whose next request a browser would send without the cookie when another site linked to the URL.
+    expect(await opened.body.text()).toContain('<meta http-equiv="refresh" content="0; url=/kv/">');
     const port = new URL(host.origin).port;
     const setCookie = String(opened.headers["set-cookie"]);
     expect(setCookie).toMatch(new RegExp(`^yourspace_kv_${port}=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=/kv/$`));
@@ -89,8 +91,8 @@ describe("signing in", () => {
     expect(again.statusCode).toBe(401);
     await again.body.dump();
     const reload = await request(host.url, { headers: { cookie } });
-    await reload.body.dump();
-    expect(reload.statusCode).toBe(303);
+    expect(await reload.body.text()).toContain('content="0; url=/kv/"');
+    expect(reload.statusCode).toBe(200);
     expect(reload.headers["set-cookie"]).toBeUndefined();
     // Another port's cookie of the same form is not this host's.
     const other = await request(`${host.origin}/kv/`, { headers: { cookie: cookie.replace(`_${port}=`, `_${Number(port) + 1}=`) } });
@@ -140,7 +142,8 @@ describe("signing in", () => {
     expect(url).toMatch(new RegExp(`^${host.origin}/kv/\\?secret=`));
     const opened = await request(url);
     await opened.body.dump();
-    expect(opened.statusCode).toBe(303);
+    expect(opened.statusCode).toBe(200);
+    expect(opened.headers["set-cookie"]).toBeDefined();
     for (const [headers, method, status] of [
       [{}, "POST", 403],
       [{ authorization: "Bearer wrong" }, "POST", 403],

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { withCliAdvice } from "../../src/cli/advice.js";
-import { listenFailure } from "../../src/server/http/start-errors.js";
+import { listenFailure } from "../../src/core/listen-errors.js";
 import { BIN, runBin, runCli, tempDir } from "../support/cli.js";
 
 /**

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, openBrowser, openAt, screenshot, signIn, startKvSite, type KvBrowser, type KvSite } from "../support/browser.js";
+import { eventually, openBrowser, openAt, screenshot, seed, signIn, startKvSite, type KvBrowser, type KvSite } from "../support/browser.js";
 
 let site: KvSite;
 let browser: KvBrowser;
@@ -36,6 +36,82 @@ describe("a value", () => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: /^Download/ }).click()]);
     expect(download.suggestedFilename()).toBe("blob");
     expect(new Uint8Array(await readFile((await download.path())!))).toEqual(bytes);
+  });
+
+  it("shows an SVG image whose address, opened in a tab of its own, runs its scripts in an origin the host serves nothing", async () => {
+    const { context, page } = browser;
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><script>window.__ran = origin</script><rect width="20" height="20" fill="red"/></svg>`;
+    await seed(site, "default", [{ key: "pictures/drawing.svg", value: svg, metadata: { contentType: "Image/SVG+XML; charset=utf-8" } }]);
+    await openAt(page, site, "#ns=default&key=pictures%2Fdrawing.svg");
+    const image = page.getByRole("img", { name: "The image stored at pictures/drawing.svg" });
+    await eventually(() => image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(20);
+    // "Open image in new tab": the image's address as a document of its own.
+    const tab = await context.newPage();
+    try {
+      await tab.goto((await image.getAttribute("src"))!);
+      expect(await tab.evaluate("window.__ran")).not.toBe(site.host.origin);
+      const session = await tab.evaluate(
+        `fetch(${JSON.stringify(`${site.host.origin}/kv/session`)}, { credentials: "include" }).then((r) => r.text(), () => "refused")`,
+      );
+      expect(session).toBe("refused");
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it("shows HTML or XML bytes as text, whatever type their metadata claims", async () => {
+    const { page } = browser;
+    const html = "<html><body><script>window.__ran = 1</script>hi</body></html>";
+    await seed(site, "default", [{ key: "pictures/page.html", value: html, metadata: { contentType: "image/x-anything" } }]);
+    await openAt(page, site, "#ns=default&key=pictures%2Fpage.html");
+    await eventually(() => page.locator("pre.text").textContent()).toBe(html);
+    expect(await page.locator("main img").count()).toBe(0);
+  });
+
+  it("refuses the reserved keys . and .. with the API's entry, sending nothing: a browser would send their paths to another route", async () => {
+    const { page } = browser;
+    for (const key of [".", ".."]) {
+      const sent: string[] = [];
+      const record = (r: { method(): string; url(): string }) => sent.push(`${r.method()} ${new URL(r.url()).pathname}`);
+      page.on("request", record);
+      try {
+        await openAt(page, site, `#ns=default&key=${encodeURIComponent(key)}`);
+        await eventually(() => page.locator(".key-panel [role=alert]").first().textContent()).toBe(
+          `The key "${key}" is reserved.Keys may not be "." or "..". Choose another name.`,
+        );
+        await page.getByRole("tab", { name: "Regions" }).click();
+        await eventually(() => page.locator(".key-panel [role=alert]").last().textContent()).toContain(`The key "${key}" is reserved.`);
+      } finally {
+        page.off("request", record);
+      }
+      expect(sent.filter((s) => /\/namespaces\/default\/?$|\/values\/|\/regions\//.test(s))).toEqual([]);
+    }
+  });
+
+  it("shows JSON nested thousands deep, or of a hundred thousand items, a level and a thousand items at a time", async () => {
+    const { page } = browser;
+    const errors: string[] = [];
+    const record = (e: Error) => errors.push(e.message);
+    page.on("pageerror", record);
+    try {
+      await put("json/deep", `${"[".repeat(5000)}${"]".repeat(5000)}`);
+      await openAt(page, site, "#ns=default&key=json%2Fdeep");
+      const tree = page.getByRole("region", { name: "JSON value" });
+      await eventually(() => tree.locator("details").count()).toBe(3);
+      expect(await tree.locator("details[open]").count()).toBe(2);
+      await tree.locator("details:not([open]) > summary").click();
+      await eventually(() => tree.locator("details").count()).toBe(4);
+
+      await put("json/long", JSON.stringify(Array.from({ length: 100_000 }, (_, i) => i)));
+      await openAt(page, site, "#ns=default&key=json%2Flong");
+      await eventually(() => tree.locator(".json-leaf").count()).toBe(1000);
+      await tree.getByRole("button", { name: "Show 1000 more of 99000 left" }).click();
+      await eventually(() => tree.locator(".json-leaf").count()).toBe(2000);
+      expect(await tree.locator(".json-leaf").last().textContent()).toBe("1999");
+    } finally {
+      page.off("pageerror", record);
+    }
+    expect(errors).toEqual([]);
   });
 
   it("saves a JSON edit, after refusing JSON that does not parse", async () => {

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, keysReady, openBrowser, openAt, screenshot, seed, signIn, startKvSite, type KvBrowser, type KvSite } from "../support/browser.js";
 
@@ -34,12 +36,35 @@ describe("the KV browser's access", () => {
 
     const signedIn = await page.goto(site.host.mintUrl());
     expect(signedIn!.status()).toBe(200);
-    expect(new URL(page.url()).search).toBe("");
+    await page.waitForURL(`${origin}/kv/`);
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/kv/" });
     await eventually(() => page.getByRole("banner").textContent()).toMatch(/Sitelocal.*Tier\w+.*Profileyourspace, clock manual/);
     expect(await page.getByRole("banner").textContent()).toContain(site.dataDir);
     await screenshot(page, "banner-and-namespaces");
+  });
+
+  it("signs in a browser that opens the one-time URL from a link on another site", async () => {
+    const { context } = browser;
+    const url = site.host.mintUrl();
+    const elsewhere = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(`<a href="${url}">Open the KV browser</a>`);
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, "localhost", resolve));
+    const tab = await context.newPage();
+    try {
+      await context.clearCookies();
+      await tab.goto(`http://localhost:${(elsewhere.address() as AddressInfo).port}/`);
+      await tab.getByRole("link", { name: "Open the KV browser" }).click();
+      await tab.waitForURL(`${site.host.origin}/kv/`);
+      await eventually(() => tab.getByRole("banner").textContent()).toMatch(/Sitelocal/);
+    } finally {
+      await tab.close();
+      elsewhere.closeAllConnections();
+      await new Promise((resolve) => elsewhere.close(resolve));
+      await signIn(browser.page, site);
+    }
   });
 
   it("renders a key and a value holding <script> as text, and runs neither", async () => {
@@ -62,6 +87,32 @@ describe("the KV browser's access", () => {
     })`);
     expect(found).toEqual({ ran: undefined, scripts: 2, images: 0, bold: 0 });
     await screenshot(page, "script-as-text");
+  });
+});
+
+describe("keys that would look alike", () => {
+  it("show every character that hides or reorders text as its escape, as the CLI prints them, in the list, the tree, the key's heading and an import's failures", async () => {
+    const { page } = browser;
+    const created = await site.api("POST", `/v1/sites/${site.site}/namespaces`, JSON.stringify({ name: "lookalikes" }), { "content-type": "application/json" });
+    expect(created.status).toBe(201);
+    const keys = ["a b", "a\nb", "admin", "admin\u200b", "invoice\u202efdp.exe", "bell\u0007", "dir\u2028/x"];
+    await seed(site, "lookalikes", [...keys.map((key) => ({ key, value: "v" })), { key: "meta", value: "v", metadata: { owner: "ev\u202eil" } }]);
+    await openAt(page, site, "#ns=lookalikes");
+    const shown = await page.locator("tr[data-key] button.key").allTextContents();
+    expect(shown).toEqual(['"a\\nb"', "a b", "admin", '"admin\\u200b"', '"bell\\u0007"', '"dir\\u2028/x"', '"invoice\\u202efdp.exe"', "meta"]);
+    expect(await page.locator('tr[data-key="meta"] td.meta').textContent()).toBe('{"owner":"ev\\u202eil"}');
+    await page.getByLabel("Tree by /").check();
+    await eventually(() => page.locator("tr[data-folder] button").allTextContents()).toEqual(['📁 "dir\\u2028/"']);
+    await page.getByLabel("Tree by /").uncheck();
+    await openAt(page, site, `#ns=lookalikes&key=${encodeURIComponent("admin\u200b")}`);
+    await eventually(() => page.locator("#key-heading code").textContent()).toBe('"admin\\u200b"');
+    await screenshot(page, "lookalike-keys");
+    // An import's entries the API did not write are listed by key the same way.
+    const file = `${JSON.stringify({ key: "admin\u200b", value: "v", expiration_ttl: 1 })}\n`;
+    await page
+      .getByLabel("Import file (NDJSON, JSON array or object)")
+      .setInputFiles({ name: "e.ndjson", mimeType: "application/x-ndjson", buffer: Buffer.from(file) });
+    await eventually(() => page.getByRole("list", { name: "Entries not imported" }).locator("code").allTextContents()).toEqual(['"admin\\u200b"']);
   });
 });
 

@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -53,7 +55,8 @@ function browse(args: string[], cwd: string, env: Record<string, string>, tty = 
 async function open(url: string): Promise<{ cookie: string; session: any; origin: string }> {
   const opened = await request(url);
   await opened.body.dump();
-  expect(opened.statusCode, url).toBe(303);
+  expect(opened.statusCode, url).toBe(200);
+  expect(opened.headers["set-cookie"], url).toBeDefined();
   const cookie = String(opened.headers["set-cookie"]).split(";")[0]!;
   const { origin } = new URL(url);
   const session = await request(`${origin}/kv/session`, { headers: { cookie } });
@@ -133,6 +136,26 @@ describe("kv browse on the embedded emulator", () => {
     await open(firstUrl);
     expect((await request(url)).statusCode).toBe(401);
     expect((await first.stop()).code).toBe(0);
+  });
+
+  it("ignores a discovery file that names a server off this machine's loopback, though its process runs: the browser is never sent there", async () => {
+    const { cwd, dataDir, env } = localEnv();
+    // A server at another name than 127.0.0.1 that would answer a sign-in address of its own.
+    const asked: string[] = [];
+    const elsewhere = createServer((req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ url: `http://localhost:${(elsewhere.address() as AddressInfo).port}/kv/?secret=${"a".repeat(43)}` }));
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => elsewhere.close(() => resolve())));
+    mkdirSync(dataDir, { recursive: true });
+    const origin = `http://localhost:${(elsewhere.address() as AddressInfo).port}`;
+    writeFileSync(join(dataDir, "browser-host.json"), JSON.stringify({ pid: process.pid, origin, mintKey: "k" }), { mode: 0o600 });
+    const served = browse([], cwd, env);
+    expect(await served.url).toMatch(URL_PATTERN);
+    expect((await served.stop()).code).toBe(0);
+    expect(asked).toEqual([]);
   });
 
   it("kv emulator start serves one too, and kv browse finds it", async () => {

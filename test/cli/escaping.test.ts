@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
-import { escapeControls, keyLine, readKeyLine, safeJson, shellQuote } from "../../src/terminal/escape.js";
+import { escapeControls, keyLine, readKeyLine, safeJson, shellQuote } from "../../src/core/escape.js";
 import { runCli, tempDir, type InProcessOptions, type RunResult } from "../support/cli.js";
 import { T0 } from "../support/engine.js";
 
 /**
- * What must never reach a terminal raw, written out here rather than taken from src/terminal/escape.ts:
+ * What must never reach a terminal raw, written out here rather than taken from src/core/escape.ts:
  * C0 controls but the newline that ends a line, DEL, C1 controls, bidirectional formatting, zero-width
  * spaces and joiners that stand beside ASCII, line and paragraph separators, the byte order mark.
  */

@@ -52,7 +52,8 @@ export async function hostFixture(extra: Partial<BrowserHostOptions> = {}): Prom
 export async function signIn(host: { origin: string; mintUrl(): string }): Promise<{ cookie: string; csrf: string }> {
   const opened = await request(host.mintUrl());
   await opened.body.dump();
-  expect(opened.statusCode).toBe(303);
+  expect(opened.statusCode).toBe(200);
+  expect(opened.headers["set-cookie"]).toBeDefined();
   const cookie = String(opened.headers["set-cookie"]).split(";")[0]!;
   const session = await request(`${host.origin}/kv/session`, { headers: { cookie } });
   expect(session.statusCode).toBe(200);

@@ -104,6 +104,8 @@ export async function openBrowser(): Promise<KvBrowser> {
 /** Signs the page in with a fresh one-time URL and opens the page at a deep link (`#ns=…&key=…`). */
 export async function signIn(page: Page, site: KvSite, hash = ""): Promise<void> {
   await page.goto(site.host.mintUrl());
+  // The sign-in answer opens the page itself: another navigation before it has would cancel that one.
+  await page.waitForURL(`${site.host.origin}/kv/`);
   if (hash) await page.goto(`${site.host.origin}/kv/${hash}`);
 }
 

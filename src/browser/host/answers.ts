@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { BROWSER_HEADERS } from "../../contract/browser-host.js";
+import { BROWSER_HEADERS, BROWSER_PATHS } from "../../contract/browser-host.js";
 import { HEADERS, MEDIA, STATUS } from "../../contract/index.js";
 import type { KvError } from "../../core/errors.js";
 
@@ -42,6 +42,20 @@ export function answer(res: ServerResponse, status: number, headers: OutgoingHtt
 
 export function answerJson(res: ServerResponse, status: number, value: unknown): void {
   answer(res, status, { [HEADERS.contentType]: MEDIA.jsonAnswer }, Buffer.from(JSON.stringify(value)));
+}
+
+/**
+ * The answer to the request that signs a browser in: the session cookie, and a document that opens the
+ * page. Not a redirect: the request a 303 leads to belongs to the navigation that opened the sign-in
+ * URL, and when a link on another site opened it (a web mail, a notebook's terminal), that navigation is
+ * cross-site, so the browser would not send the SameSite=Strict cookie it was just given and would land
+ * signed out, its secret spent. A refresh the host's own document asks for is a same-origin navigation,
+ * which sends it, and takes the secret out of the address bar.
+ */
+export function answerSignedIn(res: ServerResponse, setCookie: OutgoingHttpHeaders): void {
+  const page = BROWSER_PATHS.prefix;
+  const html = `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=${page}"><title>KV browser</title><p><a href="${page}">Open the KV browser</a></p>\n`;
+  answer(res, 200, { ...setCookie, [HEADERS.contentType]: "text/html; charset=utf-8" }, Buffer.from(html));
 }
 
 /**

@@ -47,6 +47,23 @@ function without(headers: IncomingHttpHeaders, dropped: ReadonlySet<string>): Ou
   return kept;
 }
 
+/**
+ * Whether a path passed on below the API's base path stays below it: it holds no "." or ".." segment,
+ * as it is or percent-encoded (a server or proxy in front of the API may decode and resolve them), and
+ * no backslash (which some take for a slash). The page never sends one: a browser resolves such
+ * segments itself, and the page encodes every name it puts in a path. Another program would, to send
+ * the host's token to another path of the API's server.
+ */
+export function staysBelowBase(path: string): boolean {
+  if (path.includes("\\")) return false;
+  const end = path.indexOf("?");
+  for (const segment of (end < 0 ? path : path.slice(0, end)).split("/")) {
+    const dots = segment.replace(/%2e/gi, ".");
+    if (dots === "." || dots === "..") return false;
+  }
+  return true;
+}
+
 export interface ApiProxy {
   /** Passes `req` on as `<apiUrl><path>` (path and query as the browser sent them) and its answer back, byte for byte. */
   forward(req: IncomingMessage, res: ServerResponse, path: string): void;

@@ -42,11 +42,17 @@ export function discover(dataDir: string): Discovered | undefined {
   return found && alive(found.pid) ? found : undefined;
 }
 
+/**
+ * A host's origin, as the host writes it: it listens on 127.0.0.1 alone. A file naming anything else
+ * was not written by one (a data directory can come with a project's files), and the URL its server
+ * answered would open another site in the browser.
+ */
+const HOST_ORIGIN = /^http:\/\/127\.0\.0\.1:\d{1,5}$/;
+
 function read(path: string): Discovered | undefined {
   try {
     const found = JSON.parse(readFileSync(path, "utf8")) as Partial<Discovered>;
-    const usable =
-      Number.isInteger(found.pid) && typeof found.origin === "string" && /^http:\/\/[^/]+$/.test(found.origin) && typeof found.mintKey === "string";
+    const usable = Number.isInteger(found.pid) && typeof found.origin === "string" && HOST_ORIGIN.test(found.origin) && typeof found.mintKey === "string";
     return usable ? (found as Discovered) : undefined;
   } catch {
     return undefined;

@@ -14,8 +14,8 @@ import { browserErrors } from "../../core/browser-errors.js";
 import { describeThrown } from "../../core/describe-thrown.js";
 import type { KvError } from "../../core/errors.js";
 import { describeErrno } from "../../core/system-errors.js";
-import { answer, answerJson, answerSocketAndClose, refuse } from "./answers.js";
-import { apiProxy } from "./api-proxy.js";
+import { answer, answerJson, answerSignedIn, answerSocketAndClose, refuse } from "./answers.js";
+import { apiProxy, staysBelowBase } from "./api-proxy.js";
 import { checkCsrf, checkFetchSite, checkHost, checkOrigin, ownHosts } from "./guards.js";
 import { defaultPageDir, pageFiles } from "./page-files.js";
 import { mintKey as newMintKey, sameSecret, sessionOf, Sessions } from "./sessions.js";
@@ -85,13 +85,15 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       // A spent secret in a browser already signed in (a reload of the printed URL) just opens the page.
       if (!signedIn && !session) return fail(browserErrors.noSession());
       const setCookie = signedIn ? { [BROWSER_HEADERS.setCookie]: `${cookie}=${signedIn.id}; HttpOnly; SameSite=Strict; Path=${BROWSER_PATHS.prefix}` } : {};
-      return answer(res, 303, { ...setCookie, [HEADERS.location]: BROWSER_PATHS.prefix });
+      return answerSignedIn(res, setCookie);
     }
     if (!session) return fail(browserErrors.noSession());
     if (path.startsWith(BROWSER_PATHS.api)) {
       const refused = checkFetchSite(req) ?? checkCsrf(req, session);
       if (refused) return fail(refused);
-      return proxy.forward(req, res, `/${target.slice(BROWSER_PATHS.api.length)}`);
+      const apiPath = `/${target.slice(BROWSER_PATHS.api.length)}`;
+      if (!staysBelowBase(apiPath)) return fail(browserErrors.notFound(path));
+      return proxy.forward(req, res, apiPath);
     }
     if (req.method !== "GET" && req.method !== "HEAD")
       return refuse(res, browserErrors.methodNotAllowed(req.method ?? "", "GET or HEAD"), as, { [HEADERS.allow]: "GET, HEAD" });

@@ -2,6 +2,7 @@
 import { paths } from "../../contract/routes.js";
 import type { AdvanceJson, ClockJson, ClockMode, FaultCommand, FaultJson, KeyViewJson, SettleJson, StatusJson } from "../../core/emulator-views.js";
 import { callJson, jsonBody } from "./api.js";
+import { keyPath } from "./kv-api.js";
 
 export type EmulatorStatus = StatusJson;
 
@@ -11,4 +12,4 @@ export const advance = (ms: number) => callJson<AdvanceJson>(paths.emulatorAdvan
 export const settle = () => callJson<SettleJson>(paths.emulatorSettle(), { method: "POST", ...jsonBody({}) });
 export const fault = (command: FaultCommand, region: string) =>
   callJson<FaultJson>(paths.emulatorFaults(), { method: "POST", ...jsonBody({ command, region }) });
-export const regionsOf = (site: string, ns: string, key: string) => callJson<KeyViewJson>(paths.regions(site, ns, key));
+export const regionsOf = async (site: string, ns: string, key: string) => callJson<KeyViewJson>(keyPath(paths.regions, site, ns, key));

@@ -1,4 +1,5 @@
-/** Numbers, sizes and times as the page shows them. */
+/** Numbers, sizes, times, keys and JSON as the page shows them. */
+import { keyLine, safeJson } from "../../core/escape.js";
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -43,8 +44,15 @@ export function parseDuration(text: string): number | null {
   return Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? "ms"]!);
 }
 
-/** A JSON value on one line, cut to `max` characters. */
+/**
+ * A key (or a part of one) as the page shows it: itself when it is plain, else as a JSON string whose
+ * escapes show every character that would hide or reorder text ("a\nb", "admin\u200b", "x\u202eyz"),
+ * as the CLI prints it: two keys that differ never look alike.
+ */
+export const shownKey = keyLine;
+
+/** A JSON value on one line, cut to `max` characters, with no character that hides or reorders text (safeJson). */
 export function shortJson(value: unknown, max = 60): string {
-  const text = JSON.stringify(value);
+  const text = safeJson(value);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -1,5 +1,6 @@
 /** Importing a file into the namespace, in the CLI's formats (import-file.ts). */
 import { useState } from "preact/hooks";
+import { shownKey } from "./format.js";
 import { bulkPut } from "./kv-api.js";
 import { batches, parseImport } from "./import-file.js";
 import { ErrorNote, Notice } from "./notes.js";
@@ -55,7 +56,7 @@ export function ImportForm({ site, ns, onChanged }: { site: string; ns: string; 
         <ul class="failures" aria-label="Entries not imported">
           {failures.slice(0, 50).map((f) => (
             <li key={f.key}>
-              <code>{f.key}</code>: {f.message}
+              <code>{shownKey(f.key)}</code>: {f.message}
             </li>
           ))}
         </ul>

@@ -4,7 +4,7 @@
  * page has learnt of a key by opening it, since the listing does not carry versions.
  */
 import { useLayoutEffect, useState } from "preact/hooks";
-import { countdown, formatBytes, shortJson } from "./format.js";
+import { countdown, formatBytes, shortJson, shownKey } from "./format.js";
 import { listKeys } from "./kv-api.js";
 import { ErrorNote } from "./notes.js";
 import { NamespaceTools } from "./namespace-tools.js";
@@ -85,7 +85,7 @@ export function KeyList(props: Props) {
       <NamespaceTools site={site} ns={ns} prefix={prefix} onOpen={onOpen} onChanged={props.onChanged} />
       {tree && prefix.includes("/") && (
         <button type="button" class="link" onClick={() => props.onPrefix(parentFolder(prefix))}>
-          ↑ Up to {parentFolder(prefix) || "the top"}
+          ↑ Up to {shownKey(parentFolder(prefix)) || "the top"}
         </button>
       )}
       <ErrorNote error={page.error} />
@@ -106,7 +106,7 @@ export function KeyList(props: Props) {
               <tr key={`/${row.folder}`} data-folder={row.folder}>
                 <td colSpan={5}>
                   <button type="button" class="link" onClick={() => props.onPrefix(row.folder)}>
-                    📁 {row.folder.slice(prefix.length)}
+                    📁 {shownKey(row.folder.slice(prefix.length))}
                   </button>{" "}
                   <span class="muted">{row.count} on this page</span>
                 </td>
@@ -115,7 +115,7 @@ export function KeyList(props: Props) {
               <tr key={row.key.key} data-key={row.key.key} aria-current={row.key.key === props.selected ? "true" : undefined}>
                 <td>
                   <button type="button" class="link key" onClick={() => onOpen(row.key.key)}>
-                    {tree ? row.key.key.slice(prefix.length) : row.key.key}
+                    {shownKey(tree ? row.key.key.slice(prefix.length) : row.key.key)}
                   </button>
                 </td>
                 <td>{formatBytes(row.key.size)}</td>
@@ -127,7 +127,7 @@ export function KeyList(props: Props) {
           )}
         </tbody>
       </table>
-      {page.data && page.data.keys.length === 0 && <p>No keys{prefix ? ` start with “${prefix}”` : ""}.</p>}
+      {page.data && page.data.keys.length === 0 && <p>No keys{prefix ? ` start with “${shownKey(prefix)}”` : ""}.</p>}
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { PageError } from "./api.js";
 import { AuditLog } from "./audit-log.js";
 import { Editor } from "./editor.js";
+import { shownKey } from "./format.js";
 import { getValue, type StoredValue } from "./kv-api.js";
 import { ErrorNote, Notice } from "./notes.js";
 import { RegionsPanel } from "./regions-panel.js";
@@ -59,7 +60,7 @@ export function KeyPanel({ site, ns, name, emulator, clock, onVersion, onChanged
     <section aria-labelledby="key-heading" class="key-panel">
       <div class="panel-head">
         <h2 id="key-heading" tabIndex={-1} ref={heading}>
-          Key <code class="key-name">{name}</code>
+          Key <code class="key-name">{shownKey(name)}</code>
         </h2>
         <button type="button" onClick={onClose} aria-label="Close the key">
           ✕

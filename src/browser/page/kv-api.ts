@@ -1,6 +1,7 @@
 /** The platform API's endpoints the page uses, typed; every request goes through api.ts. */
 import { HEADERS, QUERY } from "../../contract/headers-and-query.js";
 import { paths } from "../../contract/routes.js";
+import { STATUS } from "../../contract/status.js";
 import type {
   WireAuditEntry,
   WireBinding,
@@ -13,7 +14,8 @@ import type {
   WireUsage,
   WireWrite,
 } from "../../contract/wire.js";
-import { answerOf, call, callJson, getUrl, jsonBody } from "./api.js";
+import { inputErrors } from "../../core/input-errors.js";
+import { answerOf, call, callJson, getUrl, jsonBody, PageError } from "./api.js";
 import { apiUrl } from "./api-url.js";
 import { keysUrl } from "./early-start.js";
 import { metadataHeader, parseMetadataHeader } from "./bytes.js";
@@ -45,9 +47,22 @@ export interface StoredValue {
   metadata: Record<string, unknown> | null;
 }
 
+/**
+ * The path of a key's route (its value, its regions). A browser takes "." and ".." segments out of a
+ * URL before it sends it, even percent-encoded: the path of a key ".." would name the namespace's own
+ * route instead. The API reserves these two keys; the page refuses them with the API's entry, sending nothing.
+ */
+export function keyPath(route: (site: string, ns: string, key: string) => string, site: string, ns: string, key: string): string {
+  if (key === "." || key === "..") {
+    const reserved = inputErrors.keyReserved(key);
+    throw new PageError(reserved.message, reserved.hint ?? null, STATUS[reserved.code], reserved.code);
+  }
+  return route(site, ns, key);
+}
+
 /** One value, read at home (a strong read: what a write's compare-and-set is checked against). */
 export async function getValue(site: string, ns: string, key: string): Promise<StoredValue> {
-  const res = await call(paths.value(site, ns, key));
+  const res = await call(keyPath(paths.value, site, ns, key));
   const metadata = res.headers.get(HEADERS.metadata);
   return {
     bytes: new Uint8Array(await res.arrayBuffer()),
@@ -64,15 +79,15 @@ export interface WriteOptions {
   expiry: { ttlSeconds: number } | { expiresAt: number } | null;
 }
 
-export function putValue(site: string, ns: string, key: string, bytes: Uint8Array, { onlyIf, metadata, expiry }: WriteOptions): Promise<WireWrite> {
+export async function putValue(site: string, ns: string, key: string, bytes: Uint8Array, { onlyIf, metadata, expiry }: WriteOptions): Promise<WireWrite> {
   const headers: Record<string, string> = onlyIf === null ? { [HEADERS.ifNoneMatch]: "*" } : { [HEADERS.ifMatch]: `"${onlyIf}"` };
   if (metadata) headers[HEADERS.metadata] = metadataHeader(metadata);
   const query = expiry === null ? {} : "ttlSeconds" in expiry ? { [QUERY.ttl]: expiry.ttlSeconds } : { [QUERY.expiresAt]: expiry.expiresAt };
-  return callJson<WireWrite>(paths.value(site, ns, key), { method: "PUT", headers, query, body: bytes as Uint8Array<ArrayBuffer> });
+  return callJson<WireWrite>(keyPath(paths.value, site, ns, key), { method: "PUT", headers, query, body: bytes as Uint8Array<ArrayBuffer> });
 }
 
-export const deleteValue = (site: string, ns: string, key: string, version: string) =>
-  callJson<WireDelete>(paths.value(site, ns, key), { method: "DELETE", headers: { [HEADERS.ifMatch]: `"${version}"` } });
+export const deleteValue = async (site: string, ns: string, key: string, version: string) =>
+  callJson<WireDelete>(keyPath(paths.value, site, ns, key), { method: "DELETE", headers: { [HEADERS.ifMatch]: `"${version}"` } });
 
 /** One step of removing the keys under a prefix: from the cursor the step before answered (null: the first). */
 export const deletePrefixStep = (site: string, ns: string, prefix: string, cursor: string | null) =>

@@ -6,6 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { API_LIMITS } from "../../contract/limits.js";
 import { errorText } from "./api.js";
+import { shownKey } from "./format.js";
 import { deletePrefixStep, listKeys } from "./kv-api.js";
 import { ErrorNote, Notice } from "./notes.js";
 
@@ -16,7 +17,7 @@ export function PrefixDelete({ site, ns, prefix, onChanged }: { site: string; ns
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   useEffect(() => setStep({ at: "idle" }), [site, ns, prefix]);
-  const what = prefix ? `key starting with “${prefix}”` : `key in ${ns}`;
+  const what = prefix ? `key starting with “${shownKey(prefix)}”` : `key in ${ns}`;
 
   const count = async () => {
     setError(null);

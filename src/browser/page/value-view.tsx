@@ -1,11 +1,12 @@
 /** A value as it is stored: its facts, the value shown by kind, a download of its exact bytes, and deleting it. */
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { hexDump } from "./bytes.js";
+import { safeJson } from "../../core/escape.js";
+import { base64, hexDump } from "./bytes.js";
 import { countdown, formatBytes } from "./format.js";
 import { JsonTree } from "./json-tree.js";
 import { deleteValue, type OpenedKey, type StoredValue } from "./kv-api.js";
 import { ErrorNote } from "./notes.js";
-import { shownAs } from "./value-kind.js";
+import { SVG_TYPE, shownAs } from "./value-kind.js";
 
 interface Props extends OpenedKey {
   onDeleted: () => void;
@@ -46,7 +47,7 @@ export function ValueView({ site, ns, name, stored, now, onDeleted, onCreate }: 
         <dt>Expires</dt>
         <dd>{stored.expiresAt === null ? "never" : `${countdown(stored.expiresAt, now)} (${stored.expiresAt})`}</dd>
         <dt>Metadata</dt>
-        <dd>{stored.metadata === null ? "none" : <code>{JSON.stringify(stored.metadata)}</code>}</dd>
+        <dd>{stored.metadata === null ? "none" : <code>{safeJson(stored.metadata)}</code>}</dd>
       </dl>
       <div class="actions">
         <Download name={name} bytes={stored.bytes} />
@@ -132,8 +133,22 @@ function useBlobUrl(bytes: Uint8Array, type: string): string | null {
 }
 
 function ObjectImage({ bytes, type, alt }: { bytes: Uint8Array; type: string; alt: string }) {
+  return type === SVG_TYPE ? <SvgImage bytes={bytes} alt={alt} /> : <BlobImage bytes={bytes} type={type} alt={alt} />;
+}
+
+function BlobImage({ bytes, type, alt }: { bytes: Uint8Array; type: string; alt: string }) {
   const url = useBlobUrl(bytes, type);
   return url ? <img class="value-image" src={url} alt={alt} /> : null;
+}
+
+/**
+ * An SVG from a data: URL, never a blob: URL. A blob: URL has the page's origin: the SVG opened from
+ * it in a tab of its own ("Open image in new tab") would run its scripts as the page, with its
+ * session. A data: URL's document has an origin of its own, to which the host serves nothing.
+ */
+function SvgImage({ bytes, alt }: { bytes: Uint8Array; alt: string }) {
+  const url = useMemo(() => `data:${SVG_TYPE};base64,${base64(bytes)}`, [bytes]);
+  return <img class="value-image" src={url} alt={alt} />;
 }
 
 function Download({ name, bytes }: { name: string; bytes: Uint8Array }) {

@@ -1,7 +1,7 @@
 import { errors } from "../../core/errors.js";
 import { validateBindingNames } from "../../core/binding-names.js";
 import type { Backend, Binding } from "../../core/backend.js";
-import { shellQuote } from "../../terminal/escape.js";
+import { shellQuote } from "../../core/escape.js";
 import { commandLine } from "../../terminal/shell.js";
 import { ProjectFile } from "../../project/project-file.js";
 import type { CommandArgs, Context, Handler } from "../context.js";

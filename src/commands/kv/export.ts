@@ -4,7 +4,7 @@ import { errors } from "../../core/errors.js";
 import type { Handler } from "../context.js";
 import { throwIfStopped } from "../interruption.js";
 import { writeTo } from "../../terminal/io.js";
-import { safeJsonText } from "../../terminal/escape.js";
+import { safeJsonText } from "../../core/escape.js";
 import { OutputFile } from "../../terminal/output-file.js";
 import { outputFileOptions } from "../output-file-options.js";
 

@@ -2,7 +2,7 @@ import type { Consistency, KeyInfo, ListPage } from "../../core/backend.js";
 import { parseLimit } from "../../core/validate.js";
 import { DEFAULT_NAMESPACE, LIMITS } from "../../core/limits.js";
 import type { Context, Handler } from "../context.js";
-import { keyLine, safeJson, shellQuote } from "../../terminal/escape.js";
+import { keyLine, safeJson, shellQuote } from "../../core/escape.js";
 import { throwIfStopped } from "../interruption.js";
 import { errors } from "../../core/errors.js";
 import { formatBytes, formatExpiry, isoOrNull, summarize } from "../../terminal/format.js";

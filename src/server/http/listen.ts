@@ -5,7 +5,7 @@ import { apiErrors } from "../../core/api-errors.js";
 import type { KvError } from "../../core/errors.js";
 import { continueWhenRead, headerOf } from "./body.js";
 import { answerAndClose, errorBody, send } from "./reply.js";
-import { listenFailure } from "./start-errors.js";
+import { listenFailure } from "../../core/listen-errors.js";
 
 export interface ListenOptions {
   host: string;

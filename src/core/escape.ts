@@ -1,7 +1,8 @@
 /**
- * What may reach a terminal raw. Keys, values, paths and URLs come from users, files and other
- * people's writes; printed as they are, `x\e[2J` clears the screen, a newline forges a second line
- * and U+202E reverses what follows. Everything people read passes through one of these.
+ * What may reach a terminal, or a person's eyes, raw. Keys, values, paths and URLs come from users,
+ * files and other people's writes; printed as they are, `x\e[2J` clears the screen, a newline forges a
+ * second line and U+202E reverses what follows; shown in the KV browser's page, "a\nb" looks like
+ * "a b" and "admin\u200b" like "admin". Everything people read passes through one of these.
  */
 
 /**
