@@ -3,6 +3,7 @@ import { Readable, type Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { createBrotliCompress, createDeflate, createGzip } from "node:zlib";
+import { HEADERS } from "../contract/index.js";
 import { EdgeRequest } from "./edge-request.js";
 import { sourceOf } from "./edge-response.js";
 
@@ -13,7 +14,7 @@ const NO_BODY = new Set(["GET", "HEAD"]);
  * what it says of their framing need not hold (a length copied from another answer, a coding fetch()
  * has already undone): the server frames what it sends itself.
  */
-const FRAMING = new Set(["content-length", "transfer-encoding"]);
+const FRAMING = new Set<string>([HEADERS.contentLength, HEADERS.transferEncoding]);
 
 /** A node request as the Request a function gets; a body is read whole first (dev bodies are small). */
 export async function requestOf(req: IncomingMessage, origin: string): Promise<EdgeRequest> {
@@ -42,7 +43,7 @@ export async function send(res: ServerResponse, response: Response, extra: Recor
   const source = encoder ? undefined : sourceOf(response);
   // A body made of text or bytes goes out with the head, in one write.
   if (source !== undefined) {
-    if (source !== null) headers["content-length"] = String(Buffer.byteLength(source));
+    if (source !== null) headers[HEADERS.contentLength] = String(Buffer.byteLength(source));
     res.writeHead(response.status, headers);
     res.end(source ?? undefined);
     return;
