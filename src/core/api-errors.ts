@@ -8,6 +8,21 @@ const n = (x: number): string => x.toLocaleString("en-US");
  * codes and their exit codes are in errors.ts; like every entry there, these texts name no CLI flag.
  */
 export const apiErrors = {
+  /** What the HTTP layer refuses before a request reaches a route: it is not HTTP, too slow, too big, a tunnel. */
+  requestNotHttp: () => new KvError("BAD_HEADER", "The request is not valid HTTP.", "Send an HTTP/1.1 request; see docs/api.md."),
+  requestTooSlow: (ms: number) =>
+    new KvError("REQUEST_TIMEOUT", `The request was not received within ${n(ms)} ms.`, "Send the whole request at once, or a smaller body."),
+  headersTooLarge: () => new KvError("BAD_HEADER", "The request headers are too large.", "Send fewer or shorter headers."),
+  tunnelRefused: () =>
+    new KvError("METHOD_NOT_ALLOWED", "CONNECT is not served: the API is not a proxy.", "Send requests to the API's own paths; see docs/api.md."),
+  expectationUnsupported: (expectation: string) =>
+    new KvError("BAD_HEADER", `The expectation "${expectation}" is not supported.`, "Leave out the Expect header."),
+  routeNotFound: (path: string) => new KvError("NOT_FOUND", `There is no route ${path}.`, "See docs/api.md for the routes."),
+  /** `allowed`: the methods the path takes, as words ("GET or PUT"). */
+  methodNotAllowed: (method: string, path: string, allowed: string) =>
+    new KvError("METHOD_NOT_ALLOWED", `${method} is not allowed on ${path}.`, `Use ${allowed}.`),
+  pathNotUrl: (path: string) =>
+    new KvError("BAD_HEADER", `The path ${path} is not a valid URL.`, "Percent-encode the path's reserved and non-ASCII characters (RFC 3986)."),
   /** A precondition header that is neither form: refused, never ignored, since a dropped condition would make a compare-and-set a blind write. */
   conditionHeaderInvalid: (message: string) =>
     new KvError(

@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { API_LIMITS, HEADERS, ROUTES, STATUS, type ErrorBody } from "../../contract/index.js";
+import { API_LIMITS, HEADERS, ROUTES } from "../../contract/index.js";
 import { apiErrors } from "../../core/api-errors.js";
 import type { KvError } from "../../core/errors.js";
 import { continueWhenRead, headerOf } from "./body.js";
-import { answerAndClose, errorBody, send } from "./reply.js";
+import { answerAndClose, refuse } from "./reply.js";
 import { listenFailure } from "../../core/listen-errors.js";
 
 export interface ListenOptions {
@@ -27,7 +27,7 @@ export async function listen(options: ListenOptions, handle: Handle): Promise<{ 
   const { requestTimeoutMs: requestTimeout, host, port } = options;
   const route = (req: IncomingMessage, res: ServerResponse) => {
     const refusal = refuseTarget(req);
-    if (refusal) send(res, { status: STATUS[refusal.code], json: refusal.toJSON() });
+    if (refusal) refuse(res, refusal);
     else handle(req, res);
   };
   const routeInTurn = (req: IncomingMessage, res: ServerResponse) => inTurn(req, res, () => route(req, res));
@@ -46,13 +46,13 @@ export async function listen(options: ListenOptions, handle: Handle): Promise<{ 
   // Malformed requests and clients too slow to send theirs still get a JSON error.
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable || err.code === "ECONNRESET") return socket.destroy();
-    const [status, code, message]: [number, ErrorBody["code"], string] =
+    const [status, refusal] =
       err.code === "ERR_HTTP_REQUEST_TIMEOUT"
-        ? [408, "REQUEST_TIMEOUT", `The request was not received within ${requestTimeout} ms.`]
+        ? [408, apiErrors.requestTooSlow(requestTimeout)]
         : err.code === "HPE_HEADER_OVERFLOW"
-          ? [431, "BAD_HEADER", "The request headers are too large."]
-          : [400, "BAD_HEADER", "The request is not valid HTTP."];
-    const answer = () => answerAndClose(socket, status, { code, message, hint: null });
+          ? [431, apiErrors.headersTooLarge()]
+          : [400, apiErrors.requestNotHttp()];
+    const answer = () => answerAndClose(socket, status, refusal);
     // Whole requests before the bad bytes on this connection (pipelined) get their own answers first.
     // One whose own body failed or timed out is not waited for: its handler is waiting on that body.
     const last = lastOn(socket);
@@ -73,18 +73,11 @@ export async function listen(options: ListenOptions, handle: Handle): Promise<{ 
   // CONNECT asks for a tunnel, which the API does not make.
   server.on("connect", (_req: IncomingMessage, socket: Socket) => {
     socket.on("error", () => {});
-    answerAndClose(
-      socket,
-      405,
-      errorBody("METHOD_NOT_ALLOWED", "CONNECT is not served: the API is not a proxy.", "Send requests to the API's own paths; see docs/api.md."),
-    );
+    answerAndClose(socket, 405, apiErrors.tunnelRefused());
   });
   // Any other expectation gets a JSON 417.
   server.on("checkExpectation", (req, res) => {
-    send(res, {
-      status: 417,
-      json: errorBody("BAD_HEADER", `The expectation "${req.headers[HEADERS.expect]}" is not supported.`, "Leave out the Expect header."),
-    });
+    refuse(res, apiErrors.expectationUnsupported(String(req.headers[HEADERS.expect])), undefined, 417);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) => reject(listenFailure(e, host, port)));

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { HEADERS, MEDIA, type ErrorBody } from "../../contract/index.js";
+import { HEADERS, MEDIA, STATUS, type ErrorBody } from "../../contract/index.js";
 import type { KvError } from "../../core/errors.js";
 import { sendsBody } from "./body.js";
 
@@ -13,8 +13,10 @@ export interface Reply {
   headers?: string[];
 }
 
-export function errorBody(code: KvError["code"], message: string, hint: string | null): ErrorBody {
-  return { code, message, hint };
+/** Answers a refusal with its catalogue entry, at the entry's status unless told another. */
+export function refuse(res: ServerResponse, e: KvError, headers?: string[], status = STATUS[e.code]): void {
+  const body: ErrorBody = e.toJSON();
+  send(res, { status, json: body, headers });
 }
 
 /** Servers shutting down: their answers close the connection, so the server can finish. */
@@ -50,8 +52,9 @@ export function send(res: ServerResponse, reply: Reply): void {
 const REASONS: Record<number, string> = { 400: "Bad Request", 405: "Method Not Allowed", 408: "Request Timeout", 431: "Request Header Fields Too Large" };
 
 /** An answer written straight to a socket that the HTTP server no longer handles (a parse error, CONNECT), then closed. */
-export function answerAndClose(socket: Socket, status: number, error: ErrorBody): void {
-  const text = JSON.stringify(error);
+export function answerAndClose(socket: Socket, status: number, error: KvError): void {
+  const body: ErrorBody = error.toJSON();
+  const text = JSON.stringify(body);
   const head = [
     `HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}`,
     `${HEADERS.contentType}: ${MEDIA.jsonAnswer}`,

@@ -1,7 +1,8 @@
 import FindMyWay from "find-my-way";
+import { apiErrors } from "../../core/api-errors.js";
 import { endpointParts, HEADERS, METHODS, ROUTES, type Endpoint } from "../../contract/index.js";
 import type { ServerContext } from "../context.js";
-import { errorBody, send } from "../http/reply.js";
+import { refuse } from "../http/reply.js";
 import { pipeline, type Handler } from "../pipeline.js";
 import { audit } from "./audit.js";
 import { bindings } from "./bindings.js";
@@ -43,15 +44,10 @@ export function buildRouter(server: ServerContext) {
     defaultRoute: (req, res) => {
       const path = (req.url ?? "/").split("?")[0]!;
       const allowed = METHODS.filter((m) => router.find(m, path) !== null);
-      if (allowed.length)
-        send(res, {
-          status: 405,
-          json: errorBody("METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${path}.`, `Use ${allowed.join(" or ")}.`),
-          headers: [HEADERS.allow, allowed.join(", ")],
-        });
-      else send(res, { status: 404, json: errorBody("NOT_FOUND", `There is no route ${path}.`, "See docs/api.md for the routes.") });
+      if (allowed.length) refuse(res, apiErrors.methodNotAllowed(req.method ?? "", path, allowed.join(" or ")), [HEADERS.allow, allowed.join(", ")]);
+      else refuse(res, apiErrors.routeNotFound(path));
     },
-    onBadUrl: (path, _req, res) => send(res, { status: 400, json: errorBody("BAD_HEADER", `The path ${path} is not a valid URL.`, null) }),
+    onBadUrl: (path, _req, res) => refuse(res, apiErrors.pathNotUrl(path)),
   });
   for (const [endpoint, handler] of Object.entries(HANDLERS) as [Endpoint, Handler][]) {
     const [method, name] = endpointParts(endpoint);
