@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { BROWSER_PATHS, type MintAnswer } from "../../contract/browser-host.js";
@@ -28,7 +28,10 @@ export function announce(dataDir: string, host: { origin: string; mintKey: strin
   const mine: Discovered = { pid: process.pid, origin: host.origin, mintKey: host.mintKey };
   // Written whole under another name, then renamed: a reader sees the old file or the new, never half.
   const partial = `${path}.${process.pid}.tmp`;
-  writeFileSync(partial, `${JSON.stringify(mine)}\n`, { mode: 0o600, flag: "w" });
+  // Made anew: a file's mode is set only when it is created, and one left by a process of the same
+  // pid would keep its own.
+  rmSync(partial, { force: true });
+  writeFileSync(partial, `${JSON.stringify(mine)}\n`, { mode: 0o600, flag: "wx" });
   renameSync(partial, path);
   return () => {
     const found = read(path);
