@@ -396,6 +396,17 @@ describe("route tokens", () => {
   });
 });
 
+describe("kv emulator token create", () => {
+  it("says what each kind of token reaches: a route token its route's bindings, others their namespaces and access", async () => {
+    const { run } = cliSession();
+    const route = ok(await run(["kv", "emulator", "token", "create", "--route", "/a/*"]));
+    expect(route.out).toMatch(/^ys_\S+\n$/);
+    expect(route.stderr).toContain("A route token for site local, reaching what route /a/* is bound to. It is shown only this once.");
+    const scoped = ok(await run(["kv", "emulator", "token", "create", "--namespace", "flags", "--read-only"]));
+    expect(scoped.stderr).toContain("A scoped token for site local, namespaces flags, read-only. It is shown only this once.");
+  });
+});
+
 describe("kv namespace rm of a bound namespace", () => {
   it("is refused, naming the route and how to unbind it; after kv unbind it is removed", async () => {
     const sb = sandbox();

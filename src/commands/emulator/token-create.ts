@@ -43,8 +43,13 @@ export const createToken: Handler<TokenOptions> = async (ctx, _args, opts) => {
     });
   } else {
     await ctx.out.line(token);
+    // A route token's reach is its route's bindings as they stand when it is used, not an access of its own.
+    const reach =
+      info.route !== null
+        ? `, reaching what route ${info.route} is bound to`
+        : `${info.namespaces ? `, namespaces ${info.namespaces.join(", ")}` : ""}, ${info.access}`;
     ctx.out.hint(
-      `A ${info.kind} token for site ${info.site}${info.namespaces ? `, namespaces ${info.namespaces.join(", ")}` : ""}, ${info.access}${info.expiresAt ? `, until ${isoOrNull(info.expiresAt)}` : ""}. It is shown only this once.`,
+      `A ${info.kind} token for site ${info.site}${reach}${info.expiresAt ? `, until ${isoOrNull(info.expiresAt)}` : ""}. It is shown only this once.`,
     );
   }
 };
