@@ -13,12 +13,15 @@ export interface LoggedError {
 export interface RequestLog {
   method: string;
   path: string;
+  /** The answer's status (0 in an abandoned request's line, which has none). */
   status: number;
   ms: number;
   record: RequestRecord;
   error?: LoggedError;
   /** KV operations the request's functions made after its line was logged: a line of their own. */
   afterAnswer?: boolean;
+  /** The client went away before the functions answered: a line then, as the answer may never come. */
+  abandoned?: boolean;
 }
 
 /**
@@ -29,6 +32,7 @@ export interface RequestLog {
  */
 export function logLine(log: RequestLog, json: boolean): string {
   if (log.afterAnswer) return afterAnswerLine(log, json);
+  if (log.abandoned) return abandonedLine(log, json);
   if (json)
     return JSON.stringify({
       event: "request",
@@ -52,6 +56,17 @@ export function logLine(log: RequestLog, json: boolean): string {
 function afterAnswerLine(log: RequestLog, json: boolean): string {
   if (json) return JSON.stringify({ event: "afterAnswer", method: log.method, path: log.path, region: log.record.region, kv: log.record.ops });
   return `${log.method} ${log.path} after its answer ${log.record.region} ${log.record.ops.map(opText).join(" ")}`;
+}
+
+/**
+ * A request its client gave up on while its functions had not answered (one that never resolves
+ * would otherwise leave no line at all): `GET /path unanswered 30000ms iad [get "key" home]: the client closed the connection`,
+ * or under --json an "abandoned" event. The request's own line follows if the answer comes later.
+ */
+function abandonedLine(log: RequestLog, json: boolean): string {
+  if (json) return JSON.stringify({ event: "abandoned", method: log.method, path: log.path, ms: round(log.ms), region: log.record.region, kv: log.record.ops });
+  const ops = log.record.ops.map(opText).join(" ");
+  return `${log.method} ${log.path} unanswered ${round(log.ms)}ms ${log.record.region}${ops ? ` ${ops}` : ""}: the client closed the connection`;
 }
 
 /** The error under its request's line: the message, then the stack's frames, each line escaped. */

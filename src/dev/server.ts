@@ -60,6 +60,10 @@ async function serve(options: DevServerOptions, req: IncomingMessage, res: Serve
   const record: RequestRecord = { region: "", ops: [] };
   let response: Response;
   let error: LoggedError | undefined;
+  let answering = false;
+  res.once("close", () => {
+    if (!answering) options.log({ method: req.method ?? "GET", path: req.url ?? "/", status: 0, ms: performance.now() - started, record, abandoned: true });
+  });
   try {
     record.region = options.region(typeof header === "string" ? header : undefined);
     const request = await requestOf(req, `http://${req.headers.host ?? "localhost"}`);
@@ -67,6 +71,7 @@ async function serve(options: DevServerOptions, req: IncomingMessage, res: Serve
   } catch (e) {
     ({ response, error } = failure(e, options.maps, req.headers.accept ?? null));
   }
+  answering = true;
   options.beforeAnswer(record);
   const extra: Record<string, string> = { [REGION_HEADER]: record.region || "none" };
   const kv = kvHeader(record);

@@ -188,6 +188,25 @@ export default () => { console.log("serving", { n: 1 }); console.error("oops"); 
   });
 });
 
+describe("yourspace dev: a request its client gives up on", () => {
+  it("is logged when the client goes, with the KV calls made so far, though its function never answers", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([{ pattern: "/hang", function: "hang", kv: "read-only" }]),
+      "functions/hang.js": `import { kv } from "yourspace:edge";\nexport default async () => { await kv.get("flag"); console.log("read"); return new Promise(() => {}); };\n`,
+    });
+    const dev = await startDevProcess(project);
+    const client = new AbortController();
+    const sent = dev.fetch("/hang", { signal: client.signal }).catch((e: Error) => e.name);
+    // The client lets go once the function has made its read and says so.
+    await dev.eventsWhen(1, (e) => e.event === "console" && e.text === "read");
+    client.abort();
+    expect(await sent).toBe("AbortError");
+    const abandoned = await dev.eventsWhen(1, (e) => e.event === "abandoned");
+    expect(abandoned[0]).toMatchObject({ event: "abandoned", method: "GET", path: "/hang", region: "iad", kv: [{ op: "get", key: "flag" }] });
+    expect(dev.events.filter((e) => e.event === "request")).toEqual([]);
+  });
+});
+
 describe("yourspace dev stops", () => {
   it.each(["SIGINT", "SIGTERM"] as const)("on %s at once, cutting off a request whose function is still answering", async (signal) => {
     const project = devProject({

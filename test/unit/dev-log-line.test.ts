@@ -49,3 +49,15 @@ describe("yourspace dev's log line for KV operations after a request's answer", 
     expect(JSON.parse(logLine(late, true))).toEqual({ event: "afterAnswer", method: "POST", path: "/visit", region: "fra", kv: late.record.ops });
   });
 });
+
+describe("yourspace dev's log line for a request its client gave up on", () => {
+  const abandoned = { method: "GET", path: "/hang", status: 0, ms: 30_000, record: { region: "iad", ops: [] }, abandoned: true };
+
+  it("says it went unanswered, and why, with no status", () => {
+    expect(logLine(abandoned, false)).toBe("GET /hang unanswered 30000ms iad: the client closed the connection");
+  });
+
+  it("is an abandoned event under --json", () => {
+    expect(JSON.parse(logLine(abandoned, true))).toEqual({ event: "abandoned", method: "GET", path: "/hang", ms: 30_000, region: "iad", kv: [] });
+  });
+});
