@@ -4,6 +4,7 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { createBrotliCompress, createDeflate, createGzip } from "node:zlib";
 import { HEADERS } from "../contract/index.js";
+import { apiErrors } from "../core/api-errors.js";
 import { EdgeRequest } from "./edge-request.js";
 import { sourceOf } from "./edge-response.js";
 
@@ -16,12 +17,29 @@ const NO_BODY = new Set(["GET", "HEAD"]);
  */
 const FRAMING = new Set<string>([HEADERS.contentLength, HEADERS.transferEncoding]);
 
-/** A node request as the Request a function gets; a body is read whole first (dev bodies are small). */
-export async function requestOf(req: IncomingMessage, origin: string): Promise<EdgeRequest> {
+/**
+ * The largest request body a function is given: 100 MiB, what edge platforms commonly accept
+ * (Cloudflare's Free and Pro plans). Bodies are read whole before the function runs, so without a
+ * cap one upload could take all of the process's memory.
+ */
+export const MAX_REQUEST_BODY_BYTES = 100 * 1_048_576;
+
+/**
+ * A node request as the Request a function gets; a body is read whole first. One over the cap is
+ * refused (BODY_TOO_LARGE) as soon as its length says so, or once that much of it has come.
+ */
+export async function requestOf(req: IncomingMessage, origin: string, maxBody = MAX_REQUEST_BODY_BYTES): Promise<EdgeRequest> {
   const method = req.method ?? "GET";
   if (NO_BODY.has(method)) return new EdgeRequest(origin + (req.url ?? "/"), method, req.rawHeaders, null);
+  const declared = Number(req.headers[HEADERS.contentLength]);
+  if (declared > maxBody) throw apiErrors.bodyTooLarge(declared, maxBody);
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBody) throw apiErrors.bodyTooLarge(size, maxBody);
+    chunks.push(chunk as Buffer);
+  }
   return new EdgeRequest(origin + (req.url ?? "/"), method, req.rawHeaders, Buffer.concat(chunks));
 }
 

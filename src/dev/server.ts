@@ -76,6 +76,8 @@ async function serve(options: DevServerOptions, req: IncomingMessage, res: Serve
   const extra: Record<string, string> = { [REGION_HEADER]: record.region || "none" };
   const kv = kvHeader(record);
   if (kv) extra[KV_HEADER] = kv;
+  // A body left unread (one refused as too large) cannot be followed by another request on this connection.
+  if (!req.complete) extra[HEADERS.connection] = "close";
   try {
     await send(res, response, extra);
   } catch {

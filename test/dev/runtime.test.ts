@@ -188,6 +188,43 @@ export default () => { console.log("serving", { n: 1 }); console.error("oops"); 
   });
 });
 
+describe("yourspace dev: a request body over the cap", () => {
+  it("is answered 413 BODY_TOO_LARGE before the function runs, and the server goes on serving", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([{ pattern: "/upload", function: "upload" }]),
+      "functions/upload.js": `export default async (req) => { console.log("ran"); return new Response(String((await req.arrayBuffer()).byteLength)); };\n`,
+    });
+    const dev = await startDevProcess(project);
+    const { request } = await import("node:http");
+    // 200 MiB announced, a few bytes sent: the length alone refuses it.
+    const refused = await new Promise<{ status?: number; body: string; connection?: string }>((resolve, reject) => {
+      const req = request(
+        `${dev.info.url}/upload`,
+        { method: "POST", headers: { "content-length": String(200 * 1_048_576), accept: "application/json" } },
+        (res) => {
+          let body = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => (body += c));
+          res.on("end", () => resolve({ status: res.statusCode, body, connection: res.headers.connection }));
+        },
+      );
+      req.on("error", reject);
+      req.write("some bytes");
+    });
+    expect(refused.status).toBe(413);
+    expect(refused.connection).toBe("close");
+    expect(JSON.parse(refused.body).error).toMatchObject({
+      code: "BODY_TOO_LARGE",
+      message: "The request body is 209,715,200 bytes or more; the limit is 104,857,600 bytes.",
+    });
+    const small = await dev.fetch("/upload", { method: "POST", body: "12345" });
+    expect(await small.text()).toBe("5");
+    // The function ran once: for the small body (a refused one's line would have come first).
+    await dev.eventsWhen(1, (e) => e.event === "console");
+    expect(dev.events.filter((e) => e.event === "console")).toHaveLength(1);
+  });
+});
+
 describe("yourspace dev: a request its client gives up on", () => {
   it("is logged when the client goes, with the KV calls made so far, though its function never answers", async () => {
     const project = devProject({
