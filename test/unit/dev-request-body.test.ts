@@ -12,7 +12,7 @@ async function received(send: (port: number) => void, maxBody: number): Promise<
   const outcome = new Promise<{ body?: string; error?: KvError }>((resolve) => {
     const server = createServer((req: IncomingMessage, res) => {
       requestOf(req, "http://localhost", maxBody).then(
-        async (r) => resolve({ body: await r.text() }),
+        async (r) => resolve({ body: await r.standard().text() }),
         (e: KvError) => resolve({ error: e }),
       );
       res.end();
