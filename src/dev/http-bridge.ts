@@ -22,7 +22,7 @@ const FRAMING = new Set<string>([HEADERS.contentLength, HEADERS.transferEncoding
  * (Cloudflare's Free and Pro plans). Bodies are read whole before the function runs, so without a
  * cap one upload could take all of the process's memory.
  */
-export const MAX_REQUEST_BODY_BYTES = 100 * 1_048_576;
+const MAX_REQUEST_BODY_BYTES = 100 * 1_048_576;
 
 /**
  * A node request as the Request a function gets; a body is read whole first. One over the cap is
