@@ -38,7 +38,7 @@ export function loadFunction(realm: Realm, built: Bundle, filename: string, edge
           region: ctx.region,
           env: ctx.env,
           waitUntil: ctx.waitUntil,
-          redirect: (location: string, status = 302) => new EdgeResponse(null, { status, headers: { location } }),
+          redirect,
         }),
       );
   }
@@ -56,6 +56,17 @@ export function loadFunction(realm: Realm, built: Bundle, filename: string, edge
     relative(projectDir, built.file),
     `it exports no handler (${names.length ? `it exports ${names.join(", ")}` : "it exports nothing"}). Export a default function (req, ctx), a default object with fetch(request, env, ctx), or a function onRequest(context).`,
   );
+}
+
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
+
+/**
+ * The handler's ctx.redirect: a redirect to `location` as given (a path stays a path). Another status
+ * is the function's mistake, thrown as Response.redirect throws it, so the request's 500 says so.
+ */
+function redirect(location: string | URL, status = 302): Response {
+  if (!REDIRECT_STATUSES.includes(status)) throw new RangeError(`ctx.redirect takes a status of 301, 302, 303, 307 or 308, not ${String(status)}.`);
+  return new EdgeResponse(null, { status, headers: { location: String(location) } });
 }
 
 /** What a function answered, if it is a Response; anything else is the function's error. */

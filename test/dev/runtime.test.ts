@@ -188,6 +188,24 @@ export default () => { console.log("serving", { n: 1 }); console.error("oops"); 
   });
 });
 
+describe("yourspace dev: ctx.redirect", () => {
+  it("redirects with the status given, and a status that is not a redirect's is the function's error", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([{ pattern: "/go/*", function: "go" }]),
+      "functions/go.js": `export default (req, ctx) => req.url.pathname === "/go/moved" ? ctx.redirect(new URL("https://example.com/new"), 301) : ctx.redirect("/home", 200);\n`,
+    });
+    const dev = await startDevProcess(project);
+    const moved = await dev.fetch("/go/moved");
+    expect([moved.status, moved.headers.get("location")]).toEqual([301, "https://example.com/new"]);
+    const wrong = await dev.fetch("/go/wrong", { headers: { accept: "application/json" } });
+    expect(wrong.status).toBe(500);
+    expect(((await wrong.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "FUNCTION_ERROR",
+      message: expect.stringContaining("RangeError: ctx.redirect takes a status of 301, 302, 303, 307 or 308, not 200."),
+    });
+  });
+});
+
 describe("yourspace dev: a request body over the cap", () => {
   it("is answered 413 BODY_TOO_LARGE before the function runs, and the server goes on serving", async () => {
     const project = devProject({
