@@ -54,6 +54,14 @@ export const edgeErrors = {
       "Fix the file and save it; the last version that built keeps serving until then.",
       details,
     ),
+  /** An import of one of Node's own modules, which the edge runtime does not have. */
+  nodeModuleImported: (where: string, module: string, lineText: string | null, details: Record<string, unknown>) =>
+    new KvError(
+      "FUNCTION_ERROR",
+      `${where}: "${module}" is one of Node's own modules, which edge functions do not have${lineText === null ? "" : `\n    ${lineText}`}`,
+      "Use the web APIs the runtime has (fetch, Request, Response, URL, TextEncoder, crypto.subtle, streams) or a package written for them, then save the file.",
+      details,
+    ),
   nothingServes: (path: string) =>
     new KvError(
       "NOT_FOUND",

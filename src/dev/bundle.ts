@@ -1,3 +1,4 @@
+import { isBuiltin } from "node:module";
 import { relative, resolve } from "node:path";
 import type { KvError } from "../core/errors.js";
 import { edgeErrors } from "../core/edge-errors.js";
@@ -61,9 +62,13 @@ function buildError(e: unknown, file: string, projectDir: string): KvError {
   const first = problems?.[0];
   if (!first) return edgeErrors.functionFailed(relative(projectDir, file), (e as Error).message);
   const where = first.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}` : relative(projectDir, file);
-  return edgeErrors.functionBuildFailed(where, first.text, problems.length - 1, first.location?.lineText ?? null, {
+  const details = {
     file: first.location?.file ?? relative(projectDir, file),
     line: first.location?.line ?? null,
     column: first.location ? first.location.column + 1 : null,
-  });
+  };
+  const lineText = first.location?.lineText ?? null;
+  const unresolved = /^Could not resolve "([^"]+)"/.exec(first.text)?.[1];
+  if (unresolved !== undefined && isBuiltin(unresolved)) return edgeErrors.nodeModuleImported(where, unresolved, lineText, details);
+  return edgeErrors.functionBuildFailed(where, first.text, problems.length - 1, lineText, details);
 }

@@ -44,6 +44,15 @@ export default async () => new Response(greeting + " " + (await kv.get("name")))
     expect(signal.error.message).toMatch(/^functions\/home\.ts:3:1: /);
     expect(await (await dev.fetch("/")).text()).toBe("good");
 
+    // An import of Node's own modules: said to be one, with what to use instead.
+    const node = dev.nextEvent((e) => e.event === "reload");
+    project.write("functions/home.ts", `import { readFileSync } from "fs";\nexport default () => new Response(readFileSync("x", "utf8"));\n`);
+    const nodeSignal = await node;
+    expect(nodeSignal).toMatchObject({ ok: false, error: { code: "FUNCTION_ERROR", details: { file: "functions/home.ts", line: 1 } } });
+    expect(nodeSignal.error.message).toMatch(/^functions\/home\.ts:1:\d+: "fs" is one of Node's own modules, which edge functions do not have\n/);
+    expect(nodeSignal.error.hint).toContain("crypto.subtle");
+    expect(await (await dev.fetch("/")).text()).toBe("good");
+
     const fixed = dev.nextEvent((e) => e.event === "reload");
     project.write("functions/home.ts", `export default () => new Response("fixed");\n`);
     expect(await fixed).toMatchObject({ ok: true });
