@@ -76,7 +76,14 @@ export const dev: Handler<DevOptions> = async (ctx, _args, opts) => {
     onWarning: (text) => ctx.out.warn(text),
     // After the request lines written so far, in the order things happened.
     onConsole: (level, text) => stderr(json ? JSON.stringify({ event: "console", level, text }) : text.split("\n").map(escapeControls).join("\n")),
-    onBackgroundError: (route, error) => ctx.out.warn(`Route ${route}: a promise given to waitUntil failed: ${(error as Error)?.message ?? String(error)}`),
+    onBackgroundError: (route, thrown) =>
+      ctx.out.warn(
+        `Route ${route}: a promise given to waitUntil failed: ${thrown.text}`,
+        (thrown.stack ?? "")
+          .split("\n")
+          .filter((line) => /^\s+at /.test(line))
+          .map((line) => line.trim()),
+      ),
   });
   if (json) await ctx.out.printJson(runner.info);
   else await printInfo(ctx.out.line.bind(ctx.out), runner.info);

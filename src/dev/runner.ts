@@ -16,6 +16,7 @@ import { Reloader } from "./reloader.js";
 import type { ReloadOutcome } from "./route-functions.js";
 import { RouteFunctions } from "./route-functions.js";
 import { listenDev } from "./server.js";
+import { describeFunctionThrow } from "./function-throw.js";
 import { SourceMaps } from "./source-map-stack.js";
 import { describeThrown } from "../core/describe-thrown.js";
 import { KvError } from "../core/errors.js";
@@ -39,7 +40,8 @@ export interface DevOptions {
   onReload(outcome: ReloadOutcome): void;
   /** A function failed to build at start (it answers its error until it builds). */
   onLoadError(route: string, error: KvError): void;
-  onBackgroundError(route: string, error: unknown): void;
+  /** A promise given to waitUntil rejected: what it rejected with, its stack mapped to the sources. */
+  onBackgroundError(route: string, thrown: { text: string; stack?: string }): void;
   onWarning(text: string): void;
   /** What a function wrote with console.log (level "log") or console.error (level "error"), one call at a time. */
   onConsole(level: ConsoleLevel, text: string): void;
@@ -96,7 +98,7 @@ export async function startDev(options: DevOptions): Promise<{ info: DevInfo; cl
       bindingOf,
       publicDir,
       origin: options.origin ?? null,
-      onBackgroundError: options.onBackgroundError,
+      onBackgroundError: (route, e) => options.onBackgroundError(route, describeFunctionThrow(e, maps)),
     });
     const log = new RequestLogBatch(core, options.onRequest, options.onWarning);
     const { server, url } = await listenDev({

@@ -10,6 +10,7 @@ import { FunctionFailure } from "./dispatch.js";
 import { errorResponse } from "./error-page.js";
 import { listenFailure } from "../core/listen-errors.js";
 import { requestOf, send } from "./http-bridge.js";
+import { describeFunctionThrow } from "./function-throw.js";
 import { kvHeader, type LoggedError, type RequestLog } from "./log-line.js";
 import type { RequestRecord } from "./request-scope.js";
 import type { SourceMaps } from "./source-map-stack.js";
@@ -96,26 +97,9 @@ function failure(e: unknown, maps: SourceMaps, accept: string | null): { respons
   if (e instanceof FunctionFailure) {
     const cause = e.error;
     if (cause instanceof KvError && cause.code === "FUNCTION_ERROR") return answer(cause, 500);
-    // What the function threw is of its own realm: an Error there is no instanceof Error here.
-    const thrown = (typeof cause === "object" && cause !== null ? cause : {}) as { name?: unknown; message?: unknown; stack?: unknown };
-    const text =
-      typeof thrown.message === "string"
-        ? `${typeof thrown.name === "string" ? thrown.name : "Error"}: ${thrown.message}`
-        : `${describeThrownValue(cause)} was thrown`;
-    return answer(edgeErrors.functionFailed(e.route, text), 500, typeof thrown.stack === "string" ? maps.mapStack(thrown.stack) : undefined);
+    const { text, stack } = describeFunctionThrow(cause, maps);
+    return answer(edgeErrors.functionFailed(e.route, text), 500, stack);
   }
   if (e instanceof KvError) return answer(e, STATUS[e.code]);
   return answer(errors.internal(`Unexpected error: ${(e as Error).message}`), 500, (e as Error).stack);
-}
-
-/** A thrown value that is not an Error, as its author would recognise it: an object as its JSON, not "[object Object]". */
-function describeThrownValue(value: unknown): string {
-  if (typeof value !== "object" || value === null) return typeof value === "string" ? JSON.stringify(value) : String(value);
-  try {
-    const json = JSON.stringify(value);
-    if (json !== undefined) return json.length > 200 ? `${json.slice(0, 200)}…` : json;
-  } catch {
-    // A cycle, or a bigint: its string form is all there is.
-  }
-  return String(value);
 }

@@ -167,6 +167,28 @@ export default (req, ctx) => {
   });
 });
 
+describe("a promise given to ctx.waitUntil that rejects", () => {
+  it("is warned about with what it threw and the function's frames, mapped to its sources", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([{ pattern: "/", function: "later" }]),
+      "functions/later.ts": `function sendReport(): Promise<void> {
+  return Promise.reject(new TypeError("the report has no address"));
+}
+export default (req: Request, ctx: { waitUntil(p: Promise<unknown>): void }) => {
+  ctx.waitUntil(sendReport());
+  return new Response("ok");
+};
+`,
+    });
+    const dev = await startDevProcess(project);
+    const warned = dev.nextEvent((e) => typeof e.warning === "string");
+    expect(await (await dev.fetch("/")).text()).toBe("ok");
+    const lines = ((await warned).warning as string).split("\n");
+    expect(lines[0]).toBe("Route /: a promise given to waitUntil failed: TypeError: the report has no address");
+    expect(lines[1]).toMatch(/^at sendReport \(.*functions\/later\.ts:2:\d+\)$/);
+  });
+});
+
 describe("a function's console", () => {
   it("writes to stderr, one --json line a call, so stdout's first line stays the server's JSON", async () => {
     const project = devProject({
