@@ -40,12 +40,13 @@ export function logLine(log: RequestLog, json: boolean): string {
       path: log.path,
       status: log.status,
       ms: round(log.ms),
-      region: log.record.region,
+      // null for a request served in no region (one naming a region there is not).
+      region: log.record.region || null,
       kv: log.record.ops,
       ...(log.error && { error: log.error }),
     });
   const ops = log.record.ops.map(opText).join(" ");
-  const line = `${log.method} ${log.path} ${log.status} ${round(log.ms)}ms ${log.record.region}${ops ? ` ${ops}` : ""}`;
+  const line = [log.method, log.path, log.status, `${round(log.ms)}ms`, log.record.region, ops].filter((part) => part !== "").join(" ");
   return log.error ? `${line}\n${errorText(log.error)}` : line;
 }
 

@@ -30,6 +30,12 @@ describe("yourspace dev's log line for a request that failed", () => {
     expect(JSON.parse(logLine(failed, true))).toMatchObject({ event: "request", status: 500, error: failed.error });
   });
 
+  it("has no region for a request served in none (it named a region there is not)", () => {
+    const unknown = { ...failed, status: 400, record: { region: "", ops: [] }, error: { code: "USAGE", message: 'There is no region "mars".' } };
+    expect(logLine(unknown, false).split("\n")[0]).toBe("GET /boom 400 1.3ms");
+    expect(JSON.parse(logLine(unknown, true))).toMatchObject({ event: "request", status: 400, region: null });
+  });
+
   it("is one line for a request that did not fail", () => {
     expect(logLine({ ...failed, status: 200, error: undefined }, false)).toBe("GET /boom 200 1.3ms iad");
   });
