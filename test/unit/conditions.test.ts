@@ -197,6 +197,11 @@ describe("counters", () => {
       ["fraction", bytes("1.5"), "a number that is not a whole one", '"1.5"'],
       ["padded", bytes("007"), "an integer not in plain decimal form", '"007"'],
       ["plus", bytes("+1"), "an integer not in plain decimal form", '"+1"'],
+      ["line break", bytes("5\n"), "a whole number not in plain decimal form", '"5\\n"'],
+      ["spaced", bytes(" 5"), "a whole number not in plain decimal form", '" 5"'],
+      ["exponent", bytes("1e3"), "a whole number not in plain decimal form", '"1e3"'],
+      ["hex", bytes("0x10"), "a whole number not in plain decimal form", '"0x10"'],
+      ["point zero", bytes("5.0"), "a whole number not in plain decimal form", '"5.0"'],
       ["huge", bytes("9223372036854775808"), "an integer beyond 64 bits", '"9223372036854775808"'],
       ["long", bytes("x".repeat(100)), "text", JSON.stringify(`${"x".repeat(40)}…`)],
     ];
