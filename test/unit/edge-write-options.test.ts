@@ -33,6 +33,10 @@ describe("what a function passes", () => {
     expect(incrementOf(-3)).toBe(-3n);
     expect(incrementOf(2n ** 62n)).toBe(2n ** 62n);
     for (const bad of [0, 0n, 1.5, Number.NaN, 2 ** 53, "1", null, 2n ** 63n]) expect(() => incrementOf(bad), String(bad)).toThrow(KvError);
+    // Named as the function passes it, the value as it is, never a rounded print of it.
+    expect(() => incrementOf(0)).toThrow(/^by is 0, which would change nothing\.$/);
+    expect(() => incrementOf(1.5)).toThrow(/^by "1\.5" is not a signed 64-bit integer\.$/);
+    expect(() => incrementOf(2 ** 60)).toThrow(/^by is 1152921504606846976, beyond 2\^53 − 1/);
   });
 });
 
