@@ -184,6 +184,7 @@ describe("counters", () => {
   it("refuse a TTL under the minimum, an increment of 0 and one outside 64 bits, writing nothing", () => {
     const { engine } = freshEngine();
     expect(refusal(() => engine.incr(S, NS, "n", { ttlSeconds: 10 })).code).toBe("INVALID_EXPIRY");
+    expect(refusal(() => engine.incr(S, NS, "n", { ttlSeconds: Number.POSITIVE_INFINITY })).code).toBe("INVALID_EXPIRY");
     expect(refusal(() => engine.incr(S, NS, "n", { by: 0n })).code).toBe("USAGE");
     expect(refusal(() => engine.incr(S, NS, "n", { by: 2n ** 63n })).code).toBe("USAGE");
     expect(home(engine, "n")).toBeNull();
