@@ -190,6 +190,17 @@ describe("counters over HTTP", () => {
       expect(res.status, `${body}: ${res.text}`).toBe(400);
       expect(["USAGE", "MALFORMED_BODY"], body).toContain(res.json.code);
     }
+    // Numbers refused by what they are, never "must be a number, not a number".
+    const infinite = await call("POST", counter("c"), json, '{"ttl":1e400}');
+    expect([infinite.status, infinite.json.code]).toEqual([400, "MALFORMED_BODY"]);
+    expect(infinite.json.message).toMatch(/"ttl" must be a number, not a number beyond a 64-bit float \(read as infinite\)\.$/);
+    const inexact = await call("POST", counter("c"), json, '{"by":1152921504606846976}');
+    expect([inexact.status, inexact.json.code, inexact.json.message]).toEqual([
+      400,
+      "USAGE",
+      '"by" is 1152921504606846976, beyond 2^53 − 1, where a number is not exact.',
+    ]);
+    expect((await call("GET", value("c"))).status).toBe(404);
     const name = (await call("PUT", value("name"), BIN, "alice")).json.version as string;
     const notCounter = await call("POST", counter("name"));
     expect(notCounter.status).toBe(409);
