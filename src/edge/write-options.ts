@@ -40,6 +40,8 @@ export function keyOf(key: unknown): string {
 
 /** A number of seconds given as `name`, or undefined; anything else is bad input. */
 export function secondsOf(name: string, value: unknown, what: string): number | undefined {
+  // NaN is of type number, but no time: passed on, the expiry's check would say "NaN s".
+  if (Number.isNaN(value)) throw errors.usage(`${name} is ${what}, a number, not NaN.`);
   if (value === undefined || typeof value === "number") return value;
   throw errors.usage(`${name} is ${what}, a number, not ${typeof value}.`);
 }
