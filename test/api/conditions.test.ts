@@ -88,6 +88,11 @@ describe("conditional writes over HTTP", () => {
       expect(res.status, `${method} ${JSON.stringify(headers)}: ${res.text}`).toBe(400);
       expect(res.json.code, JSON.stringify(headers)).toBe("BAD_HEADER");
     }
+    // The headers named as HTTP writes them, whatever case they were sent in.
+    const messageOf = async (headers: Record<string, string>) => (await call("PUT", value("k"), { ...BIN, ...headers }, "b")).json.message as string;
+    expect(await messageOf({ "if-match": "*" })).toBe('If-Match must be one quoted version, "<20 hex digits>", not "*".');
+    expect(await messageOf({ "if-none-match": "**" })).toBe('If-None-Match must be *, not "**".');
+    expect(await messageOf({ "if-match": `"${v}"`, "if-none-match": "*" })).toBe("Give If-Match or If-None-Match, not both.");
     // Well formed, but meaningless for a removal: refused as every target refuses it.
     const absent = await call("DELETE", value("k"), { "if-none-match": "*" });
     expect(absent.status, absent.text).toBe(400);
@@ -114,7 +119,10 @@ describe("conditional writes over HTTP", () => {
     ]) {
       const res = await put(lines);
       expect(res.status, `${lines.join(", ")}: ${res.body.toString()}`).toBe(400);
-      expect((res.json as { code: string }).code).toBe("BAD_HEADER");
+      const { code, message } = res.json as { code: string; message: string };
+      expect(code).toBe("BAD_HEADER");
+      // Named as HTTP writes it, not in the case this request's second line happened to use.
+      expect(message).toMatch(/^If-(None-)?Match is sent on more than one line;/);
     }
     expect(server.engine.get("local", "default", "k").entry?.version).toBe(v);
   });
