@@ -49,7 +49,7 @@ export const cliRules = (): readonly Rule[] => [
     code: "NOT_A_COUNTER",
     says: conditionErrors.notACounter(ARG, ARG, ARG, ARG),
     cli: ({ details }) =>
-      `A counter holds a signed 64-bit integer in decimal, such as 42 or -7. Increment another key, or start this one again: ${commandLine("yourspace", "kv", "set", typeof details.key === "string" ? details.key : "<key>", "0")}`,
+      `A counter holds a signed 64-bit integer in decimal, such as 42 or -7. Increment another key, or start this one again: ${commandLine("yourspace", "kv", "set", typeof details.key === "string" ? details.key : "<key>", "0")} (in the same namespace)`,
   },
   {
     code: "USAGE",

@@ -16,6 +16,10 @@ export function conditionHeaders(onlyIf: Condition | undefined): Record<string, 
 
 const badHeader = apiErrors.conditionHeaderInvalid;
 
+/** The precondition headers as messages name them, whatever case a request sent them in (HEADERS has the wire's lower case). */
+export const PRECONDITION_NAMES = { ifMatch: "If-Match", ifNoneMatch: "If-None-Match" } as const;
+const { ifMatch: IF_MATCH, ifNoneMatch: IF_NONE_MATCH } = PRECONDITION_NAMES;
+
 /**
  * The condition of a request from its If-Match and If-None-Match headers (undefined when it has
  * neither). A header that is not one of these forms is refused, never ignored: a condition that was
@@ -23,15 +27,14 @@ const badHeader = apiErrors.conditionHeaderInvalid;
  * route (a removal of an absent key removes nothing) the engine says, as on every target.
  */
 export function conditionOf(ifMatch: string | undefined, ifNoneMatch: string | undefined): Condition | undefined {
-  if (ifMatch !== undefined && ifNoneMatch !== undefined) throw badHeader(`Give ${HEADERS.ifMatch} or ${HEADERS.ifNoneMatch}, not both.`);
+  if (ifMatch !== undefined && ifNoneMatch !== undefined) throw badHeader(`Give ${IF_MATCH} or ${IF_NONE_MATCH}, not both.`);
   if (ifNoneMatch !== undefined) {
-    if (ifNoneMatch.trim() !== "*") throw badHeader(`${HEADERS.ifNoneMatch} must be *, not ${JSON.stringify(shorten(ifNoneMatch))}.`);
+    if (ifNoneMatch.trim() !== "*") throw badHeader(`${IF_NONE_MATCH} must be *, not ${JSON.stringify(shorten(ifNoneMatch))}.`);
     return { version: null };
   }
   if (ifMatch === undefined) return undefined;
   const tag = /^\s*"([^"]*)"\s*$/.exec(ifMatch);
-  if (!tag || !isVersionText(tag[1]!))
-    throw badHeader(`${HEADERS.ifMatch} must be one quoted version, "<20 hex digits>", not ${JSON.stringify(shorten(ifMatch))}.`);
+  if (!tag || !isVersionText(tag[1]!)) throw badHeader(`${IF_MATCH} must be one quoted version, "<20 hex digits>", not ${JSON.stringify(shorten(ifMatch))}.`);
   return { version: tag[1]! };
 }
 

@@ -7,7 +7,7 @@ export { ROUTES, paths, SLASHES_BEFORE_KEY, METHODS, ENDPOINTS, endpointParts, t
 export { AUTH_SCHEME, HEADERS, MEDIA, QUERY, PARAMS, PRECONDITIONS, encodeMetadataHeader, decodeMetadataHeader } from "./headers-and-query.js";
 export * from "./request-bodies.js";
 export * from "./wire.js";
-export { conditionHeaders, conditionOf, ENTRY_CONDITION, entryConditionFromWire } from "./conditions.js";
+export { conditionHeaders, conditionOf, ENTRY_CONDITION, entryConditionFromWire, PRECONDITION_NAMES } from "./conditions.js";
 export { API_LIMITS } from "./limits.js";
 export { STATUS, type ErrorBody } from "./status.js";
 export * from "./wire-check.js";

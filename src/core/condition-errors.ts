@@ -58,6 +58,13 @@ export const conditionErrors = {
       `${what} "${text.length > 40 ? `${text.slice(0, 40)}…` : text}" is not a signed 64-bit integer.`,
       "Give a whole number from -9223372036854775808 to 9223372036854775807 in plain decimal (no + and no leading zeros), such as 1 or -5.",
     ),
+  /** A whole number beyond ±(2^53 − 1), which a number (JSON's, JavaScript's) holds only rounded: `value` is what it holds. */
+  incrementInexact: (what: string, value: bigint) =>
+    new KvError(
+      "USAGE",
+      `${what} is ${value}, beyond 2^53 − 1, where a number is not exact.`,
+      `Give an increment that large as a decimal string, such as "${value}", which is exact at any size.`,
+    ),
   incrementZero: (what: string) =>
     new KvError("USAGE", `${what} is 0, which would change nothing.`, "Give a whole number other than 0; read the key at home to see its value."),
   /**

@@ -31,7 +31,14 @@ export function parseCounter(text: string): bigint | undefined {
 export function parseIncrement(input: string | number | bigint, what = "The increment"): bigint {
   let n: bigint | undefined;
   if (typeof input === "bigint") n = input;
-  else if (typeof input === "number") n = Number.isSafeInteger(input) ? BigInt(input) : undefined;
+  else if (typeof input === "number") {
+    // Printed as String() prints it, 2 ** 60 would read 1152921504606847000, a number in range it is not.
+    if (Number.isInteger(input) && !Number.isSafeInteger(input)) {
+      const value = BigInt(input);
+      throw inRange(value) ? conditionErrors.incrementInexact(what, value) : conditionErrors.incrementInvalid(what, String(value));
+    }
+    n = Number.isSafeInteger(input) ? BigInt(input) : undefined;
+  }
   // Text as a stored counter spells it (CANONICAL): what an increment takes, a counter may hold.
   else n = input.length <= 20 && CANONICAL.test(input) ? BigInt(input) : undefined;
   if (n === undefined || !inRange(n)) throw conditionErrors.incrementInvalid(what, String(input));

@@ -92,12 +92,15 @@ function wholeMsUp(ms: number): number {
 export function expiryAfterTtl(seconds: number, nowMs: number): number {
   if (!(seconds >= LIMITS.minTtlSeconds)) throw inputErrors.ttlTooShort(seconds);
   const expiresAt = nowMs + wholeMsUp(seconds * 1000);
-  if (expiresAt > MAX_EXPIRES_AT) throw inputErrors.expiryTooFar();
+  // Negated: an infinite TTL makes NaN here, which the store would keep as no expiry at all.
+  if (!(expiresAt <= MAX_EXPIRES_AT)) throw inputErrors.expiryTooFar();
   return expiresAt;
 }
 
 /** Absolute expiry in epoch milliseconds, checked against `now` (also epoch ms): as kept, whole. */
 export function validateExpiresAt(expiresAtMs: number, nowMs: number): number {
+  // An infinite time is after every other one (wholeMsUp would make it NaN, "NaN s away").
+  if (expiresAtMs === Number.POSITIVE_INFINITY) throw inputErrors.expiryTooFar();
   const expiresAt = wholeMsUp(expiresAtMs);
   const ahead = (expiresAt - nowMs) / 1000;
   if (!(ahead >= LIMITS.minTtlSeconds)) throw inputErrors.expiryTooSoon(ahead);

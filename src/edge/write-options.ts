@@ -25,9 +25,11 @@ export function conditionOf(onlyIf: unknown): Condition | undefined {
 export function incrementOf(by: unknown): bigint {
   if (by === undefined) return 1n;
   if (typeof by === "number" && Number.isInteger(by) && !Number.isSafeInteger(by))
-    throw errors.usage(`by is ${by}, beyond 2^53 − 1, where a number is not exact.`, "Pass a bigint for increments that large, such as 2n ** 60n.");
+    // BigInt(), not String(): 2 ** 60 prints as 1152921504606847000, a number it is not.
+    throw errors.usage(`by is ${BigInt(by)}, beyond 2^53 − 1, where a number is not exact.`, "Pass a bigint for increments that large, such as 2n ** 60n.");
   if (typeof by !== "number" && typeof by !== "bigint") throw errors.usage(`by must be a whole number or a bigint, not ${describe(by)}.`);
-  return parseIncrement(by, "The increment by");
+  // Named as the function names it, as the other messages of this option do.
+  return parseIncrement(by, "by");
 }
 
 /** A key as a function gives it: a string (its length and content are checked where it is used, as for every target). */
@@ -38,6 +40,8 @@ export function keyOf(key: unknown): string {
 
 /** A number of seconds given as `name`, or undefined; anything else is bad input. */
 export function secondsOf(name: string, value: unknown, what: string): number | undefined {
+  // NaN is of type number, but no time: passed on, the expiry's check would say "NaN s".
+  if (Number.isNaN(value)) throw errors.usage(`${name} is ${what}, a number, not NaN.`);
   if (value === undefined || typeof value === "number") return value;
   throw errors.usage(`${name} is ${what}, a number, not ${typeof value}.`);
 }

@@ -3,7 +3,7 @@
  * takes, the key at the end of a value's path, its precondition, and the bearer token.
  */
 import type { IncomingMessage } from "node:http";
-import { AUTH_SCHEME, conditionOf, HEADERS, QUERY, SLASHES_BEFORE_KEY } from "../contract/index.js";
+import { AUTH_SCHEME, conditionOf, HEADERS, PRECONDITION_NAMES, QUERY, SLASHES_BEFORE_KEY } from "../contract/index.js";
 import type { Consistency } from "../core/backend.js";
 import type { Condition } from "../core/condition.js";
 import { apiErrors } from "../core/api-errors.js";
@@ -72,10 +72,10 @@ export function conditionOfRequest(req: IncomingMessage, takesOne: boolean, what
     const name = raw[i]!;
     const lower = name.length === IF_MATCH.length || name.length === IF_NONE_MATCH.length ? name.toLowerCase() : "";
     if (lower === IF_MATCH) {
-      if (ifMatch !== undefined) throw twice(name);
+      if (ifMatch !== undefined) throw twice(PRECONDITION_NAMES.ifMatch);
       ifMatch = raw[i + 1]!;
     } else if (lower === IF_NONE_MATCH) {
-      if (ifNoneMatch !== undefined) throw twice(name);
+      if (ifNoneMatch !== undefined) throw twice(PRECONDITION_NAMES.ifNoneMatch);
       ifNoneMatch = raw[i + 1]!;
     }
   }

@@ -88,6 +88,11 @@ describe("conditional writes over HTTP", () => {
       expect(res.status, `${method} ${JSON.stringify(headers)}: ${res.text}`).toBe(400);
       expect(res.json.code, JSON.stringify(headers)).toBe("BAD_HEADER");
     }
+    // The headers named as HTTP writes them, whatever case they were sent in.
+    const messageOf = async (headers: Record<string, string>) => (await call("PUT", value("k"), { ...BIN, ...headers }, "b")).json.message as string;
+    expect(await messageOf({ "if-match": "*" })).toBe('If-Match must be one quoted version, "<20 hex digits>", not "*".');
+    expect(await messageOf({ "if-none-match": "**" })).toBe('If-None-Match must be *, not "**".');
+    expect(await messageOf({ "if-match": `"${v}"`, "if-none-match": "*" })).toBe("Give If-Match or If-None-Match, not both.");
     // Well formed, but meaningless for a removal: refused as every target refuses it.
     const absent = await call("DELETE", value("k"), { "if-none-match": "*" });
     expect(absent.status, absent.text).toBe(400);
@@ -114,7 +119,10 @@ describe("conditional writes over HTTP", () => {
     ]) {
       const res = await put(lines);
       expect(res.status, `${lines.join(", ")}: ${res.body.toString()}`).toBe(400);
-      expect((res.json as { code: string }).code).toBe("BAD_HEADER");
+      const { code, message } = res.json as { code: string; message: string };
+      expect(code).toBe("BAD_HEADER");
+      // Named as HTTP writes it, not in the case this request's second line happened to use.
+      expect(message).toMatch(/^If-(None-)?Match is sent on more than one line;/);
     }
     expect(server.engine.get("local", "default", "k").entry?.version).toBe(v);
   });
@@ -190,6 +198,17 @@ describe("counters over HTTP", () => {
       expect(res.status, `${body}: ${res.text}`).toBe(400);
       expect(["USAGE", "MALFORMED_BODY"], body).toContain(res.json.code);
     }
+    // Numbers refused by what they are, never "must be a number, not a number".
+    const infinite = await call("POST", counter("c"), json, '{"ttl":1e400}');
+    expect([infinite.status, infinite.json.code]).toEqual([400, "MALFORMED_BODY"]);
+    expect(infinite.json.message).toMatch(/"ttl" must be a number, not a number beyond a 64-bit float \(read as infinite\)\.$/);
+    const inexact = await call("POST", counter("c"), json, '{"by":1152921504606846976}');
+    expect([inexact.status, inexact.json.code, inexact.json.message]).toEqual([
+      400,
+      "USAGE",
+      '"by" is 1152921504606846976, beyond 2^53 − 1, where a number is not exact.',
+    ]);
+    expect((await call("GET", value("c"))).status).toBe(404);
     const name = (await call("PUT", value("name"), BIN, "alice")).json.version as string;
     const notCounter = await call("POST", counter("name"));
     expect(notCounter.status).toBe(409);

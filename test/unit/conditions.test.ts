@@ -4,6 +4,7 @@
  */
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
+import type { BulkOutcome } from "../../src/core/bulk.js";
 import { KvError } from "../../src/core/errors.js";
 import { EmulatorControl } from "../../src/emulator/control.js";
 import { EmulatorCore } from "../../src/emulator/emulator-core.js";
@@ -183,6 +184,7 @@ describe("counters", () => {
   it("refuse a TTL under the minimum, an increment of 0 and one outside 64 bits, writing nothing", () => {
     const { engine } = freshEngine();
     expect(refusal(() => engine.incr(S, NS, "n", { ttlSeconds: 10 })).code).toBe("INVALID_EXPIRY");
+    expect(refusal(() => engine.incr(S, NS, "n", { ttlSeconds: Number.POSITIVE_INFINITY })).code).toBe("INVALID_EXPIRY");
     expect(refusal(() => engine.incr(S, NS, "n", { by: 0n })).code).toBe("USAGE");
     expect(refusal(() => engine.incr(S, NS, "n", { by: 2n ** 63n })).code).toBe("USAGE");
     expect(home(engine, "n")).toBeNull();
@@ -197,6 +199,11 @@ describe("counters", () => {
       ["fraction", bytes("1.5"), "a number that is not a whole one", '"1.5"'],
       ["padded", bytes("007"), "an integer not in plain decimal form", '"007"'],
       ["plus", bytes("+1"), "an integer not in plain decimal form", '"+1"'],
+      ["line break", bytes("5\n"), "a whole number not in plain decimal form", '"5\\n"'],
+      ["spaced", bytes(" 5"), "a whole number not in plain decimal form", '" 5"'],
+      ["exponent", bytes("1e3"), "a whole number not in plain decimal form", '"1e3"'],
+      ["hex", bytes("0x10"), "a whole number not in plain decimal form", '"0x10"'],
+      ["point zero", bytes("5.0"), "a whole number not in plain decimal form", '"5.0"'],
       ["huge", bytes("9223372036854775808"), "an integer beyond 64 bits", '"9223372036854775808"'],
       ["long", bytes("x".repeat(100)), "text", JSON.stringify(`${"x".repeat(40)}…`)],
     ];
@@ -304,6 +311,47 @@ describe("batches with conditions", () => {
     );
     expect(e.code).toBe("USAGE");
     expect(home(engine, "a")).toBeNull();
+  });
+});
+
+describe("a bulk put's dry run answers as the write would", () => {
+  /** A batch's outcomes, dry run or written, without the versions only the write draws. */
+  const answer = (outcomes: BulkOutcome[]) => outcomes.map(({ key, outcome }) => [key, outcome]);
+
+  it("a key given again meets what the batch wrote of it before: updated, unchanged, or skipped when only absent keys are written", () => {
+    for (const ifAbsent of [false, true]) {
+      const { engine } = freshEngine();
+      engine.put(S, NS, "kept", { value: bytes("old") });
+      const batch = [
+        { key: "k", value: bytes("a") },
+        { key: "k", value: bytes("b") },
+        { key: "k", value: bytes("b") },
+        { key: "kept", value: bytes("new") },
+      ];
+      const planned = engine.putMany(S, NS, batch, { ifAbsent, dryRun: true });
+      expect(home(engine, "k")).toBeNull();
+      expect(answer(planned), `ifAbsent: ${ifAbsent}`).toEqual(answer(engine.putMany(S, NS, batch, { ifAbsent })));
+      // An update replaces what the batch wrote before it.
+      if (!ifAbsent) expect(planned[1]!.old!.value.toString("utf8")).toBe("a");
+    }
+  });
+
+  it("a single entry whose condition fails: the error a single write gives, not a batch's", () => {
+    const { engine } = freshEngine();
+    const v1 = engine.put(S, NS, "lock", { value: bytes("me") }).version;
+    const entries = [{ key: "lock", value: bytes("you"), onlyIf: { version: null } }];
+    const planned = refusal(() => engine.putMany(S, NS, entries, { dryRun: true }));
+    const written = refusal(() => engine.putMany(S, NS, entries));
+    expect([planned.code, planned.message, planned.details]).toEqual([written.code, written.message, written.details]);
+    expect(written.details).toEqual({ key: "lock", expected: null, current: v1 });
+  });
+
+  it("from a partitioned region: UNAVAILABLE, as the write", () => {
+    const { engine } = freshEngine();
+    new EmulatorControl(engine).fault("partition", "fra");
+    const entries = [{ key: "k", value: bytes("a") }];
+    expect(refusal(() => engine.putMany(S, NS, entries, { region: "fra", dryRun: true })).code).toBe("UNAVAILABLE");
+    expect(refusal(() => engine.putMany(S, NS, entries, { region: "fra" })).code).toBe("UNAVAILABLE");
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { KvError } from "../../src/core/errors.js";
 import { EdgeKvError } from "../../src/edge/edge-error.js";
-import { conditionOf, counterValue, incrementOf } from "../../src/edge/write-options.js";
+import { conditionOf, counterValue, incrementOf, secondsOf } from "../../src/edge/write-options.js";
 
 /** The SDK's side of conditions and counters: what a function passes, and what it gets back. */
 describe("a counter's answer", () => {
@@ -33,6 +33,17 @@ describe("what a function passes", () => {
     expect(incrementOf(-3)).toBe(-3n);
     expect(incrementOf(2n ** 62n)).toBe(2n ** 62n);
     for (const bad of [0, 0n, 1.5, Number.NaN, 2 ** 53, "1", null, 2n ** 63n]) expect(() => incrementOf(bad), String(bad)).toThrow(KvError);
+    // Named as the function passes it, the value as it is, never a rounded print of it.
+    expect(() => incrementOf(0)).toThrow(/^by is 0, which would change nothing\.$/);
+    expect(() => incrementOf(1.5)).toThrow(/^by "1\.5" is not a signed 64-bit integer\.$/);
+    expect(() => incrementOf(2 ** 60)).toThrow(/^by is 1152921504606846976, beyond 2\^53 − 1/);
+  });
+
+  it("takes seconds as a number, and refuses NaN as bad input rather than as an expiry of NaN s", () => {
+    expect(secondsOf("expirationTtl", undefined, "seconds")).toBeUndefined();
+    expect(secondsOf("expirationTtl", 60, "seconds")).toBe(60);
+    expect(() => secondsOf("expirationTtl", Number.NaN, "seconds")).toThrow(/^expirationTtl is seconds, a number, not NaN\.$/);
+    expect(() => secondsOf("expiration", "soon", "epoch seconds")).toThrow(/^expiration is epoch seconds, a number, not string\.$/);
   });
 });
 

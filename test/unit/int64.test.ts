@@ -32,6 +32,11 @@ describe("counters' integers", () => {
       expect(refused(input).code, String(input)).toBe("USAGE");
     expect(refused("0", "--by").message).toBe("--by is 0, which would change nothing.");
     expect(refused("x", "The by parameter").message).toBe('The by parameter "x" is not a signed 64-bit integer.');
+    // A JSON number beyond 2^53 arrives rounded: the message quotes the number it is, and says to send a string.
+    const inexact = refused(2 ** 60, '"by"');
+    expect(inexact.message).toBe('"by" is 1152921504606846976, beyond 2^53 − 1, where a number is not exact.');
+    expect(inexact.hint).toContain('"1152921504606846976"');
+    expect(refused(1e20).message).toBe('The increment "100000000000000000000" is not a signed 64-bit integer.');
   });
 
   it("add within the range, and say when a sum leaves it", () => {

@@ -88,6 +88,9 @@ describe("expiry", () => {
     expect(expiryAfterTtl(60, now)).toBe(now + 60_000);
     expect(failure(() => expiryAfterTtl(59, now)).message).toContain("59 s");
     expect(failure(() => expiryAfterTtl(100_000_000 * 86_400, now)).message).toContain("after the year 9999");
+    // A function may pass Infinity: never kept as no expiry at all.
+    expect(failure(() => expiryAfterTtl(Number.POSITIVE_INFINITY, now)).message).toContain("after the year 9999");
+    expect(failure(() => validateExpiresAt(Number.POSITIVE_INFINITY, now)).message).toContain("after the year 9999");
   });
 
   it("keeps an expiry in whole milliseconds, rounded up so it is never earlier than asked", () => {

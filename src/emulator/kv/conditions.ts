@@ -73,7 +73,11 @@ function describeNonCounter(value: Buffer): { type: string; preview: string } {
   const preview = JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
   if (/^[+-]?[0-9]+$/.test(text))
     return { type: /^(0|-?[1-9][0-9]*)$/.test(text) ? "an integer beyond 64 bits" : "an integer not in plain decimal form", preview };
-  if (text.trim() !== "" && Number.isFinite(Number(text))) return { type: "a number that is not a whole one", preview };
+  // Number() reads "5\n", " 5", "1e3", "0x10" and "5.0" as whole numbers: a counter written from a
+  // shell's `echo` ends in a line break, and must not be called a fraction.
+  const number = text.trim() === "" ? Number.NaN : Number(text);
+  if (Number.isInteger(number)) return { type: "a whole number not in plain decimal form", preview };
+  if (Number.isFinite(number)) return { type: "a number that is not a whole one", preview };
   return { type: "text", preview };
 }
 

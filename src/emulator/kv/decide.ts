@@ -110,11 +110,7 @@ export function decide(engine: KvContext, at: WriteAt, resolved: readonly (Resol
   }
   if (refused.length === 0) return new Decisions(engine, at, decided);
   const failures = refused.flatMap((x) => (x.failure ? [x.failure] : []));
-  const error =
-    refused[0]!.error ??
-    (failures.length === 1 && resolved.length === 1
-      ? conditionErrors.conditionFailed(failures[0]!.key, failures[0]!.expected, failures[0]!.current)
-      : conditionErrors.batchConditionsFailed(failures));
+  const error = refused[0]!.error ?? conditionsFailed(failures, resolved.length);
   const records = refused.map(({ r, error: own, current }): Omit<OpRecord, "type"> & { error: string } => ({
     t: at.now,
     region: at.region,
@@ -129,6 +125,14 @@ export function decide(engine: KvContext, at: WriteAt, resolved: readonly (Resol
   const { error: _code, ...last } = records[records.length - 1]!;
   engine.fail(error, last);
   return FAILED;
+}
+
+/** The error of a write whose conditions did not hold: a single write's own, or for a batch one naming every key that failed. */
+export function conditionsFailed(failures: readonly ConditionFailure[], mutations: number): KvError {
+  const [first] = failures;
+  return failures.length === 1 && mutations === 1
+    ? conditionErrors.conditionFailed(first!.key, first!.expected, first!.current)
+    : conditionErrors.batchConditionsFailed(failures);
 }
 
 /** The history's fields for what a write asked, before anything was decided (a partitioned region's): its condition, or what it would add. */

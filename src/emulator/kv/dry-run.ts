@@ -8,7 +8,8 @@ import { failedCondition, liveVersion } from "./conditions.js";
 import type { KvContext } from "./context.js";
 import { formatVersion, parseStoredMetadata } from "./entry.js";
 import { isLive, refuseInvalidInConditionalBatch, resolveOrError } from "./mutation.js";
-import { refuseRepeatedConditions } from "./decide.js";
+import { conditionsFailed, refuseRepeatedConditions } from "./decide.js";
+import type { Row } from "../store/rows.js";
 import { classify } from "./write.js";
 import { bulkPut, deleteCondition } from "./writes.js";
 
@@ -45,7 +46,11 @@ export function planDelete(engine: KvContext, site: string, namespace: string, k
   );
 }
 
-/** A bulk put's dry run: updates report what they would replace. */
+/**
+ * A bulk put's dry run: updates report what they would replace. A key given again is compared with
+ * what the batch would have written of it before, as the write compares it; a version the write
+ * would draw is not known yet, so an entry left unchanged by an earlier one of the batch has none.
+ */
 export function planBulkPut(engine: KvContext, site: string, namespace: string, entries: readonly BulkEntry[], options: BulkPutOptions): BulkOutcome[] {
   const { region } = options;
   const mutations = entries.map((entry) => bulkPut(entry, options.ifAbsent));
@@ -54,22 +59,35 @@ export function planBulkPut(engine: KvContext, site: string, namespace: string, 
   return engine.run(
     false,
     () => {
-      engine.regionNow(region);
+      const at = engine.regionNow(region);
       const ns = engine.namespaceId(site, namespace);
       const now = engine.now();
       const use = () => engine.usage.current(site);
       const failures: ConditionFailure[] = [];
       const resolved = mutations.map((m) => resolveOrError(m, now, use));
       refuseInvalidInConditionalBatch(mutations, resolved);
+      if (engine.regions.partitioned(at)) throw engine.unreachable(at, "write");
+      // What the batch would leave in each key it writes, by key: the row a later entry of the key meets.
+      const planned = new Map<string, Row>();
       const outcomes = entries.map((entry, i): BulkOutcome => {
         const r = resolved[i]!;
         if (r instanceof KvError) return { key: entry.key, outcome: "failed", error: { code: r.code, message: r.message } };
-        const head = engine.head(ns, r.keyBytes);
+        const head = planned.get(entry.key) ?? engine.head(ns, r.keyBytes);
         const failure = failedCondition(r, head, now);
         if (failure) failures.push(failure);
         if (options.ifAbsent && liveVersion(head, now) !== null) return { key: entry.key, outcome: "skipped" };
         const { outcome, version } = classify(r, head, now);
-        if (outcome === "unchanged") return { key: entry.key, outcome, version: formatVersion(version!) };
+        if (outcome === "unchanged") return { key: entry.key, outcome, ...(version !== PLANNED && { version: formatVersion(version!) }) };
+        planned.set(entry.key, {
+          key: r.keyBytes,
+          version: PLANNED,
+          value: r.value,
+          tombstone: 0,
+          expires_at: r.expiresAt,
+          metadata: r.metadata,
+          commit_t: now,
+          origin: at,
+        });
         if (outcome === "updated")
           return {
             key: entry.key,
@@ -78,9 +96,12 @@ export function planBulkPut(engine: KvContext, site: string, namespace: string, 
           };
         return { key: entry.key, outcome: "created" };
       });
-      if (failures.length > 0) throw conditionErrors.batchConditionsFailed(failures);
+      if (failures.length > 0) throw conditionsFailed(failures, mutations.length);
       return outcomes;
     },
     true,
   );
 }
+
+/** The version of a row a dry run would write: none is drawn, and no stored version is 0. */
+const PLANNED = 0;

@@ -175,7 +175,15 @@ function fits(value: unknown, kind: FieldKind): boolean {
 }
 
 function kindOf(value: unknown): string {
+  if (typeof value === "number") return numberText(value);
   return value === null ? "null" : Array.isArray(value) ? "an array" : typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/** A number that is not the kind a field takes, by what it is: "a number" would say nothing (1e400 read as Infinity, 1.5 for a whole number). */
+function numberText(value: number): string {
+  if (!Number.isFinite(value)) return "a number beyond a 64-bit float (read as infinite)";
+  if (Number.isInteger(value) && !Number.isSafeInteger(value)) return "a whole number beyond 2^53 − 1, where a number is not exact";
+  return `the number ${value}`;
 }
 
 /**
