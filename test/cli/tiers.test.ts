@@ -107,14 +107,19 @@ describe("free tier: 50 MB of storage (decimal)", () => {
     );
     const keys = await srv.http("GET", "/v1/sites/local/namespaces/default/keys");
     expect(keys.json.keys).toHaveLength(46);
+    // Its dry run answers as it would: refused, exit 6.
+    fails(await srv.remote(["kv", "import", "--format", "ndjson", "--batch-size", "1", "--dry-run", two]), 6, /free tier/, /Nothing was written/);
 
-    const bulk = await srv.http("POST", "/v1/sites/local/namespaces/default/bulk/put", {
-      // Two entries of 900 KB: together past the room left, each request within the API's 2 MiB.
-      body: JSON.stringify({ entries: [46, 47].map((i) => ({ key: blob(i), value: "x".repeat(900_000) })) }),
-      type: "application/json",
-    });
+    // Two entries of 900 KB: together past the room left, each request within the API's 2 MiB.
+    const entries = [46, 47].map((i) => ({ key: blob(i), value: "x".repeat(900_000) }));
+    const bulk = await srv.http("POST", "/v1/sites/local/namespaces/default/bulk/put", { body: JSON.stringify({ entries }), type: "application/json" });
     expect(bulk.status, bulk.text.slice(0, 300)).toBe(507);
     expect(bulk.json.code).toBe("QUOTA_EXCEEDED");
+    const dry = await srv.http("POST", "/v1/sites/local/namespaces/default/bulk/put", {
+      body: JSON.stringify({ entries, dryRun: true }),
+      type: "application/json",
+    });
+    expect([dry.status, dry.json]).toEqual([bulk.status, bulk.json]);
     expect((await srv.http("GET", "/v1/sites/local/namespaces/default/keys")).json.keys).toHaveLength(46);
 
     expect((await srv.http("PUT", `/v1/sites/local/namespaces/default/values/${blob(46)}`, { body })).status).toBe(200);

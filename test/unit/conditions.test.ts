@@ -346,6 +346,31 @@ describe("a bulk put's dry run answers as the write would", () => {
     expect(written.details).toEqual({ key: "lock", expected: null, current: v1 });
   });
 
+  it("over the tier's ceiling: QUOTA_EXCEEDED, as the write; a key given again counts once, as the write counts it", () => {
+    const atFreeTierKeys = (keys: number) => {
+      const { engine } = freshEngine();
+      engine.run(true, () => engine.rawRun("INSERT INTO usage (site, keys, bytes, changed_at) VALUES (?, ?, 0, ?)", S, keys, T0));
+      return engine;
+    };
+    const three = [
+      { key: "a", value: bytes("1") },
+      { key: "b", value: bytes("2") },
+      { key: "c", value: bytes("3") },
+    ];
+    const over = atFreeTierKeys(99_998);
+    const planned = refusal(() => over.putMany(S, NS, three, { dryRun: true }));
+    const written = refusal(() => over.putMany(S, NS, three));
+    expect([planned.code, planned.message]).toEqual([written.code, written.message]);
+    expect(planned.code).toBe("QUOTA_EXCEEDED");
+    const again = [
+      { key: "a", value: bytes("1") },
+      { key: "b", value: bytes("2") },
+      { key: "a", value: bytes("3") },
+    ];
+    const fits = atFreeTierKeys(99_998);
+    expect(answer(fits.putMany(S, NS, again, { dryRun: true }))).toEqual(answer(fits.putMany(S, NS, again)));
+  });
+
   it("from a partitioned region: UNAVAILABLE, as the write", () => {
     const { engine } = freshEngine();
     new EmulatorControl(engine).fault("partition", "fra");

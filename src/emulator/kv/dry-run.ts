@@ -10,6 +10,7 @@ import { formatVersion, parseStoredMetadata } from "./entry.js";
 import { isLive, refuseInvalidInConditionalBatch, resolveOrError } from "./mutation.js";
 import { conditionsFailed, refuseRepeatedConditions } from "./decide.js";
 import type { Row } from "../store/rows.js";
+import { footprint, type SiteUse } from "../site/usage.js";
 import { classify } from "./write.js";
 import { bulkPut, deleteCondition } from "./writes.js";
 
@@ -69,6 +70,7 @@ export function planBulkPut(engine: KvContext, site: string, namespace: string, 
       if (engine.regions.partitioned(at)) throw engine.unreachable(at, "write");
       // What the batch would leave in each key it writes, by key: the row a later entry of the key meets.
       const planned = new Map<string, Row>();
+      const ceilings = new SegmentCeilings(engine, site, use);
       const outcomes = entries.map((entry, i): BulkOutcome => {
         const r = resolved[i]!;
         if (r instanceof KvError) return { key: entry.key, outcome: "failed", error: { code: r.code, message: r.message } };
@@ -78,7 +80,7 @@ export function planBulkPut(engine: KvContext, site: string, namespace: string, 
         if (options.ifAbsent && liveVersion(head, now) !== null) return { key: entry.key, outcome: "skipped" };
         const { outcome, version } = classify(r, head, now);
         if (outcome === "unchanged") return { key: entry.key, outcome, ...(version !== PLANNED && { version: formatVersion(version!) }) };
-        planned.set(entry.key, {
+        const row: Row = {
           key: r.keyBytes,
           version: PLANNED,
           value: r.value,
@@ -87,7 +89,9 @@ export function planBulkPut(engine: KvContext, site: string, namespace: string, 
           metadata: r.metadata,
           commit_t: now,
           origin: at,
-        });
+        };
+        ceilings.add(entry.key, row, head);
+        planned.set(entry.key, row);
         if (outcome === "updated")
           return {
             key: entry.key,
@@ -97,6 +101,8 @@ export function planBulkPut(engine: KvContext, site: string, namespace: string, 
         return { key: entry.key, outcome: "created" };
       });
       if (failures.length > 0) throw conditionsFailed(failures, mutations.length);
+      ceilings.end();
+      ceilings.refuseIfOver();
       return outcomes;
     },
     true,
@@ -105,3 +111,52 @@ export function planBulkPut(engine: KvContext, site: string, namespace: string, 
 
 /** The version of a row a dry run would write: none is drawn, and no stored version is 0. */
 const PLANNED = 0;
+
+/**
+ * The tier's ceilings as the write checks them (write.ts): a segment of the batch's writes (it ends
+ * where a key it wrote comes again) must fit whole on top of what the segments before it would have
+ * stored. The first segment over a ceiling is the batch's refusal, made after its conditions are
+ * checked, as the write makes it.
+ */
+class SegmentCeilings {
+  private readonly keysInSegment = new Set<string>();
+  private segment = { keys: 0, bytes: 0 };
+  private before = { keys: 0, bytes: 0 };
+  private refusal: KvError | undefined;
+
+  constructor(
+    private readonly engine: KvContext,
+    private readonly site: string,
+    private readonly use: () => SiteUse,
+  ) {}
+
+  /** A write the batch would make: `row` in place of `head`. */
+  add(key: string, row: Row, head: Row | undefined): void {
+    if (this.keysInSegment.has(key)) this.end();
+    this.keysInSegment.add(key);
+    const after = footprint(row);
+    const was = footprint(head);
+    this.segment.keys += after.keys - was.keys;
+    this.segment.bytes += after.bytes - was.bytes;
+  }
+
+  /** Checks the segment, as the write would before writing it. */
+  end(): void {
+    const { keys, bytes } = this.segment;
+    if (this.refusal === undefined && (keys > 0 || bytes > 0)) {
+      const use = this.use();
+      try {
+        this.engine.usage.check(this.site, { ...use, keys: use.keys + this.before.keys, bytes: use.bytes + this.before.bytes }, keys, bytes);
+      } catch (e) {
+        this.refusal = e as KvError;
+      }
+    }
+    this.before = { keys: this.before.keys + keys, bytes: this.before.bytes + bytes };
+    this.segment = { keys: 0, bytes: 0 };
+    this.keysInSegment.clear();
+  }
+
+  refuseIfOver(): void {
+    if (this.refusal) throw this.refusal;
+  }
+}

@@ -105,8 +105,8 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
         if (!ctx.interactive) throw errors.confirmationRequired(what, "Pass --yes to confirm, or --dry-run to see every change first.");
         if (!(await ctx.prompter.confirm(`${what[0]!.toUpperCase()}${what.slice(1)}?`))) throw errors.cancelled();
       }
-      // A write that would cross the tier's ceilings is refused before any batch is written.
-      if (!opts.dryRun) await checkCeilings(backend, ns, source, format, batchSize, total, totalBytes, region);
+      // A write that would cross the tier's ceilings is refused before any batch is written, and its dry run with it.
+      await checkCeilings(backend, ns, source, format, batchSize, total, totalBytes, region);
       return found;
     });
 
