@@ -63,6 +63,23 @@ describe("consistency through the CLI, on the manual clock", () => {
     expect(JSON.parse((await ok(kv("get", "k", "--json"))).out).value).toBe("v2");
   });
 
+  it("a partitioned cache edge with nothing cached refuses an eventual get and ls without advising an eventual read", async () => {
+    const { kv } = emulator();
+    await ok(kv("emulator", "config", "--profile", "cloudflare"));
+    await ok(kv("set", "k", "v1"));
+    await ok(kv("emulator", "partition", "sin"));
+    for (const argv of [
+      ["get", "k"],
+      ["ls"],
+    ]) {
+      const r = await kv(...argv, "--region", "sin", "--consistency", "eventual");
+      expect(r.code).toBe(5);
+      expect(r.stderr).toContain("Region sin has no fresh cached copy for this read and cannot reach the home region iad");
+      expect(r.stderr).toContain("Heal the link with: yourspace kv emulator heal sin");
+      expect(r.stderr).not.toContain("--consistency eventual");
+    }
+  });
+
   it.each(["partition", "heal", "pause", "resume"])("%s of the home region is refused, naming the edges, and changes nothing", async (command) => {
     const { kv } = emulator();
     const refused = await kv("emulator", command, "iad", "--json");
