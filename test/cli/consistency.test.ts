@@ -68,16 +68,28 @@ describe("consistency through the CLI, on the manual clock", () => {
     await ok(kv("emulator", "config", "--profile", "cloudflare"));
     await ok(kv("set", "k", "v1"));
     await ok(kv("emulator", "partition", "sin"));
-    for (const argv of [
-      ["get", "k"],
-      ["ls"],
-    ]) {
+    for (const argv of [["get", "k"], ["ls"]]) {
       const r = await kv(...argv, "--region", "sin", "--consistency", "eventual");
       expect(r.code).toBe(5);
       expect(r.stderr).toContain("Region sin has no fresh cached copy for this read and cannot reach the home region iad");
       expect(r.stderr).toContain("Heal the link with: yourspace kv emulator heal sin");
       expect(r.stderr).not.toContain("--consistency eventual");
     }
+  });
+
+  it("a cloudflare cache TTL under its least is raised to it, so the model and Δ say what reads keep", async () => {
+    const { kv, read } = emulator();
+    const config = await ok(kv("emulator", "config", "--profile", "cloudflare", "--cache-ttl", "10s", "--json"));
+    expect(JSON.parse(config.out)).toMatchObject({ cacheTtlMs: 30_000 });
+    expect(JSON.parse((await ok(kv("emulator", "status", "--json"))).out)).toMatchObject({ cacheTtlMs: 30_000, deltaMs: 30_000 });
+    await ok(kv("emulator", "clock", "manual"));
+    await ok(kv("set", "k", "v1"));
+    expect(await read("k", "sin")).toMatchObject({ value: "v1", servedFrom: "origin" });
+    await ok(kv("set", "k", "v2"));
+    await ok(kv("emulator", "advance", "29999"));
+    expect(await read("k", "sin")).toMatchObject({ value: "v1", servedFrom: "cache" });
+    await ok(kv("emulator", "advance", "1ms"));
+    expect(await read("k", "sin")).toMatchObject({ value: "v2", servedFrom: "origin" });
   });
 
   it.each(["partition", "heal", "pause", "resume"])("%s of the home region is refused, naming the edges, and changes nothing", async (command) => {
