@@ -92,6 +92,24 @@ describe("consistency through the CLI, on the manual clock", () => {
     expect(await read("k", "sin")).toMatchObject({ value: "v2", servedFrom: "origin" });
   });
 
+  it("get --cache-ttl warns when the read was served where nothing is cached, and only then", async () => {
+    const { kv } = emulator();
+    await ok(kv("set", "k", "v1"));
+    await ok(kv("emulator", "settle"));
+    for (const argv of [
+      ["--region", "sin", "--consistency", "eventual"],
+      ["--region", "sin"],
+    ]) {
+      const r = await ok(kv("get", "k", "--cache-ttl", "60s", ...argv));
+      expect(r.stderr).toContain("--cache-ttl was ignored");
+    }
+    await ok(kv("emulator", "config", "--profile", "cloudflare"));
+    const cached = await ok(kv("get", "k", "--cache-ttl", "60s", "--region", "sin", "--consistency", "eventual"));
+    expect(cached.stderr).not.toContain("--cache-ttl was ignored");
+    const home = await ok(kv("get", "k", "--cache-ttl", "60s"));
+    expect(home.stderr).toContain("--cache-ttl was ignored: this read was served from home");
+  });
+
   it.each(["partition", "heal", "pause", "resume"])("%s of the home region is refused, naming the edges, and changes nothing", async (command) => {
     const { kv } = emulator();
     const refused = await kv("emulator", command, "iad", "--json");
