@@ -126,6 +126,11 @@ export const cliRules = (): readonly Rule[] => [
   },
   {
     code: "UNAVAILABLE",
+    says: errors.regionPartitioned(ARG, ARG, "cache-miss"),
+    cli: ({ hint: [region] }) => `Heal the link with: yourspace kv emulator heal ${region}, then read again.`,
+  },
+  {
+    code: "UNAVAILABLE",
     says: errors.regionPartitioned(ARG, ARG, "write"),
     cli: ({ hint: [region] }) => `Writes go through to home. Heal the link with: yourspace kv emulator heal ${region}`,
   },

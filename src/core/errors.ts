@@ -239,16 +239,29 @@ export const errors = {
 
   unknownRegion: (region: string, regions: string[]) =>
     new KvError("USAGE", `There is no region "${region}".`, `The regions are ${regions.join(", ")}. Name one of them, or change the emulator's regions.`),
-  regionPartitioned: (region: string, home: string, what: "read" | "write") =>
-    new KvError(
+  /**
+   * `what`: a write; a strong read (home's copy); or a cache-miss, an eventual read in a cache profile
+   * with no fresh copy in the region, which has nothing of its own to fall back on.
+   */
+  regionPartitioned: (region: string, home: string, what: "read" | "cache-miss" | "write") => {
+    if (what === "write")
+      return new KvError(
+        "UNAVAILABLE",
+        `Region ${region} cannot reach the home region ${home} (partitioned); the write was not committed.`,
+        `Writes go through to home. Heal the link between ${region} and home first.`,
+      );
+    if (what === "cache-miss")
+      return new KvError(
+        "UNAVAILABLE",
+        `Region ${region} has no fresh cached copy for this read and cannot reach the home region ${home} (partitioned) to fetch one.`,
+        `Heal the link between ${region} and home, then read again.`,
+      );
+    return new KvError(
       "UNAVAILABLE",
-      what === "write"
-        ? `Region ${region} cannot reach the home region ${home} (partitioned); the write was not committed.`
-        : `Region ${region} cannot reach the home region ${home} (partitioned) for this read.`,
-      what === "write"
-        ? `Writes go through to home. Heal the link between ${region} and home first.`
-        : `Read the region's own copy with an eventual read, or heal the link between ${region} and home.`,
-    ),
+      `Region ${region} cannot reach the home region ${home} (partitioned) for this read.`,
+      `Read the region's own copy with an eventual read, or heal the link between ${region} and home.`,
+    );
+  },
 
   /** Switching between edge replicas and edge caches delivers every write to every edge, which `held` cannot receive now. */
   edgeStoreSwitchHeld: (from: string, to: string, held: string[]) =>

@@ -3,7 +3,7 @@ import { emulatorErrors, LATEST_EMULATED_TIME } from "../core/emulator-errors.js
 import { errors } from "../core/errors.js";
 import { checkHistoryFile } from "./history/recorder.js";
 import type { Engine } from "./kv/engine.js";
-import { checkProfileLimits, paramsForProfile, PROFILES } from "./regions/model.js";
+import { checkProfileLimits, paramsForProfile, PROFILES, readCacheTtl } from "./regions/model.js";
 import { inspectKey, regionStatus } from "./region-views.js";
 
 export interface ConfigChange {
@@ -47,6 +47,8 @@ export class EmulatorControl {
         jitterMs: change.jitterMs ?? keep.jitterMs,
         cacheTtlMs: change.cacheTtlMs ?? keep.cacheTtlMs,
       };
+      // Under the profile's least it is raised to it, as a read's is: entries are kept that long, so Δ says so.
+      next.cacheTtlMs = readCacheTtl(next, next.cacheTtlMs);
       if (next.edges.includes(next.home)) throw errors.usage(`The home region ${next.home} cannot also be an edge.`);
       checkProfileLimits(next);
       const now = this.engine.now();

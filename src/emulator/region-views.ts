@@ -45,7 +45,11 @@ export function regionStatus(engine: Engine): EmulatorStatus {
     return {
       model,
       deltaMs: staleness(model),
-      clock: clock?.mode === "manual" ? { mode: "manual", now, offsetMs: 0 } : { mode: "real", now, offsetMs: now - engine.systemNow() },
+      // The system clock, read after `now`, may have moved on since: the lead is never less than the offset set.
+      clock:
+        clock?.mode === "manual"
+          ? { mode: "manual", now, offsetMs: 0 }
+          : { mode: "real", now, offsetMs: Math.max(clock?.offsetMs ?? 0, now - engine.systemNow()) },
       recording: settings.record,
       recordingStopped: settings.recording?.stopped ? { path: settings.recording.path, ...settings.recording.stopped } : null,
       regions,

@@ -63,6 +63,53 @@ describe("consistency through the CLI, on the manual clock", () => {
     expect(JSON.parse((await ok(kv("get", "k", "--json"))).out).value).toBe("v2");
   });
 
+  it("a partitioned cache edge with nothing cached refuses an eventual get and ls without advising an eventual read", async () => {
+    const { kv } = emulator();
+    await ok(kv("emulator", "config", "--profile", "cloudflare"));
+    await ok(kv("set", "k", "v1"));
+    await ok(kv("emulator", "partition", "sin"));
+    for (const argv of [["get", "k"], ["ls"]]) {
+      const r = await kv(...argv, "--region", "sin", "--consistency", "eventual");
+      expect(r.code).toBe(5);
+      expect(r.stderr).toContain("Region sin has no fresh cached copy for this read and cannot reach the home region iad");
+      expect(r.stderr).toContain("Heal the link with: yourspace kv emulator heal sin");
+      expect(r.stderr).not.toContain("--consistency eventual");
+    }
+  });
+
+  it("a cloudflare cache TTL under its least is raised to it, so the model and Δ say what reads keep", async () => {
+    const { kv, read } = emulator();
+    const config = await ok(kv("emulator", "config", "--profile", "cloudflare", "--cache-ttl", "10s", "--json"));
+    expect(JSON.parse(config.out)).toMatchObject({ cacheTtlMs: 30_000 });
+    expect(JSON.parse((await ok(kv("emulator", "status", "--json"))).out)).toMatchObject({ cacheTtlMs: 30_000, deltaMs: 30_000 });
+    await ok(kv("emulator", "clock", "manual"));
+    await ok(kv("set", "k", "v1"));
+    expect(await read("k", "sin")).toMatchObject({ value: "v1", servedFrom: "origin" });
+    await ok(kv("set", "k", "v2"));
+    await ok(kv("emulator", "advance", "29999"));
+    expect(await read("k", "sin")).toMatchObject({ value: "v1", servedFrom: "cache" });
+    await ok(kv("emulator", "advance", "1ms"));
+    expect(await read("k", "sin")).toMatchObject({ value: "v2", servedFrom: "origin" });
+  });
+
+  it("get --cache-ttl warns when the read was served where nothing is cached, and only then", async () => {
+    const { kv } = emulator();
+    await ok(kv("set", "k", "v1"));
+    await ok(kv("emulator", "settle"));
+    for (const argv of [
+      ["--region", "sin", "--consistency", "eventual"],
+      ["--region", "sin"],
+    ]) {
+      const r = await ok(kv("get", "k", "--cache-ttl", "60s", ...argv));
+      expect(r.stderr).toContain("--cache-ttl was ignored");
+    }
+    await ok(kv("emulator", "config", "--profile", "cloudflare"));
+    const cached = await ok(kv("get", "k", "--cache-ttl", "60s", "--region", "sin", "--consistency", "eventual"));
+    expect(cached.stderr).not.toContain("--cache-ttl was ignored");
+    const home = await ok(kv("get", "k", "--cache-ttl", "60s"));
+    expect(home.stderr).toContain("--cache-ttl was ignored: this read was served from home");
+  });
+
   it.each(["partition", "heal", "pause", "resume"])("%s of the home region is refused, naming the edges, and changes nothing", async (command) => {
     const { kv } = emulator();
     const refused = await kv("emulator", command, "iad", "--json");

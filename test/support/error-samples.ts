@@ -62,7 +62,10 @@ const SAMPLE: Partial<Record<EntryName, unknown[]>> = {
 
 /** More argument lists for entries whose texts differ by them. */
 const VARIANTS: Partial<Record<EntryName, unknown[][]>> = {
-  regionPartitioned: [["sin", "iad", "read"]],
+  regionPartitioned: [
+    ["sin", "iad", "read"],
+    ["sin", "iad", "cache-miss"],
+  ],
   namespaceNotFound: [["flags"], ["UPPER-case!"]],
   namespaceNameImpossible: [["Flags", undefined]],
   keyNotFound: [["a", "default", "edge sin"]],

@@ -56,6 +56,17 @@ describe("clock real after the manual clock ran ahead", () => {
     expect(Date.parse(inspect.now as string)).toBeGreaterThanOrEqual(now);
   });
 
+  it("status on real time shows an offset of 0, never below it, while the system clock moves during the command", async () => {
+    const cwd = tempDir();
+    // A system clock that moves 1 ms every time it is read, as a busy machine's does between two reads.
+    let t = T0;
+    const clock = { now: () => t++ };
+    const env = { YOURSPACE_DATA_DIR: join(cwd, "data"), YOURSPACE_CONFIG_DIR: join(cwd, "config") };
+    const r = await runCli(["kv", "emulator", "status", "--json"], { cwd, env, clock });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.out).clock).toMatchObject({ mode: "real", offsetMs: 0 });
+  });
+
   it("a system clock stepped back does not send emulated time back, in this process or the next", async () => {
     const { kv, json, system } = cli();
     expect((await kv("set", "session", "s1", "--ttl", "60s")).code).toBe(0);

@@ -26,6 +26,11 @@ export const run: Handler<GetOptions> = async (ctx, args, opts) => {
   const region = opts.region ?? ctx.io.env.YOURSPACE_REGION;
   const cacheTtlMs = opts.cacheTtl === undefined ? undefined : parseDuration(opts.cacheTtl, "--cache-ttl", "s");
   const { entry, read } = await backend.get(opts.namespace, key, { region, consistency: opts.consistency, ...(cacheTtlMs !== undefined && { cacheTtlMs }) });
+  // Only an edge's cache keeps what a read fetched; elsewhere the TTL asked for changes nothing, which a test would not notice.
+  if (cacheTtlMs !== undefined && (read.servedFrom === "home" || read.servedFrom === "replica"))
+    ctx.out.warn(
+      `--cache-ttl was ignored: this read was served from ${read.servedFrom === "home" ? "home" : `${read.region}'s replica`}, which caches nothing. It applies to eventual reads in an edge under a cache profile (cloudflare, edgeone, esa).`,
+    );
   // A miss says where it was served from, as a hit does: a stale edge and an absent key look alike otherwise.
   if (!entry) {
     throw errors

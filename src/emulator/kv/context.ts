@@ -259,7 +259,7 @@ export class KvContext {
     return FAILED as never;
   }
 
-  unreachable(region: string, what: "read" | "write"): KvError {
+  unreachable(region: string, what: "read" | "cache-miss" | "write"): KvError {
     return errors.regionPartitioned(region, this.settings.model.home, what);
   }
 

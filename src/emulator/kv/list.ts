@@ -214,7 +214,8 @@ function unreachable(
   limit: number,
   now: number,
 ): never {
-  return engine.fail(engine.unreachable(region, "read"), {
+  // An eventual list gets here only in a cache profile, with no fresh page cached.
+  return engine.fail(engine.unreachable(region, consistency === "strong" ? "read" : "cache-miss"), {
     f: "list",
     region,
     key: options.prefix,

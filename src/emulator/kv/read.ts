@@ -69,7 +69,7 @@ export function get(engine: KvContext, site: string, namespace: string, key: str
           ttlUsed = cached.ttl_ms;
         } else {
           if (engine.regions.partitioned(region))
-            return engine.fail(engine.unreachable(region, "read"), { f: "get", region, key, consistency: requested, ns: namespace, t: now });
+            return engine.fail(engine.unreachable(region, "cache-miss"), { f: "get", region, key, consistency: requested, ns: namespace, t: now });
           served = head;
           servedFrom = "origin";
           engine.caches.fillCache(region, ns, keyBytes, head, now, ttl);
