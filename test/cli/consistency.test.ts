@@ -27,6 +27,23 @@ describe("consistency through the CLI, on the manual clock", () => {
     expect(r.stderr).toContain('The time to advance by "soon" is not a duration.');
   });
 
+  it("config refuses a region list with an empty name and a seed that is not a whole number, and changes nothing", async () => {
+    const { kv } = emulator();
+    const before = (await ok(kv("emulator", "config", "--json"))).out;
+    for (const regions of ["iad*,fra,", "iad*,,fra"]) {
+      const r = await kv("emulator", "config", "--regions", regions);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--regions "${regions}" has an empty name (a comma too many).`);
+    }
+    const seed = await kv("emulator", "config", "--seed", "-1");
+    expect(seed.code).toBe(2);
+    expect(seed.stderr).toContain('--seed "-1" is not a whole number from 0 to 999,999,999.');
+    expect((await ok(kv("emulator", "config", "--json"))).out).toBe(before);
+    // With no region marked home, the first one named is.
+    const model = JSON.parse((await ok(kv("emulator", "config", "--regions", "fra,sin", "--json"))).out) as { home: string; edges: string[] };
+    expect([model.home, model.edges]).toEqual(["fra", ["sin"]]);
+  });
+
   it("a write in fra is read in fra at once and reaches sin within 300 ms", async () => {
     const { kv, read } = emulator();
     await ok(kv("emulator", "config", "--profile", "yourspace", "--regions", "iad*,fra,sin", "--delay", "100ms", "--jitter", "200ms"));

@@ -25,7 +25,7 @@ export const config: Handler<ConfigOptions> = async (ctx, _args, opts) => {
   if (opts.jitter !== undefined) change.jitterMs = parseDuration(opts.jitter, "--jitter", "ms");
   if (opts.cacheTtl !== undefined) change.cacheTtlMs = parseDuration(opts.cacheTtl, "--cache-ttl", "s");
   if (opts.seed !== undefined) {
-    if (!/^\d{1,9}$/.test(opts.seed)) throw errors.usage(`--seed "${opts.seed}" is not a whole number.`);
+    if (!/^\d{1,9}$/.test(opts.seed)) throw errors.usage(`--seed "${opts.seed}" is not a whole number from 0 to 999,999,999.`, "For example: --seed 42");
     change.seed = Number(opts.seed);
   }
   const control = (await ctx.emulator()).control();
@@ -37,10 +37,8 @@ export const config: Handler<ConfigOptions> = async (ctx, _args, opts) => {
 
 /** `iad*,fra,sin`: the starred region is home (the first one when none is starred). */
 function parseRegions(text: string): { home: string; edges: string[] } {
-  const names = text
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const names = text.split(",").map((s) => s.trim());
+  if (names.includes("")) throw errors.usage(`--regions "${text}" has an empty name (a comma too many).`, "For example: --regions iad*,fra,sin");
   const starred = names.filter((n) => n.endsWith("*"));
   if (starred.length > 1) throw errors.usage(`--regions marks ${starred.length} regions as home; mark exactly one with *.`);
   const plain = names.map((n) => n.replace(/\*$/, ""));
