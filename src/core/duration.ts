@@ -11,9 +11,14 @@ const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?$/;
 export function parseDuration(text: string, option: string, defaultUnit: keyof typeof UNIT_MS = "s"): number {
   const match = DURATION.exec(text.trim());
   if (!match) throw inputErrors.durationInvalid(option, text, UNIT_NAMES[defaultUnit]);
-  const amount = Number(match[1]);
   const unit = (match[2] ?? defaultUnit) as keyof typeof UNIT_MS;
-  const ms = Math.round(amount * UNIT_MS[unit]);
+  // In exact decimal arithmetic: 1.1s is 1100 ms, where 1.1 * 1000 in floating point is not a whole number.
+  const [whole, fraction = ""] = match[1]!.split(".");
+  const scaled = BigInt(whole! + fraction) * BigInt(UNIT_MS[unit]);
+  const denominator = 10n ** BigInt(fraction.length);
+  // Time is kept in whole milliseconds: a finer duration would be rounded without a word.
+  if (scaled % denominator !== 0n) throw inputErrors.durationTooFine(option, text);
+  const ms = Number(scaled / denominator);
   if (!Number.isSafeInteger(ms)) throw inputErrors.durationInvalid(option, text, UNIT_NAMES[defaultUnit]);
   return ms;
 }

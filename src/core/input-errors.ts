@@ -68,6 +68,12 @@ export const inputErrors = {
   /** `what` names the value: the CLI passes its option (--ttl), the API its parameter; `plain`, what a number alone counts. */
   durationInvalid: (what: string, text: string, plain: string) =>
     new KvError("USAGE", `${what} "${text}" is not a duration.`, `Use a number with a unit: 90s, 10m, 12h, 7d, or a plain number of ${plain}.`),
+  durationTooFine: (what: string, text: string) =>
+    new KvError(
+      "USAGE",
+      `${what} "${text}" is not a whole number of milliseconds; time is kept in milliseconds.`,
+      "Give whole milliseconds, for example 1ms or 250ms.",
+    ),
   expiryConflict: () => new KvError("USAGE", "A time to live and an expiry time cannot be given together.", "Choose one of them."),
 
   limitInvalid: (text: string) =>

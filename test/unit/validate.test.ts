@@ -123,6 +123,10 @@ describe("parseDuration", () => {
     ["300ms", 300],
     ["120", 120_000],
     ["1.5h", 5_400_000],
+    ["1.1s", 1_100],
+    ["0.001s", 1],
+    ["0.0001m", 6],
+    ["007.250s", 7_250],
   ])("%s is %d ms", (text, ms) => {
     expect(parseDuration(text, "--ttl")).toBe(ms);
   });
@@ -131,6 +135,13 @@ describe("parseDuration", () => {
     const e = failure(() => parseDuration(text, "--ttl"));
     expect(e.code).toBe("USAGE");
     expect(e.message).toContain("--ttl");
+  });
+});
+
+describe("parseDuration of less than a millisecond", () => {
+  it.each(["0.5ms", "1.5ms", "0.0001s", "0.00001m"])("rejects %j, rather than rounding it", (text) => {
+    const e = failure(() => parseDuration(text, "The time to advance by", "ms"));
+    expect([e.code, e.message]).toEqual(["USAGE", `The time to advance by "${text}" is not a whole number of milliseconds; time is kept in milliseconds.`]);
   });
 });
 
