@@ -238,6 +238,43 @@ describe("what a group gathers and writes once (versions, usage, meters, history
     expect(core.engine.homeSeq()).toBe(4);
   });
 
+  it("draws the version after the last one stored, when a write outside a group or another process's came between two groups", async () => {
+    const { core, dataDir, writes, kv } = setup();
+    const versions = (results: { version?: string }[]) => results.map((r) => r.version);
+    expect(versions(await Promise.all([writes.run(put(kv, "a", "1")), writes.run(put(kv, "b", "2"))]))).toEqual([formatVersion(1), formatVersion(2)]);
+    // One at a time, as the CLI writes, in this process.
+    expect((await kv.put("default", "c", { value: Buffer.from("3") })).version).toBe(formatVersion(3));
+    expect((await writes.run(put(kv, "d", "4"))).version).toBe(formatVersion(4));
+    // Another process.
+    const other = EmulatorCore.open(dataDir, new ManualClock(T0));
+    onTestFinished(() => other.close());
+    await new LocalBackend(other, "local", "token:t2", { kind: "embedded", description: "test", site: "local" }).put("default", "e", {
+      value: Buffer.from("5"),
+    });
+    expect((await writes.run(put(kv, "f", "6"))).version).toBe(formatVersion(6));
+    expect(core.engine.homeSeq()).toBe(6);
+  });
+
+  it("checks a group's writes against the site's tier as it now stands, changed by this process or another between two groups", async () => {
+    const { core, dataDir, writes, kv } = setup();
+    const large = "x".repeat(300 * 1024);
+    const outcome = async (text: string) => {
+      const [r] = await Promise.allSettled([writes.run(put(kv, "k", text))]);
+      return r!.status === "fulfilled" ? "ok" : (r!.reason as KvError).code;
+    };
+    expect(await outcome(large)).toBe("ok");
+    // The preview tier takes values of up to 256 KiB.
+    core.admin.update("local", { tier: "preview" });
+    expect(await outcome(large)).toBe("VALUE_TOO_LARGE");
+    expect(await outcome("small")).toBe("ok");
+    const other = EmulatorCore.open(dataDir, new ManualClock(T0));
+    onTestFinished(() => other.close());
+    other.admin.update("local", { tier: "free" });
+    expect(await outcome(large)).toBe("ok");
+    other.admin.update("local", { tier: "preview" });
+    expect(await outcome(large)).toBe("VALUE_TOO_LARGE");
+  });
+
   it("checks a site's quota against the writes before it in the same group", async () => {
     const { core, writes, kv, value } = setup();
     await kv.put("default", "seed", { value: Buffer.from("x") });

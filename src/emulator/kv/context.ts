@@ -80,7 +80,14 @@ export class KvContext {
     this.caches = new EdgeCaches(this.regions);
     this.compaction = new Compaction(this.regions);
     this.usage = new SiteUsage(this.db);
-    this.groups = new WriteGroups(this.heads, groupRows, this.usage, this.compaction, () => this.now());
+    this.groups = new WriteGroups(
+      this.heads,
+      groupRows,
+      this.usage,
+      this.compaction,
+      () => this.now(),
+      () => this.settings.stamp,
+    );
     const nextSeq = () => this.stmt("UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value").pluck().get() as number;
     this.history = new Recording(this.settings, options.recorder, options.client ?? `pid-${process.pid}`, nextSeq);
   }
@@ -188,6 +195,8 @@ export class KvContext {
         // One transaction function, made once: better-sqlite3 prepares its BEGIN, COMMIT and savepoint statements per function.
         this.transaction ??= this.db.transaction((work: () => unknown) => work());
         if (write === true || recording) {
+          // What the last group handed on to the next (home's last version, usage) may not hold after this.
+          this.groups.forgetCarried();
           // Holding the write lock: look at the settings again (another process may have moved the
           // clock while this one waited for the lock), and store the time used, so no later
           // operation of any process runs at an earlier one.
@@ -219,6 +228,7 @@ export class KvContext {
   /** For the emulator's controls (control.ts): statements inside run(). */
   rawRun(sql: string, ...params: unknown[]): void {
     this.heads.clear();
+    this.groups.forgetCarried();
     this.stmt(sql).run(...params);
   }
   rawAll(sql: string, ...params: unknown[]): unknown[] {

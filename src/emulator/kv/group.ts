@@ -19,6 +19,10 @@ export interface GroupMark {
  * (SiteUsage.begin), holds the rows it stores (GroupRows), and leaves compacting its key's history
  * to end: rows are written in a few statements per group, usage once per group, meters once it has
  * committed (SiteUsage.committed), and a hot key's history compacted once.
+ *
+ * A group that commits hands the next one home's last version and the sites' usage as it left
+ * them, so that the next reads neither again: while no other process commits (the settings' stamp)
+ * and no write of this process runs outside a group (forgetCarried()), they are what the store holds.
  */
 export class WriteGroups {
   /** The group running now, if any: the last version it drew and the rows its writes left in the cache. */
@@ -31,7 +35,21 @@ export class WriteGroups {
     private readonly usage: SiteUsage,
     private readonly compaction: Compaction,
     private readonly now: () => number,
+    /** The settings' stamp: it moves when another process has committed. */
+    private readonly stamp: () => number,
   ) {}
+
+  /** Home's last version as the last group to commit drew it, and the stamp it was drawn under. */
+  private carried: { version: number; stamp: number } | undefined;
+  /** The running group's last version, from end() until it has committed. */
+  private ending: number | undefined;
+
+  /** Something outside a group wrote (or may have): the next group reads home's last version and usage again. */
+  forgetCarried(): void {
+    this.carried = undefined;
+    this.ending = undefined;
+    this.usage.forgetCarried();
+  }
 
   /** The group's hooks, as GroupCommit takes them. */
   readonly gathering: Gathering<GroupMark> = {
@@ -39,13 +57,15 @@ export class WriteGroups {
     mark: () => this.mark(),
     undo: (mark) => this.undo(mark),
     end: () => this.end(),
-    committed: () => this.usage.committed(),
+    committed: () => this.committed(),
     abort: () => this.abort(),
   };
 
   private begin(): void {
-    this.current = { version: undefined, written: [] };
-    this.usage.begin();
+    const stamp = this.stamp();
+    if (this.carried && this.carried.stamp !== stamp) this.carried = undefined;
+    this.current = { version: this.carried?.version, written: [] };
+    this.usage.begin(stamp);
     this.compaction.deferCompaction();
   }
 
@@ -76,6 +96,7 @@ export class WriteGroups {
   /** Writes out what the group's writes gathered, in its transaction, before it commits. */
   private end(): void {
     if (!this.current) return;
+    this.ending = this.current.version;
     this.current = undefined;
     // Before the compaction, which reads the history the rows add to.
     this.rows.flush();
@@ -84,9 +105,16 @@ export class WriteGroups {
     // No time to store: the group's versions carry it (Settings.floor reads the newest).
   }
 
+  private committed(): void {
+    if (this.ending !== undefined) this.carried = { version: this.ending, stamp: this.stamp() };
+    this.ending = undefined;
+    this.usage.committed();
+  }
+
   /** The group's transaction failed: forget what it gathered. */
   private abort(): void {
     this.current = undefined;
+    this.forgetCarried();
     this.rows.clear();
     // The rows its writes left in the cache were never stored.
     this.heads.clear();

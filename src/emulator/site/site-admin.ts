@@ -36,7 +36,11 @@ export class SiteAdmin {
     this.db
       .transaction(() => {
         const current = this.info(site);
-        if (change.tier) this.db.prepare("UPDATE sites SET tier = ? WHERE name = ?").run(change.tier, site);
+        if (change.tier) {
+          this.db.prepare("UPDATE sites SET tier = ? WHERE name = ?").run(change.tier, site);
+          // The next group of writes checks its ceilings against the new tier.
+          this.usage.forgetCarried();
+        }
         if (change.auditRetentionDays !== undefined) {
           const settings = JSON.parse((this.db.prepare("SELECT settings FROM sites WHERE name = ?").pluck().get(site) as string) || "{}") as Record<
             string,

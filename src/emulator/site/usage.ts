@@ -16,6 +16,14 @@ export interface SiteUse {
   bytes: number;
 }
 
+/** A site's tier and what it stores, as the last group of writes to commit left them (see SiteUsage.begin). */
+interface Carried {
+  tier: Tier;
+  keys: number;
+  bytes: number;
+  changedAt: number | null;
+}
+
 /** A site's usage as a group of writes has changed it so far (see SiteUsage.begin). */
 interface Gathered {
   tier: Tier;
@@ -40,14 +48,37 @@ interface Gathered {
 export class SiteUsage {
   private readonly statements: Statements;
   private gathered: Map<string, Gathered> | undefined;
+  /**
+   * Each site's usage as the groups that committed since `carriedStamp` left it: the next group
+   * starts from it instead of reading the row again (a statement per group). Kept only while no
+   * other process has committed (the settings' stamp, given to begin()) and nothing in this one has
+   * written usage or tiers outside a group (forgetCarried()).
+   */
+  private readonly carried = new Map<string, Carried>();
+  private carriedStamp = -1;
+  /** The running group's usage, written out by end(): carried once it has committed. */
+  private ending: Map<string, Carried> | undefined;
 
   constructor(db: Database) {
     this.statements = new Statements(db);
   }
 
-  /** From now until end() or abort(), changes are gathered in memory. Inside the shared transaction. */
-  begin(): void {
+  /**
+   * From now until end() or abort(), changes are gathered in memory. Inside the shared transaction,
+   * with the settings' stamp as it now stands (having looked for another process's commit).
+   */
+  begin(stamp: number): void {
+    if (stamp !== this.carriedStamp) {
+      this.carried.clear();
+      this.carriedStamp = stamp;
+    }
     this.gathered = new Map();
+  }
+
+  /** Usage or a tier changed outside a group (or might have): the next group reads each site's row again. */
+  forgetCarried(): void {
+    this.carried.clear();
+    this.ending = undefined;
   }
 
   /** What has been gathered so far, to go back to if the next write is undone. */
@@ -69,7 +100,9 @@ export class SiteUsage {
     const gathered = this.gathered;
     this.gathered = undefined;
     if (!gathered) return;
+    this.ending = new Map();
     for (const [site, g] of gathered) {
+      this.ending.set(site, { tier: g.tier, keys: g.keys, bytes: g.bytes, changedAt: g.changedAt });
       if (g.meters.size === 0) continue; // looked at, never changed
       for (const [period, m] of g.meters) {
         if (this.deferMeters) this.uncommitted.push({ site, period, ...m });
@@ -91,6 +124,8 @@ export class SiteUsage {
 
   /** The shared transaction committed: its meters go to deferMeters. */
   committed(): void {
+    if (this.ending) for (const [site, c] of this.ending) this.carried.set(site, c);
+    this.ending = undefined;
     const meters = this.uncommitted;
     this.uncommitted = [];
     for (const m of meters) this.deferMeters?.(m.site, m.period, m.writes, m.byteMs);
@@ -100,6 +135,7 @@ export class SiteUsage {
   abort(): void {
     this.gathered = undefined;
     this.uncommitted = [];
+    this.forgetCarried();
   }
 
   current(site: string): SiteUse {
@@ -153,6 +189,7 @@ export class SiteUsage {
       this.meterWrites(site, period, writes, 0);
       return;
     }
+    this.forgetCarried();
     const before = this.stmt("SELECT bytes, changed_at FROM usage WHERE site = ?").get(site) as { bytes: number; changed_at: number } | undefined;
     let current = 0;
     heldByPeriod(before?.bytes ?? 0, before?.changed_at ?? null, now, (p, byteMs) => {
@@ -166,24 +203,18 @@ export class SiteUsage {
   private gatheredFor(site: string): Gathered {
     let g = this.gathered!.get(site);
     if (!g) {
-      const row = this.stmt("SELECT s.tier, u.keys, u.bytes, u.changed_at AS changedAt FROM sites s LEFT JOIN usage u ON u.site = s.name WHERE s.name = ?").get(
-        site,
-      ) as { tier: string; keys: number | null; bytes: number | null; changedAt: number | null } | undefined;
-      const keys = row?.keys ?? 0;
-      const bytes = row?.bytes ?? 0;
-      g = {
-        tier: row && isTier(row.tier) ? row.tier : "free",
-        keys,
-        bytes,
-        changedAt: row?.changedAt ?? null,
-        storedKeys: keys,
-        storedBytes: bytes,
-        storedChangedAt: row?.changedAt ?? null,
-        meters: new Map(),
-      };
+      const { tier, keys, bytes, changedAt } = this.carried.get(site) ?? this.storedForGroup(site);
+      g = { tier, keys, bytes, changedAt, storedKeys: keys, storedBytes: bytes, storedChangedAt: changedAt, meters: new Map() };
       this.gathered!.set(site, g);
     }
     return g;
+  }
+
+  private storedForGroup(site: string): Carried {
+    const row = this.stmt("SELECT s.tier, u.keys, u.bytes, u.changed_at AS changedAt FROM sites s LEFT JOIN usage u ON u.site = s.name WHERE s.name = ?").get(
+      site,
+    ) as { tier: string; keys: number | null; bytes: number | null; changedAt: number | null } | undefined;
+    return { tier: row && isTier(row.tier) ? row.tier : "free", keys: row?.keys ?? 0, bytes: row?.bytes ?? 0, changedAt: row?.changedAt ?? null };
   }
 
   /** Adds writes and storage over time to a site's meters for a period. */
