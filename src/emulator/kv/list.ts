@@ -116,8 +116,9 @@ function homePage(engine: KvContext, ns: number, scope: CursorScope, after: stri
   for (;;) {
     const batch = engine
       .stmt(
+        // LIMIT ? + 0: a bound LIMIT alone has SQLite compile the statement again at every page (see reclaim.ts).
         `SELECT key, version, ${engine.recording ? "value" : "NULL"}, tombstone = 0 AND (expires_at IS NULL OR expires_at > ?), expires_at, metadata, length(value)
-         FROM entries WHERE ns = ? AND key ${inclusive ? ">=" : ">"} ? AND key < ? ORDER BY key LIMIT ?`,
+         FROM entries WHERE ns = ? AND key ${inclusive ? ">=" : ">"} ? AND key < ? ORDER BY key LIMIT ? + 0`,
       )
       .raw()
       .all(now, ns, lower, upper, limit + 1) as [Buffer, number, Buffer | null, number, number | null, string | null, number][];

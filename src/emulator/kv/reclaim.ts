@@ -43,19 +43,19 @@ export function reclaimAfterWrite(engine: KvContext, before: number, after: numb
   return reclaimDeadRows(engine, now, ROWS_PER_SWEEP);
 }
 
-/**
- * The sweep's query, its limit written in (a whole number): SQLite plans an ORDER BY … LIMIT on the
- * limit's value, so a bound limit has it compile the statement again at every run (about 10 µs).
- */
-const deadRowsSql = (limit: number) => `SELECT rowid AS id, ns, key, version, tombstone, commit_t, origin,
-         length(key) + coalesce(length(value), 0) + coalesce(length(CAST(metadata AS BLOB)), 0) AS bytes
-       FROM entries WHERE ${MAY_DIE} AND ${DEAD_AT} <= ? ORDER BY ${DEAD_AT} LIMIT ${Math.trunc(limit)}`;
-
 /** One sweep: the `limit` rows dead longest, of which those delivered everywhere go. Returns how many went. */
 export function reclaimDeadRows(engine: KvContext, now: number, limit: number): number {
   // Inside a group of writes, the rows its writes hold are in the store before it is read.
   engine.groups.flushRows();
-  const rows = engine.stmt(deadRowsSql(limit)).all(now) as DeadRow[];
+  const rows = engine
+    .stmt(
+      // LIMIT ? + 0, not LIMIT ?: SQLite plans an ORDER BY … LIMIT on a bound limit's value, and so
+      // compiles the statement again every time it is bound; an expression it does not look into.
+      `SELECT rowid AS id, ns, key, version, tombstone, commit_t, origin,
+         length(key) + coalesce(length(value), 0) + coalesce(length(CAST(metadata AS BLOB)), 0) AS bytes
+       FROM entries WHERE ${MAY_DIE} AND ${DEAD_AT} <= ? ORDER BY ${DEAD_AT} LIMIT ? + 0`,
+    )
+    .all(now, limit) as DeadRow[];
   const freed = new Map<number, { keys: number; bytes: number }>();
   let reclaimed = 0;
   for (const row of rows) {
