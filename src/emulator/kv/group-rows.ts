@@ -26,6 +26,11 @@ function idOf(ns: number, key: Buffer): string {
   return `${ns}:${key.toString("latin1")}`;
 }
 
+/** Whether a history row's values (see GroupRows.version) are of this key. */
+function isOf(values: unknown[], ns: number, key: Buffer): boolean {
+  return values[0] === ns && key.equals(values[1] as Buffer);
+}
+
 /**
  * The rows a group of writes (group.ts) stores: home's row of each key written, the key's history
  * of versions (compaction.ts, supersede) and the namespaces' stored keys, held in memory and written
@@ -40,8 +45,14 @@ function idOf(ns: number, key: Buffer): string {
 export class GroupRows {
   /** Home's newest row of each key written, and whether `entries` held a row of it before the group. */
   private readonly entries = new Map<string, { ns: number; row: Row; held: boolean }>();
-  /** The history's rows, by key and version: the values of upsertVersions' columns. */
-  private readonly versions = new Map<string, unknown[]>();
+  /**
+   * The history's rows (the values of upsertVersions' columns), by version: home draws each version
+   * once, so a version is one key's, and a number is a cheaper key than the key's bytes. A row whose
+   * version is another key's row's already (never drawn so; only a store written otherwise could
+   * hold one) goes by key and version instead.
+   */
+  private readonly versions = new Map<number, unknown[]>();
+  private readonly sharedVersions = new Map<string, unknown[]>();
   /** Stored keys to add, by namespace. */
   private readonly keys = new Map<number, number>();
 
@@ -62,24 +73,16 @@ export class GroupRows {
   /** A version of the key's history: superseded at `supersededAt`, with its value; or (null) home's newest, whose value stays in `entries`. */
   version(ns: number, row: Row, supersededAt: number | null): void {
     const value = supersededAt === null ? null : row.value;
-    this.versions.set(`${idOf(ns, row.key)}:${row.version}`, [
-      ns,
-      row.key,
-      row.version,
-      value,
-      row.tombstone,
-      row.expires_at,
-      row.metadata,
-      row.commit_t,
-      row.origin,
-      supersededAt,
-    ]);
+    const values = [ns, row.key, row.version, value, row.tombstone, row.expires_at, row.metadata, row.commit_t, row.origin, supersededAt];
+    const held = this.versions.get(row.version);
+    if (held === undefined || isOf(held, ns, row.key)) this.versions.set(row.version, values);
+    else this.sharedVersions.set(`${idOf(ns, row.key)}:${row.version}`, values);
   }
 
   /** Forgets the history rows held of a key: its history is being deleted. */
   forgetVersions(ns: number, key: Buffer): void {
-    const prefix = `${idOf(ns, key)}:`;
-    for (const id of this.versions.keys()) if (id.startsWith(prefix) && /^[0-9]+$/.test(id.slice(prefix.length))) this.versions.delete(id);
+    for (const [version, values] of this.versions) if (isOf(values, ns, key)) this.versions.delete(version);
+    for (const [id, values] of this.sharedVersions) if (isOf(values, ns, key)) this.sharedVersions.delete(id);
   }
 
   addKeys(ns: number, keys: number): void {
@@ -87,7 +90,7 @@ export class GroupRows {
   }
 
   get empty(): boolean {
-    return this.entries.size === 0 && this.versions.size === 0 && this.keys.size === 0;
+    return this.entries.size === 0 && this.versions.size === 0 && this.sharedVersions.size === 0 && this.keys.size === 0;
   }
 
   /** Writes out what is held, in the group's transaction. */
@@ -104,6 +107,7 @@ export class GroupRows {
     const history: unknown[] = [];
     // Pushed one by one: spread into push(), a long list would overflow the stack.
     for (const values of this.versions.values()) for (const value of values) history.push(value);
+    for (const values of this.sharedVersions.values()) for (const value of values) history.push(value);
     this.insert(history, 10, this.versionInserts, upsertVersions);
     for (const [ns, keys] of this.keys) if (keys !== 0) this.stmt("UPDATE namespaces SET stored_keys = stored_keys + ? WHERE id = ?").run(keys, ns);
     this.clear();
@@ -113,6 +117,7 @@ export class GroupRows {
   clear(): void {
     this.entries.clear();
     this.versions.clear();
+    this.sharedVersions.clear();
     this.keys.clear();
   }
 
