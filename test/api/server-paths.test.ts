@@ -255,6 +255,24 @@ describe("what a group gathers and writes once (versions, usage, meters, history
     expect(core.engine.homeSeq()).toBe(6);
   });
 
+  it("never draws a version twice when a sweep reclaims a group's newest version: a delete every edge has at once", async () => {
+    const { core, writes, kv, clock } = setup();
+    // Edges have every version at once, so a delete's tombstone is reclaimed by the next sweep.
+    kv.control().configure({ profile: "strong" });
+    const drawn: string[] = [];
+    // Home sweeps when its counter passes a multiple of 128: here, at the delete of "a".
+    for (let i = 1; i <= 126; i++) drawn.push((await writes.run(put(kv, "b", String(i)))).version);
+    drawn.push((await writes.run(put(kv, "a", "x"))).version);
+    clock.advance(10);
+    await writes.run(() => kv.deleteNow("default", ["a"], { force: false }));
+    expect(core.db.prepare("SELECT count(*) FROM entries WHERE key = ?").pluck().get(Buffer.from("a"))).toBe(0);
+    expect(core.engine.homeSeq()).toBe(128);
+    // One at a time, as the CLI writes, and in a group again.
+    const next = [(await kv.put("default", "c", { value: Buffer.from("y") })).version, (await writes.run(put(kv, "d", "z"))).version];
+    expect(next).toEqual([formatVersion(129), formatVersion(130)]);
+    expect(drawn).not.toContain(next[0]);
+  });
+
   it("checks a group's writes against the site's tier as it now stands, changed by this process or another between two groups", async () => {
     const { core, dataDir, writes, kv } = setup();
     const large = "x".repeat(300 * 1024);

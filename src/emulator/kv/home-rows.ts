@@ -50,8 +50,9 @@ export class HomeRows {
 
   /**
    * The last version home has drawn. Every drawn version that was committed is in `entries` (a
-   * key's newest, tombstones included) until its namespace goes, and removeNamespace() raises the
-   * counter to it first: so a group of writes (the API server) need not write the counter back.
+   * key's newest, tombstones included) until its namespace goes or a sweep reclaims its row, and
+   * both raise the counter to it first (removeNamespace(), reclaimDeadRows()): so a group of writes
+   * (the API server) need not write the counter back.
    */
   homeSeq(): number {
     // With the group's rows stored: the newest version is among them.

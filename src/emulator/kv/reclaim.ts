@@ -1,4 +1,5 @@
 import type { KvContext } from "./context.js";
+import { HOME_SEQ } from "./home-rows.js";
 import { addStoredKeys } from "./namespace-keys.js";
 
 /**
@@ -61,6 +62,9 @@ export function reclaimDeadRows(engine: KvContext, now: number, limit: number): 
   for (const row of rows) {
     // A dead row some edge has not had yet: that edge still serves the version before it.
     if (!engine.regions.deliveredEverywhere(row, now)) continue;
+    // Home's last version may be the one going (a group's writes leave the counter behind: see
+    // HomeRows.homeSeq); the counter takes it first, so that no later write draws it again.
+    if (reclaimed === 0) engine.stmt(`UPDATE counters SET value = (${HOME_SEQ}) WHERE name = 'home_seq'`).run();
     engine.stmt("DELETE FROM versions WHERE ns = ? AND key = ?").run(row.ns, row.key);
     engine.stmt("DELETE FROM entries WHERE rowid = ?").run(row.id);
     engine.heads.drop(row.ns, row.key);
