@@ -17,12 +17,12 @@ import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from "./registry/index.js"
  */
 export async function main(argv: readonly string[], io: Io, overrides: Overrides = {}): Promise<number> {
   forgetEmptySettings(io.env);
-  let out = new Output(io, { json: argv.includes("--json"), quiet: false, color: wantsColor(io, !argv.includes("--no-color")) });
+  let out = await Output.open(io, { json: argv.includes("--json"), quiet: false, color: wantsColor(io, !argv.includes("--no-color")) });
   let exitCode: number = EXIT.ok;
   const opened: Opened = {};
   const program = buildProgram(io, argv.includes("--json"), async (spec, args, command) => {
     const globals = readGlobals(command.optsWithGlobals(), io);
-    out = new Output(io, globals);
+    out = await Output.open(io, globals);
     const handler = await spec.load!();
     const ctx = createContext(io, out, globals, overrides, opened);
     let failure: { error: unknown } | undefined;
