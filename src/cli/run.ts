@@ -8,7 +8,7 @@ import type { Io } from "../terminal/io.js";
 import { Output, wantsColor } from "../terminal/output.js";
 import { withCliAdvice } from "./advice.js";
 import { createContext, readGlobals, type Opened, type Overrides } from "./command-context.js";
-import { buildProgram } from "./program.js";
+import { buildProgram, type Invoke } from "./program.js";
 import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from "./registry/index.js";
 
 /**
@@ -20,7 +20,7 @@ export async function main(argv: readonly string[], io: Io, overrides: Overrides
   let out = await Output.open(io, { json: argv.includes("--json"), quiet: false, color: wantsColor(io, !argv.includes("--no-color")) });
   let exitCode: number = EXIT.ok;
   const opened: Opened = {};
-  const program = buildProgram(io, argv.includes("--json"), async (spec, args, command) => {
+  const invoke: Invoke = async (spec, args, command) => {
     const globals = readGlobals(command.optsWithGlobals(), io);
     out = await Output.open(io, globals);
     const handler = await spec.load!();
@@ -54,7 +54,8 @@ export async function main(argv: readonly string[], io: Io, overrides: Overrides
       }
     }
     if (failure) throw failure.error;
-  });
+  };
+  const program = buildProgram(io, argv.includes("--json"), invoke, argv);
   // Output that could not be written (a full disk behind `> file`) fails the command, even when
   // nothing waited for that write.
   let stdoutFailure: { error: unknown } | undefined;
