@@ -31,7 +31,10 @@ describe("the parser, built for one command line", () => {
     const all = paths(COMMANDS);
     expect(all.length).toBeGreaterThan(30);
     for (const path of [[], ...all]) {
-      for (const argv of [[...path, "--help"], ["help", ...path]]) {
+      for (const argv of [
+        [...path, "--help"],
+        ["help", ...path],
+      ]) {
         const whole = await parsed(argv, "whole");
         expect(whole.printed, argv.join(" ")).toContain("Usage: yourspace");
         expect(await parsed(argv, "for this line"), argv.join(" ")).toEqual(whole);
@@ -40,7 +43,15 @@ describe("the parser, built for one command line", () => {
   });
 
   it("answers a group run alone, a typo, an alias and a misplaced option as the whole parser does", async () => {
-    for (const argv of [["kv"], ["kv", "emulator"], ["kv", "sett", "k", "v"], ["kv", "namespace", "lss"], ["kv", "list", "--limit", "x"], ["kv", "get", "--nope", "k"], ["nope"]]) {
+    for (const argv of [
+      ["kv"],
+      ["kv", "emulator"],
+      ["kv", "sett", "k", "v"],
+      ["kv", "namespace", "lss"],
+      ["kv", "list", "--limit", "x"],
+      ["kv", "get", "--nope", "k"],
+      ["nope"],
+    ]) {
       expect(await parsed(argv, "for this line"), argv.join(" ")).toEqual(await parsed(argv, "whole"));
     }
   });
