@@ -24,7 +24,11 @@ export const emulatorErrors = {
   clockModeUnknown: (mode: string) => new KvError("USAGE", `The clock is "manual" or "real", not ${JSON.stringify(mode)}.`, "Choose manual or real."),
   /** A duration given with a minus sign: emulated time never runs backwards. */
   clockBackwards: (text: string) =>
-    new KvError("USAGE", `The emulator's clock only moves forward: it cannot advance by ${JSON.stringify(text)}.`, "Advance by a duration of 0 or more, such as 5s."),
+    new KvError(
+      "USAGE",
+      `The emulator's clock only moves forward: it cannot advance by ${JSON.stringify(text)}.`,
+      "Advance by a duration of 0 or more, such as 5s.",
+    ),
   /** `limitMs`: how far the clock may still move before it passes LATEST_EMULATED_TIME. */
   advanceOutOfRange: (ms: number, limitMs: number) =>
     new KvError(
