@@ -16,7 +16,14 @@ server=""
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$dir"' EXIT
 export YOURSPACE_DATA_DIR="$dir/data"
 bin/yourspace kv set flags/homepage-v2 on --quiet
-node bench/startup-floor.cjs "$dir/floor.db" >/dev/null
+# The SQLite floor, bundled with better-sqlite3's JavaScript as the CLI is (its addon is loaded by path).
+node --input-type=module -e '
+  import { build } from "esbuild";
+  await build({ entryPoints: ["bench/startup-floor.cjs"], outfile: process.argv[1], bundle: true, platform: "node", format: "cjs", minify: true, external: ["bindings"], logLevel: "warning" });
+' "$dir/startup-floor.cjs"
+addon=$(node -p 'require.resolve("better-sqlite3/build/Release/better_sqlite3.node")')
+sqlite_floor="node $dir/startup-floor.cjs $dir/floor.db $addon"
+$sqlite_floor >/dev/null
 # The API: a server over a store of its own, ready once it prints its address.
 mkfifo "$dir/ready"
 bin/yourspace --data-dir "$dir/server-data" kv emulator start --port 0 --json >"$dir/ready" &
@@ -29,7 +36,7 @@ YOURSPACE_API_URL=$api_url YOURSPACE_TOKEN=$api_token YOURSPACE_CONFIG_DIR=$dir/
 http_get="node -e 'require(\"node:http\").get(process.argv[1], { headers: { authorization: \"Bearer $api_token\" } }, (r) => r.resume())' $api_url/v1/sites/local/namespaces/default/values/flags/homepage-v2"
 hyperfine -N --warmup 5 --runs "$runs" --export-json "$dir/startup.json" \
   -n 'node -e 0' 'node -e 0' \
-  -n 'SQLite read floor' "node bench/startup-floor.cjs $dir/floor.db" \
+  -n 'SQLite read floor' "$sqlite_floor" \
   -n 'yourspace kv get' 'bin/yourspace kv get flags/homepage-v2 --quiet' \
   -n 'yourspace kv set' 'bin/yourspace kv set flags/homepage-v2 on --quiet' \
   -n 'yourspace kv ls' 'bin/yourspace kv ls --quiet' \
