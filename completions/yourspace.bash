@@ -6,7 +6,13 @@ _yourspace() {
   COMPREPLY=()
   [[ $out == *$'\n'* ]] && mapfile -t COMPREPLY <<<"${out#*$'\n'}"
   case ${out%%$'\n'*} in
-    files) compopt -o default 2>/dev/null ;;
+    files)
+      if (( ${#COMPREPLY[@]} )); then
+        compopt -o filenames 2>/dev/null
+        mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -f -- "${COMP_WORDS[COMP_CWORD]}")
+      else
+        compopt -o default 2>/dev/null
+      fi ;;
     nospace) compopt -o nospace 2>/dev/null ;;
   esac
 }

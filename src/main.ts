@@ -1,15 +1,18 @@
-import { isMainThread, workerData } from "node:worker_threads";
 import { processIo } from "./terminal/io.js";
 import { signalExitCode, type StopSignal } from "./commands/interruption.js";
 import { CODE_CACHE_COMMAND, warmCodeCache } from "./cli/code-cache-warm-up.js";
 import { main } from "./cli/run.js";
+import { THREAD_ARGUMENT } from "./core/bundle-entry.js";
 import { CHECKER_THREAD, PARSER_THREAD } from "./commands/kv/import/thread-kind.js";
 
-if (isMainThread && process.argv[2] === CODE_CACHE_COMMAND) {
+if (process.argv[2] === THREAD_ARGUMENT) void startThread();
+else if (process.argv[2] === CODE_CACHE_COMMAND) {
   void warmCodeCache().then((code) => {
     process.exitCode = code;
   });
-} else if (isMainThread) {
+} else runCommandLine();
+
+function runCommandLine(): void {
   // A reader that goes away (`yourspace kv ls | head -1`) is not an error. Any other failure of
   // stdout (a full disk behind a redirection) is reported by main(), as a catalogued error.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
@@ -36,13 +39,18 @@ if (isMainThread && process.argv[2] === CODE_CACHE_COMMAND) {
     if (stop.signal.aborted) process.exit(code);
     process.exitCode = code;
   });
-} else if ((workerData as { kind?: string } | null)?.kind === PARSER_THREAD) {
+}
+
+/** One of the worker threads this bundle starts (they are given THREAD_ARGUMENT), as its workerData says. */
+async function startThread(): Promise<void> {
+  const { isMainThread, workerData } = await import("node:worker_threads");
+  // Typed at a shell, the argument is an unknown command, and the command line says so.
+  if (isMainThread) return runCommandLine();
+  const kind = (workerData as { kind?: string } | null)?.kind;
   // `kv import` parses the file in a thread while the main thread writes it,
-  void import("./commands/kv/import/parser-thread.js").then((thread) => thread.parseInThread());
-} else if ((workerData as { kind?: string } | null)?.kind === CHECKER_THREAD) {
+  if (kind === PARSER_THREAD) return (await import("./commands/kv/import/parser-thread.js")).parseInThread();
   // and checks half of a large file in a thread while the main thread checks the other half.
-  void import("./commands/kv/import/checker-thread.js").then((thread) => thread.checkPartInThread());
-} else {
+  if (kind === CHECKER_THREAD) return (await import("./commands/kv/import/checker-thread.js")).checkPartInThread();
   // The other thread this bundle starts is `kv emulator start`'s server (src/server/server-thread.ts).
-  void import("./server/server-thread.js").then((thread) => thread.serveInThread());
+  return (await import("./server/server-thread.js")).serveInThread();
 }

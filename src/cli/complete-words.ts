@@ -39,9 +39,10 @@ export async function complete(words: readonly string[], sources: ValueSources):
   let onlyOperands = false;
   const optionsHere = () => [...(spec.options ?? []), ...GLOBAL_OPTIONS];
   const valuesFor = async (source: ValueSource | undefined, choices: readonly string[] | undefined, prefix: string, word: string): Promise<Completion> => {
+    // A file, or one of a few words (`record off`): the words, and the shell adds file names.
+    if (source === "files") return { values: choices ? offer(choices, prefix, word).values : [], files: true };
     if (choices) return offer(choices, prefix, word);
     if (source === undefined) return NONE;
-    if (source === "files") return { values: [], files: true };
     return offer(await sources.values(source, word, given, path), prefix, word);
   };
 

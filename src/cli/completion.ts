@@ -7,8 +7,8 @@ import { bashEscape, shellWords } from "./shell-words.js";
  * registry (the table the parser and --help use, so they cannot drift) and, for keys, namespaces,
  * profiles, regions and sites, from where commands would read them (completion-sources.ts).
  *
- * The answer is a line with "files" (complete file names), "nospace" (a value ends with "/", the
- * next level of keys follows) or "values", then one value per line. It never carries an error or a
+ * The answer is a line with "files" (complete file names, besides any values), "nospace" (a value
+ * ends with "/", the next level of keys follows) or "values", then one value per line. It never carries an error or a
  * prompt: the scripts send stderr and stdin nowhere.
  */
 export async function answer(shell: string, args: readonly string[], sources: ValueSources, home: string): Promise<string> {
@@ -86,7 +86,13 @@ _yourspace() {
   COMPREPLY=()
   [[ $out == *$'\\n'* ]] && mapfile -t COMPREPLY <<<"\${out#*$'\\n'}"
   case \${out%%$'\\n'*} in
-    files) compopt -o default 2>/dev/null ;;
+    files)
+      if (( \${#COMPREPLY[@]} )); then
+        compopt -o filenames 2>/dev/null
+        mapfile -t -O "\${#COMPREPLY[@]}" COMPREPLY < <(compgen -f -- "\${COMP_WORDS[COMP_CWORD]}")
+      else
+        compopt -o default 2>/dev/null
+      fi ;;
     nospace) compopt -o nospace 2>/dev/null ;;
   esac
 }
@@ -102,8 +108,9 @@ _yourspace() {
   out=$("\${words[1]/#\\~/$HOME}" __complete zsh "\${(@)words[2,CURRENT-1]}" "$PREFIX" 2>/dev/null </dev/null) || return 1
   answer=("\${(@f)out}")
   if [[ $answer[1] == files ]]; then
+    (( $#answer > 1 )) && compadd -- "\${(@)answer[2,-1]}"
     _files
-    return
+    return 0
   fi
   for c in "\${(@)answer[2,-1]}"; do
     if [[ $c == */ ]]; then levels+=("$c"); else others+=("$c"); fi

@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { Command, Help, Option } from "commander";
 import { errors } from "../core/errors.js";
 import type { CommandArgs } from "../commands/context.js";
 import type { Io } from "../terminal/io.js";
@@ -9,8 +9,16 @@ export const VERSION = typeof __VERSION__ === "string" ? __VERSION__ : "0.0.0-de
 
 export type Invoke = (spec: CommandSpec, args: CommandArgs, command: Command) => Promise<void>;
 
-/** The parser, built from the registry; `invoke` runs a command. Exported for tests that parse command lines in hints. */
-export function buildProgram(io: Io, json: boolean, invoke: Invoke): Command {
+/**
+ * The parser, built from the registry; `invoke` runs a command. Given the command line it will parse,
+ * only the commands it names are built whole: every other one is its name, aliases and summary, all
+ * that a list of commands in --help and a suggestion for a typo read. Building every command's
+ * options and arguments was about 3 ms of each start. Exported for tests that parse command lines in hints.
+ */
+export function buildProgram(io: Io, json: boolean, invoke: Invoke, argv?: readonly string[]): Command {
+  const specs = new WeakMap<Command, CommandSpec>();
+  // Any word of the command line may name a command: a value that happens to be a command's name builds it whole, which is harmless.
+  const named = argv ? (spec: CommandSpec) => argv.includes(spec.name) || (spec.aliases ?? []).some((a) => argv.includes(a)) : () => true;
   const program = new Command(COMMANDS.name)
     .description(COMMANDS.summary)
     .version(VERSION, "-V, --version", "print the version")
@@ -23,12 +31,32 @@ export function buildProgram(io: Io, json: boolean, invoke: Invoke): Command {
       // Errors are printed by the boundary in main(), in the catalogue's format.
       outputError: () => {},
     })
-    .configureHelp({ showGlobalOptions: true })
+    .configureHelp({
+      showGlobalOptions: true,
+      // An outline's line in its parent's list of commands is made from its spec. (The help command is the one command not in the registry.)
+      ...(argv && {
+        subcommandTerm(this: Help, cmd: Command) {
+          const spec = specs.get(cmd);
+          return spec ? commandTerm(spec) : Help.prototype.subcommandTerm.call(this, cmd);
+        },
+      }),
+    })
     .showSuggestionAfterError(true);
   for (const o of GLOBAL_OPTIONS) program.addOption(new Option(o.flags, o.description));
-  addCommands(program, COMMANDS, invoke);
+  addCommands(program, COMMANDS, invoke, named, specs);
   addHelpCommand(program);
   return program;
+}
+
+/** The term commander's help gives a command in its parent's list, from the command's spec: name|alias [options] <args>. */
+function commandTerm(spec: CommandSpec): string {
+  const args = (spec.args ?? []).map(argumentTerm).join(" ");
+  return `${spec.name}${spec.aliases?.[0] ? `|${spec.aliases[0]}` : ""}${spec.options?.length ? " [options]" : ""}${args ? ` ${args}` : ""}`;
+}
+
+function argumentTerm(a: { name: string; required?: boolean; variadic?: boolean }): string {
+  const name = `${a.name}${a.variadic ? "..." : ""}`;
+  return a.required ? `<${name}>` : `[${name}]`;
 }
 
 /**
@@ -61,14 +89,13 @@ function pathOf(command: Command): string[] {
   return names;
 }
 
-function addCommands(parent: Command, spec: CommandSpec, invoke: Invoke): void {
+function addCommands(parent: Command, spec: CommandSpec, invoke: Invoke, named: (spec: CommandSpec) => boolean, specs: WeakMap<Command, CommandSpec>): void {
   for (const child of spec.commands ?? []) {
     const cmd = parent.command(child.name).description(child.summary);
+    specs.set(cmd, child);
     for (const alias of child.aliases ?? []) cmd.alias(alias);
-    for (const a of child.args ?? []) {
-      const name = `${a.name}${a.variadic ? "..." : ""}`;
-      cmd.argument(a.required ? `<${name}>` : `[${name}]`, a.description);
-    }
+    if (!named(child)) continue;
+    for (const a of child.args ?? []) cmd.argument(argumentTerm(a), a.description);
     for (const o of child.options ?? []) {
       const option = new Option(o.flags, o.description);
       if (o.default !== undefined) option.default(o.default);
@@ -87,7 +114,7 @@ function addCommands(parent: Command, spec: CommandSpec, invoke: Invoke): void {
         await invoke(child, args, command);
       });
     }
-    addCommands(cmd, child, invoke);
+    addCommands(cmd, child, invoke, named, specs);
     if (child.commands?.length) addHelpCommand(cmd);
   }
 }

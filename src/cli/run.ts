@@ -5,10 +5,11 @@ import { fromSystemError } from "../core/system-errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import { isInterruption, signalExitCode, stopSignal, stoppingNote, untilStopped } from "../commands/interruption.js";
 import type { Io } from "../terminal/io.js";
+import { commandLine } from "../terminal/shell.js";
 import { Output, wantsColor } from "../terminal/output.js";
 import { withCliAdvice } from "./advice.js";
 import { createContext, readGlobals, type Opened, type Overrides } from "./command-context.js";
-import { buildProgram } from "./program.js";
+import { buildProgram, type Invoke } from "./program.js";
 import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from "./registry/index.js";
 
 /**
@@ -17,12 +18,12 @@ import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from "./registry/index.js"
  */
 export async function main(argv: readonly string[], io: Io, overrides: Overrides = {}): Promise<number> {
   forgetEmptySettings(io.env);
-  let out = new Output(io, { json: argv.includes("--json"), quiet: false, color: wantsColor(io, !argv.includes("--no-color")) });
+  let out = await Output.open(io, { json: argv.includes("--json"), quiet: false, color: wantsColor(io, !argv.includes("--no-color")) });
   let exitCode: number = EXIT.ok;
   const opened: Opened = {};
-  const program = buildProgram(io, argv.includes("--json"), async (spec, args, command) => {
+  const invoke: Invoke = async (spec, args, command) => {
     const globals = readGlobals(command.optsWithGlobals(), io);
-    out = new Output(io, globals);
+    out = await Output.open(io, globals);
     const handler = await spec.load!();
     const ctx = createContext(io, out, globals, overrides, opened);
     let failure: { error: unknown } | undefined;
@@ -54,7 +55,8 @@ export async function main(argv: readonly string[], io: Io, overrides: Overrides
       }
     }
     if (failure) throw failure.error;
-  });
+  };
+  const program = buildProgram(io, argv.includes("--json"), invoke, argv);
   // Output that could not be written (a full disk behind `> file`) fails the command, even when
   // nothing waited for that write.
   let stdoutFailure: { error: unknown } | undefined;
@@ -93,7 +95,8 @@ function report(e: unknown, out: Output, io: Io, argv: readonly string[], opened
     // commander puts its suggestion ("Did you mean set?") on a line of its own: it is advice, so it leads the hint.
     const [what, suggestion] = e.message.replace(/^error: /, "").split(/\n\((.*)\)$/s);
     const usage = `Run "${commandPath(argv).join(" ")} --help" to see its usage.`;
-    out.error(errors.usage(what!.replaceAll("\n", " "), suggestion ? `${suggestion.replaceAll("\n", " ")} ${usage}` : usage));
+    const advice = [suggestion?.replaceAll("\n", " "), negativeValueAdvice(e, argv), usage].filter(Boolean).join(" ");
+    out.error(errors.usage(what!.replaceAll("\n", " "), advice));
     return EXIT.usage;
   }
   if (e instanceof KvError) {
@@ -108,6 +111,19 @@ function report(e: unknown, out: Output, io: Io, argv: readonly string[], opened
   out.error(environment ?? errors.internal(`Unexpected error: ${describeThrown(e)}`));
   if (io.env.YOURSPACE_DEBUG && err?.stack) io.stderr.write(`${err.stack}\n`);
   return environment?.exitCode ?? EXIT.unexpected;
+}
+
+/**
+ * `advance -5s`, `set k -1x`: a value that starts with "-" and a digit, read as an option. Where only
+ * words that are not options come before it, the line is shown again with "--" before the value (so
+ * no option's value, a token say, is ever repeated).
+ */
+function negativeValueAdvice(e: CommanderError, argv: readonly string[]): string | undefined {
+  const value = e.code === "commander.unknownOption" ? /'(-\d[^']*)'/.exec(e.message)?.[1] : undefined;
+  if (value === undefined) return undefined;
+  const before = argv.slice(0, argv.indexOf(value));
+  const example = before.some((w) => w.startsWith("-")) ? "" : `: ${commandLine(COMMANDS.name, before, "--", value)}`;
+  return `A value that starts with "-" is read as an option unless "--" comes before it${example}.`;
 }
 
 /** The deepest command named on a command line, for pointing at the right --help. */

@@ -5,6 +5,7 @@
 import { HEADERS, ROUTES } from "../contract/index.js";
 import { ERROR_EXIT, errors, type ErrorCode, type KvError } from "../core/errors.js";
 import { remoteErrors } from "../core/remote-errors.js";
+import { formatNumber } from "../core/numbers.js";
 
 export interface Response {
   status: number;
@@ -75,7 +76,7 @@ export function describeBody(res: Response): string {
     .toString("utf8")
     .replace(/[^\x20-\x7e]+/g, " ")
     .trim();
-  return `${type}, ${res.body.length.toLocaleString("en-US")} bytes: ${JSON.stringify(start)}${res.body.length > 60 ? "…" : ""}`;
+  return `${type}, ${formatNumber(res.body.length)} bytes: ${JSON.stringify(start)}${res.body.length > 60 ? "…" : ""}`;
 }
 
 export function unreachable(e: unknown, apiUrl: string): KvError {

@@ -1,6 +1,5 @@
 import { KvError } from "./errors.js";
-
-const n = (x: number): string => x.toLocaleString("en-US");
+import { formatNumber as n } from "./numbers.js";
 
 /**
  * The catalogue's entries for conditional writes and counters: a condition home found not to hold,

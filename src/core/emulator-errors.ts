@@ -22,6 +22,13 @@ export const emulatorErrors = {
   homeRegionFault: (home: string, edges: readonly string[]) =>
     new KvError("USAGE", `${home} is the home region; faults apply to the link between an edge and home.`, `Name an edge: ${edges.join(", ")}.`),
   clockModeUnknown: (mode: string) => new KvError("USAGE", `The clock is "manual" or "real", not ${JSON.stringify(mode)}.`, "Choose manual or real."),
+  /** A duration given with a minus sign: emulated time never runs backwards. */
+  clockBackwards: (text: string) =>
+    new KvError(
+      "USAGE",
+      `The emulator's clock only moves forward: it cannot advance by ${JSON.stringify(text)}.`,
+      "Advance by a duration of 0 or more, such as 5s.",
+    ),
   /** `limitMs`: how far the clock may still move before it passes LATEST_EMULATED_TIME. */
   advanceOutOfRange: (ms: number, limitMs: number) =>
     new KvError(

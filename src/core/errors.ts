@@ -1,5 +1,6 @@
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { LIMITS } from "./limits.js";
+import { formatNumber as n } from "./numbers.js";
 
 /**
  * The error catalogue. Every error yourspace can report has a permanent code (scripts may match on it),
@@ -98,8 +99,6 @@ export class KvError extends Error {
     return { code: this.code, message: this.message, hint: this.hint ?? null, ...(this.details !== undefined && { details: this.details }) };
   }
 }
-
-const n = (x: number): string => x.toLocaleString("en-US");
 
 /** What an error of usage says to do when its maker says nothing more. */
 const USAGE_HINT = "Check the request against its documented usage.";

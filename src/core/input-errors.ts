@@ -1,7 +1,6 @@
 import { KvError } from "./errors.js";
 import { LIMITS } from "./limits.js";
-
-const n = (x: number): string => x.toLocaleString("en-US");
+import { formatNumber as n } from "./numbers.js";
 
 /**
  * The catalogue's entries for what a key, a value, its metadata or expiry, or a listing's limit and

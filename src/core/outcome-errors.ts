@@ -1,4 +1,5 @@
 import { KvError, type ErrorCode } from "./errors.js";
+import { formatNumber as n } from "./numbers.js";
 
 /**
  * The catalogue's entries for a command that stopped part-way or changed one place of two: what it
@@ -24,8 +25,6 @@ function keyRange(keys: readonly string[]): string {
   const q = (k: string) => JSON.stringify(k.length > 60 ? `${k.slice(0, 60)}…` : k);
   return keys.length <= 2 ? keys.map(q).join(", ") : `${q(keys[0]!)} … ${q(keys[keys.length - 1]!)}`;
 }
-
-const n = (x: number): string => x.toLocaleString("en-US");
 
 export const outcomeErrors = {
   partiallyApplied: (p: PartialOutcome) => {

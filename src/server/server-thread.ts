@@ -1,7 +1,7 @@
 import { setFlagsFromString } from "node:v8";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { apiErrors } from "../core/api-errors.js";
-import { bundleEntry } from "../core/bundle-entry.js";
+import { bundleEntry, THREAD_ARGUMENT } from "../core/bundle-entry.js";
 import { describeThrown } from "../core/describe-thrown.js";
 import { errors, KvError } from "../core/errors.js";
 import { fromSystemError } from "../core/system-errors.js";
@@ -54,7 +54,7 @@ export function startServerThread(options: ServerThreadOptions, { entry = bundle
   setFlagsFromString(YOUNG_GENERATION_FLAG);
   let worker: Worker;
   try {
-    worker = new Worker(entry, { workerData: options, argv: [], stdin: false });
+    worker = new Worker(entry, { workerData: options, argv: [THREAD_ARGUMENT], stdin: false });
   } catch (e) {
     return Promise.reject(startFailure(e, options.dataDir));
   }

@@ -1,7 +1,17 @@
-import { Chalk, type ChalkInstance } from "chalk";
 import type { KvError } from "../core/errors.js";
 import { escapeControls, keyLine, safeJson } from "../core/escape.js";
 import { writeTo, type Io } from "./io.js";
+
+/** The styles Output adds to text for people. */
+interface Styles {
+  green(text: string): string;
+  yellow(text: string): string;
+  red(text: string): string;
+  dim(text: string): string;
+}
+
+const unstyled = (text: string): string => text;
+const PLAIN: Styles = { green: unstyled, yellow: unstyled, red: unstyled, dim: unstyled };
 
 export interface OutputOptions {
   json: boolean;
@@ -19,19 +29,27 @@ export interface OutputOptions {
  * {"ok"}, {"warning"} or {"error"}.
  */
 export class Output {
-  private readonly c: ChalkInstance;
   readonly json: boolean;
   readonly quiet: boolean;
   readonly color: boolean;
 
-  constructor(
+  /**
+   * An Output for these options. chalk is loaded only when there is colour to add: as it loads it
+   * asks whether stdout is a terminal, which loads Node's tty and net modules, about 2 ms of every
+   * start that writes to a pipe or a file.
+   */
+  static async open(io: Io, options: OutputOptions): Promise<Output> {
+    return new Output(io, options, options.color ? new (await import("chalk")).Chalk({ level: 1 }) : PLAIN);
+  }
+
+  private constructor(
     private readonly io: Io,
     options: OutputOptions,
+    private readonly c: Styles,
   ) {
     this.json = options.json;
     this.quiet = options.quiet;
     this.color = options.color;
-    this.c = new Chalk({ level: options.color ? 1 : 0 });
   }
 
   get stdoutIsTTY(): boolean {

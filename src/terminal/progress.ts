@@ -1,6 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import type { Io } from "./io.js";
 import type { Output } from "./output.js";
+import { formatNumber as n } from "../core/numbers.js";
 
 /** What a progress line needs of the command running it: where it draws, whether it may, and when to make way. */
 interface ProgressHost {
@@ -42,7 +43,6 @@ export function startProgress(ctx: ProgressHost, label: string, total: number): 
   let done = 0;
   let drawn = -Infinity;
   let shown = false;
-  const n = (x: number) => x.toLocaleString("en-US");
   const describe = () => {
     const seconds = Math.max(0.001, (now() - started) / 1000);
     const rate = done / seconds;

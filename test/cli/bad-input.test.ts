@@ -494,3 +494,25 @@ describe("kv import: invalid entries on stdin are reported as in a file", () => 
     expect(importError(r)).toMatchObject({ code: "USAGE", details: { errors: [{ where: "stdin:1", code: "INVALID_KEY" }] } });
   });
 });
+
+describe("a value that starts with a minus sign", () => {
+  it("read as an option, gets the line again with -- before it, and never an option's value", async () => {
+    const dir = tempDir();
+    const advance = await runCli(["kv", "emulator", "advance", "-5s"], { cwd: dir, env: { YOURSPACE_DATA_DIR: dir } });
+    expectFailure(advance, 2, /unknown option '-5s'/);
+    expect(advance.stderr).toContain(`unless "--" comes before it: yourspace kv emulator advance -- -5s.`);
+    const set = await kv(dir, ["set", "k", "--token", "secret-token-1", "-1x"]);
+    expectFailure(set, 2, /unknown option '-1x'/);
+    expect(set.stderr).toContain(`unless "--" comes before it. Run`);
+    expect(set.stderr).not.toContain("secret-token-1");
+    expect(await allKeys(dir)).toEqual([]);
+  });
+
+  it("given to advance, is refused: emulated time never runs backwards", async () => {
+    const dir = tempDir();
+    await ok(kv(dir, ["emulator", "clock", "manual"]));
+    const before = (await kvJson<{ now: string }>(dir, ["emulator", "status"])).now;
+    for (const duration of ["-5s", "-5", " -1ms"]) expectFailure(await kv(dir, ["emulator", "advance", "--", duration]), 2, /clock only moves forward/);
+    expect((await kvJson<{ now: string }>(dir, ["emulator", "status"])).now).toBe(before);
+  });
+});

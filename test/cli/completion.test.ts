@@ -91,6 +91,13 @@ describe("shell completion: what it offers", () => {
     expect(await values("kv import ")).toBe("files");
   });
 
+  it("offers a file argument's words beside file names: record off", async () => {
+    const sources = storeSources(p.env, p.cwd);
+    expect(await complete(["kv", "emulator", "record", ""], sources)).toEqual({ values: ["off"], files: true });
+    expect(await complete(["kv", "emulator", "record", "o"], sources)).toEqual({ values: ["off"], files: true });
+    expect(await complete(["kv", "emulator", "record", "hist"], sources)).toEqual({ values: [], files: true });
+  });
+
   it("offers no keys for a platform API target, and sends it nothing (no token leaves)", async () => {
     let requests = 0;
     const api = createServer((_req, res) => {
@@ -144,6 +151,14 @@ describe("shell completion: the scripts, as bash runs them", () => {
     expect(tab(cwd, env, " kv get user:")).toEqual(["1", "2"]);
     expect(tab(cwd, env, " kv get --namespace=st")).toEqual(["staging"]);
     expect(tab(cwd, env, " kv get flags/")).toEqual(["flags/a", "flags/b", "flags/beta/"]);
+  });
+
+  it("offers record's word and the file names there", async () => {
+    const { cwd, env } = await project();
+    writeFileSync(join(cwd, "history.jsonl"), "");
+    const offered = tab(cwd, env, " kv emulator record ");
+    expect(offered).toContain("off");
+    expect(offered).toContain("history.jsonl");
   });
 
   it("writes only its answer, never an error, never a prompt, and creates nothing", () => {

@@ -3,12 +3,20 @@ import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BIN, runBin, tempDir } from "../support/cli.js";
 import { apiServer } from "../support/gate.js";
+import { THREAD_ARGUMENT } from "../../src/core/bundle-entry.js";
 
 /**
  * What a fresh process loads to run a command that needs none of these Node modules. Each costs every
  * start-up milliseconds (bench/startup.sh measures the whole), so they are loaded on first use.
  */
-const LOADED_ON_FIRST_USE = ["NativeModule crypto", "NativeModule child_process", "NativeModule internal/fs/promises"];
+const LOADED_ON_FIRST_USE = [
+  "NativeModule crypto",
+  "NativeModule child_process",
+  "NativeModule internal/fs/promises",
+  // Only a worker thread asks about threads (src/main.ts); only colour needs to know about terminals (chalk).
+  "NativeModule worker_threads",
+  "NativeModule tty",
+];
 
 /**
  * Runs the built binary with a preload that writes, as the process exits, what it loaded: Node's own
@@ -73,6 +81,12 @@ describe("start-up", () => {
   it("--version loads none of them either", async () => {
     const loaded = await modulesLoadedBy(["--version"], tempDir());
     expect(loaded.filter((m) => LOADED_ON_FIRST_USE.includes(m))).toEqual([]);
+  });
+
+  it("the argument worker threads are started with is, typed at a shell, an unknown command", async () => {
+    const result = await runBin([THREAD_ARGUMENT], { cwd: tempDir() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`unknown command '${THREAD_ARGUMENT}'`);
   });
 
   it("a command against the API loads undici's pool, not the rest of undici, nor HTTP/2, TLS or crypto for plain HTTP", async () => {

@@ -116,7 +116,7 @@ export const EMULATOR_COMMAND: CommandSpec = {
     {
       name: "record",
       summary: "Append every operation to a JSONL history (off stops)",
-      args: [{ name: "file", description: "a .jsonl file, or off", required: true, values: "files" }],
+      args: [{ name: "file", description: "a .jsonl file, or off", required: true, values: "files", choices: ["off"] }],
       examples: [
         ["yourspace kv emulator record history.jsonl", "record every process's operations"],
         ["yourspace kv emulator record off", "stop recording"],

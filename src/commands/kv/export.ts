@@ -7,6 +7,7 @@ import { writeTo } from "../../terminal/io.js";
 import { safeJsonText } from "../../core/escape.js";
 import { OutputFile } from "../../terminal/output-file.js";
 import { outputFileOptions } from "../output-file-options.js";
+import { formatNumber } from "../../core/numbers.js";
 
 interface ExportOptions {
   namespace: string;
@@ -49,7 +50,7 @@ export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
     throwIfStopped(ctx.signal, (by) =>
       errors.interrupted(
         by,
-        `Export interrupted by ${by} after ${count.toLocaleString("en-US")} entries; ${file ? `${target} was left as it was` : "the output is incomplete"}.`,
+        `Export interrupted by ${by} after ${formatNumber(count)} entries; ${file ? `${target} was left as it was` : "the output is incomplete"}.`,
         "Run the same command again for a complete export.",
       ),
     );
@@ -57,7 +58,7 @@ export const run: Handler<ExportOptions> = async (ctx, args, opts) => {
   }
   await file?.commit();
   ctx.out.success(
-    `Exported ${count.toLocaleString("en-US")} ${count === 1 ? "entry" : "entries"} from ${opts.namespace}${opts.prefix ? ` under "${opts.prefix}"` : ""}${file ? ` to ${target}` : ""}.`,
+    `Exported ${formatNumber(count)} ${count === 1 ? "entry" : "entries"} from ${opts.namespace}${opts.prefix ? ` under "${opts.prefix}"` : ""}${file ? ` to ${target}` : ""}.`,
   );
 };
 

@@ -6,6 +6,7 @@ import { keyLine, safeJson, shellQuote } from "../../core/escape.js";
 import { throwIfStopped } from "../interruption.js";
 import { errors } from "../../core/errors.js";
 import { formatBytes, formatExpiry, isoOrNull, summarize } from "../../terminal/format.js";
+import { formatNumber } from "../../core/numbers.js";
 
 interface LsOptions {
   namespace: string;
@@ -48,7 +49,7 @@ export const run: Handler<LsOptions> = async (ctx, args, opts) => {
     throwIfStopped(ctx.signal, (by) =>
       errors.interrupted(
         by,
-        `Listing interrupted by ${by} after ${total.toLocaleString("en-US")} keys; it is incomplete.`,
+        `Listing interrupted by ${by} after ${formatNumber(total)} keys; it is incomplete.`,
         "Run the same command again for the whole listing.",
       ),
     );

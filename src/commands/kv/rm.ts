@@ -8,6 +8,7 @@ import type { Context, Handler } from "../context.js";
 import { throwIfStopped, type StopSignal } from "../interruption.js";
 import { commandLine, namespaceFlag } from "../../terminal/shell.js";
 import { noProgress, startProgress } from "../../terminal/progress.js";
+import { formatNumber as n } from "../../core/numbers.js";
 
 interface RmOptions {
   namespace: string;
@@ -57,7 +58,6 @@ async function removePrefix(ctx: Context, backend: Backend, ns: string, prefix: 
   ctx.stopsBetweenSteps();
   const region = opts.region;
   const again = `Run the same command again to remove the rest: ${commandLine("yourspace", "kv", "rm", namespaceFlag(ns), "--prefix", prefix, "--yes")}`;
-  const n = (x: number) => x.toLocaleString("en-US");
   const stoppedAfter = (removed: number, of: number | null) => (by: StopSignal) =>
     errors.interrupted(by, `Interrupted by ${by} after removing ${n(removed)}${of === null ? "" : ` of ${n(of)}`} keys under "${prefix}" from ${ns}.`, again);
   const nothingRemoved = (by: StopSignal) =>
@@ -139,7 +139,7 @@ async function reportPrefix(ctx: Context, ns: string, prefix: string, removed: n
     await ctx.out.printJson({ namespace: ns, prefix, dryRun, removed });
     return;
   }
-  const count = `${removed.toLocaleString("en-US")} ${removed === 1 ? "key" : "keys"}`;
+  const count = `${n(removed)} ${removed === 1 ? "key" : "keys"}`;
   if (dryRun) ctx.out.note(`Would remove ${count} under "${prefix}" from ${ns} (dry run: nothing was changed).`);
   else ctx.out.success(`Removed ${count} under "${prefix}" from ${ns}.`);
 }

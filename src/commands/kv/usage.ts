@@ -1,12 +1,12 @@
 import { formatBytes } from "../../terminal/format.js";
 import type { Handler } from "../context.js";
+import { formatNumber as n } from "../../core/numbers.js";
 
 export const usage: Handler = async (ctx) => {
   const u = await (await ctx.backend()).usage();
   if (ctx.out.json) return ctx.out.printJson(u);
   const of = (used: number, ceiling: number | null, fmt: (n: number) => string) =>
     `${fmt(used)}${ceiling === null ? " (no ceiling)" : ` of ${fmt(ceiling)} (${((100 * used) / ceiling).toFixed(1)}%)`}`;
-  const n = (x: number) => x.toLocaleString("en-US");
   await ctx.out.line(`site ${u.site}, ${u.tier} tier, period ${u.period}`);
   await ctx.out.table(
     ["meter", "use"],

@@ -1,5 +1,6 @@
 import type { Handler } from "../context.js";
 import { isoOrNull } from "../../terminal/format.js";
+import { formatNumber } from "../../core/numbers.js";
 
 /** `kv namespace ls`: names and key counts. */
 export const list: Handler = async (ctx) => {
@@ -10,7 +11,7 @@ export const list: Handler = async (ctx) => {
   } else if (ctx.out.stdoutIsTTY) {
     await ctx.out.table(
       ["namespace", "stored keys", "created"],
-      namespaces.map((n) => [n.name, n.keys.toLocaleString("en-US"), isoOrNull(n.createdAt) ?? ""]),
+      namespaces.map((n) => [n.name, formatNumber(n.keys), isoOrNull(n.createdAt) ?? ""]),
     );
   } else {
     for (const n of namespaces) await ctx.out.line(n.name);

@@ -1,6 +1,7 @@
 import { realpathSync, statfsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { environmentErrors } from "../../core/environment-errors.js";
+import { formatNumber } from "../../core/numbers.js";
 
 /**
  * SQLite's unix VFS opens paths of at most 512 bytes, and names a store's journal by adding
@@ -62,7 +63,7 @@ export function tooLong(dataDir: string, file: string, existing = dataDir): Erro
   if (bytes <= MAX_STORE_PATH_BYTES) return undefined;
   return environmentErrors.dataDirUnusable(
     dataDir,
-    `the store's path would be ${bytes.toLocaleString("en-US")} bytes long, and SQLite opens paths of at most ${MAX_STORE_PATH_BYTES} bytes`,
+    `the store's path would be ${formatNumber(bytes)} bytes long, and SQLite opens paths of at most ${MAX_STORE_PATH_BYTES} bytes`,
     "Choose a directory with a shorter path (a symbolic link does not help: SQLite follows it).",
   );
 }

@@ -5,7 +5,7 @@ import { KeyHashLog, type LoggedHashes } from "../../../core/key-hashes.js";
 import { checkItems, type TargetTerms } from "./check-items.js";
 import { ImportSource } from "./import-source.js";
 import { CHECKER_THREAD } from "./thread-kind.js";
-import { bundleEntry } from "../../../core/bundle-entry.js";
+import { bundleEntry, THREAD_ARGUMENT } from "../../../core/bundle-entry.js";
 import { flatten, importThreads, revive, THREAD_HEAP, threadEnded, type Thrown } from "./thread-messages.js";
 
 /** How far past the middle a line's end is looked for (a line of the longest entry fits). */
@@ -56,7 +56,7 @@ export function checkInThread(
   entry = bundleEntry(),
 ): { result: Promise<PartChecked>; stop(): Promise<number> } {
   const data: CheckerThreadData = { kind: CHECKER_THREAD, path, name, start, prefix, target };
-  const worker = new Worker(entry, { workerData: data, argv: [], stdin: false, resourceLimits: THREAD_HEAP });
+  const worker = new Worker(entry, { workerData: data, argv: [THREAD_ARGUMENT], stdin: false, resourceLimits: THREAD_HEAP });
   const result = new Promise<PartChecked>((resolve, reject) => {
     worker.once("message", (m: FromChecker) => (m.type === "checked" ? resolve(m.part) : reject(revive(m.error))));
     worker.once("error", (e: unknown) => reject(threadEnded(name, describeThrown(e))));

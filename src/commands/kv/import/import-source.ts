@@ -10,8 +10,7 @@ import { describeErrno } from "../../../core/system-errors.js";
 import { MAX_ENTRY_TEXT_BYTES } from "./entry-text-limit.js";
 import { ImportTextError, JsonTextGuard } from "./json-text-guard.js";
 import { readLines, type ByteRange } from "./ndjson-lines.js";
-
-const n = (x: number): string => x.toLocaleString("en-US");
+import { formatNumber as n } from "../../../core/numbers.js";
 
 export const IMPORT_FORMATS = ["ndjson", "json", "object"] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];

@@ -17,6 +17,7 @@ import type { Pending } from "./packed-batch.js";
 import { checkCeilings, keysToPrune } from "./plan.js";
 import { invalidEntries, preview, summarise, summaryJson, tallyLine, type Problem, type Summary, type Tally } from "./summary.js";
 import type { TargetTerms } from "./check-items.js";
+import { formatNumber as n } from "../../../core/numbers.js";
 
 interface ImportOptions {
   namespace: string;
@@ -153,7 +154,6 @@ export const run: Handler<ImportOptions> = async (ctx, args, opts) => {
       }
       progress.advance(batch.length);
     };
-    const n = (x: number) => x.toLocaleString("en-US");
     const account = () =>
       opts.dryRun
         ? `after comparing ${n(recorded)} of ${n(total)} entries; nothing was written`

@@ -3,7 +3,7 @@ import { describeThrown } from "../../../core/describe-thrown.js";
 import { ImportSource } from "./import-source.js";
 import { pack, unpack, type LineEntry, type PackedBatch, type Pending } from "./packed-batch.js";
 import { PARSER_THREAD } from "./thread-kind.js";
-import { bundleEntry } from "../../../core/bundle-entry.js";
+import { bundleEntry, THREAD_ARGUMENT } from "../../../core/bundle-entry.js";
 import { flatten, revive, THREAD_HEAP, threadEnded, type Thrown } from "./thread-messages.js";
 
 /**
@@ -27,7 +27,7 @@ type FromParser = { type: "batch"; batch: PackedBatch } | { type: "done" } | { t
  */
 export async function* parsedInThread(path: string, name: string, size: number, entry = bundleEntry()): AsyncGenerator<Pending[]> {
   const data: ParserThreadData = { kind: PARSER_THREAD, path, name, size };
-  const worker = new Worker(entry, { workerData: data, argv: [], stdin: false, resourceLimits: THREAD_HEAP });
+  const worker = new Worker(entry, { workerData: data, argv: [THREAD_ARGUMENT], stdin: false, resourceLimits: THREAD_HEAP });
   const inbox: FromParser[] = [];
   let wake: (() => void) | undefined;
   // The writer is woken in a turn of its own (setImmediate), never inside the message's callback: a

@@ -4,6 +4,7 @@ import { errors, type KvError } from "../../../core/errors.js";
 import { summarize } from "../../../terminal/format.js";
 import type { Context } from "../../context.js";
 import type { ImportFormat } from "./import-source.js";
+import { formatNumber as n } from "../../../core/numbers.js";
 
 /** An entry that is invalid, or that the target refused. */
 export interface Problem {
@@ -23,8 +24,6 @@ export interface Tally {
   deleted: number;
   failed: number;
 }
-
-const n = (x: number) => x.toLocaleString("en-US");
 
 /** Problems listed in full before the rest are only counted, so a broken file does not flood a terminal. */
 const SHOWN_PROBLEMS = 50;
