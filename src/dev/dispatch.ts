@@ -1,7 +1,7 @@
 import { edgeErrors } from "../core/edge-errors.js";
 import { KvError } from "../core/errors.js";
 import { DEFAULT_VARIABLE, type KvBinding } from "../edge/module.js";
-import type { EdgeRequest } from "./edge-request.js";
+import { EdgeRequest } from "./edge-request.js";
 import { responseOf } from "./function-host.js";
 import type { DevRoute } from "./project-routes.js";
 import { inScope, type RequestRecord } from "./request-scope.js";
@@ -41,7 +41,7 @@ export class Dispatcher {
 
   dispatch(request: EdgeRequest, record: RequestRecord, from = 0): Promise<Response> {
     const { routes, functions } = this.options;
-    const path = request.url.pathname;
+    const path = EdgeRequest.pathnameOf(request);
     for (let i = from; i < routes.length; i++) {
       const route = routes[i]!;
       if (!route.file || !route.pattern.matches(path)) continue;
@@ -55,8 +55,14 @@ export class Dispatcher {
           Promise.resolve(promise).catch((e: unknown) => this.options.onBackgroundError(route.pattern.text, e));
         },
       };
-      // Async, so that a handler that throws before it returns (one that is not async) fails as one that rejects.
-      return inScope({ route, request: record }, async () => run(request, ctx)).then(
+      // A handler that throws before it returns (one that is not async) fails as one that rejects.
+      let ran: Promise<unknown>;
+      try {
+        ran = inScope({ route, request: record }, () => run(request, ctx));
+      } catch (e) {
+        ran = Promise.reject(e);
+      }
+      return ran.then(
         (answer) => responseOf(answer, route.pattern.text),
         (e: unknown) => {
           throw e instanceof FunctionFailure ? e : new FunctionFailure(route.pattern.text, e);

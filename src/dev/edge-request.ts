@@ -20,16 +20,36 @@ export class EdgeRequest {
   #headers: Headers | undefined;
   #standard: Request | undefined;
 
-  /** `rawHeaders`: names and values in turn, as node:http gives them. */
+  /**
+   * `rawHeaders`: names and values in turn, as node:http gives them. `originLength`: how much of
+   * `href` is the origin ("http://host"), the rest being the request's target as it came; 0 if unknown.
+   */
   constructor(
     private readonly href: string,
     readonly method: string,
     private readonly rawHeaders: readonly string[],
     private readonly content: Uint8Array | null,
+    private readonly originLength = 0,
   ) {}
 
   get url(): URL {
     return (this.#url ??= new URL(this.href));
+  }
+
+  /**
+   * The URL's pathname, what routes match: read off the request's target when URL parsing would
+   * leave it as it is, so a request whose handler never looks at its url is never parsed (a good
+   * part of a small request's cost).
+   */
+  static pathnameOf(request: EdgeRequest): string {
+    if (request.#url) return request.#url.pathname;
+    const { href, originLength } = request;
+    if (originLength > 0 && plainOrigin(href.slice(0, originLength))) {
+      const query = href.indexOf("?", originLength);
+      const path = query < 0 ? href.slice(originLength) : href.slice(originLength, query);
+      if (PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path)) return path;
+    }
+    return request.url.pathname;
   }
 
   get headers(): Headers {
@@ -43,6 +63,37 @@ export class EdgeRequest {
   standard(): Request {
     return (this.#standard ??= new Request(this.href, { method: this.method, headers: this.headers, body: this.content }));
   }
+}
+
+/**
+ * A path URL parsing keeps as it is, character for character: none of the characters it
+ * percent-encodes, strips or reads as a separator (space, quotes, <>, ?, #, backslash, `, {}, ^, |,
+ * controls, non-ASCII)...
+ */
+const PLAIN_PATH = /^\/[\w\-.~!$&'()*+,;=:@/%]*$/;
+/** ...and no segment a parser may remove ("." or "..", "%2e" being a dot there): any "/." or "%2e" is left to URL. */
+const DOT_SEGMENT = /\/\.|%2e/i;
+
+let lastOrigin = "";
+let lastOriginPlain = false;
+
+/**
+ * Whether `origin` ("http://" and a Host header) ends where URL parsing ends the authority, so that
+ * a plain path after it is the pathname: it parses, with "/" after it, to the path "/" and nothing
+ * else. A server's requests nearly all carry the same Host, so the last answer is kept.
+ */
+function plainOrigin(origin: string): boolean {
+  if (origin === lastOrigin) return lastOriginPlain;
+  let plain = false;
+  try {
+    const url = new URL(`${origin}/`);
+    plain = url.pathname === "/" && url.search === "" && url.hash === "";
+  } catch {
+    // Not a URL: the request's url says so when it is made.
+  }
+  lastOrigin = origin;
+  lastOriginPlain = plain;
+  return plain;
 }
 
 // An EdgeRequest is a Request to instanceof; whatever it does not answer itself, the standard

@@ -9,7 +9,7 @@ import type { Dispatcher } from "./dispatch.js";
 import { FunctionFailure } from "./dispatch.js";
 import { errorResponse } from "./error-page.js";
 import { listenFailure } from "../core/listen-errors.js";
-import { requestOf, send } from "./http-bridge.js";
+import { bodilessRequestOf, requestOf, send } from "./http-bridge.js";
 import { describeFunctionThrow } from "./function-throw.js";
 import { kvHeader, type LoggedError, type RequestLog } from "./log-line.js";
 import type { RequestRecord } from "./request-scope.js";
@@ -39,9 +39,7 @@ export interface DevServerOptions {
  * and the server goes on serving.
  */
 export async function listenDev(options: DevServerOptions): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    void serve(options, req, res);
-  });
+  const server = createServer((req, res) => serve(options, req, res));
   await new Promise<void>((resolve, reject) => {
     // A port in use, or one this user may not take, is refused as `kv emulator start` refuses it.
     const refused = (e: unknown) => reject(listenFailure(e, options.host, options.port));
@@ -55,37 +53,97 @@ export async function listenDev(options: DevServerOptions): Promise<{ server: Se
   return { server, url: `http://${options.host}:${port}` };
 }
 
-async function serve(options: DevServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const started = performance.now();
-  const header = req.headers[REGION_HEADER];
-  const record: RequestRecord = { region: "", ops: [] };
-  let response: Response;
-  let error: LoggedError | undefined;
-  let answering = false;
-  res.once("close", () => {
-    if (!answering) options.log({ method: req.method ?? "GET", path: req.url ?? "/", status: 0, ms: performance.now() - started, record, abandoned: true });
-  });
+/**
+ * One request, from its arrival to its log line. Its steps are plain calls and one promise (the
+ * functions' answer), never an async function awaiting values already there: each await costs a turn
+ * of the microtask queue, and while AsyncLocalStorage is on (request-scope.ts) every promise made
+ * costs a hook call as well.
+ */
+function serve(options: DevServerOptions, req: IncomingMessage, res: ServerResponse): void {
+  const exchange = new Exchange(options, req, res);
+  let answer: Promise<Response>;
   try {
-    record.region = options.region(typeof header === "string" ? header : undefined);
-    const request = await requestOf(req, `http://${req.headers.host ?? "localhost"}`);
-    response = await options.dispatcher.dispatch(request, record);
+    const header = req.headers[REGION_HEADER];
+    exchange.record.region = options.region(typeof header === "string" ? header : undefined);
+    const origin = `http://${req.headers.host ?? "localhost"}`;
+    const request = bodilessRequestOf(req, origin);
+    answer =
+      request !== null ? options.dispatcher.dispatch(request, exchange.record) : requestOf(req, origin).then((r) => options.dispatcher.dispatch(r, exchange.record));
   } catch (e) {
-    ({ response, error } = failure(e, options.maps, req.headers.accept ?? null));
+    exchange.fail(e);
+    return;
   }
-  answering = true;
-  options.beforeAnswer(record);
-  const extra: Record<string, string> = { [REGION_HEADER]: record.region || "none" };
-  const kv = kvHeader(record);
-  if (kv) extra[KV_HEADER] = kv;
-  // A body left unread (one refused as too large) cannot be followed by another request on this connection.
-  if (!req.complete) extra[HEADERS.connection] = "close";
-  try {
-    await send(res, response, extra);
-  } catch {
-    // The client went away mid-answer: nothing is left to tell it.
-    res.destroy();
+  answer.then(
+    (response) => exchange.answer(response),
+    (e: unknown) => exchange.fail(e),
+  );
+}
+
+/** A request being served: what its answer and its log line need. */
+class Exchange {
+  readonly started = performance.now();
+  readonly record: RequestRecord = { region: "", ops: [] };
+  answering = false;
+
+  constructor(
+    private readonly options: DevServerOptions,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {
+    (res as ExchangeResponse)[EXCHANGE] = this;
+    res.on("close", onClose);
   }
-  options.log({ method: req.method ?? "GET", path: req.url ?? "/", status: response.status, ms: performance.now() - started, record, ...(error && { error }) });
+
+  /** Called when the connection closes: a line for a request whose functions had not answered. */
+  closed(): void {
+    if (!this.answering) this.options.log({ method: this.req.method ?? "GET", path: this.req.url ?? "/", status: 0, ms: performance.now() - this.started, record: this.record, abandoned: true });
+  }
+
+  fail(e: unknown): void {
+    const { response, error } = failure(e, this.options.maps, this.req.headers.accept ?? null);
+    this.answer(response, error);
+  }
+
+  answer(response: Response, error?: LoggedError): void {
+    const { options, req, res, record } = this;
+    this.answering = true;
+    options.beforeAnswer(record);
+    const extra: Record<string, string> = { [REGION_HEADER]: record.region || "none" };
+    const kv = kvHeader(record);
+    if (kv) extra[KV_HEADER] = kv;
+    // A body left unread (one refused as too large) cannot be followed by another request on this connection.
+    if (!req.complete) extra[HEADERS.connection] = "close";
+    let sending: Promise<void> | undefined;
+    try {
+      sending = send(res, response, extra);
+    } catch {
+      res.destroy();
+    }
+    if (sending === undefined) this.logged(response.status, error);
+    else
+      sending.then(
+        () => this.logged(response.status, error),
+        () => {
+          // The client went away mid-answer: nothing is left to tell it.
+          res.destroy();
+          this.logged(response.status, error);
+        },
+      );
+  }
+
+  private logged(status: number, error: LoggedError | undefined): void {
+    const log: RequestLog = { method: this.req.method ?? "GET", path: this.req.url ?? "/", status, ms: performance.now() - this.started, record: this.record };
+    if (error) log.error = error;
+    this.options.log(log);
+  }
+}
+
+/** Where a response finds its exchange: one listener for every response, rather than a closure each. */
+const EXCHANGE = Symbol("exchange");
+type ExchangeResponse = ServerResponse & { [EXCHANGE]: Exchange };
+
+function onClose(this: ServerResponse): void {
+  (this as ExchangeResponse)[EXCHANGE].closed();
 }
 
 /** The answer to a request that failed, and what the log says of it. */
