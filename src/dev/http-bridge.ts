@@ -6,7 +6,7 @@ import { createBrotliCompress, createDeflate, createGzip } from "node:zlib";
 import { HEADERS } from "../contract/index.js";
 import { apiErrors } from "../core/api-errors.js";
 import { EdgeRequest } from "./edge-request.js";
-import { sourceOf } from "./edge-response.js";
+import { sourceOf, untouchedHeadersOf } from "./edge-response.js";
 
 const NO_BODY = new Set(["GET", "HEAD"]);
 
@@ -58,6 +58,16 @@ export async function requestOf(req: IncomingMessage, origin: string, maxBody = 
  * a stream, by the promise returned.
  */
 export function send(res: ServerResponse, response: Response, extra: Record<string, string>): Promise<void> | undefined {
+  const untouched = untouchedHeadersOf(response);
+  if (untouched !== undefined) {
+    // `new Response(text or bytes)` as it was made: its headers are known without making its Headers.
+    const source = sourceOf(response)!;
+    const head: Record<string, string> = Object.assign(untouched, extra);
+    head[HEADERS.contentLength] = String(Buffer.byteLength(source));
+    res.writeHead(response.status, head);
+    res.end(source);
+    return undefined;
+  }
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
     if (name !== "set-cookie" && !FRAMING.has(name)) headers[name] = value;

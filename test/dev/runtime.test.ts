@@ -428,3 +428,56 @@ describe("yourspace dev refuses to start on bad input", () => {
     expect(r.stderr).toContain(`There is no yourspace.jsonc in ${dir} or its parents.`);
   });
 });
+
+describe("yourspace dev: a function's Response made from text or bytes", () => {
+  it("is a Response in every way a function can look at it, and is sent as it stands when returned", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([
+        { pattern: "/fields", function: "fields" },
+        { pattern: "/changed", function: "changed" },
+        { pattern: "/bytes", function: "bytes" },
+        { pattern: "/read", function: "read" },
+        { pattern: "/subclass", function: "subclass" },
+        { pattern: "/passed-on", function: "passed-on" },
+      ]),
+      "functions/fields.js": `export default async () => {
+  const r = new Response("text");
+  const c = r.clone();
+  const fields = { instance: r instanceof Response, status: r.status, ok: r.ok, statusText: r.statusText, type: r.type, url: r.url, redirected: r.redirected, bodyUsed: r.bodyUsed, tag: Object.prototype.toString.call(r), headers: [...r.headers], clone: await c.text() };
+  return new Response(JSON.stringify(fields));
+};\n`,
+      "functions/changed.js": `export default () => { const r = new Response("changed"); r.headers.set("x-added", "1"); r.headers.delete("content-type"); return r; };\n`,
+      "functions/bytes.js": `export default async () => {
+  const read = [...(await new Response("h\\u00e9").bytes())];
+  return new Response(new Uint8Array([...read, 33]));
+};\n`,
+      "functions/read.js": `export default async () => { const r = new Response("once"); const text = await r.text(); return new Response(JSON.stringify({ text, used: r.bodyUsed })); };\n`,
+      "functions/subclass.js": `class Tagged extends Response { get tag() { return "mine"; } }
+export default () => { const r = new Tagged("sub"); return new Response(r.tag + " " + (r instanceof Tagged)); };\n`,
+      "functions/passed-on.js": `export default () => { const r = new Response("passed"); return new Response(r.body, r); };\n`,
+    });
+    const dev = await startDevProcess(project);
+
+    expect(await (await dev.fetch("/fields")).json()).toEqual({
+      instance: true,
+      status: 200,
+      ok: true,
+      statusText: "",
+      type: "default",
+      url: "",
+      redirected: false,
+      bodyUsed: false,
+      tag: "[object Response]",
+      headers: [["content-type", "text/plain;charset=UTF-8"]],
+      clone: "text",
+    });
+    const changed = await dev.fetch("/changed");
+    expect([changed.headers.get("x-added"), changed.headers.get("content-type"), await changed.text()]).toEqual(["1", null, "changed"]);
+    const bytes = await dev.fetch("/bytes");
+    expect([bytes.headers.get("content-type"), [...new Uint8Array(await bytes.arrayBuffer())]]).toEqual([null, [104, 195, 169, 33]]);
+    expect(await (await dev.fetch("/read")).json()).toEqual({ text: "once", used: true });
+    expect(await (await dev.fetch("/subclass")).text()).toBe("mine true");
+    const passed = await dev.fetch("/passed-on");
+    expect([passed.status, passed.headers.get("content-type"), await passed.text()]).toEqual([200, "text/plain;charset=UTF-8", "passed"]);
+  });
+});
