@@ -18,6 +18,13 @@ export class FunctionFailure extends Error {
   }
 }
 
+/** Where a request's answer goes. */
+export interface Answerer {
+  answered(response: Response): void;
+  /** A FunctionFailure for a function's failure; anything else is the runner's. */
+  failed(e: unknown): void;
+}
+
 export interface DispatchOptions {
   routes: readonly DevRoute[];
   functions: RouteFunctions;
@@ -39,20 +46,31 @@ export class Dispatcher {
 
   constructor(private readonly options: DispatchOptions) {}
 
+  /** The answer to a request, from the routes from `from` on: a function's ctx.next(). */
   dispatch(request: EdgeRequest, record: RequestRecord, from = 0): Promise<Response> {
+    return new Promise((answered, failed) => this.serve(request, record, { answered, failed }, from));
+  }
+
+  /**
+   * Serves a request: `to` is told the response, or what went wrong (a FunctionFailure for a
+   * function's failure). Told rather than given a promise, so that serving costs no promise but the
+   * function's own and the one that waits for it.
+   */
+  serve(request: EdgeRequest, record: RequestRecord, to: Answerer, from = 0): void {
     const { routes, functions } = this.options;
     const path = EdgeRequest.pathnameOf(request);
     for (let i = from; i < routes.length; i++) {
       const route = routes[i]!;
       if (!route.file || !route.pattern.matches(path)) continue;
       const run = functions.functionOf(route);
-      if (run instanceof KvError) return Promise.reject(new FunctionFailure(route.pattern.text, run));
+      const text = route.pattern.text;
+      if (run instanceof KvError) return to.failed(new FunctionFailure(text, run));
       const ctx = {
         next: () => this.dispatch(request, record, i + 1),
         region: record.region,
         env: this.envOf(route),
         waitUntil: (promise: unknown) => {
-          Promise.resolve(promise).catch((e: unknown) => this.options.onBackgroundError(route.pattern.text, e));
+          Promise.resolve(promise).catch((e: unknown) => this.options.onBackgroundError(text, e));
         },
       };
       // A handler that throws before it returns (one that is not async) fails as one that rejects.
@@ -62,14 +80,24 @@ export class Dispatcher {
       } catch (e) {
         ran = Promise.reject(e);
       }
-      return ran.then(
-        (answer) => responseOf(answer, route.pattern.text),
-        (e: unknown) => {
-          throw e instanceof FunctionFailure ? e : new FunctionFailure(route.pattern.text, e);
+      ran.then(
+        (answer) => {
+          let response: Response;
+          try {
+            response = responseOf(answer, text);
+          } catch (e) {
+            return to.failed(e);
+          }
+          to.answered(response);
         },
+        (e: unknown) => to.failed(e instanceof FunctionFailure ? e : new FunctionFailure(text, e)),
       );
+      return;
     }
-    return this.fallThrough(request, path);
+    this.fallThrough(request, path).then(
+      (response) => to.answered(response),
+      (e: unknown) => to.failed(e),
+    );
   }
 
   private async fallThrough(request: EdgeRequest, path: string): Promise<Response> {

@@ -5,7 +5,8 @@ import { performance } from "node:perf_hooks";
 import { errors, KvError } from "../core/errors.js";
 import { edgeErrors } from "../core/edge-errors.js";
 import { STATUS } from "../contract/status.js";
-import type { Dispatcher } from "./dispatch.js";
+import type { Answerer, Dispatcher } from "./dispatch.js";
+import type { EdgeRequest } from "./edge-request.js";
 import { FunctionFailure } from "./dispatch.js";
 import { errorResponse } from "./error-page.js";
 import { listenFailure } from "../core/listen-errors.js";
@@ -61,26 +62,26 @@ export async function listenDev(options: DevServerOptions): Promise<{ server: Se
  */
 function serve(options: DevServerOptions, req: IncomingMessage, res: ServerResponse): void {
   const exchange = new Exchange(options, req, res);
-  let answer: Promise<Response>;
+  let request: EdgeRequest | null;
+  let origin: string;
   try {
     const header = req.headers[REGION_HEADER];
     exchange.record.region = options.region(typeof header === "string" ? header : undefined);
-    const origin = `http://${req.headers.host ?? "localhost"}`;
-    const request = bodilessRequestOf(req, origin);
-    answer =
-      request !== null ? options.dispatcher.dispatch(request, exchange.record) : requestOf(req, origin).then((r) => options.dispatcher.dispatch(r, exchange.record));
+    origin = `http://${req.headers.host ?? "localhost"}`;
+    request = bodilessRequestOf(req, origin);
   } catch (e) {
-    exchange.fail(e);
-    return;
+    return exchange.fail(e);
   }
-  answer.then(
-    (response) => exchange.answer(response),
-    (e: unknown) => exchange.fail(e),
-  );
+  if (request !== null) exchange.dispatch(request);
+  else
+    requestOf(req, origin).then(
+      (r) => exchange.dispatch(r),
+      (e: unknown) => exchange.fail(e),
+    );
 }
 
 /** A request being served: what its answer and its log line need. */
-class Exchange {
+class Exchange implements Answerer {
   readonly started = performance.now();
   readonly record: RequestRecord = { region: "", ops: [] };
   answering = false;
@@ -94,9 +95,27 @@ class Exchange {
     res.on("close", onClose);
   }
 
+  dispatch(request: EdgeRequest): void {
+    try {
+      this.options.dispatcher.serve(request, this.record, this);
+    } catch (e) {
+      // Thrown before any answer (a Host no URL can have); once answering, a throw is the answer's own.
+      if (this.answering) throw e;
+      this.fail(e);
+    }
+  }
+
   /** Called when the connection closes: a line for a request whose functions had not answered. */
   closed(): void {
     if (!this.answering) this.options.log({ method: this.req.method ?? "GET", path: this.req.url ?? "/", status: 0, ms: performance.now() - this.started, record: this.record, abandoned: true });
+  }
+
+  answered(response: Response): void {
+    this.answer(response);
+  }
+
+  failed(e: unknown): void {
+    this.fail(e);
   }
 
   fail(e: unknown): void {
