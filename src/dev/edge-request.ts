@@ -19,6 +19,7 @@ export class EdgeRequest {
   #url: URL | undefined;
   #headers: Headers | undefined;
   #standard: Request | undefined;
+  readonly #originLength: number;
 
   /**
    * `rawHeaders`: names and values in turn, as node:http gives them. `originLength`: how much of
@@ -29,8 +30,10 @@ export class EdgeRequest {
     readonly method: string,
     private readonly rawHeaders: readonly string[],
     private readonly content: Uint8Array | null,
-    private readonly originLength = 0,
-  ) {}
+    originLength = 0,
+  ) {
+    this.#originLength = originLength;
+  }
 
   get url(): URL {
     return (this.#url ??= new URL(this.href));
@@ -43,7 +46,8 @@ export class EdgeRequest {
    */
   static pathnameOf(request: EdgeRequest): string {
     if (request.#url) return request.#url.pathname;
-    const { href, originLength } = request;
+    const { href } = request;
+    const originLength = request.#originLength;
     if (originLength > 0 && plainOrigin(href.slice(0, originLength))) {
       const query = href.indexOf("?", originLength);
       const path = query < 0 ? href.slice(originLength) : href.slice(originLength, query);

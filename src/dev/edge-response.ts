@@ -16,11 +16,13 @@ export class EdgeResponse extends Response {
   #source: Source | undefined;
   #full: Response | undefined;
 
+  // The commonest answer has nothing to check: it is made without the standard Response at all
+  // (not for a function's own subclass, whose methods it would lack). A PlainResponse is an
+  // EdgeResponse to instanceof, so the constructor may answer one instead of `this`.
+  // biome-ignore lint/correctness/noUnreachableSuper: the one path without super() returns an object of its own.
   constructor(body?: ConstructorParameters<typeof Response>[0], init?: ResponseInit) {
     const kept = typeof body === "string" || body instanceof Uint8Array;
-    // The commonest answer has nothing to check: it is made without the standard Response at all
-    // (not for a function's own subclass, whose methods it would lack).
-    // biome-ignore lint/correctness/noConstructorReturn: a PlainResponse is an EdgeResponse to instanceof.
+    // biome-ignore lint/correctness/noConstructorReturn: see above.
     if (kept && init === undefined && new.target === EdgeResponse) return new PlainResponse(body) as unknown as EdgeResponse;
     if (kept && NULL_BODY_STATUSES.has(init?.status ?? 200)) throw new TypeError(`A response with status ${init!.status} cannot have a body.`);
     super(kept ? null : body, init);

@@ -107,7 +107,15 @@ class Exchange implements Answerer {
 
   /** Called when the connection closes: a line for a request whose functions had not answered. */
   closed(): void {
-    if (!this.answering) this.options.log({ method: this.req.method ?? "GET", path: this.req.url ?? "/", status: 0, ms: performance.now() - this.started, record: this.record, abandoned: true });
+    if (!this.answering)
+      this.options.log({
+        method: this.req.method ?? "GET",
+        path: this.req.url ?? "/",
+        status: 0,
+        ms: performance.now() - this.started,
+        record: this.record,
+        abandoned: true,
+      });
   }
 
   answered(response: Response): void {
