@@ -51,7 +51,7 @@ export class EdgeRequest {
     if (originLength > 0 && plainOrigin(href.slice(0, originLength))) {
       const query = href.indexOf("?", originLength);
       const path = query < 0 ? href.slice(originLength) : href.slice(originLength, query);
-      if (PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path)) return path;
+      if (plainPath(path)) return path;
     }
     return request.url.pathname;
   }
@@ -70,13 +70,32 @@ export class EdgeRequest {
 }
 
 /**
- * A path URL parsing keeps as it is, character for character: none of the characters it
- * percent-encodes, strips or reads as a separator (space, quotes, <>, ?, #, backslash, `, {}, ^, |,
- * controls, non-ASCII)...
+ * The characters of a path URL parsing keeps as they are: none it percent-encodes, strips or reads
+ * as a separator (space, quotes, <>, ?, #, backslash, `, {}, ^, |, controls, non-ASCII).
  */
-const PLAIN_PATH = /^\/[\w\-.~!$&'()*+,;=:@/%]*$/;
-/** ...and no segment a parser may remove ("." or "..", "%2e" being a dot there): any "/." or "%2e" is left to URL. */
-const DOT_SEGMENT = /\/\.|%2e/i;
+const PLAIN_CHARS = new Uint8Array(128);
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/%") PLAIN_CHARS[c.charCodeAt(0)] = 1;
+
+/**
+ * Whether URL parsing keeps `path` as it is: plain characters only, and no segment a parser may
+ * remove ("." or "..", "%2e" being a dot there): any "/." or "%2e" is left to URL. A loop rather than
+ * regular expressions: it runs for every request.
+ */
+function plainPath(path: string): boolean {
+  if (path.charCodeAt(0) !== SLASH) return false;
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c >= 128 || PLAIN_CHARS[c] === 0) return false;
+    if (c === DOT && path.charCodeAt(i - 1) === SLASH) return false;
+    if (c === PERCENT && path.charCodeAt(i + 1) === TWO && (path.charCodeAt(i + 2) | 0x20) === LOWER_E) return false;
+  }
+  return true;
+}
+const SLASH = 0x2f;
+const DOT = 0x2e;
+const PERCENT = 0x25;
+const TWO = 0x32;
+const LOWER_E = 0x65;
 
 let lastOrigin = "";
 let lastOriginPlain = false;

@@ -23,7 +23,7 @@ function parsed(href: string): { path?: string; error?: string } {
   }
 }
 
-// The characters URL parsing treats specially in a path or an authority, and some it does not.
+// The characters URL parsing treats specially in a path or an authority, and some it does not; dot segments whole.
 const TRICKY = [
   "a",
   "Z",
@@ -59,6 +59,10 @@ const TRICKY = [
   "+",
   "[",
   "]",
+  "%2e",
+  "%2E",
+  "/.",
+  "/..",
 ];
 const text = (min: number) => fc.array(fc.constantFrom(...TRICKY), { minLength: min, maxLength: 12 }).map((cs) => cs.join(""));
 
