@@ -34,18 +34,19 @@ mkdir -p "$tmp/home" "$tmp/project/functions"
 echo '{ "routes": [{ "pattern": "/*", "function": "functions/read.js", "kv": "read-only" }] }' >"$tmp/project/yourspace.jsonc"
 printf 'import { kv } from "yourspace:edge";\n\nexport default async function handler(req, ctx) {\n  return new Response(await kv.get("bench/small"));\n}\n' >"$tmp/project/functions/read.js"
 cd "$tmp/project"
-run() { env -u YOURSPACE_API_URL -u YOURSPACE_TOKEN -u YOURSPACE_DATA_DIR -u YOURSPACE_SITE -u YOURSPACE_REGION HOME="$tmp/home" "$@"; }
-run node "$checkout/bin/yourspace" kv set bench/small hello-world >/dev/null
-run valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$tmp/cg.%p" --dump-instr=no \
+# The store in the project's own data directory, whatever the environment says.
+environment=(env -u YOURSPACE_API_URL -u YOURSPACE_TOKEN -u YOURSPACE_SITE -u YOURSPACE_REGION HOME="$tmp/home" YOURSPACE_DATA_DIR="$tmp/data")
+"${environment[@]}" node "$checkout/bin/yourspace" kv set bench/small hello-world >/dev/null 2>&1
+"${environment[@]}" valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$tmp/cg.%p" --dump-instr=no \
   node ${NODE_FLAGS:-} "$checkout/bin/yourspace" dev --port 0 --json --no-browser >"$tmp/server.json" 2>"$tmp/server.log" &
 vpid=$!
 for _ in $(seq 1 1500); do [ -s "$tmp/server.json" ] && break; sleep 0.2; done
 [ -s "$tmp/server.json" ] || { cat "$tmp/server.log" >&2; echo "bench/dev-callgrind.sh: yourspace dev did not start" >&2; exit 1; }
 url=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8").split("\n")[0]).url' "$tmp/server.json")
 node "$here/dev/drive.mjs" "$url/" "$WARM"
-callgrind_control -z "$vpid" >/dev/null
+callgrind_control -z "$vpid" >/dev/null 2>&1
 node "$here/dev/drive.mjs" "$url/" "$N"
-callgrind_control -d "$vpid" >/dev/null
+callgrind_control -d "$vpid" >/dev/null 2>&1
 kill -INT "$vpid"
 wait "$vpid" || true
 vpid=
