@@ -64,7 +64,8 @@ export class Dispatcher {
       if (!route.file || !route.pattern.matches(path)) continue;
       const run = functions.functionOf(route);
       const text = route.pattern.text;
-      if (run instanceof KvError) return to.failed(new FunctionFailure(text, run));
+      // Told later, as any answer is: once the request has been read whole (an answer while it has not closes the connection).
+      if (run instanceof KvError) return void Promise.resolve(new FunctionFailure(text, run)).then((failure) => to.failed(failure));
       const ctx = {
         next: () => this.dispatch(request, record, i + 1),
         region: record.region,

@@ -101,7 +101,8 @@ class Exchange implements Answerer {
     } catch (e) {
       // Thrown before any answer (a Host no URL can have); once answering, a throw is the answer's own.
       if (this.answering) throw e;
-      this.fail(e);
+      // Answered later, as any answer is: once the request has been read whole (see answer()).
+      void Promise.resolve(e).then((thrown) => this.fail(thrown));
     }
   }
 

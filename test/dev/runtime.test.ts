@@ -481,3 +481,51 @@ export default () => { const r = new Tagged("sub"); return new Response(r.tag + 
     expect([passed.status, passed.headers.get("content-type"), await passed.text()]).toEqual([200, "text/plain;charset=UTF-8", "passed"]);
   });
 });
+
+describe("yourspace dev: a route whose function has never built", () => {
+  it("answers its build error with 500 and keeps the connection open, as any answer", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([{ pattern: "/*", function: "broken" }]),
+      "functions/broken.js": "export default (req) => {\n",
+    });
+    const dev = await startDevProcess(project);
+    const { request } = await import("node:http");
+    const answer = await new Promise<{ status?: number; connection?: string; body: string }>((resolve, reject) => {
+      request(`${dev.info.url}/page`, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode, connection: res.headers.connection, body }));
+      })
+        .on("error", reject)
+        .end();
+    });
+    expect([answer.status, answer.connection, (JSON.parse(answer.body) as { error: { code: string } }).error.code]).toEqual([
+      500,
+      "keep-alive",
+      "FUNCTION_ERROR",
+    ]);
+  });
+});
+
+describe("yourspace dev: a request whose Host makes no URL", () => {
+  it("is answered 500 INTERNAL before any function runs, and the connection stays open", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([{ pattern: "/*", function: "echo" }]),
+      "functions/echo.js": `export default (req) => new Response("ran for " + req.url.pathname);\n`,
+    });
+    const dev = await startDevProcess(project);
+    const { request } = await import("node:http");
+    const answer = await new Promise<{ status?: number; connection?: string; body: string }>((resolve, reject) => {
+      request(`${dev.info.url}/page`, { headers: { host: "a b" } }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode, connection: res.headers.connection, body }));
+      })
+        .on("error", reject)
+        .end();
+    });
+    expect([answer.status, answer.connection, (JSON.parse(answer.body) as { error: { code: string } }).error.code]).toEqual([500, "keep-alive", "INTERNAL"]);
+  });
+});
