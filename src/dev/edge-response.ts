@@ -140,6 +140,8 @@ class PlainResponse {
   }
 }
 Object.setPrototypeOf(PlainResponse.prototype, EdgeResponse.prototype);
+// What made it, to a function, is the realm's Response.
+Object.defineProperty(PlainResponse.prototype, "constructor", { value: EdgeResponse, writable: true, configurable: true });
 
 const TEXT_TYPE = "text/plain;charset=UTF-8";
 

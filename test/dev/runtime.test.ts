@@ -443,7 +443,7 @@ describe("yourspace dev: a function's Response made from text or bytes", () => {
       "functions/fields.js": `export default async () => {
   const r = new Response("text");
   const c = r.clone();
-  const fields = { instance: r instanceof Response, status: r.status, ok: r.ok, statusText: r.statusText, type: r.type, url: r.url, redirected: r.redirected, bodyUsed: r.bodyUsed, tag: Object.prototype.toString.call(r), headers: [...r.headers], clone: await c.text() };
+  const fields = { instance: r instanceof Response, made: r.constructor === Response, status: r.status, ok: r.ok, statusText: r.statusText, type: r.type, url: r.url, redirected: r.redirected, bodyUsed: r.bodyUsed, tag: Object.prototype.toString.call(r), headers: [...r.headers], clone: await c.text() };
   return new Response(JSON.stringify(fields));
 };\n`,
       "functions/changed.js": `export default () => { const r = new Response("changed"); r.headers.set("x-added", "1"); r.headers.delete("content-type"); return r; };\n`,
@@ -460,6 +460,7 @@ export default () => { const r = new Tagged("sub"); return new Response(r.tag + 
 
     expect(await (await dev.fetch("/fields")).json()).toEqual({
       instance: true,
+      made: true,
       status: 200,
       ok: true,
       statusText: "",
