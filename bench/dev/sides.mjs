@@ -79,6 +79,9 @@ export function sides({ root, peers }) {
     path: "/",
     prepare(dir) {
       mkdirSync(join(dir, "functions"), { recursive: true });
+      // The project's own store: without it the CLI takes the nearest .yourspace above the project,
+      // which in the temporary directory may be another run's, written to while this one measures.
+      mkdirSync(join(dir, ".yourspace"), { recursive: true });
       writeFileSync(join(dir, "yourspace.jsonc"), JSON.stringify({ routes: [{ pattern: "/*", function: "functions/read.js", kv: "read-only" }] }, null, 2));
       writeEdgeHandler(dir, `await kv.get(${JSON.stringify(KEY)})`);
       execFileSync(process.execPath, [yourspaceBin, "kv", "set", KEY, VALUE], { cwd: dir, stdio: "ignore" });

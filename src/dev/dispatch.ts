@@ -1,7 +1,7 @@
 import { edgeErrors } from "../core/edge-errors.js";
 import { KvError } from "../core/errors.js";
 import { DEFAULT_VARIABLE, type KvBinding } from "../edge/module.js";
-import type { EdgeRequest } from "./edge-request.js";
+import { EdgeRequest } from "./edge-request.js";
 import { responseOf } from "./function-host.js";
 import type { DevRoute } from "./project-routes.js";
 import { inScope, type RequestRecord } from "./request-scope.js";
@@ -16,6 +16,13 @@ export class FunctionFailure extends Error {
   ) {
     super(`route ${route}`);
   }
+}
+
+/** Where a request's answer goes. */
+export interface Answerer {
+  answered(response: Response): void;
+  /** A FunctionFailure for a function's failure; anything else is the runner's. */
+  failed(e: unknown): void;
 }
 
 export interface DispatchOptions {
@@ -39,31 +46,59 @@ export class Dispatcher {
 
   constructor(private readonly options: DispatchOptions) {}
 
+  /** The answer to a request, from the routes from `from` on: a function's ctx.next(). */
   dispatch(request: EdgeRequest, record: RequestRecord, from = 0): Promise<Response> {
+    return new Promise((answered, failed) => this.serve(request, record, { answered, failed }, from));
+  }
+
+  /**
+   * Serves a request: `to` is told the response, or what went wrong (a FunctionFailure for a
+   * function's failure). Told rather than given a promise, so that serving costs no promise but the
+   * function's own and the one that waits for it.
+   */
+  serve(request: EdgeRequest, record: RequestRecord, to: Answerer, from = 0): void {
     const { routes, functions } = this.options;
-    const path = request.url.pathname;
+    const path = EdgeRequest.pathnameOf(request);
     for (let i = from; i < routes.length; i++) {
       const route = routes[i]!;
       if (!route.file || !route.pattern.matches(path)) continue;
       const run = functions.functionOf(route);
-      if (run instanceof KvError) return Promise.reject(new FunctionFailure(route.pattern.text, run));
+      const text = route.pattern.text;
+      // Told later, as any answer is: once the request has been read whole (an answer while it has not closes the connection).
+      if (run instanceof KvError) return void Promise.resolve(new FunctionFailure(text, run)).then((failure) => to.failed(failure));
       const ctx = {
         next: () => this.dispatch(request, record, i + 1),
         region: record.region,
         env: this.envOf(route),
         waitUntil: (promise: unknown) => {
-          Promise.resolve(promise).catch((e: unknown) => this.options.onBackgroundError(route.pattern.text, e));
+          Promise.resolve(promise).catch((e: unknown) => this.options.onBackgroundError(text, e));
         },
       };
-      // Async, so that a handler that throws before it returns (one that is not async) fails as one that rejects.
-      return inScope({ route, request: record }, async () => run(request, ctx)).then(
-        (answer) => responseOf(answer, route.pattern.text),
-        (e: unknown) => {
-          throw e instanceof FunctionFailure ? e : new FunctionFailure(route.pattern.text, e);
+      // A handler that throws before it returns (one that is not async) fails as one that rejects.
+      let ran: Promise<unknown>;
+      try {
+        ran = inScope({ route, request: record }, () => run(request, ctx));
+      } catch (e) {
+        ran = Promise.reject(e);
+      }
+      ran.then(
+        (answer) => {
+          let response: Response;
+          try {
+            response = responseOf(answer, text);
+          } catch (e) {
+            return to.failed(e);
+          }
+          to.answered(response);
         },
+        (e: unknown) => to.failed(e instanceof FunctionFailure ? e : new FunctionFailure(text, e)),
       );
+      return;
     }
-    return this.fallThrough(request, path);
+    this.fallThrough(request, path).then(
+      (response) => to.answered(response),
+      (e: unknown) => to.failed(e),
+    );
   }
 
   private async fallThrough(request: EdgeRequest, path: string): Promise<Response> {

@@ -16,13 +16,19 @@ export class EdgeResponse extends Response {
   #source: Source | undefined;
   #full: Response | undefined;
 
+  // The commonest answer has nothing to check: it is made without the standard Response at all
+  // (not for a function's own subclass, whose methods it would lack). A PlainResponse is an
+  // EdgeResponse to instanceof, so the constructor may answer one instead of `this`.
+  // biome-ignore lint/correctness/noUnreachableSuper: the one path without super() returns an object of its own.
   constructor(body?: ConstructorParameters<typeof Response>[0], init?: ResponseInit) {
     const kept = typeof body === "string" || body instanceof Uint8Array;
+    // biome-ignore lint/correctness/noConstructorReturn: see above.
+    if (kept && init === undefined && new.target === EdgeResponse) return new PlainResponse(body) as unknown as EdgeResponse;
     if (kept && NULL_BODY_STATUSES.has(init?.status ?? 200)) throw new TypeError(`A response with status ${init!.status} cannot have a body.`);
     super(kept ? null : body, init);
     if (!kept) return;
     this.#source = body;
-    if (typeof body === "string" && !this.headers.has(HEADERS.contentType)) this.headers.set(HEADERS.contentType, "text/plain;charset=UTF-8");
+    if (typeof body === "string" && !this.headers.has(HEADERS.contentType)) this.headers.set(HEADERS.contentType, TEXT_TYPE);
   }
 
   static override json(data: unknown, init: ResponseInit = {}): Response {
@@ -56,8 +62,9 @@ for (const name of ["body", "bodyUsed"] as const) {
     },
   });
 }
-for (const name of ["text", "json", "arrayBuffer", "blob", "formData"] as const) {
-  const read = Response.prototype[name] as (this: Response) => Promise<unknown>;
+for (const name of ["text", "json", "arrayBuffer", "blob", "formData", "bytes"] as const) {
+  const read = (Response.prototype as unknown as Record<string, unknown>)[name] as ((this: Response) => Promise<unknown>) | undefined;
+  if (!read) continue;
   Object.defineProperty(EdgeResponse.prototype, name, {
     configurable: true,
     writable: true,
@@ -76,7 +83,77 @@ Object.defineProperty(EdgeResponse.prototype, "clone", {
   },
 });
 
+/**
+ * `new Response(text or bytes)`, without an init: status 200, no header but the body's type, nothing
+ * to check. Undici's constructor and the Headers it makes cost more than the rest of serving a small
+ * answer, so this stands for the standard Response without making one: it answers the status and
+ * the like itself, makes its Headers when they are asked for, and leaves everything else (the body
+ * read, a clone) to the standard Response, made the first time it is needed.
+ */
+class PlainResponse {
+  readonly #source: string | Uint8Array;
+  #headers: Headers | undefined;
+  #full: Response | undefined;
+
+  constructor(source: string | Uint8Array) {
+    this.#source = source;
+  }
+
+  get status(): number {
+    return 200;
+  }
+  get ok(): boolean {
+    return true;
+  }
+  get statusText(): string {
+    return "";
+  }
+  get type(): "default" {
+    return "default";
+  }
+  get url(): string {
+    return "";
+  }
+  get redirected(): boolean {
+    return false;
+  }
+
+  get headers(): Headers {
+    if (this.#headers) return this.#headers;
+    const headers = new Headers();
+    if (typeof this.#source === "string") headers.set(HEADERS.contentType, TEXT_TYPE);
+    return (this.#headers = headers);
+  }
+
+  /** The headers, as send() writes them, while nothing has asked for the Headers (which may have changed since). */
+  get untouchedHeaders(): Record<string, string> | undefined {
+    if (this.#headers) return undefined;
+    return typeof this.#source === "string" ? { [HEADERS.contentType]: TEXT_TYPE } : {};
+  }
+
+  full(): Response {
+    return (this.#full ??= new Response(this.#source, { headers: this.headers }));
+  }
+
+  get kept(): Source | undefined {
+    return this.#full ? undefined : this.#source;
+  }
+}
+Object.setPrototypeOf(PlainResponse.prototype, EdgeResponse.prototype);
+// What made it, to a function, is the realm's Response.
+Object.defineProperty(PlainResponse.prototype, "constructor", { value: EdgeResponse, writable: true, configurable: true });
+
+const TEXT_TYPE = "text/plain;charset=UTF-8";
+
 /** The body a response was made with, when it can be sent as it is: not read yet, and text or bytes. */
 export function sourceOf(response: Response): Source | undefined {
   return response instanceof EdgeResponse ? response.kept : undefined;
+}
+
+/**
+ * The headers of an answer made as `new Response(text or bytes)` whose Headers nothing has asked for
+ * (so nothing has changed): what send() writes, without making the Headers. Undefined for any other.
+ */
+export function untouchedHeadersOf(response: Response): Record<string, string> | undefined {
+  return response instanceof PlainResponse ? response.untouchedHeaders : undefined;
 }

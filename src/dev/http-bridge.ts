@@ -6,7 +6,7 @@ import { createBrotliCompress, createDeflate, createGzip } from "node:zlib";
 import { HEADERS } from "../contract/index.js";
 import { apiErrors } from "../core/api-errors.js";
 import { EdgeRequest } from "./edge-request.js";
-import { sourceOf } from "./edge-response.js";
+import { sourceOf, untouchedHeadersOf } from "./edge-response.js";
 
 const NO_BODY = new Set(["GET", "HEAD"]);
 
@@ -24,13 +24,20 @@ const FRAMING = new Set<string>([HEADERS.contentLength, HEADERS.transferEncoding
  */
 const MAX_REQUEST_BODY_BYTES = 100 * 1_048_576;
 
+/** A request without a body (GET, HEAD) as the Request a function gets, at once; null for one whose body requestOf() reads. */
+export function bodilessRequestOf(req: IncomingMessage, origin: string): EdgeRequest | null {
+  const method = req.method ?? "GET";
+  return NO_BODY.has(method) ? new EdgeRequest(origin + (req.url ?? "/"), method, req.rawHeaders, null, origin.length) : null;
+}
+
 /**
  * A node request as the Request a function gets; a body is read whole first. One over the cap is
  * refused (BODY_TOO_LARGE) as soon as its length says so, or once that much of it has come.
  */
 export async function requestOf(req: IncomingMessage, origin: string, maxBody = MAX_REQUEST_BODY_BYTES): Promise<EdgeRequest> {
+  const bodiless = bodilessRequestOf(req, origin);
+  if (bodiless) return bodiless;
   const method = req.method ?? "GET";
-  if (NO_BODY.has(method)) return new EdgeRequest(origin + (req.url ?? "/"), method, req.rawHeaders, null);
   const declared = Number(req.headers[HEADERS.contentLength]);
   if (declared > maxBody) throw apiErrors.bodyTooLarge(declared, maxBody);
   const chunks: Buffer[] = [];
@@ -40,16 +47,27 @@ export async function requestOf(req: IncomingMessage, origin: string, maxBody = 
     if (size > maxBody) throw apiErrors.bodyTooLarge(size, maxBody);
     chunks.push(chunk as Buffer);
   }
-  return new EdgeRequest(origin + (req.url ?? "/"), method, req.rawHeaders, Buffer.concat(chunks));
+  return new EdgeRequest(origin + (req.url ?? "/"), method, req.rawHeaders, Buffer.concat(chunks), origin.length);
 }
 
 /**
  * Sends a Response, with the runner's own headers added, streaming its body as it comes. A body is
  * sent encoded as its Content-Encoding says, as the platform does: a Response's body is never encoded
  * (fetch() decodes what it receives), so an origin's gzip answer passed on as it is, or a function's
- * `content-encoding: gzip`, arrives gzip-encoded.
+ * `content-encoding: gzip`, arrives gzip-encoded. A body of text or bytes is sent at once (undefined);
+ * a stream, by the promise returned.
  */
-export async function send(res: ServerResponse, response: Response, extra: Record<string, string>): Promise<void> {
+export function send(res: ServerResponse, response: Response, extra: Record<string, string>): Promise<void> | undefined {
+  const untouched = untouchedHeadersOf(response);
+  if (untouched !== undefined) {
+    // `new Response(text or bytes)` as it was made: its headers are known without making its Headers.
+    const source = sourceOf(response)!;
+    const head: Record<string, string> = Object.assign(untouched, extra);
+    head[HEADERS.contentLength] = String(Buffer.byteLength(source));
+    res.writeHead(response.status, head);
+    res.end(source);
+    return undefined;
+  }
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
     if (name !== "set-cookie" && !FRAMING.has(name)) headers[name] = value;
@@ -64,18 +82,19 @@ export async function send(res: ServerResponse, response: Response, extra: Recor
     if (source !== null) headers[HEADERS.contentLength] = String(Buffer.byteLength(source));
     res.writeHead(response.status, headers);
     res.end(source ?? undefined);
-    return;
+    return undefined;
   }
   res.writeHead(response.status, headers);
   if (!response.body) {
     res.end();
-    return;
+    return undefined;
   }
-  if (encoder) {
-    await pipeline(Readable.fromWeb(response.body as NodeReadableStream), encoder, res);
-    return;
-  }
-  const reader = response.body.getReader();
+  if (encoder) return pipeline(Readable.fromWeb(response.body as NodeReadableStream), encoder, res);
+  return streamBody(res, response.body);
+}
+
+async function streamBody(res: ServerResponse, body: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;

@@ -1,4 +1,4 @@
-import type { Binding } from "../core/backend.js";
+import type { Binding, GetResult, ReadOptions } from "../core/backend.js";
 import type { Condition } from "../core/condition.js";
 import { errors } from "../core/errors.js";
 import { bindingAccess, LocalBackend, STALE, type EmulatorCore } from "../emulator/index.js";
@@ -22,12 +22,15 @@ export class KvBroker implements KvPort {
   get(variable: string, key: string, options: PortReadOptions): PortRead {
     const { scope, binding, op } = this.reach(variable, "read", "get", key);
     const backend = this.backendOf(scope);
-    const readOptions = {
-      region: scope.request.region,
-      consistency: options.consistency,
-      ...(options.cacheTtl !== undefined && { cacheTtlMs: options.cacheTtl * 1000 }),
-    };
-    const result = this.track(op, () => this.optimistic(() => backend.getNow(binding.namespace, key, readOptions)));
+    const readOptions: ReadOptions = { region: scope.request.region, consistency: options.consistency };
+    if (options.cacheTtl !== undefined) readOptions.cacheTtlMs = options.cacheTtl * 1000;
+    // The read path runs for every request: no closures beyond the one optimistic() takes.
+    let result: GetResult;
+    try {
+      result = this.optimistic(() => backend.getNow(binding.namespace, key, readOptions));
+    } catch (e) {
+      throw failedAs(op, e);
+    }
     const { entry, read } = result;
     op.servedFrom = read.servedFrom;
     // An absent or expired key has no version to show, whatever the region last held.
@@ -128,7 +131,12 @@ export class KvBroker implements KvPort {
     scope.request.ops.push(op);
     // Logged once the call is over (the log goes out later in the turn), with its outcome.
     scope.request.afterLogged?.(op);
-    const binding = this.track(op, () => bindingAccess(scope.route.pattern.text, scope.route.bindings, variable, action));
+    let binding: Binding;
+    try {
+      binding = bindingAccess(scope.route.pattern.text, scope.route.bindings, variable, action);
+    } catch (e) {
+      throw failedAs(op, e);
+    }
     return { scope, binding, op };
   }
 
@@ -136,8 +144,7 @@ export class KvBroker implements KvPort {
     try {
       return run();
     } catch (e) {
-      op.error = (e as { code?: string }).code ?? "INTERNAL";
-      throw e;
+      throw failedAs(op, e);
     }
   }
 
@@ -150,4 +157,10 @@ export class KvBroker implements KvPort {
     }
     return backend;
   }
+}
+
+/** Records on the operation that it failed, with `e`'s code; answers `e`, to be thrown on. */
+function failedAs(op: KvOp, e: unknown): unknown {
+  op.error = (e as { code?: string }).code ?? "INTERNAL";
+  return e;
 }

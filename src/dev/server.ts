@@ -5,11 +5,12 @@ import { performance } from "node:perf_hooks";
 import { errors, KvError } from "../core/errors.js";
 import { edgeErrors } from "../core/edge-errors.js";
 import { STATUS } from "../contract/status.js";
-import type { Dispatcher } from "./dispatch.js";
+import type { Answerer, Dispatcher } from "./dispatch.js";
+import type { EdgeRequest } from "./edge-request.js";
 import { FunctionFailure } from "./dispatch.js";
 import { errorResponse } from "./error-page.js";
 import { listenFailure } from "../core/listen-errors.js";
-import { requestOf, send } from "./http-bridge.js";
+import { bodilessRequestOf, requestOf, send } from "./http-bridge.js";
 import { describeFunctionThrow } from "./function-throw.js";
 import { kvHeader, type LoggedError, type RequestLog } from "./log-line.js";
 import type { RequestRecord } from "./request-scope.js";
@@ -39,9 +40,7 @@ export interface DevServerOptions {
  * and the server goes on serving.
  */
 export async function listenDev(options: DevServerOptions): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    void serve(options, req, res);
-  });
+  const server = createServer((req, res) => serve(options, req, res));
   await new Promise<void>((resolve, reject) => {
     // A port in use, or one this user may not take, is refused as `kv emulator start` refuses it.
     const refused = (e: unknown) => reject(listenFailure(e, options.host, options.port));
@@ -55,37 +54,124 @@ export async function listenDev(options: DevServerOptions): Promise<{ server: Se
   return { server, url: `http://${options.host}:${port}` };
 }
 
-async function serve(options: DevServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const started = performance.now();
-  const header = req.headers[REGION_HEADER];
-  const record: RequestRecord = { region: "", ops: [] };
-  let response: Response;
-  let error: LoggedError | undefined;
-  let answering = false;
-  res.once("close", () => {
-    if (!answering) options.log({ method: req.method ?? "GET", path: req.url ?? "/", status: 0, ms: performance.now() - started, record, abandoned: true });
-  });
+/**
+ * One request, from its arrival to its log line. Its steps are plain calls and one promise (the
+ * functions' answer), never an async function awaiting values already there: each await costs a turn
+ * of the microtask queue, and while AsyncLocalStorage is on (request-scope.ts) every promise made
+ * costs a hook call as well.
+ */
+function serve(options: DevServerOptions, req: IncomingMessage, res: ServerResponse): void {
+  const exchange = new Exchange(options, req, res);
+  let request: EdgeRequest | null;
+  let origin: string;
   try {
-    record.region = options.region(typeof header === "string" ? header : undefined);
-    const request = await requestOf(req, `http://${req.headers.host ?? "localhost"}`);
-    response = await options.dispatcher.dispatch(request, record);
+    const header = req.headers[REGION_HEADER];
+    exchange.record.region = options.region(typeof header === "string" ? header : undefined);
+    origin = `http://${req.headers.host ?? "localhost"}`;
+    request = bodilessRequestOf(req, origin);
   } catch (e) {
-    ({ response, error } = failure(e, options.maps, req.headers.accept ?? null));
+    return exchange.fail(e);
   }
-  answering = true;
-  options.beforeAnswer(record);
-  const extra: Record<string, string> = { [REGION_HEADER]: record.region || "none" };
-  const kv = kvHeader(record);
-  if (kv) extra[KV_HEADER] = kv;
-  // A body left unread (one refused as too large) cannot be followed by another request on this connection.
-  if (!req.complete) extra[HEADERS.connection] = "close";
-  try {
-    await send(res, response, extra);
-  } catch {
-    // The client went away mid-answer: nothing is left to tell it.
-    res.destroy();
+  if (request !== null) exchange.dispatch(request);
+  else
+    requestOf(req, origin).then(
+      (r) => exchange.dispatch(r),
+      (e: unknown) => exchange.fail(e),
+    );
+}
+
+/** A request being served: what its answer and its log line need. */
+class Exchange implements Answerer {
+  readonly started = performance.now();
+  readonly record: RequestRecord = { region: "", ops: [] };
+  answering = false;
+
+  constructor(
+    private readonly options: DevServerOptions,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {
+    (res as ExchangeResponse)[EXCHANGE] = this;
+    res.on("close", onClose);
   }
-  options.log({ method: req.method ?? "GET", path: req.url ?? "/", status: response.status, ms: performance.now() - started, record, ...(error && { error }) });
+
+  dispatch(request: EdgeRequest): void {
+    try {
+      this.options.dispatcher.serve(request, this.record, this);
+    } catch (e) {
+      // Thrown before any answer (a Host no URL can have); once answering, a throw is the answer's own.
+      if (this.answering) throw e;
+      // Answered later, as any answer is: once the request has been read whole (see answer()).
+      void Promise.resolve(e).then((thrown) => this.fail(thrown));
+    }
+  }
+
+  /** Called when the connection closes: a line for a request whose functions had not answered. */
+  closed(): void {
+    if (!this.answering)
+      this.options.log({
+        method: this.req.method ?? "GET",
+        path: this.req.url ?? "/",
+        status: 0,
+        ms: performance.now() - this.started,
+        record: this.record,
+        abandoned: true,
+      });
+  }
+
+  answered(response: Response): void {
+    this.answer(response);
+  }
+
+  failed(e: unknown): void {
+    this.fail(e);
+  }
+
+  fail(e: unknown): void {
+    const { response, error } = failure(e, this.options.maps, this.req.headers.accept ?? null);
+    this.answer(response, error);
+  }
+
+  answer(response: Response, error?: LoggedError): void {
+    const { options, req, res, record } = this;
+    this.answering = true;
+    options.beforeAnswer(record);
+    const extra: Record<string, string> = { [REGION_HEADER]: record.region || "none" };
+    const kv = kvHeader(record);
+    if (kv) extra[KV_HEADER] = kv;
+    // A body left unread (one refused as too large) cannot be followed by another request on this connection.
+    if (!req.complete) extra[HEADERS.connection] = "close";
+    let sending: Promise<void> | undefined;
+    try {
+      sending = send(res, response, extra);
+    } catch {
+      res.destroy();
+    }
+    if (sending === undefined) this.logged(response.status, error);
+    else
+      sending.then(
+        () => this.logged(response.status, error),
+        () => {
+          // The client went away mid-answer: nothing is left to tell it.
+          res.destroy();
+          this.logged(response.status, error);
+        },
+      );
+  }
+
+  private logged(status: number, error: LoggedError | undefined): void {
+    const log: RequestLog = { method: this.req.method ?? "GET", path: this.req.url ?? "/", status, ms: performance.now() - this.started, record: this.record };
+    if (error) log.error = error;
+    this.options.log(log);
+  }
+}
+
+/** Where a response finds its exchange: one listener for every response, rather than a closure each. */
+const EXCHANGE = Symbol("exchange");
+type ExchangeResponse = ServerResponse & { [EXCHANGE]: Exchange };
+
+function onClose(this: ServerResponse): void {
+  (this as ExchangeResponse)[EXCHANGE].closed();
 }
 
 /** The answer to a request that failed, and what the log says of it. */

@@ -428,3 +428,105 @@ describe("yourspace dev refuses to start on bad input", () => {
     expect(r.stderr).toContain(`There is no yourspace.jsonc in ${dir} or its parents.`);
   });
 });
+
+describe("yourspace dev: a function's Response made from text or bytes", () => {
+  it("is a Response in every way a function can look at it, and is sent as it stands when returned", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([
+        { pattern: "/fields", function: "fields" },
+        { pattern: "/changed", function: "changed" },
+        { pattern: "/bytes", function: "bytes" },
+        { pattern: "/read", function: "read" },
+        { pattern: "/subclass", function: "subclass" },
+        { pattern: "/passed-on", function: "passed-on" },
+      ]),
+      "functions/fields.js": `export default async () => {
+  const r = new Response("text");
+  const c = r.clone();
+  const fields = { instance: r instanceof Response, made: r.constructor === Response, status: r.status, ok: r.ok, statusText: r.statusText, type: r.type, url: r.url, redirected: r.redirected, bodyUsed: r.bodyUsed, tag: Object.prototype.toString.call(r), headers: [...r.headers], clone: await c.text() };
+  return new Response(JSON.stringify(fields));
+};\n`,
+      "functions/changed.js": `export default () => { const r = new Response("changed"); r.headers.set("x-added", "1"); r.headers.delete("content-type"); return r; };\n`,
+      "functions/bytes.js": `export default async () => {
+  const read = [...(await new Response("h\\u00e9").bytes())];
+  return new Response(new Uint8Array([...read, 33]));
+};\n`,
+      "functions/read.js": `export default async () => { const r = new Response("once"); const text = await r.text(); return new Response(JSON.stringify({ text, used: r.bodyUsed })); };\n`,
+      "functions/subclass.js": `class Tagged extends Response { get tag() { return "mine"; } }
+export default () => { const r = new Tagged("sub"); return new Response(r.tag + " " + (r instanceof Tagged)); };\n`,
+      "functions/passed-on.js": `export default () => { const r = new Response("passed"); return new Response(r.body, r); };\n`,
+    });
+    const dev = await startDevProcess(project);
+
+    expect(await (await dev.fetch("/fields")).json()).toEqual({
+      instance: true,
+      made: true,
+      status: 200,
+      ok: true,
+      statusText: "",
+      type: "default",
+      url: "",
+      redirected: false,
+      bodyUsed: false,
+      tag: "[object Response]",
+      headers: [["content-type", "text/plain;charset=UTF-8"]],
+      clone: "text",
+    });
+    const changed = await dev.fetch("/changed");
+    expect([changed.headers.get("x-added"), changed.headers.get("content-type"), await changed.text()]).toEqual(["1", null, "changed"]);
+    const bytes = await dev.fetch("/bytes");
+    expect([bytes.headers.get("content-type"), [...new Uint8Array(await bytes.arrayBuffer())]]).toEqual([null, [104, 195, 169, 33]]);
+    expect(await (await dev.fetch("/read")).json()).toEqual({ text: "once", used: true });
+    expect(await (await dev.fetch("/subclass")).text()).toBe("mine true");
+    const passed = await dev.fetch("/passed-on");
+    expect([passed.status, passed.headers.get("content-type"), await passed.text()]).toEqual([200, "text/plain;charset=UTF-8", "passed"]);
+  });
+});
+
+describe("yourspace dev: a route whose function has never built", () => {
+  it("answers its build error with 500 and keeps the connection open, as any answer", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([{ pattern: "/*", function: "broken" }]),
+      "functions/broken.js": "export default (req) => {\n",
+    });
+    const dev = await startDevProcess(project);
+    const { request } = await import("node:http");
+    const answer = await new Promise<{ status?: number; connection?: string; body: string }>((resolve, reject) => {
+      request(`${dev.info.url}/page`, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode, connection: res.headers.connection, body }));
+      })
+        .on("error", reject)
+        .end();
+    });
+    expect([answer.status, answer.connection, (JSON.parse(answer.body) as { error: { code: string } }).error.code]).toEqual([
+      500,
+      "keep-alive",
+      "FUNCTION_ERROR",
+    ]);
+  });
+});
+
+describe("yourspace dev: a request whose Host makes no URL", () => {
+  it("is answered 500 INTERNAL before any function runs, and the connection stays open", async () => {
+    const project = devProject({
+      "yourspace.jsonc": routes([{ pattern: "/*", function: "echo" }]),
+      "functions/echo.js": `export default (req) => new Response("ran for " + req.url.pathname);\n`,
+    });
+    const dev = await startDevProcess(project);
+    const { request } = await import("node:http");
+    const answer = await new Promise<{ status?: number; connection?: string; body: string }>((resolve, reject) => {
+      request(`${dev.info.url}/page`, { headers: { host: "a b" } }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode, connection: res.headers.connection, body }));
+      })
+        .on("error", reject)
+        .end();
+    });
+    expect([answer.status, answer.connection, (JSON.parse(answer.body) as { error: { code: string } }).error.code]).toEqual([500, "keep-alive", "INTERNAL"]);
+  });
+});

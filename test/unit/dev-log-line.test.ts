@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { logLine } from "../../src/dev/log-line.js";
+import { kvHeader, logLine } from "../../src/dev/log-line.js";
 
 describe("yourspace dev's log line for a request that failed", () => {
   const failed = {
@@ -65,5 +65,24 @@ describe("yourspace dev's log line for a request its client gave up on", () => {
 
   it("is an abandoned event under --json", () => {
     expect(JSON.parse(logLine(abandoned, true))).toEqual({ event: "abandoned", method: "GET", path: "/hang", ms: 30_000, region: "iad", kv: [] });
+  });
+});
+
+describe("the x-yourspace-kv header", () => {
+  it("lists the reads that were served, in order, each key percent-encoded; writes and failed reads are not listed", () => {
+    const record = {
+      region: "sin",
+      ops: [
+        { op: "get" as const, binding: "default", key: "a/b c", servedFrom: "home" as const, version: "00000000000000000001", stale: false, ageMs: 0 },
+        { op: "put" as const, binding: "default", key: "w" },
+        { op: "get" as const, binding: "default", key: "gone", error: "PERMISSION_DENIED" },
+        { op: "get" as const, binding: "FLAGS", key: "é", servedFrom: "cache" as const, version: null, ageMs: 1200 },
+        { op: "get" as const, binding: "default", key: "r", servedFrom: "replica" as const, version: "00000000000000000002", stale: true, ageMs: 35 },
+      ],
+    };
+    expect(kvHeader(record)).toBe(
+      "a%2Fb%20c v=00000000000000000001 from=home stale=0 age=0, %C3%A9 v=none from=cache stale=unknown age=1200, r v=00000000000000000002 from=replica stale=1 age=35",
+    );
+    expect(kvHeader({ region: "iad", ops: [{ op: "put", binding: "default", key: "w" }] })).toBe("");
   });
 });

@@ -7,7 +7,8 @@ import type { Settings } from "../settings.js";
  * namespace is removed and made again, so they are cached until anyone writes (the settings' stamp).
  */
 export class NamespaceIds {
-  private readonly ids = new Map<string, number>();
+  /** By site, then name: two lookups of strings whose hashes are kept, rather than one of a string made per call. */
+  private readonly ids = new Map<string, Map<string, number>>();
   private stamp = -1;
 
   constructor(
@@ -18,17 +19,18 @@ export class NamespaceIds {
 
   /** The id of namespace `name` of `site`; NAMESPACE_NOT_FOUND when there is none. */
   get(site: string, name: string): number {
-    const key = `${site}\u0000${name}`;
     if (this.stamp !== this.settings.stamp) {
       this.ids.clear();
       this.stamp = this.settings.stamp;
     }
-    let id = this.ids.get(key);
+    let ofSite = this.ids.get(site);
+    let id = ofSite?.get(name);
     if (id === undefined) {
       const row = this.stmt("SELECT id FROM namespaces WHERE site = ? AND name = ?").get(site, name) as { id: number } | undefined;
       if (!row) throw errors.namespaceNotFound(name);
       id = row.id;
-      this.ids.set(key, id);
+      if (!ofSite) this.ids.set(site, (ofSite = new Map()));
+      ofSite.set(name, id);
     }
     return id;
   }
