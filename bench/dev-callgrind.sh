@@ -4,7 +4,7 @@
 # does not move, unlike req/s or CPU time (the kernel's share, the write of each answer, is not in
 # it). The built binary of a checkout runs under valgrind; after a warm-up (so the JIT has compiled
 # the hot path), the counts are zeroed, a fixed number of GETs is sent over 10 keep-alive
-# connections (bench/dev/drive.mjs) and the counts dumped. Reported: the JavaScript thread, and all
+# connections (bench/server/drive.mjs) and the counts dumped. Reported: the JavaScript thread, and all
 # threads (V8's compiler and GC threads included).
 #
 # Usage: bash bench/dev-callgrind.sh <checkout> [warm-up requests, default 3000] [requests, default 3000]
@@ -21,14 +21,7 @@ WARM=${2:-3000}
 N=${3:-3000}
 [ -f "$checkout/dist/cli.cjs" ] || { echo "bench/dev-callgrind.sh: $checkout is not built (no dist/cli.cjs)" >&2; exit 1; }
 
-tmp=$(mktemp -d)
-vpid=
-cleanup() {
-  [ -n "$vpid" ] && kill -INT "$vpid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$here/lib/callgrind.sh"
 mkdir -p "$tmp/home" "$tmp/project/functions"
 # The project bench/dev.mjs serves (bench/dev/sides.mjs).
 echo '{ "routes": [{ "pattern": "/*", "function": "functions/read.js", "kv": "read-only" }] }' >"$tmp/project/yourspace.jsonc"
@@ -37,20 +30,7 @@ cd "$tmp/project"
 # The store in the project's own data directory, whatever the environment says.
 environment=(env -u YOURSPACE_API_URL -u YOURSPACE_TOKEN -u YOURSPACE_SITE -u YOURSPACE_REGION HOME="$tmp/home" YOURSPACE_DATA_DIR="$tmp/data")
 "${environment[@]}" node "$checkout/bin/yourspace" kv set bench/small hello-world >/dev/null 2>&1
-"${environment[@]}" valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$tmp/cg.%p" --dump-instr=no \
-  node ${NODE_FLAGS:-} "$checkout/bin/yourspace" dev --port 0 --json --no-browser >"$tmp/server.json" 2>"$tmp/server.log" &
-vpid=$!
-for _ in $(seq 1 1500); do [ -s "$tmp/server.json" ] && break; sleep 0.2; done
-[ -s "$tmp/server.json" ] || { cat "$tmp/server.log" >&2; echo "bench/dev-callgrind.sh: yourspace dev did not start" >&2; exit 1; }
+start_under_callgrind "bench/dev-callgrind.sh: yourspace dev" "${environment[@]}" -- dev --port 0 --json --no-browser
 url=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8").split("\n")[0]).url' "$tmp/server.json")
-node "$here/dev/drive.mjs" "$url/" "$WARM"
-callgrind_control -z "$vpid" >/dev/null 2>&1
-node "$here/dev/drive.mjs" "$url/" "$N"
-callgrind_control -d "$vpid" >/dev/null 2>&1
-kill -INT "$vpid"
-wait "$vpid" || true
-vpid=
-totals=$(for f in "$tmp"/cg.*.1-*; do grep -h '^totals:\|^summary:' "$f" | head -1 | awk '{print $2}'; done | sort -n)
-js=$(echo "$totals" | tail -1)
-all=$(echo "$totals" | awk '{ s += $1 } END { print s }')
-echo "$checkout ($(git -C "$checkout" rev-parse --short HEAD 2>/dev/null || echo '?')), $N requests after $WARM: $((js / N)) instructions per request on the JavaScript thread, $((all / N)) on all threads"
+count_instructions "$url/" - get
+echo "$checkout ($(git -C "$checkout" rev-parse --short HEAD 2>/dev/null || echo '?')), $N requests after $WARM: $js_per_request instructions per request on the JavaScript thread, $all_per_request on all threads"

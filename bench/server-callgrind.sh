@@ -21,21 +21,10 @@ WARM=${3:-4000}
 N=${4:-3000}
 [ -f "$checkout/dist/cli.cjs" ] || { echo "bench/server-callgrind.sh: $checkout is not built (no dist/cli.cjs)" >&2; exit 1; }
 
-tmp=$(mktemp -d)
-vpid=
-cleanup() {
-  [ -n "$vpid" ] && kill -INT "$vpid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$here/lib/callgrind.sh"
 mkdir -p "$tmp/home"
-env -u YOURSPACE_API_URL -u YOURSPACE_TOKEN -u YOURSPACE_DATA_DIR -u YOURSPACE_SITE -u YOURSPACE_REGION HOME="$tmp/home" \
-  valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$tmp/cg.%p" --dump-instr=no \
-  node ${NODE_FLAGS:-} "$checkout/bin/yourspace" kv emulator start --port 0 --json --data-dir "$tmp/data" >"$tmp/server.json" 2>"$tmp/server.log" &
-vpid=$!
-for _ in $(seq 1 1500); do [ -s "$tmp/server.json" ] && break; sleep 0.2; done
-[ -s "$tmp/server.json" ] || { cat "$tmp/server.log" >&2; echo "bench/server-callgrind.sh: the server did not start" >&2; exit 1; }
+start_under_callgrind "bench/server-callgrind.sh: the server" env -u YOURSPACE_API_URL -u YOURSPACE_TOKEN -u YOURSPACE_DATA_DIR -u YOURSPACE_SITE -u YOURSPACE_REGION HOME="$tmp/home" \
+  -- kv emulator start --port 0 --json --data-dir "$tmp/data"
 field() { node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[process.argv[2]]' "$1" "$2"; }
 api=$(field "$tmp/server.json" apiUrl)
 token=$(field "$tmp/server.json" token)
@@ -46,14 +35,5 @@ case $kind in
   put | cond) url=$api/v1/sites/local/namespaces/default/values/bench%2Fsmall ;;
   *) echo "bench/server-callgrind.sh: the case is put, incr or cond, not $kind" >&2; exit 2 ;;
 esac
-node "$here/server/drive.mjs" "$url" "$token" "$kind" "$WARM"
-callgrind_control -z "$vpid" >/dev/null
-node "$here/server/drive.mjs" "$url" "$token" "$kind" "$N"
-callgrind_control -d "$vpid" >/dev/null
-kill -INT "$vpid"
-wait "$vpid" || true
-vpid=
-totals=$(for f in "$tmp"/cg.*.1-*; do grep -h '^totals:\|^summary:' "$f" | head -1 | awk '{print $2}'; done | sort -n)
-js=$(echo "$totals" | tail -1)
-all=$(echo "$totals" | awk '{ s += $1 } END { print s }')
-echo "$checkout ($(git -C "$checkout" rev-parse --short HEAD 2>/dev/null || echo '?')), $kind, $N requests after $WARM: $((js / N)) instructions per request on the server's JavaScript thread, $((all / N)) on all threads"
+count_instructions "$url" "$token" "$kind"
+echo "$checkout ($(git -C "$checkout" rev-parse --short HEAD 2>/dev/null || echo '?')), $kind, $N requests after $WARM: $js_per_request instructions per request on the server's JavaScript thread, $all_per_request on all threads"

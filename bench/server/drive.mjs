@@ -1,14 +1,15 @@
-// A fixed number of requests against the emulator's API server, for bench/server-callgrind.sh: no
-// timing, no autocannon, only node:http with keep-alive. A request whose connection the server
-// closed meanwhile (its keep-alive timeout, under valgrind's slowness) is sent again.
-// Usage: node bench/server/drive.mjs <url> <token> <put|incr|cond> <requests> [connections, default 10]
+// A fixed number of requests against the emulator's API server (bench/server-callgrind.sh) or
+// `yourspace dev` (bench/dev-callgrind.sh): no timing, no autocannon, only node:http with keep-alive.
+// A request whose connection the server closed meanwhile (its keep-alive timeout, under valgrind's
+// slowness) is sent again; an answer of 300 or more stops the run.
+// Usage: node bench/server/drive.mjs <url> <token, or - for none> <put|incr|cond|get> <requests> [connections, default 10]
 //   put: a 64-byte value, different every time; cond: the same with If-None-Match: * on a new key
-//   every request (the URL, then -<pid>-<n>); incr: POST with no body (add 1).
+//   every request (the URL, then -<pid>-<n>); incr: POST with no body (add 1); get: GET.
 import http from "node:http";
 
 const [url, token, kind, requests, connections] = process.argv.slice(2);
-if (!url || !token || !["put", "incr", "cond"].includes(kind) || !requests) {
-  console.error("usage: node bench/server/drive.mjs <url> <token> <put|incr|cond> <requests> [connections]");
+if (!url || !token || !["put", "incr", "cond", "get"].includes(kind) || !requests) {
+  console.error("usage: node bench/server/drive.mjs <url> <token|-> <put|incr|cond|get> <requests> [connections]");
   process.exit(2);
 }
 const N = Number(requests);
@@ -21,10 +22,10 @@ let done = 0;
 function one() {
   if (sent >= N) return;
   const i = sent++;
-  const headers = { authorization: `Bearer ${token}` };
+  const headers = token === "-" ? {} : { authorization: `Bearer ${token}` };
   let path = target.pathname;
   let body;
-  if (kind !== "incr") {
+  if (kind === "put" || kind === "cond") {
     body = Buffer.from(`value-${String(i).padStart(12, "0")}-`.padEnd(64, "x"));
     headers["content-type"] = "application/octet-stream";
     headers["content-length"] = body.length;
@@ -33,7 +34,7 @@ function one() {
       path += `-${process.pid}-${i}`;
     }
   }
-  const req = http.request({ host: target.hostname, port: target.port, path, method: kind === "incr" ? "POST" : "PUT", headers, agent }, (res) => {
+  const req = http.request({ host: target.hostname, port: target.port, path, method: { incr: "POST", get: "GET" }[kind] ?? "PUT", headers, agent }, (res) => {
     res.resume();
     res.on("end", () => {
       if (res.statusCode >= 300) {

@@ -483,6 +483,21 @@ export default () => { const r = new Tagged("sub"); return new Response(r.tag + 
   });
 });
 
+/** A GET over node:http (whose Host header a test may set, as fetch does not let it): its status, Connection header and body. */
+async function answerOf(url: string, headers: Record<string, string> = {}): Promise<{ status?: number; connection?: string; body: string }> {
+  const { request } = await import("node:http");
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode, connection: res.headers.connection, body }));
+    })
+      .on("error", reject)
+      .end();
+  });
+}
+
 describe("yourspace dev: a route whose function has never built", () => {
   it("answers its build error with 500 and keeps the connection open, as any answer", async () => {
     const project = devProject({
@@ -490,17 +505,7 @@ describe("yourspace dev: a route whose function has never built", () => {
       "functions/broken.js": "export default (req) => {\n",
     });
     const dev = await startDevProcess(project);
-    const { request } = await import("node:http");
-    const answer = await new Promise<{ status?: number; connection?: string; body: string }>((resolve, reject) => {
-      request(`${dev.info.url}/page`, (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (body += c));
-        res.on("end", () => resolve({ status: res.statusCode, connection: res.headers.connection, body }));
-      })
-        .on("error", reject)
-        .end();
-    });
+    const answer = await answerOf(`${dev.info.url}/page`);
     expect([answer.status, answer.connection, (JSON.parse(answer.body) as { error: { code: string } }).error.code]).toEqual([
       500,
       "keep-alive",
@@ -516,17 +521,7 @@ describe("yourspace dev: a request whose Host makes no URL", () => {
       "functions/echo.js": `export default (req) => new Response("ran for " + req.url.pathname);\n`,
     });
     const dev = await startDevProcess(project);
-    const { request } = await import("node:http");
-    const answer = await new Promise<{ status?: number; connection?: string; body: string }>((resolve, reject) => {
-      request(`${dev.info.url}/page`, { headers: { host: "a b" } }, (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (body += c));
-        res.on("end", () => resolve({ status: res.statusCode, connection: res.headers.connection, body }));
-      })
-        .on("error", reject)
-        .end();
-    });
+    const answer = await answerOf(`${dev.info.url}/page`, { host: "a b" });
     expect([answer.status, answer.connection, (JSON.parse(answer.body) as { error: { code: string } }).error.code]).toEqual([500, "keep-alive", "INTERNAL"]);
   });
 });

@@ -1,18 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { GroupRows } from "../../src/emulator/kv/group-rows.js";
 import type { Row } from "../../src/emulator/store/rows.js";
+import { liveRow } from "../support/rows.js";
 import { freshEngine, T0 } from "../support/engine.js";
 
-const row = (key: string, version: number, value: string): Row => ({
-  key: Buffer.from(key),
-  version,
-  value: Buffer.from(value),
-  tombstone: 0,
-  expires_at: null,
-  metadata: null,
-  commit_t: T0 + version,
-  origin: "iad",
-});
+const row = (key: string, version: number, value: string): Row => liveRow(key, value, version, { commit_t: T0 + version, origin: "iad" });
 
 /** A group's history rows, written out into a real store. */
 function setup() {

@@ -2,17 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HeadCache } from "../../src/emulator/kv/head-cache.js";
 import type { Row } from "../../src/emulator/store/rows.js";
+import { liveRow } from "../support/rows.js";
 
-const row = (key: string, value: string, version = 1): Row => ({
-  key: Buffer.from(key),
-  version,
-  value: Buffer.from(value),
-  tombstone: 0,
-  expires_at: null,
-  metadata: null,
-  commit_t: 0,
-  origin: "home",
-});
+const row = (key: string, value: string, version = 1): Row => liveRow(key, value, version);
 
 /** A cache of at most three keys, whose reads of a key not held store "stored". */
 function threeKeys(maxBytes: number) {
