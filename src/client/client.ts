@@ -184,7 +184,7 @@ export class HttpBackend implements Backend {
       method: "POST",
       path: paths.deletePrefix(this.site, ns),
       query: { [QUERY.region]: options.region },
-      body: deletePrefixBody(prefix, options.cursor),
+      body: deletePrefixBody(prefix, options.cursor, options.dryRun),
       headers: { ...JSON_BODY, ...once() },
       repeatable: true,
     });

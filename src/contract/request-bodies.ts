@@ -26,8 +26,8 @@ export const BODIES = {
     example: '{"keys": ["…"], "force": false, "dryRun": false}',
   },
   "POST deletePrefix": {
-    fields: { prefix: { kind: "string", required: true }, cursor: { kind: "stringOrNull" } },
-    example: '{"prefix": "…", "cursor": null}',
+    fields: { prefix: { kind: "string", required: true }, cursor: { kind: "stringOrNull" }, dryRun: { kind: "boolean" } },
+    example: '{"prefix": "…", "cursor": null, "dryRun": false}',
   },
   "POST bulkPut": {
     fields: { entries: { kind: "array", required: true }, dryRun: { kind: "boolean" }, ifAbsent: { kind: "boolean" } },
@@ -70,6 +70,7 @@ export interface BulkDeleteBody {
 export interface DeletePrefixBody {
   prefix: string;
   cursor?: string | null;
+  dryRun?: boolean;
 }
 
 /** `entries` are checked one by one (parseWireEntry): one that does not parse fails alone. */
@@ -116,7 +117,8 @@ export const namespaceCreateBody = (name: string): string => JSON.stringify({ na
 export const bulkDeleteBody = (keys: string[], force: boolean | undefined, dryRun: boolean): string =>
   JSON.stringify({ keys, force, ...(dryRun && { dryRun }) } satisfies BulkDeleteBody);
 
-export const deletePrefixBody = (prefix: string, cursor: string | null): string => JSON.stringify({ prefix, cursor } satisfies DeletePrefixBody);
+export const deletePrefixBody = (prefix: string, cursor: string | null, dryRun = false): string =>
+  JSON.stringify({ prefix, cursor, ...(dryRun && { dryRun }) } satisfies DeletePrefixBody);
 
 /** A bulk write's entry as the client sends it: the value always base64, so any bytes survive; its condition, if any, as `only_if`. */
 export function bulkEntryText(e: BulkEntry): string {

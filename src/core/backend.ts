@@ -111,6 +111,11 @@ export interface DeleteOptions extends WriteOptions {
 
 export interface PrefixDeleteOptions extends WriteOptions {
   cursor: string | null;
+  /**
+   * Make every check the step's removal makes (the namespace, the region's link to home, the token's
+   * access) and remove nothing: the step answers the live keys it would remove, and the cursor on.
+   */
+  dryRun?: boolean;
 }
 
 export interface PrefixDeleteStep {

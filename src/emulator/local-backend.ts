@@ -164,10 +164,10 @@ export class LocalBackend implements Backend {
     try {
       const limit = options.limit ?? this.steps.next;
       const step = engine.actingFor(this.actor, () =>
-        engine.deletePrefixStep(this.site, ns, prefix, { cursor: options.cursor, region: options.region, limit }),
+        engine.deletePrefixStep(this.site, ns, prefix, { cursor: options.cursor, region: options.region, limit, dryRun: options.dryRun }),
       );
       if (options.limit === undefined) this.steps.took(step.heldMs);
-      if (step.removed > 0) this.trail.removedAll(ns, prefix, region, step.removed);
+      if (step.removed > 0 && !options.dryRun) this.trail.removedAll(ns, prefix, region, step.removed);
       return step;
     } catch (e) {
       this.trail.failed("delete", ns, [`${prefix}*`], options.region, e);

@@ -136,6 +136,7 @@ describe("bad requests get structured errors and the server stays up", () => {
       '{"prefix": ["a/"]}',
       '{"prefix": "a/", "cursor": 7}',
       '{"prefix": "a/", "limit": 5}',
+      '{"prefix": "a/", "dryRun": "yes"}',
       '"a/"',
     ])
       await expectError(await post(body), 400, "MALFORMED_BODY");
@@ -146,6 +147,17 @@ describe("bad requests get structured errors and the server stays up", () => {
     });
     await expectError(ghost, 404, "NAMESPACE_NOT_FOUND");
     expect(server.engine.list("local", "default", { prefix: "", limit: 10 }).keys.map((k) => k.key)).toEqual(["a/1", "a/2", "b/1"]);
+    // A dry run answers what the step would remove and removes nothing; a read-only token may not ask.
+    const dry = await post('{"prefix": "a/", "cursor": null, "dryRun": true}');
+    expect([dry.statusCode, await dry.body.json()]).toEqual([200, { removed: 2, cursor: null }]);
+    expect(server.engine.list("local", "default", { prefix: "", limit: 10 }).keys.map((k) => k.key)).toEqual(["a/1", "a/2", "b/1"]);
+    const readOnly = server.tokens.create({ site: "local", access: "read-only" }).token;
+    const refused = await request(`${server.url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${readOnly}`, "content-type": "application/json" },
+      body: '{"prefix": "a/", "dryRun": true}',
+    });
+    await expectError(refused, 403, "PERMISSION_DENIED");
     // And a good one, answered as the contract says.
     const res = await post('{"prefix": "a/", "cursor": null}');
     expect(res.statusCode).toBe(200);

@@ -334,6 +334,10 @@ const SCENARIOS: Record<string, Scenario> = {
     ok(await step(["kv", "emulator", "partition", "sin"]));
     fails(await step(["kv", "set", "p", "x", "--region", "sin", "--json"]), 5, "UNAVAILABLE");
     fails(await step(["kv", "get", "k", "--region", "sin", "--json"]), 5, "UNAVAILABLE");
+    // A prefix's dry run answers as its removal would, which goes through home.
+    fails(await step(["kv", "rm", "--prefix", "", "--yes", "--region", "sin", "--json"]), 5, "UNAVAILABLE");
+    fails(await step(["kv", "rm", "--prefix", "", "--dry-run", "--region", "sin", "--json"]), 5, "UNAVAILABLE");
+    expect(json(await step(["kv", "rm", "--prefix", "", "--dry-run", "--json"]))).toMatchObject({ dryRun: true, removed: 2 });
     ok(await step(["kv", "emulator", "heal", "sin"]));
     // Expiry follows the manual clock on both targets.
     ok(await step(["kv", "set", "short", "s", "--ttl", "60s"]));

@@ -69,6 +69,9 @@ async function removePrefix(ctx: Context, backend: Backend, ns: string, prefix: 
   try {
     // A dry run prints each page's keys as it comes (not under --json, which reports the count).
     const show = opts.dryRun && !ctx.out.json ? (key: string) => ctx.out.key(key) : undefined;
+    // The target first makes the checks the removal would (the region's link to home, the token's
+    // access), so a dry run, or a question, never promises a removal that would be refused.
+    if (counts) await backend.deletePrefix(ns, prefix, { cursor: null, region, dryRun: true });
     if (counts) counted = await countUnder(backend, ns, prefix, show);
     if (opts.dryRun || counted === 0) return await reportPrefix(ctx, ns, prefix, counted ?? 0, opts.dryRun === true);
     if (!opts.yes && counted !== null) {

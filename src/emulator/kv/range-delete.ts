@@ -17,6 +17,8 @@ export interface RangeStep {
   after: Buffer | null;
   /** Rows looked at, tombstones included, so a step's work is bounded however many keys earlier runs removed. */
   limit: number;
+  /** Everything but the removal: the step answers what it would remove. */
+  dryRun?: boolean;
 }
 
 export interface RangeStepResult {
@@ -76,7 +78,7 @@ export function removeRangeStep(engine: KvContext, step: RangeStep): RangeStepRe
            FROM entries WHERE ${BOUNDS} AND tombstone = 0`,
         )
         .get(now, ...bounds) as { rows: number; live: number; bytes: number };
-      if (held.rows > 0) {
+      if (held.rows > 0 && !step.dryRun) {
         const atOnce = deliveredAtOnce(engine, region, now, held.rows);
         if (atOnce === "mixed" || keyByKey(engine, region)) {
           const keys = engine

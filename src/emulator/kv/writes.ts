@@ -56,12 +56,21 @@ export function deletePrefixStep(
   site: string,
   namespace: string,
   prefix: string,
-  options: { cursor: string | null; region?: string; limit: number },
+  options: { cursor: string | null; region?: string; limit: number; dryRun?: boolean },
 ): PrefixStep {
   const from = Buffer.from(prefix, "utf8");
   const scope = { kind: "deletePrefix", namespace, prefix } as const;
   const after = options.cursor === null ? null : Buffer.from(decodeCursor(options.cursor, scope), "utf8");
-  const step = removeRangeStep(engine, { site, namespace, region: options.region, from, below: prefixUpperBound(from), after, limit: options.limit });
+  const step = removeRangeStep(engine, {
+    site,
+    namespace,
+    region: options.region,
+    from,
+    below: prefixUpperBound(from),
+    after,
+    limit: options.limit,
+    dryRun: options.dryRun,
+  });
   return { removed: step.removed, cursor: step.last === null ? null : encodeCursor(scope, step.last.toString("utf8")), heldMs: step.heldMs };
 }
 

@@ -12,10 +12,10 @@ export const prefixDelete = {
     action: "write",
     handle: async ({ req, token, kv, params, query, server }) => {
       const doc = (await readObject(req, API_LIMITS.maxJsonBody, BODIES["POST deletePrefix"])) as unknown as DeletePrefixBody;
-      const options = { cursor: doc.cursor ?? null, region: query.get(QUERY.region) ?? undefined };
-      return server.idempotent(req, token, {
-        alone: async () => ({ status: 200, json: (await kv.deletePrefix(params.ns!, doc.prefix, options)) satisfies WirePrefixDeleted }),
-      });
+      const options = { cursor: doc.cursor ?? null, region: query.get(QUERY.region) ?? undefined, dryRun: doc.dryRun === true };
+      const run = async () => ({ status: 200, json: (await kv.deletePrefix(params.ns!, doc.prefix, options)) satisfies WirePrefixDeleted });
+      // A dry run changes nothing, so its answer is not kept for a retry (as bulk.ts's dry runs).
+      return options.dryRun ? run() : server.idempotent(req, token, { alone: run });
     },
   },
 } satisfies Resource;
