@@ -56,7 +56,12 @@ export class Engine extends KvContext {
    * delete, looking at `limit` rows at most: one transaction, whose write lock is held about as long
    * as `limit` says (see range-delete.ts). Run again with the cursor it returns until that is null.
    */
-  deletePrefixStep(site: string, namespace: string, prefix: string, options: { cursor: string | null; region?: string; limit: number; dryRun?: boolean }): PrefixStep {
+  deletePrefixStep(
+    site: string,
+    namespace: string,
+    prefix: string,
+    options: { cursor: string | null; region?: string; limit: number; dryRun?: boolean },
+  ): PrefixStep {
     this.mode.bulk();
     return deletePrefixStep(this, site, namespace, prefix, options);
   }
