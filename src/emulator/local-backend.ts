@@ -153,7 +153,7 @@ export class LocalBackend implements Backend {
   /** A step sized by the last (see StepSize), then a pause as long, so other processes' writers get the lock between steps. */
   async deletePrefix(ns: string, prefix: string, options: PrefixDeleteOptions): Promise<PrefixDeleteStep> {
     const step = this.deletePrefixNow(ns, prefix, options);
-    await makeWay(step.heldMs);
+    if (!options.dryRun) await makeWay(step.heldMs);
     return { removed: step.removed, cursor: step.cursor };
   }
 
@@ -166,7 +166,8 @@ export class LocalBackend implements Backend {
       const step = engine.actingFor(this.actor, () =>
         engine.deletePrefixStep(this.site, ns, prefix, { cursor: options.cursor, region: options.region, limit, dryRun: options.dryRun }),
       );
-      if (options.limit === undefined) this.steps.took(step.heldMs);
+      // A dry step removes nothing, so how long it held the lock says nothing of the next removal's step.
+      if (options.limit === undefined && !options.dryRun) this.steps.took(step.heldMs);
       if (step.removed > 0 && !options.dryRun) this.trail.removedAll(ns, prefix, region, step.removed);
       return step;
     } catch (e) {
