@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { devNull, tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable, Writable } from "node:stream";
+import { DescriptorOutput } from "../terminal/standard-output.js";
 import { main } from "./run.js";
-
-/** The hidden command the build runs: `yourspace __code-cache`. */
-export const CODE_CACHE_COMMAND = "__code-cache";
 
 /** The commands people run most, in order, on a store of their own. */
 const WARM_UP: readonly string[][] = [
@@ -27,9 +24,13 @@ const WARM_UP: readonly string[][] = [
  * command's exit code, or 0.
  */
 export async function warmCodeCache(): Promise<number> {
+  // Loaded here, not by every command: they write to no stream of Node's unless at a terminal.
+  const { Readable, Writable } = await import("node:stream");
   const dir = mkdtempSync(join(tmpdir(), "yourspace-code-cache-"));
+  // Written as a command's output to a pipe or a file is written, so that code is in the cache too.
+  const nowhere = openSync(devNull, "w");
   try {
-    const discard = () => new Writable({ write: (_chunk, _encoding, done) => done() });
+    const discard = () => new DescriptorOutput(nowhere, () => new Writable({ write: (_chunk, _encoding, done) => done() }));
     const io = {
       stdin: Readable.from([]),
       stdout: discard(),
@@ -44,6 +45,7 @@ export async function warmCodeCache(): Promise<number> {
     }
     return 0;
   } finally {
+    closeSync(nowhere);
     rmSync(dir, { recursive: true, force: true });
   }
 }

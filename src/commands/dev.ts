@@ -7,6 +7,7 @@ import { logLine } from "../dev/log-line.js";
 import { escapeControls } from "../core/escape.js";
 import { startDev, type DevInfo } from "../dev/runner.js";
 import { resolveDataDir } from "../project/data-dir.js";
+import type { OutputStream } from "../terminal/standard-output.js";
 import { startLocalBrowser } from "./browser-host.js";
 import type { Context, Handler } from "./context.js";
 import { storeUpgradeNote } from "./store-upgrade-note.js";
@@ -146,7 +147,7 @@ function isDirectory(path: string): boolean {
  * Writes lines to a stream once per turn of the event loop: a busy server logs many requests in
  * one write rather than one system call each.
  */
-function linesTo(stream: NodeJS.WritableStream): (line: string) => void {
+function linesTo(stream: OutputStream): (line: string) => void {
   let pending: string[] = [];
   return (line) => {
     if (!pending.length)

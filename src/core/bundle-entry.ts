@@ -14,3 +14,6 @@ export function bundleEntry(): string {
  * tell a thread from a command without loading node:worker_threads, 1–2 ms of every command's start.
  */
 export const THREAD_ARGUMENT = "__thread";
+
+/** The hidden command the build runs to write the CLI's code cache (src/cli/code-cache-warm-up.ts). */
+export const CODE_CACHE_COMMAND = "__code-cache";

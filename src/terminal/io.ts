@@ -1,10 +1,11 @@
-import type { Readable, Writable } from "node:stream";
+import type { Readable } from "node:stream";
+import { standardOutput, type OutputStream } from "./standard-output.js";
 
 /** The process's streams and surroundings, passed in so tests can run the CLI in-process. */
 export interface Io {
   stdin: Readable & { isTTY?: boolean };
-  stdout: Writable & { isTTY?: boolean; columns?: number };
-  stderr: Writable & { isTTY?: boolean };
+  stdout: OutputStream;
+  stderr: OutputStream;
   env: Record<string, string | undefined>;
   cwd: string;
   /** Aborted, with the signal's name as its reason, when the process is asked to stop (src/main.ts). */
@@ -18,8 +19,8 @@ export function processIo(signal?: AbortSignal): Io {
     get stdin() {
       return process.stdin;
     },
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: standardOutput(1, () => process.stdout),
+    stderr: standardOutput(2, () => process.stderr),
     env: process.env,
     cwd: process.cwd(),
     signal,
@@ -33,7 +34,7 @@ export function processIo(signal?: AbortSignal): Io {
  * loop that only ever awaited resolved promises would hold every one of them, with its chunk, until
  * it ended.
  */
-export function writeTo(stream: Writable, chunk: string | Uint8Array): Promise<void> {
+export function writeTo(stream: OutputStream, chunk: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     const ok = stream.write(chunk, (err) => (err ? reject(err) : undefined));
     if (ok) setImmediate(resolve);

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { request } from "undici";
+import { Agent, request } from "undici";
 import { describe, expect, it } from "vitest";
 import { startServerThread, type ServerThreadOptions } from "../../src/server/server-thread.js";
 import { KvError } from "../../src/core/errors.js";
@@ -40,7 +40,11 @@ describe("the server thread", () => {
     expect(who.statusCode).toBe(200);
     expect(await who.body.json()).toMatchObject({ site: "local" });
     await thread.stop();
-    await expect(request(`${thread.url}/v1/whoami`)).rejects.toThrow(/ECONNREFUSED/);
+    // On a connection of its own: the one above, kept alive, may still be in undici's pool, closed by
+    // the server ("other side closed"); a new one finds nothing listening.
+    const fresh = new Agent();
+    await expect(request(`${thread.url}/v1/whoami`, { dispatcher: fresh })).rejects.toThrow(/ECONNREFUSED/);
+    await fresh.close();
   });
 
   it("start failures are catalogue errors with a next step: an address not of this machine, a host that does not resolve, a data directory under a file", async () => {

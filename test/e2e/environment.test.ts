@@ -311,6 +311,22 @@ describe("a file size limit (RLIMIT_FSIZE) that a write runs into", () => {
     const read = await runCli(["--data-dir", dataDir, "kv", "get", "big"], { cwd: dir });
     expect([read.code, read.out.length]).toEqual([0, 1_000_000]);
   });
+
+  it("standard output redirected to a file that runs into it fails the command with DISK_FULL naming standard output", async () => {
+    const dir = tempDir();
+    const dataDir = join(dir, "store");
+    const stored = await runCli(["--data-dir", dataDir, "kv", "set", "big"], { cwd: dir, stdin: Buffer.alloc(1_000_000, "x") });
+    expect(stored.code, stored.stderr).toBe(0);
+    for (const json of [false, true]) {
+      const file = openSync(join(dir, "out"), "w");
+      try {
+        const r = await limited(["--data-dir", dataDir, "kv", "get", "big", ...(json ? ["--json"] : [])], { cwd: dir, stdout: file });
+        expectEnvironmentFailure(r, json, "DISK_FULL", /standard output \(EFBIG/);
+      } finally {
+        closeSync(file);
+      }
+    }
+  });
 });
 
 describe.skipIf(!existsSync("/dev/full"))("a standard output that is full (/dev/full)", () => {
