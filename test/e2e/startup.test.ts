@@ -59,13 +59,22 @@ function binaryCopy(withBuiltCache: boolean): string {
 const codeCacheInode = (root: string) => statSync(join(root, "dist/cli.cjs.v8cache")).ino;
 
 describe("start-up", () => {
-  it("kv get on the embedded store loads neither crypto, child processes, the promise file API nor Node's streams", async () => {
+  it("kv get and kv set on the embedded store load neither crypto, child processes, the promise file API nor Node's streams", async () => {
     const dir = tempDir();
     await runBin(["kv", "set", "flags/a", "on", "--quiet"], { cwd: dir, env: { YOURSPACE_DATA_DIR: join(dir, "data") } });
-    const loaded = await modulesLoadedBy(["kv", "get", "flags/a", "--quiet"], dir);
-    // The preload itself ran: the list is Node's, not empty.
-    expect(loaded).toContain("NativeModule vm");
-    expect(loaded.filter((m) => LOADED_ON_FIRST_USE.includes(m))).toEqual([]);
+    // A value given on the command line: stdin is never made.
+    for (const argv of [
+      ["kv", "get", "flags/a", "--quiet"],
+      ["kv", "set", "flags/a", "off", "--quiet"],
+    ]) {
+      const loaded = await modulesLoadedBy(argv, dir);
+      // The preload itself ran: the list is Node's, not empty.
+      expect(loaded).toContain("NativeModule vm");
+      expect(
+        loaded.filter((m) => LOADED_ON_FIRST_USE.includes(m)),
+        argv.join(" "),
+      ).toEqual([]);
+    }
   });
 
   it("libraries loaded on demand come through require(), never through Node's ES module loader", async () => {

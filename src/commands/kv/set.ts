@@ -24,7 +24,8 @@ export const run: Handler<SetOptions> = async (ctx, args, opts) => {
   const key = args.key as string;
   // Checked before the value is read: stdin is read once, and a refused command must not consume it.
   const onlyIf = conditionOf(opts);
-  const input: PutInput = { value: await readValue(ctx.io.stdin, args.value as string | undefined, opts.file, ctx.io.cwd) };
+  // stdin is made only if the value comes from it: making it loads Node's stream classes.
+  const input: PutInput = { value: await readValue(() => ctx.io.stdin, args.value as string | undefined, opts.file, ctx.io.cwd) };
   if (opts.ttl !== undefined && opts.expiresAt !== undefined) throw inputErrors.expiryConflict();
   if (opts.ttl !== undefined) input.ttlSeconds = parseTtlSeconds(opts.ttl, "--ttl");
   if (opts.expiresAt !== undefined) input.expiresAt = parseTimestamp(opts.expiresAt);
@@ -49,7 +50,7 @@ function conditionOf(opts: SetOptions): Condition | undefined {
 }
 
 async function readValue(
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean },
+  stdin: () => NodeJS.ReadableStream & { isTTY?: boolean },
   value: string | undefined,
   file: string | undefined,
   cwd: string,
@@ -58,7 +59,7 @@ async function readValue(
     if (value !== undefined) throw errors.usage("Give the value either as an argument or with --file, not both.");
     return readValueFile(file, cwd);
   }
-  if (value === "-" || (value === undefined && stdin.isTTY !== true)) return readLimited(stdin as import("node:stream").Readable);
+  if (value === "-" || (value === undefined && stdin().isTTY !== true)) return readLimited(stdin() as import("node:stream").Readable);
   if (value === undefined) {
     throw errors.usage("No value given.", 'Pass it as an argument, with --file <path>, or on stdin ("-").');
   }
