@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { DEFAULT_PARAMS, type ModelParams } from "./regions/model.js";
-import { nativeBindingPath, STORE_FILE } from "./store/store-file.js";
+import { sqliteBinding, STORE_FILE } from "./store/store-file.js";
 
 /**
  * A read-only look at a data directory's store, for shell completion: it must answer in a few ms, so
@@ -25,7 +25,7 @@ export async function peekStore(dataDir: string): Promise<StorePeek | undefined>
   if (!existsSync(file)) return undefined;
   const { default: Database } = await import("better-sqlite3");
   // A writer holding the store for longer than this leaves the completion empty, not the shell waiting.
-  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 50, nativeBinding: nativeBindingPath() });
+  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 50, ...sqliteBinding() });
   return {
     sites: () => column(db.prepare("SELECT name FROM sites ORDER BY name").all()),
     namespaces: (site) => column(db.prepare("SELECT name FROM namespaces WHERE site = ? AND name NOT LIKE '~%' ORDER BY name").all(site)),

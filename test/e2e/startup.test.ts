@@ -95,6 +95,23 @@ describe("start-up", () => {
     expect(loaded.filter((m) => LOADED_ON_FIRST_USE.includes(m))).toEqual([]);
   });
 
+  it("installed in a project whose node_modules hoisted better-sqlite3, the CLI still finds SQLite's addon", async () => {
+    // The addon is looked for beside the bundle first (src/emulator/store/store-file.ts), then as Node resolves it.
+    const project = tempDir();
+    const installed = join(project, "node_modules", "yourspace");
+    mkdirSync(join(installed, "bin"), { recursive: true });
+    mkdirSync(join(installed, "dist"));
+    const repo = join(dirname(BIN), "..");
+    for (const file of ["bin/yourspace", "bin/compile-cache.cjs", "dist/cli.cjs"]) copyFileSync(join(repo, file), join(installed, file));
+    symlinkSync(join(repo, "node_modules", "better-sqlite3"), join(project, "node_modules", "better-sqlite3"));
+    const env = { YOURSPACE_DATA_DIR: join(project, "data") };
+    const bin = join(installed, "bin/yourspace");
+    const set = await runBin(["kv", "set", "flags/a", "on", "--quiet"], { cwd: project, env, bin });
+    expect(set.code, set.stderr).toBe(0);
+    const get = await runBin(["kv", "get", "flags/a"], { cwd: project, env, bin });
+    expect([get.code, get.out]).toEqual([0, "on"]);
+  });
+
   it("the argument worker threads are started with is, typed at a shell, an unknown command", async () => {
     const result = await runBin([THREAD_ARGUMENT], { cwd: tempDir() });
     expect(result.code).toBe(2);

@@ -7,7 +7,7 @@ import { environmentErrors } from "../../core/environment-errors.js";
 import { fromSystemError, READ_ONLY_GUARD, READ_ONLY_RECORDING_GUARD } from "../../core/system-errors.js";
 import { migrate } from "./schema.js";
 import { translateSqliteError, type Database } from "./sqlite.js";
-import { nativeBindingPath } from "./store-file.js";
+import { sqliteBinding } from "./store-file.js";
 import { FILE_MODE } from "./store-dir.js";
 
 const READ_ONLY_CODES = /^(SQLITE_READONLY|SQLITE_CANTOPEN|SQLITE_PERM|EROFS|EACCES|EPERM)/;
@@ -63,7 +63,7 @@ export function openReadOnly(dataDir: string, file: string, now: number, reason:
     scratch = mkdtempSync(join(tmpdir(), "yourspace-read-only-"));
     const copy = join(scratch, basename(file));
     snapshot(file, copy, dataDir);
-    const db = new BetterSqlite3(copy, { nativeBinding: nativeBindingPath() });
+    const db = new BetterSqlite3(copy, sqliteBinding());
     // No file beside the copy, which is deleted while open (WAL files would be named by its path).
     db.pragma("journal_mode = MEMORY");
     db.pragma("synchronous = OFF");
@@ -102,7 +102,7 @@ export function readOnlyReason(db: Database): string | undefined {
 function snapshot(file: string, copy: string, dataDir: string): void {
   let source: Database | undefined;
   try {
-    source = new BetterSqlite3(file, { readonly: true, fileMustExist: true, nativeBinding: nativeBindingPath() });
+    source = new BetterSqlite3(file, { readonly: true, fileMustExist: true, ...sqliteBinding() });
     source.prepare("VACUUM INTO ?").run(copy);
     return;
   } catch (e) {

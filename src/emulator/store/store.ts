@@ -3,7 +3,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { isReadOnlyFailure, openReadOnly, whyReadOnly } from "./read-only.js";
 import { migrate } from "./schema.js";
 import { translateSqliteError, type Database } from "./sqlite.js";
-import { nativeBindingPath, STORE_FILE } from "./store-file.js";
+import { sqliteBinding, STORE_FILE } from "./store-file.js";
 import { diagnoseOpenFailure, prepareDataDir } from "./store-dir.js";
 
 /** How much of the store file reads may map into memory. */
@@ -28,7 +28,7 @@ export interface OpenOptions {
  */
 export function openStore({ dataDir, now, onUpgrade }: OpenOptions): Database {
   if (dataDir === ":memory:") {
-    const db = new BetterSqlite3(":memory:", { nativeBinding: nativeBindingPath() });
+    const db = new BetterSqlite3(":memory:", sqliteBinding());
     db.pragma("foreign_keys = ON");
     migrate(db, now);
     return db;
@@ -39,7 +39,7 @@ export function openStore({ dataDir, now, onUpgrade }: OpenOptions): Database {
   if (readOnly) return openReadOnly(dataDir, file, now, readOnly);
   let db: Database | undefined;
   try {
-    db = new BetterSqlite3(file, { timeout: BUSY_TIMEOUT_MS, nativeBinding: nativeBindingPath() });
+    db = new BetterSqlite3(file, { timeout: BUSY_TIMEOUT_MS, ...sqliteBinding() });
     enableWal(db);
     db.pragma("synchronous = NORMAL");
     // Reads through a mapping rather than a system call per page: an edge read walks more of the
