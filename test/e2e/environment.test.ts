@@ -289,12 +289,17 @@ describe("a file size limit (RLIMIT_FSIZE) that a write runs into", () => {
     expect(missing.code).toBe(3);
   });
 
-  it("an output file that runs into it is named, as DISK_FULL, in export and get --output; nothing is left and the store is untouched", async () => {
+  /** A store holding "big", a value past the limit, written by the CLI in this process, without the limit. */
+  async function storeWithBigValue(): Promise<{ dir: string; dataDir: string }> {
     const dir = tempDir();
     const dataDir = join(dir, "store");
-    // Written by the CLI in this process, without the limit: the value alone is past it.
     const stored = await runCli(["--data-dir", dataDir, "kv", "set", "big"], { cwd: dir, stdin: Buffer.alloc(1_000_000, "x") });
     expect(stored.code, stored.stderr).toBe(0);
+    return { dir, dataDir };
+  }
+
+  it("an output file that runs into it is named, as DISK_FULL, in export and get --output; nothing is left and the store is untouched", async () => {
+    const { dir, dataDir } = await storeWithBigValue();
     for (const json of [false, true]) {
       for (const argv of [
         ["kv", "export", "out.ndjson", "--force"],
@@ -313,10 +318,7 @@ describe("a file size limit (RLIMIT_FSIZE) that a write runs into", () => {
   });
 
   it("standard output redirected to a file that runs into it fails the command with DISK_FULL naming standard output", async () => {
-    const dir = tempDir();
-    const dataDir = join(dir, "store");
-    const stored = await runCli(["--data-dir", dataDir, "kv", "set", "big"], { cwd: dir, stdin: Buffer.alloc(1_000_000, "x") });
-    expect(stored.code, stored.stderr).toBe(0);
+    const { dir, dataDir } = await storeWithBigValue();
     for (const json of [false, true]) {
       const file = openSync(join(dir, "out"), "w");
       try {
