@@ -1,7 +1,9 @@
-// Loads a CommonJS bundle through V8's code cache: the compiled code is kept beside the bundle, so
-// later starts skip parsing and compiling it (Node 20 has no built-in compile cache). The build
-// writes the CLI's cache (`yourspace __code-cache`); a missing one, or one V8 rejects (another Node
-// version), is written by the next command; one that cannot be written is simply not kept.
+// Loads a CommonJS bundle through V8's code cache, and answers its exports: the compiled code is kept
+// beside the bundle, so later starts skip parsing and compiling it (Node 20 has no built-in compile
+// cache). The build writes the CLI's cache (`yourspace __code-cache`); a missing one, or one V8
+// rejects (another Node version), is written by the next command that loads the bundle (the API
+// client's undici bundle: the first command against an API); one that cannot be written is simply
+// not kept.
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
@@ -38,4 +40,5 @@ module.exports = function load(file) {
         fs.rmSync(tmp, { force: true });
       }
     });
+  return mod.exports;
 };

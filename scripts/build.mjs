@@ -95,6 +95,36 @@ const complete = await build({
   plugins: [...shared.plugins, { name: "no-handlers", setup: (b) => b.onResolve({ filter: /\/commands\// }, (args) => ({ path: args.path, external: true })) }],
 });
 
+// undici's Pool and request API for the API client (src/client/undici-pool.ts), bundled apart from
+// the CLI, whose other commands never load it, and loaded through a code cache of its own. undici's
+// client loads its HTTP/2 half as it loads, and with it Node's http2, tls and crypto: 5 ms of every
+// such command. The pool never offers HTTP/2 (allowH2 is left off, so a server's TLS handshake can
+// only settle on HTTP/1.1), so that half is a stand-in that says so if it is ever reached.
+await build({
+  absWorkingDir: shared.absWorkingDir,
+  entryPoints: ["scripts/undici-bundle.cjs"],
+  outfile: "dist/undici.cjs",
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: shared.target,
+  minify: shared.minify,
+  legalComments: "none",
+  logLevel: "warning",
+  plugins: [
+    {
+      name: "no-http2",
+      setup(b) {
+        b.onResolve({ filter: /\/client-h2\.js$/ }, () => ({ path: "client-h2", namespace: "no-http2" }));
+        b.onLoad({ filter: /.*/, namespace: "no-http2" }, () => ({
+          contents: 'module.exports = () => { throw new Error("HTTP/2 was negotiated, which the API client never offers."); };',
+          loader: "js",
+        }));
+      },
+    },
+  ],
+});
+
 // bin/ runs the bundle through V8's code cache (bin/compile-cache.cjs), in a vm.Script, where Node 20
 // offers no import(): on-demand imports of ES-module libraries go through the loader's own import().
 for (const file of [...cli.outputFiles, ...complete.outputFiles]) {

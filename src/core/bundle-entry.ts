@@ -6,7 +6,13 @@ import { fileURLToPath } from "node:url";
  */
 export function bundleEntry(): string {
   const here = fileURLToPath(import.meta.url);
-  return here.endsWith(".ts") ? fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url)) : here;
+  return here.endsWith(".ts") ? packageFile("dist/cli.cjs") : here;
+}
+
+/** A file of this package (bin/…, dist/…), from the bundle (dist/) or from source (src/core/): the built one, run from source too. */
+export function packageFile(path: string): string {
+  const root = fileURLToPath(import.meta.url).endsWith(".ts") ? "../../" : "../";
+  return fileURLToPath(new URL(`${root}${path}`, import.meta.url));
 }
 
 /**

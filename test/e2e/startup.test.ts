@@ -25,14 +25,14 @@ const LOADED_ON_FIRST_USE = [
  * Runs the built binary with a preload that writes, as the process exits, what it loaded: Node's own
  * modules, then the files it required.
  */
-async function loadedBy(argv: string[], dir: string, env: Record<string, string> = {}): Promise<{ modules: string[]; files: string[] }> {
+async function loadedBy(argv: string[], dir: string, env: Record<string, string> = {}, bin?: string): Promise<{ modules: string[]; files: string[] }> {
   const list = join(dir, "loaded.json");
   const preload = join(dir, "record-loaded.cjs");
   writeFileSync(
     preload,
     `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, JSON.stringify({ modules: process.moduleLoadList, files: Object.keys(require.cache) })));\n`,
   );
-  const result = await runBin(argv, { cwd: dir, env: { YOURSPACE_DATA_DIR: join(dir, "data"), NODE_OPTIONS: `--require ${preload}`, ...env } });
+  const result = await runBin(argv, { cwd: dir, env: { YOURSPACE_DATA_DIR: join(dir, "data"), NODE_OPTIONS: `--require ${preload}`, ...env }, bin });
   expect(result.stderr).toBe("");
   expect(result.code).toBe(0);
   return JSON.parse(readFileSync(list, "utf8")) as { modules: string[]; files: string[] };
@@ -49,7 +49,7 @@ function binaryCopy(withBuiltCache: boolean): string {
   mkdirSync(join(root, "bin"));
   mkdirSync(join(root, "dist"));
   const repo = join(dirname(BIN), "..");
-  const files = ["bin/yourspace", "bin/compile-cache.cjs", "dist/cli.cjs", ...(withBuiltCache ? ["dist/cli.cjs.v8cache"] : [])];
+  const files = ["bin/yourspace", "bin/compile-cache.cjs", "dist/cli.cjs", "dist/undici.cjs", ...(withBuiltCache ? ["dist/cli.cjs.v8cache"] : [])];
   for (const file of files) copyFileSync(join(repo, file), join(root, file));
   symlinkSync(join(repo, "node_modules"), join(root, "node_modules"));
   return root;
@@ -118,16 +118,20 @@ describe("start-up", () => {
     expect(result.stderr).toContain(`unknown command '${THREAD_ARGUMENT}'`);
   });
 
-  it("a command against the API loads undici's pool, not the rest of undici, nor HTTP/2, TLS or crypto for plain HTTP", async () => {
+  it("a command against the API loads undici from its bundle, whose code cache the first such command writes and the next reads; not HTTP/2, TLS or crypto for plain HTTP", async () => {
+    const root = binaryCopy(false);
     const { url, token } = await apiServer();
-    const dir = tempDir();
-    const { files, modules } = await loadedBy(["kv", "ls", "--quiet"], dir, { YOURSPACE_API_URL: url, YOURSPACE_TOKEN: token });
-    const undici = files.filter((f) => f.includes("/node_modules/undici/")).map((f) => f.slice(f.indexOf("/undici/") + 1));
-    expect(undici).toContain("undici/lib/dispatcher/pool.js");
-    // undici's entry point, and through it fetch, WebSocket and the mocks, each a cost at every start.
-    expect(undici.filter((f) => f === "undici/index.js" || f.startsWith("undici/lib/web/") || f.startsWith("undici/lib/mock/"))).toEqual([]);
+    const env = { YOURSPACE_API_URL: url, YOURSPACE_TOKEN: token };
+    const bin = join(root, "bin/yourspace");
+    const first = await loadedBy(["kv", "ls", "--quiet"], root, env, bin);
+    // None of undici's own files: its entry point would load fetch, WebSocket and the mocks, each a cost at every start.
+    expect(first.files.filter((f) => f.includes("/node_modules/undici/"))).toEqual([]);
     // Nor its HTTP/2 half, which would load Node's http2, tls and crypto; a read makes no idempotency key.
-    expect(modules.filter((m) => ["NativeModule http2", "NativeModule tls", "NativeModule crypto"].includes(m))).toEqual([]);
+    expect(first.modules.filter((m) => ["NativeModule http2", "NativeModule tls", "NativeModule crypto"].includes(m))).toEqual([]);
+    const written = statSync(join(root, "dist/undici.cjs.v8cache")).ino;
+    await loadedBy(["kv", "ls", "--quiet"], root, env, bin);
+    // A cache V8 rejected (made with other flags) would have been written again.
+    expect(statSync(join(root, "dist/undici.cjs.v8cache")).ino).toBe(written);
   });
 
   it("a command against the API and one on the embedded store share V8's code cache: neither rewrites it", async () => {
